@@ -1,0 +1,22 @@
+//! chokepoint's engine: a pure Monte Carlo model of supply disruptions in a stage graph.
+//!
+//! Build a [`ModelSpec`] (materials, stages, links, end uses, disruptions), validate it into a [`Model`] with
+//! [`Model::new`], and run trials with [`runner::run`]; summarise with [`report::summarize_run`]. The engine does
+//! no I/O, no printing and no serialisation: the scenario crate builds specs from TOML, the binary writes files.
+
+pub mod baseline;
+pub mod model;
+pub mod outcome;
+pub mod param;
+pub mod report;
+pub mod rng;
+pub mod runner;
+pub mod stats;
+pub mod trial;
+
+pub use model::{
+    Allocation, Class, Destinations, DisruptionKind, DisruptionSpec, EndUseSpec, FlowScope, LinkSpec, MaterialSpec,
+    Model, ModelError, ModelSpec, Node, StageSpec, StockWeeks, Timing, Unit, Unmet,
+};
+pub use param::{Param, ParamError};
+pub use runner::{RunConfig, RunError, RunResults, run};

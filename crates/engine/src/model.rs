@@ -1,0 +1,774 @@
+//! The model: materials, stages, links, end uses and disruptions, as plain specifications, and the validated,
+//! compiled form the simulation runs on.
+//!
+//! Specifications refer to each other by index. [`Model::new`] checks every structural invariant (indices in
+//! range, shares summing to one per customer and material, probabilities in [0, 1], an acyclic stage graph),
+//! collects every violation, and compiles the flat arrays the period loop uses. A `Model` that exists is valid:
+//! simulating it cannot fail.
+
+use crate::baseline::{self, Baseline};
+use crate::param::Param;
+
+/// Priority class of a demand. Allocation serves classes in a stage's priority order; licensing denial
+/// probabilities depend on the destination's class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Class {
+    /// Military end users (rated orders).
+    Defense = 0,
+    /// Essential civilian uses.
+    Essential = 1,
+    /// Everything else.
+    Other = 2,
+}
+
+impl Class {
+    /// All classes, highest priority first.
+    pub const ALL: [Class; 3] = [Class::Defense, Class::Essential, Class::Other];
+
+    /// The class's lowercase name, as in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Defense => "defense",
+            Class::Essential => "essential",
+            Class::Other => "other",
+        }
+    }
+}
+
+/// The unit a material is counted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Metric tonnes.
+    Tonne,
+    /// Counted items (motors, aircraft).
+    Item,
+}
+
+/// What happens to demand an end use cannot meet in a period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unmet {
+    /// It is lost.
+    Lost,
+    /// It is carried to the next period and built as soon as material allows.
+    Backlog,
+}
+
+/// How a stage shares scarce output among the orders it received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Allocation {
+    /// Serve classes in this order, each fully before the next; pro rata within a class.
+    Priority(Vec<Class>),
+    /// Pro rata across all orders, whatever their class.
+    ProRata,
+}
+
+impl Allocation {
+    /// Defense first, then essential, then other.
+    pub fn defense_first() -> Self {
+        Self::Priority(Class::ALL.to_vec())
+    }
+}
+
+/// A material that flows through the graph.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaterialSpec {
+    pub name: String,
+    pub unit: Unit,
+}
+
+/// Initial and target stock, in weeks of normal use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StockWeeks {
+    pub initial: Param,
+    pub target: Param,
+}
+
+impl StockWeeks {
+    /// No stock.
+    pub fn none() -> Self {
+        Self { initial: Param::Const(0.0), target: Param::Const(0.0) }
+    }
+}
+
+/// A facility or group of facilities in one region.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageSpec {
+    pub name: String,
+    /// Region code (ISO country code or a bloc such as `EU`), used by export controls.
+    pub region: String,
+    /// Throughput per year at nameplate.
+    pub capacity_per_year: Param,
+    /// Compound growth of capacity per year (0.05 is 5 % a year).
+    pub capacity_growth_per_year: Param,
+    /// Week the stage starts producing (`None`: from the start).
+    pub online_week: Option<Param>,
+    /// Weeks from coming online to nameplate, ramping linearly.
+    pub ramp_weeks: Param,
+    /// Material consumed per unit of throughput.
+    pub inputs: Vec<(usize, f64)>,
+    /// Material made per unit of throughput (several outputs are co-products).
+    pub outputs: Vec<(usize, f64)>,
+    /// Stock of each input, in weeks of the input's normal use.
+    pub input_stock: StockWeeks,
+    /// Stock of each output, in weeks of the output's normal shipments.
+    pub output_stock: StockWeeks,
+    pub allocation: Allocation,
+}
+
+/// A customer of a link: a stage or an end use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Node {
+    Stage(usize),
+    EndUse(usize),
+}
+
+/// A supply relationship for one material.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkSpec {
+    /// Supplier stage.
+    pub from: usize,
+    /// Customer.
+    pub to: Node,
+    pub material: usize,
+    /// The customer's normal share of this material from this supplier.
+    pub share: f64,
+    /// Transit lead time in weeks (sampled once per trial).
+    pub lead_time_weeks: Param,
+}
+
+/// A final demand.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndUseSpec {
+    pub name: String,
+    /// Region where it is built (a destination for export controls).
+    pub region: String,
+    /// Units per year at the start of the horizon.
+    pub demand_per_year: Param,
+    /// Compound growth of demand per year.
+    pub growth_per_year: Param,
+    /// Material per unit built.
+    pub intensity: Vec<(usize, f64)>,
+    pub class: Class,
+    pub unmet: Unmet,
+    /// Stock of each input material, in weeks of normal use.
+    pub stock: StockWeeks,
+}
+
+/// Which destinations a flow-scoped disruption covers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Destinations {
+    /// Every region other than the source region.
+    AllOther,
+    /// Customers located in these regions.
+    Regions(Vec<String>),
+    /// These customers.
+    Nodes(Vec<Node>),
+}
+
+/// The flows an export control or embargo covers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowScope {
+    pub materials: Vec<usize>,
+    pub from_region: String,
+    pub to: Destinations,
+}
+
+/// What a disruption does while it is active.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DisruptionKind {
+    /// Shipments need a licence: each waits a review time and may be denied by destination class.
+    ExportLicensing {
+        scope: FlowScope,
+        /// Review time per shipment, in weeks (sampled per shipment).
+        review_weeks: Param,
+        /// Probability a shipment is denied, per destination class (sampled once per trial).
+        denial: [Param; 3],
+    },
+    /// A fraction (`severity`, sampled per event) of the covered flows is cut.
+    Embargo { scope: FlowScope, severity: Param },
+    /// The stages lose a fraction (`severity`) of their capacity.
+    Outage { stages: Vec<usize>, severity: Param },
+    /// End-use demand is multiplied by `multiplier`.
+    DemandShock { end_uses: Vec<usize>, multiplier: Param },
+}
+
+/// When a disruption is active.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Timing {
+    /// One window: onset (weeks from the start) and duration (weeks), each sampled per trial.
+    Window { onset_weeks: Param, duration_weeks: Param },
+    /// Events arrive as a Poisson process with this rate per year; each lasts a sampled duration, and the
+    /// next can only start after the previous one ends (an alternating renewal process).
+    Hazard { rate_per_year: Param, duration_weeks: Param },
+    /// A two-state Markov process, on from the start: each week an inactive process starts with probability
+    /// `start_per_week` and an active one ends with probability `end_per_week`.
+    TwoState { start_per_week: f64, end_per_week: f64 },
+    /// Follows another disruption: with `probability`, starts `lag_weeks` after the other's first onset.
+    Follows { disruption: usize, probability: Param, lag_weeks: Param, duration_weeks: Param },
+}
+
+/// A stochastic disruption.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DisruptionSpec {
+    pub name: String,
+    pub kind: DisruptionKind,
+    pub timing: Timing,
+}
+
+/// The whole scenario, by index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelSpec {
+    pub name: String,
+    /// Length of one period in weeks (1 for weekly periods).
+    pub period_weeks: f64,
+    /// Number of periods simulated.
+    pub periods: usize,
+    pub materials: Vec<MaterialSpec>,
+    pub stages: Vec<StageSpec>,
+    pub links: Vec<LinkSpec>,
+    pub end_uses: Vec<EndUseSpec>,
+    pub disruptions: Vec<DisruptionSpec>,
+}
+
+/// A structural problem in a [`ModelSpec`]. The scenario layer reports the same problems with source spans;
+/// these are the engine's own guarantees.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ModelError {
+    #[error("{what} {index} refers to {target} {target_index}, which does not exist")]
+    BadIndex { what: &'static str, index: usize, target: &'static str, target_index: usize },
+    #[error("shares of `{material}` into `{customer}` sum to {sum}, not 1")]
+    SharesDoNotSumToOne { customer: String, material: String, sum: f64 },
+    #[error("`{customer}` needs `{material}` but no link supplies it")]
+    NoSupplier { customer: String, material: String },
+    #[error("link {link}: `{supplier}` does not make `{material}`")]
+    SupplierDoesNotMake { link: usize, supplier: String, material: String },
+    #[error("link {link}: `{customer}` does not use `{material}`")]
+    CustomerDoesNotUse { link: usize, customer: String, material: String },
+    #[error("the stage graph has a cycle through {0:?}")]
+    Cycle(Vec<String>),
+    #[error("{what} `{name}`: {message}")]
+    Invalid { what: &'static str, name: String, message: String },
+    #[error("the horizon must have at least one period and a positive period length")]
+    EmptyHorizon,
+}
+
+/// A validated, compiled model.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub(crate) spec: ModelSpec,
+    pub(crate) compiled: Compiled,
+    pub(crate) baseline: Baseline,
+    pub(crate) keys: Keys,
+}
+
+/// Stream keys of every random process, derived from names so that they do not move when the scenario
+/// gains or loses other entities.
+#[derive(Debug, Clone)]
+pub(crate) struct Keys {
+    /// Per stage: capacity, growth, online week, ramp, input stock initial/target, output stock initial/target.
+    pub stage: Vec<[u64; 8]>,
+    /// Per link: lead time.
+    pub link: Vec<u64>,
+    /// Per end use: demand, growth, stock initial/target.
+    pub end_use: Vec<[u64; 4]>,
+    /// Per disruption: timing, severity and denial draws.
+    pub disruption: Vec<u64>,
+    /// Per (link, disruption) pair in `Compiled::link_disruptions`: licence reviews.
+    pub licence: Vec<u64>,
+}
+
+fn link_label(spec: &ModelSpec, l: &LinkSpec) -> String {
+    format!("{}->{}:{}", spec.stages[l.from].name, node_name(spec, l.to), spec.materials[l.material].name)
+}
+
+fn keys(spec: &ModelSpec, c: &Compiled) -> Keys {
+    use crate::rng::key;
+    let stage = spec
+        .stages
+        .iter()
+        .map(|s| {
+            let f = |what: &str| key(&format!("stage:{}:{what}", s.name));
+            [
+                f("capacity"),
+                f("capacity_growth"),
+                f("online"),
+                f("ramp"),
+                f("input_stock_initial"),
+                f("input_stock_target"),
+                f("output_stock_initial"),
+                f("output_stock_target"),
+            ]
+        })
+        .collect();
+    let link = spec.links.iter().map(|l| key(&format!("link:{}:lead_time", link_label(spec, l)))).collect();
+    let end_use = spec
+        .end_uses
+        .iter()
+        .map(|e| {
+            let f = |what: &str| key(&format!("end_use:{}:{what}", e.name));
+            [f("demand"), f("growth"), f("stock_initial"), f("stock_target")]
+        })
+        .collect();
+    let disruption = spec.disruptions.iter().map(|d| key(&format!("disruption:{}", d.name))).collect();
+    let mut licence = Vec::with_capacity(c.link_disruptions.len());
+    for (l, link) in spec.links.iter().enumerate() {
+        for &d in &c.link_disruptions[c.link_disruption_start[l]..c.link_disruption_start[l + 1]] {
+            licence.push(key(&format!("licence:{}:{}", spec.disruptions[d].name, link_label(spec, link))));
+        }
+    }
+    Keys { stage, link, end_use, disruption, licence }
+}
+
+/// Flat arrays for the period loop. Nodes are stages `0..S` followed by end uses `S..S+E`.
+#[derive(Debug, Clone)]
+pub(crate) struct Compiled {
+    pub n_stages: usize,
+    pub n_end_uses: usize,
+    /// Stages in topological order (suppliers before customers).
+    pub topo: Vec<usize>,
+    /// Input slots: node -> `in_slot_start[n]..in_slot_start[n+1]`.
+    pub in_slot_start: Vec<usize>,
+    pub in_slot_material: Vec<usize>,
+    pub in_slot_qty: Vec<f64>,
+    /// Links into each input slot: `in_link_start[i]..in_link_start[i+1]` index `links_by_slot`.
+    pub in_link_start: Vec<usize>,
+    pub links_by_slot: Vec<usize>,
+    /// Output slots of stages: stage -> `out_slot_start[s]..out_slot_start[s+1]`.
+    pub out_slot_start: Vec<usize>,
+    pub out_slot_material: Vec<usize>,
+    pub out_slot_yield: Vec<f64>,
+    /// Links out of each output slot: `out_link_start[o]..out_link_start[o+1]` index `links_by_out_slot`.
+    pub out_link_start: Vec<usize>,
+    pub links_by_out_slot: Vec<usize>,
+    /// The input slot each link feeds, and the output slot it draws on.
+    pub link_in_slot: Vec<usize>,
+    pub link_out_slot: Vec<usize>,
+    /// Disruptions acting on each link: `link_disruption_start[l]..` index `link_disruptions`.
+    pub link_disruption_start: Vec<usize>,
+    pub link_disruptions: Vec<usize>,
+    /// Disruptions in an order where each one comes after the one it follows.
+    pub disruption_order: Vec<usize>,
+    /// Class of each end use, as an index.
+    pub end_use_class: Vec<usize>,
+    /// Share of each link.
+    pub share: Vec<f64>,
+}
+
+impl Model {
+    /// Validates `spec`, collecting every structural problem, and compiles it.
+    pub fn new(spec: ModelSpec) -> Result<Self, Vec<ModelError>> {
+        let mut errors = Vec::new();
+        check(&spec, &mut errors);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let compiled = compile(&spec, &mut errors);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let baseline = baseline::solve(&spec, &compiled);
+        let keys = keys(&spec, &compiled);
+        Ok(Self { spec, compiled, baseline, keys })
+    }
+
+    /// The specification this model was built from.
+    pub fn spec(&self) -> &ModelSpec {
+        &self.spec
+    }
+
+    /// The baseline: normal flows and throughputs before any disruption.
+    pub fn baseline(&self) -> &Baseline {
+        &self.baseline
+    }
+
+    /// Number of periods in the horizon.
+    pub fn periods(&self) -> usize {
+        self.spec.periods
+    }
+
+    /// Stage indices in topological order, suppliers first.
+    pub fn topological_stages(&self) -> &[usize] {
+        &self.compiled.topo
+    }
+
+    /// The disruptions acting on link `link`.
+    pub fn disruptions_on_link(&self, link: usize) -> &[usize] {
+        let c = &self.compiled;
+        &c.link_disruptions[c.link_disruption_start[link]..c.link_disruption_start[link + 1]]
+    }
+}
+
+fn prob_ok(p: &Param) -> bool {
+    p.min() >= 0.0 && p.max() <= 1.0
+}
+
+fn check(spec: &ModelSpec, errors: &mut Vec<ModelError>) {
+    if spec.periods == 0 || !(spec.period_weeks > 0.0) {
+        errors.push(ModelError::EmptyHorizon);
+    }
+    let (nm, ns, ne, nd) = (spec.materials.len(), spec.stages.len(), spec.end_uses.len(), spec.disruptions.len());
+    let mut bad = |what, index, target, target_index, limit: usize| {
+        if target_index >= limit {
+            errors.push(ModelError::BadIndex { what, index, target, target_index });
+            false
+        } else {
+            true
+        }
+    };
+    let mut ok = true;
+    for (i, s) in spec.stages.iter().enumerate() {
+        for &(m, _) in s.inputs.iter().chain(&s.outputs) {
+            ok &= bad("stage", i, "material", m, nm);
+        }
+    }
+    for (i, e) in spec.end_uses.iter().enumerate() {
+        for &(m, _) in &e.intensity {
+            ok &= bad("end use", i, "material", m, nm);
+        }
+    }
+    for (i, l) in spec.links.iter().enumerate() {
+        ok &= bad("link", i, "stage", l.from, ns);
+        ok &= bad("link", i, "material", l.material, nm);
+        match l.to {
+            Node::Stage(s) => ok &= bad("link", i, "stage", s, ns),
+            Node::EndUse(e) => ok &= bad("link", i, "end use", e, ne),
+        }
+    }
+    for (i, d) in spec.disruptions.iter().enumerate() {
+        match &d.kind {
+            DisruptionKind::ExportLicensing { scope, .. } | DisruptionKind::Embargo { scope, .. } => {
+                for &m in &scope.materials {
+                    ok &= bad("disruption", i, "material", m, nm);
+                }
+                if let Destinations::Nodes(nodes) = &scope.to {
+                    for n in nodes {
+                        match *n {
+                            Node::Stage(s) => ok &= bad("disruption", i, "stage", s, ns),
+                            Node::EndUse(e) => ok &= bad("disruption", i, "end use", e, ne),
+                        }
+                    }
+                }
+            }
+            DisruptionKind::Outage { stages, .. } => {
+                for &s in stages {
+                    ok &= bad("disruption", i, "stage", s, ns);
+                }
+            }
+            DisruptionKind::DemandShock { end_uses, .. } => {
+                for &e in end_uses {
+                    ok &= bad("disruption", i, "end use", e, ne);
+                }
+            }
+        }
+        if let Timing::Follows { disruption, .. } = d.timing {
+            ok &= bad("disruption", i, "disruption", disruption, nd);
+        }
+    }
+    if !ok {
+        return;
+    }
+    let invalid = |errors: &mut Vec<ModelError>, what, name: &str, message: String| {
+        errors.push(ModelError::Invalid { what, name: name.to_owned(), message });
+    };
+    for s in &spec.stages {
+        if s.capacity_per_year.min() < 0.0 {
+            invalid(errors, "stage", &s.name, "capacity must not be negative".into());
+        }
+        if s.outputs.is_empty() {
+            invalid(errors, "stage", &s.name, "a stage needs at least one output".into());
+        }
+        if s.inputs.iter().any(|&(_, q)| !(q > 0.0 && q.is_finite()))
+            || s.outputs.iter().any(|&(_, q)| !(q > 0.0 && q.is_finite()))
+        {
+            invalid(errors, "stage", &s.name, "input and output quantities must be positive".into());
+        }
+        if s.ramp_weeks.min() < 0.0 || s.online_week.as_ref().is_some_and(|p| p.min() < 0.0) {
+            invalid(errors, "stage", &s.name, "online week and ramp must not be negative".into());
+        }
+        for w in [&s.input_stock.initial, &s.input_stock.target, &s.output_stock.initial, &s.output_stock.target] {
+            if w.min() < 0.0 {
+                invalid(errors, "stage", &s.name, "stock weeks must not be negative".into());
+            }
+        }
+    }
+    for e in &spec.end_uses {
+        if e.demand_per_year.min() < 0.0 {
+            invalid(errors, "end use", &e.name, "demand must not be negative".into());
+        }
+        if e.growth_per_year.min() <= -1.0 {
+            invalid(errors, "end use", &e.name, "growth must be above -100%".into());
+        }
+        if e.intensity.is_empty() || e.intensity.iter().any(|&(_, q)| !(q > 0.0 && q.is_finite())) {
+            invalid(errors, "end use", &e.name, "an end use needs at least one positive intensity".into());
+        }
+    }
+    for (i, l) in spec.links.iter().enumerate() {
+        if !(l.share > 0.0 && l.share <= 1.0) {
+            invalid(errors, "link", &i.to_string(), format!("share {} must be in (0, 1]", l.share));
+        }
+        if l.lead_time_weeks.min() < 0.0 {
+            invalid(errors, "link", &i.to_string(), "lead time must not be negative".into());
+        }
+        if !spec.stages[l.from].outputs.iter().any(|&(m, _)| m == l.material) {
+            errors.push(ModelError::SupplierDoesNotMake {
+                link: i,
+                supplier: spec.stages[l.from].name.clone(),
+                material: spec.materials[l.material].name.clone(),
+            });
+        }
+        let uses = match l.to {
+            Node::Stage(s) => spec.stages[s].inputs.iter().any(|&(m, _)| m == l.material),
+            Node::EndUse(e) => spec.end_uses[e].intensity.iter().any(|&(m, _)| m == l.material),
+        };
+        if !uses {
+            errors.push(ModelError::CustomerDoesNotUse {
+                link: i,
+                customer: node_name(spec, l.to).to_owned(),
+                material: spec.materials[l.material].name.clone(),
+            });
+        }
+    }
+    // Shares per customer and material.
+    let mut customers: Vec<(Node, usize)> = Vec::new();
+    for (s, st) in spec.stages.iter().enumerate() {
+        customers.extend(st.inputs.iter().map(|&(m, _)| (Node::Stage(s), m)));
+    }
+    for (e, eu) in spec.end_uses.iter().enumerate() {
+        customers.extend(eu.intensity.iter().map(|&(m, _)| (Node::EndUse(e), m)));
+    }
+    for (node, m) in customers {
+        let links: Vec<&LinkSpec> = spec.links.iter().filter(|l| l.to == node && l.material == m).collect();
+        let customer = node_name(spec, node).to_owned();
+        let material = spec.materials[m].name.clone();
+        if links.is_empty() {
+            errors.push(ModelError::NoSupplier { customer, material });
+        } else {
+            let sum: f64 = links.iter().map(|l| l.share).sum();
+            if (sum - 1.0).abs() > 1e-6 {
+                errors.push(ModelError::SharesDoNotSumToOne { customer, material, sum });
+            }
+        }
+    }
+    for d in &spec.disruptions {
+        let name = &d.name;
+        match &d.kind {
+            DisruptionKind::ExportLicensing { review_weeks, denial, .. } => {
+                if review_weeks.min() < 0.0 {
+                    invalid(errors, "disruption", name, "review time must not be negative".into());
+                }
+                if !denial.iter().all(prob_ok) {
+                    invalid(errors, "disruption", name, "denial probabilities must lie in [0, 1]".into());
+                }
+            }
+            DisruptionKind::Embargo { severity, .. } | DisruptionKind::Outage { severity, .. } => {
+                if !prob_ok(severity) {
+                    invalid(errors, "disruption", name, "severity must lie in [0, 1]".into());
+                }
+            }
+            DisruptionKind::DemandShock { multiplier, .. } => {
+                if multiplier.min() < 0.0 {
+                    invalid(errors, "disruption", name, "demand multiplier must not be negative".into());
+                }
+            }
+        }
+        match &d.timing {
+            Timing::Window { onset_weeks, duration_weeks } => {
+                if onset_weeks.min() < 0.0 || duration_weeks.min() < 0.0 {
+                    invalid(errors, "disruption", name, "onset and duration must not be negative".into());
+                }
+            }
+            Timing::Hazard { rate_per_year, duration_weeks } => {
+                if rate_per_year.min() < 0.0 || duration_weeks.min() < 0.0 {
+                    invalid(errors, "disruption", name, "rate and duration must not be negative".into());
+                }
+            }
+            Timing::TwoState { start_per_week, end_per_week } => {
+                if !(0.0..=1.0).contains(start_per_week) || !(0.0..=1.0).contains(end_per_week) {
+                    invalid(errors, "disruption", name, "two-state probabilities must lie in [0, 1]".into());
+                }
+            }
+            Timing::Follows { probability, lag_weeks, duration_weeks, .. } => {
+                if !prob_ok(probability) {
+                    invalid(errors, "disruption", name, "follow probability must lie in [0, 1]".into());
+                }
+                if lag_weeks.min() < 0.0 || duration_weeks.min() < 0.0 {
+                    invalid(errors, "disruption", name, "lag and duration must not be negative".into());
+                }
+            }
+        }
+    }
+}
+
+/// The name of a node.
+pub fn node_name(spec: &ModelSpec, node: Node) -> &str {
+    match node {
+        Node::Stage(s) => &spec.stages[s].name,
+        Node::EndUse(e) => &spec.end_uses[e].name,
+    }
+}
+
+/// The region of a node.
+pub fn node_region(spec: &ModelSpec, node: Node) -> &str {
+    match node {
+        Node::Stage(s) => &spec.stages[s].region,
+        Node::EndUse(e) => &spec.end_uses[e].region,
+    }
+}
+
+/// Whether a flow-scoped disruption covers link `l`.
+pub fn scope_covers(spec: &ModelSpec, scope: &FlowScope, l: &LinkSpec) -> bool {
+    if !scope.materials.contains(&l.material) || spec.stages[l.from].region != scope.from_region {
+        return false;
+    }
+    let region = node_region(spec, l.to);
+    match &scope.to {
+        Destinations::AllOther => region != scope.from_region,
+        Destinations::Regions(regions) => regions.iter().any(|r| r == region),
+        Destinations::Nodes(nodes) => nodes.contains(&l.to),
+    }
+}
+
+fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Compiled {
+    let (ns, ne) = (spec.stages.len(), spec.end_uses.len());
+    // Topological order of stages (Kahn), ties broken by index for determinism.
+    let mut indegree = vec![0usize; ns];
+    let mut succ: Vec<Vec<usize>> = vec![Vec::new(); ns];
+    for l in &spec.links {
+        if let Node::Stage(t) = l.to {
+            succ[l.from].push(t);
+            indegree[t] += 1;
+        }
+    }
+    let mut ready: std::collections::BTreeSet<usize> = (0..ns).filter(|&s| indegree[s] == 0).collect();
+    let mut topo = Vec::with_capacity(ns);
+    while let Some(s) = ready.pop_first() {
+        topo.push(s);
+        for &t in &succ[s] {
+            indegree[t] -= 1;
+            if indegree[t] == 0 {
+                ready.insert(t);
+            }
+        }
+    }
+    if topo.len() < ns {
+        let names = (0..ns).filter(|&s| indegree[s] > 0).map(|s| spec.stages[s].name.clone()).collect();
+        errors.push(ModelError::Cycle(names));
+    }
+
+    let mut in_slot_start = vec![0];
+    let mut in_slot_material = Vec::new();
+    let mut in_slot_qty = Vec::new();
+    let node_inputs = spec.stages.iter().map(|s| &s.inputs).chain(spec.end_uses.iter().map(|e| &e.intensity));
+    for inputs in node_inputs {
+        for &(m, q) in inputs {
+            in_slot_material.push(m);
+            in_slot_qty.push(q);
+        }
+        in_slot_start.push(in_slot_material.len());
+    }
+    let mut out_slot_start = vec![0];
+    let mut out_slot_material = Vec::new();
+    let mut out_slot_yield = Vec::new();
+    for s in &spec.stages {
+        for &(m, y) in &s.outputs {
+            out_slot_material.push(m);
+            out_slot_yield.push(y);
+        }
+        out_slot_start.push(out_slot_material.len());
+    }
+    let node_index = |n: Node| match n {
+        Node::Stage(s) => s,
+        Node::EndUse(e) => ns + e,
+    };
+    let nl = spec.links.len();
+    let mut link_in_slot = vec![0; nl];
+    let mut link_out_slot = vec![0; nl];
+    for (i, l) in spec.links.iter().enumerate() {
+        let n = node_index(l.to);
+        link_in_slot[i] =
+            (in_slot_start[n]..in_slot_start[n + 1]).find(|&k| in_slot_material[k] == l.material).unwrap_or(0);
+        link_out_slot[i] = (out_slot_start[l.from]..out_slot_start[l.from + 1])
+            .find(|&k| out_slot_material[k] == l.material)
+            .unwrap_or(0);
+    }
+    let group = |slots: usize, of: &[usize]| {
+        let mut start = vec![0usize; slots + 1];
+        for &k in of {
+            start[k + 1] += 1;
+        }
+        for k in 0..slots {
+            start[k + 1] += start[k];
+        }
+        let mut order: Vec<usize> = (0..of.len()).collect();
+        order.sort_by_key(|&l| (of[l], l));
+        (start, order)
+    };
+    let (in_link_start, links_by_slot) = group(in_slot_material.len(), &link_in_slot);
+    let (out_link_start, links_by_out_slot) = group(out_slot_material.len(), &link_out_slot);
+
+    let mut link_disruption_start = vec![0];
+    let mut link_disruptions = Vec::new();
+    for l in &spec.links {
+        for (d, dis) in spec.disruptions.iter().enumerate() {
+            let covers = match &dis.kind {
+                DisruptionKind::ExportLicensing { scope, .. } | DisruptionKind::Embargo { scope, .. } => {
+                    scope_covers(spec, scope, l)
+                }
+                _ => false,
+            };
+            if covers {
+                link_disruptions.push(d);
+            }
+        }
+        link_disruption_start.push(link_disruptions.len());
+    }
+
+    // Disruptions ordered so that each follows its parent; a cycle of `follows` is an error.
+    let nd = spec.disruptions.len();
+    let mut disruption_order = Vec::with_capacity(nd);
+    let mut placed = vec![false; nd];
+    while disruption_order.len() < nd {
+        let before = disruption_order.len();
+        for d in 0..nd {
+            if placed[d] {
+                continue;
+            }
+            let parent_ready = match spec.disruptions[d].timing {
+                Timing::Follows { disruption, .. } => placed[disruption],
+                _ => true,
+            };
+            if parent_ready {
+                placed[d] = true;
+                disruption_order.push(d);
+            }
+        }
+        if disruption_order.len() == before {
+            let names = (0..nd).filter(|&d| !placed[d]).map(|d| spec.disruptions[d].name.clone()).collect();
+            errors.push(ModelError::Cycle(names));
+            break;
+        }
+    }
+
+    Compiled {
+        n_stages: ns,
+        n_end_uses: ne,
+        topo,
+        in_slot_start,
+        in_slot_material,
+        in_slot_qty,
+        in_link_start,
+        links_by_slot,
+        out_slot_start,
+        out_slot_material,
+        out_slot_yield,
+        out_link_start,
+        links_by_out_slot,
+        link_in_slot,
+        link_out_slot,
+        link_disruption_start,
+        link_disruptions,
+        disruption_order,
+        end_use_class: spec.end_uses.iter().map(|e| e.class as usize).collect(),
+        share: spec.links.iter().map(|l| l.share).collect(),
+    }
+}

@@ -1,0 +1,66 @@
+//! What one trial produces: per end use and per stage metrics, and an optional period-by-period trace.
+
+/// One end use's results in one trial.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct EndUseOutcome {
+    /// Units demanded over the horizon (new demand, not counting backlog carried over).
+    pub demand: f64,
+    /// Units built over the horizon.
+    pub built: f64,
+    /// Units demanded but not built within the horizon (`demand - built`, never negative).
+    pub units_short: f64,
+    /// `built / demand` (1 when there was no demand).
+    pub share_met: f64,
+    /// Periods in which some demand (new or backlogged) went unmet.
+    pub short_periods: u32,
+    /// The longest run of consecutive short periods.
+    pub longest_short_run: u32,
+    /// The first short period, if any.
+    pub first_short_period: Option<u32>,
+    /// The period after the last short period, if the end use was short and recovered within the horizon.
+    pub recovery_period: Option<u32>,
+}
+
+/// One trial's results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrialOutcome {
+    pub end_uses: Vec<EndUseOutcome>,
+    /// Throughput each stage wanted to make, could have made at nameplate, and did not (units of throughput).
+    pub stage_throughput_lost: Vec<f64>,
+}
+
+/// Flows of one stage in one period, for mass-balance checks. Vectors follow the stage's inputs and outputs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StagePeriod {
+    pub throughput: f64,
+    pub opening_input: Vec<f64>,
+    pub received: Vec<f64>,
+    pub consumed: Vec<f64>,
+    pub closing_input: Vec<f64>,
+    pub opening_output: Vec<f64>,
+    pub produced: Vec<f64>,
+    pub shipped: Vec<f64>,
+    pub closing_output: Vec<f64>,
+}
+
+/// A full record of one trial, period by period (costly; for tests and diagnostics).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Trace {
+    /// `stages[t][s]`.
+    pub stages: Vec<Vec<StagePeriod>>,
+    /// Units built per period per end use: `built[t][e]`.
+    pub built: Vec<Vec<f64>>,
+    /// Units required (new demand plus backlog) per period per end use.
+    pub required: Vec<Vec<f64>>,
+    /// New demand per period per end use.
+    pub demand: Vec<Vec<f64>>,
+    /// Material still in transit at the end of the horizon, per link.
+    pub in_transit_at_end: Vec<f64>,
+    /// End-use input stock at the start and at the end, per end-use input slot, in model slot order.
+    pub end_use_stock_start: Vec<f64>,
+    pub end_use_stock_end: Vec<f64>,
+    /// Material each end use consumed over the horizon, per end-use input slot.
+    pub end_use_consumed: Vec<f64>,
+    /// Material in transit at the start, per link.
+    pub in_transit_at_start: Vec<f64>,
+}

@@ -1,0 +1,331 @@
+//! Uncertain numeric parameters: a constant, or a distribution sampled once per trial (or per event).
+//!
+//! Parameterisations follow the usual textbook forms (rand_distr's documentation gives the references):
+//! uniform on `[min, max)`; triangular with `min <= mode <= max`; PERT as the scaled Beta with
+//! `alpha = 1 + 4 (mode - min) / (max - min)` and `beta = 1 + 4 (max - mode) / (max - min)` (Vose, *Risk
+//! Analysis*, 2008); normal truncated to `[min, max]` by rejection; lognormal by the `mu` and `sigma` of the
+//! underlying normal (the scenario layer also accepts a median and a 90th percentile and converts them with
+//! `mu = ln(median)`, `sigma = (ln(p90) - mu) / z_0.90`); a discrete choice among weighted values.
+
+use rand::{Rng, RngExt};
+use rand_distr::{Beta, Distribution, LogNormal, Normal, Triangular};
+
+/// The 0.90 quantile of the standard normal distribution, used to turn a (median, p90) pair into `sigma`.
+pub const Z_090: f64 = 1.281_551_565_544_600_4;
+
+/// A validated numeric parameter. Build it with the constructors, which check the distribution's parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    /// A fixed value.
+    Const(f64),
+    /// Uniform on `[min, max)`.
+    Uniform { min: f64, max: f64 },
+    /// Triangular on `[min, max]` with its peak at `mode`.
+    Triangular { min: f64, mode: f64, max: f64 },
+    /// PERT (a scaled Beta) on `[min, max]` with its most likely value at `mode`.
+    Pert { min: f64, mode: f64, max: f64 },
+    /// Normal with `mean` and `sd`, truncated to `[min, max]`.
+    Normal { mean: f64, sd: f64, min: f64, max: f64 },
+    /// Lognormal: `exp(N(mu, sigma^2))`.
+    LogNormal { mu: f64, sigma: f64 },
+    /// One of `values`, chosen with probability proportional to `weights`.
+    Choice { values: Vec<f64>, weights: Vec<f64> },
+}
+
+/// Why a distribution's parameters were refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParamError {
+    #[error("parameter is not a finite number")]
+    NotFinite,
+    #[error("`min` ({min}) must be less than `max` ({max})")]
+    EmptyRange { min: f64, max: f64 },
+    #[error("`mode` ({mode}) must lie between `min` ({min}) and `max` ({max})")]
+    ModeOutOfRange { min: f64, mode: f64, max: f64 },
+    #[error("`{name}` must be positive, got {value}")]
+    NotPositive { name: &'static str, value: f64 },
+    #[error("`p90` ({p90}) must be greater than `median` ({median})")]
+    P90NotAboveMedian { median: f64, p90: f64 },
+    #[error("a choice needs at least one value and as many weights as values, with a positive total")]
+    BadChoice,
+    #[error("the truncation window [{min}, {max}] holds almost none of the normal's mass")]
+    EmptyTruncation { min: f64, max: f64 },
+}
+
+fn finite(values: &[f64]) -> Result<(), ParamError> {
+    if values.iter().all(|v| v.is_finite()) { Ok(()) } else { Err(ParamError::NotFinite) }
+}
+
+impl Param {
+    /// A constant.
+    pub fn constant(value: f64) -> Result<Self, ParamError> {
+        finite(&[value])?;
+        Ok(Self::Const(value))
+    }
+
+    /// Uniform on `[min, max)`; `min == max` is allowed and behaves as a constant.
+    pub fn uniform(min: f64, max: f64) -> Result<Self, ParamError> {
+        finite(&[min, max])?;
+        if min > max {
+            return Err(ParamError::EmptyRange { min, max });
+        }
+        Ok(if min == max { Self::Const(min) } else { Self::Uniform { min, max } })
+    }
+
+    /// Triangular on `[min, max]` with mode `mode`.
+    pub fn triangular(min: f64, mode: f64, max: f64) -> Result<Self, ParamError> {
+        finite(&[min, mode, max])?;
+        check_mode(min, mode, max)?;
+        Ok(Self::Triangular { min, mode, max })
+    }
+
+    /// PERT on `[min, max]` with mode `mode`.
+    pub fn pert(min: f64, mode: f64, max: f64) -> Result<Self, ParamError> {
+        finite(&[min, mode, max])?;
+        check_mode(min, mode, max)?;
+        Ok(Self::Pert { min, mode, max })
+    }
+
+    /// Normal with `mean` and `sd`, truncated to `[min, max]` (use infinities for no bound).
+    pub fn normal(mean: f64, sd: f64, min: f64, max: f64) -> Result<Self, ParamError> {
+        finite(&[mean, sd])?;
+        if min.is_nan() || max.is_nan() {
+            return Err(ParamError::NotFinite);
+        }
+        if !(sd > 0.0) {
+            return Err(ParamError::NotPositive { name: "sd", value: sd });
+        }
+        if min >= max {
+            return Err(ParamError::EmptyRange { min, max });
+        }
+        // Refuse windows holding less than about 1e-6 of the mass: rejection sampling would spin.
+        if (min - mean) / sd > 4.75 || (mean - max) / sd > 4.75 {
+            return Err(ParamError::EmptyTruncation { min, max });
+        }
+        Ok(Self::Normal { mean, sd, min, max })
+    }
+
+    /// Lognormal from the parameters of the underlying normal.
+    pub fn lognormal(mu: f64, sigma: f64) -> Result<Self, ParamError> {
+        finite(&[mu, sigma])?;
+        if !(sigma > 0.0) {
+            return Err(ParamError::NotPositive { name: "sigma", value: sigma });
+        }
+        Ok(Self::LogNormal { mu, sigma })
+    }
+
+    /// Lognormal from its median and 90th percentile.
+    pub fn lognormal_median_p90(median: f64, p90: f64) -> Result<Self, ParamError> {
+        finite(&[median, p90])?;
+        if !(median > 0.0) {
+            return Err(ParamError::NotPositive { name: "median", value: median });
+        }
+        if !(p90 > median) {
+            return Err(ParamError::P90NotAboveMedian { median, p90 });
+        }
+        let mu = median.ln();
+        Self::lognormal(mu, (p90.ln() - mu) / Z_090)
+    }
+
+    /// A weighted discrete choice.
+    pub fn choice(values: Vec<f64>, weights: Vec<f64>) -> Result<Self, ParamError> {
+        finite(&values)?;
+        finite(&weights)?;
+        let total: f64 = weights.iter().sum();
+        if values.is_empty() || values.len() != weights.len() || weights.iter().any(|w| *w < 0.0) || !(total > 0.0) {
+            return Err(ParamError::BadChoice);
+        }
+        Ok(Self::Choice { values, weights })
+    }
+
+    /// The smallest value the parameter can take (`-inf` when unbounded below).
+    pub fn min(&self) -> f64 {
+        match self {
+            Self::Const(v) => *v,
+            Self::Uniform { min, .. }
+            | Self::Triangular { min, .. }
+            | Self::Pert { min, .. }
+            | Self::Normal { min, .. } => *min,
+            Self::LogNormal { .. } => 0.0,
+            Self::Choice { values, .. } => values.iter().copied().fold(f64::INFINITY, f64::min),
+        }
+    }
+
+    /// The largest value the parameter can take (`+inf` when unbounded above).
+    pub fn max(&self) -> f64 {
+        match self {
+            Self::Const(v) => *v,
+            Self::Uniform { max, .. }
+            | Self::Triangular { max, .. }
+            | Self::Pert { max, .. }
+            | Self::Normal { max, .. } => *max,
+            Self::LogNormal { .. } => f64::INFINITY,
+            Self::Choice { values, .. } => values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        }
+    }
+
+    /// A representative value: the constant, or the median of the distribution (approximate for
+    /// PERT and the truncated normal). Used to solve the baseline before any trial.
+    pub fn central(&self) -> f64 {
+        match self {
+            Self::Const(v) => *v,
+            Self::Uniform { min, max } => 0.5 * (min + max),
+            Self::Triangular { min, mode, max } | Self::Pert { min, mode, max } => (min + 4.0 * mode + max) / 6.0,
+            Self::Normal { mean, min, max, .. } => mean.clamp(*min, *max),
+            Self::LogNormal { mu, .. } => mu.exp(),
+            Self::Choice { values, weights } => {
+                let total: f64 = weights.iter().sum();
+                values.iter().zip(weights).map(|(v, w)| v * w).sum::<f64>() / total
+            }
+        }
+    }
+
+    /// Whether the parameter is a fixed value.
+    pub fn is_constant(&self) -> bool {
+        matches!(self, Self::Const(_))
+    }
+
+    /// Multiplies every value the parameter can take by a positive `factor` (a unit conversion).
+    pub fn scaled(&self, factor: f64) -> Self {
+        match self {
+            Self::Const(v) => Self::Const(v * factor),
+            Self::Uniform { min, max } => Self::Uniform { min: min * factor, max: max * factor },
+            Self::Triangular { min, mode, max } => {
+                Self::Triangular { min: min * factor, mode: mode * factor, max: max * factor }
+            }
+            Self::Pert { min, mode, max } => Self::Pert { min: min * factor, mode: mode * factor, max: max * factor },
+            Self::Normal { mean, sd, min, max } => {
+                Self::Normal { mean: mean * factor, sd: sd * factor, min: min * factor, max: max * factor }
+            }
+            Self::LogNormal { mu, sigma } => Self::LogNormal { mu: mu + factor.ln(), sigma: *sigma },
+            Self::Choice { values, weights } => {
+                Self::Choice { values: values.iter().map(|v| v * factor).collect(), weights: weights.clone() }
+            }
+        }
+    }
+
+    /// Draws one value. A constant consumes no randomness.
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Self::Const(v) => *v,
+            Self::Uniform { min, max } => min + (max - min) * rng.random::<f64>(),
+            Self::Triangular { min, mode, max } => match Triangular::new(*min, *max, *mode) {
+                Ok(d) => d.sample(rng),
+                Err(_) => *mode,
+            },
+            Self::Pert { min, mode, max } => {
+                let range = max - min;
+                if range <= 0.0 {
+                    return *mode;
+                }
+                let alpha = 1.0 + 4.0 * (mode - min) / range;
+                let beta = 1.0 + 4.0 * (max - mode) / range;
+                match Beta::new(alpha, beta) {
+                    Ok(d) => min + range * d.sample(rng),
+                    Err(_) => *mode,
+                }
+            }
+            Self::Normal { mean, sd, min, max } => {
+                let Ok(d) = Normal::new(*mean, *sd) else { return mean.clamp(*min, *max) };
+                // Rejection sampling: the constructor refused windows with negligible mass.
+                for _ in 0..10_000 {
+                    let x = d.sample(rng);
+                    if x >= *min && x <= *max {
+                        return x;
+                    }
+                }
+                mean.clamp(*min, *max)
+            }
+            Self::LogNormal { mu, sigma } => match LogNormal::new(*mu, *sigma) {
+                Ok(d) => d.sample(rng),
+                Err(_) => mu.exp(),
+            },
+            Self::Choice { values, weights } => {
+                let total: f64 = weights.iter().sum();
+                let mut u = rng.random::<f64>() * total;
+                for (v, w) in values.iter().zip(weights) {
+                    if u < *w {
+                        return *v;
+                    }
+                    u -= w;
+                }
+                values[values.len() - 1]
+            }
+        }
+    }
+}
+
+fn check_mode(min: f64, mode: f64, max: f64) -> Result<(), ParamError> {
+    if min >= max {
+        return Err(ParamError::EmptyRange { min, max });
+    }
+    if mode < min || mode > max {
+        return Err(ParamError::ModeOutOfRange { min, mode, max });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::stream;
+
+    fn mean_of(p: &Param, n: usize) -> f64 {
+        let mut rng = stream(7, 0, "param-test");
+        (0..n).map(|_| p.sample(&mut rng)).sum::<f64>() / n as f64
+    }
+
+    #[test]
+    fn constructors_refuse_bad_parameters() {
+        assert!(matches!(Param::uniform(2.0, 1.0), Err(ParamError::EmptyRange { .. })));
+        assert!(matches!(Param::triangular(0.0, 3.0, 2.0), Err(ParamError::ModeOutOfRange { .. })));
+        assert!(matches!(Param::lognormal(0.0, 0.0), Err(ParamError::NotPositive { .. })));
+        assert!(matches!(Param::lognormal_median_p90(8.0, 4.0), Err(ParamError::P90NotAboveMedian { .. })));
+        assert!(matches!(Param::choice(vec![1.0], vec![]), Err(ParamError::BadChoice)));
+        assert!(matches!(Param::normal(0.0, 1.0, 10.0, 20.0), Err(ParamError::EmptyTruncation { .. })));
+        assert!(matches!(Param::constant(f64::NAN), Err(ParamError::NotFinite)));
+    }
+
+    #[test]
+    fn sample_means_match_closed_forms() {
+        let n = 200_000;
+        let cases = [
+            (Param::uniform(2.0, 6.0).unwrap(), 4.0),
+            (Param::triangular(0.0, 1.0, 5.0).unwrap(), 2.0),
+            (Param::pert(0.0, 1.0, 5.0).unwrap(), 1.5),
+            (Param::lognormal(0.0, 0.5).unwrap(), (0.125f64).exp()),
+            (Param::choice(vec![1.0, 3.0], vec![3.0, 1.0]).unwrap(), 1.5),
+        ];
+        for (p, expected) in cases {
+            let m = mean_of(&p, n);
+            assert!((m - expected).abs() < 0.01 * expected.max(1.0), "{p:?}: mean {m}, expected {expected}");
+        }
+    }
+
+    #[test]
+    fn lognormal_by_median_and_p90_hits_both_quantiles() {
+        let p = Param::lognormal_median_p90(8.0, 26.0).unwrap();
+        let mut rng = stream(1, 2, "q");
+        let mut xs: Vec<f64> = (0..100_000).map(|_| p.sample(&mut rng)).collect();
+        xs.sort_by(f64::total_cmp);
+        assert!((xs[50_000] / 8.0 - 1.0).abs() < 0.02, "median {}", xs[50_000]);
+        assert!((xs[90_000] / 26.0 - 1.0).abs() < 0.03, "p90 {}", xs[90_000]);
+    }
+
+    #[test]
+    fn truncated_normal_stays_in_its_window() {
+        let p = Param::normal(0.0, 1.0, -0.5, 2.0).unwrap();
+        let mut rng = stream(3, 4, "n");
+        assert!((0..10_000).map(|_| p.sample(&mut rng)).all(|x| (-0.5..=2.0).contains(&x)));
+    }
+
+    #[test]
+    fn scaling_scales_every_draw() {
+        let p = Param::lognormal(1.0, 0.3).unwrap();
+        let q = p.scaled(2.0);
+        let (mut a, mut b) = (stream(5, 5, "s"), stream(5, 5, "s"));
+        for _ in 0..100 {
+            let (x, y) = (p.sample(&mut a), q.sample(&mut b));
+            assert!((2.0 * x - y).abs() < 1e-9 * y);
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The parallel runner: trials in fixed-size chunks on a rayon pool, results in trial order.
+//!
+//! Trial `i` depends only on the model, the seed and `i`, so it gives the same numbers on any worker.
+//! Per-trial outcomes are written into their own slots of a preallocated array; fan-chart histograms are
+//! integer counts, merged by addition (associative and commutative, hence independent of scheduling); every
+//! floating-point reduction runs serially over the ordered array afterwards. Output is bit-identical for any
+//! thread count.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
+
+use crate::model::Model;
+use crate::outcome::EndUseOutcome;
+use crate::stats::{SHARE_BINS, share_bin};
+use crate::trial::{Scratch, simulate};
+
+/// Trials per work unit.
+pub const CHUNK: usize = 64;
+
+/// How to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunConfig {
+    pub trials: u64,
+    pub seed: u64,
+    /// Worker threads; 0 means one per available core.
+    pub threads: usize,
+    /// Keep fan-chart histograms (memory: end uses x periods x 1,001 counts per worker).
+    pub bands: bool,
+}
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("could not start {threads} worker threads: {message}")]
+    ThreadPool { threads: usize, message: String },
+    #[error("{trials} trials do not fit in memory on this platform")]
+    TooManyTrials { trials: u64 },
+}
+
+/// Everything a run produced, in trial order.
+#[derive(Debug, Clone)]
+pub struct RunResults {
+    pub trials: usize,
+    pub n_end_uses: usize,
+    pub n_stages: usize,
+    pub periods: usize,
+    /// `end_uses[trial * n_end_uses + e]`.
+    pub end_uses: Vec<EndUseOutcome>,
+    /// `stage_throughput_lost[trial * n_stages + s]`.
+    pub stage_throughput_lost: Vec<f64>,
+    /// Histogram counts of the weekly share of requirement met: `bands[(e * periods + t) * SHARE_BINS + bin]`.
+    /// Empty when bands were not requested.
+    pub bands: Vec<u32>,
+}
+
+impl RunResults {
+    /// Outcomes of end use `e`, one per trial, in trial order.
+    pub fn end_use(&self, e: usize) -> impl ExactSizeIterator<Item = &EndUseOutcome> + '_ {
+        self.end_uses[e..].iter().step_by(self.n_end_uses).take(self.trials)
+    }
+
+    /// Throughput lost at stage `s`, one per trial, in trial order.
+    pub fn stage_lost(&self, s: usize) -> impl ExactSizeIterator<Item = f64> + '_ {
+        self.stage_throughput_lost[s..].iter().step_by(self.n_stages.max(1)).take(self.trials).copied()
+    }
+
+    /// Histogram of end use `e` in period `t`.
+    pub fn band(&self, e: usize, t: usize) -> &[u32] {
+        let start = (e * self.periods + t) * SHARE_BINS;
+        &self.bands[start..start + SHARE_BINS]
+    }
+}
+
+/// Runs `config.trials` trials of `model`. `progress` is called from worker threads with the number of
+/// trials done so far (not necessarily in increasing order across threads).
+pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -> Result<RunResults, RunError> {
+    let trials = usize::try_from(config.trials).map_err(|_| RunError::TooManyTrials { trials: config.trials })?;
+    let (ne, ns, t_len) = (model.spec.end_uses.len(), model.spec.stages.len(), model.spec.periods);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.threads)
+        .build()
+        .map_err(|e| RunError::ThreadPool { threads: config.threads, message: e.to_string() })?;
+    let workers = pool.current_num_threads();
+    let band_len = if config.bands { ne * t_len * SHARE_BINS } else { 0 };
+    let hists: Vec<Mutex<Vec<u32>>> = (0..workers).map(|_| Mutex::new(Vec::new())).collect();
+    let mut end_uses = vec![EndUseOutcome::default(); trials * ne];
+    let mut lost = vec![0.0; trials * ns];
+    let done = AtomicU64::new(0);
+    pool.install(|| {
+        let eu_chunks = end_uses.par_chunks_mut((CHUNK * ne).max(1));
+        let lost_chunks = lost.par_chunks_mut((CHUNK * ns).max(1));
+        let body = |scratch: &mut Scratch, chunk: usize, eu: &mut [EndUseOutcome], sl: &mut [f64]| {
+            let first = chunk * CHUNK;
+            let n = if ne > 0 { eu.len() / ne } else { sl.len() / ns.max(1) };
+            let slot = rayon::current_thread_index().unwrap_or(0) % workers;
+            let mut hist = hists[slot].lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if hist.len() != band_len {
+                hist.resize(band_len, 0);
+            }
+            for k in 0..n {
+                simulate(model, config.seed, (first + k) as u64, scratch, None);
+                let out = scratch.outcome();
+                eu[k * ne..(k + 1) * ne].copy_from_slice(&out.end_uses);
+                sl[k * ns..(k + 1) * ns].copy_from_slice(&out.stage_throughput_lost);
+                if config.bands {
+                    for (i, &x) in scratch.share_series.iter().enumerate() {
+                        hist[i * SHARE_BINS + share_bin(x)] += 1;
+                    }
+                }
+            }
+            drop(hist);
+            progress(done.fetch_add(n as u64, Ordering::Relaxed) + n as u64);
+        };
+        if ne > 0 && ns > 0 {
+            eu_chunks
+                .zip(lost_chunks)
+                .enumerate()
+                .for_each_init(|| Scratch::new(model), |s, (c, (eu, sl))| body(s, c, eu, sl));
+        } else if ne > 0 {
+            eu_chunks.enumerate().for_each_init(|| Scratch::new(model), |s, (c, eu)| body(s, c, eu, &mut []));
+        } else {
+            lost_chunks.enumerate().for_each_init(|| Scratch::new(model), |s, (c, sl)| body(s, c, &mut [], sl));
+        }
+    });
+    let mut bands = vec![0u32; band_len];
+    for h in hists {
+        let h = h.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (b, x) in bands.iter_mut().zip(h) {
+            *b += x;
+        }
+    }
+    Ok(RunResults {
+        trials,
+        n_end_uses: ne,
+        n_stages: ns,
+        periods: t_len,
+        end_uses,
+        stage_throughput_lost: lost,
+        bands,
+    })
+}

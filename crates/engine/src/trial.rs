@@ -1,0 +1,639 @@
+//! One trial: sample the trial's parameters and disruptions, then run the period loop of MODEL.md.
+//!
+//! Each period: (1) end-use demand; (2) orders travel upstream, customers first, by share, with order-up-to
+//! targets on stock and pipeline; (3) stages, suppliers first, receive, produce the least of plan, capacity and
+//! what their inputs allow, and ship, allocating scarce output by class priority then pro rata; export
+//! controls hold back, delay or deny shipments on the links they cover; (4) shipments arrive after lead time
+//! plus any licence review; (5) end uses build what their stock allows. All state lives in a [`Scratch`] that
+//! is allocated once per worker and reused, so the period loop allocates nothing.
+
+use rand::RngExt;
+use rand_distr::{Distribution, Exp};
+
+use crate::baseline;
+use crate::model::{Allocation, DisruptionKind, Model, Node, Timing, Unmet};
+use crate::outcome::{EndUseOutcome, StagePeriod, Trace, TrialOutcome};
+use crate::param::Param;
+use crate::rng::{self, Stream};
+
+/// Relative tolerance below which unmet demand counts as met (floating-point noise, not a shortfall).
+pub const SHORT_TOLERANCE: f64 = 1e-9;
+
+const NC: usize = 3;
+
+/// Per-trial working memory, reused across trials.
+#[derive(Debug, Clone)]
+pub struct Scratch {
+    t_len: usize,
+    // Sampled per trial.
+    cap_base: Vec<f64>,
+    cap_step: Vec<f64>,
+    cap_growth: Vec<f64>,
+    online: Vec<f64>,
+    ramp: Vec<f64>,
+    lead: Vec<usize>,
+    demand_base: Vec<f64>,
+    demand_step: Vec<f64>,
+    demand_growth: Vec<f64>,
+    in_target: Vec<f64>,
+    out_target: Vec<f64>,
+    pipe_target: Vec<f64>,
+    denial: Vec<[f64; NC]>,
+    /// Effect of each disruption per period: severity, multiplier - 1, or 1 for an active licence regime.
+    effect: Vec<f64>,
+    first_onset: Vec<Option<usize>>,
+    licence_streams: Vec<Stream>,
+    /// `licence_stream_of[k]` for the k-th (link, disruption) pair in `link_disruptions`.
+    activity: Vec<f64>,
+    flow: Vec<f64>,
+    // State.
+    in_stock: Vec<f64>,
+    out_stock: Vec<f64>,
+    pipe: Vec<f64>,
+    arrivals: Vec<f64>,
+    beyond: Vec<f64>,
+    order: Vec<[f64; NC]>,
+    received: Vec<[f64; NC]>,
+    plan: Vec<f64>,
+    plan_uncapped: Vec<f64>,
+    cap_now: Vec<f64>,
+    cap_nominal: Vec<f64>,
+    backlog: Vec<f64>,
+    required: Vec<f64>,
+    demand_now: Vec<f64>,
+    weights: Vec<[f64; NC]>,
+    /// Share of requirement met, per end use and period (`e * T + t`), for fan charts.
+    pub share_series: Vec<f32>,
+    // Metrics accumulators.
+    run: Vec<u32>,
+    outcome: TrialOutcome,
+}
+
+impl Scratch {
+    /// Working memory sized for `model`.
+    pub fn new(model: &Model) -> Self {
+        let c = &model.compiled;
+        let spec = &model.spec;
+        let (ns, ne, nl, nd, t) = (c.n_stages, c.n_end_uses, spec.links.len(), spec.disruptions.len(), spec.periods);
+        let nin = c.in_slot_material.len();
+        let nout = c.out_slot_material.len();
+        Self {
+            t_len: t,
+            cap_base: vec![0.0; ns],
+            cap_step: vec![1.0; ns],
+            cap_growth: vec![1.0; ns],
+            online: vec![0.0; ns],
+            ramp: vec![0.0; ns],
+            lead: vec![0; nl],
+            demand_base: vec![0.0; ne],
+            demand_step: vec![1.0; ne],
+            demand_growth: vec![1.0; ne],
+            in_target: vec![0.0; nin],
+            out_target: vec![0.0; nout],
+            pipe_target: vec![0.0; nin],
+            denial: vec![[0.0; NC]; nd],
+            effect: vec![0.0; nd * t],
+            first_onset: vec![None; nd],
+            licence_streams: (0..c.link_disruptions.len()).map(|_| rng::stream_for_key(0, 0, 0)).collect(),
+            activity: vec![0.0; ns + ne],
+            flow: vec![0.0; nl],
+            in_stock: vec![0.0; nin],
+            out_stock: vec![0.0; nout],
+            pipe: vec![0.0; nl],
+            arrivals: vec![0.0; nl * t],
+            beyond: vec![0.0; nl],
+            order: vec![[0.0; NC]; nl],
+            received: vec![[0.0; NC]; nout],
+            plan: vec![0.0; ns],
+            plan_uncapped: vec![0.0; ns],
+            cap_now: vec![0.0; ns],
+            cap_nominal: vec![0.0; ns],
+            backlog: vec![0.0; ne],
+            required: vec![0.0; ne],
+            demand_now: vec![0.0; ne],
+            weights: vec![[0.0; NC]; ns],
+            share_series: vec![1.0; ne * t],
+            run: vec![0; ne],
+            outcome: TrialOutcome {
+                end_uses: vec![EndUseOutcome::default(); ne],
+                stage_throughput_lost: vec![0.0; ns],
+            },
+        }
+    }
+
+    /// The outcome of the last trial simulated with this scratch.
+    pub fn outcome(&self) -> &TrialOutcome {
+        &self.outcome
+    }
+}
+
+/// Draws a parameter from its own stream; constants consume nothing.
+#[inline]
+fn draw(p: &Param, seed: u64, trial: u64, key: u64) -> f64 {
+    match p {
+        Param::Const(v) => *v,
+        _ => p.sample(&mut rng::stream_for_key(seed, trial, key)),
+    }
+}
+
+fn periods_of(weeks: f64, period_weeks: f64) -> usize {
+    (weeks / period_weeks).round().max(0.0) as usize
+}
+
+/// Simulates trial `trial` of a run seeded with `seed`. The outcome is left in `scratch.outcome()`, the
+/// share-of-requirement series in `scratch.share_series`, and, when asked, a full trace in `trace`.
+pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, mut trace: Option<&mut Trace>) {
+    let spec = &model.spec;
+    let c = &model.compiled;
+    let keys = &model.keys;
+    let sc = scratch;
+    let t_len = spec.periods;
+    let pw = spec.period_weeks;
+    let ppy = 52.0 / pw;
+    let (ns, ne) = (c.n_stages, c.n_end_uses);
+
+    // ---- Sample the trial's parameters, each from its own stream.
+    for (s, st) in spec.stages.iter().enumerate() {
+        let k = &keys.stage[s];
+        sc.cap_base[s] = draw(&st.capacity_per_year, seed, trial, k[0]).max(0.0) / ppy;
+        let g = draw(&st.capacity_growth_per_year, seed, trial, k[1]).max(-0.999);
+        sc.cap_step[s] = (1.0 + g).powf(1.0 / ppy);
+        sc.cap_growth[s] = 1.0;
+        sc.online[s] = st.online_week.as_ref().map_or(0.0, |p| draw(p, seed, trial, k[2]).max(0.0) / pw);
+        sc.ramp[s] = draw(&st.ramp_weeks, seed, trial, k[3]).max(0.0) / pw;
+    }
+    for (l, link) in spec.links.iter().enumerate() {
+        sc.lead[l] = periods_of(draw(&link.lead_time_weeks, seed, trial, keys.link[l]), pw);
+    }
+    for (e, eu) in spec.end_uses.iter().enumerate() {
+        let k = &keys.end_use[e];
+        sc.demand_base[e] = draw(&eu.demand_per_year, seed, trial, k[0]).max(0.0) / ppy;
+        let g = draw(&eu.growth_per_year, seed, trial, k[1]).max(-0.999);
+        sc.demand_step[e] = (1.0 + g).powf(1.0 / ppy);
+        sc.demand_growth[e] = 1.0;
+    }
+    // The trial's own baseline: normal flows for its sampled demand.
+    baseline::flows(c, &sc.demand_base, &mut sc.activity, &mut sc.flow);
+
+    // Stocks and targets in weeks of normal use.
+    let stock_weeks = |p: &crate::model::StockWeeks, k0: u64, k1: u64| {
+        (draw(&p.initial, seed, trial, k0).max(0.0) / pw, draw(&p.target, seed, trial, k1).max(0.0) / pw)
+    };
+    for node in 0..ns + ne {
+        let (init, target) = if node < ns {
+            let k = &keys.stage[node];
+            stock_weeks(&spec.stages[node].input_stock, k[4], k[5])
+        } else {
+            let k = &keys.end_use[node - ns];
+            stock_weeks(&spec.end_uses[node - ns].stock, k[2], k[3])
+        };
+        for i in c.in_slot_start[node]..c.in_slot_start[node + 1] {
+            let use_per_period = sc.activity[node] * c.in_slot_qty[i];
+            sc.in_stock[i] = init * use_per_period;
+            sc.in_target[i] = target * use_per_period;
+            let links = &c.links_by_slot[c.in_link_start[i]..c.in_link_start[i + 1]];
+            sc.pipe_target[i] = links.iter().map(|&l| sc.flow[l] * sc.lead[l] as f64).sum();
+        }
+    }
+    for s in 0..ns {
+        let k = &keys.stage[s];
+        let (init, target) = stock_weeks(&spec.stages[s].output_stock, k[6], k[7]);
+        for o in c.out_slot_start[s]..c.out_slot_start[s + 1] {
+            let links = &c.links_by_out_slot[c.out_link_start[o]..c.out_link_start[o + 1]];
+            let ship_per_period: f64 = links.iter().map(|&l| sc.flow[l]).sum();
+            sc.out_stock[o] = init * ship_per_period;
+            sc.out_target[o] = target * ship_per_period;
+        }
+        // Baseline class mix of the stage's demand, used when it receives no orders.
+        sc.weights[s] = [0.0; NC];
+    }
+    // Class mix of each stage's normal demand, customers first.
+    for e in 0..ne {
+        let class = c.end_use_class[e];
+        let node = ns + e;
+        for i in c.in_slot_start[node]..c.in_slot_start[node + 1] {
+            for &l in &c.links_by_slot[c.in_link_start[i]..c.in_link_start[i + 1]] {
+                sc.weights[spec.links[l].from][class] += sc.flow[l];
+            }
+        }
+    }
+    for &s in c.topo.iter().rev() {
+        let total: f64 = sc.weights[s].iter().sum();
+        let w = if total > 0.0 { sc.weights[s].map(|x| x / total) } else { [0.0, 0.0, 1.0] };
+        sc.weights[s] = w;
+        for i in c.in_slot_start[s]..c.in_slot_start[s + 1] {
+            for &l in &c.links_by_slot[c.in_link_start[i]..c.in_link_start[i + 1]] {
+                let sup = spec.links[l].from;
+                for (k, wk) in w.iter().enumerate() {
+                    sc.weights[sup][k] += wk * sc.flow[l];
+                }
+            }
+        }
+    }
+
+    // Pipelines start full of normal flow: shipments made in the L periods before the horizon.
+    sc.arrivals.iter_mut().for_each(|a| *a = 0.0);
+    for l in 0..spec.links.len() {
+        let lead = sc.lead[l];
+        for a in 0..lead.min(t_len) {
+            sc.arrivals[l * t_len + a] = sc.flow[l];
+        }
+        sc.beyond[l] = sc.flow[l] * lead.saturating_sub(t_len) as f64;
+        sc.pipe[l] = sc.flow[l] * lead as f64;
+    }
+    sc.backlog.iter_mut().for_each(|b| *b = 0.0);
+
+    // ---- Disruptions: the effect of each, per period.
+    sc.effect.iter_mut().for_each(|x| *x = 0.0);
+    for &d in &c.disruption_order {
+        let dis = &spec.disruptions[d];
+        let mut rng = rng::stream_for_key(seed, trial, keys.disruption[d]);
+        let row = &mut sc.effect[d * t_len..(d + 1) * t_len];
+        let sample_effect = |rng: &mut Stream| -> f64 {
+            match &dis.kind {
+                DisruptionKind::ExportLicensing { .. } => 1.0,
+                DisruptionKind::Embargo { severity, .. } | DisruptionKind::Outage { severity, .. } => {
+                    severity.sample(rng).clamp(0.0, 1.0)
+                }
+                DisruptionKind::DemandShock { multiplier, .. } => multiplier.sample(rng).max(0.0) - 1.0,
+            }
+        };
+        if let DisruptionKind::ExportLicensing { denial, .. } = &dis.kind {
+            for (k, p) in denial.iter().enumerate() {
+                sc.denial[d][k] = p.sample(&mut rng).clamp(0.0, 1.0);
+            }
+        }
+        let mut first = None;
+        let mut mark = |start: usize, len: usize, value: f64, first: &mut Option<usize>| {
+            if start < t_len {
+                first.get_or_insert(start);
+                let end = start.saturating_add(len).min(t_len);
+                for x in &mut row[start..end] {
+                    *x = value;
+                }
+            }
+        };
+        match &dis.timing {
+            Timing::Window { onset_weeks, duration_weeks } => {
+                let start = periods_of(onset_weeks.sample(&mut rng), pw);
+                let len = periods_of(duration_weeks.sample(&mut rng), pw);
+                let v = sample_effect(&mut rng);
+                mark(start, len, v, &mut first);
+            }
+            Timing::Hazard { rate_per_year, duration_weeks } => {
+                let rate = rate_per_year.sample(&mut rng);
+                if rate > 0.0 {
+                    if let Ok(exp) = Exp::new(rate) {
+                        let mut t = 0.0f64; // in periods
+                        loop {
+                            t += exp.sample(&mut rng) * ppy;
+                            if t >= t_len as f64 {
+                                break;
+                            }
+                            let start = t.floor() as usize;
+                            let len = periods_of(duration_weeks.sample(&mut rng), pw).max(1);
+                            let v = sample_effect(&mut rng);
+                            mark(start, len, v, &mut first);
+                            t = (start + len) as f64;
+                        }
+                    }
+                }
+            }
+            Timing::TwoState { start_per_week, end_per_week } => {
+                let p_start = 1.0 - (1.0 - start_per_week).powf(pw);
+                let p_end = 1.0 - (1.0 - end_per_week).powf(pw);
+                let v = sample_effect(&mut rng);
+                let mut active = false;
+                for t in 0..t_len {
+                    let u: f64 = rng.random();
+                    active = if active { u >= p_end } else { u < p_start };
+                    if active {
+                        mark(t, 1, v, &mut first);
+                    }
+                }
+            }
+            Timing::Follows { disruption, probability, lag_weeks, duration_weeks } => {
+                let p = probability.sample(&mut rng);
+                let lag = periods_of(lag_weeks.sample(&mut rng), pw);
+                let len = periods_of(duration_weeks.sample(&mut rng), pw);
+                let v = sample_effect(&mut rng);
+                let u: f64 = rng.random();
+                if let Some(parent) = sc.first_onset[*disruption] {
+                    if u < p {
+                        mark(parent + lag, len, v, &mut first);
+                    }
+                }
+            }
+        }
+        sc.first_onset[d] = first;
+    }
+    for (k, &d) in c.link_disruptions.iter().enumerate() {
+        if matches!(spec.disruptions[d].kind, DisruptionKind::ExportLicensing { .. }) {
+            sc.licence_streams[k] = rng::stream_for_key(seed, trial, keys.licence[k]);
+        }
+    }
+
+    // ---- Metrics and trace set-up.
+    for o in sc.outcome.end_uses.iter_mut() {
+        *o = EndUseOutcome::default();
+    }
+    sc.outcome.stage_throughput_lost.iter_mut().for_each(|x| *x = 0.0);
+    sc.run.iter_mut().for_each(|r| *r = 0);
+    if let Some(tr) = trace.as_deref_mut() {
+        *tr = Trace::default();
+        tr.in_transit_at_start = sc.pipe.clone();
+        tr.end_use_stock_start = (c.in_slot_start[ns]..c.in_slot_start[ns + ne]).map(|i| sc.in_stock[i]).collect();
+        tr.end_use_consumed = vec![0.0; tr.end_use_stock_start.len()];
+    }
+
+    // ---- The period loop.
+    for t in 0..t_len {
+        // Capacity this period.
+        for s in 0..ns {
+            let tt = t as f64;
+            let avail = if tt < sc.online[s] {
+                0.0
+            } else if sc.ramp[s] > 0.0 {
+                ((tt - sc.online[s] + 1.0) / sc.ramp[s]).min(1.0)
+            } else {
+                1.0
+            };
+            sc.cap_nominal[s] = sc.cap_base[s] * sc.cap_growth[s] * avail;
+            sc.cap_growth[s] *= sc.cap_step[s];
+            sc.cap_now[s] = sc.cap_nominal[s];
+        }
+        for (d, dis) in spec.disruptions.iter().enumerate() {
+            let x = sc.effect[d * t_len + t];
+            if x == 0.0 {
+                continue;
+            }
+            match &dis.kind {
+                DisruptionKind::Outage { stages, .. } => {
+                    for &s in stages {
+                        sc.cap_now[s] *= 1.0 - x;
+                    }
+                }
+                DisruptionKind::DemandShock { .. }
+                | DisruptionKind::ExportLicensing { .. }
+                | DisruptionKind::Embargo { .. } => {}
+            }
+        }
+        // (1) Demand.
+        for e in 0..ne {
+            let mut d = sc.demand_base[e] * sc.demand_growth[e];
+            sc.demand_growth[e] *= sc.demand_step[e];
+            for (k, dis) in spec.disruptions.iter().enumerate() {
+                if let DisruptionKind::DemandShock { end_uses, .. } = &dis.kind {
+                    let x = sc.effect[k * t_len + t];
+                    if x != 0.0 && end_uses.contains(&e) {
+                        d *= 1.0 + x;
+                    }
+                }
+            }
+            sc.demand_now[e] = d;
+            sc.required[e] = d + sc.backlog[e];
+        }
+        // (2) Orders upstream: end uses, then stages customers first.
+        for e in 0..ne {
+            let node = ns + e;
+            let mut w = [0.0; NC];
+            w[c.end_use_class[e]] = 1.0;
+            place_orders(c, sc, node, sc.required[e], w);
+        }
+        for &s in c.topo.iter().rev() {
+            let mut plan: f64 = 0.0;
+            let mut w = [0.0; NC];
+            for o in c.out_slot_start[s]..c.out_slot_start[s + 1] {
+                let mut r = [0.0; NC];
+                for &l in &c.links_by_out_slot[c.out_link_start[o]..c.out_link_start[o + 1]] {
+                    for k in 0..NC {
+                        r[k] += sc.order[l][k];
+                    }
+                }
+                sc.received[o] = r;
+                let y = c.out_slot_yield[o];
+                let total = r[0] + r[1] + r[2];
+                plan = plan.max((total + sc.out_target[o] - sc.out_stock[o]) / y);
+                for k in 0..NC {
+                    w[k] += r[k] / y;
+                }
+            }
+            let wt = w[0] + w[1] + w[2];
+            let w = if wt > 0.0 { w.map(|x| x / wt) } else { sc.weights[s] };
+            sc.plan_uncapped[s] = plan.max(0.0);
+            sc.plan[s] = sc.plan_uncapped[s].min(sc.cap_now[s]);
+            place_orders(c, sc, s, sc.plan[s], w);
+        }
+        // (3) Production and shipments, suppliers first.
+        for &s in &c.topo {
+            let mut sp = trace.as_ref().map(|_| StagePeriod::default());
+            let ins = c.in_slot_start[s]..c.in_slot_start[s + 1];
+            if let Some(sp) = sp.as_mut() {
+                sp.opening_input = sc.in_stock[ins.clone()].to_vec();
+                sp.opening_output = sc.out_stock[c.out_slot_start[s]..c.out_slot_start[s + 1]].to_vec();
+            }
+            let mut x = sc.plan[s];
+            for i in ins.clone() {
+                let got = receive(c, sc, i, t);
+                if let Some(sp) = sp.as_mut() {
+                    sp.received.push(got);
+                }
+                x = x.min(sc.in_stock[i] / c.in_slot_qty[i]);
+            }
+            x = x.max(0.0);
+            for i in ins.clone() {
+                let used = (x * c.in_slot_qty[i]).min(sc.in_stock[i]);
+                sc.in_stock[i] -= used;
+                if let Some(sp) = sp.as_mut() {
+                    sp.consumed.push(used);
+                }
+            }
+            sc.outcome.stage_throughput_lost[s] += (sc.plan_uncapped[s].min(sc.cap_nominal[s]) - x).max(0.0);
+            for o in c.out_slot_start[s]..c.out_slot_start[s + 1] {
+                let made = x * c.out_slot_yield[o];
+                sc.out_stock[o] += made;
+                let shipped = ship(model, sc, s, o, t);
+                if let Some(sp) = sp.as_mut() {
+                    sp.produced.push(made);
+                    sp.shipped.push(shipped);
+                }
+            }
+            if let (Some(mut sp), Some(tr)) = (sp, trace.as_deref_mut()) {
+                sp.throughput = x;
+                sp.closing_input = sc.in_stock[ins].to_vec();
+                sp.closing_output = sc.out_stock[c.out_slot_start[s]..c.out_slot_start[s + 1]].to_vec();
+                if tr.stages.len() <= t {
+                    tr.stages.push(vec![StagePeriod::default(); ns]);
+                }
+                tr.stages[t][s] = sp;
+            }
+        }
+        // (5) End uses build.
+        for e in 0..ne {
+            let node = ns + e;
+            let ins = c.in_slot_start[node]..c.in_slot_start[node + 1];
+            let required = sc.required[e];
+            let mut can = required;
+            for i in ins.clone() {
+                receive(c, sc, i, t);
+                can = can.min(sc.in_stock[i] / c.in_slot_qty[i]);
+            }
+            let built = if can >= required * (1.0 - SHORT_TOLERANCE) { required } else { can.max(0.0) };
+            for i in ins {
+                let used = (built * c.in_slot_qty[i]).min(sc.in_stock[i]);
+                sc.in_stock[i] -= used;
+                if let Some(tr) = trace.as_deref_mut() {
+                    tr.end_use_consumed[i - c.in_slot_start[ns]] += used;
+                }
+            }
+            let unmet = required - built;
+            sc.backlog[e] = match spec.end_uses[e].unmet {
+                Unmet::Backlog => unmet,
+                Unmet::Lost => 0.0,
+            };
+            sc.share_series[e * t_len + t] = if required > 0.0 { (built / required) as f32 } else { 1.0 };
+            let o = &mut sc.outcome.end_uses[e];
+            o.demand += sc.demand_now[e];
+            o.built += built;
+            if unmet > 0.0 {
+                o.short_periods += 1;
+                o.first_short_period.get_or_insert(t as u32);
+                sc.run[e] += 1;
+                o.longest_short_run = o.longest_short_run.max(sc.run[e]);
+                o.recovery_period = None;
+            } else {
+                if sc.run[e] > 0 {
+                    o.recovery_period = Some(t as u32);
+                }
+                sc.run[e] = 0;
+            }
+            if let Some(tr) = trace.as_deref_mut() {
+                if tr.built.len() <= t {
+                    tr.built.push(vec![0.0; ne]);
+                    tr.required.push(vec![0.0; ne]);
+                    tr.demand.push(vec![0.0; ne]);
+                }
+                tr.built[t][e] = built;
+                tr.required[t][e] = required;
+                tr.demand[t][e] = sc.demand_now[e];
+            }
+        }
+    }
+    for o in sc.outcome.end_uses.iter_mut() {
+        o.units_short = (o.demand - o.built).max(0.0);
+        o.share_met = if o.demand > 0.0 { (o.built / o.demand).min(1.0) } else { 1.0 };
+    }
+    if let Some(tr) = trace {
+        tr.in_transit_at_end = sc.pipe.clone();
+        tr.end_use_stock_end = (c.in_slot_start[ns]..c.in_slot_start[ns + ne]).map(|i| sc.in_stock[i]).collect();
+    }
+}
+
+/// Order-up-to ordering for `node` at activity `activity`, split over suppliers by share and over classes by `w`.
+#[inline]
+fn place_orders(c: &crate::model::Compiled, sc: &mut Scratch, node: usize, activity: f64, w: [f64; NC]) {
+    for i in c.in_slot_start[node]..c.in_slot_start[node + 1] {
+        let links = &c.links_by_slot[c.in_link_start[i]..c.in_link_start[i + 1]];
+        let pipe: f64 = links.iter().map(|&l| sc.pipe[l]).sum();
+        let need = activity * c.in_slot_qty[i] + (sc.in_target[i] - sc.in_stock[i]) + (sc.pipe_target[i] - pipe);
+        let need = need.max(0.0);
+        for &l in links {
+            let q = need * c.share[l];
+            sc.order[l] = [q * w[0], q * w[1], q * w[2]];
+        }
+    }
+}
+
+/// Receives this period's arrivals into input slot `i`; returns the quantity received.
+#[inline]
+fn receive(c: &crate::model::Compiled, sc: &mut Scratch, i: usize, t: usize) -> f64 {
+    let mut got = 0.0;
+    for &l in &c.links_by_slot[c.in_link_start[i]..c.in_link_start[i + 1]] {
+        let a = std::mem::take(&mut sc.arrivals[l * sc.t_len + t]);
+        sc.pipe[l] -= a;
+        got += a;
+    }
+    // Guard against drift of the pipeline total below zero from rounding.
+    sc.in_stock[i] += got;
+    got
+}
+
+/// Allocates output slot `o` of stage `s` to its customers and ships, applying export controls.
+/// Returns the quantity that left the stage.
+fn ship(model: &Model, sc: &mut Scratch, s: usize, o: usize, t: usize) -> f64 {
+    let spec = &model.spec;
+    let c = &model.compiled;
+    let t_len = sc.t_len;
+    let links = &c.links_by_out_slot[c.out_link_start[o]..c.out_link_start[o + 1]];
+    if links.is_empty() {
+        return 0.0;
+    }
+    let mut avail = sc.out_stock[o];
+    let r = sc.received[o];
+    // Fraction of each class's orders that can be served.
+    let mut frac = [0.0; NC];
+    match &spec.stages[s].allocation {
+        Allocation::ProRata => {
+            let total = r[0] + r[1] + r[2];
+            let f = if total > 0.0 { (avail / total).min(1.0) } else { 0.0 };
+            frac = [f; NC];
+        }
+        Allocation::Priority(order) => {
+            for class in order {
+                let k = *class as usize;
+                if r[k] > 0.0 {
+                    let give = avail.min(r[k]);
+                    frac[k] = give / r[k];
+                    avail -= give;
+                }
+            }
+        }
+    }
+    let mut shipped_total = 0.0;
+    for &l in links {
+        let mut q = [sc.order[l][0] * frac[0], sc.order[l][1] * frac[1], sc.order[l][2] * frac[2]];
+        let mut delay = 0usize;
+        for k in c.link_disruption_start[l]..c.link_disruption_start[l + 1] {
+            let d = c.link_disruptions[k];
+            let x = sc.effect[d * t_len + t];
+            if x == 0.0 {
+                continue;
+            }
+            match &spec.disruptions[d].kind {
+                DisruptionKind::Embargo { .. } => {
+                    for v in q.iter_mut() {
+                        *v *= 1.0 - x;
+                    }
+                }
+                DisruptionKind::ExportLicensing { review_weeks, .. } => {
+                    let rng = &mut sc.licence_streams[k];
+                    if q.iter().any(|&v| v > 0.0) {
+                        for (class, v) in q.iter_mut().enumerate() {
+                            if *v > 0.0 && rng.random::<f64>() < sc.denial[d][class] {
+                                *v = 0.0;
+                            }
+                        }
+                        let review = periods_of(review_weeks.sample(rng), spec.period_weeks);
+                        delay = delay.max(review);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let qty = q[0] + q[1] + q[2];
+        if qty <= 0.0 {
+            continue;
+        }
+        let qty = qty.min(sc.out_stock[o]);
+        sc.out_stock[o] -= qty;
+        shipped_total += qty;
+        let arrive = t + sc.lead[l] + delay;
+        if arrive < t_len {
+            sc.arrivals[l * t_len + arrive] += qty;
+        } else {
+            sc.beyond[l] += qty;
+        }
+        sc.pipe[l] += qty;
+    }
+    shipped_total
+}
