@@ -184,7 +184,8 @@ pub enum DisruptionKind {
         /// Probability a shipment is denied, per destination class (sampled once per trial).
         denial: [Param; 3],
     },
-    /// A fraction (`severity`, sampled per event) of the covered flows is cut.
+    /// Each covered link is capped at `1 - severity` (sampled per event) of its normal flow; what is held back
+    /// stays with the exporter.
     Embargo { scope: FlowScope, severity: Param },
     /// The stages lose a fraction (`severity`) of their capacity.
     Outage { stages: Vec<usize>, severity: Param },
@@ -340,9 +341,6 @@ pub(crate) struct Compiled {
     /// Links out of each output slot: `out_link_start[o]..out_link_start[o+1]` index `links_by_out_slot`.
     pub out_link_start: Vec<usize>,
     pub links_by_out_slot: Vec<usize>,
-    /// The input slot each link feeds, and the output slot it draws on.
-    pub link_in_slot: Vec<usize>,
-    pub link_out_slot: Vec<usize>,
     /// Disruptions acting on each link: `link_disruption_start[l]..` index `link_disruptions`.
     pub link_disruption_start: Vec<usize>,
     pub link_disruptions: Vec<usize>,
@@ -763,8 +761,6 @@ fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Compiled {
         out_slot_yield,
         out_link_start,
         links_by_out_slot,
-        link_in_slot,
-        link_out_slot,
         link_disruption_start,
         link_disruptions,
         disruption_order,

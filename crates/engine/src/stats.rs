@@ -95,7 +95,10 @@ impl Proportion {
         let denom = 1.0 + z2 / nf;
         let centre = (p + z2 / (2.0 * nf)) / denom;
         let half = Z_95 * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt() / denom;
-        Self { k, n, p, ci95_low: (centre - half).max(0.0), ci95_high: (centre + half).min(1.0) }
+        // At k = 0 and k = n the bounds are exactly 0 and 1 (the formula leaves rounding residue there).
+        let low = if k == 0 { 0.0 } else { (centre - half).max(0.0) };
+        let high = if k == n { 1.0 } else { (centre + half).min(1.0) };
+        Self { k, n, p, ci95_low: low, ci95_high: high }
     }
 }
 

@@ -11,7 +11,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp};
 
 use crate::baseline;
-use crate::model::{Allocation, DisruptionKind, Model, Node, Timing, Unmet};
+use crate::model::{Allocation, DisruptionKind, Model, Timing, Unmet};
 use crate::outcome::{EndUseOutcome, StagePeriod, Trace, TrialOutcome};
 use crate::param::Param;
 use crate::rng::{self, Stream};
@@ -37,7 +37,6 @@ pub struct Scratch {
     demand_growth: Vec<f64>,
     in_target: Vec<f64>,
     out_target: Vec<f64>,
-    pipe_target: Vec<f64>,
     denial: Vec<[f64; NC]>,
     /// Effect of each disruption per period: severity, multiplier - 1, or 1 for an active licence regime.
     effect: Vec<f64>,
@@ -51,6 +50,10 @@ pub struct Scratch {
     out_stock: Vec<f64>,
     pipe: Vec<f64>,
     arrivals: Vec<f64>,
+    /// Quantity-weighted ship period of each arrival bucket (same layout as `arrivals`).
+    arrival_ship_time: Vec<f64>,
+    /// Each customer's smoothed estimate of each link's lead time, in periods, from what actually arrived.
+    lead_estimate: Vec<f64>,
     beyond: Vec<f64>,
     order: Vec<[f64; NC]>,
     received: Vec<[f64; NC]>,
@@ -90,7 +93,6 @@ impl Scratch {
             demand_growth: vec![1.0; ne],
             in_target: vec![0.0; nin],
             out_target: vec![0.0; nout],
-            pipe_target: vec![0.0; nin],
             denial: vec![[0.0; NC]; nd],
             effect: vec![0.0; nd * t],
             first_onset: vec![None; nd],
@@ -101,6 +103,8 @@ impl Scratch {
             out_stock: vec![0.0; nout],
             pipe: vec![0.0; nl],
             arrivals: vec![0.0; nl * t],
+            arrival_ship_time: vec![0.0; nl * t],
+            lead_estimate: vec![0.0; nl],
             beyond: vec![0.0; nl],
             order: vec![[0.0; NC]; nl],
             received: vec![[0.0; NC]; nout],
@@ -191,8 +195,6 @@ pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, mut
             let use_per_period = sc.activity[node] * c.in_slot_qty[i];
             sc.in_stock[i] = init * use_per_period;
             sc.in_target[i] = target * use_per_period;
-            let links = &c.links_by_slot[c.in_link_start[i]..c.in_link_start[i + 1]];
-            sc.pipe_target[i] = links.iter().map(|&l| sc.flow[l] * sc.lead[l] as f64).sum();
         }
     }
     for s in 0..ns {
@@ -233,10 +235,13 @@ pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, mut
 
     // Pipelines start full of normal flow: shipments made in the L periods before the horizon.
     sc.arrivals.iter_mut().for_each(|a| *a = 0.0);
+    sc.arrival_ship_time.iter_mut().for_each(|a| *a = 0.0);
     for l in 0..spec.links.len() {
         let lead = sc.lead[l];
+        sc.lead_estimate[l] = lead as f64;
         for a in 0..lead.min(t_len) {
             sc.arrivals[l * t_len + a] = sc.flow[l];
+            sc.arrival_ship_time[l * t_len + a] = sc.flow[l] * (a as f64 - lead as f64);
         }
         sc.beyond[l] = sc.flow[l] * lead.saturating_sub(t_len) as f64;
         sc.pipe[l] = sc.flow[l] * lead as f64;
@@ -529,13 +534,25 @@ pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, mut
     }
 }
 
+/// Weight of the newest observation in a customer's smoothed lead-time estimate.
+pub const LEAD_SMOOTHING: f64 = 0.25;
+
 /// Order-up-to ordering for `node` at activity `activity`, split over suppliers by share and over classes by `w`.
+///
+/// The order brings the inventory position (stock plus pipeline) back to its target: target stock plus the
+/// normal flow times the lead time the customer currently expects on each link. That expectation is smoothed
+/// from what actually arrived, so buyers facing licence delays learn to order further ahead, as they did in 2025.
 #[inline]
 fn place_orders(c: &crate::model::Compiled, sc: &mut Scratch, node: usize, activity: f64, w: [f64; NC]) {
     for i in c.in_slot_start[node]..c.in_slot_start[node + 1] {
         let links = &c.links_by_slot[c.in_link_start[i]..c.in_link_start[i + 1]];
-        let pipe: f64 = links.iter().map(|&l| sc.pipe[l]).sum();
-        let need = activity * c.in_slot_qty[i] + (sc.in_target[i] - sc.in_stock[i]) + (sc.pipe_target[i] - pipe);
+        let mut pipe = 0.0;
+        let mut pipe_target = 0.0;
+        for &l in links {
+            pipe += sc.pipe[l];
+            pipe_target += sc.flow[l] * sc.lead_estimate[l];
+        }
+        let need = activity * c.in_slot_qty[i] + (sc.in_target[i] - sc.in_stock[i]) + (pipe_target - pipe);
         let need = need.max(0.0);
         for &l in links {
             let q = need * c.share[l];
@@ -550,10 +567,14 @@ fn receive(c: &crate::model::Compiled, sc: &mut Scratch, i: usize, t: usize) -> 
     let mut got = 0.0;
     for &l in &c.links_by_slot[c.in_link_start[i]..c.in_link_start[i + 1]] {
         let a = std::mem::take(&mut sc.arrivals[l * sc.t_len + t]);
+        let shipped_at = std::mem::take(&mut sc.arrival_ship_time[l * sc.t_len + t]);
+        if a > 0.0 {
+            let observed = t as f64 - shipped_at / a;
+            sc.lead_estimate[l] += LEAD_SMOOTHING * (observed - sc.lead_estimate[l]);
+        }
         sc.pipe[l] -= a;
         got += a;
     }
-    // Guard against drift of the pipeline total below zero from rounding.
     sc.in_stock[i] += got;
     got
 }
@@ -593,6 +614,7 @@ fn ship(model: &Model, sc: &mut Scratch, s: usize, o: usize, t: usize) -> f64 {
     for &l in links {
         let mut q = [sc.order[l][0] * frac[0], sc.order[l][1] * frac[1], sc.order[l][2] * frac[2]];
         let mut delay = 0usize;
+        let mut quota = f64::INFINITY;
         for k in c.link_disruption_start[l]..c.link_disruption_start[l + 1] {
             let d = c.link_disruptions[k];
             let x = sc.effect[d * t_len + t];
@@ -601,9 +623,8 @@ fn ship(model: &Model, sc: &mut Scratch, s: usize, o: usize, t: usize) -> f64 {
             }
             match &spec.disruptions[d].kind {
                 DisruptionKind::Embargo { .. } => {
-                    for v in q.iter_mut() {
-                        *v *= 1.0 - x;
-                    }
+                    // A cut of `x` caps the link at (1 - x) of its normal flow: more orders cannot beat a quota.
+                    quota = quota.min((1.0 - x) * sc.flow[l]);
                 }
                 DisruptionKind::ExportLicensing { review_weeks, .. } => {
                     let rng = &mut sc.licence_streams[k];
@@ -620,6 +641,13 @@ fn ship(model: &Model, sc: &mut Scratch, s: usize, o: usize, t: usize) -> f64 {
                 _ => {}
             }
         }
+        if quota.is_finite() {
+            let total = q[0] + q[1] + q[2];
+            if total > quota {
+                let f = if total > 0.0 { quota / total } else { 0.0 };
+                q = q.map(|v| v * f);
+            }
+        }
         let qty = q[0] + q[1] + q[2];
         if qty <= 0.0 {
             continue;
@@ -630,6 +658,7 @@ fn ship(model: &Model, sc: &mut Scratch, s: usize, o: usize, t: usize) -> f64 {
         let arrive = t + sc.lead[l] + delay;
         if arrive < t_len {
             sc.arrivals[l * t_len + arrive] += qty;
+            sc.arrival_ship_time[l * t_len + arrive] += qty * t as f64;
         } else {
             sc.beyond[l] += qty;
         }

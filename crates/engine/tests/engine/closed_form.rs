@@ -1,0 +1,177 @@
+//! Closed-form checks at fixed seeds (MODEL.md, "Checks the engine must pass").
+
+use chokepoint_engine::stats::summarize;
+use chokepoint_engine::trial::{Scratch, simulate};
+use chokepoint_engine::{Destinations, DisruptionKind, DisruptionSpec, FlowScope, Param, RunConfig, Timing, run};
+
+use crate::support::*;
+
+fn config(trials: u64) -> RunConfig {
+    RunConfig { trials, seed: 20_250_404, threads: 2, bands: false }
+}
+
+fn embargo_all(severity: f64) -> DisruptionKind {
+    DisruptionKind::Embargo {
+        scope: FlowScope { materials: vec![0], from_region: "CN".into(), to: Destinations::AllOther },
+        severity: Param::Const(severity),
+    }
+}
+
+#[test]
+fn a_disruption_free_run_has_no_shortfall() {
+    // Uncertain capacities, lead times, stocks and growth, but no disruption.
+    let mut spec = rich_chain(156);
+    spec.disruptions.clear();
+    let m = model(spec);
+    let r = run(&m, &config(500), &|_| {}).unwrap();
+    for o in &r.end_uses {
+        assert_eq!(o.units_short, 0.0, "{o:?}");
+        assert_eq!(o.short_periods, 0);
+        assert_eq!(o.share_met, 1.0);
+    }
+    assert!(r.stage_throughput_lost.iter().all(|&x| x == 0.0));
+}
+
+#[test]
+fn a_fixed_embargo_on_a_single_chain_costs_its_duration_minus_the_buffer() {
+    // Demand d per week, buffer B weeks, full embargo of D weeks from week 10, lead time L: the end use runs
+    // dry B weeks after the first missing arrival and stays dry until the first post-embargo arrival, so it
+    // loses exactly (D - B) d units, over D - B consecutive weeks starting in week 10 + L + B.
+    for (buffer, duration, lead) in
+        [(4.0, 12.0, 3.0), (8.0, 20.0, 0.0), (6.0, 6.0, 2.0), (10.0, 5.0, 4.0), (2.0, 30.0, 6.0)]
+    {
+        let d = 25.0;
+        let mut spec = single_chain(d, buffer, lead, 40.0, 104);
+        spec.disruptions.push(window("embargo", embargo_all(1.0), 10.0, duration));
+        let m = model(spec);
+        let r = run(&m, &config(3), &|_| {}).unwrap();
+        let o = r.end_uses[0];
+        let short_weeks = (duration - buffer).max(0.0);
+        let expected = short_weeks * d;
+        assert!((o.units_short - expected).abs() < 1e-6 * (1.0 + expected), "B={buffer} D={duration}: {o:?}");
+        assert_eq!(o.short_periods as f64, short_weeks);
+        assert_eq!(o.longest_short_run as f64, short_weeks);
+        if short_weeks > 0.0 {
+            assert_eq!(o.first_short_period, Some((10.0 + lead + buffer) as u32));
+            assert_eq!(o.recovery_period, Some((10.0 + lead + duration) as u32));
+        } else {
+            assert_eq!(o.first_short_period, None);
+        }
+    }
+}
+
+#[test]
+fn a_partial_embargo_within_the_buffer_causes_no_shortfall_and_a_deeper_one_does() {
+    // A 40 % cut for 10 weeks takes 4 weeks of supply: within an 8-week buffer.
+    let mut spec = single_chain(10.0, 8.0, 2.0, 40.0, 80);
+    spec.disruptions.push(window("quota", embargo_all(0.4), 5.0, 10.0));
+    let r = run(&model(spec), &config(2), &|_| {}).unwrap();
+    assert_eq!(r.end_uses[0].units_short, 0.0);
+    // The same cut with a 2-week buffer runs short by 4 - 2 = 2 weeks of demand.
+    let mut spec = single_chain(10.0, 2.0, 2.0, 40.0, 80);
+    spec.disruptions.push(window("quota", embargo_all(0.4), 5.0, 10.0));
+    let r = run(&model(spec), &config(2), &|_| {}).unwrap();
+    assert!((r.end_uses[0].units_short - 20.0).abs() < 1e-6, "{:?}", r.end_uses[0]);
+}
+
+#[test]
+fn a_licence_delay_shorter_than_the_stock_cover_causes_no_shortfall() {
+    for (review, cover) in [(4.0, 6.0), (8.0, 9.0), (9.0, 10.0)] {
+        let mut spec = single_chain(10.0, cover, 3.0, 10.0, 156);
+        spec.disruptions.push(window(
+            "licensing",
+            DisruptionKind::ExportLicensing {
+                scope: FlowScope { materials: vec![0], from_region: "CN".into(), to: Destinations::AllOther },
+                review_weeks: Param::uniform(0.0, review).unwrap(),
+                denial: [Param::Const(0.0), Param::Const(0.0), Param::Const(0.0)],
+            },
+            0.0,
+            60.0,
+        ));
+        let r = run(&model(spec), &config(200), &|_| {}).unwrap();
+        assert!(r.end_uses.iter().all(|o| o.units_short == 0.0), "review {review} cover {cover}");
+    }
+    // And a delay longer than the cover does cause one: the check can fail.
+    let mut spec = single_chain(10.0, 4.0, 3.0, 10.0, 156);
+    spec.disruptions.push(window(
+        "licensing",
+        DisruptionKind::ExportLicensing {
+            scope: FlowScope { materials: vec![0], from_region: "CN".into(), to: Destinations::AllOther },
+            review_weeks: Param::Const(10.0),
+            denial: [Param::Const(0.0), Param::Const(0.0), Param::Const(0.0)],
+        },
+        0.0,
+        60.0,
+    ));
+    let r = run(&model(spec), &config(5), &|_| {}).unwrap();
+    // A constant 10-week review opens a 10-week gap in arrivals: 6 weeks beyond the 4-week cover, so at least
+    // 60 units are lost (more while buyers learn the longer lead time and their pipelines refill).
+    let o = r.end_uses[0];
+    assert!(o.units_short >= 60.0 - 1e-6, "{o:?}");
+    assert_eq!(o.first_short_period, Some(3 + 4));
+}
+
+#[test]
+fn a_two_state_outage_has_the_markov_chains_availability() {
+    // Demand far above capacity keeps the mine's plan at capacity, so the throughput it loses each week is
+    // its capacity when down and nothing when up: the mean lost fraction estimates the share of time down.
+    let (p, q, periods) = (0.05f64, 0.20f64, 260usize);
+    let mut spec = single_chain(10.0, 0.0, 1.0, 0.5, periods);
+    spec.disruptions.push(DisruptionSpec {
+        name: "flaky".into(),
+        kind: DisruptionKind::Outage { stages: vec![0], severity: Param::Const(1.0) },
+        timing: Timing::TwoState { start_per_week: p, end_per_week: q },
+    });
+    let m = model(spec);
+    let trials = 4000;
+    let r = run(&m, &config(trials), &|_| {}).unwrap();
+    let cap_per_week = 10.0 * 0.5;
+    let mut fractions: Vec<f64> = r.stage_lost(0).map(|x| x / (cap_per_week * periods as f64)).collect();
+    let s = summarize(&mut fractions);
+    // Exact expectation from an "up" start: P(down at t) = pi + (p - pi) r^t, r = 1 - p - q, t = 0..T-1.
+    let pi = p / (p + q);
+    let rr = 1.0 - p - q;
+    let expected = (0..periods).map(|t| pi + (p - pi) * rr.powi(t as i32)).sum::<f64>() / periods as f64;
+    assert!((s.mean - expected).abs() < 4.0 * s.se, "mean {} expected {} se {}", s.mean, expected, s.se);
+    // And the long-run availability q / (p + q) = 0.8, within the transient.
+    assert!((1.0 - s.mean - q / (p + q)).abs() < 0.01);
+}
+
+#[test]
+fn hazard_onsets_arrive_at_the_stated_rate() {
+    // A zero-length-effect check: with rate 0.5 / yr and 1-week events over 10 years, the number of outage
+    // weeks per trial is Poisson-like with mean close to 5 (events cannot overlap, a negligible correction).
+    let mut spec = single_chain(10.0, 0.0, 1.0, 0.5, 520);
+    spec.disruptions.push(DisruptionSpec {
+        name: "fires".into(),
+        kind: DisruptionKind::Outage { stages: vec![0], severity: Param::Const(1.0) },
+        timing: Timing::Hazard { rate_per_year: Param::Const(0.5), duration_weeks: Param::Const(1.0) },
+    });
+    let m = model(spec);
+    let r = run(&m, &config(4000), &|_| {}).unwrap();
+    let mut weeks_down: Vec<f64> = r.stage_lost(0).map(|x| x / 5.0).collect();
+    let s = summarize(&mut weeks_down);
+    // Expected events in 10 years with one-week dead time after each: rate * (T - E[events] * 1wk) ~ 4.95.
+    let expected = 0.5 * 10.0 * (1.0 - 5.0 / 520.0);
+    assert!((s.mean - expected).abs() < 4.0 * s.se, "mean {} se {}", s.mean, s.se);
+}
+
+#[test]
+fn backlogged_demand_is_built_later_and_lost_demand_is_not() {
+    let build = |unmet| {
+        let mut spec = single_chain(10.0, 2.0, 1.0, 3.0, 60);
+        spec.end_uses[0].unmet = unmet;
+        spec.disruptions.push(window("embargo", embargo_all(1.0), 5.0, 8.0));
+        let m = model(spec);
+        let mut scratch = Scratch::new(&m);
+        simulate(&m, 1, 0, &mut scratch, None);
+        scratch.outcome().end_uses[0]
+    };
+    let lost = build(chokepoint_engine::Unmet::Lost);
+    let backlog = build(chokepoint_engine::Unmet::Backlog);
+    assert!((lost.units_short - 60.0).abs() < 1e-6, "{lost:?}");
+    // With backlog and spare capacity (3x demand), the backlog is cleared before the horizon ends.
+    assert_eq!(backlog.units_short, 0.0, "{backlog:?}");
+    assert!(backlog.short_periods >= lost.short_periods);
+    assert!(backlog.recovery_period.is_some());
+}

@@ -1,0 +1,190 @@
+//! Invariants: mass balance at every stage and period, thread-count invariance, bounds on the metrics.
+
+use chokepoint_engine::outcome::Trace;
+use chokepoint_engine::trial::{Scratch, simulate};
+use chokepoint_engine::{Model, RunConfig, run};
+
+use crate::support::*;
+
+/// Checks the stage and link identities of MODEL.md on a trace; returns the largest relative residual.
+pub fn check_mass_balance(m: &Model, tr: &Trace) -> f64 {
+    let spec = m.spec();
+    let mut worst: f64 = 0.0;
+    let mut rel = |a: f64, b: f64| {
+        let r = (a - b).abs() / (1.0 + a.abs().max(b.abs()));
+        worst = worst.max(r);
+    };
+    for (t, stages) in tr.stages.iter().enumerate() {
+        for (s, sp) in stages.iter().enumerate() {
+            let st = &spec.stages[s];
+            for (k, &(_, qty)) in st.inputs.iter().enumerate() {
+                // Opening stock + receipts = consumption + closing stock.
+                rel(sp.opening_input[k] + sp.received[k], sp.consumed[k] + sp.closing_input[k]);
+                // Consumption is exactly the recipe times throughput.
+                rel(sp.consumed[k], qty * sp.throughput);
+                assert!(sp.closing_input[k] >= -1e-9, "negative stock at {} t={t}", st.name);
+            }
+            for (k, &(_, yld)) in st.outputs.iter().enumerate() {
+                rel(sp.opening_output[k] + sp.produced[k], sp.shipped[k] + sp.closing_output[k]);
+                // Co-products: outputs are exactly the yields times throughput.
+                rel(sp.produced[k], yld * sp.throughput);
+                assert!(sp.closing_output[k] >= -1e-9, "negative output stock at {} t={t}", st.name);
+            }
+        }
+    }
+    let periods = tr.stages.len();
+    // Per material, system-wide: shipped by stages = received by stages and end uses + change in transit.
+    for mat in 0..spec.materials.len() {
+        let mut shipped = 0.0;
+        let mut received = 0.0;
+        for t in 0..periods {
+            for (s, st) in spec.stages.iter().enumerate() {
+                let sp = &tr.stages[t][s];
+                for (k, &(mm, _)) in st.outputs.iter().enumerate() {
+                    if mm == mat {
+                        shipped += sp.shipped[k];
+                    }
+                }
+                for (k, &(mm, _)) in st.inputs.iter().enumerate() {
+                    if mm == mat {
+                        received += sp.received[k];
+                    }
+                }
+            }
+        }
+        // End uses: received = consumed + stock change.
+        let mut k = 0;
+        for eu in &spec.end_uses {
+            for &(mm, _) in &eu.intensity {
+                if mm == mat {
+                    received += tr.end_use_consumed[k] + tr.end_use_stock_end[k] - tr.end_use_stock_start[k];
+                }
+                k += 1;
+            }
+        }
+        let transit_change: f64 = spec
+            .links
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.material == mat)
+            .map(|(l, _)| tr.in_transit_at_end[l] - tr.in_transit_at_start[l])
+            .sum();
+        rel(shipped, received + transit_change);
+    }
+    // End uses never build more than required, and build only what their material allows.
+    for t in 0..periods {
+        for e in 0..spec.end_uses.len() {
+            assert!(tr.built[t][e] <= tr.required[t][e] * (1.0 + 1e-12) + 1e-12);
+            assert!(tr.built[t][e] >= 0.0);
+        }
+    }
+    worst
+}
+
+#[test]
+fn mass_balances_at_every_stage_and_period() {
+    let m = model(rich_chain(156));
+    let mut scratch = Scratch::new(&m);
+    let mut tr = Trace::default();
+    for trial in 0..50 {
+        simulate(&m, 99, trial, &mut scratch, Some(&mut tr));
+        let worst = check_mass_balance(&m, &tr);
+        assert!(worst < 1e-9, "trial {trial}: residual {worst}");
+    }
+}
+
+#[test]
+fn a_trace_does_not_change_the_outcome() {
+    let m = model(rich_chain(104));
+    let mut a = Scratch::new(&m);
+    let mut b = Scratch::new(&m);
+    let mut tr = Trace::default();
+    for trial in 0..20 {
+        simulate(&m, 5, trial, &mut a, None);
+        simulate(&m, 5, trial, &mut b, Some(&mut tr));
+        assert_eq!(a.outcome(), b.outcome());
+    }
+}
+
+fn bits(r: &chokepoint_engine::RunResults) -> Vec<u64> {
+    let mut v = Vec::new();
+    for o in &r.end_uses {
+        v.extend([o.demand.to_bits(), o.built.to_bits(), o.units_short.to_bits(), o.share_met.to_bits()]);
+        v.extend([u64::from(o.short_periods), u64::from(o.longest_short_run)]);
+        v.extend([o.first_short_period.map_or(u64::MAX, u64::from), o.recovery_period.map_or(u64::MAX, u64::from)]);
+    }
+    v.extend(r.stage_throughput_lost.iter().map(|x| x.to_bits()));
+    v.extend(r.bands.iter().map(|&x| u64::from(x)));
+    v
+}
+
+#[test]
+fn results_are_bit_identical_for_1_2_and_8_threads() {
+    let m = model(rich_chain(156));
+    // Not a multiple of the chunk size, so the last chunk is partial.
+    let cfg = |threads| RunConfig { trials: 1_000, seed: 7, threads, bands: true };
+    let one = run(&m, &cfg(1), &|_| {}).unwrap();
+    let reference = bits(&one);
+    for threads in [2, 8] {
+        assert_eq!(bits(&run(&m, &cfg(threads), &|_| {}).unwrap()), reference, "threads = {threads}");
+    }
+    let s1 = chokepoint_engine::report::summarize_run(&m, &one);
+    let s8 = chokepoint_engine::report::summarize_run(&m, &run(&m, &cfg(8), &|_| {}).unwrap());
+    assert_eq!(s1, s8);
+    // And the run does see shortfalls, so the comparison is not vacuous.
+    assert!(s1.end_uses.iter().any(|e| e.p_any_short.k > 0));
+}
+
+#[test]
+fn trial_i_is_the_same_whatever_else_runs() {
+    // Trial 123 alone equals trial 123 inside a run of 500.
+    let m = model(rich_chain(104));
+    let r = run(&m, &RunConfig { trials: 500, seed: 11, threads: 2, bands: false }, &|_| {}).unwrap();
+    let mut scratch = Scratch::new(&m);
+    simulate(&m, 11, 123, &mut scratch, None);
+    let ne = m.spec().end_uses.len();
+    assert_eq!(&r.end_uses[123 * ne..124 * ne], scratch.outcome().end_uses.as_slice());
+}
+
+#[test]
+fn adding_a_disruption_does_not_change_the_draws_of_the_others() {
+    // Common random numbers: a new, never-active disruption leaves every trial's outcome unchanged.
+    let base = rich_chain(104);
+    let mut more = base.clone();
+    more.disruptions.push(window(
+        "never",
+        chokepoint_engine::DisruptionKind::Outage { stages: vec![1], severity: chokepoint_engine::Param::Const(1.0) },
+        500.0,
+        1.0,
+    ));
+    let cfg = RunConfig { trials: 300, seed: 3, threads: 2, bands: false };
+    let a = run(&model(base), &cfg, &|_| {}).unwrap();
+    let b = run(&model(more), &cfg, &|_| {}).unwrap();
+    assert_eq!(a.end_uses, b.end_uses);
+}
+
+#[test]
+fn progress_reaches_the_trial_count() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let m = model(rich_chain(52));
+    let seen = AtomicU64::new(0);
+    run(&m, &RunConfig { trials: 777, seed: 1, threads: 2, bands: false }, &|done| {
+        seen.fetch_max(done, Ordering::Relaxed);
+    })
+    .unwrap();
+    assert_eq!(seen.load(Ordering::Relaxed), 777);
+}
+
+#[test]
+fn metrics_stay_within_their_bounds() {
+    let m = model(rich_chain(156));
+    let r = run(&m, &RunConfig { trials: 400, seed: 2, threads: 2, bands: false }, &|_| {}).unwrap();
+    for o in &r.end_uses {
+        assert!(o.units_short >= 0.0 && o.units_short <= o.demand * (1.0 + 1e-12));
+        assert!((0.0..=1.0).contains(&o.share_met));
+        assert!(o.longest_short_run <= o.short_periods && o.short_periods <= 156);
+        if let (Some(first), Some(rec)) = (o.first_short_period, o.recovery_period) {
+            assert!(rec > first);
+        }
+    }
+}
