@@ -350,6 +350,10 @@ pub(crate) struct Compiled {
     pub end_use_class: Vec<usize>,
     /// Share of each link.
     pub share: Vec<f64>,
+    /// (disruption, stage) pairs of every outage.
+    pub outages: Vec<(usize, usize)>,
+    /// (disruption, end use) pairs of every demand shock.
+    pub demand_shocks: Vec<(usize, usize)>,
 }
 
 impl Model {
@@ -766,5 +770,23 @@ fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Compiled {
         disruption_order,
         end_use_class: spec.end_uses.iter().map(|e| e.class as usize).collect(),
         share: spec.links.iter().map(|l| l.share).collect(),
+        outages: spec
+            .disruptions
+            .iter()
+            .enumerate()
+            .flat_map(|(d, dis)| match &dis.kind {
+                DisruptionKind::Outage { stages, .. } => stages.iter().map(|&s| (d, s)).collect(),
+                _ => Vec::new(),
+            })
+            .collect(),
+        demand_shocks: spec
+            .disruptions
+            .iter()
+            .enumerate()
+            .flat_map(|(d, dis)| match &dis.kind {
+                DisruptionKind::DemandShock { end_uses, .. } => end_uses.iter().map(|&e| (d, e)).collect(),
+                _ => Vec::new(),
+            })
+            .collect(),
     }
 }

@@ -367,32 +367,20 @@ pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, mut
             sc.cap_growth[s] *= sc.cap_step[s];
             sc.cap_now[s] = sc.cap_nominal[s];
         }
-        for (d, dis) in spec.disruptions.iter().enumerate() {
+        for &(d, s) in &c.outages {
             let x = sc.effect[d * t_len + t];
-            if x == 0.0 {
-                continue;
-            }
-            match &dis.kind {
-                DisruptionKind::Outage { stages, .. } => {
-                    for &s in stages {
-                        sc.cap_now[s] *= 1.0 - x;
-                    }
-                }
-                DisruptionKind::DemandShock { .. }
-                | DisruptionKind::ExportLicensing { .. }
-                | DisruptionKind::Embargo { .. } => {}
+            if x != 0.0 {
+                sc.cap_now[s] *= 1.0 - x;
             }
         }
         // (1) Demand.
         for e in 0..ne {
             let mut d = sc.demand_base[e] * sc.demand_growth[e];
             sc.demand_growth[e] *= sc.demand_step[e];
-            for (k, dis) in spec.disruptions.iter().enumerate() {
-                if let DisruptionKind::DemandShock { end_uses, .. } = &dis.kind {
-                    let x = sc.effect[k * t_len + t];
-                    if x != 0.0 && end_uses.contains(&e) {
-                        d *= 1.0 + x;
-                    }
+            for &(k, target) in &c.demand_shocks {
+                let x = sc.effect[k * t_len + t];
+                if x != 0.0 && target == e {
+                    d *= 1.0 + x;
                 }
             }
             sc.demand_now[e] = d;
@@ -431,7 +419,8 @@ pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, mut
         }
         // (3) Production and shipments, suppliers first.
         for &s in &c.topo {
-            let mut sp = trace.as_ref().map(|_| StagePeriod::default());
+            // Boxed so that the untraced hot path moves a pointer, not nine vectors.
+            let mut sp = trace.as_ref().map(|_| Box::<StagePeriod>::default());
             let ins = c.in_slot_start[s]..c.in_slot_start[s + 1];
             if let Some(sp) = sp.as_mut() {
                 sp.opening_input = sc.in_stock[ins.clone()].to_vec();
@@ -464,13 +453,14 @@ pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, mut
                 }
             }
             if let (Some(mut sp), Some(tr)) = (sp, trace.as_deref_mut()) {
+                let sp = sp.as_mut();
                 sp.throughput = x;
                 sp.closing_input = sc.in_stock[ins].to_vec();
                 sp.closing_output = sc.out_stock[c.out_slot_start[s]..c.out_slot_start[s + 1]].to_vec();
                 if tr.stages.len() <= t {
                     tr.stages.push(vec![StagePeriod::default(); ns]);
                 }
-                tr.stages[t][s] = sp;
+                tr.stages[t][s] = std::mem::take(sp);
             }
         }
         // (5) End uses build.
