@@ -331,9 +331,13 @@ pub(crate) struct Compiled {
     pub in_slot_start: Vec<usize>,
     pub in_slot_material: Vec<usize>,
     pub in_slot_qty: Vec<f64>,
-    /// Links into each input slot: `in_link_start[i]..in_link_start[i+1]` index `links_by_slot`.
+    /// Links into each input slot are the contiguous range `in_link_start[i]..in_link_start[i+1]`
+    /// (links are sorted by customer and input when the model is built).
     pub in_link_start: Vec<usize>,
-    pub links_by_slot: Vec<usize>,
+    /// Supplier stage of each link.
+    pub link_from: Vec<usize>,
+    /// Whether an export-licensing regime covers the link (its lead time can then vary).
+    pub link_licensed: Vec<bool>,
     /// Output slots of stages: stage -> `out_slot_start[s]..out_slot_start[s+1]`.
     pub out_slot_start: Vec<usize>,
     pub out_slot_material: Vec<usize>,
@@ -358,12 +362,26 @@ pub(crate) struct Compiled {
 
 impl Model {
     /// Validates `spec`, collecting every structural problem, and compiles it.
-    pub fn new(spec: ModelSpec) -> Result<Self, Vec<ModelError>> {
+    pub fn new(mut spec: ModelSpec) -> Result<Self, Vec<ModelError>> {
         let mut errors = Vec::new();
         check(&spec, &mut errors);
         if !errors.is_empty() {
             return Err(errors);
         }
+        // Links are kept grouped by customer and input material, so that the links into one input are a
+        // contiguous range in every per-link array of the period loop. The order inside a group is the file's.
+        let ns = spec.stages.len();
+        let customer_slot = |l: &LinkSpec| {
+            let (node, inputs) = match l.to {
+                Node::Stage(s) => (s, &spec.stages[s].inputs),
+                Node::EndUse(e) => (ns + e, &spec.end_uses[e].intensity),
+            };
+            (node, inputs.iter().position(|&(m, _)| m == l.material).unwrap_or(0))
+        };
+        let mut keyed: Vec<((usize, usize), LinkSpec)> =
+            spec.links.iter().map(|l| (customer_slot(l), l.clone())).collect();
+        keyed.sort_by_key(|(k, _)| *k);
+        spec.links = keyed.into_iter().map(|(_, l)| l).collect();
         let compiled = compile(&spec, &mut errors);
         if !errors.is_empty() {
             return Err(errors);
@@ -706,6 +724,7 @@ fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Compiled {
         (start, order)
     };
     let (in_link_start, links_by_slot) = group(in_slot_material.len(), &link_in_slot);
+    debug_assert!(links_by_slot.iter().enumerate().all(|(k, &l)| k == l), "links must be sorted by input slot");
     let (out_link_start, links_by_out_slot) = group(out_slot_material.len(), &link_out_slot);
 
     let mut link_disruption_start = vec![0];
@@ -759,7 +778,17 @@ fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Compiled {
         in_slot_material,
         in_slot_qty,
         in_link_start,
-        links_by_slot,
+        link_from: spec.links.iter().map(|l| l.from).collect(),
+        link_licensed: spec
+            .links
+            .iter()
+            .map(|l| {
+                spec.disruptions.iter().any(|d| match &d.kind {
+                    DisruptionKind::ExportLicensing { scope, .. } => scope_covers(spec, scope, l),
+                    _ => false,
+                })
+            })
+            .collect(),
         out_slot_start,
         out_slot_material,
         out_slot_yield,

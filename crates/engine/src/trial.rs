@@ -3,21 +3,24 @@
 //! Each period: (1) end-use demand; (2) orders travel upstream, customers first, by share, with order-up-to
 //! targets on stock and pipeline; (3) stages, suppliers first, receive, produce the least of plan, capacity and
 //! what their inputs allow, and ship, allocating scarce output by class priority then pro rata; export
-//! controls hold back, delay or deny shipments on the links they cover; (4) shipments arrive after lead time
-//! plus any licence review; (5) end uses build what their stock allows. All state lives in a [`Scratch`] that
-//! is allocated once per worker and reused, so the period loop allocates nothing.
+//! controls cap, delay or deny shipments on the links they cover; (4) shipments arrive after lead time plus any
+//! licence review; (5) end uses build what their stock allows. All state lives in a [`Scratch`] that is
+//! allocated once per worker and reused, so the period loop allocates nothing.
 
 use rand::RngExt;
 use rand_distr::{Distribution, Exp};
 
 use crate::baseline;
-use crate::model::{Allocation, DisruptionKind, Model, Timing, Unmet};
+use crate::model::{Allocation, Compiled, DisruptionKind, Model, StockWeeks, Timing, Unmet};
 use crate::outcome::{EndUseOutcome, StagePeriod, Trace, TrialOutcome};
 use crate::param::Param;
 use crate::rng::{self, Stream};
 
 /// Relative tolerance below which unmet demand counts as met (floating-point noise, not a shortfall).
 pub const SHORT_TOLERANCE: f64 = 1e-9;
+
+/// Weight of the newest observation in a customer's smoothed lead-time estimate.
+pub const LEAD_SMOOTHING: f64 = 0.25;
 
 const NC: usize = 3;
 
@@ -38,23 +41,25 @@ pub struct Scratch {
     in_target: Vec<f64>,
     out_target: Vec<f64>,
     denial: Vec<[f64; NC]>,
-    /// Effect of each disruption per period: severity, multiplier - 1, or 1 for an active licence regime.
+    /// Effect of each disruption per period (`d * T + t`): severity, multiplier - 1, or 1 for a licence regime.
     effect: Vec<f64>,
     first_onset: Vec<Option<usize>>,
+    /// One review stream per (link, disruption) pair of `Compiled::link_disruptions`.
     licence_streams: Vec<Stream>,
-    /// `licence_stream_of[k]` for the k-th (link, disruption) pair in `link_disruptions`.
+    /// The trial's own baseline: node activity and link flow per period.
     activity: Vec<f64>,
     flow: Vec<f64>,
     // State.
     in_stock: Vec<f64>,
     out_stock: Vec<f64>,
     pipe: Vec<f64>,
+    /// Quantity arriving on link `l` in period `t` at `l * T + t`. Receiving takes (zeroes) each bucket, so
+    /// the array is all zeros again at the end of every trial and needs no clearing.
     arrivals: Vec<f64>,
-    /// Quantity-weighted ship period of each arrival bucket (same layout as `arrivals`).
+    /// Quantity-weighted ship period of each arrival bucket, on licensed links only (same layout).
     arrival_ship_time: Vec<f64>,
     /// Each customer's smoothed estimate of each link's lead time, in periods, from what actually arrived.
     lead_estimate: Vec<f64>,
-    beyond: Vec<f64>,
     order: Vec<[f64; NC]>,
     received: Vec<[f64; NC]>,
     plan: Vec<f64>,
@@ -67,7 +72,6 @@ pub struct Scratch {
     weights: Vec<[f64; NC]>,
     /// Share of requirement met, per end use and period (`e * T + t`), for fan charts.
     pub share_series: Vec<f32>,
-    // Metrics accumulators.
     run: Vec<u32>,
     outcome: TrialOutcome,
 }
@@ -105,7 +109,6 @@ impl Scratch {
             arrivals: vec![0.0; nl * t],
             arrival_ship_time: vec![0.0; nl * t],
             lead_estimate: vec![0.0; nl],
-            beyond: vec![0.0; nl],
             order: vec![[0.0; NC]; nl],
             received: vec![[0.0; NC]; nout],
             plan: vec![0.0; ns],
@@ -147,16 +150,42 @@ fn periods_of(weeks: f64, period_weeks: f64) -> usize {
 /// Simulates trial `trial` of a run seeded with `seed`. The outcome is left in `scratch.outcome()`, the
 /// share-of-requirement series in `scratch.share_series`, and, when asked, a full trace in `trace`.
 pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, mut trace: Option<&mut Trace>) {
+    let c = &model.compiled;
+    let sc = scratch;
+    let (ns, ne, t_len) = (c.n_stages, c.n_end_uses, model.spec.periods);
+    setup(model, seed, trial, sc);
+    if let Some(tr) = trace.as_deref_mut() {
+        *tr = Trace::default();
+        tr.in_transit_at_start = sc.pipe.clone();
+        tr.end_use_stock_start = (c.in_slot_start[ns]..c.in_slot_start[ns + ne]).map(|i| sc.in_stock[i]).collect();
+        tr.end_use_consumed = vec![0.0; tr.end_use_stock_start.len()];
+    }
+    for t in 0..t_len {
+        period(model, sc, t, trace.as_deref_mut());
+    }
+    for o in sc.outcome.end_uses.iter_mut() {
+        o.units_short = (o.demand - o.built).max(0.0);
+        o.share_met = if o.demand > 0.0 { (o.built / o.demand).min(1.0) } else { 1.0 };
+    }
+    // Shipments that would arrive after the horizon stay in `pipe` (in transit at the end); their buckets
+    // were never written, so `arrivals` is all zeros again.
+    debug_assert!(sc.arrivals.iter().all(|&a| a == 0.0));
+    if let Some(tr) = trace {
+        tr.in_transit_at_end = sc.pipe.clone();
+        tr.end_use_stock_end = (c.in_slot_start[ns]..c.in_slot_start[ns + ne]).map(|i| sc.in_stock[i]).collect();
+    }
+}
+
+/// Samples the trial's parameters and disruptions and sets the initial state.
+fn setup(model: &Model, seed: u64, trial: u64, sc: &mut Scratch) {
     let spec = &model.spec;
     let c = &model.compiled;
     let keys = &model.keys;
-    let sc = scratch;
     let t_len = spec.periods;
     let pw = spec.period_weeks;
     let ppy = 52.0 / pw;
     let (ns, ne) = (c.n_stages, c.n_end_uses);
 
-    // ---- Sample the trial's parameters, each from its own stream.
     for (s, st) in spec.stages.iter().enumerate() {
         let k = &keys.stage[s];
         sc.cap_base[s] = draw(&st.capacity_per_year, seed, trial, k[0]).max(0.0) / ppy;
@@ -180,7 +209,7 @@ pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, mut
     baseline::flows(c, &sc.demand_base, &mut sc.activity, &mut sc.flow);
 
     // Stocks and targets in weeks of normal use.
-    let stock_weeks = |p: &crate::model::StockWeeks, k0: u64, k1: u64| {
+    let stock_weeks = |p: &StockWeeks, k0: u64, k1: u64| {
         (draw(&p.initial, seed, trial, k0).max(0.0) / pw, draw(&p.target, seed, trial, k1).max(0.0) / pw)
     };
     for node in 0..ns + ne {
@@ -206,49 +235,59 @@ pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, mut
             sc.out_stock[o] = init * ship_per_period;
             sc.out_target[o] = target * ship_per_period;
         }
-        // Baseline class mix of the stage's demand, used when it receives no orders.
         sc.weights[s] = [0.0; NC];
     }
-    // Class mix of each stage's normal demand, customers first.
+    // Class mix of each stage's normal demand, customers first; used when a stage receives no orders.
     for e in 0..ne {
         let class = c.end_use_class[e];
         let node = ns + e;
-        for i in c.in_slot_start[node]..c.in_slot_start[node + 1] {
-            for &l in &c.links_by_slot[c.in_link_start[i]..c.in_link_start[i + 1]] {
-                sc.weights[spec.links[l].from][class] += sc.flow[l];
-            }
+        for l in c.in_link_start[c.in_slot_start[node]]..c.in_link_start[c.in_slot_start[node + 1]] {
+            sc.weights[c.link_from[l]][class] += sc.flow[l];
         }
     }
     for &s in c.topo.iter().rev() {
         let total: f64 = sc.weights[s].iter().sum();
         let w = if total > 0.0 { sc.weights[s].map(|x| x / total) } else { [0.0, 0.0, 1.0] };
         sc.weights[s] = w;
-        for i in c.in_slot_start[s]..c.in_slot_start[s + 1] {
-            for &l in &c.links_by_slot[c.in_link_start[i]..c.in_link_start[i + 1]] {
-                let sup = spec.links[l].from;
-                for (k, wk) in w.iter().enumerate() {
-                    sc.weights[sup][k] += wk * sc.flow[l];
-                }
+        for l in c.in_link_start[c.in_slot_start[s]]..c.in_link_start[c.in_slot_start[s + 1]] {
+            let sup = c.link_from[l];
+            for (k, wk) in w.iter().enumerate() {
+                sc.weights[sup][k] += wk * sc.flow[l];
             }
         }
     }
 
     // Pipelines start full of normal flow: shipments made in the L periods before the horizon.
-    sc.arrivals.iter_mut().for_each(|a| *a = 0.0);
-    sc.arrival_ship_time.iter_mut().for_each(|a| *a = 0.0);
     for l in 0..spec.links.len() {
         let lead = sc.lead[l];
         sc.lead_estimate[l] = lead as f64;
         for a in 0..lead.min(t_len) {
             sc.arrivals[l * t_len + a] = sc.flow[l];
-            sc.arrival_ship_time[l * t_len + a] = sc.flow[l] * (a as f64 - lead as f64);
+            if c.link_licensed[l] {
+                sc.arrival_ship_time[l * t_len + a] = sc.flow[l] * (a as f64 - lead as f64);
+            }
         }
-        sc.beyond[l] = sc.flow[l] * lead.saturating_sub(t_len) as f64;
         sc.pipe[l] = sc.flow[l] * lead as f64;
     }
     sc.backlog.iter_mut().for_each(|b| *b = 0.0);
 
-    // ---- Disruptions: the effect of each, per period.
+    sample_disruptions(model, seed, trial, sc);
+
+    for o in sc.outcome.end_uses.iter_mut() {
+        *o = EndUseOutcome::default();
+    }
+    sc.outcome.stage_throughput_lost.iter_mut().for_each(|x| *x = 0.0);
+    sc.run.iter_mut().for_each(|r| *r = 0);
+}
+
+/// Fills `sc.effect` with each disruption's effect per period, from its own stream.
+fn sample_disruptions(model: &Model, seed: u64, trial: u64, sc: &mut Scratch) {
+    let spec = &model.spec;
+    let c = &model.compiled;
+    let keys = &model.keys;
+    let t_len = spec.periods;
+    let pw = spec.period_weeks;
+    let ppy = 52.0 / pw;
     sc.effect.iter_mut().for_each(|x| *x = 0.0);
     for &d in &c.disruption_order {
         let dis = &spec.disruptions[d];
@@ -270,7 +309,7 @@ pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, mut
         }
         let mut first = None;
         let mut mark = |start: usize, len: usize, value: f64, first: &mut Option<usize>| {
-            if start < t_len {
+            if start < t_len && len > 0 {
                 first.get_or_insert(start);
                 let end = start.saturating_add(len).min(t_len);
                 for x in &mut row[start..end] {
@@ -287,20 +326,18 @@ pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, mut
             }
             Timing::Hazard { rate_per_year, duration_weeks } => {
                 let rate = rate_per_year.sample(&mut rng);
-                if rate > 0.0 {
-                    if let Ok(exp) = Exp::new(rate) {
-                        let mut t = 0.0f64; // in periods
-                        loop {
-                            t += exp.sample(&mut rng) * ppy;
-                            if t >= t_len as f64 {
-                                break;
-                            }
-                            let start = t.floor() as usize;
-                            let len = periods_of(duration_weeks.sample(&mut rng), pw).max(1);
-                            let v = sample_effect(&mut rng);
-                            mark(start, len, v, &mut first);
-                            t = (start + len) as f64;
+                if let Ok(exp) = Exp::new(rate.max(0.0)) {
+                    let mut t = 0.0f64; // in periods
+                    loop {
+                        t += exp.sample(&mut rng) * ppy;
+                        if !(t < t_len as f64) {
+                            break;
                         }
+                        let start = t.floor() as usize;
+                        let len = periods_of(duration_weeks.sample(&mut rng), pw).max(1);
+                        let v = sample_effect(&mut rng);
+                        mark(start, len, v, &mut first);
+                        t = (start + len) as f64;
                     }
                 }
             }
@@ -337,195 +374,181 @@ pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, mut
             sc.licence_streams[k] = rng::stream_for_key(seed, trial, keys.licence[k]);
         }
     }
-
-    // ---- Metrics and trace set-up.
-    for o in sc.outcome.end_uses.iter_mut() {
-        *o = EndUseOutcome::default();
-    }
-    sc.outcome.stage_throughput_lost.iter_mut().for_each(|x| *x = 0.0);
-    sc.run.iter_mut().for_each(|r| *r = 0);
-    if let Some(tr) = trace.as_deref_mut() {
-        *tr = Trace::default();
-        tr.in_transit_at_start = sc.pipe.clone();
-        tr.end_use_stock_start = (c.in_slot_start[ns]..c.in_slot_start[ns + ne]).map(|i| sc.in_stock[i]).collect();
-        tr.end_use_consumed = vec![0.0; tr.end_use_stock_start.len()];
-    }
-
-    // ---- The period loop.
-    for t in 0..t_len {
-        // Capacity this period.
-        for s in 0..ns {
-            let tt = t as f64;
-            let avail = if tt < sc.online[s] {
-                0.0
-            } else if sc.ramp[s] > 0.0 {
-                ((tt - sc.online[s] + 1.0) / sc.ramp[s]).min(1.0)
-            } else {
-                1.0
-            };
-            sc.cap_nominal[s] = sc.cap_base[s] * sc.cap_growth[s] * avail;
-            sc.cap_growth[s] *= sc.cap_step[s];
-            sc.cap_now[s] = sc.cap_nominal[s];
-        }
-        for &(d, s) in &c.outages {
-            let x = sc.effect[d * t_len + t];
-            if x != 0.0 {
-                sc.cap_now[s] *= 1.0 - x;
-            }
-        }
-        // (1) Demand.
-        for e in 0..ne {
-            let mut d = sc.demand_base[e] * sc.demand_growth[e];
-            sc.demand_growth[e] *= sc.demand_step[e];
-            for &(k, target) in &c.demand_shocks {
-                let x = sc.effect[k * t_len + t];
-                if x != 0.0 && target == e {
-                    d *= 1.0 + x;
-                }
-            }
-            sc.demand_now[e] = d;
-            sc.required[e] = d + sc.backlog[e];
-        }
-        // (2) Orders upstream: end uses, then stages customers first.
-        for e in 0..ne {
-            let node = ns + e;
-            let mut w = [0.0; NC];
-            w[c.end_use_class[e]] = 1.0;
-            place_orders(c, sc, node, sc.required[e], w);
-        }
-        for &s in c.topo.iter().rev() {
-            let mut plan: f64 = 0.0;
-            let mut w = [0.0; NC];
-            for o in c.out_slot_start[s]..c.out_slot_start[s + 1] {
-                let mut r = [0.0; NC];
-                for &l in &c.links_by_out_slot[c.out_link_start[o]..c.out_link_start[o + 1]] {
-                    for k in 0..NC {
-                        r[k] += sc.order[l][k];
-                    }
-                }
-                sc.received[o] = r;
-                let y = c.out_slot_yield[o];
-                let total = r[0] + r[1] + r[2];
-                plan = plan.max((total + sc.out_target[o] - sc.out_stock[o]) / y);
-                for k in 0..NC {
-                    w[k] += r[k] / y;
-                }
-            }
-            let wt = w[0] + w[1] + w[2];
-            let w = if wt > 0.0 { w.map(|x| x / wt) } else { sc.weights[s] };
-            sc.plan_uncapped[s] = plan.max(0.0);
-            sc.plan[s] = sc.plan_uncapped[s].min(sc.cap_now[s]);
-            place_orders(c, sc, s, sc.plan[s], w);
-        }
-        // (3) Production and shipments, suppliers first.
-        for &s in &c.topo {
-            // Boxed so that the untraced hot path moves a pointer, not nine vectors.
-            let mut sp = trace.as_ref().map(|_| Box::<StagePeriod>::default());
-            let ins = c.in_slot_start[s]..c.in_slot_start[s + 1];
-            if let Some(sp) = sp.as_mut() {
-                sp.opening_input = sc.in_stock[ins.clone()].to_vec();
-                sp.opening_output = sc.out_stock[c.out_slot_start[s]..c.out_slot_start[s + 1]].to_vec();
-            }
-            let mut x = sc.plan[s];
-            for i in ins.clone() {
-                let got = receive(c, sc, i, t);
-                if let Some(sp) = sp.as_mut() {
-                    sp.received.push(got);
-                }
-                x = x.min(sc.in_stock[i] / c.in_slot_qty[i]);
-            }
-            x = x.max(0.0);
-            for i in ins.clone() {
-                let used = (x * c.in_slot_qty[i]).min(sc.in_stock[i]);
-                sc.in_stock[i] -= used;
-                if let Some(sp) = sp.as_mut() {
-                    sp.consumed.push(used);
-                }
-            }
-            sc.outcome.stage_throughput_lost[s] += (sc.plan_uncapped[s].min(sc.cap_nominal[s]) - x).max(0.0);
-            for o in c.out_slot_start[s]..c.out_slot_start[s + 1] {
-                let made = x * c.out_slot_yield[o];
-                sc.out_stock[o] += made;
-                let shipped = ship(model, sc, s, o, t);
-                if let Some(sp) = sp.as_mut() {
-                    sp.produced.push(made);
-                    sp.shipped.push(shipped);
-                }
-            }
-            if let (Some(mut sp), Some(tr)) = (sp, trace.as_deref_mut()) {
-                let sp = sp.as_mut();
-                sp.throughput = x;
-                sp.closing_input = sc.in_stock[ins].to_vec();
-                sp.closing_output = sc.out_stock[c.out_slot_start[s]..c.out_slot_start[s + 1]].to_vec();
-                if tr.stages.len() <= t {
-                    tr.stages.push(vec![StagePeriod::default(); ns]);
-                }
-                tr.stages[t][s] = std::mem::take(sp);
-            }
-        }
-        // (5) End uses build.
-        for e in 0..ne {
-            let node = ns + e;
-            let ins = c.in_slot_start[node]..c.in_slot_start[node + 1];
-            let required = sc.required[e];
-            let mut can = required;
-            for i in ins.clone() {
-                receive(c, sc, i, t);
-                can = can.min(sc.in_stock[i] / c.in_slot_qty[i]);
-            }
-            let built = if can >= required * (1.0 - SHORT_TOLERANCE) { required } else { can.max(0.0) };
-            for i in ins {
-                let used = (built * c.in_slot_qty[i]).min(sc.in_stock[i]);
-                sc.in_stock[i] -= used;
-                if let Some(tr) = trace.as_deref_mut() {
-                    tr.end_use_consumed[i - c.in_slot_start[ns]] += used;
-                }
-            }
-            let unmet = required - built;
-            sc.backlog[e] = match spec.end_uses[e].unmet {
-                Unmet::Backlog => unmet,
-                Unmet::Lost => 0.0,
-            };
-            sc.share_series[e * t_len + t] = if required > 0.0 { (built / required) as f32 } else { 1.0 };
-            let o = &mut sc.outcome.end_uses[e];
-            o.demand += sc.demand_now[e];
-            o.built += built;
-            if unmet > 0.0 {
-                o.short_periods += 1;
-                o.first_short_period.get_or_insert(t as u32);
-                sc.run[e] += 1;
-                o.longest_short_run = o.longest_short_run.max(sc.run[e]);
-                o.recovery_period = None;
-            } else {
-                if sc.run[e] > 0 {
-                    o.recovery_period = Some(t as u32);
-                }
-                sc.run[e] = 0;
-            }
-            if let Some(tr) = trace.as_deref_mut() {
-                if tr.built.len() <= t {
-                    tr.built.push(vec![0.0; ne]);
-                    tr.required.push(vec![0.0; ne]);
-                    tr.demand.push(vec![0.0; ne]);
-                }
-                tr.built[t][e] = built;
-                tr.required[t][e] = required;
-                tr.demand[t][e] = sc.demand_now[e];
-            }
-        }
-    }
-    for o in sc.outcome.end_uses.iter_mut() {
-        o.units_short = (o.demand - o.built).max(0.0);
-        o.share_met = if o.demand > 0.0 { (o.built / o.demand).min(1.0) } else { 1.0 };
-    }
-    if let Some(tr) = trace {
-        tr.in_transit_at_end = sc.pipe.clone();
-        tr.end_use_stock_end = (c.in_slot_start[ns]..c.in_slot_start[ns + ne]).map(|i| sc.in_stock[i]).collect();
-    }
 }
 
-/// Weight of the newest observation in a customer's smoothed lead-time estimate.
-pub const LEAD_SMOOTHING: f64 = 0.25;
+/// One period of the loop.
+fn period(model: &Model, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trace>) {
+    let spec = &model.spec;
+    let c = &model.compiled;
+    let t_len = sc.t_len;
+    let (ns, ne) = (c.n_stages, c.n_end_uses);
+    let tt = t as f64;
+
+    // Capacity this period.
+    for s in 0..ns {
+        let avail = if tt < sc.online[s] {
+            0.0
+        } else if sc.ramp[s] > 0.0 {
+            ((tt - sc.online[s] + 1.0) / sc.ramp[s]).min(1.0)
+        } else {
+            1.0
+        };
+        sc.cap_nominal[s] = sc.cap_base[s] * sc.cap_growth[s] * avail;
+        sc.cap_growth[s] *= sc.cap_step[s];
+        sc.cap_now[s] = sc.cap_nominal[s];
+    }
+    for &(d, s) in &c.outages {
+        let x = sc.effect[d * t_len + t];
+        if x != 0.0 {
+            sc.cap_now[s] *= 1.0 - x;
+        }
+    }
+
+    // (1) Demand.
+    for e in 0..ne {
+        let mut d = sc.demand_base[e] * sc.demand_growth[e];
+        sc.demand_growth[e] *= sc.demand_step[e];
+        for &(k, target) in &c.demand_shocks {
+            let x = sc.effect[k * t_len + t];
+            if x != 0.0 && target == e {
+                d *= 1.0 + x;
+            }
+        }
+        sc.demand_now[e] = d;
+        sc.required[e] = d + sc.backlog[e];
+    }
+
+    // (2) Orders upstream: end uses, then stages customers first.
+    for e in 0..ne {
+        let mut w = [0.0; NC];
+        w[c.end_use_class[e]] = 1.0;
+        place_orders(c, sc, ns + e, sc.required[e], w);
+    }
+    for &s in c.topo.iter().rev() {
+        let mut plan: f64 = 0.0;
+        let mut w = [0.0; NC];
+        for o in c.out_slot_start[s]..c.out_slot_start[s + 1] {
+            let mut r = [0.0; NC];
+            for &l in &c.links_by_out_slot[c.out_link_start[o]..c.out_link_start[o + 1]] {
+                let q = sc.order[l];
+                r[0] += q[0];
+                r[1] += q[1];
+                r[2] += q[2];
+            }
+            sc.received[o] = r;
+            let y = c.out_slot_yield[o];
+            plan = plan.max((r[0] + r[1] + r[2] + sc.out_target[o] - sc.out_stock[o]) / y);
+            w[0] += r[0] / y;
+            w[1] += r[1] / y;
+            w[2] += r[2] / y;
+        }
+        let wt = w[0] + w[1] + w[2];
+        let w = if wt > 0.0 { [w[0] / wt, w[1] / wt, w[2] / wt] } else { sc.weights[s] };
+        sc.plan_uncapped[s] = plan.max(0.0);
+        sc.plan[s] = sc.plan_uncapped[s].min(sc.cap_now[s]);
+        place_orders(c, sc, s, sc.plan[s], w);
+    }
+
+    // (3) Production and shipments, suppliers first.
+    for &s in &c.topo {
+        let ins = c.in_slot_start[s]..c.in_slot_start[s + 1];
+        let outs = c.out_slot_start[s]..c.out_slot_start[s + 1];
+        // Boxed so that the untraced hot path moves a pointer, not nine vectors.
+        let mut sp = trace.as_ref().map(|_| {
+            Box::new(StagePeriod {
+                opening_input: sc.in_stock[ins.clone()].to_vec(),
+                opening_output: sc.out_stock[outs.clone()].to_vec(),
+                ..StagePeriod::default()
+            })
+        });
+        let mut x = sc.plan[s];
+        for i in ins.clone() {
+            let got = receive(c, sc, i, t);
+            if let Some(sp) = sp.as_mut() {
+                sp.received.push(got);
+            }
+            x = x.min(sc.in_stock[i] / c.in_slot_qty[i]);
+        }
+        let x = x.max(0.0);
+        for i in ins.clone() {
+            let used = (x * c.in_slot_qty[i]).min(sc.in_stock[i]);
+            sc.in_stock[i] -= used;
+            if let Some(sp) = sp.as_mut() {
+                sp.consumed.push(used);
+            }
+        }
+        sc.outcome.stage_throughput_lost[s] += (sc.plan_uncapped[s].min(sc.cap_nominal[s]) - x).max(0.0);
+        for o in outs.clone() {
+            let made = x * c.out_slot_yield[o];
+            sc.out_stock[o] += made;
+            let shipped = ship(model, sc, s, o, t);
+            if let Some(sp) = sp.as_mut() {
+                sp.produced.push(made);
+                sp.shipped.push(shipped);
+            }
+        }
+        if let (Some(mut sp), Some(tr)) = (sp, trace.as_deref_mut()) {
+            sp.throughput = x;
+            sp.closing_input = sc.in_stock[ins].to_vec();
+            sp.closing_output = sc.out_stock[outs].to_vec();
+            if tr.stages.len() <= t {
+                tr.stages.push(vec![StagePeriod::default(); ns]);
+            }
+            tr.stages[t][s] = std::mem::take(sp.as_mut());
+        }
+    }
+
+    // (5) End uses build.
+    for e in 0..ne {
+        let node = ns + e;
+        let ins = c.in_slot_start[node]..c.in_slot_start[node + 1];
+        let required = sc.required[e];
+        let mut can = required;
+        for i in ins.clone() {
+            receive(c, sc, i, t);
+            can = can.min(sc.in_stock[i] / c.in_slot_qty[i]);
+        }
+        let built = if can >= required * (1.0 - SHORT_TOLERANCE) { required } else { can.max(0.0) };
+        for i in ins {
+            let used = (built * c.in_slot_qty[i]).min(sc.in_stock[i]);
+            sc.in_stock[i] -= used;
+            if let Some(tr) = trace.as_deref_mut() {
+                tr.end_use_consumed[i - c.in_slot_start[ns]] += used;
+            }
+        }
+        let unmet = required - built;
+        sc.backlog[e] = match spec.end_uses[e].unmet {
+            Unmet::Backlog => unmet,
+            Unmet::Lost => 0.0,
+        };
+        sc.share_series[e * t_len + t] = if required > 0.0 { (built / required) as f32 } else { 1.0 };
+        let o = &mut sc.outcome.end_uses[e];
+        o.demand += sc.demand_now[e];
+        o.built += built;
+        if unmet > 0.0 {
+            o.short_periods += 1;
+            o.first_short_period.get_or_insert(t as u32);
+            sc.run[e] += 1;
+            o.longest_short_run = o.longest_short_run.max(sc.run[e]);
+            o.recovery_period = None;
+        } else {
+            if sc.run[e] > 0 {
+                o.recovery_period = Some(t as u32);
+            }
+            sc.run[e] = 0;
+        }
+        if let Some(tr) = trace.as_deref_mut() {
+            if tr.built.len() <= t {
+                tr.built.push(vec![0.0; ne]);
+                tr.required.push(vec![0.0; ne]);
+                tr.demand.push(vec![0.0; ne]);
+            }
+            tr.built[t][e] = built;
+            tr.required[t][e] = required;
+            tr.demand[t][e] = sc.demand_now[e];
+        }
+    }
+}
 
 /// Order-up-to ordering for `node` at activity `activity`, split over suppliers by share and over classes by `w`.
 ///
@@ -533,32 +556,39 @@ pub const LEAD_SMOOTHING: f64 = 0.25;
 /// normal flow times the lead time the customer currently expects on each link. That expectation is smoothed
 /// from what actually arrived, so buyers facing licence delays learn to order further ahead, as they did in 2025.
 #[inline]
-fn place_orders(c: &crate::model::Compiled, sc: &mut Scratch, node: usize, activity: f64, w: [f64; NC]) {
+fn place_orders(c: &Compiled, sc: &mut Scratch, node: usize, activity: f64, w: [f64; NC]) {
     for i in c.in_slot_start[node]..c.in_slot_start[node + 1] {
-        let links = &c.links_by_slot[c.in_link_start[i]..c.in_link_start[i + 1]];
-        let mut pipe = 0.0;
+        let links = c.in_link_start[i]..c.in_link_start[i + 1];
+        let pipe = &sc.pipe[links.clone()];
+        let flow = &sc.flow[links.clone()];
+        let lead = &sc.lead_estimate[links.clone()];
+        let mut in_transit = 0.0;
         let mut pipe_target = 0.0;
-        for &l in links {
-            pipe += sc.pipe[l];
-            pipe_target += sc.flow[l] * sc.lead_estimate[l];
+        for ((p, f), l) in pipe.iter().zip(flow).zip(lead) {
+            in_transit += p;
+            pipe_target += f * l;
         }
-        let need = activity * c.in_slot_qty[i] + (sc.in_target[i] - sc.in_stock[i]) + (pipe_target - pipe);
+        let need = activity * c.in_slot_qty[i] + (sc.in_target[i] - sc.in_stock[i]) + (pipe_target - in_transit);
         let need = need.max(0.0);
-        for &l in links {
-            let q = need * c.share[l];
-            sc.order[l] = [q * w[0], q * w[1], q * w[2]];
+        for (order, share) in sc.order[links.clone()].iter_mut().zip(&c.share[links]) {
+            let q = need * share;
+            *order = [q * w[0], q * w[1], q * w[2]];
         }
     }
 }
 
 /// Receives this period's arrivals into input slot `i`; returns the quantity received.
 #[inline]
-fn receive(c: &crate::model::Compiled, sc: &mut Scratch, i: usize, t: usize) -> f64 {
+fn receive(c: &Compiled, sc: &mut Scratch, i: usize, t: usize) -> f64 {
+    let t_len = sc.t_len;
     let mut got = 0.0;
-    for &l in &c.links_by_slot[c.in_link_start[i]..c.in_link_start[i + 1]] {
-        let a = std::mem::take(&mut sc.arrivals[l * sc.t_len + t]);
-        let shipped_at = std::mem::take(&mut sc.arrival_ship_time[l * sc.t_len + t]);
-        if a > 0.0 {
+    for l in c.in_link_start[i]..c.in_link_start[i + 1] {
+        let a = std::mem::take(&mut sc.arrivals[l * t_len + t]);
+        if a == 0.0 {
+            continue;
+        }
+        if c.link_licensed[l] {
+            let shipped_at = std::mem::take(&mut sc.arrival_ship_time[l * t_len + t]);
             let observed = t as f64 - shipped_at / a;
             sc.lead_estimate[l] += LEAD_SMOOTHING * (observed - sc.lead_estimate[l]);
         }
@@ -602,55 +632,55 @@ fn ship(model: &Model, sc: &mut Scratch, s: usize, o: usize, t: usize) -> f64 {
     }
     let mut shipped_total = 0.0;
     for &l in links {
-        let mut q = [sc.order[l][0] * frac[0], sc.order[l][1] * frac[1], sc.order[l][2] * frac[2]];
+        let ord = sc.order[l];
+        let mut q = [ord[0] * frac[0], ord[1] * frac[1], ord[2] * frac[2]];
         let mut delay = 0usize;
-        let mut quota = f64::INFINITY;
-        for k in c.link_disruption_start[l]..c.link_disruption_start[l + 1] {
-            let d = c.link_disruptions[k];
-            let x = sc.effect[d * t_len + t];
-            if x == 0.0 {
-                continue;
-            }
-            match &spec.disruptions[d].kind {
-                DisruptionKind::Embargo { .. } => {
-                    // A cut of `x` caps the link at (1 - x) of its normal flow: more orders cannot beat a quota.
-                    quota = quota.min((1.0 - x) * sc.flow[l]);
+        let controls = c.link_disruption_start[l]..c.link_disruption_start[l + 1];
+        if !controls.is_empty() {
+            let mut quota = f64::INFINITY;
+            for k in controls {
+                let d = c.link_disruptions[k];
+                let x = sc.effect[d * t_len + t];
+                if x == 0.0 {
+                    continue;
                 }
-                DisruptionKind::ExportLicensing { review_weeks, .. } => {
-                    let rng = &mut sc.licence_streams[k];
-                    if q.iter().any(|&v| v > 0.0) {
-                        for (class, v) in q.iter_mut().enumerate() {
-                            if *v > 0.0 && rng.random::<f64>() < sc.denial[d][class] {
-                                *v = 0.0;
-                            }
-                        }
-                        let review = periods_of(review_weeks.sample(rng), spec.period_weeks);
-                        delay = delay.max(review);
+                match &spec.disruptions[d].kind {
+                    DisruptionKind::Embargo { .. } => {
+                        // A cut of `x` caps the link at (1 - x) of its normal flow: more orders cannot beat a quota.
+                        quota = quota.min((1.0 - x) * sc.flow[l]);
                     }
+                    DisruptionKind::ExportLicensing { review_weeks, .. } => {
+                        if q.iter().any(|&v| v > 0.0) {
+                            let rng = &mut sc.licence_streams[k];
+                            for (class, v) in q.iter_mut().enumerate() {
+                                if *v > 0.0 && rng.random::<f64>() < sc.denial[d][class] {
+                                    *v = 0.0;
+                                }
+                            }
+                            delay = delay.max(periods_of(review_weeks.sample(rng), spec.period_weeks));
+                        }
+                    }
+                    DisruptionKind::Outage { .. } | DisruptionKind::DemandShock { .. } => {}
                 }
-                _ => {}
             }
-        }
-        if quota.is_finite() {
             let total = q[0] + q[1] + q[2];
             if total > quota {
                 let f = if total > 0.0 { quota / total } else { 0.0 };
-                q = q.map(|v| v * f);
+                q = [q[0] * f, q[1] * f, q[2] * f];
             }
         }
-        let qty = q[0] + q[1] + q[2];
-        if qty <= 0.0 {
+        let qty = (q[0] + q[1] + q[2]).min(sc.out_stock[o]);
+        if !(qty > 0.0) {
             continue;
         }
-        let qty = qty.min(sc.out_stock[o]);
         sc.out_stock[o] -= qty;
         shipped_total += qty;
         let arrive = t + sc.lead[l] + delay;
         if arrive < t_len {
             sc.arrivals[l * t_len + arrive] += qty;
-            sc.arrival_ship_time[l * t_len + arrive] += qty * t as f64;
-        } else {
-            sc.beyond[l] += qty;
+            if c.link_licensed[l] {
+                sc.arrival_ship_time[l * t_len + arrive] += qty * t as f64;
+            }
         }
         sc.pipe[l] += qty;
     }
