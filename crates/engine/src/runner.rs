@@ -39,6 +39,13 @@ pub enum RunError {
     TooManyTrials { trials: u64 },
 }
 
+/// One worker's fan-chart counts.
+#[derive(Debug, Default)]
+struct Hist {
+    ones: Vec<u32>,
+    partial: Vec<u32>,
+}
+
 /// Everything a run produced, in trial order.
 #[derive(Debug, Clone)]
 pub struct RunResults {
@@ -83,8 +90,10 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
         .build()
         .map_err(|e| RunError::ThreadPool { threads: config.threads, message: e.to_string() })?;
     let workers = pool.current_num_threads();
-    let band_len = if config.bands { ne * t_len * SHARE_BINS } else { 0 };
-    let hists: Vec<Mutex<Vec<u32>>> = (0..workers).map(|_| Mutex::new(Vec::new())).collect();
+    // Per worker: counts of exactly-met periods (`ones`, small enough to stay in cache, and by far the most
+    // common value) and a histogram of the rest. Merged into one histogram per (end use, period) at the end.
+    let cells = if config.bands { ne * t_len } else { 0 };
+    let hists: Vec<Mutex<Hist>> = (0..workers).map(|_| Mutex::new(Hist::default())).collect();
     let mut end_uses = vec![EndUseOutcome::default(); trials * ne];
     let mut lost = vec![0.0; trials * ns];
     let done = AtomicU64::new(0);
@@ -96,8 +105,9 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
             let n = if ne > 0 { eu.len() / ne } else { sl.len() / ns.max(1) };
             let slot = rayon::current_thread_index().unwrap_or(0) % workers;
             let mut hist = hists[slot].lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            if hist.len() != band_len {
-                hist.resize(band_len, 0);
+            if hist.ones.len() != cells {
+                hist.ones.resize(cells, 0);
+                hist.partial.resize(cells * (SHARE_BINS - 1), 0);
             }
             for k in 0..n {
                 simulate(model, config.seed, (first + k) as u64, scratch, None);
@@ -105,8 +115,13 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
                 eu[k * ne..(k + 1) * ne].copy_from_slice(&out.end_uses);
                 sl[k * ns..(k + 1) * ns].copy_from_slice(&out.stage_throughput_lost);
                 if config.bands {
+                    let h = &mut *hist;
                     for (i, &x) in scratch.share_series.iter().enumerate() {
-                        hist[i * SHARE_BINS + share_bin(x)] += 1;
+                        if x >= 1.0 {
+                            h.ones[i] += 1;
+                        } else {
+                            h.partial[i * (SHARE_BINS - 1) + share_bin(x)] += 1;
+                        }
                     }
                 }
             }
@@ -124,11 +139,18 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
             lost_chunks.enumerate().for_each_init(|| Scratch::new(model), |s, (c, sl)| body(s, c, &mut [], sl));
         }
     });
-    let mut bands = vec![0u32; band_len];
+    let mut bands = vec![0u32; cells * SHARE_BINS];
     for h in hists {
         let h = h.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-        for (b, x) in bands.iter_mut().zip(h) {
-            *b += x;
+        if h.ones.is_empty() {
+            continue;
+        }
+        for (cell, row) in bands.chunks_exact_mut(SHARE_BINS).enumerate() {
+            let partial = &h.partial[cell * (SHARE_BINS - 1)..(cell + 1) * (SHARE_BINS - 1)];
+            for (b, x) in row.iter_mut().zip(partial) {
+                *b += x;
+            }
+            row[SHARE_BINS - 1] += h.ones[cell];
         }
     }
     Ok(RunResults {
