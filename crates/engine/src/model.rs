@@ -334,8 +334,9 @@ pub(crate) struct Compiled {
     /// Links into each input slot are the contiguous range `in_link_start[i]..in_link_start[i+1]`
     /// (links are sorted by customer and input when the model is built).
     pub in_link_start: Vec<usize>,
-    /// Supplier stage of each link.
+    /// Supplier stage and customer node of each link.
     pub link_from: Vec<usize>,
+    pub link_to: Vec<usize>,
     /// Whether an export-licensing regime covers the link (its lead time can then vary).
     pub link_licensed: Vec<bool>,
     /// Output slots of stages: stage -> `out_slot_start[s]..out_slot_start[s+1]`.
@@ -779,6 +780,7 @@ fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Compiled {
         in_slot_qty,
         in_link_start,
         link_from: spec.links.iter().map(|l| l.from).collect(),
+        link_to: spec.links.iter().map(|l| node_index(l.to)).collect(),
         link_licensed: spec
             .links
             .iter()

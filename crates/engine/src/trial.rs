@@ -70,6 +70,11 @@ pub struct Scratch {
     required: Vec<f64>,
     demand_now: Vec<f64>,
     weights: Vec<[f64; NC]>,
+    /// Share of each node's normal activity attributable to each end use (`node * E + e`).
+    attribution: Vec<f64>,
+    /// Each node's demand trend this period: the attribution-weighted growth of the end uses it serves.
+    trend: Vec<f64>,
+    has_growth: bool,
     /// Share of requirement met, per end use and period (`e * T + t`), for fan charts.
     pub share_series: Vec<f32>,
     run: Vec<u32>,
@@ -119,6 +124,9 @@ impl Scratch {
             required: vec![0.0; ne],
             demand_now: vec![0.0; ne],
             weights: vec![[0.0; NC]; ns],
+            attribution: vec![0.0; (ns + ne) * ne],
+            trend: vec![1.0; ns + ne],
+            has_growth: false,
             share_series: vec![1.0; ne * t],
             run: vec![0; ne],
             outcome: TrialOutcome {
@@ -253,6 +261,35 @@ fn setup(model: &Model, seed: u64, trial: u64, sc: &mut Scratch) {
             let sup = c.link_from[l];
             for (k, wk) in w.iter().enumerate() {
                 sc.weights[sup][k] += wk * sc.flow[l];
+            }
+        }
+    }
+
+    // Attribution of each node's normal activity to end uses, customers first, so that stock and pipeline
+    // targets (in weeks of normal use) follow the demand trend of what the node serves.
+    sc.has_growth = sc.demand_step.iter().any(|&g| g != 1.0);
+    sc.trend.iter_mut().for_each(|x| *x = 1.0);
+    if sc.has_growth {
+        let att = &mut sc.attribution;
+        att.iter_mut().for_each(|x| *x = 0.0);
+        for e in 0..ne {
+            att[(ns + e) * ne + e] = 1.0;
+        }
+        for &s in c.topo.iter().rev() {
+            let mut total = 0.0;
+            for o in c.out_slot_start[s]..c.out_slot_start[s + 1] {
+                for &l in &c.links_by_out_slot[c.out_link_start[o]..c.out_link_start[o + 1]] {
+                    let (f, to) = (sc.flow[l], c.link_to[l]);
+                    for e in 0..ne {
+                        att[s * ne + e] += f * att[to * ne + e];
+                    }
+                    total += f;
+                }
+            }
+            if total > 0.0 {
+                for e in 0..ne {
+                    att[s * ne + e] /= total;
+                }
             }
         }
     }
@@ -404,6 +441,14 @@ fn period(model: &Model, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trac
         }
     }
 
+    // Demand trend of every node (growth factors before this period's step).
+    if sc.has_growth {
+        for n in 0..ns + ne {
+            let att = &sc.attribution[n * ne..(n + 1) * ne];
+            sc.trend[n] = att.iter().zip(&sc.demand_growth).map(|(a, g)| a * g).sum();
+        }
+    }
+
     // (1) Demand.
     for e in 0..ne {
         let mut d = sc.demand_base[e] * sc.demand_growth[e];
@@ -437,7 +482,7 @@ fn period(model: &Model, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trac
             }
             sc.received[o] = r;
             let y = c.out_slot_yield[o];
-            plan = plan.max((r[0] + r[1] + r[2] + sc.out_target[o] - sc.out_stock[o]) / y);
+            plan = plan.max((r[0] + r[1] + r[2] + sc.out_target[o] * sc.trend[s] - sc.out_stock[o]) / y);
             w[0] += r[0] / y;
             w[1] += r[1] / y;
             w[2] += r[2] / y;
@@ -568,7 +613,10 @@ fn place_orders(c: &Compiled, sc: &mut Scratch, node: usize, activity: f64, w: [
             in_transit += p;
             pipe_target += f * l;
         }
-        let need = activity * c.in_slot_qty[i] + (sc.in_target[i] - sc.in_stock[i]) + (pipe_target - in_transit);
+        let trend = sc.trend[node];
+        let need = activity * c.in_slot_qty[i]
+            + (sc.in_target[i] * trend - sc.in_stock[i])
+            + (pipe_target * trend - in_transit);
         let need = need.max(0.0);
         for (order, share) in sc.order[links.clone()].iter_mut().zip(&c.share[links]) {
             let q = need * share;

@@ -175,3 +175,21 @@ fn backlogged_demand_is_built_later_and_lost_demand_is_not() {
     assert!(backlog.short_periods >= lost.short_periods);
     assert!(backlog.recovery_period.is_some());
 }
+
+#[test]
+fn stock_targets_follow_the_demand_trend() {
+    // 30 %/yr growth for 3 years: the end use's stock stays at 6 weeks of *current* use, and nothing runs short.
+    let mut spec = single_chain(100.0, 6.0, 4.0, 5.0, 156);
+    spec.end_uses[0].growth_per_year = Param::Const(0.3);
+    let m = model(spec);
+    let mut scratch = Scratch::new(&m);
+    let mut tr = chokepoint_engine::outcome::Trace::default();
+    simulate(&m, 1, 0, &mut scratch, Some(&mut tr));
+    assert_eq!(scratch.outcome().end_uses[0].units_short, 0.0);
+    let weekly_demand_at_end = tr.demand[155][0];
+    let cover = tr.end_use_stock_end[0] / weekly_demand_at_end;
+    // Orders placed today arrive a lead time later, when demand has grown by another 4 weeks of 30 %/yr
+    // (about 2 %), so the cover trails its target by a few percent; without the trend it would fall to 6 / 1.3^3
+    // = 2.7 weeks.
+    assert!((cover - 6.0).abs() < 0.3, "cover at the end {cover} weeks");
+}
