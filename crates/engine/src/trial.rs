@@ -24,6 +24,21 @@ pub const LEAD_SMOOTHING: f64 = 0.25;
 
 const NC: usize = 3;
 
+/// The hot per-link state, kept together so that one input's links are one contiguous slice of structs.
+#[derive(Debug, Clone, Copy, Default)]
+struct LinkState {
+    /// Quantity shipped and not yet received (including shipments held in licence review).
+    pipe: f64,
+    /// The trial's normal flow per period.
+    flow: f64,
+    /// The customer's smoothed estimate of the lead time, in periods.
+    lead_estimate: f64,
+    /// The customer's normal sourcing share.
+    share: f64,
+    /// This period's order, per class.
+    order: [f64; NC],
+}
+
 /// Per-trial working memory, reused across trials.
 #[derive(Debug, Clone)]
 pub struct Scratch {
@@ -52,15 +67,12 @@ pub struct Scratch {
     // State.
     in_stock: Vec<f64>,
     out_stock: Vec<f64>,
-    pipe: Vec<f64>,
     /// Quantity arriving on link `l` in period `t` at `l * T + t`. Receiving takes (zeroes) each bucket, so
     /// the array is all zeros again at the end of every trial and needs no clearing.
     arrivals: Vec<f64>,
     /// Quantity-weighted ship period of each arrival bucket, on licensed links only (same layout).
     arrival_ship_time: Vec<f64>,
-    /// Each customer's smoothed estimate of each link's lead time, in periods, from what actually arrived.
-    lead_estimate: Vec<f64>,
-    order: Vec<[f64; NC]>,
+    links: Vec<LinkState>,
     received: Vec<[f64; NC]>,
     plan: Vec<f64>,
     plan_uncapped: Vec<f64>,
@@ -110,11 +122,9 @@ impl Scratch {
             flow: vec![0.0; nl],
             in_stock: vec![0.0; nin],
             out_stock: vec![0.0; nout],
-            pipe: vec![0.0; nl],
             arrivals: vec![0.0; nl * t],
             arrival_ship_time: vec![0.0; nl * t],
-            lead_estimate: vec![0.0; nl],
-            order: vec![[0.0; NC]; nl],
+            links: vec![LinkState::default(); nl],
             received: vec![[0.0; NC]; nout],
             plan: vec![0.0; ns],
             plan_uncapped: vec![0.0; ns],
@@ -164,7 +174,7 @@ pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, mut
     setup(model, seed, trial, sc);
     if let Some(tr) = trace.as_deref_mut() {
         *tr = Trace::default();
-        tr.in_transit_at_start = sc.pipe.clone();
+        tr.in_transit_at_start = sc.links.iter().map(|x| x.pipe).collect();
         tr.end_use_stock_start = (c.in_slot_start[ns]..c.in_slot_start[ns + ne]).map(|i| sc.in_stock[i]).collect();
         tr.end_use_consumed = vec![0.0; tr.end_use_stock_start.len()];
     }
@@ -179,7 +189,7 @@ pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, mut
     // were never written, so `arrivals` is all zeros again.
     debug_assert!(sc.arrivals.iter().all(|&a| a == 0.0));
     if let Some(tr) = trace {
-        tr.in_transit_at_end = sc.pipe.clone();
+        tr.in_transit_at_end = sc.links.iter().map(|x| x.pipe).collect();
         tr.end_use_stock_end = (c.in_slot_start[ns]..c.in_slot_start[ns + ne]).map(|i| sc.in_stock[i]).collect();
     }
 }
@@ -297,14 +307,19 @@ fn setup(model: &Model, seed: u64, trial: u64, sc: &mut Scratch) {
     // Pipelines start full of normal flow: shipments made in the L periods before the horizon.
     for l in 0..spec.links.len() {
         let lead = sc.lead[l];
-        sc.lead_estimate[l] = lead as f64;
         for a in 0..lead.min(t_len) {
             sc.arrivals[l * t_len + a] = sc.flow[l];
             if c.link_licensed[l] {
                 sc.arrival_ship_time[l * t_len + a] = sc.flow[l] * (a as f64 - lead as f64);
             }
         }
-        sc.pipe[l] = sc.flow[l] * lead as f64;
+        sc.links[l] = LinkState {
+            pipe: sc.flow[l] * lead as f64,
+            flow: sc.flow[l],
+            lead_estimate: lead as f64,
+            share: c.share[l],
+            order: [0.0; NC],
+        };
     }
     sc.backlog.iter_mut().for_each(|b| *b = 0.0);
 
@@ -475,7 +490,7 @@ fn period(model: &Model, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trac
         for o in c.out_slot_start[s]..c.out_slot_start[s + 1] {
             let mut r = [0.0; NC];
             for &l in &c.links_by_out_slot[c.out_link_start[o]..c.out_link_start[o + 1]] {
-                let q = sc.order[l];
+                let q = sc.links[l].order;
                 r[0] += q[0];
                 r[1] += q[1];
                 r[2] += q[2];
@@ -602,25 +617,21 @@ fn period(model: &Model, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trac
 /// from what actually arrived, so buyers facing licence delays learn to order further ahead, as they did in 2025.
 #[inline]
 fn place_orders(c: &Compiled, sc: &mut Scratch, node: usize, activity: f64, w: [f64; NC]) {
+    let trend = sc.trend[node];
     for i in c.in_slot_start[node]..c.in_slot_start[node + 1] {
-        let links = c.in_link_start[i]..c.in_link_start[i + 1];
-        let pipe = &sc.pipe[links.clone()];
-        let flow = &sc.flow[links.clone()];
-        let lead = &sc.lead_estimate[links.clone()];
+        let links = &mut sc.links[c.in_link_start[i]..c.in_link_start[i + 1]];
         let mut in_transit = 0.0;
         let mut pipe_target = 0.0;
-        for ((p, f), l) in pipe.iter().zip(flow).zip(lead) {
-            in_transit += p;
-            pipe_target += f * l;
+        for x in links.iter() {
+            in_transit += x.pipe;
+            pipe_target += x.flow * x.lead_estimate;
         }
-        let trend = sc.trend[node];
-        let need = activity * c.in_slot_qty[i]
-            + (sc.in_target[i] * trend - sc.in_stock[i])
+        let need = activity * c.in_slot_qty[i] + (sc.in_target[i] * trend - sc.in_stock[i])
             + (pipe_target * trend - in_transit);
         let need = need.max(0.0);
-        for (order, share) in sc.order[links.clone()].iter_mut().zip(&c.share[links]) {
-            let q = need * share;
-            *order = [q * w[0], q * w[1], q * w[2]];
+        for x in links.iter_mut() {
+            let q = need * x.share;
+            x.order = [q * w[0], q * w[1], q * w[2]];
         }
     }
 }
@@ -630,7 +641,10 @@ fn place_orders(c: &Compiled, sc: &mut Scratch, node: usize, activity: f64, w: [
 fn receive(c: &Compiled, sc: &mut Scratch, i: usize, t: usize) -> f64 {
     let t_len = sc.t_len;
     let mut got = 0.0;
-    for l in c.in_link_start[i]..c.in_link_start[i + 1] {
+    let first = c.in_link_start[i];
+    let links = &mut sc.links[first..c.in_link_start[i + 1]];
+    for (k, x) in links.iter_mut().enumerate() {
+        let l = first + k;
         let a = std::mem::take(&mut sc.arrivals[l * t_len + t]);
         if a == 0.0 {
             continue;
@@ -638,9 +652,9 @@ fn receive(c: &Compiled, sc: &mut Scratch, i: usize, t: usize) -> f64 {
         if c.link_licensed[l] {
             let shipped_at = std::mem::take(&mut sc.arrival_ship_time[l * t_len + t]);
             let observed = t as f64 - shipped_at / a;
-            sc.lead_estimate[l] += LEAD_SMOOTHING * (observed - sc.lead_estimate[l]);
+            x.lead_estimate += LEAD_SMOOTHING * (observed - x.lead_estimate);
         }
-        sc.pipe[l] -= a;
+        x.pipe -= a;
         got += a;
     }
     sc.in_stock[i] += got;
@@ -680,7 +694,7 @@ fn ship(model: &Model, sc: &mut Scratch, s: usize, o: usize, t: usize) -> f64 {
     }
     let mut shipped_total = 0.0;
     for &l in links {
-        let ord = sc.order[l];
+        let ord = sc.links[l].order;
         let mut q = [ord[0] * frac[0], ord[1] * frac[1], ord[2] * frac[2]];
         let mut delay = 0usize;
         let controls = c.link_disruption_start[l]..c.link_disruption_start[l + 1];
@@ -695,7 +709,7 @@ fn ship(model: &Model, sc: &mut Scratch, s: usize, o: usize, t: usize) -> f64 {
                 match &spec.disruptions[d].kind {
                     DisruptionKind::Embargo { .. } => {
                         // A cut of `x` caps the link at (1 - x) of its normal flow: more orders cannot beat a quota.
-                        quota = quota.min((1.0 - x) * sc.flow[l]);
+                        quota = quota.min((1.0 - x) * sc.links[l].flow);
                     }
                     DisruptionKind::ExportLicensing { review_weeks, .. } => {
                         if q.iter().any(|&v| v > 0.0) {
@@ -730,7 +744,7 @@ fn ship(model: &Model, sc: &mut Scratch, s: usize, o: usize, t: usize) -> f64 {
                 sc.arrival_ship_time[l * t_len + arrive] += qty * t as f64;
             }
         }
-        sc.pipe[l] += qty;
+        sc.links[l].pipe += qty;
     }
     shipped_total
 }

@@ -1,0 +1,329 @@
+//! Reading the TOML document into raw entities, collecting every syntax, unknown-key and type problem.
+//!
+//! The document is parsed once into toml's spanned tree ([`DeTable`]). Each entity (the `[scenario]` and
+//! `[horizon]` tables, each `[stages.NAME]`, each `[[links]]`, ...) is then deserialized on its own into its raw
+//! struct, so that a problem in one entity does not hide problems in others. When serde refuses an entity, the
+//! offending key is reported and removed from a copy of the entity's tree, and deserialization is retried: every
+//! unknown key and every ill-typed value of an entity is reported in one pass.
+
+use std::ops::Range;
+
+use serde::de::DeserializeOwned;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+
+use crate::diagnostic::{Diagnostic, did_you_mean, list};
+use crate::raw::{
+    DISTRIBUTION_ERROR, DISTRIBUTIONS, RawDisruption, RawEndUse, RawHorizon, RawLink, RawMaterial, RawScenario,
+    RawStage,
+};
+
+/// The top-level tables of a scenario file.
+pub(crate) const SECTIONS: &[&str] =
+    &["scenario", "horizon", "materials", "stages", "links", "end_uses", "disruptions"];
+
+/// Retries per entity; each retry removes one offending key, so this bounds the problems listed per entity.
+const MAX_PROBLEMS_PER_ENTITY: usize = 64;
+
+/// One named table of the file (or one `[[links]]` element), as read.
+#[derive(Debug)]
+pub(crate) struct Entity<T> {
+    /// The table's name (`cn_mines`), or `links[3]` for a link.
+    pub name: String,
+    /// Span of the name in `[stages.NAME]` (or of the `[[links]]` header).
+    pub name_span: Range<usize>,
+    /// Dotted path of the entity, such as `stages.cn_mines`.
+    pub path: String,
+    /// The raw struct, or `None` when the entity could not be read at all.
+    pub raw: Option<T>,
+    /// Keys whose values were refused, or that an unknown key probably misspells (already reported): their
+    /// absence is not reported again.
+    pub broken_keys: Vec<String>,
+}
+
+impl<T> Entity<T> {
+    /// Whether `key` was present but refused while reading.
+    pub(crate) fn broken(&self, key: &str) -> bool {
+        self.broken_keys.iter().any(|k| k == key)
+    }
+}
+
+/// The whole file, as raw entities in file order.
+#[derive(Debug, Default)]
+pub(crate) struct Document {
+    pub scenario: Option<Entity<RawScenario>>,
+    pub horizon: Option<Entity<RawHorizon>>,
+    pub materials: Vec<Entity<RawMaterial>>,
+    pub stages: Vec<Entity<RawStage>>,
+    pub links: Vec<Entity<RawLink>>,
+    pub end_uses: Vec<Entity<RawEndUse>>,
+    pub disruptions: Vec<Entity<RawDisruption>>,
+    /// Whether `links` is present but not an array of tables (its links are unknown).
+    pub links_broken: bool,
+}
+
+/// Parses `source` and reads every entity. `None` when the TOML itself cannot be parsed.
+pub(crate) fn read(source: &str, diags: &mut Vec<Diagnostic>) -> Option<Document> {
+    let root = match DeTable::parse(source) {
+        Ok(root) => root,
+        Err(e) => {
+            diags.push(
+                Diagnostic::error("toml-syntax", "", format!("invalid TOML: {}", e.message().trim_end()))
+                    .at(e.span())
+                    .help("fix the TOML syntax at this position; nothing else can be checked until it parses"),
+            );
+            return None;
+        }
+    };
+    let mut doc = Document::default();
+    let mut sections: Vec<_> = root.into_inner().into_iter().collect();
+    sections.sort_by_key(|(k, _)| k.span().start);
+    for (key, value) in sections {
+        let name = key.get_ref().as_ref();
+        match name {
+            "scenario" => doc.scenario = Some(read_entity(name, key.span(), name, "[scenario]", &value, diags)),
+            "horizon" => doc.horizon = Some(read_entity(name, key.span(), name, "[horizon]", &value, diags)),
+            "materials" => doc.materials = read_named(name, "material", &value, diags),
+            "stages" => doc.stages = read_named(name, "stage", &value, diags),
+            "end_uses" => doc.end_uses = read_named(name, "end use", &value, diags),
+            "disruptions" => doc.disruptions = read_named(name, "disruption", &value, diags),
+            "links" => match read_links(&value, diags) {
+                Some(links) => doc.links = links,
+                None => doc.links_broken = true,
+            },
+            other => {
+                let help = match did_you_mean(other, SECTIONS.iter().copied()) {
+                    Some(s) => format!("rename `{other}` to `{s}`"),
+                    None => format!("remove `{other}`; the top-level tables are {}", list(SECTIONS)),
+                };
+                diags.push(
+                    Diagnostic::error("unknown-key", other, format!("unknown top-level key `{other}`"))
+                        .at(Some(key.span()))
+                        .help(help),
+                );
+            }
+        }
+    }
+    Some(doc)
+}
+
+/// Reads `[section.NAME]` tables.
+fn read_named<T: DeserializeOwned>(
+    section: &str,
+    what: &str,
+    value: &Spanned<DeValue<'_>>,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Entity<T>> {
+    let DeValue::Table(table) = value.get_ref() else {
+        diags.push(
+            Diagnostic::error("invalid-value", section, format!("`{section}` must be a table of {what}s"))
+                .at(Some(value.span()))
+                .help(format!("write one `[{section}.NAME]` table per {what}")),
+        );
+        return Vec::new();
+    };
+    let mut entries: Vec<_> = table.iter().collect();
+    entries.sort_by_key(|(k, _)| k.span().start);
+    entries
+        .into_iter()
+        .map(|(key, v)| {
+            let name = key.get_ref().as_ref();
+            let path = format!("{section}.{name}");
+            read_entity(name, key.span(), &path, &format!("{what} `{name}`"), v, diags)
+        })
+        .collect()
+}
+
+/// Reads the `[[links]]` array.
+fn read_links(value: &Spanned<DeValue<'_>>, diags: &mut Vec<Diagnostic>) -> Option<Vec<Entity<RawLink>>> {
+    let DeValue::Array(array) = value.get_ref() else {
+        diags.push(
+            Diagnostic::error("invalid-value", "links", "`links` must be an array of tables")
+                .at(Some(value.span()))
+                .help("write one `[[links]]` table per link"),
+        );
+        return None;
+    };
+    let links = array
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let name = format!("links[{i}]");
+            read_entity(&name, v.span(), &name, &format!("link {i}"), v, diags)
+        })
+        .collect();
+    Some(links)
+}
+
+/// Deserializes one entity, reporting and removing each offending key in turn until the rest can be read.
+fn read_entity<T: DeserializeOwned>(
+    name: &str,
+    name_span: Range<usize>,
+    path: &str,
+    what: &str,
+    value: &Spanned<DeValue<'_>>,
+    diags: &mut Vec<Diagnostic>,
+) -> Entity<T> {
+    let mut value = value.clone();
+    let mut entity =
+        Entity { name: name.to_owned(), name_span, path: path.to_owned(), raw: None, broken_keys: Vec::new() };
+    for _ in 0..MAX_PROBLEMS_PER_ENTITY {
+        let error = match T::deserialize(ValueDeserializer::from(value.clone())) {
+            Ok(raw) => {
+                entity.raw = Some(raw);
+                return entity;
+            }
+            Err(e) => e,
+        };
+        let span = error.span();
+        let message = error.message().trim_end();
+        if let Some((field, expected)) = parse_unknown_field(message) {
+            let found = span.as_ref().and_then(|s| find_key(&value, s, path));
+            let key = found.as_ref().map_or_else(|| format!("{path}.{field}"), |(k, _)| k.clone());
+            let parent = key.rsplit_once('.').map_or(path, |(p, _)| p);
+            let context = if parent == path { what.to_owned() } else { format!("`{parent}`") };
+            let suggestion = did_you_mean(&field, expected.iter().map(String::as_str));
+            if let Some(s) = suggestion.filter(|_| parent == path) {
+                // A misspelt key is not reported missing as well.
+                entity.broken_keys.push(s.to_owned());
+            }
+            let help = match suggestion {
+                Some(s) => format!("rename `{key}` to `{s}`"),
+                None if expected.is_empty() => format!("remove `{key}`"),
+                None => format!("remove `{key}`; the keys allowed here are {}", list(&expected)),
+            };
+            diags.push(
+                Diagnostic::error("unknown-key", key, format!("unknown key `{field}` in {context}"))
+                    .at(span.clone())
+                    .help(help),
+            );
+            match span {
+                Some(s) if found.is_some() && remove_key(&mut value, &s) => continue,
+                _ => return entity,
+            }
+        }
+        let located = span.as_ref().and_then(|s| find_key(&value, s, path));
+        let key = located.as_ref().map_or_else(|| path.to_owned(), |(k, _)| k.clone());
+        diags.push(type_problem(message, &key, what).at(span.clone()));
+        match (span, located) {
+            (Some(s), Some((_, top))) if remove_top_entry(&mut value, &s) => entity.broken_keys.push(top),
+            _ => return entity,
+        }
+    }
+    entity
+}
+
+/// Turns a serde message other than an unknown field into a diagnostic about `key`.
+fn type_problem(message: &str, key: &str, what: &str) -> Diagnostic {
+    if let Some(rest) = message.strip_prefix(DISTRIBUTION_ERROR) {
+        let help = match backticked(rest).first().filter(|_| rest.starts_with("unknown distribution")) {
+            Some(form) => match did_you_mean(form, DISTRIBUTIONS.iter().copied()) {
+                Some(s) => format!("write `{s}` instead of `{form}` in `{key}`"),
+                None => format!("use one of {} in `{key}`", list(DISTRIBUTIONS)),
+            },
+            None => format!("fix `{key}`; see the distribution forms in the scenario format reference"),
+        };
+        return Diagnostic::error("invalid-distribution", key, format!("`{key}`: {rest}")).help(help);
+    }
+    if let Some(rest) = message.strip_prefix("missing field ") {
+        let field = backticked(rest).into_iter().next().unwrap_or_default();
+        return Diagnostic::error("missing-key", format!("{key}.{field}"), format!("`{key}` needs `{field}`"))
+            .help(format!("add `{field}` to `{key}`"));
+    }
+    let message = readable(message);
+    let scope = if key.contains('.') || key.contains('[') { format!("`{key}`") } else { what.to_owned() };
+    let help = match message.split_once(", expected ") {
+        Some((_, expected)) => format!("set `{key}` to {expected}"),
+        None => format!("change the value of `{key}`"),
+    };
+    Diagnostic::error("invalid-value", key, format!("{scope} has the wrong type: {message}")).help(help)
+}
+
+/// Replaces serde's Rust type names with words a scenario author knows.
+fn readable(message: &str) -> String {
+    let message = message.strip_prefix("invalid type: ").unwrap_or(message);
+    [
+        ("expected f64", "expected a number"),
+        ("expected i64", "expected an integer"),
+        ("expected a sequence", "expected an array"),
+        ("floating point", "number"),
+        ("found map", "found a table"),
+        ("sequence,", "array,"),
+        ("map,", "table,"),
+    ]
+    .iter()
+    .fold(message.to_owned(), |m, (from, to)| m.replace(from, to))
+}
+
+/// `unknown field `x`, expected one of `a`, `b`` → (`x`, [`a`, `b`]).
+fn parse_unknown_field(message: &str) -> Option<(String, Vec<String>)> {
+    let rest = message.strip_prefix("unknown field ")?;
+    let mut names = backticked(rest).into_iter();
+    let field = names.next()?;
+    Some((field, names.collect()))
+}
+
+/// The `backticked` words of a message, in order.
+fn backticked(message: &str) -> Vec<String> {
+    message.split('`').skip(1).step_by(2).map(str::to_owned).collect()
+}
+
+/// Finds the key whose key span is `span`, or the innermost entry whose value contains `span`. Returns its dotted
+/// path and the name of the entity's top-level key it lies under.
+fn find_key(value: &Spanned<DeValue<'_>>, span: &Range<usize>, prefix: &str) -> Option<(String, String)> {
+    fn walk(v: &DeValue<'_>, span: &Range<usize>, prefix: &str) -> Option<String> {
+        match v {
+            DeValue::Table(t) => t.iter().find_map(|(k, child)| {
+                let path = format!("{prefix}.{}", k.get_ref());
+                if k.span() == *span {
+                    return Some(path);
+                }
+                walk(child.get_ref(), span, &path).or_else(|| contains(&child.span(), span).then_some(path))
+            }),
+            DeValue::Array(a) => a.iter().enumerate().find_map(|(i, child)| {
+                let path = format!("{prefix}[{i}]");
+                walk(child.get_ref(), span, &path).or_else(|| contains(&child.span(), span).then_some(path))
+            }),
+            _ => None,
+        }
+    }
+    let path = walk(value.get_ref(), span, prefix)?;
+    let rest = path.strip_prefix(prefix).unwrap_or(&path).trim_start_matches('.');
+    let top = rest.split(['.', '[']).next().unwrap_or(rest).to_owned();
+    Some((path, top))
+}
+
+fn contains(outer: &Range<usize>, inner: &Range<usize>) -> bool {
+    outer.start <= inner.start && inner.end <= outer.end && outer.start < outer.end
+}
+
+/// Removes the key whose key span is `span`, wherever it is nested. Returns whether one was removed.
+fn remove_key(value: &mut Spanned<DeValue<'_>>, span: &Range<usize>) -> bool {
+    match value.get_mut() {
+        DeValue::Table(t) => {
+            let name = t.keys().find(|k| k.span() == *span).map(|k| k.get_ref().to_string());
+            let mut removed = name.is_some_and(|n| t.remove(n.as_str()).is_some());
+            for (_, v) in t.iter_mut() {
+                removed |= remove_key(v, span);
+            }
+            removed
+        }
+        DeValue::Array(a) => a.iter_mut().fold(false, |removed, v| remove_key(v, span) | removed),
+        _ => false,
+    }
+}
+
+/// Removes the entity's top-level entry under which `span` lies. Returns whether one was removed.
+fn remove_top_entry(value: &mut Spanned<DeValue<'_>>, span: &Range<usize>) -> bool {
+    fn within(v: &Spanned<DeValue<'_>>, span: &Range<usize>) -> bool {
+        contains(&v.span(), span)
+            || match v.get_ref() {
+                DeValue::Table(t) => t.iter().any(|(k, c)| k.span() == *span || within(c, span)),
+                DeValue::Array(a) => a.iter().any(|c| within(c, span)),
+                _ => false,
+            }
+    }
+    let DeValue::Table(t) = value.get_mut() else { return false };
+    let name = t.iter().find(|(k, v)| k.span() == *span || within(v, span)).map(|(k, _)| k.get_ref().to_string());
+    name.is_some_and(|n| t.remove(n.as_str()).is_some())
+}

@@ -1,0 +1,205 @@
+//! Checks on the stage graph as a whole: every customer's supply of each material (shares summing to one, at
+//! least one supplier) and the absence of cycles among stages.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::ops::Range;
+
+use chokepoint_engine::Node;
+
+use crate::diagnostic::{Diagnostic, number};
+use crate::lower::{Lower, LoweredLink};
+
+/// Tolerance on the sum of shares.
+const SHARE_TOLERANCE: f64 = 1e-6;
+
+pub(crate) fn check(lower: &mut Lower<'_>, links: &[LoweredLink]) {
+    shares(lower, links);
+    cycles(lower, links);
+}
+
+/// Each material a stage or end use consumes needs suppliers whose shares sum to one.
+fn shares(lower: &mut Lower<'_>, links: &[LoweredLink]) {
+    let doc = lower.doc;
+    // Links that could not be resolved could belong to any customer they do not rule out; their customers'
+    // sums are not checked, so that one broken link is not reported twice.
+    let readable: Vec<usize> = links.iter().map(|l| l.index).collect();
+    let mut unknown: Vec<(Option<Node>, Option<usize>)> =
+        (0..doc.links.len()).filter(|i| !readable.contains(i)).map(|_| (None, None)).collect();
+    if doc.links_broken {
+        unknown.push((None, None));
+    }
+    unknown.extend(links.iter().filter(|l| l.to.is_none() || l.material.is_none()).map(|l| (l.to, l.material)));
+
+    let mut customers: Vec<(Node, usize, Range<usize>, String, String)> = Vec::new();
+    for (s, inputs) in lower.stage_inputs.iter().enumerate() {
+        let Some(stage) = doc.stages.get(s) else { continue };
+        for (m, span) in inputs {
+            customers.push((Node::Stage(s), *m, span.clone(), format!("stage `{}`", stage.name), stage.path.clone()));
+        }
+    }
+    for (u, inputs) in lower.end_use_inputs.iter().enumerate() {
+        let Some(end_use) = doc.end_uses.get(u) else { continue };
+        for (m, span) in inputs {
+            let who = format!("end use `{}`", end_use.name);
+            customers.push((Node::EndUse(u), *m, span.clone(), who, end_use.path.clone()));
+        }
+    }
+    for (node, m, span, who, path) in customers {
+        let material = doc.materials.get(m).map_or("", |x| x.name.as_str());
+        let customer = path.rsplit('.').next().unwrap_or("");
+        let group: Vec<&LoweredLink> = links.iter().filter(|l| l.to == Some(node) && l.material == Some(m)).collect();
+        let uncertain = unknown.iter().any(|(t, x)| t.is_none_or(|t| t == node) && x.is_none_or(|x| x == m))
+            || group.iter().any(|l| !l.share_ok);
+        if uncertain {
+            continue;
+        }
+        let table = if matches!(node, Node::Stage(_)) { "inputs" } else { "intensity" };
+        let Some(first) = group.first() else {
+            lower.push(
+                Diagnostic::error(
+                    "no-supplier",
+                    format!("{path}.{table}.{material}"),
+                    format!("{who} needs `{material}` but no link supplies it"),
+                )
+                .at(Some(span))
+                .help(format!(
+                    "add a `[[links]]` with `to = \"{customer}\"` and `material = \"{material}\"`, or remove \
+                     `{path}.{table}.{material}`"
+                )),
+            );
+            continue;
+        };
+        let sum: f64 = group.iter().map(|l| l.spec.share).sum();
+        if (sum - 1.0).abs() > SHARE_TOLERANCE {
+            let parts: Vec<String> = group
+                .iter()
+                .map(|l| {
+                    let supplier = l.from.and_then(|s| doc.stages.get(s)).map_or("?", |s| s.name.as_str());
+                    format!("links[{}] from `{supplier}` ({})", l.index, number(l.spec.share))
+                })
+                .collect();
+            let key = format!("links[{}].share", first.index);
+            let help = if parts.len() == 1 {
+                format!("set `{key}` to 1: it is the only link supplying `{material}` to `{customer}`")
+            } else {
+                format!("change the `share` of {} so that they sum to 1", join_and(&parts))
+            };
+            lower.push(
+                Diagnostic::error(
+                    "shares-do-not-sum-to-one",
+                    key,
+                    format!("shares of `{material}` into `{customer}` sum to {}, not 1", number(sum)),
+                )
+                .at(first.share_span.clone())
+                .help(help),
+            );
+        }
+    }
+}
+
+fn join_and(parts: &[String]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// Reports each cycle among stages once, on its first link in file order.
+fn cycles(lower: &mut Lower<'_>, links: &[LoweredLink]) {
+    let doc = lower.doc;
+    let ns = doc.stages.len();
+    let edges: Vec<(usize, usize, &LoweredLink)> = links
+        .iter()
+        .filter_map(|l| match (l.from, l.to) {
+            (Some(f), Some(Node::Stage(t))) if f < ns && t < ns => Some((f, t, l)),
+            _ => None,
+        })
+        .collect();
+    let mut alive = vec![true; ns];
+    loop {
+        prune(&mut alive, &edges);
+        let Some(start) = alive.iter().position(|&a| a) else { break };
+        // Every remaining stage has a successor among the remaining ones: walk until a stage repeats.
+        let mut seen: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut walk: Vec<(usize, &LoweredLink)> = Vec::new();
+        let mut v = start;
+        let cycle = loop {
+            if let Some(&at) = seen.get(&v) {
+                break walk.get(at..).map(<[_]>::to_vec).unwrap_or_default();
+            }
+            seen.insert(v, walk.len());
+            let Some(&(_, t, l)) = edges.iter().find(|&&(f, t, _)| f == v && alive.get(t) == Some(&true)) else {
+                break Vec::new();
+            };
+            walk.push((v, l));
+            v = t;
+        };
+        if cycle.is_empty() {
+            if let Some(a) = alive.get_mut(start) {
+                *a = false;
+            }
+            continue;
+        }
+        let name = |s: usize| doc.stages.get(s).map_or("?", |x| x.name.as_str());
+        let mut names: Vec<String> = cycle.iter().map(|(s, _)| format!("`{}`", name(*s))).collect();
+        names.push(names.first().cloned().unwrap_or_default());
+        let Some(&(_, first)) = cycle.iter().min_by_key(|(_, l)| l.index) else { continue };
+        let mut indices: Vec<usize> = cycle.iter().map(|(_, l)| l.index).collect();
+        indices.sort_unstable();
+        let listed: Vec<String> = indices.iter().map(|i| format!("links[{i}]")).collect();
+        let (message, help) = if cycle.len() == 1 {
+            (
+                format!("link {} goes from stage `{}` back to itself", first.index, name(first.from.unwrap_or(0))),
+                format!("change `links[{}].to` to another stage or an end use", first.index),
+            )
+        } else {
+            (
+                format!("links form a cycle: {}", names.join(" → ")),
+                format!("the stage graph must be acyclic: remove one of {}, or change its `to`", join_and(&listed)),
+            )
+        };
+        let key = format!("links[{}].to", first.index);
+        lower.push(Diagnostic::error("cycle-in-links", key, message).at(first.to_span.clone()).help(help));
+        for (s, _) in cycle {
+            if let Some(a) = alive.get_mut(s) {
+                *a = false;
+            }
+        }
+    }
+}
+
+/// Removes, repeatedly, stages without a predecessor or without a successor among the remaining stages: what is
+/// left lies on or between cycles.
+fn prune(alive: &mut [bool], edges: &[(usize, usize, &LoweredLink)]) {
+    let n = alive.len();
+    let (mut ins, mut outs) = (vec![0usize; n], vec![0usize; n]);
+    let live = |alive: &[bool], s: usize| alive.get(s) == Some(&true);
+    for &(f, t, _) in edges {
+        if live(alive, f) && live(alive, t) {
+            outs[f] += 1;
+            ins[t] += 1;
+        }
+    }
+    let mut queue: VecDeque<usize> = (0..n).filter(|&s| alive[s] && (ins[s] == 0 || outs[s] == 0)).collect();
+    while let Some(s) = queue.pop_front() {
+        if !alive[s] {
+            continue;
+        }
+        alive[s] = false;
+        for &(f, t, _) in edges {
+            if f == s && live(alive, t) {
+                ins[t] -= 1;
+                if ins[t] == 0 {
+                    queue.push_back(t);
+                }
+            }
+            if t == s && live(alive, f) {
+                outs[f] -= 1;
+                if outs[f] == 0 {
+                    queue.push_back(f);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,357 @@
+//! The raw scenario: serde structs that mirror the file exactly, with spans, before any validation.
+//!
+//! Every struct denies unknown fields. Nearly every field is optional here so that one missing key does not hide
+//! the others: the lowering step reports missing required keys itself, all at once. Enumerated strings (`unit`,
+//! `period`, `priority`, `kind`, ...) stay strings here and are checked while lowering, so that a bad value gets
+//! the `invalid-value` code and a suggestion. Distributions are externally tagged tables (`{ uniform = { .. } }`)
+//! read by a hand-written visitor, never internally tagged or untagged enums, whose buffering loses spans.
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use toml::Spanned;
+
+/// An optional spanned field.
+pub(crate) type Field<T> = Option<Spanned<T>>;
+
+/// Marks messages of errors raised inside a distribution, so that they get the `invalid-distribution` code.
+pub(crate) const DISTRIBUTION_ERROR: &str = "distribution: ";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table with `name` and `description`")]
+pub(crate) struct RawScenario {
+    pub name: Field<String>,
+    pub description: Field<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table such as `{ years = 3, period = \"week\" }`")]
+pub(crate) struct RawHorizon {
+    pub years: Field<f64>,
+    pub weeks: Field<i64>,
+    pub period: Field<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table such as `{ unit = \"t\" }`")]
+pub(crate) struct RawMaterial {
+    pub unit: Field<String>,
+    #[expect(dead_code, reason = "documentation for readers of the file; the engine keeps no descriptions")]
+    pub description: Field<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table of stage keys (`region`, `capacity_t_per_year`, `outputs`, ...)")]
+pub(crate) struct RawStage {
+    pub region: Field<String>,
+    pub capacity_t_per_year: Field<RawParam>,
+    pub capacity_units_per_year: Field<RawParam>,
+    pub capacity_growth_per_year: Field<RawParam>,
+    pub online_week: Field<RawParam>,
+    pub online_days: Field<RawParam>,
+    pub online_months: Field<RawParam>,
+    pub ramp_weeks: Field<RawParam>,
+    pub ramp_days: Field<RawParam>,
+    pub ramp_months: Field<RawParam>,
+    pub inputs: Field<RawQuantities>,
+    pub outputs: Field<RawQuantities>,
+    pub inventory_weeks: Field<RawStock>,
+    pub output_inventory_weeks: Field<RawStock>,
+    pub allocation: Field<RawWordOrList>,
+    #[expect(dead_code, reason = "documentation for readers of the file; the engine keeps no descriptions")]
+    pub description: Field<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table such as `{ initial = 4, target = 6 }`")]
+pub(crate) struct RawStock {
+    pub initial: Field<RawParam>,
+    pub target: Field<RawParam>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table of link keys (`from`, `to`, `material`, `share`, ...)")]
+pub(crate) struct RawLink {
+    pub from: Field<String>,
+    pub to: Field<String>,
+    pub material: Field<String>,
+    pub share: Field<f64>,
+    pub lead_time_weeks: Field<RawParam>,
+    pub lead_time_days: Field<RawParam>,
+    pub lead_time_months: Field<RawParam>,
+    #[expect(dead_code, reason = "documentation for readers of the file; the engine keeps no descriptions")]
+    pub description: Field<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table of end-use keys (`region`, `demand_units_per_year`, ...)")]
+pub(crate) struct RawEndUse {
+    pub region: Field<String>,
+    pub demand_units_per_year: Field<RawParam>,
+    pub growth_per_year: Field<RawParam>,
+    pub intensity: Field<RawQuantities>,
+    pub priority: Field<String>,
+    pub unmet_demand: Field<String>,
+    pub inventory_weeks: Field<RawStock>,
+    #[expect(dead_code, reason = "documentation for readers of the file; the engine keeps no descriptions")]
+    pub description: Field<String>,
+}
+
+/// A disruption of any kind, flat: which keys a kind allows is checked while lowering.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table of disruption keys (`kind`, a scope and a timing)")]
+pub(crate) struct RawDisruption {
+    pub kind: Field<String>,
+    pub materials: Field<Vec<Spanned<String>>>,
+    pub from_region: Field<String>,
+    pub to_regions: Field<RawWordOrList>,
+    pub to: Field<Vec<Spanned<String>>>,
+    pub review_weeks: Field<RawParam>,
+    pub review_days: Field<RawParam>,
+    pub review_months: Field<RawParam>,
+    pub denial_probability: Field<RawDenial>,
+    pub severity: Field<RawParam>,
+    pub stages: Field<Vec<Spanned<String>>>,
+    pub end_uses: Field<Vec<Spanned<String>>>,
+    pub multiplier: Field<RawParam>,
+    pub onset_week: Field<RawParam>,
+    pub onset_days: Field<RawParam>,
+    pub onset_months: Field<RawParam>,
+    pub hazard_per_year: Field<RawParam>,
+    pub follows: Field<RawFollows>,
+    pub two_state: Field<RawTwoState>,
+    pub duration_weeks: Field<RawParam>,
+    pub duration_days: Field<RawParam>,
+    pub duration_months: Field<RawParam>,
+    #[expect(dead_code, reason = "documentation for readers of the file; the engine keeps no descriptions")]
+    pub description: Field<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table such as `{ defense = 1.0, essential = 0.2, other = 0.1 }`")]
+pub(crate) struct RawDenial {
+    pub defense: Field<RawParam>,
+    pub essential: Field<RawParam>,
+    pub other: Field<RawParam>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table such as `{ disruption = \"licensing\", probability = 0.3 }`")]
+pub(crate) struct RawFollows {
+    pub disruption: Field<String>,
+    pub probability: Field<RawParam>,
+    pub lag_weeks: Field<RawParam>,
+    pub lag_days: Field<RawParam>,
+    pub lag_months: Field<RawParam>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table such as `{ start_probability_per_week = 0.01, end_probability_per_week = 0.2 }`"
+)]
+pub(crate) struct RawTwoState {
+    pub start_probability_per_week: Field<f64>,
+    pub end_probability_per_week: Field<f64>,
+}
+
+/// A number that may be uncertain: a constant or a distribution table.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum RawParam {
+    Const(f64),
+    Dist(RawDist),
+}
+
+/// The distribution forms of the format, as written.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum RawDist {
+    Uniform { min: f64, max: f64 },
+    Triangular { min: f64, mode: f64, max: f64 },
+    Pert { min: f64, mode: f64, max: f64 },
+    Normal { mean: f64, sd: f64, min: Option<f64>, max: Option<f64> },
+    Lognormal { mu: Option<f64>, sigma: Option<f64>, median: Option<f64>, p90: Option<f64> },
+    Choice { values: Vec<f64>, weights: Option<Vec<f64>> },
+}
+
+/// Names of the distribution forms, as keys of a distribution table.
+pub(crate) const DISTRIBUTIONS: &[&str] = &["uniform", "triangular", "pert", "normal", "lognormal", "choice"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table such as `{ min = 1, max = 3 }`")]
+struct Range2 {
+    min: f64,
+    max: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table such as `{ min = 1, mode = 2, max = 4 }`")]
+struct Range3 {
+    min: f64,
+    mode: f64,
+    max: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table such as `{ mean = 10, sd = 2 }`")]
+struct NormalForm {
+    mean: f64,
+    sd: f64,
+    min: Option<f64>,
+    max: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table such as `{ median = 8, p90 = 26 }` or `{ mu = 2, sigma = 0.5 }`")]
+struct LognormalForm {
+    mu: Option<f64>,
+    sigma: Option<f64>,
+    median: Option<f64>,
+    p90: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table such as `{ values = [1, 2], weights = [0.7, 0.3] }`")]
+struct ChoiceForm {
+    values: Vec<f64>,
+    weights: Option<Vec<f64>>,
+}
+
+impl<'de> Deserialize<'de> for RawParam {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ParamVisitor)
+    }
+}
+
+struct ParamVisitor;
+
+impl<'de> Visitor<'de> for ParamVisitor {
+    type Value = RawParam;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number or a distribution such as `{ uniform = { min = 1, max = 3 } }`")
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawParam, E> {
+        Ok(RawParam::Const(v as f64))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawParam, E> {
+        Ok(RawParam::Const(v as f64))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawParam, E> {
+        Ok(RawParam::Const(v))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawParam, A::Error> {
+        let Some(form) = map.next_key::<String>()? else {
+            return Err(de::Error::custom(format!(
+                "{DISTRIBUTION_ERROR}an empty table is not a distribution; write one such as \
+                 `{{ uniform = {{ min = 1, max = 3 }} }}`"
+            )));
+        };
+        let dist = match form.as_str() {
+            "uniform" => map.next_value::<Range2>().map(|r| RawDist::Uniform { min: r.min, max: r.max })?,
+            "triangular" => {
+                map.next_value::<Range3>().map(|r| RawDist::Triangular { min: r.min, mode: r.mode, max: r.max })?
+            }
+            "pert" => map.next_value::<Range3>().map(|r| RawDist::Pert { min: r.min, mode: r.mode, max: r.max })?,
+            "normal" => map.next_value::<NormalForm>().map(|n| RawDist::Normal {
+                mean: n.mean,
+                sd: n.sd,
+                min: n.min,
+                max: n.max,
+            })?,
+            "lognormal" => map.next_value::<LognormalForm>().map(|l| RawDist::Lognormal {
+                mu: l.mu,
+                sigma: l.sigma,
+                median: l.median,
+                p90: l.p90,
+            })?,
+            "choice" => {
+                map.next_value::<ChoiceForm>().map(|c| RawDist::Choice { values: c.values, weights: c.weights })?
+            }
+            other if other.starts_with("$__toml") => {
+                return Err(de::Error::custom("invalid type: date, expected a number or a distribution"));
+            }
+            other => {
+                return Err(de::Error::custom(format!(
+                    "{DISTRIBUTION_ERROR}unknown distribution `{other}`, expected one of {}",
+                    DISTRIBUTIONS.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(", ")
+                )));
+            }
+        };
+        if let Some(extra) = map.next_key::<String>()? {
+            return Err(de::Error::custom(format!(
+                "{DISTRIBUTION_ERROR}a distribution table holds exactly one form, but `{form}` comes with `{extra}`"
+            )));
+        }
+        Ok(RawParam::Dist(dist))
+    }
+}
+
+/// Quantities per material (`inputs`, `outputs`, `intensity`), in file order.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RawQuantities(pub Vec<(Spanned<String>, Spanned<f64>)>);
+
+impl<'de> Deserialize<'de> for RawQuantities {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(QuantitiesVisitor)
+    }
+}
+
+struct QuantitiesVisitor;
+
+impl<'de> Visitor<'de> for QuantitiesVisitor {
+    type Value = RawQuantities;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a table of material names to numbers, such as `{ ndpr_oxide = 0.3 }`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawQuantities, A::Error> {
+        let mut entries: Vec<(Spanned<String>, Spanned<f64>)> = Vec::new();
+        while let Some(entry) = map.next_entry()? {
+            entries.push(entry);
+        }
+        entries.sort_by_key(|(k, _)| k.span().start);
+        Ok(RawQuantities(entries))
+    }
+}
+
+/// A word or an array of words: `allocation` (`"priority"` or a class order) and `to_regions` (`"all-other"` or
+/// region codes).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum RawWordOrList {
+    Word(String),
+    List(Vec<Spanned<String>>),
+}
+
+impl<'de> Deserialize<'de> for RawWordOrList {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(WordOrListVisitor)
+    }
+}
+
+struct WordOrListVisitor;
+
+impl<'de> Visitor<'de> for WordOrListVisitor {
+    type Value = RawWordOrList;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or an array of strings")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<RawWordOrList, E> {
+        Ok(RawWordOrList::Word(v.to_owned()))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawWordOrList, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(RawWordOrList::List(items))
+    }
+}

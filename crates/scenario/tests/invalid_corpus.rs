@@ -1,0 +1,87 @@
+//! Snapshot tests of the diagnostics for a corpus of bad scenarios in `tests/data/invalid/`.
+//!
+//! Each `NN-short-name.toml` is parsed and its rendered diagnostics are compared with `NN-short-name.diag` next to
+//! it. Run with `CHOKEPOINT_BLESS=1` to write the snapshots instead, then read them: each message alone must tell
+//! a user what to change.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/invalid")
+}
+
+fn corpus() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(corpus_dir())
+        .expect("tests/data/invalid exists")
+        .map(|e| e.expect("a readable directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_bad_scenario_renders_as_its_snapshot() {
+    let bless = std::env::var("CHOKEPOINT_BLESS").is_ok_and(|v| v == "1");
+    let files = corpus();
+    assert!(files.len() >= 30, "the corpus has {} files", files.len());
+    let mut failures = Vec::new();
+    for path in &files {
+        let name = path.file_name().and_then(|n| n.to_str()).expect("a UTF-8 file name");
+        let origin = format!("tests/data/invalid/{name}");
+        let source = fs::read_to_string(path).expect("a readable scenario");
+        let diagnostics = match chokepoint_scenario::parse(&origin, &source) {
+            Ok(_) => {
+                failures.push(format!("{origin}: parsed without errors"));
+                continue;
+            }
+            Err(d) => d,
+        };
+        assert!(diagnostics.error_count() >= 1, "{origin}: no error");
+        let rendered = diagnostics.render();
+        let snapshot = path.with_extension("diag");
+        if bless {
+            fs::write(&snapshot, &rendered).expect("a writable snapshot");
+        } else {
+            let expected = fs::read_to_string(&snapshot).unwrap_or_default();
+            if expected != rendered {
+                failures
+                    .push(format!("{origin}: rendered diagnostics differ from {}:\n{rendered}", snapshot.display()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}\n(set CHOKEPOINT_BLESS=1 to update the snapshots)", failures.join("\n"));
+}
+
+#[test]
+fn every_error_code_appears_in_the_corpus() {
+    let mut seen = BTreeSet::new();
+    for path in corpus() {
+        let source = fs::read_to_string(&path).expect("a readable scenario");
+        if let Err(d) = chokepoint_scenario::parse("x.toml", &source) {
+            seen.extend(d.items.iter().map(|i| i.code));
+        }
+    }
+    let missing: Vec<&str> = chokepoint_scenario::CODES
+        .iter()
+        .map(|(code, _)| *code)
+        .filter(|code| *code != "capacity-below-baseline" && !seen.contains(code))
+        .collect();
+    assert!(missing.is_empty(), "codes never exercised by the corpus: {missing:?}");
+}
+
+#[test]
+fn diagnostics_are_sorted_and_name_a_key_with_help() {
+    for path in corpus() {
+        let source = fs::read_to_string(&path).expect("a readable scenario");
+        let Err(d) = chokepoint_scenario::parse("x.toml", &source) else { continue };
+        let starts: Vec<usize> = d.items.iter().filter_map(|i| i.span.as_ref().map(|s| s.start)).collect();
+        assert!(starts.windows(2).all(|w| w[0] <= w[1]), "{}: not sorted by position", path.display());
+        for item in &d.items {
+            assert!(item.help.is_some(), "{}: `{}` has no help line", path.display(), item.code);
+            assert!(chokepoint_scenario::CODES.iter().any(|(c, _)| *c == item.code), "unlisted code {}", item.code);
+        }
+    }
+}
