@@ -43,8 +43,9 @@ pub(crate) fn flows(c: &Compiled, demand_per_period: &[f64], activity: &mut [f64
     let push_inputs = |node: usize, act: f64, link_flow: &mut [f64]| {
         for slot in c.in_slot_start[node]..c.in_slot_start[node + 1] {
             let need = act * c.in_slot_qty[slot];
-            for l in c.in_link_start[slot]..c.in_link_start[slot + 1] {
-                link_flow[l] = need * c.share[l];
+            let links = c.in_link_start[slot]..c.in_link_start[slot + 1];
+            for (f, share) in link_flow[links.clone()].iter_mut().zip(&c.share[links]) {
+                *f = need * share;
             }
         }
     };

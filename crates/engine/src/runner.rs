@@ -102,7 +102,7 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
         let lost_chunks = lost.par_chunks_mut((CHUNK * ns).max(1));
         let body = |scratch: &mut Scratch, chunk: usize, eu: &mut [EndUseOutcome], sl: &mut [f64]| {
             let first = chunk * CHUNK;
-            let n = if ne > 0 { eu.len() / ne } else { sl.len() / ns.max(1) };
+            let n = eu.len().checked_div(ne).unwrap_or_else(|| sl.len() / ns.max(1));
             let slot = rayon::current_thread_index().unwrap_or(0) % workers;
             let mut hist = hists[slot].lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             if hist.ones.len() != cells {
