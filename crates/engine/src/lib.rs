@@ -15,8 +15,9 @@ pub mod stats;
 pub mod trial;
 
 pub use model::{
-    Allocation, Class, Destinations, DisruptionKind, DisruptionSpec, EndUseSpec, FlowScope, LinkSpec, MaterialSpec,
-    Model, ModelError, ModelSpec, Node, StageSpec, StockWeeks, Timing, Unit, Unmet,
+    Allocation, Class, DemandSwitchSpec, Destinations, DisruptionKind, DisruptionSpec, EndUseSpec, FlowScope,
+    IntensityChangeSpec, LinkSpec, MaterialSpec, Mitigations, Model, ModelError, ModelSpec, Node, StageSpec,
+    StockWeeks, StockpileSpec, Timing, Unit, Unmet,
 };
 pub use param::{Param, ParamError};
 pub use runner::{RunConfig, RunError, RunResults, run};

@@ -216,6 +216,59 @@ pub struct DisruptionSpec {
     pub timing: Timing,
 }
 
+/// A strategic reserve of one material that can be released to the customers it serves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StockpileSpec {
+    pub name: String,
+    pub material: usize,
+    /// Customers (stages or end uses that use `material`) it may release to.
+    pub serves: Vec<Node>,
+    /// Size at the start, in the material's unit.
+    pub initial: Param,
+    /// Released only for demand of these classes.
+    pub release_classes: Vec<Class>,
+    /// Most it releases per week, across all customers.
+    pub max_release_per_week: Param,
+    /// Most it buys back per week while below its initial size, from the served customers' surplus stock
+    /// (customers order the rebuild quantity from their suppliers). 0 disables rebuilding.
+    pub rebuild_per_week: Param,
+}
+
+/// After a lag, an end use needs less of a material per unit (thrifting, e.g. grain-boundary diffusion).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntensityChangeSpec {
+    pub name: String,
+    pub end_use: usize,
+    pub material: usize,
+    /// Fraction of the intensity removed at full effect (0.3 = 30 % less).
+    pub reduction: Param,
+    /// Week the change starts taking effect.
+    pub start_week: Param,
+    /// Weeks from start to full effect, linearly.
+    pub ramp_weeks: Param,
+}
+
+/// After a lag, a share of an end use's demand switches to a technology that needs none of the graph's
+/// materials (ferrite magnets, induction motors).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemandSwitchSpec {
+    pub name: String,
+    pub end_use: usize,
+    /// Share of demand switched at full effect (the cap).
+    pub share: Param,
+    pub start_week: Param,
+    pub ramp_weeks: Param,
+}
+
+/// Mitigations that need the engine's help (others, such as new capacity, recycling, allocation and buffer
+/// policies, are expressed with stages, links and their settings).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Mitigations {
+    pub stockpiles: Vec<StockpileSpec>,
+    pub intensity_changes: Vec<IntensityChangeSpec>,
+    pub demand_switches: Vec<DemandSwitchSpec>,
+}
+
 /// The whole scenario, by index.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelSpec {
@@ -229,6 +282,7 @@ pub struct ModelSpec {
     pub links: Vec<LinkSpec>,
     pub end_uses: Vec<EndUseSpec>,
     pub disruptions: Vec<DisruptionSpec>,
+    pub mitigations: Mitigations,
 }
 
 /// A structural problem in a [`ModelSpec`]. The scenario layer reports the same problems with source spans;
@@ -276,6 +330,10 @@ pub(crate) struct Keys {
     pub disruption: Vec<u64>,
     /// Per (link, disruption) pair in `Compiled::link_disruptions`: licence reviews.
     pub licence: Vec<u64>,
+    /// Per mitigation: one key per uncertain parameter.
+    pub stockpile: Vec<[u64; 3]>,
+    pub intensity_change: Vec<[u64; 3]>,
+    pub demand_switch: Vec<[u64; 3]>,
 }
 
 fn link_label(spec: &ModelSpec, l: &LinkSpec) -> String {
@@ -317,7 +375,15 @@ fn keys(spec: &ModelSpec, c: &Compiled) -> Keys {
             licence.push(key(&format!("licence:{}:{}", spec.disruptions[d].name, link_label(spec, link))));
         }
     }
-    Keys { stage, link, end_use, disruption, licence }
+    let mitigation = |kind: &str, name: &str| {
+        let f = |what: &str| key(&format!("mitigation:{kind}:{name}:{what}"));
+        [f("a"), f("b"), f("c")]
+    };
+    let m = &spec.mitigations;
+    let stockpile = m.stockpiles.iter().map(|x| mitigation("stockpile", &x.name)).collect();
+    let intensity_change = m.intensity_changes.iter().map(|x| mitigation("intensity", &x.name)).collect();
+    let demand_switch = m.demand_switches.iter().map(|x| mitigation("switch", &x.name)).collect();
+    Keys { stage, link, end_use, disruption, licence, stockpile, intensity_change, demand_switch }
 }
 
 /// Flat arrays for the period loop. Nodes are stages `0..S` followed by end uses `S..S+E`.
@@ -359,6 +425,12 @@ pub(crate) struct Compiled {
     pub outages: Vec<(usize, usize)>,
     /// (disruption, end use) pairs of every demand shock.
     pub demand_shocks: Vec<(usize, usize)>,
+    /// (input slot, stockpile) pairs: which stockpiles may release into which inputs.
+    pub slot_stockpiles: Vec<(usize, usize)>,
+    /// Whether a node has an input served by a stockpile.
+    pub node_stockpiled: Vec<bool>,
+    /// The end-use input slot each intensity change acts on.
+    pub intensity_slot: Vec<usize>,
 }
 
 impl Model {
@@ -485,6 +557,23 @@ fn check(spec: &ModelSpec, errors: &mut Vec<ModelError>) {
             ok &= bad("disruption", i, "disruption", disruption, nd);
         }
     }
+    let mit = &spec.mitigations;
+    for (i, sp) in mit.stockpiles.iter().enumerate() {
+        ok &= bad("stockpile", i, "material", sp.material, nm);
+        for n in &sp.serves {
+            match *n {
+                Node::Stage(s) => ok &= bad("stockpile", i, "stage", s, ns),
+                Node::EndUse(e) => ok &= bad("stockpile", i, "end use", e, ne),
+            }
+        }
+    }
+    for (i, ic) in mit.intensity_changes.iter().enumerate() {
+        ok &= bad("intensity change", i, "end use", ic.end_use, ne);
+        ok &= bad("intensity change", i, "material", ic.material, nm);
+    }
+    for (i, ds) in mit.demand_switches.iter().enumerate() {
+        ok &= bad("demand switch", i, "end use", ds.end_use, ne);
+    }
     if !ok {
         return;
     }
@@ -568,6 +657,36 @@ fn check(spec: &ModelSpec, errors: &mut Vec<ModelError>) {
             if (sum - 1.0).abs() > 1e-6 {
                 errors.push(ModelError::SharesDoNotSumToOne { customer, material, sum });
             }
+        }
+    }
+    for sp in &mit.stockpiles {
+        let uses = |n: &Node| match *n {
+            Node::Stage(s) => spec.stages[s].inputs.iter().any(|&(m, _)| m == sp.material),
+            Node::EndUse(e) => spec.end_uses[e].intensity.iter().any(|&(m, _)| m == sp.material),
+        };
+        if sp.serves.is_empty() || !sp.serves.iter().all(uses) {
+            invalid(
+                errors,
+                "stockpile",
+                &sp.name,
+                "it must serve at least one customer, each using its material".into(),
+            );
+        }
+        if sp.initial.min() < 0.0 || sp.max_release_per_week.min() < 0.0 || sp.rebuild_per_week.min() < 0.0 {
+            invalid(errors, "stockpile", &sp.name, "size and rates must not be negative".into());
+        }
+    }
+    for ic in &mit.intensity_changes {
+        if !spec.end_uses[ic.end_use].intensity.iter().any(|&(m, _)| m == ic.material) {
+            invalid(errors, "intensity change", &ic.name, "the end use does not use that material".into());
+        }
+        if !prob_ok(&ic.reduction) || ic.start_week.min() < 0.0 || ic.ramp_weeks.min() < 0.0 {
+            invalid(errors, "intensity change", &ic.name, "reduction must lie in [0, 1], times not negative".into());
+        }
+    }
+    for ds in &mit.demand_switches {
+        if !prob_ok(&ds.share) || ds.start_week.min() < 0.0 || ds.ramp_weeks.min() < 0.0 {
+            invalid(errors, "demand switch", &ds.name, "share must lie in [0, 1], times not negative".into());
         }
     }
     for d in &spec.disruptions {
@@ -771,6 +890,23 @@ fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Compiled {
         }
     }
 
+    let node_of = |n: Node| match n {
+        Node::Stage(s) => s,
+        Node::EndUse(e) => ns + e,
+    };
+    let slot_of = |node: usize, m: usize| {
+        (in_slot_start[node]..in_slot_start[node + 1]).find(|&k| in_slot_material[k] == m).unwrap_or(0)
+    };
+    let mut slot_stockpiles = Vec::new();
+    let mut node_stockpiled = vec![false; ns + ne];
+    for (k, sp) in spec.mitigations.stockpiles.iter().enumerate() {
+        for &n in &sp.serves {
+            slot_stockpiles.push((slot_of(node_of(n), sp.material), k));
+            node_stockpiled[node_of(n)] = true;
+        }
+    }
+    let intensity_slot =
+        spec.mitigations.intensity_changes.iter().map(|ic| slot_of(ns + ic.end_use, ic.material)).collect();
     Compiled {
         n_stages: ns,
         n_end_uses: ne,
@@ -819,5 +955,8 @@ fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Compiled {
                 _ => Vec::new(),
             })
             .collect(),
+        slot_stockpiles,
+        node_stockpiled,
+        intensity_slot,
     }
 }

@@ -27,6 +27,10 @@ pub struct TrialOutcome {
     pub end_uses: Vec<EndUseOutcome>,
     /// Throughput each stage wanted to make, could have made at nameplate, and did not (units of throughput).
     pub stage_throughput_lost: Vec<f64>,
+    /// Lowest level of each stockpile over the horizon.
+    pub stockpile_min: Vec<f64>,
+    /// Total released by each stockpile over the horizon.
+    pub stockpile_released: Vec<f64>,
 }
 
 /// Flows of one stage in one period, for mass-balance checks. Vectors follow the stage's inputs and outputs.
@@ -41,6 +45,9 @@ pub struct StagePeriod {
     pub produced: Vec<f64>,
     pub shipped: Vec<f64>,
     pub closing_output: Vec<f64>,
+    /// Per input: released into it from stockpiles, and moved out of it to rebuild stockpiles.
+    pub from_stockpile: Vec<f64>,
+    pub to_stockpile: Vec<f64>,
 }
 
 /// A full record of one trial, period by period (costly; for tests and diagnostics).
@@ -63,4 +70,10 @@ pub struct Trace {
     pub end_use_consumed: Vec<f64>,
     /// Material in transit at the start, per link.
     pub in_transit_at_start: Vec<f64>,
+    /// Per end-use input slot: released into it from stockpiles and moved out of it to rebuild them.
+    pub end_use_from_stockpile: Vec<f64>,
+    pub end_use_to_stockpile: Vec<f64>,
+    /// Stockpile levels at the start and at the end.
+    pub stockpile_start: Vec<f64>,
+    pub stockpile_end: Vec<f64>,
 }

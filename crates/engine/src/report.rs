@@ -38,6 +38,16 @@ pub struct StageSummary {
     pub normal_throughput: f64,
 }
 
+/// Statistics of one stockpile across trials.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StockpileSummary {
+    pub name: String,
+    pub min_level: Summary,
+    pub released: Summary,
+    /// Share of trials in which it ran dry (its lowest level reached zero).
+    pub p_ran_dry: Proportion,
+}
+
 /// Quantile bands of the weekly share of requirement met, for one end use.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bands {
@@ -54,6 +64,7 @@ pub struct RunSummary {
     pub trials: usize,
     pub end_uses: Vec<EndUseSummary>,
     pub stages: Vec<StageSummary>,
+    pub stockpiles: Vec<StockpileSummary>,
     pub bands: Vec<Bands>,
 }
 
@@ -107,6 +118,26 @@ pub fn summarize_run(model: &Model, results: &RunResults) -> RunSummary {
             }
         })
         .collect();
+    let stockpiles = spec
+        .mitigations
+        .stockpiles
+        .iter()
+        .enumerate()
+        .map(|(k, sp)| {
+            buf.clear();
+            buf.extend(results.stockpile_min(k));
+            let dry = buf.iter().filter(|&&x| x <= 1e-9).count();
+            let min_level = summarize(&mut buf);
+            buf.clear();
+            buf.extend(results.stockpile_released(k));
+            StockpileSummary {
+                name: sp.name.clone(),
+                min_level,
+                released: summarize(&mut buf),
+                p_ran_dry: Proportion::new(dry, n),
+            }
+        })
+        .collect();
     let mut bands = Vec::new();
     if !results.bands.is_empty() {
         for (e, eu) in spec.end_uses.iter().enumerate() {
@@ -124,5 +155,5 @@ pub fn summarize_run(model: &Model, results: &RunResults) -> RunSummary {
             bands.push(Bands { end_use: eu.name.clone(), quantiles, mean });
         }
     }
-    RunSummary { trials: n, end_uses, stages, bands }
+    RunSummary { trials: n, end_uses, stages, stockpiles, bands }
 }

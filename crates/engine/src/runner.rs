@@ -57,6 +57,11 @@ pub struct RunResults {
     pub end_uses: Vec<EndUseOutcome>,
     /// `stage_throughput_lost[trial * n_stages + s]`.
     pub stage_throughput_lost: Vec<f64>,
+    pub n_stockpiles: usize,
+    /// `stockpile_min[trial * n_stockpiles + k]`: the lowest level of each stockpile.
+    pub stockpile_min: Vec<f64>,
+    /// `stockpile_released[trial * n_stockpiles + k]`: the total each stockpile released.
+    pub stockpile_released: Vec<f64>,
     /// Histogram counts of the weekly share of requirement met: `bands[(e * periods + t) * SHARE_BINS + bin]`.
     /// Empty when bands were not requested.
     pub bands: Vec<u32>,
@@ -71,6 +76,16 @@ impl RunResults {
     /// Throughput lost at stage `s`, one per trial, in trial order.
     pub fn stage_lost(&self, s: usize) -> impl ExactSizeIterator<Item = f64> + '_ {
         self.stage_throughput_lost[s..].iter().step_by(self.n_stages.max(1)).take(self.trials).copied()
+    }
+
+    /// Lowest level of stockpile `k`, one per trial, in trial order.
+    pub fn stockpile_min(&self, k: usize) -> impl ExactSizeIterator<Item = f64> + '_ {
+        self.stockpile_min[k..].iter().step_by(self.n_stockpiles.max(1)).take(self.trials).copied()
+    }
+
+    /// Total released by stockpile `k`, one per trial, in trial order.
+    pub fn stockpile_released(&self, k: usize) -> impl ExactSizeIterator<Item = f64> + '_ {
+        self.stockpile_released[k..].iter().step_by(self.n_stockpiles.max(1)).take(self.trials).copied()
     }
 
     /// Histogram of end use `e` in period `t`.
@@ -94,51 +109,64 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
     // common value) and a histogram of the rest. Merged into one histogram per (end use, period) at the end.
     let cells = if config.bands { ne * t_len } else { 0 };
     let hists: Vec<Mutex<Hist>> = (0..workers).map(|_| Mutex::new(Hist::default())).collect();
-    let mut end_uses = vec![EndUseOutcome::default(); trials * ne];
-    let mut lost = vec![0.0; trials * ns];
+    let nsp = model.spec.mitigations.stockpiles.len();
+    // Every per-trial array has at least one slot per trial, so that all of them split into the same number
+    // of chunks and can be zipped (a scenario without stages or stockpiles pads with one unused value).
+    let (we, ws, wp) = (ne.max(1), ns.max(1), (2 * nsp).max(1));
+    let mut end_uses = vec![EndUseOutcome::default(); trials * we];
+    let mut lost = vec![0.0; trials * ws];
+    let mut stockpiles = vec![0.0; trials * wp];
     let done = AtomicU64::new(0);
     pool.install(|| {
-        let eu_chunks = end_uses.par_chunks_mut((CHUNK * ne).max(1));
-        let lost_chunks = lost.par_chunks_mut((CHUNK * ns).max(1));
-        let body = |scratch: &mut Scratch, chunk: usize, eu: &mut [EndUseOutcome], sl: &mut [f64]| {
-            let first = chunk * CHUNK;
-            let n = eu.len().checked_div(ne).unwrap_or_else(|| sl.len() / ns.max(1));
-            let slot = rayon::current_thread_index().unwrap_or(0) % workers;
-            let mut hist = hists[slot].lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            if hist.ones.len() != cells {
-                hist.ones.resize(cells, 0);
-                hist.partial.resize(cells * (SHARE_BINS - 1), 0);
-            }
-            for k in 0..n {
-                simulate(model, config.seed, (first + k) as u64, scratch, None);
-                let out = scratch.outcome();
-                eu[k * ne..(k + 1) * ne].copy_from_slice(&out.end_uses);
-                sl[k * ns..(k + 1) * ns].copy_from_slice(&out.stage_throughput_lost);
-                if config.bands {
-                    let h = &mut *hist;
-                    for (i, &x) in scratch.share_series.iter().enumerate() {
-                        if x >= 1.0 {
-                            h.ones[i] += 1;
-                        } else {
-                            h.partial[i * (SHARE_BINS - 1) + share_bin(x)] += 1;
+        end_uses
+            .par_chunks_mut(CHUNK * we)
+            .zip(lost.par_chunks_mut(CHUNK * ws))
+            .zip(stockpiles.par_chunks_mut(CHUNK * wp))
+            .enumerate()
+            .for_each_init(
+                || Scratch::new(model),
+                |scratch, (chunk, ((eu, sl), sp))| {
+                    let first = chunk * CHUNK;
+                    let n = eu.len() / we;
+                    let slot = rayon::current_thread_index().unwrap_or(0) % workers;
+                    let mut hist = hists[slot].lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if hist.ones.len() != cells {
+                        hist.ones.resize(cells, 0);
+                        hist.partial.resize(cells * (SHARE_BINS - 1), 0);
+                    }
+                    for k in 0..n {
+                        simulate(model, config.seed, (first + k) as u64, scratch, None);
+                        let out = scratch.outcome();
+                        eu[k * we..k * we + ne].copy_from_slice(&out.end_uses);
+                        sl[k * ws..k * ws + ns].copy_from_slice(&out.stage_throughput_lost);
+                        sp[k * wp..k * wp + nsp].copy_from_slice(&out.stockpile_min);
+                        sp[k * wp + nsp..k * wp + 2 * nsp].copy_from_slice(&out.stockpile_released);
+                        if config.bands {
+                            let h = &mut *hist;
+                            for (i, &x) in scratch.share_series.iter().enumerate() {
+                                if x >= 1.0 {
+                                    h.ones[i] += 1;
+                                } else {
+                                    h.partial[i * (SHARE_BINS - 1) + share_bin(x)] += 1;
+                                }
+                            }
                         }
                     }
-                }
-            }
-            drop(hist);
-            progress(done.fetch_add(n as u64, Ordering::Relaxed) + n as u64);
-        };
-        if ne > 0 && ns > 0 {
-            eu_chunks
-                .zip(lost_chunks)
-                .enumerate()
-                .for_each_init(|| Scratch::new(model), |s, (c, (eu, sl))| body(s, c, eu, sl));
-        } else if ne > 0 {
-            eu_chunks.enumerate().for_each_init(|| Scratch::new(model), |s, (c, eu)| body(s, c, eu, &mut []));
-        } else {
-            lost_chunks.enumerate().for_each_init(|| Scratch::new(model), |s, (c, sl)| body(s, c, &mut [], sl));
-        }
+                    drop(hist);
+                    progress(done.fetch_add(n as u64, Ordering::Relaxed) + n as u64);
+                },
+            );
     });
+    // Drop the padding.
+    if ne == 0 {
+        end_uses.clear();
+    }
+    if ns == 0 {
+        lost.clear();
+    }
+    let stockpile_min = stockpiles.chunks_exact(wp).flat_map(|row| row[..nsp].iter().copied()).collect();
+    let stockpile_released = stockpiles.chunks_exact(wp).flat_map(|row| row[nsp..2 * nsp].iter().copied()).collect();
+    drop(stockpiles);
     let mut bands = vec![0u32; cells * SHARE_BINS];
     for h in hists {
         let h = h.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -160,6 +188,9 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
         periods: t_len,
         end_uses,
         stage_throughput_lost: lost,
+        n_stockpiles: nsp,
+        stockpile_min,
+        stockpile_released,
         bands,
     })
 }

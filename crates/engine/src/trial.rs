@@ -37,6 +37,8 @@ struct LinkState {
     share: f64,
     /// This period's order, per class.
     order: [f64; NC],
+    /// The supplier stage.
+    supplier: usize,
 }
 
 /// Per-trial working memory, reused across trials.
@@ -91,6 +93,24 @@ pub struct Scratch {
     pub share_series: Vec<f32>,
     run: Vec<u32>,
     outcome: TrialOutcome,
+    // Mitigations.
+    /// Each stage's availability this period (0 before it comes online, ramping to 1).
+    avail: Vec<f64>,
+    /// Whether any stage comes online or ramps during the horizon (orders then follow availability).
+    has_ramps: bool,
+    /// Class mix of each stage's orders this period.
+    stage_w: Vec<[f64; NC]>,
+    /// Multiplier on each input slot's quantity per unit (intensity changes act on end-use slots).
+    qty_factor: Vec<f64>,
+    /// Sampled (start period, ramp periods, full effect) of each intensity change and demand switch.
+    intensity_plan: Vec<[f64; 3]>,
+    switch_plan: Vec<[f64; 3]>,
+    /// Stockpiles: level, initial size, release and rebuild caps per period, released this period.
+    sp_level: Vec<f64>,
+    sp_initial: Vec<f64>,
+    sp_release_cap: Vec<f64>,
+    sp_rebuild_cap: Vec<f64>,
+    sp_released_now: Vec<f64>,
 }
 
 impl Scratch {
@@ -101,6 +121,7 @@ impl Scratch {
         let (ns, ne, nl, nd, t) = (c.n_stages, c.n_end_uses, spec.links.len(), spec.disruptions.len(), spec.periods);
         let nin = c.in_slot_material.len();
         let nout = c.out_slot_material.len();
+        let nsp = spec.mitigations.stockpiles.len();
         Self {
             t_len: t,
             cap_base: vec![0.0; ns],
@@ -139,9 +160,22 @@ impl Scratch {
             has_growth: false,
             share_series: vec![1.0; ne * t],
             run: vec![0; ne],
+            avail: vec![1.0; ns],
+            has_ramps: false,
+            stage_w: vec![[0.0; NC]; ns],
+            qty_factor: vec![1.0; nin],
+            intensity_plan: vec![[0.0; 3]; spec.mitigations.intensity_changes.len()],
+            switch_plan: vec![[0.0; 3]; spec.mitigations.demand_switches.len()],
+            sp_level: vec![0.0; nsp],
+            sp_initial: vec![0.0; nsp],
+            sp_release_cap: vec![0.0; nsp],
+            sp_rebuild_cap: vec![0.0; nsp],
+            sp_released_now: vec![0.0; nsp],
             outcome: TrialOutcome {
                 end_uses: vec![EndUseOutcome::default(); ne],
                 stage_throughput_lost: vec![0.0; ns],
+                stockpile_min: vec![0.0; nsp],
+                stockpile_released: vec![0.0; nsp],
             },
         }
     }
@@ -177,6 +211,9 @@ pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, mut
         tr.in_transit_at_start = sc.links.iter().map(|x| x.pipe).collect();
         tr.end_use_stock_start = (c.in_slot_start[ns]..c.in_slot_start[ns + ne]).map(|i| sc.in_stock[i]).collect();
         tr.end_use_consumed = vec![0.0; tr.end_use_stock_start.len()];
+        tr.end_use_from_stockpile = vec![0.0; tr.end_use_stock_start.len()];
+        tr.end_use_to_stockpile = vec![0.0; tr.end_use_stock_start.len()];
+        tr.stockpile_start = sc.sp_level.clone();
     }
     for t in 0..t_len {
         period(model, sc, t, trace.as_deref_mut());
@@ -191,6 +228,19 @@ pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, mut
     if let Some(tr) = trace {
         tr.in_transit_at_end = sc.links.iter().map(|x| x.pipe).collect();
         tr.end_use_stock_end = (c.in_slot_start[ns]..c.in_slot_start[ns + ne]).map(|i| sc.in_stock[i]).collect();
+        tr.stockpile_end = sc.sp_level.clone();
+    }
+}
+
+/// Linear ramp from 0 at period `start` to 1 after `ramp` periods (a step when `ramp` is 0).
+#[inline]
+fn ramp_factor(t: f64, start: f64, ramp: f64) -> f64 {
+    if t < start {
+        0.0
+    } else if ramp > 0.0 {
+        ((t - start + 1.0) / ramp).min(1.0)
+    } else {
+        1.0
     }
 }
 
@@ -319,9 +369,38 @@ fn setup(model: &Model, seed: u64, trial: u64, sc: &mut Scratch) {
             lead_estimate: lead as f64,
             share: c.share[l],
             order: [0.0; NC],
+            supplier: c.link_from[l],
         };
     }
     sc.backlog.iter_mut().for_each(|b| *b = 0.0);
+
+    // Mitigations.
+    sc.has_ramps = sc.online.iter().zip(&sc.ramp).any(|(&o, &r)| o > 0.0 || r > 0.0);
+    sc.qty_factor.iter_mut().for_each(|f| *f = 1.0);
+    let mit = &spec.mitigations;
+    let plan = |start: &Param, ramp: &Param, effect: &Param, k: &[u64; 3]| {
+        [
+            draw(start, seed, trial, k[0]).max(0.0) / pw,
+            draw(ramp, seed, trial, k[1]).max(0.0) / pw,
+            draw(effect, seed, trial, k[2]).clamp(0.0, 1.0),
+        ]
+    };
+    for (k, ic) in mit.intensity_changes.iter().enumerate() {
+        sc.intensity_plan[k] = plan(&ic.start_week, &ic.ramp_weeks, &ic.reduction, &keys.intensity_change[k]);
+    }
+    for (k, ds) in mit.demand_switches.iter().enumerate() {
+        sc.switch_plan[k] = plan(&ds.start_week, &ds.ramp_weeks, &ds.share, &keys.demand_switch[k]);
+    }
+    for (k, sp) in mit.stockpiles.iter().enumerate() {
+        let key = &keys.stockpile[k];
+        let initial = draw(&sp.initial, seed, trial, key[0]).max(0.0);
+        sc.sp_level[k] = initial;
+        sc.sp_initial[k] = initial;
+        sc.sp_release_cap[k] = draw(&sp.max_release_per_week, seed, trial, key[1]).max(0.0) * pw;
+        sc.sp_rebuild_cap[k] = draw(&sp.rebuild_per_week, seed, trial, key[2]).max(0.0) * pw;
+        sc.outcome.stockpile_min[k] = initial;
+        sc.outcome.stockpile_released[k] = 0.0;
+    }
 
     sample_disruptions(model, seed, trial, sc);
 
@@ -436,15 +515,12 @@ fn period(model: &Model, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trac
     let (ns, ne) = (c.n_stages, c.n_end_uses);
     let tt = t as f64;
 
+    sc.sp_released_now.iter_mut().for_each(|x| *x = 0.0);
+
     // Capacity this period.
     for s in 0..ns {
-        let avail = if tt < sc.online[s] {
-            0.0
-        } else if sc.ramp[s] > 0.0 {
-            ((tt - sc.online[s] + 1.0) / sc.ramp[s]).min(1.0)
-        } else {
-            1.0
-        };
+        let avail = ramp_factor(tt, sc.online[s], sc.ramp[s]);
+        sc.avail[s] = avail;
         sc.cap_nominal[s] = sc.cap_base[s] * sc.cap_growth[s] * avail;
         sc.cap_growth[s] *= sc.cap_step[s];
         sc.cap_now[s] = sc.cap_nominal[s];
@@ -464,9 +540,26 @@ fn period(model: &Model, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trac
         }
     }
 
+    // Thrifting: intensity changes act on the end uses' input quantities.
+    if !c.intensity_slot.is_empty() {
+        for &i in &c.intensity_slot {
+            sc.qty_factor[i] = 1.0;
+        }
+        for (k, &i) in c.intensity_slot.iter().enumerate() {
+            let [start, ramp, reduction] = sc.intensity_plan[k];
+            sc.qty_factor[i] *= 1.0 - reduction * ramp_factor(tt, start, ramp);
+        }
+    }
+
     // (1) Demand.
     for e in 0..ne {
         let mut d = sc.demand_base[e] * sc.demand_growth[e];
+        for (k, ds) in spec.mitigations.demand_switches.iter().enumerate() {
+            if ds.end_use == e {
+                let [start, ramp, share] = sc.switch_plan[k];
+                d *= 1.0 - share * ramp_factor(tt, start, ramp);
+            }
+        }
         sc.demand_growth[e] *= sc.demand_step[e];
         for &(k, target) in &c.demand_shocks {
             let x = sc.effect[k * t_len + t];
@@ -504,6 +597,7 @@ fn period(model: &Model, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trac
         }
         let wt = w[0] + w[1] + w[2];
         let w = if wt > 0.0 { [w[0] / wt, w[1] / wt, w[2] / wt] } else { sc.weights[s] };
+        sc.stage_w[s] = w;
         sc.plan_uncapped[s] = plan.max(0.0);
         sc.plan[s] = sc.plan_uncapped[s].min(sc.cap_now[s]);
         place_orders(c, sc, s, sc.plan[s], w);
@@ -524,8 +618,10 @@ fn period(model: &Model, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trac
         let mut x = sc.plan[s];
         for i in ins.clone() {
             let got = receive(c, sc, i, t);
+            let released = if c.node_stockpiled[s] { release(model, sc, i, x, sc.stage_w[s]) } else { 0.0 };
             if let Some(sp) = sp.as_mut() {
                 sp.received.push(got);
+                sp.from_stockpile.push(released);
             }
             x = x.min(sc.in_stock[i] / c.in_slot_qty[i]);
         }
@@ -533,8 +629,10 @@ fn period(model: &Model, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trac
         for i in ins.clone() {
             let used = (x * c.in_slot_qty[i]).min(sc.in_stock[i]);
             sc.in_stock[i] -= used;
+            let rebuilt = if c.node_stockpiled[s] { rebuild(c, sc, s, i) } else { 0.0 };
             if let Some(sp) = sp.as_mut() {
                 sp.consumed.push(used);
+                sp.to_stockpile.push(rebuilt);
             }
         }
         sc.outcome.stage_throughput_lost[s] += (sc.plan_uncapped[s].min(sc.cap_nominal[s]) - x).max(0.0);
@@ -559,21 +657,32 @@ fn period(model: &Model, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trac
     }
 
     // (5) End uses build.
+    // (Stockpile release caps are per period; the loop below may still release.)
     for e in 0..ne {
         let node = ns + e;
         let ins = c.in_slot_start[node]..c.in_slot_start[node + 1];
         let required = sc.required[e];
         let mut can = required;
+        let mut w = [0.0; NC];
+        w[c.end_use_class[e]] = 1.0;
         for i in ins.clone() {
             receive(c, sc, i, t);
-            can = can.min(sc.in_stock[i] / c.in_slot_qty[i]);
+            if c.node_stockpiled[node] {
+                let released = release(model, sc, i, required, w);
+                if let Some(tr) = trace.as_deref_mut() {
+                    tr.end_use_from_stockpile[i - c.in_slot_start[ns]] += released;
+                }
+            }
+            can = can.min(sc.in_stock[i] / (c.in_slot_qty[i] * sc.qty_factor[i]));
         }
         let built = if can >= required * (1.0 - SHORT_TOLERANCE) { required } else { can.max(0.0) };
         for i in ins {
-            let used = (built * c.in_slot_qty[i]).min(sc.in_stock[i]);
+            let used = (built * c.in_slot_qty[i] * sc.qty_factor[i]).min(sc.in_stock[i]);
             sc.in_stock[i] -= used;
+            let rebuilt = if c.node_stockpiled[node] { rebuild(c, sc, node, i) } else { 0.0 };
             if let Some(tr) = trace.as_deref_mut() {
                 tr.end_use_consumed[i - c.in_slot_start[ns]] += used;
+                tr.end_use_to_stockpile[i - c.in_slot_start[ns]] += rebuilt;
             }
         }
         let unmet = required - built;
@@ -619,6 +728,11 @@ fn period(model: &Model, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trac
 fn place_orders(c: &Compiled, sc: &mut Scratch, node: usize, activity: f64, w: [f64; NC]) {
     let trend = sc.trend[node];
     for i in c.in_slot_start[node]..c.in_slot_start[node + 1] {
+        let mut stock_target = sc.in_target[i] * trend;
+        if c.node_stockpiled[node] {
+            // A stockpile below its size raises its customers' stock target by the deficit, so they order it.
+            stock_target += stockpile_deficit(c, sc, i);
+        }
         let links = &mut sc.links[c.in_link_start[i]..c.in_link_start[i + 1]];
         let mut in_transit = 0.0;
         let mut pipe_target = 0.0;
@@ -626,14 +740,81 @@ fn place_orders(c: &Compiled, sc: &mut Scratch, node: usize, activity: f64, w: [
             in_transit += x.pipe;
             pipe_target += x.flow * x.lead_estimate;
         }
-        let need = activity * c.in_slot_qty[i] + (sc.in_target[i] * trend - sc.in_stock[i])
+        let need = activity * c.in_slot_qty[i] * sc.qty_factor[i]
+            + (stock_target - sc.in_stock[i])
             + (pipe_target * trend - in_transit);
         let need = need.max(0.0);
-        for x in links.iter_mut() {
-            let q = need * x.share;
-            x.order = [q * w[0], q * w[1], q * w[2]];
+        if sc.has_ramps {
+            // Customers order only from suppliers that are online, in proportion to share times availability.
+            let total: f64 = links.iter().map(|x| x.share * sc.avail[x.supplier]).sum();
+            for x in links.iter_mut() {
+                let weight = if total > 0.0 { x.share * sc.avail[x.supplier] / total } else { x.share };
+                let q = need * weight;
+                x.order = [q * w[0], q * w[1], q * w[2]];
+            }
+        } else {
+            for x in links.iter_mut() {
+                let q = need * x.share;
+                x.order = [q * w[0], q * w[1], q * w[2]];
+            }
         }
     }
+}
+
+/// What the stockpiles serving input slot `i` still need to rebuild (at most one period's rebuild rate each).
+fn stockpile_deficit(c: &Compiled, sc: &Scratch, i: usize) -> f64 {
+    c.slot_stockpiles
+        .iter()
+        .filter(|&&(slot, _)| slot == i)
+        .map(|&(_, k)| (sc.sp_initial[k] - sc.sp_level[k]).clamp(0.0, sc.sp_rebuild_cap[k]))
+        .sum()
+}
+
+/// Releases stockpiled material into input slot `i` of `node` when its stock cannot cover `activity`, for the
+/// share of its demand in the stockpile's release classes, within the stockpile's per-period cap.
+fn release(model: &Model, sc: &mut Scratch, i: usize, activity: f64, w: [f64; NC]) -> f64 {
+    let c = &model.compiled;
+    let mut total = 0.0;
+    for &(slot, k) in &c.slot_stockpiles {
+        if slot != i {
+            continue;
+        }
+        let gap = activity * c.in_slot_qty[i] * sc.qty_factor[i] - sc.in_stock[i];
+        if !(gap > 0.0) {
+            break;
+        }
+        let sp = &model.spec.mitigations.stockpiles[k];
+        let class_share: f64 = sp.release_classes.iter().map(|&cl| w[cl as usize]).sum();
+        let amount = (gap * class_share.min(1.0)).min(sc.sp_release_cap[k] - sc.sp_released_now[k]).min(sc.sp_level[k]);
+        if amount > 0.0 {
+            sc.sp_level[k] -= amount;
+            sc.sp_released_now[k] += amount;
+            sc.in_stock[i] += amount;
+            sc.outcome.stockpile_released[k] += amount;
+            sc.outcome.stockpile_min[k] = sc.outcome.stockpile_min[k].min(sc.sp_level[k]);
+            total += amount;
+        }
+    }
+    total
+}
+
+/// Moves a node's stock above its own target into the stockpiles serving input `i` that are below their size.
+fn rebuild(c: &Compiled, sc: &mut Scratch, node: usize, i: usize) -> f64 {
+    let mut total = 0.0;
+    for &(slot, k) in &c.slot_stockpiles {
+        if slot != i {
+            continue;
+        }
+        let surplus = sc.in_stock[i] - sc.in_target[i] * sc.trend[node];
+        let room = (sc.sp_initial[k] - sc.sp_level[k]).min(sc.sp_rebuild_cap[k]);
+        let amount = surplus.min(room);
+        if amount > 0.0 {
+            sc.in_stock[i] -= amount;
+            sc.sp_level[k] += amount;
+            total += amount;
+        }
+    }
+    total
 }
 
 /// Receives this period's arrivals into input slot `i`; returns the quantity received.

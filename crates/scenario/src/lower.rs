@@ -482,6 +482,7 @@ pub(crate) fn lower(lower: &mut Lower<'_>) -> Option<Lowered> {
         links: links.into_iter().map(|l| l.spec).collect(),
         end_uses,
         disruptions,
+        mitigations: Default::default(),
     };
     let failed = lower.diags.iter().any(|d| d.severity == crate::Severity::Error)
         || [doc.materials.len(), doc.stages.len(), doc.end_uses.len(), doc.disruptions.len(), doc.links.len()]

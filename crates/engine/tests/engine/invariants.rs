@@ -18,8 +18,10 @@ pub fn check_mass_balance(m: &Model, tr: &Trace) -> f64 {
         for (s, sp) in stages.iter().enumerate() {
             let st = &spec.stages[s];
             for (k, &(_, qty)) in st.inputs.iter().enumerate() {
-                // Opening stock + receipts = consumption + closing stock.
-                rel(sp.opening_input[k] + sp.received[k], sp.consumed[k] + sp.closing_input[k]);
+                // Opening stock + receipts (+ stockpile releases) = consumption (+ rebuilds) + closing stock.
+                let from = sp.from_stockpile.get(k).copied().unwrap_or(0.0);
+                let to = sp.to_stockpile.get(k).copied().unwrap_or(0.0);
+                rel(sp.opening_input[k] + sp.received[k] + from, sp.consumed[k] + to + sp.closing_input[k]);
                 // Consumption is exactly the recipe times throughput.
                 rel(sp.consumed[k], qty * sp.throughput);
                 assert!(sp.closing_input[k] >= -1e-9, "negative stock at {} t={t}", st.name);
@@ -33,6 +35,18 @@ pub fn check_mass_balance(m: &Model, tr: &Trace) -> f64 {
         }
     }
     let periods = tr.stages.len();
+    // Stockpiles: what they lost is what they released, net of what was rebuilt.
+    let (mut from, mut to) = (0.0, 0.0);
+    for stages in &tr.stages {
+        for sp in stages {
+            from += sp.from_stockpile.iter().sum::<f64>();
+            to += sp.to_stockpile.iter().sum::<f64>();
+        }
+    }
+    from += tr.end_use_from_stockpile.iter().sum::<f64>();
+    to += tr.end_use_to_stockpile.iter().sum::<f64>();
+    let change: f64 = tr.stockpile_end.iter().zip(&tr.stockpile_start).map(|(e, s)| e - s).sum();
+    rel(change, to - from);
     // Per material, system-wide: shipped by stages = received by stages and end uses + change in transit.
     for mat in 0..spec.materials.len() {
         let mut shipped = 0.0;
@@ -52,12 +66,15 @@ pub fn check_mass_balance(m: &Model, tr: &Trace) -> f64 {
                 }
             }
         }
-        // End uses: received = consumed + stock change.
+        // End uses: received + released - rebuilt = consumed + stock change.
         let mut k = 0;
         for eu in &spec.end_uses {
             for &(mm, _) in &eu.intensity {
                 if mm == mat {
-                    received += tr.end_use_consumed[k] + tr.end_use_stock_end[k] - tr.end_use_stock_start[k];
+                    received += tr.end_use_consumed[k] + tr.end_use_stock_end[k]
+                        - tr.end_use_stock_start[k]
+                        - tr.end_use_from_stockpile[k]
+                        + tr.end_use_to_stockpile[k];
                 }
                 k += 1;
             }

@@ -3,5 +3,6 @@
 
 mod closed_form;
 mod invariants;
+mod mitigations;
 mod property;
 mod support;

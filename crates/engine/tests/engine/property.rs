@@ -119,7 +119,17 @@ fn build(sh: &Shape) -> ModelSpec {
             DisruptionSpec { name: format!("d{i}"), kind, timing }
         })
         .collect();
-    ModelSpec { name: "random".into(), period_weeks: 1.0, periods: 80, materials, stages, links, end_uses, disruptions }
+    ModelSpec {
+        name: "random".into(),
+        period_weeks: 1.0,
+        periods: 80,
+        materials,
+        stages,
+        links,
+        end_uses,
+        disruptions,
+        mitigations: Default::default(),
+    }
 }
 
 proptest! {

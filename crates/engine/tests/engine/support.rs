@@ -86,6 +86,7 @@ pub fn single_chain(
             weeks(buffer_weeks, buffer_weeks),
         )],
         disruptions: vec![],
+        mitigations: Default::default(),
     }
 }
 
@@ -179,6 +180,7 @@ pub fn rich_chain(periods: usize) -> ModelSpec {
         links,
         end_uses: vec![ev, f35],
         disruptions,
+        mitigations: Default::default(),
     }
 }
 

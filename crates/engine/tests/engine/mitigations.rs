@@ -1,0 +1,210 @@
+//! Mitigations: stockpiles, thrifting, demand switching and new capacity, with their invariants.
+
+use chokepoint_engine::outcome::Trace;
+use chokepoint_engine::trial::{Scratch, simulate};
+use chokepoint_engine::{
+    Class, DemandSwitchSpec, Destinations, DisruptionKind, FlowScope, IntensityChangeSpec, ModelSpec, Node, Param,
+    RunConfig, StockpileSpec, run,
+};
+use proptest::prelude::*;
+
+use crate::invariants::check_mass_balance;
+use crate::support::*;
+
+fn embargo(severity: f64) -> DisruptionKind {
+    DisruptionKind::Embargo {
+        scope: FlowScope { materials: vec![0], from_region: "CN".into(), to: Destinations::AllOther },
+        severity: c(severity),
+    }
+}
+
+fn stockpile(initial: f64, classes: Vec<Class>, max_per_week: f64, rebuild: f64, serves: Vec<Node>) -> StockpileSpec {
+    StockpileSpec {
+        name: "reserve".into(),
+        material: 0,
+        serves,
+        initial: c(initial),
+        release_classes: classes,
+        max_release_per_week: c(max_per_week),
+        rebuild_per_week: c(rebuild),
+    }
+}
+
+fn with_mitigations(mut spec: ModelSpec) -> ModelSpec {
+    // The rich chain plus a Dy stockpile at the Japanese magnet maker for defense, thrifting of EV motors,
+    // a partial switch away from magnets, and a new magnet plant coming online mid-horizon.
+    spec.mitigations.stockpiles.push(StockpileSpec {
+        name: "dy_reserve".into(),
+        material: 2,
+        serves: vec![Node::Stage(4)],
+        initial: c(20.0),
+        release_classes: vec![Class::Defense, Class::Essential, Class::Other],
+        max_release_per_week: c(2.0),
+        rebuild_per_week: c(0.5),
+    });
+    spec.mitigations.intensity_changes.push(IntensityChangeSpec {
+        name: "gbd".into(),
+        end_use: 0,
+        material: 3,
+        reduction: Param::uniform(0.1, 0.3).unwrap(),
+        start_week: c(20.0),
+        ramp_weeks: c(52.0),
+    });
+    spec.mitigations.demand_switches.push(DemandSwitchSpec {
+        name: "ferrite".into(),
+        end_use: 0,
+        share: c(0.1),
+        start_week: c(40.0),
+        ramp_weeks: c(26.0),
+    });
+    let mut plant = stage("magnets_us", "US", 3_000.0, vec![(1, 0.3), (2, 0.03)], vec![(3, 1.0)]);
+    plant.online_week = Some(Param::uniform(20.0, 60.0).unwrap());
+    plant.ramp_weeks = c(26.0);
+    spec.stages.push(plant);
+    spec.links.push(link(2, Node::Stage(5), 1, 1.0, 2.0));
+    spec.links.push(link(2, Node::Stage(5), 2, 1.0, 2.0));
+    // The EV makers buy 20 % from it once it runs.
+    for l in spec.links.iter_mut() {
+        if l.to == Node::EndUse(0) && l.from == 3 {
+            l.share = 0.4;
+        }
+    }
+    spec.links.push(link(5, Node::EndUse(0), 3, 0.2, 1.0));
+    spec
+}
+
+#[test]
+fn mass_balances_with_every_mitigation() {
+    let m = model(with_mitigations(rich_chain(156)));
+    let mut scratch = Scratch::new(&m);
+    let mut tr = Trace::default();
+    for trial in 0..40 {
+        simulate(&m, 17, trial, &mut scratch, Some(&mut tr));
+        let worst = check_mass_balance(&m, &tr);
+        assert!(worst < 1e-9, "trial {trial}: residual {worst}");
+    }
+}
+
+#[test]
+fn a_stockpile_that_never_releases_changes_nothing_in_any_trial() {
+    let base = rich_chain(104);
+    let mut idle = base.clone();
+    // Released only for "essential" demand, which nothing downstream of the magnet maker has.
+    idle.mitigations.stockpiles.push(StockpileSpec {
+        name: "idle".into(),
+        material: 2,
+        serves: vec![Node::Stage(4)],
+        initial: c(50.0),
+        release_classes: vec![Class::Essential],
+        max_release_per_week: c(5.0),
+        rebuild_per_week: c(0.0),
+    });
+    let cfg = RunConfig { trials: 300, seed: 5, threads: 2, bands: false };
+    let a = run(&model(base), &cfg, &|_| {}).unwrap();
+    let b = run(&model(idle), &cfg, &|_| {}).unwrap();
+    assert_eq!(a.end_uses, b.end_uses);
+    assert!(b.stockpile_released.iter().all(|&x| x == 0.0));
+}
+
+#[test]
+fn a_stockpile_covers_an_embargo_it_is_sized_for() {
+    // 10 units a week, 2 weeks of buffer, a full 12-week embargo: 100 units short without a reserve, none
+    // with 100 t released at up to 10 t a week.
+    let mut spec = single_chain(10.0, 2.0, 1.0, 10.0, 60);
+    spec.disruptions.push(window("embargo", embargo(1.0), 5.0, 12.0));
+    let bare = run(&model(spec.clone()), &RunConfig { trials: 1, seed: 1, threads: 1, bands: false }, &|_| {}).unwrap();
+    assert!((bare.end_uses[0].units_short - 100.0).abs() < 1e-6);
+    spec.mitigations.stockpiles.push(stockpile(100.0, vec![Class::Other], 10.0, 0.0, vec![Node::EndUse(0)]));
+    let r = run(&model(spec), &RunConfig { trials: 1, seed: 1, threads: 1, bands: false }, &|_| {}).unwrap();
+    assert!(r.end_uses[0].units_short < 1e-6, "{:?}", r.end_uses[0]);
+    assert!((r.stockpile_released[0] - 100.0).abs() < 1e-6);
+    assert!(r.stockpile_min[0] < 1e-6);
+}
+
+#[test]
+fn thrifting_by_half_absorbs_a_half_cut() {
+    let mut spec = single_chain(10.0, 0.0, 1.0, 10.0, 80);
+    spec.disruptions.push(window("quota", embargo(0.5), 5.0, 40.0));
+    let cfg = RunConfig { trials: 1, seed: 1, threads: 1, bands: false };
+    let bare = run(&model(spec.clone()), &cfg, &|_| {}).unwrap();
+    assert!(bare.end_uses[0].units_short > 100.0);
+    spec.mitigations.intensity_changes.push(IntensityChangeSpec {
+        name: "thrift".into(),
+        end_use: 0,
+        material: 0,
+        reduction: c(0.5),
+        start_week: c(0.0),
+        ramp_weeks: c(0.0),
+    });
+    let r = run(&model(spec), &cfg, &|_| {}).unwrap();
+    assert!(r.end_uses[0].units_short < 1e-6, "{:?}", r.end_uses[0]);
+}
+
+#[test]
+fn a_demand_switch_removes_its_share_of_demand() {
+    let mut spec = single_chain(10.0, 2.0, 1.0, 10.0, 52);
+    spec.mitigations.demand_switches.push(DemandSwitchSpec {
+        name: "switch".into(),
+        end_use: 0,
+        share: c(0.25),
+        start_week: c(0.0),
+        ramp_weeks: c(0.0),
+    });
+    let r = run(&model(spec), &RunConfig { trials: 1, seed: 1, threads: 1, bands: false }, &|_| {}).unwrap();
+    assert!((r.end_uses[0].demand - 0.75 * 520.0).abs() < 1e-9);
+    assert_eq!(r.end_uses[0].units_short, 0.0);
+}
+
+#[test]
+fn customers_order_only_from_suppliers_that_are_online() {
+    // Two mines at 50/50, each able to carry the whole demand; the second comes online in week 20. Customers
+    // send everything to the first until then, so nothing runs short.
+    let mut spec = single_chain(10.0, 2.0, 1.0, 1.2, 60);
+    let mut late = stage("mine2", "AU", 10.0 * 52.0 * 1.2, vec![], vec![(0, 1.0)]);
+    late.online_week = Some(c(20.0));
+    spec.stages.push(late);
+    spec.links[0].share = 0.5;
+    spec.links.push(link(1, Node::EndUse(0), 0, 0.5, 1.0));
+    let r = run(&model(spec), &RunConfig { trials: 1, seed: 1, threads: 1, bands: false }, &|_| {}).unwrap();
+    assert_eq!(r.end_uses[0].units_short, 0.0, "{:?}", r.end_uses[0]);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Under common random numbers, a larger stockpile never increases the shortfall of the end use it serves,
+    /// in any trial.
+    #[test]
+    fn a_larger_stockpile_never_increases_shortfall(
+        small in 0.0..200.0f64,
+        extra in 0.0..200.0f64,
+        rate in 0.5..20.0f64,
+        buffer in 0.0..6.0f64,
+        severity in 0.2..1.0f64,
+        backlog in any::<bool>(),
+        seed in any::<u64>(),
+    ) {
+        let mut spec = single_chain(10.0, buffer, 2.0, 3.0, 104);
+        if backlog {
+            spec.end_uses[0].unmet = chokepoint_engine::Unmet::Backlog;
+        }
+        spec.disruptions.push(chokepoint_engine::DisruptionSpec {
+            name: "cut".into(),
+            kind: embargo(severity),
+            timing: chokepoint_engine::Timing::Hazard {
+                rate_per_year: c(1.0),
+                duration_weeks: Param::uniform(2.0, 30.0).unwrap(),
+            },
+        });
+        let with = |size: f64| {
+            let mut s = spec.clone();
+            s.mitigations.stockpiles.push(stockpile(size, vec![Class::Other], rate, 0.0, vec![Node::EndUse(0)]));
+            run(&model(s), &RunConfig { trials: 32, seed, threads: 1, bands: false }, &|_| {}).unwrap()
+        };
+        let a = with(small);
+        let b = with(small + extra);
+        for (x, y) in a.end_uses.iter().zip(&b.end_uses) {
+            prop_assert!(y.units_short <= x.units_short + 1e-6 * (1.0 + x.units_short), "{} > {}", y.units_short, x.units_short);
+        }
+    }
+}
