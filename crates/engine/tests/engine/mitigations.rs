@@ -208,3 +208,29 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn pairing_shrinks_the_standard_error_of_a_difference() {
+    use chokepoint_engine::compare::paired;
+    // Random embargoes; the option adds a stockpile. Common random numbers pair the trials.
+    let mut spec = single_chain(10.0, 2.0, 2.0, 3.0, 104);
+    spec.disruptions.push(chokepoint_engine::DisruptionSpec {
+        name: "cut".into(),
+        kind: embargo(1.0),
+        timing: chokepoint_engine::Timing::Hazard {
+            rate_per_year: c(0.8),
+            duration_weeks: Param::uniform(2.0, 20.0).unwrap(),
+        },
+    });
+    let cfg = RunConfig { trials: 2000, seed: 9, threads: 2, bands: false };
+    let base = run(&model(spec.clone()), &cfg, &|_| {}).unwrap();
+    spec.mitigations.stockpiles.push(stockpile(30.0, vec![Class::Other], 5.0, 0.5, vec![Node::EndUse(0)]));
+    let option = run(&model(spec), &cfg, &|_| {}).unwrap();
+    let p = paired(&base, &option, 0);
+    assert!(p.avoided.mean > 0.0);
+    assert!(p.avoided.se < 0.5 * p.unpaired_se, "paired {} unpaired {}", p.avoided.se, p.unpaired_se);
+    assert_eq!(p.p_worse.k, 0);
+    // The same run against itself differs by exactly zero in every trial.
+    let same = paired(&base, &base, 0);
+    assert_eq!((same.avoided.mean, same.avoided.sd, same.p_better.k), (0.0, 0.0, 0));
+}
