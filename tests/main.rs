@@ -1,1 +1,3 @@
+//! chokepoint's integration tests: one test binary, one module per area.
 
+mod cli;

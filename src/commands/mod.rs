@@ -1,0 +1,33 @@
+//! The subcommands: `run`, `validate` and `graph`.
+
+mod graph;
+mod run;
+mod validate;
+
+use std::io::Write;
+
+use anyhow::Context;
+
+use crate::cli::Command;
+use crate::failure::Failure;
+use crate::scenario_source::LoadedScenario;
+
+/// Runs `command`.
+pub fn execute(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Run(args) => run::run(&args),
+        Command::Validate(source) => validate::validate(&source),
+        Command::Graph { scenario, notation } => graph::graph(&scenario, notation),
+    }
+}
+
+/// Prints the scenario's warnings on stderr.
+fn print_warnings(loaded: &LoadedScenario) {
+    eprint!("{}", loaded.rendered_warnings());
+}
+
+/// Writes `text` to stdout. A closed pipe comes back as an error that `main` treats as success.
+fn print_stdout(text: &str) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).context("could not write to stdout")
+}

@@ -1,0 +1,100 @@
+//! `chokepoint run`: simulate the trials of a scenario, write every output file, print the report.
+
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+
+use anyhow::Context;
+use chokepoint_engine::report::summarize_run;
+use chokepoint_engine::{RunConfig, RunResults};
+
+use crate::cli::RunArgs;
+use crate::failure::Failure;
+use crate::output::{
+    self, BANDS_FILE, RUN_JSON_FILE, STAGE_LOSSES_FILE, SUMMARY_CSV_FILE, SUMMARY_JSON_FILE, TRIALS_FILE,
+};
+use crate::progress::TrialProgress;
+use crate::run_record::{RunRecord, Settings, Timings};
+use crate::scenario_source::{self, LoadedScenario};
+use crate::staged_files::StagedFiles;
+use crate::summary_json::{SummaryDocument, to_json_text};
+use crate::table::{self, ReportFormat};
+
+pub fn run(args: &RunArgs) -> Result<(), Failure> {
+    let started = Instant::now();
+    let started_at = crate::timestamp::rfc3339_utc(SystemTime::now());
+    let loaded = scenario_source::load(&args.scenario)?;
+    super::print_warnings(&loaded);
+    let out_dir = args.out.clone().unwrap_or_else(|| Path::new("out").join(&loaded.scenario.name));
+    let folder = OutputFolder::create(&out_dir)?;
+
+    let threads = args.threads.resolve();
+    let model = &loaded.scenario.model;
+    let config = RunConfig { trials: args.trials, seed: args.seed, threads, bands: true };
+    let progress = TrialProgress::new(args.trials, args.progress);
+    let simulation = Instant::now();
+    let results = chokepoint_engine::run(model, &config, &|done| progress.record(done));
+    progress.finish();
+    let results = results.context("could not run the trials")?;
+    let simulation_s = simulation.elapsed().as_secs_f64();
+
+    let summary = summarize_run(model, &results);
+    let document = SummaryDocument::new(&loaded, args.seed, &summary);
+    let summary_json = to_json_text(&document)?;
+
+    let mut files = StagedFiles::new(&out_dir);
+    write_trial_tables(&mut files, &loaded, &results)?;
+    drop(results);
+    files.write(BANDS_FILE, |w| output::write_bands(w, &summary, model.spec().period_weeks))?;
+    files.write(SUMMARY_CSV_FILE, |w| output::write_summary_csv(w, &document))?;
+    output::write_text(&mut files, SUMMARY_JSON_FILE, &summary_json)?;
+    let record = RunRecord::new(
+        &loaded,
+        Settings { seed: args.seed, trials: args.trials, threads },
+        started_at,
+        Timings { wall_time_s: started.elapsed().as_secs_f64(), simulation_s },
+        vec![TRIALS_FILE, STAGE_LOSSES_FILE, BANDS_FILE, SUMMARY_CSV_FILE, SUMMARY_JSON_FILE, RUN_JSON_FILE],
+    );
+    output::write_json(&mut files, RUN_JSON_FILE, &record)?;
+    files.commit()?;
+    folder.keep();
+
+    match args.report {
+        ReportFormat::Table => super::print_stdout(&table::render(&document, &out_dir))?,
+        ReportFormat::Json => super::print_stdout(&summary_json)?,
+    }
+    Ok(())
+}
+
+fn write_trial_tables(files: &mut StagedFiles, loaded: &LoadedScenario, results: &RunResults) -> anyhow::Result<()> {
+    let model = &loaded.scenario.model;
+    files.write(TRIALS_FILE, |w| output::write_trials(w, model, results))?;
+    files.write(STAGE_LOSSES_FILE, |w| output::write_stage_losses(w, model, results))
+}
+
+/// The output folder of a run. A folder this run created is removed again if the run fails before its files
+/// are in place (only if it is still empty).
+#[derive(Debug)]
+struct OutputFolder {
+    created: Option<PathBuf>,
+}
+
+impl OutputFolder {
+    fn create(dir: &Path) -> anyhow::Result<Self> {
+        let existed = dir.is_dir();
+        std::fs::create_dir_all(dir).with_context(|| format!("could not create output folder `{}`", dir.display()))?;
+        Ok(Self { created: (!existed).then(|| dir.to_owned()) })
+    }
+
+    fn keep(mut self) {
+        self.created = None;
+    }
+}
+
+impl Drop for OutputFolder {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.created {
+            // Fails, as intended, if anything is left in the folder.
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}

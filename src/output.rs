@@ -1,0 +1,267 @@
+//! The files of a run, built as polars DataFrames and written through [`StagedFiles`] (all or nothing).
+//!
+//! Per-trial tables are long and can be large (1,000,000 trials x every end use or stage), so they are written
+//! in bounded batches, one Parquet row group per batch, straight from the engine's arrays: memory stays at one
+//! batch whatever the number of trials. `docs/output-schema.md` describes every column.
+
+use std::io::Write;
+use std::ops::Range;
+
+use anyhow::Context;
+use chokepoint_engine::outcome::EndUseOutcome;
+use chokepoint_engine::report::{BAND_QUANTILES, RunSummary};
+use chokepoint_engine::{Model, RunResults};
+use polars::prelude::*;
+
+use crate::staged_files::StagedFiles;
+use crate::summary_json::{DistributionJson, ProportionJson, SummaryDocument, to_json_text};
+
+pub const TRIALS_FILE: &str = "trials.parquet";
+pub const STAGE_LOSSES_FILE: &str = "stage_losses.parquet";
+pub const BANDS_FILE: &str = "bands.parquet";
+pub const SUMMARY_CSV_FILE: &str = "summary.csv";
+pub const SUMMARY_JSON_FILE: &str = "summary.json";
+pub const RUN_JSON_FILE: &str = "run.json";
+
+/// Rows per batch (and per Parquet row group) of the per-trial tables.
+const BATCH_ROWS: usize = 1 << 17;
+
+fn schema(columns: &[(&str, DataType)]) -> Schema {
+    columns.iter().map(|(name, dtype)| (PlSmallStr::from(*name), dtype.clone())).collect()
+}
+
+/// Columns of `trials.parquet`.
+pub fn trials_schema() -> Schema {
+    use DataType::{Float64, String, UInt64};
+    schema(&[
+        ("trial", UInt64),
+        ("end_use", String),
+        ("units_short", Float64),
+        ("demand", Float64),
+        ("built", Float64),
+        ("share_met", Float64),
+        ("short_weeks", Float64),
+        ("longest_short_run_weeks", Float64),
+        ("first_short_week", Float64),
+        ("recovery_week", Float64),
+    ])
+}
+
+/// Columns of `stage_losses.parquet`.
+pub fn stage_losses_schema() -> Schema {
+    schema(&[("trial", DataType::UInt64), ("stage", DataType::String), ("throughput_lost", DataType::Float64)])
+}
+
+/// Columns of `bands.parquet`.
+pub fn bands_schema() -> Schema {
+    use DataType::{Float64, String, UInt32};
+    schema(&[
+        ("end_use", String),
+        ("period", UInt32),
+        ("week", Float64),
+        ("p5", Float64),
+        ("p25", Float64),
+        ("p50", Float64),
+        ("p75", Float64),
+        ("p95", Float64),
+        ("mean", Float64),
+    ])
+}
+
+fn parquet<W: Write>(w: W, schema: &Schema) -> PolarsResult<polars::io::parquet::write::BatchedWriter<W>> {
+    ParquetWriter::new(w).with_compression(ParquetCompression::Zstd(None)).batched(schema)
+}
+
+/// Trial ranges of at most `BATCH_ROWS` trials.
+fn batches(trials: usize) -> impl Iterator<Item = Range<usize>> {
+    (0..trials).step_by(BATCH_ROWS).map(move |start| start..(start + BATCH_ROWS).min(trials))
+}
+
+fn trial_column(trials: &Range<usize>) -> Column {
+    Column::new("trial".into(), trials.clone().map(|t| t as u64).collect::<Vec<u64>>())
+}
+
+fn label_column(name: &str, value: &str, len: usize) -> Column {
+    StringChunked::full(name.into(), value, len).into_column()
+}
+
+/// Writes `trials.parquet`: one row per end use and trial, ordered by end use, then trial.
+pub fn write_trials<W: Write>(w: W, model: &Model, results: &RunResults) -> anyhow::Result<()> {
+    let spec = model.spec();
+    let weeks = spec.period_weeks;
+    let ne = results.n_end_uses;
+    let mut writer = parquet(w, &trials_schema())?;
+    for (e, end_use) in spec.end_uses.iter().enumerate() {
+        for trials in batches(results.trials) {
+            let outcomes: Vec<_> = trials.clone().map(|t| &results.end_uses[t * ne + e]).collect();
+            let f64s = |name: &str, f: &dyn Fn(&EndUseOutcome) -> f64| {
+                Column::new(name.into(), outcomes.iter().map(|o| f(o)).collect::<Vec<f64>>())
+            };
+            let optional = |name: &str, f: &dyn Fn(&EndUseOutcome) -> Option<u32>| {
+                let values: Vec<Option<f64>> = outcomes.iter().map(|o| f(o).map(|p| f64::from(p) * weeks)).collect();
+                Column::new(name.into(), values)
+            };
+            let columns = vec![
+                trial_column(&trials),
+                label_column("end_use", &end_use.name, trials.len()),
+                f64s("units_short", &|o| o.units_short),
+                f64s("demand", &|o| o.demand),
+                f64s("built", &|o| o.built),
+                f64s("share_met", &|o| o.share_met),
+                f64s("short_weeks", &|o| f64::from(o.short_periods) * weeks),
+                f64s("longest_short_run_weeks", &|o| f64::from(o.longest_short_run) * weeks),
+                optional("first_short_week", &|o| o.first_short_period),
+                optional("recovery_week", &|o| o.recovery_period),
+            ];
+            writer.write_batch(&DataFrame::new(trials.len(), columns)?)?;
+        }
+    }
+    writer.finish()?;
+    Ok(())
+}
+
+/// Writes `stage_losses.parquet`: one row per stage and trial, ordered by stage, then trial.
+pub fn write_stage_losses<W: Write>(w: W, model: &Model, results: &RunResults) -> anyhow::Result<()> {
+    let ns = results.n_stages;
+    let mut writer = parquet(w, &stage_losses_schema())?;
+    for (s, stage) in model.spec().stages.iter().enumerate() {
+        for trials in batches(results.trials) {
+            let lost: Vec<f64> = trials.clone().map(|t| results.stage_throughput_lost[t * ns + s]).collect();
+            let columns = vec![
+                trial_column(&trials),
+                label_column("stage", &stage.name, trials.len()),
+                Column::new("throughput_lost".into(), lost),
+            ];
+            writer.write_batch(&DataFrame::new(trials.len(), columns)?)?;
+        }
+    }
+    writer.finish()?;
+    Ok(())
+}
+
+/// Writes `bands.parquet`: fan-chart quantiles of the weekly share of requirement met, per end use and period.
+pub fn write_bands<W: Write>(w: W, summary: &RunSummary, period_weeks: f64) -> anyhow::Result<()> {
+    let rows: usize = summary.bands.iter().map(|b| b.quantiles.len()).sum();
+    let mut end_use = Vec::with_capacity(rows);
+    let mut period = Vec::with_capacity(rows);
+    let mut week = Vec::with_capacity(rows);
+    let mut quantiles: [Vec<f64>; 5] = Default::default();
+    let mut mean = Vec::with_capacity(rows);
+    for band in &summary.bands {
+        for (t, (q, m)) in band.quantiles.iter().zip(&band.mean).enumerate() {
+            end_use.push(band.end_use.as_str());
+            period.push(u32::try_from(t).context("too many periods")?);
+            week.push(t as f64 * period_weeks);
+            for (column, value) in quantiles.iter_mut().zip(q) {
+                column.push(*value);
+            }
+            mean.push(*m);
+        }
+    }
+    debug_assert_eq!(BAND_QUANTILES, [0.05, 0.25, 0.50, 0.75, 0.95]);
+    let [p5, p25, p50, p75, p95] = quantiles;
+    let columns = vec![
+        Column::new("end_use".into(), end_use),
+        Column::new("period".into(), period),
+        Column::new("week".into(), week),
+        Column::new("p5".into(), p5),
+        Column::new("p25".into(), p25),
+        Column::new("p50".into(), p50),
+        Column::new("p75".into(), p75),
+        Column::new("p95".into(), p95),
+        Column::new("mean".into(), mean),
+    ];
+    let df = DataFrame::new(rows, columns)?;
+    let mut writer = parquet(w, &bands_schema())?;
+    writer.write_batch(&df)?;
+    writer.finish()?;
+    Ok(())
+}
+
+/// One row of `summary.csv`.
+struct SummaryRow<'a> {
+    entity: &'static str,
+    name: &'a str,
+    metric: &'static str,
+    unit: &'static str,
+    n: u64,
+    /// `mean, sd, se, ci95_low, ci95_high, min, p5, p50, p95, p99, max, cvar95`.
+    stats: [Option<f64>; 12],
+}
+
+const STAT_COLUMNS: [&str; 12] =
+    ["mean", "sd", "se", "ci95_low", "ci95_high", "min", "p5", "p50", "p95", "p99", "max", "cvar95"];
+
+impl<'a> SummaryRow<'a> {
+    fn distribution(
+        entity: &'static str,
+        name: &'a str,
+        metric: &'static str,
+        unit: &'static str,
+        d: Option<&DistributionJson>,
+    ) -> Self {
+        let stats = match d {
+            Some(d) => [d.mean, d.sd, d.se, d.ci95_low, d.ci95_high, d.min, d.p5, d.p50, d.p95, d.p99, d.max, d.cvar95]
+                .map(|x| x.is_finite().then_some(x)),
+            None => [None; 12],
+        };
+        Self { entity, name, metric, unit, n: d.map_or(0, |d| d.n as u64), stats }
+    }
+
+    fn proportion(entity: &'static str, name: &'a str, metric: &'static str, p: &ProportionJson) -> Self {
+        let mut stats = [None; 12];
+        stats[0] = p.p.is_finite().then_some(p.p);
+        stats[3] = p.ci95_low.is_finite().then_some(p.ci95_low);
+        stats[4] = p.ci95_high.is_finite().then_some(p.ci95_high);
+        Self { entity, name, metric, unit: "probability", n: p.n as u64, stats }
+    }
+}
+
+/// Writes `summary.csv`: one row per end use or stage and metric, with the distribution's statistics in
+/// columns (proportions fill `mean`, `ci95_low` and `ci95_high` only).
+pub fn write_summary_csv<W: Write>(w: W, doc: &SummaryDocument) -> anyhow::Result<()> {
+    let mut rows = Vec::new();
+    for e in &doc.end_uses {
+        let d =
+            |metric, unit, d: Option<&DistributionJson>| SummaryRow::distribution("end_use", &e.name, metric, unit, d);
+        rows.push(d("units_short", "units", Some(&e.units_short)));
+        rows.push(d("share_met", "fraction", Some(&e.share_met)));
+        rows.push(d("short_weeks", "weeks", Some(&e.short_weeks)));
+        rows.push(d("longest_short_run_weeks", "weeks", Some(&e.longest_short_run_weeks)));
+        rows.push(d("first_short_week", "week", e.first_short_week.as_ref()));
+        rows.push(d("recovery_week", "week", e.recovery_week.as_ref()));
+        rows.push(SummaryRow::proportion("end_use", &e.name, "p_any_short", &e.p_any_short));
+        rows.push(SummaryRow::proportion("end_use", &e.name, "p_short_at_end", &e.p_short_at_end));
+    }
+    for s in &doc.stages {
+        rows.push(SummaryRow::distribution("stage", &s.name, "throughput_lost", s.unit, Some(&s.throughput_lost)));
+    }
+    for s in &doc.stockpiles {
+        rows.push(SummaryRow::distribution("stockpile", &s.name, "min_level", s.unit, Some(&s.min_level)));
+        rows.push(SummaryRow::distribution("stockpile", &s.name, "released", s.unit, Some(&s.released)));
+        rows.push(SummaryRow::proportion("stockpile", &s.name, "p_ran_dry", &s.p_ran_dry));
+    }
+    let mut columns = vec![
+        Column::new("entity".into(), rows.iter().map(|r| r.entity).collect::<Vec<_>>()),
+        Column::new("name".into(), rows.iter().map(|r| r.name).collect::<Vec<_>>()),
+        Column::new("metric".into(), rows.iter().map(|r| r.metric).collect::<Vec<_>>()),
+        Column::new("unit".into(), rows.iter().map(|r| r.unit).collect::<Vec<_>>()),
+        Column::new("n".into(), rows.iter().map(|r| r.n).collect::<Vec<_>>()),
+    ];
+    for (k, name) in STAT_COLUMNS.iter().enumerate() {
+        columns.push(Column::new((*name).into(), rows.iter().map(|r| r.stats[k]).collect::<Vec<_>>()));
+    }
+    let mut df = DataFrame::new(rows.len(), columns)?;
+    CsvWriter::new(w).include_header(true).finish(&mut df)?;
+    Ok(())
+}
+
+/// Writes `text` as file `name`.
+pub fn write_text(files: &mut StagedFiles, name: &str, text: &str) -> anyhow::Result<()> {
+    files.write(name, |w| Ok(w.write_all(text.as_bytes())?))
+}
+
+/// Writes `value` as pretty JSON to file `name`.
+pub fn write_json<T: serde::Serialize>(files: &mut StagedFiles, name: &str, value: &T) -> anyhow::Result<()> {
+    write_text(files, name, &to_json_text(value)?)
+}

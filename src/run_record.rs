@@ -1,0 +1,95 @@
+//! `run.json`: how, when and where a run was made, next to the deterministic `summary.json`.
+
+use serde::Serialize;
+
+use crate::scenario_source::LoadedScenario;
+use crate::summary_json::{RNG_SEEDING, SCHEMA_VERSION, Tool, WarningJson, rng_name, warnings};
+
+/// The record of one run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRecord {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub scenario: ScenarioRecord,
+    pub seed: u64,
+    pub trials: u64,
+    /// Worker threads the trials ran on (results do not depend on it).
+    pub threads: usize,
+    pub rng: RngRecord,
+    /// When the run started, RFC 3339, UTC.
+    pub started_at: String,
+    /// Seconds from start to the outputs being written, excluding `run.json` itself.
+    pub wall_time_s: f64,
+    /// Seconds spent simulating trials.
+    pub simulation_s: f64,
+    pub trials_per_second: f64,
+    pub warnings: Vec<WarningJson>,
+    /// Files written with this record, in the output folder.
+    pub files: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioRecord {
+    pub name: String,
+    pub description: String,
+    /// The file as given on the command line, or `<embedded>/rare_earths_2025.toml`.
+    pub origin: String,
+    /// SHA-256 of the scenario's bytes, lowercase hex.
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RngRecord {
+    pub generator: &'static str,
+    pub seeding: &'static str,
+}
+
+/// The settings a run used.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub seed: u64,
+    pub trials: u64,
+    pub threads: usize,
+}
+
+/// Timings of a run.
+#[derive(Debug, Clone, Copy)]
+pub struct Timings {
+    pub wall_time_s: f64,
+    pub simulation_s: f64,
+}
+
+impl RunRecord {
+    pub fn new(
+        loaded: &LoadedScenario,
+        settings: Settings,
+        started_at: String,
+        timings: Timings,
+        files: Vec<&'static str>,
+    ) -> Self {
+        Self {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool::this(),
+            scenario: ScenarioRecord {
+                name: loaded.scenario.name.clone(),
+                description: loaded.scenario.description.clone(),
+                origin: loaded.origin.clone(),
+                sha256: loaded.sha256.clone(),
+            },
+            seed: settings.seed,
+            trials: settings.trials,
+            threads: settings.threads,
+            rng: RngRecord { generator: rng_name(), seeding: RNG_SEEDING },
+            started_at,
+            wall_time_s: timings.wall_time_s,
+            simulation_s: timings.simulation_s,
+            trials_per_second: if timings.simulation_s > 0.0 {
+                settings.trials as f64 / timings.simulation_s
+            } else {
+                0.0
+            },
+            warnings: warnings(loaded),
+            files,
+        }
+    }
+}

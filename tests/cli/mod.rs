@@ -1,0 +1,88 @@
+//! End-to-end tests of the `chokepoint` binary: each runs the built executable on small scenarios.
+
+mod graph;
+mod run;
+mod validate;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The small valid scenario shared with the scenario crate's tests.
+fn small_chain() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/valid/small_chain.toml")
+}
+
+/// Runs `chokepoint` with `args`, stdin closed, stdout and stderr captured.
+fn chokepoint(args: &[&str]) -> Output {
+    chokepoint_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+/// Runs `chokepoint` with `args` in folder `cwd`.
+fn chokepoint_in(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+        .args(args)
+        .current_dir(cwd)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("the chokepoint binary starts")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts the exit code, showing the output when it differs.
+#[track_caller]
+fn assert_exit(o: &Output, code: i32) {
+    assert_eq!(o.status.code(), Some(code), "stdout:\n{}\nstderr:\n{}", stdout(o), stderr(o));
+}
+
+/// A path as a `&str` argument.
+fn arg(p: &Path) -> &str {
+    p.to_str().expect("test paths are UTF-8")
+}
+
+/// Names of the entries of folder `dir`, sorted.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("folder exists")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A small scenario with two problems: an unknown stage in a link and shares that do not sum to one.
+const TWO_PROBLEMS: &str = r#"
+[scenario]
+name = "two_problems"
+
+[materials.magnet]
+unit = "t"
+
+[stages.jp_magnets]
+region = "JP"
+capacity_t_per_year = 100
+outputs = { magnet = 1.0 }
+
+[[links]]
+from = "jp_magnetz"
+to = "ev_motors"
+material = "magnet"
+share = 0.5
+
+[[links]]
+from = "jp_magnets"
+to = "ev_motors"
+material = "magnet"
+share = 0.3
+
+[end_uses.ev_motors]
+region = "JP"
+demand_units_per_year = 1000
+intensity = { magnet = 0.002 }
+"#;
