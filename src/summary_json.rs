@@ -18,13 +18,11 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// The name of the generator each random process draws from (see the engine's `rng` module).
 pub fn rng_name() -> &'static str {
-    let full = std::any::type_name::<chokepoint_engine::rng::Stream>();
-    full.rsplit("::").next().unwrap_or(full)
+    chokepoint_engine::rng::RNG_NAME
 }
 
 /// How a trial's streams are derived from the run's seed.
-pub const RNG_SEEDING: &str = "one stream per (seed, trial, process name): SplitMix64 mix of the seed, the trial \
-                               index and an FNV-1a key of the process name";
+pub const RNG_SEEDING: &str = chokepoint_engine::rng::RNG_SEEDING;
 
 /// The whole summary document.
 #[derive(Debug, Clone, Serialize)]
@@ -301,8 +299,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rng_name_is_the_bare_type_name() {
-        assert_eq!(rng_name(), "Xoshiro256PlusPlus");
+    fn rng_name_is_the_engines_generator() {
+        let full = std::any::type_name::<chokepoint_engine::rng::Stream>();
+        assert_eq!(full.rsplit("::").next(), Some(rng_name()));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `chokepoint` binary: each runs the built executable on small scenarios.
 
+mod golden;
 mod graph;
 mod run;
 mod validate;

@@ -12,6 +12,13 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 /// The generator every random process uses.
 pub type Stream = Xoshiro256PlusPlus;
 
+/// The generator's name, for run records.
+pub const RNG_NAME: &str = "Xoshiro256PlusPlus";
+
+/// How each stream is seeded, for run records.
+pub const RNG_SEEDING: &str = "one stream per (seed, trial, process name): SplitMix64 mix of the seed, the trial \
+                               index and an FNV-1a key of the process name";
+
 /// The SplitMix64 finaliser (Steele, Lea and Flood, 2014): a bijective 64-bit mixer.
 #[inline]
 pub fn splitmix64(mut z: u64) -> u64 {
