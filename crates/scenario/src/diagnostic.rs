@@ -34,11 +34,22 @@ pub struct Diagnostic {
     pub span: Option<Range<usize>>,
     /// What to change, naming the key.
     pub help: Option<String>,
+    /// The file the span points into, when it is not the file the user named (a base of an overlay, or the
+    /// scenario an overlay is added to); `None` for that file.
+    pub origin: Option<String>,
 }
 
 impl Diagnostic {
     pub(crate) fn error(code: &'static str, key: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Error, code, message: message.into(), key: key.into(), span: None, help: None }
+        Self {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            key: key.into(),
+            span: None,
+            help: None,
+            origin: None,
+        }
     }
 
     pub(crate) fn warning(code: &'static str, key: impl Into<String>, message: impl Into<String>) -> Self {
@@ -122,22 +133,38 @@ fn floor_boundary(source: &str, i: usize) -> usize {
     i
 }
 
-/// Every problem found in a scenario that could not be loaded, with the text they point into.
+/// Every problem found in a scenario that could not be loaded, with the texts they point into.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostics {
-    /// The path shown in messages.
+    /// The path of the file the user named, shown in messages.
     pub origin: String,
+    /// Its text: diagnostics without an `origin` point into it.
     pub source: String,
-    /// Errors and warnings, sorted by position.
+    /// Errors and warnings: those of `origin` first, then those of each other file, each sorted by position.
     pub items: Vec<Diagnostic>,
+    /// `(origin, text)` of every other file a diagnostic may point into (the bases of an overlay).
+    pub other_sources: Vec<(String, String)>,
 }
 
 impl Diagnostics {
+    /// The origin and text `d` points into.
+    pub fn source_of<'a>(&'a self, d: &'a Diagnostic) -> (&'a str, &'a str) {
+        match &d.origin {
+            None => (&self.origin, &self.source),
+            Some(o) => self
+                .other_sources
+                .iter()
+                .find(|(origin, _)| origin == o)
+                .map_or((o.as_str(), ""), |(origin, text)| (origin.as_str(), text.as_str())),
+        }
+    }
+
     /// Renders every diagnostic, separated by blank lines, and a closing summary line.
     pub fn render(&self) -> String {
         let mut out = String::new();
         for d in &self.items {
-            out.push_str(&d.render(&self.origin, &self.source));
+            let (origin, source) = self.source_of(d);
+            out.push_str(&d.render(origin, source));
             out.push('\n');
         }
         let errors = self.error_count();
@@ -163,11 +190,6 @@ impl fmt::Display for Diagnostics {
 }
 
 impl std::error::Error for Diagnostics {}
-
-/// Sorts diagnostics by position; diagnostics without a span (about the whole document) come first.
-pub(crate) fn sort(items: &mut [Diagnostic]) {
-    items.sort_by_key(|d| d.span.as_ref().map(|s| (s.start, s.end)));
-}
 
 fn plural(n: usize, word: &str) -> String {
     if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }

@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use chokepoint_engine::{Destinations, DisruptionKind, DisruptionSpec, FlowScope, Node, Param, Timing};
+use chokepoint_engine::{Destinations, DisruptionKind, DisruptionSpec, FlowScope, ModelSpec, Node, Param, Timing};
 use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, list};
@@ -527,5 +527,118 @@ fn follows_cycles(lower: &mut Lower<'_>, parents: &[Option<(usize, Range<usize>)
             )
         };
         lower.push(Diagnostic::error("cycle-in-follows", key, message).at(span).help(help));
+    }
+}
+
+/// The kind of a disruption, as written in `kind`.
+pub(crate) fn kind_word(kind: &DisruptionKind) -> &'static str {
+    match kind {
+        DisruptionKind::ExportLicensing { .. } => "export_licensing",
+        DisruptionKind::Embargo { .. } => "embargo",
+        DisruptionKind::Outage { .. } => "outage",
+        DisruptionKind::DemandShock { .. } => "demand_shock",
+    }
+}
+
+/// One line in words on a disruption's scope, severity and timing, for reports.
+pub(crate) fn summary(spec: &ModelSpec, d: &DisruptionSpec) -> String {
+    let names = |v: &[usize], of: &dyn Fn(usize) -> Option<String>| {
+        let v: Vec<String> = v.iter().filter_map(|&i| of(i)).collect();
+        list(&v)
+    };
+    let material = |i: usize| spec.materials.get(i).map(|m| m.name.clone());
+    let stage = |i: usize| spec.stages.get(i).map(|s| s.name.clone());
+    let end_use = |i: usize| spec.end_uses.get(i).map(|e| e.name.clone());
+    let flows = |scope: &FlowScope| {
+        let to = match &scope.to {
+            Destinations::AllOther => "every other region".to_owned(),
+            Destinations::Regions(r) => list(r),
+            Destinations::Nodes(nodes) => {
+                let v: Vec<String> = nodes
+                    .iter()
+                    .filter_map(|n| match *n {
+                        Node::Stage(s) => stage(s),
+                        Node::EndUse(u) => end_use(u),
+                    })
+                    .collect();
+                list(&v)
+            }
+        };
+        format!("{} from {} to {to}", names(&scope.materials, &material), scope.from_region)
+    };
+    let what = match &d.kind {
+        DisruptionKind::ExportLicensing { scope, review_weeks, denial } => format!(
+            "export licences for {}; review {} weeks per shipment; denial probability defense {}, essential {}, \
+             other {}",
+            flows(scope),
+            words(review_weeks),
+            words(&denial[0]),
+            words(&denial[1]),
+            words(&denial[2])
+        ),
+        DisruptionKind::Embargo { scope, severity } => {
+            format!("embargo cutting {} of the flows of {}", words(severity), flows(scope))
+        }
+        DisruptionKind::Outage { stages, severity } => {
+            format!("outage of {} of the capacity of {}", words(severity), names(stages, &stage))
+        }
+        DisruptionKind::DemandShock { end_uses, multiplier } => {
+            format!("demand of {} multiplied by {}", names(end_uses, &end_use), words(multiplier))
+        }
+    };
+    let when = match &d.timing {
+        Timing::Window { onset_weeks, duration_weeks } => {
+            format!("from week {} for {} weeks", words(onset_weeks), words(duration_weeks))
+        }
+        Timing::Hazard { rate_per_year, duration_weeks } => {
+            format!("{} events a year, each for {} weeks", words(rate_per_year), words(duration_weeks))
+        }
+        Timing::TwoState { start_per_week, end_per_week } => {
+            let share = if start_per_week + end_per_week > 0.0 {
+                start_per_week / (start_per_week + end_per_week)
+            } else {
+                0.0
+            };
+            format!(
+                "on and off: starts with probability {} and ends with probability {} a week ({} of the time in the \
+                 long run)",
+                crate::diagnostic::number(*start_per_week),
+                crate::diagnostic::number(*end_per_week),
+                percent(share)
+            )
+        }
+        Timing::Follows { disruption, probability, lag_weeks, duration_weeks } => format!(
+            "with probability {}, {} weeks after `{}` starts, for {} weeks",
+            words(probability),
+            words(lag_weeks),
+            spec.disruptions.get(*disruption).map_or("?", |x| x.name.as_str()),
+            words(duration_weeks)
+        ),
+    };
+    format!("{what}; {when}")
+}
+
+fn percent(x: f64) -> String {
+    format!("{} %", crate::diagnostic::number((x * 1000.0).round() / 10.0))
+}
+
+/// A parameter in words: `3`, `2–6`, `4–20 (mode 10)`, `8 ± 2`, `median 9`, `5 or 52`.
+pub(crate) fn words(p: &Param) -> String {
+    let n = |x: f64| crate::diagnostic::number((x * 1e4).round() / 1e4);
+    match p {
+        Param::Const(v) => n(*v),
+        Param::Uniform { min, max } => format!("{}–{}", n(*min), n(*max)),
+        Param::Triangular { min, mode, max } | Param::Pert { min, mode, max } => {
+            format!("{}–{} (mode {})", n(*min), n(*max), n(*mode))
+        }
+        Param::Normal { mean, sd, .. } => format!("{} ± {}", n(*mean), n(*sd)),
+        Param::LogNormal { mu, .. } => format!("median {}", n(mu.exp())),
+        Param::Choice { values, .. } => {
+            let v: Vec<String> = values.iter().map(|v| n(*v)).collect();
+            match v.as_slice() {
+                [init @ .., last] if !init.is_empty() => format!("{} or {last}", init.join(", ")),
+                _ => v.join(""),
+            }
+        }
     }
 }

@@ -14,19 +14,19 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use crate::diagnostic::{Diagnostic, did_you_mean, list};
 use crate::raw::{
-    DISTRIBUTION_ERROR, DISTRIBUTIONS, RawDisruption, RawEndUse, RawHorizon, RawLink, RawMaterial, RawScenario,
-    RawStage,
+    DISTRIBUTION_ERROR, DISTRIBUTIONS, RawDisruption, RawEndUse, RawHorizon, RawLink, RawMaterial, RawMitigation,
+    RawPackage, RawScenario, RawStage,
 };
 
 /// The top-level tables of a scenario file.
 pub(crate) const SECTIONS: &[&str] =
-    &["scenario", "horizon", "materials", "stages", "links", "end_uses", "disruptions"];
+    &["scenario", "horizon", "materials", "stages", "links", "end_uses", "disruptions", "mitigations", "packages"];
 
 /// Retries per entity; each retry removes one offending key, so this bounds the problems listed per entity.
 const MAX_PROBLEMS_PER_ENTITY: usize = 64;
 
 /// One named table of the file (or one `[[links]]` element), as read.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Entity<T> {
     /// The table's name (`cn_mines`), or `links[3]` for a link.
     pub name: String,
@@ -34,11 +34,15 @@ pub(crate) struct Entity<T> {
     pub name_span: Range<usize>,
     /// Dotted path of the entity, such as `stages.cn_mines`.
     pub path: String,
+    /// The entity in words, for messages: "stage `cn_mines`", "link 3".
+    pub what: String,
     /// The raw struct, or `None` when the entity could not be read at all.
     pub raw: Option<T>,
     /// Keys whose values were refused, or that an unknown key probably misspells (already reported): their
     /// absence is not reported again.
     pub broken_keys: Vec<String>,
+    /// For a stage or link of a mitigation applied to a variant: the index of that mitigation in the document.
+    pub added_by: Option<usize>,
 }
 
 impl<T> Entity<T> {
@@ -49,7 +53,7 @@ impl<T> Entity<T> {
 }
 
 /// The whole file, as raw entities in file order.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Document {
     pub scenario: Option<Entity<RawScenario>>,
     pub horizon: Option<Entity<RawHorizon>>,
@@ -58,6 +62,8 @@ pub(crate) struct Document {
     pub links: Vec<Entity<RawLink>>,
     pub end_uses: Vec<Entity<RawEndUse>>,
     pub disruptions: Vec<Entity<RawDisruption>>,
+    pub mitigations: Vec<Entity<RawMitigation>>,
+    pub packages: Vec<Entity<RawPackage>>,
     /// Whether `links` is present but not an array of tables (its links are unknown).
     pub links_broken: bool,
 }
@@ -87,6 +93,8 @@ pub(crate) fn read(source: &str, diags: &mut Vec<Diagnostic>) -> Option<Document
             "stages" => doc.stages = read_named(name, "stage", &value, diags),
             "end_uses" => doc.end_uses = read_named(name, "end use", &value, diags),
             "disruptions" => doc.disruptions = read_named(name, "disruption", &value, diags),
+            "mitigations" => doc.mitigations = read_mitigations(&value, diags),
+            "packages" => doc.packages = read_named(name, "package", &value, diags),
             "links" => match read_links(&value, diags) {
                 Some(links) => doc.links = links,
                 None => doc.links_broken = true,
@@ -136,11 +144,22 @@ fn read_named<T: DeserializeOwned>(
 
 /// Reads the `[[links]]` array.
 fn read_links(value: &Spanned<DeValue<'_>>, diags: &mut Vec<Diagnostic>) -> Option<Vec<Entity<RawLink>>> {
+    read_link_array(value, "links", "", diags)
+}
+
+/// Reads an array of link tables at `path` (`links`, or `mitigations.NAME.links`); `of` qualifies the link in
+/// messages (" of mitigation `x`").
+fn read_link_array(
+    value: &Spanned<DeValue<'_>>,
+    path: &str,
+    of: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Vec<Entity<RawLink>>> {
     let DeValue::Array(array) = value.get_ref() else {
         diags.push(
-            Diagnostic::error("invalid-value", "links", "`links` must be an array of tables")
+            Diagnostic::error("invalid-value", path, format!("`{path}` must be an array of tables"))
                 .at(Some(value.span()))
-                .help("write one `[[links]]` table per link"),
+                .help(format!("write one `[[{path}]]` table per link")),
         );
         return None;
     };
@@ -148,11 +167,60 @@ fn read_links(value: &Spanned<DeValue<'_>>, diags: &mut Vec<Diagnostic>) -> Opti
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            let name = format!("links[{i}]");
-            read_entity(&name, v.span(), &name, &format!("link {i}"), v, diags)
+            let name = format!("{path}[{i}]");
+            read_entity(&name, v.span(), &name, &format!("link {i}{of}"), v, diags)
         })
         .collect();
     Some(links)
+}
+
+/// Reads `[mitigations.NAME]` tables. The table form of `stages` (new stages of an `alternate_supply` or
+/// `recycling`) and the `links` array are read as stage and link entities of their own, so that their problems
+/// are reported key by key like those of the file's own stages and links.
+fn read_mitigations(value: &Spanned<DeValue<'_>>, diags: &mut Vec<Diagnostic>) -> Vec<Entity<RawMitigation>> {
+    let DeValue::Table(table) = value.get_ref() else {
+        diags.push(
+            Diagnostic::error("invalid-value", "mitigations", "`mitigations` must be a table of mitigations")
+                .at(Some(value.span()))
+                .help("write one `[mitigations.NAME]` table per mitigation"),
+        );
+        return Vec::new();
+    };
+    let mut entries: Vec<_> = table.iter().collect();
+    entries.sort_by_key(|(k, _)| k.span().start);
+    let mut out = Vec::new();
+    for (key, v) in entries {
+        let name = key.get_ref().as_ref();
+        let path = format!("mitigations.{name}");
+        let mut rest = v.clone();
+        let (mut new_stages, mut new_stages_span, mut new_links, mut new_links_span) =
+            (Vec::new(), None, Vec::new(), None);
+        if let DeValue::Table(t) = rest.get_mut() {
+            let stages = t.iter().find(|(k, v)| k.get_ref() == "stages" && matches!(v.get_ref(), DeValue::Table(_)));
+            if let Some((k, v)) = stages {
+                new_stages_span = Some(k.span());
+                new_stages = read_named(&format!("{path}.stages"), "stage", v, diags);
+                t.remove("stages");
+            }
+            let links = t.iter().find(|(k, _)| k.get_ref() == "links");
+            if let Some((k, v)) = links {
+                new_links_span = Some(k.span());
+                new_links = read_link_array(v, &format!("{path}.links"), &format!(" of mitigation `{name}`"), diags)
+                    .unwrap_or_default();
+                t.remove("links");
+            }
+        }
+        let mut entity: Entity<RawMitigation> =
+            read_entity(name, key.span(), &path, &format!("mitigation `{name}`"), &rest, diags);
+        if let Some(raw) = &mut entity.raw {
+            raw.new_stages = std::mem::take(&mut new_stages);
+            raw.new_stages_span = new_stages_span.take();
+            raw.new_links = std::mem::take(&mut new_links);
+            raw.new_links_span = new_links_span.take();
+        }
+        out.push(entity);
+    }
+    out
 }
 
 /// Deserializes one entity, reporting and removing each offending key in turn until the rest can be read.
@@ -165,8 +233,15 @@ fn read_entity<T: DeserializeOwned>(
     diags: &mut Vec<Diagnostic>,
 ) -> Entity<T> {
     let mut value = value.clone();
-    let mut entity =
-        Entity { name: name.to_owned(), name_span, path: path.to_owned(), raw: None, broken_keys: Vec::new() };
+    let mut entity = Entity {
+        name: name.to_owned(),
+        name_span,
+        path: path.to_owned(),
+        what: what.to_owned(),
+        raw: None,
+        broken_keys: Vec::new(),
+        added_by: None,
+    };
     for _ in 0..MAX_PROBLEMS_PER_ENTITY {
         let error = match T::deserialize(ValueDeserializer::from(value.clone())) {
             Ok(raw) => {

@@ -75,10 +75,10 @@ fn shares(lower: &mut Lower<'_>, links: &[LoweredLink]) {
                 .iter()
                 .map(|l| {
                     let supplier = l.from.and_then(|s| doc.stages.get(s)).map_or("?", |s| s.name.as_str());
-                    format!("links[{}] from `{supplier}` ({})", l.index, number(l.spec.share))
+                    format!("{} from `{supplier}` ({})", l.path, number(l.spec.share))
                 })
                 .collect();
-            let key = format!("links[{}].share", first.index);
+            let key = format!("{}.share", first.path);
             let help = if parts.len() == 1 {
                 format!("set `{key}` to 1: it is the only link supplying `{material}` to `{customer}`")
             } else {
@@ -145,13 +145,13 @@ fn cycles(lower: &mut Lower<'_>, links: &[LoweredLink]) {
         let mut names: Vec<String> = cycle.iter().map(|(s, _)| format!("`{}`", name(*s))).collect();
         names.push(names.first().cloned().unwrap_or_default());
         let Some(&(_, first)) = cycle.iter().min_by_key(|(_, l)| l.index) else { continue };
-        let mut indices: Vec<usize> = cycle.iter().map(|(_, l)| l.index).collect();
-        indices.sort_unstable();
-        let listed: Vec<String> = indices.iter().map(|i| format!("links[{i}]")).collect();
+        let mut members: Vec<&LoweredLink> = cycle.iter().map(|(_, l)| *l).collect();
+        members.sort_unstable_by_key(|l| l.index);
+        let listed: Vec<String> = members.iter().map(|l| l.path.clone()).collect();
         let (message, help) = if cycle.len() == 1 {
             (
-                format!("link {} goes from stage `{}` back to itself", first.index, name(first.from.unwrap_or(0))),
-                format!("change `links[{}].to` to another stage or an end use", first.index),
+                format!("{} goes from stage `{}` back to itself", first.what, name(first.from.unwrap_or(0))),
+                format!("change `{}.to` to another stage or an end use", first.path),
             )
         } else {
             (
@@ -159,7 +159,7 @@ fn cycles(lower: &mut Lower<'_>, links: &[LoweredLink]) {
                 format!("the stage graph must be acyclic: remove one of {}, or change its `to`", join_and(&listed)),
             )
         };
-        let key = format!("links[{}].to", first.index);
+        let key = format!("{}.to", first.path);
         lower.push(Diagnostic::error("cycle-in-links", key, message).at(first.to_span.clone()).help(help));
         for (s, _) in cycle {
             if let Some(a) = alive.get_mut(s) {

@@ -1,23 +1,37 @@
 //! chokepoint's scenario format: TOML in, a validated engine [`Model`] out, or every problem as a coded,
 //! spanned [`Diagnostic`].
 //!
-//! This is the only code that knows TOML. [`parse`] takes the text (no file I/O here) and goes through three
-//! layers: the document is read into raw serde structs with spans (`raw`, `document`), lowered into
-//! the engine's `ModelSpec` with names resolved, units converted and defaults filled (`lower`, `disruption`,
-//! `graph`), and validated by [`Model::new`]. Every check runs before the engine's, with the position of the key
-//! to change, so the engine's own refusal should never be seen; if it is, it is reported without a span. The
-//! format itself is documented in `docs/scenario-format.md`.
+//! This is the only code that knows TOML, and it does no file I/O. [`parse`] takes the text ([`parse_with`] also
+//! takes a resolver that reads the bases an overlay names) and goes through three layers: each file is read into
+//! raw serde structs with spans (`raw`, `document`) and laid over its base (`overlay`); the document is lowered
+//! into the engine's `ModelSpec` with names resolved, units converted and defaults filled (`lower`,
+//! `disruption`, `graph`, `mitigation`); and the spec is validated by [`Model::new`]. Every check runs before the
+//! engine's, with the position of the key to change, so the engine's own refusal should never be seen; if it is,
+//! it is reported without a span (or at the mitigation that caused it).
+//!
+//! The scenario's [`Scenario::model`] is the baseline, without mitigations; [`Scenario::variant`] applies
+//! mitigations and packages by name. Every mitigation and package is applied once at load time, so that a broken
+//! one is reported with the rest. The format itself is documented in `docs/scenario-format.md`.
 
 mod diagnostic;
 mod disruption;
 mod document;
 mod graph;
 mod lower;
+mod mitigation;
+mod overlay;
 mod raw;
+
+use std::fmt;
 
 use chokepoint_engine::{Model, ModelError};
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use overlay::Resolver;
+
+use crate::document::Document;
+use crate::mitigation::Plan;
+use crate::overlay::Sources;
 
 /// Every diagnostic code, with what it means. Codes are stable: tools may match on them.
 pub const CODES: &[(&str, &str)] = &[
@@ -45,47 +59,410 @@ pub const CODES: &[(&str, &str)] = &[
     ("empty-horizon", "the horizon holds no period"),
     ("timing-missing", "a disruption has no timing"),
     ("conflicting-timing", "a disruption has more than one timing, or a duration with `two_state`"),
-    ("key-not-allowed-for-kind", "a disruption key that does not apply to its kind"),
+    ("key-not-allowed-for-kind", "a disruption or mitigation key that does not apply to its kind"),
+    ("base-not-available", "`scenario.base` names a file that could not be read (or the scenario was given as text)"),
+    ("cycle-in-bases", "a file is, through its bases, laid over itself"),
+    ("unknown-entity", "`scenario.remove` names an entity the base does not define"),
+    ("unknown-mitigation", "a package lists a mitigation that is not defined"),
+    ("not-allowed-in-overlay", "an overlay added to a loaded scenario holds more than mitigations and packages"),
     ("capacity-below-baseline", "warning: a stage's normal throughput exceeds its capacity"),
 ];
 
 /// The code of a problem the engine found that the scenario checks missed; it indicates a bug in this crate.
 pub const ENGINE_REFUSED: &str = "engine-refused";
 
-/// A loaded scenario: its validated model and any warnings.
+/// A loaded scenario: its baseline model (no mitigation applied), its warnings, the mitigations and packages it
+/// offers, and what is needed to build variants with them.
 #[derive(Debug, Clone)]
 pub struct Scenario {
     pub name: String,
     pub description: String,
+    /// The baseline: the scenario without any mitigation.
     pub model: Model,
-    /// Warnings (such as `capacity-below-baseline`), sorted by position.
+    /// Warnings (such as `capacity-below-baseline`), those of the file named first, then those of its bases; render
+    /// one with [`Scenario::render`], which knows every file's text.
     pub warnings: Vec<Diagnostic>,
+    /// Mitigations and packages in file order (a base's first, then those an overlay adds).
+    pub mitigations: Vec<MitigationInfo>,
+    pub packages: Vec<PackageInfo>,
+    pub disruptions: Vec<DisruptionInfo>,
+    doc: Document,
+    sources: Sources,
 }
 
-/// Parses and validates a scenario. `origin` is the path shown in messages; `source` is the file's text.
+/// A mitigation the scenario offers: `[mitigations.NAME]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MitigationInfo {
+    pub name: String,
+    /// Its `kind`: `stockpile`, `alternate_supply`, `recycling`, `thrifting`, `substitution`, `allocation` or
+    /// `buffer`.
+    pub kind: &'static str,
+    pub description: String,
+    pub cost: Cost,
+}
+
+/// A named combination of mitigations: `[packages.NAME]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackageInfo {
+    pub name: String,
+    pub description: String,
+    /// Its mitigations, in the order they are applied.
+    pub members: Vec<String>,
+    /// The sum of its members' costs.
+    pub cost: Cost,
+}
+
+/// A disruption of the scenario, described for reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DisruptionInfo {
+    pub name: String,
+    /// Its `kind`: `export_licensing`, `embargo`, `outage` or `demand_shock`.
+    pub kind: &'static str,
+    pub description: String,
+    /// One line in words: scope, severity and timing.
+    pub summary: String,
+}
+
+/// The cost of a mitigation or package in US dollars: a one-off amount (purchase, capital) and a yearly amount
+/// (carry, operation). Amounts are undiscounted.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Cost {
+    pub one_off_usd: f64,
+    pub per_year_usd: f64,
+}
+
+impl Cost {
+    /// The total over `years`: `one_off_usd + per_year_usd × years`.
+    pub fn total_usd(&self, years: f64) -> f64 {
+        self.one_off_usd + self.per_year_usd * years
+    }
+}
+
+impl std::ops::Add for Cost {
+    type Output = Cost;
+
+    fn add(self, other: Cost) -> Cost {
+        Cost { one_off_usd: self.one_off_usd + other.one_off_usd, per_year_usd: self.per_year_usd + other.per_year_usd }
+    }
+}
+
+/// Why a variant of a scenario could not be built.
+#[derive(Debug, Clone)]
+pub enum VariantError {
+    /// A name that is neither a mitigation nor a package of the scenario.
+    Unknown { name: String, known: Vec<String> },
+    /// [`Scenario::with_stockpile_size`] was given a mitigation of another kind, or a package.
+    NotAStockpile { name: String },
+    /// The mitigations, applied together, make a model that is not valid (every problem, at its key).
+    Invalid(Diagnostics),
+}
+
+impl fmt::Display for VariantError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unknown { name, known } if known.is_empty() => {
+                write!(f, "unknown mitigation `{name}`: the scenario defines no mitigation or package")
+            }
+            Self::Unknown { name, known } => {
+                let suggestion = diagnostic::did_you_mean(name, known.iter().map(String::as_str))
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                write!(
+                    f,
+                    "unknown mitigation or package `{name}`{suggestion}; the scenario defines {}",
+                    diagnostic::list(known)
+                )
+            }
+            Self::NotAStockpile { name } => write!(f, "`{name}` is not a mitigation of kind `stockpile`"),
+            Self::Invalid(d) => {
+                write!(f, "the variant is not a valid model ({} errors):\n{}", d.error_count(), d.render().trim_end())
+            }
+        }
+    }
+}
+
+impl std::error::Error for VariantError {}
+
+/// Parses and validates a scenario given as text. `origin` is the path shown in messages; `source` is the file's
+/// text. A file with `scenario.base` cannot be loaded this way (`base-not-available`): use [`parse_with`].
 pub fn parse(origin: &str, source: &str) -> Result<Scenario, Diagnostics> {
-    let fail = |mut items: Vec<Diagnostic>| {
-        diagnostic::sort(&mut items);
-        Diagnostics { origin: origin.to_owned(), source: source.to_owned(), items }
-    };
+    load(origin, source, None)
+}
+
+/// Parses and validates a scenario whose bases, if any, are read through `resolve`: given the origin of the file
+/// naming a base and the path as written, it returns the base's origin (as shown in messages, and used to detect
+/// cycles, so equal files should get equal origins) and its text, or a message saying why it cannot.
+pub fn parse_with(origin: &str, source: &str, resolve: &mut Resolver<'_>) -> Result<Scenario, Diagnostics> {
+    load(origin, source, Some(resolve))
+}
+
+fn load(origin: &str, source: &str, resolve: Option<&mut Resolver<'_>>) -> Result<Scenario, Diagnostics> {
+    let mut sources = Sources::default();
     let mut diags = Vec::new();
-    let Some(doc) = document::read(source, &mut diags) else { return Err(fail(diags)) };
-    let mut lowering = lower::Lower::new(&doc);
-    let lowered = lower::lower(&mut lowering);
-    diags.append(&mut lowering.diags);
-    let Some(lowered) = lowered.filter(|_| diags.iter().all(|d| d.severity != Severity::Error)) else {
-        return Err(fail(diags));
+    let mut chain = vec![origin.to_owned()];
+    let Some(doc) = overlay::load(&mut sources, origin, source, resolve, &mut chain, &mut diags) else {
+        return Err(sources.diagnostics(diags, 0));
     };
-    let model = match Model::new(lowered.spec) {
+    // After a problem in reading, lowering still reports what it finds, but keys refused while reading are
+    // missing from the model, so the engine is not asked.
+    let read_ok = !has_errors(&diags);
+    let baseline = build(&doc, &Plan::default(), read_ok);
+    let mut warnings = Vec::new();
+    match &baseline {
+        Ok(built) => warnings.extend(built.warnings.iter().cloned()),
+        Err(errors) => diags.extend(errors.iter().cloned()),
+    }
+    validate_catalog(&doc, &mut diags, read_ok);
+    let Ok(built) = baseline.map_err(|_| ()).and_then(|b| if has_errors(&diags) { Err(()) } else { Ok(b) }) else {
+        return Err(sources.diagnostics(diags, 0));
+    };
+    let mut scenario = Scenario {
+        name: built.name,
+        description: built.description,
+        model: built.model,
+        warnings: sources.localize(warnings, 0),
+        mitigations: Vec::new(),
+        packages: Vec::new(),
+        disruptions: Vec::new(),
+        doc,
+        sources,
+    };
+    scenario.describe();
+    Ok(scenario)
+}
+
+impl Scenario {
+    /// Length of the horizon in years (52 weeks).
+    pub fn horizon_years(&self) -> f64 {
+        let spec = self.model.spec();
+        spec.periods as f64 * spec.period_weeks / 52.0
+    }
+
+    /// The model with these mitigations and/or packages applied, in order (a package applies its members in its
+    /// order; a mitigation named twice is applied once, where it first appears). `&[]` gives the baseline.
+    pub fn variant(&self, names: &[&str]) -> Result<Model, VariantError> {
+        let mut plan = Plan::default();
+        for name in names {
+            let members = match self.doc.mitigations.iter().position(|m| m.name == *name) {
+                Some(m) => vec![m],
+                None => match self.packages.iter().find(|p| p.name == *name) {
+                    Some(p) => p
+                        .members
+                        .iter()
+                        .filter_map(|n| self.doc.mitigations.iter().position(|m| m.name == *n))
+                        .collect(),
+                    None => return Err(VariantError::Unknown { name: (*name).to_owned(), known: self.known() }),
+                },
+            };
+            for m in members {
+                if !plan.applied.contains(&m) {
+                    plan.applied.push(m);
+                }
+            }
+        }
+        self.build_variant(&plan)
+    }
+
+    /// The model with stockpile mitigation `name` applied and its initial size set to the constant `size` (in the
+    /// unit of its material: tonnes, or items), for sizing studies.
+    pub fn with_stockpile_size(&self, name: &str, size: f64) -> Result<Model, VariantError> {
+        let Some(m) = self.doc.mitigations.iter().position(|m| m.name == name) else {
+            if self.packages.iter().any(|p| p.name == name) {
+                return Err(VariantError::NotAStockpile { name: name.to_owned() });
+            }
+            return Err(VariantError::Unknown { name: name.to_owned(), known: self.known() });
+        };
+        let raw = self.doc.mitigations[m].raw.as_ref();
+        if raw.and_then(mitigation::kind_of) != Some("stockpile") {
+            return Err(VariantError::NotAStockpile { name: name.to_owned() });
+        }
+        if !(size.is_finite() && size >= 0.0) {
+            let d = Diagnostic::error(
+                "invalid-value",
+                format!("mitigations.{name}.initial"),
+                format!(
+                    "the size {} given for stockpile `{name}` is not an amount of zero or more",
+                    diagnostic::number(size)
+                ),
+            )
+            .help("give a finite size of zero or more, in the unit of the stockpile's material");
+            return Err(VariantError::Invalid(self.sources.diagnostics(vec![d], 0)));
+        }
+        self.build_variant(&Plan { applied: vec![m], stockpile_size: Some((m, size)) })
+    }
+
+    /// Adds the mitigations and packages of an overlay file, which may hold only `[scenario]` (its `name`,
+    /// `description` and `base` are not used: the overlay is laid over this scenario as loaded), `[mitigations.*]`
+    /// and `[packages.*]`. A mitigation or package with the name of one the scenario has replaces it. Every
+    /// mitigation and package is checked as at load time; on any error the scenario is left as it was. Returns
+    /// the names the overlay defines, mitigations first, in file order.
+    pub fn add_overlay(&mut self, origin: &str, source: &str) -> Result<Vec<String>, Diagnostics> {
+        let mut sources = self.sources.clone();
+        let mut diags = Vec::new();
+        let (top, padded) = sources.add(origin, source);
+        let Some(over) = document::read(&padded, &mut diags) else { return Err(sources.diagnostics(diags, top)) };
+        let mut refuse = |section: &str, span: Option<std::ops::Range<usize>>| {
+            diags.push(
+                Diagnostic::error(
+                    "not-allowed-in-overlay",
+                    section,
+                    format!("`{section}` cannot be added to a scenario that is already loaded"),
+                )
+                .at(span)
+                .help(format!(
+                    "remove `{section}` from this overlay (it may hold only [scenario], [mitigations] and \
+                     [packages]), or load the overlay as a scenario with `base` naming the scenario"
+                )),
+            );
+        };
+        if let Some(h) = &over.horizon {
+            refuse("horizon", Some(h.name_span.clone()));
+        }
+        if let Some(r) = over.scenario.as_ref().and_then(|s| s.raw.as_ref()).and_then(|r| r.remove.as_ref()) {
+            refuse("scenario.remove", Some(r.span()));
+        }
+        for (section, span) in [
+            ("materials", overlay::first_span(&over.materials)),
+            ("stages", overlay::first_span(&over.stages)),
+            ("links", overlay::first_span(&over.links)),
+            ("end_uses", overlay::first_span(&over.end_uses)),
+            ("disruptions", overlay::first_span(&over.disruptions)),
+        ] {
+            if span.is_some() {
+                refuse(section, span);
+            }
+        }
+        let names: Vec<String> = over
+            .mitigations
+            .iter()
+            .map(|e| e.name.clone())
+            .chain(over.packages.iter().map(|e| e.name.clone()))
+            .collect();
+        let mut doc = self.doc.clone();
+        overlay::lay(&mut doc.mitigations, over.mitigations);
+        overlay::lay(&mut doc.packages, over.packages);
+        let read_ok = !has_errors(&diags);
+        validate_catalog(&doc, &mut diags, read_ok);
+        if has_errors(&diags) {
+            return Err(sources.diagnostics(diags, top));
+        }
+        self.doc = doc;
+        self.sources = sources;
+        self.describe();
+        Ok(names)
+    }
+
+    /// Renders a diagnostic of this scenario (such as a warning) against the file it points into.
+    pub fn render(&self, d: &Diagnostic) -> String {
+        let files = &self.sources.files;
+        let file = match &d.origin {
+            None => files.first(),
+            Some(o) => files.iter().find(|f| &f.origin == o),
+        };
+        file.map_or_else(|| d.render(d.origin.as_deref().unwrap_or(""), ""), |f| d.render(&f.origin, &f.text))
+    }
+
+    /// Every mitigation and package name.
+    fn known(&self) -> Vec<String> {
+        self.mitigations.iter().map(|m| m.name.clone()).chain(self.packages.iter().map(|p| p.name.clone())).collect()
+    }
+
+    fn build_variant(&self, plan: &Plan) -> Result<Model, VariantError> {
+        build(&self.doc, plan, true).map(|b| b.model).map_err(|d| VariantError::Invalid(self.sources.diagnostics(d, 0)))
+    }
+
+    /// Fills the descriptions of mitigations, packages and disruptions.
+    fn describe(&mut self) {
+        let doc = &self.doc;
+        let text = |f: &raw::Field<String>| f.as_ref().map(|d| d.get_ref().clone()).unwrap_or_default();
+        self.mitigations = doc
+            .mitigations
+            .iter()
+            .filter_map(|e| {
+                let raw = e.raw.as_ref()?;
+                Some(MitigationInfo {
+                    name: e.name.clone(),
+                    kind: mitigation::kind_of(raw).unwrap_or(""),
+                    description: text(&raw.description),
+                    cost: mitigation::cost_of(raw),
+                })
+            })
+            .collect();
+        self.packages = doc
+            .packages
+            .iter()
+            .filter_map(|e| {
+                let raw = e.raw.as_ref()?;
+                let members: Vec<String> =
+                    raw.mitigations.as_ref()?.get_ref().iter().map(|m| m.get_ref().clone()).collect();
+                let cost = members
+                    .iter()
+                    .filter_map(|n| self.mitigations.iter().find(|m| m.name == *n))
+                    .fold(Cost::default(), |sum, m| sum + m.cost);
+                Some(PackageInfo { name: e.name.clone(), description: text(&raw.description), members, cost })
+            })
+            .collect();
+        let spec = self.model.spec();
+        self.disruptions = spec
+            .disruptions
+            .iter()
+            .map(|d| {
+                let description = doc
+                    .disruptions
+                    .iter()
+                    .find(|e| e.name == d.name)
+                    .and_then(|e| e.raw.as_ref())
+                    .map(|r| text(&r.description))
+                    .unwrap_or_default();
+                DisruptionInfo {
+                    name: d.name.clone(),
+                    kind: disruption::kind_word(&d.kind),
+                    description,
+                    summary: disruption::summary(spec, d),
+                }
+            })
+            .collect();
+    }
+}
+
+fn has_errors(diags: &[Diagnostic]) -> bool {
+    diags.iter().any(|d| d.severity == Severity::Error)
+}
+
+/// A model built from a document, with the baseline's warnings.
+struct Built {
+    name: String,
+    description: String,
+    model: Model,
+    warnings: Vec<Diagnostic>,
+}
+
+/// Lowers `doc` with the mitigations of `plan` applied and, when `check_model`, validates the model. On failure,
+/// every error (with global spans); an error only the engine found is pinned on the first mitigation applied.
+fn build(doc: &Document, plan: &Plan, check_model: bool) -> Result<Built, Vec<Diagnostic>> {
+    let variant;
+    let doc = if plan.applied.is_empty() {
+        doc
+    } else {
+        variant = mitigation::variant_document(doc, plan);
+        &variant
+    };
+    let mut lowering = lower::Lower::new(doc);
+    let lowered = lower::lower(&mut lowering, plan);
+    let mut diags = std::mem::take(&mut lowering.diags);
+    let Some(lowered) = lowered.filter(|_| check_model && !has_errors(&diags)) else { return Err(diags) };
+    let lower::Lowered { name, description, spec, capacity_keys } = lowered;
+    let model = match Model::new(spec) {
         Ok(model) => model,
         Err(errors) => {
-            diags.extend(errors.iter().map(engine_error));
-            return Err(fail(diags));
+            let span = plan.applied.first().and_then(|&m| doc.mitigations.get(m)).map(|e| e.name_span.clone());
+            diags.extend(errors.iter().map(|e| engine_error(e).at(span.clone())));
+            return Err(diags);
         }
     };
     for deficit in &model.baseline().over_capacity {
         let stage = model.spec().stages.get(deficit.stage).map_or("?", |s| s.name.as_str());
-        let (key, span) = lowered.capacity_keys.get(deficit.stage).cloned().unwrap_or_default();
+        let (key, span) = capacity_keys.get(deficit.stage).cloned().unwrap_or_default();
         let unit = lower::stage_rate_unit(&lowering, deficit.stage);
         let n = diagnostic::number;
         diags.push(
@@ -107,8 +484,30 @@ pub fn parse(origin: &str, source: &str) -> Result<Scenario, Diagnostics> {
             )),
         );
     }
-    diagnostic::sort(&mut diags);
-    Ok(Scenario { name: lowered.name, description: lowered.description, model, warnings: diags })
+    Ok(Built { name, description, model, warnings: diags })
+}
+
+/// Checks the names of mitigations and packages and the lists of packages, then applies each mitigation alone
+/// and each package once, so that a broken mitigation is reported when the scenario is loaded. Problems already
+/// reported (those of the baseline, found again in each variant) are not repeated.
+fn validate_catalog(doc: &Document, diags: &mut Vec<Diagnostic>, check_model: bool) {
+    let packages = mitigation::check_catalog(doc, diags);
+    let mut plans: Vec<Plan> = (0..doc.mitigations.len())
+        .filter(|&m| doc.mitigations[m].raw.is_some())
+        .map(|m| Plan { applied: vec![m], stockpile_size: None })
+        .collect();
+    plans.extend(
+        packages.into_iter().flatten().filter(|m| m.len() > 1).map(|applied| Plan { applied, stockpile_size: None }),
+    );
+    for plan in plans {
+        if let Err(found) = build(doc, &plan, check_model) {
+            for d in found {
+                if !diags.contains(&d) {
+                    diags.push(d);
+                }
+            }
+        }
+    }
 }
 
 /// An engine refusal, without a span: the scenario checks should have caught it first.

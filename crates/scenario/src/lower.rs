@@ -109,7 +109,15 @@ pub(crate) struct Lower<'d> {
 
 impl<'d> Lower<'d> {
     pub(crate) fn new(doc: &'d Document) -> Self {
-        let index = |names: Vec<&str>| names.into_iter().enumerate().map(|(i, n)| (n.to_owned(), i)).collect();
+        // The first entity of a name wins: a stage a mitigation adds under a name already taken is reported as
+        // `duplicate-name` without taking the name over.
+        let index = |names: Vec<&str>| {
+            let mut map = BTreeMap::new();
+            for (i, n) in names.into_iter().enumerate() {
+                map.entry(n.to_owned()).or_insert(i);
+            }
+            map
+        };
         let names = Names {
             materials: index(doc.materials.iter().map(|e| e.name.as_str()).collect()),
             stages: index(doc.stages.iter().map(|e| e.name.as_str()).collect()),
@@ -445,14 +453,15 @@ pub(crate) fn table_ref(path: &str) -> String {
 }
 
 /// Whether a name is a `snake_case` identifier.
-fn is_identifier(name: &str) -> bool {
+pub(crate) fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// Lowers the whole document. `None` when any error was found (they are in `lower.diags`).
-pub(crate) fn lower(lower: &mut Lower<'_>) -> Option<Lowered> {
+/// Lowers the whole document with the mitigations of `plan` applied (none for the baseline). `None` when any
+/// error was found (they are in `lower.diags`).
+pub(crate) fn lower(lower: &mut Lower<'_>, plan: &crate::mitigation::Plan) -> Option<Lowered> {
     let doc = lower.doc;
     check_names(lower);
     let (name, description) = scenario(lower);
@@ -470,23 +479,28 @@ pub(crate) fn lower(lower: &mut Lower<'_>) -> Option<Lowered> {
             .help("add at least one `[end_uses.NAME]` table with its demand and material intensity"),
         );
     }
-    let links = links(lower);
+    let mut links = links(lower);
     let disruptions = crate::disruption::disruptions(lower);
+    crate::mitigation::scale_shares(lower, &mut links, plan);
     crate::graph::check(lower, &links);
+    let (mut stages, mut end_uses) = (stages, end_uses);
+    let mitigations = crate::mitigation::apply(lower, plan, &mut stages, &mut end_uses);
+    let counts = [materials.len(), stages.len(), end_uses.len(), disruptions.len(), links.len()];
     let spec = ModelSpec {
         name: name.clone(),
         period_weeks,
         periods,
         materials,
         stages,
-        links: links.into_iter().map(|l| l.spec).collect(),
+        // Links whose share went to nothing (a mitigation took the whole supply) are left out.
+        links: links.into_iter().filter(|l| !l.replaced).map(|l| l.spec).collect(),
         end_uses,
         disruptions,
-        mitigations: Default::default(),
+        mitigations,
     };
     let failed = lower.diags.iter().any(|d| d.severity == crate::Severity::Error)
         || [doc.materials.len(), doc.stages.len(), doc.end_uses.len(), doc.disruptions.len(), doc.links.len()]
-            != [spec.materials.len(), spec.stages.len(), spec.end_uses.len(), spec.disruptions.len(), spec.links.len()];
+            != counts;
     (!failed).then_some(Lowered { name, description, spec, capacity_keys })
 }
 
@@ -519,6 +533,29 @@ fn check_names(lower: &mut Lower<'_>) {
                 .help(format!("rename `{section}.{name}`, for example to `{suggestion}`")),
             );
         }
+    }
+    for (i, e) in doc.stages.iter().enumerate() {
+        let Some(first) = doc.stages[..i].iter().find(|f| f.name == e.name) else { continue };
+        let by = |x: &Entity<crate::raw::RawStage>| {
+            x.added_by.and_then(|m| doc.mitigations.get(m)).map(|m| format!("mitigation `{}`", m.name))
+        };
+        let first_by = by(first).unwrap_or_else(|| "[stages]".to_owned());
+        lower.push(
+            Diagnostic::error(
+                "duplicate-name",
+                e.path.as_str(),
+                format!(
+                    "`{}` names two stages: {} adds one that {first_by} already defines",
+                    e.name,
+                    by(e).unwrap_or_default()
+                ),
+            )
+            .at(Some(e.name_span.clone()))
+            .help(format!(
+                "rename `{}`: stage names are unique across the scenario and the mitigations applied",
+                e.path
+            )),
+        );
     }
     for e in &doc.end_uses {
         if let Some(&s) = lower.names.stages.get(&e.name) {
@@ -886,7 +923,7 @@ fn check_growth(lower: &mut Lower<'_>, p: &Param, raw: &Field<RawParam>, key: &s
     }
 }
 
-fn allocation(lower: &mut Lower<'_>, raw: &Spanned<RawWordOrList>, key: &str) -> Allocation {
+pub(crate) fn allocation(lower: &mut Lower<'_>, raw: &Spanned<RawWordOrList>, key: &str) -> Allocation {
     const CLASSES: [&str; 3] = ["defense", "essential", "other"];
     match raw.get_ref() {
         RawWordOrList::Word(w) => {
@@ -1002,8 +1039,15 @@ fn end_uses(lower: &mut Lower<'_>) -> Vec<EndUseSpec> {
 #[derive(Debug)]
 pub(crate) struct LoweredLink {
     pub spec: LinkSpec,
-    /// Index of the `[[links]]` element.
+    /// Position of the link in the (merged) document's links.
     pub index: usize,
+    /// Its path (`links[3]`, `mitigations.x.links[0]`) and its name in messages ("link 3").
+    pub path: String,
+    pub what: String,
+    /// The mitigation that adds it, for a variant.
+    pub added_by: Option<usize>,
+    /// Whether a mitigation took its whole share (it is then left out of the model).
+    pub replaced: bool,
     /// Supplier, customer and material, where they resolved.
     pub from: Option<usize>,
     pub to: Option<Node>,
@@ -1018,7 +1062,7 @@ fn links(lower: &mut Lower<'_>) -> Vec<LoweredLink> {
     let doc = lower.doc;
     let mut out = Vec::new();
     for (index, e) in doc.links.iter().enumerate() {
-        let who = format!("link {index}");
+        let who = e.what.clone();
         let path = e.path.as_str();
         let Some(raw) = &e.raw else { continue };
         let from = match &raw.from {
@@ -1092,7 +1136,7 @@ fn links(lower: &mut Lower<'_>) -> Vec<LoweredLink> {
                     Diagnostic::error(
                         "supplier-does-not-make",
                         format!("{path}.material"),
-                        format!("link {index} ships `{material_name}` from stage `{supplier}`, which does not make it"),
+                        format!("{who} ships `{material_name}` from stage `{supplier}`, which does not make it"),
                     )
                     .at(Some(mat.span()))
                     .help(format!(
@@ -1125,7 +1169,7 @@ fn links(lower: &mut Lower<'_>) -> Vec<LoweredLink> {
                     Diagnostic::error(
                         "customer-does-not-use",
                         format!("{path}.material"),
-                        format!("link {index} ships `{material_name}` to `{customer}`, which does not use it"),
+                        format!("{who} ships `{material_name}` to `{customer}`, which does not use it"),
                     )
                     .at(Some(mat.span()))
                     .help(format!(
@@ -1144,6 +1188,10 @@ fn links(lower: &mut Lower<'_>) -> Vec<LoweredLink> {
                 lead_time_weeks,
             },
             index,
+            path: e.path.clone(),
+            what: who,
+            added_by: e.added_by,
+            replaced: false,
             from,
             to,
             material,

@@ -18,14 +18,18 @@ pub(crate) type Field<T> = Option<Spanned<T>>;
 /// Marks messages of errors raised inside a distribution, so that they get the `invalid-distribution` code.
 pub(crate) const DISTRIBUTION_ERROR: &str = "distribution: ";
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a table with `name` and `description`")]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table with `name`, `description`, `base` and `remove`")]
 pub(crate) struct RawScenario {
     pub name: Field<String>,
     pub description: Field<String>,
+    /// Path of the scenario this file is laid over, relative to this file.
+    pub base: Field<String>,
+    /// Entities of the base to drop, as `section.NAME`.
+    pub remove: Field<Vec<Spanned<String>>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a table such as `{ years = 3, period = \"week\" }`")]
 pub(crate) struct RawHorizon {
     pub years: Field<f64>,
@@ -33,7 +37,7 @@ pub(crate) struct RawHorizon {
     pub period: Field<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a table such as `{ unit = \"t\" }`")]
 pub(crate) struct RawMaterial {
     pub unit: Field<String>,
@@ -41,7 +45,7 @@ pub(crate) struct RawMaterial {
     pub description: Field<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a table of stage keys (`region`, `capacity_t_per_year`, `outputs`, ...)")]
 pub(crate) struct RawStage {
     pub region: Field<String>,
@@ -63,14 +67,14 @@ pub(crate) struct RawStage {
     pub description: Field<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a table such as `{ initial = 4, target = 6 }`")]
 pub(crate) struct RawStock {
     pub initial: Field<RawParam>,
     pub target: Field<RawParam>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a table of link keys (`from`, `to`, `material`, `share`, ...)")]
 pub(crate) struct RawLink {
     pub from: Field<String>,
@@ -84,7 +88,7 @@ pub(crate) struct RawLink {
     pub description: Field<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a table of end-use keys (`region`, `demand_units_per_year`, ...)")]
 pub(crate) struct RawEndUse {
     pub region: Field<String>,
@@ -99,7 +103,7 @@ pub(crate) struct RawEndUse {
 }
 
 /// A disruption of any kind, flat: which keys a kind allows is checked while lowering.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a table of disruption keys (`kind`, a scope and a timing)")]
 pub(crate) struct RawDisruption {
     pub kind: Field<String>,
@@ -124,11 +128,10 @@ pub(crate) struct RawDisruption {
     pub duration_weeks: Field<RawParam>,
     pub duration_days: Field<RawParam>,
     pub duration_months: Field<RawParam>,
-    #[expect(dead_code, reason = "documentation for readers of the file; the engine keeps no descriptions")]
     pub description: Field<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a table such as `{ defense = 1.0, essential = 0.2, other = 0.1 }`")]
 pub(crate) struct RawDenial {
     pub defense: Field<RawParam>,
@@ -136,7 +139,7 @@ pub(crate) struct RawDenial {
     pub other: Field<RawParam>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a table such as `{ disruption = \"licensing\", probability = 0.3 }`")]
 pub(crate) struct RawFollows {
     pub disruption: Field<String>,
@@ -146,7 +149,7 @@ pub(crate) struct RawFollows {
     pub lag_months: Field<RawParam>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(
     deny_unknown_fields,
     expecting = "a table such as `{ start_probability_per_week = 0.01, end_probability_per_week = 0.2 }`"
@@ -154,6 +157,64 @@ pub(crate) struct RawFollows {
 pub(crate) struct RawTwoState {
     pub start_probability_per_week: Field<f64>,
     pub end_probability_per_week: Field<f64>,
+}
+
+/// A mitigation of any kind, flat: which keys a kind allows is checked while lowering. The new stages and links
+/// of `alternate_supply` and `recycling` (`[mitigations.NAME.stages.STAGE]`, `[[mitigations.NAME.links]]`) are
+/// read as entities of their own by the document reader and kept in `new_stages` and `new_links`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table of mitigation keys (`kind`, `description`, `cost`, ...)")]
+pub(crate) struct RawMitigation {
+    pub kind: Field<String>,
+    pub description: Field<String>,
+    pub cost: Field<RawCost>,
+    pub material: Field<String>,
+    pub serves: Field<Vec<Spanned<String>>>,
+    pub initial_t: Field<RawParam>,
+    pub initial_units: Field<RawParam>,
+    pub release_to: Field<Vec<Spanned<String>>>,
+    pub max_release_t_per_week: Field<RawParam>,
+    pub max_release_units_per_week: Field<RawParam>,
+    pub rebuild_t_per_week: Field<RawParam>,
+    pub rebuild_units_per_week: Field<RawParam>,
+    pub end_use: Field<String>,
+    pub reduction: Field<RawParam>,
+    pub share: Field<RawParam>,
+    pub lag_weeks: Field<RawParam>,
+    pub lag_days: Field<RawParam>,
+    pub lag_months: Field<RawParam>,
+    pub ramp_weeks: Field<RawParam>,
+    pub ramp_days: Field<RawParam>,
+    pub ramp_months: Field<RawParam>,
+    /// The stages an `allocation` or `buffer` applies to (the table form of `stages` is in `new_stages`).
+    pub stages: Field<Vec<Spanned<String>>>,
+    pub end_uses: Field<Vec<Spanned<String>>>,
+    pub order: Field<RawWordOrList>,
+    pub inventory_weeks: Field<RawStock>,
+    /// `[mitigations.NAME.stages.STAGE]` tables, with the span of the `stages` key.
+    #[serde(skip)]
+    pub new_stages: Vec<crate::document::Entity<RawStage>>,
+    #[serde(skip)]
+    pub new_stages_span: Option<std::ops::Range<usize>>,
+    /// `[[mitigations.NAME.links]]` tables, with the span of the `links` key.
+    #[serde(skip)]
+    pub new_links: Vec<crate::document::Entity<RawLink>>,
+    #[serde(skip)]
+    pub new_links_span: Option<std::ops::Range<usize>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table such as `{ one_off_usd = 2e8, per_year_usd = 5e6 }`")]
+pub(crate) struct RawCost {
+    pub one_off_usd: Field<f64>,
+    pub per_year_usd: Field<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table such as `{ mitigations = [\"a\", \"b\"] }`")]
+pub(crate) struct RawPackage {
+    pub mitigations: Field<Vec<Spanned<String>>>,
+    pub description: Field<String>,
 }
 
 /// A number that may be uncertain: a constant or a distribution table.
