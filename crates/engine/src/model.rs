@@ -234,11 +234,13 @@ pub struct StockpileSpec {
     pub rebuild_per_week: Param,
 }
 
-/// After a lag, an end use needs less of a material per unit (thrifting, e.g. grain-boundary diffusion).
+/// After a lag, a stage or an end use needs less of an input per unit of throughput (thrifting, e.g.
+/// grain-boundary diffusion cutting the Dy and Tb per tonne of magnet). Changes that share a name share their
+/// random draws, so one mitigation acting on several nodes or materials draws its lag and depth once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IntensityChangeSpec {
     pub name: String,
-    pub end_use: usize,
+    pub node: Node,
     pub material: usize,
     /// Fraction of the intensity removed at full effect (0.3 = 30 % less).
     pub reduction: Param,
@@ -429,7 +431,7 @@ pub(crate) struct Compiled {
     pub slot_stockpiles: Vec<(usize, usize)>,
     /// Whether a node has an input served by a stockpile.
     pub node_stockpiled: Vec<bool>,
-    /// The end-use input slot each intensity change acts on.
+    /// The input slot each intensity change acts on.
     pub intensity_slot: Vec<usize>,
 }
 
@@ -568,7 +570,10 @@ fn check(spec: &ModelSpec, errors: &mut Vec<ModelError>) {
         }
     }
     for (i, ic) in mit.intensity_changes.iter().enumerate() {
-        ok &= bad("intensity change", i, "end use", ic.end_use, ne);
+        match ic.node {
+            Node::Stage(s) => ok &= bad("intensity change", i, "stage", s, ns),
+            Node::EndUse(e) => ok &= bad("intensity change", i, "end use", e, ne),
+        }
         ok &= bad("intensity change", i, "material", ic.material, nm);
     }
     for (i, ds) in mit.demand_switches.iter().enumerate() {
@@ -677,8 +682,12 @@ fn check(spec: &ModelSpec, errors: &mut Vec<ModelError>) {
         }
     }
     for ic in &mit.intensity_changes {
-        if !spec.end_uses[ic.end_use].intensity.iter().any(|&(m, _)| m == ic.material) {
-            invalid(errors, "intensity change", &ic.name, "the end use does not use that material".into());
+        let uses = match ic.node {
+            Node::Stage(s) => spec.stages[s].inputs.iter().any(|&(m, _)| m == ic.material),
+            Node::EndUse(e) => spec.end_uses[e].intensity.iter().any(|&(m, _)| m == ic.material),
+        };
+        if !uses {
+            invalid(errors, "intensity change", &ic.name, "the stage or end use does not use that material".into());
         }
         if !prob_ok(&ic.reduction) || ic.start_week.min() < 0.0 || ic.ramp_weeks.min() < 0.0 {
             invalid(errors, "intensity change", &ic.name, "reduction must lie in [0, 1], times not negative".into());
@@ -906,7 +915,7 @@ fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Compiled {
         }
     }
     let intensity_slot =
-        spec.mitigations.intensity_changes.iter().map(|ic| slot_of(ns + ic.end_use, ic.material)).collect();
+        spec.mitigations.intensity_changes.iter().map(|ic| slot_of(node_of(ic.node), ic.material)).collect();
     Compiled {
         n_stages: ns,
         n_end_uses: ne,

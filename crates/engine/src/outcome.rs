@@ -45,6 +45,8 @@ pub struct StagePeriod {
     pub produced: Vec<f64>,
     pub shipped: Vec<f64>,
     pub closing_output: Vec<f64>,
+    /// Per input: the intensity multiplier in force (thrifting), so consumed = quantity x factor x throughput.
+    pub input_factor: Vec<f64>,
     /// Per input: released into it from stockpiles, and moved out of it to rebuild stockpiles.
     pub from_stockpile: Vec<f64>,
     pub to_stockpile: Vec<f64>,

@@ -540,7 +540,7 @@ fn period(model: &Model, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trac
         }
     }
 
-    // Thrifting: intensity changes act on the end uses' input quantities.
+    // Thrifting: intensity changes act on input quantities per unit of throughput.
     if !c.intensity_slot.is_empty() {
         for &i in &c.intensity_slot {
             sc.qty_factor[i] = 1.0;
@@ -623,15 +623,16 @@ fn period(model: &Model, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trac
                 sp.received.push(got);
                 sp.from_stockpile.push(released);
             }
-            x = x.min(sc.in_stock[i] / c.in_slot_qty[i]);
+            x = x.min(sc.in_stock[i] / (c.in_slot_qty[i] * sc.qty_factor[i]));
         }
         let x = x.max(0.0);
         for i in ins.clone() {
-            let used = (x * c.in_slot_qty[i]).min(sc.in_stock[i]);
+            let used = (x * c.in_slot_qty[i] * sc.qty_factor[i]).min(sc.in_stock[i]);
             sc.in_stock[i] -= used;
             let rebuilt = if c.node_stockpiled[s] { rebuild(c, sc, s, i) } else { 0.0 };
             if let Some(sp) = sp.as_mut() {
                 sp.consumed.push(used);
+                sp.input_factor.push(sc.qty_factor[i]);
                 sp.to_stockpile.push(rebuilt);
             }
         }

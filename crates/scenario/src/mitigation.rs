@@ -38,6 +38,7 @@ const NEW_STAGES: &str = "stages.NAME";
 /// Keys of a mitigation that only some kinds allow, with the kinds that allow them.
 const KIND_KEYS: &[(&str, &[&str])] = &[
     ("material", &["stockpile", "thrifting"]),
+    ("materials", &["thrifting"]),
     ("serves", &["stockpile"]),
     ("initial_t", &["stockpile"]),
     ("initial_units", &["stockpile"]),
@@ -55,7 +56,7 @@ const KIND_KEYS: &[(&str, &[&str])] = &[
     ("ramp_weeks", &["thrifting", "substitution"]),
     ("ramp_days", &["thrifting", "substitution"]),
     ("ramp_months", &["thrifting", "substitution"]),
-    ("stages", &["allocation", "buffer"]),
+    ("stages", &["allocation", "buffer", "thrifting"]),
     ("end_uses", &["buffer"]),
     ("order", &["allocation"]),
     ("inventory_weeks", &["buffer"]),
@@ -68,8 +69,9 @@ fn kind_keys_present(raw: &RawMitigation) -> Vec<(&'static str, Range<usize>)> {
     fn s<T>(f: &Field<T>) -> Option<Range<usize>> {
         f.as_ref().map(Spanned::span)
     }
-    let spans: [Option<Range<usize>>; 24] = [
+    let spans: [Option<Range<usize>>; 25] = [
         s(&raw.material),
+        s(&raw.materials),
         s(&raw.serves),
         s(&raw.initial_t),
         s(&raw.initial_units),
@@ -247,11 +249,7 @@ pub(crate) fn apply(
                     out.stockpiles.push(s);
                 }
             }
-            "thrifting" => {
-                if let Some(t) = thrifting(lower, e, raw, &who) {
-                    out.intensity_changes.push(t);
-                }
-            }
+            "thrifting" => out.intensity_changes.extend(thrifting(lower, e, raw, &who)),
             "substitution" => {
                 if let Some(s) = substitution(lower, e, raw, &who) {
                     out.demand_switches.push(s);
@@ -571,24 +569,78 @@ fn thrifting(
     e: &Entity<RawMitigation>,
     raw: &RawMitigation,
     who: &str,
-) -> Option<IntensityChangeSpec> {
+) -> Vec<IntensityChangeSpec> {
     let path = e.path.as_str();
-    let end_use = required_name(lower, e, &raw.end_use, "end_use", Kind::EndUse, who, "\"ev_traction_motors\"");
-    let material = required_name(lower, e, &raw.material, "material", Kind::Material, who, "\"ht_magnet\"");
-    if let (Some((u, _)), Some((m, span))) = (&end_use, &material) {
-        check_uses(lower, Node::EndUse(*u), *m, span.clone(), &format!("{path}.material"), who);
+    // Where: one end use, or a list of stages (e.g. the magnet makers' Dy and Tb per tonne of magnet).
+    let nodes: Vec<(Node, Range<usize>)> = match (&raw.end_use, &raw.stages) {
+        (Some(_), Some(list)) => {
+            lower.push(
+                Diagnostic::error(
+                    "conflicting-keys",
+                    format!("{path}.stages"),
+                    format!("`{path}` gives both `end_use` and `stages`"),
+                )
+                .at(Some(list.span()))
+                .help(format!("keep one of `{path}.end_use` and `{path}.stages`")),
+            );
+            Vec::new()
+        }
+        (None, Some(list)) => name_list(lower, e, list, "stages", Kind::Stage, who),
+        _ => required_name(lower, e, &raw.end_use, "end_use", Kind::EndUse, who, "\"ev_traction_motors\"")
+            .map(|(u, span)| vec![(Node::EndUse(u), span)])
+            .unwrap_or_default(),
+    };
+    // What: one material, or a list.
+    let materials: Vec<(usize, Range<usize>)> = match (&raw.material, &raw.materials) {
+        (Some(_), Some(list)) => {
+            lower.push(
+                Diagnostic::error(
+                    "conflicting-keys",
+                    format!("{path}.materials"),
+                    format!("`{path}` gives both `material` and `materials`"),
+                )
+                .at(Some(list.span()))
+                .help(format!("keep one of `{path}.material` and `{path}.materials`")),
+            );
+            Vec::new()
+        }
+        (None, Some(list)) => list
+            .get_ref()
+            .iter()
+            .enumerate()
+            .filter_map(|(k, name)| {
+                let key = format!("{path}.materials[{k}]");
+                lower.resolve(Kind::Material, name, &key, who, false).map(|n| match n {
+                    Node::Stage(i) | Node::EndUse(i) => (i, name.span()),
+                })
+            })
+            .collect(),
+        _ => required_name(lower, e, &raw.material, "material", Kind::Material, who, "\"ht_magnet\"")
+            .into_iter()
+            .collect(),
+    };
+    for (node, _) in &nodes {
+        for (m, span) in &materials {
+            check_uses(lower, *node, *m, span.clone(), &format!("{path}.material"), who);
+        }
     }
     let reduction =
         fraction(lower, e, &raw.reduction, "reduction", who, "a reduction (the fraction of the intensity removed)");
     let (start_week, ramp_weeks) = lag_and_ramp(lower, path, raw);
-    Some(IntensityChangeSpec {
-        name: e.name.clone(),
-        end_use: end_use?.0,
-        material: material?.0,
-        reduction,
-        start_week,
-        ramp_weeks,
-    })
+    let mut out = Vec::new();
+    for (node, _) in &nodes {
+        for (m, _) in &materials {
+            out.push(IntensityChangeSpec {
+                name: e.name.clone(),
+                node: *node,
+                material: *m,
+                reduction: reduction.clone(),
+                start_week: start_week.clone(),
+                ramp_weeks: ramp_weeks.clone(),
+            });
+        }
+    }
+    out
 }
 
 fn substitution(
@@ -1009,7 +1061,7 @@ lag_weeks = 20
         );
         let m = variant(&s, &["lighter", "switch"]).mitigations;
         let t = &m.intensity_changes[0];
-        assert_eq!((t.end_use, t.material), (0, 2));
+        assert_eq!((t.node, t.material), (Node::EndUse(0), 2));
         assert_eq!(t.reduction, Param::Pert { min: 0.3, mode: 0.4, max: 0.6 });
         assert_eq!((t.start_week.clone(), t.ramp_weeks.clone()), (Param::Const(52.0), Param::Const(10.0)));
         let d = &m.demand_switches[0];

@@ -169,6 +169,8 @@ pub(crate) struct RawMitigation {
     pub description: Field<String>,
     pub cost: Field<RawCost>,
     pub material: Field<String>,
+    /// Several materials, for a `thrifting` that cuts more than one input (Dy and Tb).
+    pub materials: Field<Vec<Spanned<String>>>,
     pub serves: Field<Vec<Spanned<String>>>,
     pub initial_t: Field<RawParam>,
     pub initial_units: Field<RawParam>,

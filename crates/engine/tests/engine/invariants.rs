@@ -22,8 +22,9 @@ pub fn check_mass_balance(m: &Model, tr: &Trace) -> f64 {
                 let from = sp.from_stockpile.get(k).copied().unwrap_or(0.0);
                 let to = sp.to_stockpile.get(k).copied().unwrap_or(0.0);
                 rel(sp.opening_input[k] + sp.received[k] + from, sp.consumed[k] + to + sp.closing_input[k]);
-                // Consumption is exactly the recipe times throughput.
-                rel(sp.consumed[k], qty * sp.throughput);
+                // Consumption is exactly the recipe (times any thrifting factor) times throughput.
+                rel(sp.consumed[k], qty * sp.input_factor[k] * sp.throughput);
+                assert!((0.0..=1.0).contains(&sp.input_factor[k]));
                 assert!(sp.closing_input[k] >= -1e-9, "negative stock at {} t={t}", st.name);
             }
             for (k, &(_, yld)) in st.outputs.iter().enumerate() {

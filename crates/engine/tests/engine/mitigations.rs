@@ -44,11 +44,20 @@ fn with_mitigations(mut spec: ModelSpec) -> ModelSpec {
     });
     spec.mitigations.intensity_changes.push(IntensityChangeSpec {
         name: "gbd".into(),
-        end_use: 0,
+        node: Node::EndUse(0),
         material: 3,
         reduction: Param::uniform(0.1, 0.3).unwrap(),
         start_week: c(20.0),
         ramp_weeks: c(52.0),
+    });
+    // Grain-boundary diffusion at the Chinese magnet maker: less Dy per tonne of magnet.
+    spec.mitigations.intensity_changes.push(IntensityChangeSpec {
+        name: "gbd_dy".into(),
+        node: Node::Stage(3),
+        material: 2,
+        reduction: Param::uniform(0.3, 0.6).unwrap(),
+        start_week: c(10.0),
+        ramp_weeks: c(30.0),
     });
     spec.mitigations.demand_switches.push(DemandSwitchSpec {
         name: "ferrite".into(),
@@ -130,7 +139,7 @@ fn thrifting_by_half_absorbs_a_half_cut() {
     assert!(bare.end_uses[0].units_short > 100.0);
     spec.mitigations.intensity_changes.push(IntensityChangeSpec {
         name: "thrift".into(),
-        end_use: 0,
+        node: Node::EndUse(0),
         material: 0,
         reduction: c(0.5),
         start_week: c(0.0),
