@@ -22,6 +22,12 @@ pub const SHORT_TOLERANCE: f64 = 1e-9;
 /// Weight of the newest observation in a customer's smoothed lead-time estimate.
 pub const LEAD_SMOOTHING: f64 = 0.25;
 
+/// Weight of the newest observation in a customer's smoothed estimate of how much of its orders a supplier fills.
+pub const FILL_SMOOTHING: f64 = 0.25;
+
+/// The least weight a supplier's fill rate can give it, so that a supplier that recovers is ordered from again.
+pub const FILL_FLOOR: f64 = 0.05;
+
 const NC: usize = 3;
 
 /// The hot per-link state, kept together so that one input's links are one contiguous slice of structs.
@@ -39,6 +45,8 @@ struct LinkState {
     order: [f64; NC],
     /// The supplier stage.
     supplier: usize,
+    /// The customer's smoothed estimate of the share of its orders this supplier ships (1 when all is well).
+    fill: f64,
 }
 
 /// Per-trial working memory, reused across trials.
@@ -96,8 +104,6 @@ pub struct Scratch {
     // Mitigations.
     /// Each stage's availability this period (0 before it comes online, ramping to 1).
     avail: Vec<f64>,
-    /// Whether any stage comes online or ramps during the horizon (orders then follow availability).
-    has_ramps: bool,
     /// Class mix of each stage's orders this period.
     stage_w: Vec<[f64; NC]>,
     /// Multiplier on each input slot's quantity per unit (intensity changes act on end-use slots).
@@ -161,7 +167,6 @@ impl Scratch {
             share_series: vec![1.0; ne * t],
             run: vec![0; ne],
             avail: vec![1.0; ns],
-            has_ramps: false,
             stage_w: vec![[0.0; NC]; ns],
             qty_factor: vec![1.0; nin],
             intensity_plan: vec![[0.0; 3]; spec.mitigations.intensity_changes.len()],
@@ -370,12 +375,12 @@ fn setup(model: &Model, seed: u64, trial: u64, sc: &mut Scratch) {
             share: c.share[l],
             order: [0.0; NC],
             supplier: c.link_from[l],
+            fill: 1.0,
         };
     }
     sc.backlog.iter_mut().for_each(|b| *b = 0.0);
 
     // Mitigations.
-    sc.has_ramps = sc.online.iter().zip(&sc.ramp).any(|(&o, &r)| o > 0.0 || r > 0.0);
     sc.qty_factor.iter_mut().for_each(|f| *f = 1.0);
     let mit = &spec.mitigations;
     let plan = |start: &Param, ramp: &Param, effect: &Param, k: &[u64; 3]| {
@@ -745,19 +750,19 @@ fn place_orders(c: &Compiled, sc: &mut Scratch, node: usize, activity: f64, w: [
             + (stock_target - sc.in_stock[i])
             + (pipe_target * trend - in_transit);
         let need = need.max(0.0);
-        if sc.has_ramps {
-            // Customers order only from suppliers that are online, in proportion to share times availability.
-            let total: f64 = links.iter().map(|x| x.share * sc.avail[x.supplier]).sum();
-            for x in links.iter_mut() {
-                let weight = if total > 0.0 { x.share * sc.avail[x.supplier] / total } else { x.share };
-                let q = need * weight;
-                x.order = [q * w[0], q * w[1], q * w[2]];
-            }
-        } else {
-            for x in links.iter_mut() {
-                let q = need * x.share;
-                x.order = [q * w[0], q * w[1], q * w[2]];
-            }
+        if links.len() == 1 {
+            links[0].order = [need * w[0], need * w[1], need * w[2]];
+            continue;
+        }
+        // Customers split their order by normal share, weighted by each supplier's availability (nothing to a
+        // plant not yet online) and by the share of recent orders it actually shipped, so orders move away from
+        // a supplier that is cut off, denied or short towards those that deliver.
+        let avail = &sc.avail;
+        let weight = |x: &LinkState| x.share * avail[x.supplier] * x.fill.max(FILL_FLOOR);
+        let total: f64 = links.iter().map(weight).sum();
+        for x in links.iter_mut() {
+            let q = if total > 0.0 { need * weight(x) / total } else { need * x.share };
+            x.order = [q * w[0], q * w[1], q * w[2]];
         }
     }
 }
@@ -913,7 +918,12 @@ fn ship(model: &Model, sc: &mut Scratch, s: usize, o: usize, t: usize) -> f64 {
                 q = [q[0] * f, q[1] * f, q[2] * f];
             }
         }
-        let qty = (q[0] + q[1] + q[2]).min(sc.out_stock[o]);
+        let qty = (q[0] + q[1] + q[2]).min(sc.out_stock[o]).max(0.0);
+        let ordered = ord[0] + ord[1] + ord[2];
+        if ordered > 0.0 {
+            let x = &mut sc.links[l];
+            x.fill += FILL_SMOOTHING * ((qty / ordered).min(1.0) - x.fill);
+        }
         if !(qty > 0.0) {
             continue;
         }

@@ -193,3 +193,20 @@ fn stock_targets_follow_the_demand_trend() {
     // = 2.7 weeks.
     assert!((cover - 6.0).abs() < 0.3, "cover at the end {cover} weeks");
 }
+
+#[test]
+fn customers_move_orders_to_suppliers_that_deliver() {
+    // Two mines at 50/50, each able to carry the whole demand; the Chinese one is embargoed for 40 weeks. With
+    // fixed shares the end use would lose half its demand for 40 weeks minus its 4-week buffer: (40 - 8) x 5 =
+    // 160 units. Buyers learn within a few weeks that the Chinese half does not arrive and order it from
+    // Australia, so they lose far less.
+    let d = 10.0;
+    let mut spec = single_chain(d, 4.0, 2.0, 1.2, 104);
+    spec.links[0].share = 0.5;
+    spec.stages.push(stage("mine_au", "AU", d * 52.0 * 1.2, vec![], vec![(0, 1.0)]));
+    spec.links.push(link(1, chokepoint_engine::Node::EndUse(0), 0, 0.5, 2.0));
+    spec.disruptions.push(window("embargo", embargo_all(1.0), 10.0, 40.0));
+    let r = run(&model(spec), &config(1), &|_| {}).unwrap();
+    let o = r.end_uses[0];
+    assert!(o.units_short < 0.25 * 160.0, "{o:?}");
+}
