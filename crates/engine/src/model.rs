@@ -433,6 +433,10 @@ pub(crate) struct Compiled {
     pub node_stockpiled: Vec<bool>,
     /// The input slot each intensity change acts on.
     pub intensity_slot: Vec<usize>,
+    /// Each stage's allocation: classes in priority order and how many; 0 means pro rata.
+    pub allocation: Vec<([u8; 3], u8)>,
+    /// Whether each disruption is an export-licensing regime (the others acting on links are embargoes).
+    pub is_licensing: Vec<bool>,
 }
 
 impl Model {
@@ -967,5 +971,26 @@ fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Compiled {
         slot_stockpiles,
         node_stockpiled,
         intensity_slot,
+        allocation: spec
+            .stages
+            .iter()
+            .map(|st| match &st.allocation {
+                Allocation::ProRata => ([0; 3], 0),
+                Allocation::Priority(order) => {
+                    let mut classes = [0u8; 3];
+                    let mut n = 0u8;
+                    for class in order.iter().take(3) {
+                        classes[usize::from(n)] = *class as u8;
+                        n += 1;
+                    }
+                    (classes, n)
+                }
+            })
+            .collect(),
+        is_licensing: spec
+            .disruptions
+            .iter()
+            .map(|d| matches!(d.kind, DisruptionKind::ExportLicensing { .. }))
+            .collect(),
     }
 }
