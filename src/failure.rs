@@ -1,7 +1,9 @@
 //! Why a command failed, and the exit code each kind of failure ends the process with.
 //!
-//! Exit codes (documented in `docs/cli.md`): 0 success; 1 a runtime or I/O error; 2 a usage error (clap's) or a
-//! scenario that was refused. A closed stdout (`chokepoint graph s.toml | head`) is not an error.
+//! Exit codes (documented in `docs/cli.md`): 0 success; 1 a runtime or I/O error; 2 a usage error (clap's, or one
+//! found once the scenario is read, such as an unknown mitigation) or a scenario that was refused; 3 a sizing
+//! target that even the largest size searched does not meet. A closed stdout (`chokepoint graph s.toml | head`)
+//! is not an error.
 
 use std::io;
 use std::process::ExitCode;
@@ -10,12 +12,19 @@ use std::process::ExitCode;
 pub const EXIT_RUNTIME: u8 = 1;
 /// Exit code of a usage error or an invalid scenario.
 pub const EXIT_INVALID: u8 = 2;
+/// Exit code of `size-stockpile` when even the largest size searched misses the target.
+pub const EXIT_TARGET_NOT_MET: u8 = 3;
 
 /// A failed command.
 #[derive(Debug)]
 pub enum Failure {
     /// The scenario was refused. Its diagnostics, already rendered, are printed to stderr.
     InvalidScenario { origin: String, errors: usize, rendered: String },
+    /// Arguments that do not fit the scenario (an unknown mitigation, a stockpile that is not one), found once
+    /// the scenario is read. The message is printed as `error: ...`.
+    Usage(String),
+    /// A search whose target is not met within its range; its report was already written and printed.
+    TargetNotMet(String),
     /// Anything else: I/O, a thread pool that could not start, a file that could not be written.
     Runtime(anyhow::Error),
 }
@@ -39,6 +48,14 @@ pub fn exit_code(outcome: Result<(), Failure>) -> ExitCode {
         Err(Failure::Runtime(e)) => {
             eprintln!("error: {e:#}");
             ExitCode::from(EXIT_RUNTIME)
+        }
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(EXIT_INVALID)
+        }
+        Err(Failure::TargetNotMet(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(EXIT_TARGET_NOT_MET)
         }
         Err(Failure::InvalidScenario { origin, errors, rendered }) => {
             eprint!("{rendered}");

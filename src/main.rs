@@ -1,13 +1,19 @@
 //! The `chokepoint` command line: parses arguments, runs one command and maps its outcome to an exit code.
 
+mod batch_summary;
 mod cli;
 mod commands;
+mod comparison;
+mod comparison_output;
 mod failure;
+mod flows;
 mod graph;
 mod output;
 mod progress;
+mod report;
 mod run_record;
 mod scenario_source;
+mod sizing;
 mod staged_files;
 mod summary_json;
 mod table;

@@ -26,7 +26,7 @@ pub const RUN_JSON_FILE: &str = "run.json";
 /// Rows per batch (and per Parquet row group) of the per-trial tables.
 const BATCH_ROWS: usize = 1 << 17;
 
-fn schema(columns: &[(&str, DataType)]) -> Schema {
+pub(crate) fn schema(columns: &[(&str, DataType)]) -> Schema {
     columns.iter().map(|(name, dtype)| (PlSmallStr::from(*name), dtype.clone())).collect()
 }
 
@@ -68,20 +68,20 @@ pub fn bands_schema() -> Schema {
     ])
 }
 
-fn parquet<W: Write>(w: W, schema: &Schema) -> PolarsResult<polars::io::parquet::write::BatchedWriter<W>> {
+pub(crate) fn parquet<W: Write>(w: W, schema: &Schema) -> PolarsResult<polars::io::parquet::write::BatchedWriter<W>> {
     ParquetWriter::new(w).with_compression(ParquetCompression::Zstd(None)).batched(schema)
 }
 
 /// Trial ranges of at most `BATCH_ROWS` trials.
-fn batches(trials: usize) -> impl Iterator<Item = Range<usize>> {
+pub(crate) fn batches(trials: usize) -> impl Iterator<Item = Range<usize>> {
     (0..trials).step_by(BATCH_ROWS).map(move |start| start..(start + BATCH_ROWS).min(trials))
 }
 
-fn trial_column(trials: &Range<usize>) -> Column {
+pub(crate) fn trial_column(trials: &Range<usize>) -> Column {
     Column::new("trial".into(), trials.clone().map(|t| t as u64).collect::<Vec<u64>>())
 }
 
-fn label_column(name: &str, value: &str, len: usize) -> Column {
+pub(crate) fn label_column(name: &str, value: &str, len: usize) -> Column {
     StringChunked::full(name.into(), value, len).into_column()
 }
 

@@ -109,28 +109,28 @@ pub fn render(doc: &SummaryDocument, out_dir: &Path) -> String {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Align {
+pub enum Align {
     Left,
     Right,
 }
 
 /// A plain text table: columns padded to their widest cell, two spaces apart.
 #[derive(Debug)]
-struct Grid {
+pub struct Grid {
     headers: Vec<(String, Align)>,
     rows: Vec<Vec<String>>,
 }
 
 impl Grid {
-    fn new(headers: &[(&str, Align)]) -> Self {
+    pub fn new(headers: &[(&str, Align)]) -> Self {
         Self { headers: headers.iter().map(|&(h, a)| (h.to_owned(), a)).collect(), rows: Vec::new() }
     }
 
-    fn row(&mut self, cells: Vec<String>) {
+    pub fn row(&mut self, cells: Vec<String>) {
         self.rows.push(cells);
     }
 
-    fn render(&self) -> String {
+    pub fn render(&self) -> String {
         let width = |k: usize| {
             let header = self.headers[k].0.chars().count();
             self.rows.iter().map(|r| r[k].chars().count()).fold(header, usize::max)
@@ -199,7 +199,7 @@ pub fn number(x: f64) -> String {
     format!("{text}{suffix}")
 }
 
-fn percent(p: f64) -> String {
+pub fn percent(p: f64) -> String {
     if !p.is_finite() {
         return "-".to_owned();
     }
@@ -226,7 +226,7 @@ fn mean_with_ci(d: &DistributionJson) -> String {
     format!("{} [{}, {}]", number(d.mean), number(d.ci95_low.max(0.0)), number(d.ci95_high))
 }
 
-fn thousands(n: u64) -> String {
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

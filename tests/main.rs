@@ -1,3 +1,4 @@
 //! chokepoint's integration tests: one test binary, one module per area.
 
 mod cli;
+mod report;

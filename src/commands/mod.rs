@@ -1,7 +1,12 @@
-//! The subcommands: `run`, `validate` and `graph`.
+//! The subcommands: `run`, `compare`, `size-stockpile`, `validate` and `graph`.
 
+mod batch;
+mod compare;
 mod graph;
+mod report;
 mod run;
+mod size_stockpile;
+mod trace;
 mod validate;
 
 use std::io::Write;
@@ -16,8 +21,13 @@ use crate::scenario_source::LoadedScenario;
 pub fn execute(command: Command) -> Result<(), Failure> {
     match command {
         Command::Run(args) => run::run(&args),
+        Command::Compare(args) => compare::compare(&args),
+        Command::SizeStockpile(args) => size_stockpile::size_stockpile(&args),
         Command::Validate(source) => validate::validate(&source),
         Command::Graph { scenario, notation } => graph::graph(&scenario, notation),
+        Command::Report { out_dir } => report::report(&out_dir),
+        Command::Batch(args) => batch::batch(&args),
+        Command::Trace(args) => trace::trace(&args),
     }
 }
 

@@ -13,6 +13,7 @@ use crate::output::{
     self, BANDS_FILE, RUN_JSON_FILE, STAGE_LOSSES_FILE, SUMMARY_CSV_FILE, SUMMARY_JSON_FILE, TRIALS_FILE,
 };
 use crate::progress::TrialProgress;
+use crate::report::{self, GRAPH_JSON_FILE, GraphDocument, REPORT_FILE, ReportData};
 use crate::run_record::{RunRecord, Settings, Timings};
 use crate::scenario_source::{self, LoadedScenario};
 use crate::staged_files::StagedFiles;
@@ -28,41 +29,94 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let folder = OutputFolder::create(&out_dir)?;
 
     let threads = args.threads.resolve();
-    let model = &loaded.scenario.model;
-    let config = RunConfig { trials: args.trials, seed: args.seed, threads, bands: true };
     let progress = TrialProgress::new(args.trials, args.progress);
-    let simulation = Instant::now();
-    let results = chokepoint_engine::run(model, &config, &|done| progress.record(done));
+    let settings = Settings { seed: args.seed, trials: args.trials, threads };
+    let written = write_run(
+        &loaded,
+        &out_dir,
+        settings,
+        &|done| progress.record(done),
+        Started { instant: started, at: started_at },
+    );
     progress.finish();
-    let results = results.context("could not run the trials")?;
+    let Written { document, summary_json } = written?;
+    folder.keep();
+
+    match args.report {
+        ReportFormat::Table => {
+            let report = out_dir.join(REPORT_FILE);
+            super::print_stdout(&format!("{}Report: {}\n", table::render(&document, &out_dir), report.display()))?;
+        }
+        ReportFormat::Json => super::print_stdout(&summary_json)?,
+    }
+    Ok(())
+}
+
+/// When a run started: the clock for its wall time, and the timestamp recorded in `run.json`.
+pub(super) struct Started {
+    pub instant: Instant,
+    pub at: String,
+}
+
+/// What [`write_run`] leaves for the caller to print.
+pub(super) struct Written {
+    pub document: SummaryDocument,
+    /// The text of `summary.json`.
+    pub summary_json: String,
+}
+
+/// Runs the trials of `loaded` and writes every output file of a run into `out_dir` (which must exist), all or
+/// nothing. `progress` receives the number of trials done so far. Shared by `run` and `batch`.
+pub(super) fn write_run(
+    loaded: &LoadedScenario,
+    out_dir: &Path,
+    settings: Settings,
+    progress: &(dyn Fn(u64) + Sync),
+    started: Started,
+) -> Result<Written, Failure> {
+    let model = &loaded.scenario.model;
+    let config = RunConfig { trials: settings.trials, seed: settings.seed, threads: settings.threads, bands: true };
+    let simulation = Instant::now();
+    let results = chokepoint_engine::run(model, &config, progress).context("could not run the trials")?;
     let simulation_s = simulation.elapsed().as_secs_f64();
 
     let summary = summarize_run(model, &results);
-    let document = SummaryDocument::new(&loaded, args.seed, &summary);
+    let document = SummaryDocument::new(loaded, settings.seed, &summary);
     let summary_json = to_json_text(&document)?;
 
-    let mut files = StagedFiles::new(&out_dir);
-    write_trial_tables(&mut files, &loaded, &results)?;
+    let mut files = StagedFiles::new(out_dir);
+    write_trial_tables(&mut files, loaded, &results)?;
+    let exceedance = report::exceedance_of(model, &results);
     drop(results);
     files.write(BANDS_FILE, |w| output::write_bands(w, &summary, model.spec().period_weeks))?;
     files.write(SUMMARY_CSV_FILE, |w| output::write_summary_csv(w, &document))?;
     output::write_text(&mut files, SUMMARY_JSON_FILE, &summary_json)?;
+    let graph_json = to_json_text(&GraphDocument::new(model, &loaded.scenario, &document))?;
+    output::write_text(&mut files, GRAPH_JSON_FILE, &graph_json)?;
+    // From the texts of the files, as `chokepoint report` reads them, so that both write the same bytes.
+    let bands = report::bands_of(&summary, model.spec().period_weeks);
+    let description = loaded.scenario.description.clone();
+    let data = ReportData::new(&summary_json, description, &graph_json, bands, exceedance)?;
+    output::write_text(&mut files, REPORT_FILE, &report::render_run_report(&data)?)?;
     let record = RunRecord::new(
-        &loaded,
-        Settings { seed: args.seed, trials: args.trials, threads },
-        started_at,
-        Timings { wall_time_s: started.elapsed().as_secs_f64(), simulation_s },
-        vec![TRIALS_FILE, STAGE_LOSSES_FILE, BANDS_FILE, SUMMARY_CSV_FILE, SUMMARY_JSON_FILE, RUN_JSON_FILE],
+        loaded,
+        settings,
+        started.at,
+        Timings { wall_time_s: started.instant.elapsed().as_secs_f64(), simulation_s },
+        vec![
+            TRIALS_FILE,
+            STAGE_LOSSES_FILE,
+            BANDS_FILE,
+            SUMMARY_CSV_FILE,
+            SUMMARY_JSON_FILE,
+            GRAPH_JSON_FILE,
+            REPORT_FILE,
+            RUN_JSON_FILE,
+        ],
     );
     output::write_json(&mut files, RUN_JSON_FILE, &record)?;
     files.commit()?;
-    folder.keep();
-
-    match args.report {
-        ReportFormat::Table => super::print_stdout(&table::render(&document, &out_dir))?,
-        ReportFormat::Json => super::print_stdout(&summary_json)?,
-    }
-    Ok(())
+    Ok(Written { document, summary_json })
 }
 
 fn write_trial_tables(files: &mut StagedFiles, loaded: &LoadedScenario, results: &RunResults) -> anyhow::Result<()> {
@@ -74,18 +128,18 @@ fn write_trial_tables(files: &mut StagedFiles, loaded: &LoadedScenario, results:
 /// The output folder of a run. A folder this run created is removed again if the run fails before its files
 /// are in place (only if it is still empty).
 #[derive(Debug)]
-struct OutputFolder {
+pub(super) struct OutputFolder {
     created: Option<PathBuf>,
 }
 
 impl OutputFolder {
-    fn create(dir: &Path) -> anyhow::Result<Self> {
+    pub(super) fn create(dir: &Path) -> anyhow::Result<Self> {
         let existed = dir.is_dir();
         std::fs::create_dir_all(dir).with_context(|| format!("could not create output folder `{}`", dir.display()))?;
         Ok(Self { created: (!existed).then(|| dir.to_owned()) })
     }
 
-    fn keep(mut self) {
+    pub(super) fn keep(mut self) {
         self.created = None;
     }
 }

@@ -1,20 +1,24 @@
 //! End-to-end tests of the `chokepoint` binary: each runs the built executable on small scenarios.
 
+mod bases;
+mod compare;
 mod golden;
 mod graph;
 mod run;
+mod scenarios;
+mod size_stockpile;
 mod validate;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The small valid scenario shared with the scenario crate's tests.
-fn small_chain() -> PathBuf {
+pub(crate) fn small_chain() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/valid/small_chain.toml")
 }
 
 /// Runs `chokepoint` with `args`, stdin closed, stdout and stderr captured.
-fn chokepoint(args: &[&str]) -> Output {
+pub(crate) fn chokepoint(args: &[&str]) -> Output {
     chokepoint_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
 }
 
@@ -28,22 +32,22 @@ fn chokepoint_in(cwd: &Path, args: &[&str]) -> Output {
         .expect("the chokepoint binary starts")
 }
 
-fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Asserts the exit code, showing the output when it differs.
 #[track_caller]
-fn assert_exit(o: &Output, code: i32) {
+pub(crate) fn assert_exit(o: &Output, code: i32) {
     assert_eq!(o.status.code(), Some(code), "stdout:\n{}\nstderr:\n{}", stdout(o), stderr(o));
 }
 
 /// A path as a `&str` argument.
-fn arg(p: &Path) -> &str {
+pub(crate) fn arg(p: &Path) -> &str {
     p.to_str().expect("test paths are UTF-8")
 }
 

@@ -9,8 +9,16 @@ use sha2::{Digest, Sha256};
 
 use super::{arg, assert_exit, chokepoint, chokepoint_in, entries, small_chain, stderr, stdout};
 
-const FILES: [&str; 6] =
-    ["bands.parquet", "run.json", "stage_losses.parquet", "summary.csv", "summary.json", "trials.parquet"];
+const FILES: [&str; 8] = [
+    "bands.parquet",
+    "graph.json",
+    "report.html",
+    "run.json",
+    "stage_losses.parquet",
+    "summary.csv",
+    "summary.json",
+    "trials.parquet",
+];
 
 /// Runs small_chain with `trials` trials into `out`, quietly, with extra `args`.
 fn run_small(out: &Path, trials: &str, args: &[&str]) -> std::process::Output {
@@ -147,7 +155,15 @@ fn the_same_seed_gives_identical_outputs_on_one_and_two_threads() {
     let (one, two) = (dir.path().join("one"), dir.path().join("two"));
     assert_exit(&run_small(&one, "150", &["--threads", "1", "-q", "--seed", "7"]), 0);
     assert_exit(&run_small(&two, "150", &["--threads", "2", "-q", "--seed", "7"]), 0);
-    for file in ["summary.json", "summary.csv", "trials.parquet", "stage_losses.parquet", "bands.parquet"] {
+    for file in [
+        "summary.json",
+        "summary.csv",
+        "trials.parquet",
+        "stage_losses.parquet",
+        "bands.parquet",
+        "graph.json",
+        "report.html",
+    ] {
         let (a, b) = (std::fs::read(one.join(file)).unwrap(), std::fs::read(two.join(file)).unwrap());
         assert!(a == b, "{file} differs between 1 and 2 threads");
     }

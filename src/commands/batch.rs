@@ -1,0 +1,259 @@
+//! `chokepoint batch`: run many scenarios in one go, each into its own output folder through the code of `run`,
+//! with one progress bar over all their trials, and write a cross-scenario summary.
+//!
+//! Every scenario is read and checked before any trial runs, so a broken file stops the batch at once. A file
+//! that holds only mitigations and packages over a base (such as `mitigations_2025.toml`) is not a scenario of
+//! its own: it is skipped with a note, or, with `--compare`, compared against its base (`chokepoint compare
+//! FILE --all`). A scenario whose folder already holds a complete run for the same bytes (its own and its
+//! bases'), seed, trial count and tool version is not run again ("skipped (up to date)"), so an interrupted
+//! batch resumes where it stopped.
+
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+use super::run::{OutputFolder, Started, Written, write_run};
+use crate::batch_summary::{self, BATCH_CSV_FILE, BATCH_PARQUET_FILE, BatchFormat, BatchRow, RunStatus};
+use crate::cli::{BatchArgs, CompareArgs, TrialSettings};
+use crate::failure::Failure;
+use crate::output::{self, RUN_JSON_FILE, SUMMARY_JSON_FILE};
+use crate::progress::TrialProgress;
+use crate::run_record::Settings;
+use crate::scenario_source::{self, LoadedScenario, ScenarioSource, SourceDigest};
+use crate::staged_files::StagedFiles;
+use crate::summary_json::to_json_text;
+use crate::table::ReportFormat;
+
+/// The file, next to a scenario's run files, that records the digests of the scenario and of its bases, so
+/// that a change in a base makes the run out of date (`run.json` records the scenario's own digest only).
+pub const SOURCES_FILE: &str = "batch_sources.json";
+
+/// What a batch found in a file.
+#[derive(Debug)]
+enum Entry {
+    Scenario(Box<LoadedScenario>),
+    /// Only mitigations and packages over a base.
+    Overlay {
+        path: PathBuf,
+        name: String,
+    },
+}
+
+/// The digests of a scenario's files, as recorded in [`SOURCES_FILE`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Sources {
+    scenario_sha256: String,
+    /// The bases' digests, in the order they were read.
+    bases_sha256: Vec<String>,
+}
+
+impl Sources {
+    fn of(loaded: &LoadedScenario) -> Self {
+        Self {
+            scenario_sha256: loaded.sha256.clone(),
+            bases_sha256: loaded.bases.iter().map(|b: &SourceDigest| b.sha256.clone()).collect(),
+        }
+    }
+}
+
+pub fn batch(args: &BatchArgs) -> Result<(), Failure> {
+    let files = scenario_files(&args.inputs)?;
+    let mut entries = Vec::with_capacity(files.len());
+    for path in &files {
+        entries.push(read_entry(path)?);
+    }
+    let scenarios: Vec<&LoadedScenario> = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Scenario(s) => Some(s.as_ref()),
+            Entry::Overlay { .. } => None,
+        })
+        .collect();
+    for (i, a) in scenarios.iter().enumerate() {
+        if let Some(b) = scenarios[..i].iter().find(|b| b.scenario.name == a.scenario.name) {
+            return Err(Failure::Usage(format!(
+                "`{}` and `{}` are both scenario `{}`: their outputs would share `{}`; rename one",
+                b.origin,
+                a.origin,
+                a.scenario.name,
+                args.out.join(&a.scenario.name).display()
+            )));
+        }
+    }
+    for s in &scenarios {
+        super::print_warnings(s);
+    }
+
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("could not create output folder `{}`", args.out.display()))?;
+    let settings = Settings { seed: args.seed, trials: args.trials, threads: args.threads.resolve() };
+    let fresh: Vec<bool> =
+        scenarios.iter().map(|s| up_to_date(&args.out.join(&s.scenario.name), s, settings)).collect();
+    let to_run = fresh.iter().filter(|f| !**f).count() as u64;
+    let progress = TrialProgress::new(args.trials * to_run, args.progress);
+    let mut rows: Vec<BatchRow> = Vec::new();
+    let mut offset = 0;
+    for (loaded, fresh) in scenarios.iter().zip(fresh) {
+        let dir = args.out.join(&loaded.scenario.name);
+        let outcome = if fresh {
+            read_summary(&dir).map(|text| (text, RunStatus::UpToDate)).map_err(Failure::from)
+        } else {
+            let done = run_one(loaded, &dir, settings, &|done| progress.record(offset + done));
+            offset += args.trials;
+            done.map(|text| (text, RunStatus::Ran))
+        };
+        let (summary_json, status) = match outcome {
+            Ok(x) => x,
+            Err(e) => {
+                progress.finish();
+                return Err(e);
+            }
+        };
+        rows.extend(batch_summary::rows_of(&summary_json, status)?);
+    }
+    progress.finish();
+
+    let mut files = StagedFiles::new(&args.out);
+    files.write(BATCH_CSV_FILE, |w| batch_summary::write_csv(w, &rows))?;
+    files.write(BATCH_PARQUET_FILE, |w| batch_summary::write_parquet(w, &rows))?;
+    files.commit()?;
+
+    let mut text = match args.format {
+        BatchFormat::Table => {
+            format!("{}\nOutputs in {}\n", batch_summary::render_table(&rows), args.out.display())
+        }
+        BatchFormat::Markdown => batch_summary::render_markdown(&rows),
+        BatchFormat::Json => to_json_text(&rows)?,
+    };
+    let overlays: Vec<(&PathBuf, &String)> = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Overlay { path, name } => Some((path, name)),
+            Entry::Scenario(_) => None,
+        })
+        .collect();
+    if !args.compare {
+        for (path, _) in &overlays {
+            eprintln!(
+                "note: `{}` holds only mitigations and packages, so it is not run on its own; compare them with \
+                 `chokepoint batch --compare` or `chokepoint compare {} --all`",
+                path.display(),
+                path.display()
+            );
+        }
+    }
+    if args.format == BatchFormat::Table && !args.compare && !overlays.is_empty() {
+        text.push_str(&format!("Skipped {} file(s) of mitigations only (see the notes on stderr)\n", overlays.len()));
+    }
+    super::print_stdout(&text)?;
+
+    if args.compare {
+        for (path, name) in overlays {
+            let compare = CompareArgs {
+                scenario: ScenarioSource::File(path.clone()),
+                options: Vec::new(),
+                all: true,
+                settings: TrialSettings {
+                    trials: args.trials,
+                    seed: args.seed,
+                    threads: args.threads,
+                    out: Some(args.out.join(name).join("compare")),
+                    progress: args.progress,
+                    report: if args.format == BatchFormat::Json { ReportFormat::Json } else { ReportFormat::Table },
+                },
+            };
+            super::compare::compare(&compare)?;
+        }
+    }
+    Ok(())
+}
+
+/// The scenario files named by `inputs`: a folder's `.toml` files (not its subfolders'), in name order, and
+/// files as given; each once.
+fn scenario_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(input)
+                .with_context(|| format!("could not read folder `{}`", input.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(Failure::Usage(format!("folder `{}` holds no `.toml` scenario", input.display())));
+            }
+            files.extend(found);
+        } else {
+            files.push(input.clone());
+        }
+    }
+    let mut unique: Vec<PathBuf> = Vec::with_capacity(files.len());
+    for f in files {
+        if !unique.contains(&f) {
+            unique.push(f);
+        }
+    }
+    Ok(unique)
+}
+
+/// Reads `path`: a scenario, or a file of mitigations and packages over a base. A file is the latter when it
+/// names a base and can be added to that base as a mitigation overlay, which the scenario crate allows only for
+/// files holding nothing but `[scenario]`, mitigations and packages.
+fn read_entry(path: &Path) -> Result<Entry, Failure> {
+    let loaded = scenario_source::load(&ScenarioSource::File(path.to_owned()))?;
+    if let Some(base) = loaded.bases.first() {
+        let mut base = scenario_source::load(&ScenarioSource::File(PathBuf::from(&base.origin)))?;
+        let overlay = scenario_source::read_overlay(path)?;
+        if base.scenario.add_overlay(&overlay.origin, &overlay.text).is_ok() {
+            return Ok(Entry::Overlay { path: path.to_owned(), name: loaded.scenario.name });
+        }
+    }
+    Ok(Entry::Scenario(Box::new(loaded)))
+}
+
+/// Whether `dir` holds a complete run of `loaded` with these settings: `run.json` names the same scenario digest,
+/// seed, trial count and tool version, every file it lists is there, and [`SOURCES_FILE`] holds the same digests
+/// of the scenario and its bases.
+fn up_to_date(dir: &Path, loaded: &LoadedScenario, settings: Settings) -> bool {
+    let Ok(text) = std::fs::read_to_string(dir.join(RUN_JSON_FILE)) else { return false };
+    let Ok(record) = serde_json::from_str::<serde_json::Value>(&text) else { return false };
+    let same = record["scenario"]["sha256"].as_str() == Some(loaded.sha256.as_str())
+        && record["seed"].as_u64() == Some(settings.seed)
+        && record["trials"].as_u64() == Some(settings.trials)
+        && record["tool"]["version"].as_str() == Some(env!("CARGO_PKG_VERSION"));
+    let complete = record["files"]
+        .as_array()
+        .is_some_and(|files| files.iter().all(|f| f.as_str().is_some_and(|name| dir.join(name).is_file())));
+    let sources = std::fs::read_to_string(dir.join(SOURCES_FILE))
+        .ok()
+        .and_then(|text| serde_json::from_str::<Sources>(&text).ok());
+    same && complete && sources.as_ref() == Some(&Sources::of(loaded))
+}
+
+fn read_summary(dir: &Path) -> anyhow::Result<String> {
+    let path = dir.join(SUMMARY_JSON_FILE);
+    std::fs::read_to_string(&path).with_context(|| format!("could not read `{}`", path.display()))
+}
+
+/// Runs one scenario into `dir` with `run`'s code, then records its sources; returns its `summary.json` text.
+fn run_one(
+    loaded: &LoadedScenario,
+    dir: &Path,
+    settings: Settings,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<String, Failure> {
+    let started = Started { instant: Instant::now(), at: crate::timestamp::rfc3339_utc(SystemTime::now()) };
+    let folder = OutputFolder::create(dir)?;
+    // An earlier record of the sources goes first, so that a run interrupted from here on is never taken as
+    // up to date.
+    let _ = std::fs::remove_file(dir.join(SOURCES_FILE));
+    let Written { summary_json, .. } = write_run(loaded, dir, settings, progress, started)?;
+    folder.keep();
+    let mut files = StagedFiles::new(dir);
+    output::write_json(&mut files, SOURCES_FILE, &Sources::of(loaded))?;
+    files.commit()?;
+    Ok(summary_json)
+}

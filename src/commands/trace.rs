@@ -1,0 +1,167 @@
+//! `chokepoint trace`: simulate a few trials with the engine's period-by-period trace, each also without the
+//! scenario's disruptions, and write their weekly flows (`flows.parquet`, `flows.csv`) with a monthly table of
+//! the export and throughput indices (see `crate::flows`).
+//!
+//! Trials run one after the other on one thread (traces are large); trial `i` is trial `i` of `chokepoint run`
+//! with the same seed, so its outcome is the one `trials.parquet` reports.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{Context, anyhow};
+use chokepoint_engine::Model;
+use chokepoint_engine::outcome::Trace;
+use chokepoint_engine::trial::{Scratch, simulate};
+use serde::Serialize;
+
+use super::run::OutputFolder;
+use crate::cli::TraceArgs;
+use crate::failure::Failure;
+use crate::flows::{self, FLOWS_CSV_FILE, FLOWS_PARQUET_FILE, Flows, Measure, WeekStats};
+use crate::output;
+use crate::scenario_source;
+use crate::staged_files::StagedFiles;
+use crate::summary_json::{SCHEMA_VERSION, Tool};
+use crate::table::{Align, Grid, number};
+
+pub const TRACE_JSON_FILE: &str = "trace.json";
+
+/// Stage throughput indices shown in the monthly table: those that dip the most, at most this many.
+const SHOWN_STAGES: usize = 6;
+
+/// The record of a trace: what was traced.
+#[derive(Debug, Serialize)]
+struct TraceRecord {
+    schema_version: u32,
+    tool: Tool,
+    scenario: String,
+    origin: String,
+    sha256: String,
+    seed: u64,
+    trials: u64,
+    with: Vec<String>,
+    files: Vec<&'static str>,
+}
+
+pub fn trace(args: &TraceArgs) -> Result<(), Failure> {
+    let loaded = scenario_source::load(&args.scenario)?;
+    super::print_warnings(&loaded);
+    let names: Vec<&str> = args.with.iter().map(String::as_str).collect();
+    let model = loaded.scenario.variant(&names).map_err(super::compare::variant_failure)?;
+    let mut calm_spec = model.spec().clone();
+    calm_spec.disruptions.clear();
+    let calm = Model::new(calm_spec).map_err(|e| anyhow!("could not remove the disruptions: {e:?}"))?;
+
+    let series = flows::series_of(&model);
+    let periods = model.periods();
+    let trials = usize::try_from(args.trials).context("too many trials")?;
+    // values[k][t * trials + i]
+    let mut values = vec![vec![0.0; periods * trials]; series.len()];
+    let (mut scratch, mut calm_scratch) = (Scratch::new(&model), Scratch::new(&calm));
+    let (mut tr, mut calm_tr) = (Trace::default(), Trace::default());
+    for i in 0..trials {
+        simulate(&model, args.seed, i as u64, &mut scratch, Some(&mut tr));
+        simulate(&calm, args.seed, i as u64, &mut calm_scratch, Some(&mut calm_tr));
+        for (k, s) in series.iter().enumerate() {
+            for t in 0..periods {
+                values[k][t * trials + i] = flows::value(s.measure, &tr, &calm_tr, t);
+            }
+        }
+    }
+    let stats: Vec<Vec<WeekStats>> =
+        values.iter_mut().map(|v| v.chunks_exact_mut(trials).map(WeekStats::of).collect()).collect();
+    let flows = Flows { series, period_weeks: model.spec().period_weeks, stats };
+
+    let out_dir = args.out.clone().unwrap_or_else(|| Path::new("out").join(&loaded.scenario.name).join("trace"));
+    let folder = OutputFolder::create(&out_dir)?;
+    let mut files = StagedFiles::new(&out_dir);
+    files.write(FLOWS_PARQUET_FILE, |w| flows::write_parquet(w, &flows))?;
+    files.write(FLOWS_CSV_FILE, |w| flows::write_csv(w, &flows))?;
+    let record = TraceRecord {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool::this(),
+        scenario: loaded.scenario.name.clone(),
+        origin: loaded.origin.clone(),
+        sha256: loaded.sha256.clone(),
+        seed: args.seed,
+        trials: args.trials,
+        with: args.with.clone(),
+        files: vec![FLOWS_PARQUET_FILE, FLOWS_CSV_FILE, TRACE_JSON_FILE],
+    };
+    output::write_json(&mut files, TRACE_JSON_FILE, &record)?;
+    files.commit()?;
+    folder.keep();
+
+    let mut text = format!(
+        "{} · {} traced trials · seed {}{}\n\n",
+        loaded.scenario.name,
+        args.trials,
+        args.seed,
+        if args.with.is_empty() { String::new() } else { format!(" · with {}", args.with.join(", ")) }
+    );
+    text.push_str(&monthly_table(&flows));
+    let _ = writeln!(text, "\nOutputs in {}", out_dir.display());
+    super::print_stdout(&text)?;
+    Ok(())
+}
+
+/// The mean over the weeks of each month (52/12 weeks) of the mean weekly index.
+fn monthly(stats: &[WeekStats], period_weeks: f64) -> Vec<f64> {
+    let month_weeks = 52.0 / 12.0;
+    let months = ((stats.len() as f64 * period_weeks) / month_weeks).floor() as usize;
+    (0..months)
+        .map(|m| {
+            let in_month: Vec<f64> = stats
+                .iter()
+                .enumerate()
+                .filter(|(t, _)| ((*t as f64 * period_weeks) / month_weeks).floor() as usize == m)
+                .map(|(_, w)| w.mean)
+                .collect();
+            in_month.iter().sum::<f64>() / in_month.len().max(1) as f64
+        })
+        .collect()
+}
+
+/// A table by month of every export index, and of the stage throughput indices that fall the most.
+fn monthly_table(flows: &Flows) -> String {
+    let mut columns: Vec<(String, Vec<f64>)> = Vec::new();
+    let mut imports: Vec<(String, Vec<f64>)> = Vec::new();
+    let mut stages: Vec<(String, Vec<f64>, f64)> = Vec::new();
+    for (s, stats) in flows.series.iter().zip(&flows.stats) {
+        let m = monthly(stats, flows.period_weeks);
+        match s.measure {
+            Measure::ExportIndex { .. } => columns.push((format!("{} {} exports", s.node, s.material), m)),
+            Measure::ImportIndex { .. } => imports.push((format!("{} {} imports", s.node, s.material), m)),
+            Measure::ThroughputIndex { .. } => {
+                let low = m.iter().copied().fold(f64::INFINITY, f64::min);
+                if low < 0.98 {
+                    stages.push((format!("{} throughput", s.node), m, low));
+                }
+            }
+            _ => {}
+        }
+    }
+    // Imports of the first material of each stage only (Dy and Tb move together), to keep the table narrow.
+    imports.dedup_by(|a, b| a.0.split(' ').next() == b.0.split(' ').next());
+    columns.extend(imports);
+    stages.sort_by(|a, b| a.2.total_cmp(&b.2).then(a.0.cmp(&b.0)));
+    columns.extend(stages.into_iter().take(SHOWN_STAGES).map(|(name, m, _)| (name, m)));
+    if columns.is_empty() {
+        return "No export is covered by a disruption and no stage's throughput falls by 2% or more in any month.\n"
+            .to_owned();
+    }
+    let mut headers: Vec<(&str, Align)> = vec![("month", Align::Right)];
+    headers.extend(columns.iter().map(|(name, _)| (name.as_str(), Align::Right)));
+    let mut grid = Grid::new(&headers);
+    let months = columns.iter().map(|(_, m)| m.len()).min().unwrap_or(0);
+    for month in 0..months {
+        let mut row = vec![(month + 1).to_string()];
+        row.extend(columns.iter().map(|(_, m)| number(m[month])));
+        grid.row(row);
+    }
+    format!(
+        "Mean index by month (1 = the same trials without disruptions; exports: covered flows at \
+         shipment; imports: covered flows on arrival):\n{}",
+        grid.render()
+    )
+}

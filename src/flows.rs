@@ -1,0 +1,263 @@
+//! Weekly flows of traced trials (`chokepoint trace`): what each stage shipped, received and made, what each
+//! end use built, and two indices against the same trial without disruptions, summarised across trials.
+//!
+//! The engine's [`Trace`] records flows per stage and period, not per link, so exports are not observed
+//! directly. The *export index* of a stage's output that a disruption covers (a licensed or embargoed material
+//! leaving its region) is estimated on common random numbers: trial `i` is simulated as given and again with
+//! every disruption removed (the other random draws are keyed by name, so they are the same), and
+//!
+//! `export index = 1 + (shipped − shipped without disruptions) / normal flow on the covered links`,
+//!
+//! which is exact when the disruption changes only the covered shipments (the stage's domestic customers are
+//! served as before, which holds when the exporter is not short itself: held-back exports stay in its stock).
+//! The *import index* of a stage input that covered links supply is the same on receipts (arrivals, after
+//! licence review and transit), exact when the stage's other suppliers ship as before.
+//! The *throughput index* of a stage is its throughput over the same trial's throughput without disruptions.
+//! `docs/validation.md` uses both; `docs/output-schema.md` describes the files.
+
+use std::io::Write;
+
+use chokepoint_engine::outcome::Trace;
+use chokepoint_engine::stats::quantile_sorted;
+use chokepoint_engine::{Model, Node};
+use polars::prelude::*;
+
+pub const FLOWS_PARQUET_FILE: &str = "flows.parquet";
+pub const FLOWS_CSV_FILE: &str = "flows.csv";
+
+/// What a series measures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Measure {
+    /// A stage's shipments of one output, per week.
+    Shipped { stage: usize, slot: usize },
+    /// A stage's receipts of one input, per week.
+    Received { stage: usize, slot: usize },
+    /// A stage's throughput, per week.
+    Throughput { stage: usize },
+    /// A stage's throughput over the same trial's throughput without disruptions.
+    ThroughputIndex { stage: usize },
+    /// See the module documentation; `normal` is the normal weekly flow on the covered links.
+    ExportIndex { stage: usize, slot: usize, normal: f64 },
+    /// As the export index, on the receiving side: `1 + (received − received without disruptions) / normal`
+    /// for a stage input that covered links supply (arrivals: after licence review and transit).
+    ImportIndex { stage: usize, slot: usize, normal: f64 },
+    /// An end use's units built, per week.
+    Built { end_use: usize },
+    /// An end use's units required (new demand plus backlog), per week.
+    Required { end_use: usize },
+    /// Built over required.
+    ShareMet { end_use: usize },
+}
+
+/// One weekly series: what it is called in the files, and what it measures.
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub series: &'static str,
+    pub node: String,
+    /// The material, or `""` for series in units of throughput or of end-use items.
+    pub material: String,
+    pub measure: Measure,
+}
+
+/// Every series of `model`: per stage its shipments, receipts, throughput and throughput index, its export
+/// index per covered output; per end use its builds, requirement and share met.
+pub fn series_of(model: &Model) -> Vec<Series> {
+    let spec = model.spec();
+    let material = |m: usize| spec.materials[m].name.clone();
+    let mut out = Vec::new();
+    for (s, st) in spec.stages.iter().enumerate() {
+        let node = || st.name.clone();
+        for (slot, &(m, _)) in st.outputs.iter().enumerate() {
+            out.push(Series {
+                series: "shipped",
+                node: node(),
+                material: material(m),
+                measure: Measure::Shipped { stage: s, slot },
+            });
+        }
+        for (slot, &(m, _)) in st.inputs.iter().enumerate() {
+            out.push(Series {
+                series: "received",
+                node: node(),
+                material: material(m),
+                measure: Measure::Received { stage: s, slot },
+            });
+        }
+        out.push(Series {
+            series: "throughput",
+            node: node(),
+            material: String::new(),
+            measure: Measure::Throughput { stage: s },
+        });
+        out.push(Series {
+            series: "throughput_index",
+            node: node(),
+            material: String::new(),
+            measure: Measure::ThroughputIndex { stage: s },
+        });
+        for (slot, &(m, _)) in st.outputs.iter().enumerate() {
+            let normal: f64 = spec
+                .links
+                .iter()
+                .enumerate()
+                .filter(|(l, link)| link.from == s && link.material == m && !model.disruptions_on_link(*l).is_empty())
+                .map(|(l, _)| model.baseline().link_flow[l])
+                .sum();
+            if normal > 0.0 {
+                out.push(Series {
+                    series: "export_index",
+                    node: node(),
+                    material: material(m),
+                    measure: Measure::ExportIndex { stage: s, slot, normal },
+                });
+            }
+        }
+        for (slot, &(m, _)) in st.inputs.iter().enumerate() {
+            let normal: f64 = spec
+                .links
+                .iter()
+                .enumerate()
+                .filter(|(l, link)| {
+                    link.to == Node::Stage(s) && link.material == m && !model.disruptions_on_link(*l).is_empty()
+                })
+                .map(|(l, _)| model.baseline().link_flow[l])
+                .sum();
+            if normal > 0.0 {
+                out.push(Series {
+                    series: "import_index",
+                    node: node(),
+                    material: material(m),
+                    measure: Measure::ImportIndex { stage: s, slot, normal },
+                });
+            }
+        }
+    }
+    for (e, eu) in spec.end_uses.iter().enumerate() {
+        for (series, measure) in [
+            ("built", Measure::Built { end_use: e }),
+            ("required", Measure::Required { end_use: e }),
+            ("share_met", Measure::ShareMet { end_use: e }),
+        ] {
+            out.push(Series { series, node: eu.name.clone(), material: String::new(), measure });
+        }
+    }
+    out
+}
+
+/// The value of `measure` in period `t` of a trial traced as given (`tr`) and without disruptions (`calm`).
+pub fn value(measure: Measure, tr: &Trace, calm: &Trace, t: usize) -> f64 {
+    let ratio = |a: f64, b: f64| {
+        if b > 0.0 {
+            a / b
+        } else if a > 0.0 {
+            f64::INFINITY
+        } else {
+            1.0
+        }
+    };
+    match measure {
+        Measure::Shipped { stage, slot } => tr.stages[t][stage].shipped[slot],
+        Measure::Received { stage, slot } => tr.stages[t][stage].received[slot],
+        Measure::Throughput { stage } => tr.stages[t][stage].throughput,
+        Measure::ThroughputIndex { stage } => ratio(tr.stages[t][stage].throughput, calm.stages[t][stage].throughput),
+        Measure::ExportIndex { stage, slot, normal } => {
+            1.0 + (tr.stages[t][stage].shipped[slot] - calm.stages[t][stage].shipped[slot]) / normal
+        }
+        Measure::ImportIndex { stage, slot, normal } => {
+            1.0 + (tr.stages[t][stage].received[slot] - calm.stages[t][stage].received[slot]) / normal
+        }
+        Measure::Built { end_use } => tr.built[t][end_use],
+        Measure::Required { end_use } => tr.required[t][end_use],
+        Measure::ShareMet { end_use } => ratio(tr.built[t][end_use], tr.required[t][end_use]),
+    }
+}
+
+/// One series in one week, across trials.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WeekStats {
+    pub mean: f64,
+    pub p5: f64,
+    pub p50: f64,
+    pub p95: f64,
+}
+
+impl WeekStats {
+    /// Statistics of `values` (reordered in place); the mean is summed in trial order first.
+    pub fn of(values: &mut [f64]) -> Self {
+        let mean = values.iter().sum::<f64>() / values.len() as f64;
+        values.sort_by(f64::total_cmp);
+        Self {
+            mean,
+            p5: quantile_sorted(values, 0.05),
+            p50: quantile_sorted(values, 0.5),
+            p95: quantile_sorted(values, 0.95),
+        }
+    }
+}
+
+/// The summarised flows: `stats[k][t]` for series `k` and period `t`.
+#[derive(Debug, Clone)]
+pub struct Flows {
+    pub series: Vec<Series>,
+    pub period_weeks: f64,
+    pub stats: Vec<Vec<WeekStats>>,
+}
+
+fn frame(flows: &Flows) -> PolarsResult<DataFrame> {
+    let rows = flows.stats.iter().map(Vec::len).sum::<usize>();
+    let mut series = Vec::with_capacity(rows);
+    let mut node = Vec::with_capacity(rows);
+    let mut material = Vec::with_capacity(rows);
+    let mut week = Vec::with_capacity(rows);
+    let mut columns: [Vec<f64>; 4] = std::array::from_fn(|_| Vec::with_capacity(rows));
+    for (s, stats) in flows.series.iter().zip(&flows.stats) {
+        for (t, w) in stats.iter().enumerate() {
+            series.push(s.series);
+            node.push(s.node.as_str());
+            material.push(s.material.as_str());
+            week.push(t as f64 * flows.period_weeks);
+            for (c, x) in columns.iter_mut().zip([w.mean, w.p5, w.p50, w.p95]) {
+                c.push(x);
+            }
+        }
+    }
+    let [mean, p5, p50, p95] = columns;
+    DataFrame::new(
+        rows,
+        vec![
+            Column::new("series".into(), series),
+            Column::new("node".into(), node),
+            Column::new("material".into(), material),
+            Column::new("week".into(), week),
+            Column::new("mean".into(), mean),
+            Column::new("p5".into(), p5),
+            Column::new("p50".into(), p50),
+            Column::new("p95".into(), p95),
+        ],
+    )
+}
+
+/// Writes `flows.parquet` (zstd).
+pub fn write_parquet<W: Write>(w: W, flows: &Flows) -> anyhow::Result<()> {
+    ParquetWriter::new(w).with_compression(ParquetCompression::Zstd(None)).finish(&mut frame(flows)?)?;
+    Ok(())
+}
+
+/// Writes `flows.csv`.
+pub fn write_csv<W: Write>(w: W, flows: &Flows) -> anyhow::Result<()> {
+    CsvWriter::new(w).include_header(true).finish(&mut frame(flows)?)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn week_stats_are_order_free_quantiles() {
+        let mut v = vec![4.0, 1.0, 3.0, 2.0, 5.0];
+        let w = WeekStats::of(&mut v);
+        assert_eq!((w.mean, w.p50), (3.0, 3.0));
+        assert!((w.p5 - 1.2).abs() < 1e-12 && (w.p95 - 4.8).abs() < 1e-12);
+    }
+}

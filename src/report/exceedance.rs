@@ -1,0 +1,86 @@
+//! Exceedance curves: the probability, across trials, that an end use's total units short exceed x.
+
+use chokepoint_engine::stats::quantile_sorted;
+
+/// Largest drop in probability that is merged into the next step when thinning a curve: a curve of a million
+/// trials keeps at most about this many steps' worth of detail, well below what a chart can show.
+const MAX_MERGED_DROP: f64 = 0.002;
+
+/// The exceedance curve of one end use's units short over the horizon.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExceedanceCurve {
+    pub end_use: String,
+    pub trials: usize,
+    /// Corners of the step function `x -> P(units short > x)`, starting at `x = 0`: between `steps[i].0` and
+    /// `steps[i + 1].0` the probability is `steps[i].1`. Steps that drop by less than 0.2 percentage points are
+    /// merged into the next one (the curve is then at most that much too high in between); the last step is at
+    /// the largest value, where the probability reaches 0.
+    pub steps: Vec<(f64, f64)>,
+    /// Median units short among the trials that were short (`units_short > 0`); `None` if none was.
+    pub median_when_short: Option<f64>,
+    /// The largest units short of any trial.
+    pub max: f64,
+}
+
+impl ExceedanceCurve {
+    /// The curve of `values`, the units short of every trial, in any order.
+    pub fn new(end_use: String, mut values: Vec<f64>) -> Self {
+        values.sort_by(f64::total_cmp);
+        let n = values.len();
+        let short_from = values.partition_point(|&x| !(x > 0.0));
+        let short = &values[short_from..];
+        let median_when_short = (!short.is_empty()).then(|| quantile_sorted(short, 0.5));
+        let probability = |count_above: usize| if n == 0 { 0.0 } else { count_above as f64 / n as f64 };
+        let mut steps = vec![(0.0, probability(short.len()))];
+        let mut i = short_from;
+        while i < n {
+            let x = values[i];
+            let mut j = i;
+            while j < n && values[j].total_cmp(&x).is_eq() {
+                j += 1;
+            }
+            let p = probability(n - j);
+            let last = steps.last().map_or(1.0, |s| s.1);
+            if last - p >= MAX_MERGED_DROP || j == n {
+                steps.push((x, p));
+            }
+            i = j;
+        }
+        let max = values.last().copied().unwrap_or(0.0).max(0.0);
+        Self { end_use, trials: n, steps, median_when_short, max }
+    }
+
+    /// The share of trials with any units short.
+    pub fn p_short(&self) -> f64 {
+        self.steps.first().map_or(0.0, |s| s.1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_follow_the_empirical_survival_function() {
+        let c = ExceedanceCurve::new("x".into(), vec![3.0, 0.0, 1.0, 1.0, 0.0]);
+        assert_eq!(c.steps, [(0.0, 0.6), (1.0, 0.2), (3.0, 0.0)]);
+        assert_eq!(c.median_when_short, Some(1.0));
+        assert_eq!((c.trials, c.max, c.p_short()), (5, 3.0, 0.6));
+    }
+
+    #[test]
+    fn never_short_is_a_flat_curve_at_zero() {
+        let c = ExceedanceCurve::new("x".into(), vec![0.0; 10]);
+        assert_eq!(c.steps, [(0.0, 0.0)]);
+        assert_eq!((c.median_when_short, c.max), (None, 0.0));
+    }
+
+    #[test]
+    fn small_drops_are_merged_and_the_curve_still_reaches_zero() {
+        let values: Vec<f64> = (1..=100_000).map(f64::from).collect();
+        let c = ExceedanceCurve::new("x".into(), values);
+        assert!(c.steps.len() <= 1.0f64.div_euclid(MAX_MERGED_DROP) as usize + 2, "{}", c.steps.len());
+        assert_eq!(c.steps.last(), Some(&(100_000.0, 0.0)));
+        assert!(c.steps.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 >= w[1].1));
+    }
+}

@@ -1,0 +1,64 @@
+//! `report.html`: the outputs of a run as a self-contained page of charts and plain-language summaries.
+//!
+//! The page is made from the files a run leaves (see [`ReportData::load`]), or from the same values in memory
+//! while `run` writes them; both give the same bytes. Charts are drawn with plotters' SVG backend
+//! (`charts`, `stage_graph`), words are generated from the numbers (`narrative`), and `html` assembles an
+//! XHTML-compatible page with inline CSS and SVG, no script and nothing fetched. `compare` holds the charts and
+//! page of a comparison of mitigation options, for the `compare` command to call.
+
+mod charts;
+#[allow(dead_code, reason = "the API the `compare` command renders its report with; tested here")]
+mod compare;
+mod exceedance;
+mod graph_json;
+mod html;
+mod inputs;
+mod narrative;
+mod stage_graph;
+
+use chokepoint_engine::report::RunSummary;
+use chokepoint_engine::{Model, RunResults};
+
+#[allow(unused_imports, reason = "the API the `compare` command renders its report with; tested here")]
+pub use compare::{CompareMeta, ComparisonRow, cost_vs_avoided_chart, forest_plot, render_compare_report};
+pub use exceedance::ExceedanceCurve;
+pub use graph_json::GraphDocument;
+pub use inputs::{BandSeries, GRAPH_JSON_FILE, REPORT_FILE, ReportData};
+
+/// Renders the report of a run.
+pub fn render_run_report(data: &ReportData) -> anyhow::Result<String> {
+    html::run_report(data)
+}
+
+/// The fan-chart bands of `summary`, as `bands.parquet` holds them.
+pub fn bands_of(summary: &RunSummary, period_weeks: f64) -> Vec<BandSeries> {
+    summary
+        .bands
+        .iter()
+        .map(|b| {
+            let column = |k: usize| b.quantiles.iter().map(|q| q[k]).collect::<Vec<f64>>();
+            BandSeries {
+                end_use: b.end_use.clone(),
+                week: (0..b.quantiles.len()).map(|t| t as f64 * period_weeks).collect(),
+                p5: column(0),
+                p25: column(1),
+                p50: column(2),
+                p75: column(3),
+                p95: column(4),
+            }
+        })
+        .collect()
+}
+
+/// The exceedance curves of units short, one per end use of `model`, from the trials in `results`.
+pub fn exceedance_of(model: &Model, results: &RunResults) -> Vec<ExceedanceCurve> {
+    model
+        .spec()
+        .end_uses
+        .iter()
+        .enumerate()
+        .map(|(e, end_use)| {
+            ExceedanceCurve::new(end_use.name.clone(), results.end_use(e).map(|o| o.units_short).collect())
+        })
+        .collect()
+}
