@@ -227,7 +227,10 @@ pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, mut
         period(model, sc, t, trace.as_deref_mut());
     }
     for o in sc.outcome.end_uses.iter_mut() {
-        o.units_short = (o.demand - o.built).max(0.0);
+        // Backlogged demand built late sums to the demand only up to rounding: residues below the tolerance
+        // are not units short.
+        let short = o.demand - o.built;
+        o.units_short = if short > SHORT_TOLERANCE * o.demand { short } else { 0.0 };
         o.share_met = if o.demand > 0.0 { (o.built / o.demand).min(1.0) } else { 1.0 };
     }
     // Shipments that would arrive after the horizon stay in `pipe` (in transit at the end); their buckets
@@ -291,7 +294,9 @@ fn setup(model: &Model, seed: u64, trial: u64, sc: &mut Scratch) {
     for node in 0..ns + ne {
         let (init, target) = if node < ns {
             let k = &keys.stage[node];
-            stock_weeks(&spec.stages[node].input_stock, k[4], k[5])
+            let (init, target) = stock_weeks(&spec.stages[node].input_stock, k[4], k[5]);
+            // A plant that is not producing yet holds no stock yet: it must buy its first fill.
+            (if sc.online[node] > 0.0 { 0.0 } else { init }, target)
         } else {
             let k = &keys.end_use[node - ns];
             stock_weeks(&spec.end_uses[node - ns].stock, k[2], k[3])
@@ -305,6 +310,7 @@ fn setup(model: &Model, seed: u64, trial: u64, sc: &mut Scratch) {
     for s in 0..ns {
         let k = &keys.stage[s];
         let (init, target) = stock_weeks(&spec.stages[s].output_stock, k[6], k[7]);
+        let init = if sc.online[s] > 0.0 { 0.0 } else { init };
         for o in c.out_slot_start[s]..c.out_slot_start[s + 1] {
             let links = &c.links_by_out_slot[c.out_link_start[o]..c.out_link_start[o + 1]];
             let ship_per_period: f64 = links.iter().map(|&l| sc.flow[l]).sum();
@@ -378,7 +384,9 @@ fn setup(model: &Model, seed: u64, trial: u64, sc: &mut Scratch) {
             share: c.share[l],
             order: [0.0; NC],
             supplier: c.link_from[l],
-            fill: 1.0,
+            // A supplier that is not producing at the start (a plant still to come online) is on probation:
+            // customers send it little until it has shown it delivers.
+            fill: if sc.online[c.link_from[l]] > 0.0 { FILL_FLOOR } else { 1.0 },
         };
     }
     sc.backlog.iter_mut().for_each(|b| *b = 0.0);
