@@ -118,8 +118,7 @@ pub struct CompareRecord {
     pub schema_version: u32,
     pub tool: Tool,
     pub scenario: ScenarioRecord,
-    /// The scenario's bases and the overlays given with `--mitigation FILE`, as named on this machine.
-    pub bases: Vec<SourceDigest>,
+    /// The overlays given with `--mitigation FILE`, as named on this machine (the bases are in `scenario`).
     pub overlays: Vec<SourceDigest>,
     pub seed: u64,
     pub trials: u64,
@@ -163,13 +162,7 @@ impl CompareRecord {
         Self {
             schema_version: SCHEMA_VERSION,
             tool: Tool::this(),
-            scenario: ScenarioRecord {
-                name: loaded.scenario.name.clone(),
-                description: loaded.scenario.description.clone(),
-                origin: loaded.origin.clone(),
-                sha256: loaded.sha256.clone(),
-            },
-            bases: loaded.bases.clone(),
+            scenario: ScenarioRecord::of(loaded),
             overlays: run.overlays,
             seed: run.seed,
             trials: run.trials,

@@ -36,6 +36,22 @@ pub struct ScenarioRecord {
     pub origin: String,
     /// SHA-256 of the scenario's bytes, lowercase hex.
     pub sha256: String,
+    /// The base files the scenario is laid over, with their SHA-256 (empty for a self-contained scenario):
+    /// together with `sha256` they pin every byte the results depend on.
+    pub bases: Vec<crate::scenario_source::SourceDigest>,
+}
+
+impl ScenarioRecord {
+    /// The record of a loaded scenario.
+    pub fn of(loaded: &LoadedScenario) -> Self {
+        Self {
+            name: loaded.scenario.name.clone(),
+            description: loaded.scenario.description.clone(),
+            origin: loaded.origin.clone(),
+            sha256: loaded.sha256.clone(),
+            bases: loaded.bases.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -70,12 +86,7 @@ impl RunRecord {
         Self {
             schema_version: SCHEMA_VERSION,
             tool: Tool::this(),
-            scenario: ScenarioRecord {
-                name: loaded.scenario.name.clone(),
-                description: loaded.scenario.description.clone(),
-                origin: loaded.origin.clone(),
-                sha256: loaded.sha256.clone(),
-            },
+            scenario: ScenarioRecord::of(loaded),
             seed: settings.seed,
             trials: settings.trials,
             threads: settings.threads,
