@@ -11,7 +11,7 @@ use polars::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::table::{Align, Grid, number, percent};
+use crate::table::{Align, END_USE_COLUMNS, Grid, number, percent};
 
 pub const BATCH_CSV_FILE: &str = "batch_summary.csv";
 pub const BATCH_PARQUET_FILE: &str = "batch_summary.parquet";
@@ -174,22 +174,17 @@ fn cells(r: &BatchRow) -> Vec<String> {
     ]
 }
 
-const HEADERS: [(&str, Align); 10] = [
-    ("scenario", Align::Left),
-    ("end use", Align::Left),
-    ("class", Align::Left),
-    ("P(any shortfall) [95% CI]", Align::Right),
-    ("mean units short [95% CI]", Align::Right),
-    ("P95 short", Align::Right),
-    ("CVaR95", Align::Right),
-    ("median first short", Align::Right),
-    ("mean share met", Align::Right),
-    ("status", Align::Left),
-];
+/// The columns of the tables: the scenario, those of `chokepoint run`'s table of end uses, then the status.
+fn headers() -> Vec<(&'static str, Align)> {
+    let mut headers = vec![("scenario", Align::Left)];
+    headers.extend_from_slice(&END_USE_COLUMNS);
+    headers.push(("status", Align::Left));
+    headers
+}
 
 /// The terminal table.
 pub fn render_table(rows: &[BatchRow]) -> String {
-    let mut grid = Grid::new(&HEADERS);
+    let mut grid = Grid::new(&headers());
     for r in rows {
         grid.row(cells(r));
     }
@@ -199,12 +194,13 @@ pub fn render_table(rows: &[BatchRow]) -> String {
 /// A Markdown table of the same cells (the status column is left out: it says how the outputs were made, not
 /// what they are).
 pub fn render_markdown(rows: &[BatchRow]) -> String {
-    let shown = HEADERS.len() - 1;
+    let headers = headers();
+    let shown = headers.len() - 1;
     let mut text = String::new();
-    let header: Vec<&str> = HEADERS[..shown].iter().map(|(h, _)| *h).collect();
+    let header: Vec<&str> = headers[..shown].iter().map(|(h, _)| *h).collect();
     let _ = writeln!(text, "| {} |", header.join(" | "));
     let rule: Vec<&str> =
-        HEADERS[..shown].iter().map(|(_, a)| if *a == Align::Left { "---" } else { "---:" }).collect();
+        headers[..shown].iter().map(|(_, a)| if *a == Align::Left { "---" } else { "---:" }).collect();
     let _ = writeln!(text, "|{}|", rule.join("|"));
     for r in rows {
         let c = cells(r);

@@ -104,9 +104,9 @@ impl RawTrialSettings {
         TrialSettings {
             trials: self.trials,
             seed: self.seed,
-            threads: if self.threads == 0 { Threads::AllCores } else { Threads::Exactly(self.threads) },
+            threads: Threads::from_flag(self.threads),
             out: self.out,
-            progress: if self.quiet { ProgressMode::Hidden } else { ProgressMode::Bar },
+            progress: progress_mode(self.quiet),
             report: self.format,
         }
     }
@@ -178,6 +178,11 @@ impl RawSizeStockpile {
             settings: self.settings.into_settings(),
         }
     }
+}
+
+/// The progress shown with or without `--quiet`.
+fn progress_mode(quiet: bool) -> ProgressMode {
+    if quiet { ProgressMode::Hidden } else { ProgressMode::Bar }
 }
 
 fn parse_probability(text: &str) -> Result<f64, String> {
@@ -349,6 +354,11 @@ pub enum Threads {
 }
 
 impl Threads {
+    /// The value of `--threads`: 0 is one per available core.
+    fn from_flag(threads: usize) -> Self {
+        if threads == 0 { Threads::AllCores } else { Threads::Exactly(threads) }
+    }
+
     /// The number of worker threads this resolves to on this machine.
     pub fn resolve(self) -> usize {
         match self {
@@ -386,9 +396,9 @@ impl Command {
                 scenario: r.scenario.map_or(ScenarioSource::Embedded, ScenarioSource::File),
                 trials: r.trials,
                 seed: r.seed,
-                threads: if r.threads == 0 { Threads::AllCores } else { Threads::Exactly(r.threads) },
+                threads: Threads::from_flag(r.threads),
                 out: r.out,
-                progress: if r.quiet { ProgressMode::Hidden } else { ProgressMode::Bar },
+                progress: progress_mode(r.quiet),
                 report: r.format,
             }),
             RawCommand::Compare(c) => Command::Compare(c.into_args()),
@@ -400,8 +410,8 @@ impl Command {
                 out: b.out,
                 trials: b.trials,
                 seed: b.seed,
-                threads: if b.threads == 0 { Threads::AllCores } else { Threads::Exactly(b.threads) },
-                progress: if b.quiet { ProgressMode::Hidden } else { ProgressMode::Bar },
+                threads: Threads::from_flag(b.threads),
+                progress: progress_mode(b.quiet),
                 format: b.format,
                 compare: b.compare,
             }),

@@ -17,6 +17,18 @@ pub enum ReportFormat {
 /// Stages listed in the report.
 const TOP_STAGES: usize = 8;
 
+/// The columns of the table of end uses, shared with `chokepoint batch`'s table.
+pub const END_USE_COLUMNS: [(&str, Align); 8] = [
+    ("end use", Align::Left),
+    ("class", Align::Left),
+    ("P(any shortfall) [95% CI]", Align::Right),
+    ("mean units short [95% CI]", Align::Right),
+    ("P95 short", Align::Right),
+    ("CVaR95", Align::Right),
+    ("median first short", Align::Right),
+    ("mean share met", Align::Right),
+];
+
 /// Renders the report of `doc`, ending with the folder the files went to.
 pub fn render(doc: &SummaryDocument, out_dir: &Path) -> String {
     let mut text = String::new();
@@ -31,16 +43,7 @@ pub fn render(doc: &SummaryDocument, out_dir: &Path) -> String {
         run.seed,
         run.periods
     );
-    let mut end_uses = Grid::new(&[
-        ("end use", Align::Left),
-        ("class", Align::Left),
-        ("P(any shortfall) [95% CI]", Align::Right),
-        ("mean units short [95% CI]", Align::Right),
-        ("P95 short", Align::Right),
-        ("CVaR95", Align::Right),
-        ("median first short", Align::Right),
-        ("mean share met", Align::Right),
-    ]);
+    let mut end_uses = Grid::new(&END_USE_COLUMNS);
     for e in &doc.end_uses {
         end_uses.row(vec![
             e.name.clone(),

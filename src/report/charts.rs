@@ -4,7 +4,9 @@
 //! and emits every label as an SVG `<text>` element in the `sans-serif` family, which the browser sets. Each
 //! function returns one self-contained `<svg>` element; sizes are in SVG pixels and the page scales them.
 
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::ValueFormatter;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor;
@@ -91,8 +93,24 @@ pub fn legend_row(root: &Area<'_>, x: i32, y: i32, keys: &[Key<'_>]) -> Result<(
     Ok(())
 }
 
-fn line(color: RGBColor, width: u32) -> ShapeStyle {
+/// An unfilled stroke of `color`, `width` pixels wide.
+pub fn line(color: RGBColor, width: u32) -> ShapeStyle {
     ShapeStyle { color: color.to_rgba(), filled: false, stroke_width: width }
+}
+
+/// Gives a chart's mesh the report's look (the label fonts, a light grid, dark axes) and draws it.
+pub fn draw_mesh<X, Y, DB>(mesh: &mut MeshStyle<'_, '_, X, Y, DB>) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>
+where
+    X: Ranged + ValueFormatter<X::ValueType>,
+    Y: Ranged + ValueFormatter<Y::ValueType>,
+    DB: DrawingBackend,
+{
+    mesh.label_style((FONT, LABEL_SIZE))
+        .axis_desc_style((FONT, DESC_SIZE))
+        .light_line_style(WHITE)
+        .bold_line_style(GRID)
+        .axis_style(AXIS)
+        .draw()
 }
 
 /// Fan chart of one end use: the weekly share of requirement met, median with P25–P75 and P5–P95 bands.
@@ -121,20 +139,16 @@ pub fn fan_chart(bands: &BandSeries, horizon_weeks: f64) -> anyhow::Result<Strin
             .x_label_area_size(48)
             .y_label_area_size(62)
             .build_cartesian_2d(0.0..x_max, 0.0..1.0)?;
-        chart
-            .configure_mesh()
-            .x_desc("Week of the horizon (weeks)")
-            .y_desc("Weekly requirement met (%)")
-            .x_labels(8)
-            .y_labels(6)
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| percent_label(*y, 1.0))
-            .label_style((FONT, LABEL_SIZE))
-            .axis_desc_style((FONT, DESC_SIZE))
-            .light_line_style(WHITE)
-            .bold_line_style(GRID)
-            .axis_style(AXIS)
-            .draw()?;
+        draw_mesh(
+            chart
+                .configure_mesh()
+                .x_desc("Week of the horizon (weeks)")
+                .y_desc("Weekly requirement met (%)")
+                .x_labels(8)
+                .y_labels(6)
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .y_label_formatter(&|y| percent_label(*y, 1.0)),
+        )?;
         chart.draw_series(std::iter::once(Polygon::new(outer, BAND_OUTER.filled())))?;
         chart.draw_series(std::iter::once(Polygon::new(inner, BAND_INNER.filled())))?;
         chart.draw_series(LineSeries::new(median, line(MEDIAN, 2)))?;
@@ -168,20 +182,16 @@ pub fn exceedance_chart(curve: &ExceedanceCurve) -> anyhow::Result<String> {
             .x_label_area_size(48)
             .y_label_area_size(62)
             .build_cartesian_2d(0.0..x_max, 0.0..y_top)?;
-        chart
-            .configure_mesh()
-            .x_desc("Units short over the horizon (units)")
-            .y_desc("Probability of exceeding (%)")
-            .x_labels(7)
-            .y_labels(6)
-            .x_label_formatter(&|x| number(*x))
-            .y_label_formatter(&|y| percent_label(*y, y_top))
-            .label_style((FONT, LABEL_SIZE))
-            .axis_desc_style((FONT, DESC_SIZE))
-            .light_line_style(WHITE)
-            .bold_line_style(GRID)
-            .axis_style(AXIS)
-            .draw()?;
+        draw_mesh(
+            chart
+                .configure_mesh()
+                .x_desc("Units short over the horizon (units)")
+                .y_desc("Probability of exceeding (%)")
+                .x_labels(7)
+                .y_labels(6)
+                .x_label_formatter(&|x| number(*x))
+                .y_label_formatter(&|y| percent_label(*y, y_top)),
+        )?;
         let mut area = path.clone();
         area.push((x_max, 0.0));
         area.push((0.0, 0.0));
@@ -215,19 +225,15 @@ pub fn stockpile_chart(min_level: &Dist, initial: f64, unit: &str) -> anyhow::Re
             .x_label_area_size(48)
             .y_label_area_size(10)
             .build_cartesian_2d(0.0..x_max, 0.0..1.0)?;
-        chart
-            .configure_mesh()
-            .x_desc(format!("Lowest level over the horizon ({unit})"))
-            .x_labels(7)
-            .x_label_formatter(&|x| number(*x))
-            .disable_y_axis()
-            .disable_y_mesh()
-            .label_style((FONT, LABEL_SIZE))
-            .axis_desc_style((FONT, DESC_SIZE))
-            .light_line_style(WHITE)
-            .bold_line_style(GRID)
-            .axis_style(AXIS)
-            .draw()?;
+        draw_mesh(
+            chart
+                .configure_mesh()
+                .x_desc(format!("Lowest level over the horizon ({unit})"))
+                .x_labels(7)
+                .x_label_formatter(&|x| number(*x))
+                .disable_y_axis()
+                .disable_y_mesh(),
+        )?;
         let (y, half) = (0.5, 0.2);
         if min_level.min.is_finite() && min_level.max.is_finite() {
             let whisker = vec![(min_level.min, y), (min_level.max, y)];

@@ -9,9 +9,7 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::charts::{
-    AXIS, DESC_SIZE, FONT, GRID, Key, LABEL_SIZE, MEDIAN, MUTED, SMALL_SIZE, TAIL_LINE, legend_row, render_svg,
-};
+use super::charts::{FONT, Key, MEDIAN, MUTED, SMALL_SIZE, TAIL_LINE, draw_mesh, legend_row, line, render_svg};
 use super::html::{Page, esc};
 use crate::table::{number, thousands};
 
@@ -59,30 +57,26 @@ pub fn forest_plot(rows: &[ComparisonRow]) -> anyhow::Result<String> {
             .x_label_area_size(48)
             .y_label_area_size(label_w)
             .build_cartesian_2d(x0..x1, (0..n).into_segmented())?;
-        chart
-            .configure_mesh()
-            .x_desc("Units short avoided over the horizon, mean with 95% CI (units)")
-            .x_labels(8)
-            .y_labels(n)
-            .x_label_formatter(&|x| number(*x))
-            .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) if *i < n => labels.get(n - 1 - *i).cloned().unwrap_or_default(),
-                _ => String::new(),
-            })
-            .disable_y_mesh()
-            .label_style((FONT, LABEL_SIZE))
-            .axis_desc_style((FONT, DESC_SIZE))
-            .light_line_style(WHITE)
-            .bold_line_style(GRID)
-            .axis_style(AXIS)
-            .draw()?;
+        draw_mesh(
+            chart
+                .configure_mesh()
+                .x_desc("Units short avoided over the horizon, mean with 95% CI (units)")
+                .x_labels(8)
+                .y_labels(n)
+                .x_label_formatter(&|x| number(*x))
+                .y_label_formatter(&|v| match v {
+                    SegmentValue::CenterOf(i) if *i < n => labels.get(n - 1 - *i).cloned().unwrap_or_default(),
+                    _ => String::new(),
+                })
+                .disable_y_mesh(),
+        )?;
         chart.draw_series(std::iter::once(DashedPathElement::new(
             vec![(0.0, SegmentValue::Exact(0)), (0.0, SegmentValue::Last)],
             5,
             4,
-            ShapeStyle { color: MUTED.to_rgba(), filled: false, stroke_width: 1 },
+            line(MUTED, 1),
         )))?;
-        let ink = ShapeStyle { color: MEDIAN.to_rgba(), filled: false, stroke_width: 2 };
+        let ink = line(MEDIAN, 2);
         for (i, r) in rows.iter().enumerate() {
             let y = SegmentValue::CenterOf(n - 1 - i);
             if r.ci_low.is_finite() && r.ci_high.is_finite() {
@@ -141,24 +135,19 @@ pub fn cost_vs_avoided_chart(rows: &[ComparisonRow], end_use: &str) -> anyhow::R
             .x_label_area_size(48)
             .y_label_area_size(66)
             .build_cartesian_2d(0.0..x1, (y_lo - pad)..(y_hi + pad))?;
-        chart
-            .configure_mesh()
-            .x_desc(format!("Cost over the horizon ({unit})"))
-            .y_desc("Units short avoided (units)")
-            .x_labels(7)
-            .y_labels(6)
-            .x_label_formatter(&|x| number(*x))
-            .y_label_formatter(&|y| number(*y))
-            .label_style((FONT, LABEL_SIZE))
-            .axis_desc_style((FONT, DESC_SIZE))
-            .light_line_style(WHITE)
-            .bold_line_style(GRID)
-            .axis_style(AXIS)
-            .draw()?;
-        let line: Vec<(f64, f64)> = frontier.iter().map(|&i| points[i]).collect();
-        let frontier_style = ShapeStyle { color: TAIL_LINE.to_rgba(), filled: false, stroke_width: 2 };
-        chart.draw_series(LineSeries::new(line, frontier_style))?;
-        let hollow = ShapeStyle { color: MUTED.to_rgba(), filled: false, stroke_width: 2 };
+        draw_mesh(
+            chart
+                .configure_mesh()
+                .x_desc(format!("Cost over the horizon ({unit})"))
+                .y_desc("Units short avoided (units)")
+                .x_labels(7)
+                .y_labels(6)
+                .x_label_formatter(&|x| number(*x))
+                .y_label_formatter(&|y| number(*y)),
+        )?;
+        let frontier_points: Vec<(f64, f64)> = frontier.iter().map(|&i| points[i]).collect();
+        chart.draw_series(LineSeries::new(frontier_points, line(TAIL_LINE, 2)))?;
+        let hollow = line(MUTED, 2);
         chart.draw_series(
             (0..points.len())
                 .filter(|i| !frontier.contains(i) && points[*i].0.is_finite() && points[*i].1.is_finite())

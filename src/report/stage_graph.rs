@@ -9,7 +9,7 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::charts::{AXIS, DrawError, FONT, MUTED, render_svg};
+use super::charts::{AXIS, DrawError, FONT, MUTED, line, render_svg};
 use super::graph_json::GraphDocument;
 
 const BOX_W: i32 = 196;
@@ -195,20 +195,12 @@ pub fn stage_graph_chart(graph: &GraphDocument) -> anyhow::Result<String> {
         };
         for &(from, to, disrupted) in &edges {
             if !disrupted {
-                root.draw(&PathElement::new(
-                    curve(from, to),
-                    ShapeStyle { color: RGBColor(0x9a, 0x9a, 0x9a).to_rgba(), filled: false, stroke_width: 1 },
-                ))?;
+                root.draw(&PathElement::new(curve(from, to), line(RGBColor(0x9a, 0x9a, 0x9a), 1)))?;
             }
         }
         for &(from, to, disrupted) in &edges {
             if disrupted {
-                root.draw(&DashedPathElement::new(
-                    curve(from, to),
-                    7,
-                    4,
-                    ShapeStyle { color: RGBColor(0xc0, 0x00, 0x00).to_rgba(), filled: false, stroke_width: 2 },
-                ))?;
+                root.draw(&DashedPathElement::new(curve(from, to), 7, 4, line(RGBColor(0xc0, 0x00, 0x00), 2)))?;
             }
         }
         for node in 0..layout.column.len() {
@@ -224,7 +216,7 @@ pub fn stage_graph_chart(graph: &GraphDocument) -> anyhow::Result<String> {
             root.draw(&Rectangle::new([(x, y), (x + BOX_W, y + BOX_H)], fill.filled()))?;
             // The SVG backend draws rectangle outlines 1 px wide whatever the style says, so an end use gets a
             // double border instead of a thick one.
-            let border = ShapeStyle { color: AXIS.to_rgba(), filled: false, stroke_width: 1 };
+            let border = line(AXIS, 1);
             root.draw(&Rectangle::new([(x, y), (x + BOX_W, y + BOX_H)], border))?;
             if end_use {
                 root.draw(&Rectangle::new([(x + 3, y + 3), (x + BOX_W - 3, y + BOX_H - 3)], border))?;
@@ -256,10 +248,7 @@ fn legend(root: &super::charts::Area<'_>, x: i32, y: i32, top: f64) -> Result<()
         let x1 = x + (k + 1) * bar_w / steps;
         root.draw(&Rectangle::new([(x0, y + 20), (x1, y + 36)], loss_colour(Some(share), top).filled()))?;
     }
-    root.draw(&Rectangle::new(
-        [(x, y + 20), (x + bar_w, y + 36)],
-        ShapeStyle { color: MUTED.to_rgba(), filled: false, stroke_width: 1 },
-    ))?;
+    root.draw(&Rectangle::new([(x, y + 20), (x + bar_w, y + 36)], line(MUTED, 1)))?;
     for k in 0..=4 {
         let share = top * f64::from(k) / 4.0;
         let style = text(11.0).pos(Pos::new(HPos::Center, VPos::Top));
@@ -270,11 +259,11 @@ fn legend(root: &super::charts::Area<'_>, x: i32, y: i32, top: f64) -> Result<()
         vec![(kx, y + 28), (kx + 36, y + 28)],
         7,
         4,
-        ShapeStyle { color: RGBColor(0xc0, 0x00, 0x00).to_rgba(), filled: false, stroke_width: 2 },
+        line(RGBColor(0xc0, 0x00, 0x00), 2),
     ))?;
     let label = text(12.0).pos(Pos::new(HPos::Left, VPos::Center));
     root.draw(&Text::new("link covered by a disruption", (kx + 44, y + 28), label.clone()))?;
-    let border = ShapeStyle { color: AXIS.to_rgba(), filled: false, stroke_width: 1 };
+    let border = line(AXIS, 1);
     root.draw(&Rectangle::new([(kx, y + 46), (kx + 36, y + 66)], border))?;
     root.draw(&Rectangle::new([(kx + 3, y + 49), (kx + 33, y + 63)], border))?;
     root.draw(&Text::new("end use (double border)", (kx + 44, y + 56), label))?;

@@ -1,12 +1,11 @@
 //! `chokepoint compare`: common random numbers pair the runs, a mitigation that changes nothing differs by exactly
 //! zero, cost arithmetic, the files and their schemas, JSON on stdout, determinism across thread counts, errors.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use super::{arg, assert_exit, chokepoint, entries, small_chain, stderr, stdout};
+use super::{arg, assert_exit, chokepoint, columns, entries, read_parquet, small_chain, stderr, stdout};
 
 const FILES: [&str; 5] =
     ["compare.csv", "compare.json", "compare_run.json", "paired_differences.parquet", "report.html"];
@@ -81,7 +80,7 @@ fn a_mitigation_that_changes_nothing_differs_by_exactly_zero_in_every_trial() {
     let out = dir.path().join("out");
     let o = compare(&small_chain(), &out, &["--mitigation", arg(&overlay), "--trials", "50", "--format", "json"]);
     assert_exit(&o, 0);
-    let df = ParquetReader::new(File::open(out.join("paired_differences.parquet")).unwrap()).finish().unwrap();
+    let df = read_parquet(&out.join("paired_differences.parquet"));
     assert_eq!(df.height(), 50 * 2, "one row per trial and end use");
     let option = df.column("option").unwrap().str().unwrap();
     assert!((0..option.len()).all(|i| option.get(i) == Some("empty_reserve")));
@@ -120,9 +119,7 @@ fn compare_writes_every_file_with_its_schema_and_prints_a_ranked_table() {
     assert!(table.contains("cost per unit avoided"), "{table}");
 
     use DataType::{Float64, String, UInt64};
-    let df = ParquetReader::new(File::open(out.join("paired_differences.parquet")).unwrap()).finish().unwrap();
-    let columns: Vec<(std::string::String, DataType)> =
-        df.schema().iter().map(|(n, d)| (n.to_string(), d.clone())).collect();
+    let df = read_parquet(&out.join("paired_differences.parquet"));
     let expected = [
         ("option", String),
         ("end_use", String),
@@ -131,7 +128,7 @@ fn compare_writes_every_file_with_its_schema_and_prints_a_ranked_table() {
         ("option_units_short", Float64),
         ("units_short_avoided", Float64),
     ];
-    assert_eq!(columns, expected.map(|(n, d)| (n.to_owned(), d)));
+    assert_eq!(columns(&df), expected.map(|(n, d)| (n.to_owned(), d)));
     assert_eq!(df.height(), 9 * 2 * 40);
 
     let csv = std::fs::read_to_string(out.join("compare.csv")).unwrap();

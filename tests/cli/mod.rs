@@ -12,6 +12,8 @@ mod validate;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use polars::prelude::{DataFrame, DataType, ParquetReader, SerReader};
+
 /// The small valid scenario shared with the scenario crate's tests.
 pub(crate) fn small_chain() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/valid/small_chain.toml")
@@ -49,6 +51,21 @@ pub(crate) fn assert_exit(o: &Output, code: i32) {
 /// A path as a `&str` argument.
 pub(crate) fn arg(p: &Path) -> &str {
     p.to_str().expect("test paths are UTF-8")
+}
+
+/// The table of a Parquet file.
+fn read_parquet(path: &Path) -> DataFrame {
+    ParquetReader::new(std::fs::File::open(path).unwrap()).finish().unwrap()
+}
+
+/// The names and types of a table's columns, in order.
+fn columns(df: &DataFrame) -> Vec<(String, DataType)> {
+    df.schema().iter().map(|(name, dtype)| (name.to_string(), dtype.clone())).collect()
+}
+
+/// The JSON document in file `path`.
+pub(crate) fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
 /// Names of the entries of folder `dir`, sorted.

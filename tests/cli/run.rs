@@ -1,13 +1,14 @@
 //! `chokepoint run`: the files and their schemas, JSON on stdout, determinism across thread counts and seeds,
 //! clean failures without partial files, and no progress bar when stderr is not a terminal.
 
-use std::fs::File;
 use std::path::Path;
 
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::{arg, assert_exit, chokepoint, chokepoint_in, entries, small_chain, stderr, stdout};
+use super::{
+    arg, assert_exit, chokepoint, chokepoint_in, columns, entries, json, read_parquet, small_chain, stderr, stdout,
+};
 
 const FILES: [&str; 8] = [
     "bands.parquet",
@@ -26,18 +27,6 @@ fn run_small(out: &Path, trials: &str, args: &[&str]) -> std::process::Output {
     let mut all = vec!["run", arg(&scenario), "--trials", trials, "--out", arg(out)];
     all.extend_from_slice(args);
     chokepoint(&all)
-}
-
-fn read_parquet(path: &Path) -> DataFrame {
-    ParquetReader::new(File::open(path).unwrap()).finish().unwrap()
-}
-
-fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
-
-fn columns(df: &DataFrame) -> Vec<(String, DataType)> {
-    df.schema().iter().map(|(name, dtype)| (name.to_string(), dtype.clone())).collect()
 }
 
 fn expected(columns: &[(&str, DataType)]) -> Vec<(String, DataType)> {

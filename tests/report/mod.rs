@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::cli::{arg, assert_exit, chokepoint, small_chain, stderr, stdout};
+use crate::cli::{arg, assert_exit, chokepoint, json, small_chain, stderr, stdout};
 
 const SVG: &str = "http://www.w3.org/2000/svg";
 
@@ -13,10 +13,6 @@ fn run_small(out: &Path, trials: &str, args: &[&str]) {
     let mut all = vec!["run", arg(&scenario), "--trials", trials, "--out", arg(out), "-q"];
     all.extend_from_slice(args);
     assert_exit(&chokepoint(&all), 0);
-}
-
-fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
 fn parse(html: &str) -> roxmltree::Document<'_> {

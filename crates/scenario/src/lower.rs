@@ -453,10 +453,29 @@ pub(crate) fn table_ref(path: &str) -> String {
 }
 
 /// Whether a name is a `snake_case` identifier.
-pub(crate) fn is_identifier(name: &str) -> bool {
+fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// The `invalid-value` error for `section.name` at `span` when the name is not a `snake_case` identifier, with a
+/// name to rename it to.
+pub(crate) fn check_name(section: &str, name: &str, span: &Range<usize>) -> Option<Diagnostic> {
+    if is_identifier(name) {
+        return None;
+    }
+    let suggestion: String =
+        name.trim().chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+    Some(
+        Diagnostic::error(
+            "invalid-value",
+            format!("{section}.{name}"),
+            format!("`{name}` is not a snake_case name (lowercase letters, digits and `_`, starting with a letter)"),
+        )
+        .at(Some(span.clone()))
+        .help(format!("rename `{section}.{name}`, for example to `{suggestion}`")),
+    )
 }
 
 /// Lowers the whole document with the mitigations of `plan` applied (none for the baseline). `None` when any
@@ -515,23 +534,8 @@ fn check_names(lower: &mut Lower<'_>) {
         .chain(doc.end_uses.iter().map(|e| (&e.name, &e.name_span, "end_uses")))
         .chain(doc.disruptions.iter().map(|e| (&e.name, &e.name_span, "disruptions")));
     for (name, span, section) in all {
-        if !is_identifier(name) {
-            let suggestion: String = name
-                .trim()
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
-                .collect();
-            lower.push(
-                Diagnostic::error(
-                    "invalid-value",
-                    format!("{section}.{name}"),
-                    format!(
-                        "`{name}` is not a snake_case name (lowercase letters, digits and `_`, starting with a letter)"
-                    ),
-                )
-                .at(Some(span.clone()))
-                .help(format!("rename `{section}.{name}`, for example to `{suggestion}`")),
-            );
+        if let Some(d) = check_name(section, name, span) {
+            lower.push(d);
         }
     }
     for (i, e) in doc.stages.iter().enumerate() {
@@ -924,7 +928,6 @@ fn check_growth(lower: &mut Lower<'_>, p: &Param, raw: &Field<RawParam>, key: &s
 }
 
 pub(crate) fn allocation(lower: &mut Lower<'_>, raw: &Spanned<RawWordOrList>, key: &str) -> Allocation {
-    const CLASSES: [&str; 3] = ["defense", "essential", "other"];
     match raw.get_ref() {
         RawWordOrList::Word(w) => {
             match lower.choice(&Spanned::new(raw.span(), w.clone()), key, &["priority", "pro_rata"]) {
@@ -933,29 +936,35 @@ pub(crate) fn allocation(lower: &mut Lower<'_>, raw: &Spanned<RawWordOrList>, ke
             }
         }
         RawWordOrList::List(items) => {
-            let mut order: Vec<Class> = Vec::new();
-            for item in items {
-                let class = match lower.choice(item, key, &CLASSES) {
-                    Some("defense") => Class::Defense,
-                    Some("essential") => Class::Essential,
-                    Some(_) => Class::Other,
-                    None => continue,
-                };
-                if order.contains(&class) {
-                    lower.push(
-                        Diagnostic::error("invalid-value", key, format!("`{key}` lists `{}` twice", class.name()))
-                            .at(Some(item.span()))
-                            .help(format!("list each class once in `{key}`")),
-                    );
-                } else {
-                    order.push(class);
-                }
-            }
+            let mut order = classes(lower, items, key);
             // Classes left out are served last, in the default order.
             order.extend(Class::ALL.iter().filter(|c| !order.contains(c)).collect::<Vec<_>>());
             Allocation::Priority(order)
         }
     }
+}
+
+/// The priority classes listed in `key`, in order; an unknown or repeated one is an error and left out.
+pub(crate) fn classes(lower: &mut Lower<'_>, items: &[Spanned<String>], key: &str) -> Vec<Class> {
+    let mut out = Vec::new();
+    for item in items {
+        let class = match lower.choice(item, key, &["defense", "essential", "other"]) {
+            Some("defense") => Class::Defense,
+            Some("essential") => Class::Essential,
+            Some(_) => Class::Other,
+            None => continue,
+        };
+        if out.contains(&class) {
+            lower.push(
+                Diagnostic::error("invalid-value", key, format!("`{key}` lists `{}` twice", class.name()))
+                    .at(Some(item.span()))
+                    .help(format!("list each class once in `{key}`")),
+            );
+        } else {
+            out.push(class);
+        }
+    }
+    out
 }
 
 fn end_uses(lower: &mut Lower<'_>) -> Vec<EndUseSpec> {
@@ -1204,10 +1213,12 @@ fn links(lower: &mut Lower<'_>) -> Vec<LoweredLink> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use chokepoint_engine::{Destinations, DisruptionKind, ModelSpec, Node, Param, Timing, Unit, Unmet};
 
-    const BASE: &str = r#"
+    /// A mine, a magnet plant and a motor plant feeding one end use: the scenario the unit tests of lowering and
+    /// of mitigations (`crate::mitigation`) add their tables to.
+    pub(crate) const BASE: &str = r#"
 [scenario]
 name = "t"
 

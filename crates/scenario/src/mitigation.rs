@@ -17,7 +17,7 @@ use toml::Spanned;
 use crate::Cost;
 use crate::diagnostic::{Diagnostic, did_you_mean, list, number};
 use crate::document::{Document, Entity};
-use crate::lower::{DurationKey, Kind, Lower, LoweredLink, allocation, is_identifier};
+use crate::lower::{DurationKey, Kind, Lower, LoweredLink, allocation, check_name, classes};
 use crate::raw::{Field, RawMitigation, RawParam};
 
 /// The kinds of mitigation, as written in `kind`.
@@ -487,7 +487,7 @@ fn stockpile(
     );
     let release_classes = match &raw.release_to {
         None => Class::ALL.to_vec(),
-        Some(list) => classes(lower, list, &format!("{path}.release_to")),
+        Some(list) => nonempty_classes(lower, list, &format!("{path}.release_to")),
     };
     Some(StockpileSpec {
         name: e.name.clone(),
@@ -501,7 +501,7 @@ fn stockpile(
 }
 
 /// A list of priority classes, each once, not empty.
-fn classes(lower: &mut Lower<'_>, list: &Spanned<Vec<Spanned<String>>>, key: &str) -> Vec<Class> {
+fn nonempty_classes(lower: &mut Lower<'_>, list: &Spanned<Vec<Spanned<String>>>, key: &str) -> Vec<Class> {
     if list.get_ref().is_empty() {
         lower.push(
             Diagnostic::error("invalid-value", key, format!("`{key}` is empty"))
@@ -509,25 +509,7 @@ fn classes(lower: &mut Lower<'_>, list: &Spanned<Vec<Spanned<String>>>, key: &st
                 .help(format!("list at least one of `defense`, `essential` and `other` in `{key}`, or remove it")),
         );
     }
-    let mut out = Vec::new();
-    for item in list.get_ref() {
-        let class = match lower.choice(item, key, &["defense", "essential", "other"]) {
-            Some("defense") => Class::Defense,
-            Some("essential") => Class::Essential,
-            Some(_) => Class::Other,
-            None => continue,
-        };
-        if out.contains(&class) {
-            lower.push(
-                Diagnostic::error("invalid-value", key, format!("`{key}` lists `{}` twice", class.name()))
-                    .at(Some(item.span()))
-                    .help(format!("list each class once in `{key}`")),
-            );
-        } else {
-            out.push(class);
-        }
-    }
-    out
+    classes(lower, list.get_ref(), key)
 }
 
 /// The lag and ramp of a thrifting or substitution, in weeks (both default to 0).
@@ -743,23 +725,8 @@ pub(crate) fn check_catalog(doc: &Document, diags: &mut Vec<Diagnostic>) -> Vec<
         .map(|e| (&e.name, &e.name_span, "mitigations"))
         .chain(doc.packages.iter().map(|e| (&e.name, &e.name_span, "packages")));
     for (name, span, section) in names {
-        if !is_identifier(name) {
-            let suggestion: String = name
-                .trim()
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
-                .collect();
-            diags.push(
-                Diagnostic::error(
-                    "invalid-value",
-                    format!("{section}.{name}"),
-                    format!(
-                        "`{name}` is not a snake_case name (lowercase letters, digits and `_`, starting with a letter)"
-                    ),
-                )
-                .at(Some(span.clone()))
-                .help(format!("rename `{section}.{name}`, for example to `{suggestion}`")),
-            );
+        if let Some(d) = check_name(section, name, span) {
+            diags.push(d);
         }
     }
     let mitigation_names: Vec<&str> = doc.mitigations.iter().map(|e| e.name.as_str()).collect();
@@ -851,65 +818,12 @@ pub(crate) fn check_catalog(doc: &Document, diags: &mut Vec<Diagnostic>) -> Vec<
 mod tests {
     use chokepoint_engine::{Allocation, Class, ModelSpec, Node, Param, StockWeeks};
 
+    use crate::lower::tests::BASE;
     use crate::{Scenario, VariantError};
 
-    const BASE: &str = r#"
-[scenario]
-name = "t"
-
-[materials.ore]
-unit = "t"
-
-[materials.magnet]
-unit = "t"
-
-[materials.motor]
-unit = "unit"
-
-[stages.mine]
-region = "CN"
-capacity_t_per_year = 1000
-outputs = { ore = 1 }
-
-[stages.magnets]
-region = "JP"
-capacity_t_per_year = 500
-inputs = { ore = 2 }
-outputs = { magnet = 1 }
-
-[stages.motors]
-region = "DE"
-capacity_units_per_year = 100000
-inputs = { magnet = 0.002 }
-outputs = { motor = 1 }
-
-[[links]]
-from = "mine"
-to = "magnets"
-material = "ore"
-share = 1.0
-
-[[links]]
-from = "magnets"
-to = "motors"
-material = "magnet"
-share = 1.0
-
-[[links]]
-from = "motors"
-to = "cars"
-material = "motor"
-share = 1.0
-
-[end_uses.cars]
-region = "DE"
-demand_units_per_year = 20000
-intensity = { motor = 2 }
-priority = "essential"
-"#;
-
     fn scenario(extra: &str) -> Scenario {
-        match crate::parse("t.toml", &format!("{BASE}\n{extra}")) {
+        // The end use of `BASE`, made essential.
+        match crate::parse("t.toml", &format!("{BASE}priority = \"essential\"\n\n{extra}")) {
             Ok(s) => s,
             Err(d) => panic!("{}", d.render()),
         }

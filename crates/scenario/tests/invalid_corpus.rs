@@ -9,30 +9,11 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+mod base_files;
+use base_files::{repo_root, resolve};
+
 fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/invalid")
-}
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Reads a base relative to the file naming it; origins are paths relative to the repository root.
-fn resolve(from: &str, path: &str) -> Result<(String, String), String> {
-    let mut parts: Vec<&str> = from.split('/').collect();
-    parts.pop();
-    for part in path.split('/') {
-        match part {
-            "." | "" => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    let origin = parts.join("/");
-    let text = fs::read_to_string(repo_root().join(&origin)).map_err(|e| e.to_string())?;
-    Ok((origin, text))
+    repo_root().join("tests/data/invalid")
 }
 
 fn parse(origin: &str, source: &str) -> Result<chokepoint_scenario::Scenario, chokepoint_scenario::Diagnostics> {

@@ -3,32 +3,12 @@
 //! default scenario loads and runs.
 
 use std::fs;
-use std::path::{Path, PathBuf};
 
 use chokepoint_engine::{Allocation, Model, Node, Param, RunConfig, RunResults, run};
 use chokepoint_scenario::{Scenario, VariantError};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Reads a base relative to the file naming it; origins are paths relative to the repository root.
-fn resolve(from: &str, path: &str) -> Result<(String, String), String> {
-    let mut parts: Vec<&str> = from.split('/').collect();
-    parts.pop();
-    for part in path.split('/') {
-        match part {
-            "." | "" => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    let origin = parts.join("/");
-    let text = fs::read_to_string(repo_root().join(&origin)).map_err(|e| e.to_string())?;
-    Ok((origin, text))
-}
+mod base_files;
+use base_files::{repo_root, resolve};
 
 fn load(origin: &str) -> Scenario {
     let text = fs::read_to_string(repo_root().join(origin)).expect("the fixture exists");
