@@ -91,7 +91,8 @@ pub struct Scratch {
     backlog: Vec<f64>,
     required: Vec<f64>,
     demand_now: Vec<f64>,
-    weights: Vec<[f64; NC]>,
+    /// Class mix of each stage's normal demand, used when it receives no orders.
+    normal_class_mix: Vec<[f64; NC]>,
     /// Share of each node's normal activity attributable to each end use (`node * E + e`).
     attribution: Vec<f64>,
     /// Each node's demand trend this period: the attribution-weighted growth of the end uses it serves.
@@ -105,8 +106,8 @@ pub struct Scratch {
     /// Each stage's availability this period (0 before it comes online, ramping to 1).
     avail: Vec<f64>,
     /// Class mix of each stage's orders this period.
-    stage_w: Vec<[f64; NC]>,
-    /// Multiplier on each input slot's quantity per unit (intensity changes act on end-use slots).
+    class_mix: Vec<[f64; NC]>,
+    /// Multiplier on each input slot's quantity per unit of throughput (thrifting).
     qty_factor: Vec<f64>,
     /// Sampled (start period, ramp periods, full effect) of each intensity change and demand switch.
     intensity_plan: Vec<[f64; 3]>,
@@ -160,14 +161,14 @@ impl Scratch {
             backlog: vec![0.0; ne],
             required: vec![0.0; ne],
             demand_now: vec![0.0; ne],
-            weights: vec![[0.0; NC]; ns],
+            normal_class_mix: vec![[0.0; NC]; ns],
             attribution: vec![0.0; (ns + ne) * ne],
             trend: vec![1.0; ns + ne],
             has_growth: false,
             share_series: vec![1.0; ne * t],
             run: vec![0; ne],
             avail: vec![1.0; ns],
-            stage_w: vec![[0.0; NC]; ns],
+            class_mix: vec![[0.0; NC]; ns],
             qty_factor: vec![1.0; nin],
             intensity_plan: vec![[0.0; 3]; spec.mitigations.intensity_changes.len()],
             switch_plan: vec![[0.0; 3]; spec.mitigations.demand_switches.len()],
@@ -317,24 +318,24 @@ fn setup(model: &Model, seed: u64, trial: u64, sc: &mut Scratch) {
             sc.out_stock[o] = init * ship_per_period;
             sc.out_target[o] = target * ship_per_period;
         }
-        sc.weights[s] = [0.0; NC];
+        sc.normal_class_mix[s] = [0.0; NC];
     }
     // Class mix of each stage's normal demand, customers first; used when a stage receives no orders.
     for e in 0..ne {
         let class = c.end_use_class[e];
         let node = ns + e;
         for l in c.in_link_start[c.in_slot_start[node]]..c.in_link_start[c.in_slot_start[node + 1]] {
-            sc.weights[c.link_from[l]][class] += sc.flow[l];
+            sc.normal_class_mix[c.link_from[l]][class] += sc.flow[l];
         }
     }
     for &s in c.topo.iter().rev() {
-        let total: f64 = sc.weights[s].iter().sum();
-        let w = if total > 0.0 { sc.weights[s].map(|x| x / total) } else { [0.0, 0.0, 1.0] };
-        sc.weights[s] = w;
+        let total: f64 = sc.normal_class_mix[s].iter().sum();
+        let w = if total > 0.0 { sc.normal_class_mix[s].map(|x| x / total) } else { [0.0, 0.0, 1.0] };
+        sc.normal_class_mix[s] = w;
         for l in c.in_link_start[c.in_slot_start[s]]..c.in_link_start[c.in_slot_start[s + 1]] {
             let sup = c.link_from[l];
             for (k, wk) in w.iter().enumerate() {
-                sc.weights[sup][k] += wk * sc.flow[l];
+                sc.normal_class_mix[sup][k] += wk * sc.flow[l];
             }
         }
     }
@@ -612,8 +613,8 @@ fn period(model: &Model, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trac
             w[2] += r[2] / y;
         }
         let wt = w[0] + w[1] + w[2];
-        let w = if wt > 0.0 { [w[0] / wt, w[1] / wt, w[2] / wt] } else { sc.weights[s] };
-        sc.stage_w[s] = w;
+        let w = if wt > 0.0 { [w[0] / wt, w[1] / wt, w[2] / wt] } else { sc.normal_class_mix[s] };
+        sc.class_mix[s] = w;
         sc.plan_uncapped[s] = plan.max(0.0);
         sc.plan[s] = sc.plan_uncapped[s].min(sc.cap_now[s]);
         place_orders(c, sc, s, sc.plan[s], w);
@@ -634,7 +635,7 @@ fn period(model: &Model, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trac
         let mut x = sc.plan[s];
         for i in ins.clone() {
             let got = receive(c, sc, i, t);
-            let released = if c.node_stockpiled[s] { release(model, sc, i, x, sc.stage_w[s]) } else { 0.0 };
+            let released = if c.node_stockpiled[s] { release(model, sc, i, x, sc.class_mix[s]) } else { 0.0 };
             if let Some(sp) = sp.as_mut() {
                 sp.received.push(got);
                 sp.from_stockpile.push(released);
