@@ -129,15 +129,15 @@ fn utf8(origin: &str, bytes: Vec<u8>) -> Result<String, Failure> {
 /// embedded scenario, the embedded scenario itself. Returns the base's origin (the joined path, with `.` and
 /// `dir/..` folded away so that one file gets one origin) and its text.
 fn read_base(naming: &str, path: &str) -> Result<(String, String), String> {
-    if let Some(dir) = EMBEDDED_ORIGIN.strip_suffix("rare_earths_2025.toml") {
-        if naming.starts_with(dir) {
-            let name = normalize(Path::new(path));
-            return if name == Path::new("rare_earths_2025.toml") {
-                Ok((EMBEDDED_ORIGIN.to_owned(), EMBEDDED_TEXT.to_owned()))
-            } else {
-                Err(format!("the embedded scenario can only name `rare_earths_2025.toml` as a base, not `{path}`"))
-            };
-        }
+    if let Some(dir) = EMBEDDED_ORIGIN.strip_suffix("rare_earths_2025.toml")
+        && naming.starts_with(dir)
+    {
+        let name = normalize(Path::new(path));
+        return if name == Path::new("rare_earths_2025.toml") {
+            Ok((EMBEDDED_ORIGIN.to_owned(), EMBEDDED_TEXT.to_owned()))
+        } else {
+            Err(format!("the embedded scenario can only name `rare_earths_2025.toml` as a base, not `{path}`"))
+        };
     }
     let folder = Path::new(naming).parent().unwrap_or(Path::new(""));
     let joined = normalize(&folder.join(path));

@@ -77,10 +77,10 @@ impl Drop for StagedFiles {
 /// Makes the renames in `dir` durable where the platform allows it; a folder that cannot be synced is not an
 /// error (the files themselves are synced).
 fn sync_folder(dir: &Path) {
-    if cfg!(unix) {
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
+    if cfg!(unix)
+        && let Ok(d) = File::open(dir)
+    {
+        let _ = d.sync_all();
     }
 }
 

@@ -168,10 +168,10 @@ pub fn exceedance_chart(curve: &ExceedanceCurve) -> anyhow::Result<String> {
         }
         path.push((x, p));
     }
-    if let Some(&(x, p)) = curve.steps.last() {
-        if x < x_max {
-            path.push((x_max, p));
-        }
+    if let Some(&(x, p)) = curve.steps.last()
+        && x < x_max
+    {
+        path.push((x_max, p));
     }
     render_svg((620, 350), |root| {
         legend_row(root, 74, 14, &[Key::Line("share of trials with more units short than x", TAIL_LINE)])?;

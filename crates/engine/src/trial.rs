@@ -508,10 +508,10 @@ fn sample_disruptions(model: &Model, seed: u64, trial: u64, sc: &mut Scratch) {
                 let len = periods_of(duration_weeks.sample(&mut rng), pw);
                 let v = sample_effect(&mut rng);
                 let u: f64 = rng.random();
-                if let Some(parent) = sc.first_onset[*disruption] {
-                    if u < p {
-                        mark(parent + lag, len, v, &mut first);
-                    }
+                if let Some(parent) = sc.first_onset[*disruption]
+                    && u < p
+                {
+                    mark(parent + lag, len, v, &mut first);
                 }
             }
         }
