@@ -4,7 +4,8 @@
 //! its own Xoshiro256++ stream, seeded by a SplitMix64 mix of the run's seed, the trial's index and a stable
 //! 64-bit hash of the process's name. Adding a stage or a disruption therefore never changes the draws of the
 //! others, and trial `i` sees the same disruptions whichever variant of a scenario runs: common random numbers.
-//! Never `StdRng`, `SmallRng` or a thread-local generator: their streams are not portable across versions.
+//! Never rand's standard or small generators, nor a thread-local one: their streams are not portable across
+//! versions.
 
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;

@@ -546,6 +546,19 @@ fn fraction(
     p
 }
 
+/// Reports that `path` gives both `one` and `other` (at `other`'s span), of which it may give only one.
+fn conflicting(lower: &mut Lower<'_>, path: &str, one: &str, other: &str, span: Range<usize>) {
+    lower.push(
+        Diagnostic::error(
+            "conflicting-keys",
+            format!("{path}.{other}"),
+            format!("`{path}` gives both `{one}` and `{other}`"),
+        )
+        .at(Some(span))
+        .help(format!("keep one of `{path}.{one}` and `{path}.{other}`")),
+    );
+}
+
 fn thrifting(
     lower: &mut Lower<'_>,
     e: &Entity<RawMitigation>,
@@ -556,15 +569,7 @@ fn thrifting(
     // Where: one end use, or a list of stages (e.g. the magnet makers' Dy and Tb per tonne of magnet).
     let nodes: Vec<(Node, Range<usize>)> = match (&raw.end_use, &raw.stages) {
         (Some(_), Some(list)) => {
-            lower.push(
-                Diagnostic::error(
-                    "conflicting-keys",
-                    format!("{path}.stages"),
-                    format!("`{path}` gives both `end_use` and `stages`"),
-                )
-                .at(Some(list.span()))
-                .help(format!("keep one of `{path}.end_use` and `{path}.stages`")),
-            );
+            conflicting(lower, path, "end_use", "stages", list.span());
             Vec::new()
         }
         (None, Some(list)) => name_list(lower, e, list, "stages", Kind::Stage, who),
@@ -575,15 +580,7 @@ fn thrifting(
     // What: one material, or a list.
     let materials: Vec<(usize, Range<usize>)> = match (&raw.material, &raw.materials) {
         (Some(_), Some(list)) => {
-            lower.push(
-                Diagnostic::error(
-                    "conflicting-keys",
-                    format!("{path}.materials"),
-                    format!("`{path}` gives both `material` and `materials`"),
-                )
-                .at(Some(list.span()))
-                .help(format!("keep one of `{path}.material` and `{path}.materials`")),
-            );
+            conflicting(lower, path, "material", "materials", list.span());
             Vec::new()
         }
         (None, Some(list)) => list
@@ -601,9 +598,10 @@ fn thrifting(
             .into_iter()
             .collect(),
     };
+    let material_key = if raw.materials.is_some() { "materials" } else { "material" };
     for (node, _) in &nodes {
         for (m, span) in &materials {
-            check_uses(lower, *node, *m, span.clone(), &format!("{path}.material"), who);
+            check_uses(lower, *node, *m, span.clone(), &format!("{path}.{material_key}"), who);
         }
     }
     let reduction =
