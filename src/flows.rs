@@ -13,6 +13,9 @@
 //! The *import index* of a stage input that covered links supply is the same on receipts (arrivals, after
 //! licence review and transit), exact when the stage's other suppliers ship as before.
 //! The *throughput index* of a stage is its throughput over the same trial's throughput without disruptions.
+//! The *cleared export index* is observed directly, per link: what clears export control on the covered links
+//! in a week (the week shipped plus any licence review: what customs would record as exported) over their
+//! normal weekly flow.
 //! `docs/validation.md` uses both; `docs/output-schema.md` describes the files.
 
 use std::io::Write;
@@ -38,6 +41,9 @@ pub enum Measure {
     ThroughputIndex { stage: usize },
     /// See the module documentation; `normal` is the normal weekly flow on the covered links.
     ExportIndex { stage: usize, slot: usize, normal: f64 },
+    /// What clears export control on the covered links ([`Series::links`]), over
+    /// their normal weekly flow `normal`.
+    ClearedExportIndex { normal: f64 },
     /// As the export index, on the receiving side: `1 + (received − received without disruptions) / normal`
     /// for a stage input that covered links supply (arrivals: after licence review and transit).
     ImportIndex { stage: usize, slot: usize, normal: f64 },
@@ -57,6 +63,8 @@ pub struct Series {
     /// The material, or `""` for series in units of throughput or of end-use items.
     pub material: String,
     pub measure: Measure,
+    /// The links a per-link measure sums over (empty for the others).
+    pub links: Vec<usize>,
 }
 
 /// Every series of `model`: per stage its shipments, receipts, throughput and throughput index, its export
@@ -73,6 +81,7 @@ pub fn series_of(model: &Model) -> Vec<Series> {
                 node: node(),
                 material: material(m),
                 measure: Measure::Shipped { stage: s, slot },
+                links: Vec::new(),
             });
         }
         for (slot, &(m, _)) in st.inputs.iter().enumerate() {
@@ -81,6 +90,7 @@ pub fn series_of(model: &Model) -> Vec<Series> {
                 node: node(),
                 material: material(m),
                 measure: Measure::Received { stage: s, slot },
+                links: Vec::new(),
             });
         }
         out.push(Series {
@@ -88,12 +98,14 @@ pub fn series_of(model: &Model) -> Vec<Series> {
             node: node(),
             material: String::new(),
             measure: Measure::Throughput { stage: s },
+            links: Vec::new(),
         });
         out.push(Series {
             series: "throughput_index",
             node: node(),
             material: String::new(),
             measure: Measure::ThroughputIndex { stage: s },
+            links: Vec::new(),
         });
         for (slot, &(m, _)) in st.outputs.iter().enumerate() {
             let normal: f64 = spec
@@ -109,6 +121,20 @@ pub fn series_of(model: &Model) -> Vec<Series> {
                     node: node(),
                     material: material(m),
                     measure: Measure::ExportIndex { stage: s, slot, normal },
+                    links: Vec::new(),
+                });
+                let links: Vec<usize> = (0..spec.links.len())
+                    .filter(|&l| {
+                        let link = &spec.links[l];
+                        link.from == s && link.material == m && !model.disruptions_on_link(l).is_empty()
+                    })
+                    .collect();
+                out.push(Series {
+                    series: "cleared_export_index",
+                    node: node(),
+                    material: material(m),
+                    measure: Measure::ClearedExportIndex { normal },
+                    links,
                 });
             }
         }
@@ -128,6 +154,7 @@ pub fn series_of(model: &Model) -> Vec<Series> {
                     node: node(),
                     material: material(m),
                     measure: Measure::ImportIndex { stage: s, slot, normal },
+                    links: Vec::new(),
                 });
             }
         }
@@ -138,14 +165,15 @@ pub fn series_of(model: &Model) -> Vec<Series> {
             ("required", Measure::Required { end_use: e }),
             ("share_met", Measure::ShareMet { end_use: e }),
         ] {
-            out.push(Series { series, node: eu.name.clone(), material: String::new(), measure });
+            out.push(Series { series, node: eu.name.clone(), material: String::new(), measure, links: Vec::new() });
         }
     }
     out
 }
 
-/// The value of `measure` in period `t` of a trial traced as given (`tr`) and without disruptions (`calm`).
-pub fn value(measure: Measure, tr: &Trace, calm: &Trace, t: usize) -> f64 {
+/// The value of series `series` in period `t` of a trial traced as given (`tr`) and without disruptions (`calm`).
+pub fn value(series: &Series, tr: &Trace, calm: &Trace, t: usize) -> f64 {
+    let measure = series.measure;
     let ratio = |a: f64, b: f64| {
         if b > 0.0 {
             a / b
@@ -162,6 +190,9 @@ pub fn value(measure: Measure, tr: &Trace, calm: &Trace, t: usize) -> f64 {
         Measure::ThroughputIndex { stage } => ratio(tr.stages[t][stage].throughput, calm.stages[t][stage].throughput),
         Measure::ExportIndex { stage, slot, normal } => {
             1.0 + (tr.stages[t][stage].shipped[slot] - calm.stages[t][stage].shipped[slot]) / normal
+        }
+        Measure::ClearedExportIndex { normal } => {
+            series.links.iter().map(|&l| tr.link_cleared[t][l]).sum::<f64>() / normal
         }
         Measure::ImportIndex { stage, slot, normal } => {
             1.0 + (tr.stages[t][stage].received[slot] - calm.stages[t][stage].received[slot]) / normal

@@ -64,7 +64,7 @@ pub fn trace(args: &TraceArgs) -> Result<(), Failure> {
         simulate(&calm, args.seed, i as u64, &mut calm_scratch, Some(&mut calm_tr));
         for (k, s) in series.iter().enumerate() {
             for t in 0..periods {
-                values[k][t * trials + i] = flows::value(s.measure, &tr, &calm_tr, t);
+                values[k][t * trials + i] = flows::value(s, &tr, &calm_tr, t);
             }
         }
     }
@@ -131,6 +131,7 @@ fn monthly_table(flows: &Flows) -> String {
         let m = monthly(stats, flows.period_weeks);
         match s.measure {
             Measure::ExportIndex { .. } => columns.push((format!("{} {} exports", s.node, s.material), m)),
+            Measure::ClearedExportIndex { .. } => columns.push((format!("{} {} cleared", s.node, s.material), m)),
             Measure::ImportIndex { .. } => imports.push((format!("{} {} imports", s.node, s.material), m)),
             Measure::ThroughputIndex { .. } => {
                 let low = m.iter().copied().fold(f64::INFINITY, f64::min);

@@ -75,6 +75,10 @@ pub struct Trace {
     /// Per end-use input slot: released into it from stockpiles and moved out of it to rebuild them.
     pub end_use_from_stockpile: Vec<f64>,
     pub end_use_to_stockpile: Vec<f64>,
+    /// Quantity leaving its supplier on each link per period (`[t][link]`), and quantity clearing export
+    /// control per period: the shipment period plus any licence review (what customs would record as exported).
+    pub link_shipped: Vec<Vec<f64>>,
+    pub link_cleared: Vec<Vec<f64>>,
     /// Stockpile levels at the start and at the end.
     pub stockpile_start: Vec<f64>,
     pub stockpile_end: Vec<f64>,

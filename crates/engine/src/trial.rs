@@ -118,6 +118,10 @@ pub struct Scratch {
     sp_release_cap: Vec<f64>,
     sp_rebuild_cap: Vec<f64>,
     sp_released_now: Vec<f64>,
+    /// Whether this trial is traced; then per-link shipments and clearances are recorded (`l * T + t`).
+    tracing: bool,
+    link_shipped: Vec<f64>,
+    link_cleared: Vec<f64>,
 }
 
 impl Scratch {
@@ -177,6 +181,9 @@ impl Scratch {
             sp_release_cap: vec![0.0; nsp],
             sp_rebuild_cap: vec![0.0; nsp],
             sp_released_now: vec![0.0; nsp],
+            tracing: false,
+            link_shipped: Vec::new(),
+            link_cleared: Vec::new(),
             outcome: TrialOutcome {
                 end_uses: vec![EndUseOutcome::default(); ne],
                 stage_throughput_lost: vec![0.0; ns],
@@ -215,6 +222,14 @@ pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, mut
     let sc = scratch;
     let (ns, ne, t_len) = (c.n_stages, c.n_end_uses, model.spec.periods);
     setup(model, seed, trial, sc);
+    sc.tracing = trace.is_some();
+    if sc.tracing {
+        let cells = model.spec.links.len() * t_len;
+        sc.link_shipped.clear();
+        sc.link_shipped.resize(cells, 0.0);
+        sc.link_cleared.clear();
+        sc.link_cleared.resize(cells, 0.0);
+    }
     if let Some(tr) = trace.as_deref_mut() {
         *tr = Trace::default();
         tr.in_transit_at_start = sc.links.iter().map(|x| x.pipe).collect();
@@ -241,6 +256,11 @@ pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, mut
         tr.in_transit_at_end = sc.links.iter().map(|x| x.pipe).collect();
         tr.end_use_stock_end = (c.in_slot_start[ns]..c.in_slot_start[ns + ne]).map(|i| sc.in_stock[i]).collect();
         tr.stockpile_end = sc.sp_level.clone();
+        let per_period = |v: &[f64]| -> Vec<Vec<f64>> {
+            (0..t_len).map(|t| (0..model.spec.links.len()).map(|l| v[l * t_len + t]).collect()).collect()
+        };
+        tr.link_shipped = per_period(&sc.link_shipped);
+        tr.link_cleared = per_period(&sc.link_cleared);
     }
 }
 
@@ -936,6 +956,12 @@ fn ship(model: &Model, sc: &mut Scratch, s: usize, o: usize, t: usize) -> f64 {
         }
         sc.out_stock[o] -= qty;
         shipped_total += qty;
+        if sc.tracing {
+            sc.link_shipped[l * t_len + t] += qty;
+            if t + delay < t_len {
+                sc.link_cleared[l * t_len + t + delay] += qty;
+            }
+        }
         let arrive = t + sc.lead[l] + delay;
         if arrive < t_len {
             sc.arrivals[l * t_len + arrive] += qty;

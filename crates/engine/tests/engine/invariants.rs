@@ -36,6 +36,30 @@ pub fn check_mass_balance(m: &Model, tr: &Trace) -> f64 {
         }
     }
     let periods = tr.stages.len();
+    // Per link: a stage's shipments of an output are the sum of its links' shipments, and what clears export
+    // control never runs ahead of what was shipped.
+    for t in 0..periods {
+        for (s, st) in spec.stages.iter().enumerate() {
+            for (k, &(m, _)) in st.outputs.iter().enumerate() {
+                let on_links: f64 = spec
+                    .links
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| l.from == s && l.material == m)
+                    .map(|(l, _)| tr.link_shipped[t][l])
+                    .sum();
+                rel(on_links, tr.stages[t][s].shipped[k]);
+            }
+        }
+    }
+    for l in 0..spec.links.len() {
+        let (mut shipped, mut cleared) = (0.0, 0.0);
+        for t in 0..periods {
+            shipped += tr.link_shipped[t][l];
+            cleared += tr.link_cleared[t][l];
+            assert!(cleared <= shipped * (1.0 + 1e-12) + 1e-12, "link {l} clears more than it shipped by t={t}");
+        }
+    }
     // Stockpiles: what they lost is what they released, net of what was rebuilt.
     let (mut from, mut to) = (0.0, 0.0);
     for stages in &tr.stages {
