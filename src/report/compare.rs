@@ -153,12 +153,17 @@ pub fn cost_vs_avoided_chart(rows: &[ComparisonRow], end_use: &str) -> anyhow::R
                 .filter(|i| !frontier.contains(i) && points[*i].0.is_finite() && points[*i].1.is_finite())
                 .map(|i| Circle::new(points[i], 5, hollow)),
         )?;
-        let name =
-            TextStyle::from((FONT, SMALL_SIZE).into_font()).color(&BLACK).pos(Pos::new(HPos::Left, VPos::Bottom));
-        chart.draw_series(frontier.iter().map(|&i| {
+        // Names sit right of their point in the left half of the chart and left of it in the right half (so
+        // they are not cut at the edge), alternately above and below along the frontier (so neighbours do not
+        // overlap).
+        chart.draw_series(frontier.iter().enumerate().map(|(k, &i)| {
+            let right_half = points[i].0 > x1 / 2.0;
+            let (h, dx) = if right_half { (HPos::Right, -7) } else { (HPos::Left, 7) };
+            let (v, dy) = if k % 2 == 0 { (VPos::Bottom, -5) } else { (VPos::Top, 6) };
+            let name = TextStyle::from((FONT, SMALL_SIZE).into_font()).color(&BLACK).pos(Pos::new(h, v));
             EmptyElement::at(points[i])
                 + Circle::new((0, 0), 5, TAIL_LINE.filled())
-                + Text::new(rows[i].option.clone(), (7, -5), name.clone())
+                + Text::new(rows[i].option.clone(), (dx, dy), name)
         }))?;
         Ok(())
     })
@@ -180,23 +185,31 @@ pub fn render_compare_report(meta: &CompareMeta, rows: &[ComparisonRow]) -> anyh
             meta.tool_version
         ),
     );
-    page.element("h2", None, "What each option avoids");
-    page.figure(
-        &forest_plot(rows)?,
-        "Forest plot of units short avoided per option and end use",
-        "How to read: each row is an option and an end use; the dot is the mean number of units short avoided over \
-         the horizon compared with the baseline on the same trials (units), the bar its 95% confidence interval. \
-         Right of the dashed zero line is better than doing nothing; a bar that crosses it is not distinguishable \
-         from no effect.",
-        true,
-    );
-    page.element("h2", None, "Cost against shortfall avoided");
     let mut end_uses: Vec<&str> = Vec::new();
     for r in rows {
         if !end_uses.contains(&r.end_use.as_str()) {
             end_uses.push(&r.end_use);
         }
     }
+    page.element("h2", None, "What each option avoids");
+    page.element(
+        "p",
+        None,
+        "How to read: one plot per end use, each on its own scale (end uses are counted in different units). Each \
+         row is an option; the dot is the mean number of units short avoided over the horizon compared with the \
+         baseline on the same trials, the bar its 95% confidence interval. Right of the dashed zero line is better \
+         than doing nothing; a bar that crosses it is not distinguishable from no effect.",
+    );
+    for end_use in &end_uses {
+        let of_end_use: Vec<ComparisonRow> = rows.iter().filter(|r| r.end_use == *end_use).cloned().collect();
+        page.figure(
+            &forest_plot(&of_end_use)?,
+            &format!("Forest plot of units short avoided per option for {end_use}"),
+            &format!("{end_use}: units short avoided per option, mean with 95% CI."),
+            true,
+        );
+    }
+    page.element("h2", None, "Cost against shortfall avoided");
     page.raw("<div class=\"charts\">\n");
     for end_use in end_uses {
         page.figure(
@@ -298,7 +311,7 @@ mod tests {
         let options = roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() };
         let doc = roxmltree::Document::parse_with_options(&html, options).expect("well-formed XHTML");
         let svgs = doc.descendants().filter(|n| n.has_tag_name(("http://www.w3.org/2000/svg", "svg"))).count();
-        assert_eq!(svgs, 3, "one forest plot and one cost chart per end use");
+        assert_eq!(svgs, 4, "one forest plot and one cost chart per end use");
         let wind = cost_vs_avoided_chart(&rows(), "wind_turbines").unwrap();
         assert!(wind.contains("stockpile_60d") && wind.contains("thrifting") && !wind.contains(">\nrecycling\n<"));
     }
