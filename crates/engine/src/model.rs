@@ -920,6 +920,8 @@ fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Compiled {
     }
     let intensity_slot =
         spec.mitigations.intensity_changes.iter().map(|ic| slot_of(node_of(ic.node), ic.material)).collect();
+    let is_licensing: Vec<bool> =
+        spec.disruptions.iter().map(|d| matches!(d.kind, DisruptionKind::ExportLicensing { .. })).collect();
     Compiled {
         n_stages: ns,
         n_end_uses: ne,
@@ -930,14 +932,11 @@ fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Compiled {
         in_link_start,
         link_from: spec.links.iter().map(|l| l.from).collect(),
         link_to: spec.links.iter().map(|l| node_index(l.to)).collect(),
-        link_licensed: spec
-            .links
-            .iter()
+        link_licensed: (0..spec.links.len())
             .map(|l| {
-                spec.disruptions.iter().any(|d| match &d.kind {
-                    DisruptionKind::ExportLicensing { scope, .. } => scope_covers(spec, scope, l),
-                    _ => false,
-                })
+                link_disruptions[link_disruption_start[l]..link_disruption_start[l + 1]]
+                    .iter()
+                    .any(|&d| is_licensing[d])
             })
             .collect(),
         out_slot_start,
@@ -987,10 +986,6 @@ fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Compiled {
                 }
             })
             .collect(),
-        is_licensing: spec
-            .disruptions
-            .iter()
-            .map(|d| matches!(d.kind, DisruptionKind::ExportLicensing { .. }))
-            .collect(),
+        is_licensing,
     }
 }
