@@ -100,6 +100,17 @@ pub struct Scratch {
     has_growth: bool,
     /// Share of requirement met, per end use and period (`e * T + t`), for fan charts.
     pub share_series: Vec<f32>,
+    /// Backlog carried out of each period in weeks of that period's normal demand, per end use and period
+    /// (`e * T + t`; 0 for lost-demand end uses), for fan charts.
+    pub backlog_series: Vec<f32>,
+    /// Each end use's normal demand this period: base demand with growth, before shocks and mitigations.
+    normal_demand_now: Vec<f64>,
+    /// Cumulative new demand up to and including each period (`e * T + t`), to find the oldest unit owed.
+    cumulative_demand: Vec<f64>,
+    /// Cumulative units built, per end use.
+    cumulative_built: Vec<f64>,
+    /// Per end use: the earliest period some of whose demand is still owed (backlogged end uses).
+    oldest_owed_period: Vec<usize>,
     run: Vec<u32>,
     outcome: TrialOutcome,
     // Mitigations.
@@ -170,6 +181,11 @@ impl Scratch {
             trend: vec![1.0; ns + ne],
             has_growth: false,
             share_series: vec![1.0; ne * t],
+            backlog_series: vec![0.0; ne * t],
+            normal_demand_now: vec![0.0; ne],
+            cumulative_demand: vec![0.0; ne * t],
+            cumulative_built: vec![0.0; ne],
+            oldest_owed_period: vec![0; ne],
             run: vec![0; ne],
             avail: vec![1.0; ns],
             class_mix: vec![[0.0; NC]; ns],
@@ -242,12 +258,15 @@ pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, mut
     for t in 0..t_len {
         period(model, sc, t, trace.as_deref_mut());
     }
-    for o in sc.outcome.end_uses.iter_mut() {
+    for (o, eu) in sc.outcome.end_uses.iter_mut().zip(&model.spec.end_uses) {
         // Backlogged demand built late sums to the demand only up to rounding: residues below the tolerance
         // are not units short.
         let short = o.demand - o.built;
         o.units_short = if short > SHORT_TOLERANCE * o.demand { short } else { 0.0 };
         o.share_met = if o.demand > 0.0 { (o.built / o.demand).min(1.0) } else { 1.0 };
+        if eu.unmet == Unmet::Lost {
+            o.units_lost = o.units_short;
+        }
     }
     // Shipments that would arrive after the horizon stay in `pipe` (in transit at the end); their buckets
     // were never written, so `arrivals` is all zeros again.
@@ -276,6 +295,16 @@ fn ramp_factor(t: f64, start: f64, ramp: f64) -> f64 {
     }
 }
 
+/// A start `periods` after the start of the horizon, or, with a trigger, that long after the trigger's first onset
+/// in this trial (never, as infinity, if it did not occur).
+#[inline]
+fn triggered(periods: f64, trigger: Option<usize>, first_onset: &[Option<usize>]) -> f64 {
+    match trigger {
+        None => periods,
+        Some(d) => first_onset[d].map_or(f64::INFINITY, |onset| onset as f64 + periods),
+    }
+}
+
 /// Samples the trial's parameters and disruptions and sets the initial state.
 fn setup(model: &Model, seed: u64, trial: u64, sc: &mut Scratch) {
     let spec = &model.spec;
@@ -286,13 +315,17 @@ fn setup(model: &Model, seed: u64, trial: u64, sc: &mut Scratch) {
     let ppy = 52.0 / pw;
     let (ns, ne) = (c.n_stages, c.n_end_uses);
 
+    // Disruptions first: mitigations triggered by a disruption count from its onset. Every process draws from its
+    // own stream, so the order of sampling changes no number.
+    sample_disruptions(model, seed, trial, sc);
     for (s, st) in spec.stages.iter().enumerate() {
         let k = &keys.stage[s];
         sc.cap_base[s] = draw(&st.capacity_per_year, seed, trial, k[0]).max(0.0) / ppy;
         let g = draw(&st.capacity_growth_per_year, seed, trial, k[1]).max(-0.999);
         sc.cap_step[s] = (1.0 + g).powf(1.0 / ppy);
         sc.cap_growth[s] = 1.0;
-        sc.online[s] = st.online_week.as_ref().map_or(0.0, |p| draw(p, seed, trial, k[2]).max(0.0) / pw);
+        let online = st.online_week.as_ref().map_or(0.0, |p| draw(p, seed, trial, k[2]).max(0.0) / pw);
+        sc.online[s] = triggered(online, st.online_trigger, &sc.first_onset);
         sc.ramp[s] = draw(&st.ramp_weeks, seed, trial, k[3]).max(0.0) / pw;
     }
     for (l, link) in spec.links.iter().enumerate() {
@@ -423,10 +456,12 @@ fn setup(model: &Model, seed: u64, trial: u64, sc: &mut Scratch) {
         ]
     };
     for (k, ic) in mit.intensity_changes.iter().enumerate() {
-        sc.intensity_plan[k] = plan(&ic.start_week, &ic.ramp_weeks, &ic.reduction, &keys.intensity_change[k]);
+        let [start, ramp, reduction] = plan(&ic.start_week, &ic.ramp_weeks, &ic.reduction, &keys.intensity_change[k]);
+        sc.intensity_plan[k] = [triggered(start, ic.trigger, &sc.first_onset), ramp, reduction];
     }
     for (k, ds) in mit.demand_switches.iter().enumerate() {
-        sc.switch_plan[k] = plan(&ds.start_week, &ds.ramp_weeks, &ds.share, &keys.demand_switch[k]);
+        let [start, ramp, share] = plan(&ds.start_week, &ds.ramp_weeks, &ds.share, &keys.demand_switch[k]);
+        sc.switch_plan[k] = [triggered(start, ds.trigger, &sc.first_onset), ramp, share];
     }
     for (k, sp) in mit.stockpiles.iter().enumerate() {
         let key = &keys.stockpile[k];
@@ -439,13 +474,13 @@ fn setup(model: &Model, seed: u64, trial: u64, sc: &mut Scratch) {
         sc.outcome.stockpile_released[k] = 0.0;
     }
 
-    sample_disruptions(model, seed, trial, sc);
-
     for o in sc.outcome.end_uses.iter_mut() {
         *o = EndUseOutcome::default();
     }
     sc.outcome.stage_throughput_lost.iter_mut().for_each(|x| *x = 0.0);
     sc.run.iter_mut().for_each(|r| *r = 0);
+    sc.cumulative_built.iter_mut().for_each(|x| *x = 0.0);
+    sc.oldest_owed_period.iter_mut().for_each(|x| *x = 0);
 }
 
 /// Fills `sc.effect` with each disruption's effect per period, from its own stream.
@@ -591,6 +626,7 @@ fn period(model: &Model, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trac
     // (1) Demand.
     for e in 0..ne {
         let mut d = sc.demand_base[e] * sc.demand_growth[e];
+        sc.normal_demand_now[e] = d;
         for (k, ds) in spec.mitigations.demand_switches.iter().enumerate() {
             if ds.end_use == e {
                 let [start, ramp, share] = sc.switch_plan[k];
@@ -655,7 +691,7 @@ fn period(model: &Model, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trac
         let mut x = sc.plan[s];
         for i in ins.clone() {
             let got = receive(c, sc, i, t);
-            let released = if c.node_stockpiled[s] { release(model, sc, i, x, sc.class_mix[s]) } else { 0.0 };
+            let released = if c.node_stockpiled[s] { release(model, sc, i, t, x, sc.class_mix[s]) } else { 0.0 };
             if let Some(sp) = sp.as_mut() {
                 sp.received.push(got);
                 sp.from_stockpile.push(released);
@@ -706,7 +742,7 @@ fn period(model: &Model, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trac
         for i in ins.clone() {
             receive(c, sc, i, t);
             if c.node_stockpiled[node] {
-                let released = release(model, sc, i, required, w);
+                let released = release(model, sc, i, t, required, w);
                 if let Some(tr) = trace.as_deref_mut() {
                     tr.end_use_from_stockpile[i - c.in_slot_start[ns]] += released;
                 }
@@ -724,11 +760,15 @@ fn period(model: &Model, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trac
             }
         }
         let unmet = required - built;
+        let carried_in = sc.backlog[e];
         sc.backlog[e] = match spec.end_uses[e].unmet {
             Unmet::Backlog => unmet,
             Unmet::Lost => 0.0,
         };
         sc.share_series[e * t_len + t] = if required > 0.0 { (built / required) as f32 } else { 1.0 };
+        if spec.end_uses[e].unmet == Unmet::Backlog {
+            record_delay(sc, e, t, carried_in, built, spec.period_weeks);
+        }
         let o = &mut sc.outcome.end_uses[e];
         o.demand += sc.demand_now[e];
         o.built += built;
@@ -754,6 +794,43 @@ fn period(model: &Model, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trac
             tr.required[t][e] = required;
             tr.demand[t][e] = sc.demand_now[e];
         }
+    }
+}
+
+/// Delay bookkeeping of a backlogged end use after it built `built` in period `t`, with `carried_in` units owed
+/// from earlier periods (`sc.backlog[e]` already holds what it carries out). Built units serve the oldest demand
+/// first, so the units delivered late this period are `min(built, carried_in)`, and the oldest unit still owed
+/// is found from cumulative demand against cumulative builds: its age is the longest delay so far.
+fn record_delay(sc: &mut Scratch, e: usize, t: usize, carried_in: f64, built: f64, period_weeks: f64) {
+    let row = e * sc.t_len;
+    let previous = if t > 0 { sc.cumulative_demand[row + t - 1] } else { 0.0 };
+    sc.cumulative_demand[row + t] = previous + sc.demand_now[e];
+    let owed = sc.backlog[e];
+    let o = &mut sc.outcome.end_uses[e];
+    o.units_late += built.min(carried_in);
+    if owed > 0.0 {
+        sc.cumulative_built[e] += built;
+        o.backlog_unit_periods += owed;
+        o.peak_backlog = o.peak_backlog.max(owed);
+        let normal = sc.normal_demand_now[e];
+        let weeks = if normal > 0.0 { owed / normal * period_weeks } else { 0.0 };
+        o.peak_backlog_weeks = o.peak_backlog_weeks.max(weeks);
+        sc.backlog_series[row + t] = weeks as f32;
+        // The oldest period whose demand is not yet all built; a relative tolerance absorbs rounding in the sums.
+        let built_so_far = sc.cumulative_built[e];
+        let oldest = &mut sc.oldest_owed_period[e];
+        while *oldest < t && sc.cumulative_demand[row + *oldest] <= built_so_far * (1.0 + 1e-9) {
+            *oldest += 1;
+        }
+        o.max_delay_periods = o.max_delay_periods.max((t + 1 - *oldest) as u32);
+    } else {
+        // Everything demanded so far is built: restart the sums from here, so rounding cannot accumulate.
+        sc.cumulative_built[e] = sc.cumulative_demand[row + t];
+        sc.oldest_owed_period[e] = t + 1;
+        sc.backlog_series[row + t] = 0.0;
+    }
+    if t + 1 == sc.t_len {
+        o.units_owed_at_end = owed;
     }
 }
 
@@ -810,11 +887,16 @@ fn stockpile_deficit(c: &Compiled, sc: &Scratch, i: usize) -> f64 {
 
 /// Releases stockpiled material into input slot `i` of `node` when its stock cannot cover `activity`, for the
 /// share of its demand in the stockpile's release classes, within the stockpile's per-period cap.
-fn release(model: &Model, sc: &mut Scratch, i: usize, activity: f64, w: [f64; NC]) -> f64 {
+fn release(model: &Model, sc: &mut Scratch, i: usize, t: usize, activity: f64, w: [f64; NC]) -> f64 {
     let c = &model.compiled;
     let mut total = 0.0;
     for &(slot, k) in &c.slot_stockpiles {
         if slot != i {
+            continue;
+        }
+        if let Some(d) = model.spec.mitigations.stockpiles[k].release_while
+            && sc.effect[d * sc.t_len + t] == 0.0
+        {
             continue;
         }
         let gap = activity * c.in_slot_qty[i] * sc.qty_factor[i] - sc.in_stock[i];
