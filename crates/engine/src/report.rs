@@ -55,6 +55,12 @@ pub struct EndUseSummary {
     pub peak_backlog_weeks: Summary,
     /// Backlogged demand: unit-periods of backlog.
     pub backlog_unit_periods: Summary,
+    /// Backlogged demand, over the trials with a late unit only: the longest delay (periods) and the peak backlog
+    /// (units, and weeks of normal demand). How bad it is when it happens, which the unconditional quantiles hide
+    /// when lateness is rare.
+    pub max_delay_periods_when_late: Option<Summary>,
+    pub peak_backlog_when_late: Option<Summary>,
+    pub peak_backlog_weeks_when_late: Option<Summary>,
     /// Share of trials with units still owed at the end of the horizon.
     pub p_owed_at_end: Proportion,
 }
@@ -140,6 +146,11 @@ pub fn summarize_run(model: &Model, results: &RunResults) -> RunSummary {
         let peak_backlog = metric(&|o| Some(o.peak_backlog));
         let peak_backlog_weeks = metric(&|o| Some(o.peak_backlog_weeks));
         let backlog_unit_periods = metric(&|o| Some(o.backlog_unit_periods));
+        let late = |o: &crate::outcome::EndUseOutcome| o.backlog_unit_periods > 0.0;
+        let when_late = |x: Summary| (x.n > 0).then_some(x);
+        let max_delay_when_late = when_late(metric(&|o| late(o).then(|| f64::from(o.max_delay_periods))));
+        let peak_when_late = when_late(metric(&|o| late(o).then_some(o.peak_backlog)));
+        let peak_weeks_when_late = when_late(metric(&|o| late(o).then_some(o.peak_backlog_weeks)));
         let late_total: f64 = results.end_use(e).map(|o| o.units_late + o.units_owed_at_end).sum();
         let wait_total: f64 = results.end_use(e).map(|o| o.backlog_unit_periods).sum();
         let owed = results.end_use(e).filter(|o| o.units_owed_at_end > 0.0).count();
@@ -168,6 +179,9 @@ pub fn summarize_run(model: &Model, results: &RunResults) -> RunSummary {
             peak_backlog,
             peak_backlog_weeks,
             backlog_unit_periods,
+            max_delay_periods_when_late: max_delay_when_late,
+            peak_backlog_when_late: peak_when_late,
+            peak_backlog_weeks_when_late: peak_weeks_when_late,
             p_owed_at_end: Proportion::new(owed, n),
         });
     }

@@ -189,8 +189,8 @@ fn customers_order_only_from_suppliers_that_are_online() {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
-    /// Under common random numbers, a larger stockpile never increases the shortfall of the end use it serves,
-    /// in any trial.
+    /// Under common random numbers, a larger stockpile never increases the shortfall of the end use it serves, its
+    /// backlog or the longest delay of a unit, in any trial.
     #[test]
     fn a_larger_stockpile_never_increases_shortfall(
         small in 0.0..200.0f64,
@@ -222,13 +222,17 @@ proptest! {
         let b = with(small + extra);
         for (x, y) in a.end_uses.iter().zip(&b.end_uses) {
             prop_assert!(y.units_short <= x.units_short + 1e-6 * (1.0 + x.units_short), "{} > {}", y.units_short, x.units_short);
+            // Delay metrics, which size-stockpile may target, are monotone too.
+            prop_assert!(y.max_delay_periods <= x.max_delay_periods, "{} > {}", y.max_delay_periods, x.max_delay_periods);
+            prop_assert!(y.backlog_unit_periods <= x.backlog_unit_periods + 1e-6 * (1.0 + x.backlog_unit_periods));
+            prop_assert!(x.any_shortfall() || !y.any_shortfall(), "a larger stockpile made a trial short");
         }
     }
 }
 
 #[test]
 fn pairing_shrinks_the_standard_error_of_a_difference() {
-    use chokepoint_engine::compare::paired;
+    use chokepoint_engine::stats::summarize;
     // Random embargoes; the option adds a stockpile. Common random numbers pair the trials.
     let mut spec = single_chain(10.0, 2.0, 2.0, 3.0, 104);
     spec.disruptions.push(chokepoint_engine::DisruptionSpec {
@@ -243,13 +247,15 @@ fn pairing_shrinks_the_standard_error_of_a_difference() {
     let base = run(&model(spec.clone()), &cfg, &|_| {}).unwrap();
     spec.mitigations.stockpiles.push(stockpile(30.0, vec![Class::Other], 5.0, 0.5, vec![Node::EndUse(0)]));
     let option = run(&model(spec), &cfg, &|_| {}).unwrap();
-    let p = paired(&base, &option, 0);
-    assert!(p.avoided.mean > 0.0);
-    assert!(p.avoided.se < 0.5 * p.unpaired_se, "paired {} unpaired {}", p.avoided.se, p.unpaired_se);
-    assert_eq!(p.p_worse.k, 0);
-    // The same run against itself differs by exactly zero in every trial.
-    let same = paired(&base, &base, 0);
-    assert_eq!((same.avoided.mean, same.avoided.sd, same.p_better.k), (0.0, 0.0, 0));
+    let short = |r: &chokepoint_engine::RunResults| r.end_use(0).map(|o| o.units_short).collect::<Vec<f64>>();
+    let (b, o) = (short(&base), short(&option));
+    let mut diff: Vec<f64> = b.iter().zip(&o).map(|(b, o)| b - o).collect();
+    let paired = summarize(&mut diff);
+    let (sb, so) = (summarize(&mut b.clone()), summarize(&mut o.clone()));
+    let unpaired_se = (sb.se * sb.se + so.se * so.se).sqrt();
+    assert!(paired.mean > 0.0);
+    assert!(paired.se < 0.5 * unpaired_se, "paired {} unpaired {unpaired_se}", paired.se);
+    assert!(b.iter().zip(&o).all(|(b, o)| o <= &(b + 1e-9 * (1.0 + b))), "the stockpile never hurts a trial");
 }
 
 #[test]
