@@ -90,13 +90,13 @@ fn golden_summaries_of_the_shipped_scenarios() {
     let out = dir.path().join("out");
     let (o, rows) = batch_json(&[arg(&scenarios_dir()), "--trials", "50", "--seed", "7", "--out", arg(&out)]);
     assert_exit(&o, 0);
-    // scenario -> end use -> [mean units short, P(any shortfall)]
+    // scenario -> end use -> [mean units short, P(short or late)]
     let mut got: BTreeMap<String, BTreeMap<String, [f64; 2]>> = BTreeMap::new();
     for r in &rows {
         let number = |k: &str| r[k].as_f64().unwrap_or(f64::NAN);
         got.entry(r["scenario"].as_str().unwrap().to_owned())
             .or_default()
-            .insert(r["end_use"].as_str().unwrap().to_owned(), [number("mean_units_short"), number("p_any_short")]);
+            .insert(r["end_use"].as_str().unwrap().to_owned(), [number("mean_units_short"), number("p_short_or_late")]);
     }
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/golden/scenarios.json");
     let text = serde_json::to_string_pretty(&got).unwrap() + "\n";
@@ -120,7 +120,7 @@ fn the_baseline_has_no_shortfall_anywhere() {
     assert_exit(&o, 0);
     assert_eq!(rows.len(), 8);
     for r in rows {
-        assert_eq!((r["p_any_short"].as_f64(), r["mean_units_short"].as_f64()), (Some(0.0), Some(0.0)), "{r}");
+        assert_eq!((r["p_short_or_late"].as_f64(), r["mean_units_short"].as_f64()), (Some(0.0), Some(0.0)), "{r}");
         assert_eq!(r["median_first_short_week"], serde_json::Value::Null);
     }
 }

@@ -29,7 +29,7 @@ use std::fmt;
 use chokepoint_engine::{Model, ModelError};
 
 pub use date::Date;
-pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use diagnostic::{Diagnostic, Diagnostics, Severity, did_you_mean};
 pub use loss::{DEFAULT_LATE_WEEK_COST_SHARE, EndUseValues, LossMeasure, LossUnit, ValueBasis};
 pub use overlay::Resolver;
 
