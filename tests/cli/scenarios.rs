@@ -42,7 +42,7 @@ fn batch_json(args: &[&str]) -> (std::process::Output, Vec<serde_json::Value>) {
 }
 
 #[test]
-fn the_library_holds_every_scenario_of_issue_4() {
+fn the_library_holds_every_scenario_of_issues_4_and_12() {
     let names: Vec<String> = shipped().iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
     for want in [
         "baseline.toml",
@@ -55,6 +55,8 @@ fn the_library_holds_every_scenario_of_issue_4() {
         "worst_case.toml",
         "quota_2010_response.toml",
         "mitigations_2025.toml",
+        "myanmar_2021.toml",
+        "f35_crs_intensity.toml",
     ] {
         assert!(names.iter().any(|n| n == want), "scenarios/{want} is missing");
     }
@@ -118,7 +120,7 @@ fn the_baseline_has_no_shortfall_anywhere() {
     let baseline = scenarios_dir().join("baseline.toml");
     let (o, rows) = batch_json(&[arg(&baseline), "--trials", "500", "--out", arg(&out)]);
     assert_exit(&o, 0);
-    assert_eq!(rows.len(), 8);
+    assert_eq!(rows.len(), 13);
     for r in rows {
         assert_eq!((r["p_short_or_late"].as_f64(), r["mean_units_short"].as_f64()), (Some(0.0), Some(0.0)), "{r}");
         assert_eq!(r["median_first_short_week"], serde_json::Value::Null);
@@ -177,7 +179,7 @@ fn trace_writes_weekly_flows_and_export_indices() {
     let scenario = scenarios_dir().join("licensing_2025.toml");
     let o = chokepoint(&["trace", arg(&scenario), "--trials", "20", "--out", arg(&out)]);
     assert_exit(&o, 0);
-    assert!(stdout(&o).contains("cn_ht_magnets ht_magnet exports"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("cn_motor_magnets motor_magnet exports"), "{}", stdout(&o));
     for f in ["flows.parquet", "flows.csv", "trace.json"] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
@@ -186,7 +188,7 @@ fn trace_writes_weekly_flows_and_export_indices() {
     // In the first month of the regime, exports of licensed magnets fall below their undisrupted level.
     let first_weeks: Vec<f64> = csv
         .lines()
-        .filter(|l| l.starts_with("export_index,cn_ht_magnets,ht_magnet,"))
+        .filter(|l| l.starts_with("export_index,cn_motor_magnets,motor_magnet,"))
         .take(4)
         .map(|l| l.split(',').nth(4).unwrap().parse().unwrap())
         .collect();
