@@ -388,7 +388,7 @@ fn end_use_table(e: &crate::comparison::EndUseJson, width: Width) -> String {
         )
     };
     text.push_str(&wrap(&title, TERMINAL_COLUMNS));
-    let headline = if e.backlogged() { "longest delay avoided, wk [95% CI]" } else { "units short avoided [95% CI]" };
+    let headline = if e.backlogged() { "unit-weeks late avoided [95% CI]" } else { "units short avoided [95% CI]" };
     let mut headers = vec![
         ("rank", Align::Right),
         ("option", Align::Left),
@@ -399,7 +399,7 @@ fn end_use_table(e: &crate::comparison::EndUseJson, width: Width) -> String {
         headers.extend([
             ("SE paired / unpaired", Align::Right),
             ("P(better) / P(worse)", Align::Right),
-            ("unit-weeks late avoided", Align::Right),
+            (if e.backlogged() { "longest delay avoided, wk" } else { "unit-weeks late avoided" }, Align::Right),
             ("ΔCVaR95 short", Align::Right),
             ("cost", Align::Right),
         ]);
@@ -407,7 +407,11 @@ fn end_use_table(e: &crate::comparison::EndUseJson, width: Width) -> String {
     headers.push(("cost per unit", Align::Right));
     let mut grid = Grid::new(&headers);
     for o in &e.options {
-        let main = if e.backlogged() { &o.max_delay_weeks_avoided } else { &o.units_short_avoided };
+        let (main, other) = if e.backlogged() {
+            (&o.backlog_unit_weeks_avoided, &o.max_delay_weeks_avoided)
+        } else {
+            (&o.units_short_avoided, &o.backlog_unit_weeks_avoided)
+        };
         let d = &o.p_short_or_late;
         let mut row = vec![
             o.rank.to_string(),
@@ -419,7 +423,7 @@ fn end_use_table(e: &crate::comparison::EndUseJson, width: Width) -> String {
             row.extend([
                 format!("{} / {}", number(main.se), number(main.unpaired_se)),
                 format!("{} / {}", percent(main.p_better.p), percent(main.p_worse.p)),
-                avoided(&o.backlog_unit_weeks_avoided),
+                avoided(other),
                 number(o.delta_cvar95_units_short),
                 usd(o.cost_usd),
             ]);

@@ -330,62 +330,48 @@ pub fn render(doc: &OptimizeDocument, out_dir: &Path) -> String {
         }
     );
     let b = &doc.best;
-    let _ = writeln!(text, "Best within the budget: {} · cost {}", members(b), usd(b.cost_usd));
-    let _ = writeln!(
-        text,
-        "  search (seed {}):  {} [{}, {}] · {} better than doing nothing [{}, {}]",
-        doc.run.seed,
-        v(b.objective.mean),
-        v(b.objective.ci95_low),
-        v(b.objective.ci95_high),
-        v(b.improvement.avoided_mean),
-        v(b.improvement.ci95_low),
-        v(b.improvement.ci95_high)
-    );
+    text.push_str(&wrap(
+        &format!("Best within the budget: {} · cost {}", members(b), usd(b.cost_usd)),
+        TERMINAL_COLUMNS,
+    ));
+    let interval = |d: &DistributionJson| format!("{} [{}, {}]", v(d.mean), v(d.ci95_low), v(d.ci95_high));
+    let better = |p: &PairedJson| format!("{} [{}, {}]", v(p.avoided_mean), v(p.ci95_low), v(p.ci95_high));
     let c = &doc.confirmation.portfolio;
+    let mut grid = Grid::new(&[
+        ("", Align::Left),
+        ("objective [95% CI]", Align::Right),
+        ("better than doing nothing [95% CI]", Align::Right),
+    ]);
+    grid.row(vec![format!("search, seed {}", doc.run.seed), interval(&b.objective), better(&b.improvement)]);
+    grid.row(vec!["confirmed on fresh trials".to_owned(), interval(&c.objective), better(&c.improvement)]);
+    grid.row(vec!["doing nothing".to_owned(), interval(&doc.baseline), "—".to_owned()]);
+    text.push_str(&grid.render());
     let _ = writeln!(
         text,
-        "  confirmed (seed {}): {} [{}, {}] · {} better than doing nothing [{}, {}]",
-        doc.confirmation.seed,
-        v(c.objective.mean),
-        v(c.objective.ci95_low),
-        v(c.objective.ci95_high),
-        v(c.improvement.avoided_mean),
-        v(c.improvement.ci95_low),
-        v(c.improvement.ci95_high)
-    );
-    let _ = writeln!(
-        text,
-        "  doing nothing: {} [{}, {}]\n",
-        v(doc.baseline.mean),
-        v(doc.baseline.ci95_low),
-        v(doc.baseline.ci95_high)
+        "(fresh seed {}: the best of many noisy estimates tends to be a lucky one)\n",
+        doc.confirmation.seed
     );
     let _ = writeln!(text, "Efficient frontier (no cheaper portfolio does better):");
     let mut grid = Grid::new(&[
+        ("#", Align::Right),
         ("cost", Align::Right),
         ("objective [95% CI]", Align::Right),
-        ("better than nothing [95% CI]", Align::Right),
-        ("portfolio", Align::Left),
+        ("better than doing nothing [95% CI]", Align::Right),
+        ("mitigations", Align::Right),
     ]);
-    for p in &doc.frontier {
+    for (k, p) in doc.frontier.iter().enumerate() {
         grid.row(vec![
+            (k + 1).to_string(),
             usd(p.cost_usd),
-            format!("{} [{}, {}]", v(p.objective.mean), v(p.objective.ci95_low), v(p.objective.ci95_high)),
-            if p.members.is_empty() {
-                "—".to_owned()
-            } else {
-                format!(
-                    "{} [{}, {}]",
-                    v(p.improvement.avoided_mean),
-                    v(p.improvement.ci95_low),
-                    v(p.improvement.ci95_high)
-                )
-            },
-            members(p),
+            interval(&p.objective),
+            if p.members.is_empty() { "—".to_owned() } else { better(&p.improvement) },
+            p.members.len().to_string(),
         ]);
     }
     text.push_str(&grid.render());
+    for (k, p) in doc.frontier.iter().enumerate() {
+        text.push_str(&wrap(&format!("{}. {}", k + 1, members(p)), TERMINAL_COLUMNS));
+    }
     let _ = writeln!(text, "\nOutputs in {}", out_dir.display());
     text
 }

@@ -252,10 +252,9 @@ pub fn exceedance_chart(curve: &ExceedanceCurve, unit: &str) -> anyhow::Result<S
         path.push((x_max, p));
     }
     let (legend, x_desc) = match curve.measure {
-        Measure::UnitsShort => (
-            format!("share of trials with more {unit} short than x"),
-            format!("{} not built over the horizon", capitalised(unit)),
-        ),
+        Measure::UnitsShort => {
+            (format!("share of trials with more {unit} short than x"), format!("Not built over the horizon ({unit})"))
+        }
         Measure::MaxDelayWeeks => {
             ("share of trials where some unit is later than x".to_owned(), "Longest delay of a unit (weeks)".to_owned())
         }
@@ -286,12 +285,6 @@ pub fn exceedance_chart(curve: &ExceedanceCurve, unit: &str) -> anyhow::Result<S
         chart.draw_series(LineSeries::new(path, line(TAIL_LINE, 2)))?;
         Ok(())
     })
-}
-
-/// `text` with its first letter in upper case.
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 /// The distribution of a stockpile's lowest level, as far as the outputs describe it: the engine reports only
@@ -372,7 +365,7 @@ mod tests {
     fn an_exceedance_curve_without_shortfall_still_draws_axes() {
         let curve = ExceedanceCurve::new("x".into(), Measure::UnitsShort, vec![0.0; 5]);
         let svg = exceedance_chart(&curve, "motors").unwrap();
-        assert!(svg.contains("Motors not built over the horizon"));
+        assert!(svg.contains("Not built over the horizon (motors)"));
         roxmltree::Document::parse(&svg).expect("well-formed SVG");
     }
 

@@ -161,9 +161,9 @@ pub fn cost_vs_avoided_chart(points: &[CostPoint], y_desc: &str, loss_unit: &str
     })
 }
 
-/// A paired amount with its interval, for tables: "271k (251k–290k)".
+/// A paired amount with its interval, for tables: "271k (251k to 290k)".
 fn paired(p: &PairedJson) -> String {
-    format!("{} ({}–{})", number(p.avoided_mean), number(p.ci95_low), number(p.ci95_high))
+    format!("{} ({} to {})", number(p.avoided_mean), number(p.ci95_low), number(p.ci95_high))
 }
 
 /// Renders the report of a comparison from its document.
@@ -266,7 +266,8 @@ pub fn render_compare_report(doc: &CompareDocument) -> anyhow::Result<String> {
         Some("note"),
         "How to read: for each end use, each row of a plot is an option; the dot is the mean paired difference with \
          the baseline, the bar its 95% confidence interval, and right of the dashed zero line is better. Lost \
-         demand: units never built avoided. Backlogged demand: weeks of the longest delay avoided. Right: the fall \
+         demand: units never built avoided. Backlogged demand: unit-weeks late avoided (each late unit counts the \
+         weeks it waits). Right: the fall \
          in the probability of being short or late at all, in percentage points. A bar that crosses zero is not \
          distinguishable from no effect.",
     );
@@ -324,7 +325,7 @@ fn end_use_section(page: &mut Page, e: &EndUseJson) -> anyhow::Result<()> {
     };
     page.element("p", None, &sentence);
     let main = |o: &crate::comparison::EffectJson| {
-        if e.backlogged() { o.max_delay_weeks_avoided } else { o.units_short_avoided }
+        if e.backlogged() { o.backlog_unit_weeks_avoided } else { o.units_short_avoided }
     };
     let main_rows: Vec<ForestRow> = e
         .options
@@ -349,15 +350,15 @@ fn end_use_section(page: &mut Page, e: &EndUseJson) -> anyhow::Result<()> {
         })
         .collect();
     let main_desc = if e.backlogged() {
-        "Weeks of the longest delay avoided (mean, 95% CI)".to_owned()
+        format!("Unit-weeks late avoided ({unit} x weeks; mean, 95% CI)")
     } else {
-        format!("{} short avoided (mean, 95% CI)", capitalised(unit))
+        format!("Units short avoided ({unit}; mean, 95% CI)")
     };
     page.raw("<div class=\"charts\">\n");
     page.figure(
         &forest_plot(&main_rows, &main_desc, 620)?,
-        &format!("Forest plot of {} per option for {}", main_desc.to_lowercase(), e.name),
-        &format!("{}: {}.", e.name, main_desc.to_lowercase()),
+        &format!("Forest plot of what each option avoids for {}", e.name),
+        &format!("{}: {main_desc}.", e.name),
         false,
     );
     page.figure(
@@ -367,45 +368,72 @@ fn end_use_section(page: &mut Page, e: &EndUseJson) -> anyhow::Result<()> {
         false,
     );
     page.raw("</div>\n");
-    let rows: Vec<Vec<String>> = e
-        .options
-        .iter()
-        .map(|o| {
-            let d = &o.p_short_or_late;
-            let per_unit =
-                if e.backlogged() { o.cost_per_unit_week_late_avoided_usd } else { o.cost_per_unit_short_avoided_usd };
-            vec![
-                o.rank.to_string(),
-                o.option.clone(),
-                o.effect.words().to_owned(),
-                paired(&o.units_short_avoided),
-                format!("{} ({} to {})", points(d.delta), points(d.ci95_low), points(d.ci95_high)),
-                paired(&o.max_delay_weeks_avoided),
-                paired(&o.backlog_unit_weeks_avoided),
-                per_unit.map_or_else(|| "—".to_owned(), |c| usd(c.point)),
-            ]
-        })
-        .collect();
-    page.table(
-        &[
-            ("rank", true),
-            ("option", false),
-            ("effect", false),
-            ("units short avoided", true),
-            ("ΔP(short or late), pp", true),
-            ("longest delay avoided, wk", true),
-            ("unit-weeks late avoided", true),
-            (if e.backlogged() { "cost per unit-week avoided" } else { "cost per unit avoided" }, true),
-        ],
-        &rows,
-    );
+    let change = |o: &crate::comparison::EffectJson| {
+        let d = &o.p_short_or_late;
+        format!("{} ({} to {})", points(d.delta), points(d.ci95_low), points(d.ci95_high))
+    };
+    let price = |c: Option<crate::comparison::RatioJson>| c.map_or_else(|| "—".to_owned(), |c| usd(c.point));
+    if e.backlogged() {
+        let rows: Vec<Vec<String>> = e
+            .options
+            .iter()
+            .map(|o| {
+                vec![
+                    o.rank.to_string(),
+                    o.option.clone(),
+                    o.effect.words().to_owned(),
+                    paired(&o.backlog_unit_weeks_avoided),
+                    paired(&o.max_delay_weeks_avoided),
+                    change(o),
+                    paired(&o.units_short_avoided),
+                    price(o.cost_per_unit_week_late_avoided_usd),
+                ]
+            })
+            .collect();
+        page.table(
+            &[
+                ("rank", true),
+                ("option", false),
+                ("effect", false),
+                ("unit-weeks late avoided", true),
+                ("longest delay avoided, weeks", true),
+                ("ΔP(late), percentage points", true),
+                ("units still owed at the end, avoided", true),
+                ("cost per unit-week avoided", true),
+            ],
+            &rows,
+        );
+    } else {
+        let rows: Vec<Vec<String>> = e
+            .options
+            .iter()
+            .map(|o| {
+                vec![
+                    o.rank.to_string(),
+                    o.option.clone(),
+                    o.effect.words().to_owned(),
+                    paired(&o.units_short_avoided),
+                    change(o),
+                    paired(&o.loss_avoided),
+                    price(o.cost_per_unit_short_avoided_usd),
+                ]
+            })
+            .collect();
+        page.table(
+            &[
+                ("rank", true),
+                ("option", false),
+                ("effect", false),
+                ("units short avoided", true),
+                ("ΔP(short), percentage points", true),
+                ("loss avoided", true),
+                ("cost per unit avoided", true),
+            ],
+            &rows,
+        );
+    }
     page.raw("</div>\n");
     Ok(())
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 #[cfg(test)]

@@ -5,10 +5,10 @@ use std::fmt::Write;
 
 use super::charts::{WeekAxis, backlog_fan_chart, exceedance_chart, fan_chart, stockpile_chart};
 use super::inputs::ReportData;
-use super::narrative::{end_use_summary, mean_with_ci, never_short, proportion, stockpile_summary};
+use super::narrative::{end_use_summary, never_short, stockpile_summary};
 use super::stage_graph::stage_graph_chart;
 use crate::summary_json::Headline;
-use crate::table::{money, number, percent, start_date, thousands, week_label};
+use crate::table::{compact_proportion, money, number, percent, start_date, thousands, week_label};
 
 /// The stylesheet. Only local font families; colours print (`print-color-adjust: exact`), cards do not split
 /// across pages.
@@ -29,10 +29,12 @@ figure { margin: 0; flex: 1 1 520px; min-width: 0; }
 figure.wide { flex-basis: 100%; }
 figcaption { font-size: 0.86em; color: #444; margin-top: 4px; }
 svg { display: block; max-width: 100%; height: auto; }
+.table { max-width: 100%; overflow-x: auto; }
 table { border-collapse: collapse; font-size: 0.9em; margin: 6px 0; }
 th, td { border-bottom: 1px solid #e2e2e2; padding: 4px 10px 4px 0; text-align: left; vertical-align: top; }
-th { border-bottom: 2px solid #bbb; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th { border-bottom: 2px solid #bbb; vertical-align: bottom; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
 code { font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; font-size: 0.92em; }
 .class { display: inline-block; font-size: 0.8em; border: 1px solid #999; border-radius: 3px; padding: 0 5px;
   margin-left: 6px; color: #333; vertical-align: middle; }
@@ -100,7 +102,7 @@ impl Page {
 
     /// Appends a table; cells of columns marked numeric are right-aligned. Text is escaped.
     pub fn table(&mut self, headers: &[(&str, bool)], rows: &[Vec<String>]) {
-        self.body.push_str("<table>\n<thead><tr>");
+        self.body.push_str("<div class=\"table\"><table>\n<thead><tr>");
         for (h, numeric) in headers {
             let class = if *numeric { " class=\"num\"" } else { "" };
             let _ = write!(self.body, "<th{class}>{}</th>", esc(h));
@@ -114,7 +116,7 @@ impl Page {
             }
             self.body.push_str("</tr>\n");
         }
-        self.body.push_str("</tbody>\n</table>\n");
+        self.body.push_str("</tbody>\n</table></div>\n");
     }
 
     /// The finished document.
@@ -174,8 +176,8 @@ pub fn run_report(data: &ReportData) -> anyhow::Result<String> {
                 e.name.clone(),
                 e.class.clone(),
                 e.unit.clone(),
-                proportion(p),
-                mean_with_ci(&e.units_short),
+                compact_proportion(p),
+                compact_mean(&e.units_short),
                 number(e.units_short.p95),
                 percent(*mean_share_met),
                 first(*median_first_short_week),
@@ -195,7 +197,7 @@ pub fn run_report(data: &ReportData) -> anyhow::Result<String> {
                     e.name.clone(),
                     e.class.clone(),
                     e.unit.clone(),
-                    proportion(p),
+                    compact_proportion(p),
                     weeks(mean_delay_weeks),
                     format!("{} / {}", weeks(median_max_delay_weeks_when_late), weeks(p95_max_delay_weeks_when_late)),
                     format!(
@@ -215,11 +217,11 @@ pub fn run_report(data: &ReportData) -> anyhow::Result<String> {
                 ("end use", false),
                 ("class", false),
                 ("unit", false),
-                ("P(short)", true),
-                ("mean units short", true),
-                ("P95 units short", true),
-                ("mean share of demand met", true),
-                ("median first shortfall", true),
+                ("P(short) [95% CI]", true),
+                ("units never built, mean [95% CI]", true),
+                ("P95", true),
+                ("share of demand met", true),
+                ("first shortfall (median)", true),
             ],
             &lost_rows,
         );
@@ -231,11 +233,11 @@ pub fn run_report(data: &ReportData) -> anyhow::Result<String> {
                 ("end use", false),
                 ("class", false),
                 ("unit", false),
-                ("P(late)", true),
-                ("mean delay of a late unit (weeks)", true),
-                ("longest delay when late, median / P95 (weeks)", true),
-                ("P95 peak backlog when late (weeks of demand)", true),
-                ("median first late week", true),
+                ("P(late) [95% CI]", true),
+                ("mean delay of a late unit, weeks", true),
+                ("longest delay in late trials, weeks: median / P95", true),
+                ("peak backlog in late trials: P95 (weeks of demand)", true),
+                ("first late week (median)", true),
             ],
             &late_rows,
         );
@@ -459,6 +461,14 @@ pub fn run_report(data: &ReportData) -> anyhow::Result<String> {
          report; timings and the thread count are in run.json.",
     );
     Ok(page.finish(&format!("chokepoint · {}", s.scenario.name)))
+}
+
+/// A mean with its interval, compact: "739k [678k–800k]"; "-" without data.
+fn compact_mean(d: &crate::summary_json::DistributionJson) -> String {
+    if d.n == 0 {
+        return "-".to_owned();
+    }
+    format!("{} [{}–{}]", number(d.mean), number(d.ci95_low.max(0.0)), number(d.ci95_high))
 }
 
 /// "156 weekly periods (3 years)", or "36 periods of 4.33 weeks (3 years)".

@@ -119,8 +119,8 @@ pub fn end_use_summary(
                 (mean_delay_weeks, median_max_delay_weeks_when_late, p95_max_delay_weeks_when_late)
             {
                 text.push_str(&format!(
-                    " A late unit waits {} weeks on average. When it is late, the longest delay of a unit is {} \
-                     weeks in the median trial and {} weeks in the worst 5%.",
+                    " Counting every late unit of every trial, a unit waits {} weeks on average; in the median \
+                     late trial the longest wait is {} weeks, in the worst 5% of late trials {} weeks.",
                     number(*d),
                     number(*median),
                     number(*p95)
@@ -144,7 +144,8 @@ pub fn end_use_summary(
             }
             if p_owed_at_end.k > 0 {
                 text.push_str(&format!(
-                    " In {} of trials {unit} are still owed at the end of the horizon ({} on average).",
+                    " In {} of trials some {unit} are still owed at the end of the horizon ({} on average over all \
+                     trials).",
                     percent(p_owed_at_end.p),
                     number(e.units_short.mean)
                 ));
@@ -277,9 +278,7 @@ mod tests {
         let curve = ExceedanceCurve::new("f35_aircraft".into(), Measure::MaxDelayWeeks, vec![0.0, 4.0, 30.0]);
         let text = end_use_summary(&e, &curve, 156.0, None, "USD");
         assert!(text.starts_with("f35_aircraft is late in 30.0% (95% CI 29.0%–31.0%) of trials"), "{text}");
-        assert!(
-            text.contains("A late unit waits 6.5 weeks on average. When it is late, the longest delay of a unit is 9")
-        );
+        assert!(text.contains("a unit waits 6.5 weeks on average; in the median late trial the longest wait is 9"));
         assert!(text.contains("the backlog peaks above 40 aircraft, 13 weeks of normal demand"), "{text}");
         assert!(text.contains("clears by week 60 (median)") && text.contains("Every unit demanded is built"));
     }

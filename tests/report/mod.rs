@@ -65,7 +65,7 @@ fn the_report_draws_the_charts_that_fit_each_end_use() {
     // ev_motors loses its unmet demand: the share met and units short; f35 backlogs it: the backlog and the delay.
     for (prefix, name, min_points, axis) in [
         ("Fan chart of the weekly share of requirement met", "ev_motors", 104, "(%)"),
-        ("Exceedance curve of units short", "ev_motors", 2, "not built over the horizon"),
+        ("Exceedance curve of units short", "ev_motors", 2, "Not built over the horizon (units)"),
         ("Fan chart of the weekly backlog", "f35", 104, "Backlog (weeks of demand)"),
         ("Exceedance curve of the longest delay", "f35", 2, "Longest delay of a unit (weeks)"),
     ] {
@@ -161,7 +161,8 @@ fn the_compare_report_holds_the_figures_of_compare_json() {
         };
         assert!(html[at..].contains(&format!("<td>{effect}</td>")), "{name}: {effect}");
     }
-    // Per end use: the change in P(short or late) with its interval, as compare.json holds it.
+    // Per end use: the change in P(short or late) with its interval, as compare.json holds it (lost demand reads
+    // ΔP(short), backlogged demand ΔP(late)).
     for e in compare["end_uses"].as_array().unwrap() {
         for x in e["options"].as_array().unwrap() {
             let d = &x["p_short_or_late"];
