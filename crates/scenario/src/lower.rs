@@ -539,7 +539,10 @@ fn check_names(lower: &mut Lower<'_>) {
         }
     }
     for (i, e) in doc.stages.iter().enumerate() {
-        let Some(first) = doc.stages[..i].iter().find(|f| f.name == e.name) else { continue };
+        // `names.stages` holds the first stage of each name.
+        let Some(first) = lower.names.stages.get(&e.name).filter(|&&f| f != i).and_then(|&f| doc.stages.get(f)) else {
+            continue;
+        };
         let by = |x: &Entity<crate::raw::RawStage>| {
             x.added_by.and_then(|m| doc.mitigations.get(m)).map(|m| format!("mitigation `{}`", m.name))
         };
