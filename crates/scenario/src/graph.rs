@@ -82,7 +82,10 @@ fn shares(lower: &mut Lower<'_>, links: &[LoweredLink]) {
             continue;
         }
         let table = if matches!(node, Node::Stage(_)) { "inputs" } else { "intensity" };
-        let Some(first) = group.first() else {
+        // The link pinned is the first in the file the user named, if it has one: files are laid out in the
+        // order they were read (the named file, then its bases), so when an overlay's new link upsets a base's
+        // shares, the error points at the overlay's link.
+        let Some(first) = group.iter().min_by_key(|l| l.share_span.as_ref().map_or(usize::MAX, |s| s.start)) else {
             lower.push(
                 Diagnostic::error(
                     "no-supplier",
@@ -181,9 +184,12 @@ fn cycles(lower: &mut Lower<'_>, links: &[LoweredLink]) {
         let name = |s: usize| doc.stages.get(s).map_or("?", |x| x.name.as_str());
         let mut names: Vec<String> = cycle.iter().map(|(s, _)| format!("`{}`", name(*s))).collect();
         names.push(names.first().cloned().unwrap_or_default());
-        let Some(&(_, first)) = cycle.iter().min_by_key(|(_, l)| l.index) else { continue };
+        // Pinned on its first link in the file the user named (files are laid out in the order they were read:
+        // an overlay's link that closes a cycle among its base's stages is where the error points).
+        let position = |l: &LoweredLink| (l.to_span.as_ref().map_or(usize::MAX, |s| s.start), l.index);
+        let Some(&(_, first)) = cycle.iter().min_by_key(|(_, l)| position(l)) else { continue };
         let mut members: Vec<&LoweredLink> = cycle.iter().map(|(_, l)| *l).collect();
-        members.sort_unstable_by_key(|l| l.index);
+        members.sort_unstable_by_key(|l| position(l));
         let listed: Vec<String> = members.iter().map(|l| l.path.clone()).collect();
         let (message, help) = if cycle.len() == 1 {
             (
