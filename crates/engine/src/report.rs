@@ -56,6 +56,9 @@ pub struct Bands {
     pub quantiles: Vec<[f64; 5]>,
     /// Mean share met per period (from the histogram, exact to the bin width).
     pub mean: Vec<f64>,
+    /// Periods between two entries of `quantiles` and `mean`: entry `j` is period `j * period_stride` (1 unless
+    /// the horizon is very long, see [`crate::runner::band_stride`]).
+    pub period_stride: usize,
 }
 
 /// Everything a run reports across trials.
@@ -141,10 +144,10 @@ pub fn summarize_run(model: &Model, results: &RunResults) -> RunSummary {
     let mut bands = Vec::new();
     if !results.bands.is_empty() {
         for (e, eu) in spec.end_uses.iter().enumerate() {
-            let mut quantiles = Vec::with_capacity(results.periods);
-            let mut mean = Vec::with_capacity(results.periods);
-            for t in 0..results.periods {
-                let h = results.band(e, t);
+            let mut quantiles = Vec::with_capacity(results.band_periods);
+            let mut mean = Vec::with_capacity(results.band_periods);
+            for j in 0..results.band_periods {
+                let h = results.band(e, j);
                 let mut q = [0.0; 5];
                 histogram_quantiles(h, &BAND_QUANTILES, &mut q);
                 quantiles.push(q);
@@ -152,7 +155,7 @@ pub fn summarize_run(model: &Model, results: &RunResults) -> RunSummary {
                 let sum: f64 = (0..SHARE_BINS).map(|b| f64::from(h[b]) * crate::stats::bin_value(b)).sum();
                 mean.push(if total > 0 { sum / total as f64 } else { f64::NAN });
             }
-            bands.push(Bands { end_use: eu.name.clone(), quantiles, mean });
+            bands.push(Bands { end_use: eu.name.clone(), quantiles, mean, period_stride: results.band_stride });
         }
     }
     RunSummary { trials: n, end_uses, stages, stockpiles, bands }
