@@ -40,7 +40,12 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
         .map(|o| scenario.variant(&[o.name.as_str()]).map_err(variant_failure))
         .collect::<Result<_, _>>()?;
 
-    let out_dir = settings.out.clone().unwrap_or_else(|| Path::new("out").join(&scenario.name).join("compare"));
+    crate::output_paths::check_memory(&scenario.model, settings.trials)
+        .map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    let out_dir = match &settings.out {
+        Some(dir) => dir.clone(),
+        None => crate::output_paths::scenario_folder(Path::new("out"), &scenario.name)?.join("compare"),
+    };
     let folder = OutputFolder::create(&out_dir)?;
     let threads = settings.threads.resolve();
     let config = RunConfig { trials: settings.trials, seed: settings.seed, threads, bands: false };
@@ -184,9 +189,7 @@ fn options(
 /// A variant that cannot be built: an unknown name is a usage error; an invalid model, a refused scenario.
 pub(super) fn variant_failure(e: VariantError) -> Failure {
     match e {
-        VariantError::Invalid(d) => {
-            Failure::InvalidScenario { origin: d.origin.clone(), errors: d.error_count(), rendered: d.render() }
-        }
+        VariantError::Invalid(d) => Failure::from(d),
         other => Failure::Usage(other.to_string()),
     }
 }

@@ -25,7 +25,12 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let started_at = crate::timestamp::rfc3339_utc(SystemTime::now());
     let loaded = scenario_source::load(&args.scenario)?;
     super::print_warnings(&loaded);
-    let out_dir = args.out.clone().unwrap_or_else(|| Path::new("out").join(&loaded.scenario.name));
+    crate::output_paths::check_memory(&loaded.scenario.model, args.trials)
+        .map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    let out_dir = match &args.out {
+        Some(dir) => dir.clone(),
+        None => crate::output_paths::scenario_folder(Path::new("out"), &loaded.scenario.name)?,
+    };
     let folder = OutputFolder::create(&out_dir)?;
 
     let threads = args.threads.resolve();
@@ -85,7 +90,13 @@ pub(super) fn write_run(
     let summary_json = to_json_text(&document)?;
 
     let mut files = StagedFiles::new(out_dir);
-    write_trial_tables(&mut files, loaded, &results)?;
+    let provenance = output::Provenance {
+        scenario: loaded.scenario.name.clone(),
+        scenario_sha256: loaded.sha256.clone(),
+        seed: settings.seed,
+        trials: settings.trials,
+    };
+    write_trial_tables(&mut files, loaded, &results, &provenance)?;
     let exceedance = report::exceedance_of(model, &results);
     drop(results);
     files.write(BANDS_FILE, |w| output::write_bands(w, &summary, model.spec().period_weeks))?;
@@ -119,10 +130,15 @@ pub(super) fn write_run(
     Ok(Written { document, summary_json })
 }
 
-fn write_trial_tables(files: &mut StagedFiles, loaded: &LoadedScenario, results: &RunResults) -> anyhow::Result<()> {
+fn write_trial_tables(
+    files: &mut StagedFiles,
+    loaded: &LoadedScenario,
+    results: &RunResults,
+    provenance: &output::Provenance,
+) -> anyhow::Result<()> {
     let model = &loaded.scenario.model;
-    files.write(TRIALS_FILE, |w| output::write_trials(w, model, results))?;
-    files.write(STAGE_LOSSES_FILE, |w| output::write_stage_losses(w, model, results))
+    files.write(TRIALS_FILE, |w| output::write_trials(w, model, results, provenance))?;
+    files.write(STAGE_LOSSES_FILE, |w| output::write_stage_losses(w, model, results, provenance))
 }
 
 /// The output folder of a run. A folder this run created is removed again if the run fails before its files

@@ -43,8 +43,11 @@ pub fn size_stockpile(args: &SizeStockpileArgs) -> Result<(), Failure> {
     let spec = scenario.model.spec();
     let Some(end_use) = spec.end_uses.iter().position(|e| e.name == args.end_use) else {
         let known: Vec<&str> = spec.end_uses.iter().map(|e| e.name.as_str()).collect();
+        let suggestion = chokepoint_scenario::did_you_mean(&args.end_use, known.iter().copied())
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
         return Err(Failure::Usage(format!(
-            "unknown end use `{}`; the scenario has {}",
+            "unknown end use `{}` in `--end-use`{suggestion}; the scenario has {}",
             args.end_use,
             known.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
         )));
@@ -69,7 +72,12 @@ pub fn size_stockpile(args: &SizeStockpileArgs) -> Result<(), Failure> {
             number(max_size)
         )));
     }
-    let out_dir = settings.out.clone().unwrap_or_else(|| Path::new("out").join(&scenario.name).join("sizing"));
+    crate::output_paths::check_memory(&scenario.model, settings.trials)
+        .map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    let out_dir = match &settings.out {
+        Some(dir) => dir.clone(),
+        None => crate::output_paths::scenario_folder(Path::new("out"), &scenario.name)?.join("sizing"),
+    };
     let folder = OutputFolder::create(&out_dir)?;
 
     // Both ends, about log2(range / step) midpoints, and the step below the answer.
