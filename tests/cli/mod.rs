@@ -2,6 +2,7 @@
 
 mod bases;
 mod compare;
+mod doc_figures;
 mod golden;
 mod graph;
 mod hardening;
