@@ -379,6 +379,21 @@ mod tests {
         }
     }
 
+    /// Issue 11: a line of a megabyte was printed whole under its diagnostic; a byte-order mark counted as a column.
+    #[test]
+    fn issue_11_excerpts_are_clipped_and_a_bom_is_not_a_column() {
+        let long = format!("x = \"{}\", bad = 1\n", "y".repeat(1 << 20));
+        let at = long.find("bad").unwrap();
+        let text = Diagnostic::error("x", "", "m").at(Some(at..at + 3)).render("o", &long);
+        assert!(text.len() < 600, "{} bytes", text.len());
+        assert!(text.contains(&format!("--> o:1:{}", at + 1)) && text.contains("1 | …yyy"), "{text}");
+        let bom = "\u{feff}[scenarios]\n";
+        let d = Diagnostic::error("x", "", "m").at(Some(4..13));
+        assert!(d.render("o", bom).contains("--> o:1:2"), "{}", d.render("o", bom));
+        let control = "a = \"\u{1b}[31m\"\n";
+        assert!(!Diagnostic::error("x", "", "m").at(Some(0..1)).render("o", control).contains('\u{1b}'));
+    }
+
     #[test]
     fn suggests_close_names_only() {
         assert_eq!(did_you_mean("cn_mine", ["cn_mines", "jp_magnets"]), Some("cn_mines"));
