@@ -14,8 +14,9 @@ use crate::document::{self, Document, Entity};
 use crate::raw::RawLink;
 
 /// Reads a base file: `(origin of the file naming it, path as written)` to `(origin of the base, its bytes)`, or a
-/// message saying why it may not or cannot be read. The path has passed [`check_base_path`]; the bytes are decoded
-/// here, so that a base that is not UTF-8 is reported at its own line and column.
+/// message saying why it may not or cannot be read. The path has passed the lexical checks of `scenario.base`
+/// (relative, `/`-separated, a `.toml` file); the bytes are decoded here, so that a base that is not UTF-8 is
+/// reported at its own line and column.
 pub type Resolver<'a> = dyn FnMut(&str, &str) -> Result<(String, Vec<u8>), String> + 'a;
 
 /// Bases deeper than this are refused: a resolver that invents new names at each level would never end.
