@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
 use anyhow::Context;
+use chokepoint_analysis::loss::TrialLosses;
 use chokepoint_engine::RunConfig;
 use chokepoint_engine::report::summarize_run;
 
@@ -19,7 +20,7 @@ use crate::report::{self, GRAPH_JSON_FILE, GraphDocument, REPORT_FILE, ReportDat
 use crate::run_record::{RunRecord, Settings, Timings};
 use crate::scenario_source::{self, LoadedScenario};
 use crate::staged_files::StagedFiles;
-use crate::summary_json::{SummaryDocument, TrialLosses, to_json_text};
+use crate::summary_json::{SummaryDocument, to_json_text};
 use crate::table::{self, ReportFormat};
 
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
@@ -136,7 +137,7 @@ pub(super) fn write_run(
     let weeks = model.spec().period_weeks;
     files.write(BANDS_FILE, |w| output::write_bands(w, &summary, weeks))?;
     files.write(BACKLOG_BANDS_FILE, |w| output::write_backlog_bands(w, &summary, weeks))?;
-    files.write(SUMMARY_CSV_FILE, |w| output::write_summary_csv(w, &document))?;
+    files.write(SUMMARY_CSV_FILE, |w| output::write_summary_csv(w, &loaded.scenario, &summary, &losses))?;
     output::write_text(&mut files, SUMMARY_JSON_FILE, &summary_json)?;
     let graph_json = to_json_text(&GraphDocument::new(model, &loaded.scenario, &document))?;
     output::write_text(&mut files, GRAPH_JSON_FILE, &graph_json)?;
