@@ -9,6 +9,7 @@ pub mod compare;
 pub mod model;
 pub mod outcome;
 pub mod param;
+mod plan;
 pub mod report;
 pub mod rng;
 pub mod runner;

@@ -1,19 +1,18 @@
-//! One trial: sample the trial's parameters and disruptions, then run the period loop of MODEL.md.
+//! One trial: sample the trial's parameters and disruptions, then run the period loop of `docs/model.md`.
 //!
-//! Each period: (1) end-use demand; (2) orders travel upstream, customers first, by share, with order-up-to
-//! targets on stock and pipeline; (3) stages, suppliers first, receive, produce the least of plan, capacity and
-//! what their inputs allow, and ship, allocating scarce output by class priority then pro rata; export
-//! controls cap, delay or deny shipments on the links they cover; (4) shipments arrive after lead time plus any
-//! licence review; (5) end uses build what their stock allows. All state lives in a [`Scratch`] that is
-//! allocated once per worker and reused, so the period loop allocates nothing.
+//! Each period runs the steps of `docs/model.md`, "One period", one function each: (1) capacity, (2) demand,
+//! (3) orders upstream, customers first, (4) production and shipping, suppliers first, within which (5) export
+//! controls act on each shipment and (6) arrivals are received, and (7) end uses build. The loop reads only the
+//! compiled [`Plan`] and the trial's state; all state lives in a [`Scratch`] that is allocated once per worker
+//! and reused, so the period loop allocates nothing.
 
 use rand::RngExt;
 use rand_distr::{Distribution, Exp};
 
 use crate::baseline;
-use crate::model::{Compiled, DisruptionKind, Model, StockWeeks, Timing, Unmet};
+use crate::model::Model;
 use crate::outcome::{EndUseOutcome, StagePeriod, Trace, TrialOutcome};
-use crate::param::Param;
+use crate::plan::{CLASSES as NC, ControlKind, DrawnParam, Plan, PlannedEffect, PlannedTiming};
 use crate::rng::{self, Stream};
 
 /// Relative tolerance below which unmet demand counts as met (floating-point noise, not a shortfall).
@@ -28,7 +27,69 @@ pub const FILL_SMOOTHING: f64 = 0.25;
 /// The least weight a supplier's fill rate can give it, so that a supplier that recovers is ordered from again.
 pub const FILL_FLOOR: f64 = 0.05;
 
-const NC: usize = 3;
+/// The state of one stage, in processing order.
+#[derive(Debug, Clone, Copy, Default)]
+struct StageState {
+    /// Capacity per period at nameplate at the start of the horizon (drawn per trial).
+    capacity_base: f64,
+    /// Capacity growth factor per period (drawn per trial).
+    capacity_step: f64,
+    /// Capacity growth since the start of the horizon, before this period's step.
+    capacity_growth: f64,
+    /// Period the stage comes online, and periods of ramp to nameplate (drawn per trial).
+    online_period: f64,
+    ramp_periods: f64,
+    /// This period's availability (0 before it comes online, ramping to 1).
+    availability: f64,
+    /// This period's capacity before outages, and after them.
+    capacity_nominal: f64,
+    capacity_now: f64,
+    /// This period's planned throughput, before and after the capacity cap.
+    plan_uncapped: f64,
+    plan: f64,
+    /// Class mix of this period's orders, and of the stage's normal demand (used when it receives no orders).
+    class_mix: [f64; NC],
+    normal_class_mix: [f64; NC],
+    /// Throughput lost so far in the trial.
+    throughput_lost: f64,
+}
+
+/// The state of one end use.
+#[derive(Debug, Clone, Copy, Default)]
+struct EndUseState {
+    /// Demand per period at the start of the horizon, and its growth factor per period (drawn per trial).
+    demand_base: f64,
+    demand_step: f64,
+    /// Demand growth since the start of the horizon, before this period's step.
+    demand_growth: f64,
+    /// This period's new demand, and new demand plus backlog.
+    demand_now: f64,
+    required: f64,
+    /// Demand carried to the next period.
+    backlog: f64,
+    /// Consecutive short periods up to now.
+    short_run: u32,
+}
+
+/// The state of one input slot.
+#[derive(Debug, Clone, Copy, Default)]
+struct InputState {
+    stock: f64,
+    /// Target stock at the start of the horizon's demand (it follows the demand trend).
+    target: f64,
+    /// Multiplier on the quantity per unit of throughput (thrifting).
+    intensity_factor: f64,
+}
+
+/// The state of one output slot.
+#[derive(Debug, Clone, Copy, Default)]
+struct OutputState {
+    stock: f64,
+    /// Target stock at the start of the horizon's demand.
+    target: f64,
+    /// This period's orders from its customers, per class.
+    ordered: [f64; NC],
+}
 
 /// The hot per-link state, kept together so that one input's links are one contiguous slice of structs.
 #[derive(Debug, Clone, Copy, Default)]
@@ -43,81 +104,62 @@ struct LinkState {
     share: f64,
     /// This period's order, per class.
     order: [f64; NC],
-    /// The supplier stage.
+    /// The supplier stage, by processing position.
     supplier: usize,
     /// The customer's smoothed estimate of the share of its orders this supplier ships (1 when all is well).
     fill: f64,
+    /// The lead time drawn for this trial, in periods.
+    lead: usize,
+}
+
+/// A stockpile's state.
+#[derive(Debug, Clone, Copy, Default)]
+struct StockpileState {
+    level: f64,
+    initial: f64,
+    /// Most it releases, and most it rebuilds, per period.
+    release_cap: f64,
+    rebuild_cap: f64,
+    /// Released so far this period.
+    released_now: f64,
 }
 
 /// Per-trial working memory, reused across trials.
 #[derive(Debug, Clone)]
 pub struct Scratch {
-    t_len: usize,
-    // Sampled per trial.
-    cap_base: Vec<f64>,
-    cap_step: Vec<f64>,
-    cap_growth: Vec<f64>,
-    online: Vec<f64>,
-    ramp: Vec<f64>,
-    lead: Vec<usize>,
-    demand_base: Vec<f64>,
-    demand_step: Vec<f64>,
-    demand_growth: Vec<f64>,
-    in_target: Vec<f64>,
-    out_target: Vec<f64>,
+    periods: usize,
+    stages: Vec<StageState>,
+    end_uses: Vec<EndUseState>,
+    inputs: Vec<InputState>,
+    outputs: Vec<OutputState>,
+    links: Vec<LinkState>,
+    stockpiles: Vec<StockpileState>,
+    /// Denial probability of each licensing regime per destination class (drawn per trial).
     denial: Vec<[f64; NC]>,
     /// Effect of each disruption per period (`d * T + t`): severity, multiplier - 1, or 1 for a licence regime.
     effect: Vec<f64>,
     first_onset: Vec<Option<usize>>,
-    /// One review stream per (link, disruption) pair of `Compiled::link_disruptions`.
+    /// One review stream per link control of the plan (used by licensing regimes).
     licence_streams: Vec<Stream>,
     /// The trial's own baseline: node activity and link flow per period.
     activity: Vec<f64>,
     flow: Vec<f64>,
-    // State.
-    in_stock: Vec<f64>,
-    out_stock: Vec<f64>,
     /// Quantity arriving on link `l` in period `t` at `l * T + t`. Receiving takes (zeroes) each bucket, so
     /// the array is all zeros again at the end of every trial and needs no clearing.
     arrivals: Vec<f64>,
     /// Quantity-weighted ship period of each arrival bucket, on licensed links only (same layout).
     arrival_ship_time: Vec<f64>,
-    links: Vec<LinkState>,
-    received: Vec<[f64; NC]>,
-    plan: Vec<f64>,
-    plan_uncapped: Vec<f64>,
-    cap_now: Vec<f64>,
-    cap_nominal: Vec<f64>,
-    backlog: Vec<f64>,
-    required: Vec<f64>,
-    demand_now: Vec<f64>,
-    /// Class mix of each stage's normal demand, used when it receives no orders.
-    normal_class_mix: Vec<[f64; NC]>,
-    /// Share of each node's normal activity attributable to each end use (`node * E + e`).
+    /// Share of each node's normal activity attributable to each end use (`e * nodes + node`).
     attribution: Vec<f64>,
     /// Each node's demand trend this period: the attribution-weighted growth of the end uses it serves.
     trend: Vec<f64>,
     has_growth: bool,
-    /// Share of requirement met, per end use and period (`e * T + t`), for fan charts.
-    pub share_series: Vec<f32>,
-    run: Vec<u32>,
-    outcome: TrialOutcome,
-    // Mitigations.
-    /// Each stage's availability this period (0 before it comes online, ramping to 1).
-    avail: Vec<f64>,
-    /// Class mix of each stage's orders this period.
-    class_mix: Vec<[f64; NC]>,
-    /// Multiplier on each input slot's quantity per unit of throughput (thrifting).
-    qty_factor: Vec<f64>,
     /// Sampled (start period, ramp periods, full effect) of each intensity change and demand switch.
     intensity_plan: Vec<[f64; 3]>,
     switch_plan: Vec<[f64; 3]>,
-    /// Stockpiles: level, initial size, release and rebuild caps per period, released this period.
-    sp_level: Vec<f64>,
-    sp_initial: Vec<f64>,
-    sp_release_cap: Vec<f64>,
-    sp_rebuild_cap: Vec<f64>,
-    sp_released_now: Vec<f64>,
+    /// Share of requirement met, per end use and period (`e * T + t`), for fan charts.
+    pub share_series: Vec<f32>,
+    outcome: TrialOutcome,
     /// Whether this trial is traced; then per-link shipments and clearances are recorded (`l * T + t`).
     tracing: bool,
     link_shipped: Vec<f64>,
@@ -127,69 +169,41 @@ pub struct Scratch {
 impl Scratch {
     /// Working memory sized for `model`.
     pub fn new(model: &Model) -> Self {
-        let c = &model.compiled;
-        let spec = &model.spec;
-        let (ns, ne, nl, nd, t) = (c.n_stages, c.n_end_uses, spec.links.len(), spec.disruptions.len(), spec.periods);
-        let nin = c.in_slot_material.len();
-        let nout = c.out_slot_material.len();
-        let nsp = spec.mitigations.stockpiles.len();
+        let plan = &model.plan;
+        let (ns, ne, nl, nd, t) =
+            (plan.stages.len(), plan.end_uses.len(), plan.links.len(), plan.disruptions.len(), plan.periods);
+        let nsp = plan.stockpiles.len();
         Self {
-            t_len: t,
-            cap_base: vec![0.0; ns],
-            cap_step: vec![1.0; ns],
-            cap_growth: vec![1.0; ns],
-            online: vec![0.0; ns],
-            ramp: vec![0.0; ns],
-            lead: vec![0; nl],
-            demand_base: vec![0.0; ne],
-            demand_step: vec![1.0; ne],
-            demand_growth: vec![1.0; ne],
-            in_target: vec![0.0; nin],
-            out_target: vec![0.0; nout],
+            periods: t,
+            stages: vec![StageState::default(); ns],
+            end_uses: vec![EndUseState::default(); ne],
+            inputs: vec![InputState::default(); plan.inputs.len()],
+            outputs: vec![OutputState::default(); plan.outputs.len()],
+            links: vec![LinkState::default(); nl],
+            stockpiles: vec![StockpileState::default(); nsp],
             denial: vec![[0.0; NC]; nd],
             effect: vec![0.0; nd * t],
             first_onset: vec![None; nd],
-            licence_streams: (0..c.link_disruptions.len()).map(|_| rng::stream_for_key(0, 0, 0)).collect(),
+            licence_streams: (0..plan.link_controls.len()).map(|_| rng::stream_for_key(0, 0, 0)).collect(),
             activity: vec![0.0; ns + ne],
             flow: vec![0.0; nl],
-            in_stock: vec![0.0; nin],
-            out_stock: vec![0.0; nout],
             arrivals: vec![0.0; nl * t],
             arrival_ship_time: vec![0.0; nl * t],
-            links: vec![LinkState::default(); nl],
-            received: vec![[0.0; NC]; nout],
-            plan: vec![0.0; ns],
-            plan_uncapped: vec![0.0; ns],
-            cap_now: vec![0.0; ns],
-            cap_nominal: vec![0.0; ns],
-            backlog: vec![0.0; ne],
-            required: vec![0.0; ne],
-            demand_now: vec![0.0; ne],
-            normal_class_mix: vec![[0.0; NC]; ns],
             attribution: vec![0.0; (ns + ne) * ne],
             trend: vec![1.0; ns + ne],
             has_growth: false,
+            intensity_plan: vec![[0.0; 3]; plan.intensity_changes.len()],
+            switch_plan: vec![[0.0; 3]; plan.demand_switches.len()],
             share_series: vec![1.0; ne * t],
-            run: vec![0; ne],
-            avail: vec![1.0; ns],
-            class_mix: vec![[0.0; NC]; ns],
-            qty_factor: vec![1.0; nin],
-            intensity_plan: vec![[0.0; 3]; spec.mitigations.intensity_changes.len()],
-            switch_plan: vec![[0.0; 3]; spec.mitigations.demand_switches.len()],
-            sp_level: vec![0.0; nsp],
-            sp_initial: vec![0.0; nsp],
-            sp_release_cap: vec![0.0; nsp],
-            sp_rebuild_cap: vec![0.0; nsp],
-            sp_released_now: vec![0.0; nsp],
-            tracing: false,
-            link_shipped: Vec::new(),
-            link_cleared: Vec::new(),
             outcome: TrialOutcome {
                 end_uses: vec![EndUseOutcome::default(); ne],
                 stage_throughput_lost: vec![0.0; ns],
                 stockpile_min: vec![0.0; nsp],
                 stockpile_released: vec![0.0; nsp],
             },
+            tracing: false,
+            link_shipped: Vec::new(),
+            link_cleared: Vec::new(),
         }
     }
 
@@ -199,69 +213,11 @@ impl Scratch {
     }
 }
 
-/// Draws a parameter from its own stream; constants consume nothing.
-#[inline]
-fn draw(p: &Param, seed: u64, trial: u64, key: u64) -> f64 {
-    match p {
-        Param::Const(v) => *v,
-        _ => p.sample(&mut rng::stream_for_key(seed, trial, key)),
-    }
-}
-
 /// Weeks to whole periods, rounding halves up; negative and NaN give 0 (`as` saturates). Cheaper than
 /// `f64::round`, which is a library call on baseline x86-64.
 #[inline]
 fn periods_of(weeks: f64, period_weeks: f64) -> usize {
     (weeks / period_weeks + 0.5) as usize
-}
-
-/// Simulates trial `trial` of a run seeded with `seed`. The outcome is left in `scratch.outcome()`, the
-/// share-of-requirement series in `scratch.share_series`, and, when asked, a full trace in `trace`.
-pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, mut trace: Option<&mut Trace>) {
-    let c = &model.compiled;
-    let sc = scratch;
-    let (ns, ne, t_len) = (c.n_stages, c.n_end_uses, model.spec.periods);
-    setup(model, seed, trial, sc);
-    sc.tracing = trace.is_some();
-    if sc.tracing {
-        let cells = model.spec.links.len() * t_len;
-        sc.link_shipped.clear();
-        sc.link_shipped.resize(cells, 0.0);
-        sc.link_cleared.clear();
-        sc.link_cleared.resize(cells, 0.0);
-    }
-    if let Some(tr) = trace.as_deref_mut() {
-        *tr = Trace::default();
-        tr.in_transit_at_start = sc.links.iter().map(|x| x.pipe).collect();
-        tr.end_use_stock_start = (c.in_slot_start[ns]..c.in_slot_start[ns + ne]).map(|i| sc.in_stock[i]).collect();
-        tr.end_use_consumed = vec![0.0; tr.end_use_stock_start.len()];
-        tr.end_use_from_stockpile = vec![0.0; tr.end_use_stock_start.len()];
-        tr.end_use_to_stockpile = vec![0.0; tr.end_use_stock_start.len()];
-        tr.stockpile_start = sc.sp_level.clone();
-    }
-    for t in 0..t_len {
-        period(model, sc, t, trace.as_deref_mut());
-    }
-    for o in sc.outcome.end_uses.iter_mut() {
-        // Backlogged demand built late sums to the demand only up to rounding: residues below the tolerance
-        // are not units short.
-        let short = o.demand - o.built;
-        o.units_short = if short > SHORT_TOLERANCE * o.demand { short } else { 0.0 };
-        o.share_met = if o.demand > 0.0 { (o.built / o.demand).min(1.0) } else { 1.0 };
-    }
-    // Shipments that would arrive after the horizon stay in `pipe` (in transit at the end); their buckets
-    // were never written, so `arrivals` is all zeros again.
-    debug_assert!(sc.arrivals.iter().all(|&a| a == 0.0));
-    if let Some(tr) = trace {
-        tr.in_transit_at_end = sc.links.iter().map(|x| x.pipe).collect();
-        tr.end_use_stock_end = (c.in_slot_start[ns]..c.in_slot_start[ns + ne]).map(|i| sc.in_stock[i]).collect();
-        tr.stockpile_end = sc.sp_level.clone();
-        let per_period = |v: &[f64]| -> Vec<Vec<f64>> {
-            (0..t_len).map(|t| (0..model.spec.links.len()).map(|l| v[l * t_len + t]).collect()).collect()
-        };
-        tr.link_shipped = per_period(&sc.link_shipped);
-        tr.link_cleared = per_period(&sc.link_cleared);
-    }
 }
 
 /// Linear ramp from 0 at period `start` to 1 after `ramp` periods (a step when `ramp` is 0).
@@ -276,201 +232,247 @@ fn ramp_factor(t: f64, start: f64, ramp: f64) -> f64 {
     }
 }
 
-/// Samples the trial's parameters and disruptions and sets the initial state.
-fn setup(model: &Model, seed: u64, trial: u64, sc: &mut Scratch) {
-    let spec = &model.spec;
-    let c = &model.compiled;
-    let keys = &model.keys;
-    let t_len = spec.periods;
-    let pw = spec.period_weeks;
-    let ppy = 52.0 / pw;
-    let (ns, ne) = (c.n_stages, c.n_end_uses);
+/// Simulates trial `trial` of a run seeded with `seed`. The outcome is left in `scratch.outcome()`, the
+/// share-of-requirement series in `scratch.share_series`, and, when asked, a full trace in `trace`.
+pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, mut trace: Option<&mut Trace>) {
+    let plan = &model.plan;
+    let sc = scratch;
+    let t_len = plan.periods;
+    draw_trial(plan, seed, trial, sc);
+    sc.tracing = trace.is_some();
+    if sc.tracing {
+        let cells = plan.links.len() * t_len;
+        sc.link_shipped.clear();
+        sc.link_shipped.resize(cells, 0.0);
+        sc.link_cleared.clear();
+        sc.link_cleared.resize(cells, 0.0);
+    }
+    if let Some(tr) = trace.as_deref_mut() {
+        *tr = Trace::default();
+        tr.in_transit_at_start = sc.links.iter().map(|x| x.pipe).collect();
+        tr.end_use_stock_start = sc.inputs[plan.end_use_inputs.clone()].iter().map(|x| x.stock).collect();
+        tr.end_use_consumed = vec![0.0; tr.end_use_stock_start.len()];
+        tr.end_use_from_stockpile = vec![0.0; tr.end_use_stock_start.len()];
+        tr.end_use_to_stockpile = vec![0.0; tr.end_use_stock_start.len()];
+        tr.stockpile_start = sc.stockpiles.iter().map(|x| x.level).collect();
+    }
+    for t in 0..t_len {
+        period(plan, sc, t, trace.as_deref_mut());
+    }
+    for (stage, state) in plan.stages.iter().zip(&sc.stages) {
+        sc.outcome.stage_throughput_lost[stage.spec_index] = state.throughput_lost;
+    }
+    for o in sc.outcome.end_uses.iter_mut() {
+        // Backlogged demand built late sums to the demand only up to rounding: residues below the tolerance
+        // are not units short.
+        let short = o.demand - o.built;
+        o.units_short = if short > SHORT_TOLERANCE * o.demand { short } else { 0.0 };
+        o.share_met = if o.demand > 0.0 { (o.built / o.demand).min(1.0) } else { 1.0 };
+    }
+    // Shipments that would arrive after the horizon stay in `pipe` (in transit at the end); their buckets
+    // were never written, so `arrivals` is all zeros again.
+    debug_assert!(sc.arrivals.iter().all(|&a| a == 0.0));
+    if let Some(tr) = trace {
+        tr.in_transit_at_end = sc.links.iter().map(|x| x.pipe).collect();
+        tr.end_use_stock_end = sc.inputs[plan.end_use_inputs.clone()].iter().map(|x| x.stock).collect();
+        tr.stockpile_end = sc.stockpiles.iter().map(|x| x.level).collect();
+        let per_period = |v: &[f64]| -> Vec<Vec<f64>> {
+            (0..t_len).map(|t| (0..plan.links.len()).map(|l| v[l * t_len + t]).collect()).collect()
+        };
+        tr.link_shipped = per_period(&sc.link_shipped);
+        tr.link_cleared = per_period(&sc.link_cleared);
+    }
+}
 
-    for (s, st) in spec.stages.iter().enumerate() {
-        let k = &keys.stage[s];
-        sc.cap_base[s] = draw(&st.capacity_per_year, seed, trial, k[0]).max(0.0) / ppy;
-        let g = draw(&st.capacity_growth_per_year, seed, trial, k[1]).max(-0.999);
-        sc.cap_step[s] = (1.0 + g).powf(1.0 / ppy);
-        sc.cap_growth[s] = 1.0;
-        sc.online[s] = st.online_week.as_ref().map_or(0.0, |p| draw(p, seed, trial, k[2]).max(0.0) / pw);
-        sc.ramp[s] = draw(&st.ramp_weeks, seed, trial, k[3]).max(0.0) / pw;
+/// Draws the trial's parameters and disruptions, each from its own stream, and sets the initial state: the
+/// trial's own baseline, stocks at their initial weeks of normal use, pipelines full.
+fn draw_trial(plan: &Plan, seed: u64, trial: u64, sc: &mut Scratch) {
+    let t_len = plan.periods;
+    let pw = plan.period_weeks;
+    let ppy = plan.periods_per_year;
+    let ns = plan.stages.len();
+    let draw = |p: &DrawnParam| p.draw(seed, trial);
+
+    for (state, p) in sc.stages.iter_mut().zip(&plan.stage_parameters) {
+        state.capacity_base = draw(&p.capacity_per_year).max(0.0) / ppy;
+        let g = draw(&p.capacity_growth_per_year).max(-0.999);
+        state.capacity_step = (1.0 + g).powf(1.0 / ppy);
+        state.capacity_growth = 1.0;
+        state.online_period = p.online_week.as_ref().map_or(0.0, |w| draw(w).max(0.0) / pw);
+        state.ramp_periods = draw(&p.ramp_weeks).max(0.0) / pw;
+        state.throughput_lost = 0.0;
     }
-    for (l, link) in spec.links.iter().enumerate() {
-        sc.lead[l] = periods_of(draw(&link.lead_time_weeks, seed, trial, keys.link[l]), pw);
+    for (state, link) in sc.links.iter_mut().zip(&plan.links) {
+        state.lead = periods_of(draw(&link.lead_time_weeks), pw);
     }
-    for (e, eu) in spec.end_uses.iter().enumerate() {
-        let k = &keys.end_use[e];
-        sc.demand_base[e] = draw(&eu.demand_per_year, seed, trial, k[0]).max(0.0) / ppy;
-        let g = draw(&eu.growth_per_year, seed, trial, k[1]).max(-0.999);
-        sc.demand_step[e] = (1.0 + g).powf(1.0 / ppy);
-        sc.demand_growth[e] = 1.0;
+    for (state, p) in sc.end_uses.iter_mut().zip(&plan.end_use_parameters) {
+        state.demand_base = draw(&p.demand_per_year).max(0.0) / ppy;
+        let g = draw(&p.growth_per_year).max(-0.999);
+        state.demand_step = (1.0 + g).powf(1.0 / ppy);
+        state.demand_growth = 1.0;
+        state.backlog = 0.0;
+        state.short_run = 0;
     }
     // The trial's own baseline: normal flows for its sampled demand.
-    baseline::flows(c, &sc.demand_base, &mut sc.activity, &mut sc.flow);
+    baseline::flows(plan, sc.end_uses.iter().map(|x| x.demand_base), &mut sc.activity, &mut sc.flow);
 
     // Stocks and targets in weeks of normal use.
-    let stock_weeks = |p: &StockWeeks, k0: u64, k1: u64| {
-        (draw(&p.initial, seed, trial, k0).max(0.0) / pw, draw(&p.target, seed, trial, k1).max(0.0) / pw)
-    };
-    for node in 0..ns + ne {
-        let (init, target) = if node < ns {
-            let k = &keys.stage[node];
-            let (init, target) = stock_weeks(&spec.stages[node].input_stock, k[4], k[5]);
-            // A plant that is not producing yet holds no stock yet: it must buy its first fill.
-            (if sc.online[node] > 0.0 { 0.0 } else { init }, target)
-        } else {
-            let k = &keys.end_use[node - ns];
-            stock_weeks(&spec.end_uses[node - ns].stock, k[2], k[3])
-        };
-        for i in c.in_slot_start[node]..c.in_slot_start[node + 1] {
-            let use_per_period = sc.activity[node] * c.in_slot_qty[i];
-            sc.in_stock[i] = init * use_per_period;
-            sc.in_target[i] = target * use_per_period;
+    let stock_weeks = |w: &[DrawnParam; 2]| (draw(&w[0]).max(0.0) / pw, draw(&w[1]).max(0.0) / pw);
+    for (p, (stage, parameters)) in plan.stages.iter().zip(&plan.stage_parameters).enumerate() {
+        let (init, target) = stock_weeks(&parameters.input_stock_weeks);
+        // A plant that is not producing yet holds no stock yet: it must buy its first fill.
+        let init = if sc.stages[p].online_period > 0.0 { 0.0 } else { init };
+        for i in stage.inputs.clone() {
+            let use_per_period = sc.activity[p] * plan.inputs[i].quantity;
+            sc.inputs[i].stock = init * use_per_period;
+            sc.inputs[i].target = target * use_per_period;
         }
     }
-    for s in 0..ns {
-        let k = &keys.stage[s];
-        let (init, target) = stock_weeks(&spec.stages[s].output_stock, k[6], k[7]);
-        let init = if sc.online[s] > 0.0 { 0.0 } else { init };
-        for o in c.out_slot_start[s]..c.out_slot_start[s + 1] {
-            let links = &c.links_by_out_slot[c.out_link_start[o]..c.out_link_start[o + 1]];
-            let ship_per_period: f64 = links.iter().map(|&l| sc.flow[l]).sum();
-            sc.out_stock[o] = init * ship_per_period;
-            sc.out_target[o] = target * ship_per_period;
+    for (e, (end_use, parameters)) in plan.end_uses.iter().zip(&plan.end_use_parameters).enumerate() {
+        let (init, target) = stock_weeks(&parameters.stock_weeks);
+        for i in end_use.inputs.clone() {
+            let use_per_period = sc.activity[ns + e] * plan.inputs[i].quantity;
+            sc.inputs[i].stock = init * use_per_period;
+            sc.inputs[i].target = target * use_per_period;
         }
-        sc.normal_class_mix[s] = [0.0; NC];
+    }
+    for (p, (stage, parameters)) in plan.stages.iter().zip(&plan.stage_parameters).enumerate() {
+        let (init, target) = stock_weeks(&parameters.output_stock_weeks);
+        let init = if sc.stages[p].online_period > 0.0 { 0.0 } else { init };
+        for o in stage.outputs.clone() {
+            let ship_per_period: f64 = plan.customers_of(o).iter().map(|&l| sc.flow[l]).sum();
+            sc.outputs[o].stock = init * ship_per_period;
+            sc.outputs[o].target = target * ship_per_period;
+        }
+        sc.stages[p].normal_class_mix = [0.0; NC];
     }
     // Class mix of each stage's normal demand, customers first; used when a stage receives no orders.
-    for e in 0..ne {
-        let class = c.end_use_class[e];
-        let node = ns + e;
-        for l in c.in_link_start[c.in_slot_start[node]]..c.in_link_start[c.in_slot_start[node + 1]] {
-            sc.normal_class_mix[c.link_from[l]][class] += sc.flow[l];
+    for end_use in &plan.end_uses {
+        for slot in &plan.inputs[end_use.inputs.clone()] {
+            for l in slot.links.clone() {
+                sc.stages[plan.links[l].supplier].normal_class_mix[end_use.class] += sc.flow[l];
+            }
         }
     }
-    for &s in c.topo.iter().rev() {
-        let total: f64 = sc.normal_class_mix[s].iter().sum();
-        let w = if total > 0.0 { sc.normal_class_mix[s].map(|x| x / total) } else { [0.0, 0.0, 1.0] };
-        sc.normal_class_mix[s] = w;
-        for l in c.in_link_start[c.in_slot_start[s]]..c.in_link_start[c.in_slot_start[s + 1]] {
-            let sup = c.link_from[l];
-            for (k, wk) in w.iter().enumerate() {
-                sc.normal_class_mix[sup][k] += wk * sc.flow[l];
+    for (p, stage) in plan.stages.iter().enumerate().rev() {
+        let mix = sc.stages[p].normal_class_mix;
+        let total: f64 = mix.iter().sum();
+        let w = if total > 0.0 { mix.map(|x| x / total) } else { [0.0, 0.0, 1.0] };
+        sc.stages[p].normal_class_mix = w;
+        for slot in &plan.inputs[stage.inputs.clone()] {
+            for l in slot.links.clone() {
+                let supplier = &mut sc.stages[plan.links[l].supplier];
+                for (k, wk) in w.iter().enumerate() {
+                    supplier.normal_class_mix[k] += wk * sc.flow[l];
+                }
             }
         }
     }
 
     // Attribution of each node's normal activity to end uses, customers first, so that stock and pipeline
     // targets (in weeks of normal use) follow the demand trend of what the node serves.
-    sc.has_growth = sc.demand_step.iter().any(|&g| g != 1.0);
+    let ne = plan.end_uses.len();
+    let nodes = ns + ne;
+    sc.has_growth = sc.end_uses.iter().any(|x| x.demand_step != 1.0);
     sc.trend.iter_mut().for_each(|x| *x = 1.0);
     if sc.has_growth {
         let att = &mut sc.attribution;
         att.iter_mut().for_each(|x| *x = 0.0);
         for e in 0..ne {
-            att[(ns + e) * ne + e] = 1.0;
+            att[e * nodes + ns + e] = 1.0;
         }
-        for &s in c.topo.iter().rev() {
+        for (p, stage) in plan.stages.iter().enumerate().rev() {
             let mut total = 0.0;
-            for o in c.out_slot_start[s]..c.out_slot_start[s + 1] {
-                for &l in &c.links_by_out_slot[c.out_link_start[o]..c.out_link_start[o + 1]] {
-                    let (f, to) = (sc.flow[l], c.link_to[l]);
+            for o in stage.outputs.clone() {
+                for &l in plan.customers_of(o) {
+                    let (f, to) = (sc.flow[l], plan.links[l].customer);
                     for e in 0..ne {
-                        att[s * ne + e] += f * att[to * ne + e];
+                        att[e * nodes + p] += f * att[e * nodes + to];
                     }
                     total += f;
                 }
             }
             if total > 0.0 {
                 for e in 0..ne {
-                    att[s * ne + e] /= total;
+                    att[e * nodes + p] /= total;
                 }
             }
         }
     }
 
     // Pipelines start full of normal flow: shipments made in the L periods before the horizon.
-    for l in 0..spec.links.len() {
-        let lead = sc.lead[l];
+    for (l, link) in plan.links.iter().enumerate() {
+        let lead = sc.links[l].lead;
+        let flow = sc.flow[l];
         for a in 0..lead.min(t_len) {
-            sc.arrivals[l * t_len + a] = sc.flow[l];
-            if c.link_licensed[l] {
-                sc.arrival_ship_time[l * t_len + a] = sc.flow[l] * (a as f64 - lead as f64);
+            sc.arrivals[l * t_len + a] = flow;
+            if link.licensed {
+                sc.arrival_ship_time[l * t_len + a] = flow * (a as f64 - lead as f64);
             }
         }
         sc.links[l] = LinkState {
-            pipe: sc.flow[l] * lead as f64,
-            flow: sc.flow[l],
+            pipe: flow * lead as f64,
+            flow,
             lead_estimate: lead as f64,
-            share: c.share[l],
+            share: link.share,
             order: [0.0; NC],
-            supplier: c.link_from[l],
+            supplier: link.supplier,
             // A supplier that is not producing at the start (a plant still to come online) is on probation:
             // customers send it little until it has shown it delivers.
-            fill: if sc.online[c.link_from[l]] > 0.0 { FILL_FLOOR } else { 1.0 },
+            fill: if sc.stages[link.supplier].online_period > 0.0 { FILL_FLOOR } else { 1.0 },
+            lead,
         };
     }
-    sc.backlog.iter_mut().for_each(|b| *b = 0.0);
 
     // Mitigations.
-    sc.qty_factor.iter_mut().for_each(|f| *f = 1.0);
-    let mit = &spec.mitigations;
-    let plan = |start: &Param, ramp: &Param, effect: &Param, k: &[u64; 3]| {
-        [
-            draw(start, seed, trial, k[0]).max(0.0) / pw,
-            draw(ramp, seed, trial, k[1]).max(0.0) / pw,
-            draw(effect, seed, trial, k[2]).clamp(0.0, 1.0),
-        ]
+    sc.inputs.iter_mut().for_each(|x| x.intensity_factor = 1.0);
+    let ramp = |r: &crate::plan::PlannedRamp| {
+        [draw(&r.start_week).max(0.0) / pw, draw(&r.ramp_weeks).max(0.0) / pw, draw(&r.full_effect).clamp(0.0, 1.0)]
     };
-    for (k, ic) in mit.intensity_changes.iter().enumerate() {
-        sc.intensity_plan[k] = plan(&ic.start_week, &ic.ramp_weeks, &ic.reduction, &keys.intensity_change[k]);
+    for (k, change) in plan.intensity_changes.iter().enumerate() {
+        sc.intensity_plan[k] = ramp(change);
     }
-    for (k, ds) in mit.demand_switches.iter().enumerate() {
-        sc.switch_plan[k] = plan(&ds.start_week, &ds.ramp_weeks, &ds.share, &keys.demand_switch[k]);
+    for (k, switch) in plan.demand_switches.iter().enumerate() {
+        sc.switch_plan[k] = ramp(switch);
     }
-    for (k, sp) in mit.stockpiles.iter().enumerate() {
-        let key = &keys.stockpile[k];
-        let initial = draw(&sp.initial, seed, trial, key[0]).max(0.0);
-        sc.sp_level[k] = initial;
-        sc.sp_initial[k] = initial;
-        sc.sp_release_cap[k] = draw(&sp.max_release_per_week, seed, trial, key[1]).max(0.0) * pw;
-        sc.sp_rebuild_cap[k] = draw(&sp.rebuild_per_week, seed, trial, key[2]).max(0.0) * pw;
+    for (k, stockpile) in plan.stockpiles.iter().enumerate() {
+        let initial = draw(&stockpile.initial).max(0.0);
+        sc.stockpiles[k] = StockpileState {
+            level: initial,
+            initial,
+            release_cap: draw(&stockpile.max_release_per_week).max(0.0) * pw,
+            rebuild_cap: draw(&stockpile.rebuild_per_week).max(0.0) * pw,
+            released_now: 0.0,
+        };
         sc.outcome.stockpile_min[k] = initial;
         sc.outcome.stockpile_released[k] = 0.0;
     }
 
-    sample_disruptions(model, seed, trial, sc);
+    draw_disruptions(plan, seed, trial, sc);
 
     for o in sc.outcome.end_uses.iter_mut() {
         *o = EndUseOutcome::default();
     }
-    sc.outcome.stage_throughput_lost.iter_mut().for_each(|x| *x = 0.0);
-    sc.run.iter_mut().for_each(|r| *r = 0);
 }
 
 /// Fills `sc.effect` with each disruption's effect per period, from its own stream.
-fn sample_disruptions(model: &Model, seed: u64, trial: u64, sc: &mut Scratch) {
-    let spec = &model.spec;
-    let c = &model.compiled;
-    let keys = &model.keys;
-    let t_len = spec.periods;
-    let pw = spec.period_weeks;
-    let ppy = 52.0 / pw;
+fn draw_disruptions(plan: &Plan, seed: u64, trial: u64, sc: &mut Scratch) {
+    let t_len = plan.periods;
+    let pw = plan.period_weeks;
+    let ppy = plan.periods_per_year;
     sc.effect.iter_mut().for_each(|x| *x = 0.0);
-    for &d in &c.disruption_order {
-        let dis = &spec.disruptions[d];
-        let mut rng = rng::stream_for_key(seed, trial, keys.disruption[d]);
+    for &d in &plan.disruption_order {
+        let dis = &plan.disruptions[d];
+        let mut rng = rng::stream_for_key(seed, trial, dis.key);
         let row = &mut sc.effect[d * t_len..(d + 1) * t_len];
         let sample_effect = |rng: &mut Stream| -> f64 {
-            match &dis.kind {
-                DisruptionKind::ExportLicensing { .. } => 1.0,
-                DisruptionKind::Embargo { severity, .. } | DisruptionKind::Outage { severity, .. } => {
-                    severity.sample(rng).clamp(0.0, 1.0)
-                }
-                DisruptionKind::DemandShock { multiplier, .. } => multiplier.sample(rng).max(0.0) - 1.0,
+            match &dis.effect {
+                PlannedEffect::Licensing { .. } => 1.0,
+                PlannedEffect::Cut { severity } => severity.sample(rng).clamp(0.0, 1.0),
+                PlannedEffect::DemandMultiplier { multiplier } => multiplier.sample(rng).max(0.0) - 1.0,
             }
         };
-        if let DisruptionKind::ExportLicensing { denial, .. } = &dis.kind {
+        if let PlannedEffect::Licensing { denial } = &dis.effect {
             for (k, p) in denial.iter().enumerate() {
                 sc.denial[d][k] = p.sample(&mut rng).clamp(0.0, 1.0);
             }
@@ -486,13 +488,13 @@ fn sample_disruptions(model: &Model, seed: u64, trial: u64, sc: &mut Scratch) {
             }
         };
         match &dis.timing {
-            Timing::Window { onset_weeks, duration_weeks } => {
+            PlannedTiming::Window { onset_weeks, duration_weeks } => {
                 let start = periods_of(onset_weeks.sample(&mut rng), pw);
                 let len = periods_of(duration_weeks.sample(&mut rng), pw);
                 let v = sample_effect(&mut rng);
                 mark(start, len, v, &mut first);
             }
-            Timing::Hazard { rate_per_year, duration_weeks } => {
+            PlannedTiming::Hazard { rate_per_year, duration_weeks } => {
                 let rate = rate_per_year.sample(&mut rng);
                 if let Ok(exp) = Exp::new(rate.max(0.0)) {
                     let mut t = 0.0f64; // in periods
@@ -509,20 +511,18 @@ fn sample_disruptions(model: &Model, seed: u64, trial: u64, sc: &mut Scratch) {
                     }
                 }
             }
-            Timing::TwoState { start_per_week, end_per_week } => {
-                let p_start = 1.0 - (1.0 - start_per_week).powf(pw);
-                let p_end = 1.0 - (1.0 - end_per_week).powf(pw);
+            PlannedTiming::TwoState { start_per_period, end_per_period } => {
                 let v = sample_effect(&mut rng);
                 let mut active = false;
                 for t in 0..t_len {
                     let u: f64 = rng.random();
-                    active = if active { u >= p_end } else { u < p_start };
+                    active = if active { u >= *end_per_period } else { u < *start_per_period };
                     if active {
                         mark(t, 1, v, &mut first);
                     }
                 }
             }
-            Timing::Follows { disruption, probability, lag_weeks, duration_weeks } => {
+            PlannedTiming::Follows { disruption, probability, lag_weeks, duration_weeks } => {
                 let p = probability.sample(&mut rng);
                 let lag = periods_of(lag_weeks.sample(&mut rng), pw);
                 let len = periods_of(duration_weeks.sample(&mut rng), pw);
@@ -537,223 +537,120 @@ fn sample_disruptions(model: &Model, seed: u64, trial: u64, sc: &mut Scratch) {
         }
         sc.first_onset[d] = first;
     }
-    for (k, &d) in c.link_disruptions.iter().enumerate() {
-        if matches!(spec.disruptions[d].kind, DisruptionKind::ExportLicensing { .. }) {
-            sc.licence_streams[k] = rng::stream_for_key(seed, trial, keys.licence[k]);
+    for (k, control) in plan.link_controls.iter().enumerate() {
+        if matches!(control.kind, ControlKind::Licensing { .. }) {
+            sc.licence_streams[k] = rng::stream_for_key(seed, trial, control.licence_key);
         }
     }
 }
 
-/// One period of the loop.
-fn period(model: &Model, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trace>) {
-    let spec = &model.spec;
-    let c = &model.compiled;
-    let t_len = sc.t_len;
-    let (ns, ne) = (c.n_stages, c.n_end_uses);
+/// One period of the loop: the steps of `docs/model.md`, "One period".
+fn period(plan: &Plan, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trace>) {
+    sc.stockpiles.iter_mut().for_each(|x| x.released_now = 0.0);
+    capacity(plan, sc, t);
+    demand(plan, sc, t);
+    orders_upstream(plan, sc);
+    production_and_shipping(plan, sc, t, trace.as_deref_mut());
+    end_uses_build(plan, sc, t, trace);
+}
+
+/// Step 1: each stage's capacity this period, after its ramp and outages; each node's demand trend; thrifting.
+fn capacity(plan: &Plan, sc: &mut Scratch, t: usize) {
+    let t_len = sc.periods;
     let tt = t as f64;
-
-    sc.sp_released_now.iter_mut().for_each(|x| *x = 0.0);
-
-    // Capacity this period.
-    for s in 0..ns {
-        let avail = ramp_factor(tt, sc.online[s], sc.ramp[s]);
-        sc.avail[s] = avail;
-        sc.cap_nominal[s] = sc.cap_base[s] * sc.cap_growth[s] * avail;
-        sc.cap_growth[s] *= sc.cap_step[s];
-        sc.cap_now[s] = sc.cap_nominal[s];
+    for x in sc.stages.iter_mut() {
+        let availability = ramp_factor(tt, x.online_period, x.ramp_periods);
+        x.availability = availability;
+        x.capacity_nominal = x.capacity_base * x.capacity_growth * availability;
+        x.capacity_growth *= x.capacity_step;
+        x.capacity_now = x.capacity_nominal;
     }
-    for &(d, s) in &c.outages {
+    for &(d, p) in &plan.outages {
         let x = sc.effect[d * t_len + t];
         if x != 0.0 {
-            sc.cap_now[s] *= 1.0 - x;
+            sc.stages[p].capacity_now *= 1.0 - x;
         }
     }
 
     // Demand trend of every node (growth factors before this period's step).
     if sc.has_growth {
-        for n in 0..ns + ne {
-            let att = &sc.attribution[n * ne..(n + 1) * ne];
-            sc.trend[n] = att.iter().zip(&sc.demand_growth).map(|(a, g)| a * g).sum();
+        let nodes = sc.trend.len();
+        for (n, trend) in sc.trend.iter_mut().enumerate() {
+            *trend = sc.end_uses.iter().enumerate().map(|(e, x)| sc.attribution[e * nodes + n] * x.demand_growth).sum();
         }
     }
 
     // Thrifting: intensity changes act on input quantities per unit of throughput.
-    if !c.intensity_slot.is_empty() {
-        for &i in &c.intensity_slot {
-            sc.qty_factor[i] = 1.0;
+    if !plan.intensity_changes.is_empty() {
+        for change in &plan.intensity_changes {
+            sc.inputs[change.target].intensity_factor = 1.0;
         }
-        for (k, &i) in c.intensity_slot.iter().enumerate() {
-            let [start, ramp, reduction] = sc.intensity_plan[k];
-            sc.qty_factor[i] *= 1.0 - reduction * ramp_factor(tt, start, ramp);
+        for (change, &[start, ramp, reduction]) in plan.intensity_changes.iter().zip(&sc.intensity_plan) {
+            sc.inputs[change.target].intensity_factor *= 1.0 - reduction * ramp_factor(tt, start, ramp);
         }
     }
+}
 
-    // (1) Demand.
-    for e in 0..ne {
-        let mut d = sc.demand_base[e] * sc.demand_growth[e];
-        for (k, ds) in spec.mitigations.demand_switches.iter().enumerate() {
-            if ds.end_use == e {
-                let [start, ramp, share] = sc.switch_plan[k];
+/// Step 2: each end use's demand this period, and what it needs (demand plus backlog).
+fn demand(plan: &Plan, sc: &mut Scratch, t: usize) {
+    let t_len = sc.periods;
+    let tt = t as f64;
+    for (e, x) in sc.end_uses.iter_mut().enumerate() {
+        let mut d = x.demand_base * x.demand_growth;
+        for (switch, &[start, ramp, share]) in plan.demand_switches.iter().zip(&sc.switch_plan) {
+            if switch.target == e {
                 d *= 1.0 - share * ramp_factor(tt, start, ramp);
             }
         }
-        sc.demand_growth[e] *= sc.demand_step[e];
-        for &(k, target) in &c.demand_shocks {
-            let x = sc.effect[k * t_len + t];
-            if x != 0.0 && target == e {
-                d *= 1.0 + x;
+        x.demand_growth *= x.demand_step;
+        for &(k, target) in &plan.demand_shocks {
+            let shock = sc.effect[k * t_len + t];
+            if shock != 0.0 && target == e {
+                d *= 1.0 + shock;
             }
         }
-        sc.demand_now[e] = d;
-        sc.required[e] = d + sc.backlog[e];
+        x.demand_now = d;
+        x.required = d + x.backlog;
     }
+}
 
-    // (2) Orders upstream: end uses, then stages customers first.
-    for e in 0..ne {
+/// Step 3: orders travel upstream, end uses first, then stages customers first.
+fn orders_upstream(plan: &Plan, sc: &mut Scratch) {
+    let ns = plan.stages.len();
+    for (e, end_use) in plan.end_uses.iter().enumerate() {
         let mut w = [0.0; NC];
-        w[c.end_use_class[e]] = 1.0;
-        place_orders(c, sc, ns + e, sc.required[e], w);
+        w[end_use.class] = 1.0;
+        let required = sc.end_uses[e].required;
+        place_orders(plan, sc, ns + e, end_use.inputs.clone(), end_use.stockpiled, required, w);
     }
-    for &s in c.topo.iter().rev() {
-        let mut plan: f64 = 0.0;
+    for (p, stage) in plan.stages.iter().enumerate().rev() {
+        let mut planned: f64 = 0.0;
         let mut w = [0.0; NC];
-        for o in c.out_slot_start[s]..c.out_slot_start[s + 1] {
+        let trend = sc.trend[p];
+        for o in stage.outputs.clone() {
             let mut r = [0.0; NC];
-            for &l in &c.links_by_out_slot[c.out_link_start[o]..c.out_link_start[o + 1]] {
+            for &l in plan.customers_of(o) {
                 let q = sc.links[l].order;
                 r[0] += q[0];
                 r[1] += q[1];
                 r[2] += q[2];
             }
-            sc.received[o] = r;
-            let y = c.out_slot_yield[o];
-            plan = plan.max((r[0] + r[1] + r[2] + sc.out_target[o] * sc.trend[s] - sc.out_stock[o]) / y);
+            let out = &mut sc.outputs[o];
+            out.ordered = r;
+            let y = plan.outputs[o].yield_per_unit;
+            planned = planned.max((r[0] + r[1] + r[2] + out.target * trend - out.stock) / y);
             w[0] += r[0] / y;
             w[1] += r[1] / y;
             w[2] += r[2] / y;
         }
+        let state = &mut sc.stages[p];
         let wt = w[0] + w[1] + w[2];
-        let w = if wt > 0.0 { [w[0] / wt, w[1] / wt, w[2] / wt] } else { sc.normal_class_mix[s] };
-        sc.class_mix[s] = w;
-        sc.plan_uncapped[s] = plan.max(0.0);
-        sc.plan[s] = sc.plan_uncapped[s].min(sc.cap_now[s]);
-        place_orders(c, sc, s, sc.plan[s], w);
-    }
-
-    // (3) Production and shipments, suppliers first.
-    for &s in &c.topo {
-        let ins = c.in_slot_start[s]..c.in_slot_start[s + 1];
-        let outs = c.out_slot_start[s]..c.out_slot_start[s + 1];
-        // Boxed so that the untraced hot path moves a pointer, not nine vectors.
-        let mut sp = trace.as_ref().map(|_| {
-            Box::new(StagePeriod {
-                opening_input: sc.in_stock[ins.clone()].to_vec(),
-                opening_output: sc.out_stock[outs.clone()].to_vec(),
-                ..StagePeriod::default()
-            })
-        });
-        let mut x = sc.plan[s];
-        for i in ins.clone() {
-            let got = receive(c, sc, i, t);
-            let released = if c.node_stockpiled[s] { release(model, sc, i, x, sc.class_mix[s]) } else { 0.0 };
-            if let Some(sp) = sp.as_mut() {
-                sp.received.push(got);
-                sp.from_stockpile.push(released);
-            }
-            x = x.min(sc.in_stock[i] / (c.in_slot_qty[i] * sc.qty_factor[i]));
-        }
-        let x = x.max(0.0);
-        for i in ins.clone() {
-            let used = (x * c.in_slot_qty[i] * sc.qty_factor[i]).min(sc.in_stock[i]);
-            sc.in_stock[i] -= used;
-            let rebuilt = if c.node_stockpiled[s] { rebuild(c, sc, s, i) } else { 0.0 };
-            if let Some(sp) = sp.as_mut() {
-                sp.consumed.push(used);
-                sp.input_factor.push(sc.qty_factor[i]);
-                sp.to_stockpile.push(rebuilt);
-            }
-        }
-        sc.outcome.stage_throughput_lost[s] += (sc.plan_uncapped[s].min(sc.cap_nominal[s]) - x).max(0.0);
-        for o in outs.clone() {
-            let made = x * c.out_slot_yield[o];
-            sc.out_stock[o] += made;
-            let shipped = ship(model, sc, s, o, t);
-            if let Some(sp) = sp.as_mut() {
-                sp.produced.push(made);
-                sp.shipped.push(shipped);
-            }
-        }
-        if let (Some(mut sp), Some(tr)) = (sp, trace.as_deref_mut()) {
-            sp.throughput = x;
-            sp.closing_input = sc.in_stock[ins].to_vec();
-            sp.closing_output = sc.out_stock[outs].to_vec();
-            if tr.stages.len() <= t {
-                tr.stages.push(vec![StagePeriod::default(); ns]);
-            }
-            tr.stages[t][s] = std::mem::take(sp.as_mut());
-        }
-    }
-
-    // (5) End uses build.
-    // (Stockpile release caps are per period; the loop below may still release.)
-    for e in 0..ne {
-        let node = ns + e;
-        let ins = c.in_slot_start[node]..c.in_slot_start[node + 1];
-        let required = sc.required[e];
-        let mut can = required;
-        let mut w = [0.0; NC];
-        w[c.end_use_class[e]] = 1.0;
-        for i in ins.clone() {
-            receive(c, sc, i, t);
-            if c.node_stockpiled[node] {
-                let released = release(model, sc, i, required, w);
-                if let Some(tr) = trace.as_deref_mut() {
-                    tr.end_use_from_stockpile[i - c.in_slot_start[ns]] += released;
-                }
-            }
-            can = can.min(sc.in_stock[i] / (c.in_slot_qty[i] * sc.qty_factor[i]));
-        }
-        let built = if can >= required * (1.0 - SHORT_TOLERANCE) { required } else { can.max(0.0) };
-        for i in ins {
-            let used = (built * c.in_slot_qty[i] * sc.qty_factor[i]).min(sc.in_stock[i]);
-            sc.in_stock[i] -= used;
-            let rebuilt = if c.node_stockpiled[node] { rebuild(c, sc, node, i) } else { 0.0 };
-            if let Some(tr) = trace.as_deref_mut() {
-                tr.end_use_consumed[i - c.in_slot_start[ns]] += used;
-                tr.end_use_to_stockpile[i - c.in_slot_start[ns]] += rebuilt;
-            }
-        }
-        let unmet = required - built;
-        sc.backlog[e] = match spec.end_uses[e].unmet {
-            Unmet::Backlog => unmet,
-            Unmet::Lost => 0.0,
-        };
-        sc.share_series[e * t_len + t] = if required > 0.0 { (built / required) as f32 } else { 1.0 };
-        let o = &mut sc.outcome.end_uses[e];
-        o.demand += sc.demand_now[e];
-        o.built += built;
-        if unmet > 0.0 {
-            o.short_periods += 1;
-            o.first_short_period.get_or_insert(t as u32);
-            sc.run[e] += 1;
-            o.longest_short_run = o.longest_short_run.max(sc.run[e]);
-            o.recovery_period = None;
-        } else {
-            if sc.run[e] > 0 {
-                o.recovery_period = Some(t as u32);
-            }
-            sc.run[e] = 0;
-        }
-        if let Some(tr) = trace.as_deref_mut() {
-            if tr.built.len() <= t {
-                tr.built.push(vec![0.0; ne]);
-                tr.required.push(vec![0.0; ne]);
-                tr.demand.push(vec![0.0; ne]);
-            }
-            tr.built[t][e] = built;
-            tr.required[t][e] = required;
-            tr.demand[t][e] = sc.demand_now[e];
-        }
+        let w = if wt > 0.0 { [w[0] / wt, w[1] / wt, w[2] / wt] } else { state.normal_class_mix };
+        state.class_mix = w;
+        state.plan_uncapped = planned.max(0.0);
+        state.plan = state.plan_uncapped.min(state.capacity_now);
+        let activity = state.plan;
+        place_orders(plan, sc, p, stage.inputs.clone(), stage.stockpiled, activity, w);
     }
 }
 
@@ -763,23 +660,33 @@ fn period(model: &Model, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trac
 /// normal flow times the lead time the customer currently expects on each link. That expectation is smoothed
 /// from what actually arrived, so buyers facing licence delays learn to order further ahead, as they did in 2025.
 #[inline]
-fn place_orders(c: &Compiled, sc: &mut Scratch, node: usize, activity: f64, w: [f64; NC]) {
+fn place_orders(
+    plan: &Plan,
+    sc: &mut Scratch,
+    node: usize,
+    inputs: std::ops::Range<usize>,
+    stockpiled: bool,
+    activity: f64,
+    w: [f64; NC],
+) {
     let trend = sc.trend[node];
-    for i in c.in_slot_start[node]..c.in_slot_start[node + 1] {
-        let mut stock_target = sc.in_target[i] * trend;
-        if c.node_stockpiled[node] {
+    for i in inputs {
+        let slot = &plan.inputs[i];
+        let mut stock_target = sc.inputs[i].target * trend;
+        if stockpiled {
             // A stockpile below its size raises its customers' stock target by the deficit, so they order it.
-            stock_target += stockpile_deficit(c, sc, i);
+            stock_target += stockpile_deficit(plan, sc, i);
         }
-        let links = &mut sc.links[c.in_link_start[i]..c.in_link_start[i + 1]];
+        let input = sc.inputs[i];
+        let links = &mut sc.links[slot.links.clone()];
         let mut in_transit = 0.0;
         let mut pipe_target = 0.0;
         for x in links.iter() {
             in_transit += x.pipe;
             pipe_target += x.flow * x.lead_estimate;
         }
-        let need = activity * c.in_slot_qty[i] * sc.qty_factor[i]
-            + (stock_target - sc.in_stock[i])
+        let need = activity * slot.quantity * input.intensity_factor
+            + (stock_target - input.stock)
             + (pipe_target * trend - in_transit);
         let need = need.max(0.0);
         if links.len() == 1 {
@@ -789,8 +696,8 @@ fn place_orders(c: &Compiled, sc: &mut Scratch, node: usize, activity: f64, w: [
         // Customers split their order by normal share, weighted by each supplier's availability (nothing to a
         // plant not yet online) and by the share of recent orders it actually shipped, so orders move away from
         // a supplier that is cut off, denied or short towards those that deliver.
-        let avail = &sc.avail;
-        let weight = |x: &LinkState| x.share * avail[x.supplier] * x.fill.max(FILL_FLOOR);
+        let stages = &sc.stages;
+        let weight = |x: &LinkState| x.share * stages[x.supplier].availability * x.fill.max(FILL_FLOOR);
         let total: f64 = links.iter().map(weight).sum();
         for x in links.iter_mut() {
             let q = if total > 0.0 { need * weight(x) / total } else { need * x.share };
@@ -800,36 +707,169 @@ fn place_orders(c: &Compiled, sc: &mut Scratch, node: usize, activity: f64, w: [
 }
 
 /// What the stockpiles serving input slot `i` still need to rebuild (at most one period's rebuild rate each).
-fn stockpile_deficit(c: &Compiled, sc: &Scratch, i: usize) -> f64 {
-    c.slot_stockpiles
+fn stockpile_deficit(plan: &Plan, sc: &Scratch, i: usize) -> f64 {
+    plan.slot_stockpiles
         .iter()
         .filter(|&&(slot, _)| slot == i)
-        .map(|&(_, k)| (sc.sp_initial[k] - sc.sp_level[k]).clamp(0.0, sc.sp_rebuild_cap[k]))
+        .map(|&(_, k)| {
+            let x = &sc.stockpiles[k];
+            (x.initial - x.level).clamp(0.0, x.rebuild_cap)
+        })
         .sum()
 }
 
-/// Releases stockpiled material into input slot `i` of `node` when its stock cannot cover `activity`, for the
-/// share of its demand in the stockpile's release classes, within the stockpile's per-period cap.
-fn release(model: &Model, sc: &mut Scratch, i: usize, activity: f64, w: [f64; NC]) -> f64 {
-    let c = &model.compiled;
+/// Step 4: stages, suppliers first, receive what arrives (step 6), draw on stockpiles, produce the least of
+/// plan, capacity and what their inputs allow, and ship (step 5 acts on each shipment).
+fn production_and_shipping(plan: &Plan, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trace>) {
+    let ns = plan.stages.len();
+    for (p, stage) in plan.stages.iter().enumerate() {
+        let ins = stage.inputs.clone();
+        let outs = stage.outputs.clone();
+        // Boxed so that the untraced hot path moves a pointer, not nine vectors.
+        let mut sp = trace.as_ref().map(|_| {
+            Box::new(StagePeriod {
+                opening_input: sc.inputs[ins.clone()].iter().map(|x| x.stock).collect(),
+                opening_output: sc.outputs[outs.clone()].iter().map(|x| x.stock).collect(),
+                ..StagePeriod::default()
+            })
+        });
+        let mut x = sc.stages[p].plan;
+        let class_mix = sc.stages[p].class_mix;
+        for i in ins.clone() {
+            let got = receive(plan, sc, i, t);
+            let released = if stage.stockpiled { release(plan, sc, i, x, class_mix) } else { 0.0 };
+            if let Some(sp) = sp.as_mut() {
+                sp.received.push(got);
+                sp.from_stockpile.push(released);
+            }
+            let input = sc.inputs[i];
+            x = x.min(input.stock / (plan.inputs[i].quantity * input.intensity_factor));
+        }
+        let x = x.max(0.0);
+        for i in ins.clone() {
+            let input = &mut sc.inputs[i];
+            let used = (x * plan.inputs[i].quantity * input.intensity_factor).min(input.stock);
+            input.stock -= used;
+            let factor = input.intensity_factor;
+            let rebuilt = if stage.stockpiled { rebuild(plan, sc, p, i) } else { 0.0 };
+            if let Some(sp) = sp.as_mut() {
+                sp.consumed.push(used);
+                sp.input_factor.push(factor);
+                sp.to_stockpile.push(rebuilt);
+            }
+        }
+        let state = &mut sc.stages[p];
+        state.throughput_lost += (state.plan_uncapped.min(state.capacity_nominal) - x).max(0.0);
+        for o in outs.clone() {
+            let made = x * plan.outputs[o].yield_per_unit;
+            sc.outputs[o].stock += made;
+            let shipped = ship(plan, sc, p, o, t);
+            if let Some(sp) = sp.as_mut() {
+                sp.produced.push(made);
+                sp.shipped.push(shipped);
+            }
+        }
+        if let (Some(mut sp), Some(tr)) = (sp, trace.as_deref_mut()) {
+            sp.throughput = x;
+            sp.closing_input = sc.inputs[ins].iter().map(|x| x.stock).collect();
+            sp.closing_output = sc.outputs[outs].iter().map(|x| x.stock).collect();
+            if tr.stages.len() <= t {
+                tr.stages.push(vec![StagePeriod::default(); ns]);
+            }
+            tr.stages[t][stage.spec_index] = std::mem::take(sp.as_mut());
+        }
+    }
+}
+
+/// Step 7: end uses build what their stock allows; the rest of what they need is a shortfall, lost or
+/// backlogged.
+fn end_uses_build(plan: &Plan, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trace>) {
+    let t_len = sc.periods;
+    let ne = plan.end_uses.len();
+    let first_slot = plan.end_use_inputs.start;
+    // (Stockpile release caps are per period; the loop below may still release.)
+    for (e, end_use) in plan.end_uses.iter().enumerate() {
+        let ins = end_use.inputs.clone();
+        let required = sc.end_uses[e].required;
+        let mut can = required;
+        let mut w = [0.0; NC];
+        w[end_use.class] = 1.0;
+        for i in ins.clone() {
+            receive(plan, sc, i, t);
+            if end_use.stockpiled {
+                let released = release(plan, sc, i, required, w);
+                if let Some(tr) = trace.as_deref_mut() {
+                    tr.end_use_from_stockpile[i - first_slot] += released;
+                }
+            }
+            let input = sc.inputs[i];
+            can = can.min(input.stock / (plan.inputs[i].quantity * input.intensity_factor));
+        }
+        let built = if can >= required * (1.0 - SHORT_TOLERANCE) { required } else { can.max(0.0) };
+        for i in ins {
+            let input = &mut sc.inputs[i];
+            let used = (built * plan.inputs[i].quantity * input.intensity_factor).min(input.stock);
+            input.stock -= used;
+            let rebuilt = if end_use.stockpiled { rebuild(plan, sc, plan.stages.len() + e, i) } else { 0.0 };
+            if let Some(tr) = trace.as_deref_mut() {
+                tr.end_use_consumed[i - first_slot] += used;
+                tr.end_use_to_stockpile[i - first_slot] += rebuilt;
+            }
+        }
+        let unmet = required - built;
+        let state = &mut sc.end_uses[e];
+        state.backlog = if end_use.backlogged { unmet } else { 0.0 };
+        sc.share_series[e * t_len + t] = if required > 0.0 { (built / required) as f32 } else { 1.0 };
+        let o = &mut sc.outcome.end_uses[e];
+        o.demand += state.demand_now;
+        o.built += built;
+        if unmet > 0.0 {
+            o.short_periods += 1;
+            o.first_short_period.get_or_insert(t as u32);
+            state.short_run += 1;
+            o.longest_short_run = o.longest_short_run.max(state.short_run);
+            o.recovery_period = None;
+        } else {
+            if state.short_run > 0 {
+                o.recovery_period = Some(t as u32);
+            }
+            state.short_run = 0;
+        }
+        if let Some(tr) = trace.as_deref_mut() {
+            if tr.built.len() <= t {
+                tr.built.push(vec![0.0; ne]);
+                tr.required.push(vec![0.0; ne]);
+                tr.demand.push(vec![0.0; ne]);
+            }
+            tr.built[t][e] = built;
+            tr.required[t][e] = required;
+            tr.demand[t][e] = state.demand_now;
+        }
+    }
+}
+
+/// Releases stockpiled material into input slot `i` when its stock cannot cover `activity`, for the share of
+/// its demand in the stockpile's release classes, within the stockpile's per-period cap.
+fn release(plan: &Plan, sc: &mut Scratch, i: usize, activity: f64, w: [f64; NC]) -> f64 {
     let mut total = 0.0;
-    for &(slot, k) in &c.slot_stockpiles {
+    for &(slot, k) in &plan.slot_stockpiles {
         if slot != i {
             continue;
         }
-        let gap = activity * c.in_slot_qty[i] * sc.qty_factor[i] - sc.in_stock[i];
+        let input = &mut sc.inputs[i];
+        let gap = activity * plan.inputs[i].quantity * input.intensity_factor - input.stock;
         if !(gap > 0.0) {
             break;
         }
-        let sp = &model.spec.mitigations.stockpiles[k];
-        let class_share: f64 = sp.release_classes.iter().map(|&cl| w[cl as usize]).sum();
-        let amount = (gap * class_share.min(1.0)).min(sc.sp_release_cap[k] - sc.sp_released_now[k]).min(sc.sp_level[k]);
+        let class_share: f64 = plan.stockpiles[k].release_classes.iter().map(|&class| w[class]).sum();
+        let x = &mut sc.stockpiles[k];
+        let amount = (gap * class_share.min(1.0)).min(x.release_cap - x.released_now).min(x.level);
         if amount > 0.0 {
-            sc.sp_level[k] -= amount;
-            sc.sp_released_now[k] += amount;
-            sc.in_stock[i] += amount;
+            x.level -= amount;
+            x.released_now += amount;
+            input.stock += amount;
             sc.outcome.stockpile_released[k] += amount;
-            sc.outcome.stockpile_min[k] = sc.outcome.stockpile_min[k].min(sc.sp_level[k]);
+            sc.outcome.stockpile_min[k] = sc.outcome.stockpile_min[k].min(x.level);
             total += amount;
         }
     }
@@ -837,38 +877,40 @@ fn release(model: &Model, sc: &mut Scratch, i: usize, activity: f64, w: [f64; NC
 }
 
 /// Moves a node's stock above its own target into the stockpiles serving input `i` that are below their size.
-fn rebuild(c: &Compiled, sc: &mut Scratch, node: usize, i: usize) -> f64 {
+fn rebuild(plan: &Plan, sc: &mut Scratch, node: usize, i: usize) -> f64 {
     let mut total = 0.0;
-    for &(slot, k) in &c.slot_stockpiles {
+    for &(slot, k) in &plan.slot_stockpiles {
         if slot != i {
             continue;
         }
-        let surplus = sc.in_stock[i] - sc.in_target[i] * sc.trend[node];
-        let room = (sc.sp_initial[k] - sc.sp_level[k]).min(sc.sp_rebuild_cap[k]);
+        let input = &mut sc.inputs[i];
+        let surplus = input.stock - input.target * sc.trend[node];
+        let x = &mut sc.stockpiles[k];
+        let room = (x.initial - x.level).min(x.rebuild_cap);
         let amount = surplus.min(room);
         if amount > 0.0 {
-            sc.in_stock[i] -= amount;
-            sc.sp_level[k] += amount;
+            input.stock -= amount;
+            x.level += amount;
             total += amount;
         }
     }
     total
 }
 
-/// Receives this period's arrivals into input slot `i`; returns the quantity received.
+/// Step 6: receives this period's arrivals into input slot `i`; returns the quantity received.
 #[inline]
-fn receive(c: &Compiled, sc: &mut Scratch, i: usize, t: usize) -> f64 {
-    let t_len = sc.t_len;
+fn receive(plan: &Plan, sc: &mut Scratch, i: usize, t: usize) -> f64 {
+    let t_len = sc.periods;
     let mut got = 0.0;
-    let first = c.in_link_start[i];
-    let links = &mut sc.links[first..c.in_link_start[i + 1]];
-    for (k, x) in links.iter_mut().enumerate() {
+    let range = plan.inputs[i].links.clone();
+    let first = range.start;
+    for (k, x) in sc.links[range].iter_mut().enumerate() {
         let l = first + k;
         let a = std::mem::take(&mut sc.arrivals[l * t_len + t]);
         if a == 0.0 {
             continue;
         }
-        if c.link_licensed[l] {
+        if plan.links[l].licensed {
             let shipped_at = std::mem::take(&mut sc.arrival_ship_time[l * t_len + t]);
             let observed = t as f64 - shipped_at / a;
             x.lead_estimate += LEAD_SMOOTHING * (observed - x.lead_estimate);
@@ -876,25 +918,23 @@ fn receive(c: &Compiled, sc: &mut Scratch, i: usize, t: usize) -> f64 {
         x.pipe -= a;
         got += a;
     }
-    sc.in_stock[i] += got;
+    sc.inputs[i].stock += got;
     got
 }
 
-/// Allocates output slot `o` of stage `s` to its customers and ships, applying export controls.
+/// Allocates output slot `o` of stage `p` to its customers and ships, applying export controls (step 5).
 /// Returns the quantity that left the stage.
-fn ship(model: &Model, sc: &mut Scratch, s: usize, o: usize, t: usize) -> f64 {
-    let spec = &model.spec;
-    let c = &model.compiled;
-    let t_len = sc.t_len;
-    let links = &c.links_by_out_slot[c.out_link_start[o]..c.out_link_start[o + 1]];
+fn ship(plan: &Plan, sc: &mut Scratch, p: usize, o: usize, t: usize) -> f64 {
+    let t_len = sc.periods;
+    let links = plan.customers_of(o);
     if links.is_empty() {
         return 0.0;
     }
-    let mut avail = sc.out_stock[o];
-    let r = sc.received[o];
+    let mut avail = sc.outputs[o].stock;
+    let r = sc.outputs[o].ordered;
     // Fraction of each class's orders that can be served.
     let mut frac = [0.0; NC];
-    let (order, n) = c.allocation[s];
+    let (order, n) = plan.stages[p].allocation;
     if n == 0 {
         let total = r[0] + r[1] + r[2];
         let f = if total > 0.0 { (avail / total).min(1.0) } else { 0.0 };
@@ -914,29 +954,31 @@ fn ship(model: &Model, sc: &mut Scratch, s: usize, o: usize, t: usize) -> f64 {
         let ord = sc.links[l].order;
         let mut q = [ord[0] * frac[0], ord[1] * frac[1], ord[2] * frac[2]];
         let mut delay = 0usize;
-        let controls = c.link_disruption_start[l]..c.link_disruption_start[l + 1];
+        let controls = plan.links[l].controls.clone();
         if !controls.is_empty() {
             let mut quota = f64::INFINITY;
             for k in controls {
-                let d = c.link_disruptions[k];
+                let control = &plan.link_controls[k];
+                let d = control.disruption;
                 let x = sc.effect[d * t_len + t];
                 if x == 0.0 {
                     continue;
                 }
-                if !c.is_licensing[d] {
+                match &control.kind {
                     // An embargo: a cut of `x` caps the link at (1 - x) of its normal flow, so more orders
                     // cannot beat a quota.
-                    quota = quota.min((1.0 - x) * sc.links[l].flow);
-                } else if let DisruptionKind::ExportLicensing { review_weeks, .. } = &spec.disruptions[d].kind
-                    && q.iter().any(|&v| v > 0.0)
-                {
-                    let rng = &mut sc.licence_streams[k];
-                    for (class, v) in q.iter_mut().enumerate() {
-                        if *v > 0.0 && rng.random::<f64>() < sc.denial[d][class] {
-                            *v = 0.0;
+                    ControlKind::Embargo => quota = quota.min((1.0 - x) * sc.links[l].flow),
+                    ControlKind::Licensing { review_weeks } => {
+                        if q.iter().any(|&v| v > 0.0) {
+                            let rng = &mut sc.licence_streams[k];
+                            for (class, v) in q.iter_mut().enumerate() {
+                                if *v > 0.0 && rng.random::<f64>() < sc.denial[d][class] {
+                                    *v = 0.0;
+                                }
+                            }
+                            delay = delay.max(periods_of(review_weeks.sample(rng), plan.period_weeks));
                         }
                     }
-                    delay = delay.max(periods_of(review_weeks.sample(rng), spec.period_weeks));
                 }
             }
             let total = q[0] + q[1] + q[2];
@@ -945,16 +987,16 @@ fn ship(model: &Model, sc: &mut Scratch, s: usize, o: usize, t: usize) -> f64 {
                 q = [q[0] * f, q[1] * f, q[2] * f];
             }
         }
-        let qty = (q[0] + q[1] + q[2]).min(sc.out_stock[o]).max(0.0);
+        let qty = (q[0] + q[1] + q[2]).min(sc.outputs[o].stock).max(0.0);
         let ordered = ord[0] + ord[1] + ord[2];
+        let x = &mut sc.links[l];
         if ordered > 0.0 {
-            let x = &mut sc.links[l];
             x.fill += FILL_SMOOTHING * ((qty / ordered).min(1.0) - x.fill);
         }
         if !(qty > 0.0) {
             continue;
         }
-        sc.out_stock[o] -= qty;
+        sc.outputs[o].stock -= qty;
         shipped_total += qty;
         if sc.tracing {
             sc.link_shipped[l * t_len + t] += qty;
@@ -962,14 +1004,14 @@ fn ship(model: &Model, sc: &mut Scratch, s: usize, o: usize, t: usize) -> f64 {
                 sc.link_cleared[l * t_len + t + delay] += qty;
             }
         }
-        let arrive = t + sc.lead[l] + delay;
+        let arrive = t + x.lead + delay;
         if arrive < t_len {
             sc.arrivals[l * t_len + arrive] += qty;
-            if c.link_licensed[l] {
+            if plan.links[l].licensed {
                 sc.arrival_ship_time[l * t_len + arrive] += qty * t as f64;
             }
         }
-        sc.links[l].pipe += qty;
+        x.pipe += qty;
     }
     shipped_total
 }
