@@ -114,9 +114,9 @@ pub(crate) struct PlannedLink {
     pub share: f64,
     /// The controls that cover it (a range of [`Plan::link_controls`]).
     pub controls: Range<usize>,
-    /// Whether an export-licensing regime covers it: its arrivals then record when they were shipped, so that
-    /// customers can learn the lead time.
-    pub licensed: bool,
+    /// Its position among the licensed links (those an export-licensing regime covers), whose arrivals record
+    /// when they were shipped so that customers can learn the lead time.
+    pub licensed: Option<usize>,
     pub lead_time_weeks: DrawnParam,
 }
 
@@ -228,6 +228,8 @@ pub(crate) struct Plan {
     /// The controls on each link; `link_disruptions` holds the same disruptions as plain indices.
     pub link_controls: Vec<LinkControl>,
     pub link_disruptions: Vec<usize>,
+    /// How many links are licensed.
+    pub licensed_links: usize,
     pub disruptions: Vec<PlannedDisruption>,
     /// Disruptions in an order where each comes after the one it follows.
     pub disruption_order: Vec<usize>,
@@ -436,6 +438,7 @@ pub(crate) fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Option<
     // Export controls and embargoes on each link, in disruption order.
     let mut link_controls = Vec::new();
     let mut link_disruptions = Vec::new();
+    let mut licensed_links = 0;
     let mut links = Vec::with_capacity(spec.links.len());
     for l in &spec.links {
         let first = link_controls.len();
@@ -453,6 +456,10 @@ pub(crate) fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Option<
             link_controls.push(LinkControl { disruption: d, kind, licence_key });
             link_disruptions.push(d);
         }
+        let licensed = licensed.then(|| {
+            licensed_links += 1;
+            licensed_links - 1
+        });
         links.push(PlannedLink {
             supplier: position[l.from],
             customer: node_of(l.to),
@@ -617,6 +624,7 @@ pub(crate) fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Option<
         customer_links,
         link_controls,
         link_disruptions,
+        licensed_links,
         disruptions: (0..spec.disruptions.len()).map(|d| planned_disruption(spec, d)).collect(),
         disruption_order,
         outages,

@@ -110,6 +110,17 @@ struct LinkState {
     fill: f64,
     /// The lead time drawn for this trial, in periods.
     lead: usize,
+    /// How many of the controls covering the link are active this period.
+    active_controls: u32,
+}
+
+/// A period in which a disruption is active: periods `start..end`, with its effect (a severity, a demand
+/// multiplier minus 1, or 1 for a licensing regime).
+#[derive(Debug, Clone, Copy)]
+struct Interval {
+    start: usize,
+    end: usize,
+    effect: f64,
 }
 
 /// A stockpile's state.
@@ -136,18 +147,30 @@ pub struct Scratch {
     stockpiles: Vec<StockpileState>,
     /// Denial probability of each licensing regime per destination class (drawn per trial).
     denial: Vec<[f64; NC]>,
-    /// Effect of each disruption per period (`d * T + t`): severity, multiplier - 1, or 1 for a licence regime.
-    effect: Vec<f64>,
+    /// The trial's disruptions as intervals: those of disruption `d` are `intervals[disruption_intervals[d]]`,
+    /// in time order and disjoint.
+    intervals: Vec<Interval>,
+    disruption_intervals: Vec<std::ops::Range<usize>>,
+    /// Each disruption's next interval (an index into `intervals`).
+    next_interval: Vec<usize>,
+    /// Each disruption's effect this period (0 when it is not active).
+    effect_now: Vec<f64>,
+    /// The next period at which some disruption starts or ends.
+    next_boundary: usize,
+    /// Whether any outage, or any demand shock, is active this period.
+    outages_active: bool,
+    demand_shocks_active: bool,
     first_onset: Vec<Option<usize>>,
     /// One review stream per link control of the plan (used by licensing regimes).
     licence_streams: Vec<Stream>,
     /// The trial's own baseline: node activity and link flow per period.
     activity: Vec<f64>,
     flow: Vec<f64>,
-    /// Quantity arriving on link `l` in period `t` at `l * T + t`. Receiving takes (zeroes) each bucket, so
-    /// the array is all zeros again at the end of every trial and needs no clearing.
+    /// Quantity arriving on link `l` in period `t`, period-major (`t * links + l`), so that one period's
+    /// arrivals are one row. Receiving takes (zeroes) each bucket, so the array is all zeros again at the end of
+    /// every trial and needs no clearing.
     arrivals: Vec<f64>,
-    /// Quantity-weighted ship period of each arrival bucket, on licensed links only (same layout).
+    /// Quantity-weighted ship period of each arrival bucket of the licensed links (`t * licensed + k`).
     arrival_ship_time: Vec<f64>,
     /// Share of each node's normal activity attributable to each end use (`e * nodes + node`).
     attribution: Vec<f64>,
@@ -182,13 +205,19 @@ impl Scratch {
             links: vec![LinkState::default(); nl],
             stockpiles: vec![StockpileState::default(); nsp],
             denial: vec![[0.0; NC]; nd],
-            effect: vec![0.0; nd * t],
+            intervals: Vec::new(),
+            disruption_intervals: vec![0..0; nd],
+            next_interval: vec![0; nd],
+            effect_now: vec![0.0; nd],
+            next_boundary: 0,
+            outages_active: false,
+            demand_shocks_active: false,
             first_onset: vec![None; nd],
             licence_streams: (0..plan.link_controls.len()).map(|_| rng::stream_for_key(0, 0, 0)).collect(),
             activity: vec![0.0; ns + ne],
             flow: vec![0.0; nl],
             arrivals: vec![0.0; nl * t],
-            arrival_ship_time: vec![0.0; nl * t],
+            arrival_ship_time: vec![0.0; plan.licensed_links * t],
             attribution: vec![0.0; (ns + ne) * ne],
             trend: vec![1.0; ns + ne],
             has_growth: false,
@@ -401,13 +430,14 @@ fn draw_trial(plan: &Plan, seed: u64, trial: u64, sc: &mut Scratch) {
     }
 
     // Pipelines start full of normal flow: shipments made in the L periods before the horizon.
+    let nl = plan.links.len();
     for (l, link) in plan.links.iter().enumerate() {
         let lead = sc.links[l].lead;
         let flow = sc.flow[l];
         for a in 0..lead.min(t_len) {
-            sc.arrivals[l * t_len + a] = flow;
-            if link.licensed {
-                sc.arrival_ship_time[l * t_len + a] = flow * (a as f64 - lead as f64);
+            sc.arrivals[a * nl + l] = flow;
+            if let Some(k) = link.licensed {
+                sc.arrival_ship_time[a * plan.licensed_links + k] = flow * (a as f64 - lead as f64);
             }
         }
         sc.links[l] = LinkState {
@@ -421,6 +451,7 @@ fn draw_trial(plan: &Plan, seed: u64, trial: u64, sc: &mut Scratch) {
             // customers send it little until it has shown it delivers.
             fill: if sc.stages[link.supplier].online_period > 0.0 { FILL_FLOOR } else { 1.0 },
             lead,
+            active_controls: 0,
         };
     }
 
@@ -455,16 +486,17 @@ fn draw_trial(plan: &Plan, seed: u64, trial: u64, sc: &mut Scratch) {
     }
 }
 
-/// Fills `sc.effect` with each disruption's effect per period, from its own stream.
+/// Draws each disruption's intervals of activity, from its own stream, into `sc.intervals`.
 fn draw_disruptions(plan: &Plan, seed: u64, trial: u64, sc: &mut Scratch) {
     let t_len = plan.periods;
     let pw = plan.period_weeks;
     let ppy = plan.periods_per_year;
-    sc.effect.iter_mut().for_each(|x| *x = 0.0);
+    sc.intervals.clear();
     for &d in &plan.disruption_order {
         let dis = &plan.disruptions[d];
         let mut rng = rng::stream_for_key(seed, trial, dis.key);
-        let row = &mut sc.effect[d * t_len..(d + 1) * t_len];
+        let intervals = &mut sc.intervals;
+        let first_interval = intervals.len();
         let sample_effect = |rng: &mut Stream| -> f64 {
             match &dis.effect {
                 PlannedEffect::Licensing { .. } => 1.0,
@@ -478,12 +510,21 @@ fn draw_disruptions(plan: &Plan, seed: u64, trial: u64, sc: &mut Scratch) {
             }
         }
         let mut first = None;
-        let mut mark = |start: usize, len: usize, value: f64, first: &mut Option<usize>| {
+        // Activity from `start` for `len` periods (cut at the horizon). A disruption's intervals never overlap;
+        // one that starts where the previous one ends with the same effect extends it.
+        let mut mark = |start: usize, len: usize, effect: f64, first: &mut Option<usize>| {
             if start < t_len && len > 0 {
                 first.get_or_insert(start);
                 let end = start.saturating_add(len).min(t_len);
-                for x in &mut row[start..end] {
-                    *x = value;
+                let own = intervals.len() > first_interval;
+                match intervals.last_mut() {
+                    Some(last) if own && last.end == start && last.effect.to_bits() == effect.to_bits() => {
+                        last.end = end;
+                    }
+                    last => {
+                        debug_assert!(!own || last.is_some_and(|x| x.end <= start), "intervals must not overlap");
+                        intervals.push(Interval { start, end, effect });
+                    }
                 }
             }
         };
@@ -536,7 +577,11 @@ fn draw_disruptions(plan: &Plan, seed: u64, trial: u64, sc: &mut Scratch) {
             }
         }
         sc.first_onset[d] = first;
+        sc.disruption_intervals[d] = first_interval..sc.intervals.len();
+        sc.next_interval[d] = first_interval;
+        sc.effect_now[d] = 0.0;
     }
+    sc.next_boundary = 0;
     for (k, control) in plan.link_controls.iter().enumerate() {
         if matches!(control.kind, ControlKind::Licensing { .. }) {
             sc.licence_streams[k] = rng::stream_for_key(seed, trial, control.licence_key);
@@ -546,6 +591,9 @@ fn draw_disruptions(plan: &Plan, seed: u64, trial: u64, sc: &mut Scratch) {
 
 /// One period of the loop: the steps of `docs/model.md`, "One period".
 fn period(plan: &Plan, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trace>) {
+    if t == sc.next_boundary {
+        disruptions_start_or_end(plan, sc, t);
+    }
     sc.stockpiles.iter_mut().for_each(|x| x.released_now = 0.0);
     capacity(plan, sc, t);
     demand(plan, sc, t);
@@ -554,9 +602,37 @@ fn period(plan: &Plan, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trace>
     end_uses_build(plan, sc, t, trace);
 }
 
+/// At a period where some disruption starts or ends: each disruption's effect from now on, which outages,
+/// demand shocks and link controls are active, and the next such period.
+fn disruptions_start_or_end(plan: &Plan, sc: &mut Scratch, t: usize) {
+    let mut next = usize::MAX;
+    for d in 0..plan.disruptions.len() {
+        let end = sc.disruption_intervals[d].end;
+        let mut k = sc.next_interval[d];
+        while k < end && sc.intervals[k].end <= t {
+            k += 1;
+        }
+        sc.next_interval[d] = k;
+        let (effect, boundary) = match sc.intervals[k..end].first() {
+            Some(x) if x.start <= t => (x.effect, x.end),
+            Some(x) => (0.0, x.start),
+            None => (0.0, usize::MAX),
+        };
+        sc.effect_now[d] = effect;
+        next = next.min(boundary);
+    }
+    sc.next_boundary = next;
+    let effect = &sc.effect_now;
+    sc.outages_active = plan.outages.iter().any(|&(d, _)| effect[d] != 0.0);
+    sc.demand_shocks_active = plan.demand_shocks.iter().any(|&(d, _)| effect[d] != 0.0);
+    for (state, link) in sc.links.iter_mut().zip(&plan.links) {
+        let controls = &plan.link_controls[link.controls.clone()];
+        state.active_controls = controls.iter().filter(|c| effect[c.disruption] != 0.0).count() as u32;
+    }
+}
+
 /// Step 1: each stage's capacity this period, after its ramp and outages; each node's demand trend; thrifting.
 fn capacity(plan: &Plan, sc: &mut Scratch, t: usize) {
-    let t_len = sc.periods;
     let tt = t as f64;
     for x in sc.stages.iter_mut() {
         let availability = ramp_factor(tt, x.online_period, x.ramp_periods);
@@ -565,10 +641,12 @@ fn capacity(plan: &Plan, sc: &mut Scratch, t: usize) {
         x.capacity_growth *= x.capacity_step;
         x.capacity_now = x.capacity_nominal;
     }
-    for &(d, p) in &plan.outages {
-        let x = sc.effect[d * t_len + t];
-        if x != 0.0 {
-            sc.stages[p].capacity_now *= 1.0 - x;
+    if sc.outages_active {
+        for &(d, p) in &plan.outages {
+            let x = sc.effect_now[d];
+            if x != 0.0 {
+                sc.stages[p].capacity_now *= 1.0 - x;
+            }
         }
     }
 
@@ -593,7 +671,6 @@ fn capacity(plan: &Plan, sc: &mut Scratch, t: usize) {
 
 /// Step 2: each end use's demand this period, and what it needs (demand plus backlog).
 fn demand(plan: &Plan, sc: &mut Scratch, t: usize) {
-    let t_len = sc.periods;
     let tt = t as f64;
     for (e, x) in sc.end_uses.iter_mut().enumerate() {
         let mut d = x.demand_base * x.demand_growth;
@@ -603,10 +680,12 @@ fn demand(plan: &Plan, sc: &mut Scratch, t: usize) {
             }
         }
         x.demand_growth *= x.demand_step;
-        for &(k, target) in &plan.demand_shocks {
-            let shock = sc.effect[k * t_len + t];
-            if shock != 0.0 && target == e {
-                d *= 1.0 + shock;
+        if sc.demand_shocks_active {
+            for &(k, target) in &plan.demand_shocks {
+                let shock = sc.effect_now[k];
+                if shock != 0.0 && target == e {
+                    d *= 1.0 + shock;
+                }
             }
         }
         x.demand_now = d;
@@ -900,18 +979,18 @@ fn rebuild(plan: &Plan, sc: &mut Scratch, node: usize, i: usize) -> f64 {
 /// Step 6: receives this period's arrivals into input slot `i`; returns the quantity received.
 #[inline]
 fn receive(plan: &Plan, sc: &mut Scratch, i: usize, t: usize) -> f64 {
-    let t_len = sc.periods;
     let mut got = 0.0;
     let range = plan.inputs[i].links.clone();
-    let first = range.start;
-    for (k, x) in sc.links[range].iter_mut().enumerate() {
-        let l = first + k;
-        let a = std::mem::take(&mut sc.arrivals[l * t_len + t]);
+    let nl = plan.links.len();
+    let arrivals = &mut sc.arrivals[t * nl..(t + 1) * nl];
+    let licensed = plan.licensed_links;
+    for ((x, a), link) in sc.links[range.clone()].iter_mut().zip(&mut arrivals[range.clone()]).zip(&plan.links[range]) {
+        let a = std::mem::take(a);
         if a == 0.0 {
             continue;
         }
-        if plan.links[l].licensed {
-            let shipped_at = std::mem::take(&mut sc.arrival_ship_time[l * t_len + t]);
+        if let Some(k) = link.licensed {
+            let shipped_at = std::mem::take(&mut sc.arrival_ship_time[t * licensed + k]);
             let observed = t as f64 - shipped_at / a;
             x.lead_estimate += LEAD_SMOOTHING * (observed - x.lead_estimate);
         }
@@ -954,13 +1033,12 @@ fn ship(plan: &Plan, sc: &mut Scratch, p: usize, o: usize, t: usize) -> f64 {
         let ord = sc.links[l].order;
         let mut q = [ord[0] * frac[0], ord[1] * frac[1], ord[2] * frac[2]];
         let mut delay = 0usize;
-        let controls = plan.links[l].controls.clone();
-        if !controls.is_empty() {
+        if sc.links[l].active_controls > 0 {
             let mut quota = f64::INFINITY;
-            for k in controls {
+            for k in plan.links[l].controls.clone() {
                 let control = &plan.link_controls[k];
                 let d = control.disruption;
-                let x = sc.effect[d * t_len + t];
+                let x = sc.effect_now[d];
                 if x == 0.0 {
                     continue;
                 }
@@ -1006,9 +1084,9 @@ fn ship(plan: &Plan, sc: &mut Scratch, p: usize, o: usize, t: usize) -> f64 {
         }
         let arrive = t + x.lead + delay;
         if arrive < t_len {
-            sc.arrivals[l * t_len + arrive] += qty;
-            if plan.links[l].licensed {
-                sc.arrival_ship_time[l * t_len + arrive] += qty * t as f64;
+            sc.arrivals[arrive * plan.links.len() + l] += qty;
+            if let Some(k) = plan.links[l].licensed {
+                sc.arrival_ship_time[arrive * plan.licensed_links + k] += qty * t as f64;
             }
         }
         x.pipe += qty;
