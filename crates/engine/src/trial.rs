@@ -6,14 +6,17 @@
 //! compiled [`Plan`] and the trial's state; all state lives in a [`Scratch`] that is allocated once per worker
 //! and reused, so the period loop allocates nothing.
 
-use rand::RngExt;
-use rand_distr::{Distribution, Exp};
+mod draw;
+mod record;
 
-use crate::baseline;
+use rand::RngExt;
+
 use crate::model::Model;
-use crate::outcome::{EndUseOutcome, StagePeriod, Trace, TrialOutcome};
-use crate::plan::{CLASSES as NC, ControlKind, DrawnParam, Plan, PlannedEffect, PlannedTiming};
+use crate::outcome::{EndUseOutcome, Trace, TrialOutcome};
+use crate::plan::{CLASSES as NC, ControlKind, Plan};
 use crate::rng::{self, Stream};
+use draw::draw_trial;
+use record::{NoRecord, Recorder, TraceRecorder};
 
 /// Relative tolerance below which unmet demand counts as met (floating-point noise, not a shortfall).
 pub const SHORT_TOLERANCE: f64 = 1e-9;
@@ -183,10 +186,6 @@ pub struct Scratch {
     /// Share of requirement met, per end use and period (`e * T + t`), for fan charts.
     pub share_series: Vec<f32>,
     outcome: TrialOutcome,
-    /// Whether this trial is traced; then per-link shipments and clearances are recorded (`l * T + t`).
-    tracing: bool,
-    link_shipped: Vec<f64>,
-    link_cleared: Vec<f64>,
 }
 
 impl Scratch {
@@ -230,9 +229,6 @@ impl Scratch {
                 stockpile_min: vec![0.0; nsp],
                 stockpile_released: vec![0.0; nsp],
             },
-            tracing: false,
-            link_shipped: Vec::new(),
-            link_cleared: Vec::new(),
         }
     }
 
@@ -263,30 +259,19 @@ fn ramp_factor(t: f64, start: f64, ramp: f64) -> f64 {
 
 /// Simulates trial `trial` of a run seeded with `seed`. The outcome is left in `scratch.outcome()`, the
 /// share-of-requirement series in `scratch.share_series`, and, when asked, a full trace in `trace`.
-pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, mut trace: Option<&mut Trace>) {
-    let plan = &model.plan;
-    let sc = scratch;
-    let t_len = plan.periods;
+pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, trace: Option<&mut Trace>) {
+    match trace {
+        None => run_trial(&model.plan, seed, trial, scratch, &mut NoRecord),
+        Some(trace) => run_trial(&model.plan, seed, trial, scratch, &mut TraceRecorder(trace)),
+    }
+}
+
+/// The trial, recording through `recorder`.
+fn run_trial<R: Recorder>(plan: &Plan, seed: u64, trial: u64, sc: &mut Scratch, recorder: &mut R) {
     draw_trial(plan, seed, trial, sc);
-    sc.tracing = trace.is_some();
-    if sc.tracing {
-        let cells = plan.links.len() * t_len;
-        sc.link_shipped.clear();
-        sc.link_shipped.resize(cells, 0.0);
-        sc.link_cleared.clear();
-        sc.link_cleared.resize(cells, 0.0);
-    }
-    if let Some(tr) = trace.as_deref_mut() {
-        *tr = Trace::default();
-        tr.in_transit_at_start = sc.links.iter().map(|x| x.pipe).collect();
-        tr.end_use_stock_start = sc.inputs[plan.end_use_inputs.clone()].iter().map(|x| x.stock).collect();
-        tr.end_use_consumed = vec![0.0; tr.end_use_stock_start.len()];
-        tr.end_use_from_stockpile = vec![0.0; tr.end_use_stock_start.len()];
-        tr.end_use_to_stockpile = vec![0.0; tr.end_use_stock_start.len()];
-        tr.stockpile_start = sc.stockpiles.iter().map(|x| x.level).collect();
-    }
-    for t in 0..t_len {
-        period(plan, sc, t, trace.as_deref_mut());
+    recorder.trial_starts(plan, sc);
+    for t in 0..plan.periods {
+        period(plan, sc, t, recorder);
     }
     for (stage, state) in plan.stages.iter().zip(&sc.stages) {
         sc.outcome.stage_throughput_lost[stage.spec_index] = state.throughput_lost;
@@ -301,296 +286,11 @@ pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, mut
     // Shipments that would arrive after the horizon stay in `pipe` (in transit at the end); their buckets
     // were never written, so `arrivals` is all zeros again.
     debug_assert!(sc.arrivals.iter().all(|&a| a == 0.0));
-    if let Some(tr) = trace {
-        tr.in_transit_at_end = sc.links.iter().map(|x| x.pipe).collect();
-        tr.end_use_stock_end = sc.inputs[plan.end_use_inputs.clone()].iter().map(|x| x.stock).collect();
-        tr.stockpile_end = sc.stockpiles.iter().map(|x| x.level).collect();
-        let per_period = |v: &[f64]| -> Vec<Vec<f64>> {
-            (0..t_len).map(|t| (0..plan.links.len()).map(|l| v[l * t_len + t]).collect()).collect()
-        };
-        tr.link_shipped = per_period(&sc.link_shipped);
-        tr.link_cleared = per_period(&sc.link_cleared);
-    }
-}
-
-/// Draws the trial's parameters and disruptions, each from its own stream, and sets the initial state: the
-/// trial's own baseline, stocks at their initial weeks of normal use, pipelines full.
-fn draw_trial(plan: &Plan, seed: u64, trial: u64, sc: &mut Scratch) {
-    let t_len = plan.periods;
-    let pw = plan.period_weeks;
-    let ppy = plan.periods_per_year;
-    let ns = plan.stages.len();
-    let draw = |p: &DrawnParam| p.draw(seed, trial);
-
-    for (state, p) in sc.stages.iter_mut().zip(&plan.stage_parameters) {
-        state.capacity_base = draw(&p.capacity_per_year).max(0.0) / ppy;
-        let g = draw(&p.capacity_growth_per_year).max(-0.999);
-        state.capacity_step = (1.0 + g).powf(1.0 / ppy);
-        state.capacity_growth = 1.0;
-        state.online_period = p.online_week.as_ref().map_or(0.0, |w| draw(w).max(0.0) / pw);
-        state.ramp_periods = draw(&p.ramp_weeks).max(0.0) / pw;
-        state.throughput_lost = 0.0;
-    }
-    for (state, link) in sc.links.iter_mut().zip(&plan.links) {
-        state.lead = periods_of(draw(&link.lead_time_weeks), pw);
-    }
-    for (state, p) in sc.end_uses.iter_mut().zip(&plan.end_use_parameters) {
-        state.demand_base = draw(&p.demand_per_year).max(0.0) / ppy;
-        let g = draw(&p.growth_per_year).max(-0.999);
-        state.demand_step = (1.0 + g).powf(1.0 / ppy);
-        state.demand_growth = 1.0;
-        state.backlog = 0.0;
-        state.short_run = 0;
-    }
-    // The trial's own baseline: normal flows for its sampled demand.
-    baseline::flows(plan, sc.end_uses.iter().map(|x| x.demand_base), &mut sc.activity, &mut sc.flow);
-
-    // Stocks and targets in weeks of normal use.
-    let stock_weeks = |w: &[DrawnParam; 2]| (draw(&w[0]).max(0.0) / pw, draw(&w[1]).max(0.0) / pw);
-    for (p, (stage, parameters)) in plan.stages.iter().zip(&plan.stage_parameters).enumerate() {
-        let (init, target) = stock_weeks(&parameters.input_stock_weeks);
-        // A plant that is not producing yet holds no stock yet: it must buy its first fill.
-        let init = if sc.stages[p].online_period > 0.0 { 0.0 } else { init };
-        for i in stage.inputs.clone() {
-            let use_per_period = sc.activity[p] * plan.inputs[i].quantity;
-            sc.inputs[i].stock = init * use_per_period;
-            sc.inputs[i].target = target * use_per_period;
-        }
-    }
-    for (e, (end_use, parameters)) in plan.end_uses.iter().zip(&plan.end_use_parameters).enumerate() {
-        let (init, target) = stock_weeks(&parameters.stock_weeks);
-        for i in end_use.inputs.clone() {
-            let use_per_period = sc.activity[ns + e] * plan.inputs[i].quantity;
-            sc.inputs[i].stock = init * use_per_period;
-            sc.inputs[i].target = target * use_per_period;
-        }
-    }
-    for (p, (stage, parameters)) in plan.stages.iter().zip(&plan.stage_parameters).enumerate() {
-        let (init, target) = stock_weeks(&parameters.output_stock_weeks);
-        let init = if sc.stages[p].online_period > 0.0 { 0.0 } else { init };
-        for o in stage.outputs.clone() {
-            let ship_per_period: f64 = plan.customers_of(o).iter().map(|&l| sc.flow[l]).sum();
-            sc.outputs[o].stock = init * ship_per_period;
-            sc.outputs[o].target = target * ship_per_period;
-        }
-        sc.stages[p].normal_class_mix = [0.0; NC];
-    }
-    // Class mix of each stage's normal demand, customers first; used when a stage receives no orders.
-    for end_use in &plan.end_uses {
-        for slot in &plan.inputs[end_use.inputs.clone()] {
-            for l in slot.links.clone() {
-                sc.stages[plan.links[l].supplier].normal_class_mix[end_use.class] += sc.flow[l];
-            }
-        }
-    }
-    for (p, stage) in plan.stages.iter().enumerate().rev() {
-        let mix = sc.stages[p].normal_class_mix;
-        let total: f64 = mix.iter().sum();
-        let w = if total > 0.0 { mix.map(|x| x / total) } else { [0.0, 0.0, 1.0] };
-        sc.stages[p].normal_class_mix = w;
-        for slot in &plan.inputs[stage.inputs.clone()] {
-            for l in slot.links.clone() {
-                let supplier = &mut sc.stages[plan.links[l].supplier];
-                for (k, wk) in w.iter().enumerate() {
-                    supplier.normal_class_mix[k] += wk * sc.flow[l];
-                }
-            }
-        }
-    }
-
-    // Attribution of each node's normal activity to end uses, customers first, so that stock and pipeline
-    // targets (in weeks of normal use) follow the demand trend of what the node serves.
-    let ne = plan.end_uses.len();
-    let nodes = ns + ne;
-    sc.has_growth = sc.end_uses.iter().any(|x| x.demand_step != 1.0);
-    sc.trend.iter_mut().for_each(|x| *x = 1.0);
-    if sc.has_growth {
-        let att = &mut sc.attribution;
-        att.iter_mut().for_each(|x| *x = 0.0);
-        for e in 0..ne {
-            att[e * nodes + ns + e] = 1.0;
-        }
-        for (p, stage) in plan.stages.iter().enumerate().rev() {
-            let mut total = 0.0;
-            for o in stage.outputs.clone() {
-                for &l in plan.customers_of(o) {
-                    let (f, to) = (sc.flow[l], plan.links[l].customer);
-                    for e in 0..ne {
-                        att[e * nodes + p] += f * att[e * nodes + to];
-                    }
-                    total += f;
-                }
-            }
-            if total > 0.0 {
-                for e in 0..ne {
-                    att[e * nodes + p] /= total;
-                }
-            }
-        }
-    }
-
-    // Pipelines start full of normal flow: shipments made in the L periods before the horizon.
-    let nl = plan.links.len();
-    for (l, link) in plan.links.iter().enumerate() {
-        let lead = sc.links[l].lead;
-        let flow = sc.flow[l];
-        for a in 0..lead.min(t_len) {
-            sc.arrivals[a * nl + l] = flow;
-            if let Some(k) = link.licensed {
-                sc.arrival_ship_time[a * plan.licensed_links + k] = flow * (a as f64 - lead as f64);
-            }
-        }
-        sc.links[l] = LinkState {
-            pipe: flow * lead as f64,
-            flow,
-            lead_estimate: lead as f64,
-            share: link.share,
-            order: [0.0; NC],
-            supplier: link.supplier,
-            // A supplier that is not producing at the start (a plant still to come online) is on probation:
-            // customers send it little until it has shown it delivers.
-            fill: if sc.stages[link.supplier].online_period > 0.0 { FILL_FLOOR } else { 1.0 },
-            lead,
-            active_controls: 0,
-        };
-    }
-
-    // Mitigations.
-    sc.inputs.iter_mut().for_each(|x| x.intensity_factor = 1.0);
-    let ramp = |r: &crate::plan::PlannedRamp| {
-        [draw(&r.start_week).max(0.0) / pw, draw(&r.ramp_weeks).max(0.0) / pw, draw(&r.full_effect).clamp(0.0, 1.0)]
-    };
-    for (k, change) in plan.intensity_changes.iter().enumerate() {
-        sc.intensity_plan[k] = ramp(change);
-    }
-    for (k, switch) in plan.demand_switches.iter().enumerate() {
-        sc.switch_plan[k] = ramp(switch);
-    }
-    for (k, stockpile) in plan.stockpiles.iter().enumerate() {
-        let initial = draw(&stockpile.initial).max(0.0);
-        sc.stockpiles[k] = StockpileState {
-            level: initial,
-            initial,
-            release_cap: draw(&stockpile.max_release_per_week).max(0.0) * pw,
-            rebuild_cap: draw(&stockpile.rebuild_per_week).max(0.0) * pw,
-            released_now: 0.0,
-        };
-        sc.outcome.stockpile_min[k] = initial;
-        sc.outcome.stockpile_released[k] = 0.0;
-    }
-
-    draw_disruptions(plan, seed, trial, sc);
-
-    for o in sc.outcome.end_uses.iter_mut() {
-        *o = EndUseOutcome::default();
-    }
-}
-
-/// Draws each disruption's intervals of activity, from its own stream, into `sc.intervals`.
-fn draw_disruptions(plan: &Plan, seed: u64, trial: u64, sc: &mut Scratch) {
-    let t_len = plan.periods;
-    let pw = plan.period_weeks;
-    let ppy = plan.periods_per_year;
-    sc.intervals.clear();
-    for &d in &plan.disruption_order {
-        let dis = &plan.disruptions[d];
-        let mut rng = rng::stream_for_key(seed, trial, dis.key);
-        let intervals = &mut sc.intervals;
-        let first_interval = intervals.len();
-        let sample_effect = |rng: &mut Stream| -> f64 {
-            match &dis.effect {
-                PlannedEffect::Licensing { .. } => 1.0,
-                PlannedEffect::Cut { severity } => severity.sample(rng).clamp(0.0, 1.0),
-                PlannedEffect::DemandMultiplier { multiplier } => multiplier.sample(rng).max(0.0) - 1.0,
-            }
-        };
-        if let PlannedEffect::Licensing { denial } = &dis.effect {
-            for (k, p) in denial.iter().enumerate() {
-                sc.denial[d][k] = p.sample(&mut rng).clamp(0.0, 1.0);
-            }
-        }
-        let mut first = None;
-        // Activity from `start` for `len` periods (cut at the horizon). A disruption's intervals never overlap;
-        // one that starts where the previous one ends with the same effect extends it.
-        let mut mark = |start: usize, len: usize, effect: f64, first: &mut Option<usize>| {
-            if start < t_len && len > 0 {
-                first.get_or_insert(start);
-                let end = start.saturating_add(len).min(t_len);
-                let own = intervals.len() > first_interval;
-                match intervals.last_mut() {
-                    Some(last) if own && last.end == start && last.effect.to_bits() == effect.to_bits() => {
-                        last.end = end;
-                    }
-                    last => {
-                        debug_assert!(!own || last.is_some_and(|x| x.end <= start), "intervals must not overlap");
-                        intervals.push(Interval { start, end, effect });
-                    }
-                }
-            }
-        };
-        match &dis.timing {
-            PlannedTiming::Window { onset_weeks, duration_weeks } => {
-                let start = periods_of(onset_weeks.sample(&mut rng), pw);
-                let len = periods_of(duration_weeks.sample(&mut rng), pw);
-                let v = sample_effect(&mut rng);
-                mark(start, len, v, &mut first);
-            }
-            PlannedTiming::Hazard { rate_per_year, duration_weeks } => {
-                let rate = rate_per_year.sample(&mut rng);
-                if let Ok(exp) = Exp::new(rate.max(0.0)) {
-                    let mut t = 0.0f64; // in periods
-                    loop {
-                        t += exp.sample(&mut rng) * ppy;
-                        if !(t < t_len as f64) {
-                            break;
-                        }
-                        let start = t.floor() as usize;
-                        let len = periods_of(duration_weeks.sample(&mut rng), pw).max(1);
-                        let v = sample_effect(&mut rng);
-                        mark(start, len, v, &mut first);
-                        t = (start + len) as f64;
-                    }
-                }
-            }
-            PlannedTiming::TwoState { start_per_period, end_per_period } => {
-                let v = sample_effect(&mut rng);
-                let mut active = false;
-                for t in 0..t_len {
-                    let u: f64 = rng.random();
-                    active = if active { u >= *end_per_period } else { u < *start_per_period };
-                    if active {
-                        mark(t, 1, v, &mut first);
-                    }
-                }
-            }
-            PlannedTiming::Follows { disruption, probability, lag_weeks, duration_weeks } => {
-                let p = probability.sample(&mut rng);
-                let lag = periods_of(lag_weeks.sample(&mut rng), pw);
-                let len = periods_of(duration_weeks.sample(&mut rng), pw);
-                let v = sample_effect(&mut rng);
-                let u: f64 = rng.random();
-                if let Some(parent) = sc.first_onset[*disruption]
-                    && u < p
-                {
-                    mark(parent + lag, len, v, &mut first);
-                }
-            }
-        }
-        sc.first_onset[d] = first;
-        sc.disruption_intervals[d] = first_interval..sc.intervals.len();
-        sc.next_interval[d] = first_interval;
-        sc.effect_now[d] = 0.0;
-    }
-    sc.next_boundary = 0;
-    for (k, control) in plan.link_controls.iter().enumerate() {
-        if matches!(control.kind, ControlKind::Licensing { .. }) {
-            sc.licence_streams[k] = rng::stream_for_key(seed, trial, control.licence_key);
-        }
-    }
+    recorder.trial_ends(plan, sc);
 }
 
 /// One period of the loop: the steps of `docs/model.md`, "One period".
-fn period(plan: &Plan, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trace>) {
+fn period<R: Recorder>(plan: &Plan, sc: &mut Scratch, t: usize, recorder: &mut R) {
     if t == sc.next_boundary {
         disruptions_start_or_end(plan, sc, t);
     }
@@ -598,8 +298,8 @@ fn period(plan: &Plan, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trace>
     capacity(plan, sc, t);
     demand(plan, sc, t);
     orders_upstream(plan, sc);
-    production_and_shipping(plan, sc, t, trace.as_deref_mut());
-    end_uses_build(plan, sc, t, trace);
+    production_and_shipping(plan, sc, t, recorder);
+    end_uses_build(plan, sc, t, recorder);
 }
 
 /// At a period where some disruption starts or ends: each disruption's effect from now on, which outages,
@@ -799,72 +499,44 @@ fn stockpile_deficit(plan: &Plan, sc: &Scratch, i: usize) -> f64 {
 
 /// Step 4: stages, suppliers first, receive what arrives (step 6), draw on stockpiles, produce the least of
 /// plan, capacity and what their inputs allow, and ship (step 5 acts on each shipment).
-fn production_and_shipping(plan: &Plan, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trace>) {
-    let ns = plan.stages.len();
+fn production_and_shipping<R: Recorder>(plan: &Plan, sc: &mut Scratch, t: usize, recorder: &mut R) {
     for (p, stage) in plan.stages.iter().enumerate() {
-        let ins = stage.inputs.clone();
-        let outs = stage.outputs.clone();
-        // Boxed so that the untraced hot path moves a pointer, not nine vectors.
-        let mut sp = trace.as_ref().map(|_| {
-            Box::new(StagePeriod {
-                opening_input: sc.inputs[ins.clone()].iter().map(|x| x.stock).collect(),
-                opening_output: sc.outputs[outs.clone()].iter().map(|x| x.stock).collect(),
-                ..StagePeriod::default()
-            })
-        });
+        let s = stage.spec_index;
+        recorder.stage_opens(t, stage, sc);
         let mut x = sc.stages[p].plan;
         let class_mix = sc.stages[p].class_mix;
-        for i in ins.clone() {
+        for i in stage.inputs.clone() {
             let got = receive(plan, sc, i, t);
             let released = if stage.stockpiled { release(plan, sc, i, x, class_mix) } else { 0.0 };
-            if let Some(sp) = sp.as_mut() {
-                sp.received.push(got);
-                sp.from_stockpile.push(released);
-            }
+            recorder.stage_input_received(t, s, got, released);
             let input = sc.inputs[i];
             x = x.min(input.stock / (plan.inputs[i].quantity * input.intensity_factor));
         }
         let x = x.max(0.0);
-        for i in ins.clone() {
+        for i in stage.inputs.clone() {
             let input = &mut sc.inputs[i];
             let used = (x * plan.inputs[i].quantity * input.intensity_factor).min(input.stock);
             input.stock -= used;
             let factor = input.intensity_factor;
             let rebuilt = if stage.stockpiled { rebuild(plan, sc, p, i) } else { 0.0 };
-            if let Some(sp) = sp.as_mut() {
-                sp.consumed.push(used);
-                sp.input_factor.push(factor);
-                sp.to_stockpile.push(rebuilt);
-            }
+            recorder.stage_input_consumed(t, s, used, factor, rebuilt);
         }
         let state = &mut sc.stages[p];
         state.throughput_lost += (state.plan_uncapped.min(state.capacity_nominal) - x).max(0.0);
-        for o in outs.clone() {
+        for o in stage.outputs.clone() {
             let made = x * plan.outputs[o].yield_per_unit;
             sc.outputs[o].stock += made;
-            let shipped = ship(plan, sc, p, o, t);
-            if let Some(sp) = sp.as_mut() {
-                sp.produced.push(made);
-                sp.shipped.push(shipped);
-            }
+            let shipped = ship(plan, sc, p, o, t, recorder);
+            recorder.stage_output_shipped(t, s, made, shipped);
         }
-        if let (Some(mut sp), Some(tr)) = (sp, trace.as_deref_mut()) {
-            sp.throughput = x;
-            sp.closing_input = sc.inputs[ins].iter().map(|x| x.stock).collect();
-            sp.closing_output = sc.outputs[outs].iter().map(|x| x.stock).collect();
-            if tr.stages.len() <= t {
-                tr.stages.push(vec![StagePeriod::default(); ns]);
-            }
-            tr.stages[t][stage.spec_index] = std::mem::take(sp.as_mut());
-        }
+        recorder.stage_closes(t, stage, x, sc);
     }
 }
 
 /// Step 7: end uses build what their stock allows; the rest of what they need is a shortfall, lost or
 /// backlogged.
-fn end_uses_build(plan: &Plan, sc: &mut Scratch, t: usize, mut trace: Option<&mut Trace>) {
+fn end_uses_build<R: Recorder>(plan: &Plan, sc: &mut Scratch, t: usize, recorder: &mut R) {
     let t_len = sc.periods;
-    let ne = plan.end_uses.len();
     let first_slot = plan.end_use_inputs.start;
     // (Stockpile release caps are per period; the loop below may still release.)
     for (e, end_use) in plan.end_uses.iter().enumerate() {
@@ -877,9 +549,7 @@ fn end_uses_build(plan: &Plan, sc: &mut Scratch, t: usize, mut trace: Option<&mu
             receive(plan, sc, i, t);
             if end_use.stockpiled {
                 let released = release(plan, sc, i, required, w);
-                if let Some(tr) = trace.as_deref_mut() {
-                    tr.end_use_from_stockpile[i - first_slot] += released;
-                }
+                recorder.end_use_released(i - first_slot, released);
             }
             let input = sc.inputs[i];
             can = can.min(input.stock / (plan.inputs[i].quantity * input.intensity_factor));
@@ -890,10 +560,7 @@ fn end_uses_build(plan: &Plan, sc: &mut Scratch, t: usize, mut trace: Option<&mu
             let used = (built * plan.inputs[i].quantity * input.intensity_factor).min(input.stock);
             input.stock -= used;
             let rebuilt = if end_use.stockpiled { rebuild(plan, sc, plan.stages.len() + e, i) } else { 0.0 };
-            if let Some(tr) = trace.as_deref_mut() {
-                tr.end_use_consumed[i - first_slot] += used;
-                tr.end_use_to_stockpile[i - first_slot] += rebuilt;
-            }
+            recorder.end_use_consumed(i - first_slot, used, rebuilt);
         }
         let unmet = required - built;
         let state = &mut sc.end_uses[e];
@@ -914,16 +581,7 @@ fn end_uses_build(plan: &Plan, sc: &mut Scratch, t: usize, mut trace: Option<&mu
             }
             state.short_run = 0;
         }
-        if let Some(tr) = trace.as_deref_mut() {
-            if tr.built.len() <= t {
-                tr.built.push(vec![0.0; ne]);
-                tr.required.push(vec![0.0; ne]);
-                tr.demand.push(vec![0.0; ne]);
-            }
-            tr.built[t][e] = built;
-            tr.required[t][e] = required;
-            tr.demand[t][e] = state.demand_now;
-        }
+        recorder.end_use_built(t, e, built, required, state.demand_now);
     }
 }
 
@@ -1003,7 +661,7 @@ fn receive(plan: &Plan, sc: &mut Scratch, i: usize, t: usize) -> f64 {
 
 /// Allocates output slot `o` of stage `p` to its customers and ships, applying export controls (step 5).
 /// Returns the quantity that left the stage.
-fn ship(plan: &Plan, sc: &mut Scratch, p: usize, o: usize, t: usize) -> f64 {
+fn ship<R: Recorder>(plan: &Plan, sc: &mut Scratch, p: usize, o: usize, t: usize, recorder: &mut R) -> f64 {
     let t_len = sc.periods;
     let links = plan.customers_of(o);
     if links.is_empty() {
@@ -1076,12 +734,7 @@ fn ship(plan: &Plan, sc: &mut Scratch, p: usize, o: usize, t: usize) -> f64 {
         }
         sc.outputs[o].stock -= qty;
         shipped_total += qty;
-        if sc.tracing {
-            sc.link_shipped[l * t_len + t] += qty;
-            if t + delay < t_len {
-                sc.link_cleared[l * t_len + t + delay] += qty;
-            }
-        }
+        recorder.shipment(t, l, qty, t + delay);
         let arrive = t + x.lead + delay;
         if arrive < t_len {
             sc.arrivals[arrive * plan.links.len() + l] += qty;
