@@ -13,7 +13,7 @@ use rand::RngExt;
 
 use crate::model::Model;
 use crate::outcome::{EndUseOutcome, Trace, TrialOutcome};
-use crate::plan::{CLASSES as NC, ControlKind, Plan};
+use crate::plan::{CLASSES as NC, ControlKind, Plan, PlannedStage};
 use crate::rng::{self, Stream};
 use draw::draw_trial;
 use record::{NoRecord, Recorder, TraceRecorder};
@@ -115,6 +115,8 @@ struct LinkState {
     lead: usize,
     /// How many of the controls covering the link are active this period.
     active_controls: u32,
+    /// The customer's weight for this supplier this period (share, availability and fill rate).
+    weight: f64,
 }
 
 /// A period in which a disruption is active: periods `start..end`, with its effect (a severity, a demand
@@ -351,10 +353,16 @@ fn capacity(plan: &Plan, sc: &mut Scratch, t: usize) {
     }
 
     // Demand trend of every node (growth factors before this period's step).
+    // Each is a sum over end uses in their order, started at -0.0 as `Iterator::sum` does, computed for all
+    // nodes at once so that it vectorises.
     if sc.has_growth {
         let nodes = sc.trend.len();
-        for (n, trend) in sc.trend.iter_mut().enumerate() {
-            *trend = sc.end_uses.iter().enumerate().map(|(e, x)| sc.attribution[e * nodes + n] * x.demand_growth).sum();
+        sc.trend.iter_mut().for_each(|x| *x = -0.0);
+        for (x, attribution) in sc.end_uses.iter().zip(sc.attribution.chunks_exact(nodes)) {
+            let growth = x.demand_growth;
+            for (trend, a) in sc.trend.iter_mut().zip(attribution) {
+                *trend += a * growth;
+            }
         }
     }
 
@@ -396,25 +404,29 @@ fn demand(plan: &Plan, sc: &mut Scratch, t: usize) {
 /// Step 3: orders travel upstream, end uses first, then stages customers first.
 fn orders_upstream(plan: &Plan, sc: &mut Scratch) {
     let ns = plan.stages.len();
+    let Scratch { stages, end_uses, inputs, outputs, links, stockpiles, trend, .. } = sc;
+    let (stages, inputs, outputs, links, trend) =
+        (&mut stages[..], &mut inputs[..], &mut outputs[..], &mut links[..], &trend[..]);
     for (e, end_use) in plan.end_uses.iter().enumerate() {
         let mut w = [0.0; NC];
         w[end_use.class] = 1.0;
-        let required = sc.end_uses[e].required;
-        place_orders(plan, sc, ns + e, end_use.inputs.clone(), end_use.stockpiled, required, w);
+        let order = Order { activity: end_uses[e].required, class_mix: w, trend: trend[ns + e] };
+        let stockpiles = end_use.stockpiled.then_some(&stockpiles[..]);
+        place_orders(plan, end_use.inputs.clone(), &order, stockpiles, inputs, links, stages);
     }
     for (p, stage) in plan.stages.iter().enumerate().rev() {
         let mut planned: f64 = 0.0;
         let mut w = [0.0; NC];
-        let trend = sc.trend[p];
+        let trend = trend[p];
         for o in stage.outputs.clone() {
             let mut r = [0.0; NC];
             for &l in plan.customers_of(o) {
-                let q = sc.links[l].order;
+                let q = links[l].order;
                 r[0] += q[0];
                 r[1] += q[1];
                 r[2] += q[2];
             }
-            let out = &mut sc.outputs[o];
+            let out = &mut outputs[o];
             out.ordered = r;
             let y = plan.outputs[o].yield_per_unit;
             planned = planned.max((r[0] + r[1] + r[2] + out.target * trend - out.stock) / y);
@@ -422,18 +434,28 @@ fn orders_upstream(plan: &Plan, sc: &mut Scratch) {
             w[1] += r[1] / y;
             w[2] += r[2] / y;
         }
-        let state = &mut sc.stages[p];
+        let state = &mut stages[p];
         let wt = w[0] + w[1] + w[2];
         let w = if wt > 0.0 { [w[0] / wt, w[1] / wt, w[2] / wt] } else { state.normal_class_mix };
         state.class_mix = w;
         state.plan_uncapped = planned.max(0.0);
         state.plan = state.plan_uncapped.min(state.capacity_now);
-        let activity = state.plan;
-        place_orders(plan, sc, p, stage.inputs.clone(), stage.stockpiled, activity, w);
+        let order = Order { activity: state.plan, class_mix: w, trend };
+        let stockpiles = stage.stockpiled.then_some(&stockpiles[..]);
+        place_orders(plan, stage.inputs.clone(), &order, stockpiles, inputs, links, stages);
     }
 }
 
-/// Order-up-to ordering for `node` at activity `activity`, split over suppliers by share and over classes by `w`.
+/// What a node orders for: its activity this period, the class mix of what it serves, and its demand trend.
+#[derive(Debug, Clone, Copy)]
+struct Order {
+    activity: f64,
+    class_mix: [f64; NC],
+    trend: f64,
+}
+
+/// Order-up-to ordering for the input slots `slots` of a node, split over suppliers by share and over classes by
+/// the class mix. `stockpiles` is given when stockpiles serve the node.
 ///
 /// The order brings the inventory position (stock plus pipeline) back to its target: target stock plus the
 /// normal flow times the lead time the customer currently expects on each link. That expectation is smoothed
@@ -441,23 +463,21 @@ fn orders_upstream(plan: &Plan, sc: &mut Scratch) {
 #[inline]
 fn place_orders(
     plan: &Plan,
-    sc: &mut Scratch,
-    node: usize,
-    inputs: std::ops::Range<usize>,
-    stockpiled: bool,
-    activity: f64,
-    w: [f64; NC],
+    slots: std::ops::Range<usize>,
+    order: &Order,
+    stockpiles: Option<&[StockpileState]>,
+    inputs: &[InputState],
+    links: &mut [LinkState],
+    stages: &[StageState],
 ) {
-    let trend = sc.trend[node];
-    for i in inputs {
-        let slot = &plan.inputs[i];
-        let mut stock_target = sc.inputs[i].target * trend;
-        if stockpiled {
+    let Order { activity, class_mix: w, trend } = *order;
+    for (i, (slot, input)) in slots.clone().zip(plan.inputs[slots.clone()].iter().zip(&inputs[slots])) {
+        let mut stock_target = input.target * trend;
+        if let Some(stockpiles) = stockpiles {
             // A stockpile below its size raises its customers' stock target by the deficit, so they order it.
-            stock_target += stockpile_deficit(plan, sc, i);
+            stock_target += stockpile_deficit(plan, stockpiles, i);
         }
-        let input = sc.inputs[i];
-        let links = &mut sc.links[slot.links.clone()];
+        let links = &mut links[slot.links.clone()];
         let mut in_transit = 0.0;
         let mut pipe_target = 0.0;
         for x in links.iter() {
@@ -468,30 +488,32 @@ fn place_orders(
             + (stock_target - input.stock)
             + (pipe_target * trend - in_transit);
         let need = need.max(0.0);
-        if links.len() == 1 {
-            links[0].order = [need * w[0], need * w[1], need * w[2]];
+        if let [only] = links {
+            only.order = [need * w[0], need * w[1], need * w[2]];
             continue;
         }
         // Customers split their order by normal share, weighted by each supplier's availability (nothing to a
         // plant not yet online) and by the share of recent orders it actually shipped, so orders move away from
         // a supplier that is cut off, denied or short towards those that deliver.
-        let stages = &sc.stages;
-        let weight = |x: &LinkState| x.share * stages[x.supplier].availability * x.fill.max(FILL_FLOOR);
-        let total: f64 = links.iter().map(weight).sum();
+        let mut total = -0.0;
         for x in links.iter_mut() {
-            let q = if total > 0.0 { need * weight(x) / total } else { need * x.share };
+            x.weight = x.share * stages[x.supplier].availability * x.fill.max(FILL_FLOOR);
+            total += x.weight;
+        }
+        for x in links.iter_mut() {
+            let q = if total > 0.0 { need * x.weight / total } else { need * x.share };
             x.order = [q * w[0], q * w[1], q * w[2]];
         }
     }
 }
 
 /// What the stockpiles serving input slot `i` still need to rebuild (at most one period's rebuild rate each).
-fn stockpile_deficit(plan: &Plan, sc: &Scratch, i: usize) -> f64 {
+fn stockpile_deficit(plan: &Plan, stockpiles: &[StockpileState], i: usize) -> f64 {
     plan.slot_stockpiles
         .iter()
         .filter(|&&(slot, _)| slot == i)
         .map(|&(_, k)| {
-            let x = &sc.stockpiles[k];
+            let x = &stockpiles[k];
             (x.initial - x.level).clamp(0.0, x.rebuild_cap)
         })
         .sum()
@@ -500,36 +522,43 @@ fn stockpile_deficit(plan: &Plan, sc: &Scratch, i: usize) -> f64 {
 /// Step 4: stages, suppliers first, receive what arrives (step 6), draw on stockpiles, produce the least of
 /// plan, capacity and what their inputs allow, and ship (step 5 acts on each shipment).
 fn production_and_shipping<R: Recorder>(plan: &Plan, sc: &mut Scratch, t: usize, recorder: &mut R) {
+    let Scratch { stages, inputs, outputs, links, arrivals, arrival_ship_time, stockpiles, trend, outcome, .. } = sc;
+    let mut transport = Transport::new(plan, t, links, arrivals, arrival_ship_time);
+    let mut controls =
+        Controls { effect_now: &sc.effect_now, denial: &sc.denial, licence_streams: &mut sc.licence_streams };
+    let (stages, inputs, outputs) = (&mut stages[..], &mut inputs[..], &mut outputs[..]);
     for (p, stage) in plan.stages.iter().enumerate() {
         let s = stage.spec_index;
-        recorder.stage_opens(t, stage, sc);
-        let mut x = sc.stages[p].plan;
-        let class_mix = sc.stages[p].class_mix;
+        recorder.stage_opens(t, stage, inputs, outputs);
+        let mut x = stages[p].plan;
+        let class_mix = stages[p].class_mix;
         for i in stage.inputs.clone() {
-            let got = receive(plan, sc, i, t);
-            let released = if stage.stockpiled { release(plan, sc, i, x, class_mix) } else { 0.0 };
+            let got = transport.receive(plan, i);
+            inputs[i].stock += got;
+            let released =
+                if stage.stockpiled { release(plan, inputs, stockpiles, outcome, i, x, class_mix) } else { 0.0 };
             recorder.stage_input_received(t, s, got, released);
-            let input = sc.inputs[i];
+            let input = inputs[i];
             x = x.min(input.stock / (plan.inputs[i].quantity * input.intensity_factor));
         }
         let x = x.max(0.0);
         for i in stage.inputs.clone() {
-            let input = &mut sc.inputs[i];
+            let input = &mut inputs[i];
             let used = (x * plan.inputs[i].quantity * input.intensity_factor).min(input.stock);
             input.stock -= used;
             let factor = input.intensity_factor;
-            let rebuilt = if stage.stockpiled { rebuild(plan, sc, p, i) } else { 0.0 };
+            let rebuilt = if stage.stockpiled { rebuild(plan, inputs, stockpiles, trend[p], i) } else { 0.0 };
             recorder.stage_input_consumed(t, s, used, factor, rebuilt);
         }
-        let state = &mut sc.stages[p];
+        let state = &mut stages[p];
         state.throughput_lost += (state.plan_uncapped.min(state.capacity_nominal) - x).max(0.0);
         for o in stage.outputs.clone() {
             let made = x * plan.outputs[o].yield_per_unit;
-            sc.outputs[o].stock += made;
-            let shipped = ship(plan, sc, p, o, t, recorder);
+            outputs[o].stock += made;
+            let shipped = ship(plan, stage, o, &mut outputs[o], &mut transport, &mut controls, recorder);
             recorder.stage_output_shipped(t, s, made, shipped);
         }
-        recorder.stage_closes(t, stage, x, sc);
+        recorder.stage_closes(t, stage, x, inputs, outputs);
     }
 }
 
@@ -538,35 +567,41 @@ fn production_and_shipping<R: Recorder>(plan: &Plan, sc: &mut Scratch, t: usize,
 fn end_uses_build<R: Recorder>(plan: &Plan, sc: &mut Scratch, t: usize, recorder: &mut R) {
     let t_len = sc.periods;
     let first_slot = plan.end_use_inputs.start;
+    let ns = plan.stages.len();
+    let Scratch {
+        end_uses, inputs, links, arrivals, arrival_ship_time, stockpiles, trend, outcome, share_series, ..
+    } = sc;
+    let mut transport = Transport::new(plan, t, links, arrivals, arrival_ship_time);
+    let inputs = &mut inputs[..];
     // (Stockpile release caps are per period; the loop below may still release.)
     for (e, end_use) in plan.end_uses.iter().enumerate() {
         let ins = end_use.inputs.clone();
-        let required = sc.end_uses[e].required;
+        let required = end_uses[e].required;
         let mut can = required;
         let mut w = [0.0; NC];
         w[end_use.class] = 1.0;
         for i in ins.clone() {
-            receive(plan, sc, i, t);
+            inputs[i].stock += transport.receive(plan, i);
             if end_use.stockpiled {
-                let released = release(plan, sc, i, required, w);
+                let released = release(plan, inputs, stockpiles, outcome, i, required, w);
                 recorder.end_use_released(i - first_slot, released);
             }
-            let input = sc.inputs[i];
+            let input = inputs[i];
             can = can.min(input.stock / (plan.inputs[i].quantity * input.intensity_factor));
         }
         let built = if can >= required * (1.0 - SHORT_TOLERANCE) { required } else { can.max(0.0) };
         for i in ins {
-            let input = &mut sc.inputs[i];
+            let input = &mut inputs[i];
             let used = (built * plan.inputs[i].quantity * input.intensity_factor).min(input.stock);
             input.stock -= used;
-            let rebuilt = if end_use.stockpiled { rebuild(plan, sc, plan.stages.len() + e, i) } else { 0.0 };
+            let rebuilt = if end_use.stockpiled { rebuild(plan, inputs, stockpiles, trend[ns + e], i) } else { 0.0 };
             recorder.end_use_consumed(i - first_slot, used, rebuilt);
         }
         let unmet = required - built;
-        let state = &mut sc.end_uses[e];
+        let state = &mut end_uses[e];
         state.backlog = if end_use.backlogged { unmet } else { 0.0 };
-        sc.share_series[e * t_len + t] = if required > 0.0 { (built / required) as f32 } else { 1.0 };
-        let o = &mut sc.outcome.end_uses[e];
+        share_series[e * t_len + t] = if required > 0.0 { (built / required) as f32 } else { 1.0 };
+        let o = &mut outcome.end_uses[e];
         o.demand += state.demand_now;
         o.built += built;
         if unmet > 0.0 {
@@ -587,42 +622,51 @@ fn end_uses_build<R: Recorder>(plan: &Plan, sc: &mut Scratch, t: usize, recorder
 
 /// Releases stockpiled material into input slot `i` when its stock cannot cover `activity`, for the share of
 /// its demand in the stockpile's release classes, within the stockpile's per-period cap.
-fn release(plan: &Plan, sc: &mut Scratch, i: usize, activity: f64, w: [f64; NC]) -> f64 {
+fn release(
+    plan: &Plan,
+    inputs: &mut [InputState],
+    stockpiles: &mut [StockpileState],
+    outcome: &mut TrialOutcome,
+    i: usize,
+    activity: f64,
+    w: [f64; NC],
+) -> f64 {
     let mut total = 0.0;
     for &(slot, k) in &plan.slot_stockpiles {
         if slot != i {
             continue;
         }
-        let input = &mut sc.inputs[i];
+        let input = &mut inputs[i];
         let gap = activity * plan.inputs[i].quantity * input.intensity_factor - input.stock;
         if !(gap > 0.0) {
             break;
         }
         let class_share: f64 = plan.stockpiles[k].release_classes.iter().map(|&class| w[class]).sum();
-        let x = &mut sc.stockpiles[k];
+        let x = &mut stockpiles[k];
         let amount = (gap * class_share.min(1.0)).min(x.release_cap - x.released_now).min(x.level);
         if amount > 0.0 {
             x.level -= amount;
             x.released_now += amount;
             input.stock += amount;
-            sc.outcome.stockpile_released[k] += amount;
-            sc.outcome.stockpile_min[k] = sc.outcome.stockpile_min[k].min(x.level);
+            outcome.stockpile_released[k] += amount;
+            outcome.stockpile_min[k] = outcome.stockpile_min[k].min(x.level);
             total += amount;
         }
     }
     total
 }
 
-/// Moves a node's stock above its own target into the stockpiles serving input `i` that are below their size.
-fn rebuild(plan: &Plan, sc: &mut Scratch, node: usize, i: usize) -> f64 {
+/// Moves a node's stock above its own target (at demand trend `trend`) into the stockpiles serving input `i`
+/// that are below their size.
+fn rebuild(plan: &Plan, inputs: &mut [InputState], stockpiles: &mut [StockpileState], trend: f64, i: usize) -> f64 {
     let mut total = 0.0;
     for &(slot, k) in &plan.slot_stockpiles {
         if slot != i {
             continue;
         }
-        let input = &mut sc.inputs[i];
-        let surplus = input.stock - input.target * sc.trend[node];
-        let x = &mut sc.stockpiles[k];
+        let input = &mut inputs[i];
+        let surplus = input.stock - input.target * trend;
+        let x = &mut stockpiles[k];
         let room = (x.initial - x.level).min(x.rebuild_cap);
         let amount = surplus.min(room);
         if amount > 0.0 {
@@ -634,44 +678,82 @@ fn rebuild(plan: &Plan, sc: &mut Scratch, node: usize, i: usize) -> f64 {
     total
 }
 
-/// Step 6: receives this period's arrivals into input slot `i`; returns the quantity received.
-#[inline]
-fn receive(plan: &Plan, sc: &mut Scratch, i: usize, t: usize) -> f64 {
-    let mut got = 0.0;
-    let range = plan.inputs[i].links.clone();
-    let nl = plan.links.len();
-    let arrivals = &mut sc.arrivals[t * nl..(t + 1) * nl];
-    let licensed = plan.licensed_links;
-    for ((x, a), link) in sc.links[range.clone()].iter_mut().zip(&mut arrivals[range.clone()]).zip(&plan.links[range]) {
-        let a = std::mem::take(a);
-        if a == 0.0 {
-            continue;
-        }
-        if let Some(k) = link.licensed {
-            let shipped_at = std::mem::take(&mut sc.arrival_ship_time[t * licensed + k]);
-            let observed = t as f64 - shipped_at / a;
-            x.lead_estimate += LEAD_SMOOTHING * (observed - x.lead_estimate);
-        }
-        x.pipe -= a;
-        got += a;
-    }
-    sc.inputs[i].stock += got;
-    got
+/// Material on its way in period `t`: the links' state and the arrivals schedule.
+struct Transport<'a> {
+    links: &'a mut [LinkState],
+    arrivals: &'a mut [f64],
+    arrival_ship_time: &'a mut [f64],
+    t: usize,
+    links_count: usize,
+    periods: usize,
 }
 
-/// Allocates output slot `o` of stage `p` to its customers and ships, applying export controls (step 5).
+/// The export controls in force this period and the licence streams.
+struct Controls<'a> {
+    effect_now: &'a [f64],
+    denial: &'a [[f64; NC]],
+    licence_streams: &'a mut [Stream],
+}
+
+impl<'a> Transport<'a> {
+    fn new(
+        plan: &Plan,
+        t: usize,
+        links: &'a mut [LinkState],
+        arrivals: &'a mut [f64],
+        arrival_ship_time: &'a mut [f64],
+    ) -> Self {
+        Self { links, arrivals, arrival_ship_time, t, links_count: plan.links.len(), periods: plan.periods }
+    }
+
+    /// Step 6: takes this period's arrivals on the links into input slot `i`, and returns the quantity.
+    #[inline]
+    fn receive(&mut self, plan: &Plan, i: usize) -> f64 {
+        let t = self.t;
+        let range = plan.inputs[i].links.clone();
+        let row = t * self.links_count;
+        let arrivals = &mut self.arrivals[row + range.start..row + range.end];
+        let mut got = 0.0;
+        for ((x, a), link) in self.links[range.clone()].iter_mut().zip(arrivals).zip(&plan.links[range]) {
+            let a = std::mem::take(a);
+            if a == 0.0 {
+                continue;
+            }
+            if let Some(k) = link.licensed {
+                let shipped_at = std::mem::take(&mut self.arrival_ship_time[t * plan.licensed_links + k]);
+                let observed = t as f64 - shipped_at / a;
+                x.lead_estimate += LEAD_SMOOTHING * (observed - x.lead_estimate);
+            }
+            x.pipe -= a;
+            got += a;
+        }
+        got
+    }
+}
+
+/// Allocates output slot `o` of `stage` to its customers and ships, applying export controls (step 5).
 /// Returns the quantity that left the stage.
-fn ship<R: Recorder>(plan: &Plan, sc: &mut Scratch, p: usize, o: usize, t: usize, recorder: &mut R) -> f64 {
-    let t_len = sc.periods;
+#[inline]
+fn ship<R: Recorder>(
+    plan: &Plan,
+    stage: &PlannedStage,
+    o: usize,
+    output: &mut OutputState,
+    transport: &mut Transport<'_>,
+    controls: &mut Controls<'_>,
+    recorder: &mut R,
+) -> f64 {
     let links = plan.customers_of(o);
     if links.is_empty() {
         return 0.0;
     }
-    let mut avail = sc.outputs[o].stock;
-    let r = sc.outputs[o].ordered;
+    let Transport { links: state, arrivals, arrival_ship_time, t, links_count, periods } = transport;
+    let (t, links_count, t_len) = (*t, *links_count, *periods);
+    let mut avail = output.stock;
+    let r = output.ordered;
     // Fraction of each class's orders that can be served.
     let mut frac = [0.0; NC];
-    let (order, n) = plan.stages[p].allocation;
+    let (order, n) = stage.allocation;
     if n == 0 {
         let total = r[0] + r[1] + r[2];
         let f = if total > 0.0 { (avail / total).min(1.0) } else { 0.0 };
@@ -688,27 +770,28 @@ fn ship<R: Recorder>(plan: &Plan, sc: &mut Scratch, p: usize, o: usize, t: usize
     }
     let mut shipped_total = 0.0;
     for &l in links {
-        let ord = sc.links[l].order;
+        let x = &mut state[l];
+        let ord = x.order;
         let mut q = [ord[0] * frac[0], ord[1] * frac[1], ord[2] * frac[2]];
         let mut delay = 0usize;
-        if sc.links[l].active_controls > 0 {
+        if x.active_controls > 0 {
             let mut quota = f64::INFINITY;
             for k in plan.links[l].controls.clone() {
                 let control = &plan.link_controls[k];
                 let d = control.disruption;
-                let x = sc.effect_now[d];
-                if x == 0.0 {
+                let effect = controls.effect_now[d];
+                if effect == 0.0 {
                     continue;
                 }
                 match &control.kind {
-                    // An embargo: a cut of `x` caps the link at (1 - x) of its normal flow, so more orders
-                    // cannot beat a quota.
-                    ControlKind::Embargo => quota = quota.min((1.0 - x) * sc.links[l].flow),
+                    // An embargo: a cut of `effect` caps the link at (1 - effect) of its normal flow, so more
+                    // orders cannot beat a quota.
+                    ControlKind::Embargo => quota = quota.min((1.0 - effect) * x.flow),
                     ControlKind::Licensing { review_weeks } => {
                         if q.iter().any(|&v| v > 0.0) {
-                            let rng = &mut sc.licence_streams[k];
+                            let rng = &mut controls.licence_streams[k];
                             for (class, v) in q.iter_mut().enumerate() {
-                                if *v > 0.0 && rng.random::<f64>() < sc.denial[d][class] {
+                                if *v > 0.0 && rng.random::<f64>() < controls.denial[d][class] {
                                     *v = 0.0;
                                 }
                             }
@@ -723,23 +806,22 @@ fn ship<R: Recorder>(plan: &Plan, sc: &mut Scratch, p: usize, o: usize, t: usize
                 q = [q[0] * f, q[1] * f, q[2] * f];
             }
         }
-        let qty = (q[0] + q[1] + q[2]).min(sc.outputs[o].stock).max(0.0);
+        let qty = (q[0] + q[1] + q[2]).min(output.stock).max(0.0);
         let ordered = ord[0] + ord[1] + ord[2];
-        let x = &mut sc.links[l];
         if ordered > 0.0 {
             x.fill += FILL_SMOOTHING * ((qty / ordered).min(1.0) - x.fill);
         }
         if !(qty > 0.0) {
             continue;
         }
-        sc.outputs[o].stock -= qty;
+        output.stock -= qty;
         shipped_total += qty;
         recorder.shipment(t, l, qty, t + delay);
         let arrive = t + x.lead + delay;
         if arrive < t_len {
-            sc.arrivals[arrive * plan.links.len() + l] += qty;
+            arrivals[arrive * links_count + l] += qty;
             if let Some(k) = plan.links[l].licensed {
-                sc.arrival_ship_time[arrive * plan.licensed_links + k] += qty * t as f64;
+                arrival_ship_time[arrive * plan.licensed_links + k] += qty * t as f64;
             }
         }
         x.pipe += qty;

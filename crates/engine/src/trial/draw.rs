@@ -149,6 +149,7 @@ pub(super) fn draw_trial(plan: &Plan, seed: u64, trial: u64, sc: &mut Scratch) {
             fill: if sc.stages[link.supplier].online_period > 0.0 { FILL_FLOOR } else { 1.0 },
             lead,
             active_controls: 0,
+            weight: 0.0,
         };
     }
 

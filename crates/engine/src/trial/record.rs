@@ -2,7 +2,7 @@
 //! the period loop carries no trace branches), or every flow period by period for `chokepoint trace` and the
 //! mass-balance tests ([`TraceRecorder`]). The period loop is generic over the [`Recorder`].
 
-use super::Scratch;
+use super::{InputState, OutputState, Scratch};
 use crate::outcome::{StagePeriod, Trace};
 use crate::plan::{Plan, PlannedStage};
 
@@ -11,7 +11,7 @@ pub(super) trait Recorder {
     /// The trial's initial state is set.
     fn trial_starts(&mut self, _plan: &Plan, _sc: &Scratch) {}
     /// A stage starts its production step in period `t`.
-    fn stage_opens(&mut self, _t: usize, _stage: &PlannedStage, _sc: &Scratch) {}
+    fn stage_opens(&mut self, _t: usize, _stage: &PlannedStage, _inputs: &[InputState], _outputs: &[OutputState]) {}
     /// One of its inputs received `received` and was given `from_stockpile` by stockpiles.
     fn stage_input_received(&mut self, _t: usize, _stage: usize, _received: f64, _from_stockpile: f64) {}
     /// One of its inputs was consumed at `intensity_factor` times its quantity, and gave `to_stockpile` to rebuild
@@ -20,7 +20,15 @@ pub(super) trait Recorder {
     /// One of its outputs was produced and shipped.
     fn stage_output_shipped(&mut self, _t: usize, _stage: usize, _produced: f64, _shipped: f64) {}
     /// The stage ends its production step, having run at `throughput`.
-    fn stage_closes(&mut self, _t: usize, _stage: &PlannedStage, _throughput: f64, _sc: &Scratch) {}
+    fn stage_closes(
+        &mut self,
+        _t: usize,
+        _stage: &PlannedStage,
+        _throughput: f64,
+        _inputs: &[InputState],
+        _outputs: &[OutputState],
+    ) {
+    }
     /// `quantity` left its supplier on `link` in period `t` and clears export control in period `cleared`.
     fn shipment(&mut self, _t: usize, _link: usize, _quantity: f64, _cleared: usize) {}
     /// Stockpiles released `amount` into end-use input slot `slot` (counted from the first end-use slot).
@@ -70,10 +78,10 @@ impl Recorder for TraceRecorder<'_> {
         tr.demand = per_end_use;
     }
 
-    fn stage_opens(&mut self, t: usize, stage: &PlannedStage, sc: &Scratch) {
+    fn stage_opens(&mut self, t: usize, stage: &PlannedStage, inputs: &[InputState], outputs: &[OutputState]) {
         self.0.stages[t][stage.spec_index] = StagePeriod {
-            opening_input: sc.inputs[stage.inputs.clone()].iter().map(|x| x.stock).collect(),
-            opening_output: sc.outputs[stage.outputs.clone()].iter().map(|x| x.stock).collect(),
+            opening_input: inputs[stage.inputs.clone()].iter().map(|x| x.stock).collect(),
+            opening_output: outputs[stage.outputs.clone()].iter().map(|x| x.stock).collect(),
             ..StagePeriod::default()
         };
     }
@@ -97,11 +105,18 @@ impl Recorder for TraceRecorder<'_> {
         sp.shipped.push(shipped);
     }
 
-    fn stage_closes(&mut self, t: usize, stage: &PlannedStage, throughput: f64, sc: &Scratch) {
+    fn stage_closes(
+        &mut self,
+        t: usize,
+        stage: &PlannedStage,
+        throughput: f64,
+        inputs: &[InputState],
+        outputs: &[OutputState],
+    ) {
         let sp = self.stage(t, stage.spec_index);
         sp.throughput = throughput;
-        sp.closing_input = sc.inputs[stage.inputs.clone()].iter().map(|x| x.stock).collect();
-        sp.closing_output = sc.outputs[stage.outputs.clone()].iter().map(|x| x.stock).collect();
+        sp.closing_input = inputs[stage.inputs.clone()].iter().map(|x| x.stock).collect();
+        sp.closing_output = outputs[stage.outputs.clone()].iter().map(|x| x.stock).collect();
     }
 
     fn shipment(&mut self, t: usize, link: usize, quantity: f64, cleared: usize) {
