@@ -1,6 +1,7 @@
 //! The parallel runner: trials in fixed-size chunks on a rayon pool, results in trial order.
 //!
-//! Trial `i` depends only on the model, the seed and `i`, so it gives the same numbers on any worker.
+//! Trial `i` depends only on the model, the seed and `i`, so it gives the same numbers on any worker and in any
+//! lockstep group (a worker advances [`LANES`] trials of its chunk together; see `trial.rs`).
 //! Per-trial outcomes are written into their own slots of a preallocated array; fan-chart histograms are
 //! integer counts, merged by addition (associative and commutative, hence independent of scheduling); every
 //! floating-point reduction runs serially over the ordered array afterwards. Output is bit-identical for any
@@ -14,10 +15,13 @@ use rayon::prelude::*;
 use crate::model::Model;
 use crate::outcome::EndUseOutcome;
 use crate::stats::{SHARE_BINS, share_bin};
-use crate::trial::{Scratch, simulate};
+use crate::trial::{Lockstep, simulate_lanes};
 
 /// Trials per work unit.
 pub const CHUNK: usize = 64;
+
+/// Trials a worker advances together in lockstep.
+pub const LANES: usize = 4;
 
 /// How to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,8 +128,8 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
             .zip(stockpiles.par_chunks_mut(CHUNK * wp))
             .enumerate()
             .for_each_init(
-                || Scratch::new(model),
-                |scratch, (chunk, ((eu, sl), sp))| {
+                || Box::new(Lockstep::<LANES>::new(model)),
+                |group, (chunk, ((eu, sl), sp))| {
                     let first = chunk * CHUNK;
                     let n = eu.len() / we;
                     let slot = rayon::current_thread_index().unwrap_or(0) % workers;
@@ -134,20 +138,26 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
                         hist.ones.resize(cells, 0);
                         hist.partial.resize(cells * (SHARE_BINS - 1), 0);
                     }
-                    for k in 0..n {
-                        simulate(model, config.seed, (first + k) as u64, scratch, None);
-                        let out = scratch.outcome();
-                        eu[k * we..k * we + ne].copy_from_slice(&out.end_uses);
-                        sl[k * ws..k * ws + ns].copy_from_slice(&out.stage_throughput_lost);
-                        sp[k * wp..k * wp + nsp].copy_from_slice(&out.stockpile_min);
-                        sp[k * wp + nsp..k * wp + 2 * nsp].copy_from_slice(&out.stockpile_released);
-                        if config.bands {
-                            let h = &mut *hist;
-                            for (i, &x) in scratch.share_series.iter().enumerate() {
-                                if x >= 1.0 {
-                                    h.ones[i] += 1;
-                                } else {
-                                    h.partial[i * (SHARE_BINS - 1) + share_bin(x)] += 1;
+                    for start in (0..n).step_by(LANES) {
+                        // A short last group repeats its last trial in the spare lanes and ignores them.
+                        let lanes = (n - start).min(LANES);
+                        let trials = std::array::from_fn(|k| (first + start + k.min(lanes - 1)) as u64);
+                        simulate_lanes(model, config.seed, trials, group);
+                        for lane in 0..lanes {
+                            let k = start + lane;
+                            let out = group.outcome(lane);
+                            eu[k * we..k * we + ne].copy_from_slice(&out.end_uses);
+                            sl[k * ws..k * ws + ns].copy_from_slice(&out.stage_throughput_lost);
+                            sp[k * wp..k * wp + nsp].copy_from_slice(&out.stockpile_min);
+                            sp[k * wp + nsp..k * wp + 2 * nsp].copy_from_slice(&out.stockpile_released);
+                            if config.bands {
+                                let h = &mut *hist;
+                                for (i, &x) in group.share_series(lane).iter().enumerate() {
+                                    if x >= 1.0 {
+                                        h.ones[i] += 1;
+                                    } else {
+                                        h.partial[i * (SHARE_BINS - 1) + share_bin(x)] += 1;
+                                    }
                                 }
                             }
                         }

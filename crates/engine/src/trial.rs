@@ -1,22 +1,35 @@
-//! One trial: sample the trial's parameters and disruptions, then run the period loop of `docs/model.md`.
+//! Trials: sample each trial's parameters and disruptions, then run the period loop of `docs/model.md`.
 //!
 //! Each period runs the steps of `docs/model.md`, "One period", one function each: (1) capacity, (2) demand,
 //! (3) orders upstream, customers first, (4) production and shipping, suppliers first, within which (5) export
 //! controls act on each shipment and (6) arrivals are received, and (7) end uses build. The loop reads only the
-//! compiled [`Plan`] and the trial's state; all state lives in a [`Scratch`] that is allocated once per worker
-//! and reused, so the period loop allocates nothing.
+//! compiled [`Plan`] and the trials' state.
+//!
+//! Trials run in lockstep groups of `N` (one lane each, see `state.rs`): the loop walks the plan once per group
+//! and does each step's arithmetic for every lane, so the bookkeeping is paid once per group. Each lane performs
+//! exactly the floating-point operations of a trial run alone, in the same order (a choice between two values
+//! takes the value the trial alone would have computed), and draws from its own streams, so a trial's numbers do
+//! not depend on the trials beside it. [`simulate`] runs a group of one. All state lives in working memory that
+//! is allocated once per worker and reused, so the period loop allocates nothing.
+
+// Lane loops (`for k in 0..N`) index several per-lane arrays by the lane; zipping four or five arrays instead
+// reads worse than the model's formulas with `[k]` (see ARCHITECTURE.md, "Lockstep lanes").
+#![allow(clippy::needless_range_loop)]
 
 mod draw;
 mod record;
+mod state;
 
 use rand::RngExt;
 
 use crate::model::Model;
-use crate::outcome::{EndUseOutcome, Trace, TrialOutcome};
+use crate::outcome::{Trace, TrialOutcome};
 use crate::plan::{CLASSES as NC, ControlKind, Plan, PlannedStage};
-use crate::rng::{self, Stream};
+use crate::rng::Stream;
 use draw::draw_trial;
 use record::{NoRecord, Recorder, TraceRecorder};
+pub(crate) use state::Lockstep;
+use state::{InputState, LinkState, OutputState, StockpileState};
 
 /// Relative tolerance below which unmet demand counts as met (floating-point noise, not a shortfall).
 pub const SHORT_TOLERANCE: f64 = 1e-9;
@@ -30,213 +43,25 @@ pub const FILL_SMOOTHING: f64 = 0.25;
 /// The least weight a supplier's fill rate can give it, so that a supplier that recovers is ordered from again.
 pub const FILL_FLOOR: f64 = 0.05;
 
-/// The state of one stage, in processing order.
-#[derive(Debug, Clone, Copy, Default)]
-struct StageState {
-    /// Capacity per period at nameplate at the start of the horizon (drawn per trial).
-    capacity_base: f64,
-    /// Capacity growth factor per period (drawn per trial).
-    capacity_step: f64,
-    /// Capacity growth since the start of the horizon, before this period's step.
-    capacity_growth: f64,
-    /// Period the stage comes online, and periods of ramp to nameplate (drawn per trial).
-    online_period: f64,
-    ramp_periods: f64,
-    /// This period's availability (0 before it comes online, ramping to 1).
-    availability: f64,
-    /// This period's capacity before outages, and after them.
-    capacity_nominal: f64,
-    capacity_now: f64,
-    /// This period's planned throughput, before and after the capacity cap.
-    plan_uncapped: f64,
-    plan: f64,
-    /// Class mix of this period's orders, and of the stage's normal demand (used when it receives no orders).
-    class_mix: [f64; NC],
-    normal_class_mix: [f64; NC],
-    /// Throughput lost so far in the trial.
-    throughput_lost: f64,
-}
-
-/// The state of one end use.
-#[derive(Debug, Clone, Copy, Default)]
-struct EndUseState {
-    /// Demand per period at the start of the horizon, and its growth factor per period (drawn per trial).
-    demand_base: f64,
-    demand_step: f64,
-    /// Demand growth since the start of the horizon, before this period's step.
-    demand_growth: f64,
-    /// This period's new demand, and new demand plus backlog.
-    demand_now: f64,
-    required: f64,
-    /// Demand carried to the next period.
-    backlog: f64,
-    /// Consecutive short periods up to now.
-    short_run: u32,
-}
-
-/// The state of one input slot.
-#[derive(Debug, Clone, Copy, Default)]
-struct InputState {
-    stock: f64,
-    /// Target stock at the start of the horizon's demand (it follows the demand trend).
-    target: f64,
-    /// Multiplier on the quantity per unit of throughput (thrifting).
-    intensity_factor: f64,
-}
-
-/// The state of one output slot.
-#[derive(Debug, Clone, Copy, Default)]
-struct OutputState {
-    stock: f64,
-    /// Target stock at the start of the horizon's demand.
-    target: f64,
-    /// This period's orders from its customers, per class.
-    ordered: [f64; NC],
-}
-
-/// The hot per-link state, kept together so that one input's links are one contiguous slice of structs.
-#[derive(Debug, Clone, Copy, Default)]
-struct LinkState {
-    /// Quantity shipped and not yet received (including shipments held in licence review).
-    pipe: f64,
-    /// The trial's normal flow per period.
-    flow: f64,
-    /// The customer's smoothed estimate of the lead time, in periods.
-    lead_estimate: f64,
-    /// The customer's normal sourcing share.
-    share: f64,
-    /// This period's order, per class.
-    order: [f64; NC],
-    /// The supplier stage, by processing position.
-    supplier: usize,
-    /// The customer's smoothed estimate of the share of its orders this supplier ships (1 when all is well).
-    fill: f64,
-    /// The lead time drawn for this trial, in periods.
-    lead: usize,
-    /// How many of the controls covering the link are active this period.
-    active_controls: u32,
-    /// The customer's weight for this supplier this period (share, availability and fill rate).
-    weight: f64,
-}
-
-/// A period in which a disruption is active: periods `start..end`, with its effect (a severity, a demand
-/// multiplier minus 1, or 1 for a licensing regime).
-#[derive(Debug, Clone, Copy)]
-struct Interval {
-    start: usize,
-    end: usize,
-    effect: f64,
-}
-
-/// A stockpile's state.
-#[derive(Debug, Clone, Copy, Default)]
-struct StockpileState {
-    level: f64,
-    initial: f64,
-    /// Most it releases, and most it rebuilds, per period.
-    release_cap: f64,
-    rebuild_cap: f64,
-    /// Released so far this period.
-    released_now: f64,
-}
-
-/// Per-trial working memory, reused across trials.
+/// Per-trial working memory for [`simulate`], reused across trials.
 #[derive(Debug, Clone)]
 pub struct Scratch {
-    periods: usize,
-    stages: Vec<StageState>,
-    end_uses: Vec<EndUseState>,
-    inputs: Vec<InputState>,
-    outputs: Vec<OutputState>,
-    links: Vec<LinkState>,
-    stockpiles: Vec<StockpileState>,
-    /// Denial probability of each licensing regime per destination class (drawn per trial).
-    denial: Vec<[f64; NC]>,
-    /// The trial's disruptions as intervals: those of disruption `d` are `intervals[disruption_intervals[d]]`,
-    /// in time order and disjoint.
-    intervals: Vec<Interval>,
-    disruption_intervals: Vec<std::ops::Range<usize>>,
-    /// Each disruption's next interval (an index into `intervals`).
-    next_interval: Vec<usize>,
-    /// Each disruption's effect this period (0 when it is not active).
-    effect_now: Vec<f64>,
-    /// The next period at which some disruption starts or ends.
-    next_boundary: usize,
-    /// Whether any outage, or any demand shock, is active this period.
-    outages_active: bool,
-    demand_shocks_active: bool,
-    first_onset: Vec<Option<usize>>,
-    /// One review stream per link control of the plan (used by licensing regimes).
-    licence_streams: Vec<Stream>,
-    /// The trial's own baseline: node activity and link flow per period.
-    activity: Vec<f64>,
-    flow: Vec<f64>,
-    /// Quantity arriving on link `l` in period `t`, period-major (`t * links + l`), so that one period's
-    /// arrivals are one row. Receiving takes (zeroes) each bucket, so the array is all zeros again at the end of
-    /// every trial and needs no clearing.
-    arrivals: Vec<f64>,
-    /// Quantity-weighted ship period of each arrival bucket of the licensed links (`t * licensed + k`).
-    arrival_ship_time: Vec<f64>,
-    /// Share of each node's normal activity attributable to each end use (`e * nodes + node`).
-    attribution: Vec<f64>,
-    /// Each node's demand trend this period: the attribution-weighted growth of the end uses it serves.
-    trend: Vec<f64>,
-    has_growth: bool,
-    /// Sampled (start period, ramp periods, full effect) of each intensity change and demand switch.
-    intensity_plan: Vec<[f64; 3]>,
-    switch_plan: Vec<[f64; 3]>,
+    group: Lockstep<1>,
     /// Share of requirement met, per end use and period (`e * T + t`), for fan charts.
     pub share_series: Vec<f32>,
-    outcome: TrialOutcome,
 }
 
 impl Scratch {
     /// Working memory sized for `model`.
     pub fn new(model: &Model) -> Self {
-        let plan = &model.plan;
-        let (ns, ne, nl, nd, t) =
-            (plan.stages.len(), plan.end_uses.len(), plan.links.len(), plan.disruptions.len(), plan.periods);
-        let nsp = plan.stockpiles.len();
-        Self {
-            periods: t,
-            stages: vec![StageState::default(); ns],
-            end_uses: vec![EndUseState::default(); ne],
-            inputs: vec![InputState::default(); plan.inputs.len()],
-            outputs: vec![OutputState::default(); plan.outputs.len()],
-            links: vec![LinkState::default(); nl],
-            stockpiles: vec![StockpileState::default(); nsp],
-            denial: vec![[0.0; NC]; nd],
-            intervals: Vec::new(),
-            disruption_intervals: vec![0..0; nd],
-            next_interval: vec![0; nd],
-            effect_now: vec![0.0; nd],
-            next_boundary: 0,
-            outages_active: false,
-            demand_shocks_active: false,
-            first_onset: vec![None; nd],
-            licence_streams: (0..plan.link_controls.len()).map(|_| rng::stream_for_key(0, 0, 0)).collect(),
-            activity: vec![0.0; ns + ne],
-            flow: vec![0.0; nl],
-            arrivals: vec![0.0; nl * t],
-            arrival_ship_time: vec![0.0; plan.licensed_links * t],
-            attribution: vec![0.0; (ns + ne) * ne],
-            trend: vec![1.0; ns + ne],
-            has_growth: false,
-            intensity_plan: vec![[0.0; 3]; plan.intensity_changes.len()],
-            switch_plan: vec![[0.0; 3]; plan.demand_switches.len()],
-            share_series: vec![1.0; ne * t],
-            outcome: TrialOutcome {
-                end_uses: vec![EndUseOutcome::default(); ne],
-                stage_throughput_lost: vec![0.0; ns],
-                stockpile_min: vec![0.0; nsp],
-                stockpile_released: vec![0.0; nsp],
-            },
-        }
+        let group = Lockstep::new(model);
+        let share_series = group.share_series[0].clone();
+        Self { group, share_series }
     }
 
     /// The outcome of the last trial simulated with this scratch.
     pub fn outcome(&self) -> &TrialOutcome {
-        &self.outcome
+        &self.group.outcomes[0]
     }
 }
 
@@ -259,44 +84,93 @@ fn ramp_factor(t: f64, start: f64, ramp: f64) -> f64 {
     }
 }
 
+/// `if condition { a } else { b }`, for every lane.
+#[inline(always)]
+fn choose<const N: usize>(condition: [bool; N], a: [f64; N], b: [f64; N]) -> [f64; N] {
+    std::array::from_fn(|k| if condition[k] { a[k] } else { b[k] })
+}
+
 /// Simulates trial `trial` of a run seeded with `seed`. The outcome is left in `scratch.outcome()`, the
 /// share-of-requirement series in `scratch.share_series`, and, when asked, a full trace in `trace`.
 pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, trace: Option<&mut Trace>) {
     match trace {
-        None => run_trial(&model.plan, seed, trial, scratch, &mut NoRecord),
-        Some(trace) => run_trial(&model.plan, seed, trial, scratch, &mut TraceRecorder(trace)),
+        None => simulate_group(model, seed, [trial], &mut scratch.group, &mut NoRecord),
+        Some(trace) => simulate_group(model, seed, [trial], &mut scratch.group, &mut TraceRecorder(trace)),
     }
+    std::mem::swap(&mut scratch.share_series, &mut scratch.group.share_series[0]);
 }
 
-/// The trial, recording through `recorder`.
-fn run_trial<R: Recorder>(plan: &Plan, seed: u64, trial: u64, sc: &mut Scratch, recorder: &mut R) {
-    draw_trial(plan, seed, trial, sc);
+/// Simulates `trials` in lockstep, trial `trials[k]` in lane `k`. Each lane's outcome is left in
+/// `group.outcomes[k]` and its share-of-requirement series in `group.share_series[k]`.
+pub(crate) fn simulate_lanes<const N: usize>(model: &Model, seed: u64, trials: [u64; N], group: &mut Lockstep<N>) {
+    simulate_group(model, seed, trials, group, &mut NoRecord);
+}
+
+/// The trials of a group, recording through `recorder` (which sees lane 0: the tracer runs groups of one).
+fn simulate_group<const N: usize, R: Recorder>(
+    model: &Model,
+    seed: u64,
+    trials: [u64; N],
+    sc: &mut Lockstep<N>,
+    recorder: &mut R,
+) {
+    let plan = &model.plan;
+    for (k, &trial) in trials.iter().enumerate() {
+        draw_trial(plan, seed, trial, k, sc);
+    }
+    trend_terms(plan, sc);
+    sc.next_boundary = 0;
     recorder.trial_starts(plan, sc);
     for t in 0..plan.periods {
         period(plan, sc, t, recorder);
     }
-    for (stage, state) in plan.stages.iter().zip(&sc.stages) {
-        sc.outcome.stage_throughput_lost[stage.spec_index] = state.throughput_lost;
-    }
-    for o in sc.outcome.end_uses.iter_mut() {
-        // Backlogged demand built late sums to the demand only up to rounding: residues below the tolerance
-        // are not units short.
-        let short = o.demand - o.built;
-        o.units_short = if short > SHORT_TOLERANCE * o.demand { short } else { 0.0 };
-        o.share_met = if o.demand > 0.0 { (o.built / o.demand).min(1.0) } else { 1.0 };
+    for (k, outcome) in sc.outcomes.iter_mut().enumerate() {
+        for (stage, state) in plan.stages.iter().zip(&sc.stages) {
+            outcome.stage_throughput_lost[stage.spec_index] = state.throughput_lost[k];
+        }
+        for o in outcome.end_uses.iter_mut() {
+            // Backlogged demand built late sums to the demand only up to rounding: residues below the tolerance
+            // are not units short.
+            let short = o.demand - o.built;
+            o.units_short = if short > SHORT_TOLERANCE * o.demand { short } else { 0.0 };
+            o.share_met = if o.demand > 0.0 { (o.built / o.demand).min(1.0) } else { 1.0 };
+        }
     }
     // Shipments that would arrive after the horizon stay in `pipe` (in transit at the end); their buckets
     // were never written, so `arrivals` is all zeros again.
-    debug_assert!(sc.arrivals.iter().all(|&a| a == 0.0));
+    debug_assert!(sc.arrivals.iter().all(|a| a.iter().all(|&x| x == 0.0)));
     recorder.trial_ends(plan, sc);
 }
 
+/// The terms of the demand trends that can be non-zero in this group: (node, end use) pairs, by node and then
+/// end use.
+///
+/// A trend is `Iterator::sum` of attribution times growth over all end uses, which starts at -0.0. Every term
+/// is +0.0 or positive (attributions are sums and ratios of non-negative flows, growth is positive), so after
+/// the first term the sum is what it would be from +0.0, and adding a +0.0 term leaves it unchanged: the sum of
+/// the non-zero terms from +0.0 has the same bits.
+fn trend_terms<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>) {
+    sc.trend_terms.clear();
+    if !sc.has_growth.iter().any(|&g| g) {
+        return;
+    }
+    let nodes = sc.trend.len();
+    for n in 0..nodes {
+        for e in 0..plan.end_uses.len() {
+            let a = &sc.attribution[e * nodes + n];
+            if (0..N).any(|k| sc.has_growth[k] && a[k] != 0.0) {
+                sc.trend_terms.push((n, e));
+            }
+        }
+    }
+}
+
 /// One period of the loop: the steps of `docs/model.md`, "One period".
-fn period<R: Recorder>(plan: &Plan, sc: &mut Scratch, t: usize, recorder: &mut R) {
+fn period<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<N>, t: usize, recorder: &mut R) {
     if t == sc.next_boundary {
         disruptions_start_or_end(plan, sc, t);
     }
-    sc.stockpiles.iter_mut().for_each(|x| x.released_now = 0.0);
+    sc.stockpiles.iter_mut().for_each(|x| x.released_now = [0.0; N]);
     capacity(plan, sc, t);
     demand(plan, sc, t);
     orders_upstream(plan, sc);
@@ -304,154 +178,187 @@ fn period<R: Recorder>(plan: &Plan, sc: &mut Scratch, t: usize, recorder: &mut R
     end_uses_build(plan, sc, t, recorder);
 }
 
-/// At a period where some disruption starts or ends: each disruption's effect from now on, which outages,
-/// demand shocks and link controls are active, and the next such period.
-fn disruptions_start_or_end(plan: &Plan, sc: &mut Scratch, t: usize) {
-    let mut next = usize::MAX;
-    for d in 0..plan.disruptions.len() {
-        let end = sc.disruption_intervals[d].end;
-        let mut k = sc.next_interval[d];
-        while k < end && sc.intervals[k].end <= t {
-            k += 1;
+/// At a period where some disruption of some trial starts or ends: each disruption's effect from now on, which
+/// outages, demand shocks and link controls are active, and the next such period.
+fn disruptions_start_or_end<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>, t: usize) {
+    let mut next_for_group = usize::MAX;
+    for (k, own) in sc.disruptions.iter_mut().enumerate() {
+        if own.next_boundary != t {
+            next_for_group = next_for_group.min(own.next_boundary);
+            continue;
         }
-        sc.next_interval[d] = k;
-        let (effect, boundary) = match sc.intervals[k..end].first() {
-            Some(x) if x.start <= t => (x.effect, x.end),
-            Some(x) => (0.0, x.start),
-            None => (0.0, usize::MAX),
-        };
-        sc.effect_now[d] = effect;
-        next = next.min(boundary);
+        let mut next = usize::MAX;
+        for d in 0..plan.disruptions.len() {
+            let end = own.of_disruption[d].end;
+            let mut i = own.next_interval[d];
+            while i < end && own.intervals[i].end <= t {
+                i += 1;
+            }
+            own.next_interval[d] = i;
+            let (effect, boundary) = match own.intervals[i..end].first() {
+                Some(x) if x.start <= t => (x.effect, x.end),
+                Some(x) => (0.0, x.start),
+                None => (0.0, usize::MAX),
+            };
+            sc.effect_now[d][k] = effect;
+            next = next.min(boundary);
+        }
+        own.next_boundary = next;
+        next_for_group = next_for_group.min(next);
+        let effect = &sc.effect_now;
+        for (state, link) in sc.links.iter_mut().zip(&plan.links) {
+            let controls = &plan.link_controls[link.controls.clone()];
+            state.active_controls[k] = controls.iter().filter(|c| effect[c.disruption][k] != 0.0).count() as u32;
+        }
     }
-    sc.next_boundary = next;
+    sc.next_boundary = next_for_group;
     let effect = &sc.effect_now;
-    sc.outages_active = plan.outages.iter().any(|&(d, _)| effect[d] != 0.0);
-    sc.demand_shocks_active = plan.demand_shocks.iter().any(|&(d, _)| effect[d] != 0.0);
-    for (state, link) in sc.links.iter_mut().zip(&plan.links) {
-        let controls = &plan.link_controls[link.controls.clone()];
-        state.active_controls = controls.iter().filter(|c| effect[c.disruption] != 0.0).count() as u32;
-    }
+    let active = |d: usize| effect[d].iter().any(|&x| x != 0.0);
+    sc.outages_active = plan.outages.iter().any(|&(d, _)| active(d));
+    sc.demand_shocks_active = plan.demand_shocks.iter().any(|&(d, _)| active(d));
 }
 
 /// Step 1: each stage's capacity this period, after its ramp and outages; each node's demand trend; thrifting.
-fn capacity(plan: &Plan, sc: &mut Scratch, t: usize) {
+fn capacity<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>, t: usize) {
     let tt = t as f64;
     for x in sc.stages.iter_mut() {
-        let availability = ramp_factor(tt, x.online_period, x.ramp_periods);
-        x.availability = availability;
-        x.capacity_nominal = x.capacity_base * x.capacity_growth * availability;
-        x.capacity_growth *= x.capacity_step;
-        x.capacity_now = x.capacity_nominal;
+        for k in 0..N {
+            let availability = ramp_factor(tt, x.online_period[k], x.ramp_periods[k]);
+            x.availability[k] = availability;
+            x.capacity_nominal[k] = x.capacity_base[k] * x.capacity_growth[k] * availability;
+            x.capacity_growth[k] *= x.capacity_step[k];
+            x.capacity_now[k] = x.capacity_nominal[k];
+        }
     }
     if sc.outages_active {
         for &(d, p) in &plan.outages {
-            let x = sc.effect_now[d];
-            if x != 0.0 {
-                sc.stages[p].capacity_now *= 1.0 - x;
-            }
+            let effect = sc.effect_now[d];
+            let capacity = &mut sc.stages[p].capacity_now;
+            *capacity =
+                choose(effect.map(|x| x != 0.0), std::array::from_fn(|k| capacity[k] * (1.0 - effect[k])), *capacity);
         }
     }
 
-    // Demand trend of every node (growth factors before this period's step).
-    // Each is a sum over end uses in their order, started at -0.0 as `Iterator::sum` does, computed for all
-    // nodes at once so that it vectorises.
-    if sc.has_growth {
+    // Demand trend of every node (growth factors before this period's step): the sum over end uses, in their
+    // order, of attribution times growth. A trial without growth keeps a trend of 1.
+    if sc.has_growth.iter().any(|&g| g) {
         let nodes = sc.trend.len();
-        sc.trend.iter_mut().for_each(|x| *x = -0.0);
-        for (x, attribution) in sc.end_uses.iter().zip(sc.attribution.chunks_exact(nodes)) {
-            let growth = x.demand_growth;
-            for (trend, a) in sc.trend.iter_mut().zip(attribution) {
-                *trend += a * growth;
+        let sums = &mut sc.trend_sums;
+        sums.iter_mut().for_each(|x| *x = [0.0; N]);
+        for &(n, e) in &sc.trend_terms {
+            let (a, growth) = (&sc.attribution[e * nodes + n], &sc.end_uses[e].demand_growth);
+            let sum = &mut sums[n];
+            for k in 0..N {
+                sum[k] += a[k] * growth[k];
             }
+        }
+        for (trend, sum) in sc.trend.iter_mut().zip(sums.iter()) {
+            *trend = choose(sc.has_growth, *sum, *trend);
         }
     }
 
     // Thrifting: intensity changes act on input quantities per unit of throughput.
     if !plan.intensity_changes.is_empty() {
         for change in &plan.intensity_changes {
-            sc.inputs[change.target].intensity_factor = 1.0;
+            sc.inputs[change.target].intensity_factor = [1.0; N];
         }
-        for (change, &[start, ramp, reduction]) in plan.intensity_changes.iter().zip(&sc.intensity_plan) {
-            sc.inputs[change.target].intensity_factor *= 1.0 - reduction * ramp_factor(tt, start, ramp);
+        for (change, [start, ramp, reduction]) in plan.intensity_changes.iter().zip(&sc.intensity_plan) {
+            let factor = &mut sc.inputs[change.target].intensity_factor;
+            for k in 0..N {
+                factor[k] *= 1.0 - reduction[k] * ramp_factor(tt, start[k], ramp[k]);
+            }
         }
     }
 }
 
 /// Step 2: each end use's demand this period, and what it needs (demand plus backlog).
-fn demand(plan: &Plan, sc: &mut Scratch, t: usize) {
+fn demand<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>, t: usize) {
     let tt = t as f64;
     for (e, x) in sc.end_uses.iter_mut().enumerate() {
-        let mut d = x.demand_base * x.demand_growth;
-        for (switch, &[start, ramp, share]) in plan.demand_switches.iter().zip(&sc.switch_plan) {
+        let mut d: [f64; N] = std::array::from_fn(|k| x.demand_base[k] * x.demand_growth[k]);
+        for (switch, [start, ramp, share]) in plan.demand_switches.iter().zip(&sc.switch_plan) {
             if switch.target == e {
-                d *= 1.0 - share * ramp_factor(tt, start, ramp);
+                for k in 0..N {
+                    d[k] *= 1.0 - share[k] * ramp_factor(tt, start[k], ramp[k]);
+                }
             }
         }
-        x.demand_growth *= x.demand_step;
+        for k in 0..N {
+            x.demand_growth[k] *= x.demand_step[k];
+        }
         if sc.demand_shocks_active {
-            for &(k, target) in &plan.demand_shocks {
-                let shock = sc.effect_now[k];
-                if shock != 0.0 && target == e {
-                    d *= 1.0 + shock;
+            for &(j, target) in &plan.demand_shocks {
+                if target == e {
+                    let shock = sc.effect_now[j];
+                    d = choose(shock.map(|x| x != 0.0), std::array::from_fn(|k| d[k] * (1.0 + shock[k])), d);
                 }
             }
         }
         x.demand_now = d;
-        x.required = d + x.backlog;
+        x.required = std::array::from_fn(|k| d[k] + x.backlog[k]);
     }
 }
 
 /// Step 3: orders travel upstream, end uses first, then stages customers first.
-fn orders_upstream(plan: &Plan, sc: &mut Scratch) {
+fn orders_upstream<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>) {
     let ns = plan.stages.len();
-    let Scratch { stages, end_uses, inputs, outputs, links, stockpiles, trend, .. } = sc;
+    let Lockstep { stages, end_uses, inputs, outputs, links, stockpiles, trend, .. } = sc;
     let (stages, inputs, outputs, links, trend) =
         (&mut stages[..], &mut inputs[..], &mut outputs[..], &mut links[..], &trend[..]);
     for (e, end_use) in plan.end_uses.iter().enumerate() {
-        let mut w = [0.0; NC];
-        w[end_use.class] = 1.0;
+        let mut w = [[0.0; N]; NC];
+        w[end_use.class] = [1.0; N];
         let order = Order { activity: end_uses[e].required, class_mix: w, trend: trend[ns + e] };
         let stockpiles = end_use.stockpiled.then_some(&stockpiles[..]);
         place_orders(plan, end_use.inputs.clone(), &order, stockpiles, inputs, links, stages);
     }
     for (p, stage) in plan.stages.iter().enumerate().rev() {
-        let mut planned: f64 = 0.0;
-        let mut w = [0.0; NC];
+        let mut planned = [0.0f64; N];
+        let mut w = [[0.0; N]; NC];
         let trend = trend[p];
         for o in stage.outputs.clone() {
-            let mut r = [0.0; NC];
+            let mut r = [[0.0; N]; NC];
             for &l in plan.customers_of(o) {
-                let q = links[l].order;
-                r[0] += q[0];
-                r[1] += q[1];
-                r[2] += q[2];
+                let q = &links[l].order;
+                for class in 0..NC {
+                    for k in 0..N {
+                        r[class][k] += q[class][k];
+                    }
+                }
             }
             let out = &mut outputs[o];
             out.ordered = r;
             let y = plan.outputs[o].yield_per_unit;
-            planned = planned.max((r[0] + r[1] + r[2] + out.target * trend - out.stock) / y);
-            w[0] += r[0] / y;
-            w[1] += r[1] / y;
-            w[2] += r[2] / y;
+            for k in 0..N {
+                planned[k] =
+                    planned[k].max((r[0][k] + r[1][k] + r[2][k] + out.target[k] * trend[k] - out.stock[k]) / y);
+                for class in 0..NC {
+                    w[class][k] += r[class][k] / y;
+                }
+            }
         }
         let state = &mut stages[p];
-        let wt = w[0] + w[1] + w[2];
-        let w = if wt > 0.0 { [w[0] / wt, w[1] / wt, w[2] / wt] } else { state.normal_class_mix };
-        state.class_mix = w;
-        state.plan_uncapped = planned.max(0.0);
-        state.plan = state.plan_uncapped.min(state.capacity_now);
-        let order = Order { activity: state.plan, class_mix: w, trend };
+        for k in 0..N {
+            let wt = w[0][k] + w[1][k] + w[2][k];
+            for class in 0..NC {
+                state.class_mix[class][k] = if wt > 0.0 { w[class][k] / wt } else { state.normal_class_mix[class][k] };
+            }
+            state.plan_uncapped[k] = planned[k].max(0.0);
+            state.plan[k] = state.plan_uncapped[k].min(state.capacity_now[k]);
+        }
+        let order = Order { activity: state.plan, class_mix: state.class_mix, trend };
         let stockpiles = stage.stockpiled.then_some(&stockpiles[..]);
         place_orders(plan, stage.inputs.clone(), &order, stockpiles, inputs, links, stages);
     }
 }
 
-/// What a node orders for: its activity this period, the class mix of what it serves, and its demand trend.
+/// What a node orders for, per lane: its activity this period, the class mix of what it serves, and its demand
+/// trend.
 #[derive(Debug, Clone, Copy)]
-struct Order {
-    activity: f64,
-    class_mix: [f64; NC],
-    trend: f64,
+struct Order<const N: usize> {
+    activity: [f64; N],
+    class_mix: [[f64; N]; NC],
+    trend: [f64; N],
 }
 
 /// Order-up-to ordering for the input slots `slots` of a node, split over suppliers by share and over classes by
@@ -461,71 +368,103 @@ struct Order {
 /// normal flow times the lead time the customer currently expects on each link. That expectation is smoothed
 /// from what actually arrived, so buyers facing licence delays learn to order further ahead, as they did in 2025.
 #[inline]
-fn place_orders(
+fn place_orders<const N: usize>(
     plan: &Plan,
     slots: std::ops::Range<usize>,
-    order: &Order,
-    stockpiles: Option<&[StockpileState]>,
-    inputs: &[InputState],
-    links: &mut [LinkState],
-    stages: &[StageState],
+    order: &Order<N>,
+    stockpiles: Option<&[StockpileState<N>]>,
+    inputs: &[InputState<N>],
+    links: &mut [LinkState<N>],
+    stages: &[state::StageState<N>],
 ) {
-    let Order { activity, class_mix: w, trend } = *order;
+    let Order { activity, class_mix: w, trend } = order;
     for (i, (slot, input)) in slots.clone().zip(plan.inputs[slots.clone()].iter().zip(&inputs[slots])) {
-        let mut stock_target = input.target * trend;
+        let mut stock_target: [f64; N] = std::array::from_fn(|k| input.target[k] * trend[k]);
         if let Some(stockpiles) = stockpiles {
             // A stockpile below its size raises its customers' stock target by the deficit, so they order it.
-            stock_target += stockpile_deficit(plan, stockpiles, i);
+            let deficit = stockpile_deficit(plan, stockpiles, i);
+            for k in 0..N {
+                stock_target[k] += deficit[k];
+            }
         }
+        let link_plans = &plan.links[slot.links.clone()];
         let links = &mut links[slot.links.clone()];
-        let mut in_transit = 0.0;
-        let mut pipe_target = 0.0;
+        let mut in_transit = [0.0; N];
+        let mut pipe_target = [0.0; N];
         for x in links.iter() {
-            in_transit += x.pipe;
-            pipe_target += x.flow * x.lead_estimate;
+            for k in 0..N {
+                in_transit[k] += x.pipe[k];
+                pipe_target[k] += x.flow[k] * x.lead_estimate[k];
+            }
         }
-        let need = activity * slot.quantity * input.intensity_factor
-            + (stock_target - input.stock)
-            + (pipe_target * trend - in_transit);
-        let need = need.max(0.0);
+        let need: [f64; N] = std::array::from_fn(|k| {
+            let need = activity[k] * slot.quantity * input.intensity_factor[k]
+                + (stock_target[k] - input.stock[k])
+                + (pipe_target[k] * trend[k] - in_transit[k]);
+            need.max(0.0)
+        });
         if let [only] = links {
-            only.order = [need * w[0], need * w[1], need * w[2]];
+            for class in 0..NC {
+                only.order[class] = std::array::from_fn(|k| need[k] * w[class][k]);
+            }
             continue;
         }
         // Customers split their order by normal share, weighted by each supplier's availability (nothing to a
         // plant not yet online) and by the share of recent orders it actually shipped, so orders move away from
         // a supplier that is cut off, denied or short towards those that deliver.
-        let mut total = -0.0;
-        for x in links.iter_mut() {
-            x.weight = x.share * stages[x.supplier].availability * x.fill.max(FILL_FLOOR);
-            total += x.weight;
+        let mut total = [-0.0; N];
+        for (x, link) in links.iter_mut().zip(link_plans) {
+            let availability = &stages[link.supplier].availability;
+            for k in 0..N {
+                x.weight[k] = link.share * availability[k] * x.fill[k].max(FILL_FLOOR);
+                total[k] += x.weight[k];
+            }
         }
-        for x in links.iter_mut() {
-            let q = if total > 0.0 { need * x.weight / total } else { need * x.share };
-            x.order = [q * w[0], q * w[1], q * w[2]];
+        for (x, link) in links.iter_mut().zip(link_plans) {
+            let q: [f64; N] = std::array::from_fn(|k| {
+                if total[k] > 0.0 { need[k] * x.weight[k] / total[k] } else { need[k] * link.share }
+            });
+            for class in 0..NC {
+                x.order[class] = std::array::from_fn(|k| q[k] * w[class][k]);
+            }
         }
     }
 }
 
 /// What the stockpiles serving input slot `i` still need to rebuild (at most one period's rebuild rate each).
-fn stockpile_deficit(plan: &Plan, stockpiles: &[StockpileState], i: usize) -> f64 {
-    plan.slot_stockpiles
-        .iter()
-        .filter(|&&(slot, _)| slot == i)
-        .map(|&(_, k)| {
-            let x = &stockpiles[k];
-            (x.initial - x.level).clamp(0.0, x.rebuild_cap)
-        })
-        .sum()
+fn stockpile_deficit<const N: usize>(plan: &Plan, stockpiles: &[StockpileState<N>], i: usize) -> [f64; N] {
+    std::array::from_fn(|k| {
+        plan.slot_stockpiles
+            .iter()
+            .filter(|&&(slot, _)| slot == i)
+            .map(|&(_, j)| {
+                let x = &stockpiles[j];
+                (x.initial[k] - x.level[k]).clamp(0.0, x.rebuild_cap[k])
+            })
+            .sum()
+    })
 }
 
 /// Step 4: stages, suppliers first, receive what arrives (step 6), draw on stockpiles, produce the least of
 /// plan, capacity and what their inputs allow, and ship (step 5 acts on each shipment).
-fn production_and_shipping<R: Recorder>(plan: &Plan, sc: &mut Scratch, t: usize, recorder: &mut R) {
-    let Scratch { stages, inputs, outputs, links, arrivals, arrival_ship_time, stockpiles, trend, outcome, .. } = sc;
+fn production_and_shipping<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<N>, t: usize, recorder: &mut R) {
+    let Lockstep {
+        stages,
+        inputs,
+        outputs,
+        links,
+        arrivals,
+        arrival_ship_time,
+        stockpiles,
+        trend,
+        outcomes,
+        effect_now,
+        denial,
+        licence_streams,
+        ..
+    } = sc;
     let mut transport = Transport::new(plan, t, links, arrivals, arrival_ship_time);
-    let mut controls =
-        Controls { effect_now: &sc.effect_now, denial: &sc.denial, licence_streams: &mut sc.licence_streams };
+    let mut controls = Controls { effect_now, denial, licence_streams };
     let (stages, inputs, outputs) = (&mut stages[..], &mut inputs[..], &mut outputs[..]);
     for (p, stage) in plan.stages.iter().enumerate() {
         let s = stage.spec_index;
@@ -534,42 +473,67 @@ fn production_and_shipping<R: Recorder>(plan: &Plan, sc: &mut Scratch, t: usize,
         let class_mix = stages[p].class_mix;
         for i in stage.inputs.clone() {
             let got = transport.receive(plan, i);
-            inputs[i].stock += got;
+            let input = &mut inputs[i];
+            for k in 0..N {
+                input.stock[k] += got[k];
+            }
             let released =
-                if stage.stockpiled { release(plan, inputs, stockpiles, outcome, i, x, class_mix) } else { 0.0 };
-            recorder.stage_input_received(t, s, got, released);
-            let input = inputs[i];
-            x = x.min(input.stock / (plan.inputs[i].quantity * input.intensity_factor));
+                if stage.stockpiled { release(plan, inputs, stockpiles, outcomes, i, x, class_mix) } else { [0.0; N] };
+            recorder.stage_input_received(t, s, got[0], released[0]);
+            let input = &inputs[i];
+            let quantity = plan.inputs[i].quantity;
+            for k in 0..N {
+                x[k] = x[k].min(input.stock[k] / (quantity * input.intensity_factor[k]));
+            }
         }
-        let x = x.max(0.0);
+        let x = x.map(|x| x.max(0.0));
         for i in stage.inputs.clone() {
             let input = &mut inputs[i];
-            let used = (x * plan.inputs[i].quantity * input.intensity_factor).min(input.stock);
-            input.stock -= used;
+            let quantity = plan.inputs[i].quantity;
+            let used: [f64; N] =
+                std::array::from_fn(|k| (x[k] * quantity * input.intensity_factor[k]).min(input.stock[k]));
+            for k in 0..N {
+                input.stock[k] -= used[k];
+            }
             let factor = input.intensity_factor;
-            let rebuilt = if stage.stockpiled { rebuild(plan, inputs, stockpiles, trend[p], i) } else { 0.0 };
-            recorder.stage_input_consumed(t, s, used, factor, rebuilt);
+            let rebuilt = if stage.stockpiled { rebuild(plan, inputs, stockpiles, trend[p], i) } else { [0.0; N] };
+            recorder.stage_input_consumed(t, s, used[0], factor[0], rebuilt[0]);
         }
         let state = &mut stages[p];
-        state.throughput_lost += (state.plan_uncapped.min(state.capacity_nominal) - x).max(0.0);
-        for o in stage.outputs.clone() {
-            let made = x * plan.outputs[o].yield_per_unit;
-            outputs[o].stock += made;
-            let shipped = ship(plan, stage, o, &mut outputs[o], &mut transport, &mut controls, recorder);
-            recorder.stage_output_shipped(t, s, made, shipped);
+        for k in 0..N {
+            state.throughput_lost[k] += (state.plan_uncapped[k].min(state.capacity_nominal[k]) - x[k]).max(0.0);
         }
-        recorder.stage_closes(t, stage, x, inputs, outputs);
+        for o in stage.outputs.clone() {
+            let y = plan.outputs[o].yield_per_unit;
+            let made = x.map(|x| x * y);
+            let output = &mut outputs[o];
+            for k in 0..N {
+                output.stock[k] += made[k];
+            }
+            let shipped = ship(plan, stage, o, output, &mut transport, &mut controls, recorder);
+            recorder.stage_output_shipped(t, s, made[0], shipped[0]);
+        }
+        recorder.stage_closes(t, stage, x[0], inputs, outputs);
     }
 }
 
 /// Step 7: end uses build what their stock allows; the rest of what they need is a shortfall, lost or
 /// backlogged.
-fn end_uses_build<R: Recorder>(plan: &Plan, sc: &mut Scratch, t: usize, recorder: &mut R) {
+fn end_uses_build<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<N>, t: usize, recorder: &mut R) {
     let t_len = sc.periods;
     let first_slot = plan.end_use_inputs.start;
     let ns = plan.stages.len();
-    let Scratch {
-        end_uses, inputs, links, arrivals, arrival_ship_time, stockpiles, trend, outcome, share_series, ..
+    let Lockstep {
+        end_uses,
+        inputs,
+        links,
+        arrivals,
+        arrival_ship_time,
+        stockpiles,
+        trend,
+        outcomes,
+        share_series,
+        ..
     } = sc;
     let mut transport = Transport::new(plan, t, links, arrivals, arrival_ship_time);
     let inputs = &mut inputs[..];
@@ -578,79 +542,98 @@ fn end_uses_build<R: Recorder>(plan: &Plan, sc: &mut Scratch, t: usize, recorder
         let ins = end_use.inputs.clone();
         let required = end_uses[e].required;
         let mut can = required;
-        let mut w = [0.0; NC];
-        w[end_use.class] = 1.0;
+        let mut w = [[0.0; N]; NC];
+        w[end_use.class] = [1.0; N];
         for i in ins.clone() {
-            inputs[i].stock += transport.receive(plan, i);
-            if end_use.stockpiled {
-                let released = release(plan, inputs, stockpiles, outcome, i, required, w);
-                recorder.end_use_released(i - first_slot, released);
+            let got = transport.receive(plan, i);
+            let input = &mut inputs[i];
+            for k in 0..N {
+                input.stock[k] += got[k];
             }
-            let input = inputs[i];
-            can = can.min(input.stock / (plan.inputs[i].quantity * input.intensity_factor));
+            if end_use.stockpiled {
+                let released = release(plan, inputs, stockpiles, outcomes, i, required, w);
+                recorder.end_use_released(i - first_slot, released[0]);
+            }
+            let input = &inputs[i];
+            let quantity = plan.inputs[i].quantity;
+            for k in 0..N {
+                can[k] = can[k].min(input.stock[k] / (quantity * input.intensity_factor[k]));
+            }
         }
-        let built = if can >= required * (1.0 - SHORT_TOLERANCE) { required } else { can.max(0.0) };
+        let built: [f64; N] = std::array::from_fn(|k| {
+            if can[k] >= required[k] * (1.0 - SHORT_TOLERANCE) { required[k] } else { can[k].max(0.0) }
+        });
         for i in ins {
             let input = &mut inputs[i];
-            let used = (built * plan.inputs[i].quantity * input.intensity_factor).min(input.stock);
-            input.stock -= used;
-            let rebuilt = if end_use.stockpiled { rebuild(plan, inputs, stockpiles, trend[ns + e], i) } else { 0.0 };
-            recorder.end_use_consumed(i - first_slot, used, rebuilt);
-        }
-        let unmet = required - built;
-        let state = &mut end_uses[e];
-        state.backlog = if end_use.backlogged { unmet } else { 0.0 };
-        share_series[e * t_len + t] = if required > 0.0 { (built / required) as f32 } else { 1.0 };
-        let o = &mut outcome.end_uses[e];
-        o.demand += state.demand_now;
-        o.built += built;
-        if unmet > 0.0 {
-            o.short_periods += 1;
-            o.first_short_period.get_or_insert(t as u32);
-            state.short_run += 1;
-            o.longest_short_run = o.longest_short_run.max(state.short_run);
-            o.recovery_period = None;
-        } else {
-            if state.short_run > 0 {
-                o.recovery_period = Some(t as u32);
+            let quantity = plan.inputs[i].quantity;
+            let used: [f64; N] =
+                std::array::from_fn(|k| (built[k] * quantity * input.intensity_factor[k]).min(input.stock[k]));
+            for k in 0..N {
+                input.stock[k] -= used[k];
             }
-            state.short_run = 0;
+            let rebuilt =
+                if end_use.stockpiled { rebuild(plan, inputs, stockpiles, trend[ns + e], i) } else { [0.0; N] };
+            recorder.end_use_consumed(i - first_slot, used[0], rebuilt[0]);
         }
-        recorder.end_use_built(t, e, built, required, state.demand_now);
+        let state = &mut end_uses[e];
+        for k in 0..N {
+            let unmet = required[k] - built[k];
+            state.backlog[k] = if end_use.backlogged { unmet } else { 0.0 };
+            share_series[k][e * t_len + t] = if required[k] > 0.0 { (built[k] / required[k]) as f32 } else { 1.0 };
+            let o = &mut outcomes[k].end_uses[e];
+            o.demand += state.demand_now[k];
+            o.built += built[k];
+            if unmet > 0.0 {
+                o.short_periods += 1;
+                o.first_short_period.get_or_insert(t as u32);
+                state.short_run[k] += 1;
+                o.longest_short_run = o.longest_short_run.max(state.short_run[k]);
+                o.recovery_period = None;
+            } else {
+                if state.short_run[k] > 0 {
+                    o.recovery_period = Some(t as u32);
+                }
+                state.short_run[k] = 0;
+            }
+        }
+        recorder.end_use_built(t, e, built[0], required[0], state.demand_now[0]);
     }
 }
 
 /// Releases stockpiled material into input slot `i` when its stock cannot cover `activity`, for the share of
 /// its demand in the stockpile's release classes, within the stockpile's per-period cap.
-fn release(
+fn release<const N: usize>(
     plan: &Plan,
-    inputs: &mut [InputState],
-    stockpiles: &mut [StockpileState],
-    outcome: &mut TrialOutcome,
+    inputs: &mut [InputState<N>],
+    stockpiles: &mut [StockpileState<N>],
+    outcomes: &mut [TrialOutcome],
     i: usize,
-    activity: f64,
-    w: [f64; NC],
-) -> f64 {
-    let mut total = 0.0;
-    for &(slot, k) in &plan.slot_stockpiles {
-        if slot != i {
-            continue;
-        }
-        let input = &mut inputs[i];
-        let gap = activity * plan.inputs[i].quantity * input.intensity_factor - input.stock;
-        if !(gap > 0.0) {
-            break;
-        }
-        let class_share: f64 = plan.stockpiles[k].release_classes.iter().map(|&class| w[class]).sum();
-        let x = &mut stockpiles[k];
-        let amount = (gap * class_share.min(1.0)).min(x.release_cap - x.released_now).min(x.level);
-        if amount > 0.0 {
-            x.level -= amount;
-            x.released_now += amount;
-            input.stock += amount;
-            outcome.stockpile_released[k] += amount;
-            outcome.stockpile_min[k] = outcome.stockpile_min[k].min(x.level);
-            total += amount;
+    activity: [f64; N],
+    w: [[f64; N]; NC],
+) -> [f64; N] {
+    let mut total = [0.0; N];
+    for k in 0..N {
+        for &(slot, j) in &plan.slot_stockpiles {
+            if slot != i {
+                continue;
+            }
+            let input = &mut inputs[i];
+            let gap = activity[k] * plan.inputs[i].quantity * input.intensity_factor[k] - input.stock[k];
+            if !(gap > 0.0) {
+                break;
+            }
+            let class_share: f64 = plan.stockpiles[j].release_classes.iter().map(|&class| w[class][k]).sum();
+            let x = &mut stockpiles[j];
+            let amount = (gap * class_share.min(1.0)).min(x.release_cap[k] - x.released_now[k]).min(x.level[k]);
+            if amount > 0.0 {
+                x.level[k] -= amount;
+                x.released_now[k] += amount;
+                input.stock[k] += amount;
+                let outcome = &mut outcomes[k];
+                outcome.stockpile_released[j] += amount;
+                outcome.stockpile_min[j] = outcome.stockpile_min[j].min(x.level[k]);
+                total[k] += amount;
+            }
         }
     }
     total
@@ -658,74 +641,83 @@ fn release(
 
 /// Moves a node's stock above its own target (at demand trend `trend`) into the stockpiles serving input `i`
 /// that are below their size.
-fn rebuild(plan: &Plan, inputs: &mut [InputState], stockpiles: &mut [StockpileState], trend: f64, i: usize) -> f64 {
-    let mut total = 0.0;
-    for &(slot, k) in &plan.slot_stockpiles {
-        if slot != i {
-            continue;
-        }
-        let input = &mut inputs[i];
-        let surplus = input.stock - input.target * trend;
-        let x = &mut stockpiles[k];
-        let room = (x.initial - x.level).min(x.rebuild_cap);
-        let amount = surplus.min(room);
-        if amount > 0.0 {
-            input.stock -= amount;
-            x.level += amount;
-            total += amount;
+fn rebuild<const N: usize>(
+    plan: &Plan,
+    inputs: &mut [InputState<N>],
+    stockpiles: &mut [StockpileState<N>],
+    trend: [f64; N],
+    i: usize,
+) -> [f64; N] {
+    let mut total = [0.0; N];
+    for k in 0..N {
+        for &(slot, j) in &plan.slot_stockpiles {
+            if slot != i {
+                continue;
+            }
+            let input = &mut inputs[i];
+            let surplus = input.stock[k] - input.target[k] * trend[k];
+            let x = &mut stockpiles[j];
+            let room = (x.initial[k] - x.level[k]).min(x.rebuild_cap[k]);
+            let amount = surplus.min(room);
+            if amount > 0.0 {
+                input.stock[k] -= amount;
+                x.level[k] += amount;
+                total[k] += amount;
+            }
         }
     }
     total
 }
 
 /// Material on its way in period `t`: the links' state and the arrivals schedule.
-struct Transport<'a> {
-    links: &'a mut [LinkState],
-    arrivals: &'a mut [f64],
-    arrival_ship_time: &'a mut [f64],
+struct Transport<'a, const N: usize> {
+    links: &'a mut [LinkState<N>],
+    arrivals: &'a mut [[f64; N]],
+    arrival_ship_time: &'a mut [[f64; N]],
     t: usize,
     links_count: usize,
     periods: usize,
 }
 
-/// The export controls in force this period and the licence streams.
-struct Controls<'a> {
-    effect_now: &'a [f64],
-    denial: &'a [[f64; NC]],
-    licence_streams: &'a mut [Stream],
+/// The export controls in force this period, the denial probabilities and the licence streams.
+struct Controls<'a, const N: usize> {
+    effect_now: &'a [[f64; N]],
+    denial: &'a [[[f64; NC]; N]],
+    licence_streams: &'a mut [[Stream; N]],
 }
 
-impl<'a> Transport<'a> {
+impl<'a, const N: usize> Transport<'a, N> {
     fn new(
         plan: &Plan,
         t: usize,
-        links: &'a mut [LinkState],
-        arrivals: &'a mut [f64],
-        arrival_ship_time: &'a mut [f64],
+        links: &'a mut [LinkState<N>],
+        arrivals: &'a mut [[f64; N]],
+        arrival_ship_time: &'a mut [[f64; N]],
     ) -> Self {
         Self { links, arrivals, arrival_ship_time, t, links_count: plan.links.len(), periods: plan.periods }
     }
 
     /// Step 6: takes this period's arrivals on the links into input slot `i`, and returns the quantity.
     #[inline]
-    fn receive(&mut self, plan: &Plan, i: usize) -> f64 {
+    fn receive(&mut self, plan: &Plan, i: usize) -> [f64; N] {
         let t = self.t;
         let range = plan.inputs[i].links.clone();
         let row = t * self.links_count;
         let arrivals = &mut self.arrivals[row + range.start..row + range.end];
-        let mut got = 0.0;
+        let mut got = [0.0; N];
         for ((x, a), link) in self.links[range.clone()].iter_mut().zip(arrivals).zip(&plan.links[range]) {
-            let a = std::mem::take(a);
-            if a == 0.0 {
-                continue;
+            let a = std::mem::replace(a, [0.0; N]);
+            let arrived = a.map(|a| a != 0.0);
+            if let Some(j) = link.licensed {
+                let shipped_at = std::mem::replace(&mut self.arrival_ship_time[t * plan.licensed_links + j], [0.0; N]);
+                for k in 0..N {
+                    let observed = t as f64 - shipped_at[k] / a[k];
+                    let estimate = x.lead_estimate[k] + LEAD_SMOOTHING * (observed - x.lead_estimate[k]);
+                    x.lead_estimate[k] = if arrived[k] { estimate } else { x.lead_estimate[k] };
+                }
             }
-            if let Some(k) = link.licensed {
-                let shipped_at = std::mem::take(&mut self.arrival_ship_time[t * plan.licensed_links + k]);
-                let observed = t as f64 - shipped_at / a;
-                x.lead_estimate += LEAD_SMOOTHING * (observed - x.lead_estimate);
-            }
-            x.pipe -= a;
-            got += a;
+            x.pipe = choose(arrived, std::array::from_fn(|k| x.pipe[k] - a[k]), x.pipe);
+            got = choose(arrived, std::array::from_fn(|k| got[k] + a[k]), got);
         }
         got
     }
@@ -734,97 +726,130 @@ impl<'a> Transport<'a> {
 /// Allocates output slot `o` of `stage` to its customers and ships, applying export controls (step 5).
 /// Returns the quantity that left the stage.
 #[inline]
-fn ship<R: Recorder>(
+fn ship<const N: usize, R: Recorder>(
     plan: &Plan,
     stage: &PlannedStage,
     o: usize,
-    output: &mut OutputState,
-    transport: &mut Transport<'_>,
-    controls: &mut Controls<'_>,
+    output: &mut OutputState<N>,
+    transport: &mut Transport<'_, N>,
+    controls: &mut Controls<'_, N>,
     recorder: &mut R,
-) -> f64 {
+) -> [f64; N] {
     let links = plan.customers_of(o);
     if links.is_empty() {
-        return 0.0;
+        return [0.0; N];
     }
     let Transport { links: state, arrivals, arrival_ship_time, t, links_count, periods } = transport;
     let (t, links_count, t_len) = (*t, *links_count, *periods);
     let mut avail = output.stock;
     let r = output.ordered;
     // Fraction of each class's orders that can be served.
-    let mut frac = [0.0; NC];
+    let mut frac = [[0.0; N]; NC];
     let (order, n) = stage.allocation;
     if n == 0 {
-        let total = r[0] + r[1] + r[2];
-        let f = if total > 0.0 { (avail / total).min(1.0) } else { 0.0 };
-        frac = [f; NC];
+        for k in 0..N {
+            let total = r[0][k] + r[1][k] + r[2][k];
+            let f = if total > 0.0 { (avail[k] / total).min(1.0) } else { 0.0 };
+            for class in 0..NC {
+                frac[class][k] = f;
+            }
+        }
     } else {
-        for &k in &order[..usize::from(n)] {
-            let k = usize::from(k);
-            if r[k] > 0.0 {
-                let give = avail.min(r[k]);
-                frac[k] = give / r[k];
-                avail -= give;
+        for &class in &order[..usize::from(n)] {
+            let class = usize::from(class);
+            for k in 0..N {
+                let wanted = r[class][k];
+                let give = avail[k].min(wanted);
+                frac[class][k] = if wanted > 0.0 { give / wanted } else { frac[class][k] };
+                avail[k] = if wanted > 0.0 { avail[k] - give } else { avail[k] };
             }
         }
     }
-    let mut shipped_total = 0.0;
+    let mut shipped_total = [0.0; N];
     for &l in links {
         let x = &mut state[l];
         let ord = x.order;
-        let mut q = [ord[0] * frac[0], ord[1] * frac[1], ord[2] * frac[2]];
-        let mut delay = 0usize;
-        if x.active_controls > 0 {
-            let mut quota = f64::INFINITY;
-            for k in plan.links[l].controls.clone() {
-                let control = &plan.link_controls[k];
-                let d = control.disruption;
-                let effect = controls.effect_now[d];
-                if effect == 0.0 {
+        let mut q: [[f64; N]; NC] =
+            std::array::from_fn(|class| std::array::from_fn(|k| ord[class][k] * frac[class][k]));
+        let mut delay = [0usize; N];
+        if x.active_controls.iter().any(|&a| a > 0) {
+            for k in 0..N {
+                let mut lane_q = [q[0][k], q[1][k], q[2][k]];
+                // Controls act only on what would ship: with nothing to ship they draw nothing and change nothing.
+                if x.active_controls[k] == 0 || !lane_q.iter().any(|&v| v > 0.0) {
                     continue;
                 }
-                match &control.kind {
-                    // An embargo: a cut of `effect` caps the link at (1 - effect) of its normal flow, so more
-                    // orders cannot beat a quota.
-                    ControlKind::Embargo => quota = quota.min((1.0 - effect) * x.flow),
-                    ControlKind::Licensing { review_weeks } => {
-                        if q.iter().any(|&v| v > 0.0) {
-                            let rng = &mut controls.licence_streams[k];
-                            for (class, v) in q.iter_mut().enumerate() {
-                                if *v > 0.0 && rng.random::<f64>() < controls.denial[d][class] {
-                                    *v = 0.0;
+                let mut quota = f64::INFINITY;
+                for j in plan.links[l].controls.clone() {
+                    let control = &plan.link_controls[j];
+                    let d = control.disruption;
+                    let effect = controls.effect_now[d][k];
+                    if effect == 0.0 {
+                        continue;
+                    }
+                    match &control.kind {
+                        // An embargo: a cut of `effect` caps the link at (1 - effect) of its normal flow, so more
+                        // orders cannot beat a quota.
+                        ControlKind::Embargo => quota = quota.min((1.0 - effect) * x.flow[k]),
+                        ControlKind::Licensing { review_weeks } => {
+                            if lane_q.iter().any(|&v| v > 0.0) {
+                                let rng = &mut controls.licence_streams[j][k];
+                                for (class, v) in lane_q.iter_mut().enumerate() {
+                                    if *v > 0.0 && rng.random::<f64>() < controls.denial[d][k][class] {
+                                        *v = 0.0;
+                                    }
                                 }
+                                delay[k] = delay[k].max(periods_of(review_weeks.sample(rng), plan.period_weeks));
                             }
-                            delay = delay.max(periods_of(review_weeks.sample(rng), plan.period_weeks));
                         }
                     }
                 }
-            }
-            let total = q[0] + q[1] + q[2];
-            if total > quota {
-                let f = if total > 0.0 { quota / total } else { 0.0 };
-                q = [q[0] * f, q[1] * f, q[2] * f];
-            }
-        }
-        let qty = (q[0] + q[1] + q[2]).min(output.stock).max(0.0);
-        let ordered = ord[0] + ord[1] + ord[2];
-        if ordered > 0.0 {
-            x.fill += FILL_SMOOTHING * ((qty / ordered).min(1.0) - x.fill);
-        }
-        if !(qty > 0.0) {
-            continue;
-        }
-        output.stock -= qty;
-        shipped_total += qty;
-        recorder.shipment(t, l, qty, t + delay);
-        let arrive = t + x.lead + delay;
-        if arrive < t_len {
-            arrivals[arrive * links_count + l] += qty;
-            if let Some(k) = plan.links[l].licensed {
-                arrival_ship_time[arrive * plan.licensed_links + k] += qty * t as f64;
+                let total = lane_q[0] + lane_q[1] + lane_q[2];
+                if total > quota {
+                    let f = if total > 0.0 { quota / total } else { 0.0 };
+                    lane_q = [lane_q[0] * f, lane_q[1] * f, lane_q[2] * f];
+                }
+                for class in 0..NC {
+                    q[class][k] = lane_q[class];
+                }
             }
         }
-        x.pipe += qty;
+        let qty: [f64; N] = std::array::from_fn(|k| (q[0][k] + q[1][k] + q[2][k]).min(output.stock[k]).max(0.0));
+        for k in 0..N {
+            let ordered = ord[0][k] + ord[1][k] + ord[2][k];
+            let fill = x.fill[k] + FILL_SMOOTHING * ((qty[k] / ordered).min(1.0) - x.fill[k]);
+            x.fill[k] = if ordered > 0.0 { fill } else { x.fill[k] };
+        }
+        let shipped = qty.map(|q| q > 0.0);
+        output.stock = choose(shipped, std::array::from_fn(|k| output.stock[k] - qty[k]), output.stock);
+        shipped_total = choose(shipped, std::array::from_fn(|k| shipped_total[k] + qty[k]), shipped_total);
+        x.pipe = choose(shipped, std::array::from_fn(|k| x.pipe[k] + qty[k]), x.pipe);
+        for k in 0..N {
+            if shipped[k] {
+                recorder.shipment(t, l, qty[k], t + delay[k]);
+            }
+        }
+        let arrive: [usize; N] = std::array::from_fn(|k| t + x.lead[k] + delay[k]);
+        if arrive.iter().all(|&a| a == arrive[0]) {
+            // Every trial's shipment arrives in the same period: one bucket for all lanes.
+            if arrive[0] < t_len {
+                let bucket = &mut arrivals[arrive[0] * links_count + l];
+                *bucket = choose(shipped, std::array::from_fn(|k| bucket[k] + qty[k]), *bucket);
+                if let Some(j) = plan.links[l].licensed {
+                    let bucket = &mut arrival_ship_time[arrive[0] * plan.licensed_links + j];
+                    *bucket = choose(shipped, std::array::from_fn(|k| bucket[k] + qty[k] * t as f64), *bucket);
+                }
+            }
+        } else {
+            for k in 0..N {
+                if shipped[k] && arrive[k] < t_len {
+                    arrivals[arrive[k] * links_count + l][k] += qty[k];
+                    if let Some(j) = plan.links[l].licensed {
+                        arrival_ship_time[arrive[k] * plan.licensed_links + j][k] += qty[k] * t as f64;
+                    }
+                }
+            }
+        }
     }
     shipped_total
 }

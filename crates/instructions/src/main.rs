@@ -11,8 +11,8 @@ use std::hint::black_box;
 use std::path::Path;
 use std::process::ExitCode;
 
-use chokepoint_engine::Model;
 use chokepoint_engine::trial::{Scratch, simulate};
+use chokepoint_engine::{Model, RunConfig, run};
 
 /// The seed of the measured trials.
 const SEED: u64 = 1;
@@ -28,6 +28,17 @@ fn simulate_trials(model: &Model, trials: u64, scratch: &mut Scratch) -> u64 {
             digest ^= outcome.units_short.to_bits();
             digest = digest.wrapping_mul(0x0000_0100_0000_01B3);
         }
+    }
+    digest
+}
+
+#[inline(never)]
+fn run_trials(model: &Model, trials: u64) -> u64 {
+    let results = run(model, &RunConfig { trials, seed: SEED, threads: 1, bands: true }, &|_| {}).expect("a pool");
+    let mut digest: u64 = 0xCBF2_9CE4_8422_2325;
+    for outcome in &results.end_uses {
+        digest ^= outcome.units_short.to_bits();
+        digest = digest.wrapping_mul(0x0000_0100_0000_01B3);
     }
     digest
 }
@@ -57,6 +68,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if args.get(3).is_some_and(|a| a == "--run") {
+        let digest = run_trials(black_box(&model), black_box(trials));
+        println!("{trials} trials of {path} through run: outcome digest {digest:016x}");
+        return ExitCode::SUCCESS;
+    }
     let mut scratch = Scratch::new(&model);
     let digest = simulate_trials(black_box(&model), black_box(trials), &mut scratch);
     println!("{trials} trials of {path}: outcome digest {digest:016x}");

@@ -1,18 +1,20 @@
 //! The trial's draws: its uncertain parameters, its own baseline and initial state, and its disruptions as
-//! intervals of activity, each from its own stream (`(seed, trial, process)`).
+//! intervals of activity, each from its own stream (`(seed, trial, process)`). Each trial of a group is drawn
+//! into its own lane, exactly as it would be alone.
 
 use rand::RngExt;
 use rand_distr::{Distribution, Exp};
 
-use super::{FILL_FLOOR, Interval, LinkState, NC, Scratch, StockpileState, periods_of};
+use super::state::{Interval, Lockstep, StockpileState};
+use super::{FILL_FLOOR, NC, periods_of};
 use crate::baseline;
 use crate::outcome::EndUseOutcome;
 use crate::plan::{ControlKind, DrawnParam, Plan, PlannedEffect, PlannedRamp, PlannedTiming};
 use crate::rng::{self, Stream};
 
-/// Draws the trial's parameters and disruptions, each from its own stream, and sets the initial state: the
-/// trial's own baseline, stocks at their initial weeks of normal use, pipelines full.
-pub(super) fn draw_trial(plan: &Plan, seed: u64, trial: u64, sc: &mut Scratch) {
+/// Draws trial `trial`'s parameters and disruptions into lane `k`, each from its own stream, and sets the lane's
+/// initial state: the trial's own baseline, stocks at their initial weeks of normal use, pipelines full.
+pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize, sc: &mut Lockstep<N>) {
     let t_len = plan.periods;
     let pw = plan.period_weeks;
     let ppy = plan.periods_per_year;
@@ -20,76 +22,81 @@ pub(super) fn draw_trial(plan: &Plan, seed: u64, trial: u64, sc: &mut Scratch) {
     let draw = |p: &DrawnParam| p.draw(seed, trial);
 
     for (state, p) in sc.stages.iter_mut().zip(&plan.stage_parameters) {
-        state.capacity_base = draw(&p.capacity_per_year).max(0.0) / ppy;
+        state.capacity_base[k] = draw(&p.capacity_per_year).max(0.0) / ppy;
         let g = draw(&p.capacity_growth_per_year).max(-0.999);
-        state.capacity_step = (1.0 + g).powf(1.0 / ppy);
-        state.capacity_growth = 1.0;
-        state.online_period = p.online_week.as_ref().map_or(0.0, |w| draw(w).max(0.0) / pw);
-        state.ramp_periods = draw(&p.ramp_weeks).max(0.0) / pw;
-        state.throughput_lost = 0.0;
+        state.capacity_step[k] = (1.0 + g).powf(1.0 / ppy);
+        state.capacity_growth[k] = 1.0;
+        state.online_period[k] = p.online_week.as_ref().map_or(0.0, |w| draw(w).max(0.0) / pw);
+        state.ramp_periods[k] = draw(&p.ramp_weeks).max(0.0) / pw;
+        state.throughput_lost[k] = 0.0;
     }
     for (state, link) in sc.links.iter_mut().zip(&plan.links) {
-        state.lead = periods_of(draw(&link.lead_time_weeks), pw);
+        state.lead[k] = periods_of(draw(&link.lead_time_weeks), pw);
     }
     for (state, p) in sc.end_uses.iter_mut().zip(&plan.end_use_parameters) {
-        state.demand_base = draw(&p.demand_per_year).max(0.0) / ppy;
+        state.demand_base[k] = draw(&p.demand_per_year).max(0.0) / ppy;
         let g = draw(&p.growth_per_year).max(-0.999);
-        state.demand_step = (1.0 + g).powf(1.0 / ppy);
-        state.demand_growth = 1.0;
-        state.backlog = 0.0;
-        state.short_run = 0;
+        state.demand_step[k] = (1.0 + g).powf(1.0 / ppy);
+        state.demand_growth[k] = 1.0;
+        state.backlog[k] = 0.0;
+        state.short_run[k] = 0;
     }
     // The trial's own baseline: normal flows for its sampled demand.
-    baseline::flows(plan, sc.end_uses.iter().map(|x| x.demand_base), &mut sc.activity, &mut sc.flow);
+    let own = &mut sc.baseline;
+    baseline::flows(plan, sc.end_uses.iter().map(|x| x.demand_base[k]), &mut own.activity, &mut own.flow);
+    let (activity, flow) = (&own.activity, &own.flow);
 
     // Stocks and targets in weeks of normal use.
     let stock_weeks = |w: &[DrawnParam; 2]| (draw(&w[0]).max(0.0) / pw, draw(&w[1]).max(0.0) / pw);
     for (p, (stage, parameters)) in plan.stages.iter().zip(&plan.stage_parameters).enumerate() {
         let (init, target) = stock_weeks(&parameters.input_stock_weeks);
         // A plant that is not producing yet holds no stock yet: it must buy its first fill.
-        let init = if sc.stages[p].online_period > 0.0 { 0.0 } else { init };
+        let init = if sc.stages[p].online_period[k] > 0.0 { 0.0 } else { init };
         for i in stage.inputs.clone() {
-            let use_per_period = sc.activity[p] * plan.inputs[i].quantity;
-            sc.inputs[i].stock = init * use_per_period;
-            sc.inputs[i].target = target * use_per_period;
+            let use_per_period = activity[p] * plan.inputs[i].quantity;
+            sc.inputs[i].stock[k] = init * use_per_period;
+            sc.inputs[i].target[k] = target * use_per_period;
         }
     }
     for (e, (end_use, parameters)) in plan.end_uses.iter().zip(&plan.end_use_parameters).enumerate() {
         let (init, target) = stock_weeks(&parameters.stock_weeks);
         for i in end_use.inputs.clone() {
-            let use_per_period = sc.activity[ns + e] * plan.inputs[i].quantity;
-            sc.inputs[i].stock = init * use_per_period;
-            sc.inputs[i].target = target * use_per_period;
+            let use_per_period = activity[ns + e] * plan.inputs[i].quantity;
+            sc.inputs[i].stock[k] = init * use_per_period;
+            sc.inputs[i].target[k] = target * use_per_period;
         }
     }
     for (p, (stage, parameters)) in plan.stages.iter().zip(&plan.stage_parameters).enumerate() {
         let (init, target) = stock_weeks(&parameters.output_stock_weeks);
-        let init = if sc.stages[p].online_period > 0.0 { 0.0 } else { init };
+        let init = if sc.stages[p].online_period[k] > 0.0 { 0.0 } else { init };
         for o in stage.outputs.clone() {
-            let ship_per_period: f64 = plan.customers_of(o).iter().map(|&l| sc.flow[l]).sum();
-            sc.outputs[o].stock = init * ship_per_period;
-            sc.outputs[o].target = target * ship_per_period;
+            let ship_per_period: f64 = plan.customers_of(o).iter().map(|&l| flow[l]).sum();
+            sc.outputs[o].stock[k] = init * ship_per_period;
+            sc.outputs[o].target[k] = target * ship_per_period;
         }
-        sc.stages[p].normal_class_mix = [0.0; NC];
     }
     // Class mix of each stage's normal demand, customers first; used when a stage receives no orders.
+    let mut normal_class_mix = vec![[0.0; NC]; ns];
     for end_use in &plan.end_uses {
         for slot in &plan.inputs[end_use.inputs.clone()] {
             for l in slot.links.clone() {
-                sc.stages[plan.links[l].supplier].normal_class_mix[end_use.class] += sc.flow[l];
+                normal_class_mix[plan.links[l].supplier][end_use.class] += flow[l];
             }
         }
     }
     for (p, stage) in plan.stages.iter().enumerate().rev() {
-        let mix = sc.stages[p].normal_class_mix;
+        let mix = normal_class_mix[p];
         let total: f64 = mix.iter().sum();
         let w = if total > 0.0 { mix.map(|x| x / total) } else { [0.0, 0.0, 1.0] };
-        sc.stages[p].normal_class_mix = w;
+        normal_class_mix[p] = w;
+        for (class, wk) in w.iter().enumerate() {
+            sc.stages[p].normal_class_mix[class][k] = *wk;
+        }
         for slot in &plan.inputs[stage.inputs.clone()] {
             for l in slot.links.clone() {
-                let supplier = &mut sc.stages[plan.links[l].supplier];
-                for (k, wk) in w.iter().enumerate() {
-                    supplier.normal_class_mix[k] += wk * sc.flow[l];
+                let supplier = &mut normal_class_mix[plan.links[l].supplier];
+                for (class, wk) in w.iter().enumerate() {
+                    supplier[class] += wk * flow[l];
                 }
             }
         }
@@ -99,10 +106,10 @@ pub(super) fn draw_trial(plan: &Plan, seed: u64, trial: u64, sc: &mut Scratch) {
     // targets (in weeks of normal use) follow the demand trend of what the node serves.
     let ne = plan.end_uses.len();
     let nodes = ns + ne;
-    sc.has_growth = sc.end_uses.iter().any(|x| x.demand_step != 1.0);
-    sc.trend.iter_mut().for_each(|x| *x = 1.0);
-    if sc.has_growth {
-        let att = &mut sc.attribution;
+    sc.has_growth[k] = sc.end_uses.iter().any(|x| x.demand_step[k] != 1.0);
+    sc.trend.iter_mut().for_each(|x| x[k] = 1.0);
+    if sc.has_growth[k] {
+        let att = &mut own.attribution;
         att.iter_mut().for_each(|x| *x = 0.0);
         for e in 0..ne {
             att[e * nodes + ns + e] = 1.0;
@@ -111,7 +118,7 @@ pub(super) fn draw_trial(plan: &Plan, seed: u64, trial: u64, sc: &mut Scratch) {
             let mut total = 0.0;
             for o in stage.outputs.clone() {
                 for &l in plan.customers_of(o) {
-                    let (f, to) = (sc.flow[l], plan.links[l].customer);
+                    let (f, to) = (flow[l], plan.links[l].customer);
                     for e in 0..ne {
                         att[e * nodes + p] += f * att[e * nodes + to];
                     }
@@ -124,76 +131,82 @@ pub(super) fn draw_trial(plan: &Plan, seed: u64, trial: u64, sc: &mut Scratch) {
                 }
             }
         }
+        for (lanes, a) in sc.attribution.iter_mut().zip(att.iter()) {
+            lanes[k] = *a;
+        }
     }
 
     // Pipelines start full of normal flow: shipments made in the L periods before the horizon.
     let nl = plan.links.len();
     for (l, link) in plan.links.iter().enumerate() {
-        let lead = sc.links[l].lead;
-        let flow = sc.flow[l];
+        let state = &mut sc.links[l];
+        let lead = state.lead[k];
+        let flow = flow[l];
         for a in 0..lead.min(t_len) {
-            sc.arrivals[a * nl + l] = flow;
-            if let Some(k) = link.licensed {
-                sc.arrival_ship_time[a * plan.licensed_links + k] = flow * (a as f64 - lead as f64);
+            sc.arrivals[a * nl + l][k] = flow;
+            if let Some(licensed) = link.licensed {
+                sc.arrival_ship_time[a * plan.licensed_links + licensed][k] = flow * (a as f64 - lead as f64);
             }
         }
-        sc.links[l] = LinkState {
-            pipe: flow * lead as f64,
-            flow,
-            lead_estimate: lead as f64,
-            share: link.share,
-            order: [0.0; NC],
-            supplier: link.supplier,
-            // A supplier that is not producing at the start (a plant still to come online) is on probation:
-            // customers send it little until it has shown it delivers.
-            fill: if sc.stages[link.supplier].online_period > 0.0 { FILL_FLOOR } else { 1.0 },
-            lead,
-            active_controls: 0,
-            weight: 0.0,
-        };
+        state.pipe[k] = flow * lead as f64;
+        state.flow[k] = flow;
+        state.lead_estimate[k] = lead as f64;
+        for class in 0..NC {
+            state.order[class][k] = 0.0;
+        }
+        // A supplier that is not producing at the start (a plant still to come online) is on probation:
+        // customers send it little until it has shown it delivers.
+        state.fill[k] = if sc.stages[link.supplier].online_period[k] > 0.0 { FILL_FLOOR } else { 1.0 };
+        state.weight[k] = 0.0;
+        state.active_controls[k] = 0;
     }
 
     // Mitigations.
-    sc.inputs.iter_mut().for_each(|x| x.intensity_factor = 1.0);
+    sc.inputs.iter_mut().for_each(|x| x.intensity_factor[k] = 1.0);
     let ramp = |r: &PlannedRamp| {
         [draw(&r.start_week).max(0.0) / pw, draw(&r.ramp_weeks).max(0.0) / pw, draw(&r.full_effect).clamp(0.0, 1.0)]
     };
-    for (k, change) in plan.intensity_changes.iter().enumerate() {
-        sc.intensity_plan[k] = ramp(change);
+    for (lanes, change) in sc.intensity_plan.iter_mut().zip(&plan.intensity_changes) {
+        for (lane, value) in lanes.iter_mut().zip(ramp(change)) {
+            lane[k] = value;
+        }
     }
-    for (k, switch) in plan.demand_switches.iter().enumerate() {
-        sc.switch_plan[k] = ramp(switch);
+    for (lanes, switch) in sc.switch_plan.iter_mut().zip(&plan.demand_switches) {
+        for (lane, value) in lanes.iter_mut().zip(ramp(switch)) {
+            lane[k] = value;
+        }
     }
-    for (k, stockpile) in plan.stockpiles.iter().enumerate() {
+    let outcome = &mut sc.outcomes[k];
+    for (j, (state, stockpile)) in sc.stockpiles.iter_mut().zip(&plan.stockpiles).enumerate() {
         let initial = draw(&stockpile.initial).max(0.0);
-        sc.stockpiles[k] = StockpileState {
-            level: initial,
-            initial,
-            release_cap: draw(&stockpile.max_release_per_week).max(0.0) * pw,
-            rebuild_cap: draw(&stockpile.rebuild_per_week).max(0.0) * pw,
-            released_now: 0.0,
-        };
-        sc.outcome.stockpile_min[k] = initial;
-        sc.outcome.stockpile_released[k] = 0.0;
+        let StockpileState { level, initial: size, release_cap, rebuild_cap, released_now } = state;
+        level[k] = initial;
+        size[k] = initial;
+        release_cap[k] = draw(&stockpile.max_release_per_week).max(0.0) * pw;
+        rebuild_cap[k] = draw(&stockpile.rebuild_per_week).max(0.0) * pw;
+        released_now[k] = 0.0;
+        outcome.stockpile_min[j] = initial;
+        outcome.stockpile_released[j] = 0.0;
     }
-
-    draw_disruptions(plan, seed, trial, sc);
-
-    for o in sc.outcome.end_uses.iter_mut() {
+    for o in outcome.end_uses.iter_mut() {
         *o = EndUseOutcome::default();
     }
+
+    draw_disruptions(plan, seed, trial, k, sc);
 }
 
-/// Draws each disruption's intervals of activity, from its own stream, into `sc.intervals`.
-fn draw_disruptions(plan: &Plan, seed: u64, trial: u64, sc: &mut Scratch) {
+/// Draws each disruption's intervals of activity for trial `trial` in lane `k`, from its own stream, and its
+/// licence streams.
+fn draw_disruptions<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize, sc: &mut Lockstep<N>) {
     let t_len = plan.periods;
     let pw = plan.period_weeks;
     let ppy = plan.periods_per_year;
-    sc.intervals.clear();
+    let own = &mut sc.disruptions[k];
+    own.intervals.clear();
     for &d in &plan.disruption_order {
         let dis = &plan.disruptions[d];
         let mut rng = rng::stream_for_key(seed, trial, dis.key);
-        let intervals = &mut sc.intervals;
+        let intervals = &mut own.intervals;
         let first_interval = intervals.len();
         let sample_effect = |rng: &mut Stream| -> f64 {
             match &dis.effect {
@@ -203,8 +216,8 @@ fn draw_disruptions(plan: &Plan, seed: u64, trial: u64, sc: &mut Scratch) {
             }
         };
         if let PlannedEffect::Licensing { denial } = &dis.effect {
-            for (k, p) in denial.iter().enumerate() {
-                sc.denial[d][k] = p.sample(&mut rng).clamp(0.0, 1.0);
+            for (class, p) in denial.iter().enumerate() {
+                sc.denial[d][k][class] = p.sample(&mut rng).clamp(0.0, 1.0);
             }
         }
         let mut first = None;
@@ -267,22 +280,22 @@ fn draw_disruptions(plan: &Plan, seed: u64, trial: u64, sc: &mut Scratch) {
                 let len = periods_of(duration_weeks.sample(&mut rng), pw);
                 let v = sample_effect(&mut rng);
                 let u: f64 = rng.random();
-                if let Some(parent) = sc.first_onset[*disruption]
+                if let Some(parent) = own.first_onset[*disruption]
                     && u < p
                 {
                     mark(parent + lag, len, v, &mut first);
                 }
             }
         }
-        sc.first_onset[d] = first;
-        sc.disruption_intervals[d] = first_interval..sc.intervals.len();
-        sc.next_interval[d] = first_interval;
-        sc.effect_now[d] = 0.0;
+        own.first_onset[d] = first;
+        own.of_disruption[d] = first_interval..own.intervals.len();
+        own.next_interval[d] = first_interval;
+        sc.effect_now[d][k] = 0.0;
     }
-    sc.next_boundary = 0;
-    for (k, control) in plan.link_controls.iter().enumerate() {
+    own.next_boundary = 0;
+    for (streams, control) in sc.licence_streams.iter_mut().zip(&plan.link_controls) {
         if matches!(control.kind, ControlKind::Licensing { .. }) {
-            sc.licence_streams[k] = rng::stream_for_key(seed, trial, control.licence_key);
+            streams[k] = rng::stream_for_key(seed, trial, control.licence_key);
         }
     }
 }

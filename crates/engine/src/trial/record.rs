@@ -1,17 +1,25 @@
 //! What a trial records besides its outcome: nothing in a run ([`NoRecord`], whose calls compile to nothing, so
 //! the period loop carries no trace branches), or every flow period by period for `chokepoint trace` and the
-//! mass-balance tests ([`TraceRecorder`]). The period loop is generic over the [`Recorder`].
+//! mass-balance tests ([`TraceRecorder`]). The period loop is generic over the [`Recorder`]. A recorder sees the
+//! first lane of a group: traces are made by groups of one trial.
 
-use super::{InputState, OutputState, Scratch};
+use super::state::{InputState, Lockstep, OutputState};
 use crate::outcome::{StagePeriod, Trace};
 use crate::plan::{Plan, PlannedStage};
 
 /// Receives the flows of a trial as the period loop makes them. Every method does nothing by default.
 pub(super) trait Recorder {
     /// The trial's initial state is set.
-    fn trial_starts(&mut self, _plan: &Plan, _sc: &Scratch) {}
+    fn trial_starts<const N: usize>(&mut self, _plan: &Plan, _sc: &Lockstep<N>) {}
     /// A stage starts its production step in period `t`.
-    fn stage_opens(&mut self, _t: usize, _stage: &PlannedStage, _inputs: &[InputState], _outputs: &[OutputState]) {}
+    fn stage_opens<const N: usize>(
+        &mut self,
+        _t: usize,
+        _stage: &PlannedStage,
+        _inputs: &[InputState<N>],
+        _outputs: &[OutputState<N>],
+    ) {
+    }
     /// One of its inputs received `received` and was given `from_stockpile` by stockpiles.
     fn stage_input_received(&mut self, _t: usize, _stage: usize, _received: f64, _from_stockpile: f64) {}
     /// One of its inputs was consumed at `intensity_factor` times its quantity, and gave `to_stockpile` to rebuild
@@ -20,13 +28,13 @@ pub(super) trait Recorder {
     /// One of its outputs was produced and shipped.
     fn stage_output_shipped(&mut self, _t: usize, _stage: usize, _produced: f64, _shipped: f64) {}
     /// The stage ends its production step, having run at `throughput`.
-    fn stage_closes(
+    fn stage_closes<const N: usize>(
         &mut self,
         _t: usize,
         _stage: &PlannedStage,
         _throughput: f64,
-        _inputs: &[InputState],
-        _outputs: &[OutputState],
+        _inputs: &[InputState<N>],
+        _outputs: &[OutputState<N>],
     ) {
     }
     /// `quantity` left its supplier on `link` in period `t` and clears export control in period `cleared`.
@@ -38,7 +46,7 @@ pub(super) trait Recorder {
     /// End use `e` built `built` units of the `required` (new `demand` plus backlog) in period `t`.
     fn end_use_built(&mut self, _t: usize, _e: usize, _built: f64, _required: f64, _demand: f64) {}
     /// The horizon is over.
-    fn trial_ends(&mut self, _plan: &Plan, _sc: &Scratch) {}
+    fn trial_ends<const N: usize>(&mut self, _plan: &Plan, _sc: &Lockstep<N>) {}
 }
 
 /// Records nothing: the recorder of runs.
@@ -58,15 +66,15 @@ impl TraceRecorder<'_> {
 }
 
 impl Recorder for TraceRecorder<'_> {
-    fn trial_starts(&mut self, plan: &Plan, sc: &Scratch) {
+    fn trial_starts<const N: usize>(&mut self, plan: &Plan, sc: &Lockstep<N>) {
         let tr = &mut *self.0;
         *tr = Trace::default();
-        tr.in_transit_at_start = sc.links.iter().map(|x| x.pipe).collect();
-        tr.end_use_stock_start = sc.inputs[plan.end_use_inputs.clone()].iter().map(|x| x.stock).collect();
+        tr.in_transit_at_start = sc.links.iter().map(|x| x.pipe[0]).collect();
+        tr.end_use_stock_start = sc.inputs[plan.end_use_inputs.clone()].iter().map(|x| x.stock[0]).collect();
         tr.end_use_consumed = vec![0.0; tr.end_use_stock_start.len()];
         tr.end_use_from_stockpile = vec![0.0; tr.end_use_stock_start.len()];
         tr.end_use_to_stockpile = vec![0.0; tr.end_use_stock_start.len()];
-        tr.stockpile_start = sc.stockpiles.iter().map(|x| x.level).collect();
+        tr.stockpile_start = sc.stockpiles.iter().map(|x| x.level[0]).collect();
         tr.link_shipped = vec![vec![0.0; plan.links.len()]; plan.periods];
         tr.link_cleared = vec![vec![0.0; plan.links.len()]; plan.periods];
         // One row per period, for graphs that have stages, and for those that have end uses.
@@ -78,10 +86,16 @@ impl Recorder for TraceRecorder<'_> {
         tr.demand = per_end_use;
     }
 
-    fn stage_opens(&mut self, t: usize, stage: &PlannedStage, inputs: &[InputState], outputs: &[OutputState]) {
+    fn stage_opens<const N: usize>(
+        &mut self,
+        t: usize,
+        stage: &PlannedStage,
+        inputs: &[InputState<N>],
+        outputs: &[OutputState<N>],
+    ) {
         self.0.stages[t][stage.spec_index] = StagePeriod {
-            opening_input: inputs[stage.inputs.clone()].iter().map(|x| x.stock).collect(),
-            opening_output: outputs[stage.outputs.clone()].iter().map(|x| x.stock).collect(),
+            opening_input: inputs[stage.inputs.clone()].iter().map(|x| x.stock[0]).collect(),
+            opening_output: outputs[stage.outputs.clone()].iter().map(|x| x.stock[0]).collect(),
             ..StagePeriod::default()
         };
     }
@@ -105,18 +119,18 @@ impl Recorder for TraceRecorder<'_> {
         sp.shipped.push(shipped);
     }
 
-    fn stage_closes(
+    fn stage_closes<const N: usize>(
         &mut self,
         t: usize,
         stage: &PlannedStage,
         throughput: f64,
-        inputs: &[InputState],
-        outputs: &[OutputState],
+        inputs: &[InputState<N>],
+        outputs: &[OutputState<N>],
     ) {
         let sp = self.stage(t, stage.spec_index);
         sp.throughput = throughput;
-        sp.closing_input = inputs[stage.inputs.clone()].iter().map(|x| x.stock).collect();
-        sp.closing_output = outputs[stage.outputs.clone()].iter().map(|x| x.stock).collect();
+        sp.closing_input = inputs[stage.inputs.clone()].iter().map(|x| x.stock[0]).collect();
+        sp.closing_output = outputs[stage.outputs.clone()].iter().map(|x| x.stock[0]).collect();
     }
 
     fn shipment(&mut self, t: usize, link: usize, quantity: f64, cleared: usize) {
@@ -143,10 +157,10 @@ impl Recorder for TraceRecorder<'_> {
         tr.demand[t][e] = demand;
     }
 
-    fn trial_ends(&mut self, plan: &Plan, sc: &Scratch) {
+    fn trial_ends<const N: usize>(&mut self, plan: &Plan, sc: &Lockstep<N>) {
         let tr = &mut *self.0;
-        tr.in_transit_at_end = sc.links.iter().map(|x| x.pipe).collect();
-        tr.end_use_stock_end = sc.inputs[plan.end_use_inputs.clone()].iter().map(|x| x.stock).collect();
-        tr.stockpile_end = sc.stockpiles.iter().map(|x| x.level).collect();
+        tr.in_transit_at_end = sc.links.iter().map(|x| x.pipe[0]).collect();
+        tr.end_use_stock_end = sc.inputs[plan.end_use_inputs.clone()].iter().map(|x| x.stock[0]).collect();
+        tr.stockpile_end = sc.stockpiles.iter().map(|x| x.level[0]).collect();
     }
 }
