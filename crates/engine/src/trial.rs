@@ -367,7 +367,7 @@ struct Order<const N: usize> {
 /// The order brings the inventory position (stock plus pipeline) back to its target: target stock plus the
 /// normal flow times the lead time the customer currently expects on each link. That expectation is smoothed
 /// from what actually arrived, so buyers facing licence delays learn to order further ahead, as they did in 2025.
-#[inline]
+#[inline(always)]
 fn place_orders<const N: usize>(
     plan: &Plan,
     slots: std::ops::Range<usize>,
@@ -698,7 +698,7 @@ impl<'a, const N: usize> Transport<'a, N> {
     }
 
     /// Step 6: takes this period's arrivals on the links into input slot `i`, and returns the quantity.
-    #[inline]
+    #[inline(always)]
     fn receive(&mut self, plan: &Plan, i: usize) -> [f64; N] {
         let t = self.t;
         let range = plan.inputs[i].links.clone();
