@@ -1,46 +1,49 @@
 //! Runs trials `0..N` of one scenario on one thread, for the instruction-count gate of `.ci/instructions`.
 //!
-//! `chokepoint-instructions SCENARIO.toml TRIALS` loads the scenario (and the bases it names), then simulates
-//! its trials one after the other in one reused [`Scratch`], exactly as a worker of `chokepoint run` does.
-//! Valgrind's callgrind counts the instructions of [`simulate_trials`] alone (`--toggle-collect`), so loading
-//! and validating the scenario are not counted. Instruction counts repeat exactly from run to run, where wall
-//! time on a shared machine does not; the binary prints a digest of the outcomes so a run cannot be optimised
-//! away and a change of results is visible.
+//! `chokepoint-instructions SCENARIO.toml TRIALS` loads the scenario (and the bases it names), then runs its
+//! trials with `chokepoint_engine::run` on a pool of one thread, exactly as `chokepoint run --threads 1` does
+//! (lockstep groups, fan-chart counts). With `--alone` it simulates them one after the other instead, each in a
+//! group of one, as `chokepoint trace` does. It prints a digest of the outcomes, so a run cannot be optimised
+//! away and a change of results shows.
+//!
+//! Valgrind's callgrind counts the instructions. `.ci/instructions` runs this binary with `TRIALS` and with 0
+//! trials and divides the difference by `TRIALS`, so loading the scenario and starting the pool are not
+//! counted. Instruction counts repeat exactly from run to run, where wall time on a shared machine does not.
 
 use std::hint::black_box;
 use std::path::Path;
 use std::process::ExitCode;
 
+use chokepoint_engine::outcome::EndUseOutcome;
 use chokepoint_engine::trial::{Scratch, simulate};
 use chokepoint_engine::{Model, RunConfig, run};
 
 /// The seed of the measured trials.
 const SEED: u64 = 1;
 
-/// Simulates trials `0..trials` and returns a digest of their outcomes (FNV-1a over the bits of each end use's
-/// units short). Callgrind measures this function and what it calls.
-#[inline(never)]
-fn simulate_trials(model: &Model, trials: u64, scratch: &mut Scratch) -> u64 {
-    let mut digest: u64 = 0xCBF2_9CE4_8422_2325;
-    for trial in 0..trials {
-        simulate(model, SEED, trial, scratch, None);
-        for outcome in &scratch.outcome().end_uses {
-            digest ^= outcome.units_short.to_bits();
-            digest = digest.wrapping_mul(0x0000_0100_0000_01B3);
-        }
-    }
-    digest
+/// FNV-1a over the bits of each end use's units short.
+fn digest<'a>(outcomes: impl Iterator<Item = &'a EndUseOutcome>) -> u64 {
+    outcomes.fold(0xCBF2_9CE4_8422_2325, |digest, outcome| {
+        (digest ^ outcome.units_short.to_bits()).wrapping_mul(0x0000_0100_0000_01B3)
+    })
 }
 
-#[inline(never)]
-fn run_trials(model: &Model, trials: u64) -> u64 {
-    let results = run(model, &RunConfig { trials, seed: SEED, threads: 1, bands: true }, &|_| {}).expect("a pool");
-    let mut digest: u64 = 0xCBF2_9CE4_8422_2325;
-    for outcome in &results.end_uses {
-        digest ^= outcome.units_short.to_bits();
-        digest = digest.wrapping_mul(0x0000_0100_0000_01B3);
+/// Runs trials `0..trials` as `chokepoint run` does, on one thread.
+fn run_trials(model: &Model, trials: u64) -> Result<u64, String> {
+    let config = RunConfig { trials, seed: SEED, threads: 1, bands: true };
+    let results = run(model, &config, &|_| {}).map_err(|e| e.to_string())?;
+    Ok(digest(results.end_uses.iter()))
+}
+
+/// Simulates trials `0..trials` one at a time.
+fn simulate_trials_alone(model: &Model, trials: u64) -> u64 {
+    let mut scratch = Scratch::new(model);
+    let mut outcomes = Vec::new();
+    for trial in 0..trials {
+        simulate(model, SEED, trial, &mut scratch, None);
+        outcomes.extend_from_slice(&scratch.outcome().end_uses);
     }
-    digest
+    digest(outcomes.iter())
 }
 
 fn load(path: &Path) -> Result<Model, String> {
@@ -57,24 +60,27 @@ fn load(path: &Path) -> Result<Model, String> {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let (Some(path), Some(Ok(trials))) = (args.get(1), args.get(2).map(|n| n.parse::<u64>())) else {
-        eprintln!("usage: chokepoint-instructions SCENARIO.toml TRIALS");
+    let alone = args.get(3).is_some_and(|a| a == "--alone");
+    let (Some(path), Some(Ok(trials)), 3 | 4) = (args.get(1), args.get(2).map(|n| n.parse::<u64>()), args.len()) else {
+        eprintln!("usage: chokepoint-instructions SCENARIO.toml TRIALS [--alone]");
         return ExitCode::FAILURE;
     };
-    let model = match load(Path::new(path)) {
-        Ok(model) => model,
+    if args.len() == 4 && !alone {
+        eprintln!("unknown option `{}`; the only option is `--alone`", args[3]);
+        return ExitCode::FAILURE;
+    }
+    let outcome = load(Path::new(path)).and_then(|model| {
+        if alone { Ok(simulate_trials_alone(black_box(&model), trials)) } else { run_trials(black_box(&model), trials) }
+    });
+    match outcome {
+        Ok(digest) => {
+            let how = if alone { "one at a time" } else { "through run" };
+            println!("{trials} trials of {path} {how}: outcome digest {digest:016x}");
+            ExitCode::SUCCESS
+        }
         Err(message) => {
             eprintln!("{message}");
-            return ExitCode::FAILURE;
+            ExitCode::FAILURE
         }
-    };
-    if args.get(3).is_some_and(|a| a == "--run") {
-        let digest = run_trials(black_box(&model), black_box(trials));
-        println!("{trials} trials of {path} through run: outcome digest {digest:016x}");
-        return ExitCode::SUCCESS;
     }
-    let mut scratch = Scratch::new(&model);
-    let digest = simulate_trials(black_box(&model), black_box(trials), &mut scratch);
-    println!("{trials} trials of {path}: outcome digest {digest:016x}");
-    ExitCode::SUCCESS
 }
