@@ -723,7 +723,8 @@ impl<'a, const N: usize> Transport<'a, N> {
     }
 }
 
-/// Allocates output slot `o` of `stage` to its customers and ships, applying export controls (step 5).
+/// Allocates output slot `o` of `stage` to its customers by class priority (or pro rata) and ships, each
+/// shipment under the link's export controls (step 5), to arrive after its lead time plus any review (step 6).
 /// Returns the quantity that left the stage.
 #[inline]
 fn ship<const N: usize, R: Recorder>(
@@ -779,36 +780,7 @@ fn ship<const N: usize, R: Recorder>(
                 if x.active_controls[k] == 0 || !lane_q.iter().any(|&v| v > 0.0) {
                     continue;
                 }
-                let mut quota = f64::INFINITY;
-                for j in plan.links[l].controls.clone() {
-                    let control = &plan.link_controls[j];
-                    let d = control.disruption;
-                    let effect = controls.effect_now[d][k];
-                    if effect == 0.0 {
-                        continue;
-                    }
-                    match &control.kind {
-                        // An embargo: a cut of `effect` caps the link at (1 - effect) of its normal flow, so more
-                        // orders cannot beat a quota.
-                        ControlKind::Embargo => quota = quota.min((1.0 - effect) * x.flow[k]),
-                        ControlKind::Licensing { review_weeks } => {
-                            if lane_q.iter().any(|&v| v > 0.0) {
-                                let rng = &mut controls.licence_streams[j][k];
-                                for (class, v) in lane_q.iter_mut().enumerate() {
-                                    if *v > 0.0 && rng.random::<f64>() < controls.denial[d][k][class] {
-                                        *v = 0.0;
-                                    }
-                                }
-                                delay[k] = delay[k].max(periods_of(review_weeks.sample(rng), plan.period_weeks));
-                            }
-                        }
-                    }
-                }
-                let total = lane_q[0] + lane_q[1] + lane_q[2];
-                if total > quota {
-                    let f = if total > 0.0 { quota / total } else { 0.0 };
-                    lane_q = [lane_q[0] * f, lane_q[1] * f, lane_q[2] * f];
-                }
+                delay[k] = export_controls(plan, l, k, x.flow[k], &mut lane_q, controls);
                 for class in 0..NC {
                     q[class][k] = lane_q[class];
                 }
@@ -852,4 +824,52 @@ fn ship<const N: usize, R: Recorder>(
         }
     }
     shipped_total
+}
+
+/// Step 5: the export controls on link `l` act on trial `k`'s shipment `q` (per class, changed in place):
+/// embargoes cap it, licensing regimes deny classes and hold it for a review. Returns the review delay in
+/// periods. `flow` is the link's normal flow in the trial.
+#[inline]
+fn export_controls<const N: usize>(
+    plan: &Plan,
+    l: usize,
+    k: usize,
+    flow: f64,
+    q: &mut [f64; NC],
+    controls: &mut Controls<'_, N>,
+) -> usize {
+    let mut delay = 0;
+    let mut quota = f64::INFINITY;
+    for j in plan.links[l].controls.clone() {
+        let control = &plan.link_controls[j];
+        let d = control.disruption;
+        let effect = controls.effect_now[d][k];
+        if effect == 0.0 {
+            continue;
+        }
+        match &control.kind {
+            // An embargo: a cut of `effect` caps the link at (1 - effect) of its normal flow, so more orders cannot
+            // beat a quota.
+            ControlKind::Embargo => quota = quota.min((1.0 - effect) * flow),
+            // Licensing: each class's part is denied with the class's probability, and what is left waits a review
+            // time drawn per shipment. Several regimes: any denial holds back, the longest review applies.
+            ControlKind::Licensing { review_weeks } => {
+                if q.iter().any(|&v| v > 0.0) {
+                    let rng = &mut controls.licence_streams[j][k];
+                    for (class, v) in q.iter_mut().enumerate() {
+                        if *v > 0.0 && rng.random::<f64>() < controls.denial[d][k][class] {
+                            *v = 0.0;
+                        }
+                    }
+                    delay = delay.max(periods_of(review_weeks.sample(rng), plan.period_weeks));
+                }
+            }
+        }
+    }
+    let total = q[0] + q[1] + q[2];
+    if total > quota {
+        let f = if total > 0.0 { quota / total } else { 0.0 };
+        *q = [q[0] * f, q[1] * f, q[2] * f];
+    }
+    delay
 }
