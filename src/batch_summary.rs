@@ -9,9 +9,9 @@ use std::io::Write;
 use anyhow::Context;
 use polars::prelude::*;
 use serde::Serialize;
-use serde_json::Value;
 
-use crate::table::{Align, END_USE_COLUMNS, Grid, number, percent};
+use crate::summary_json::SummaryDocument;
+use crate::table::{Align, Grid, number, percent};
 
 pub const BATCH_CSV_FILE: &str = "batch_summary.csv";
 pub const BATCH_PARQUET_FILE: &str = "batch_summary.parquet";
@@ -49,14 +49,19 @@ pub struct BatchRow {
     pub scenario: String,
     pub end_use: String,
     pub class: String,
+    pub unit: String,
+    /// `lost` or `backlog`.
+    pub unmet_demand: String,
     pub status: &'static str,
     pub seed: u64,
     pub trials: u64,
     /// SHA-256 of the scenario file's bytes.
     pub sha256: String,
-    pub p_any_short: Option<f64>,
-    pub p_any_short_ci95_low: Option<f64>,
-    pub p_any_short_ci95_high: Option<f64>,
+    /// P(short or late): some demand lost or delivered late in some week.
+    pub p_short_or_late: Option<f64>,
+    pub p_short_or_late_ci95_low: Option<f64>,
+    pub p_short_or_late_ci95_high: Option<f64>,
+    /// Units not built within the horizon (lost, or still owed at its end).
     pub mean_units_short: Option<f64>,
     pub mean_units_short_ci95_low: Option<f64>,
     pub mean_units_short_ci95_high: Option<f64>,
@@ -65,37 +70,46 @@ pub struct BatchRow {
     /// Median week of the first shortfall, over the trials that were short.
     pub median_first_short_week: Option<f64>,
     pub mean_share_met: Option<f64>,
+    /// Backlogged demand: mean delay of a late unit (pooled), and P95 of the longest delay over the trials with a
+    /// late unit, weeks.
+    pub mean_delay_weeks: Option<f64>,
+    pub p95_max_delay_weeks: Option<f64>,
+    /// Mean loss of the end use, in `loss_unit`.
+    pub mean_loss: Option<f64>,
+    pub loss_unit: String,
 }
 
 /// The rows of one run, from the text of its `summary.json`.
 pub fn rows_of(summary_json: &str, status: RunStatus) -> anyhow::Result<Vec<BatchRow>> {
-    let doc: Value = serde_json::from_str(summary_json).context("summary.json is not JSON")?;
-    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-    let scenario = text(&doc["scenario"]["name"]);
-    let sha256 = text(&doc["scenario"]["sha256"]);
-    let seed = doc["run"]["seed"].as_u64().context("summary.json has no run.seed")?;
-    let trials = doc["run"]["trials"].as_u64().context("summary.json has no run.trials")?;
-    let end_uses = doc["end_uses"].as_array().context("summary.json has no end_uses")?;
-    Ok(end_uses
+    let doc: SummaryDocument = serde_json::from_str(summary_json).context("could not read summary.json")?;
+    let finite = |x: f64| x.is_finite().then_some(x);
+    Ok(doc
+        .end_uses
         .iter()
         .map(|e| BatchRow {
-            scenario: scenario.clone(),
-            end_use: text(&e["name"]),
-            class: text(&e["class"]),
+            scenario: doc.scenario.name.clone(),
+            end_use: e.name.clone(),
+            class: e.class.clone(),
+            unit: e.unit.clone(),
+            unmet_demand: e.unmet_demand.clone(),
             status: status.label(),
-            seed,
-            trials,
-            sha256: sha256.clone(),
-            p_any_short: e["p_any_short"]["p"].as_f64(),
-            p_any_short_ci95_low: e["p_any_short"]["ci95_low"].as_f64(),
-            p_any_short_ci95_high: e["p_any_short"]["ci95_high"].as_f64(),
-            mean_units_short: e["units_short"]["mean"].as_f64(),
-            mean_units_short_ci95_low: e["units_short"]["ci95_low"].as_f64(),
-            mean_units_short_ci95_high: e["units_short"]["ci95_high"].as_f64(),
-            p95_units_short: e["units_short"]["p95"].as_f64(),
-            cvar95_units_short: e["units_short"]["cvar95"].as_f64(),
-            median_first_short_week: e["first_short_week"]["p50"].as_f64(),
-            mean_share_met: e["share_met"]["mean"].as_f64(),
+            seed: doc.run.seed,
+            trials: doc.run.trials,
+            sha256: doc.scenario.sha256.clone(),
+            p_short_or_late: finite(e.p_short_or_late.p),
+            p_short_or_late_ci95_low: finite(e.p_short_or_late.ci95_low),
+            p_short_or_late_ci95_high: finite(e.p_short_or_late.ci95_high),
+            mean_units_short: finite(e.units_short.mean),
+            mean_units_short_ci95_low: finite(e.units_short.ci95_low),
+            mean_units_short_ci95_high: finite(e.units_short.ci95_high),
+            p95_units_short: finite(e.units_short.p95),
+            cvar95_units_short: finite(e.units_short.cvar95),
+            median_first_short_week: e.first_short_week.and_then(|d| finite(d.p50)),
+            mean_share_met: finite(e.share_met.mean),
+            mean_delay_weeks: e.delay.as_ref().and_then(|d| d.pooled_mean_delay_weeks),
+            p95_max_delay_weeks: e.delay.as_ref().and_then(|d| d.max_delay_weeks_when_late).and_then(|d| finite(d.p95)),
+            mean_loss: finite(e.loss.mean),
+            loss_unit: doc.loss.unit.clone(),
         })
         .collect())
 }
@@ -112,13 +126,15 @@ fn frame(rows: &[BatchRow]) -> PolarsResult<DataFrame> {
         strings("scenario", &|r| r.scenario.clone()),
         strings("end_use", &|r| r.end_use.clone()),
         strings("class", &|r| r.class.clone()),
+        strings("unit", &|r| r.unit.clone()),
+        strings("unmet_demand", &|r| r.unmet_demand.clone()),
         strings("status", &|r| r.status.to_owned()),
         Column::new("seed".into(), rows.iter().map(|r| r.seed).collect::<Vec<u64>>()),
         Column::new("trials".into(), rows.iter().map(|r| r.trials).collect::<Vec<u64>>()),
         strings("sha256", &|r| r.sha256.clone()),
-        numbers("p_any_short", &|r| r.p_any_short),
-        numbers("p_any_short_ci95_low", &|r| r.p_any_short_ci95_low),
-        numbers("p_any_short_ci95_high", &|r| r.p_any_short_ci95_high),
+        numbers("p_short_or_late", &|r| r.p_short_or_late),
+        numbers("p_short_or_late_ci95_low", &|r| r.p_short_or_late_ci95_low),
+        numbers("p_short_or_late_ci95_high", &|r| r.p_short_or_late_ci95_high),
         numbers("mean_units_short", &|r| r.mean_units_short),
         numbers("mean_units_short_ci95_low", &|r| r.mean_units_short_ci95_low),
         numbers("mean_units_short_ci95_high", &|r| r.mean_units_short_ci95_high),
@@ -126,6 +142,10 @@ fn frame(rows: &[BatchRow]) -> PolarsResult<DataFrame> {
         numbers("cvar95_units_short", &|r| r.cvar95_units_short),
         numbers("median_first_short_week", &|r| r.median_first_short_week),
         numbers("mean_share_met", &|r| r.mean_share_met),
+        numbers("mean_delay_weeks", &|r| r.mean_delay_weeks),
+        numbers("p95_max_delay_weeks", &|r| r.p95_max_delay_weeks),
+        numbers("mean_loss", &|r| r.mean_loss),
+        strings("loss_unit", &|r| r.loss_unit.clone()),
     ];
     DataFrame::new(rows.len(), columns)
 }
@@ -146,13 +166,13 @@ fn opt(x: Option<f64>, f: fn(f64) -> String) -> String {
     x.map_or_else(|| "-".to_owned(), f)
 }
 
-/// The cells of a row, as the terminal and Markdown tables show them.
+/// The cells of a row, as the terminal and Markdown tables show them (after the scenario).
 fn cells(r: &BatchRow) -> Vec<String> {
     let proportion = format!(
         "{} [{}, {}]",
-        opt(r.p_any_short, percent),
-        opt(r.p_any_short_ci95_low, percent),
-        opt(r.p_any_short_ci95_high, percent)
+        opt(r.p_short_or_late, percent),
+        opt(r.p_short_or_late_ci95_low, percent),
+        opt(r.p_short_or_late_ci95_high, percent)
     );
     let mean = format!(
         "{} [{}, {}]",
@@ -160,51 +180,63 @@ fn cells(r: &BatchRow) -> Vec<String> {
         opt(r.mean_units_short_ci95_low.map(|x| x.max(0.0)), number),
         opt(r.mean_units_short_ci95_high, number)
     );
+    let delay = match (r.mean_delay_weeks, r.p95_max_delay_weeks) {
+        (Some(mean), Some(p95)) => format!("{} / {}", number(mean), number(p95)),
+        (None, Some(p95)) => format!("- / {}", number(p95)),
+        _ => "-".to_owned(),
+    };
     vec![
-        r.scenario.clone(),
         r.end_use.clone(),
-        r.class.clone(),
         proportion,
         mean,
-        opt(r.p95_units_short, number),
-        opt(r.cvar95_units_short, number),
-        r.median_first_short_week.map_or_else(|| "never".to_owned(), |w| format!("week {}", number(w))),
         opt(r.mean_share_met, percent),
-        r.status.to_owned(),
+        delay,
+        r.median_first_short_week.map_or_else(|| "never".to_owned(), |w| format!("week {}", number(w))),
     ]
 }
 
-/// The columns of the tables: the scenario, those of `chokepoint run`'s table of end uses, then the status.
-fn headers() -> Vec<(&'static str, Align)> {
-    let mut headers = vec![("scenario", Align::Left)];
-    headers.extend_from_slice(&END_USE_COLUMNS);
-    headers.push(("status", Align::Left));
-    headers
-}
+/// The columns after the scenario.
+const COLUMNS: [(&str, Align); 6] = [
+    ("end use", Align::Left),
+    ("P(short or late) [95% CI]", Align::Right),
+    ("units short [95% CI]", Align::Right),
+    ("share met", Align::Right),
+    ("delay wk mean/P95", Align::Right),
+    ("first short", Align::Right),
+];
 
-/// The terminal table.
+/// The terminal table: one block per scenario, so that it fits a 100-column terminal.
 pub fn render_table(rows: &[BatchRow]) -> String {
-    let mut grid = Grid::new(&headers());
-    for r in rows {
-        grid.row(cells(r));
+    let mut text = String::new();
+    let mut start = 0;
+    while start < rows.len() {
+        let scenario = &rows[start].scenario;
+        let end = start + rows[start..].iter().take_while(|r| &r.scenario == scenario).count();
+        let _ = writeln!(text, "{}{scenario} ({})", if start > 0 { "\n" } else { "" }, rows[start].status);
+        let mut grid = Grid::new(&COLUMNS);
+        for r in &rows[start..end] {
+            grid.row(cells(r));
+        }
+        text.push_str(&grid.render());
+        start = end;
     }
-    grid.render()
+    text
 }
 
-/// A Markdown table of the same cells (the status column is left out: it says how the outputs were made, not
-/// what they are).
+/// A Markdown table of the same cells, with the scenario as the first column (the status is left out: it says
+/// how the outputs were made, not what they are).
 pub fn render_markdown(rows: &[BatchRow]) -> String {
-    let headers = headers();
-    let shown = headers.len() - 1;
+    let mut headers = vec![("scenario", Align::Left)];
+    headers.extend_from_slice(&COLUMNS);
     let mut text = String::new();
-    let header: Vec<&str> = headers[..shown].iter().map(|(h, _)| *h).collect();
+    let header: Vec<&str> = headers.iter().map(|(h, _)| *h).collect();
     let _ = writeln!(text, "| {} |", header.join(" | "));
-    let rule: Vec<&str> =
-        headers[..shown].iter().map(|(_, a)| if *a == Align::Left { "---" } else { "---:" }).collect();
+    let rule: Vec<&str> = headers.iter().map(|(_, a)| if *a == Align::Left { "---" } else { "---:" }).collect();
     let _ = writeln!(text, "|{}|", rule.join("|"));
     for r in rows {
-        let c = cells(r);
-        let _ = writeln!(text, "| {} |", c[..shown].join(" | "));
+        let mut c = vec![r.scenario.clone()];
+        c.extend(cells(r));
+        let _ = writeln!(text, "| {} |", c.join(" | "));
     }
     text
 }
@@ -213,38 +245,49 @@ pub fn render_markdown(rows: &[BatchRow]) -> String {
 mod tests {
     use super::*;
 
-    const SUMMARY: &str = r#"{
-      "scenario": { "name": "s", "sha256": "ab" },
-      "run": { "seed": 3, "trials": 10 },
-      "end_uses": [
-        { "name": "ev", "class": "other",
-          "p_any_short": { "k": 1, "n": 10, "p": 0.1, "ci95_low": 0.02, "ci95_high": 0.4 },
-          "units_short": { "mean": 5.0, "ci95_low": -1.0, "ci95_high": 11.0, "p95": 40.0, "cvar95": 50.0 },
-          "share_met": { "mean": 0.99 },
-          "first_short_week": { "p50": 12.0 } },
-        { "name": "f35", "class": "defense",
-          "p_any_short": { "k": 0, "n": 10, "p": 0.0, "ci95_low": 0.0, "ci95_high": 0.28 },
-          "units_short": { "mean": 0.0, "ci95_low": 0.0, "ci95_high": 0.0, "p95": 0.0, "cvar95": 0.0 },
-          "share_met": { "mean": 1.0 },
-          "first_short_week": null }
-      ]
-    }"#;
-
-    #[test]
-    fn rows_carry_the_headline_figures() {
-        let rows = rows_of(SUMMARY, RunStatus::UpToDate).unwrap();
-        assert_eq!(rows.len(), 2);
-        assert_eq!((rows[0].scenario.as_str(), rows[0].seed, rows[0].trials), ("s", 3, 10));
-        assert_eq!((rows[0].p_any_short, rows[0].median_first_short_week), (Some(0.1), Some(12.0)));
-        assert_eq!((rows[1].median_first_short_week, rows[1].status), (None, "skipped (up to date)"));
+    fn row(scenario: &str, end_use: &str, p: f64, delay: Option<f64>) -> BatchRow {
+        BatchRow {
+            scenario: scenario.into(),
+            end_use: end_use.into(),
+            class: "other".into(),
+            unit: "units".into(),
+            unmet_demand: if delay.is_some() { "backlog" } else { "lost" }.into(),
+            status: RunStatus::Ran.label(),
+            seed: 3,
+            trials: 10,
+            sha256: "ab".into(),
+            p_short_or_late: Some(p),
+            p_short_or_late_ci95_low: Some(0.02),
+            p_short_or_late_ci95_high: Some(0.4),
+            mean_units_short: Some(5.0),
+            mean_units_short_ci95_low: Some(-1.0),
+            mean_units_short_ci95_high: Some(11.0),
+            p95_units_short: Some(40.0),
+            cvar95_units_short: Some(50.0),
+            median_first_short_week: Some(12.0),
+            mean_share_met: Some(0.99),
+            mean_delay_weeks: delay,
+            p95_max_delay_weeks: delay.map(|d| d * 3.0),
+            mean_loss: Some(1.0),
+            loss_unit: "USD".into(),
+        }
     }
 
     #[test]
     fn markdown_has_one_line_per_row_and_no_status() {
-        let rows = rows_of(SUMMARY, RunStatus::Ran).unwrap();
+        let rows = vec![row("s", "ev", 0.1, None), row("s", "f35", 0.2, Some(4.0))];
         let md = render_markdown(&rows);
         assert_eq!(md.lines().count(), 4);
-        assert!(md.contains("| s | ev | other | 10.0% [2.0%, 40.0%] | 5 [0, 11] | 40 | 50 | week 12 | 99.0% |"));
+        assert!(md.contains("| s | ev | 10.0% [2.0%, 40.0%] | 5 [0, 11] | 99.0% | - | week 12 |"), "{md}");
+        assert!(md.contains("| 4 / 12 |"), "{md}");
         assert!(!md.contains("ran"));
+    }
+
+    #[test]
+    fn the_table_has_a_block_per_scenario() {
+        let rows = vec![row("a", "ev", 0.1, None), row("b", "ev", 0.2, None)];
+        let text = render_table(&rows);
+        assert!(text.starts_with("a (ran)\n"), "{text}");
+        assert!(text.contains("\nb (ran)\n"), "{text}");
     }
 }

@@ -9,7 +9,8 @@ use crate::batch_summary::BatchFormat;
 use crate::graph::Notation;
 use crate::progress::ProgressMode;
 use crate::scenario_source::ScenarioSource;
-use crate::table::ReportFormat;
+use crate::table::{ReportFormat, Width};
+use chokepoint_analysis::sizing::SizingTarget;
 
 /// Monte Carlo simulator of supply disruptions in rare-earth supply chains.
 #[derive(Debug, Parser)]
@@ -40,6 +41,8 @@ enum RawCommand {
     },
     /// Run many scenarios (files, or every .toml file of a folder) and summarise them side by side.
     Batch(RawBatch),
+    /// Find the best set of mitigations within a budget, by simulation on the same random draws.
+    Optimize(RawOptimize),
     /// Trace the weekly flows of a few trials of a scenario (shipments, receipts, exports against no disruption).
     Trace(RawTrace),
     /// Print the stage graph of a scenario.
@@ -74,6 +77,13 @@ struct RawRun {
     /// What to print on stdout when the run is done.
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     format: ReportFormat,
+    /// Show every column of the tables (by default they fit a 100-column terminal).
+    #[arg(long)]
+    wide: bool,
+    /// Run the world with this mitigation or package of the scenario applied, or with every one a `.toml` file of
+    /// mitigations and packages defines. Repeat for several; they are applied in order.
+    #[arg(long = "mitigation", short = 'm', value_name = "NAME|FILE")]
+    mitigations: Vec<String>,
 }
 
 /// Settings shared by the commands that run trials of several variants (`compare`, `size-stockpile`).
@@ -94,9 +104,12 @@ struct RawTrialSettings {
     /// Do not show the progress bar.
     #[arg(long, short)]
     quiet: bool,
-    /// What to print on stdout when done.
+    /// What to print on stdout when done: a table, or the JSON document written to the output folder.
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     format: ReportFormat,
+    /// Show every column of the tables (by default they fit a 100-column terminal).
+    #[arg(long)]
+    wide: bool,
 }
 
 impl RawTrialSettings {
@@ -108,8 +121,14 @@ impl RawTrialSettings {
             out: self.out,
             progress: progress_mode(self.quiet),
             report: self.format,
+            width: width(self.wide),
         }
     }
+}
+
+/// The table width of `--wide`.
+fn width(wide: bool) -> Width {
+    if wide { Width::Wide } else { Width::Narrow }
 }
 
 #[derive(Debug, Args)]
@@ -145,12 +164,21 @@ struct RawSizeStockpile {
     /// The stockpile mitigation to size.
     #[arg(long, visible_alias = "mitigation", value_name = "NAME")]
     stockpile: String,
-    /// The end use whose shortfall probability is the target.
+    /// The end use the target is about.
     #[arg(long, value_name = "END_USE")]
     end_use: String,
-    /// Largest acceptable probability of any shortfall of the end use over the horizon, in [0, 1).
-    #[arg(long, value_name = "P", value_parser = parse_probability)]
-    max_shortfall_probability: f64,
+    /// Target: the probability that the end use is short or late at all over the horizon is at most P, in
+    /// [0, 1) (for backlogged demand this is P(late), also `--max-late-probability`).
+    #[arg(long, visible_alias = "max-late-probability", value_name = "P", value_parser = parse_probability,
+          required_unless_present = "max_delay_weeks", conflicts_with = "max_delay_weeks")]
+    max_shortfall_probability: Option<f64>,
+    /// Target (backlogged end uses): a quantile across trials of the longest delay of a unit is at most this
+    /// many weeks; the quantile is `--delay-quantile`.
+    #[arg(long, value_name = "WEEKS", value_parser = parse_non_negative)]
+    max_delay_weeks: Option<f64>,
+    /// The quantile of `--max-delay-weeks`, in (0, 1).
+    #[arg(long, value_name = "Q", default_value_t = 0.95, value_parser = parse_open_unit, requires = "max_delay_weeks")]
+    delay_quantile: f64,
     /// Largest size searched, in the material's unit [default: 10 x the size in the file].
     #[arg(long, value_name = "SIZE", value_parser = parse_positive)]
     max_size: Option<f64>,
@@ -167,11 +195,17 @@ struct RawSizeStockpile {
 
 impl RawSizeStockpile {
     fn into_args(self) -> SizeStockpileArgs {
+        let target = match (self.max_shortfall_probability, self.max_delay_weeks) {
+            (_, Some(max_weeks)) => SizingTarget::DelayQuantile { quantile: self.delay_quantile, max_weeks },
+            (Some(p), None) => SizingTarget::ShortOrLateProbability(p),
+            // clap requires one of the two.
+            (None, None) => SizingTarget::ShortOrLateProbability(0.0),
+        };
         SizeStockpileArgs {
             scenario: ScenarioSource::File(self.scenario),
             stockpile: self.stockpile,
             end_use: self.end_use,
-            max_shortfall_probability: self.max_shortfall_probability,
+            target,
             max_size: self.max_size,
             step: self.step,
             with: self.with,
@@ -192,6 +226,37 @@ fn parse_probability(text: &str) -> Result<f64, String> {
     }
 }
 
+fn parse_non_negative(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        _ => Err(format!("`{text}` is not a number of zero or more")),
+    }
+}
+
+fn parse_open_unit(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
+        _ => Err(format!("`{text}` is not a quantile in (0, 1)")),
+    }
+}
+
+/// A budget in US dollars: a number of zero or more, with an optional `$` and `k`, `M` or `B` suffix.
+fn parse_budget(text: &str) -> Result<f64, String> {
+    let t = text.trim().trim_start_matches('$');
+    let (number, factor) = match t.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&t[..i], 1e3),
+        Some((i, 'M' | 'm')) => (&t[..i], 1e6),
+        Some((i, 'B' | 'b' | 'G')) => (&t[..i], 1e9),
+        _ => (t, 1.0),
+    };
+    match number.parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 && x * factor <= chokepoint_scenario::MAX_AMOUNT => Ok(x * factor),
+        _ => Err(format!(
+            "`{text}` is not a budget: give US dollars of zero or more, such as `250e6`, `250M` or `$1.5B`"
+        )),
+    }
+}
+
 fn parse_positive(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
@@ -209,6 +274,7 @@ pub struct TrialSettings {
     pub out: Option<PathBuf>,
     pub progress: ProgressMode,
     pub report: ReportFormat,
+    pub width: Width,
 }
 
 /// One `--mitigation` of `chokepoint compare`.
@@ -221,7 +287,7 @@ pub enum OptionArg {
 }
 
 impl OptionArg {
-    fn from_word(word: String) -> Self {
+    pub(crate) fn from_word(word: String) -> Self {
         if word.ends_with(".toml") { OptionArg::File(word.into()) } else { OptionArg::Name(word) }
     }
 }
@@ -241,10 +307,73 @@ pub struct SizeStockpileArgs {
     pub scenario: ScenarioSource,
     pub stockpile: String,
     pub end_use: String,
-    pub max_shortfall_probability: f64,
+    pub target: SizingTarget,
     pub max_size: Option<f64>,
     pub step: Option<f64>,
     pub with: Vec<String>,
+    pub settings: TrialSettings,
+}
+
+#[derive(Debug, Args)]
+struct RawOptimize {
+    /// Scenario file (TOML) with mitigations, or an overlay of one.
+    scenario: PathBuf,
+    /// Total cost over the horizon a portfolio may reach, in US dollars (`250e6`, `250M`, `$1.5B`).
+    #[arg(long, value_name = "USD", value_parser = parse_budget)]
+    budget: f64,
+    /// What to make as small as possible: `loss` (every end use, the scenario's loss measure), or for one end
+    /// use `short:END_USE` (P(short or late)), `delay:END_USE` (mean longest delay, weeks) or
+    /// `units-short:END_USE`.
+    #[arg(long, value_name = "OBJECTIVE", default_value = "loss")]
+    objective: String,
+    /// A candidate mitigation or package, or a `.toml` file whose mitigations and packages are candidates; repeat
+    /// for several [default: every mitigation of the scenario].
+    #[arg(long = "mitigation", short = 'm', value_name = "NAME|FILE")]
+    mitigations: Vec<String>,
+    /// Run every portfolio within the budget when there are at most this many; above it, the heuristic.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    exhaustive_limit: usize,
+    /// The most portfolios the heuristic runs.
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..))]
+    max_evaluations: u64,
+    #[command(flatten)]
+    settings: RawTrialSettings,
+}
+
+/// What `chokepoint optimize` makes as small as possible, as given (end uses are resolved once the scenario is
+/// read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjectiveArg {
+    Loss,
+    ShortOrLate(String),
+    MaxDelay(String),
+    UnitsShort(String),
+}
+
+impl ObjectiveArg {
+    fn parse(text: &str) -> Result<Self, String> {
+        let (kind, end_use) = text.split_once(':').map_or((text, None), |(k, e)| (k, Some(e.to_owned())));
+        match (kind, end_use) {
+            ("loss", None) => Ok(Self::Loss),
+            ("short", Some(e)) if !e.is_empty() => Ok(Self::ShortOrLate(e)),
+            ("delay", Some(e)) if !e.is_empty() => Ok(Self::MaxDelay(e)),
+            ("units-short", Some(e)) if !e.is_empty() => Ok(Self::UnitsShort(e)),
+            _ => Err(format!(
+                "`{text}` is not an objective: use `loss`, `short:END_USE`, `delay:END_USE` or `units-short:END_USE`"
+            )),
+        }
+    }
+}
+
+/// Arguments of `chokepoint optimize`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptimizeArgs {
+    pub scenario: ScenarioSource,
+    pub budget_usd: f64,
+    pub objective: ObjectiveArg,
+    pub candidates: Vec<OptionArg>,
+    pub exhaustive_limit: usize,
+    pub max_evaluations: usize,
     pub settings: TrialSettings,
 }
 
@@ -330,6 +459,7 @@ pub enum Command {
     Report { out_dir: PathBuf },
     Batch(BatchArgs),
     Trace(TraceArgs),
+    Optimize(OptimizeArgs),
 }
 
 /// Arguments of `chokepoint run`.
@@ -343,6 +473,9 @@ pub struct RunArgs {
     pub out: Option<PathBuf>,
     pub progress: ProgressMode,
     pub report: ReportFormat,
+    pub width: Width,
+    /// Mitigations and packages to apply, or overlay files of them.
+    pub mitigations: Vec<OptionArg>,
 }
 
 /// Worker threads of a run.
@@ -381,7 +514,10 @@ impl Command {
         T: Into<std::ffi::OsString> + Clone,
     {
         match RawCli::try_parse_from(args) {
-            Ok(raw) => Ok(Self::from_raw(raw.command)),
+            Ok(raw) => Self::from_raw(raw.command).map_err(|message| {
+                eprintln!("error: {message}");
+                ExitCode::from(2)
+            }),
             Err(e) => {
                 // Printing help to a closed pipe is not worth an error of its own.
                 let _ = e.print();
@@ -390,8 +526,8 @@ impl Command {
         }
     }
 
-    fn from_raw(raw: RawCommand) -> Self {
-        match raw {
+    fn from_raw(raw: RawCommand) -> Result<Self, String> {
+        Ok(match raw {
             RawCommand::Run(r) => Command::Run(RunArgs {
                 scenario: r.scenario.map_or(ScenarioSource::Embedded, ScenarioSource::File),
                 trials: r.trials,
@@ -400,6 +536,8 @@ impl Command {
                 out: r.out,
                 progress: progress_mode(r.quiet),
                 report: r.format,
+                width: width(r.wide),
+                mitigations: r.mitigations.into_iter().map(OptionArg::from_word).collect(),
             }),
             RawCommand::Compare(c) => Command::Compare(c.into_args()),
             RawCommand::SizeStockpile(s) => Command::SizeStockpile(s.into_args()),
@@ -425,7 +563,16 @@ impl Command {
             RawCommand::Graph { scenario, format } => {
                 Command::Graph { scenario: ScenarioSource::File(scenario), notation: format }
             }
-        }
+            RawCommand::Optimize(o) => Command::Optimize(OptimizeArgs {
+                scenario: ScenarioSource::File(o.scenario),
+                budget_usd: o.budget,
+                objective: ObjectiveArg::parse(&o.objective)?,
+                candidates: o.mitigations.into_iter().map(OptionArg::from_word).collect(),
+                exhaustive_limit: o.exhaustive_limit,
+                max_evaluations: usize::try_from(o.max_evaluations).unwrap_or(usize::MAX),
+                settings: o.settings.into_settings(),
+            }),
+        })
     }
 }
 
@@ -496,13 +643,48 @@ mod tests {
         ]) else {
             panic!("size-stockpile did not parse")
         };
-        assert_eq!((args.stockpile.as_str(), args.max_shortfall_probability, args.with.len()), ("dy", 0.05, 1));
+        assert_eq!(
+            (args.stockpile.as_str(), args.target, args.with.len()),
+            ("dy", SizingTarget::ShortOrLateProbability(0.05), 1)
+        );
         let base = ["size-stockpile", "s.toml", "--stockpile", "dy", "--end-use", "f35"];
         for bad in [&["--max-shortfall-probability", "1.5"][..], &["--max-shortfall-probability", "0.1", "--step", "0"]]
         {
             let args: Vec<&str> = base.iter().chain(bad).copied().collect();
             assert_eq!(parse(&args), Err(ExitCode::from(2)), "{args:?}");
         }
+    }
+
+    #[test]
+    fn size_stockpile_takes_one_target() {
+        let base = ["size-stockpile", "s.toml", "--stockpile", "dy", "--end-use", "f35"];
+        let with = |extra: &[&str]| parse(&base.iter().chain(extra).copied().collect::<Vec<_>>());
+        let Ok(Command::SizeStockpile(args)) = with(&["--max-delay-weeks", "8"]) else { panic!("no delay target") };
+        assert_eq!(args.target, SizingTarget::DelayQuantile { quantile: 0.95, max_weeks: 8.0 });
+        let Ok(Command::SizeStockpile(args)) = with(&["--max-late-probability", "0.1"]) else { panic!("alias") };
+        assert_eq!(args.target, SizingTarget::ShortOrLateProbability(0.1));
+        assert_eq!(with(&[]), Err(ExitCode::from(2)), "no target");
+        assert_eq!(with(&["--max-delay-weeks", "8", "--max-shortfall-probability", "0.1"]), Err(ExitCode::from(2)));
+        assert_eq!(with(&["--max-delay-weeks", "8", "--delay-quantile", "1"]), Err(ExitCode::from(2)));
+    }
+
+    #[test]
+    fn optimize_reads_budgets_and_objectives() {
+        let Ok(Command::Optimize(args)) =
+            parse(&["optimize", "s.toml", "--budget", "$250M", "--objective", "short:f35", "-m", "a"])
+        else {
+            panic!("optimize did not parse")
+        };
+        assert_eq!(args.budget_usd, 250e6);
+        assert_eq!(args.objective, ObjectiveArg::ShortOrLate("f35".into()));
+        assert_eq!(args.candidates, [OptionArg::Name("a".into())]);
+        for bad in [&["--budget", "-5"][..], &["--budget", "lots"], &["--budget", "1e30"]] {
+            let args: Vec<&str> = ["optimize", "s.toml"].iter().chain(bad).copied().collect();
+            assert_eq!(parse(&args), Err(ExitCode::from(2)), "{args:?}");
+        }
+        assert_eq!(parse(&["optimize", "s.toml", "--budget", "1", "--objective", "delay"]), Err(ExitCode::from(2)));
+        assert_eq!(ObjectiveArg::parse("units-short:ev"), Ok(ObjectiveArg::UnitsShort("ev".into())));
+        assert_eq!(parse_budget("1.5B"), Ok(1.5e9));
     }
 
     #[test]

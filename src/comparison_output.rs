@@ -9,21 +9,26 @@ use std::path::Path;
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::comparison::{CompareDocument, Effect, EffectJson, VariantOutcome, snap};
+use chokepoint_analysis::outcome::VariantOutcome;
+
+use crate::comparison::{ChangeJson, CompareDocument, EffectJson, PairedJson};
 use crate::output::{batches, label_column, parquet, schema, trial_column};
 use crate::run_record::{RngRecord, ScenarioRecord};
 use crate::scenario_source::{LoadedScenario, SourceDigest};
 use crate::summary_json::{RNG_SEEDING, SCHEMA_VERSION, Tool, WarningJson, rng_name, warnings};
-use crate::table::{Align, Grid, number, percent, thousands};
+use crate::table::{
+    Align, Grid, TERMINAL_COLUMNS, Width, money, money_interval, number, percent, thousands, usd, wrap,
+};
 
 pub const COMPARE_CSV_FILE: &str = "compare.csv";
 pub const COMPARE_JSON_FILE: &str = "compare.json";
 pub const PAIRED_DIFFERENCES_FILE: &str = "paired_differences.parquet";
+pub const PAIRED_LOSSES_FILE: &str = "paired_losses.parquet";
 pub const COMPARE_RUN_FILE: &str = "compare_run.json";
 
 /// Columns of `paired_differences.parquet`.
 pub fn paired_differences_schema() -> Schema {
-    use DataType::{Float64, String, UInt64};
+    use DataType::{Boolean, Float64, String, UInt64};
     schema(&[
         ("option", String),
         ("end_use", String),
@@ -31,6 +36,14 @@ pub fn paired_differences_schema() -> Schema {
         ("baseline_units_short", Float64),
         ("option_units_short", Float64),
         ("units_short_avoided", Float64),
+        ("baseline_short_or_late", Boolean),
+        ("option_short_or_late", Boolean),
+        ("baseline_max_delay_weeks", Float64),
+        ("option_max_delay_weeks", Float64),
+        ("max_delay_weeks_avoided", Float64),
+        ("baseline_loss", Float64),
+        ("option_loss", Float64),
+        ("loss_avoided", Float64),
     ])
 }
 
@@ -44,17 +57,38 @@ pub fn write_paired_differences<W: Write>(
     let mut writer = parquet(w, &paired_differences_schema())?;
     for (name, option) in options {
         for (e, end_use) in end_uses.iter().enumerate() {
-            let (base, opt) = (&baseline.units_short[e], &option.units_short[e]);
-            for trials in batches(base.len()) {
-                let b = &base[trials.clone()];
-                let o = &opt[trials.clone()];
+            let (base, opt) = (&baseline.end_uses[e], &option.end_uses[e]);
+            for trials in batches(baseline.trials) {
+                let pair = |column: &str, b: &[f64], o: &[f64]| {
+                    let (b, o) = (&b[trials.clone()], &o[trials.clone()]);
+                    [
+                        Column::new(format!("baseline_{column}").into(), b),
+                        Column::new(format!("option_{column}").into(), o),
+                        Column::new(
+                            format!("{column}_avoided").into(),
+                            b.iter().zip(o).map(|(b, o)| b - o).collect::<Vec<f64>>(),
+                        ),
+                    ]
+                };
+                let [b_short, o_short, short_avoided] = pair("units_short", &base.units_short, &opt.units_short);
+                let [b_delay, o_delay, delay_avoided] =
+                    pair("max_delay_weeks", &base.max_delay_weeks, &opt.max_delay_weeks);
+                let [b_loss, o_loss, loss_avoided] = pair("loss", &base.loss, &opt.loss);
                 let columns = vec![
                     label_column("option", name, trials.len()),
                     label_column("end_use", end_use, trials.len()),
                     trial_column(&trials),
-                    Column::new("baseline_units_short".into(), b),
-                    Column::new("option_units_short".into(), o),
-                    Column::new("units_short_avoided".into(), b.iter().zip(o).map(|(b, o)| b - o).collect::<Vec<_>>()),
+                    b_short,
+                    o_short,
+                    short_avoided,
+                    Column::new("baseline_short_or_late".into(), &base.short_or_late[trials.clone()]),
+                    Column::new("option_short_or_late".into(), &opt.short_or_late[trials.clone()]),
+                    b_delay,
+                    o_delay,
+                    delay_avoided,
+                    b_loss,
+                    o_loss,
+                    loss_avoided,
                 ];
                 writer.write_batch(&DataFrame::new(trials.len(), columns)?)?;
             }
@@ -64,51 +98,108 @@ pub fn write_paired_differences<W: Write>(
     Ok(())
 }
 
+/// Writes `paired_losses.parquet`: one row per option and trial, the loss over every end use of the baseline and
+/// of the option in that trial.
+pub fn write_paired_losses<W: Write>(
+    w: W,
+    baseline: &VariantOutcome,
+    options: &[(String, &VariantOutcome)],
+) -> anyhow::Result<()> {
+    use DataType::{Float64, String, UInt64};
+    let columns = [
+        ("option", String),
+        ("trial", UInt64),
+        ("baseline_loss", Float64),
+        ("option_loss", Float64),
+        ("loss_avoided", Float64),
+    ];
+    let mut writer = parquet(w, &schema(&columns))?;
+    for (name, option) in options {
+        for trials in batches(baseline.trials) {
+            let (b, o) = (&baseline.loss[trials.clone()], &option.loss[trials.clone()]);
+            let columns = vec![
+                label_column("option", name, trials.len()),
+                trial_column(&trials),
+                Column::new("baseline_loss".into(), b),
+                Column::new("option_loss".into(), o),
+                Column::new("loss_avoided".into(), b.iter().zip(o).map(|(b, o)| b - o).collect::<Vec<f64>>()),
+            ];
+            writer.write_batch(&DataFrame::new(trials.len(), columns)?)?;
+        }
+    }
+    writer.finish()?;
+    Ok(())
+}
+
 /// Writes `compare.csv`: one row per end use and option, in end-use order, then rank.
 pub fn write_compare_csv<W: Write>(w: W, doc: &CompareDocument) -> anyhow::Result<()> {
-    let rows: Vec<(&str, &str, &EffectJson)> =
-        doc.end_uses.iter().flat_map(|e| e.options.iter().map(move |o| (e.name.as_str(), e.class, o))).collect();
-    let baseline = |name: &str| doc.end_uses.iter().find(|e| e.name == name).map(|e| &e.baseline);
-    let kind = |option: &str| doc.options.iter().find(|o| o.name == option).map_or("", |o| o.kind);
+    let rows: Vec<(&crate::comparison::EndUseJson, &EffectJson)> =
+        doc.end_uses.iter().flat_map(|e| e.options.iter().map(move |o| (e, o))).collect();
+    let kind = |option: &str| doc.options.iter().find(|o| o.name == option).map_or("", |o| o.kind.as_str());
     let finite = |x: f64| x.is_finite().then_some(x);
-    let f64s = |name: &str, f: &dyn Fn(&str, &EffectJson) -> Option<f64>| {
-        Column::new(name.into(), rows.iter().map(|(e, _, o)| f(e, o)).collect::<Vec<Option<f64>>>())
+    let f64s = |name: &str, f: &dyn Fn(&EffectJson) -> f64| {
+        Column::new(name.into(), rows.iter().map(|(_, o)| finite(f(o))).collect::<Vec<Option<f64>>>())
     };
-    let columns = vec![
-        Column::new("end_use".into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()),
-        Column::new("class".into(), rows.iter().map(|r| r.1).collect::<Vec<_>>()),
-        Column::new("option".into(), rows.iter().map(|r| r.2.option.as_str()).collect::<Vec<_>>()),
-        Column::new("option_kind".into(), rows.iter().map(|r| kind(&r.2.option)).collect::<Vec<_>>()),
-        Column::new("rank".into(), rows.iter().map(|r| r.2.rank as u64).collect::<Vec<_>>()),
-        Column::new("effect".into(), rows.iter().map(|r| effect_word(r.2.effect)).collect::<Vec<_>>()),
-        f64s("baseline_mean_units_short", &|e, _| baseline(e).and_then(|b| finite(b.mean_units_short))),
-        f64s("option_mean_units_short", &|_, o| finite(o.mean_units_short)),
-        f64s("avoided_mean", &|_, o| finite(o.units_short_avoided.mean)),
-        f64s("avoided_se", &|_, o| finite(o.units_short_avoided.se)),
-        f64s("avoided_ci95_low", &|_, o| finite(o.units_short_avoided.ci95_low)),
-        f64s("avoided_ci95_high", &|_, o| finite(o.units_short_avoided.ci95_high)),
-        f64s("unpaired_se", &|_, o| finite(o.units_short_avoided.unpaired_se)),
-        f64s("p_better", &|_, o| finite(o.p_better.p)),
-        f64s("p_worse", &|_, o| finite(o.p_worse.p)),
-        f64s("baseline_p_any_short", &|e, _| baseline(e).and_then(|b| finite(b.p_any_short.p))),
-        f64s("option_p_any_short", &|_, o| finite(o.p_any_short.p)),
-        f64s("delta_p_any_short", &|_, o| finite(o.delta_p_any_short.estimate)),
-        f64s("delta_p_any_short_ci95_low", &|_, o| finite(o.delta_p_any_short.ci95_low)),
-        f64s("delta_p_any_short_ci95_high", &|_, o| finite(o.delta_p_any_short.ci95_high)),
-        f64s("delta_cvar95", &|_, o| finite(o.delta_cvar95)),
-        f64s("cost_usd", &|_, o| finite(o.cost_usd)),
-        f64s("cost_per_unit_avoided_usd", &|_, o| o.cost_per_unit_avoided_usd),
+    let strings = |name: &str, f: &dyn Fn(&crate::comparison::EndUseJson, &EffectJson) -> String| {
+        Column::new(name.into(), rows.iter().map(|(e, o)| f(e, o)).collect::<Vec<String>>())
+    };
+    let paired = |stem: &str, f: &dyn Fn(&EffectJson) -> &PairedJson| {
+        [
+            f64s(&format!("baseline_{stem}"), &|o| f(o).baseline_mean),
+            f64s(&format!("option_{stem}"), &|o| f(o).option_mean),
+            f64s(&format!("{stem}_avoided"), &|o| f(o).avoided_mean),
+            f64s(&format!("{stem}_avoided_se"), &|o| f(o).se),
+            f64s(&format!("{stem}_avoided_ci95_low"), &|o| f(o).ci95_low),
+            f64s(&format!("{stem}_avoided_ci95_high"), &|o| f(o).ci95_high),
+        ]
+    };
+    let mut columns = vec![
+        strings("end_use", &|e, _| e.name.clone()),
+        strings("class", &|e, _| e.class.clone()),
+        strings("unit", &|e, _| e.unit.clone()),
+        strings("unmet_demand", &|e, _| e.unmet_demand.clone()),
+        strings("option", &|_, o| o.option.clone()),
+        strings("option_kind", &|_, o| kind(&o.option).to_owned()),
+        Column::new("rank".into(), rows.iter().map(|(_, o)| o.rank as u64).collect::<Vec<_>>()),
+        strings("effect", &|_, o| effect_word(o.effect).to_owned()),
     ];
+    columns.extend(paired("units_short", &|o| &o.units_short_avoided));
+    columns.push(f64s("units_short_unpaired_se", &|o| o.units_short_avoided.unpaired_se));
+    columns.push(f64s("p_better", &|o| o.units_short_avoided.p_better.p));
+    columns.push(f64s("p_worse", &|o| o.units_short_avoided.p_worse.p));
+    let change = |stem: &str, f: &dyn Fn(&EffectJson) -> &ChangeJson| {
+        [
+            f64s(&format!("baseline_{stem}"), &|o| f(o).baseline.p),
+            f64s(&format!("option_{stem}"), &|o| f(o).option.p),
+            f64s(&format!("delta_{stem}"), &|o| f(o).delta),
+            f64s(&format!("delta_{stem}_ci95_low"), &|o| f(o).ci95_low),
+            f64s(&format!("delta_{stem}_ci95_high"), &|o| f(o).ci95_high),
+        ]
+    };
+    columns.extend(change("p_short_or_late", &|o| &o.p_short_or_late));
+    columns.extend(paired("max_delay_weeks", &|o| &o.max_delay_weeks_avoided));
+    columns.extend(paired("backlog_unit_weeks", &|o| &o.backlog_unit_weeks_avoided));
+    columns.extend(paired("loss", &|o| &o.loss_avoided));
+    columns.push(f64s("delta_cvar95_units_short", &|o| o.delta_cvar95_units_short));
+    columns.push(f64s("cost_usd", &|o| o.cost_usd));
+    columns.push(Column::new(
+        "cost_per_unit_short_avoided_usd".into(),
+        rows.iter().map(|(_, o)| o.cost_per_unit_short_avoided_usd.map(|c| c.point)).collect::<Vec<Option<f64>>>(),
+    ));
+    columns.push(Column::new(
+        "cost_per_unit_week_late_avoided_usd".into(),
+        rows.iter().map(|(_, o)| o.cost_per_unit_week_late_avoided_usd.map(|c| c.point)).collect::<Vec<Option<f64>>>(),
+    ));
     let mut df = DataFrame::new(rows.len(), columns)?;
     CsvWriter::new(w).include_header(true).finish(&mut df)?;
     Ok(())
 }
 
-fn effect_word(e: Effect) -> &'static str {
+fn effect_word(e: crate::comparison::Effect) -> &'static str {
     match e {
-        Effect::Better => "better",
-        Effect::Worse => "worse",
-        Effect::None => "none",
+        crate::comparison::Effect::Better => "better",
+        crate::comparison::Effect::Worse => "worse",
+        crate::comparison::Effect::None => "none",
     }
 }
 
@@ -179,164 +270,193 @@ impl CompareRecord {
     }
 }
 
-/// The rows of `report.html`'s forest plot and cost charts: every option on every end use that is short in some
-/// trial with or without some option (rounding residue shown as 0).
-pub fn report_rows(doc: &CompareDocument) -> Vec<crate::report::ComparisonRow> {
-    doc.end_uses
-        .iter()
-        .filter(|e| !never_short(e))
-        .flat_map(|e| {
-            let b = e.baseline.mean_units_short;
-            e.options.iter().map(move |o| crate::report::ComparisonRow {
-                option: o.option.clone(),
-                end_use: e.name.clone(),
-                mean_avoided: snap(o.units_short_avoided.mean, b),
-                ci_low: snap(o.units_short_avoided.ci95_low, b),
-                ci_high: snap(o.units_short_avoided.ci95_high, b),
-                cost_usd: o.cost_usd,
-            })
-        })
-        .collect()
-}
-
-/// What `report.html` says about the comparison.
-pub fn report_meta(doc: &CompareDocument) -> crate::report::CompareMeta {
-    crate::report::CompareMeta {
-        scenario_name: doc.scenario.name.clone(),
-        scenario_sha256: doc.scenario.sha256.clone(),
-        seed: doc.run.seed,
-        trials: doc.run.trials,
-        horizon_weeks: doc.run.periods as f64 * doc.run.period_weeks,
-        tool_version: doc.tool.version.to_owned(),
-    }
-}
-
-/// Whether an end use is never short, with or without any option.
-fn never_short(e: &crate::comparison::EndUseJson) -> bool {
-    e.baseline.mean_units_short == 0.0
-        && e.baseline.p_any_short.k == 0
-        && e.options.iter().all(|o| o.mean_units_short == 0.0 && o.p_any_short.k == 0)
-}
-
-/// Renders the comparison: a ranked table per end use, then the overall ranking, then the output folder.
-pub fn render(doc: &CompareDocument, out_dir: &Path) -> String {
+/// Renders the comparison: the overall ranking, a table per end use, then the output folder.
+pub fn render(doc: &CompareDocument, out_dir: &Path, width: Width) -> String {
     let mut text = String::new();
     let run = &doc.run;
-    let _ = writeln!(
-        text,
-        "{} · {} trials per variant · seed {} · baseline and {} option{} on common random numbers · costs over {} year{}\n",
-        doc.scenario.name,
-        thousands(run.trials),
-        run.seed,
-        doc.options.len(),
-        if doc.options.len() == 1 { "" } else { "s" },
-        number(run.horizon_years),
-        if run.horizon_years == 1.0 { "" } else { "s" },
-    );
-    let mut quiet = Vec::new();
-    for e in &doc.end_uses {
-        let b = &e.baseline;
-        if never_short(e) {
-            quiet.push(format!("{} ({})", e.name, e.class));
-            continue;
-        }
-        let _ = writeln!(
-            text,
-            "{} ({}) · baseline: mean {} units short [{}, {}] · P(any shortfall) {}",
-            e.name,
-            e.class,
-            number(b.mean_units_short),
-            number(b.ci95_low.max(0.0)),
-            number(b.ci95_high),
-            percent(b.p_any_short.p),
-        );
-        let mut grid = Grid::new(&[
-            ("rank", Align::Right),
-            ("option", Align::Left),
-            ("units short avoided [95% CI]", Align::Right),
-            ("SE paired / unpaired", Align::Right),
-            ("P(better) / P(worse)", Align::Right),
-            ("ΔP(any shortfall) [95% CI]", Align::Right),
-            ("ΔCVaR95", Align::Right),
-            ("cost", Align::Right),
-            ("cost per unit avoided", Align::Right),
-        ]);
-        for o in &e.options {
-            let a = &o.units_short_avoided;
-            let z = |x: f64| number(snap(x, b.mean_units_short));
-            let d = &o.delta_p_any_short;
-            grid.row(vec![
-                o.rank.to_string(),
-                o.option.clone(),
-                format!("{} [{}, {}]{}", z(a.mean), z(a.ci95_low), z(a.ci95_high), marker(o.effect)),
-                format!("{} / {}", z(a.se), z(a.unpaired_se)),
-                format!("{} / {}", percent(o.p_better.p), percent(o.p_worse.p)),
-                format!("{} [{}, {}]", points(d.estimate), points(d.ci95_low), points(d.ci95_high)),
-                z(o.delta_cvar95),
-                dollars(o.cost_usd),
-                o.cost_per_unit_avoided_usd.map_or_else(|| "—".to_owned(), dollars),
-            ]);
-        }
-        text.push_str(&grid.render());
-        text.push('\n');
-    }
-    if !quiet.is_empty() {
-        let _ = writeln!(text, "No shortfall in any trial, with or without any option: {}.\n", quiet.join(", "));
-    }
-    let _ = writeln!(
-        text,
-        "Overall: ranked by end uses improved minus worsened (+ / − above), then by mean share of shortfall avoided, \
-         then by cost"
-    );
+    let unit = &doc.loss.unit;
+    text.push_str(&wrap(
+        &format!(
+            "{} · {} trials per variant · seed {} · baseline and {} option{} on common random numbers · costs over \
+             {} year{}",
+            doc.scenario.name,
+            thousands(run.trials),
+            run.seed,
+            doc.options.len(),
+            if doc.options.len() == 1 { "" } else { "s" },
+            number(run.horizon_years),
+            if run.horizon_years == 1.0 { "" } else { "s" },
+        ),
+        TERMINAL_COLUMNS,
+    ));
+    text.push('\n');
+    let base = &doc.loss.baseline;
+    text.push_str(&wrap(
+        &format!(
+            "Overall: loss over every end use ({unit}) avoided, paired 95% CI · without any option the loss is {} per \
+             trial [{}, {}]",
+            money(base.mean, unit),
+            money(base.ci95_low.max(0.0), unit),
+            money(base.ci95_high, unit)
+        ),
+        TERMINAL_COLUMNS,
+    ));
+    let per = if unit == "USD" { "per $" } else { "per $M" };
     let mut grid = Grid::new(&[
         ("rank", Align::Right),
         ("option", Align::Left),
-        ("kind", Align::Left),
-        ("improved", Align::Right),
-        ("worsened", Align::Right),
-        ("mean share of shortfall avoided", Align::Right),
+        ("loss avoided [95% CI]", Align::Right),
+        ("effect", Align::Left),
         ("cost", Align::Right),
+        (per, Align::Right),
+        ("value", Align::Right),
     ]);
     for o in &doc.options {
+        let a = &o.loss_avoided;
+        let ratio = o
+            .loss_avoided_per_usd
+            .map_or_else(|| "—".to_owned(), |r| if unit == "USD" { number(r.point) } else { number(r.point * 1e6) });
         grid.row(vec![
             o.rank.to_string(),
             o.name.clone(),
-            o.mitigation_kind.unwrap_or(o.kind).to_owned(),
-            o.end_uses_improved.to_string(),
-            o.end_uses_worsened.to_string(),
-            o.mean_share_of_shortfall_avoided.map_or_else(|| "—".to_owned(), percent),
-            dollars(o.cost.total_usd),
+            money_interval(a.avoided_mean, a.ci95_low, a.ci95_high, unit),
+            a.effect.words().to_owned(),
+            usd(o.cost.total_usd),
+            ratio,
+            o.rank_by_value.map_or_else(|| "—".to_owned(), |r| r.to_string()),
         ]);
     }
     text.push_str(&grid.render());
-    let _ = writeln!(
-        text,
-        "\n+ / −: improved / worsened at 95%: the paired interval of units short avoided lies above / below 0, or, \
-         when it contains 0, that of ΔP(any shortfall) lies below / above 0. ΔP in percentage points."
-    );
+    let dominated: Vec<String> =
+        doc.options.iter().filter_map(|o| o.dominated_by.as_ref().map(|d| format!("{} (by {d})", o.name))).collect();
+    if !dominated.is_empty() {
+        text.push_str(&wrap(
+            &format!("Dominated (another option costs no more and avoids more): {}.", dominated.join(", ")),
+            TERMINAL_COLUMNS,
+        ));
+    }
+    text.push('\n');
+    let mut quiet = Vec::new();
+    for e in &doc.end_uses {
+        if e.never_short() {
+            quiet.push(format!("{} ({})", e.name, e.class));
+            continue;
+        }
+        text.push_str(&end_use_table(e, width));
+        text.push('\n');
+    }
+    if !quiet.is_empty() {
+        text.push_str(&wrap(
+            &format!("Never short or late, with or without any option: {}.", quiet.join(", ")),
+            TERMINAL_COLUMNS,
+        ));
+        text.push('\n');
+    }
+    text.push_str(&wrap(
+        "+ / −: better / worse for the end use at 95% (by its loss avoided, or when that cannot tell, by \
+         ΔP(short or late)). ΔP in percentage points. A cost per unit is given only where the amount avoided is \
+         detectably positive. --wide for every column.",
+        TERMINAL_COLUMNS,
+    ));
     let _ = writeln!(text, "Outputs in {}", out_dir.display());
     text
 }
 
-fn marker(e: Effect) -> &'static str {
+/// One end use's table: for lost demand, units short avoided; for backlogged demand, delay avoided.
+fn end_use_table(e: &crate::comparison::EndUseJson, width: Width) -> String {
+    let mut text = String::new();
+    let b = &e.baseline;
+    let unit = &e.unit;
+    let title = if e.backlogged() {
+        format!(
+            "{} ({}, backlogged) · baseline: P(late) {} · mean longest delay {} wk · {} unit-weeks late",
+            e.name,
+            e.class,
+            percent(b.p_short_or_late.p),
+            number(b.max_delay_weeks.mean),
+            number(b.backlog_unit_weeks.mean)
+        )
+    } else {
+        format!(
+            "{} ({}) · baseline: P(short) {} · mean {} {unit} short [{}, {}]",
+            e.name,
+            e.class,
+            percent(b.p_short_or_late.p),
+            number(b.units_short.mean),
+            number(b.units_short.ci95_low.max(0.0)),
+            number(b.units_short.ci95_high)
+        )
+    };
+    text.push_str(&wrap(&title, TERMINAL_COLUMNS));
+    let headline = if e.backlogged() { "unit-weeks late avoided [95% CI]" } else { "units short avoided [95% CI]" };
+    let mut headers = vec![
+        ("rank", Align::Right),
+        ("option", Align::Left),
+        (headline, Align::Right),
+        ("ΔP(short or late) pp", Align::Right),
+    ];
+    if width == Width::Wide {
+        headers.extend([
+            ("SE paired / unpaired", Align::Right),
+            ("P(better) / P(worse)", Align::Right),
+            (if e.backlogged() { "longest delay avoided, wk" } else { "unit-weeks late avoided" }, Align::Right),
+            ("ΔCVaR95 short", Align::Right),
+            ("cost", Align::Right),
+        ]);
+    }
+    headers.push(("cost per unit", Align::Right));
+    let mut grid = Grid::new(&headers);
+    for o in &e.options {
+        let (main, other) = if e.backlogged() {
+            (&o.backlog_unit_weeks_avoided, &o.max_delay_weeks_avoided)
+        } else {
+            (&o.units_short_avoided, &o.backlog_unit_weeks_avoided)
+        };
+        let d = &o.p_short_or_late;
+        let mut row = vec![
+            o.rank.to_string(),
+            o.option.clone(),
+            format!("{}{}", avoided(main), marker(o.effect)),
+            format!("{} [{}, {}]", points(d.delta), points(d.ci95_low), points(d.ci95_high)),
+        ];
+        if width == Width::Wide {
+            row.extend([
+                format!("{} / {}", number(main.se), number(main.unpaired_se)),
+                format!("{} / {}", percent(main.p_better.p), percent(main.p_worse.p)),
+                avoided(other),
+                number(o.delta_cvar95_units_short),
+                usd(o.cost_usd),
+            ]);
+        }
+        let per_unit =
+            if e.backlogged() { o.cost_per_unit_week_late_avoided_usd } else { o.cost_per_unit_short_avoided_usd };
+        row.push(per_unit.map_or_else(|| "—".to_owned(), |c| usd(c.point)));
+        grid.row(row);
+    }
+    text.push_str(&grid.render());
+    text
+}
+
+/// A paired amount avoided with its interval: "271k [251k, 290k]".
+fn avoided(p: &PairedJson) -> String {
+    format!("{} [{}, {}]", number(p.avoided_mean), number(p.ci95_low), number(p.ci95_high))
+}
+
+fn marker(e: crate::comparison::Effect) -> &'static str {
     match e {
-        Effect::Better => " +",
-        Effect::Worse => " −",
-        Effect::None => "  ",
+        crate::comparison::Effect::Better => " +",
+        crate::comparison::Effect::Worse => " −",
+        crate::comparison::Effect::None => "  ",
     }
 }
 
 /// A change of probability in percentage points, signed.
-fn points(x: f64) -> String {
+pub fn points(x: f64) -> String {
     if !x.is_finite() {
         return "-".to_owned();
     }
     let pp = x * 100.0;
     if pp == 0.0 { "0".to_owned() } else { format!("{pp:+.1}") }
-}
-
-fn dollars(x: f64) -> String {
-    if x.is_finite() { format!("${}", number(x)) } else { "-".to_owned() }
 }
 
 #[cfg(test)]
@@ -348,6 +468,7 @@ mod tests {
         assert_eq!(points(-0.2345), "-23.4");
         assert_eq!(points(0.0), "0");
         assert_eq!(points(0.001), "+0.1");
-        assert_eq!(dollars(1_635_000.0), "$1.64M");
+        assert_eq!(usd(1_635_000.0), "$1.64M");
+        assert_eq!(usd(2.5e9), "$2.5B");
     }
 }

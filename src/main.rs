@@ -8,6 +8,8 @@ mod comparison_output;
 mod failure;
 mod flows;
 mod graph;
+mod optimize_output;
+mod options;
 mod output;
 mod progress;
 mod report;

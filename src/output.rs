@@ -9,16 +9,18 @@ use std::ops::Range;
 
 use anyhow::Context;
 use chokepoint_engine::outcome::EndUseOutcome;
-use chokepoint_engine::report::{BAND_QUANTILES, RunSummary};
-use chokepoint_engine::{Model, RunResults};
+use chokepoint_engine::report::{BACKLOG_BAND_QUANTILES, BAND_QUANTILES, RunSummary};
+use chokepoint_engine::{Model, RunResults, Unmet};
+use chokepoint_scenario::Scenario;
 use polars::prelude::*;
 
 use crate::staged_files::StagedFiles;
-use crate::summary_json::{DistributionJson, ProportionJson, SummaryDocument, to_json_text};
+use crate::summary_json::{DistributionJson, ProportionJson, SummaryDocument, to_json_text, unmet_word};
 
 pub const TRIALS_FILE: &str = "trials.parquet";
 pub const STAGE_LOSSES_FILE: &str = "stage_losses.parquet";
 pub const BANDS_FILE: &str = "bands.parquet";
+pub const BACKLOG_BANDS_FILE: &str = "backlog_bands.parquet";
 pub const SUMMARY_CSV_FILE: &str = "summary.csv";
 pub const SUMMARY_JSON_FILE: &str = "summary.json";
 pub const RUN_JSON_FILE: &str = "run.json";
@@ -32,18 +34,31 @@ pub(crate) fn schema(columns: &[(&str, DataType)]) -> Schema {
 
 /// Columns of `trials.parquet`.
 pub fn trials_schema() -> Schema {
-    use DataType::{Float64, String, UInt64};
+    use DataType::{Boolean, Float64, String, UInt64};
     schema(&[
         ("trial", UInt64),
         ("end_use", String),
-        ("units_short", Float64),
+        ("unit", String),
+        ("unmet_demand", String),
+        ("short_or_late", Boolean),
         ("demand", Float64),
         ("built", Float64),
+        ("units_short", Float64),
+        ("units_lost", Float64),
+        ("units_late", Float64),
+        ("units_owed_at_end", Float64),
+        ("units_short_or_late", Float64),
         ("share_met", Float64),
         ("short_weeks", Float64),
         ("longest_short_run_weeks", Float64),
         ("first_short_week", Float64),
         ("recovery_week", Float64),
+        ("mean_delay_weeks", Float64),
+        ("max_delay_weeks", Float64),
+        ("peak_backlog_units", Float64),
+        ("peak_backlog_weeks", Float64),
+        ("backlog_unit_weeks", Float64),
+        ("loss", Float64),
     ])
 }
 
@@ -85,9 +100,15 @@ pub(crate) fn label_column(name: &str, value: &str, len: usize) -> Column {
     StringChunked::full(name.into(), value, len).into_column()
 }
 
-/// Writes `trials.parquet`: one row per end use and trial, ordered by end use, then trial.
-pub fn write_trials<W: Write>(w: W, model: &Model, results: &RunResults) -> anyhow::Result<()> {
-    let spec = model.spec();
+/// Writes `trials.parquet`: one row per end use and trial, ordered by end use, then trial. `losses` are the
+/// end uses' losses per trial (`[e][trial]`).
+pub fn write_trials<W: Write>(
+    w: W,
+    scenario: &Scenario,
+    results: &RunResults,
+    losses: &[Vec<f64>],
+) -> anyhow::Result<()> {
+    let spec = scenario.model.spec();
     let weeks = spec.period_weeks;
     let ne = results.n_end_uses;
     let mut writer = parquet(w, &trials_schema())?;
@@ -97,21 +118,36 @@ pub fn write_trials<W: Write>(w: W, model: &Model, results: &RunResults) -> anyh
             let f64s = |name: &str, f: &dyn Fn(&EndUseOutcome) -> f64| {
                 Column::new(name.into(), outcomes.iter().map(|o| f(o)).collect::<Vec<f64>>())
             };
-            let optional = |name: &str, f: &dyn Fn(&EndUseOutcome) -> Option<u32>| {
-                let values: Vec<Option<f64>> = outcomes.iter().map(|o| f(o).map(|p| f64::from(p) * weeks)).collect();
-                Column::new(name.into(), values)
+            let optional = |name: &str, f: &dyn Fn(&EndUseOutcome) -> Option<f64>| {
+                Column::new(name.into(), outcomes.iter().map(|o| f(o)).collect::<Vec<Option<f64>>>())
             };
+            let backlog = end_use.unmet == Unmet::Backlog;
+            // Delay columns are null for lost demand, which is never late.
+            let delay = |name: &str, f: &dyn Fn(&EndUseOutcome) -> f64| optional(name, &|o| backlog.then(|| f(o)));
             let columns = vec![
                 trial_column(&trials),
                 label_column("end_use", &end_use.name, trials.len()),
-                f64s("units_short", &|o| o.units_short),
+                label_column("unit", &scenario.end_uses[e].unit, trials.len()),
+                label_column("unmet_demand", unmet_word(end_use.unmet), trials.len()),
+                Column::new("short_or_late".into(), outcomes.iter().map(|o| o.any_shortfall()).collect::<Vec<bool>>()),
                 f64s("demand", &|o| o.demand),
                 f64s("built", &|o| o.built),
+                f64s("units_short", &|o| o.units_short),
+                f64s("units_lost", &|o| o.units_lost),
+                f64s("units_late", &|o| o.units_late),
+                f64s("units_owed_at_end", &|o| o.units_owed_at_end),
+                f64s("units_short_or_late", &|o| o.units_short_or_late()),
                 f64s("share_met", &|o| o.share_met),
                 f64s("short_weeks", &|o| f64::from(o.short_periods) * weeks),
                 f64s("longest_short_run_weeks", &|o| f64::from(o.longest_short_run) * weeks),
-                optional("first_short_week", &|o| o.first_short_period),
-                optional("recovery_week", &|o| o.recovery_period),
+                optional("first_short_week", &|o| o.first_short_period.map(|p| f64::from(p) * weeks)),
+                optional("recovery_week", &|o| o.recovery_period.map(|p| f64::from(p) * weeks)),
+                optional("mean_delay_weeks", &|o| o.mean_delay_periods().map(|p| p * weeks)),
+                delay("max_delay_weeks", &|o| f64::from(o.max_delay_periods) * weeks),
+                delay("peak_backlog_units", &|o| o.peak_backlog),
+                delay("peak_backlog_weeks", &|o| o.peak_backlog_weeks),
+                delay("backlog_unit_weeks", &|o| o.backlog_unit_periods * weeks),
+                Column::new("loss".into(), losses[e][trials.clone()].to_vec()),
             ];
             writer.write_batch(&DataFrame::new(trials.len(), columns)?)?;
         }
@@ -178,12 +214,70 @@ pub fn write_bands<W: Write>(w: W, summary: &RunSummary, period_weeks: f64) -> a
     Ok(())
 }
 
+/// Columns of `backlog_bands.parquet`.
+pub fn backlog_bands_schema() -> Schema {
+    use DataType::{Float64, String, UInt32};
+    schema(&[
+        ("end_use", String),
+        ("period", UInt32),
+        ("week", Float64),
+        ("p_backlog", Float64),
+        ("p5", Float64),
+        ("p25", Float64),
+        ("p50", Float64),
+        ("p75", Float64),
+        ("p95", Float64),
+        ("p99", Float64),
+    ])
+}
+
+/// Writes `backlog_bands.parquet`: quantiles of the backlog, in weeks of normal demand, per backlogged end use
+/// and period (no rows when the scenario has no backlogged end use).
+pub fn write_backlog_bands<W: Write>(w: W, summary: &RunSummary, period_weeks: f64) -> anyhow::Result<()> {
+    let rows: usize = summary.backlog_bands.iter().map(|b| b.quantiles.len()).sum();
+    let mut end_use = Vec::with_capacity(rows);
+    let mut period = Vec::with_capacity(rows);
+    let mut week = Vec::with_capacity(rows);
+    let mut p_backlog = Vec::with_capacity(rows);
+    let mut quantiles: [Vec<f64>; 6] = Default::default();
+    for band in &summary.backlog_bands {
+        for (t, (q, p)) in band.quantiles.iter().zip(&band.p_backlog).enumerate() {
+            end_use.push(band.end_use.as_str());
+            period.push(u32::try_from(t).context("too many periods")?);
+            week.push(t as f64 * period_weeks);
+            p_backlog.push(*p);
+            for (column, value) in quantiles.iter_mut().zip(q) {
+                column.push(*value);
+            }
+        }
+    }
+    debug_assert_eq!(BACKLOG_BAND_QUANTILES, [0.05, 0.25, 0.50, 0.75, 0.95, 0.99]);
+    let [p5, p25, p50, p75, p95, p99] = quantiles;
+    let columns = vec![
+        Column::new("end_use".into(), end_use),
+        Column::new("period".into(), period),
+        Column::new("week".into(), week),
+        Column::new("p_backlog".into(), p_backlog),
+        Column::new("p5".into(), p5),
+        Column::new("p25".into(), p25),
+        Column::new("p50".into(), p50),
+        Column::new("p75".into(), p75),
+        Column::new("p95".into(), p95),
+        Column::new("p99".into(), p99),
+    ];
+    let df = DataFrame::new(rows, columns)?;
+    let mut writer = parquet(w, &backlog_bands_schema())?;
+    writer.write_batch(&df)?;
+    writer.finish()?;
+    Ok(())
+}
+
 /// One row of `summary.csv`.
 struct SummaryRow<'a> {
     entity: &'static str,
     name: &'a str,
     metric: &'static str,
-    unit: &'static str,
+    unit: &'a str,
     n: u64,
     /// `mean, sd, se, ci95_low, ci95_high, min, p5, p50, p95, p99, max, cvar95`.
     stats: [Option<f64>; 12],
@@ -197,7 +291,7 @@ impl<'a> SummaryRow<'a> {
         entity: &'static str,
         name: &'a str,
         metric: &'static str,
-        unit: &'static str,
+        unit: &'a str,
         d: Option<&DistributionJson>,
     ) -> Self {
         let stats = match d {
@@ -224,21 +318,36 @@ pub fn write_summary_csv<W: Write>(w: W, doc: &SummaryDocument) -> anyhow::Resul
     for e in &doc.end_uses {
         let d =
             |metric, unit, d: Option<&DistributionJson>| SummaryRow::distribution("end_use", &e.name, metric, unit, d);
-        rows.push(d("units_short", "units", Some(&e.units_short)));
+        rows.push(SummaryRow::proportion("end_use", &e.name, "p_short_or_late", &e.p_short_or_late));
+        rows.push(d("units_short", &e.unit, Some(&e.units_short)));
+        rows.push(d("units_lost", &e.unit, Some(&e.units_lost)));
+        rows.push(d("units_short_or_late", &e.unit, Some(&e.units_short_or_late)));
         rows.push(d("share_met", "fraction", Some(&e.share_met)));
         rows.push(d("short_weeks", "weeks", Some(&e.short_weeks)));
         rows.push(d("longest_short_run_weeks", "weeks", Some(&e.longest_short_run_weeks)));
         rows.push(d("first_short_week", "week", e.first_short_week.as_ref()));
         rows.push(d("recovery_week", "week", e.recovery_week.as_ref()));
-        rows.push(SummaryRow::proportion("end_use", &e.name, "p_any_short", &e.p_any_short));
         rows.push(SummaryRow::proportion("end_use", &e.name, "p_short_at_end", &e.p_short_at_end));
+        if let Some(delay) = &e.delay {
+            rows.push(d("units_late", &e.unit, Some(&delay.units_late)));
+            rows.push(d("units_owed_at_end", &e.unit, Some(&delay.units_owed_at_end)));
+            rows.push(SummaryRow::proportion("end_use", &e.name, "p_owed_at_end", &delay.p_owed_at_end));
+            rows.push(d("mean_delay_weeks", "weeks", delay.mean_delay_weeks.as_ref()));
+            rows.push(d("max_delay_weeks", "weeks", Some(&delay.max_delay_weeks)));
+            rows.push(d("peak_backlog_units", &e.unit, Some(&delay.peak_backlog_units)));
+            rows.push(d("peak_backlog_weeks", "weeks of demand", Some(&delay.peak_backlog_weeks)));
+            rows.push(d("backlog_unit_weeks", "unit-weeks", Some(&delay.backlog_unit_weeks)));
+            rows.push(d("backlog_cleared_week", "week", delay.backlog_cleared_week.as_ref()));
+        }
+        rows.push(d("loss", &doc.loss.unit, Some(&e.loss)));
     }
+    rows.push(SummaryRow::distribution("run", &doc.scenario.name, "loss", &doc.loss.unit, Some(&doc.loss.per_trial)));
     for s in &doc.stages {
-        rows.push(SummaryRow::distribution("stage", &s.name, "throughput_lost", s.unit, Some(&s.throughput_lost)));
+        rows.push(SummaryRow::distribution("stage", &s.name, "throughput_lost", &s.unit, Some(&s.throughput_lost)));
     }
     for s in &doc.stockpiles {
-        rows.push(SummaryRow::distribution("stockpile", &s.name, "min_level", s.unit, Some(&s.min_level)));
-        rows.push(SummaryRow::distribution("stockpile", &s.name, "released", s.unit, Some(&s.released)));
+        rows.push(SummaryRow::distribution("stockpile", &s.name, "min_level", &s.unit, Some(&s.min_level)));
+        rows.push(SummaryRow::distribution("stockpile", &s.name, "released", &s.unit, Some(&s.released)));
         rows.push(SummaryRow::proportion("stockpile", &s.name, "p_ran_dry", &s.p_ran_dry));
     }
     let mut columns = vec![

@@ -39,6 +39,10 @@ pub struct ScenarioRecord {
     /// The base files the scenario is laid over, with their SHA-256 (empty for a self-contained scenario):
     /// together with `sha256` they pin every byte the results depend on.
     pub bases: Vec<crate::scenario_source::SourceDigest>,
+    /// Mitigations and packages applied to the scenario (`run --mitigation`), in order.
+    pub mitigations: Vec<String>,
+    /// Files of mitigations laid over the scenario (`--mitigation FILE`), with their SHA-256.
+    pub overlays: Vec<crate::scenario_source::SourceDigest>,
 }
 
 impl ScenarioRecord {
@@ -50,6 +54,8 @@ impl ScenarioRecord {
             origin: loaded.origin.clone(),
             sha256: loaded.sha256.clone(),
             bases: loaded.bases.clone(),
+            mitigations: loaded.applied.clone(),
+            overlays: loaded.overlays.clone(),
         }
     }
 }
@@ -99,6 +105,61 @@ impl RunRecord {
             } else {
                 0.0
             },
+            warnings: warnings(loaded),
+            files,
+        }
+    }
+}
+
+/// `optimize_run.json`: how, when and where a portfolio search was made.
+#[derive(Debug, Clone, Serialize)]
+pub struct OptimizeRecord {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub scenario: ScenarioRecord,
+    pub seed: u64,
+    /// Trials per portfolio.
+    pub trials: u64,
+    pub threads: usize,
+    pub rng: RngRecord,
+    pub started_at: String,
+    pub wall_time_s: f64,
+    pub simulation_s: f64,
+    /// Trials run over every portfolio, the confirmation included.
+    pub trials_run: u64,
+    pub trials_per_second: f64,
+    pub warnings: Vec<WarningJson>,
+    pub files: Vec<&'static str>,
+}
+
+impl OptimizeRecord {
+    #[expect(clippy::too_many_arguments, reason = "one record of one run: each argument is one of its fields")]
+    pub fn new(
+        loaded: &LoadedScenario,
+        overlays: &[crate::scenario_source::SourceDigest],
+        seed: u64,
+        trials: u64,
+        threads: usize,
+        started_at: String,
+        timings: Timings,
+        trials_run: u64,
+        files: Vec<&'static str>,
+    ) -> Self {
+        let mut scenario = ScenarioRecord::of(loaded);
+        scenario.overlays = overlays.to_vec();
+        Self {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool::this(),
+            scenario,
+            seed,
+            trials,
+            threads,
+            rng: RngRecord { generator: rng_name(), seeding: RNG_SEEDING },
+            started_at,
+            wall_time_s: timings.wall_time_s,
+            simulation_s: timings.simulation_s,
+            trials_run,
+            trials_per_second: if timings.simulation_s > 0.0 { trials_run as f64 / timings.simulation_s } else { 0.0 },
             warnings: warnings(loaded),
             files,
         }

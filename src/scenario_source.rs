@@ -37,6 +37,11 @@ pub struct LoadedScenario {
     /// The bases the scenario is laid over, in the order they were read (its own base first).
     pub bases: Vec<SourceDigest>,
     pub scenario: Scenario,
+    /// Mitigations and packages applied to `scenario.model` (`run --mitigation`), in order; empty for the
+    /// scenario as written.
+    pub applied: Vec<String>,
+    /// Overlay files of mitigations added to the scenario (`--mitigation FILE`).
+    pub overlays: Vec<SourceDigest>,
 }
 
 /// A file a scenario was read from, and the SHA-256 of its bytes (lowercase hex).
@@ -81,7 +86,9 @@ pub fn load(source: &ScenarioSource) -> Result<LoadedScenario, Failure> {
         Ok((base_origin, base_text))
     };
     match chokepoint_scenario::parse_with(&origin, &text, &mut resolve) {
-        Ok(scenario) => Ok(LoadedScenario { origin, sha256, bases, scenario }),
+        Ok(scenario) => {
+            Ok(LoadedScenario { origin, sha256, bases, scenario, applied: Vec::new(), overlays: Vec::new() })
+        }
         Err(diagnostics) => {
             Err(Failure::InvalidScenario { origin, errors: diagnostics.error_count(), rendered: diagnostics.render() })
         }

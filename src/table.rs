@@ -1,9 +1,13 @@
-//! The terminal report of a run: a table per end use, then the stages that lose the most throughput.
+//! The terminal report of a run: the end uses (lost demand: how much is never built; backlogged demand: how late),
+//! the loss over every end use, then the stages that lose the most throughput, and the stockpiles. The default
+//! tables fit a 100-column terminal; `--wide` shows every column.
 
 use std::fmt::Write;
 use std::path::Path;
 
-use crate::summary_json::{DistributionJson, ProportionJson, SummaryDocument};
+use chokepoint_scenario::Date;
+
+use crate::summary_json::{DistributionJson, Headline, ProportionJson, SummaryDocument};
 
 /// What `chokepoint run` prints on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -17,46 +21,49 @@ pub enum ReportFormat {
 /// Stages listed in the report.
 const TOP_STAGES: usize = 8;
 
-/// The columns of the table of end uses, shared with `chokepoint batch`'s table.
-pub const END_USE_COLUMNS: [(&str, Align); 8] = [
-    ("end use", Align::Left),
-    ("class", Align::Left),
-    ("P(any shortfall) [95% CI]", Align::Right),
-    ("mean units short [95% CI]", Align::Right),
-    ("P95 short", Align::Right),
-    ("CVaR95", Align::Right),
-    ("median first short", Align::Right),
-    ("mean share met", Align::Right),
-];
+/// The narrowest terminal the default tables are laid out for; `--wide` gives every column instead.
+pub const TERMINAL_COLUMNS: usize = 100;
+
+/// How much a table shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Width {
+    /// The headline columns, within [`TERMINAL_COLUMNS`].
+    Narrow,
+    /// Every column.
+    Wide,
+}
 
 /// Renders the report of `doc`, ending with the folder the files went to.
-pub fn render(doc: &SummaryDocument, out_dir: &Path) -> String {
+pub fn render(doc: &SummaryDocument, out_dir: &Path, width: Width) -> String {
     let mut text = String::new();
     let run = &doc.run;
+    let start = start_date(doc);
     let period =
         if run.period_weeks == 1.0 { "weekly".to_owned() } else { format!("{}-week", number(run.period_weeks)) };
+    let from = start.map(|d| format!(" from {}", d.short())).unwrap_or_default();
     let _ = writeln!(
         text,
-        "{} · {} trials · seed {} · {} {period} periods\n",
+        "{} · {} trials · seed {} · {} {period} periods{from}\n",
         doc.scenario.name,
         thousands(run.trials),
         run.seed,
         run.periods
     );
-    let mut end_uses = Grid::new(&END_USE_COLUMNS);
-    for e in &doc.end_uses {
-        end_uses.row(vec![
-            e.name.clone(),
-            e.class.to_owned(),
-            proportion(&e.p_any_short),
-            mean_with_ci(&e.units_short),
-            number(e.units_short.p95),
-            number(e.units_short.cvar95),
-            e.first_short_week.as_ref().map_or_else(|| "never".to_owned(), |d| format!("week {}", number(d.p50))),
-            percent(e.share_met.mean),
-        ]);
-    }
-    text.push_str(&end_uses.render());
+    text.push_str(&end_use_tables(doc, width));
+    let loss = &doc.loss.per_trial;
+    text.push('\n');
+    text.push_str(&wrap(
+        &format!(
+            "Loss over every end use ({}): mean {} [{}, {}] · P95 {} · CVaR95 {}",
+            doc.loss.unit,
+            money(loss.mean, &doc.loss.unit),
+            money(loss.ci95_low.max(0.0), &doc.loss.unit),
+            money(loss.ci95_high, &doc.loss.unit),
+            money(loss.p95, &doc.loss.unit),
+            money(loss.cvar95, &doc.loss.unit),
+        ),
+        TERMINAL_COLUMNS,
+    ));
 
     let mut stages: Vec<_> = doc.stages.iter().filter(|s| s.throughput_lost.mean > 0.0).collect();
     stages.sort_by(|a, b| b.throughput_lost.mean.total_cmp(&a.throughput_lost.mean).then(a.name.cmp(&b.name)));
@@ -70,7 +77,7 @@ pub fn render(doc: &SummaryDocument, out_dir: &Path) -> String {
             ("region", Align::Left),
             ("mean lost [95% CI]", Align::Right),
             ("unit", Align::Left),
-            ("share of normal", Align::Right),
+            ("of normal", Align::Right),
             ("P95 lost", Align::Right),
         ]);
         for s in &stages[..shown] {
@@ -78,7 +85,7 @@ pub fn render(doc: &SummaryDocument, out_dir: &Path) -> String {
                 s.name.clone(),
                 s.region.clone(),
                 mean_with_ci(&s.throughput_lost),
-                s.unit.to_owned(),
+                s.unit.clone(),
                 s.mean_lost_share.map_or_else(|| "-".to_owned(), percent),
                 number(s.throughput_lost.p95),
             ]);
@@ -92,7 +99,7 @@ pub fn render(doc: &SummaryDocument, out_dir: &Path) -> String {
             ("material", Align::Left),
             ("P(ran dry) [95% CI]", Align::Right),
             ("mean released [95% CI]", Align::Right),
-            ("median lowest level", Align::Right),
+            ("median lowest", Align::Right),
             ("unit", Align::Left),
         ]);
         for s in &doc.stockpiles {
@@ -102,13 +109,282 @@ pub fn render(doc: &SummaryDocument, out_dir: &Path) -> String {
                 proportion(&s.p_ran_dry),
                 mean_with_ci(&s.released),
                 number(s.min_level.p50),
-                s.unit.to_owned(),
+                s.unit.clone(),
             ]);
         }
         text.push_str(&grid.render());
     }
     let _ = writeln!(text, "\nOutputs in {}", out_dir.display());
     text
+}
+
+/// The scenario's start date, if it has one.
+pub fn start_date(doc: &SummaryDocument) -> Option<Date> {
+    doc.scenario.start_date.as_deref().and_then(parse_date)
+}
+
+/// A `YYYY-MM-DD` date.
+pub fn parse_date(text: &str) -> Option<Date> {
+    let mut parts = text.splitn(3, '-');
+    let (y, m, d) = (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?.parse().ok()?);
+    Date::new(y, m, d)
+}
+
+/// A week of the horizon: its date when the scenario starts on one (`8 Aug 2025`), else `week 18`.
+pub fn week_label(week: f64, start: Option<Date>) -> String {
+    match start {
+        Some(d) if week.is_finite() => d.plus_weeks(week).short(),
+        _ => format!("week {}", number(week)),
+    }
+}
+
+/// The two tables of end uses: lost demand (how much is never built) and backlogged demand (how late). An end use
+/// never short in any trial is listed on one line after them.
+pub fn end_use_tables(doc: &SummaryDocument, width: Width) -> String {
+    let start = start_date(doc);
+    let mut text = String::new();
+    let mut never = Vec::new();
+    let mut lost = match width {
+        Width::Narrow => Grid::new(&[
+            ("lost demand", Align::Left),
+            ("unit", Align::Left),
+            ("P(short) [95% CI]", Align::Right),
+            ("mean short [95% CI]", Align::Right),
+            ("share met", Align::Right),
+            ("first short", Align::Right),
+        ]),
+        Width::Wide => Grid::new(&[
+            ("lost demand", Align::Left),
+            ("class", Align::Left),
+            ("unit", Align::Left),
+            ("P(short) [95% CI]", Align::Right),
+            ("mean units short [95% CI]", Align::Right),
+            ("P95 short", Align::Right),
+            ("CVaR95", Align::Right),
+            ("mean share met", Align::Right),
+            ("median first short", Align::Right),
+            ("mean loss", Align::Right),
+        ]),
+    };
+    let mut late = match width {
+        Width::Narrow => Grid::new(&[
+            ("backlogged demand", Align::Left),
+            ("unit", Align::Left),
+            ("P(late) [95% CI]", Align::Right),
+            ("mean delay", Align::Right),
+            ("longest p50/95", Align::Right),
+            ("P95 backlog", Align::Right),
+            ("first late", Align::Right),
+        ]),
+        Width::Wide => Grid::new(&[
+            ("backlogged demand", Align::Left),
+            ("class", Align::Left),
+            ("unit", Align::Left),
+            ("P(late) [95% CI]", Align::Right),
+            ("mean delay", Align::Right),
+            ("longest delay when late, p50 / P95", Align::Right),
+            ("P95 peak backlog when late", Align::Right),
+            ("mean units late", Align::Right),
+            ("P(owed at end)", Align::Right),
+            ("median first late", Align::Right),
+            ("median cleared", Align::Right),
+            ("mean loss", Align::Right),
+        ]),
+    };
+    let first = |w: Option<f64>| w.map_or_else(|| "never".to_owned(), |w| week_label(w, start));
+    for e in &doc.end_uses {
+        if e.p_short_or_late.k == 0 {
+            never.push(e.name.as_str());
+            continue;
+        }
+        let loss = money(e.loss.mean, &doc.loss.unit);
+        match (&e.headline, width) {
+            (
+                Headline::Short {
+                    p,
+                    mean_units_short,
+                    mean_units_short_ci95,
+                    mean_share_met,
+                    median_first_short_week,
+                    ..
+                },
+                Width::Narrow,
+            ) => {
+                lost.row(vec![
+                    e.name.clone(),
+                    e.unit.clone(),
+                    compact_proportion(p),
+                    interval(*mean_units_short, *mean_units_short_ci95),
+                    percent(*mean_share_met),
+                    first(*median_first_short_week),
+                ]);
+            }
+            (
+                Headline::Short {
+                    p,
+                    mean_units_short,
+                    mean_units_short_ci95,
+                    p95_units_short,
+                    mean_share_met,
+                    median_first_short_week,
+                },
+                Width::Wide,
+            ) => {
+                lost.row(vec![
+                    e.name.clone(),
+                    e.class.clone(),
+                    e.unit.clone(),
+                    proportion(p),
+                    interval(*mean_units_short, *mean_units_short_ci95),
+                    number(*p95_units_short),
+                    number(e.units_short.cvar95),
+                    percent(*mean_share_met),
+                    first(*median_first_short_week),
+                    loss,
+                ]);
+            }
+            (
+                Headline::Late {
+                    p,
+                    mean_delay_weeks,
+                    median_max_delay_weeks_when_late,
+                    p95_max_delay_weeks_when_late,
+                    p95_peak_backlog_units_when_late,
+                    p95_peak_backlog_weeks_when_late,
+                    median_backlog_cleared_week,
+                    p_owed_at_end,
+                    median_first_late_week,
+                },
+                _,
+            ) => {
+                let weeks = |w: Option<f64>| w.map_or_else(|| "-".to_owned(), number);
+                let delay = mean_delay_weeks.map_or_else(|| "-".to_owned(), |w| format!("{} wk", number(w)));
+                let longest = format!(
+                    "{} / {} wk",
+                    weeks(*median_max_delay_weeks_when_late),
+                    weeks(*p95_max_delay_weeks_when_late)
+                );
+                let backlog = format!(
+                    "{} ({} wk)",
+                    weeks(*p95_peak_backlog_units_when_late),
+                    weeks(*p95_peak_backlog_weeks_when_late)
+                );
+                if width == Width::Narrow {
+                    late.row(vec![
+                        e.name.clone(),
+                        e.unit.clone(),
+                        compact_proportion(p),
+                        delay,
+                        longest,
+                        format!("{} wk", weeks(*p95_peak_backlog_weeks_when_late)),
+                        first(*median_first_late_week),
+                    ]);
+                } else {
+                    let units_late = e.delay.as_ref().map_or(f64::NAN, |d| d.units_late.mean);
+                    late.row(vec![
+                        e.name.clone(),
+                        e.class.clone(),
+                        e.unit.clone(),
+                        proportion(p),
+                        delay,
+                        longest,
+                        backlog,
+                        number(units_late),
+                        percent(p_owed_at_end.p),
+                        first(*median_first_late_week),
+                        median_backlog_cleared_week.map_or_else(|| "-".to_owned(), |w| week_label(w, start)),
+                        loss,
+                    ]);
+                }
+            }
+        }
+    }
+    if !lost.is_empty() {
+        text.push_str(&lost.render());
+    }
+    if !late.is_empty() {
+        if !lost.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(&late.render());
+    }
+    if !never.is_empty() {
+        if !(lost.is_empty() && late.is_empty()) {
+            text.push('\n');
+        }
+        text.push_str(&wrap(
+            &format!("Never short or late in any of the {} trials: {}.", thousands(doc.run.trials), never.join(", ")),
+            TERMINAL_COLUMNS,
+        ));
+    }
+    if width == Width::Narrow && !(lost.is_empty() && late.is_empty()) {
+        text.push('\n');
+        text.push_str(&wrap(
+            "P(short): some demand never built. P(late): some unit built after the week it was demanded. Mean \
+             delay: over every late unit. Longest: the median and P95 of each late trial's longest delay. P95 \
+             backlog: the peak backlog in weeks of normal demand, P95 over late trials. First: median week over the \
+             trials short or late. --wide for every column (P95 and CVaR95 of units short, backlog in units).",
+            TERMINAL_COLUMNS,
+        ));
+    }
+    text
+}
+
+/// `text` broken into lines of at most `width` characters, at spaces, each ending with a newline.
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// A proportion with its Wilson interval, compact: "49.8% [47.6–51.9]".
+pub fn compact_proportion(p: &ProportionJson) -> String {
+    let bare = |x: f64| percent(x).trim_end_matches('%').to_owned();
+    format!("{} [{}–{}]", percent(p.p), bare(p.ci95_low), bare(p.ci95_high))
+}
+
+/// A mean with its interval, the lower bound not below zero: "586k [563k, 608k]".
+fn interval(mean: f64, ci: [f64; 2]) -> String {
+    format!("{} [{}, {}]", number(mean), number(ci[0].max(0.0)), number(ci[1]))
+}
+
+/// An amount of the loss measure: `$1.23M` for dollars, `12.3 wk` for weeks of demand.
+pub fn money(x: f64, unit: &str) -> String {
+    if unit == "USD" { usd(x) } else { format!("{} wk", number(x)) }
+}
+
+/// An amount of the loss measure with its interval: `$1.99B [$1.29B, $2.69B]`, or `1.99 [1.29, 2.69] wk`.
+pub fn money_interval(mean: f64, low: f64, high: f64, unit: &str) -> String {
+    if unit == "USD" {
+        format!("{} [{}, {}]", usd(mean), usd(low), usd(high))
+    } else {
+        format!("{} [{}, {}] wk", number(mean), number(low), number(high))
+    }
+}
+
+/// US dollars: `$1.23M`, `$4.5B` (billions as B, not G), `$950`.
+pub fn usd(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".to_owned();
+    }
+    let text = if x.abs() >= 1e12 { format!("{}T", number(x / 1e12)) } else { number(x) };
+    let text = text.strip_suffix('G').map_or(text.clone(), |t| format!("{t}B"));
+    if let Some(rest) = text.strip_prefix('-') { format!("-${rest}") } else { format!("${text}") }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,6 +407,11 @@ impl Grid {
 
     pub fn row(&mut self, cells: Vec<String>) {
         self.rows.push(cells);
+    }
+
+    /// Whether the table has no row.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
     }
 
     pub fn render(&self) -> String {
@@ -218,11 +499,13 @@ pub fn percent(p: f64) -> String {
     }
 }
 
-fn proportion(p: &ProportionJson) -> String {
+/// A proportion with its Wilson interval: "49.9% [48.9%, 50.9%]".
+pub fn proportion(p: &ProportionJson) -> String {
     format!("{} [{}, {}]", percent(p.p), percent(p.ci95_low), percent(p.ci95_high))
 }
 
-fn mean_with_ci(d: &DistributionJson) -> String {
+/// A mean with its 95 % interval, the lower bound not below zero.
+pub fn mean_with_ci(d: &DistributionJson) -> String {
     if d.n == 0 {
         return "-".to_owned();
     }

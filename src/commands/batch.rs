@@ -162,6 +162,7 @@ pub fn batch(args: &BatchArgs) -> Result<(), Failure> {
                     out: Some(args.out.join(name).join("compare")),
                     progress: args.progress,
                     report: if args.format == BatchFormat::Json { ReportFormat::Json } else { ReportFormat::Table },
+                    width: crate::table::Width::Narrow,
                 },
             };
             super::compare::compare(&compare)?;

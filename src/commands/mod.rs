@@ -3,6 +3,7 @@
 mod batch;
 mod compare;
 mod graph;
+mod optimize;
 mod report;
 mod run;
 mod size_stockpile;
@@ -28,6 +29,7 @@ pub fn execute(command: Command) -> Result<(), Failure> {
         Command::Report { out_dir } => report::report(&out_dir),
         Command::Batch(args) => batch::batch(&args),
         Command::Trace(args) => trace::trace(&args),
+        Command::Optimize(args) => optimize::optimize(&args),
     }
 }
 

@@ -4,28 +4,31 @@ use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
 use anyhow::Context;
+use chokepoint_engine::RunConfig;
 use chokepoint_engine::report::summarize_run;
-use chokepoint_engine::{RunConfig, RunResults};
 
-use crate::cli::RunArgs;
+use crate::cli::{OptionArg, RunArgs};
 use crate::failure::Failure;
+use crate::options;
 use crate::output::{
-    self, BANDS_FILE, RUN_JSON_FILE, STAGE_LOSSES_FILE, SUMMARY_CSV_FILE, SUMMARY_JSON_FILE, TRIALS_FILE,
+    self, BACKLOG_BANDS_FILE, BANDS_FILE, RUN_JSON_FILE, STAGE_LOSSES_FILE, SUMMARY_CSV_FILE, SUMMARY_JSON_FILE,
+    TRIALS_FILE,
 };
 use crate::progress::TrialProgress;
 use crate::report::{self, GRAPH_JSON_FILE, GraphDocument, REPORT_FILE, ReportData};
 use crate::run_record::{RunRecord, Settings, Timings};
 use crate::scenario_source::{self, LoadedScenario};
 use crate::staged_files::StagedFiles;
-use crate::summary_json::{SummaryDocument, to_json_text};
+use crate::summary_json::{SummaryDocument, TrialLosses, to_json_text};
 use crate::table::{self, ReportFormat};
 
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let started_at = crate::timestamp::rfc3339_utc(SystemTime::now());
-    let loaded = scenario_source::load(&args.scenario)?;
+    let mut loaded = scenario_source::load(&args.scenario)?;
     super::print_warnings(&loaded);
-    let out_dir = args.out.clone().unwrap_or_else(|| Path::new("out").join(&loaded.scenario.name));
+    apply_mitigations(&mut loaded, &args.mitigations)?;
+    let out_dir = args.out.clone().unwrap_or_else(|| default_out_dir(&loaded));
     let folder = OutputFolder::create(&out_dir)?;
 
     let threads = args.threads.resolve();
@@ -45,11 +48,39 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     match args.report {
         ReportFormat::Table => {
             let report = out_dir.join(REPORT_FILE);
-            super::print_stdout(&format!("{}Report: {}\n", table::render(&document, &out_dir), report.display()))?;
+            super::print_stdout(&format!(
+                "{}Report: {}\n",
+                table::render(&document, &out_dir, args.width),
+                report.display()
+            ))?;
         }
         ReportFormat::Json => super::print_stdout(&summary_json)?,
     }
     Ok(())
+}
+
+/// Applies `--mitigation` options to the loaded scenario's model, in order, recording them and the overlay
+/// files they came from.
+fn apply_mitigations(loaded: &mut LoadedScenario, options: &[OptionArg]) -> Result<(), Failure> {
+    if options.is_empty() {
+        return Ok(());
+    }
+    let (specs, overlays) = options::resolve(&mut loaded.scenario, options, false)?;
+    let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+    loaded.scenario.model = loaded.scenario.variant(&names).map_err(options::variant_failure)?;
+    loaded.applied = specs.into_iter().map(|s| s.name).collect();
+    loaded.overlays = overlays;
+    Ok(())
+}
+
+/// `out/<scenario name>`, or `out/<scenario name>+<mitigation>+...` for a run with mitigations.
+fn default_out_dir(loaded: &LoadedScenario) -> PathBuf {
+    let mut name = loaded.scenario.name.clone();
+    for m in &loaded.applied {
+        name.push('+');
+        name.push_str(m);
+    }
+    Path::new("out").join(name)
 }
 
 /// When a run started: the clock for its wall time, and the timestamp recorded in `run.json`.
@@ -81,22 +112,27 @@ pub(super) fn write_run(
     let simulation_s = simulation.elapsed().as_secs_f64();
 
     let summary = summarize_run(model, &results);
-    let document = SummaryDocument::new(loaded, settings.seed, &summary);
+    let losses = TrialLosses::of(&loaded.scenario, &results);
+    let document = SummaryDocument::new(loaded, settings.seed, &summary, &losses);
     let summary_json = to_json_text(&document)?;
 
     let mut files = StagedFiles::new(out_dir);
-    write_trial_tables(&mut files, loaded, &results)?;
-    let exceedance = report::exceedance_of(model, &results);
+    files.write(TRIALS_FILE, |w| output::write_trials(w, &loaded.scenario, &results, &losses.end_uses))?;
+    files.write(STAGE_LOSSES_FILE, |w| output::write_stage_losses(w, model, &results))?;
+    let curves = report::curves_of(model, &results);
     drop(results);
-    files.write(BANDS_FILE, |w| output::write_bands(w, &summary, model.spec().period_weeks))?;
+    let weeks = model.spec().period_weeks;
+    files.write(BANDS_FILE, |w| output::write_bands(w, &summary, weeks))?;
+    files.write(BACKLOG_BANDS_FILE, |w| output::write_backlog_bands(w, &summary, weeks))?;
     files.write(SUMMARY_CSV_FILE, |w| output::write_summary_csv(w, &document))?;
     output::write_text(&mut files, SUMMARY_JSON_FILE, &summary_json)?;
     let graph_json = to_json_text(&GraphDocument::new(model, &loaded.scenario, &document))?;
     output::write_text(&mut files, GRAPH_JSON_FILE, &graph_json)?;
     // From the texts of the files, as `chokepoint report` reads them, so that both write the same bytes.
-    let bands = report::bands_of(&summary, model.spec().period_weeks);
+    let bands = report::bands_of(&summary, weeks);
+    let backlog_bands = report::backlog_bands_of(&summary, weeks);
     let description = loaded.scenario.description.clone();
-    let data = ReportData::new(&summary_json, description, &graph_json, bands, exceedance)?;
+    let data = ReportData::new(&summary_json, description, &graph_json, bands, backlog_bands, curves)?;
     output::write_text(&mut files, REPORT_FILE, &report::render_run_report(&data)?)?;
     let record = RunRecord::new(
         loaded,
@@ -107,6 +143,7 @@ pub(super) fn write_run(
             TRIALS_FILE,
             STAGE_LOSSES_FILE,
             BANDS_FILE,
+            BACKLOG_BANDS_FILE,
             SUMMARY_CSV_FILE,
             SUMMARY_JSON_FILE,
             GRAPH_JSON_FILE,
@@ -117,12 +154,6 @@ pub(super) fn write_run(
     output::write_json(&mut files, RUN_JSON_FILE, &record)?;
     files.commit()?;
     Ok(Written { document, summary_json })
-}
-
-fn write_trial_tables(files: &mut StagedFiles, loaded: &LoadedScenario, results: &RunResults) -> anyhow::Result<()> {
-    let model = &loaded.scenario.model;
-    files.write(TRIALS_FILE, |w| output::write_trials(w, model, results))?;
-    files.write(STAGE_LOSSES_FILE, |w| output::write_stage_losses(w, model, results))
 }
 
 /// The output folder of a run. A folder this run created is removed again if the run fails before its files

@@ -47,7 +47,7 @@ pub fn trace(args: &TraceArgs) -> Result<(), Failure> {
     let loaded = scenario_source::load(&args.scenario)?;
     super::print_warnings(&loaded);
     let names: Vec<&str> = args.with.iter().map(String::as_str).collect();
-    let model = loaded.scenario.variant(&names).map_err(super::compare::variant_failure)?;
+    let model = loaded.scenario.variant(&names).map_err(crate::options::variant_failure)?;
     let mut calm_spec = model.spec().clone();
     calm_spec.disruptions.clear();
     let calm = Model::new(calm_spec).map_err(|e| anyhow!("could not remove the disruptions: {e:?}"))?;

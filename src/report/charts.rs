@@ -11,8 +11,11 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor;
 
-use super::exceedance::ExceedanceCurve;
-use super::inputs::{BandSeries, Dist};
+use chokepoint_scenario::Date;
+
+use super::exceedance::{ExceedanceCurve, Measure};
+use super::inputs::{BacklogSeries, BandSeries};
+use crate::summary_json::DistributionJson;
 use crate::table::number;
 
 /// An SVG drawing area writing into a string.
@@ -113,18 +116,43 @@ where
         .draw()
 }
 
+/// The time axis of a chart: weeks of the horizon, labelled with dates when the scenario starts on one.
+#[derive(Debug, Clone, Copy)]
+pub struct WeekAxis {
+    pub horizon_weeks: f64,
+    pub start: Option<Date>,
+}
+
+impl WeekAxis {
+    fn description(&self) -> String {
+        match self.start {
+            Some(d) => format!("Date (week 0 = {})", d.short()),
+            None => "Week of the horizon (weeks)".to_owned(),
+        }
+    }
+
+    fn label(&self, week: f64) -> String {
+        match self.start {
+            Some(d) => d.plus_weeks(week).month_year(),
+            None => format!("{week:.0}"),
+        }
+    }
+}
+
+/// A band polygon between `lo` and `hi` over `week`.
+fn band_polygon(week: &[f64], lo: &[f64], hi: &[f64]) -> Vec<(f64, f64)> {
+    let upper = week.iter().copied().zip(hi.iter().copied());
+    let lower = week.iter().copied().zip(lo.iter().copied()).rev();
+    upper.chain(lower).filter(|(x, y)| x.is_finite() && y.is_finite()).collect()
+}
+
 /// Fan chart of one end use: the weekly share of requirement met, median with P25–P75 and P5–P95 bands.
-pub fn fan_chart(bands: &BandSeries, horizon_weeks: f64) -> anyhow::Result<String> {
-    let band = |lo: &[f64], hi: &[f64]| -> Vec<(f64, f64)> {
-        let upper = bands.week.iter().copied().zip(hi.iter().copied());
-        let lower = bands.week.iter().copied().zip(lo.iter().copied()).rev();
-        upper.chain(lower).filter(|(x, y)| x.is_finite() && y.is_finite()).collect()
-    };
-    let outer = band(&bands.p5, &bands.p95);
-    let inner = band(&bands.p25, &bands.p75);
+pub fn fan_chart(bands: &BandSeries, axis: WeekAxis) -> anyhow::Result<String> {
+    let outer = band_polygon(&bands.week, &bands.p5, &bands.p95);
+    let inner = band_polygon(&bands.week, &bands.p25, &bands.p75);
     let median: Vec<(f64, f64)> =
         bands.week.iter().copied().zip(bands.p50.iter().copied()).filter(|(_, y)| y.is_finite()).collect();
-    let x_max = horizon_weeks.max(1.0);
+    let x_max = axis.horizon_weeks.max(1.0);
     render_svg((620, 350), |root| {
         legend_row(
             root,
@@ -142,11 +170,11 @@ pub fn fan_chart(bands: &BandSeries, horizon_weeks: f64) -> anyhow::Result<Strin
         draw_mesh(
             chart
                 .configure_mesh()
-                .x_desc("Week of the horizon (weeks)")
+                .x_desc(axis.description())
                 .y_desc("Weekly requirement met (%)")
-                .x_labels(8)
+                .x_labels(7)
                 .y_labels(6)
-                .x_label_formatter(&|x| format!("{x:.0}"))
+                .x_label_formatter(&|x| axis.label(*x))
                 .y_label_formatter(&|y| percent_label(*y, 1.0)),
         )?;
         chart.draw_series(std::iter::once(Polygon::new(outer, BAND_OUTER.filled())))?;
@@ -156,8 +184,58 @@ pub fn fan_chart(bands: &BandSeries, horizon_weeks: f64) -> anyhow::Result<Strin
     })
 }
 
-/// Exceedance curve of one end use: the probability, across trials, that units short over the horizon exceed x.
-pub fn exceedance_chart(curve: &ExceedanceCurve) -> anyhow::Result<String> {
+/// Fan chart of a backlogged end use: the backlog carried out of each week, in weeks of normal demand, with the
+/// median, P25–P75 and P5–P95 bands and the P99 line (the tail beyond the fan).
+pub fn backlog_fan_chart(bands: &BacklogSeries, axis: WeekAxis) -> anyhow::Result<String> {
+    let outer = band_polygon(&bands.week, &bands.p5, &bands.p95);
+    let inner = band_polygon(&bands.week, &bands.p25, &bands.p75);
+    let series = |v: &[f64]| -> Vec<(f64, f64)> {
+        bands.week.iter().copied().zip(v.iter().copied()).filter(|(_, y)| y.is_finite()).collect()
+    };
+    let (median, tail) = (series(&bands.p50), series(&bands.p99));
+    let top = bands.p99.iter().chain(&bands.p95).copied().filter(|x| x.is_finite()).fold(0.0, f64::max);
+    let y_max = if top > 0.0 { top * 1.1 } else { 1.0 };
+    let x_max = axis.horizon_weeks.max(1.0);
+    render_svg((620, 350), |root| {
+        legend_row(
+            root,
+            74,
+            14,
+            &[
+                Key::Fill("P5–P95", BAND_OUTER),
+                Key::Fill("P25–P75", BAND_INNER),
+                Key::Line("median", MEDIAN),
+                Key::Line("P99 (dashed)", TAIL_LINE),
+            ],
+        )?;
+        let mut chart = ChartBuilder::on(root)
+            .margin(12)
+            .margin_top(32)
+            .margin_right(20)
+            .x_label_area_size(48)
+            .y_label_area_size(62)
+            .build_cartesian_2d(0.0..x_max, 0.0..y_max)?;
+        draw_mesh(
+            chart
+                .configure_mesh()
+                .x_desc(axis.description())
+                .y_desc("Backlog (weeks of demand)")
+                .x_labels(7)
+                .y_labels(6)
+                .x_label_formatter(&|x| axis.label(*x))
+                .y_label_formatter(&|y| number(*y)),
+        )?;
+        chart.draw_series(std::iter::once(Polygon::new(outer, BAND_OUTER.filled())))?;
+        chart.draw_series(std::iter::once(Polygon::new(inner, BAND_INNER.filled())))?;
+        chart.draw_series(std::iter::once(DashedPathElement::new(tail, 6, 4, line(TAIL_LINE, 2))))?;
+        chart.draw_series(LineSeries::new(median, line(MEDIAN, 2)))?;
+        Ok(())
+    })
+}
+
+/// Exceedance curve of one end use: the probability, across trials, that units short over the horizon (lost
+/// demand) or the longest delay of a unit (backlogged demand) exceed x. `unit` names what one unit is.
+pub fn exceedance_chart(curve: &ExceedanceCurve, unit: &str) -> anyhow::Result<String> {
     let x_max = if curve.max > 0.0 { curve.max * 1.04 } else { 1.0 };
     let y_top = probability_top(curve.p_short());
     // The step function, as a polyline: flat to the next corner, then down.
@@ -173,8 +251,16 @@ pub fn exceedance_chart(curve: &ExceedanceCurve) -> anyhow::Result<String> {
     {
         path.push((x_max, p));
     }
+    let (legend, x_desc) = match curve.measure {
+        Measure::UnitsShort => {
+            (format!("share of trials with more {unit} short than x"), format!("Not built over the horizon ({unit})"))
+        }
+        Measure::MaxDelayWeeks => {
+            ("share of trials where some unit is later than x".to_owned(), "Longest delay of a unit (weeks)".to_owned())
+        }
+    };
     render_svg((620, 350), |root| {
-        legend_row(root, 74, 14, &[Key::Line("share of trials with more units short than x", TAIL_LINE)])?;
+        legend_row(root, 74, 14, &[Key::Line(&legend, TAIL_LINE)])?;
         let mut chart = ChartBuilder::on(root)
             .margin(12)
             .margin_top(32)
@@ -185,7 +271,7 @@ pub fn exceedance_chart(curve: &ExceedanceCurve) -> anyhow::Result<String> {
         draw_mesh(
             chart
                 .configure_mesh()
-                .x_desc("Units short over the horizon (units)")
+                .x_desc(x_desc.as_str())
                 .y_desc("Probability of exceeding (%)")
                 .x_labels(7)
                 .y_labels(6)
@@ -204,7 +290,7 @@ pub fn exceedance_chart(curve: &ExceedanceCurve) -> anyhow::Result<String> {
 /// The distribution of a stockpile's lowest level, as far as the outputs describe it: the engine reports only
 /// each trial's lowest level and release, and the run keeps their quantiles, so the chart shows min–max
 /// (whiskers), P5–P95 (box), the median and the mean against the initial level, not a level over time.
-pub fn stockpile_chart(min_level: &Dist, initial: f64, unit: &str) -> anyhow::Result<String> {
+pub fn stockpile_chart(min_level: &DistributionJson, initial: f64, unit: &str) -> anyhow::Result<String> {
     let top = [min_level.max, initial, 0.0].into_iter().filter(|x| x.is_finite()).fold(0.0, f64::max);
     let x_max = if top > 0.0 { top * 1.08 } else { 1.0 };
     render_svg((620, 200), |root| {
@@ -267,7 +353,7 @@ mod tests {
 
     #[test]
     fn text_is_svg_text_and_no_font_is_needed() {
-        let svg = fan_chart(&bands(), 20.0).unwrap();
+        let svg = fan_chart(&bands(), WeekAxis { horizon_weeks: 20.0, start: None }).unwrap();
         assert!(svg.starts_with("<svg "), "{}", &svg[..60]);
         assert!(svg.contains("<text") && svg.contains("Week of the horizon (weeks)"));
         assert!(svg.contains("font-family=\"sans-serif\""));
@@ -277,9 +363,31 @@ mod tests {
 
     #[test]
     fn an_exceedance_curve_without_shortfall_still_draws_axes() {
-        let curve = ExceedanceCurve::new("x".into(), vec![0.0; 5]);
-        let svg = exceedance_chart(&curve).unwrap();
-        assert!(svg.contains("Units short over the horizon (units)"));
+        let curve = ExceedanceCurve::new("x".into(), Measure::UnitsShort, vec![0.0; 5]);
+        let svg = exceedance_chart(&curve, "motors").unwrap();
+        assert!(svg.contains("Not built over the horizon (motors)"));
+        roxmltree::Document::parse(&svg).expect("well-formed SVG");
+    }
+
+    #[test]
+    fn a_dated_axis_labels_months() {
+        let axis = WeekAxis { horizon_weeks: 156.0, start: Date::new(2025, 4, 4) };
+        assert_eq!(axis.label(0.0), "Apr 2025");
+        assert_eq!(axis.label(52.0), "Apr 2026");
+        assert_eq!(axis.description(), "Date (week 0 = 4 Apr 2025)");
+        let backlog = BacklogSeries {
+            end_use: "f35".into(),
+            week: vec![0.0, 1.0, 2.0],
+            p_backlog: vec![0.0, 0.5, 0.2],
+            p5: vec![0.0; 3],
+            p25: vec![0.0; 3],
+            p50: vec![0.0, 0.5, 0.0],
+            p75: vec![0.0, 1.0, 0.25],
+            p95: vec![0.0, 3.0, 1.0],
+            p99: vec![0.0, 6.0, 2.0],
+        };
+        let svg = backlog_fan_chart(&backlog, axis).unwrap();
+        assert!(svg.contains("Backlog (weeks of demand)") && svg.contains("Apr 2025"));
         roxmltree::Document::parse(&svg).expect("well-formed SVG");
     }
 

@@ -1,9 +1,7 @@
-//! The report of a comparison (`compare`): a forest plot of paired differences per option and end use, and
-//! cost against shortfall avoided with the efficient options highlighted.
-//!
-//! This is the extension point for the `compare` command: it builds [`ComparisonRow`]s from the engine's paired
-//! summaries (`compare::paired`) and the scenario's costs, and calls [`render_compare_report`]. The inputs are
-//! plain values so that this module needs nothing from the engine.
+//! The report of a comparison (`compare`), made from `compare.json` alone: the overall ranking by loss avoided
+//! over every end use, cost against loss avoided with the efficient frontier (dominated options named), and per end
+//! use the baseline level and forest plots of the paired differences (units short or delay avoided, and the
+//! change in P(short or late)) with their numbers.
 
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -11,46 +9,30 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::charts::{FONT, Key, MEDIAN, MUTED, SMALL_SIZE, TAIL_LINE, draw_mesh, legend_row, line, render_svg};
 use super::html::{Page, esc};
-use crate::table::{number, thousands};
+use crate::comparison::{CompareDocument, EndUseJson, PairedJson};
+use crate::comparison_output::points;
+use crate::table::{money, number, percent, thousands, usd};
 
-/// One option's effect on one end use, against the baseline, paired on common random numbers.
+/// One row of a forest plot: a label and an amount with its 95 % interval.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ComparisonRow {
-    /// The mitigation or package.
-    pub option: String,
-    pub end_use: String,
-    /// Mean units short avoided over the horizon (baseline minus option; positive is better).
-    pub mean_avoided: f64,
-    /// 95 % confidence interval of the mean paired difference.
+pub struct ForestRow {
+    pub label: String,
+    pub mean: f64,
     pub ci_low: f64,
     pub ci_high: f64,
-    /// Cost of the option over the horizon, US dollars.
-    pub cost_usd: f64,
 }
 
-/// What the compare report says about the run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CompareMeta {
-    pub scenario_name: String,
-    pub scenario_sha256: String,
-    pub seed: u64,
-    pub trials: u64,
-    pub horizon_weeks: f64,
-    pub tool_version: String,
-}
-
-/// Forest plot: for each option and end use, the mean units short avoided with its 95 % interval; the dashed
-/// line at zero is "no effect".
-pub fn forest_plot(rows: &[ComparisonRow]) -> anyhow::Result<String> {
+/// Forest plot: for each row, the mean with its 95 % interval; the dashed line at zero is "no effect", right of
+/// it is better.
+pub fn forest_plot(rows: &[ForestRow], x_desc: &str, width: u32) -> anyhow::Result<String> {
     let n = rows.len().max(1);
-    let labels: Vec<String> = rows.iter().map(|r| format!("{} · {}", r.option, r.end_use)).collect();
     let lo = rows.iter().map(|r| r.ci_low).filter(|x| x.is_finite()).fold(0.0, f64::min);
     let hi = rows.iter().map(|r| r.ci_high).filter(|x| x.is_finite()).fold(0.0, f64::max);
     let pad = ((hi - lo) * 0.06).max(1e-9);
     let (x0, x1) = if hi > lo { (lo - pad, hi + pad) } else { (-1.0, 1.0) };
-    let label_w = labels.iter().map(|l| l.chars().count()).max().unwrap_or(10) as u32 * 8 + 24;
+    let label_w = rows.iter().map(|r| r.label.chars().count()).max().unwrap_or(10) as u32 * 8 + 24;
     let height = 90 + 26 * n as u32;
-    render_svg((1000, height), |root| {
+    render_svg((width, height), |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(12)
             .margin_right(24)
@@ -60,12 +42,14 @@ pub fn forest_plot(rows: &[ComparisonRow]) -> anyhow::Result<String> {
         draw_mesh(
             chart
                 .configure_mesh()
-                .x_desc("Units short avoided over the horizon, mean with 95% CI (units)")
-                .x_labels(8)
+                .x_desc(x_desc)
+                .x_labels(6)
                 .y_labels(n)
                 .x_label_formatter(&|x| number(*x))
                 .y_label_formatter(&|v| match v {
-                    SegmentValue::CenterOf(i) if *i < n => labels.get(n - 1 - *i).cloned().unwrap_or_default(),
+                    SegmentValue::CenterOf(i) if *i < n => {
+                        rows.get(n - 1 - *i).map(|r| r.label.clone()).unwrap_or_default()
+                    }
                     _ => String::new(),
                 })
                 .disable_y_mesh(),
@@ -85,47 +69,47 @@ pub fn forest_plot(rows: &[ComparisonRow]) -> anyhow::Result<String> {
                     ink,
                 )))?;
             }
-            if r.mean_avoided.is_finite() {
-                chart.draw_series(std::iter::once(Circle::new((r.mean_avoided, y), 5, MEDIAN.filled())))?;
+            if r.mean.is_finite() {
+                chart.draw_series(std::iter::once(Circle::new((r.mean, y), 5, MEDIAN.filled())))?;
             }
         }
         Ok(())
     })
 }
 
-/// The options not dominated on cost and units avoided: no other option costs as little or less and avoids as
-/// much or more, and is strictly better on one. Indices into `points` (`(cost, avoided)`), in order of cost.
-pub fn efficient(points: &[(f64, f64)]) -> Vec<usize> {
-    let dominated = |i: usize| {
-        let (c, a) = points[i];
-        points.iter().enumerate().any(|(j, &(cj, aj))| j != i && cj <= c && aj >= a && (cj < c || aj > a))
-    };
-    let mut out: Vec<usize> =
-        (0..points.len()).filter(|&i| points[i].0.is_finite() && points[i].1.is_finite() && !dominated(i)).collect();
-    out.sort_by(|&a, &b| points[a].0.total_cmp(&points[b].0).then(a.cmp(&b)));
-    out
+/// A point of the cost chart: an option's cost, the loss it avoids (mean and interval), and whether another
+/// option dominates it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostPoint {
+    pub name: String,
+    pub cost_usd: f64,
+    pub avoided: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub dominated: bool,
 }
 
-/// Cost against units short avoided, for the options of one end use; efficient options are filled, named and
-/// joined by the frontier, dominated ones hollow and grey.
-pub fn cost_vs_avoided_chart(rows: &[ComparisonRow], end_use: &str) -> anyhow::Result<String> {
-    let rows: Vec<&ComparisonRow> = rows.iter().filter(|r| r.end_use == end_use).collect();
-    let max_cost = rows.iter().map(|r| r.cost_usd).filter(|x| x.is_finite()).fold(0.0, f64::max);
+/// Cost (x) against loss avoided (y, with its 95 % interval): efficient options filled and joined by the
+/// frontier, dominated ones hollow and grey; every option is named.
+pub fn cost_vs_avoided_chart(points: &[CostPoint], y_desc: &str, loss_unit: &str) -> anyhow::Result<String> {
+    let max_cost = points.iter().map(|p| p.cost_usd).filter(|x| x.is_finite()).fold(0.0, f64::max);
     let (scale, unit) = if max_cost >= 1e9 { (1e9, "billion USD") } else { (1e6, "million USD") };
-    let points: Vec<(f64, f64)> = rows.iter().map(|r| (r.cost_usd / scale, r.mean_avoided)).collect();
-    let frontier = efficient(&points);
-    let x1 = points.iter().map(|p| p.0).filter(|x| x.is_finite()).fold(0.0, f64::max).max(1e-9) * 1.15;
-    let y_lo = points.iter().map(|p| p.1).filter(|x| x.is_finite()).fold(0.0, f64::min);
-    let y_hi = points.iter().map(|p| p.1).filter(|x| x.is_finite()).fold(0.0, f64::max);
-    let pad = ((y_hi - y_lo) * 0.12).max(1.0);
-    render_svg((620, 380), |root| {
+    let xy: Vec<(f64, f64)> = points.iter().map(|p| (p.cost_usd / scale, p.avoided)).collect();
+    let mut frontier: Vec<usize> = (0..points.len()).filter(|&i| !points[i].dominated).collect();
+    frontier.sort_by(|&a, &b| xy[a].0.total_cmp(&xy[b].0).then(a.cmp(&b)));
+    let x1 = xy.iter().map(|p| p.0).filter(|x| x.is_finite()).fold(0.0, f64::max).max(1e-9) * 1.15;
+    let y_lo = points.iter().map(|p| p.ci_low).filter(|x| x.is_finite()).fold(0.0, f64::min);
+    let y_hi = points.iter().map(|p| p.ci_high).filter(|x| x.is_finite()).fold(0.0, f64::max);
+    let pad = ((y_hi - y_lo) * 0.12).max(1e-9);
+    render_svg((980, 440), |root| {
         legend_row(
             root,
             80,
             14,
             &[
-                Key::Line("efficient options (frontier, filled and named)", TAIL_LINE),
-                Key::Line("dominated (hollow)", MUTED),
+                Key::Line("efficient options (frontier, filled)", TAIL_LINE),
+                Key::Line("dominated (hollow, grey)", MUTED),
+                Key::Line("95% CI", MEDIAN),
             ],
         )?;
         let mut chart = ChartBuilder::on(root)
@@ -133,186 +117,358 @@ pub fn cost_vs_avoided_chart(rows: &[ComparisonRow], end_use: &str) -> anyhow::R
             .margin_top(32)
             .margin_right(24)
             .x_label_area_size(48)
-            .y_label_area_size(66)
+            .y_label_area_size(76)
             .build_cartesian_2d(0.0..x1, (y_lo - pad)..(y_hi + pad))?;
         draw_mesh(
             chart
                 .configure_mesh()
                 .x_desc(format!("Cost over the horizon ({unit})"))
-                .y_desc("Units short avoided (units)")
+                .y_desc(y_desc)
                 .x_labels(7)
                 .y_labels(6)
                 .x_label_formatter(&|x| number(*x))
-                .y_label_formatter(&|y| number(*y)),
+                .y_label_formatter(&|y| money(*y, loss_unit)),
         )?;
-        let frontier_points: Vec<(f64, f64)> = frontier.iter().map(|&i| points[i]).collect();
+        for (p, &(x, _)) in points.iter().zip(&xy) {
+            if p.ci_low.is_finite() && p.ci_high.is_finite() {
+                let colour = if p.dominated { MUTED } else { MEDIAN };
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(x, p.ci_low), (x, p.ci_high)],
+                    line(colour, 1),
+                )))?;
+            }
+        }
+        let frontier_points: Vec<(f64, f64)> = frontier.iter().map(|&i| xy[i]).collect();
         chart.draw_series(LineSeries::new(frontier_points, line(TAIL_LINE, 2)))?;
-        let hollow = line(MUTED, 2);
-        chart.draw_series(
-            (0..points.len())
-                .filter(|i| !frontier.contains(i) && points[*i].0.is_finite() && points[*i].1.is_finite())
-                .map(|i| Circle::new(points[i], 5, hollow)),
-        )?;
-        // Names sit right of their point in the left half of the chart and left of it in the right half (so
-        // they are not cut at the edge), alternately above and below along the frontier (so neighbours do not
-        // overlap).
-        chart.draw_series(frontier.iter().enumerate().map(|(k, &i)| {
-            let right_half = points[i].0 > x1 / 2.0;
-            let (h, dx) = if right_half { (HPos::Right, -7) } else { (HPos::Left, 7) };
-            let (v, dy) = if k % 2 == 0 { (VPos::Bottom, -5) } else { (VPos::Top, 6) };
-            let name = TextStyle::from((FONT, SMALL_SIZE).into_font()).color(&BLACK).pos(Pos::new(h, v));
-            EmptyElement::at(points[i])
-                + Circle::new((0, 0), 5, TAIL_LINE.filled())
-                + Text::new(rows[i].option.clone(), (dx, dy), name)
+        // Names sit right of their point in the left half and left of it in the right half (so they are not cut
+        // at the edge), alternately above and below in order of cost (so neighbours do not overlap).
+        let mut order: Vec<usize> = (0..points.len()).collect();
+        order.sort_by(|&a, &b| xy[a].0.total_cmp(&xy[b].0).then(a.cmp(&b)));
+        chart.draw_series(order.iter().enumerate().map(|(k, &i)| {
+            let right_half = xy[i].0 > x1 / 2.0;
+            let (h, dx) = if right_half { (HPos::Right, -8) } else { (HPos::Left, 8) };
+            let (v, dy) = if k % 2 == 0 { (VPos::Bottom, -6) } else { (VPos::Top, 7) };
+            let colour: &'static RGBColor = if points[i].dominated { &MUTED } else { &BLACK };
+            let name = TextStyle::from((FONT, SMALL_SIZE).into_font()).color(colour).pos(Pos::new(h, v));
+            let marker = if points[i].dominated {
+                Circle::new((0, 0), 5, line(MUTED, 2))
+            } else {
+                Circle::new((0, 0), 5, TAIL_LINE.filled())
+            };
+            EmptyElement::at(xy[i]) + marker + Text::new(points[i].name.clone(), (dx, dy), name)
         }))?;
         Ok(())
     })
 }
 
-/// Renders the report of a comparison: the forest plot, one cost chart per end use, and the rows as a table.
-pub fn render_compare_report(meta: &CompareMeta, rows: &[ComparisonRow]) -> anyhow::Result<String> {
+/// A paired amount with its interval, for tables: "271k (251k to 290k)".
+fn paired(p: &PairedJson) -> String {
+    format!("{} ({} to {})", number(p.avoided_mean), number(p.ci95_low), number(p.ci95_high))
+}
+
+/// Renders the report of a comparison from its document.
+pub fn render_compare_report(doc: &CompareDocument) -> anyhow::Result<String> {
+    let unit = &doc.loss.unit;
     let mut page = Page::default();
-    page.element("h1", None, &format!("Mitigation options: {}", meta.scenario_name));
+    page.element("h1", None, &format!("Mitigation options: {}", doc.scenario.name));
     page.element(
         "p",
         Some("meta"),
         &format!(
-            "{} trials · seed {} · {}-week horizon · scenario SHA-256 {} · chokepoint {}",
-            thousands(meta.trials),
-            meta.seed,
-            number(meta.horizon_weeks),
-            meta.scenario_sha256,
-            meta.tool_version
+            "{} trials per variant · seed {} · {} variants on common random numbers · costs over {} years · scenario \
+             SHA-256 {} · chokepoint {}",
+            thousands(doc.run.trials),
+            doc.run.seed,
+            doc.run.variants,
+            number(doc.run.horizon_years),
+            doc.scenario.sha256,
+            doc.tool.version
         ),
     );
-    let mut end_uses: Vec<&str> = Vec::new();
-    for r in rows {
-        if !end_uses.contains(&r.end_use.as_str()) {
-            end_uses.push(&r.end_use);
-        }
-    }
-    page.element("h2", None, "What each option avoids");
+
+    page.element("h2", None, "Overall: loss avoided over every end use");
+    let base = &doc.loss.baseline;
     page.element(
         "p",
         None,
-        "How to read: one plot per end use, each on its own scale (end uses are counted in different units). Each \
-         row is an option; the dot is the mean number of units short avoided over the horizon compared with the \
-         baseline on the same trials, the bar its 95% confidence interval. Right of the dashed zero line is better \
-         than doing nothing; a bar that crosses it is not distinguishable from no effect.",
+        &format!(
+            "Every end use on one scale ({unit}): units never built and unit-weeks late, valued as the scenario says. \
+             Without any option the loss averages {} per trial (95% CI {}–{}). Options are ranked by the loss they \
+             avoid, paired trial by trial with the baseline: first those whose 95% interval lies above zero, then \
+             those with no detectable effect, then those that do harm. Value for money (loss avoided per dollar) is \
+             given only for options with a detectable benefit.",
+            money(base.mean, unit),
+            money(base.ci95_low.max(0.0), unit),
+            money(base.ci95_high, unit)
+        ),
     );
-    for end_use in &end_uses {
-        let of_end_use: Vec<ComparisonRow> = rows.iter().filter(|r| r.end_use == *end_use).cloned().collect();
-        page.figure(
-            &forest_plot(&of_end_use)?,
-            &format!("Forest plot of units short avoided per option for {end_use}"),
-            &format!("{end_use}: units short avoided per option, mean with 95% CI."),
-            true,
-        );
-    }
-    page.element("h2", None, "Cost against shortfall avoided");
-    page.raw("<div class=\"charts\">\n");
-    for end_use in end_uses {
-        page.figure(
-            &cost_vs_avoided_chart(rows, end_use)?,
-            &format!("Cost against units short avoided for {end_use}"),
-            &format!(
-                "{end_use}. How to read: each point is an option, its cost over the horizon (x) against the mean units \
-                 short avoided (y, units). Filled, named points joined by the line are efficient: no other option \
-                 avoids as much for less. Hollow grey points are dominated."
-            ),
-            false,
-        );
-    }
-    page.raw("</div>\n");
-    page.element("h2", None, "The numbers");
-    let table: Vec<Vec<String>> = rows
+    let per = if unit == "USD" { "loss avoided per $" } else { "weeks avoided per $M" };
+    let rows: Vec<Vec<String>> = doc
+        .options
         .iter()
-        .map(|r| {
-            let per_unit = if r.mean_avoided > 0.0 {
-                format!("{} USD", number(r.cost_usd / r.mean_avoided))
-            } else {
-                "-".to_owned()
-            };
+        .map(|o| {
+            let a = &o.loss_avoided;
             vec![
-                r.option.clone(),
-                r.end_use.clone(),
-                number(r.mean_avoided),
-                format!("{}–{}", number(r.ci_low), number(r.ci_high)),
-                format!("{} USD", number(r.cost_usd)),
-                per_unit,
+                o.rank.to_string(),
+                o.name.clone(),
+                o.mitigation_kind.clone().unwrap_or_else(|| o.kind.clone()),
+                format!("{} ({}–{})", money(a.avoided_mean, unit), money(a.ci95_low, unit), money(a.ci95_high, unit)),
+                a.effect.words().to_owned(),
+                usd(o.cost.total_usd),
+                o.loss_avoided_per_usd
+                    .map_or_else(|| "—".to_owned(), |r| number(if unit == "USD" { r.point } else { r.point * 1e6 })),
+                o.rank_by_value.map_or_else(|| "—".to_owned(), |r| r.to_string()),
+                format!("{} / {}", o.end_uses_improved, o.end_uses_worsened),
+                o.dominated_by.clone().unwrap_or_else(|| "—".to_owned()),
             ]
         })
         .collect();
     page.table(
         &[
+            ("rank", true),
             ("option", false),
-            ("end use", false),
-            ("mean units avoided", true),
-            ("95% CI", true),
+            ("kind", false),
+            ("loss avoided (95% CI)", true),
+            ("effect", false),
             ("cost", true),
-            ("cost per unit avoided", true),
+            (per, true),
+            ("value rank", true),
+            ("end uses better / worse", true),
+            ("dominated by", false),
         ],
-        &table,
+        &rows,
     );
+    let points: Vec<CostPoint> = doc
+        .options
+        .iter()
+        .map(|o| CostPoint {
+            name: o.name.clone(),
+            cost_usd: o.cost.total_usd,
+            avoided: o.loss_avoided.avoided_mean,
+            ci_low: o.loss_avoided.ci95_low,
+            ci_high: o.loss_avoided.ci95_high,
+            dominated: o.dominated_by.is_some(),
+        })
+        .collect();
+    page.figure(
+        &cost_vs_avoided_chart(&points, &format!("Loss avoided per trial ({unit})"), unit)?,
+        "Cost against loss avoided, with the efficient frontier",
+        "How to read: each point is an option, its cost over the horizon (x) against the mean loss it avoids over \
+         every end use (y), with its 95% interval (vertical bar). Filled points joined by the line are efficient: \
+         no other option costs as little and avoids as much. Hollow grey points are dominated; the table names the \
+         option that dominates each.",
+        true,
+    );
+
+    page.element("h2", None, "Per end use");
+    page.element(
+        "p",
+        Some("note"),
+        "How to read: for each end use, each row of a plot is an option; the dot is the mean paired difference with \
+         the baseline, the bar its 95% confidence interval, and right of the dashed zero line is better. Lost \
+         demand: units never built avoided. Backlogged demand: unit-weeks late avoided (each late unit counts the \
+         weeks it waits). Right: the fall \
+         in the probability of being short or late at all, in percentage points. A bar that crosses zero is not \
+         distinguishable from no effect.",
+    );
+    let mut quiet = Vec::new();
+    for e in &doc.end_uses {
+        if e.never_short() {
+            quiet.push(e.name.clone());
+            continue;
+        }
+        end_use_section(&mut page, e)?;
+    }
+    if !quiet.is_empty() {
+        page.element("p", None, &format!("Never short or late, with or without any option: {}.", quiet.join(", ")));
+    }
     page.raw(&format!(
         "<p class=\"note\">{}</p>\n",
-        esc("Differences are paired: baseline and option run on the same random numbers, trial by trial.")
+        esc("Differences are paired: the baseline and every option run on the same random numbers, trial by trial. \
+             compare.json holds every figure of this page.")
     ));
-    Ok(page.finish(&format!("chokepoint · options · {}", meta.scenario_name)))
+    Ok(page.finish(&format!("chokepoint · options · {}", doc.scenario.name)))
+}
+
+/// One end use: its baseline, the two forest plots and the table.
+fn end_use_section(page: &mut Page, e: &EndUseJson) -> anyhow::Result<()> {
+    let b = &e.baseline;
+    let unit = &e.unit;
+    page.raw(&format!("<div class=\"card\" id=\"end-use-{}\">\n", esc(&e.name)));
+    page.raw(&format!(
+        "<h3>{}<span class=\"class\">{} · {} · {}</span></h3>\n",
+        esc(&e.name),
+        esc(&e.class),
+        esc(unit),
+        esc(&e.unmet_demand)
+    ));
+    let sentence = if e.backlogged() {
+        format!(
+            "Baseline: late in {} of trials (95% CI {}–{}); the longest delay of a unit averages {} weeks and the \
+             backlog {} unit-weeks.",
+            percent(b.p_short_or_late.p),
+            percent(b.p_short_or_late.ci95_low),
+            percent(b.p_short_or_late.ci95_high),
+            number(b.max_delay_weeks.mean),
+            number(b.backlog_unit_weeks.mean)
+        )
+    } else {
+        format!(
+            "Baseline: short in {} of trials (95% CI {}–{}); {} {unit} never built on average (95% CI {}–{}).",
+            percent(b.p_short_or_late.p),
+            percent(b.p_short_or_late.ci95_low),
+            percent(b.p_short_or_late.ci95_high),
+            number(b.units_short.mean),
+            number(b.units_short.ci95_low.max(0.0)),
+            number(b.units_short.ci95_high)
+        )
+    };
+    page.element("p", None, &sentence);
+    let main = |o: &crate::comparison::EffectJson| {
+        if e.backlogged() { o.backlog_unit_weeks_avoided } else { o.units_short_avoided }
+    };
+    let main_rows: Vec<ForestRow> = e
+        .options
+        .iter()
+        .map(|o| {
+            let p = main(o);
+            ForestRow { label: o.option.clone(), mean: p.avoided_mean, ci_low: p.ci95_low, ci_high: p.ci95_high }
+        })
+        .collect();
+    // The fall in probability, so that right is better in both plots.
+    let p_rows: Vec<ForestRow> = e
+        .options
+        .iter()
+        .map(|o| {
+            let d = &o.p_short_or_late;
+            ForestRow {
+                label: o.option.clone(),
+                mean: -100.0 * d.delta,
+                ci_low: -100.0 * d.ci95_high,
+                ci_high: -100.0 * d.ci95_low,
+            }
+        })
+        .collect();
+    let main_desc = if e.backlogged() {
+        format!("Unit-weeks late avoided ({unit} x weeks; mean, 95% CI)")
+    } else {
+        format!("Units short avoided ({unit}; mean, 95% CI)")
+    };
+    page.raw("<div class=\"charts\">\n");
+    page.figure(
+        &forest_plot(&main_rows, &main_desc, 620)?,
+        &format!("Forest plot of what each option avoids for {}", e.name),
+        &format!("{}: {main_desc}.", e.name),
+        false,
+    );
+    page.figure(
+        &forest_plot(&p_rows, "Fall in P(short or late), percentage points", 620)?,
+        &format!("Forest plot of the fall in the probability of being short or late per option for {}", e.name),
+        &format!("{}: fall in P(short or late), percentage points (right is better).", e.name),
+        false,
+    );
+    page.raw("</div>\n");
+    let change = |o: &crate::comparison::EffectJson| {
+        let d = &o.p_short_or_late;
+        format!("{} ({} to {})", points(d.delta), points(d.ci95_low), points(d.ci95_high))
+    };
+    let price = |c: Option<crate::comparison::RatioJson>| c.map_or_else(|| "—".to_owned(), |c| usd(c.point));
+    if e.backlogged() {
+        let rows: Vec<Vec<String>> = e
+            .options
+            .iter()
+            .map(|o| {
+                vec![
+                    o.rank.to_string(),
+                    o.option.clone(),
+                    o.effect.words().to_owned(),
+                    paired(&o.backlog_unit_weeks_avoided),
+                    paired(&o.max_delay_weeks_avoided),
+                    change(o),
+                    paired(&o.units_short_avoided),
+                    price(o.cost_per_unit_week_late_avoided_usd),
+                ]
+            })
+            .collect();
+        page.table(
+            &[
+                ("rank", true),
+                ("option", false),
+                ("effect", false),
+                ("unit-weeks late avoided", true),
+                ("longest delay avoided, weeks", true),
+                ("ΔP(late), percentage points", true),
+                ("units still owed at the end, avoided", true),
+                ("cost per unit-week avoided", true),
+            ],
+            &rows,
+        );
+    } else {
+        let rows: Vec<Vec<String>> = e
+            .options
+            .iter()
+            .map(|o| {
+                vec![
+                    o.rank.to_string(),
+                    o.option.clone(),
+                    o.effect.words().to_owned(),
+                    paired(&o.units_short_avoided),
+                    change(o),
+                    paired(&o.loss_avoided),
+                    price(o.cost_per_unit_short_avoided_usd),
+                ]
+            })
+            .collect();
+        page.table(
+            &[
+                ("rank", true),
+                ("option", false),
+                ("effect", false),
+                ("units short avoided", true),
+                ("ΔP(short), percentage points", true),
+                ("loss avoided", true),
+                ("cost per unit avoided", true),
+            ],
+            &rows,
+        );
+    }
+    page.raw("</div>\n");
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn rows() -> Vec<ComparisonRow> {
-        let row = |option: &str, end_use: &str, mean: f64, cost: f64| ComparisonRow {
-            option: option.into(),
-            end_use: end_use.into(),
-            mean_avoided: mean,
-            ci_low: mean - 5.0,
-            ci_high: mean + 5.0,
-            cost_usd: cost,
-        };
-        vec![
-            row("stockpile_60d", "wind_turbines", 40.0, 2.0e8),
-            row("stockpile_60d", "f35", 3.0, 2.0e8),
-            row("recycling", "wind_turbines", 10.0, 5.0e8),
-            row("thrifting", "wind_turbines", 25.0, 1.0e8),
-            row("thrifting", "f35", -2.0, 1.0e8),
-        ]
-    }
-
     #[test]
-    fn efficient_options_are_those_nothing_beats_on_both() {
-        let points = [(2.0, 40.0), (5.0, 10.0), (1.0, 25.0), (1.0, 20.0)];
-        assert_eq!(efficient(&points), [2, 0]);
-    }
-
-    #[test]
-    fn the_forest_plot_has_a_row_per_option_and_end_use() {
-        let svg = forest_plot(&rows()).unwrap();
+    fn the_forest_plot_has_a_row_per_option() {
+        let rows = vec![
+            ForestRow { label: "stockpile".into(), mean: 3.0, ci_low: 1.0, ci_high: 5.0 },
+            ForestRow { label: "thrifting".into(), mean: -2.0, ci_low: -4.0, ci_high: 0.5 },
+        ];
+        let svg = forest_plot(&rows, "Units short avoided", 620).unwrap();
         roxmltree::Document::parse(&svg).expect("well-formed SVG");
-        assert!(svg.contains("stockpile_60d · wind_turbines") && svg.contains("thrifting · f35"));
-        assert_eq!(svg.matches("<circle").count(), 5);
+        assert!(svg.contains("stockpile") && svg.contains("thrifting"));
+        assert_eq!(svg.matches("<circle").count(), 2);
     }
 
     #[test]
-    fn the_compare_report_is_well_formed_and_names_the_efficient_options() {
-        let meta = CompareMeta {
-            scenario_name: "s".into(),
-            scenario_sha256: "ab".repeat(32),
-            seed: 1,
-            trials: 100,
-            horizon_weeks: 156.0,
-            tool_version: "0.1.0".into(),
+    fn the_cost_chart_names_every_option_and_greys_the_dominated() {
+        let point = |name: &str, cost: f64, avoided: f64, dominated: bool| CostPoint {
+            name: name.into(),
+            cost_usd: cost,
+            avoided,
+            ci_low: avoided - 1.0,
+            ci_high: avoided + 1.0,
+            dominated,
         };
-        let html = render_compare_report(&meta, &rows()).unwrap();
-        let options = roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() };
-        let doc = roxmltree::Document::parse_with_options(&html, options).expect("well-formed XHTML");
-        let svgs = doc.descendants().filter(|n| n.has_tag_name(("http://www.w3.org/2000/svg", "svg"))).count();
-        assert_eq!(svgs, 4, "one forest plot and one cost chart per end use");
-        let wind = cost_vs_avoided_chart(&rows(), "wind_turbines").unwrap();
-        assert!(wind.contains("stockpile_60d") && wind.contains("thrifting") && !wind.contains(">\nrecycling\n<"));
+        let svg = cost_vs_avoided_chart(
+            &[point("cheap", 1e6, 5.0, false), point("dear", 5e6, 4.0, true), point("best", 9e6, 20.0, false)],
+            "Loss avoided",
+            "USD",
+        )
+        .unwrap();
+        roxmltree::Document::parse(&svg).expect("well-formed SVG");
+        assert!(svg.contains("\ncheap\n") && svg.contains("\ndear\n") && svg.contains("\nbest\n"), "{svg}");
     }
 }

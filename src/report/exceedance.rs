@@ -1,4 +1,5 @@
-//! Exceedance curves: the probability, across trials, that an end use's total units short exceed x.
+//! Exceedance curves: the probability, across trials, that an end use's units short over the horizon (lost
+//! demand), or the longest delay of one of its units (backlogged demand), exceed x.
 
 use chokepoint_engine::stats::quantile_sorted;
 
@@ -6,25 +7,35 @@ use chokepoint_engine::stats::quantile_sorted;
 /// trials keeps at most about this many steps' worth of detail, well below what a chart can show.
 const MAX_MERGED_DROP: f64 = 0.002;
 
-/// The exceedance curve of one end use's units short over the horizon.
+/// What an exceedance curve counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// Units not built within the horizon (lost demand).
+    UnitsShort,
+    /// The longest delay of a unit, in weeks (backlogged demand).
+    MaxDelayWeeks,
+}
+
+/// The exceedance curve of one end use's units short over the horizon, or of its longest delay.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExceedanceCurve {
     pub end_use: String,
+    pub measure: Measure,
     pub trials: usize,
     /// Corners of the step function `x -> P(units short > x)`, starting at `x = 0`: between `steps[i].0` and
     /// `steps[i + 1].0` the probability is `steps[i].1`. Steps that drop by less than 0.2 percentage points are
     /// merged into the next one (the curve is then at most that much too high in between); the last step is at
     /// the largest value, where the probability reaches 0.
     pub steps: Vec<(f64, f64)>,
-    /// Median units short among the trials that were short (`units_short > 0`); `None` if none was.
+    /// Median value among the trials where it is above 0; `None` if none was.
     pub median_when_short: Option<f64>,
-    /// The largest units short of any trial.
+    /// The largest value of any trial.
     pub max: f64,
 }
 
 impl ExceedanceCurve {
-    /// The curve of `values`, the units short of every trial, in any order.
-    pub fn new(end_use: String, mut values: Vec<f64>) -> Self {
+    /// The curve of `values`, the units short (or longest delay) of every trial, in any order.
+    pub fn new(end_use: String, measure: Measure, mut values: Vec<f64>) -> Self {
         values.sort_by(f64::total_cmp);
         let n = values.len();
         let short_from = values.partition_point(|&x| !(x > 0.0));
@@ -47,7 +58,7 @@ impl ExceedanceCurve {
             i = j;
         }
         let max = values.last().copied().unwrap_or(0.0).max(0.0);
-        Self { end_use, trials: n, steps, median_when_short, max }
+        Self { end_use, measure, trials: n, steps, median_when_short, max }
     }
 
     /// The share of trials with any units short.
@@ -62,7 +73,7 @@ mod tests {
 
     #[test]
     fn steps_follow_the_empirical_survival_function() {
-        let c = ExceedanceCurve::new("x".into(), vec![3.0, 0.0, 1.0, 1.0, 0.0]);
+        let c = ExceedanceCurve::new("x".into(), Measure::UnitsShort, vec![3.0, 0.0, 1.0, 1.0, 0.0]);
         assert_eq!(c.steps, [(0.0, 0.6), (1.0, 0.2), (3.0, 0.0)]);
         assert_eq!(c.median_when_short, Some(1.0));
         assert_eq!((c.trials, c.max, c.p_short()), (5, 3.0, 0.6));
@@ -70,7 +81,7 @@ mod tests {
 
     #[test]
     fn never_short_is_a_flat_curve_at_zero() {
-        let c = ExceedanceCurve::new("x".into(), vec![0.0; 10]);
+        let c = ExceedanceCurve::new("x".into(), Measure::UnitsShort, vec![0.0; 10]);
         assert_eq!(c.steps, [(0.0, 0.0)]);
         assert_eq!((c.median_when_short, c.max), (None, 0.0));
     }
@@ -78,7 +89,7 @@ mod tests {
     #[test]
     fn small_drops_are_merged_and_the_curve_still_reaches_zero() {
         let values: Vec<f64> = (1..=100_000).map(f64::from).collect();
-        let c = ExceedanceCurve::new("x".into(), values);
+        let c = ExceedanceCurve::new("x".into(), Measure::UnitsShort, values);
         assert!(c.steps.len() <= 1.0f64.div_euclid(MAX_MERGED_DROP) as usize + 2, "{}", c.steps.len());
         assert_eq!(c.steps.last(), Some(&(100_000.0, 0.0)));
         assert!(c.steps.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 >= w[1].1));

@@ -150,7 +150,7 @@ impl GraphDocument {
                 GraphStockpile {
                     name: sp.name.clone(),
                     material: material.name.clone(),
-                    unit: summary.stockpiles.get(k).map_or("t", |s| s.unit).to_owned(),
+                    unit: summary.stockpiles.get(k).map_or("t", |s| s.unit.as_str()).to_owned(),
                     initial: sp.initial.central(),
                 }
             })

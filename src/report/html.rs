@@ -3,11 +3,12 @@
 
 use std::fmt::Write;
 
-use super::charts::{exceedance_chart, fan_chart, stockpile_chart};
+use super::charts::{WeekAxis, backlog_fan_chart, exceedance_chart, fan_chart, stockpile_chart};
 use super::inputs::ReportData;
-use super::narrative::{end_use_summary, mean_with_ci, proportion, stockpile_summary};
+use super::narrative::{end_use_summary, never_short, stockpile_summary};
 use super::stage_graph::stage_graph_chart;
-use crate::table::{number, percent, thousands};
+use crate::summary_json::Headline;
+use crate::table::{compact_proportion, money, number, percent, start_date, thousands, week_label};
 
 /// The stylesheet. Only local font families; colours print (`print-color-adjust: exact`), cards do not split
 /// across pages.
@@ -28,10 +29,12 @@ figure { margin: 0; flex: 1 1 520px; min-width: 0; }
 figure.wide { flex-basis: 100%; }
 figcaption { font-size: 0.86em; color: #444; margin-top: 4px; }
 svg { display: block; max-width: 100%; height: auto; }
+.table { max-width: 100%; overflow-x: auto; }
 table { border-collapse: collapse; font-size: 0.9em; margin: 6px 0; }
 th, td { border-bottom: 1px solid #e2e2e2; padding: 4px 10px 4px 0; text-align: left; vertical-align: top; }
-th { border-bottom: 2px solid #bbb; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th { border-bottom: 2px solid #bbb; vertical-align: bottom; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
 code { font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; font-size: 0.92em; }
 .class { display: inline-block; font-size: 0.8em; border: 1px solid #999; border-radius: 3px; padding: 0 5px;
   margin-left: 6px; color: #333; vertical-align: middle; }
@@ -99,7 +102,7 @@ impl Page {
 
     /// Appends a table; cells of columns marked numeric are right-aligned. Text is escaped.
     pub fn table(&mut self, headers: &[(&str, bool)], rows: &[Vec<String>]) {
-        self.body.push_str("<table>\n<thead><tr>");
+        self.body.push_str("<div class=\"table\"><table>\n<thead><tr>");
         for (h, numeric) in headers {
             let class = if *numeric { " class=\"num\"" } else { "" };
             let _ = write!(self.body, "<th{class}>{}</th>", esc(h));
@@ -113,7 +116,7 @@ impl Page {
             }
             self.body.push_str("</tr>\n");
         }
-        self.body.push_str("</tbody>\n</table>\n");
+        self.body.push_str("</tbody>\n</table></div>\n");
     }
 
     /// The finished document.
@@ -133,7 +136,12 @@ pub fn run_report(data: &ReportData) -> anyhow::Result<String> {
     let s = &data.summary;
     let horizon_weeks = s.run.horizon_weeks();
     let mut page = Page::default();
-    page.element("h1", None, &format!("Supply disruption report: {}", s.scenario.name));
+    let with = if s.scenario.mitigations.is_empty() {
+        String::new()
+    } else {
+        format!(" with {}", s.scenario.mitigations.join(", "))
+    };
+    page.element("h1", None, &format!("Supply disruption report: {}{with}", s.scenario.name));
     if !data.description.is_empty() {
         page.element("p", Some("lede"), &data.description);
     }
@@ -151,38 +159,115 @@ pub fn run_report(data: &ReportData) -> anyhow::Result<String> {
         ),
     );
 
+    let start = start_date(s);
+    let axis = WeekAxis { horizon_weeks, start };
+    let first = |w: Option<f64>| w.map_or_else(|| "never".to_owned(), |w| week_label(w, start));
     page.element("h2", None, "At a glance");
-    let rows: Vec<Vec<String>> = s
-        .end_uses
-        .iter()
-        .map(|e| {
-            vec![
+    let mut lost_rows = Vec::new();
+    let mut late_rows = Vec::new();
+    let mut never = Vec::new();
+    for e in &s.end_uses {
+        if e.p_short_or_late.k == 0 {
+            never.push(e.name.clone());
+            continue;
+        }
+        match &e.headline {
+            Headline::Short { p, mean_share_met, median_first_short_week, .. } => lost_rows.push(vec![
                 e.name.clone(),
                 e.class.clone(),
-                proportion(&e.p_any_short),
-                mean_with_ci(&e.units_short),
+                e.unit.clone(),
+                compact_proportion(p),
+                compact_mean(&e.units_short),
                 number(e.units_short.p95),
-                e.first_short_week.as_ref().map_or_else(|| "never".to_owned(), |d| format!("week {}", number(d.p50))),
-                percent(e.share_met.mean),
-            ]
-        })
-        .collect();
-    page.table(
-        &[
-            ("end use", false),
-            ("class", false),
-            ("P(any shortfall)", true),
-            ("mean units short", true),
-            ("P95 units short", true),
-            ("median first shortfall", true),
-            ("mean share of demand met", true),
-        ],
-        &rows,
+                percent(*mean_share_met),
+                first(*median_first_short_week),
+            ]),
+            Headline::Late {
+                p,
+                mean_delay_weeks,
+                median_max_delay_weeks_when_late,
+                p95_max_delay_weeks_when_late,
+                p95_peak_backlog_units_when_late,
+                p95_peak_backlog_weeks_when_late,
+                median_first_late_week,
+                ..
+            } => {
+                let weeks = |w: &Option<f64>| w.map_or_else(|| "-".to_owned(), number);
+                late_rows.push(vec![
+                    e.name.clone(),
+                    e.class.clone(),
+                    e.unit.clone(),
+                    compact_proportion(p),
+                    weeks(mean_delay_weeks),
+                    format!("{} / {}", weeks(median_max_delay_weeks_when_late), weeks(p95_max_delay_weeks_when_late)),
+                    format!(
+                        "{} ({} wk)",
+                        weeks(p95_peak_backlog_units_when_late),
+                        weeks(p95_peak_backlog_weeks_when_late)
+                    ),
+                    first(*median_first_late_week),
+                ])
+            }
+        }
+    }
+    if !lost_rows.is_empty() {
+        page.element("h3", None, "Lost demand: how much is never built");
+        page.table(
+            &[
+                ("end use", false),
+                ("class", false),
+                ("unit", false),
+                ("P(short) [95% CI]", true),
+                ("units never built, mean [95% CI]", true),
+                ("P95", true),
+                ("share of demand met", true),
+                ("first shortfall (median)", true),
+            ],
+            &lost_rows,
+        );
+    }
+    if !late_rows.is_empty() {
+        page.element("h3", None, "Backlogged demand: how late it is built");
+        page.table(
+            &[
+                ("end use", false),
+                ("class", false),
+                ("unit", false),
+                ("P(late) [95% CI]", true),
+                ("mean delay of a late unit, weeks", true),
+                ("longest delay in late trials, weeks: median / P95", true),
+                ("peak backlog in late trials: P95 (weeks of demand)", true),
+                ("first late week (median)", true),
+            ],
+            &late_rows,
+        );
+    }
+    if !never.is_empty() {
+        page.element(
+            "p",
+            None,
+            &format!("Never short or late in any of the {} trials: {}.", thousands(s.run.trials), never.join(", ")),
+        );
+    }
+    let loss = &s.loss.per_trial;
+    page.element(
+        "p",
+        None,
+        &format!(
+            "Loss over every end use ({}): mean {} per trial (95% CI {}–{}), P95 {}, mean of the worst 5% {}.",
+            s.loss.unit,
+            money(loss.mean, &s.loss.unit),
+            money(loss.ci95_low.max(0.0), &s.loss.unit),
+            money(loss.ci95_high, &s.loss.unit),
+            money(loss.p95, &s.loss.unit),
+            money(loss.cvar95, &s.loss.unit)
+        ),
     );
     page.element(
         "p",
         Some("note"),
-        "Units are items built (motors, turbines, aircraft, missiles) over the whole horizon. Intervals are 95% \
+        "P(short): some demand is never built. P(late): some unit is built after the week it was demanded in \
+         (backlogged demand). Units are what each end use builds, over the whole horizon. Intervals are 95% \
          confidence intervals of the Monte Carlo estimate (Wilson for probabilities, normal for means): they say how \
          precisely the trials pin a number down, not how uncertain the world is; that spread is in the charts.",
     );
@@ -191,38 +276,73 @@ pub fn run_report(data: &ReportData) -> anyhow::Result<String> {
     page.element(
         "p",
         Some("note"),
-        "How to read the charts. Left, the fan chart: each week (x, weeks from the start of the horizon), the share \
-         of that week's requirement (new demand plus backlog) that was built (y, %); the line is the median trial, \
-         the dark band holds the middle half of the trials (P25–P75), the light band 90% of them (P5–P95). A band \
-         that drops below 100% shows when and how deep the shortfall bites. Right, the exceedance curve: for a \
-         number of units short over the whole horizon (x, units), the share of trials that lost more than that \
-         (y, %). Where it meets the left axis is the share of trials that end the horizon with units never built, \
-         which can be lower than the probability of any shortfall, because backlogged demand may be built late; \
-         the further right it reaches, the heavier the tail.",
+        "How to read the charts. Lost demand, left: the fan chart of the share of each week's requirement that was \
+         built (line: median trial; dark band: middle half of the trials, P25–P75; light band: 90% of them, \
+         P5–P95). Right: the exceedance curve, the share of trials (y) that ended the horizon with more than x units \
+         never built. Backlogged demand, left: the backlog carried out of each week, in weeks of normal demand \
+         (bands as above; the dashed line is the 99th percentile, the tail beyond the fan). Right: the share of \
+         trials (y) in which some unit was delivered more than x weeks late. An end use never short or late gets \
+         one line and no chart.",
     );
-    for ((e, bands), curve) in s.end_uses.iter().zip(&data.bands).zip(&data.exceedance) {
+    let mut backlog = data.backlog_bands.iter();
+    for ((e, bands), curve) in s.end_uses.iter().zip(&data.bands).zip(&data.curves) {
+        let backlog_bands = if e.delay.is_some() { backlog.next() } else { None };
         page.raw(&format!(
-            "<div class=\"card\" id=\"end-use-{}\">\n<h3>{}<span class=\"class\">{} · {}</span></h3>\n",
+            "<div class=\"card\" id=\"end-use-{}\">\n<h3>{}<span class=\"class\">{} · {} · {}</span></h3>\n",
             esc(&e.name),
             esc(&e.name),
             esc(&e.class),
-            esc(&e.region)
+            esc(&e.region),
+            esc(&e.unit)
         ));
-        page.element("p", None, &end_use_summary(e, curve, horizon_weeks));
+        if e.p_short_or_late.k == 0 {
+            page.element("p", None, &never_short(e, horizon_weeks));
+            page.raw("</div>\n");
+            continue;
+        }
+        page.element("p", None, &end_use_summary(e, curve, horizon_weeks, start, &s.loss.unit));
         page.raw("<div class=\"charts\">\n");
-        page.figure(
-            &fan_chart(bands, horizon_weeks)?,
-            &format!("Fan chart of the weekly share of requirement met for {}", e.name),
-            "How to read: share of each week's requirement built (y, %) by week (x, weeks); line: median trial; \
-             bands: P25–P75 and P5–P95 of trials.",
-            false,
-        );
-        page.figure(
-            &exceedance_chart(curve)?,
-            &format!("Exceedance curve of units short for {}", e.name),
-            "How to read: share of trials (y, %) that ended the horizon more than x units short (x, units).",
-            false,
-        );
+        match backlog_bands {
+            Some(b) => {
+                let weekly = e.mean_demand_units / horizon_weeks.max(1.0);
+                page.figure(
+                    &backlog_fan_chart(b, axis)?,
+                    &format!("Fan chart of the weekly backlog of {}", e.name),
+                    &format!(
+                        "How to read: units owed at the end of each week, in weeks of normal demand (y; one week is \
+                         about {} {}), by date (x); line: median trial; bands: P25–P75 and P5–P95; dashed: P99.",
+                        number(weekly),
+                        e.unit
+                    ),
+                    false,
+                );
+                page.figure(
+                    &exceedance_chart(curve, &e.unit)?,
+                    &format!("Exceedance curve of the longest delay for {}", e.name),
+                    "How to read: share of trials (y, %) in which some unit was delivered (or still owed at the end) \
+                     more than x weeks after it was demanded.",
+                    false,
+                );
+            }
+            None => {
+                page.figure(
+                    &fan_chart(bands, axis)?,
+                    &format!("Fan chart of the weekly share of requirement met for {}", e.name),
+                    "How to read: share of each week's requirement built (y, %) by date (x); line: median trial; \
+                     bands: P25–P75 and P5–P95 of trials.",
+                    false,
+                );
+                page.figure(
+                    &exceedance_chart(curve, &e.unit)?,
+                    &format!("Exceedance curve of units short for {}", e.name),
+                    &format!(
+                        "How to read: share of trials (y, %) that ended the horizon with more than x {} never built.",
+                        e.unit
+                    ),
+                    false,
+                );
+            }
+        }
         page.raw("</div>\n</div>\n");
     }
 
@@ -323,6 +443,10 @@ pub fn run_report(data: &ReportData) -> anyhow::Result<String> {
         vec!["seed".to_owned(), s.run.seed.to_string()],
         vec!["trials".to_owned(), thousands(s.run.trials)],
         vec!["random generator".to_owned(), s.run.rng.clone()],
+        vec![
+            "mitigations applied".to_owned(),
+            if s.scenario.mitigations.is_empty() { "none".to_owned() } else { s.scenario.mitigations.join(", ") },
+        ],
         vec!["horizon".to_owned(), periods(s.run.periods, s.run.period_weeks)],
         vec!["tool".to_owned(), format!("{} {}", s.tool.name, s.tool.version)],
         vec!["summary schema".to_owned(), s.schema_version.to_string()],
@@ -331,11 +455,20 @@ pub fn run_report(data: &ReportData) -> anyhow::Result<String> {
     page.element(
         "p",
         Some("note"),
-        "Made from summary.json, bands.parquet, trials.parquet, run.json and graph.json in the same folder; \
+        "Made from summary.json, bands.parquet, backlog_bands.parquet, trials.parquet, run.json and graph.json in \
+         the same folder; \
          `chokepoint report FOLDER` rebuilds it. The same scenario bytes, seed, trials and version give the same \
          report; timings and the thread count are in run.json.",
     );
     Ok(page.finish(&format!("chokepoint · {}", s.scenario.name)))
+}
+
+/// A mean with its interval, compact: "739k [678k–800k]"; "-" without data.
+fn compact_mean(d: &crate::summary_json::DistributionJson) -> String {
+    if d.n == 0 {
+        return "-".to_owned();
+    }
+    format!("{} [{}–{}]", number(d.mean), number(d.ci95_low.max(0.0)), number(d.ci95_high))
 }
 
 /// "156 weekly periods (3 years)", or "36 periods of 4.33 weeks (3 years)".

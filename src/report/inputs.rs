@@ -10,11 +10,12 @@ use std::path::Path;
 
 use anyhow::Context;
 use polars::prelude::*;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
-use super::exceedance::ExceedanceCurve;
+use super::exceedance::{ExceedanceCurve, Measure};
 use super::graph_json::GraphDocument;
-use crate::output::{BANDS_FILE, RUN_JSON_FILE, SUMMARY_JSON_FILE, TRIALS_FILE};
+use crate::output::{BACKLOG_BANDS_FILE, BANDS_FILE, RUN_JSON_FILE, SUMMARY_JSON_FILE, TRIALS_FILE};
+use crate::summary_json::SummaryDocument;
 
 /// Name of the stage-graph file a run writes for the report.
 pub const GRAPH_JSON_FILE: &str = "graph.json";
@@ -24,14 +25,17 @@ pub const REPORT_FILE: &str = "report.html";
 /// Everything `report.html` shows.
 #[derive(Debug, Clone)]
 pub struct ReportData {
-    pub summary: SummaryView,
+    pub summary: SummaryDocument,
     /// The scenario's description (from `run.json`).
     pub description: String,
     pub graph: GraphDocument,
-    /// Fan-chart bands, one per end use, in `summary.end_uses` order.
+    /// Fan-chart bands of the weekly share met, one per end use, in `summary.end_uses` order.
     pub bands: Vec<BandSeries>,
-    /// Exceedance curves of units short, one per end use, in `summary.end_uses` order.
-    pub exceedance: Vec<ExceedanceCurve>,
+    /// Fan-chart bands of the backlog, one per backlogged end use, in scenario order.
+    pub backlog_bands: Vec<BacklogSeries>,
+    /// Exceedance curves, one per end use, in `summary.end_uses` order: units short for lost demand, the longest
+    /// delay of a unit for backlogged demand.
+    pub curves: Vec<ExceedanceCurve>,
 }
 
 /// Quantiles of the weekly share of requirement met of one end use (`bands.parquet`).
@@ -47,6 +51,22 @@ pub struct BandSeries {
     pub p95: Vec<f64>,
 }
 
+/// Quantiles of the weekly backlog of one backlogged end use, in weeks of normal demand
+/// (`backlog_bands.parquet`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BacklogSeries {
+    pub end_use: String,
+    pub week: Vec<f64>,
+    /// Share of trials with a backlog.
+    pub p_backlog: Vec<f64>,
+    pub p5: Vec<f64>,
+    pub p25: Vec<f64>,
+    pub p50: Vec<f64>,
+    pub p75: Vec<f64>,
+    pub p95: Vec<f64>,
+    pub p99: Vec<f64>,
+}
+
 impl ReportData {
     /// Assembles the report's data. `summary_json` and `graph_json` are the texts of the files.
     pub fn new(
@@ -54,16 +74,21 @@ impl ReportData {
         description: String,
         graph_json: &str,
         bands: Vec<BandSeries>,
-        exceedance: Vec<ExceedanceCurve>,
+        backlog_bands: Vec<BacklogSeries>,
+        curves: Vec<ExceedanceCurve>,
     ) -> anyhow::Result<Self> {
-        let summary: SummaryView = serde_json::from_str(summary_json).context("could not read the summary")?;
+        let summary: SummaryDocument = serde_json::from_str(summary_json).context("could not read the summary")?;
         let graph: GraphDocument = serde_json::from_str(graph_json).context("could not read the stage graph")?;
         let names: Vec<&str> = summary.end_uses.iter().map(|e| e.name.as_str()).collect();
+        let backlogged: Vec<&str> =
+            summary.end_uses.iter().filter(|e| e.delay.is_some()).map(|e| e.name.as_str()).collect();
         let band_names: Vec<&str> = bands.iter().map(|b| b.end_use.as_str()).collect();
-        let curve_names: Vec<&str> = exceedance.iter().map(|c| c.end_use.as_str()).collect();
+        let backlog_names: Vec<&str> = backlog_bands.iter().map(|b| b.end_use.as_str()).collect();
+        let curve_names: Vec<&str> = curves.iter().map(|c| c.end_use.as_str()).collect();
         anyhow::ensure!(band_names == names, "the bands do not match the end uses of the summary");
+        anyhow::ensure!(backlog_names == backlogged, "the backlog bands do not match the backlogged end uses");
         anyhow::ensure!(curve_names == names, "the trials do not match the end uses of the summary");
-        Ok(Self { summary, description, graph, bands, exceedance })
+        Ok(Self { summary, description, graph, bands, backlog_bands, curves })
     }
 
     /// Reads the outputs of a run from folder `dir`.
@@ -77,8 +102,9 @@ impl ReportData {
         let run: RunView = serde_json::from_str(&read(RUN_JSON_FILE)?)
             .with_context(|| format!("could not read `{}`", dir.join(RUN_JSON_FILE).display()))?;
         let bands = read_bands(&dir.join(BANDS_FILE))?;
-        let exceedance = read_shortfalls(&dir.join(TRIALS_FILE))?;
-        Self::new(&summary_json, run.scenario.description, &graph_json, bands, exceedance)
+        let backlog_bands = read_backlog_bands(&dir.join(BACKLOG_BANDS_FILE))?;
+        let curves = read_curves(&dir.join(TRIALS_FILE))?;
+        Self::new(&summary_json, run.scenario.description, &graph_json, bands, backlog_bands, curves)
             .with_context(|| format!("the outputs in `{}` do not belong together", dir.display()))
     }
 }
@@ -130,17 +156,51 @@ fn read_bands(path: &Path) -> anyhow::Result<Vec<BandSeries>> {
         .collect())
 }
 
-/// Reads the units short of every trial from `trials.parquet`, as one exceedance curve per end use.
-fn read_shortfalls(path: &Path) -> anyhow::Result<Vec<ExceedanceCurve>> {
-    let df = read_parquet(path, &["end_use", "units_short"])?;
+/// Reads `backlog_bands.parquet`.
+fn read_backlog_bands(path: &Path) -> anyhow::Result<Vec<BacklogSeries>> {
+    let names = ["week", "p_backlog", "p5", "p25", "p50", "p75", "p95", "p99"];
+    let mut columns = vec!["end_use"];
+    columns.extend(names);
+    let df = read_parquet(path, &columns)?;
     let labels = runs(df.column("end_use")?.str()?);
-    let short = f64_column(&df, "units_short")?;
-    Ok(labels.into_iter().map(|(end_use, rows)| ExceedanceCurve::new(end_use, short[rows].to_vec())).collect())
+    let values = names.iter().map(|name| f64_column(&df, name)).collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(labels
+        .into_iter()
+        .map(|(end_use, rows)| {
+            let take = |k: usize| values[k][rows.clone()].to_vec();
+            BacklogSeries {
+                end_use,
+                week: take(0),
+                p_backlog: take(1),
+                p5: take(2),
+                p25: take(3),
+                p50: take(4),
+                p75: take(5),
+                p95: take(6),
+                p99: take(7),
+            }
+        })
+        .collect())
 }
 
-/// `null` in the summary (a missing or non-finite number) reads as NaN.
-fn nan_if_null<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+/// Reads every trial's units short (lost demand) or longest delay (backlogged demand) from `trials.parquet`, as
+/// one exceedance curve per end use.
+fn read_curves(path: &Path) -> anyhow::Result<Vec<ExceedanceCurve>> {
+    let df = read_parquet(path, &["end_use", "unmet_demand", "units_short", "max_delay_weeks"])?;
+    let labels = runs(df.column("end_use")?.str()?);
+    let unmet = df.column("unmet_demand")?.str()?;
+    let short = f64_column(&df, "units_short")?;
+    let delay = f64_column(&df, "max_delay_weeks")?;
+    Ok(labels
+        .into_iter()
+        .map(|(end_use, rows)| {
+            if unmet.get(rows.start) == Some("backlog") {
+                ExceedanceCurve::new(end_use, Measure::MaxDelayWeeks, delay[rows].to_vec())
+            } else {
+                ExceedanceCurve::new(end_use, Measure::UnitsShort, short[rows].to_vec())
+            }
+        })
+        .collect())
 }
 
 /// The part of `run.json` the report shows. Deliberately not the timings or the thread count: they vary from
@@ -153,117 +213,4 @@ struct RunView {
 #[derive(Debug, Deserialize)]
 struct RunScenarioView {
     description: String,
-}
-
-/// `summary.json`, as the report reads it (owned strings; `null` numbers as NaN).
-#[derive(Debug, Clone, Deserialize)]
-pub struct SummaryView {
-    pub schema_version: u32,
-    pub tool: ToolView,
-    pub scenario: ScenarioView,
-    pub run: RunSettingsView,
-    pub end_uses: Vec<EndUseView>,
-    pub stages: Vec<StageView>,
-    pub stockpiles: Vec<StockpileView>,
-    pub warnings: Vec<WarningView>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct ToolView {
-    pub name: String,
-    pub version: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct ScenarioView {
-    pub name: String,
-    pub sha256: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct RunSettingsView {
-    pub seed: u64,
-    pub trials: u64,
-    pub rng: String,
-    pub periods: usize,
-    pub period_weeks: f64,
-}
-
-impl RunSettingsView {
-    /// Length of the horizon in weeks.
-    pub fn horizon_weeks(&self) -> f64 {
-        self.periods as f64 * self.period_weeks
-    }
-}
-
-#[derive(Debug, Clone, Copy, Deserialize)]
-pub struct Dist {
-    pub n: usize,
-    #[serde(deserialize_with = "nan_if_null")]
-    pub mean: f64,
-    #[serde(deserialize_with = "nan_if_null")]
-    pub ci95_low: f64,
-    #[serde(deserialize_with = "nan_if_null")]
-    pub ci95_high: f64,
-    #[serde(deserialize_with = "nan_if_null")]
-    pub min: f64,
-    #[serde(deserialize_with = "nan_if_null")]
-    pub p5: f64,
-    #[serde(deserialize_with = "nan_if_null")]
-    pub p50: f64,
-    #[serde(deserialize_with = "nan_if_null")]
-    pub p95: f64,
-    #[serde(deserialize_with = "nan_if_null")]
-    pub max: f64,
-    #[serde(deserialize_with = "nan_if_null")]
-    pub cvar95: f64,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize)]
-pub struct Prop {
-    pub k: usize,
-    pub n: usize,
-    #[serde(deserialize_with = "nan_if_null")]
-    pub p: f64,
-    #[serde(deserialize_with = "nan_if_null")]
-    pub ci95_low: f64,
-    #[serde(deserialize_with = "nan_if_null")]
-    pub ci95_high: f64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct EndUseView {
-    pub name: String,
-    pub class: String,
-    pub region: String,
-    #[serde(deserialize_with = "nan_if_null")]
-    pub mean_demand_units: f64,
-    pub units_short: Dist,
-    pub share_met: Dist,
-    pub p_any_short: Prop,
-    pub first_short_week: Option<Dist>,
-    pub p_short_at_end: Prop,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct StageView {
-    pub name: String,
-    pub mean_lost_share: Option<f64>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct StockpileView {
-    pub name: String,
-    pub material: String,
-    pub unit: String,
-    pub min_level: Dist,
-    pub released: Dist,
-    pub p_ran_dry: Prop,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct WarningView {
-    pub code: String,
-    pub key: String,
-    pub message: String,
 }

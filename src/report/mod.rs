@@ -7,23 +7,23 @@
 //! page of a comparison of mitigation options, for the `compare` command to call.
 
 mod charts;
-#[allow(dead_code, reason = "the API the `compare` command renders its report with; tested here")]
 mod compare;
 mod exceedance;
 mod graph_json;
 mod html;
 mod inputs;
 mod narrative;
+mod optimize;
 mod stage_graph;
 
 use chokepoint_engine::report::RunSummary;
-use chokepoint_engine::{Model, RunResults};
+use chokepoint_engine::{Model, RunResults, Unmet};
 
-#[allow(unused_imports, reason = "the API the `compare` command renders its report with; tested here")]
-pub use compare::{CompareMeta, ComparisonRow, cost_vs_avoided_chart, forest_plot, render_compare_report};
-pub use exceedance::ExceedanceCurve;
+pub use compare::render_compare_report;
+pub use exceedance::{ExceedanceCurve, Measure};
 pub use graph_json::GraphDocument;
-pub use inputs::{BandSeries, GRAPH_JSON_FILE, REPORT_FILE, ReportData};
+pub use inputs::{BacklogSeries, BandSeries, GRAPH_JSON_FILE, REPORT_FILE, ReportData};
+pub use optimize::render_optimize_report;
 
 /// Renders the report of a run.
 pub fn render_run_report(data: &ReportData) -> anyhow::Result<String> {
@@ -50,15 +50,48 @@ pub fn bands_of(summary: &RunSummary, period_weeks: f64) -> Vec<BandSeries> {
         .collect()
 }
 
-/// The exceedance curves of units short, one per end use of `model`, from the trials in `results`.
-pub fn exceedance_of(model: &Model, results: &RunResults) -> Vec<ExceedanceCurve> {
+/// The backlog bands of `summary`, as `backlog_bands.parquet` holds them.
+pub fn backlog_bands_of(summary: &RunSummary, period_weeks: f64) -> Vec<BacklogSeries> {
+    summary
+        .backlog_bands
+        .iter()
+        .map(|b| {
+            let column = |k: usize| b.quantiles.iter().map(|q| q[k]).collect::<Vec<f64>>();
+            BacklogSeries {
+                end_use: b.end_use.clone(),
+                week: (0..b.quantiles.len()).map(|t| t as f64 * period_weeks).collect(),
+                p_backlog: b.p_backlog.clone(),
+                p5: column(0),
+                p25: column(1),
+                p50: column(2),
+                p75: column(3),
+                p95: column(4),
+                p99: column(5),
+            }
+        })
+        .collect()
+}
+
+/// The exceedance curves of a run, one per end use of `model`: units short for lost demand, the longest delay of
+/// a unit (weeks) for backlogged demand; the same numbers `trials.parquet` holds.
+pub fn curves_of(model: &Model, results: &RunResults) -> Vec<ExceedanceCurve> {
+    let weeks = model.spec().period_weeks;
     model
         .spec()
         .end_uses
         .iter()
         .enumerate()
-        .map(|(e, end_use)| {
-            ExceedanceCurve::new(end_use.name.clone(), results.end_use(e).map(|o| o.units_short).collect())
+        .map(|(e, end_use)| match end_use.unmet {
+            Unmet::Lost => ExceedanceCurve::new(
+                end_use.name.clone(),
+                Measure::UnitsShort,
+                results.end_use(e).map(|o| o.units_short).collect(),
+            ),
+            Unmet::Backlog => ExceedanceCurve::new(
+                end_use.name.clone(),
+                Measure::MaxDelayWeeks,
+                results.end_use(e).map(|o| f64::from(o.max_delay_periods) * weeks).collect(),
+            ),
         })
         .collect()
 }

@@ -7,8 +7,14 @@ use polars::prelude::*;
 
 use super::{arg, assert_exit, chokepoint, columns, entries, read_parquet, small_chain, stderr, stdout};
 
-const FILES: [&str; 5] =
-    ["compare.csv", "compare.json", "compare_run.json", "paired_differences.parquet", "report.html"];
+const FILES: [&str; 6] = [
+    "compare.csv",
+    "compare.json",
+    "compare_run.json",
+    "paired_differences.parquet",
+    "paired_losses.parquet",
+    "report.html",
+];
 
 fn small_chain_mitigations() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/valid/small_chain_mitigations.toml")
@@ -60,14 +66,16 @@ fn common_random_numbers_make_the_paired_error_far_smaller_than_the_unpaired_one
     let avoided = &x["units_short_avoided"];
     assert!(f(&avoided["ci95_low"]) > 0.0, "the reserve helps: {x}");
     assert_eq!(x["effect"], "better");
+    assert_eq!(avoided["effect"], "better");
     assert!(f(&avoided["se"]) < 0.5 * f(&avoided["unpaired_se"]), "{avoided}");
-    assert!(f(&x["p_better"]["p"]) > 0.0);
+    assert!(f(&avoided["p_better"]["p"]) > 0.0);
     // Cost over the 1-year horizon: $5.2 M once + $0.2 M a year; per unit avoided, over the mean avoided.
     let cost = f(&x["cost_usd"]);
     assert_eq!(cost, 5.2e6 + 2e5 * 1.0);
     // (serde_json reads floats to within an ulp, so compare with a relative tolerance.)
-    let per_unit = cost / f(&avoided["mean"]);
-    assert!((f(&x["cost_per_unit_avoided_usd"]) - per_unit).abs() <= 1e-12 * per_unit, "{x}");
+    let per_unit = cost / f(&avoided["avoided_mean"]);
+    let quoted = f(&x["cost_per_unit_short_avoided_usd"]["point"]);
+    assert!((quoted - per_unit).abs() <= 1e-12 * per_unit, "{x}");
     assert_eq!(doc["options"][0]["cost"]["total_usd"], 5.4e6);
     assert_eq!(doc["run"]["variants"], 2);
 }
@@ -95,10 +103,16 @@ fn a_mitigation_that_changes_nothing_differs_by_exactly_zero_in_every_trial() {
     for end_use in ["ev_motors", "f35"] {
         let x = effect(&doc, end_use, "empty_reserve");
         assert_eq!(x["effect"], "none");
-        assert_eq!(f(&x["units_short_avoided"]["mean"]), 0.0);
-        assert!(x["cost_per_unit_avoided_usd"].is_null(), "nothing avoided, no cost per unit: {x}");
-        assert_eq!((f(&x["p_better"]["p"]), f(&x["p_worse"]["p"])), (0.0, 0.0));
+        assert_eq!(f(&x["units_short_avoided"]["avoided_mean"]), 0.0);
+        assert!(x["cost_per_unit_short_avoided_usd"].is_null(), "nothing avoided, no cost per unit: {x}");
+        let a = &x["units_short_avoided"];
+        assert_eq!((f(&a["p_better"]["p"]), f(&a["p_worse"]["p"])), (0.0, 0.0));
+        assert_eq!(f(&x["p_short_or_late"]["delta"]), 0.0);
     }
+    let option = &doc["options"][0];
+    assert_eq!(option["loss_avoided"]["effect"], "none");
+    assert!(option["loss_avoided_per_usd"].is_null(), "no detectable effect, no value for money: {option}");
+    assert!(option["rank_by_value"].is_null());
     // Cost over the 2-year horizon of small_chain: $1 M once + $0.25 M a year x 2.
     let option = &doc["options"][0];
     assert_eq!(option["source"], "empty_reserve.toml");
@@ -114,11 +128,13 @@ fn compare_writes_every_file_with_its_schema_and_prints_a_ranked_table() {
     assert_exit(&o, 0);
     assert_eq!(entries(&out), FILES);
     let table = stdout(&o);
-    assert!(table.contains("baseline and 9 options on common random numbers"), "{table}");
-    assert!(table.contains("Overall: ranked by"), "{table}");
-    assert!(table.contains("cost per unit avoided"), "{table}");
+    assert!(table.contains("baseline and 9 options on common random"), "{table}");
+    assert!(table.contains("Overall: loss over every end use"), "{table}");
+    assert!(table.contains("cost per unit"), "{table}");
+    let widest = table.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(widest <= 100, "the tables fit 100 columns, not {widest}:\n{table}");
 
-    use DataType::{Float64, String, UInt64};
+    use DataType::{Boolean, Float64, String, UInt64};
     let df = read_parquet(&out.join("paired_differences.parquet"));
     let expected = [
         ("option", String),
@@ -127,18 +143,32 @@ fn compare_writes_every_file_with_its_schema_and_prints_a_ranked_table() {
         ("baseline_units_short", Float64),
         ("option_units_short", Float64),
         ("units_short_avoided", Float64),
+        ("baseline_short_or_late", Boolean),
+        ("option_short_or_late", Boolean),
+        ("baseline_max_delay_weeks", Float64),
+        ("option_max_delay_weeks", Float64),
+        ("max_delay_weeks_avoided", Float64),
+        ("baseline_loss", Float64),
+        ("option_loss", Float64),
+        ("loss_avoided", Float64),
     ];
     assert_eq!(columns(&df), expected.map(|(n, d)| (n.to_owned(), d)));
     assert_eq!(df.height(), 9 * 2 * 40);
+    let losses = read_parquet(&out.join("paired_losses.parquet"));
+    assert_eq!(losses.height(), 9 * 40);
 
     let csv = std::fs::read_to_string(out.join("compare.csv")).unwrap();
     let header = csv.lines().next().unwrap();
-    assert!(header.starts_with("end_use,class,option,option_kind,rank,effect,baseline_mean_units_short"), "{header}");
-    assert!(header.ends_with("cost_usd,cost_per_unit_avoided_usd"), "{header}");
+    assert!(header.starts_with("end_use,class,unit,unmet_demand,option,option_kind,rank,effect"), "{header}");
+    assert!(header.contains(",delta_p_short_or_late,"), "{header}");
+    assert!(
+        header.ends_with("cost_usd,cost_per_unit_short_avoided_usd,cost_per_unit_week_late_avoided_usd"),
+        "{header}"
+    );
     assert_eq!(csv.lines().count(), 1 + 9 * 2);
 
     let doc = json(&std::fs::read(out.join("compare.json")).unwrap());
-    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["schema_version"], 2);
     assert_eq!(doc["scenario"]["name"], "small_chain_mitigations");
     assert_eq!(doc["scenario"]["sha256"].as_str().unwrap().len(), 64);
     assert_eq!(doc["scenario"]["bases"][0]["file"], "small_chain.toml");
@@ -151,7 +181,7 @@ fn compare_writes_every_file_with_its_schema_and_prints_a_ranked_table() {
         assert!(
             ranked
                 .windows(2)
-                .all(|w| f(&w[0]["units_short_avoided"]["mean"]) >= f(&w[1]["units_short_avoided"]["mean"]))
+                .all(|w| f(&w[0]["loss_avoided"]["avoided_mean"]) >= f(&w[1]["loss_avoided"]["avoided_mean"]))
         );
     }
     assert!(doc.get("wall_time_s").is_none(), "no timing in compare.json");
@@ -181,6 +211,7 @@ fn the_same_seed_gives_the_same_comparison_at_any_thread_count() {
             read("compare.json"),
             read("compare.csv"),
             read("paired_differences.parquet"),
+            read("paired_losses.parquet"),
             read("report.html"),
         ]);
     }

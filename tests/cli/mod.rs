@@ -4,6 +4,7 @@ mod bases;
 mod compare;
 mod golden;
 mod graph;
+mod optimize;
 mod run;
 mod scenarios;
 mod size_stockpile;

@@ -10,7 +10,8 @@ use super::{
     arg, assert_exit, chokepoint, chokepoint_in, columns, entries, json, read_parquet, small_chain, stderr, stdout,
 };
 
-const FILES: [&str; 8] = [
+const FILES: [&str; 9] = [
+    "backlog_bands.parquet",
     "bands.parquet",
     "graph.json",
     "report.html",
@@ -40,7 +41,7 @@ fn run_writes_every_file_with_its_schema() {
     let o = run_small(&out, "40", &["--threads", "2", "--quiet"]);
     assert_exit(&o, 0);
     assert_eq!(entries(&out), FILES);
-    use DataType::{Float64, String, UInt32, UInt64};
+    use DataType::{Boolean, Float64, String, UInt32, UInt64};
 
     let trials = read_parquet(&out.join("trials.parquet"));
     assert_eq!(
@@ -48,16 +49,39 @@ fn run_writes_every_file_with_its_schema() {
         expected(&[
             ("trial", UInt64),
             ("end_use", String),
-            ("units_short", Float64),
+            ("unit", String),
+            ("unmet_demand", String),
+            ("short_or_late", Boolean),
             ("demand", Float64),
             ("built", Float64),
+            ("units_short", Float64),
+            ("units_lost", Float64),
+            ("units_late", Float64),
+            ("units_owed_at_end", Float64),
+            ("units_short_or_late", Float64),
             ("share_met", Float64),
             ("short_weeks", Float64),
             ("longest_short_run_weeks", Float64),
             ("first_short_week", Float64),
             ("recovery_week", Float64),
+            ("mean_delay_weeks", Float64),
+            ("max_delay_weeks", Float64),
+            ("peak_backlog_units", Float64),
+            ("peak_backlog_weeks", Float64),
+            ("backlog_unit_weeks", Float64),
+            ("loss", Float64),
         ])
     );
+    // The naive query is the right one: the share of trials short or late, per end use, from one column.
+    let late = trials.column("short_or_late").unwrap().bool().unwrap();
+    let summary = json(&out.join("summary.json"));
+    for (e, end_use) in summary["end_uses"].as_array().unwrap().iter().enumerate() {
+        let k = (e * 40..(e + 1) * 40).filter(|&i| late.get(i) == Some(true)).count();
+        assert_eq!(end_use["p_short_or_late"]["k"].as_u64(), Some(k as u64), "{}", end_use["name"]);
+    }
+    // Delay columns are null for lost demand and filled for backlogged demand (f35).
+    let delay = trials.column("max_delay_weeks").unwrap().f64().unwrap();
+    assert!((0..40).all(|i| delay.get(i).is_none()) && (40..80).all(|i| delay.get(i).is_some()));
     assert_eq!(trials.height(), 40 * 2, "one row per trial and end use");
     let end_use = trials.column("end_use").unwrap().str().unwrap();
     assert_eq!(end_use.get(0), Some("ev_motors"));
@@ -87,6 +111,23 @@ fn run_writes_every_file_with_its_schema() {
         ])
     );
     assert_eq!(bands.height(), 2 * 104, "two end uses over two years of weeks");
+    let backlog = read_parquet(&out.join("backlog_bands.parquet"));
+    assert_eq!(
+        columns(&backlog),
+        expected(&[
+            ("end_use", String),
+            ("period", UInt32),
+            ("week", Float64),
+            ("p_backlog", Float64),
+            ("p5", Float64),
+            ("p25", Float64),
+            ("p50", Float64),
+            ("p75", Float64),
+            ("p95", Float64),
+            ("p99", Float64),
+        ])
+    );
+    assert_eq!(backlog.height(), 104, "one backlogged end use over two years of weeks");
 
     let csv = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     let mut lines = csv.lines();
@@ -94,9 +135,9 @@ fn run_writes_every_file_with_its_schema() {
         lines.next(),
         Some("entity,name,metric,unit,n,mean,sd,se,ci95_low,ci95_high,min,p5,p50,p95,p99,max,cvar95")
     );
-    assert_eq!(lines.count(), 2 * 8 + 3, "eight metrics per end use, one per stage");
+    // ev_motors: 11 metrics; f35 (backlogged): 11 and 9 delay metrics; the run's loss; one per stage.
+    assert_eq!(lines.count(), 11 + 20 + 1 + 3);
 
-    let summary = json(&out.join("summary.json"));
     assert_eq!(summary["scenario"]["name"], "small_chain");
     assert_eq!(summary["run"]["trials"], 40);
     assert_eq!(summary["run"]["seed"], 1);
@@ -108,8 +149,13 @@ fn run_writes_every_file_with_its_schema() {
         assert!(ev["units_short"][key].is_number(), "units_short.{key}");
     }
     for key in ["p", "ci95_low", "ci95_high"] {
-        assert!(ev["p_any_short"][key].is_number(), "p_any_short.{key}");
+        assert!(ev["p_short_or_late"][key].is_number(), "p_short_or_late.{key}");
     }
+    assert_eq!((ev["headline"]["measure"].as_str(), ev["delay"].is_null()), (Some("short"), true));
+    let f35 = &summary["end_uses"][1];
+    assert_eq!(f35["headline"]["measure"], "late");
+    assert!(f35["delay"]["max_delay_weeks"]["p95"].is_number());
+    assert!(summary["loss"]["per_trial"]["mean"].is_number());
 
     let run = json(&out.join("run.json"));
     let sha = Sha256::digest(std::fs::read(small_chain()).unwrap());
@@ -124,7 +170,10 @@ fn run_writes_every_file_with_its_schema() {
     assert!(run["warnings"].is_array());
 
     let table = stdout(&o);
-    assert!(table.contains("P(any shortfall)") && table.contains("ev_motors") && table.contains("f35"), "{table}");
+    assert!(table.contains("P(short)") && table.contains("ev_motors"), "{table}");
+    assert!(table.contains("P(late)") && table.contains("f35"), "{table}");
+    let widest = table.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(widest <= 100, "the report fits 100 columns, not {widest}:\n{table}");
     assert!(table.contains(&format!("Outputs in {}", out.display())), "{table}");
 }
 
@@ -150,6 +199,7 @@ fn the_same_seed_gives_identical_outputs_on_one_and_two_threads() {
         "trials.parquet",
         "stage_losses.parquet",
         "bands.parquet",
+        "backlog_bands.parquet",
         "graph.json",
         "report.html",
     ] {
@@ -246,4 +296,30 @@ fn warnings_are_printed_before_the_run_and_recorded() {
         let warnings = json(&out.join(file))["warnings"].clone();
         assert_eq!(warnings[0]["code"], "capacity-below-baseline", "{file}: {warnings}");
     }
+}
+
+#[test]
+fn run_with_a_mitigation_reports_the_world_with_it_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/valid/small_chain_mitigations.toml");
+    let (without, with) = (dir.path().join("without"), dir.path().join("with"));
+    let run = |out: &Path, extra: &[&str]| {
+        let mut all = vec!["run", arg(&scenario), "--trials", "60", "-q", "--out", arg(out)];
+        all.extend_from_slice(extra);
+        chokepoint(&all)
+    };
+    assert_exit(&run(&without, &[]), 0);
+    let o = run(&with, &["-m", "more_stock"]);
+    assert_exit(&o, 0);
+    let (a, b) = (json(&without.join("summary.json")), json(&with.join("summary.json")));
+    assert_eq!(b["scenario"]["mitigations"], serde_json::json!(["more_stock"]));
+    let short = |s: &serde_json::Value| s["end_uses"][0]["units_short"]["mean"].as_f64().unwrap();
+    assert!(short(&b) < short(&a), "more stock, fewer units short: {} against {}", short(&b), short(&a));
+    assert_eq!(json(&with.join("run.json"))["scenario"]["mitigations"][0], "more_stock");
+    let html = std::fs::read_to_string(with.join("report.html")).unwrap();
+    assert!(html.contains("Supply disruption report: small_chain_mitigations with more_stock"));
+    let o = run(&dir.path().join("bad"), &["-m", "more_stok"]);
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("did you mean `more_stock`"), "{}", stderr(&o));
 }

@@ -32,27 +32,15 @@ cost = {{ one_off_usd = 1e6, per_year_usd = 1e5 }}
 }
 
 fn size(scenario: &Path, out: &Path, target: &str, max: &str) -> std::process::Output {
-    chokepoint(&[
-        "size-stockpile",
-        arg(scenario),
-        "--stockpile",
-        "f35_magnet_reserve",
-        "--end-use",
-        "f35",
-        "--max-shortfall-probability",
-        target,
-        "--max-size",
-        max,
-        "--step",
-        "0.5",
-        "--trials",
-        "60",
-        "--quiet",
-        "--out",
-        arg(out),
-        "--format",
-        "json",
-    ])
+    size_for(scenario, out, &["--max-shortfall-probability", target], max)
+}
+
+fn size_for(scenario: &Path, out: &Path, target: &[&str], max: &str) -> std::process::Output {
+    let mut args = vec!["size-stockpile", arg(scenario), "--stockpile", "f35_magnet_reserve", "--end-use", "f35"];
+    args.extend_from_slice(target);
+    args.extend_from_slice(&["--max-size", max, "--step", "0.5", "--trials", "60", "--quiet", "--out", arg(out)]);
+    args.extend_from_slice(&["--format", "json"]);
+    chokepoint(&args)
 }
 
 fn f(v: &serde_json::Value) -> f64 {
@@ -74,10 +62,10 @@ fn the_size_found_meets_the_target_and_one_step_smaller_does_not() {
     assert_eq!(r["found"], true);
     let found = f(&r["size"]);
     assert!(found > 0.0, "small_chain's F-35 line is short without a reserve: {r}");
-    assert!(f(&r["p_any_short"]["p"]) <= 0.1, "{r}");
+    assert!(f(&r["at"]["p_short_or_late"]["p"]) <= 0.1, "{r}");
     let smaller = &r["next_smaller"];
     assert!((f(&smaller["size"]) - (found - 0.5)).abs() < 1e-9, "{smaller}");
-    assert!(f(&smaller["p_any_short"]["p"]) > 0.1, "one step smaller misses the target: {smaller}");
+    assert!(f(&smaller["p_short_or_late"]["p"]) > 0.1, "one step smaller misses the target: {smaller}");
     assert_eq!(smaller["meets_target"], false);
     // Every size tried agrees with the bisection: sizes that meet the target are at least the one found.
     for e in doc["evaluations"].as_array().unwrap() {
@@ -95,6 +83,47 @@ fn the_size_found_meets_the_target_and_one_step_smaller_does_not() {
     assert!((f(&t["weeks_of_normal_use"]) - found / per_week).abs() < 1e-9, "{t}");
     assert_eq!(t["weeks_of_release_class_use"], t["weeks_of_normal_use"], "every F-35 is defense demand");
     assert_eq!(doc["question"]["unit"], "t");
+    assert_eq!(doc["question"]["target"]["kind"], "short_or_late_probability");
+}
+
+#[test]
+fn a_delay_target_sizes_on_a_quantile_of_the_longest_delay() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = size_for(&f35_reserve(dir.path()), &out, &["--max-delay-weeks", "1", "--delay-quantile", "0.9"], "60");
+    assert_exit(&o, 0);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["question"]["target"]["kind"], "delay_quantile");
+    let r = &doc["result"];
+    let found = f(&r["size"]);
+    assert!(found > 0.0, "{r}");
+    assert!(f(&r["at"]["delay_quantile_weeks"]) <= 1.0, "{r}");
+    let smaller = &r["next_smaller"];
+    assert!(f(&smaller["delay_quantile_weeks"]) > 1.0, "one step smaller misses the target: {smaller}");
+    for e in doc["evaluations"].as_array().unwrap() {
+        assert_eq!(e["meets_target"].as_bool().unwrap(), f(&e["size"]) >= found, "monotone in the size: {e}");
+    }
+}
+
+#[test]
+fn a_delay_target_on_lost_demand_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = f35_reserve(dir.path());
+    let o = chokepoint(&[
+        "size-stockpile",
+        arg(&scenario),
+        "--stockpile",
+        "f35_magnet_reserve",
+        "--end-use",
+        "ev_motors",
+        "--max-delay-weeks",
+        "4",
+        "--out",
+        arg(&dir.path().join("out")),
+    ]);
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("loses the demand it cannot meet"), "{}", stderr(&o));
+    assert!(!dir.path().join("out").exists(), "nothing is written");
 }
 
 #[test]

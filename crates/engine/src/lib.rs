@@ -5,7 +5,6 @@
 //! no I/O, no printing and no serialisation: the scenario crate builds specs from TOML, the binary writes files.
 
 pub mod baseline;
-pub mod compare;
 pub mod model;
 pub mod outcome;
 pub mod param;

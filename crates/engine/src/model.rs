@@ -105,6 +105,10 @@ pub struct StageSpec {
     pub online_week: Option<Param>,
     /// Weeks from coming online to nameplate, ramping linearly.
     pub ramp_weeks: Param,
+    /// A disruption whose first onset in the trial `online_week` counts from (a plant built in response to it);
+    /// the stage never comes online in a trial where that disruption does not occur. `None`: counted from the
+    /// start of the horizon.
+    pub online_trigger: Option<usize>,
     /// Material consumed per unit of throughput.
     pub inputs: Vec<(usize, f64)>,
     /// Material made per unit of throughput (several outputs are co-products).
@@ -233,6 +237,8 @@ pub struct StockpileSpec {
     /// Most it buys back per week while below its initial size, from the served customers' surplus stock
     /// (customers order the rebuild quantity from their suppliers). 0 disables rebuilding.
     pub rebuild_per_week: Param,
+    /// Released only while this disruption is active (`None`: whenever its customers are short).
+    pub release_while: Option<usize>,
 }
 
 /// After a lag, a stage or an end use needs less of an input per unit of throughput (thrifting, e.g.
@@ -249,6 +255,9 @@ pub struct IntensityChangeSpec {
     pub start_week: Param,
     /// Weeks from start to full effect, linearly.
     pub ramp_weeks: Param,
+    /// A disruption whose first onset in the trial `start_week` counts from; the change never starts in a trial
+    /// where that disruption does not occur. `None`: counted from the start of the horizon.
+    pub trigger: Option<usize>,
 }
 
 /// After a lag, a share of an end use's demand switches to a technology that needs none of the graph's
@@ -261,6 +270,8 @@ pub struct DemandSwitchSpec {
     pub share: Param,
     pub start_week: Param,
     pub ramp_weeks: Param,
+    /// As for [`IntensityChangeSpec::trigger`].
+    pub trigger: Option<usize>,
 }
 
 /// Mitigations that need the engine's help (others, such as new capacity, recycling, allocation and buffer
@@ -395,6 +406,9 @@ fn check(spec: &ModelSpec, errors: &mut Vec<ModelError>) {
         for &(m, _) in s.inputs.iter().chain(&s.outputs) {
             ok &= bad("stage", i, "material", m, nm);
         }
+        if let Some(d) = s.online_trigger {
+            ok &= bad("stage", i, "disruption", d, nd);
+        }
     }
     for (i, e) in spec.end_uses.iter().enumerate() {
         for &(m, _) in &e.intensity {
@@ -448,6 +462,9 @@ fn check(spec: &ModelSpec, errors: &mut Vec<ModelError>) {
                 Node::EndUse(e) => ok &= bad("stockpile", i, "end use", e, ne),
             }
         }
+        if let Some(d) = sp.release_while {
+            ok &= bad("stockpile", i, "disruption", d, nd);
+        }
     }
     for (i, ic) in mit.intensity_changes.iter().enumerate() {
         match ic.node {
@@ -455,9 +472,15 @@ fn check(spec: &ModelSpec, errors: &mut Vec<ModelError>) {
             Node::EndUse(e) => ok &= bad("intensity change", i, "end use", e, ne),
         }
         ok &= bad("intensity change", i, "material", ic.material, nm);
+        if let Some(d) = ic.trigger {
+            ok &= bad("intensity change", i, "disruption", d, nd);
+        }
     }
     for (i, ds) in mit.demand_switches.iter().enumerate() {
         ok &= bad("demand switch", i, "end use", ds.end_use, ne);
+        if let Some(d) = ds.trigger {
+            ok &= bad("demand switch", i, "disruption", d, nd);
+        }
     }
     if !ok {
         return;

@@ -17,8 +17,46 @@ pub struct EndUseOutcome {
     pub longest_short_run: u32,
     /// The first short period, if any.
     pub first_short_period: Option<u32>,
-    /// The period after the last short period, if the end use was short and recovered within the horizon.
+    /// The period after the last short period, if the end use was short and recovered within the horizon. For a
+    /// backlogged end use this is the period its backlog cleared.
     pub recovery_period: Option<u32>,
+    /// Backlogged demand only: units built within the horizon in a later period than they were demanded in
+    /// (built units serve the oldest backlog first). Units still owed at the end are `units_short`.
+    pub units_late: f64,
+    /// Lost demand only: units demanded and never built (then equal to `units_short`; 0 for backlogged demand).
+    pub units_lost: f64,
+    /// Backlogged demand only: units still owed at the end of the horizon (then equal to `units_short`).
+    pub units_owed_at_end: f64,
+    /// Backlogged demand only: the sum over periods of the backlog carried out of the period, in unit-periods.
+    /// It equals the total delay of every late unit, delivered or still owed (censored at the horizon).
+    pub backlog_unit_periods: f64,
+    /// Backlogged demand only: the longest delay of a unit, in periods: from the period it was demanded in to the
+    /// period it was built, or, for a unit still owed at the end, to the end of the horizon (censored).
+    pub max_delay_periods: u32,
+    /// Backlogged demand only: the largest backlog carried out of a period, in units.
+    pub peak_backlog: f64,
+    /// Backlogged demand only: the largest backlog carried out of a period as weeks of that period's normal
+    /// demand (base demand with growth, before demand shocks and mitigations).
+    pub peak_backlog_weeks: f64,
+}
+
+impl EndUseOutcome {
+    /// Units not delivered in the period they were demanded in: lost, delivered late or still owed at the end.
+    pub fn units_short_or_late(&self) -> f64 {
+        self.units_short + self.units_late
+    }
+
+    /// Whether some demand went unmet in some period (lost, or delivered late).
+    pub fn any_shortfall(&self) -> bool {
+        self.short_periods > 0
+    }
+
+    /// Mean delay of a late unit in periods (delivered late or still owed, censored at the horizon); `None` when
+    /// no unit was late.
+    pub fn mean_delay_periods(&self) -> Option<f64> {
+        let late = self.units_late + self.units_owed_at_end;
+        (late > 0.0 && self.backlog_unit_periods > 0.0).then(|| self.backlog_unit_periods / late)
+    }
 }
 
 /// One trial's results.

@@ -62,6 +62,9 @@ pub(crate) struct StageParameters {
     pub capacity_per_year: DrawnParam,
     pub capacity_growth_per_year: DrawnParam,
     pub online_week: Option<DrawnParam>,
+    /// A disruption whose first onset the online week counts from (the stage never comes online in a trial
+    /// without it); `None`: from the start of the horizon.
+    pub online_trigger: Option<usize>,
     pub ramp_weeks: DrawnParam,
     /// Initial and target weeks of each input's normal use, and of each output's normal shipments.
     pub input_stock_weeks: [DrawnParam; 2],
@@ -189,6 +192,8 @@ pub(crate) struct PlannedStockpile {
     pub initial: DrawnParam,
     pub max_release_per_week: DrawnParam,
     pub rebuild_per_week: DrawnParam,
+    /// Releases only while this disruption is active (`None`: whenever its customers are short).
+    pub release_while: Option<usize>,
 }
 
 /// A change that ramps in after a lag (thrifting acting on an input slot, or a demand switch on an end use).
@@ -200,6 +205,9 @@ pub(crate) struct PlannedRamp {
     pub ramp_weeks: DrawnParam,
     /// The reduction (thrifting) or the share switched (switch) at full effect.
     pub full_effect: DrawnParam,
+    /// A disruption whose first onset the start counts from (the change never starts in a trial without it);
+    /// `None`: from the start of the horizon.
+    pub trigger: Option<usize>,
 }
 
 /// The compiled model. See the module documentation.
@@ -494,6 +502,7 @@ pub(crate) fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Option<
                 initial: DrawnParam::new(&sp.initial, &a),
                 max_release_per_week: DrawnParam::new(&sp.max_release_per_week, &b),
                 rebuild_per_week: DrawnParam::new(&sp.rebuild_per_week, &c),
+                release_while: sp.release_while,
             }
         })
         .collect();
@@ -507,6 +516,7 @@ pub(crate) fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Option<
                 start_week: DrawnParam::new(&ic.start_week, &a),
                 ramp_weeks: DrawnParam::new(&ic.ramp_weeks, &b),
                 full_effect: DrawnParam::new(&ic.reduction, &c),
+                trigger: ic.trigger,
             }
         })
         .collect();
@@ -520,6 +530,7 @@ pub(crate) fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Option<
                 start_week: DrawnParam::new(&ds.start_week, &a),
                 ramp_weeks: DrawnParam::new(&ds.ramp_weeks, &b),
                 full_effect: DrawnParam::new(&ds.share, &c),
+                trigger: ds.trigger,
             }
         })
         .collect();
@@ -555,6 +566,7 @@ pub(crate) fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Option<
                 capacity_per_year: drawn(&st.capacity_per_year, "capacity"),
                 capacity_growth_per_year: drawn(&st.capacity_growth_per_year, "capacity_growth"),
                 online_week: st.online_week.as_ref().map(|p| drawn(p, "online")),
+                online_trigger: st.online_trigger,
                 ramp_weeks: drawn(&st.ramp_weeks, "ramp"),
                 input_stock_weeks: [
                     drawn(&st.input_stock.initial, "input_stock_initial"),

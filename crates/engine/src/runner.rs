@@ -13,8 +13,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 
 use crate::model::Model;
+use crate::model::Unmet;
 use crate::outcome::EndUseOutcome;
-use crate::stats::{SHARE_BINS, share_bin};
+use crate::stats::{BACKLOG_BINS, SHARE_BINS, backlog_bin, share_bin};
 use crate::trial::{Lockstep, simulate_lanes};
 
 /// Trials per work unit.
@@ -48,6 +49,9 @@ pub enum RunError {
 struct Hist {
     ones: Vec<u32>,
     partial: Vec<u32>,
+    /// Backlogged end uses: counts of periods with no backlog, and a histogram of the rest.
+    backlog_zeros: Vec<u32>,
+    backlog_partial: Vec<u32>,
 }
 
 /// Everything a run produced, in trial order.
@@ -69,6 +73,11 @@ pub struct RunResults {
     /// Histogram counts of the weekly share of requirement met: `bands[(e * periods + t) * SHARE_BINS + bin]`.
     /// Empty when bands were not requested.
     pub bands: Vec<u32>,
+    /// The backlogged end uses, in scenario order.
+    pub backlog_end_uses: Vec<usize>,
+    /// Histogram counts of the backlog in weeks of normal demand, for the `k`-th backlogged end use:
+    /// `backlog_bands[(k * periods + t) * BACKLOG_BINS + bin]`. Empty when bands were not requested.
+    pub backlog_bands: Vec<u32>,
 }
 
 impl RunResults {
@@ -97,6 +106,12 @@ impl RunResults {
         let start = (e * self.periods + t) * SHARE_BINS;
         &self.bands[start..start + SHARE_BINS]
     }
+
+    /// Histogram of the backlog of the `k`-th backlogged end use in period `t`.
+    pub fn backlog_band(&self, k: usize, t: usize) -> &[u32] {
+        let start = (k * self.periods + t) * BACKLOG_BINS;
+        &self.backlog_bands[start..start + BACKLOG_BINS]
+    }
 }
 
 /// Runs `config.trials` trials of `model`. `progress` is called from worker threads with the number of
@@ -112,6 +127,9 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
     // Per worker: counts of exactly-met periods (`ones`, small enough to stay in cache, and by far the most
     // common value) and a histogram of the rest. Merged into one histogram per (end use, period) at the end.
     let cells = if config.bands { ne * t_len } else { 0 };
+    let backlog_end_uses: Vec<usize> =
+        model.spec.end_uses.iter().enumerate().filter(|(_, e)| e.unmet == Unmet::Backlog).map(|(e, _)| e).collect();
+    let backlog_cells = if config.bands { backlog_end_uses.len() * t_len } else { 0 };
     let hists: Vec<Mutex<Hist>> = (0..workers).map(|_| Mutex::new(Hist::default())).collect();
     let nsp = model.spec.mitigations.stockpiles.len();
     // Every per-trial array has at least one slot per trial, so that all of them split into the same number
@@ -137,6 +155,8 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
                     if hist.ones.len() != cells {
                         hist.ones.resize(cells, 0);
                         hist.partial.resize(cells * (SHARE_BINS - 1), 0);
+                        hist.backlog_zeros.resize(backlog_cells, 0);
+                        hist.backlog_partial.resize(backlog_cells * (BACKLOG_BINS - 1), 0);
                     }
                     for start in (0..n).step_by(LANES) {
                         // A short last group repeats its last trial in the spare lanes and ignores them.
@@ -159,6 +179,17 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
                                         h.partial[i * (SHARE_BINS - 1) + share_bin(x)] += 1;
                                     }
                                 }
+                                let backlog_series = group.backlog_series(lane);
+                                for (b, &e) in backlog_end_uses.iter().enumerate() {
+                                    let series = &backlog_series[e * t_len..(e + 1) * t_len];
+                                    for (t, &weeks) in series.iter().enumerate() {
+                                        let cell = b * t_len + t;
+                                        match backlog_bin(weeks) {
+                                            0 => h.backlog_zeros[cell] += 1,
+                                            bin => h.backlog_partial[cell * (BACKLOG_BINS - 1) + bin - 1] += 1,
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
@@ -178,6 +209,7 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
     let stockpile_released = stockpiles.chunks_exact(wp).flat_map(|row| row[nsp..2 * nsp].iter().copied()).collect();
     drop(stockpiles);
     let mut bands = vec![0u32; cells * SHARE_BINS];
+    let mut backlog_bands = vec![0u32; backlog_cells * BACKLOG_BINS];
     for h in hists {
         let h = h.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
         if h.ones.is_empty() {
@@ -189,6 +221,13 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
                 *b += x;
             }
             row[SHARE_BINS - 1] += h.ones[cell];
+        }
+        for (cell, row) in backlog_bands.chunks_exact_mut(BACKLOG_BINS).enumerate() {
+            row[0] += h.backlog_zeros[cell];
+            let partial = &h.backlog_partial[cell * (BACKLOG_BINS - 1)..(cell + 1) * (BACKLOG_BINS - 1)];
+            for (b, x) in row[1..].iter_mut().zip(partial) {
+                *b += x;
+            }
         }
     }
     Ok(RunResults {
@@ -202,5 +241,7 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
         stockpile_min,
         stockpile_released,
         bands,
+        backlog_end_uses,
+        backlog_bands,
     })
 }

@@ -122,9 +122,39 @@ pub fn bin_value(b: usize) -> f64 {
     if b == SHARE_BINS - 1 { 1.0 } else { (b as f64 + 0.5) / 1000.0 }
 }
 
+/// Width of a backlog histogram bin, in weeks of normal demand.
+pub const BACKLOG_BIN_WEEKS: f64 = 0.25;
+
+/// Backlogs of this many weeks of normal demand or more share the top bin.
+pub const BACKLOG_TOP_WEEKS: f64 = 100.0;
+
+/// Number of histogram bins for a backlog in weeks of normal demand: one for exactly 0, 400 of width 0.25 weeks
+/// on (0, 100), and one for 100 weeks or more.
+pub const BACKLOG_BINS: usize = 402;
+
+/// The bin of a backlog in weeks of normal demand.
+#[inline]
+pub fn backlog_bin(weeks: f32) -> usize {
+    if weeks > 0.0 { 1 + ((f64::from(weeks) / BACKLOG_BIN_WEEKS) as usize).min(BACKLOG_BINS - 2) } else { 0 }
+}
+
+/// The value reported for a backlog bin: 0, the bin's midpoint, or 100 weeks for the top bin (a lower bound).
+pub fn backlog_bin_value(b: usize) -> f64 {
+    match b {
+        0 => 0.0,
+        b if b == BACKLOG_BINS - 1 => BACKLOG_TOP_WEEKS,
+        b => (b as f64 - 0.5) * BACKLOG_BIN_WEEKS,
+    }
+}
+
 /// Quantiles of a histogram, for each `q` in `qs` (ascending): the value of the bin holding the
 /// `ceil(q n)`-th smallest observation (at least the first).
 pub fn histogram_quantiles(counts: &[u32], qs: &[f64], out: &mut [f64]) {
+    histogram_quantiles_with(counts, qs, out, bin_value);
+}
+
+/// [`histogram_quantiles`] with the value of each bin given by `value`.
+pub fn histogram_quantiles_with(counts: &[u32], qs: &[f64], out: &mut [f64], value: impl Fn(usize) -> f64) {
     let n: u64 = counts.iter().map(|&c| u64::from(c)).sum();
     let mut cum = 0u64;
     let mut b = 0usize;
@@ -134,13 +164,27 @@ pub fn histogram_quantiles(counts: &[u32], qs: &[f64], out: &mut [f64]) {
             cum += u64::from(counts[b]);
             b += 1;
         }
-        out[j] = bin_value(b.min(counts.len() - 1));
+        out[j] = value(b.min(counts.len() - 1));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backlog_bins_cover_zero_the_range_and_the_tail() {
+        assert_eq!(backlog_bin(0.0), 0);
+        assert_eq!(backlog_bin(0.1), 1);
+        assert_eq!(backlog_bin(0.25), 2);
+        assert_eq!(backlog_bin(99.9), BACKLOG_BINS - 2);
+        assert_eq!(backlog_bin(100.0), BACKLOG_BINS - 1);
+        assert_eq!(backlog_bin(1e9), BACKLOG_BINS - 1);
+        for w in [0.01f32, 0.3, 7.77, 42.0, 99.0] {
+            let v = backlog_bin_value(backlog_bin(w));
+            assert!((v - f64::from(w)).abs() <= BACKLOG_BIN_WEEKS / 2.0 + 1e-9, "{w}: {v}");
+        }
+    }
 
     #[test]
     fn summary_of_known_data() {

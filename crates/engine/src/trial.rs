@@ -49,6 +49,9 @@ pub struct Scratch {
     group: Lockstep<1>,
     /// Share of requirement met, per end use and period (`e * T + t`), for fan charts.
     pub share_series: Vec<f32>,
+    /// Backlog carried out of each period in weeks of that period's normal demand, per end use and period
+    /// (`e * T + t`; 0 for lost-demand end uses), for fan charts.
+    pub backlog_series: Vec<f32>,
 }
 
 impl Scratch {
@@ -56,7 +59,8 @@ impl Scratch {
     pub fn new(model: &Model) -> Self {
         let group = Lockstep::new(model);
         let share_series = group.share_series[0].clone();
-        Self { group, share_series }
+        let backlog_series = group.backlog_series[0].clone();
+        Self { group, share_series, backlog_series }
     }
 
     /// The outcome of the last trial simulated with this scratch.
@@ -91,17 +95,20 @@ fn choose<const N: usize>(condition: [bool; N], a: [f64; N], b: [f64; N]) -> [f6
 }
 
 /// Simulates trial `trial` of a run seeded with `seed`. The outcome is left in `scratch.outcome()`, the
-/// share-of-requirement series in `scratch.share_series`, and, when asked, a full trace in `trace`.
+/// share-of-requirement and backlog series in `scratch.share_series` and `scratch.backlog_series`, and, when
+/// asked, a full trace in `trace`.
 pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, trace: Option<&mut Trace>) {
     match trace {
         None => simulate_group(model, seed, [trial], &mut scratch.group, &mut NoRecord),
         Some(trace) => simulate_group(model, seed, [trial], &mut scratch.group, &mut TraceRecorder(trace)),
     }
     std::mem::swap(&mut scratch.share_series, &mut scratch.group.share_series[0]);
+    std::mem::swap(&mut scratch.backlog_series, &mut scratch.group.backlog_series[0]);
 }
 
 /// Simulates `trials` in lockstep, trial `trials[k]` in lane `k`. Each lane's outcome is left in
-/// `group.outcomes[k]` and its share-of-requirement series in `group.share_series[k]`.
+/// `group.outcome(k)`, its share-of-requirement and backlog series in `group.share_series(k)` and
+/// `group.backlog_series(k)`.
 pub(crate) fn simulate_lanes<const N: usize>(model: &Model, seed: u64, trials: [u64; N], group: &mut Lockstep<N>) {
     simulate_group(model, seed, trials, group, &mut NoRecord);
 }
@@ -128,12 +135,15 @@ fn simulate_group<const N: usize, R: Recorder>(
         for (stage, state) in plan.stages.iter().zip(&sc.stages) {
             outcome.stage_throughput_lost[stage.spec_index] = state.throughput_lost[k];
         }
-        for o in outcome.end_uses.iter_mut() {
+        for (o, end_use) in outcome.end_uses.iter_mut().zip(&plan.end_uses) {
             // Backlogged demand built late sums to the demand only up to rounding: residues below the tolerance
             // are not units short.
             let short = o.demand - o.built;
             o.units_short = if short > SHORT_TOLERANCE * o.demand { short } else { 0.0 };
             o.share_met = if o.demand > 0.0 { (o.built / o.demand).min(1.0) } else { 1.0 };
+            if !end_use.backlogged {
+                o.units_lost = o.units_short;
+            }
         }
     }
     // Shipments that would arrive after the horizon stay in `pipe` (in transit at the end); their buckets
@@ -276,6 +286,7 @@ fn demand<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>, t: usize) {
     let tt = t as f64;
     for (e, x) in sc.end_uses.iter_mut().enumerate() {
         let mut d: [f64; N] = std::array::from_fn(|k| x.demand_base[k] * x.demand_growth[k]);
+        x.normal_demand_now = d;
         for (switch, [start, ramp, share]) in plan.demand_switches.iter().zip(&sc.switch_plan) {
             if switch.target == e {
                 for k in 0..N {
@@ -477,8 +488,11 @@ fn production_and_shipping<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lo
             for k in 0..N {
                 input.stock[k] += got[k];
             }
-            let released =
-                if stage.stockpiled { release(plan, inputs, stockpiles, outcomes, i, x, class_mix) } else { [0.0; N] };
+            let released = if stage.stockpiled {
+                release(plan, inputs, stockpiles, outcomes, controls.effect_now, i, x, class_mix)
+            } else {
+                [0.0; N]
+            };
             recorder.stage_input_received(t, s, got[0], released[0]);
             let input = &inputs[i];
             let quantity = plan.inputs[i].quantity;
@@ -523,6 +537,7 @@ fn end_uses_build<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<N>
     let t_len = sc.periods;
     let first_slot = plan.end_use_inputs.start;
     let ns = plan.stages.len();
+    let period_weeks = plan.period_weeks;
     let Lockstep {
         end_uses,
         inputs,
@@ -532,6 +547,9 @@ fn end_uses_build<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<N>
         stockpiles,
         trend,
         outcomes,
+        backlog_series,
+        cumulative_demand,
+        effect_now,
         share_series,
         ..
     } = sc;
@@ -551,7 +569,7 @@ fn end_uses_build<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<N>
                 input.stock[k] += got[k];
             }
             if end_use.stockpiled {
-                let released = release(plan, inputs, stockpiles, outcomes, i, required, w);
+                let released = release(plan, inputs, stockpiles, outcomes, effect_now, i, required, w);
                 recorder.end_use_released(i - first_slot, released[0]);
             }
             let input = &inputs[i];
@@ -578,9 +596,14 @@ fn end_uses_build<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<N>
         let state = &mut end_uses[e];
         for k in 0..N {
             let unmet = required[k] - built[k];
+            let carried_in = state.backlog[k];
             state.backlog[k] = if end_use.backlogged { unmet } else { 0.0 };
             share_series[k][e * t_len + t] = if required[k] > 0.0 { (built[k] / required[k]) as f32 } else { 1.0 };
             let o = &mut outcomes[k].end_uses[e];
+            if end_use.backlogged {
+                let delays = Delays { cumulative_demand, backlog_series: &mut backlog_series[k], outcome: o };
+                record_delay(state, k, e, t, t_len, carried_in, built[k], period_weeks, delays);
+            }
             o.demand += state.demand_now[k];
             o.built += built[k];
             if unmet > 0.0 {
@@ -600,13 +623,73 @@ fn end_uses_build<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<N>
     }
 }
 
+/// Where [`record_delay`] keeps its sums and results for one trial.
+struct Delays<'a, const N: usize> {
+    /// Cumulative new demand per end use and period (`e * T + t`), all lanes.
+    cumulative_demand: &'a mut [[f64; N]],
+    /// The trial's backlog in weeks of normal demand per end use and period (`e * T + t`).
+    backlog_series: &'a mut [f32],
+    outcome: &'a mut crate::outcome::EndUseOutcome,
+}
+
+/// Delay bookkeeping of backlogged end use `e` in lane `k` after it built `built` in period `t`, with `carried_in`
+/// units owed from earlier periods (`state.backlog` already holds what it carries out). Built units serve the
+/// oldest demand first, so the units delivered late this period are `min(built, carried_in)`, and the oldest unit
+/// still owed is found from cumulative demand against cumulative builds: its age is the longest delay so far.
+#[allow(clippy::too_many_arguments)]
+fn record_delay<const N: usize>(
+    state: &mut state::EndUseState<N>,
+    k: usize,
+    e: usize,
+    t: usize,
+    t_len: usize,
+    carried_in: f64,
+    built: f64,
+    period_weeks: f64,
+    delays: Delays<'_, N>,
+) {
+    let Delays { cumulative_demand, backlog_series, outcome: o } = delays;
+    let row = e * t_len;
+    let previous = if t > 0 { cumulative_demand[row + t - 1][k] } else { 0.0 };
+    cumulative_demand[row + t][k] = previous + state.demand_now[k];
+    let owed = state.backlog[k];
+    o.units_late += built.min(carried_in);
+    if owed > 0.0 {
+        state.cumulative_built[k] += built;
+        o.backlog_unit_periods += owed;
+        o.peak_backlog = o.peak_backlog.max(owed);
+        let normal = state.normal_demand_now[k];
+        let weeks = if normal > 0.0 { owed / normal * period_weeks } else { 0.0 };
+        o.peak_backlog_weeks = o.peak_backlog_weeks.max(weeks);
+        backlog_series[row + t] = weeks as f32;
+        // The oldest period whose demand is not yet all built; a relative tolerance absorbs rounding in the sums.
+        let built_so_far = state.cumulative_built[k];
+        let oldest = &mut state.oldest_owed_period[k];
+        while *oldest < t && cumulative_demand[row + *oldest][k] <= built_so_far * (1.0 + 1e-9) {
+            *oldest += 1;
+        }
+        o.max_delay_periods = o.max_delay_periods.max((t + 1 - *oldest) as u32);
+    } else {
+        // Everything demanded so far is built: restart the sums from here, so rounding cannot accumulate.
+        state.cumulative_built[k] = cumulative_demand[row + t][k];
+        state.oldest_owed_period[k] = t + 1;
+        backlog_series[row + t] = 0.0;
+    }
+    if t + 1 == t_len {
+        o.units_owed_at_end = owed;
+    }
+}
+
 /// Releases stockpiled material into input slot `i` when its stock cannot cover `activity`, for the share of
-/// its demand in the stockpile's release classes, within the stockpile's per-period cap.
+/// its demand in the stockpile's release classes, within the stockpile's per-period cap (and, for a stockpile
+/// released only during a disruption, while that disruption is active).
+#[allow(clippy::too_many_arguments)]
 fn release<const N: usize>(
     plan: &Plan,
     inputs: &mut [InputState<N>],
     stockpiles: &mut [StockpileState<N>],
     outcomes: &mut [TrialOutcome],
+    effect_now: &[[f64; N]],
     i: usize,
     activity: [f64; N],
     w: [[f64; N]; NC],
@@ -615,6 +698,12 @@ fn release<const N: usize>(
     for k in 0..N {
         for &(slot, j) in &plan.slot_stockpiles {
             if slot != i {
+                continue;
+            }
+            // A stockpile that releases only during a disruption waits for it.
+            if let Some(d) = plan.stockpiles[j].release_while
+                && effect_now[d][k] == 0.0
+            {
                 continue;
             }
             let input = &mut inputs[i];

@@ -196,7 +196,7 @@ fn plural(n: usize, word: &str) -> String {
 }
 
 /// The candidate closest to `word` by edit distance, if it is close enough to be a plausible typo.
-pub(crate) fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(1);
     candidates
         .into_iter()

@@ -14,13 +14,23 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use crate::diagnostic::{Diagnostic, did_you_mean, list};
 use crate::raw::{
-    DISTRIBUTION_ERROR, DISTRIBUTIONS, RawDisruption, RawEndUse, RawHorizon, RawLink, RawMaterial, RawMitigation,
-    RawPackage, RawScenario, RawStage,
+    DISTRIBUTION_ERROR, DISTRIBUTIONS, RawDisruption, RawEndUse, RawHorizon, RawLink, RawLoss, RawMaterial,
+    RawMitigation, RawPackage, RawScenario, RawStage,
 };
 
 /// The top-level tables of a scenario file.
-pub(crate) const SECTIONS: &[&str] =
-    &["scenario", "horizon", "materials", "stages", "links", "end_uses", "disruptions", "mitigations", "packages"];
+pub(crate) const SECTIONS: &[&str] = &[
+    "scenario",
+    "horizon",
+    "loss",
+    "materials",
+    "stages",
+    "links",
+    "end_uses",
+    "disruptions",
+    "mitigations",
+    "packages",
+];
 
 /// Retries per entity; each retry removes one offending key, so this bounds the problems listed per entity.
 const MAX_PROBLEMS_PER_ENTITY: usize = 64;
@@ -57,6 +67,7 @@ impl<T> Entity<T> {
 pub(crate) struct Document {
     pub scenario: Option<Entity<RawScenario>>,
     pub horizon: Option<Entity<RawHorizon>>,
+    pub loss: Option<Entity<RawLoss>>,
     pub materials: Vec<Entity<RawMaterial>>,
     pub stages: Vec<Entity<RawStage>>,
     pub links: Vec<Entity<RawLink>>,
@@ -89,6 +100,7 @@ pub(crate) fn read(source: &str, diags: &mut Vec<Diagnostic>) -> Option<Document
         match name {
             "scenario" => doc.scenario = Some(read_entity(name, key.span(), name, "[scenario]", &value, diags)),
             "horizon" => doc.horizon = Some(read_entity(name, key.span(), name, "[horizon]", &value, diags)),
+            "loss" => doc.loss = Some(read_entity(name, key.span(), name, "[loss]", &value, diags)),
             "materials" => doc.materials = read_named(name, "material", &value, diags),
             "stages" => doc.stages = read_named(name, "stage", &value, diags),
             "end_uses" => doc.end_uses = read_named(name, "end use", &value, diags),
@@ -320,6 +332,7 @@ fn readable(message: &str) -> String {
     [
         ("expected f64", "expected a number"),
         ("expected i64", "expected an integer"),
+        ("expected a TOML datetime", "expected a date such as 2025-04-04, written without quotes"),
         ("expected a sequence", "expected an array"),
         ("floating point", "number"),
         ("found map", "found a table"),

@@ -13,10 +13,12 @@
 //! mitigations and packages by name. Every mitigation and package is applied once at load time, so that a broken
 //! one is reported with the rest. The format itself is documented in `docs/scenario-format.md`.
 
+mod date;
 mod diagnostic;
 mod disruption;
 mod document;
 mod graph;
+mod loss;
 mod lower;
 mod mitigation;
 mod overlay;
@@ -26,8 +28,14 @@ use std::fmt;
 
 use chokepoint_engine::{Model, ModelError};
 
-pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use date::Date;
+pub use diagnostic::{Diagnostic, Diagnostics, Severity, did_you_mean};
+pub use loss::{DEFAULT_LATE_WEEK_COST_SHARE, EndUseValues, LossMeasure, LossUnit, ValueBasis};
 pub use overlay::Resolver;
+
+/// The largest amount of money accepted in a scenario, in US dollars (a quadrillion): larger ones are typos, and
+/// sums of squares of such amounts stay finite.
+pub const MAX_AMOUNT: f64 = 1e15;
 
 use crate::document::Document;
 use crate::mitigation::Plan;
@@ -86,6 +94,12 @@ pub struct Scenario {
     pub mitigations: Vec<MitigationInfo>,
     pub packages: Vec<PackageInfo>,
     pub disruptions: Vec<DisruptionInfo>,
+    /// The calendar date of week 0 (`[horizon] start_date`), if the scenario gives one.
+    pub start_date: Option<Date>,
+    /// Per end use, in model order: its display unit and loss values.
+    pub end_uses: Vec<EndUseValues>,
+    /// What the loss measure is counted in, and its `[loss]` settings.
+    pub loss: LossMeasure,
     doc: Document,
     sources: Sources,
 }
@@ -224,6 +238,9 @@ fn load(origin: &str, source: &str, resolve: Option<&mut Resolver<'_>>) -> Resul
         mitigations: Vec::new(),
         packages: Vec::new(),
         disruptions: Vec::new(),
+        start_date: built.start_date,
+        end_uses: built.end_use_values,
+        loss: built.loss,
         doc,
         sources,
     };
@@ -317,6 +334,9 @@ impl Scenario {
         };
         if let Some(h) = &over.horizon {
             refuse("horizon", Some(h.name_span.clone()));
+        }
+        if let Some(l) = &over.loss {
+            refuse("loss", Some(l.name_span.clone()));
         }
         if let Some(r) = over.scenario.as_ref().and_then(|s| s.raw.as_ref()).and_then(|r| r.remove.as_ref()) {
             refuse("scenario.remove", Some(r.span()));
@@ -435,6 +455,9 @@ struct Built {
     description: String,
     model: Model,
     warnings: Vec<Diagnostic>,
+    start_date: Option<Date>,
+    end_use_values: Vec<EndUseValues>,
+    loss: LossMeasure,
 }
 
 /// Lowers `doc` with the mitigations of `plan` applied and, when `check_model`, validates the model. On failure,
@@ -451,7 +474,7 @@ fn build(doc: &Document, plan: &Plan, check_model: bool) -> Result<Built, Vec<Di
     let lowered = lower::lower(&mut lowering, plan);
     let mut diags = std::mem::take(&mut lowering.diags);
     let Some(lowered) = lowered.filter(|_| check_model && !has_errors(&diags)) else { return Err(diags) };
-    let lower::Lowered { name, description, spec, capacity_keys } = lowered;
+    let lower::Lowered { name, description, spec, capacity_keys, start_date, end_use_values, loss } = lowered;
     let model = match Model::new(spec) {
         Ok(model) => model,
         Err(errors) => {
@@ -484,7 +507,7 @@ fn build(doc: &Document, plan: &Plan, check_model: bool) -> Result<Built, Vec<Di
             )),
         );
     }
-    Ok(Built { name, description, model, warnings: diags })
+    Ok(Built { name, description, model, warnings: diags, start_date, end_use_values, loss })
 }
 
 /// Checks the names of mitigations and packages and the lists of packages, then applies each mitigation alone

@@ -14,6 +14,7 @@ use chokepoint_engine::{
 };
 use toml::Spanned;
 
+use crate::date::Date;
 use crate::diagnostic::{Diagnostic, a, did_you_mean, list, number};
 use crate::document::{Document, Entity};
 use crate::raw::{Field, RawDist, RawParam, RawQuantities, RawStock, RawWordOrList};
@@ -33,6 +34,11 @@ pub(crate) struct Lowered {
     pub spec: ModelSpec,
     /// Per stage: the path and span of its capacity key, for warnings about the baseline.
     pub capacity_keys: Vec<(String, Option<Range<usize>>)>,
+    /// The calendar date of week 0, if given.
+    pub start_date: Option<Date>,
+    /// Per end use: its display unit and loss values, resolved.
+    pub end_use_values: Vec<crate::EndUseValues>,
+    pub loss: crate::LossMeasure,
 }
 
 /// A key holding a duration, in its three unit forms (`_weeks`, `_days`, `_months`).
@@ -485,9 +491,11 @@ pub(crate) fn lower(lower: &mut Lower<'_>, plan: &crate::mitigation::Plan) -> Op
     check_names(lower);
     let (name, description) = scenario(lower);
     let (period_weeks, periods) = horizon(lower);
+    let start_date = start_date(lower);
     let materials = materials(lower);
     let (stages, capacity_keys) = stages(lower);
     let end_uses = end_uses(lower);
+    let (end_use_values, loss) = crate::loss::resolve(lower, &end_uses);
     if doc.end_uses.is_empty() {
         lower.push(
             Diagnostic::error(
@@ -520,7 +528,29 @@ pub(crate) fn lower(lower: &mut Lower<'_>, plan: &crate::mitigation::Plan) -> Op
     let failed = lower.diags.iter().any(|d| d.severity == crate::Severity::Error)
         || [doc.materials.len(), doc.stages.len(), doc.end_uses.len(), doc.disruptions.len(), doc.links.len()]
             != counts;
-    (!failed).then_some(Lowered { name, description, spec, capacity_keys })
+    (!failed).then_some(Lowered { name, description, spec, capacity_keys, start_date, end_use_values, loss })
+}
+
+/// `[horizon] start_date`: a TOML local date.
+fn start_date(lower: &mut Lower<'_>) -> Option<Date> {
+    let raw = lower.doc.horizon.as_ref()?.raw.as_ref()?.start_date.as_ref()?;
+    let value = raw.get_ref();
+    let date = match (value.date, value.time, value.offset) {
+        (Some(d), None, None) => Date::new(i32::from(d.year), d.month, d.day),
+        _ => None,
+    };
+    if date.is_none() {
+        lower.push(
+            Diagnostic::error(
+                "invalid-value",
+                "horizon.start_date",
+                format!("`horizon.start_date` is `{value}`, which is not a calendar date"),
+            )
+            .at(Some(raw.span()))
+            .help("set `horizon.start_date` to the date of week 0 as a TOML date, such as `start_date = 2025-04-04`"),
+        );
+    }
+    date
 }
 
 /// Names must be `snake_case` identifiers, and a stage and an end use cannot share one.
@@ -900,6 +930,7 @@ fn stages(lower: &mut Lower<'_>) -> (Vec<StageSpec>, CapacityKeys) {
             capacity_growth_per_year,
             online_week,
             ramp_weeks,
+            online_trigger: None,
             inputs: inputs.into_iter().map(|(m, q, _)| (m, q)).collect(),
             outputs: outputs.into_iter().map(|(m, q, _)| (m, q)).collect(),
             input_stock,

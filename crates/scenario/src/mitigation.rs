@@ -62,6 +62,8 @@ const KIND_KEYS: &[(&str, &[&str])] = &[
     ("inventory_weeks", &["buffer"]),
     (NEW_STAGES, &["alternate_supply", "recycling"]),
     ("links", &["alternate_supply", "recycling"]),
+    ("trigger", &["thrifting", "substitution", "alternate_supply", "recycling"]),
+    ("release_while", &["stockpile"]),
 ];
 
 /// The kind-specific keys present in `raw`, with their spans.
@@ -69,7 +71,7 @@ fn kind_keys_present(raw: &RawMitigation) -> Vec<(&'static str, Range<usize>)> {
     fn s<T>(f: &Field<T>) -> Option<Range<usize>> {
         f.as_ref().map(Spanned::span)
     }
-    let spans: [Option<Range<usize>>; 25] = [
+    let spans: [Option<Range<usize>>; 27] = [
         s(&raw.material),
         s(&raw.materials),
         s(&raw.serves),
@@ -95,6 +97,8 @@ fn kind_keys_present(raw: &RawMitigation) -> Vec<(&'static str, Range<usize>)> {
         s(&raw.inventory_weeks),
         raw.new_stages_span.clone(),
         raw.new_links_span.clone(),
+        s(&raw.trigger),
+        s(&raw.release_while),
     ];
     KIND_KEYS.iter().zip(spans).filter_map(|((k, _), s)| s.map(|s| (*k, s))).collect()
 }
@@ -258,6 +262,14 @@ pub(crate) fn apply(
             "allocation" => allocation_policy(lower, e, raw, &who, stages),
             "buffer" => buffer(lower, e, raw, &who, stages, end_uses),
             _ => {
+                // New capacity built in response to a disruption: its stages' online weeks count from the onset.
+                if let Some(d) = disruption_ref(lower, e, &raw.trigger, "trigger", &who) {
+                    for new in &raw.new_stages {
+                        if let Some(stage) = stages.iter_mut().find(|s| s.name == new.name) {
+                            stage.online_trigger = Some(d);
+                        }
+                    }
+                }
                 if raw.new_stages.is_empty() && raw.new_links.is_empty() {
                     lower.push(
                         Diagnostic::error("missing-key", format!("{path}.links"), format!("{who} adds no supply"))
@@ -301,6 +313,20 @@ pub(crate) fn cost_of(raw: &RawMitigation) -> Cost {
     let c = raw.cost.as_ref().map(Spanned::get_ref);
     let get = |f: Option<&Field<f64>>| f.and_then(|f| f.as_ref()).map_or(0.0, |v| *v.get_ref());
     Cost { one_off_usd: get(c.map(|c| &c.one_off_usd)), per_year_usd: get(c.map(|c| &c.per_year_usd)) }
+}
+
+/// An optional reference to a disruption (`trigger`, `release_while`), resolved to its index.
+fn disruption_ref(
+    lower: &mut Lower<'_>,
+    e: &Entity<RawMitigation>,
+    field: &Field<String>,
+    key: &str,
+    who: &str,
+) -> Option<usize> {
+    let name = field.as_ref()?;
+    match lower.resolve(Kind::Disruption, name, &format!("{}.{key}", e.path), who, false)? {
+        Node::Stage(i) | Node::EndUse(i) => Some(i),
+    }
 }
 
 /// A required name of `kind`, resolved.
@@ -497,6 +523,7 @@ fn stockpile(
         release_classes,
         max_release_per_week: max_release,
         rebuild_per_week: rebuild,
+        release_while: disruption_ref(lower, e, &raw.release_while, "release_while", who),
     })
 }
 
@@ -607,6 +634,7 @@ fn thrifting(
     let reduction =
         fraction(lower, e, &raw.reduction, "reduction", who, "a reduction (the fraction of the intensity removed)");
     let (start_week, ramp_weeks) = lag_and_ramp(lower, path, raw);
+    let trigger = disruption_ref(lower, e, &raw.trigger, "trigger", who);
     let mut out = Vec::new();
     for (node, _) in &nodes {
         for (m, _) in &materials {
@@ -617,6 +645,7 @@ fn thrifting(
                 reduction: reduction.clone(),
                 start_week: start_week.clone(),
                 ramp_weeks: ramp_weeks.clone(),
+                trigger,
             });
         }
     }
@@ -633,7 +662,8 @@ fn substitution(
     let end_use = required_name(lower, e, &raw.end_use, "end_use", Kind::EndUse, who, "\"ev_traction_motors\"");
     let share = fraction(lower, e, &raw.share, "share", who, "a share of demand");
     let (start_week, ramp_weeks) = lag_and_ramp(lower, path, raw);
-    Some(DemandSwitchSpec { name: e.name.clone(), end_use: end_use?.0, share, start_week, ramp_weeks })
+    let trigger = disruption_ref(lower, e, &raw.trigger, "trigger", who);
+    Some(DemandSwitchSpec { name: e.name.clone(), end_use: end_use?.0, share, start_week, ramp_weeks, trigger })
 }
 
 fn allocation_policy(

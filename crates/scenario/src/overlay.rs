@@ -163,8 +163,8 @@ pub(crate) fn load(
 
 /// Lays `top` over `base`: entities named in `top`'s `remove` are dropped from the base, then each entity of
 /// `top` replaces the base's entity of the same name or is added after the base's; a link replaces the base's
-/// link with the same `from`, `to` and `material`; `[horizon]` keys override the base's one by one; `[scenario]`
-/// is `top`'s.
+/// link with the same `from`, `to` and `material`; `[horizon]` and `[loss]` keys override the base's one by one;
+/// `[scenario]` is `top`'s.
 pub(crate) fn lay_over(mut base: Document, top: Document, diags: &mut Vec<Diagnostic>) -> Document {
     if let Some(remove) = top.scenario.as_ref().and_then(|s| s.raw.as_ref()).and_then(|r| r.remove.as_ref()) {
         for (i, item) in remove.get_ref().iter().enumerate() {
@@ -182,6 +182,24 @@ pub(crate) fn lay_over(mut base: Document, top: Document, diags: &mut Vec<Diagno
                 }
                 if tr.period.is_none() {
                     tr.period = br.period;
+                }
+                if tr.start_date.is_none() {
+                    tr.start_date = br.start_date;
+                }
+            }
+            t.broken_keys.extend(b.broken_keys);
+            Some(t)
+        }
+        (b, t) => t.or(b),
+    };
+    base.loss = match (base.loss, top.loss) {
+        (Some(b), Some(mut t)) => {
+            if let (Some(br), Some(tr)) = (b.raw, t.raw.as_mut()) {
+                if tr.value_per_week_of_demand_usd.is_none() {
+                    tr.value_per_week_of_demand_usd = br.value_per_week_of_demand_usd;
+                }
+                if tr.late_week_cost_share.is_none() {
+                    tr.late_week_cost_share = br.late_week_cost_share;
                 }
             }
             t.broken_keys.extend(b.broken_keys);

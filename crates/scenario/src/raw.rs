@@ -35,6 +35,27 @@ pub(crate) struct RawHorizon {
     pub years: Field<f64>,
     pub weeks: Field<i64>,
     pub period: Field<String>,
+    /// The calendar date of week 0, a TOML local date (`2025-04-04`).
+    pub start_date: Field<toml::value::Datetime>,
+}
+
+/// `[loss]`: how shortfalls of different end uses are put on one scale, for end uses without values of their own.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table such as `{ value_per_week_of_demand_usd = { defense = 5e8, essential = 2e7, other = 1e7 } }`"
+)]
+pub(crate) struct RawLoss {
+    pub value_per_week_of_demand_usd: Field<RawClassValues>,
+    pub late_week_cost_share: Field<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table such as `{ defense = 5e8, essential = 2e7, other = 1e7 }`")]
+pub(crate) struct RawClassValues {
+    pub defense: Field<f64>,
+    pub essential: Field<f64>,
+    pub other: Field<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -98,6 +119,10 @@ pub(crate) struct RawEndUse {
     pub priority: Field<String>,
     pub unmet_demand: Field<String>,
     pub inventory_weeks: Field<RawStock>,
+    /// The display unit of what is built (`"aircraft"`, `"MW"`).
+    pub unit: Field<String>,
+    pub value_per_unit_short_usd: Field<f64>,
+    pub cost_per_unit_week_late_usd: Field<f64>,
     #[expect(dead_code, reason = "documentation for readers of the file; the engine keeps no descriptions")]
     pub description: Field<String>,
 }
@@ -193,6 +218,10 @@ pub(crate) struct RawMitigation {
     pub end_uses: Field<Vec<Spanned<String>>>,
     pub order: Field<RawWordOrList>,
     pub inventory_weeks: Field<RawStock>,
+    /// A disruption whose onset the mitigation's lag (or its new stages' online weeks) counts from.
+    pub trigger: Field<String>,
+    /// A stockpile releases only while this disruption is active.
+    pub release_while: Field<String>,
     /// `[mitigations.NAME.stages.STAGE]` tables, with the span of the `stages` key.
     #[serde(skip)]
     pub new_stages: Vec<crate::document::Entity<RawStage>>,

@@ -21,12 +21,17 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
     let ns = plan.stages.len();
     let draw = |p: &DrawnParam| p.draw(seed, trial);
 
+    // Disruptions first: mitigations triggered by a disruption count from its onset. Every process draws from its
+    // own stream, so the order of drawing changes no number.
+    draw_disruptions(plan, seed, trial, k, sc);
+    let first_onset = &sc.disruptions[k].first_onset;
     for (state, p) in sc.stages.iter_mut().zip(&plan.stage_parameters) {
         state.capacity_base[k] = draw(&p.capacity_per_year).max(0.0) / ppy;
         let g = draw(&p.capacity_growth_per_year).max(-0.999);
         state.capacity_step[k] = (1.0 + g).powf(1.0 / ppy);
         state.capacity_growth[k] = 1.0;
-        state.online_period[k] = p.online_week.as_ref().map_or(0.0, |w| draw(w).max(0.0) / pw);
+        let online = p.online_week.as_ref().map_or(0.0, |w| draw(w).max(0.0) / pw);
+        state.online_period[k] = triggered(online, p.online_trigger, first_onset);
         state.ramp_periods[k] = draw(&p.ramp_weeks).max(0.0) / pw;
         state.throughput_lost[k] = 0.0;
     }
@@ -40,6 +45,8 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
         state.demand_growth[k] = 1.0;
         state.backlog[k] = 0.0;
         state.short_run[k] = 0;
+        state.cumulative_built[k] = 0.0;
+        state.oldest_owed_period[k] = 0;
     }
     // The trial's own baseline: normal flows for its sampled demand.
     let own = &mut sc.baseline;
@@ -163,8 +170,14 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
 
     // Mitigations.
     sc.inputs.iter_mut().for_each(|x| x.intensity_factor[k] = 1.0);
+    let first_onset = &sc.disruptions[k].first_onset;
     let ramp = |r: &PlannedRamp| {
-        [draw(&r.start_week).max(0.0) / pw, draw(&r.ramp_weeks).max(0.0) / pw, draw(&r.full_effect).clamp(0.0, 1.0)]
+        let start = draw(&r.start_week).max(0.0) / pw;
+        [
+            triggered(start, r.trigger, first_onset),
+            draw(&r.ramp_weeks).max(0.0) / pw,
+            draw(&r.full_effect).clamp(0.0, 1.0),
+        ]
     };
     for (lanes, change) in sc.intensity_plan.iter_mut().zip(&plan.intensity_changes) {
         for (lane, value) in lanes.iter_mut().zip(ramp(change)) {
@@ -191,8 +204,16 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
     for o in outcome.end_uses.iter_mut() {
         *o = EndUseOutcome::default();
     }
+}
 
-    draw_disruptions(plan, seed, trial, k, sc);
+/// A start `periods` after the start of the horizon, or, with a trigger, that long after the trigger's first onset
+/// in this trial (never, as infinity, if it did not occur).
+#[inline]
+fn triggered(periods: f64, trigger: Option<usize>, first_onset: &[Option<usize>]) -> f64 {
+    match trigger {
+        None => periods,
+        Some(d) => first_onset[d].map_or(f64::INFINITY, |onset| onset as f64 + periods),
+    }
 }
 
 /// Draws each disruption's intervals of activity for trial `trial` in lane `k`, from its own stream, and its

@@ -44,6 +44,8 @@ pub(super) struct EndUseState<const N: usize> {
     pub demand_step: [f64; N],
     /// Demand growth since the start of the horizon, before this period's step.
     pub demand_growth: [f64; N],
+    /// This period's normal demand: base demand with growth, before demand shocks and mitigations.
+    pub normal_demand_now: [f64; N],
     /// This period's new demand, and new demand plus backlog.
     pub demand_now: [f64; N],
     pub required: [f64; N],
@@ -51,6 +53,10 @@ pub(super) struct EndUseState<const N: usize> {
     pub backlog: [f64; N],
     /// Consecutive short periods up to now.
     pub short_run: [u32; N],
+    /// Backlogged demand: units built since the last period without backlog, and the earliest period some of
+    /// whose demand is still owed.
+    pub cumulative_built: [f64; N],
+    pub oldest_owed_period: [usize; N],
 }
 
 /// The state of one input slot.
@@ -185,6 +191,12 @@ pub(crate) struct Lockstep<const N: usize> {
     pub(super) baseline: TrialBaseline,
     /// Share of requirement met, per trial, end use and period (`e * T + t`), for fan charts.
     pub(super) share_series: Vec<Vec<f32>>,
+    /// Backlog carried out of each period in weeks of that period's normal demand, per trial, end use and period
+    /// (`e * T + t`; 0 for lost-demand end uses), for fan charts.
+    pub(super) backlog_series: Vec<Vec<f32>>,
+    /// Cumulative new demand of each end use up to and including each period (`e * T + t`), to find the oldest
+    /// unit owed (backlogged end uses).
+    pub(super) cumulative_demand: Vec<[f64; N]>,
     /// Each trial's outcome.
     pub(super) outcomes: Vec<TrialOutcome>,
 }
@@ -198,6 +210,11 @@ impl<const N: usize> Lockstep<N> {
     /// The share of requirement met per end use and period (`e * T + t`) of the trial in lane `k`.
     pub(crate) fn share_series(&self, k: usize) -> &[f32] {
         &self.share_series[k]
+    }
+
+    /// The backlog in weeks of normal demand per end use and period (`e * T + t`) of the trial in lane `k`.
+    pub(crate) fn backlog_series(&self, k: usize) -> &[f32] {
+        &self.backlog_series[k]
     }
 
     /// Working memory sized for `model`.
@@ -232,10 +249,13 @@ impl<const N: usize> Lockstep<N> {
                     demand_base: zero,
                     demand_step: zero,
                     demand_growth: zero,
+                    normal_demand_now: zero,
                     demand_now: zero,
                     required: zero,
                     backlog: zero,
                     short_run: [0; N],
+                    cumulative_built: zero,
+                    oldest_owed_period: [0; N],
                 };
                 ne
             ],
@@ -295,6 +315,8 @@ impl<const N: usize> Lockstep<N> {
                 attribution: vec![0.0; (ns + ne) * ne],
             },
             share_series: vec![vec![1.0; ne * t]; N],
+            backlog_series: vec![vec![0.0; ne * t]; N],
+            cumulative_demand: vec![zero; ne * t],
             outcomes: vec![
                 TrialOutcome {
                     end_uses: vec![EndUseOutcome::default(); ne],

@@ -210,3 +210,62 @@ fn customers_move_orders_to_suppliers_that_deliver() {
     let o = r.end_uses[0];
     assert!(o.units_short < 0.25 * 160.0, "{o:?}");
 }
+
+#[test]
+fn a_fixed_embargo_on_a_backlogged_chain_delays_units_by_known_amounts() {
+    // Lead time 0, demand d per week, buffer B weeks, full embargo of D > B weeks from week O, ample capacity.
+    // The end use builds from its buffer for B weeks, then builds nothing in weeks O + B .. O + D - 1 while
+    // its backlog grows by d a week; in week O + D the first order after the embargo brings the whole backlog,
+    // the week's demand and the buffer back, so the backlog clears then. Each unit demanded in week O + B + j
+    // waits D - B - j weeks: D - B units' worth of weeks at most, (D - B + 1) / 2 on average.
+    for (buffer, duration) in [(4.0, 12.0), (0.0, 6.0), (6.0, 7.0), (3.0, 30.0)] {
+        let (d, onset) = (25.0, 10.0);
+        let mut spec = single_chain(d, buffer, 0.0, 40.0, 104);
+        spec.end_uses[0].unmet = chokepoint_engine::Unmet::Backlog;
+        spec.disruptions.push(window("embargo", embargo_all(1.0), onset, duration));
+        let m = model(spec);
+        let r = run(&m, &config(3), &|_| {}).unwrap();
+        let o = r.end_uses[0];
+        let late_weeks = duration - buffer;
+        let tolerance = 1e-9 * d * late_weeks * late_weeks;
+        assert_eq!(o.units_short, 0.0, "B={buffer} D={duration}: {o:?}");
+        assert_eq!(o.units_owed_at_end, 0.0);
+        assert_eq!(o.units_lost, 0.0);
+        assert!((o.units_late - late_weeks * d).abs() < tolerance, "B={buffer} D={duration}: {o:?}");
+        assert!((o.peak_backlog - late_weeks * d).abs() < tolerance);
+        assert!((o.peak_backlog_weeks - late_weeks).abs() < 1e-9 * late_weeks);
+        let unit_weeks = d * late_weeks * (late_weeks + 1.0) / 2.0;
+        assert!((o.backlog_unit_periods - unit_weeks).abs() < tolerance, "B={buffer} D={duration}: {o:?}");
+        assert_eq!(f64::from(o.max_delay_periods), late_weeks);
+        let mean = o.mean_delay_periods().expect("units were late");
+        assert!((mean - (late_weeks + 1.0) / 2.0).abs() < 1e-9, "mean delay {mean}");
+        assert_eq!(o.first_short_period, Some((onset + buffer) as u32));
+        assert_eq!(o.recovery_period, Some((onset + duration) as u32), "the week the backlog clears");
+        assert_eq!(f64::from(o.short_periods), late_weeks);
+    }
+}
+
+#[test]
+fn a_backlog_still_owed_at_the_horizon_is_late_by_at_least_its_age() {
+    // The embargo runs past the end: nothing more is built after the buffer runs out in week O + B.
+    let (d, onset, buffer, periods) = (10.0, 20.0, 5.0, 52);
+    let mut spec = single_chain(d, buffer, 0.0, 40.0, periods);
+    spec.end_uses[0].unmet = chokepoint_engine::Unmet::Backlog;
+    spec.disruptions.push(window("embargo", embargo_all(1.0), onset, 1000.0));
+    let m = model(spec);
+    let r = run(&m, &config(2), &|_| {}).unwrap();
+    let o = r.end_uses[0];
+    let owed_weeks = periods as f64 - onset - buffer;
+    assert!((o.units_owed_at_end - owed_weeks * d).abs() < 1e-9 * owed_weeks * d, "{o:?}");
+    assert_eq!(o.units_owed_at_end, o.units_short);
+    assert_eq!(o.units_late, 0.0, "nothing owed was delivered");
+    assert_eq!(f64::from(o.max_delay_periods), owed_weeks, "censored at the horizon");
+    assert_eq!(o.recovery_period, None);
+    // The lost-demand twin loses the same units and has no delay metrics.
+    let mut lost = single_chain(d, buffer, 0.0, 40.0, periods);
+    lost.disruptions.push(window("embargo", embargo_all(1.0), onset, 1000.0));
+    let r = run(&model(lost), &config(2), &|_| {}).unwrap();
+    let l = r.end_uses[0];
+    assert!((l.units_lost - o.units_owed_at_end).abs() < 1e-9 * l.units_lost);
+    assert_eq!((l.units_late, l.backlog_unit_periods, l.max_delay_periods, l.units_owed_at_end), (0.0, 0.0, 0, 0.0));
+}

@@ -296,5 +296,12 @@ fn metrics_stay_within_their_bounds() {
         if let (Some(first), Some(rec)) = (o.first_short_period, o.recovery_period) {
             assert!(rec > first);
         }
+        // Delays: every late unit waits at least one period and at most the longest delay.
+        let late = o.units_late + o.units_owed_at_end;
+        assert!(o.backlog_unit_periods >= late * (1.0 - 1e-9), "{o:?}");
+        assert!(o.backlog_unit_periods <= late * f64::from(o.max_delay_periods) * (1.0 + 1e-9) + 1e-9, "{o:?}");
+        assert!(o.peak_backlog <= o.backlog_unit_periods * (1.0 + 1e-9) + 1e-9);
+        assert!(o.max_delay_periods <= 156 && o.units_late <= o.built * (1.0 + 1e-12));
+        assert_eq!(o.units_lost + o.units_owed_at_end, o.units_short, "lost or owed, never both: {o:?}");
     }
 }

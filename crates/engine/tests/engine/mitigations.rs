@@ -27,6 +27,7 @@ fn stockpile(initial: f64, classes: Vec<Class>, max_per_week: f64, rebuild: f64,
         release_classes: classes,
         max_release_per_week: c(max_per_week),
         rebuild_per_week: c(rebuild),
+        release_while: None,
     }
 }
 
@@ -41,6 +42,7 @@ fn with_mitigations(mut spec: ModelSpec) -> ModelSpec {
         release_classes: vec![Class::Defense, Class::Essential, Class::Other],
         max_release_per_week: c(2.0),
         rebuild_per_week: c(0.5),
+        release_while: None,
     });
     spec.mitigations.intensity_changes.push(IntensityChangeSpec {
         name: "gbd".into(),
@@ -49,6 +51,7 @@ fn with_mitigations(mut spec: ModelSpec) -> ModelSpec {
         reduction: Param::uniform(0.1, 0.3).unwrap(),
         start_week: c(20.0),
         ramp_weeks: c(52.0),
+        trigger: None,
     });
     // Grain-boundary diffusion at the Chinese magnet maker: less Dy per tonne of magnet.
     spec.mitigations.intensity_changes.push(IntensityChangeSpec {
@@ -58,6 +61,7 @@ fn with_mitigations(mut spec: ModelSpec) -> ModelSpec {
         reduction: Param::uniform(0.3, 0.6).unwrap(),
         start_week: c(10.0),
         ramp_weeks: c(30.0),
+        trigger: None,
     });
     spec.mitigations.demand_switches.push(DemandSwitchSpec {
         name: "ferrite".into(),
@@ -65,6 +69,7 @@ fn with_mitigations(mut spec: ModelSpec) -> ModelSpec {
         share: c(0.1),
         start_week: c(40.0),
         ramp_weeks: c(26.0),
+        trigger: None,
     });
     let mut plant = stage("magnets_us", "US", 3_000.0, vec![(1, 0.3), (2, 0.03)], vec![(3, 1.0)]);
     plant.online_week = Some(Param::uniform(20.0, 60.0).unwrap());
@@ -113,6 +118,7 @@ fn a_stockpile_that_never_releases_changes_nothing_in_any_trial() {
         release_classes: vec![Class::Essential],
         max_release_per_week: c(5.0),
         rebuild_per_week: c(0.0),
+        release_while: None,
     });
     let cfg = RunConfig { trials: 300, seed: 5, threads: 2, bands: false };
     let a = run(&model(base), &cfg, &|_| {}).unwrap();
@@ -150,6 +156,7 @@ fn thrifting_by_half_absorbs_a_half_cut() {
         reduction: c(0.5),
         start_week: c(0.0),
         ramp_weeks: c(0.0),
+        trigger: None,
     });
     let r = run(&model(spec), &cfg, &|_| {}).unwrap();
     assert!(r.end_uses[0].units_short < 1e-6, "{:?}", r.end_uses[0]);
@@ -164,6 +171,7 @@ fn a_demand_switch_removes_its_share_of_demand() {
         share: c(0.25),
         start_week: c(0.0),
         ramp_weeks: c(0.0),
+        trigger: None,
     });
     let r = run(&model(spec), &RunConfig { trials: 1, seed: 1, threads: 1, bands: false }, &|_| {}).unwrap();
     assert!((r.end_uses[0].demand - 0.75 * 520.0).abs() < 1e-9);
@@ -187,8 +195,8 @@ fn customers_order_only_from_suppliers_that_are_online() {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
-    /// Under common random numbers, a larger stockpile never increases the shortfall of the end use it serves,
-    /// in any trial.
+    /// Under common random numbers, a larger stockpile never increases the shortfall of the end use it serves, its
+    /// backlog or the longest delay of a unit, in any trial.
     #[test]
     fn a_larger_stockpile_never_increases_shortfall(
         small in 0.0..200.0f64,
@@ -220,13 +228,17 @@ proptest! {
         let b = with(small + extra);
         for (x, y) in a.end_uses.iter().zip(&b.end_uses) {
             prop_assert!(y.units_short <= x.units_short + 1e-6 * (1.0 + x.units_short), "{} > {}", y.units_short, x.units_short);
+            // Delay metrics, which size-stockpile may target, are monotone too.
+            prop_assert!(y.max_delay_periods <= x.max_delay_periods, "{} > {}", y.max_delay_periods, x.max_delay_periods);
+            prop_assert!(y.backlog_unit_periods <= x.backlog_unit_periods + 1e-6 * (1.0 + x.backlog_unit_periods));
+            prop_assert!(x.any_shortfall() || !y.any_shortfall(), "a larger stockpile made a trial short");
         }
     }
 }
 
 #[test]
 fn pairing_shrinks_the_standard_error_of_a_difference() {
-    use chokepoint_engine::compare::paired;
+    use chokepoint_engine::stats::summarize;
     // Random embargoes; the option adds a stockpile. Common random numbers pair the trials.
     let mut spec = single_chain(10.0, 2.0, 2.0, 3.0, 104);
     spec.disruptions.push(chokepoint_engine::DisruptionSpec {
@@ -241,11 +253,99 @@ fn pairing_shrinks_the_standard_error_of_a_difference() {
     let base = run(&model(spec.clone()), &cfg, &|_| {}).unwrap();
     spec.mitigations.stockpiles.push(stockpile(30.0, vec![Class::Other], 5.0, 0.5, vec![Node::EndUse(0)]));
     let option = run(&model(spec), &cfg, &|_| {}).unwrap();
-    let p = paired(&base, &option, 0);
-    assert!(p.avoided.mean > 0.0);
-    assert!(p.avoided.se < 0.5 * p.unpaired_se, "paired {} unpaired {}", p.avoided.se, p.unpaired_se);
-    assert_eq!(p.p_worse.k, 0);
-    // The same run against itself differs by exactly zero in every trial.
-    let same = paired(&base, &base, 0);
-    assert_eq!((same.avoided.mean, same.avoided.sd, same.p_better.k), (0.0, 0.0, 0));
+    let short = |r: &chokepoint_engine::RunResults| r.end_use(0).map(|o| o.units_short).collect::<Vec<f64>>();
+    let (b, o) = (short(&base), short(&option));
+    let mut diff: Vec<f64> = b.iter().zip(&o).map(|(b, o)| b - o).collect();
+    let paired = summarize(&mut diff);
+    let (sb, so) = (summarize(&mut b.clone()), summarize(&mut o.clone()));
+    let unpaired_se = (sb.se * sb.se + so.se * so.se).sqrt();
+    assert!(paired.mean > 0.0);
+    assert!(paired.se < 0.5 * unpaired_se, "paired {} unpaired {unpaired_se}", paired.se);
+    assert!(b.iter().zip(&o).all(|(b, o)| o <= &(b + 1e-9 * (1.0 + b))), "the stockpile never hurts a trial");
+}
+
+#[test]
+fn a_triggered_demand_switch_starts_its_lag_after_the_triggers_random_onset() {
+    // A full embargo whose onset is uniform over weeks 10-60; a switch of half the demand 6 weeks after it.
+    let (d, lag) = (10.0, 6.0);
+    let mut spec = single_chain(d, 4.0, 1.0, 40.0, 104);
+    spec.disruptions.push(chokepoint_engine::DisruptionSpec {
+        name: "embargo".into(),
+        kind: embargo(1.0),
+        timing: chokepoint_engine::Timing::Window {
+            onset_weeks: Param::uniform(10.0, 60.0).unwrap(),
+            duration_weeks: c(8.0),
+        },
+    });
+    spec.mitigations.demand_switches.push(DemandSwitchSpec {
+        name: "switch".into(),
+        end_use: 0,
+        share: c(0.5),
+        start_week: c(lag),
+        ramp_weeks: c(0.0),
+        trigger: Some(0),
+    });
+    let m = model(spec);
+    let mut scratch = Scratch::new(&m);
+    let mut tr = Trace::default();
+    let mut onsets = Vec::new();
+    for trial in 0..30 {
+        simulate(&m, 5, trial, &mut scratch, Some(&mut tr));
+        // The embargo's onset is the first week nothing leaves the mine.
+        let onset = tr.link_shipped.iter().position(|week| week[0] == 0.0).expect("the embargo starts");
+        onsets.push(onset);
+        for (t, demand) in tr.demand.iter().enumerate() {
+            let expected = if t >= onset + lag as usize { 0.5 * d } else { d };
+            assert!((demand[0] - expected).abs() < 1e-9, "trial {trial} week {t}: {} (onset {onset})", demand[0]);
+        }
+    }
+    onsets.sort_unstable();
+    onsets.dedup();
+    assert!(onsets.len() > 10, "onsets vary by trial: {onsets:?}");
+}
+
+#[test]
+fn a_trigger_that_does_not_occur_never_starts_the_mitigation() {
+    // The trigger's window opens after the horizon, so it never occurs and the full switch never starts.
+    let mut spec = single_chain(10.0, 4.0, 1.0, 40.0, 52);
+    spec.disruptions.push(window("after_the_horizon", embargo(1.0), 500.0, 5.0));
+    spec.mitigations.demand_switches.push(DemandSwitchSpec {
+        name: "switch".into(),
+        end_use: 0,
+        share: c(1.0),
+        start_week: c(0.0),
+        ramp_weeks: c(0.0),
+        trigger: Some(0),
+    });
+    let m = model(spec);
+    let r = run(&m, &RunConfig { trials: 4, seed: 1, threads: 1, bands: false }, &|_| {}).unwrap();
+    for o in &r.end_uses {
+        assert!((o.demand - 52.0 * 10.0).abs() < 1e-6, "no demand switched: {o:?}");
+    }
+}
+
+#[test]
+fn a_stockpile_released_only_while_a_disruption_is_active_waits_for_it() {
+    // A full embargo in weeks 10-30 with a 2-week buffer; a reserve large enough to cover it. Released while the
+    // embargo is active, it removes the shortfall; tied to a demand shock in weeks 60-70 (after the embargo), it
+    // releases nothing during the embargo.
+    let build = |release_while: usize| {
+        let mut spec = single_chain(10.0, 2.0, 0.0, 40.0, 104);
+        spec.disruptions.push(window("embargo", embargo(1.0), 10.0, 20.0));
+        spec.disruptions.push(window(
+            "surge",
+            DisruptionKind::DemandShock { end_uses: vec![0], multiplier: c(1.0) },
+            60.0,
+            10.0,
+        ));
+        let mut reserve = stockpile(1_000.0, Class::ALL.to_vec(), 100.0, 0.0, vec![Node::EndUse(0)]);
+        reserve.release_while = Some(release_while);
+        spec.mitigations.stockpiles.push(reserve);
+        let r = run(&model(spec), &RunConfig { trials: 2, seed: 1, threads: 1, bands: false }, &|_| {}).unwrap();
+        r.end_uses[0]
+    };
+    let during = build(0);
+    assert_eq!(during.units_short, 0.0, "{during:?}");
+    let elsewhen = build(1);
+    assert!((elsewhen.units_short - 18.0 * 10.0).abs() < 1e-6, "{elsewhen:?}");
 }

@@ -31,6 +31,7 @@ pub fn stage(
         capacity_growth_per_year: c(0.0),
         online_week: None,
         ramp_weeks: c(0.0),
+        online_trigger: None,
         inputs,
         outputs,
         input_stock: StockWeeks::none(),

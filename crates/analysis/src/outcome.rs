@@ -1,0 +1,55 @@
+//! What an analysis keeps of a run: per end use and trial the metrics that studies compare, and each trial's loss.
+//! A run's full results can be dropped once this is taken, so that comparing many variants stays within memory.
+
+use chokepoint_engine::RunResults;
+
+use crate::loss::LossWeights;
+
+/// One end use's metrics, one value per trial, in trial order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EndUseTrials {
+    /// Units not built within the horizon (lost, or still owed at its end).
+    pub units_short: Vec<f64>,
+    /// Units delivered late within the horizon (backlogged demand).
+    pub units_late: Vec<f64>,
+    /// The longest delay of a unit, in weeks (0 when none was late), censored at the horizon.
+    pub max_delay_weeks: Vec<f64>,
+    /// Weeks every late unit waited within the horizon, summed (unit-weeks of backlog).
+    pub backlog_unit_weeks: Vec<f64>,
+    /// Whether some demand went unmet in some period: units lost, or late.
+    pub short_or_late: Vec<bool>,
+    /// The end use's loss.
+    pub loss: Vec<f64>,
+}
+
+/// A variant's metrics for every end use, and the loss of each trial.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariantOutcome {
+    pub trials: usize,
+    pub end_uses: Vec<EndUseTrials>,
+    /// The loss of each trial (the sum over end uses).
+    pub loss: Vec<f64>,
+}
+
+impl VariantOutcome {
+    /// Takes what analyses need from `results`, valued with `weights`.
+    pub fn of(results: &RunResults, weights: &LossWeights) -> Self {
+        let weeks = weights.period_weeks;
+        let end_uses: Vec<EndUseTrials> = (0..results.n_end_uses)
+            .map(|e| {
+                let mut x = EndUseTrials::default();
+                for o in results.end_use(e) {
+                    x.units_short.push(o.units_short);
+                    x.units_late.push(o.units_late);
+                    x.max_delay_weeks.push(f64::from(o.max_delay_periods) * weeks);
+                    x.backlog_unit_weeks.push(o.backlog_unit_periods * weeks);
+                    x.short_or_late.push(o.any_shortfall());
+                    x.loss.push(weights.end_use_loss(e, o));
+                }
+                x
+            })
+            .collect();
+        let loss = (0..results.trials).map(|t| end_uses.iter().map(|x| x.loss[t]).sum::<f64>()).collect::<Vec<f64>>();
+        Self { trials: results.trials, end_uses, loss }
+    }
+}

@@ -1,0 +1,395 @@
+//! The files and the terminal report of `chokepoint optimize`: `optimize.json` (the search and its answer),
+//! `portfolios.csv` and `portfolios.parquet` (every portfolio evaluated), and the tables.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+
+use chokepoint_analysis::portfolio::{Objective, Portfolio, PortfolioAnswer, PortfolioQuestion, Search};
+use chokepoint_engine::stats::Summary;
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::comparison::{FileDigest, PairedJson};
+use crate::scenario_source::LoadedScenario;
+use crate::summary_json::{DistributionJson, SCHEMA_VERSION, Tool, WarningJson, rng_name, warnings};
+use crate::table::{Align, Grid, TERMINAL_COLUMNS, money, number, percent, thousands, usd, wrap};
+
+pub const OPTIMIZE_JSON_FILE: &str = "optimize.json";
+pub const PORTFOLIOS_CSV_FILE: &str = "portfolios.csv";
+pub const PORTFOLIOS_PARQUET_FILE: &str = "portfolios.parquet";
+
+/// The whole `optimize.json` document.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OptimizeDocument {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub scenario: OptimizeScenario,
+    pub run: OptimizeSettings,
+    pub question: QuestionJson,
+    pub search: SearchJson,
+    /// The baseline's objective (no mitigation), across trials.
+    pub baseline: DistributionJson,
+    /// The best portfolio within the budget.
+    pub best: PortfolioJson,
+    /// The best portfolio run again, with the baseline, on a fresh seed: the honest estimate (picking the best of
+    /// many noisy estimates favours lucky ones).
+    pub confirmation: ConfirmationJson,
+    /// The efficient frontier, by cost: the portfolios no cheaper portfolio beats.
+    pub frontier: Vec<PortfolioJson>,
+    /// Every portfolio evaluated, in the order run (the first is the empty one: doing nothing).
+    pub portfolios: Vec<PortfolioJson>,
+    pub warnings: Vec<WarningJson>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OptimizeScenario {
+    pub name: String,
+    pub sha256: String,
+    pub bases: Vec<FileDigest>,
+    pub overlays: Vec<FileDigest>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OptimizeSettings {
+    pub seed: u64,
+    /// Trials per portfolio.
+    pub trials: u64,
+    pub rng: String,
+    pub periods: usize,
+    pub period_weeks: f64,
+    pub horizon_years: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QuestionJson {
+    pub budget_usd: f64,
+    pub objective: ObjectiveJson,
+    pub candidates: Vec<CandidateJson>,
+    pub exhaustive_limit: usize,
+    pub max_evaluations: usize,
+}
+
+/// What is made as small as possible, and its unit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ObjectiveJson {
+    /// `loss`, `short_or_late`, `max_delay` or `units_short`.
+    pub kind: String,
+    /// The end use, for the per-end-use objectives.
+    pub end_use: Option<String>,
+    /// `USD`, `weeks of demand`, `probability`, `weeks`, or the end use's unit.
+    pub unit: String,
+    /// In words.
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CandidateJson {
+    pub name: String,
+    /// The cost over the horizon, US dollars.
+    pub cost_usd: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchJson {
+    /// `exhaustive` or `heuristic` (greedy forward selection by improvement per dollar, then local search).
+    pub method: String,
+    /// Portfolios within the budget (`null` when there are too many candidates to count them).
+    pub within_budget: Option<u64>,
+    /// Portfolios run (the empty one included).
+    pub evaluated: usize,
+    /// Portfolios that could not be built, with the reason.
+    pub refused: Vec<RefusedJson>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefusedJson {
+    pub members: Vec<String>,
+    pub reason: String,
+}
+
+/// One portfolio run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PortfolioJson {
+    pub members: Vec<String>,
+    pub cost_usd: f64,
+    /// The objective across trials.
+    pub objective: DistributionJson,
+    /// The objective avoided against the baseline on the same trials (`baseline - portfolio`).
+    pub improvement: PairedJson,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConfirmationJson {
+    pub seed: u64,
+    pub baseline: DistributionJson,
+    pub portfolio: PortfolioJson,
+}
+
+fn portfolio(p: &Portfolio, question: &PortfolioQuestion) -> PortfolioJson {
+    PortfolioJson {
+        members: p.members.iter().map(|&i| question.candidates[i].name.clone()).collect(),
+        cost_usd: p.cost_usd,
+        objective: (&p.objective).into(),
+        improvement: (&p.improvement).into(),
+    }
+}
+
+/// The objective of `question` in a document's words, for `loaded`'s scenario.
+pub fn objective_json(objective: Objective, loaded: &LoadedScenario) -> ObjectiveJson {
+    let scenario = &loaded.scenario;
+    let name = |e: usize| scenario.model.spec().end_uses[e].name.clone();
+    let (kind, end_use, unit, description) = match objective {
+        Objective::Loss => {
+            ("loss", None, scenario.loss.unit.label().to_owned(), "the mean loss over every end use".to_owned())
+        }
+        Objective::ShortOrLate { end_use } => (
+            "short_or_late",
+            Some(name(end_use)),
+            "probability".to_owned(),
+            format!("P(`{}` short or late)", name(end_use)),
+        ),
+        Objective::MaxDelay { end_use } => (
+            "max_delay",
+            Some(name(end_use)),
+            "weeks".to_owned(),
+            format!("the mean longest delay of a `{}` unit", name(end_use)),
+        ),
+        Objective::UnitsShort { end_use } => (
+            "units_short",
+            Some(name(end_use)),
+            scenario.end_uses[end_use].unit.clone(),
+            format!("the mean `{}` units short", name(end_use)),
+        ),
+    };
+    ObjectiveJson { kind: kind.to_owned(), end_use, unit, description }
+}
+
+/// The inputs of [`OptimizeDocument::new`] that describe the run.
+#[derive(Debug, Clone, Copy)]
+pub struct OptimizeRun<'a> {
+    pub loaded: &'a LoadedScenario,
+    pub overlays: &'a [crate::scenario_source::SourceDigest],
+    pub seed: u64,
+    pub trials: u64,
+}
+
+impl OptimizeDocument {
+    pub fn new(run: OptimizeRun<'_>, question: &PortfolioQuestion, answer: &PortfolioAnswer) -> Self {
+        let scenario = &run.loaded.scenario;
+        let spec = scenario.model.spec();
+        let years = scenario.horizon_years();
+        let baseline: &Summary = &answer.evaluated[0].objective;
+        Self {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool::this(),
+            scenario: OptimizeScenario {
+                name: scenario.name.clone(),
+                sha256: run.loaded.sha256.clone(),
+                bases: run.loaded.bases.iter().map(FileDigest::of).collect(),
+                overlays: run.overlays.iter().map(FileDigest::of).collect(),
+            },
+            run: OptimizeSettings {
+                seed: run.seed,
+                trials: run.trials,
+                rng: rng_name().to_owned(),
+                periods: spec.periods,
+                period_weeks: spec.period_weeks,
+                horizon_years: years,
+            },
+            question: QuestionJson {
+                budget_usd: question.budget_usd,
+                objective: objective_json(question.objective, run.loaded),
+                candidates: question
+                    .candidates
+                    .iter()
+                    .map(|c| CandidateJson { name: c.name.clone(), cost_usd: c.cost.total_usd(years) })
+                    .collect(),
+                exhaustive_limit: question.exhaustive_limit,
+                max_evaluations: question.max_evaluations,
+            },
+            search: SearchJson {
+                method: match answer.search {
+                    Search::Exhaustive => "exhaustive",
+                    Search::Heuristic => "heuristic",
+                }
+                .to_owned(),
+                within_budget: answer.within_budget,
+                evaluated: answer.evaluated.len(),
+                refused: answer
+                    .refused
+                    .iter()
+                    .map(|(m, r)| RefusedJson {
+                        members: m.iter().map(|&i| question.candidates[i].name.clone()).collect(),
+                        reason: r.clone(),
+                    })
+                    .collect(),
+            },
+            baseline: baseline.into(),
+            best: portfolio(&answer.evaluated[answer.best], question),
+            confirmation: ConfirmationJson {
+                seed: question.confirmation_seed,
+                baseline: (&answer.confirmation_baseline).into(),
+                portfolio: portfolio(&answer.confirmation, question),
+            },
+            frontier: answer.frontier.iter().map(|&i| portfolio(&answer.evaluated[i], question)).collect(),
+            portfolios: answer.evaluated.iter().map(|p| portfolio(p, question)).collect(),
+            warnings: warnings(run.loaded),
+        }
+    }
+}
+
+/// An objective's value in its unit: money, a probability, weeks or units.
+pub fn objective_value(x: f64, objective: &ObjectiveJson) -> String {
+    match objective.kind.as_str() {
+        "loss" => money(x, &objective.unit),
+        "short_or_late" => percent(x),
+        "max_delay" => format!("{} wk", number(x)),
+        _ => number(x),
+    }
+}
+
+/// A portfolio's members, or "nothing".
+pub fn members(p: &PortfolioJson) -> String {
+    if p.members.is_empty() { "(nothing)".to_owned() } else { p.members.join(" + ") }
+}
+
+/// Writes `portfolios.csv` or `.parquet`: one row per portfolio evaluated, in the order run.
+fn frame(doc: &OptimizeDocument) -> PolarsResult<DataFrame> {
+    let rows = &doc.portfolios;
+    let on_frontier = |p: &PortfolioJson| doc.frontier.iter().any(|f| f.members == p.members);
+    let finite = |x: f64| x.is_finite().then_some(x);
+    let f64s = |name: &str, f: &dyn Fn(&PortfolioJson) -> f64| {
+        Column::new(name.into(), rows.iter().map(|p| finite(f(p))).collect::<Vec<Option<f64>>>())
+    };
+    let columns = vec![
+        Column::new("members".into(), rows.iter().map(|p| p.members.join("+")).collect::<Vec<String>>()),
+        Column::new("n_members".into(), rows.iter().map(|p| p.members.len() as u64).collect::<Vec<u64>>()),
+        f64s("cost_usd", &|p| p.cost_usd),
+        f64s("objective_mean", &|p| p.objective.mean),
+        f64s("objective_ci95_low", &|p| p.objective.ci95_low),
+        f64s("objective_ci95_high", &|p| p.objective.ci95_high),
+        f64s("improvement_mean", &|p| p.improvement.avoided_mean),
+        f64s("improvement_ci95_low", &|p| p.improvement.ci95_low),
+        f64s("improvement_ci95_high", &|p| p.improvement.ci95_high),
+        Column::new(
+            "within_budget".into(),
+            rows.iter().map(|p| p.cost_usd <= doc.question.budget_usd).collect::<Vec<bool>>(),
+        ),
+        Column::new("on_frontier".into(), rows.iter().map(on_frontier).collect::<Vec<bool>>()),
+        Column::new("best".into(), rows.iter().map(|p| p.members == doc.best.members).collect::<Vec<bool>>()),
+    ];
+    DataFrame::new(rows.len(), columns)
+}
+
+/// Writes `portfolios.csv`.
+pub fn write_csv<W: Write>(w: W, doc: &OptimizeDocument) -> anyhow::Result<()> {
+    CsvWriter::new(w).include_header(true).finish(&mut frame(doc)?)?;
+    Ok(())
+}
+
+/// Writes `portfolios.parquet` (zstd).
+pub fn write_parquet<W: Write>(w: W, doc: &OptimizeDocument) -> anyhow::Result<()> {
+    ParquetWriter::new(w).with_compression(ParquetCompression::Zstd(None)).finish(&mut frame(doc)?)?;
+    Ok(())
+}
+
+/// The terminal report.
+pub fn render(doc: &OptimizeDocument, out_dir: &Path) -> String {
+    let q = &doc.question;
+    let o = &q.objective;
+    let v = |x: f64| objective_value(x, o);
+    let mut text = String::new();
+    text.push_str(&wrap(
+        &format!(
+            "{} · minimise {} within {} · {} candidates · {} trials per portfolio · seed {}",
+            doc.scenario.name,
+            o.description,
+            usd(q.budget_usd),
+            q.candidates.len(),
+            thousands(doc.run.trials),
+            doc.run.seed
+        ),
+        TERMINAL_COLUMNS,
+    ));
+    let within = doc.search.within_budget.map_or_else(|| "too many to count".to_owned(), thousands);
+    let _ = writeln!(
+        text,
+        "search: {} · {} portfolios within the budget · {} evaluated{}\n",
+        if doc.search.method == "exhaustive" {
+            "every portfolio (exhaustive)"
+        } else {
+            "greedy, then swaps (heuristic)"
+        },
+        within,
+        doc.search.evaluated,
+        if doc.search.refused.is_empty() {
+            String::new()
+        } else {
+            format!(" · {} refused (do not fit together)", doc.search.refused.len())
+        }
+    );
+    let b = &doc.best;
+    text.push_str(&wrap(
+        &format!("Best within the budget: {} · cost {}", members(b), usd(b.cost_usd)),
+        TERMINAL_COLUMNS,
+    ));
+    let interval = |d: &DistributionJson| format!("{} [{}, {}]", v(d.mean), v(d.ci95_low), v(d.ci95_high));
+    let better = |p: &PairedJson| format!("{} [{}, {}]", v(p.avoided_mean), v(p.ci95_low), v(p.ci95_high));
+    let c = &doc.confirmation.portfolio;
+    let mut grid = Grid::new(&[
+        ("", Align::Left),
+        ("objective [95% CI]", Align::Right),
+        ("better than doing nothing [95% CI]", Align::Right),
+    ]);
+    grid.row(vec![format!("search, seed {}", doc.run.seed), interval(&b.objective), better(&b.improvement)]);
+    grid.row(vec!["confirmed on fresh trials".to_owned(), interval(&c.objective), better(&c.improvement)]);
+    grid.row(vec!["doing nothing".to_owned(), interval(&doc.baseline), "—".to_owned()]);
+    text.push_str(&grid.render());
+    let _ = writeln!(
+        text,
+        "(fresh seed {}: the best of many noisy estimates tends to be a lucky one)\n",
+        doc.confirmation.seed
+    );
+    let _ = writeln!(text, "Efficient frontier (no cheaper portfolio does better):");
+    let mut grid = Grid::new(&[
+        ("#", Align::Right),
+        ("cost", Align::Right),
+        ("objective [95% CI]", Align::Right),
+        ("better than doing nothing [95% CI]", Align::Right),
+        ("mitigations", Align::Right),
+    ]);
+    for (k, p) in doc.frontier.iter().enumerate() {
+        grid.row(vec![
+            (k + 1).to_string(),
+            usd(p.cost_usd),
+            interval(&p.objective),
+            if p.members.is_empty() { "—".to_owned() } else { better(&p.improvement) },
+            p.members.len().to_string(),
+        ]);
+    }
+    text.push_str(&grid.render());
+    for (k, p) in doc.frontier.iter().enumerate() {
+        text.push_str(&wrap(&format!("{}. {}", k + 1, members(p)), TERMINAL_COLUMNS));
+    }
+    let _ = writeln!(text, "\nOutputs in {}", out_dir.display());
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn objectives_read_in_their_units() {
+        let o = |kind: &str, unit: &str| ObjectiveJson {
+            kind: kind.into(),
+            end_use: None,
+            unit: unit.into(),
+            description: String::new(),
+        };
+        assert_eq!(objective_value(2.5e9, &o("loss", "USD")), "$2.5B");
+        assert_eq!(objective_value(0.031, &o("short_or_late", "probability")), "3.1%");
+        assert_eq!(objective_value(12.0, &o("max_delay", "weeks")), "12 wk");
+    }
+}

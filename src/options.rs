@@ -1,0 +1,79 @@
+//! The mitigation options a command is given (`--mitigation NAME|FILE`, `--all`): overlay files added to the
+//! scenario, names resolved to the scenario's mitigations and packages, each once, in order.
+
+use chokepoint_analysis::comparison::OptionSpec;
+use chokepoint_scenario::{Scenario, VariantError};
+
+use crate::cli::OptionArg;
+use crate::failure::Failure;
+use crate::scenario_source::{self, SourceDigest};
+
+/// Adds the overlay files to `scenario` and lists the options, each once, in the order given (then every
+/// mitigation and every package, with `all`), with the overlays' digests.
+pub fn resolve(
+    scenario: &mut Scenario,
+    args: &[OptionArg],
+    all: bool,
+) -> Result<(Vec<OptionSpec>, Vec<SourceDigest>), Failure> {
+    let mut overlays = Vec::new();
+    let mut named: Vec<String> = Vec::new();
+    let mut defined_by: Vec<(String, String)> = Vec::new();
+    for arg in args {
+        match arg {
+            OptionArg::Name(name) => named.push(name.clone()),
+            OptionArg::File(path) => {
+                let file = scenario_source::read_overlay(path)?;
+                let names = scenario_source::add_overlay(scenario, &file)?;
+                let short = path.file_name().map_or_else(|| file.origin.clone(), |f| f.to_string_lossy().into_owned());
+                for name in names {
+                    defined_by.retain(|(n, _)| *n != name);
+                    defined_by.push((name.clone(), short.clone()));
+                    named.push(name);
+                }
+                overlays.push(SourceDigest { origin: file.origin, sha256: file.sha256 });
+            }
+        }
+    }
+    if all {
+        named.extend(scenario.mitigations.iter().map(|m| m.name.clone()));
+        named.extend(scenario.packages.iter().map(|p| p.name.clone()));
+    }
+    let mut specs: Vec<OptionSpec> = Vec::new();
+    for name in named {
+        if specs.iter().any(|s| s.name == name) {
+            continue;
+        }
+        let Some(mut spec) = OptionSpec::of(scenario, &name) else {
+            return Err(variant_failure(
+                scenario
+                    .variant(&[name.as_str()])
+                    .err()
+                    .unwrap_or(VariantError::Unknown { name: name.clone(), known: Vec::new() }),
+            ));
+        };
+        spec.source = defined_by.iter().find(|(n, _)| *n == name).map(|(_, f)| f.clone());
+        specs.push(spec);
+    }
+    Ok((specs, overlays))
+}
+
+/// A variant that cannot be built: an unknown name is a usage error; an invalid model, a refused scenario.
+pub fn variant_failure(e: VariantError) -> Failure {
+    match e {
+        VariantError::Invalid(d) => {
+            Failure::InvalidScenario { origin: d.origin.clone(), errors: d.error_count(), rendered: d.render() }
+        }
+        other => Failure::Usage(other.to_string()),
+    }
+}
+
+/// An analysis that could not be made: a variant's failure as above, a question that cannot be answered as a
+/// usage error, trials that could not run as a runtime error.
+pub fn analysis_failure(e: chokepoint_analysis::AnalysisError) -> Failure {
+    use chokepoint_analysis::AnalysisError;
+    match e {
+        AnalysisError::Variant(v) => variant_failure(v),
+        AnalysisError::Question(message) => Failure::Usage(message),
+        AnalysisError::Run(r) => Failure::Runtime(anyhow::Error::new(r).context("could not run the trials")),
+    }
+}
