@@ -489,7 +489,8 @@ fn production_and_shipping<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lo
                 input.stock[k] += got[k];
             }
             let released = if stage.stockpiled {
-                release(plan, inputs, stockpiles, outcomes, controls.effect_now, i, x, class_mix)
+                let reserves = Reserves { stockpiles, outcomes, effect_now: controls.effect_now };
+                release(plan, inputs, reserves, i, x, class_mix)
             } else {
                 [0.0; N]
             };
@@ -569,7 +570,8 @@ fn end_uses_build<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<N>
                 input.stock[k] += got[k];
             }
             if end_use.stockpiled {
-                let released = release(plan, inputs, stockpiles, outcomes, effect_now, i, required, w);
+                let reserves = Reserves { stockpiles, outcomes, effect_now };
+                let released = release(plan, inputs, reserves, i, required, w);
                 recorder.end_use_released(i - first_slot, released[0]);
             }
             let input = &inputs[i];
@@ -601,8 +603,14 @@ fn end_uses_build<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<N>
             share_series[k][e * t_len + t] = if required[k] > 0.0 { (built[k] / required[k]) as f32 } else { 1.0 };
             let o = &mut outcomes[k].end_uses[e];
             if end_use.backlogged {
-                let delays = Delays { cumulative_demand, backlog_series: &mut backlog_series[k], outcome: o };
-                record_delay(state, k, e, t, t_len, carried_in, built[k], period_weeks, delays);
+                let delays = Delays {
+                    cumulative_demand,
+                    backlog_series: &mut backlog_series[k],
+                    outcome: o,
+                    periods: t_len,
+                    period_weeks,
+                };
+                record_delay(state, k, e, t, carried_in, built[k], delays);
             }
             o.demand += state.demand_now[k];
             o.built += built[k];
@@ -630,25 +638,25 @@ struct Delays<'a, const N: usize> {
     /// The trial's backlog in weeks of normal demand per end use and period (`e * T + t`).
     backlog_series: &'a mut [f32],
     outcome: &'a mut crate::outcome::EndUseOutcome,
+    /// Periods in the horizon, and weeks per period.
+    periods: usize,
+    period_weeks: f64,
 }
 
 /// Delay bookkeeping of backlogged end use `e` in lane `k` after it built `built` in period `t`, with `carried_in`
 /// units owed from earlier periods (`state.backlog` already holds what it carries out). Built units serve the
 /// oldest demand first, so the units delivered late this period are `min(built, carried_in)`, and the oldest unit
 /// still owed is found from cumulative demand against cumulative builds: its age is the longest delay so far.
-#[allow(clippy::too_many_arguments)]
 fn record_delay<const N: usize>(
     state: &mut state::EndUseState<N>,
     k: usize,
     e: usize,
     t: usize,
-    t_len: usize,
     carried_in: f64,
     built: f64,
-    period_weeks: f64,
     delays: Delays<'_, N>,
 ) {
-    let Delays { cumulative_demand, backlog_series, outcome: o } = delays;
+    let Delays { cumulative_demand, backlog_series, outcome: o, periods: t_len, period_weeks } = delays;
     let row = e * t_len;
     let previous = if t > 0 { cumulative_demand[row + t - 1][k] } else { 0.0 };
     cumulative_demand[row + t][k] = previous + state.demand_now[k];
@@ -683,17 +691,15 @@ fn record_delay<const N: usize>(
 /// Releases stockpiled material into input slot `i` when its stock cannot cover `activity`, for the share of
 /// its demand in the stockpile's release classes, within the stockpile's per-period cap (and, for a stockpile
 /// released only during a disruption, while that disruption is active).
-#[allow(clippy::too_many_arguments)]
 fn release<const N: usize>(
     plan: &Plan,
     inputs: &mut [InputState<N>],
-    stockpiles: &mut [StockpileState<N>],
-    outcomes: &mut [TrialOutcome],
-    effect_now: &[[f64; N]],
+    reserves: Reserves<'_, N>,
     i: usize,
     activity: [f64; N],
     w: [[f64; N]; NC],
 ) -> [f64; N] {
+    let Reserves { stockpiles, outcomes, effect_now } = reserves;
     let mut total = [0.0; N];
     for k in 0..N {
         for &(slot, j) in &plan.slot_stockpiles {
@@ -726,6 +732,14 @@ fn release<const N: usize>(
         }
     }
     total
+}
+
+/// What stockpile releases read and change: the stockpiles, the trials' outcomes (releases and lowest levels)
+/// and the disruptions' effects this period (for stockpiles released only during a disruption).
+struct Reserves<'a, const N: usize> {
+    stockpiles: &'a mut [StockpileState<N>],
+    outcomes: &'a mut [TrialOutcome],
+    effect_now: &'a [[f64; N]],
 }
 
 /// Moves a node's stock above its own target (at demand trend `trend`) into the stockpiles serving input `i`
