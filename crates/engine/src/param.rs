@@ -204,7 +204,7 @@ impl Param {
     }
 
     /// Draws one value. A constant consumes no randomness. This builds the distribution on every call; the
-    /// engine compiles each parameter into a [`Sampler`] once, when the model is built, and draws from that.
+    /// engine compiles each parameter into a `Sampler` once, when the model is built, and draws from that.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         Sampler::new(self).sample(rng)
     }

@@ -3,7 +3,7 @@
 //! Each period runs the steps of `docs/model.md`, "One period", one function each: (1) capacity, (2) demand,
 //! (3) orders upstream, customers first, (4) production and shipping, suppliers first, within which (5) export
 //! controls act on each shipment and (6) arrivals are received, and (7) end uses build. The loop reads only the
-//! compiled [`Plan`] and the trials' state.
+//! compiled plan (`plan.rs`) and the trials' state.
 //!
 //! Trials run in lockstep groups of `N` (one lane each, see `state.rs`): the loop walks the plan once per group
 //! and does each step's arithmetic for every lane, so the bookkeeping is paid once per group. Each lane performs
