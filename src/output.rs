@@ -87,6 +87,45 @@ pub(crate) fn parquet<W: Write>(w: W, schema: &Schema) -> PolarsResult<polars::i
     ParquetWriter::new(w).with_compression(ParquetCompression::Zstd(None)).batched(schema)
 }
 
+/// Where a per-trial Parquet file's rows come from, recorded in its key-value metadata (`chokepoint.scenario`,
+/// `chokepoint.scenario_sha256`, `chokepoint.seed`, `chokepoint.trials`, `chokepoint.version`), so that the file
+/// alone says which run made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    pub scenario: String,
+    pub scenario_sha256: String,
+    pub seed: u64,
+    pub trials: u64,
+}
+
+impl Provenance {
+    /// The key-value pairs written, in this order.
+    pub fn key_values(&self) -> Vec<(String, String)> {
+        [
+            ("chokepoint.scenario", self.scenario.clone()),
+            ("chokepoint.scenario_sha256", self.scenario_sha256.clone()),
+            ("chokepoint.seed", self.seed.to_string()),
+            ("chokepoint.trials", self.trials.to_string()),
+            ("chokepoint.version", env!("CARGO_PKG_VERSION").to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+}
+
+/// A batched Parquet writer whose file carries `provenance` in its key-value metadata.
+fn parquet_with<W: Write>(
+    w: W,
+    schema: &Schema,
+    provenance: &Provenance,
+) -> PolarsResult<polars::io::parquet::write::BatchedWriter<W>> {
+    ParquetWriter::new(w)
+        .with_compression(ParquetCompression::Zstd(None))
+        .with_key_value_metadata(Some(KeyValueMetadata::from_static(provenance.key_values())))
+        .batched(schema)
+}
+
 /// Trial ranges of at most `BATCH_ROWS` trials.
 pub(crate) fn batches(trials: usize) -> impl Iterator<Item = Range<usize>> {
     (0..trials).step_by(BATCH_ROWS).map(move |start| start..(start + BATCH_ROWS).min(trials))
@@ -107,11 +146,12 @@ pub fn write_trials<W: Write>(
     scenario: &Scenario,
     results: &RunResults,
     losses: &[Vec<f64>],
+    provenance: &Provenance,
 ) -> anyhow::Result<()> {
     let spec = scenario.model.spec();
     let weeks = spec.period_weeks;
     let ne = results.n_end_uses;
-    let mut writer = parquet(w, &trials_schema())?;
+    let mut writer = parquet_with(w, &trials_schema(), provenance)?;
     for (e, end_use) in spec.end_uses.iter().enumerate() {
         for trials in batches(results.trials) {
             let outcomes: Vec<_> = trials.clone().map(|t| &results.end_uses[t * ne + e]).collect();
@@ -157,9 +197,14 @@ pub fn write_trials<W: Write>(
 }
 
 /// Writes `stage_losses.parquet`: one row per stage and trial, ordered by stage, then trial.
-pub fn write_stage_losses<W: Write>(w: W, model: &Model, results: &RunResults) -> anyhow::Result<()> {
+pub fn write_stage_losses<W: Write>(
+    w: W,
+    model: &Model,
+    results: &RunResults,
+    provenance: &Provenance,
+) -> anyhow::Result<()> {
     let ns = results.n_stages;
-    let mut writer = parquet(w, &stage_losses_schema())?;
+    let mut writer = parquet_with(w, &stage_losses_schema(), provenance)?;
     for (s, stage) in model.spec().stages.iter().enumerate() {
         for trials in batches(results.trials) {
             let lost: Vec<f64> = trials.clone().map(|t| results.stage_throughput_lost[t * ns + s]).collect();
@@ -184,7 +229,9 @@ pub fn write_bands<W: Write>(w: W, summary: &RunSummary, period_weeks: f64) -> a
     let mut quantiles: [Vec<f64>; 5] = Default::default();
     let mut mean = Vec::with_capacity(rows);
     for band in &summary.bands {
-        for (t, (q, m)) in band.quantiles.iter().zip(&band.mean).enumerate() {
+        for (j, (q, m)) in band.quantiles.iter().zip(&band.mean).enumerate() {
+            // Every period, or every `period_stride`-th on a very long horizon.
+            let t = j * band.period_stride;
             end_use.push(band.end_use.as_str());
             period.push(u32::try_from(t).context("too many periods")?);
             week.push(t as f64 * period_weeks);
@@ -241,7 +288,8 @@ pub fn write_backlog_bands<W: Write>(w: W, summary: &RunSummary, period_weeks: f
     let mut p_backlog = Vec::with_capacity(rows);
     let mut quantiles: [Vec<f64>; 6] = Default::default();
     for band in &summary.backlog_bands {
-        for (t, (q, p)) in band.quantiles.iter().zip(&band.p_backlog).enumerate() {
+        for (j, (q, p)) in band.quantiles.iter().zip(&band.p_backlog).enumerate() {
+            let t = j * band.period_stride;
             end_use.push(band.end_use.as_str());
             period.push(u32::try_from(t).context("too many periods")?);
             week.push(t as f64 * period_weeks);

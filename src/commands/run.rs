@@ -28,7 +28,12 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let mut loaded = scenario_source::load(&args.scenario)?;
     super::print_warnings(&loaded);
     apply_mitigations(&mut loaded, &args.mitigations)?;
-    let out_dir = args.out.clone().unwrap_or_else(|| default_out_dir(&loaded));
+    crate::output_paths::check_memory(&loaded.scenario.model, args.trials)
+        .map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    let out_dir = match &args.out {
+        Some(dir) => dir.clone(),
+        None => default_out_dir(&loaded)?,
+    };
     let folder = OutputFolder::create(&out_dir)?;
 
     let threads = args.threads.resolve();
@@ -74,13 +79,14 @@ fn apply_mitigations(loaded: &mut LoadedScenario, options: &[OptionArg]) -> Resu
 }
 
 /// `out/<scenario name>`, or `out/<scenario name>+<mitigation>+...` for a run with mitigations.
-fn default_out_dir(loaded: &LoadedScenario) -> PathBuf {
-    let mut name = loaded.scenario.name.clone();
+fn default_out_dir(loaded: &LoadedScenario) -> Result<PathBuf, Failure> {
+    // Each name passes the same check as the scenario's: snake_case, so `+` cannot be mistaken for a separator.
+    let mut folder = crate::output_paths::scenario_folder(Path::new("out"), &loaded.scenario.name)?;
     for m in &loaded.applied {
-        name.push('+');
-        name.push_str(m);
+        crate::output_paths::scenario_folder(Path::new("out"), m)?;
+        folder.as_mut_os_string().push(format!("+{m}"));
     }
-    Path::new("out").join(name)
+    Ok(folder)
 }
 
 /// When a run started: the clock for its wall time, and the timestamp recorded in `run.json`.
@@ -117,8 +123,14 @@ pub(super) fn write_run(
     let summary_json = to_json_text(&document)?;
 
     let mut files = StagedFiles::new(out_dir);
-    files.write(TRIALS_FILE, |w| output::write_trials(w, &loaded.scenario, &results, &losses.end_uses))?;
-    files.write(STAGE_LOSSES_FILE, |w| output::write_stage_losses(w, model, &results))?;
+    let provenance = output::Provenance {
+        scenario: loaded.scenario.name.clone(),
+        scenario_sha256: loaded.sha256.clone(),
+        seed: settings.seed,
+        trials: settings.trials,
+    };
+    files.write(TRIALS_FILE, |w| output::write_trials(w, &loaded.scenario, &results, &losses.end_uses, &provenance))?;
+    files.write(STAGE_LOSSES_FILE, |w| output::write_stage_losses(w, model, &results, &provenance))?;
     let curves = report::curves_of(model, &results);
     drop(results);
     let weeks = model.spec().period_weeks;

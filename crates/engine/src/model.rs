@@ -554,17 +554,22 @@ fn check(spec: &ModelSpec, errors: &mut Vec<ModelError>) {
     for (e, eu) in spec.end_uses.iter().enumerate() {
         customers.extend(eu.intensity.iter().map(|&(m, _)| (Node::EndUse(e), m)));
     }
+    // The number of links and the sum of shares of each (customer, material), summed in link order; one pass
+    // over the links, so that the check stays linear in the size of the graph.
+    let mut supply: std::collections::BTreeMap<(Node, usize), (usize, f64)> = std::collections::BTreeMap::new();
+    for l in &spec.links {
+        let entry = supply.entry((l.to, l.material)).or_insert((0, 0.0));
+        entry.0 += 1;
+        entry.1 += l.share;
+    }
     for (node, m) in customers {
-        let links: Vec<&LinkSpec> = spec.links.iter().filter(|l| l.to == node && l.material == m).collect();
+        let (count, sum) = supply.get(&(node, m)).copied().unwrap_or((0, 0.0));
         let customer = node_name(spec, node).to_owned();
         let material = spec.materials[m].name.clone();
-        if links.is_empty() {
+        if count == 0 {
             errors.push(ModelError::NoSupplier { customer, material });
-        } else {
-            let sum: f64 = links.iter().map(|l| l.share).sum();
-            if (sum - 1.0).abs() > 1e-6 {
-                errors.push(ModelError::SharesDoNotSumToOne { customer, material, sum });
-            }
+        } else if (sum - 1.0).abs() > 1e-6 {
+            errors.push(ModelError::SharesDoNotSumToOne { customer, material, sum });
         }
     }
     for sp in &mit.stockpiles {

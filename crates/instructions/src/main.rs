@@ -49,9 +49,9 @@ fn simulate_trials_alone(model: &Model, trials: u64) -> u64 {
 fn load(path: &Path) -> Result<Model, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let folder = path.parent().unwrap_or(Path::new(".")).to_owned();
-    let mut resolve = |_naming: &str, base: &str| -> Result<(String, String), String> {
+    let mut resolve = |_naming: &str, base: &str| -> Result<(String, Vec<u8>), String> {
         let file = folder.join(base);
-        std::fs::read_to_string(&file).map(|t| (file.display().to_string(), t)).map_err(|e| e.to_string())
+        std::fs::read(&file).map(|bytes| (file.display().to_string(), bytes)).map_err(|e| e.to_string())
     };
     chokepoint_scenario::parse_with(&path.display().to_string(), &text, &mut resolve)
         .map(|scenario| scenario.model)

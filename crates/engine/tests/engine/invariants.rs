@@ -305,3 +305,30 @@ fn metrics_stay_within_their_bounds() {
         assert_eq!(o.units_lost + o.units_owed_at_end, o.units_short, "lost or owed, never both: {o:?}");
     }
 }
+
+/// Issue 11: the fan-chart histograms cost bins x periods x end uses whatever the trial count (6.3 GB for 4
+/// trials of the default scenario at the 100,000-week limit). Beyond `MAX_BAND_CELLS` cells the bands keep every
+/// `stride`-th period, and at most `MAX_HISTOGRAMS` histograms exist whatever the thread count.
+#[test]
+fn issue_11_band_memory_is_bounded_on_long_horizons() {
+    use chokepoint_engine::stats::SHARE_BINS;
+    let short = model(rich_chain(156));
+    let r = run(&short, &RunConfig { trials: 4, seed: 3, threads: 1, bands: true }, &|_| {}).unwrap();
+    assert_eq!((r.band_stride, r.band_periods), (1, 156), "a short horizon keeps every period");
+
+    let periods = 100_000;
+    let long = model(rich_chain(periods));
+    let ne = long.spec().end_uses.len();
+    let stride = chokepoint_engine::band_stride(ne, periods);
+    assert!(stride > 1 && ne * periods.div_ceil(stride) <= chokepoint_engine::MAX_BAND_CELLS);
+    let cfg = |threads| RunConfig { trials: 3, seed: 3, threads, bands: true };
+    let one = run(&long, &cfg(1), &|_| {}).unwrap();
+    assert_eq!((one.band_stride, one.band_periods), (stride, periods.div_ceil(stride)));
+    assert_eq!(one.bands.len(), ne * one.band_periods * SHARE_BINS);
+    // Every trial is counted once in every cell kept, and the counts do not depend on the thread count.
+    assert!((0..ne).all(|e| (0..one.band_periods).all(|j| one.band(e, j).iter().sum::<u32>() == 3)));
+    assert_eq!(one.bands, run(&long, &cfg(20), &|_| {}).unwrap().bands);
+    let summary = chokepoint_engine::report::summarize_run(&long, &one);
+    assert_eq!(summary.bands[0].quantiles.len(), one.band_periods);
+    assert_eq!(summary.bands[0].period_stride, stride);
+}
