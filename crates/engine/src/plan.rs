@@ -355,10 +355,10 @@ fn planned_disruption(spec: &ModelSpec, d: usize) -> PlannedDisruption {
             rate_per_year: Sampler::new(rate_per_year),
             duration_weeks: Sampler::new(duration_weeks),
         },
-        Timing::TwoState { start_per_week, end_per_week } => PlannedTiming::TwoState {
-            start_per_period: 1.0 - (1.0 - start_per_week).powf(pw),
-            end_per_period: 1.0 - (1.0 - end_per_week).powf(pw),
-        },
+        Timing::TwoState { start_per_week, end_per_week } => {
+            let (start_per_period, end_per_period) = two_state_per_period(*start_per_week, *end_per_week, pw);
+            PlannedTiming::TwoState { start_per_period, end_per_period }
+        }
         Timing::Follows { disruption, probability, lag_weeks, duration_weeks } => PlannedTiming::Follows {
             disruption: *disruption,
             probability: Sampler::new(probability),
@@ -367,6 +367,27 @@ fn planned_disruption(spec: &ModelSpec, d: usize) -> PlannedDisruption {
         },
     };
     PlannedDisruption { effect, timing, key: key(&format!("disruption:{}", dis.name)) }
+}
+
+/// The per-period start and end probabilities of a two-state outage given per week (`p`, `q`), for periods of
+/// `period_weeks` weeks: the `period_weeks`-step transition of the weekly chain, converted jointly so that the
+/// long-run share of time down stays `p / (p + q)`.
+///
+/// With `λ = 1 - p - q`, the n-step chain starts with probability `p (1 - λ^n) / (p + q)` and ends with
+/// `q (1 - λ^n) / (p + q)` (the 2x2 transition matrix has eigenvalues 1 and λ). When `p + q > 1`, λ is negative
+/// and the weekly chain alternates; for a period that is not a whole number of weeks, `λ^n` is taken as
+/// `sign(λ) |λ|^n`, exact at whole numbers and between the neighbouring whole-number values elsewhere. With
+/// `p + q = 0` the chain never moves: both are 0. Results are clamped to [0, 1] (they can leave it only for
+/// periods shorter than a week with `p + q > 1`, where no step of the weekly chain exists).
+pub(crate) fn two_state_per_period(p: f64, q: f64, period_weeks: f64) -> (f64, f64) {
+    let sum = p + q;
+    if !(sum > 0.0) {
+        return (0.0, 0.0);
+    }
+    let lambda = 1.0 - sum;
+    let lambda_n = lambda.signum() * lambda.abs().powf(period_weeks);
+    let moved = (1.0 - lambda_n) / sum;
+    ((p * moved).clamp(0.0, 1.0), (q * moved).clamp(0.0, 1.0))
 }
 
 /// Compiles a checked specification whose links are grouped by customer and input. Structural problems only
@@ -646,4 +667,62 @@ pub(crate) fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Option<
         intensity_changes,
         demand_switches,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::two_state_per_period;
+
+    /// The long-run share of time down of a chain that starts with `a` and ends with `b` per period.
+    fn stationary(a: f64, b: f64) -> f64 {
+        a / (a + b)
+    }
+
+    /// The `n`-step transition of the weekly chain by repeated multiplication of its 2x2 matrix: (P(up -> down),
+    /// P(down -> up)).
+    fn matrix_power(p: f64, q: f64, n: u32) -> (f64, f64) {
+        let step = [[1.0 - p, p], [q, 1.0 - q]];
+        let mut m = [[1.0, 0.0], [0.0, 1.0]];
+        for _ in 0..n {
+            let mut next = [[0.0; 2]; 2];
+            for i in 0..2 {
+                for j in 0..2 {
+                    next[i][j] = m[i][0] * step[0][j] + m[i][1] * step[1][j];
+                }
+            }
+            m = next;
+        }
+        (m[0][1], m[1][0])
+    }
+
+    #[test]
+    fn monthly_two_state_probabilities_keep_the_weekly_long_run_share() {
+        // Converting each probability on its own gave 1 - 0.9^(52/12) = 0.366 and 1 - 0.7^(52/12) = 0.787, a
+        // long-run share of 0.318 instead of 0.25.
+        let (a, b) = two_state_per_period(0.1, 0.3, 52.0 / 12.0);
+        assert!((stationary(a, b) - 0.25).abs() < 1e-12, "{a} {b}: {}", stationary(a, b));
+        for (p, q) in [(0.05, 0.2), (0.6, 0.7), (0.9, 0.95), (1.0, 1.0), (0.01, 0.99)] {
+            let (a, b) = two_state_per_period(p, q, 52.0 / 12.0);
+            assert!((0.0..=1.0).contains(&a) && (0.0..=1.0).contains(&b), "{p} {q}: {a} {b}");
+            assert!((stationary(a, b) - p / (p + q)).abs() < 1e-12, "{p} {q}: {a} {b}");
+        }
+    }
+
+    #[test]
+    fn whole_weeks_give_the_matrix_power_of_the_weekly_chain() {
+        // Including p + q > 1, where the weekly chain alternates and λ is negative.
+        for (p, q) in [(0.1, 0.3), (0.05, 0.2), (0.6, 0.7), (0.9, 0.95)] {
+            for n in [1u32, 2, 4, 5] {
+                let (a, b) = two_state_per_period(p, q, f64::from(n));
+                let (ea, eb) = matrix_power(p, q, n);
+                assert!((a - ea).abs() < 1e-12 && (b - eb).abs() < 1e-12, "{p} {q} n={n}: {a} {b} vs {ea} {eb}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_chain_that_never_moves_never_starts() {
+        assert_eq!(two_state_per_period(0.0, 0.0, 52.0 / 12.0), (0.0, 0.0));
+        assert_eq!(two_state_per_period(0.0, 0.4, 52.0 / 12.0).0, 0.0);
+    }
 }

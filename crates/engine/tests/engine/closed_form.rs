@@ -138,6 +138,34 @@ fn a_two_state_outage_has_the_markov_chains_availability() {
 }
 
 #[test]
+fn a_two_state_outage_under_monthly_periods_keeps_the_weekly_long_run_share() {
+    // Weekly p = 0.1, q = 0.3: down a quarter of the time. Converting each probability to a month on its own made
+    // it 0.318. Monthly periods, 10 years, capacity far below demand, as above.
+    let (p, q, periods) = (0.1f64, 0.3f64, 120usize);
+    let mut spec = single_chain(10.0, 0.0, 1.0, 0.5, periods);
+    spec.period_weeks = 52.0 / 12.0;
+    spec.disruptions.push(DisruptionSpec {
+        name: "flaky".into(),
+        kind: DisruptionKind::Outage { stages: vec![0], severity: Param::Const(1.0) },
+        timing: Timing::TwoState { start_per_week: p, end_per_week: q },
+    });
+    let m = model(spec);
+    let r = run(&m, &config(4000), &|_| {}).unwrap();
+    let cap_per_period = 10.0 * 0.5 * 52.0 / 12.0;
+    let mut fractions: Vec<f64> = r.stage_lost(0).map(|x| x / (cap_per_period * periods as f64)).collect();
+    let s = summarize(&mut fractions);
+    // From an "up" start the period chain is down at period t with probability pi (1 - L^(t+1)), where
+    // L = λ^n is the period chain's own eigenvalue (λ = 1 - p - q, n = 52/12 weeks): its mean over the horizon is
+    // below pi by the transient, a known amount.
+    let pi = p / (p + q);
+    let l = (1.0 - p - q).powf(52.0 / 12.0);
+    let expected = (0..periods).map(|t| pi * (1.0 - l.powi(t as i32 + 1))).sum::<f64>() / periods as f64;
+    assert!((s.mean - expected).abs() < 4.0 * s.se, "mean {} expected {} se {}", s.mean, expected, s.se);
+    // The transient is below 0.2 % here, so the mean is the long-run share within 4 SE plus that.
+    assert!((s.mean - pi).abs() < 4.0 * s.se + (pi - expected), "mean {} se {}", s.mean, s.se);
+}
+
+#[test]
 fn hazard_onsets_arrive_at_the_stated_rate() {
     // A zero-length-effect check: with rate 0.5 / yr and 1-week events over 10 years, the number of outage
     // weeks per trial is Poisson-like with mean close to 5 (events cannot overlap, a negligible correction).
