@@ -375,17 +375,26 @@ fn planned_disruption(spec: &ModelSpec, d: usize) -> PlannedDisruption {
 ///
 /// With `λ = 1 - p - q`, the n-step chain starts with probability `p (1 - λ^n) / (p + q)` and ends with
 /// `q (1 - λ^n) / (p + q)` (the 2x2 transition matrix has eigenvalues 1 and λ). When `p + q > 1`, λ is negative
-/// and the weekly chain alternates; for a period that is not a whole number of weeks, `λ^n` is taken as
-/// `sign(λ) |λ|^n`, exact at whole numbers and between the neighbouring whole-number values elsewhere. With
+/// and the weekly chain alternates; `λ^n` is then taken as the real part of the principal power,
+/// `|λ|^n cos(π n)`, exact at whole numbers of weeks and within `±|λ|^n` elsewhere (so both stay within [0, 1]
+/// for periods of a week or more). With
 /// `p + q = 0` the chain never moves: both are 0. Results are clamped to [0, 1] (they can leave it only for
 /// periods shorter than a week with `p + q > 1`, where no step of the weekly chain exists).
 pub(crate) fn two_state_per_period(p: f64, q: f64, period_weeks: f64) -> (f64, f64) {
+    if period_weeks == 1.0 {
+        // The weekly chain itself, bit for bit.
+        return (p, q);
+    }
     let sum = p + q;
     if !(sum > 0.0) {
         return (0.0, 0.0);
     }
     let lambda = 1.0 - sum;
-    let lambda_n = lambda.signum() * lambda.abs().powf(period_weeks);
+    let lambda_n = if lambda < 0.0 {
+        (-lambda).powf(period_weeks) * (std::f64::consts::PI * period_weeks).cos()
+    } else {
+        lambda.powf(period_weeks)
+    };
     let moved = (1.0 - lambda_n) / sum;
     ((p * moved).clamp(0.0, 1.0), (q * moved).clamp(0.0, 1.0))
 }

@@ -236,6 +236,17 @@ fn draw_disruptions<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize
                 PlannedEffect::DemandMultiplier { multiplier } => multiplier.sample(rng).max(0.0) - 1.0,
             }
         };
+        // An event shorter than a period acts for one period, at the depth of the share of the period it covers
+        // (a licence regime cannot act on a share of a period's shipments: it acts for the whole period).
+        let licensing = matches!(dis.effect, PlannedEffect::Licensing { .. });
+        let span = |weeks: f64, effect: f64| -> (usize, f64) {
+            let covered = weeks / pw;
+            if covered > 0.0 && covered < 1.0 {
+                (1, if licensing { effect } else { effect * covered })
+            } else {
+                (periods_of(weeks, pw), effect)
+            }
+        };
         if let PlannedEffect::Licensing { denial } = &dis.effect {
             for (class, p) in denial.iter().enumerate() {
                 sc.denial[d][k][class] = p.sample(&mut rng).clamp(0.0, 1.0);
@@ -263,8 +274,8 @@ fn draw_disruptions<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize
         match &dis.timing {
             PlannedTiming::Window { onset_weeks, duration_weeks } => {
                 let start = periods_of(onset_weeks.sample(&mut rng), pw);
-                let len = periods_of(duration_weeks.sample(&mut rng), pw);
-                let v = sample_effect(&mut rng);
+                let weeks = duration_weeks.sample(&mut rng);
+                let (len, v) = span(weeks, sample_effect(&mut rng));
                 mark(start, len, v, &mut first);
             }
             PlannedTiming::Hazard { rate_per_year, duration_weeks } => {
@@ -277,10 +288,10 @@ fn draw_disruptions<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize
                             break;
                         }
                         let start = t.floor() as usize;
-                        let len = periods_of(duration_weeks.sample(&mut rng), pw).max(1);
-                        let v = sample_effect(&mut rng);
+                        let weeks = duration_weeks.sample(&mut rng);
+                        let (len, v) = span(weeks, sample_effect(&mut rng));
                         mark(start, len, v, &mut first);
-                        t = (start + len) as f64;
+                        t = (start + len.max(1)) as f64;
                     }
                 }
             }
@@ -298,8 +309,8 @@ fn draw_disruptions<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize
             PlannedTiming::Follows { disruption, probability, lag_weeks, duration_weeks } => {
                 let p = probability.sample(&mut rng);
                 let lag = periods_of(lag_weeks.sample(&mut rng), pw);
-                let len = periods_of(duration_weeks.sample(&mut rng), pw);
-                let v = sample_effect(&mut rng);
+                let weeks = duration_weeks.sample(&mut rng);
+                let (len, v) = span(weeks, sample_effect(&mut rng));
                 let u: f64 = rng.random();
                 if let Some(parent) = own.first_onset[*disruption]
                     && u < p

@@ -184,6 +184,50 @@ fn hazard_onsets_arrive_at_the_stated_rate() {
     assert!((s.mean - expected).abs() < 4.0 * s.se, "mean {} se {}", s.mean, s.se);
 }
 
+/// A mine whose plan is its capacity (demand twice its capacity) under monthly periods for `periods` months, with
+/// one full outage of the given timing.
+fn monthly_mine_with_outage(periods: usize, timing: Timing) -> chokepoint_engine::Model {
+    let mut spec = single_chain(10.0, 0.0, 1.0, 0.5, periods);
+    spec.period_weeks = 52.0 / 12.0;
+    spec.disruptions.push(DisruptionSpec {
+        name: "fire".into(),
+        kind: DisruptionKind::Outage { stages: vec![0], severity: Param::Const(1.0) },
+        timing,
+    });
+    model(spec)
+}
+
+#[test]
+fn a_fixed_outage_shorter_than_a_period_costs_its_share_of_the_period() {
+    // A one-week full outage under monthly periods rounded to no effect; now it takes a week of capacity (5 t),
+    // and a two-week one two weeks.
+    for weeks in [1.0, 2.0] {
+        let timing = Timing::Window { onset_weeks: Param::Const(10.0), duration_weeks: Param::Const(weeks) };
+        let r = run(&monthly_mine_with_outage(24, timing), &config(2), &|_| {}).unwrap();
+        let lost: Vec<f64> = r.stage_lost(0).collect();
+        for x in lost {
+            assert!((x - 5.0 * weeks).abs() < 1e-9, "{weeks} weeks: lost {x} t");
+        }
+    }
+}
+
+#[test]
+fn a_hazard_outage_shorter_than_a_period_costs_its_share_of_the_period() {
+    // One-week fires at 0.5 a year over 10 years of monthly periods: each costs a week of capacity (5 t), not the
+    // month it took before, so the weeks down per trial are whole numbers (the events) averaging about 5.
+    let timing = Timing::Hazard { rate_per_year: Param::Const(0.5), duration_weeks: Param::Const(1.0) };
+    let r = run(&monthly_mine_with_outage(120, timing), &config(4000), &|_| {}).unwrap();
+    let mut weeks_down: Vec<f64> = r.stage_lost(0).map(|x| x / 5.0).collect();
+    for &w in &weeks_down {
+        assert!((w - w.round()).abs() < 1e-9, "{w} weeks down is not a whole number of one-week events");
+    }
+    let s = summarize(&mut weeks_down);
+    // Events arrive at 0.5 a year, less a dead time of at most one month after each: between 5 x (1 - 5 / 120)
+    // and 5 expected events.
+    let (low, high) = (5.0 * (1.0 - 5.0 / 120.0), 5.0);
+    assert!(s.mean > low - 4.0 * s.se && s.mean < high + 4.0 * s.se, "mean {} se {}", s.mean, s.se);
+}
+
 #[test]
 fn backlogged_demand_is_built_later_and_lost_demand_is_not() {
     let build = |unmet| {
