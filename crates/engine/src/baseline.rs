@@ -36,11 +36,12 @@ impl CapacityDeficit {
     }
 }
 
-/// Normal flows for the given end-use demand per period. `activity` (per plan node: stages in processing order,
-/// then end uses) and `link_flow` are overwritten.
+/// Normal flows for the given end-use demand per period, each customer sourcing by `share(link)`. `activity` (per
+/// plan node: stages in processing order, then end uses) and `link_flow` are overwritten.
 pub(crate) fn flows(
     plan: &Plan,
     demand_per_period: impl Iterator<Item = f64>,
+    share: impl Fn(usize) -> f64,
     activity: &mut [f64],
     link_flow: &mut [f64],
 ) {
@@ -50,8 +51,8 @@ pub(crate) fn flows(
     let push_inputs = |slots: std::ops::Range<usize>, act: f64, link_flow: &mut [f64]| {
         for slot in &plan.inputs[slots] {
             let need = act * slot.quantity;
-            for (f, link) in link_flow[slot.links.clone()].iter_mut().zip(&plan.links[slot.links.clone()]) {
-                *f = need * link.share;
+            for (f, l) in link_flow[slot.links.clone()].iter_mut().zip(slot.links.clone()) {
+                *f = need * share(l);
             }
         }
     };
@@ -75,7 +76,7 @@ pub(crate) fn solve(spec: &ModelSpec, plan: &Plan) -> Baseline {
     let demand: Vec<f64> = spec.end_uses.iter().map(|e| e.demand_per_year.central() / periods_per_year).collect();
     let mut planned_activity = vec![0.0; plan.nodes()];
     let mut link_flow = vec![0.0; spec.links.len()];
-    flows(plan, demand.iter().copied(), &mut planned_activity, &mut link_flow);
+    flows(plan, demand.iter().copied(), |l| plan.links[l].share, &mut planned_activity, &mut link_flow);
     // Back to the specification's numbering of stages.
     let mut activity = planned_activity.clone();
     for (p, stage) in plan.stages.iter().enumerate() {

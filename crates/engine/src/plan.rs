@@ -115,6 +115,8 @@ pub(crate) struct PlannedLink {
     pub customer: usize,
     /// The customer's normal sourcing share.
     pub share: f64,
+    /// The supplier's output slot it takes from.
+    pub output: usize,
     /// The controls that cover it (a range of [`Plan::link_controls`]).
     pub controls: Range<usize>,
     /// Its position among the licensed links (those an export-licensing regime covers), whose arrivals record
@@ -478,7 +480,7 @@ pub(crate) fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Option<
     let mut link_disruptions = Vec::new();
     let mut licensed_links = 0;
     let mut links = Vec::with_capacity(spec.links.len());
-    for l in &spec.links {
+    for (l, &output) in spec.links.iter().zip(&link_output) {
         let first = link_controls.len();
         let mut licensed = false;
         for (d, dis) in spec.disruptions.iter().enumerate() {
@@ -502,6 +504,7 @@ pub(crate) fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Option<
             supplier: position[l.from],
             customer: node_of(l.to),
             share: l.share,
+            output,
             controls: first..link_controls.len(),
             licensed,
             lead_time_weeks: DrawnParam::new(&l.lead_time_weeks, &format!("link:{}:lead_time", link_label(spec, l))),

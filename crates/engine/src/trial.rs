@@ -88,6 +88,12 @@ fn ramp_factor(t: f64, start: f64, ramp: f64) -> f64 {
     }
 }
 
+/// `if condition { a } else { b }`, for one lane.
+#[inline(always)]
+fn choose_one(condition: bool, a: f64, b: f64) -> f64 {
+    if condition { a } else { b }
+}
+
 /// `if condition { a } else { b }`, for every lane.
 #[inline(always)]
 fn choose<const N: usize>(condition: [bool; N], a: [f64; N], b: [f64; N]) -> [f64; N] {
@@ -319,9 +325,9 @@ fn orders_upstream<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>) {
     for (e, end_use) in plan.end_uses.iter().enumerate() {
         let mut w = [[0.0; N]; NC];
         w[end_use.class] = [1.0; N];
-        let order = Order { activity: end_uses[e].required, class_mix: w, trend: trend[ns + e] };
+        let order = Order { activity: end_uses[e].required, class_mix: w, trend: trend[ns + e], scale: [1.0; N] };
         let stockpiles = end_use.stockpiled.then_some(&stockpiles[..]);
-        place_orders(plan, end_use.inputs.clone(), &order, stockpiles, inputs, links, stages);
+        place_orders(plan, end_use.inputs.clone(), &order, stockpiles, inputs, links, Suppliers { stages, outputs });
     }
     for (p, stage) in plan.stages.iter().enumerate().rev() {
         let mut planned = [0.0f64; N];
@@ -340,9 +346,15 @@ fn orders_upstream<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>) {
             let out = &mut outputs[o];
             out.ordered = r;
             let y = plan.outputs[o].yield_per_unit;
+            let availability = stages[p].availability;
             for k in 0..N {
-                planned[k] =
-                    planned[k].max((r[0][k] + r[1][k] + r[2][k] + out.target[k] * trend[k] - out.stock[k]) / y);
+                // A stage short of its nameplate (ramping up) holds that share of its normal stock.
+                let target = choose_one(
+                    availability[k] < 1.0,
+                    out.target[k] * trend[k] * availability[k],
+                    out.target[k] * trend[k],
+                );
+                planned[k] = planned[k].max((r[0][k] + r[1][k] + r[2][k] + target - out.stock[k]) / y);
                 for class in 0..NC {
                     w[class][k] += r[class][k] / y;
                 }
@@ -357,19 +369,21 @@ fn orders_upstream<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>) {
             state.plan_uncapped[k] = planned[k].max(0.0);
             state.plan[k] = state.plan_uncapped[k].min(state.capacity_now[k]);
         }
-        let order = Order { activity: state.plan, class_mix: state.class_mix, trend };
+        let order = Order { activity: state.plan, class_mix: state.class_mix, trend, scale: state.availability };
         let stockpiles = stage.stockpiled.then_some(&stockpiles[..]);
-        place_orders(plan, stage.inputs.clone(), &order, stockpiles, inputs, links, stages);
+        place_orders(plan, stage.inputs.clone(), &order, stockpiles, inputs, links, Suppliers { stages, outputs });
     }
 }
 
-/// What a node orders for, per lane: its activity this period, the class mix of what it serves, and its demand
-/// trend.
+/// What a node orders for, per lane: its activity this period, the class mix of what it serves, its demand
+/// trend, and the share of its normal stock and pipeline it holds (a stage's availability: a plant ramping up to
+/// its nameplate holds that share of the stocks of its nameplate flow; 1 for end uses).
 #[derive(Debug, Clone, Copy)]
 struct Order<const N: usize> {
     activity: [f64; N],
     class_mix: [[f64; N]; NC],
     trend: [f64; N],
+    scale: [f64; N],
 }
 
 /// Order-up-to ordering for the input slots `slots` of a node, split over suppliers by share and over classes by
@@ -386,11 +400,14 @@ fn place_orders<const N: usize>(
     stockpiles: Option<&[StockpileState<N>]>,
     inputs: &[InputState<N>],
     links: &mut [LinkState<N>],
-    stages: &[state::StageState<N>],
+    suppliers: Suppliers<'_, N>,
 ) {
-    let Order { activity, class_mix: w, trend } = order;
+    let Suppliers { stages, outputs } = suppliers;
+    let Order { activity, class_mix: w, trend, scale } = order;
+    let partial = scale.map(|a| a < 1.0);
     for (i, (slot, input)) in slots.clone().zip(plan.inputs[slots.clone()].iter().zip(&inputs[slots])) {
         let mut stock_target: [f64; N] = std::array::from_fn(|k| input.target[k] * trend[k]);
+        stock_target = choose(partial, std::array::from_fn(|k| stock_target[k] * scale[k]), stock_target);
         if let Some(stockpiles) = stockpiles {
             // A stockpile below its size raises its customers' stock target by the deficit, so they order it.
             let deficit = stockpile_deficit(plan, stockpiles, i);
@@ -408,6 +425,7 @@ fn place_orders<const N: usize>(
                 pipe_target[k] += x.flow[k] * x.lead_estimate[k];
             }
         }
+        pipe_target = choose(partial, std::array::from_fn(|k| pipe_target[k] * scale[k]), pipe_target);
         let need: [f64; N] = std::array::from_fn(|k| {
             let need = activity[k] * slot.quantity * input.intensity_factor[k]
                 + (stock_target[k] - input.stock[k])
@@ -422,24 +440,86 @@ fn place_orders<const N: usize>(
         }
         // Customers split their order by normal share, weighted by each supplier's availability (nothing to a
         // plant not yet online) and by the share of recent orders it actually shipped, so orders move away from
-        // a supplier that is cut off, denied or short towards those that deliver.
+        // a supplier that is cut off, denied or short towards those that deliver. A supplier whose fill rate has
+        // fallen below `FILL_FLOOR` gets no part of what the customer needs: it is only probed, with an order of
+        // `FILL_FLOOR` times its weight at full fill on top of the need, so that a supplier that recovers is
+        // ordered from again and a probe it does not ship costs no demand.
         let mut total = [-0.0; N];
+        let mut probed = [-0.0; N];
+        let mut incumbents = [-0.0; N];
+        let mut ramping = false;
         for (x, link) in links.iter_mut().zip(link_plans) {
             let availability = &stages[link.supplier].availability;
             for k in 0..N {
-                x.weight[k] = link.share * availability[k] * x.fill[k].max(FILL_FLOOR);
+                let base = link.share * availability[k];
+                let probing = x.fill[k] < FILL_FLOOR;
+                x.weight[k] = if probing { 0.0 } else { base * x.fill[k] };
                 total[k] += x.weight[k];
+                probed[k] = if probing { probed[k] + base } else { probed[k] };
+                let full = availability[k] >= 1.0;
+                incumbents[k] = if full { incumbents[k] + x.weight[k] } else { incumbents[k] };
+                ramping |= !full && x.weight[k] > 0.0;
+            }
+        }
+        let split = |x: &LinkState<N>, link: &crate::plan::PlannedLink, k: usize| -> f64 {
+            if total[k] > 0.0 {
+                need[k] * x.weight[k] / total[k]
+            } else if probed[k] > 0.0 {
+                need[k] * (link.share * stages[link.supplier].availability[k]) / probed[k]
+            } else {
+                need[k] * link.share
+            }
+        };
+        // A supplier not yet at its nameplate (a plant ramping up, starting empty) gets orders only up to what it
+        // can ship this period, its link's part of its output stock plus what its capacity can make; the rest
+        // stays with the suppliers at full availability, by weight. Without the cap, an order diverted to a plant
+        // that cannot fill it lowered the customer's claim on the suppliers that could, and supply added by a
+        // mitigation made end uses worse.
+        let mut excess = [0.0; N];
+        if ramping {
+            for (x, link) in links.iter().zip(link_plans) {
+                let supplier = &stages[link.supplier];
+                for k in 0..N {
+                    if supplier.availability[k] >= 1.0 || !(incumbents[k] > 0.0) {
+                        continue;
+                    }
+                    let y = plan.outputs[link.output].yield_per_unit;
+                    let can = x.supplier_share[k] * (outputs[link.output].stock[k] + supplier.capacity_now[k] * y);
+                    let q = split(x, link, k);
+                    if q > can {
+                        excess[k] += q - can;
+                    }
+                }
             }
         }
         for (x, link) in links.iter_mut().zip(link_plans) {
+            let supplier = &stages[link.supplier];
             let q: [f64; N] = std::array::from_fn(|k| {
-                if total[k] > 0.0 { need[k] * x.weight[k] / total[k] } else { need[k] * link.share }
+                let q = split(x, link, k);
+                let base = link.share * supplier.availability[k];
+                let q = if total[k] > 0.0 && x.fill[k] < FILL_FLOOR { q + need[k] * base * FILL_FLOOR } else { q };
+                if !(excess[k] > 0.0) {
+                    q
+                } else if supplier.availability[k] >= 1.0 {
+                    q + excess[k] * x.weight[k] / incumbents[k]
+                } else {
+                    let y = plan.outputs[link.output].yield_per_unit;
+                    q.min(x.supplier_share[k] * (outputs[link.output].stock[k] + supplier.capacity_now[k] * y))
+                }
             });
             for class in 0..NC {
                 x.order[class] = std::array::from_fn(|k| q[k] * w[class][k]);
             }
         }
     }
+}
+
+/// What a customer reads of its suppliers when it orders: their state (availability, capacity) and their output
+/// stocks.
+#[derive(Clone, Copy)]
+struct Suppliers<'a, const N: usize> {
+    stages: &'a [state::StageState<N>],
+    outputs: &'a [OutputState<N>],
 }
 
 /// What the stockpiles serving input slot `i` still need to rebuild (at most one period's rebuild rate each).

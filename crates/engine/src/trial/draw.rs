@@ -6,7 +6,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp};
 
 use super::state::{Interval, Lockstep, StockpileState};
-use super::{FILL_FLOOR, NC, periods_of};
+use super::{FILL_FLOOR, NC, periods_of, ramp_factor};
 use crate::baseline;
 use crate::outcome::EndUseOutcome;
 use crate::plan::{ControlKind, DrawnParam, Plan, PlannedEffect, PlannedRamp, PlannedTiming};
@@ -48,10 +48,50 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
         state.cumulative_built[k] = 0.0;
         state.oldest_owed_period[k] = 0;
     }
-    // The trial's own baseline: normal flows for its sampled demand.
+    // The trial's own baseline: normal flows for its sampled demand, at nameplate (every link at its share).
     let own = &mut sc.baseline;
-    baseline::flows(plan, sc.end_uses.iter().map(|x| x.demand_base[k]), &mut own.activity, &mut own.flow);
+    let demand = || sc.end_uses.iter().map(|x| x.demand_base[k]);
+    baseline::flows(plan, demand(), |l| plan.links[l].share, &mut own.activity, &mut own.flow);
+    // And at the start of the horizon: a stage short of its nameplate then (not yet online, or ramping up) supplies
+    // that share of its links' normal flow, and its customers source the rest from their other suppliers by share.
+    // The incumbents' stocks, pipelines and stock targets start from these flows; a stage short of its nameplate
+    // keeps its nameplate flows, whose stocks it holds in proportion to its availability (`Order::scale`).
+    for (x, state) in own.start_availability.iter_mut().zip(&sc.stages) {
+        *x = ramp_factor(0.0, state.online_period[k], state.ramp_periods[k]);
+    }
+    let start_availability = |p: usize| own.start_availability[p];
+    let full_at_start = |p: usize| own.start_availability[p] >= 1.0;
+    if own.start_availability.iter().any(|&a| a < 1.0) {
+        for slot in &plan.inputs {
+            let links = &plan.links[slot.links.clone()];
+            let shares = &mut own.start_share[slot.links.clone()];
+            if links.iter().all(|link| full_at_start(link.supplier)) {
+                for (x, link) in shares.iter_mut().zip(links) {
+                    *x = link.share;
+                }
+                continue;
+            }
+            let mut total = 0.0;
+            for (x, link) in shares.iter_mut().zip(links) {
+                *x = link.share * start_availability(link.supplier);
+                total += *x;
+            }
+            for (x, link) in shares.iter_mut().zip(links) {
+                *x = if total > 0.0 { *x / total } else { link.share };
+            }
+        }
+        let start_share = &own.start_share;
+        baseline::flows(plan, demand(), |l| start_share[l], &mut own.start_activity, &mut own.start_flow);
+    } else {
+        own.start_activity.copy_from_slice(&own.activity);
+        own.start_flow.copy_from_slice(&own.flow);
+    }
     let (activity, flow) = (&own.activity, &own.flow);
+    // A stage's own activity, and a link's flow by its customer: from the start for those full at the start (and
+    // end uses), at nameplate for the others.
+    let node_full = |node: usize| node >= ns || full_at_start(node);
+    let stage_activity = |p: usize| if full_at_start(p) { own.start_activity[p] } else { activity[p] };
+    let link_flow = |l: usize| if node_full(plan.links[l].customer) { own.start_flow[l] } else { flow[l] };
 
     // Stocks and targets in weeks of normal use.
     let stock_weeks = |w: &[DrawnParam; 2]| (draw(&w[0]).max(0.0) / pw, draw(&w[1]).max(0.0) / pw);
@@ -60,7 +100,7 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
         // A plant that is not producing yet holds no stock yet: it must buy its first fill.
         let init = if sc.stages[p].online_period[k] > 0.0 { 0.0 } else { init };
         for i in stage.inputs.clone() {
-            let use_per_period = activity[p] * plan.inputs[i].quantity;
+            let use_per_period = stage_activity(p) * plan.inputs[i].quantity;
             sc.inputs[i].stock[k] = init * use_per_period;
             sc.inputs[i].target[k] = target * use_per_period;
         }
@@ -77,9 +117,16 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
         let (init, target) = stock_weeks(&parameters.output_stock_weeks);
         let init = if sc.stages[p].online_period[k] > 0.0 { 0.0 } else { init };
         for o in stage.outputs.clone() {
-            let ship_per_period: f64 = plan.customers_of(o).iter().map(|&l| flow[l]).sum();
-            sc.outputs[o].stock[k] = init * ship_per_period;
-            sc.outputs[o].target[k] = target * ship_per_period;
+            let customers = plan.customers_of(o);
+            let ship_per_period: f64 = customers.iter().map(|&l| flow[l]).sum();
+            let ship_at_start: f64 =
+                if full_at_start(p) { customers.iter().map(|&l| own.start_flow[l]).sum() } else { ship_per_period };
+            sc.outputs[o].stock[k] = init * ship_at_start;
+            sc.outputs[o].target[k] = target * ship_at_start;
+            for &l in customers {
+                sc.links[l].supplier_share[k] =
+                    if ship_per_period > 0.0 { flow[l] / ship_per_period } else { 1.0 / customers.len() as f64 };
+            }
         }
     }
     // Class mix of each stage's normal demand, customers first; used when a stage receives no orders.
@@ -148,7 +195,7 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
     for (l, link) in plan.links.iter().enumerate() {
         let state = &mut sc.links[l];
         let lead = state.lead[k];
-        let flow = flow[l];
+        let flow = link_flow(l);
         for a in 0..lead.min(t_len) {
             sc.arrivals[a * nl + l][k] = flow;
             if let Some(licensed) = link.licensed {

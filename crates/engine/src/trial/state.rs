@@ -94,6 +94,8 @@ pub(super) struct LinkState<const N: usize> {
     pub fill: [f64; N],
     /// The customer's weight for this supplier this period (share, availability and fill rate).
     pub weight: [f64; N],
+    /// The link's part of its supplier's output: its share of the output's normal shipments in the trial.
+    pub supplier_share: [f64; N],
     /// The lead time drawn for the trial, in periods.
     pub lead: [usize; N],
     /// How many of the controls covering the link are active this period.
@@ -143,6 +145,12 @@ pub(super) struct TrialBaseline {
     pub flow: Vec<f64>,
     /// Share of each node's normal activity attributable to each end use (`e * nodes + node`).
     pub attribution: Vec<f64>,
+    /// The same at the start of the horizon, with customers sourcing only from what produces then: each stage's
+    /// availability, each link's share, node activity and link flow.
+    pub start_availability: Vec<f64>,
+    pub start_share: Vec<f64>,
+    pub start_activity: Vec<f64>,
+    pub start_flow: Vec<f64>,
 }
 
 /// Working memory of `N` trials in lockstep, reused from group to group.
@@ -269,6 +277,7 @@ impl<const N: usize> Lockstep<N> {
                     order: [zero; NC],
                     fill: zero,
                     weight: zero,
+                    supplier_share: zero,
                     lead: [0; N],
                     active_controls: [0; N],
                 };
@@ -313,6 +322,10 @@ impl<const N: usize> Lockstep<N> {
                 activity: vec![0.0; ns + ne],
                 flow: vec![0.0; nl],
                 attribution: vec![0.0; (ns + ne) * ne],
+                start_availability: vec![0.0; ns],
+                start_share: vec![0.0; nl],
+                start_activity: vec![0.0; ns + ne],
+                start_flow: vec![0.0; nl],
             },
             share_series: vec![vec![1.0; ne * t]; N],
             backlog_series: vec![vec![0.0; ne * t]; N],

@@ -284,6 +284,32 @@ fn customers_move_orders_to_suppliers_that_deliver() {
 }
 
 #[test]
+fn probing_an_embargoed_supplier_loses_no_demand_when_another_has_spare_capacity() {
+    // Two mines at 50/50, lead time 2 weeks; the Australian one can carry the whole demand with room to spare.
+    // The Chinese mine is embargoed for 80 weeks from week 10. The fill-rate floor kept 5 % of the weight on it
+    // for the whole embargo, and a customer without stock to cover the gap was short every week, 76 weeks in
+    // all. Now only the learning costs anything: the Chinese fill rate falls by a quarter per unfilled order and
+    // goes below the floor after 11 of them (0.75^11 < 0.05), so shipments missed in weeks 10-20 are short in
+    // weeks 12-22 at most, and nothing after. A customer with 8 weeks of stock loses nothing at all.
+    let d = 10.0;
+    for buffer in [0.0, 8.0] {
+        let mut spec = single_chain(d, buffer, 2.0, 1.2, 130);
+        spec.links[0].share = 0.5;
+        spec.stages.push(stage("mine_au", "AU", d * 52.0 * 1.2, vec![], vec![(0, 1.0)]));
+        spec.links.push(link(1, chokepoint_engine::Node::EndUse(0), 0, 0.5, 2.0));
+        spec.disruptions.push(window("embargo", embargo_all(1.0), 10.0, 80.0));
+        let r = run(&model(spec), &config(1), &|_| {}).unwrap();
+        let o = r.end_uses[0];
+        if buffer > 0.0 {
+            assert_eq!(o.units_short, 0.0, "{o:?}");
+        } else {
+            assert!(o.short_periods <= 11, "{o:?}");
+            assert!(o.recovery_period.is_some_and(|week| week <= 23), "{o:?}");
+        }
+    }
+}
+
+#[test]
 fn a_fixed_embargo_on_a_backlogged_chain_delays_units_by_known_amounts() {
     // Lead time 0, demand d per week, buffer B weeks, full embargo of D > B weeks from week O, ample capacity.
     // The end use builds from its buffer for B weeks, then builds nothing in weeks O + B .. O + D - 1 while

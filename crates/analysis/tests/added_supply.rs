@@ -1,0 +1,74 @@
+//! Added supply must not hurt (issue 12): on common random numbers, every shipped mitigation that adds capacity
+//! (kinds `alternate_supply` and `recycling`) leaves every end use no worse than the baseline beyond the paired
+//! noise. Version 0.1.0 failed this for `magnet_recycling_growth`: buyers diverted orders to a recycler that starts
+//! empty and ramps from zero, which lowered their claim on the suppliers that could ship.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use chokepoint_analysis::loss::LossWeights;
+use chokepoint_analysis::outcome::VariantOutcome;
+use chokepoint_analysis::paired::{PairedDifference, noise};
+use chokepoint_analysis::variants::VariantRunner;
+use chokepoint_engine::RunConfig;
+use chokepoint_scenario::Scenario;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn load(origin: &str) -> Scenario {
+    let text = fs::read_to_string(repo_root().join(origin)).expect("the scenario exists");
+    let mut resolve = |from: &str, path: &str| -> Result<(String, Vec<u8>), String> {
+        let folder = Path::new(from).parent().unwrap_or(Path::new(""));
+        let origin = folder.join(path).to_string_lossy().into_owned();
+        fs::read(repo_root().join(&origin)).map(|t| (origin, t)).map_err(|e| e.to_string())
+    };
+    chokepoint_scenario::parse_with(origin, &text, &mut resolve).unwrap_or_else(|d| panic!("{}", d.render()))
+}
+
+/// How many standard errors below 0 a paired difference must lie to count as worse. The test makes about 300
+/// comparisons (12 mitigations, up to 14 end uses, two metrics), so a per-comparison 95 % interval would flag
+/// several by chance; 4 standard errors is a family-wise level of about 2 % (Bonferroni: 300 x 6.3e-5).
+const Z: f64 = 4.0;
+
+/// The shipped scenario files that offer capacity-adding mitigations.
+const SCENARIOS: [&str; 2] = ["scenarios/mitigations_2025.toml", "scenarios/quota_2010_response.toml"];
+
+#[test]
+fn added_capacity_never_makes_an_end_use_worse_beyond_the_paired_noise() {
+    let config = RunConfig { trials: 400, seed: 7, threads: 2, bands: false };
+    let mut worse = Vec::new();
+    let mut checked = 0;
+    for origin in SCENARIOS {
+        let scenario = load(origin);
+        let weights = LossWeights::of(&scenario);
+        let mut runner = VariantRunner::new(config, &|_| {});
+        let baseline = VariantOutcome::of(&runner.run(&scenario.model).unwrap(), &weights);
+        for m in scenario.mitigations.iter().filter(|m| matches!(m.kind, "alternate_supply" | "recycling")) {
+            let model = scenario.variant(&[m.name.as_str()]).unwrap();
+            let option = VariantOutcome::of(&runner.run(&model).unwrap(), &weights);
+            checked += 1;
+            for (e, (b, o)) in baseline.end_uses.iter().zip(&option.end_uses).enumerate() {
+                // Units short and unit-weeks late, each paired trial by trial: worse means the amount avoided lies
+                // below 0 by more than Z standard errors of the paired difference.
+                for (metric, before, after) in [
+                    ("units short", &b.units_short, &o.units_short),
+                    ("unit-weeks late", &b.backlog_unit_weeks, &o.backlog_unit_weeks),
+                ] {
+                    let d = PairedDifference::new(before, after);
+                    if d.avoided.mean + Z * d.avoided.se < -noise(d.baseline_mean) {
+                        let name = scenario.model.spec().end_uses[e].name.clone();
+                        let (mean, high) = (d.avoided.mean, d.avoided.ci95_high);
+                        worse.push(format!(
+                            "{origin} {}: {name} {metric} avoided {mean:.4} (CI high {high:.4})",
+                            m.name
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked >= 10, "only {checked} capacity-adding mitigations found");
+    assert!(worse.is_empty(), "added capacity made end uses worse:\n{}", worse.join("\n"));
+}
