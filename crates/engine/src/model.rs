@@ -188,6 +188,9 @@ pub enum DisruptionKind {
         review_weeks: Param,
         /// Probability a shipment is denied, per destination class (sampled once per trial).
         denial: [Param; 3],
+        /// Weeks after each onset during which shipments still clear without review or denial: goods declared or
+        /// licensed before the regime took effect (sampled once per trial; rounded to whole periods).
+        grace_weeks: Param,
     },
     /// Each covered link is capped at `1 - severity` (sampled per event) of its normal flow; what is held back
     /// stays with the exporter.
@@ -609,9 +612,12 @@ fn check(spec: &ModelSpec, errors: &mut Vec<ModelError>) {
     for d in &spec.disruptions {
         let name = &d.name;
         match &d.kind {
-            DisruptionKind::ExportLicensing { review_weeks, denial, .. } => {
+            DisruptionKind::ExportLicensing { review_weeks, denial, grace_weeks, .. } => {
                 if review_weeks.min() < 0.0 {
                     invalid(errors, "disruption", name, "review time must not be negative".into());
+                }
+                if grace_weeks.min() < 0.0 {
+                    invalid(errors, "disruption", name, "grace period must not be negative".into());
                 }
                 if !denial.iter().all(prob_ok) {
                     invalid(errors, "disruption", name, "denial probabilities must lie in [0, 1]".into());

@@ -146,8 +146,9 @@ pub(crate) enum ControlKind {
 /// What a disruption does while it is active, with its per-event draws compiled.
 #[derive(Debug, Clone)]
 pub(crate) enum PlannedEffect {
-    /// Export licensing: denial probabilities per destination class, drawn once per trial.
-    Licensing { denial: [Sampler; CLASSES] },
+    /// Export licensing: denial probabilities per destination class, and the grace period after each onset, drawn
+    /// once per trial.
+    Licensing { denial: [Sampler; CLASSES], grace_weeks: Box<Sampler> },
     /// An embargo or an outage: the severity of each event.
     Cut { severity: Sampler },
     /// A demand shock: the multiplier of each event.
@@ -337,9 +338,10 @@ fn disruption_order(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Vec<usize
 fn planned_disruption(spec: &ModelSpec, d: usize) -> PlannedDisruption {
     let dis = &spec.disruptions[d];
     let effect = match &dis.kind {
-        DisruptionKind::ExportLicensing { denial, .. } => {
-            PlannedEffect::Licensing { denial: [0, 1, 2].map(|k| Sampler::new(&denial[k])) }
-        }
+        DisruptionKind::ExportLicensing { denial, grace_weeks, .. } => PlannedEffect::Licensing {
+            denial: [0, 1, 2].map(|k| Sampler::new(&denial[k])),
+            grace_weeks: Box::new(Sampler::new(grace_weeks)),
+        },
         DisruptionKind::Embargo { severity, .. } | DisruptionKind::Outage { severity, .. } => {
             PlannedEffect::Cut { severity: Sampler::new(severity) }
         }

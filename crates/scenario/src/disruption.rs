@@ -23,6 +23,7 @@ const KIND_KEYS: &[(&str, &[&str])] = &[
     ("review_days", &["export_licensing"]),
     ("review_months", &["export_licensing"]),
     ("denial_probability", &["export_licensing"]),
+    ("grace_weeks", &["export_licensing"]),
     ("severity", &["embargo", "outage"]),
     ("stages", &["outage"]),
     ("end_uses", &["demand_shock"]),
@@ -32,7 +33,7 @@ const KIND_KEYS: &[(&str, &[&str])] = &[
 
 /// The kind-specific keys present in `raw`, with their spans.
 fn kind_keys_present(raw: &RawDisruption) -> Vec<(&'static str, Range<usize>)> {
-    let spans: [Option<Range<usize>>; 13] = [
+    let spans: [Option<Range<usize>>; 14] = [
         raw.materials.as_ref().map(Spanned::span),
         raw.from_region.as_ref().map(Spanned::span),
         raw.to_regions.as_ref().map(Spanned::span),
@@ -41,6 +42,7 @@ fn kind_keys_present(raw: &RawDisruption) -> Vec<(&'static str, Range<usize>)> {
         raw.review_days.as_ref().map(Spanned::span),
         raw.review_months.as_ref().map(Spanned::span),
         raw.denial_probability.as_ref().map(Spanned::span),
+        raw.grace_weeks.as_ref().map(Spanned::span),
         raw.severity.as_ref().map(Spanned::span),
         raw.stages.as_ref().map(Spanned::span),
         raw.end_uses.as_ref().map(Spanned::span),
@@ -138,7 +140,9 @@ fn disruption(
                     [class(&d.defense, "defense"), class(&d.essential, "essential"), class(&d.other, "other")]
                 }
             };
-            DisruptionKind::ExportLicensing { scope, review_weeks, denial }
+            let key = format!("{path}.grace_weeks");
+            let grace_weeks = lower.non_negative_or(&raw.grace_weeks, &key, "a grace period", 0.0);
+            DisruptionKind::ExportLicensing { scope, review_weeks, denial, grace_weeks }
         }
         Some("embargo") => {
             let scope = scope(lower, e, raw, &who);
@@ -567,14 +571,19 @@ pub(crate) fn summary(spec: &ModelSpec, d: &DisruptionSpec) -> String {
         format!("{} from {} to {to}", names(&scope.materials, &material), scope.from_region)
     };
     let what = match &d.kind {
-        DisruptionKind::ExportLicensing { scope, review_weeks, denial } => format!(
+        DisruptionKind::ExportLicensing { scope, review_weeks, denial, grace_weeks } => format!(
             "export licences for {}; review {} weeks per shipment; denial probability defense {}, essential {}, \
-             other {}",
+             other {}{}",
             flows(scope),
             words(review_weeks),
             words(&denial[0]),
             words(&denial[1]),
-            words(&denial[2])
+            words(&denial[2]),
+            if grace_weeks.is_constant() && grace_weeks.central() == 0.0 {
+                String::new()
+            } else {
+                format!("; shipments clear without a licence for {} weeks after the onset", words(grace_weeks))
+            }
         ),
         DisruptionKind::Embargo { scope, severity } => {
             format!("embargo cutting {} of the flows of {}", words(severity), flows(scope))

@@ -1581,6 +1581,7 @@ from_region = "CN"
 to = ["cars", "magnets"]
 review_weeks = 9
 denial_probability = { defense = 1 }
+grace_weeks = { uniform = { min = 1, max = 3 } }
 onset_week = 4
 duration_weeks = 10
 
@@ -1608,9 +1609,11 @@ duration_weeks = 8
         let to_stage = spec.links.iter().find(|l| l.material == 1).expect("the magnet link");
         assert_eq!((to_stage.from, to_stage.to), (1, Node::Stage(2)));
 
-        let DisruptionKind::ExportLicensing { scope, review_weeks, denial } = &spec.disruptions[0].kind else {
+        let DisruptionKind::ExportLicensing { scope, review_weeks, denial, grace_weeks } = &spec.disruptions[0].kind
+        else {
             panic!("licensing");
         };
+        assert_eq!(*grace_weeks, Param::uniform(1.0, 3.0).unwrap());
         assert_eq!(scope.materials, vec![1, 0]);
         assert_eq!(scope.to, Destinations::Nodes(vec![Node::EndUse(0), Node::Stage(1)]));
         assert_eq!(*review_weeks, Param::Const(9.0));

@@ -140,6 +140,7 @@ pub(crate) struct RawDisruption {
     pub review_days: Field<RawParam>,
     pub review_months: Field<RawParam>,
     pub denial_probability: Field<RawDenial>,
+    pub grace_weeks: Field<RawParam>,
     pub severity: Field<RawParam>,
     pub stages: Field<Vec<Spanned<String>>>,
     pub end_uses: Field<Vec<Spanned<String>>>,

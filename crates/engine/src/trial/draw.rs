@@ -294,7 +294,7 @@ fn draw_disruptions<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize
                 (periods_of(weeks, pw), effect)
             }
         };
-        if let PlannedEffect::Licensing { denial } = &dis.effect {
+        if let PlannedEffect::Licensing { denial, .. } = &dis.effect {
             for (class, p) in denial.iter().enumerate() {
                 sc.denial[d][k][class] = p.sample(&mut rng).clamp(0.0, 1.0);
             }
@@ -364,6 +364,24 @@ fn draw_disruptions<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize
                 {
                     mark(parent + lag, len, v, &mut first);
                 }
+            }
+        }
+        // A licensing regime's grace period: for its first weeks after each onset, shipments declared or licensed
+        // before the regime took effect still clear, so its controls start that many periods late (an event no
+        // longer than its grace has no effect). Drawn last, so that a constant grace moves no other draw.
+        if let PlannedEffect::Licensing { grace_weeks, .. } = &dis.effect {
+            let grace = periods_of(grace_weeks.sample(&mut rng).max(0.0), pw);
+            if grace > 0 {
+                let mut kept = first_interval;
+                for i in first_interval..own.intervals.len() {
+                    let x = own.intervals[i];
+                    let start = x.start.saturating_add(grace);
+                    if start < x.end {
+                        own.intervals[kept] = Interval { start, ..x };
+                        kept += 1;
+                    }
+                }
+                own.intervals.truncate(kept);
             }
         }
         own.first_onset[d] = first;

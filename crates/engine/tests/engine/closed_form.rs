@@ -84,6 +84,7 @@ fn a_licence_delay_shorter_than_the_stock_cover_causes_no_shortfall() {
                 scope: FlowScope { materials: vec![0], from_region: "CN".into(), to: Destinations::AllOther },
                 review_weeks: Param::uniform(0.0, review).unwrap(),
                 denial: [Param::Const(0.0), Param::Const(0.0), Param::Const(0.0)],
+                grace_weeks: Param::Const(0.0),
             },
             0.0,
             60.0,
@@ -99,6 +100,7 @@ fn a_licence_delay_shorter_than_the_stock_cover_causes_no_shortfall() {
             scope: FlowScope { materials: vec![0], from_region: "CN".into(), to: Destinations::AllOther },
             review_weeks: Param::Const(10.0),
             denial: [Param::Const(0.0), Param::Const(0.0), Param::Const(0.0)],
+            grace_weeks: Param::Const(0.0),
         },
         0.0,
         60.0,
@@ -109,6 +111,36 @@ fn a_licence_delay_shorter_than_the_stock_cover_causes_no_shortfall() {
     let o = r.end_uses[0];
     assert!(o.units_short >= 60.0 - 1e-6, "{o:?}");
     assert_eq!(o.first_short_period, Some(3 + 4));
+}
+
+#[test]
+fn shipments_in_a_licence_regimes_grace_period_clear_without_review() {
+    // The regime of the test above (a constant 10-week review from week 0, lead time 3, cover 4), with a grace
+    // period: shipments of its first `grace` weeks (declared before the onset, as in April 2025) clear at once,
+    // so the gap in arrivals, and the first shortfall, come `grace` weeks later; the loss is the same, with the
+    // regime's end moved by as much as its start. A 2-week grace at a 1-week regime leaves nothing.
+    let licensing = |grace: f64, duration: f64| {
+        let mut spec = single_chain(10.0, 4.0, 3.0, 10.0, 156);
+        spec.disruptions.push(window(
+            "licensing",
+            DisruptionKind::ExportLicensing {
+                scope: FlowScope { materials: vec![0], from_region: "CN".into(), to: Destinations::AllOther },
+                review_weeks: Param::Const(10.0),
+                denial: [Param::Const(0.0), Param::Const(0.0), Param::Const(0.0)],
+                grace_weeks: Param::Const(grace),
+            },
+            0.0,
+            duration,
+        ));
+        run(&model(spec), &config(1), &|_| {}).unwrap().end_uses[0]
+    };
+    let without = licensing(0.0, 60.0);
+    for grace in [1.0, 3.0, 5.0] {
+        let with = licensing(grace, 60.0 + grace);
+        assert_eq!(with.first_short_period, Some(3 + 4 + grace as u32), "grace {grace}: {with:?}");
+        assert!((with.units_short - without.units_short).abs() < 1e-9 * without.units_short, "{with:?} {without:?}");
+    }
+    assert_eq!(licensing(2.0, 1.0).units_short, 0.0);
 }
 
 #[test]

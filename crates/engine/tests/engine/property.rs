@@ -103,6 +103,7 @@ fn build(sh: &Shape) -> ModelSpec {
                     scope,
                     review_weeks: Param::uniform(0.0, 20.0 * sev).unwrap(),
                     denial: [c(sev), c(sev * 0.5), c(sev * 0.2)],
+                    grace_weeks: c(0.0),
                 },
                 2 => DisruptionKind::Outage { stages: vec![target % nm], severity: c(sev) },
                 3 => DisruptionKind::Outage { stages: vec![nm + target % nk], severity: c(sev) },

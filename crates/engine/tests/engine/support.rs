@@ -143,6 +143,7 @@ pub fn rich_chain(periods: usize) -> ModelSpec {
                 scope: scope(vec![2, 3]),
                 review_weeks: Param::lognormal_median_p90(8.0, 26.0).unwrap(),
                 denial: [c(1.0), c(0.3), Param::uniform(0.1, 0.5).unwrap()],
+                grace_weeks: c(0.0),
             },
             timing: Timing::Window { onset_weeks: Param::uniform(0.0, 20.0).unwrap(), duration_weeks: c(40.0) },
         },
