@@ -295,7 +295,12 @@ pub struct StageJson {
     pub normal_throughput: f64,
     /// Throughput lost over the horizon, across trials.
     pub throughput_lost: DistributionJson,
-    /// Mean throughput lost as a share of normal throughput (`null` for a stage with no normal throughput).
+    /// Mean over trials of the throughput the stage wanted and could have made at nameplate, `Σ min(plan,
+    /// capacity before outages)`: what the lost throughput is a part of.
+    #[serde(default)]
+    pub wanted_throughput: f64,
+    /// Mean throughput lost as a share of the mean throughput wanted, in [0, 1] (`null` for a stage that wanted
+    /// none). Normal throughput does not bound the loss: demand grows and stages restock above their normal rate.
     pub mean_lost_share: Option<f64>,
 }
 
@@ -436,7 +441,8 @@ fn stage(model: &Model, index: usize, s: &StageSummary) -> StageJson {
         unit: stage_unit(model, index).to_owned(),
         normal_throughput: s.normal_throughput,
         throughput_lost: (&s.throughput_lost).into(),
-        mean_lost_share: (s.normal_throughput > 0.0).then(|| s.throughput_lost.mean / s.normal_throughput),
+        wanted_throughput: s.wanted_throughput,
+        mean_lost_share: (s.wanted_throughput > 0.0).then(|| (s.throughput_lost.mean / s.wanted_throughput).min(1.0)),
     }
 }
 

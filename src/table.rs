@@ -77,7 +77,7 @@ pub fn render(doc: &SummaryDocument, out_dir: &Path, width: Width) -> String {
             ("region", Align::Left),
             ("mean lost [95% CI]", Align::Right),
             ("unit", Align::Left),
-            ("of normal", Align::Right),
+            ("of wanted", Align::Right),
             ("P95 lost", Align::Right),
         ]);
         for s in &stages[..shown] {

@@ -65,6 +65,9 @@ pub struct TrialOutcome {
     pub end_uses: Vec<EndUseOutcome>,
     /// Throughput each stage wanted to make, could have made at nameplate, and did not (units of throughput).
     pub stage_throughput_lost: Vec<f64>,
+    /// Throughput each stage wanted to make and could have made at nameplate (`Σ min(plan, capacity before
+    /// outages)`): what the lost throughput is a part of, so that lost / wanted lies in [0, 1].
+    pub stage_throughput_wanted: Vec<f64>,
     /// Lowest level of each stockpile over the horizon.
     pub stockpile_min: Vec<f64>,
     /// Total released by each stockpile over the horizon.

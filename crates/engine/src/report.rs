@@ -70,8 +70,12 @@ pub struct StageSummary {
     pub name: String,
     pub region: String,
     pub throughput_lost: Summary,
-    /// Normal throughput over the horizon at the start-of-horizon rate, to put losses in proportion.
+    /// Normal throughput over the horizon at the start-of-horizon rate.
     pub normal_throughput: f64,
+    /// Mean over trials of the throughput the stage wanted and could have made at nameplate (`Σ min(plan, capacity
+    /// before outages)`), of which the throughput lost is a part: `throughput_lost.mean / wanted_throughput` lies in
+    /// [0, 1]. Normal throughput does not bound the loss (demand grows, stages restock above their normal rate).
+    pub wanted_throughput: f64,
 }
 
 /// Statistics of one stockpile across trials.
@@ -201,6 +205,11 @@ pub fn summarize_run(model: &Model, results: &RunResults) -> RunSummary {
                 region: st.region.clone(),
                 throughput_lost: summarize(&mut buf),
                 normal_throughput: model.baseline().activity[s] * spec.periods as f64,
+                wanted_throughput: {
+                    buf.clear();
+                    buf.extend(results.stage_wanted(s));
+                    summarize(&mut buf).mean
+                },
             }
         })
         .collect();

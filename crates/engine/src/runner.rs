@@ -94,6 +94,8 @@ pub struct RunResults {
     pub end_uses: Vec<EndUseOutcome>,
     /// `stage_throughput_lost[trial * n_stages + s]`.
     pub stage_throughput_lost: Vec<f64>,
+    /// `stage_throughput_wanted[trial * n_stages + s]`: what the lost throughput is a part of.
+    pub stage_throughput_wanted: Vec<f64>,
     pub n_stockpiles: usize,
     /// `stockpile_min[trial * n_stockpiles + k]`: the lowest level of each stockpile.
     pub stockpile_min: Vec<f64>,
@@ -123,6 +125,11 @@ impl RunResults {
     /// Throughput lost at stage `s`, one per trial, in trial order.
     pub fn stage_lost(&self, s: usize) -> impl ExactSizeIterator<Item = f64> + '_ {
         self.stage_throughput_lost[s..].iter().step_by(self.n_stages.max(1)).take(self.trials).copied()
+    }
+
+    /// Throughput stage `s` wanted and could have made at nameplate, one per trial, in trial order.
+    pub fn stage_wanted(&self, s: usize) -> impl ExactSizeIterator<Item = f64> + '_ {
+        self.stage_throughput_wanted[s..].iter().step_by(self.n_stages.max(1)).take(self.trials).copied()
     }
 
     /// Lowest level of stockpile `k`, one per trial, in trial order.
@@ -173,7 +180,7 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
     let nsp = model.spec.mitigations.stockpiles.len();
     // Every per-trial array has at least one slot per trial, so that all of them split into the same number
     // of chunks and can be zipped (a scenario without stages or stockpiles pads with one unused value).
-    let (we, ws, wp) = (ne.max(1), ns.max(1), (2 * nsp).max(1));
+    let (we, ws, wp) = (ne.max(1), (2 * ns).max(1), (2 * nsp).max(1));
     let mut end_uses = vec![EndUseOutcome::default(); trials * we];
     let mut lost = vec![0.0; trials * ws];
     let mut stockpiles = vec![0.0; trials * wp];
@@ -204,6 +211,7 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
                             let out = group.outcome(lane);
                             eu[k * we..k * we + ne].copy_from_slice(&out.end_uses);
                             sl[k * ws..k * ws + ns].copy_from_slice(&out.stage_throughput_lost);
+                            sl[k * ws + ns..k * ws + 2 * ns].copy_from_slice(&out.stage_throughput_wanted);
                             sp[k * wp..k * wp + nsp].copy_from_slice(&out.stockpile_min);
                             sp[k * wp + nsp..k * wp + 2 * nsp].copy_from_slice(&out.stockpile_released);
                         }
@@ -259,9 +267,8 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
     if ne == 0 {
         end_uses.clear();
     }
-    if ns == 0 {
-        lost.clear();
-    }
+    let stage_throughput_wanted = lost.chunks_exact(ws).flat_map(|row| row[ns..2 * ns].iter().copied()).collect();
+    let lost = lost.chunks_exact(ws).flat_map(|row| row[..ns].iter().copied()).collect();
     let stockpile_min = stockpiles.chunks_exact(wp).flat_map(|row| row[..nsp].iter().copied()).collect();
     let stockpile_released = stockpiles.chunks_exact(wp).flat_map(|row| row[nsp..2 * nsp].iter().copied()).collect();
     drop(stockpiles);
@@ -294,6 +301,7 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
         periods: t_len,
         end_uses,
         stage_throughput_lost: lost,
+        stage_throughput_wanted,
         n_stockpiles: nsp,
         stockpile_min,
         stockpile_released,

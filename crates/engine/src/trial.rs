@@ -140,6 +140,7 @@ fn simulate_group<const N: usize, R: Recorder>(
     for (k, outcome) in sc.outcomes.iter_mut().enumerate() {
         for (stage, state) in plan.stages.iter().zip(&sc.stages) {
             outcome.stage_throughput_lost[stage.spec_index] = state.throughput_lost[k];
+            outcome.stage_throughput_wanted[stage.spec_index] = state.throughput_wanted[k];
         }
         for (o, end_use) in outcome.end_uses.iter_mut().zip(&plan.end_uses) {
             // Backlogged demand built late sums to the demand only up to rounding: residues below the tolerance
@@ -596,7 +597,9 @@ fn production_and_shipping<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lo
         }
         let state = &mut stages[p];
         for k in 0..N {
-            state.throughput_lost[k] += (state.plan_uncapped[k].min(state.capacity_nominal[k]) - x[k]).max(0.0);
+            let wanted = state.plan_uncapped[k].min(state.capacity_nominal[k]);
+            state.throughput_lost[k] += (wanted - x[k]).max(0.0);
+            state.throughput_wanted[k] += wanted;
         }
         for o in stage.outputs.clone() {
             let y = plan.outputs[o].yield_per_unit;

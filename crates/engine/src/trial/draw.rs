@@ -34,6 +34,7 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
         state.online_period[k] = triggered(online, p.online_trigger, first_onset);
         state.ramp_periods[k] = draw(&p.ramp_weeks).max(0.0) / pw;
         state.throughput_lost[k] = 0.0;
+        state.throughput_wanted[k] = 0.0;
     }
     for (state, link) in sc.links.iter_mut().zip(&plan.links) {
         state.lead[k] = periods_of(draw(&link.lead_time_weeks), pw);

@@ -34,6 +34,8 @@ pub(super) struct StageState<const N: usize> {
     pub normal_class_mix: [[f64; N]; NC],
     /// Throughput lost so far in the trial.
     pub throughput_lost: [f64; N],
+    /// Throughput wanted so far, `Σ min(plan, capacity before outages)`, of which `throughput_lost` is a part.
+    pub throughput_wanted: [f64; N],
 }
 
 /// The state of one end use.
@@ -249,6 +251,7 @@ impl<const N: usize> Lockstep<N> {
                     class_mix: [zero; NC],
                     normal_class_mix: [zero; NC],
                     throughput_lost: zero,
+                    throughput_wanted: zero,
                 };
                 ns
             ],
@@ -334,6 +337,7 @@ impl<const N: usize> Lockstep<N> {
                 TrialOutcome {
                     end_uses: vec![EndUseOutcome::default(); ne],
                     stage_throughput_lost: vec![0.0; ns],
+                    stage_throughput_wanted: vec![0.0; ns],
                     stockpile_min: vec![0.0; nsp],
                     stockpile_released: vec![0.0; nsp],
                 };

@@ -261,6 +261,29 @@ fn a_hazard_outage_shorter_than_a_period_costs_its_share_of_the_period() {
 }
 
 #[test]
+fn a_stage_loses_at_most_what_it_wanted_even_beyond_its_normal_throughput() {
+    // Demand growing 50 % a year for 3 years and a mine down for the whole horizon: it loses everything it wanted,
+    // which is about 1.8 times its normal throughput at the start-of-horizon rate, so lost over normal throughput
+    // (the share `run` and `summary.json` reported until version 0.1.0) leaves [0, 1], and lost over wanted does not.
+    let mut spec = single_chain(10.0, 0.0, 1.0, 5.0, 156);
+    spec.end_uses[0].growth_per_year = Param::Const(0.5);
+    spec.disruptions.push(DisruptionSpec {
+        name: "down".into(),
+        kind: DisruptionKind::Outage { stages: vec![0], severity: Param::Const(1.0) },
+        timing: Timing::Window { onset_weeks: Param::Const(0.0), duration_weeks: Param::Const(156.0) },
+    });
+    let m = model(spec);
+    let r = run(&m, &config(3), &|_| {}).unwrap();
+    let summary = chokepoint_engine::report::summarize_run(&m, &r);
+    let s = &summary.stages[0];
+    assert!(s.throughput_lost.mean > 1.5 * s.normal_throughput, "{s:?}");
+    assert!((s.throughput_lost.mean - s.wanted_throughput).abs() < 1e-9 * s.wanted_throughput, "{s:?}");
+    for (lost, wanted) in r.stage_lost(0).zip(r.stage_wanted(0)) {
+        assert!(lost <= wanted, "lost {lost} of {wanted}");
+    }
+}
+
+#[test]
 fn backlogged_demand_is_built_later_and_lost_demand_is_not() {
     let build = |unmet| {
         let mut spec = single_chain(10.0, 2.0, 1.0, 3.0, 60);
