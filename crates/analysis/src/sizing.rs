@@ -327,13 +327,14 @@ pub fn time_to_survive(model: &Model, k: usize, size: f64) -> TimeToSurvive {
     let mut all = 0.0;
     let mut classes = 0.0;
     for &node in &sp.serves {
-        let (activity, per_unit, share) = match node {
-            Node::Stage(s) => (baseline.activity[s], &spec.stages[s].inputs, release[s]),
+        // Central intensities for end uses (an uncertain one is drawn per trial in runs).
+        let (activity, per_unit, share): (f64, Vec<(usize, f64)>, f64) = match node {
+            Node::Stage(s) => (baseline.activity[s], spec.stages[s].inputs.clone(), release[s]),
             Node::EndUse(e) => {
                 let class = spec.end_uses[e].class;
                 (
                     baseline.activity[ns + e],
-                    &spec.end_uses[e].intensity,
+                    spec.end_uses[e].intensity.iter().map(|(m, q)| (*m, q.central())).collect(),
                     f64::from(u8::from(sp.release_classes.contains(&class))),
                 )
             }

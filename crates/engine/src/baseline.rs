@@ -36,12 +36,14 @@ impl CapacityDeficit {
     }
 }
 
-/// Normal flows for the given end-use demand per period, each customer sourcing by `share(link)`. `activity` (per
-/// plan node: stages in processing order, then end uses) and `link_flow` are overwritten.
+/// Normal flows for the given end-use demand per period, each customer sourcing by `share(link)` and using
+/// `factor(slot)` times each input slot's quantity. `activity` (per plan node: stages in processing order, then end
+/// uses) and `link_flow` are overwritten.
 pub(crate) fn flows(
     plan: &Plan,
     demand_per_period: impl Iterator<Item = f64>,
     share: impl Fn(usize) -> f64,
+    factor: impl Fn(usize) -> f64,
     activity: &mut [f64],
     link_flow: &mut [f64],
 ) {
@@ -49,8 +51,8 @@ pub(crate) fn flows(
     activity.iter_mut().for_each(|a| *a = 0.0);
     link_flow.iter_mut().for_each(|f| *f = 0.0);
     let push_inputs = |slots: std::ops::Range<usize>, act: f64, link_flow: &mut [f64]| {
-        for slot in &plan.inputs[slots] {
-            let need = act * slot.quantity;
+        for (i, slot) in slots.clone().zip(&plan.inputs[slots]) {
+            let need = act * slot.quantity * factor(i);
             for (f, l) in link_flow[slot.links.clone()].iter_mut().zip(slot.links.clone()) {
                 *f = need * share(l);
             }
@@ -76,7 +78,7 @@ pub(crate) fn solve(spec: &ModelSpec, plan: &Plan) -> Baseline {
     let demand: Vec<f64> = spec.end_uses.iter().map(|e| e.demand_per_year.central() / periods_per_year).collect();
     let mut planned_activity = vec![0.0; plan.nodes()];
     let mut link_flow = vec![0.0; spec.links.len()];
-    flows(plan, demand.iter().copied(), |l| plan.links[l].share, &mut planned_activity, &mut link_flow);
+    flows(plan, demand.iter().copied(), |l| plan.links[l].share, |_| 1.0, &mut planned_activity, &mut link_flow);
     // Back to the specification's numbering of stages.
     let mut activity = planned_activity.clone();
     for (p, stage) in plan.stages.iter().enumerate() {

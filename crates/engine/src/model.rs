@@ -151,8 +151,8 @@ pub struct EndUseSpec {
     pub demand_per_year: Param,
     /// Compound growth of demand per year.
     pub growth_per_year: Param,
-    /// Material per unit built.
-    pub intensity: Vec<(usize, f64)>,
+    /// Material per unit built: a constant, or a distribution drawn once per trial on its own stream.
+    pub intensity: Vec<(usize, Param)>,
     pub class: Class,
     pub unmet: Unmet,
     /// Stock of each input material, in weeks of normal use.
@@ -343,12 +343,11 @@ impl Model {
         // Links are kept grouped by customer and input material, so that the links into one input are a
         // contiguous range in every per-link array of the period loop. The order inside a group is the file's.
         let ns = spec.stages.len();
-        let customer_slot = |l: &LinkSpec| {
-            let (node, inputs) = match l.to {
-                Node::Stage(s) => (s, &spec.stages[s].inputs),
-                Node::EndUse(e) => (ns + e, &spec.end_uses[e].intensity),
-            };
-            (node, inputs.iter().position(|&(m, _)| m == l.material).unwrap_or(0))
+        let customer_slot = |l: &LinkSpec| match l.to {
+            Node::Stage(s) => (s, spec.stages[s].inputs.iter().position(|&(m, _)| m == l.material).unwrap_or(0)),
+            Node::EndUse(e) => {
+                (ns + e, spec.end_uses[e].intensity.iter().position(|&(m, _)| m == l.material).unwrap_or(0))
+            }
         };
         let mut keyed: Vec<((usize, usize), LinkSpec)> =
             spec.links.iter().map(|l| (customer_slot(l), l.clone())).collect();
@@ -519,7 +518,7 @@ fn check(spec: &ModelSpec, errors: &mut Vec<ModelError>) {
         if e.growth_per_year.min() <= -1.0 {
             invalid(errors, "end use", &e.name, "growth must be above -100%".into());
         }
-        if e.intensity.is_empty() || e.intensity.iter().any(|&(_, q)| !(q > 0.0 && q.is_finite())) {
+        if e.intensity.is_empty() || e.intensity.iter().any(|(_, q)| !(q.min() > 0.0 && q.max().is_finite())) {
             invalid(errors, "end use", &e.name, "an end use needs at least one positive intensity".into());
         }
     }

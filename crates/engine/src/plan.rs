@@ -88,6 +88,8 @@ pub(crate) struct EndUseParameters {
     pub growth_per_year: DrawnParam,
     /// Initial and target weeks of normal use.
     pub stock_weeks: [DrawnParam; 2],
+    /// Per input slot, the intensity drawn once per trial, or `None` for a constant one.
+    pub intensity: Vec<Option<DrawnParam>>,
 }
 
 /// One material a node consumes, per unit of its throughput (or per unit built, for an end use).
@@ -420,9 +422,12 @@ pub(crate) fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Option<
         Node::Stage(s) => position[s],
         Node::EndUse(e) => ns + e,
     };
-    let spec_node_inputs = |n: Node| match n {
-        Node::Stage(s) => &spec.stages[s].inputs,
-        Node::EndUse(e) => &spec.end_uses[e].intensity,
+    // An end use's slot holds its central intensity; a trial that draws another scales it (`InputState::base_factor`).
+    let spec_node_inputs = |n: Node| -> Vec<(usize, f64)> {
+        match n {
+            Node::Stage(s) => spec.stages[s].inputs.clone(),
+            Node::EndUse(e) => spec.end_uses[e].intensity.iter().map(|(m, q)| (*m, q.central())).collect(),
+        }
     };
 
     // Input slots: stages in the specification's order, then end uses; links grouped by slot.
@@ -634,6 +639,13 @@ pub(crate) fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Option<
                 demand_per_year: drawn(&eu.demand_per_year, "demand"),
                 growth_per_year: drawn(&eu.growth_per_year, "growth"),
                 stock_weeks: [drawn(&eu.stock.initial, "stock_initial"), drawn(&eu.stock.target, "stock_target")],
+                intensity: eu
+                    .intensity
+                    .iter()
+                    .map(|(m, q)| {
+                        (!q.is_constant()).then(|| drawn(q, &format!("intensity:{}", spec.materials[*m].name)))
+                    })
+                    .collect(),
             }
         })
         .collect();

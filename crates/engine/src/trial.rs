@@ -277,7 +277,8 @@ fn capacity<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>, t: usize) {
     // Thrifting: intensity changes act on input quantities per unit of throughput.
     if !plan.intensity_changes.is_empty() {
         for change in &plan.intensity_changes {
-            sc.inputs[change.target].intensity_factor = [1.0; N];
+            let input = &mut sc.inputs[change.target];
+            input.intensity_factor = input.base_factor;
         }
         for (change, [start, ramp, reduction]) in plan.intensity_changes.iter().zip(&sc.intensity_plan) {
             let factor = &mut sc.inputs[change.target].intensity_factor;

@@ -458,6 +458,41 @@ impl<'d> Lower<'d> {
         out
     }
 
+    /// An end use's intensities: each a param (constant or drawn once per trial) whose values are positive and at
+    /// most 1e15.
+    pub(crate) fn intensities(
+        &mut self,
+        q: &crate::raw::RawIntensities,
+        path: &str,
+        who: &str,
+    ) -> Vec<(usize, Param, Range<usize>)> {
+        let mut out = Vec::new();
+        for (name, raw) in &q.0 {
+            let key = format!("{path}.{}", name.get_ref());
+            // A refused number is reported by `param`; the material still counts as used, so that links to it are
+            // not reported as well (the scenario is refused anyway).
+            let p = self.param(raw, &key).unwrap_or(Param::Const(1.0));
+            let (low, high) = (p.min(), p.max());
+            if !(low > 0.0 && high.is_finite() && high <= MAX_MAGNITUDE) {
+                let verb = if p.is_constant() { "is" } else { "can be" };
+                let value = if low > 0.0 { number(high) } else { number(low) };
+                self.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        key.as_str(),
+                        format!("`{key}` {verb} {value}, but a quantity per unit must be positive and at most 1e15"),
+                    )
+                    .at(Some(raw.span()))
+                    .help(format!("set `{key}` to a positive quantity of at most 1e15, or remove it")),
+                );
+            }
+            if let Some(m) = self.material(name, &key, who, true) {
+                out.push((m, p, name.span()));
+            }
+        }
+        out
+    }
+
     /// Initial and target stock in weeks of normal use.
     pub(crate) fn stock(&mut self, raw: &Field<RawStock>, path: &str) -> StockWeeks {
         let Some(raw) = raw else { return StockWeeks::none() };
@@ -1215,7 +1250,7 @@ fn end_uses(lower: &mut Lower<'_>) -> Vec<EndUseSpec> {
                         .help(format!("list at least one material in `{path}.intensity`")),
                     );
                 }
-                lower.quantities(i.get_ref(), &format!("{path}.intensity"), &who)
+                lower.intensities(i.get_ref(), &format!("{path}.intensity"), &who)
             }
         };
         let class = match &raw.priority {
@@ -1603,7 +1638,7 @@ duration_weeks = 8
         assert_eq!(names, ["mine", "magnets", "motors"]);
         assert_eq!(spec.stages[1].inputs, vec![(0, 2.0)]);
         assert_eq!(spec.stages[2].outputs, vec![(2, 1.0)]);
-        assert_eq!(spec.end_uses[0].intensity, vec![(2, 2.0)]);
+        assert_eq!(spec.end_uses[0].intensity, vec![(2, Param::Const(2.0))]);
         let to_end_use = spec.links.iter().find(|l| l.material == 2).expect("the motor link");
         assert_eq!((to_end_use.from, to_end_use.to), (2, Node::EndUse(0)));
         let to_stage = spec.links.iter().find(|l| l.material == 1).expect("the magnet link");

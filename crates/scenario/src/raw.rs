@@ -115,7 +115,7 @@ pub(crate) struct RawEndUse {
     pub region: Field<String>,
     pub demand_units_per_year: Field<RawParam>,
     pub growth_per_year: Field<RawParam>,
-    pub intensity: Field<RawQuantities>,
+    pub intensity: Field<RawIntensities>,
     pub priority: Field<String>,
     pub unmet_demand: Field<String>,
     pub inventory_weeks: Field<RawStock>,
@@ -455,6 +455,36 @@ impl<'de> Visitor<'de> for QuantitiesVisitor {
         }
         entries.sort_by_key(|(k, _)| k.span().start);
         Ok(RawQuantities(entries))
+    }
+}
+
+/// An end use's material intensities: material names to params (a number, or a distribution drawn once per
+/// trial), in file order.
+#[derive(Debug, Clone)]
+pub(crate) struct RawIntensities(pub Vec<(Spanned<String>, Spanned<RawParam>)>);
+
+impl<'de> Deserialize<'de> for RawIntensities {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(IntensitiesVisitor)
+    }
+}
+
+struct IntensitiesVisitor;
+
+impl<'de> Visitor<'de> for IntensitiesVisitor {
+    type Value = RawIntensities;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a table of material names to numbers or distributions, such as `{ magnet = 0.002 }`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawIntensities, A::Error> {
+        let mut entries: Vec<(Spanned<String>, Spanned<RawParam>)> = Vec::new();
+        while let Some(entry) = map.next_entry()? {
+            entries.push(entry);
+        }
+        entries.sort_by_key(|(k, _)| k.span().start);
+        Ok(RawIntensities(entries))
     }
 }
 

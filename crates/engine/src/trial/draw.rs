@@ -49,10 +49,21 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
         state.cumulative_built[k] = 0.0;
         state.oldest_owed_period[k] = 0;
     }
+    // The trial's own intensities: an end use's drawn intensity over its slot's central quantity (1 when constant).
+    sc.inputs.iter_mut().for_each(|x| x.base_factor[k] = 1.0);
+    for (end_use, p) in plan.end_uses.iter().zip(&plan.end_use_parameters) {
+        for (i, drawn) in end_use.inputs.clone().zip(&p.intensity) {
+            if let Some(q) = drawn {
+                sc.inputs[i].base_factor[k] = draw(q).max(0.0) / plan.inputs[i].quantity;
+            }
+        }
+    }
+    let inputs = &sc.inputs;
+    let factor = |i: usize| inputs[i].base_factor[k];
     // The trial's own baseline: normal flows for its sampled demand, at nameplate (every link at its share).
     let own = &mut sc.baseline;
     let demand = || sc.end_uses.iter().map(|x| x.demand_base[k]);
-    baseline::flows(plan, demand(), |l| plan.links[l].share, &mut own.activity, &mut own.flow);
+    baseline::flows(plan, demand(), |l| plan.links[l].share, factor, &mut own.activity, &mut own.flow);
     // And at the start of the horizon: a stage short of its nameplate then (not yet online, or ramping up) supplies
     // that share of its links' normal flow, and its customers source the rest from their other suppliers by share.
     // The incumbents' stocks, pipelines and stock targets start from these flows; a stage short of its nameplate
@@ -82,7 +93,7 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
             }
         }
         let start_share = &own.start_share;
-        baseline::flows(plan, demand(), |l| start_share[l], &mut own.start_activity, &mut own.start_flow);
+        baseline::flows(plan, demand(), |l| start_share[l], factor, &mut own.start_activity, &mut own.start_flow);
     } else {
         own.start_activity.copy_from_slice(&own.activity);
         own.start_flow.copy_from_slice(&own.flow);
@@ -109,7 +120,7 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
     for (e, (end_use, parameters)) in plan.end_uses.iter().zip(&plan.end_use_parameters).enumerate() {
         let (init, target) = stock_weeks(&parameters.stock_weeks);
         for i in end_use.inputs.clone() {
-            let use_per_period = activity[ns + e] * plan.inputs[i].quantity;
+            let use_per_period = activity[ns + e] * plan.inputs[i].quantity * sc.inputs[i].base_factor[k];
             sc.inputs[i].stock[k] = init * use_per_period;
             sc.inputs[i].target[k] = target * use_per_period;
         }
@@ -217,7 +228,7 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
     }
 
     // Mitigations.
-    sc.inputs.iter_mut().for_each(|x| x.intensity_factor[k] = 1.0);
+    sc.inputs.iter_mut().for_each(|x| x.intensity_factor[k] = x.base_factor[k]);
     let first_onset = &sc.disruptions[k].first_onset;
     let ramp = |r: &PlannedRamp| {
         let start = draw(&r.start_week).max(0.0) / pw;

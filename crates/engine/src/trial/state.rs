@@ -67,8 +67,11 @@ pub(super) struct InputState<const N: usize> {
     pub stock: [f64; N],
     /// Target stock at the start of the horizon's demand (it follows the demand trend).
     pub target: [f64; N],
-    /// Multiplier on the quantity per unit of throughput (thrifting).
+    /// Multiplier on the quantity per unit of throughput: the trial's own intensity times thrifting.
     pub intensity_factor: [f64; N],
+    /// The trial's own intensity over the slot's central quantity (an end use's intensity drawn once per trial;
+    /// exactly 1 for a constant one).
+    pub base_factor: [f64; N],
 }
 
 /// The state of one output slot.
@@ -270,7 +273,10 @@ impl<const N: usize> Lockstep<N> {
                 };
                 ne
             ],
-            inputs: vec![InputState { stock: zero, target: zero, intensity_factor: zero }; plan.inputs.len()],
+            inputs: vec![
+                InputState { stock: zero, target: zero, intensity_factor: zero, base_factor: zero };
+                plan.inputs.len()
+            ],
             outputs: vec![OutputState { stock: zero, target: zero, ordered: [zero; NC] }; plan.outputs.len()],
             links: vec![
                 LinkState {

@@ -284,6 +284,22 @@ fn a_stage_loses_at_most_what_it_wanted_even_beyond_its_normal_throughput() {
 }
 
 #[test]
+fn an_uncertain_intensity_is_drawn_once_per_trial() {
+    // 10 units a week at 1-3 t each (uniform), a mine with room to spare, no disruption: every trial builds all it
+    // needs, its mine makes demand x the trial's own intensity each week, and that intensity varies from trial to
+    // trial with mean 2.
+    let mut spec = single_chain(10.0, 4.0, 2.0, 5.0, 52);
+    spec.end_uses[0].intensity = vec![(0, Param::uniform(1.0, 3.0).unwrap())];
+    let r = run(&model(spec), &config(2000), &|_| {}).unwrap();
+    assert!(r.end_uses.iter().all(|o| o.units_short == 0.0));
+    let mut per_unit: Vec<f64> = r.stage_wanted(0).map(|x| x / (10.0 * 52.0)).collect();
+    assert!(per_unit.iter().all(|&q| (1.0 - 1e-9..=3.0 + 1e-9).contains(&q)), "{per_unit:?}");
+    let s = summarize(&mut per_unit);
+    assert!(s.sd > 0.5, "intensity does not vary across trials: {s:?}");
+    assert!((s.mean - 2.0).abs() < 4.0 * s.se, "mean {} se {}", s.mean, s.se);
+}
+
+#[test]
 fn backlogged_demand_is_built_later_and_lost_demand_is_not() {
     let build = |unmet| {
         let mut spec = single_chain(10.0, 2.0, 1.0, 3.0, 60);

@@ -56,7 +56,7 @@ pub fn end_use(
         region: region.into(),
         demand_per_year: c(demand_per_year),
         growth_per_year: c(0.0),
-        intensity,
+        intensity: intensity.into_iter().map(|(m, q)| (m, c(q))).collect(),
         class: Class::Other,
         unmet: Unmet::Lost,
         stock,
