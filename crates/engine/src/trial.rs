@@ -40,7 +40,8 @@ pub const LEAD_SMOOTHING: f64 = 0.25;
 /// Weight of the newest observation in a customer's smoothed estimate of how much of its orders a supplier fills.
 pub const FILL_SMOOTHING: f64 = 0.25;
 
-/// The least weight a supplier's fill rate can give it, so that a supplier that recovers is ordered from again.
+/// The least weight a supplier's fill rate can give it, so that a supplier that recovers is ordered from again. A
+/// supplier below it that shipped nothing of its last order is only probed (see `probed`).
 pub const FILL_FLOOR: f64 = 0.05;
 
 /// Per-trial working memory for [`simulate`], reused across trials.
@@ -86,6 +87,18 @@ fn ramp_factor(t: f64, start: f64, ramp: f64) -> f64 {
     } else {
         1.0
     }
+}
+
+/// Whether a customer only probes the supplier of link state `x` in lane `k`: its fill rate is below the floor and
+/// it shipped nothing of the last order (cut off by an embargo or a denial, or empty). A supplier below the floor
+/// that still ships part of its orders (held to a quota, short of capacity) keeps the floor's weight instead: when
+/// every supplier below the floor was only probed, the orders to one held to a quota flipped between a probe,
+/// which the quota let through in part and so lifted its fill rate above the floor, and the whole need, which sank
+/// it below again; each whole-need order could take the supplier's stock by priority while the quota kept it at
+/// the supplier, away from its other customers (issue 12, Chinese domestic demand in the default scenario).
+#[inline(always)]
+fn probed<const N: usize>(x: &LinkState<N>, k: usize) -> bool {
+    x.fill[k] < FILL_FLOOR && x.cut_off[k]
 }
 
 /// `if condition { a } else { b }`, for one lane.
@@ -442,22 +455,22 @@ fn place_orders<const N: usize>(
         }
         // Customers split their order by normal share, weighted by each supplier's availability (nothing to a
         // plant not yet online) and by the share of recent orders it actually shipped, so orders move away from
-        // a supplier that is cut off, denied or short towards those that deliver. A supplier whose fill rate has
-        // fallen below `FILL_FLOOR` gets no part of what the customer needs: it is only probed, with an order of
-        // `FILL_FLOOR` times its weight at full fill on top of the need, so that a supplier that recovers is
-        // ordered from again and a probe it does not ship costs no demand.
+        // a supplier that is cut off, denied or short towards those that deliver; the fill rate counts for at least
+        // `FILL_FLOOR`. A supplier cut off below the floor (`probed`) gets no part of what the customer needs: it
+        // is only probed, with an order of `FILL_FLOOR` times its weight at full fill on top of the need, so that
+        // a supplier that recovers is ordered from again and a probe it does not ship costs no demand.
         let mut total = [-0.0; N];
-        let mut probed = [-0.0; N];
+        let mut probed_base = [-0.0; N];
         let mut incumbents = [-0.0; N];
         let mut ramping = false;
         for (x, link) in links.iter_mut().zip(link_plans) {
             let availability = &stages[link.supplier].availability;
             for k in 0..N {
                 let base = link.share * availability[k];
-                let probing = x.fill[k] < FILL_FLOOR;
-                x.weight[k] = if probing { 0.0 } else { base * x.fill[k] };
+                let probing = probed(x, k);
+                x.weight[k] = if probing { 0.0 } else { base * x.fill[k].max(FILL_FLOOR) };
                 total[k] += x.weight[k];
-                probed[k] = if probing { probed[k] + base } else { probed[k] };
+                probed_base[k] = if probing { probed_base[k] + base } else { probed_base[k] };
                 let full = availability[k] >= 1.0;
                 incumbents[k] = if full { incumbents[k] + x.weight[k] } else { incumbents[k] };
                 ramping |= !full && x.weight[k] > 0.0;
@@ -466,8 +479,8 @@ fn place_orders<const N: usize>(
         let split = |x: &LinkState<N>, link: &crate::plan::PlannedLink, k: usize| -> f64 {
             if total[k] > 0.0 {
                 need[k] * x.weight[k] / total[k]
-            } else if probed[k] > 0.0 {
-                need[k] * (link.share * stages[link.supplier].availability[k]) / probed[k]
+            } else if probed_base[k] > 0.0 {
+                need[k] * (link.share * stages[link.supplier].availability[k]) / probed_base[k]
             } else {
                 need[k] * link.share
             }
@@ -499,7 +512,7 @@ fn place_orders<const N: usize>(
             let q: [f64; N] = std::array::from_fn(|k| {
                 let q = split(x, link, k);
                 let base = link.share * supplier.availability[k];
-                let q = if total[k] > 0.0 && x.fill[k] < FILL_FLOOR { q + need[k] * base * FILL_FLOOR } else { q };
+                let q = if total[k] > 0.0 && probed(x, k) { q + need[k] * base * FILL_FLOOR } else { q };
                 if !(excess[k] > 0.0) {
                     q
                 } else if supplier.availability[k] >= 1.0 {
@@ -978,6 +991,8 @@ fn ship<const N: usize, R: Recorder>(
             let ordered = ord[0][k] + ord[1][k] + ord[2][k];
             let fill = x.fill[k] + FILL_SMOOTHING * ((qty[k] / ordered).min(1.0) - x.fill[k]);
             x.fill[k] = if ordered > 0.0 { fill } else { x.fill[k] };
+            // Cut off: nothing of an order shipped (see `probed`).
+            x.cut_off[k] = if ordered > 0.0 { !(qty[k] > 0.0) } else { x.cut_off[k] };
         }
         let shipped = qty.map(|q| q > 0.0);
         output.stock = choose(shipped, std::array::from_fn(|k| output.stock[k] - qty[k]), output.stock);

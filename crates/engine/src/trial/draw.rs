@@ -104,6 +104,9 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
     let node_full = |node: usize| node >= ns || full_at_start(node);
     let stage_activity = |p: usize| if full_at_start(p) { own.start_activity[p] } else { activity[p] };
     let link_flow = |l: usize| if node_full(plan.links[l].customer) { own.start_flow[l] } else { flow[l] };
+    // And by its supplier, for what a stage serves (its class mix and the end uses it works for): from the start
+    // for a supplier full at the start, so that a plant not yet online does not change what the incumbents serve.
+    let served_flow = |l: usize| if full_at_start(plan.links[l].supplier) { own.start_flow[l] } else { flow[l] };
 
     // Stocks and targets in weeks of normal use.
     let stock_weeks = |w: &[DrawnParam; 2]| (draw(&w[0]).max(0.0) / pw, draw(&w[1]).max(0.0) / pw);
@@ -146,7 +149,7 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
     for end_use in &plan.end_uses {
         for slot in &plan.inputs[end_use.inputs.clone()] {
             for l in slot.links.clone() {
-                normal_class_mix[plan.links[l].supplier][end_use.class] += flow[l];
+                normal_class_mix[plan.links[l].supplier][end_use.class] += served_flow(l);
             }
         }
     }
@@ -162,7 +165,7 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
             for l in slot.links.clone() {
                 let supplier = &mut normal_class_mix[plan.links[l].supplier];
                 for (class, wk) in w.iter().enumerate() {
-                    supplier[class] += wk * flow[l];
+                    supplier[class] += wk * served_flow(l);
                 }
             }
         }
@@ -184,7 +187,7 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
             let mut total = 0.0;
             for o in stage.outputs.clone() {
                 for &l in plan.customers_of(o) {
-                    let (f, to) = (flow[l], plan.links[l].customer);
+                    let (f, to) = (served_flow(l), plan.links[l].customer);
                     for e in 0..ne {
                         att[e * nodes + p] += f * att[e * nodes + to];
                     }
@@ -202,20 +205,24 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
         }
     }
 
-    // Pipelines start full of normal flow: shipments made in the L periods before the horizon.
+    // Pipelines start full of the flow at the start of the horizon: shipments made in the L periods before it. A
+    // stage short of its nameplate then is sent that share of its nameplate flow (nothing to a plant not yet
+    // online), which is the pipeline its targets ask for (`Order::scale`); its link keeps the nameplate flow as its
+    // normal flow. Filling it at nameplate handed a plant not yet online material nobody shipped, and made a plant
+    // added by a mitigation change the other late plants' pipelines from week 0.
     let nl = plan.links.len();
     for (l, link) in plan.links.iter().enumerate() {
         let state = &mut sc.links[l];
         let lead = state.lead[k];
-        let flow = link_flow(l);
+        let start = own.start_flow[l];
         for a in 0..lead.min(t_len) {
-            sc.arrivals[a * nl + l][k] = flow;
+            sc.arrivals[a * nl + l][k] = start;
             if let Some(licensed) = link.licensed {
-                sc.arrival_ship_time[a * plan.licensed_links + licensed][k] = flow * (a as f64 - lead as f64);
+                sc.arrival_ship_time[a * plan.licensed_links + licensed][k] = start * (a as f64 - lead as f64);
             }
         }
-        state.pipe[k] = flow * lead as f64;
-        state.flow[k] = flow;
+        state.pipe[k] = start * lead as f64;
+        state.flow[k] = link_flow(l);
         state.lead_estimate[k] = lead as f64;
         for class in 0..NC {
             state.order[class][k] = 0.0;
@@ -224,6 +231,7 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
         // customers send it little until it has shown it delivers.
         state.fill[k] = if sc.stages[link.supplier].online_period[k] > 0.0 { FILL_FLOOR } else { 1.0 };
         state.weight[k] = 0.0;
+        state.cut_off[k] = false;
         state.active_controls[k] = 0;
     }
 

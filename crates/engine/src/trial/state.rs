@@ -97,6 +97,9 @@ pub(super) struct LinkState<const N: usize> {
     pub order: [[f64; N]; NC],
     /// The customer's smoothed estimate of the share of its orders this supplier ships (1 when all is well).
     pub fill: [f64; N],
+    /// Whether the supplier shipped nothing of the customer's last order (an embargo, a denial, an empty
+    /// supplier): with a fill rate below the floor, such a supplier is only probed.
+    pub cut_off: [bool; N],
     /// The customer's weight for this supplier this period (share, availability and fill rate).
     pub weight: [f64; N],
     /// The link's part of its supplier's output: its share of the output's normal shipments in the trial.
@@ -286,6 +289,7 @@ impl<const N: usize> Lockstep<N> {
                     order: [zero; NC],
                     fill: zero,
                     weight: zero,
+                    cut_off: [false; N],
                     supplier_share: zero,
                     lead: [0; N],
                     active_controls: [0; N],

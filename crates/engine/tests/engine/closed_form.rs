@@ -381,6 +381,50 @@ fn probing_an_embargoed_supplier_loses_no_demand_when_another_has_spare_capacity
 }
 
 #[test]
+fn a_supplier_held_to_a_quota_keeps_its_orders_and_its_domestic_market() {
+    // The Chinese wind-magnet line of the default scenario, reduced. A Chinese plant with 17 % headroom serves its
+    // domestic market (class other, 4 weeks of stock) and, first by priority, a foreign customer (essential,
+    // backlogged) that sources 90 % from it and 10 % from an Australian plant without spare capacity. A quota holds
+    // the foreign link to 25 % of its normal flow for a year. The plant still ships what the quota allows, so it
+    // is not cut off and is not only probed. When any supplier below the fill-rate floor was only probed, the
+    // customer's orders flipped between a small probe (which the quota let through in part, lifting the fill rate
+    // above the floor) and the whole need (which sank it below again); each whole-need order took the plant's
+    // stock by priority, the quota kept it at the plant, and the domestic market went short (issue 12).
+    let (domestic, foreign) = (200.0, 100.0);
+    let mut plant_cn = stage("plant_cn", "CN", (domestic + 0.9 * foreign) * 52.0 * 1.17, vec![], vec![(0, 1.0)]);
+    plant_cn.output_stock = weeks(2.0, 2.0);
+    let mut plant_au = stage("plant_au", "AU", 0.1 * foreign * 52.0, vec![], vec![(0, 1.0)]);
+    plant_au.output_stock = weeks(2.0, 2.0);
+    let mut abroad = end_use("abroad", "DE", foreign * 52.0, vec![(0, 1.0)], weeks(8.0, 8.0));
+    abroad.class = chokepoint_engine::Class::Essential;
+    abroad.unmet = chokepoint_engine::Unmet::Backlog;
+    let at_home = end_use("at_home", "CN", domestic * 52.0, vec![(0, 1.0)], weeks(4.0, 4.0));
+    let spec = chokepoint_engine::ModelSpec {
+        name: "quota".into(),
+        period_weeks: 1.0,
+        periods: 104,
+        materials: vec![material("magnet")],
+        stages: vec![plant_cn, plant_au],
+        links: vec![
+            link(0, chokepoint_engine::Node::EndUse(0), 0, 0.9, 3.0),
+            link(1, chokepoint_engine::Node::EndUse(0), 0, 0.1, 2.0),
+            link(0, chokepoint_engine::Node::EndUse(1), 0, 1.0, 1.0),
+        ],
+        end_uses: vec![abroad, at_home],
+        disruptions: vec![window("quota", embargo_all(0.75), 10.0, 52.0)],
+        mitigations: Default::default(),
+    };
+    let m = model(spec);
+    let r = run(&m, &config(1), &|_| {}).unwrap();
+    assert_eq!(r.end_uses[1].units_short, 0.0, "{:?}", r.end_uses[1]);
+    // The plant never stops: its plan does not collapse to nothing in the weeks a probe replaced the whole order.
+    let mut tr = chokepoint_engine::outcome::Trace::default();
+    simulate(&m, config(1).seed, 0, &mut Scratch::new(&m), Some(&mut tr));
+    let idle = (10..62).filter(|&t| tr.stages[t][0].throughput == 0.0).count();
+    assert_eq!(idle, 0, "the Chinese plant stood idle in {idle} weeks of the quota");
+}
+
+#[test]
 fn a_fixed_embargo_on_a_backlogged_chain_delays_units_by_known_amounts() {
     // Lead time 0, demand d per week, buffer B weeks, full embargo of D > B weeks from week O, ample capacity.
     // The end use builds from its buffer for B weeks, then builds nothing in weeks O + B .. O + D - 1 while
