@@ -20,4 +20,4 @@ pub use model::{
     StockWeeks, StockpileSpec, Timing, Unit, Unmet,
 };
 pub use param::{Param, ParamError};
-pub use runner::{MAX_BAND_CELLS, RunConfig, RunError, RunResults, band_stride, results_bytes, run};
+pub use runner::{MAX_BAND_CELLS, RunConfig, RunError, RunResults, band_stride, results_bytes, run, run_cancellable};

@@ -6,8 +6,9 @@
 //! floating-point reduction runs serially over the ordered array afterwards. Output is bit-identical for any
 //! thread count.
 
+use std::ops::ControlFlow;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
@@ -67,6 +68,9 @@ pub enum RunError {
     ThreadPool { threads: usize, message: String },
     #[error("{trials} trials do not fit in memory on this platform")]
     TooManyTrials { trials: u64 },
+    /// The progress callback of [`run_cancellable`] asked to stop.
+    #[error("the run was cancelled after {done} of {trials} trials")]
+    Cancelled { done: u64, trials: u64 },
 }
 
 /// One worker's fan-chart counts.
@@ -146,8 +150,22 @@ impl RunResults {
 }
 
 /// Runs `config.trials` trials of `model`. `progress` is called from worker threads with the number of
-/// trials done so far (not necessarily in increasing order across threads).
+/// trials done so far (not necessarily in increasing order across threads). Never [`RunError::Cancelled`].
 pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -> Result<RunResults, RunError> {
+    run_cancellable(model, config, &|done| {
+        progress(done);
+        ControlFlow::Continue(())
+    })
+}
+
+/// [`run`], with a progress callback that can stop the run: once it returns [`ControlFlow::Break`], no further
+/// chunk of trials starts (those under way finish) and the run returns [`RunError::Cancelled`]. It is called once
+/// per chunk of [`CHUNK`] trials, from worker threads, with the number of trials done so far.
+pub fn run_cancellable(
+    model: &Model,
+    config: &RunConfig,
+    progress: &(dyn Fn(u64) -> ControlFlow<()> + Sync),
+) -> Result<RunResults, RunError> {
     let trials = usize::try_from(config.trials).map_err(|_| RunError::TooManyTrials { trials: config.trials })?;
     let (ne, ns, t_len) = (model.spec.end_uses.len(), model.spec.stages.len(), model.spec.periods);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -174,6 +192,7 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
     let mut lost = vec![0.0; trials * ws];
     let mut stockpiles = vec![0.0; trials * wp];
     let done = AtomicU64::new(0);
+    let cancelled = AtomicBool::new(false);
     pool.install(|| {
         end_uses
             .par_chunks_mut(CHUNK * we)
@@ -183,6 +202,9 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
             .for_each_init(
                 || Scratch::new(model),
                 |scratch, (chunk, ((eu, sl), sp))| {
+                    if cancelled.load(Ordering::Relaxed) {
+                        return;
+                    }
                     let first = chunk * CHUNK;
                     let n = eu.len() / we;
                     let slot = rayon::current_thread_index().unwrap_or(0) % slots;
@@ -236,10 +258,15 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
                         }
                     }
                     drop(held);
-                    progress(done.fetch_add(n as u64, Ordering::Relaxed) + n as u64);
+                    if progress(done.fetch_add(n as u64, Ordering::Relaxed) + n as u64).is_break() {
+                        cancelled.store(true, Ordering::Relaxed);
+                    }
                 },
             );
     });
+    if cancelled.load(Ordering::Relaxed) {
+        return Err(RunError::Cancelled { done: done.load(Ordering::Relaxed), trials: config.trials });
+    }
     // Drop the padding.
     if ne == 0 {
         end_uses.clear();

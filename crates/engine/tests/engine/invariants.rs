@@ -218,6 +218,32 @@ fn progress_reaches_the_trial_count() {
 }
 
 #[test]
+fn a_progress_callback_can_cancel_the_run() {
+    use std::ops::ControlFlow;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let m = model(rich_chain(52));
+    let config = RunConfig { trials: 20_000, seed: 1, threads: 2, bands: true };
+    let calls = AtomicU64::new(0);
+    let stopped = chokepoint_engine::run_cancellable(&m, &config, &|_| {
+        calls.fetch_add(1, Ordering::Relaxed);
+        ControlFlow::Break(())
+    });
+    match stopped {
+        Err(chokepoint_engine::RunError::Cancelled { done, trials }) => {
+            assert_eq!(trials, 20_000);
+            assert!(done < trials, "{done} trials ran after the first chunk asked to stop");
+        }
+        other => panic!("not cancelled: {:?}", other.map(|r| r.trials)),
+    }
+    // Each worker finishes the chunk it holds, then no chunk starts.
+    assert!(calls.load(Ordering::Relaxed) <= 2, "{} chunks ran", calls.load(Ordering::Relaxed));
+    // A callback that never stops gives the results of `run`.
+    let small = RunConfig { trials: 300, ..config };
+    let go_on = chokepoint_engine::run_cancellable(&m, &small, &|_| ControlFlow::Continue(())).unwrap();
+    assert_eq!(bits(&go_on), bits(&run(&m, &small, &|_| {}).unwrap()));
+}
+
+#[test]
 fn metrics_stay_within_their_bounds() {
     let m = model(rich_chain(156));
     let r = run(&m, &RunConfig { trials: 400, seed: 2, threads: 2, bands: false }, &|_| {}).unwrap();
