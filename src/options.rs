@@ -1,7 +1,7 @@
 //! The mitigation options a command is given (`--mitigation NAME|FILE`, `--all`): overlay files added to the
 //! scenario, names resolved to the scenario's mitigations and packages, each once, in order.
 
-use chokepoint_analysis::comparison::OptionSpec;
+use chokepoint_analysis::comparison::{OptionSpec, options_of};
 use chokepoint_scenario::{Scenario, VariantError};
 
 use crate::cli::OptionArg;
@@ -34,25 +34,9 @@ pub fn resolve(
             }
         }
     }
-    if all {
-        named.extend(scenario.mitigations.iter().map(|m| m.name.clone()));
-        named.extend(scenario.packages.iter().map(|p| p.name.clone()));
-    }
-    let mut specs: Vec<OptionSpec> = Vec::new();
-    for name in named {
-        if specs.iter().any(|s| s.name == name) {
-            continue;
-        }
-        let Some(mut spec) = OptionSpec::of(scenario, &name) else {
-            return Err(variant_failure(
-                scenario
-                    .variant(&[name.as_str()])
-                    .err()
-                    .unwrap_or(VariantError::Unknown { name: name.clone(), known: Vec::new() }),
-            ));
-        };
-        spec.source = defined_by.iter().find(|(n, _)| *n == name).map(|(_, f)| f.clone());
-        specs.push(spec);
+    let mut specs = options_of(scenario, &named, all).map_err(variant_failure)?;
+    for spec in &mut specs {
+        spec.source = defined_by.iter().find(|(n, _)| *n == spec.name).map(|(_, f)| f.clone());
     }
     Ok((specs, overlays))
 }

@@ -83,7 +83,9 @@ pub fn frame(table: Table) -> PolarsResult<DataFrame> {
                 Values::U64(v) => Column::new(name, v),
                 Values::F64(v) => Column::new(name, v),
                 Values::OptionalF64(v) => Column::new(name, v),
+                Values::OptionalU64(v) => Column::new(name, v),
                 Values::Text(v) => Column::new(name, v),
+                Values::OptionalText(v) => Column::new(name, v),
                 Values::Repeated(value) => StringChunked::full(name, &value, rows).into_column(),
             }
         })

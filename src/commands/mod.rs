@@ -40,7 +40,7 @@ pub fn execute(command: Command) -> Result<(), Failure> {
 
 /// Prints the scenario's warnings on stderr.
 fn print_warnings(loaded: &LoadedScenario) {
-    crate::console::eprint(&loaded.rendered_warnings());
+    crate::console::eprint(&loaded.rendered_warnings(crate::console::style()));
 }
 
 /// Writes `text` to stdout. A closed pipe comes back as an error that `main` treats as success.

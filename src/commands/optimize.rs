@@ -4,10 +4,11 @@
 use std::path::Path;
 use std::time::{Instant, SystemTime};
 
-use chokepoint_analysis::portfolio::{self, Objective, PortfolioQuestion, count_within_budget};
+use chokepoint_analysis::portfolio::{
+    self, Objective, ObjectiveKind, PortfolioQuestion, confirmation_seed, count_within_budget,
+};
 use chokepoint_analysis::variants::VariantRunner;
 use chokepoint_engine::RunConfig;
-use chokepoint_engine::rng::splitmix64;
 use chokepoint_scenario::Scenario;
 
 use super::run::OutputFolder;
@@ -106,39 +107,13 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The seed of the confirmation run: a fresh stream family derived from the search's seed (documented).
-pub fn confirmation_seed(seed: u64) -> u64 {
-    splitmix64(seed ^ 0x636f_6e66_6972_6d21)
-}
-
 /// Resolves the objective's end use.
 fn objective(scenario: &Scenario, arg: &ObjectiveArg) -> Result<Objective, Failure> {
-    let spec = scenario.model.spec();
-    let end_use = |name: &str| {
-        spec.end_uses.iter().position(|e| e.name == name).ok_or_else(|| {
-            let names: Vec<&str> = spec.end_uses.iter().map(|e| e.name.as_str()).collect();
-            let suggestion = chokepoint_scenario::did_you_mean(name, names.iter().copied())
-                .map(|s| format!(" (did you mean `{s}`?)"))
-                .unwrap_or_default();
-            Failure::Usage(format!(
-                "the objective names end use `{name}`, which the scenario does not define{suggestion}; it has {}",
-                names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-            ))
-        })
+    let (kind, end_use) = match arg {
+        ObjectiveArg::Loss => (ObjectiveKind::Loss, ""),
+        ObjectiveArg::ShortOrLate(e) => (ObjectiveKind::ShortOrLate, e.as_str()),
+        ObjectiveArg::MaxDelay(e) => (ObjectiveKind::MaxDelay, e.as_str()),
+        ObjectiveArg::UnitsShort(e) => (ObjectiveKind::UnitsShort, e.as_str()),
     };
-    Ok(match arg {
-        ObjectiveArg::Loss => Objective::Loss,
-        ObjectiveArg::ShortOrLate(e) => Objective::ShortOrLate { end_use: end_use(e)? },
-        ObjectiveArg::MaxDelay(e) => {
-            let index = end_use(e)?;
-            if spec.end_uses[index].unmet != chokepoint_engine::Unmet::Backlog {
-                return Err(Failure::Usage(format!(
-                    "end use `{e}` loses the demand it cannot meet, so none of it is late: use `short:{e}` or \
-                     `units-short:{e}`"
-                )));
-            }
-            Objective::MaxDelay { end_use: index }
-        }
-        ObjectiveArg::UnitsShort(e) => Objective::UnitsShort { end_use: end_use(e)? },
-    })
+    Objective::resolve(scenario, kind, end_use).map_err(analysis_failure)
 }

@@ -1,0 +1,341 @@
+//! Where a scenario comes from (a file, bytes a caller read, or the embedded default), reading it and the bases it
+//! is laid over within the limits of the security model of `docs/cli.md`, and the SHA-256 digests of their bytes.
+//!
+//! A file's `scenario.base` is read relative to the folder of the file that names it, and only if it lies within
+//! the *scenario folder*: the folder of the scenario file (the current folder for bytes read by the caller, such
+//! as standard input or text given to the Python package), symbolic links resolved. Every file read is a regular
+//! file of at most [`MAX_SCENARIO_BYTES`](chokepoint_scenario::MAX_SCENARIO_BYTES), so that a scenario can
+//! neither make the tool read (and quote in a diagnostic) a file elsewhere on the machine, nor hang it on a pipe
+//! or a device that never ends. The embedded default is named `<embedded>/rare_earths_2025.toml`, so a base
+//! `rare_earths_2025.toml` named from it is the embedded text again. Diagnostics are rendered against the file
+//! they point into.
+//!
+//! Every front end (the binary, the Python package) reads scenarios through this crate, so that they accept and
+//! refuse the same files.
+
+use std::fs::OpenOptions;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+
+use chokepoint_scenario::{Diagnostic, Diagnostics, MAX_SCENARIO_BYTES, Scenario, Style};
+use sha2::{Digest, Sha256};
+
+/// The default scenario.
+pub const EMBEDDED_TEXT: &str = include_str!("../../../scenarios/rare_earths_2025.toml");
+
+/// How the embedded scenario is named in diagnostics and outputs.
+pub const EMBEDDED_ORIGIN: &str = "<embedded>/rare_earths_2025.toml";
+
+/// A scenario to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScenarioSource {
+    /// The default scenario compiled in.
+    Embedded,
+    File(PathBuf),
+    /// Bytes the caller read (standard input, text given to an API), named `origin` in diagnostics and outputs;
+    /// their bases are read relative to the current folder, and within it.
+    Bytes {
+        origin: String,
+        bytes: Vec<u8>,
+    },
+}
+
+/// Why a scenario or an overlay could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The scenario file could not be read.
+    #[error("could not read scenario `{path}`")]
+    Read {
+        path: String,
+        #[source]
+        source: ReadError,
+    },
+    /// An overlay file of mitigations could not be read.
+    #[error("could not read mitigation file `{path}`")]
+    ReadOverlay {
+        path: String,
+        #[source]
+        source: ReadError,
+    },
+    /// The scenario (or a base, or an overlay) was refused: every diagnostic, each rendered at its own file.
+    #[error("{0}")]
+    Invalid(Box<Diagnostics>),
+}
+
+impl From<Diagnostics> for LoadError {
+    fn from(d: Diagnostics) -> Self {
+        LoadError::Invalid(Box::new(d))
+    }
+}
+
+/// Why a file was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(
+        "it is not a regular file (a folder, a device, a pipe or a socket); give `-` to read a scenario from \
+         standard input"
+    )]
+    NotARegularFile,
+    #[error("it holds {bytes} bytes, more than the {MAX_SCENARIO_BYTES} a scenario file may hold")]
+    TooLarge { bytes: u64 },
+    #[error("it holds more than the {MAX_SCENARIO_BYTES} bytes a scenario may")]
+    Unbounded,
+}
+
+/// A scenario that was read and accepted, with what outputs need to record about its source.
+#[derive(Debug)]
+pub struct LoadedScenario {
+    /// The file name as given, [`EMBEDDED_ORIGIN`], or the origin of bytes the caller read.
+    pub origin: String,
+    /// SHA-256 of the scenario's bytes, lowercase hex.
+    pub sha256: String,
+    /// The bases the scenario is laid over, in the order they were read (its own base first).
+    pub bases: Vec<SourceDigest>,
+    pub scenario: Scenario,
+    /// Mitigations and packages applied to `scenario.model` (`run --mitigation`), in order; empty for the
+    /// scenario as written.
+    pub applied: Vec<String>,
+    /// Overlay files of mitigations added to the scenario (`--mitigation FILE`).
+    pub overlays: Vec<SourceDigest>,
+}
+
+/// A file a scenario was read from, and the SHA-256 of its bytes (lowercase hex).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SourceDigest {
+    pub origin: String,
+    pub sha256: String,
+}
+
+impl LoadedScenario {
+    /// Every warning, rendered against the source in `style`, each ending with a newline.
+    pub fn rendered_warnings(&self, style: Style) -> String {
+        self.scenario.warnings.iter().map(|w| self.render(w, style)).collect()
+    }
+
+    fn render(&self, d: &Diagnostic, style: Style) -> String {
+        let mut text = self.scenario.render_styled(d, style);
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text
+    }
+}
+
+/// Reads and parses `source`, and the bases it names. A file that cannot be read is [`LoadError::Read`]; a
+/// scenario the parser refuses (or that is not UTF-8, or whose base cannot be read) is [`LoadError::Invalid`] with
+/// every diagnostic rendered at its own file.
+pub fn load(source: ScenarioSource) -> Result<LoadedScenario, LoadError> {
+    let (origin, bytes, folder) = match source {
+        ScenarioSource::Embedded => (EMBEDDED_ORIGIN.to_owned(), EMBEDDED_TEXT.as_bytes().to_vec(), PathBuf::new()),
+        ScenarioSource::File(path) => {
+            let bytes =
+                read_limited(&path).map_err(|source| LoadError::Read { path: path.display().to_string(), source })?;
+            let folder = path.parent().unwrap_or(Path::new("")).to_owned();
+            (path.display().to_string(), bytes, folder)
+        }
+        ScenarioSource::Bytes { origin, bytes } => (origin, bytes, PathBuf::new()),
+    };
+    let sha256 = hex(&Sha256::digest(&bytes));
+    let text = chokepoint_scenario::decode(&origin, &bytes)?;
+    let mut bases = Vec::new();
+    let mut resolve = |naming: &str, path: &str| -> Result<(String, Vec<u8>), String> {
+        let (base_origin, base_bytes) = read_base(&folder, naming, path)?;
+        bases.push(SourceDigest { origin: base_origin.clone(), sha256: hex(&Sha256::digest(&base_bytes)) });
+        Ok((base_origin, base_bytes))
+    };
+    let scenario = chokepoint_scenario::parse_with(&origin, &text, &mut resolve)?;
+    Ok(LoadedScenario { origin, sha256, bases, scenario, applied: Vec::new(), overlays: Vec::new() })
+}
+
+/// An overlay file of mitigations and packages, read for [`Scenario::add_overlay`].
+#[derive(Debug, Clone)]
+pub struct OverlayFile {
+    pub origin: String,
+    pub text: String,
+    pub sha256: String,
+}
+
+/// Reads an overlay file. A file that cannot be read is [`LoadError::ReadOverlay`]; one that is not UTF-8 is
+/// refused.
+pub fn read_overlay(path: &Path) -> Result<OverlayFile, LoadError> {
+    let bytes =
+        read_limited(path).map_err(|source| LoadError::ReadOverlay { path: path.display().to_string(), source })?;
+    let origin = path.display().to_string();
+    let sha256 = hex(&Sha256::digest(&bytes));
+    let text = chokepoint_scenario::decode(&origin, &bytes)?;
+    Ok(OverlayFile { origin, text, sha256 })
+}
+
+/// Adds `overlay` to `scenario`, returning the names it defines; a refused overlay is [`LoadError::Invalid`],
+/// rendered at its file.
+pub fn add_overlay(scenario: &mut Scenario, overlay: &OverlayFile) -> Result<Vec<String>, LoadError> {
+    Ok(scenario.add_overlay(&overlay.origin, &overlay.text)?)
+}
+
+/// Reads a regular file of at most [`MAX_SCENARIO_BYTES`]. A folder, a device (`/dev/zero`), a pipe or a socket is
+/// refused without reading from it: the file is opened without blocking (a pipe with no writer would otherwise
+/// block the open) and checked through the opened handle, so it cannot be swapped in between.
+pub fn read_limited(path: &Path) -> Result<Vec<u8>, ReadError> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        return Err(ReadError::NotARegularFile);
+    }
+    if metadata.len() > MAX_SCENARIO_BYTES as u64 {
+        return Err(ReadError::TooLarge { bytes: metadata.len() });
+    }
+    read_at_most(file)
+}
+
+/// Reads `source` to its end, refusing more than [`MAX_SCENARIO_BYTES`] (a file that grows while it is read, or
+/// standard input).
+pub fn read_at_most(source: impl Read) -> Result<Vec<u8>, ReadError> {
+    let mut bytes = Vec::new();
+    source.take(MAX_SCENARIO_BYTES as u64 + 1).read_to_end(&mut bytes)?;
+    if bytes.len() > MAX_SCENARIO_BYTES {
+        return Err(ReadError::Unbounded);
+    }
+    Ok(bytes)
+}
+
+/// Reads the base `path` named by the file `naming` (an origin): relative to `naming`'s folder and within the
+/// scenario folder `root`, or, from the embedded scenario, the embedded scenario itself. The path has passed the
+/// scenario crate's checks (relative, `/`-separated, a `.toml` file). Returns the base's origin (the joined path,
+/// with `.` and `dir/..` folded away so that one file gets one origin) and its bytes.
+fn read_base(root: &Path, naming: &str, path: &str) -> Result<(String, Vec<u8>), String> {
+    if let Some(dir) = EMBEDDED_ORIGIN.strip_suffix("rare_earths_2025.toml")
+        && naming.starts_with(dir)
+    {
+        let name = normalize(Path::new(path));
+        return if name == Path::new("rare_earths_2025.toml") {
+            Ok((EMBEDDED_ORIGIN.to_owned(), EMBEDDED_TEXT.as_bytes().to_vec()))
+        } else {
+            Err(format!("the embedded scenario can only name `rare_earths_2025.toml` as a base, not `{path}`"))
+        };
+    }
+    // The folder of the naming file; bytes the caller read (`<stdin>`) have none, so their bases are relative to
+    // the current folder.
+    let folder = Path::new(naming).parent().unwrap_or(Path::new(""));
+    let joined = normalize(&folder.join(path));
+    let origin = joined.display().to_string();
+    let outside = || {
+        format!(
+            "`{origin}` lies outside the scenario's folder `{}`; a base must be in the folder of the scenario named \
+             on the command line, or below it",
+            if root.as_os_str().is_empty() { Path::new(".") } else { root }.display()
+        )
+    };
+    if !within(&normalize(root), &joined) {
+        return Err(outside());
+    }
+    // Lexically inside; symbolic links must not lead out either.
+    let real = std::fs::canonicalize(&joined).map_err(|e| format!("`{origin}`: {e}"))?;
+    let real_root = std::fs::canonicalize(if root.as_os_str().is_empty() { Path::new(".") } else { root })
+        .map_err(|e| format!("the scenario's folder `{}`: {e}", root.display()))?;
+    if !real.starts_with(&real_root) {
+        return Err(outside());
+    }
+    let bytes = read_limited(&joined).map_err(|e| format!("`{origin}`: {e}"))?;
+    Ok((origin, bytes))
+}
+
+/// Whether the normalized relative or absolute path `path` lies within the folder `root` (also normalized).
+fn within(root: &Path, path: &Path) -> bool {
+    let mut rest = path.components();
+    for c in root.components() {
+        if rest.next() != Some(c) {
+            return false;
+        }
+    }
+    !rest.any(|c| matches!(c, Component::ParentDir | Component::RootDir | Component::Prefix(_)))
+}
+
+/// `path` with `.` components removed and `name/..` pairs folded (lexically; symbolic links are not followed).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Lowercase hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_matches_a_known_vector() {
+        assert_eq!(hex(&Sha256::digest(b"abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    #[test]
+    fn base_paths_are_folded_lexically() {
+        assert_eq!(normalize(Path::new("scenarios/./a/../rare.toml")), Path::new("scenarios/rare.toml"));
+        assert_eq!(normalize(Path::new("../x/../y.toml")), Path::new("../y.toml"));
+        assert_eq!(normalize(Path::new("/a/b/../c.toml")), Path::new("/a/c.toml"));
+    }
+
+    #[test]
+    fn bases_stay_within_the_scenario_folder() {
+        assert!(within(Path::new("scenarios"), Path::new("scenarios/base.toml")));
+        assert!(within(Path::new("scenarios"), Path::new("scenarios/shared/base.toml")));
+        assert!(!within(Path::new("scenarios"), Path::new("other/base.toml")));
+        assert!(within(Path::new(""), Path::new("base.toml")));
+        assert!(!within(Path::new(""), Path::new("../base.toml")));
+        assert!(within(Path::new("../s"), Path::new("../s/base.toml")));
+        assert!(!within(Path::new("../s"), Path::new("../base.toml")));
+        assert!(!within(Path::new("s"), Path::new("/etc/x.toml")));
+    }
+
+    #[test]
+    fn the_embedded_scenario_resolves_its_own_name_as_a_base() {
+        let (origin, bytes) = read_base(Path::new(""), EMBEDDED_ORIGIN, "./rare_earths_2025.toml").expect("resolves");
+        assert_eq!((origin.as_str(), bytes.len()), (EMBEDDED_ORIGIN, EMBEDDED_TEXT.len()));
+        assert!(read_base(Path::new(""), EMBEDDED_ORIGIN, "other.toml").is_err());
+    }
+
+    #[test]
+    fn embedded_scenario_is_valid() {
+        let loaded = load(ScenarioSource::Embedded).expect("the embedded scenario parses");
+        assert_eq!(loaded.origin, EMBEDDED_ORIGIN);
+        assert_eq!(loaded.sha256.len(), 64);
+    }
+
+    #[test]
+    fn devices_and_folders_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = read_limited(dir.path()).unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+        if Path::new("/dev/zero").exists() {
+            let e = read_limited(Path::new("/dev/zero")).unwrap_err();
+            assert!(e.to_string().contains("not a regular file"), "{e}");
+        }
+        let file = dir.path().join("s.toml");
+        std::fs::write(&file, "a = 1\n").unwrap();
+        assert_eq!(read_limited(&file).unwrap(), b"a = 1\n");
+    }
+}
