@@ -83,7 +83,10 @@ pub fn options(specs: &[OptionSpec], comparison: &Comparison) -> Table {
         Column::new("p_worse", f64s(&rows, |(_, r)| r.loss.p_worse.p)),
         Column::new("effect", texts(&rows, |(_, r)| effect_word(r.effect).to_owned())),
         Column::new("rank", Values::U64(rows.iter().map(|(_, r)| r.rank as u64).collect())),
-        Column::new("rank_by_value", Values::OptionalU64(rows.iter().map(|(_, r)| r.rank_by_value.map(|x| x as u64)).collect())),
+        Column::new(
+            "rank_by_value",
+            Values::OptionalU64(rows.iter().map(|(_, r)| r.rank_by_value.map(|x| x as u64)).collect()),
+        ),
         Column::new(
             "loss_avoided_per_usd",
             Values::OptionalF64(rows.iter().map(|(_, r)| r.loss_avoided_per_usd.map(|c| c.point)).collect()),
@@ -138,12 +141,13 @@ pub const END_USES: Schema = {
 
 /// One row per end use and option, in end-use order, then the options' order.
 pub fn end_uses(specs: &[OptionSpec], comparison: &Comparison) -> Table {
-    type Row<'a> = (&'a chokepoint_analysis::comparison::EndUseComparison, &'a OptionSpec, &'a chokepoint_analysis::comparison::EndUseEffect);
-    let rows: Vec<Row<'_>> = comparison
-        .end_uses
-        .iter()
-        .flat_map(|c| specs.iter().zip(&c.effects).map(move |(s, x)| (c, s, x)))
-        .collect();
+    type Row<'a> = (
+        &'a chokepoint_analysis::comparison::EndUseComparison,
+        &'a OptionSpec,
+        &'a chokepoint_analysis::comparison::EndUseEffect,
+    );
+    let rows: Vec<Row<'_>> =
+        comparison.end_uses.iter().flat_map(|c| specs.iter().zip(&c.effects).map(move |(s, x)| (c, s, x))).collect();
     let mut columns = vec![
         Column::new("end_use", texts(&rows, |(c, _, _)| c.name.clone())),
         Column::new("option", texts(&rows, |(_, s, _)| s.name.clone())),
@@ -153,7 +157,12 @@ pub fn end_uses(specs: &[OptionSpec], comparison: &Comparison) -> Table {
     ];
     columns.extend(avoided(
         &rows,
-        ["units_short_avoided", "units_short_avoided_se", "units_short_avoided_ci95_low", "units_short_avoided_ci95_high"],
+        [
+            "units_short_avoided",
+            "units_short_avoided_se",
+            "units_short_avoided_ci95_low",
+            "units_short_avoided_ci95_high",
+        ],
         |(_, _, x)| &x.units_short,
     ));
     columns.extend([
@@ -253,7 +262,10 @@ pub fn evaluations(answer: &SizingAnswer) -> Table {
             Column::new("p_short_or_late", f64s(rows, |e| e.short_or_late.p)),
             Column::new("p_short_or_late_ci95_low", f64s(rows, |e| e.short_or_late.ci95_low)),
             Column::new("p_short_or_late_ci95_high", f64s(rows, |e| e.short_or_late.ci95_high)),
-            Column::new("delay_quantile_weeks", Values::OptionalF64(rows.iter().map(|e| e.delay_quantile_weeks).collect())),
+            Column::new(
+                "delay_quantile_weeks",
+                Values::OptionalF64(rows.iter().map(|e| e.delay_quantile_weeks).collect()),
+            ),
             Column::new("meets_target", Values::Bool(rows.iter().map(|e| e.meets_target).collect())),
         ],
     )

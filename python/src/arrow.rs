@@ -60,6 +60,7 @@ pub fn batch(table: Table, schema: &SchemaRef) -> Result<RecordBatch, ArrowError
 
 /// An Arrow table held by the extension: record batches of one schema. Python reads it through
 /// `__arrow_c_stream__` (polars: `pl.DataFrame(table)`, pyarrow: `pa.table(table)`), as often as it likes.
+#[derive(Debug)]
 #[pyclass(frozen, module = "chokepoint._native")]
 pub struct ArrowTable {
     schema: SchemaRef,

@@ -25,19 +25,27 @@ where
     F: FnOnce(Progress<'_>) -> T + Send,
 {
     let stop = AtomicBool::new(false);
-    let progress = |_done: u64| if stop.load(Ordering::Relaxed) { ControlFlow::Break(()) } else { ControlFlow::Continue(()) };
+    let progress =
+        |_done: u64| if stop.load(Ordering::Relaxed) { ControlFlow::Break(()) } else { ControlFlow::Continue(()) };
     std::thread::scope(|scope| {
         let (done_tx, done_rx) = mpsc::channel::<()>();
-        let worker = scope.spawn(|| {
-            let result = work(&progress);
+        let progress = &progress;
+        let worker = scope.spawn(move || {
+            let result = work(progress);
             let _ = done_tx.send(());
             result
         });
         let mut raised: Option<PyErr> = None;
+        // The receiver is not `Sync`, so it travels into each wait without the GIL and back.
+        let mut done_rx = done_rx;
         loop {
-            let finished = py.detach(|| match done_rx.recv_timeout(SIGNAL_CHECK) {
-                Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => true,
-                Err(mpsc::RecvTimeoutError::Timeout) => false,
+            let finished;
+            (finished, done_rx) = py.detach(move || {
+                let finished = match done_rx.recv_timeout(SIGNAL_CHECK) {
+                    Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => true,
+                    Err(mpsc::RecvTimeoutError::Timeout) => false,
+                };
+                (finished, done_rx)
             });
             if finished {
                 break;

@@ -14,13 +14,13 @@ mod source;
 use std::ops::Range;
 use std::path::PathBuf;
 
+use chokepoint_analysis::AnalysisError;
 use chokepoint_analysis::comparison::{Comparison, OptionKind, OptionSpec, options_of};
 use chokepoint_analysis::loss::{LossWeights, TrialLosses};
 use chokepoint_analysis::outcome::VariantOutcome;
 use chokepoint_analysis::portfolio::{self, Objective, ObjectiveKind, PortfolioQuestion, confirmation_seed};
 use chokepoint_analysis::sizing::{self, SizingQuestion, SizingTarget};
 use chokepoint_analysis::variants::VariantRunner;
-use chokepoint_analysis::AnalysisError;
 use chokepoint_engine::report::summarize_run;
 use chokepoint_engine::stats::{Proportion, Summary};
 use chokepoint_engine::{RunConfig, RunError, RunResults};
@@ -30,7 +30,9 @@ use pyo3::types::PyDict;
 
 use crate::arrow::ArrowTable;
 use crate::interrupt::interruptible;
-use crate::source::{ChokepointError, ScenarioError, UsageError, analysis_error, load, source, variant_error, warnings};
+use crate::source::{
+    ChokepointError, ScenarioError, UsageError, analysis_error, load, source, variant_error, warnings,
+};
 
 /// Rows per record batch of the per-trial tables (as the binary's Parquet row groups).
 const BATCH_ROWS: usize = 1 << 17;
@@ -145,7 +147,8 @@ fn run<'py>(
     let scenario = &loaded.scenario;
     let model = &scenario.model;
     let results: RunResults =
-        interruptible(py, |progress| chokepoint_engine::run_cancellable(model, &config, progress))?.map_err(run_error)?;
+        interruptible(py, |progress| chokepoint_engine::run_cancellable(model, &config, progress))?
+            .map_err(run_error)?;
     let tables = py.detach(|| -> PyResult<_> {
         let summary = summarize_run(model, &results);
         let losses = TrialLosses::of(scenario, &results);
@@ -166,7 +169,10 @@ fn run<'py>(
             }),
         )?;
         let table_error = |e: chokepoint_tables::TableError| ChokepointError::new_err(e.to_string());
-        let bands = ArrowTable::new(chokepoint_tables::BANDS, [chokepoint_tables::bands(&summary, weeks).map_err(table_error)?])?;
+        let bands = ArrowTable::new(
+            chokepoint_tables::BANDS,
+            [chokepoint_tables::bands(&summary, weeks).map_err(table_error)?],
+        )?;
         let backlog_bands = ArrowTable::new(
             chokepoint_tables::BACKLOG_BANDS,
             [chokepoint_tables::backlog_bands(&summary, weeks).map_err(table_error)?],
@@ -175,7 +181,13 @@ fn run<'py>(
             chokepoint_tables::SUMMARY,
             [chokepoint_tables::summary(scenario, &summary, &losses.end_uses, &losses.trials)],
         )?;
-        Ok([("trials", trials), ("stage_losses", stage_losses), ("bands", bands), ("backlog_bands", backlog_bands), ("summary", summary_table)])
+        Ok([
+            ("trials", trials),
+            ("stage_losses", stage_losses),
+            ("bands", bands),
+            ("backlog_bands", backlog_bands),
+            ("summary", summary_table),
+        ])
     })?;
     drop(results);
     let d = PyDict::new(py);
@@ -243,8 +255,14 @@ fn compare<'py>(
     d.set_item("baseline_loss", summary_dict(py, &comparison.baseline_loss)?)?;
     d.set_item("option_names", specs.iter().map(|s| s.name.clone()).collect::<Vec<_>>())?;
     let t = PyDict::new(py);
-    t.set_item("options", Py::new(py, ArrowTable::new(analysis_tables::OPTIONS, [analysis_tables::options(&specs, &comparison)])?)?)?;
-    t.set_item("end_uses", Py::new(py, ArrowTable::new(analysis_tables::END_USES, [analysis_tables::end_uses(&specs, &comparison)])?)?)?;
+    t.set_item(
+        "options",
+        Py::new(py, ArrowTable::new(analysis_tables::OPTIONS, [analysis_tables::options(&specs, &comparison)])?)?,
+    )?;
+    t.set_item(
+        "end_uses",
+        Py::new(py, ArrowTable::new(analysis_tables::END_USES, [analysis_tables::end_uses(&specs, &comparison)])?)?,
+    )?;
     let paired = specs.iter().zip(options).map(|(s, o)| analysis_tables::paired_losses(baseline, &s.name, o));
     t.set_item("paired_losses", Py::new(py, ArrowTable::new(analysis_tables::PAIRED_LOSSES, paired)?)?)?;
     d.set_item("tables", t)?;
@@ -345,7 +363,10 @@ fn size_stockpile<'py>(
     };
     d.set_item("time_to_survive", survive)?;
     let t = PyDict::new(py);
-    t.set_item("evaluations", Py::new(py, ArrowTable::new(analysis_tables::EVALUATIONS, [analysis_tables::evaluations(&answer)])?)?)?;
+    t.set_item(
+        "evaluations",
+        Py::new(py, ArrowTable::new(analysis_tables::EVALUATIONS, [analysis_tables::evaluations(&answer)])?)?,
+    )?;
     d.set_item("tables", t)?;
     Ok(d)
 }
@@ -428,8 +449,11 @@ fn optimize<'py>(
     c.set_item("baseline", summary_dict(py, &answer.confirmation_baseline)?)?;
     c.set_item("improvement", summary_dict(py, &answer.confirmation.improvement.avoided)?)?;
     d.set_item("confirmation", c)?;
-    let refused: Vec<(String, String)> =
-        answer.refused.iter().map(|(m, reason)| (analysis_tables::portfolio_name(&question, m), reason.clone())).collect();
+    let refused: Vec<(String, String)> = answer
+        .refused
+        .iter()
+        .map(|(m, reason)| (analysis_tables::portfolio_name(&question, m), reason.clone()))
+        .collect();
     d.set_item("refused", refused)?;
     let t = PyDict::new(py);
     t.set_item(

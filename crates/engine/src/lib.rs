@@ -8,6 +8,7 @@ pub mod baseline;
 pub mod model;
 pub mod outcome;
 pub mod param;
+mod plan;
 pub mod report;
 pub mod rng;
 pub mod runner;
