@@ -44,11 +44,26 @@ fn batches(trials: usize) -> impl Iterator<Item = Range<usize>> {
     (0..trials).step_by(BATCH_ROWS).map(move |start| start..(start + BATCH_ROWS).min(trials))
 }
 
-/// The settings of a run, checked.
+/// The most worker threads a call accepts (as the CLI's `--threads`).
+const MAX_THREADS: usize = 1024;
+
+/// The settings of a run, checked as the CLI checks them; as there, a run never uses more threads than trials
+/// (0 takes one per available core).
 fn config(trials: u64, seed: u64, threads: usize, bands: bool) -> PyResult<RunConfig> {
     if !(1..=MAX_TRIALS).contains(&trials) {
         return Err(UsageError::new_err(format!("trials must be between 1 and {MAX_TRIALS}, not {trials}")));
     }
+    if threads > MAX_THREADS {
+        return Err(UsageError::new_err(format!(
+            "{threads} threads is more than the {MAX_THREADS} allowed (0 takes one per available core)"
+        )));
+    }
+    let at_most = usize::try_from(trials).unwrap_or(usize::MAX);
+    let threads = if threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get()).min(at_most)
+    } else {
+        threads.min(at_most)
+    };
     Ok(RunConfig { trials, seed, threads, bands })
 }
 
@@ -294,8 +309,8 @@ fn size_stockpile<'py>(
         (Some(_), Some(_)) => {
             return Err(UsageError::new_err("give max_shortfall_probability or max_delay_weeks, not both"));
         }
-        (Some(p), None) if (0.0..=1.0).contains(&p) => SizingTarget::ShortOrLateProbability(p),
-        (Some(p), None) => return Err(UsageError::new_err(format!("`{p}` is not a probability in [0, 1]"))),
+        (Some(p), None) if (0.0..1.0).contains(&p) => SizingTarget::ShortOrLateProbability(p),
+        (Some(p), None) => return Err(UsageError::new_err(format!("`{p}` is not a probability in [0, 1)"))),
         (None, Some(w)) if w >= 0.0 && delay_quantile > 0.0 && delay_quantile < 1.0 => {
             SizingTarget::DelayQuantile { quantile: delay_quantile, max_weeks: w }
         }
@@ -402,6 +417,9 @@ fn optimize<'py>(
     threads: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
     let config = config(trials, seed, threads, false)?;
+    if !(budget_usd.is_finite() && (0.0..=chokepoint_scenario::MAX_AMOUNT).contains(&budget_usd)) {
+        return Err(UsageError::new_err(format!("`{budget_usd}` is not a budget: give US dollars of zero or more")));
+    }
     let (kind, end_use) = objective_kind(&objective)?;
     let loaded = load(source(path, text)?)?;
     let scenario = &loaded.scenario;

@@ -1,0 +1,387 @@
+"""chokepoint from Python: Monte Carlo runs of supply-disruption scenarios, and the analyses built on them.
+
+Every function takes a *scenario*:
+
+* ``None``: the default scenario, ``rare_earths_2025``, compiled into the package;
+* a :class:`pathlib.Path` (any ``os.PathLike``), or a ``str`` without a line break: the path of a TOML file;
+* a ``str`` with a line break: the TOML text itself, named ``<text>`` in diagnostics.
+
+Bases (``scenario.base``) resolve as in the CLI: relative to the folder of the file that names them, and only
+within the folder of the scenario file (for text, the current folder). A scenario that is refused raises
+:class:`ScenarioError`, whose message is exactly the ``file:line:col`` text the CLI prints; its warnings are issued
+as :class:`ScenarioWarning`.
+
+Tables come back as polars DataFrames with the very columns, types and values of the CLI's files (``run`` writes
+``trials.parquet``, ``stage_losses.parquet``, ``bands.parquet``, ``backlog_bands.parquet`` and ``summary.csv``);
+they cross from Rust through the Arrow C stream interface, without files. ``result.arrow[name]`` is the same table
+for any reader of the Arrow PyCapsule interface (``pyarrow.table(...)``, DuckDB); ``df.to_pandas()`` gives pandas.
+
+Trials run with the GIL released; Ctrl-C stops them at the next chunk of trials and raises ``KeyboardInterrupt``.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+
+import polars as pl
+
+from . import _native
+from ._native import ChokepointError, ScenarioError, UsageError
+
+__all__ = [
+    "ChokepointError",
+    "ScenarioError",
+    "UsageError",
+    "ScenarioWarning",
+    "ScenarioInfo",
+    "RunResult",
+    "ComparisonResult",
+    "SizingResult",
+    "OptimizeResult",
+    "validate",
+    "run",
+    "compare",
+    "size_stockpile",
+    "optimize",
+    "__version__",
+]
+
+__version__: str = _native.VERSION
+
+#: What the functions accept as a scenario (see the module's documentation).
+ScenarioLike = Union[str, "os.PathLike[str]", None]
+
+
+class ScenarioWarning(UserWarning):
+    """A warning about a scenario that was accepted (the CLI prints these on stderr)."""
+
+
+def _source(scenario: ScenarioLike) -> dict[str, Any]:
+    """The keyword arguments that name `scenario` to the extension."""
+    if scenario is None:
+        return {}
+    if isinstance(scenario, os.PathLike):
+        return {"path": os.fspath(scenario)}
+    if isinstance(scenario, str):
+        return {"text": scenario} if "\n" in scenario else {"path": scenario}
+    raise TypeError(f"a scenario is a path, TOML text or None, not {type(scenario).__name__}")
+
+
+def _names(values: Union[str, Iterable[str]], what: str) -> list[str]:
+    """A list of names; a single string is one name (not its characters)."""
+    if isinstance(values, str):
+        return [values]
+    names = list(values)
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"{what} are names (str), not {type(name).__name__}")
+    return names
+
+
+def _frames(tables: Mapping[str, Any]) -> dict[str, pl.DataFrame]:
+    """Each Arrow table of the extension as a polars DataFrame."""
+    return {name: pl.DataFrame(table) for name, table in tables.items()}
+
+
+@dataclass(frozen=True)
+class ScenarioInfo:
+    """What a scenario is and where it came from.
+
+    ``origin`` is the file as named (``<embedded>/rare_earths_2025.toml`` for the default, ``<text>`` for text);
+    ``sha256`` the digest of its bytes; ``bases`` the files it is laid over, as ``(origin, sha256)`` pairs;
+    ``warnings`` each warning as the CLI renders it; ``mitigations`` those applied to the run, in order.
+    """
+
+    origin: str
+    name: str
+    sha256: str
+    bases: list[tuple[str, str]]
+    warnings: list[str]
+    mitigations: list[str]
+    #: Filled by :func:`validate` only.
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def _of(cls, d: Mapping[str, Any], details: Optional[dict[str, Any]] = None) -> "ScenarioInfo":
+        for text in d["warnings"]:
+            warnings.warn(text, ScenarioWarning, stacklevel=3)
+        return cls(
+            origin=d["origin"],
+            name=d["name"],
+            sha256=d["sha256"],
+            bases=[tuple(b) for b in d["bases"]],
+            warnings=list(d["warnings"]),
+            mitigations=list(d["mitigations"]),
+            details=details or {},
+        )
+
+
+def validate(scenario: ScenarioLike = None) -> ScenarioInfo:
+    """Reads and checks a scenario, as ``chokepoint validate`` does, without running it.
+
+    Returns what it holds in ``details``: ``stages`` and ``end_uses`` (names), ``links`` and ``disruptions``
+    (counts), ``periods`` and ``period_weeks``, ``available_mitigations`` and ``packages`` (names). Raises
+    :class:`ScenarioError` with the CLI's rendered diagnostics when the scenario is refused.
+    """
+    d = _native.validate(**_source(scenario))
+    keys = (
+        "stages",
+        "end_uses",
+        "links",
+        "disruptions",
+        "periods",
+        "period_weeks",
+        "available_mitigations",
+        "packages",
+    )
+    return ScenarioInfo._of(d, {k: d[k] for k in keys})
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The tables of a run, as DataFrames with the columns of the CLI's files (``docs/output-schema.md``).
+
+    ``trials``: one row per end use and trial (``trials.parquet``); ``stage_losses``: one row per stage and trial;
+    ``bands`` and ``backlog_bands``: the fan-chart quantiles; ``summary``: one row per end use and statistic
+    (``summary.csv``). ``arrow`` holds the same tables for readers of the Arrow PyCapsule interface.
+    """
+
+    scenario: ScenarioInfo
+    seed: int
+    trial_count: int
+    periods: int
+    period_weeks: float
+    loss_unit: str
+    trials: pl.DataFrame
+    stage_losses: pl.DataFrame
+    bands: pl.DataFrame
+    backlog_bands: pl.DataFrame
+    summary: pl.DataFrame
+    arrow: Mapping[str, Any]
+
+
+def run(
+    scenario: ScenarioLike = None,
+    *,
+    trials: int = 10_000,
+    seed: int = 1,
+    threads: int = 0,
+    mitigations: Union[str, Sequence[str]] = (),
+) -> RunResult:
+    """Runs the trials of a scenario, as ``chokepoint run`` does, and returns its tables.
+
+    ``mitigations`` names mitigations or packages of the scenario to apply, in order (``--mitigation``).
+    ``threads=0`` takes one worker per core; results do not depend on it. The same scenario, seed and trials give
+    the CLI's values bit for bit.
+    """
+    d = _native.run(
+        **_source(scenario),
+        trials=trials,
+        seed=seed,
+        threads=threads,
+        mitigations=_names(mitigations, "mitigations"),
+    )
+    frames = _frames(d["tables"])
+    return RunResult(
+        scenario=ScenarioInfo._of(d["scenario"]),
+        seed=d["seed"],
+        trial_count=d["trials"],
+        periods=d["periods"],
+        period_weeks=d["period_weeks"],
+        loss_unit=d["loss_unit"],
+        arrow=dict(d["tables"]),
+        **frames,
+    )
+
+
+@dataclass(frozen=True)
+class ComparisonResult:
+    """Options compared with the baseline on common random numbers (``chokepoint compare``).
+
+    ``options``: one row per option (loss avoided with its paired interval, effect, ranks, cost-effectiveness);
+    ``end_uses``: one row per end use and option; ``paired_losses``: one row per option and trial (the columns of
+    ``paired_losses.parquet``). ``baseline_loss`` holds the statistics of the baseline's loss per trial.
+    """
+
+    scenario: ScenarioInfo
+    seed: int
+    trial_count: int
+    loss_unit: str
+    horizon_years: float
+    option_names: list[str]
+    baseline_loss: dict[str, float]
+    options: pl.DataFrame
+    end_uses: pl.DataFrame
+    paired_losses: pl.DataFrame
+    arrow: Mapping[str, Any]
+
+
+def compare(
+    scenario: ScenarioLike = None,
+    options: Union[str, Sequence[str]] = (),
+    *,
+    all: bool = False,
+    trials: int = 10_000,
+    seed: int = 1,
+    threads: int = 0,
+) -> ComparisonResult:
+    """Compares mitigation options (names of mitigations or packages) with the baseline, as ``chokepoint compare``.
+
+    With ``all=True`` every mitigation and package of the scenario is an option as well. Every variant runs the
+    same trials with the same seed, so trial ``i`` sees the same disruptions in each.
+    """
+    d = _native.compare(
+        **_source(scenario),
+        options=_names(options, "options"),
+        all=all,
+        trials=trials,
+        seed=seed,
+        threads=threads,
+    )
+    return ComparisonResult(
+        scenario=ScenarioInfo._of(d["scenario"]),
+        seed=d["seed"],
+        trial_count=d["trials"],
+        loss_unit=d["loss_unit"],
+        horizon_years=d["horizon_years"],
+        option_names=list(d["option_names"]),
+        baseline_loss=dict(d["baseline_loss"]),
+        arrow=dict(d["tables"]),
+        **_frames(d["tables"]),
+    )
+
+
+@dataclass(frozen=True)
+class SizingResult:
+    """The smallest stockpile that meets a target (``chokepoint size-stockpile``).
+
+    ``size`` is ``None`` when even ``max_size`` does not meet it (``found`` is then ``False``); ``at`` describes the
+    size found (or ``max_size``) and ``next_smaller`` the size one ``step`` below. ``evaluations`` has one row per
+    size run, in the order run. Costs are totals over the horizon, in US dollars.
+    """
+
+    scenario: ScenarioInfo
+    seed: int
+    trial_count: int
+    stockpile: str
+    end_use: str
+    material: str
+    unit: str
+    found: bool
+    size: Optional[float]
+    file_size: float
+    max_size: float
+    step: float
+    at: dict[str, Any]
+    next_smaller: Optional[dict[str, Any]]
+    cost_usd: Optional[float]
+    with_cost_usd: float
+    time_to_survive: Optional[dict[str, float]]
+    evaluations: pl.DataFrame
+    arrow: Mapping[str, Any]
+
+
+def size_stockpile(
+    scenario: ScenarioLike,
+    *,
+    stockpile: str,
+    end_use: str,
+    max_shortfall_probability: Optional[float] = None,
+    max_delay_weeks: Optional[float] = None,
+    delay_quantile: float = 0.95,
+    with_: Union[str, Sequence[str]] = (),
+    max_size: Optional[float] = None,
+    step: Optional[float] = None,
+    trials: int = 10_000,
+    seed: int = 1,
+    threads: int = 0,
+) -> SizingResult:
+    """Sizes the stockpile mitigation ``stockpile`` so that ``end_use`` meets a target, as ``chokepoint
+    size-stockpile``.
+
+    Give one target: ``max_shortfall_probability`` (P(short or late at all over the horizon) at most this, in
+    [0, 1)), or ``max_delay_weeks`` (the ``delay_quantile`` across trials of the longest delay of a unit at most
+    this many weeks; backlogged end uses). ``with_`` names mitigations or packages applied in every variant.
+    """
+    d = _native.size_stockpile(
+        **_source(scenario),
+        stockpile=stockpile,
+        end_use=end_use,
+        max_shortfall_probability=max_shortfall_probability,
+        max_delay_weeks=max_delay_weeks,
+        delay_quantile=delay_quantile,
+        with_=_names(with_, "with_"),
+        max_size=max_size,
+        step=step,
+        trials=trials,
+        seed=seed,
+        threads=threads,
+    )
+    tables = d.pop("tables")
+    d["scenario"] = ScenarioInfo._of(d["scenario"])
+    d["trial_count"] = d.pop("trials")
+    return SizingResult(**d, arrow=dict(tables), **_frames(tables))
+
+
+@dataclass(frozen=True)
+class OptimizeResult:
+    """The best set of mitigations within a budget (``chokepoint optimize``).
+
+    ``best`` names the portfolio chosen and ``best_cost_usd`` its cost; ``confirmation`` its objective, the
+    baseline's and the improvement, re-run on fresh draws (seed ``confirmation["seed"]``). ``portfolios`` has one
+    row per portfolio run, in the order run (the first, empty, is the baseline); ``refused`` lists portfolios that
+    could not be built, with the reason.
+    """
+
+    scenario: ScenarioInfo
+    seed: int
+    trial_count: int
+    search: str
+    within_budget: Optional[int]
+    best: list[str]
+    best_cost_usd: float
+    confirmation: dict[str, Any]
+    refused: list[tuple[str, str]]
+    portfolios: pl.DataFrame
+    arrow: Mapping[str, Any]
+
+
+def optimize(
+    scenario: ScenarioLike,
+    *,
+    budget_usd: float,
+    objective: str = "loss",
+    candidates: Union[str, Sequence[str]] = (),
+    exhaustive_limit: int = 64,
+    max_evaluations: int = 200,
+    trials: int = 10_000,
+    seed: int = 1,
+    threads: int = 0,
+) -> OptimizeResult:
+    """Searches the set of mitigations within ``budget_usd`` (total cost over the horizon) that makes
+    ``objective`` smallest, as ``chokepoint optimize``.
+
+    ``objective`` is ``"loss"`` (every end use, the scenario's loss measure), ``"short:END_USE"``,
+    ``"delay:END_USE"`` or ``"units-short:END_USE"``. ``candidates`` defaults to every mitigation of the scenario.
+    Every portfolio within the budget is run when there are at most ``exhaustive_limit``; above, a heuristic runs
+    at most ``max_evaluations``.
+    """
+    d = _native.optimize(
+        **_source(scenario),
+        budget_usd=budget_usd,
+        objective=objective,
+        candidates=_names(candidates, "candidates"),
+        exhaustive_limit=exhaustive_limit,
+        max_evaluations=max_evaluations,
+        trials=trials,
+        seed=seed,
+        threads=threads,
+    )
+    tables = d.pop("tables")
+    d["scenario"] = ScenarioInfo._of(d["scenario"])
+    d["trial_count"] = d.pop("trials")
+    d["refused"] = [tuple(r) for r in d["refused"]]
+    return OptimizeResult(**d, arrow=dict(tables), **_frames(tables))
