@@ -43,6 +43,7 @@ pub const OPTIONS: Schema = {
     &[
         ("option", Text),
         ("kind", Text),
+        ("mitigation_kind", Text),
         ("cost_usd", F64),
         ("loss_avoided", F64),
         ("loss_avoided_se", F64),
@@ -64,13 +65,15 @@ pub const OPTIONS: Schema = {
 pub fn options(specs: &[OptionSpec], comparison: &Comparison) -> Table {
     let rows: Vec<(&OptionSpec, &chokepoint_analysis::comparison::OptionResult)> =
         specs.iter().zip(&comparison.options).collect();
+    // As `compare.json` words them: `mitigation` (with its kind) or `package`.
     let kind = |s: &OptionSpec| match &s.kind {
-        OptionKind::Mitigation { kind } => (*kind).to_owned(),
-        OptionKind::Package { .. } => "package".to_owned(),
+        OptionKind::Mitigation { kind } => ("mitigation", Some((*kind).to_owned())),
+        OptionKind::Package { .. } => ("package", None),
     };
     let mut columns = vec![
         Column::new("option", texts(&rows, |(s, _)| s.name.clone())),
-        Column::new("kind", texts(&rows, |(s, _)| kind(s))),
+        Column::new("kind", texts(&rows, |(s, _)| kind(s).0.to_owned())),
+        Column::new("mitigation_kind", Values::OptionalText(rows.iter().map(|(s, _)| kind(s).1).collect())),
         Column::new("cost_usd", f64s(&rows, |(_, r)| r.cost_usd)),
     ];
     columns.extend(avoided(

@@ -11,19 +11,19 @@ use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyValueError};
 
 create_exception!(
-    _native,
+    chokepoint,
     ChokepointError,
     PyException,
     "Base class of chokepoint's errors: a scenario that cannot be read, or trials that cannot run."
 );
 create_exception!(
-    _native,
+    chokepoint,
     ScenarioError,
     ChokepointError,
     "A scenario (or one of its bases) was refused; the message is every diagnostic as the CLI prints it."
 );
 create_exception!(
-    _native,
+    chokepoint,
     UsageError,
     ChokepointError,
     "Arguments that do not fit the scenario: an unknown mitigation or end use, a question that cannot be answered."
