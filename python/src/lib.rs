@@ -67,6 +67,26 @@ fn config(trials: u64, seed: u64, threads: usize, bands: bool) -> PyResult<RunCo
     Ok(RunConfig { trials, seed, threads, bands })
 }
 
+/// The most memory the per-trial results of one run may take (as the CLI's limit, `docs/cli.md`).
+const MAX_RESULTS_BYTES: u128 = 8 << 30;
+
+/// Refuses, before any trial runs, a trial count whose per-trial results would not fit in [`MAX_RESULTS_BYTES`],
+/// naming the most trials that would.
+fn check_memory(model: &chokepoint_engine::Model, trials: u64) -> PyResult<()> {
+    let bytes = chokepoint_engine::results_bytes(model, trials);
+    if bytes <= MAX_RESULTS_BYTES {
+        return Ok(());
+    }
+    let per_trial = chokepoint_engine::results_bytes(model, 1).max(1);
+    Err(UsageError::new_err(format!(
+        "trials={trials} would need {:.1} GiB for the per-trial results of scenario `{}` ({per_trial} bytes a trial), \
+         more than the limit of 8 GiB: give trials={} or fewer",
+        bytes as f64 / f64::from(1u32 << 30),
+        model.spec().name,
+        MAX_RESULTS_BYTES / per_trial
+    )))
+}
+
 fn run_error(e: RunError) -> PyErr {
     ChokepointError::new_err(format!("could not run the trials: {e}"))
 }
@@ -161,6 +181,7 @@ fn run<'py>(
     }
     let scenario = &loaded.scenario;
     let model = &scenario.model;
+    check_memory(model, trials)?;
     let results: RunResults =
         interruptible(py, |progress| chokepoint_engine::run_cancellable(model, &config, progress))?
             .map_err(run_error)?;
@@ -237,6 +258,7 @@ fn compare<'py>(
     let config = config(trials, seed, threads, false)?;
     let loaded = load(source(path, text)?)?;
     let scenario = &loaded.scenario;
+    check_memory(&scenario.model, trials)?;
     let specs = options_of(scenario, &options, all).map_err(variant_error)?;
     if specs.is_empty() {
         return Err(UsageError::new_err(if all {
@@ -330,6 +352,7 @@ fn size_stockpile<'py>(
     }
     let loaded = load(source(path, text)?)?;
     let scenario = &loaded.scenario;
+    check_memory(&scenario.model, trials)?;
     let question = SizingQuestion { stockpile, end_use, target, with: with_, max_size, step };
     let answer = interruptible(py, |progress| {
         let mut runner = VariantRunner::cancellable(config, progress);
@@ -423,6 +446,7 @@ fn optimize<'py>(
     let (kind, end_use) = objective_kind(&objective)?;
     let loaded = load(source(path, text)?)?;
     let scenario = &loaded.scenario;
+    check_memory(&scenario.model, trials)?;
     let all = candidates.is_empty();
     let mut specs: Vec<OptionSpec> = options_of(scenario, &candidates, all).map_err(variant_error)?;
     if all {

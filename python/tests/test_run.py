@@ -76,6 +76,8 @@ def test_tables_reach_pyarrow_through_the_capsule_interface():
 def test_settings_are_checked_as_the_cli_checks_them():
     with pytest.raises(chokepoint.UsageError, match="trials must be between 1"):
         chokepoint.run(trials=0)
+    with pytest.raises(chokepoint.UsageError, match="more than the limit of 8 GiB"):
+        chokepoint.run(trials=100_000_000)
     with pytest.raises(chokepoint.UsageError, match="1024"):
         chokepoint.run(trials=10, threads=5000)
     with pytest.raises(chokepoint.UsageError, match="no_such_thing"):
