@@ -4,11 +4,10 @@
 //! A file's `scenario.base` is read relative to the folder of the file that names it, and only if it lies within
 //! the *scenario folder*: the folder of the scenario file (the current folder for bytes read by the caller, such
 //! as standard input or text given to the Python package), symbolic links resolved. Every file read is a regular
-//! file of at most [`MAX_SCENARIO_BYTES`](chokepoint_scenario::MAX_SCENARIO_BYTES), so that a scenario can
-//! neither make the tool read (and quote in a diagnostic) a file elsewhere on the machine, nor hang it on a pipe
-//! or a device that never ends. The embedded default is named `<embedded>/rare_earths_2025.toml`, so a base
-//! `rare_earths_2025.toml` named from it is the embedded text again. Diagnostics are rendered against the file
-//! they point into.
+//! file of at most [`MAX_SCENARIO_BYTES`], so that a scenario can neither make the tool read (and quote in a
+//! diagnostic) a file elsewhere on the machine, nor hang it on a pipe or a device that never ends. The embedded
+//! default is named `<embedded>/rare_earths_2025.toml`, so a base `rare_earths_2025.toml` named from it is the
+//! embedded text again. Diagnostics are rendered against the file they point into.
 //!
 //! Every front end (the binary, the Python package) reads scenarios through this crate, so that they accept and
 //! refuse the same files.
