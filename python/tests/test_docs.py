@@ -1,8 +1,11 @@
-"""The Python blocks of docs/python.md run, in order, from the repository's root, so the page cannot drift."""
+"""The Python blocks of docs/python.md (in order) and the README's notebook cell run from the repository's root, so
+the pages cannot drift from the package."""
 
 from __future__ import annotations
 
 import re
+
+import chokepoint
 
 from conftest import ROOT
 
@@ -23,3 +26,12 @@ def test_the_python_page_runs(monkeypatch, capsys):
     assert namespace["table"].columns == ["end_use", *namespace["overlays"]]
     if namespace["plt"] is not None:
         assert len(namespace["fig"].axes[0].patches) == len(namespace["overlays"]) * namespace["table"].height
+
+
+def test_the_readme_cell_runs(monkeypatch):
+    blocks = BLOCK.findall((ROOT / "README.md").read_text())
+    assert len(blocks) == 1, "the README's tour has one notebook cell"
+    monkeypatch.chdir(ROOT)
+    namespace: dict = {"__name__": "__readme__"}
+    exec(compile(blocks[0], "README.md", "exec"), namespace)
+    assert namespace["result"].trials.height == 2000 * len(chokepoint.validate().details["end_uses"])
