@@ -400,20 +400,8 @@ pub struct TrialSettings {
     pub width: Width,
 }
 
-/// One `--mitigation` of `chokepoint compare`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OptionArg {
-    /// A mitigation or package of the scenario.
-    Name(String),
-    /// A file of mitigations and packages (a word ending in `.toml`).
-    File(PathBuf),
-}
-
-impl OptionArg {
-    pub(crate) fn from_word(word: String) -> Self {
-        if word.ends_with(".toml") { OptionArg::File(word.into()) } else { OptionArg::Name(word) }
-    }
-}
+/// One `--mitigation` of `chokepoint run`, `compare` or `optimize`: a name, or a file (a word ending in `.toml`).
+pub use chokepoint_scenario_files::OptionWord as OptionArg;
 
 /// Arguments of `chokepoint compare`.
 #[derive(Debug, Clone, PartialEq, Eq)]

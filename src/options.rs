@@ -3,10 +3,11 @@
 
 use chokepoint_analysis::comparison::{OptionSpec, options_of};
 use chokepoint_scenario::{Scenario, VariantError};
+use chokepoint_scenario_files::add_option_files;
 
 use crate::cli::OptionArg;
 use crate::failure::Failure;
-use crate::scenario_source::{self, SourceDigest};
+use crate::scenario_source::SourceDigest;
 
 /// Adds the overlay files to `scenario` and lists the options, each once, in the order given (then every
 /// mitigation and every package, with `all`), with the overlays' digests.
@@ -15,30 +16,12 @@ pub fn resolve(
     args: &[OptionArg],
     all: bool,
 ) -> Result<(Vec<OptionSpec>, Vec<SourceDigest>), Failure> {
-    let mut overlays = Vec::new();
-    let mut named: Vec<String> = Vec::new();
-    let mut defined_by: Vec<(String, String)> = Vec::new();
-    for arg in args {
-        match arg {
-            OptionArg::Name(name) => named.push(name.clone()),
-            OptionArg::File(path) => {
-                let file = scenario_source::read_overlay(path)?;
-                let names = scenario_source::add_overlay(scenario, &file)?;
-                let short = path.file_name().map_or_else(|| file.origin.clone(), |f| f.to_string_lossy().into_owned());
-                for name in names {
-                    defined_by.retain(|(n, _)| *n != name);
-                    defined_by.push((name.clone(), short.clone()));
-                    named.push(name);
-                }
-                overlays.push(SourceDigest { origin: file.origin, sha256: file.sha256 });
-            }
-        }
-    }
-    let mut specs = options_of(scenario, &named, all).map_err(variant_failure)?;
+    let named = add_option_files(scenario, args)?;
+    let mut specs = options_of(scenario, &named.names, all).map_err(variant_failure)?;
     for spec in &mut specs {
-        spec.source = defined_by.iter().find(|(n, _)| *n == spec.name).map(|(_, f)| f.clone());
+        spec.source = named.defined_by.iter().find(|(n, _)| *n == spec.name).map(|(_, f)| f.clone());
     }
-    Ok((specs, overlays))
+    Ok((specs, named.overlays))
 }
 
 /// A variant that cannot be built: an unknown name is a usage error; an invalid model, a refused scenario.

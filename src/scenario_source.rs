@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use chokepoint_scenario::Scenario;
 use chokepoint_scenario_files::{self as files, LoadError};
 pub use chokepoint_scenario_files::{LoadedScenario, OverlayFile, SourceDigest};
 
@@ -55,11 +54,6 @@ pub fn load(source: &ScenarioSource) -> Result<LoadedScenario, Failure> {
 /// Reads an overlay file. A file that cannot be read is a runtime error; one that is not UTF-8 is refused.
 pub fn read_overlay(path: &Path) -> Result<OverlayFile, Failure> {
     Ok(files::read_overlay(path)?)
-}
-
-/// Adds `overlay` to `scenario`; a refused overlay is [`Failure::InvalidScenario`], rendered at its file.
-pub fn add_overlay(scenario: &mut Scenario, overlay: &OverlayFile) -> Result<Vec<String>, Failure> {
-    Ok(files::add_overlay(scenario, overlay)?)
 }
 
 /// Reads standard input, up to [`MAX_SCENARIO_BYTES`](chokepoint_scenario::MAX_SCENARIO_BYTES).

@@ -70,15 +70,23 @@ def _source(scenario: ScenarioLike) -> dict[str, Any]:
     raise TypeError(f"a scenario is a path, TOML text or None, not {type(scenario).__name__}")
 
 
-def _names(values: Union[str, Iterable[str]], what: str) -> list[str]:
-    """A list of names; a single string is one name (not its characters)."""
-    if isinstance(values, str):
-        return [values]
-    names = list(values)
-    for name in names:
-        if not isinstance(name, str):
-            raise TypeError(f"{what} are names (str), not {type(name).__name__}")
-    return names
+#: Options as the functions take them: one name or file, or a sequence of them.
+OptionsLike = Union[str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]]]
+
+
+def _names(values: OptionsLike, what: str) -> list[str]:
+    """A list of words: names, or paths of files of mitigations (ending in ``.toml``); a single string or path is
+    one word (not its characters)."""
+    if isinstance(values, (str, os.PathLike)):
+        values = [values]
+    words = []
+    for value in values:
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        if not isinstance(value, str):
+            raise TypeError(f"{what} are names or paths, not {type(value).__name__}")
+        words.append(value)
+    return words
 
 
 def _frames(tables: Mapping[str, Any]) -> dict[str, pl.DataFrame]:
@@ -92,7 +100,8 @@ class ScenarioInfo:
 
     ``origin`` is the file as named (``<embedded>/rare_earths_2025.toml`` for the default, ``<text>`` for text);
     ``sha256`` the digest of its bytes; ``bases`` the files it is laid over, as ``(origin, sha256)`` pairs;
-    ``warnings`` each warning as the CLI renders it; ``mitigations`` those applied to the run, in order.
+    ``warnings`` each warning as the CLI renders it; ``mitigations`` those applied to the run, in order;
+    ``overlays`` the files of mitigations added to the scenario, as ``(origin, sha256)`` pairs.
     """
 
     origin: str
@@ -101,6 +110,7 @@ class ScenarioInfo:
     bases: list[tuple[str, str]]
     warnings: list[str]
     mitigations: list[str]
+    overlays: list[tuple[str, str]]
     #: Filled by :func:`validate` only.
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -115,6 +125,7 @@ class ScenarioInfo:
             bases=[tuple(b) for b in d["bases"]],
             warnings=list(d["warnings"]),
             mitigations=list(d["mitigations"]),
+            overlays=[tuple(o) for o in d["overlays"]],
             details=details or {},
         )
 
@@ -169,11 +180,12 @@ def run(
     trials: int = 10_000,
     seed: int = 1,
     threads: int = 0,
-    mitigations: Union[str, Sequence[str]] = (),
+    mitigations: OptionsLike = (),
 ) -> RunResult:
     """Runs the trials of a scenario, as ``chokepoint run`` does, and returns its tables.
 
-    ``mitigations`` names mitigations or packages of the scenario to apply, in order (``--mitigation``).
+    ``mitigations`` names mitigations or packages of the scenario to apply, in order, or files of them (a path
+    ending in ``.toml``, whose every mitigation and package is applied), as ``--mitigation NAME|FILE``.
     ``threads=0`` takes one worker per core; results do not depend on it. The same scenario, seed and trials give
     the CLI's values bit for bit.
     """
@@ -221,14 +233,15 @@ class ComparisonResult:
 
 def compare(
     scenario: ScenarioLike = None,
-    options: Union[str, Sequence[str]] = (),
+    options: OptionsLike = (),
     *,
     all: bool = False,
     trials: int = 10_000,
     seed: int = 1,
     threads: int = 0,
 ) -> ComparisonResult:
-    """Compares mitigation options (names of mitigations or packages) with the baseline, as ``chokepoint compare``.
+    """Compares mitigation options (names of mitigations or packages, or files of them ending in ``.toml``) with
+    the baseline, as ``chokepoint compare``.
 
     With ``all=True`` every mitigation and package of the scenario is an option as well. Every variant runs the
     same trials with the same seed, so trial ``i`` sees the same disruptions in each.
@@ -354,7 +367,7 @@ def optimize(
     *,
     budget_usd: float,
     objective: str = "loss",
-    candidates: Union[str, Sequence[str]] = (),
+    candidates: OptionsLike = (),
     exhaustive_limit: int = 64,
     max_evaluations: int = 200,
     trials: int = 10_000,
@@ -365,9 +378,9 @@ def optimize(
     ``objective`` smallest, as ``chokepoint optimize``.
 
     ``objective`` is ``"loss"`` (every end use, the scenario's loss measure), ``"short:END_USE"``,
-    ``"delay:END_USE"`` or ``"units-short:END_USE"``. ``candidates`` defaults to every mitigation of the scenario.
-    Every portfolio within the budget is run when there are at most ``exhaustive_limit``; above, a heuristic runs
-    at most ``max_evaluations``.
+    ``"delay:END_USE"`` or ``"units-short:END_USE"``. ``candidates`` (names, or files of mitigations ending in
+    ``.toml``) defaults to every mitigation of the scenario. Every portfolio within the budget is run when there
+    are at most ``exhaustive_limit``; above, a heuristic runs at most ``max_evaluations``.
     """
     d = _native.optimize(
         **_source(scenario),

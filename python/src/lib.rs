@@ -24,14 +24,14 @@ use chokepoint_analysis::variants::VariantRunner;
 use chokepoint_engine::report::summarize_run;
 use chokepoint_engine::stats::{Proportion, Summary};
 use chokepoint_engine::{RunConfig, RunError, RunResults};
-use chokepoint_scenario_files::LoadedScenario;
+use chokepoint_scenario_files::{LoadedScenario, OptionWord, add_option_files};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::arrow::ArrowTable;
 use crate::interrupt::interruptible;
 use crate::source::{
-    ChokepointError, ScenarioError, UsageError, analysis_error, load, source, variant_error, warnings,
+    ChokepointError, ScenarioError, UsageError, analysis_error, load, load_error, source, variant_error, warnings,
 };
 
 /// Rows per record batch of the per-trial tables (as the binary's Parquet row groups).
@@ -91,6 +91,20 @@ fn run_error(e: RunError) -> PyErr {
     ChokepointError::new_err(format!("could not run the trials: {e}"))
 }
 
+/// The options `words` name (a mitigation or package of the scenario, or a file ending in `.toml` whose mitigations
+/// and packages are added to it, as the CLI's `--mitigation NAME|FILE`), each once, in order (then every one, with
+/// `all`). The files added are recorded in `loaded.overlays`.
+fn named_options(loaded: &mut LoadedScenario, words: Vec<String>, all: bool) -> PyResult<Vec<OptionSpec>> {
+    let words: Vec<OptionWord> = words.into_iter().map(OptionWord::from_word).collect();
+    let named = add_option_files(&mut loaded.scenario, &words).map_err(load_error)?;
+    let mut specs = options_of(&loaded.scenario, &named.names, all).map_err(variant_error)?;
+    for spec in &mut specs {
+        spec.source = named.defined_by.iter().find(|(n, _)| *n == spec.name).map(|(_, f)| f.clone());
+    }
+    loaded.overlays.extend(named.overlays);
+    Ok(specs)
+}
+
 /// Statistics of a distribution as a dict (`n`, `mean`, `sd`, `se`, `ci95_low`, ..., `cvar95`).
 fn summary_dict<'py>(py: Python<'py>, s: &Summary) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
@@ -135,6 +149,9 @@ fn scenario_dict<'py>(py: Python<'py>, loaded: &LoadedScenario) -> PyResult<Boun
     d.set_item("bases", bases)?;
     d.set_item("warnings", warnings(loaded))?;
     d.set_item("mitigations", &loaded.applied)?;
+    let overlays: Vec<(String, String)> =
+        loaded.overlays.iter().map(|o| (o.origin.clone(), o.sha256.clone())).collect();
+    d.set_item("overlays", overlays)?;
     Ok(d)
 }
 
@@ -174,7 +191,7 @@ fn run<'py>(
     let config = config(trials, seed, threads, true)?;
     let mut loaded = load(source(path, text)?)?;
     if !mitigations.is_empty() {
-        let specs = options_of(&loaded.scenario, &mitigations, false).map_err(variant_error)?;
+        let specs = named_options(&mut loaded, mitigations, false)?;
         let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
         loaded.scenario.model = loaded.scenario.variant(&names).map_err(variant_error)?;
         loaded.applied = specs.into_iter().map(|s| s.name).collect();
@@ -256,10 +273,10 @@ fn compare<'py>(
     threads: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
     let config = config(trials, seed, threads, false)?;
-    let loaded = load(source(path, text)?)?;
+    let mut loaded = load(source(path, text)?)?;
+    let specs = named_options(&mut loaded, options, all)?;
     let scenario = &loaded.scenario;
     check_memory(&scenario.model, trials)?;
-    let specs = options_of(scenario, &options, all).map_err(variant_error)?;
     if specs.is_empty() {
         return Err(UsageError::new_err(if all {
             format!("scenario `{}` defines no mitigation or package to compare", scenario.name)
@@ -444,11 +461,11 @@ fn optimize<'py>(
         return Err(UsageError::new_err(format!("`{budget_usd}` is not a budget: give US dollars of zero or more")));
     }
     let (kind, end_use) = objective_kind(&objective)?;
-    let loaded = load(source(path, text)?)?;
+    let mut loaded = load(source(path, text)?)?;
+    let all = candidates.is_empty();
+    let mut specs = named_options(&mut loaded, candidates, all)?;
     let scenario = &loaded.scenario;
     check_memory(&scenario.model, trials)?;
-    let all = candidates.is_empty();
-    let mut specs: Vec<OptionSpec> = options_of(scenario, &candidates, all).map_err(variant_error)?;
     if all {
         // By default the candidates are the mitigations; packages are combinations the search makes itself.
         specs.retain(|c| matches!(c.kind, OptionKind::Mitigation { .. }));

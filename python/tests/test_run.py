@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 import chokepoint
-from conftest import SCENARIOS
+from conftest import ROOT, SCENARIOS
 from frames import assert_identical
 
 PARQUET_TABLES = ("trials", "stage_losses", "bands", "backlog_bands")
@@ -82,3 +82,30 @@ def test_settings_are_checked_as_the_cli_checks_them():
         chokepoint.run(trials=10, threads=5000)
     with pytest.raises(chokepoint.UsageError, match="no_such_thing"):
         chokepoint.run(SCENARIOS / "mitigations_2025.toml", trials=10, mitigations="no_such_thing")
+
+
+RESERVE = """
+[mitigations.dy_reserve]
+kind = "stockpile"
+description = "a Dy oxide reserve for the magnet maker"
+material = "dy_oxide"
+serves = ["jp_magnets"]
+initial_t = 20
+max_release_t_per_week = 2
+cost = { one_off_usd = 1e6, per_year_usd = 2.5e5 }
+"""
+
+
+def test_a_file_of_mitigations_applies_as_in_the_cli(cli, tmp_path):
+    overlay = tmp_path / "dy_reserve.toml"
+    overlay.write_text(RESERVE)
+    scenario = ROOT / "tests" / "data" / "valid" / "small_chain_mitigations.toml"
+    expected = cli_tables(cli, tmp_path / "out", str(scenario), "-m", str(overlay), "--trials", "200", "--seed", "8")
+    result = chokepoint.run(scenario, trials=200, seed=8, mitigations=overlay)
+    check_against_cli(result, expected)
+    assert result.scenario.mitigations == ["dy_reserve"]
+    assert [origin for origin, _ in result.scenario.overlays] == [str(overlay)]
+    plain = chokepoint.run(scenario, trials=200, seed=8)
+    assert not plain.trials.equals(result.trials), "the reserve changes something"
+    compared = chokepoint.compare(scenario, [overlay], trials=50)
+    assert compared.option_names == ["dy_reserve"] and compared.scenario.overlays == result.scenario.overlays

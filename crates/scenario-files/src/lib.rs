@@ -173,6 +173,56 @@ pub fn add_overlay(scenario: &mut Scenario, overlay: &OverlayFile) -> Result<Vec
     Ok(scenario.add_overlay(&overlay.origin, &overlay.text)?)
 }
 
+/// One word naming options of a command (`--mitigation NAME|FILE`, or the Python package's lists of names).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OptionWord {
+    /// A mitigation or package of the scenario.
+    Name(String),
+    /// A file of mitigations and packages (a word ending in `.toml`).
+    File(PathBuf),
+}
+
+impl OptionWord {
+    /// A word ending in `.toml` is a file; any other word is a name.
+    pub fn from_word(word: String) -> Self {
+        if word.ends_with(".toml") { OptionWord::File(word.into()) } else { OptionWord::Name(word) }
+    }
+}
+
+/// The names that [`OptionWord`]s stand for, once their files were added to the scenario.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NamedOptions {
+    /// Every name, in the order given; a file's names in the order it defines them.
+    pub names: Vec<String>,
+    /// The file name of the file that defined each name from a file (the last, when several did).
+    pub defined_by: Vec<(String, String)>,
+    /// The files added, in order, with their digests.
+    pub overlays: Vec<SourceDigest>,
+}
+
+/// Adds the files among `words` to `scenario` (in order) and lists the names the words stand for. A file that
+/// cannot be read is [`LoadError::ReadOverlay`]; one the scenario refuses, [`LoadError::Invalid`].
+pub fn add_option_files(scenario: &mut Scenario, words: &[OptionWord]) -> Result<NamedOptions, LoadError> {
+    let mut named = NamedOptions::default();
+    for word in words {
+        match word {
+            OptionWord::Name(name) => named.names.push(name.clone()),
+            OptionWord::File(path) => {
+                let file = read_overlay(path)?;
+                let names = add_overlay(scenario, &file)?;
+                let short = path.file_name().map_or_else(|| file.origin.clone(), |f| f.to_string_lossy().into_owned());
+                for name in names {
+                    named.defined_by.retain(|(n, _)| *n != name);
+                    named.defined_by.push((name.clone(), short.clone()));
+                    named.names.push(name);
+                }
+                named.overlays.push(SourceDigest { origin: file.origin, sha256: file.sha256 });
+            }
+        }
+    }
+    Ok(named)
+}
+
 /// Reads a regular file of at most [`MAX_SCENARIO_BYTES`]. A folder, a device (`/dev/zero`), a pipe or a socket is
 /// refused without reading from it: the file is opened without blocking (a pipe with no writer would otherwise
 /// block the open) and checked through the opened handle, so it cannot be swapped in between.
