@@ -58,6 +58,20 @@ pub(crate) struct RawClassValues {
     pub other: Field<f64>,
 }
 
+/// `[uncertainty]`: which uncertain parameters are knowledge uncertainty (fixed for a whole world) rather than event
+/// randomness (drawn per trial), and how many worlds `run` samples by default.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table such as `{ knowledge = [\"stages.*.inventory_weeks.initial\"], worlds = 200 }`"
+)]
+pub(crate) struct RawUncertainty {
+    /// Key paths (or patterns with `*` segments) of the parameters drawn once per world.
+    pub knowledge: Field<Vec<Spanned<String>>>,
+    /// Worlds `run` samples when `--worlds` is not given.
+    pub worlds: Field<i64>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, expecting = "a table such as `{ unit = \"t\" }`")]
 pub(crate) struct RawMaterial {
