@@ -9,6 +9,9 @@ use crate::batch_summary::BatchFormat;
 use crate::graph::Notation;
 use crate::progress::ProgressMode;
 use crate::scenario_source::ScenarioSource;
+use crate::study_cli::{
+    EvppiArgs, RawEvppi, RawSensitivity, RawSet, RawSweep, RawWorlds, SensitivityArgs, SweepArgs, WorldsArgs,
+};
 use crate::table::{ReportFormat, Width};
 use chokepoint_analysis::sizing::SizingTarget;
 
@@ -45,6 +48,10 @@ enum RawCommand {
     Optimize(RawOptimize),
     /// Trace the weekly flows of a few trials of a scenario (shipments, receipts, exports against no disruption).
     Trace(RawTrace),
+    /// Run a scenario at every point of a grid of values of some of its keys, on the same random draws.
+    Sweep(RawSweep),
+    /// Which assumptions matter: a tornado of one parameter at a time, and variance-based (Sobol) indices.
+    Sensitivity(RawSensitivity),
     /// Print the stage graph of a scenario.
     Graph {
         /// Scenario file (TOML).
@@ -84,6 +91,10 @@ struct RawRun {
     /// mitigations and packages defines. Repeat for several; they are applied in order.
     #[arg(long = "mitigation", short = 'm', value_name = "NAME|FILE")]
     mitigations: Vec<String>,
+    #[command(flatten)]
+    set: RawSet,
+    #[command(flatten)]
+    worlds: RawWorlds,
 }
 
 /// Settings shared by the commands that run trials of several variants (`compare`, `size-stockpile`).
@@ -110,6 +121,8 @@ struct RawTrialSettings {
     /// Show every column of the tables (by default they fit a 100-column terminal).
     #[arg(long)]
     wide: bool,
+    #[command(flatten)]
+    set: RawSet,
 }
 
 impl RawTrialSettings {
@@ -122,6 +135,7 @@ impl RawTrialSettings {
             progress: progress_mode(self.quiet),
             report: self.format,
             width: width(self.wide),
+            set: self.set.set,
         }
     }
 }
@@ -144,6 +158,8 @@ struct RawCompare {
     all: bool,
     #[command(flatten)]
     settings: RawTrialSettings,
+    #[command(flatten)]
+    evppi: RawEvppi,
 }
 
 impl RawCompare {
@@ -153,6 +169,7 @@ impl RawCompare {
             options: self.mitigations.into_iter().map(OptionArg::from_word).collect(),
             all: self.all,
             settings: self.settings.into_settings(),
+            evppi: self.evppi.into_args(),
         }
     }
 }
@@ -275,6 +292,8 @@ pub struct TrialSettings {
     pub progress: ProgressMode,
     pub report: ReportFormat,
     pub width: Width,
+    /// `--set KEY=VALUE` settings, in order.
+    pub set: Vec<String>,
 }
 
 /// One `--mitigation` of `chokepoint compare`.
@@ -299,6 +318,7 @@ pub struct CompareArgs {
     pub options: Vec<OptionArg>,
     pub all: bool,
     pub settings: TrialSettings,
+    pub evppi: EvppiArgs,
 }
 
 /// Arguments of `chokepoint size-stockpile`.
@@ -338,6 +358,8 @@ struct RawOptimize {
     max_evaluations: u64,
     #[command(flatten)]
     settings: RawTrialSettings,
+    #[command(flatten)]
+    evppi: RawEvppi,
 }
 
 /// What `chokepoint optimize` makes as small as possible, as given (end uses are resolved once the scenario is
@@ -351,7 +373,7 @@ pub enum ObjectiveArg {
 }
 
 impl ObjectiveArg {
-    fn parse(text: &str) -> Result<Self, String> {
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
         let (kind, end_use) = text.split_once(':').map_or((text, None), |(k, e)| (k, Some(e.to_owned())));
         match (kind, end_use) {
             ("loss", None) => Ok(Self::Loss),
@@ -375,6 +397,7 @@ pub struct OptimizeArgs {
     pub exhaustive_limit: usize,
     pub max_evaluations: usize,
     pub settings: TrialSettings,
+    pub evppi: EvppiArgs,
 }
 
 #[derive(Debug, Args)]
@@ -404,6 +427,8 @@ struct RawBatch {
     /// (as `chokepoint compare FILE --all`), instead of skipping it.
     #[arg(long)]
     compare: bool,
+    #[command(flatten)]
+    set: RawSet,
 }
 
 #[derive(Debug, Args)]
@@ -422,6 +447,8 @@ struct RawTrace {
     /// Output folder [default: out/<scenario name>/trace].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    #[command(flatten)]
+    set: RawSet,
 }
 
 /// Arguments of `chokepoint batch`.
@@ -435,6 +462,8 @@ pub struct BatchArgs {
     pub progress: ProgressMode,
     pub format: BatchFormat,
     pub compare: bool,
+    /// `--set KEY=VALUE` settings applied to every scenario, in order.
+    pub set: Vec<String>,
 }
 
 /// Arguments of `chokepoint trace`.
@@ -446,6 +475,7 @@ pub struct TraceArgs {
     pub with: Vec<String>,
     /// `None`: `out/<scenario name>/trace`.
     pub out: Option<PathBuf>,
+    pub set: Vec<String>,
 }
 
 /// A validated command.
@@ -460,6 +490,8 @@ pub enum Command {
     Batch(BatchArgs),
     Trace(TraceArgs),
     Optimize(OptimizeArgs),
+    Sweep(SweepArgs),
+    Sensitivity(SensitivityArgs),
 }
 
 /// Arguments of `chokepoint run`.
@@ -476,6 +508,9 @@ pub struct RunArgs {
     pub width: Width,
     /// Mitigations and packages to apply, or overlay files of them.
     pub mitigations: Vec<OptionArg>,
+    /// `--set KEY=VALUE` settings, in order.
+    pub set: Vec<String>,
+    pub worlds: WorldsArgs,
 }
 
 /// Worker threads of a run.
@@ -488,7 +523,7 @@ pub enum Threads {
 
 impl Threads {
     /// The value of `--threads`: 0 is one per available core.
-    fn from_flag(threads: usize) -> Self {
+    pub(crate) fn from_flag(threads: usize) -> Self {
         if threads == 0 { Threads::AllCores } else { Threads::Exactly(threads) }
     }
 
@@ -538,6 +573,8 @@ impl Command {
                 report: r.format,
                 width: width(r.wide),
                 mitigations: r.mitigations.into_iter().map(OptionArg::from_word).collect(),
+                set: r.set.set,
+                worlds: r.worlds.into_args(),
             }),
             RawCommand::Compare(c) => Command::Compare(c.into_args()),
             RawCommand::SizeStockpile(s) => Command::SizeStockpile(s.into_args()),
@@ -552,6 +589,7 @@ impl Command {
                 progress: progress_mode(b.quiet),
                 format: b.format,
                 compare: b.compare,
+                set: b.set.set,
             }),
             RawCommand::Trace(t) => Command::Trace(TraceArgs {
                 scenario: ScenarioSource::File(t.scenario),
@@ -559,6 +597,7 @@ impl Command {
                 seed: t.seed,
                 with: t.with,
                 out: t.out,
+                set: t.set.set,
             }),
             RawCommand::Graph { scenario, format } => {
                 Command::Graph { scenario: ScenarioSource::File(scenario), notation: format }
@@ -571,7 +610,10 @@ impl Command {
                 exhaustive_limit: o.exhaustive_limit,
                 max_evaluations: usize::try_from(o.max_evaluations).unwrap_or(usize::MAX),
                 settings: o.settings.into_settings(),
+                evppi: o.evppi.into_args(),
             }),
+            RawCommand::Sweep(s) => Command::Sweep(s.into_args()?),
+            RawCommand::Sensitivity(s) => Command::Sensitivity(s.into_args()?),
         })
     }
 }

@@ -8,7 +8,7 @@
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::Context;
-use chokepoint_scenario::{Diagnostic, Scenario};
+use chokepoint_scenario::{Diagnostic, Diagnostics, Scenario, Setting};
 use sha2::{Digest, Sha256};
 
 use crate::failure::Failure;
@@ -42,6 +42,8 @@ pub struct LoadedScenario {
     pub applied: Vec<String>,
     /// Overlay files of mitigations added to the scenario (`--mitigation FILE`).
     pub overlays: Vec<SourceDigest>,
+    /// The `--set KEY=VALUE` settings applied to the scenario, in order.
+    pub settings: Vec<String>,
 }
 
 /// A file a scenario was read from, and the SHA-256 of its bytes (lowercase hex).
@@ -70,6 +72,34 @@ impl LoadedScenario {
 /// the parser refuses (or that is not UTF-8, or whose base cannot be read) is [`Failure::InvalidScenario`] with
 /// every diagnostic rendered at its own file.
 pub fn load(source: &ScenarioSource) -> Result<LoadedScenario, Failure> {
+    load_with(source, &[])
+}
+
+/// As [`load`], with `settings` (`--set KEY=VALUE`, in order) applied to the scenario before it is lowered; their
+/// problems are rendered against the settings themselves, named `--set[1]`, `--set[2]`, ...
+pub fn load_with(source: &ScenarioSource, settings: &[String]) -> Result<LoadedScenario, Failure> {
+    let named: Vec<Setting> =
+        settings.iter().enumerate().map(|(i, s)| Setting::new(format!("--set[{}]", i + 1), s.as_str())).collect();
+    load_settings(source, &named)
+}
+
+/// As [`load_with`], with settings already named (a sweep names its values `--vary[N]`). The settings recorded in
+/// the loaded scenario are their texts.
+pub fn load_settings(source: &ScenarioSource, settings: &[Setting]) -> Result<LoadedScenario, Failure> {
+    let (origin, loaded) = load_checked(source, settings)?;
+    loaded.map_err(|diagnostics| Failure::InvalidScenario {
+        origin,
+        errors: diagnostics.error_count(),
+        rendered: diagnostics.render(),
+    })
+}
+
+/// As [`load_settings`], with a refused scenario's diagnostics given back as they are (with the origin as named),
+/// for a caller that tells some of them apart. A file that cannot be read is still a failure.
+pub fn load_checked(
+    source: &ScenarioSource,
+    settings: &[Setting],
+) -> Result<(String, Result<LoadedScenario, Diagnostics>), Failure> {
     let (origin, bytes) = match source {
         ScenarioSource::Embedded => (EMBEDDED_ORIGIN.to_owned(), EMBEDDED_TEXT.as_bytes().to_vec()),
         ScenarioSource::File(path) => {
@@ -85,14 +115,17 @@ pub fn load(source: &ScenarioSource) -> Result<LoadedScenario, Failure> {
         bases.push(SourceDigest { origin: base_origin.clone(), sha256: hex(&Sha256::digest(base_text.as_bytes())) });
         Ok((base_origin, base_text))
     };
-    match chokepoint_scenario::parse_with(&origin, &text, &mut resolve) {
-        Ok(scenario) => {
-            Ok(LoadedScenario { origin, sha256, bases, scenario, applied: Vec::new(), overlays: Vec::new() })
-        }
-        Err(diagnostics) => {
-            Err(Failure::InvalidScenario { origin, errors: diagnostics.error_count(), rendered: diagnostics.render() })
-        }
-    }
+    let parsed = chokepoint_scenario::parse_with_settings(&origin, &text, Some(&mut resolve), settings);
+    let loaded = parsed.map(|scenario| LoadedScenario {
+        origin: origin.clone(),
+        sha256,
+        bases,
+        scenario,
+        applied: Vec::new(),
+        overlays: Vec::new(),
+        settings: settings.iter().map(|s| s.text.clone()).collect(),
+    });
+    Ok((origin, loaded))
 }
 
 /// An overlay file of mitigations and packages, read for [`Scenario::add_overlay`].

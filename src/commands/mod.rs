@@ -6,7 +6,9 @@ mod graph;
 mod optimize;
 mod report;
 mod run;
+mod sensitivity;
 mod size_stockpile;
+mod sweep;
 mod trace;
 mod validate;
 
@@ -30,6 +32,8 @@ pub fn execute(command: Command) -> Result<(), Failure> {
         Command::Batch(args) => batch::batch(&args),
         Command::Trace(args) => trace::trace(&args),
         Command::Optimize(args) => optimize::optimize(&args),
+        Command::Sweep(args) => sweep::sweep(&args),
+        Command::Sensitivity(args) => sensitivity::sensitivity(&args),
     }
 }
 

@@ -44,7 +44,7 @@ struct TraceRecord {
 }
 
 pub fn trace(args: &TraceArgs) -> Result<(), Failure> {
-    let loaded = scenario_source::load(&args.scenario)?;
+    let loaded = scenario_source::load_with(&args.scenario, &args.set)?;
     super::print_warnings(&loaded);
     let names: Vec<&str> = args.with.iter().map(String::as_str).collect();
     let model = loaded.scenario.variant(&names).map_err(crate::options::variant_failure)?;
