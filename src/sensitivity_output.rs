@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::Path;
 
 use chokepoint_analysis::sobol::{Factor, SobolAnswer};
-use chokepoint_analysis::tornado::TornadoAnswer;
+use chokepoint_analysis::tornado::{Reference, TornadoAnswer};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -65,7 +65,13 @@ pub struct BarJson {
     pub low_mean: f64,
     #[serde(deserialize_with = "nan_if_null")]
     pub high_mean: f64,
-    /// The run with the parameter low (high) minus the base run, trial by trial.
+    /// What the changes are measured from: the parameter at its median (`reference_value`, in the key's unit; a
+    /// parameter of a disruption, whose draws share a stream) or, when `null`, the base run.
+    pub reference_value: Option<f64>,
+    /// The metric of the reference run.
+    #[serde(deserialize_with = "nan_if_null")]
+    pub reference_mean: f64,
+    /// The run with the parameter low (high) minus the reference run, trial by trial.
     pub low_change: DifferenceJson,
     pub high_change: DifferenceJson,
     /// High minus low, trial by trial.
@@ -141,6 +147,14 @@ impl TornadoJson {
                     high_value: b.high_value,
                     low_mean: b.low.mean,
                     high_mean: b.high.mean,
+                    reference_value: match &b.reference {
+                        Reference::Base => None,
+                        Reference::Median { value, .. } => Some(*value),
+                    },
+                    reference_mean: match &b.reference {
+                        Reference::Base => answer.base.mean,
+                        Reference::Median { metric, .. } => metric.mean,
+                    },
                     low_change: (&b.low_change).into(),
                     high_change: (&b.high_change).into(),
                     swing: (&b.swing).into(),

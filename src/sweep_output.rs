@@ -368,10 +368,11 @@ pub fn render(doc: &SweepDocument, out_dir: &Path, width: Width) -> String {
     }
     text.push_str(&grid.render());
     if shown < metrics.len() {
+        let more = metrics.len() - shown;
         let _ = writeln!(
             text,
-            "({} more metrics: --wide shows them; every end use and metric is in {SWEEP_CSV_FILE})",
-            metrics.len() - shown
+            "({more} more {}: --wide shows them; every end use and metric is in {SWEEP_CSV_FILE})",
+            if more == 1 { "metric" } else { "metrics" }
         );
     }
     let changes: Vec<String> = doc.keys.iter().map(|k| format!("`{k}`")).collect();

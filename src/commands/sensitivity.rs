@@ -69,7 +69,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
         Method::Sobol => (false, true),
         Method::Both => (true, true),
     };
-    let tornado_trials = if run_tornado { tornado::trials(chosen.len(), settings.trials) } else { 0 };
+    let tornado_trials = if run_tornado { tornado::trials(&chosen, settings.trials) } else { 0 };
     let sobol_trials = if run_sobol { sobol::trials(factors.len(), args.samples) } else { 0 };
     let total = tornado_trials + sobol_trials;
 
@@ -78,8 +78,9 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     if settings.progress == ProgressMode::Bar {
         let mut parts = Vec::new();
         if run_tornado {
+            let medians = chosen.iter().filter(|p| p.shares_stream()).count();
             parts.push(format!(
-                "tornado (1 + 2 × {} parameters) × {} trials = {}",
+                "tornado (1 + 2 × {} parameters + {medians} medians) × {} trials = {}",
                 chosen.len(),
                 thousands(settings.trials),
                 thousands(tornado_trials)

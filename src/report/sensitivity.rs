@@ -215,7 +215,9 @@ pub fn render_sensitivity_report(doc: &SensitivityDocument) -> anyhow::Result<St
             &format!(
                 "How to read: each row is one parameter, largest swing at the top (the first {} of {}); the blue bar \
                  is the change from the base with the parameter at its low value, the red bar at its high value. \
-                 Changes are means of trial-by-trial differences on the same draws.",
+                 Changes are means of trial-by-trial differences on the same draws. A disruption's parameters share \
+                 its random stream, so theirs are measured from the parameter at its median instead of the base \
+                 (the table says which).",
                 t.bars.len().min(CHART_BARS),
                 t.bars.len()
             ),
@@ -231,6 +233,7 @@ pub fn render_sensitivity_report(doc: &SensitivityDocument) -> anyhow::Result<St
                     b.key.clone(),
                     format!("{} → {} {}", number(b.low_value), number(b.high_value), b.unit),
                     if b.scope == "event" { "each event".to_owned() } else { "per trial".to_owned() },
+                    b.reference_value.map_or_else(|| "base".to_owned(), |v| format!("at P50 = {}", number(v))),
                     doc.signed(b.low_change.mean),
                     doc.signed(b.high_change.mean),
                     format!(
@@ -248,6 +251,7 @@ pub fn render_sensitivity_report(doc: &SensitivityDocument) -> anyhow::Result<St
                 ("parameter", false),
                 ("low → high", true),
                 ("drawn", false),
+                ("changes from", false),
                 ("change at low", true),
                 ("change at high", true),
                 ("swing (95% CI)", true),

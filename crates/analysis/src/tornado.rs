@@ -3,12 +3,13 @@
 //! numbers, and the change of a metric it makes.
 //!
 //! Every run uses the same seed and trials as the base run (the scenario as it is), so trial `i` sees the same
-//! draws of every other random process: the change from the base and the swing from the low to the high value are
-//! means of trial-by-trial differences, with their normal-theory intervals. The parameters of one disruption draw
-//! from that disruption's single stream, so fixing one of them shifts the others' draws: for those the change from
-//! the base is still an unbiased paired estimate, only less tight; the low and high runs draw alike, so the swing
-//! stays fully paired. A parameter drawn per event or shipment (a licence review) is set to the same value for
-//! every event. Bars are sorted by the size of the swing.
+//! draws of every other random process: the change from the reference and the swing from the low to the high value
+//! are means of trial-by-trial differences, with their normal-theory intervals. The reference is the base run,
+//! except for the parameters of a disruption: those draw from the disruption's single stream, in a fixed order, and
+//! fixing one to a constant shifts the draws of the others (its timing, say), which would show as a change at both
+//! ends whatever the parameter does. For them a third run, with the parameter at its median, is the reference: the
+//! low, median and high runs draw alike, so every difference stays paired. A parameter drawn per event or shipment
+//! (a licence review) is set to the same value for every event. Bars are sorted by the size of the swing.
 
 use chokepoint_engine::stats::{Summary, summarize};
 use chokepoint_engine::{Model, Param};
@@ -44,11 +45,24 @@ pub struct Bar {
     /// The metric with the parameter at its low and high value.
     pub low: Summary,
     pub high: Summary,
-    /// The change from the base run with the parameter low, and high (that run minus the base), trial by trial.
+    /// What the changes are measured from.
+    pub reference: Reference,
+    /// The change from the reference run with the parameter low, and high (that run minus the reference), trial
+    /// by trial.
     pub low_change: Summary,
     pub high_change: Summary,
     /// High minus low, trial by trial.
     pub swing: Summary,
+}
+
+/// The run a bar's changes are measured from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reference {
+    /// The scenario as it is.
+    Base,
+    /// The parameter at its median (a parameter of a disruption), with this value in the key's unit and this
+    /// metric.
+    Median { value: f64, metric: Summary },
 }
 
 /// The base run and every bar, largest swing first.
@@ -58,9 +72,11 @@ pub struct TornadoAnswer {
     pub bars: Vec<Bar>,
 }
 
-/// Trials a tornado of `parameters` runs: the base, then a low and a high run per parameter.
-pub fn trials(parameters: usize, trials_per_run: u64) -> u64 {
-    (1 + 2 * parameters as u64) * trials_per_run
+/// Trials a tornado of `parameters` runs: the base, then a low and a high run per parameter, and a median run per
+/// parameter of a disruption.
+pub fn trials(parameters: &[&Parameter], trials_per_run: u64) -> u64 {
+    let median_runs = parameters.iter().filter(|p| p.shares_stream()).count() as u64;
+    (1 + 2 * parameters.len() as u64 + median_runs) * trials_per_run
 }
 
 /// Runs the tornado of `parameters` (uncertain parameters of `model`).
@@ -82,6 +98,13 @@ pub fn tornado(
         let hi = quantile(&p.distribution, question.high_quantile);
         let low = values(&substitute(model, &[(p, Param::Const(lo))])?, runner)?;
         let high = values(&substitute(model, &[(p, Param::Const(hi))])?, runner)?;
+        let (reference, from) = if p.shares_stream() {
+            let mid = quantile(&p.distribution, 0.5);
+            let median = values(&substitute(model, &[(p, Param::Const(mid))])?, runner)?;
+            (Reference::Median { value: p.in_key_unit(mid), metric: summarize(&mut median.clone()) }, median)
+        } else {
+            (Reference::Base, base.clone())
+        };
         bars.push(Bar {
             key: p.key.clone(),
             unit: p.unit.clone(),
@@ -90,8 +113,9 @@ pub fn tornado(
             high_value: p.in_key_unit(hi),
             low: summarize(&mut low.clone()),
             high: summarize(&mut high.clone()),
-            low_change: change(&base, &low),
-            high_change: change(&base, &high),
+            reference,
+            low_change: change(&from, &low),
+            high_change: change(&from, &high),
             swing: change(&low, &high),
         });
     }

@@ -48,6 +48,7 @@ fn the_linear_shortfall_is_exactly_demand_minus_capacity() {
     assert!((t.bars[1].swing.mean + 400.0).abs() < 1e-6, "{:?}", t.bars[1].swing);
     assert_eq!((t.bars[1].low_value, t.bars[1].high_value), (50.0, 450.0));
     assert_eq!(runner.trials_done(), 5 * 40);
+    assert_eq!(chokepoint_analysis::tornado::trials(&params, 40), 5 * 40, "no parameter of a disruption");
 }
 
 #[test]

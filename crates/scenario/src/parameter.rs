@@ -242,6 +242,25 @@ impl Parameter {
         !self.distribution.is_constant()
     }
 
+    /// Whether the engine draws the parameter from a stream it shares with other draws (those of one disruption:
+    /// its timing, severity and denial probabilities come from the disruption's one stream, in a fixed order), so
+    /// that fixing it to a constant shifts the others' draws.
+    pub fn shares_stream(&self) -> bool {
+        self.sites.iter().any(|s| {
+            matches!(
+                s,
+                Site::DisruptionReview(_)
+                    | Site::DisruptionDenial(..)
+                    | Site::DisruptionEffect(_)
+                    | Site::DisruptionOnset(_)
+                    | Site::DisruptionDuration(_)
+                    | Site::DisruptionHazard(_)
+                    | Site::DisruptionFollowProbability(_)
+                    | Site::DisruptionLag(_)
+            )
+        })
+    }
+
     /// A value in the model's units, in the key's unit.
     pub fn in_key_unit(&self, model_value: f64) -> f64 {
         model_value / self.scale
