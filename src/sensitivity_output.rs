@@ -12,7 +12,7 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::optimize_output::{ObjectiveJson, objective_value};
-use crate::study_json::{DifferenceJson, ParameterJson, StudyRun, StudyScenario};
+use crate::study_json::{DifferenceJson, ParameterJson, StudyRun, StudyScenario, fit_key};
 use crate::summary_json::{DistributionJson, Tool, WarningJson, nan_if_null};
 use crate::table::{Align, Grid, TERMINAL_COLUMNS, Width, number, percent, thousands, wrap};
 
@@ -24,6 +24,9 @@ pub const SOBOL_PARQUET_FILE: &str = "sobol.parquet";
 
 /// Bars and indices shown in the terminal unless `--wide`.
 const TOP: usize = 15;
+
+/// The widest key in the terminal tables unless `--wide`, so that they fit 100 columns.
+const KEY_COLUMN: usize = 46;
 
 /// The whole `sensitivity.json` document.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -187,10 +190,17 @@ impl SensitivityDocument {
         objective_value(x, &self.metric)
     }
 
-    /// A signed change in the metric's unit.
+    /// A signed change in the metric's unit; a change of a probability in percentage points.
     pub fn signed(&self, x: f64) -> String {
-        let text = self.value(x.abs());
-        if x > 0.0 {
+        let text = if self.metric.kind == "short_or_late" {
+            format!("{} pp", number(x.abs() * 100.0))
+        } else {
+            self.value(x.abs())
+        };
+        // A change that rounds to zero has no sign.
+        if text.trim_start_matches('$').starts_with('0') && !text.contains('.') {
+            text
+        } else if x > 0.0 {
             format!("+{text}")
         } else if x < 0.0 {
             format!("−{text}")
@@ -286,6 +296,7 @@ pub fn render(doc: &SensitivityDocument, out_dir: &Path, width: Width) -> String
         TERMINAL_COLUMNS,
     ));
     let top = if width == Width::Wide { usize::MAX } else { TOP };
+    let key = |k: &str| if width == Width::Wide { k.to_owned() } else { fit_key(k, KEY_COLUMN) };
     if let Some(t) = &doc.tornado {
         text.push('\n');
         let q = |x: f64| format!("P{}", number(x * 100.0));
@@ -312,7 +323,7 @@ pub fn render(doc: &SensitivityDocument, out_dir: &Path, width: Width) -> String
             let scope = if b.scope == "event" { " (each event)" } else { "" };
             grid.row(vec![
                 (k + 1).to_string(),
-                format!("{}{scope}", b.key),
+                format!("{}{scope}", key(&b.key)),
                 format!("{} → {}", number(b.low_value), number(b.high_value)),
                 format!(
                     "{} [{}, {}]",
@@ -355,7 +366,7 @@ pub fn render(doc: &SensitivityDocument, out_dir: &Path, width: Width) -> String
                 index(&s.events.total),
             ]);
             for f in s.factors.iter().take(top) {
-                grid.row(vec![f.key.clone(), index(&f.first_order), index(&f.total)]);
+                grid.row(vec![key(&f.key), index(&f.first_order), index(&f.total)]);
             }
             text.push_str(&grid.render());
             let sum: f64 = s.factors.iter().map(|f| f.first_order.value).sum::<f64>() + s.events.first_order.value;

@@ -116,6 +116,18 @@ impl ParameterJson {
     }
 }
 
+/// A key shortened to at most `max` characters for a terminal table: its first segment, `…`, and its end.
+pub fn fit_key(key: &str, max: usize) -> String {
+    let n = key.chars().count();
+    if n <= max {
+        return key.to_owned();
+    }
+    let first = key.split('.').next().unwrap_or("");
+    let keep = max.saturating_sub(first.chars().count() + 2);
+    let tail: String = key.chars().skip(n - keep.min(n)).collect();
+    format!("{first}.…{tail}")
+}
+
 /// The kinds of parameters `keys` name, in words, for sentences: "stocks and denial rates".
 pub fn kinds_in_words(keys: &[String]) -> String {
     const KINDS: &[(&str, &str)] = &[
@@ -174,5 +186,9 @@ mod tests {
         assert_eq!(kinds_in_words(&keys), "stocks and denial rates");
         assert_eq!(kinds_in_words(&["links[3].lead_time_weeks".to_owned()]), "lead times");
         assert_eq!(kinds_in_words(&["stages.x.capacity_growth_per_year".to_owned()]), "capacity growth");
+        let long = "mitigations.au_separation.stages.au_heavy_separation.online_week";
+        assert_eq!(fit_key(long, 40), "mitigations.…_heavy_separation.online_week");
+        assert_eq!(fit_key(long, 40).chars().count(), 40);
+        assert_eq!(fit_key("horizon.years", 40), "horizon.years");
     }
 }

@@ -217,7 +217,7 @@ pub fn render(v: &EvppiJson) -> String {
     ]);
     for p in &v.parameters {
         grid.row(vec![
-            p.key.clone(),
+            crate::study_json::fit_key(&p.key, 48),
             format!("{} [{}, {}]", value(p.evppi), value(p.ci95_low.max(0.0)), value(p.ci95_high)),
             value(p.bias),
             percent(p.switch_share),

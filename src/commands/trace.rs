@@ -37,6 +37,8 @@ struct TraceRecord {
     scenario: String,
     origin: String,
     sha256: String,
+    /// The `--set KEY=VALUE` settings applied, in order.
+    settings: Vec<String>,
     seed: u64,
     trials: u64,
     with: Vec<String>,
@@ -83,6 +85,7 @@ pub fn trace(args: &TraceArgs) -> Result<(), Failure> {
         scenario: loaded.scenario.name.clone(),
         origin: loaded.origin.clone(),
         sha256: loaded.sha256.clone(),
+        settings: loaded.settings.clone(),
         seed: args.seed,
         trials: args.trials,
         with: args.with.clone(),

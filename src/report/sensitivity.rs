@@ -15,8 +15,8 @@ use crate::table::{number, percent, thousands};
 /// Bars drawn in each chart.
 const CHART_BARS: usize = 20;
 
-/// A key cut to fit the label column.
-fn label(key: &str) -> String {
+/// A key cut to fit the label column of a horizontal bar chart (its end kept).
+pub(super) fn label(key: &str) -> String {
     const MAX: usize = 52;
     if key.chars().count() <= MAX {
         return key.to_owned();

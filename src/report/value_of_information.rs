@@ -4,7 +4,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::charts::{BAND_OUTER, FONT, Key, MEDIAN, MUTED, SMALL_SIZE, legend_row, line, render_svg};
+use super::charts::{BAND_OUTER, FONT, GRID, Key, MEDIAN, MUTED, SMALL_SIZE, legend_row, line, render_svg};
 use super::html::Page;
 use crate::optimize_output::objective_value;
 use crate::table::{percent, thousands};
@@ -28,7 +28,8 @@ pub fn evppi_chart(v: &EvppiJson) -> anyhow::Result<String> {
         let style =
             TextStyle::from((FONT, SMALL_SIZE).into_font()).color(&BLACK).pos(Pos::new(HPos::Right, VPos::Center));
         for (k, p) in rows.iter().enumerate() {
-            root.draw(&Text::new(p.key.clone(), (left - 8, top + row * k as i32 + row / 2), style.clone()))?;
+            let text = super::sensitivity::label(&p.key);
+            root.draw(&Text::new(text, (left - 8, top + row * k as i32 + row / 2), style.clone()))?;
         }
         let extra = 60.0 / row as f64;
         let area = root.margin(top as u32, 0, left as u32, 24);
@@ -41,6 +42,8 @@ pub fn evppi_chart(v: &EvppiJson) -> anyhow::Result<String> {
             .x_labels(6)
             .x_label_formatter(&|x| objective_value(*x, &v.metric))
             .x_desc("Expected value of perfect information")
+            .light_line_style(WHITE)
+            .bold_line_style(GRID)
             .label_style((FONT, SMALL_SIZE))
             .axis_desc_style((FONT, SMALL_SIZE))
             .draw()?;

@@ -4,7 +4,9 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::charts::{BAND_INNER, BAND_OUTER, FONT, Key, MEDIAN, SMALL_SIZE, TAIL_LINE, legend_row, line, render_svg};
+use super::charts::{
+    BAND_INNER, BAND_OUTER, FONT, GRID, Key, MEDIAN, SMALL_SIZE, TAIL_LINE, legend_row, line, render_svg,
+};
 use super::html::Page;
 use crate::summary_json::SummaryDocument;
 use crate::table::{money, number, percent, thousands};
@@ -67,6 +69,8 @@ pub fn bands_chart(w: &WorldsJson) -> anyhow::Result<String> {
             .x_labels(6)
             .x_label_formatter(&|x| percent(*x))
             .x_desc("P(short or late) in a world")
+            .light_line_style(WHITE)
+            .bold_line_style(GRID)
             .label_style((FONT, SMALL_SIZE))
             .axis_desc_style((FONT, SMALL_SIZE))
             .draw()?;
