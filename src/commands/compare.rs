@@ -2,7 +2,8 @@
 //! trial by trial (the analysis library's `comparison`), write the comparison files and print the ranked tables.
 //!
 //! Cost: one run of the trials per variant, that is `k + 1` runs for `k` options, one after the other (each
-//! run uses every worker thread). Only what the comparison needs is kept of each option's run (per end use and
+//! run uses every worker thread); with `--evppi`, the value-of-information sampler's runs after them (printed
+//! before anything runs). Only what the comparison needs is kept of each option's run (per end use and
 //! trial: units short, lateness, the longest delay, backlog, loss), so memory grows with
 //! `k x trials x end uses`.
 

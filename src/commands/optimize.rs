@@ -93,6 +93,7 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
 
     let run = OptimizeRun { loaded: &loaded, overlays: &overlays, seed: settings.seed, trials: settings.trials };
     let mut document = OptimizeDocument::new(run, &question, &answer);
+    let mut information_trials = 0;
     if args.evppi.enabled {
         // The choice: the frontier's portfolios within the budget (the six best), on the objective alone.
         let mut choices: Vec<Choice> = answer
@@ -126,6 +127,7 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
             &record,
         );
         progress.finish();
+        information_trials = plan.trials;
         let metric = objective_json(question.objective, &loaded);
         document.value_of_information = Some(EvppiJson::new(&result?, metric, &args.evppi, plan.trials, false));
     }
@@ -143,7 +145,7 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
         threads,
         started_at,
         Timings { wall_time_s: started.elapsed().as_secs_f64(), simulation_s },
-        runner.trials_done(),
+        runner.trials_done() + information_trials,
         vec![OPTIMIZE_JSON_FILE, PORTFOLIOS_CSV_FILE, PORTFOLIOS_PARQUET_FILE, REPORT_FILE, OPTIMIZE_RUN_FILE],
     );
     output::write_json(&mut files, OPTIMIZE_RUN_FILE, &record)?;

@@ -60,16 +60,17 @@ pub fn tornado_chart(doc: &SensitivityDocument, t: &TornadoJson) -> anyhow::Resu
         row_labels(root, &labels, top, row, left - 8)?;
         let area = root.margin(top as u32, 56, left as u32, 24);
         let mut chart = ChartBuilder::on(&area).build_cartesian_2d((lo - pad)..(hi + pad), 0.0..n as f64)?;
-        let x_at = |x: f64| x;
         for (k, b) in bars.iter().enumerate() {
-            let y0 = n as f64 - k as f64 - 0.82;
-            let y1 = n as f64 - k as f64 - 0.18;
-            for (value, colour) in [(b.low_change.mean, BAND_INNER), (b.high_change.mean, TAIL_LINE)] {
+            // The low value's bar in the upper half of the row, the high value's in the lower half, so that
+            // neither hides the other when both go the same way.
+            let upper = n as f64 - k as f64 - 0.16;
+            let halves = [
+                (b.low_change.mean, BAND_INNER, upper - 0.34, upper),
+                (b.high_change.mean, TAIL_LINE, upper - 0.68, upper - 0.34),
+            ];
+            for (value, colour, y0, y1) in halves {
                 if value.is_finite() && value != 0.0 {
-                    chart.draw_series(std::iter::once(Rectangle::new(
-                        [(0.0, y0), (x_at(value), y1)],
-                        colour.filled(),
-                    )))?;
+                    chart.draw_series(std::iter::once(Rectangle::new([(0.0, y0), (value, y1)], colour.filled())))?;
                 }
             }
         }
@@ -214,7 +215,8 @@ pub fn render_sensitivity_report(doc: &SensitivityDocument) -> anyhow::Result<St
             "Tornado chart of the change of the metric with each parameter at its low and high value",
             &format!(
                 "How to read: each row is one parameter, largest swing at the top (the first {} of {}); the blue bar \
-                 is the change from the base with the parameter at its low value, the red bar at its high value. \
+                 (upper half of the row) is the change from the base with the parameter at its low value, the red bar \
+                 (lower half) at its high value. \
                  Changes are means of trial-by-trial differences on the same draws. A disruption's parameters share \
                  its random stream, so theirs are measured from the parameter at its median instead of the base \
                  (the table says which).",
@@ -233,7 +235,7 @@ pub fn render_sensitivity_report(doc: &SensitivityDocument) -> anyhow::Result<St
                     b.key.clone(),
                     format!("{} → {} {}", number(b.low_value), number(b.high_value), b.unit),
                     if b.scope == "event" { "each event".to_owned() } else { "per trial".to_owned() },
-                    b.reference_value.map_or_else(|| "base".to_owned(), |v| format!("at P50 = {}", number(v))),
+                    b.reference_value.map_or_else(|| "base".to_owned(), |v| format!("P50 ({})", number(v))),
                     doc.signed(b.low_change.mean),
                     doc.signed(b.high_change.mean),
                     format!(
@@ -251,7 +253,7 @@ pub fn render_sensitivity_report(doc: &SensitivityDocument) -> anyhow::Result<St
                 ("parameter", false),
                 ("low → high", true),
                 ("drawn", false),
-                ("changes from", false),
+                ("changes from", true),
                 ("change at low", true),
                 ("change at high", true),
                 ("swing (95% CI)", true),

@@ -215,6 +215,13 @@ fn sensitivity_is_the_same_at_one_and_two_threads() {
         docs.push(std::fs::read(out.join("sensitivity.json")).unwrap());
     }
     assert_eq!(docs[0], docs[1]);
+    // A disruption's parameters are measured from their median run (their draws share its stream), others from
+    // the base run.
+    let doc: serde_json::Value = serde_json::from_slice(&docs[0]).unwrap();
+    for bar in doc["tornado"]["bars"].as_array().unwrap() {
+        let of_disruption = bar["key"].as_str().unwrap().starts_with("disruptions.");
+        assert_eq!(bar["reference_value"].is_number(), of_disruption, "{bar}");
+    }
 }
 
 #[test]
@@ -339,4 +346,41 @@ fn compare_values_information_about_each_knowledge_parameter() {
     let none = chokepoint(&["compare", arg(&scenario), "-m", "dy_reserve", "--evppi", "--trials", "5"]);
     assert_exit(&none, 2);
     assert!(stderr(&none).contains("--evppi-param KEY"), "{}", stderr(&none));
+}
+
+#[test]
+fn optimize_values_information_for_the_choice_among_its_frontier() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("opt");
+    let scenario = valid("small_chain_mitigations.toml");
+    let o = chokepoint(&[
+        "optimize",
+        arg(&scenario),
+        "--budget",
+        "10M",
+        "-m",
+        "dy_reserve",
+        "-m",
+        "more_stock",
+        "--trials",
+        "20",
+        "--evppi-param",
+        "disruptions.cn_licensing.duration_weeks",
+        "--evppi-samples",
+        "3",
+        "--evppi-trials",
+        "10",
+        "--out",
+        arg(&out),
+    ]);
+    assert_exit(&o, 0);
+    assert!(stderr(&o).contains("optimize: value of information"), "{}", stderr(&o));
+    let doc = json(&out.join("optimize.json"));
+    let v = &doc["value_of_information"];
+    let frontier = doc["frontier"].as_array().unwrap().len();
+    assert_eq!(v["options"].as_array().unwrap().len(), frontier.min(6));
+    assert_eq!(v["parameters"][0]["key"], "disruptions.cn_licensing.duration_weeks");
+    assert_eq!(v["net_of_cost"], false);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("Which unknown is worth researching before choosing"));
 }

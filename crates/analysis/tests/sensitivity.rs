@@ -108,3 +108,18 @@ fn worlds_split_the_variance_between_knowledge_and_events() {
     // No world is ever without a shortfall.
     assert_eq!(answer.end_uses[0].short_or_late.p2_5, 1.0);
 }
+
+#[test]
+fn worlds_are_the_same_at_one_and_two_threads() {
+    let s = load("tests/data/valid/event_driven.toml");
+    let knowledge = select(&s.parameters, &["stages.maker.capacity_t_per_year".to_owned()]).expect("found");
+    let answer = |threads| {
+        let mut runner = VariantRunner::new(RunConfig { trials: 30, seed: 4, threads, bands: false }, &|_| {});
+        worlds(&s.model, &knowledge, 10, &LossWeights::of(&s), &mut runner).expect("runs")
+    };
+    let (one, two) = (answer(1), answer(2));
+    // Compared as text: a metric that never varies has a NaN share, which is not equal to itself.
+    assert_eq!(format!("{one:?}"), format!("{two:?}"));
+    // Headroom makes the capacity irrelevant: the events explain everything.
+    assert!(one.end_uses[0].units_short.knowledge_share < 0.05, "{}", one.end_uses[0].units_short.knowledge_share);
+}

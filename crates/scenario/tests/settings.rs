@@ -139,6 +139,13 @@ fn mitigations_name_their_own_parameters_and_the_stocks_they_set() {
             assert_eq!(site.get(model.spec()), Some(&p.distribution), "{}", p.key);
         }
     }
+    // A buffer sets the stocks of the stages and end uses it names: one key, several sites; the stages' own keys
+    // are gone from the variant.
+    let buffer = parameters.iter().find(|p| p.key == "mitigations.more_stock.inventory_weeks.initial").expect("named");
+    assert_eq!(buffer.sites.len(), 3, "{:?}", buffer.sites);
+    assert!(!keys.contains(&"stages.jp_magnets.inventory_weeks.initial"));
+    assert!(parameters.iter().filter(|p| p.key.starts_with("disruptions.")).all(|p| p.shares_stream()));
+    assert!(parameters.iter().filter(|p| p.key.starts_with("stages.")).all(|p| !p.shares_stream()));
 }
 
 #[test]
