@@ -185,6 +185,16 @@ impl SobolJson {
 }
 
 impl SensitivityDocument {
+    /// A signed change with its interval, the unit written once: "−19.4 pp [−22.9, −15.9]", "+$812M [+$700M,
+    /// +$924M]", "+19.6 wk [+18.6, +20.6]".
+    pub fn signed_interval(&self, mean: f64, low: f64, high: f64) -> String {
+        let bare = |x: f64| {
+            let text = self.signed(x);
+            text.strip_suffix(" pp").or_else(|| text.strip_suffix(" wk")).map_or(text.clone(), str::to_owned)
+        };
+        format!("{} [{}, {}]", self.signed(mean), bare(low), bare(high))
+    }
+
     /// A metric's value in its unit.
     pub fn value(&self, x: f64) -> String {
         objective_value(x, &self.metric)
@@ -325,12 +335,7 @@ pub fn render(doc: &SensitivityDocument, out_dir: &Path, width: Width) -> String
                 (k + 1).to_string(),
                 format!("{}{scope}", key(&b.key)),
                 format!("{} → {}", number(b.low_value), number(b.high_value)),
-                format!(
-                    "{} [{}, {}]",
-                    doc.signed(b.swing.mean),
-                    doc.signed(b.swing.ci95_low),
-                    doc.signed(b.swing.ci95_high)
-                ),
+                doc.signed_interval(b.swing.mean, b.swing.ci95_low, b.swing.ci95_high),
             ]);
         }
         text.push_str(&grid.render());

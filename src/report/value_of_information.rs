@@ -31,10 +31,9 @@ pub fn evppi_chart(v: &EvppiJson) -> anyhow::Result<String> {
             let text = super::sensitivity::label(&p.key);
             root.draw(&Text::new(text, (left - 8, top + row * k as i32 + row / 2), style.clone()))?;
         }
-        let extra = 60.0 / row as f64;
+        // The plotting area is exactly `row` pixels per parameter, so that the rows line up with the labels.
         let area = root.margin(top as u32, 0, left as u32, 24);
-        let mut chart =
-            ChartBuilder::on(&area).x_label_area_size(52).build_cartesian_2d(0.0..x_max, 0.0..(n as f64 + extra))?;
+        let mut chart = ChartBuilder::on(&area).x_label_area_size(60).build_cartesian_2d(0.0..x_max, 0.0..n as f64)?;
         chart
             .configure_mesh()
             .disable_y_mesh()
@@ -48,7 +47,7 @@ pub fn evppi_chart(v: &EvppiJson) -> anyhow::Result<String> {
             .axis_desc_style((FONT, SMALL_SIZE))
             .draw()?;
         for (k, p) in rows.iter().enumerate() {
-            let y = n as f64 + extra - k as f64 - 0.5;
+            let y = n as f64 - k as f64 - 0.5;
             let clamp = |x: f64| if x.is_finite() { x.clamp(0.0, x_max) } else { 0.0 };
             chart.draw_series(std::iter::once(Rectangle::new(
                 [(0.0, y - 0.3), (clamp(p.evppi), y + 0.3)],

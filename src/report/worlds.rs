@@ -18,12 +18,12 @@ fn affected(w: &WorldsJson) -> Vec<&WorldsEndUseJson> {
 }
 
 /// One sentence per end use: "f35_aircraft late in 4.0% of trials; 80% band 1.0–11% across what we do not know
-/// about stocks and denial rates (95%: 0.2–16%)."
+/// about stocks and denial rates (95%: 0.2–16%)." (`words` is "what we do not know about ...", or "worlds").
 pub fn sentence(e: &WorldsEndUseJson, words: &str) -> String {
     let verb = if e.unmet_demand == "backlog" { "late" } else { "short" };
     let a = &e.short_or_late;
     format!(
-        "{} {verb} in {} of trials; 80% band {}–{} across what we do not know about {words} (95%: {}–{}).",
+        "{} {verb} in {} of trials; 80% band {}–{} across {words} (95%: {}–{}).",
         e.name,
         percent(a.pooled),
         percent(a.p10),
@@ -58,10 +58,9 @@ pub fn bands_chart(w: &WorldsJson) -> anyhow::Result<String> {
         for (k, e) in rows.iter().enumerate() {
             root.draw(&Text::new(e.name.clone(), (left - 8, top + row * k as i32 + row / 2), style.clone()))?;
         }
+        // The plotting area is exactly `row` pixels per end use, so that the rows line up with the labels.
         let area = root.margin(top as u32, 0, left as u32, 24);
-        let mut chart = ChartBuilder::on(&area)
-            .x_label_area_size(52)
-            .build_cartesian_2d(0.0..x_max, 0.0..(n as f64 + 60.0 / row as f64))?;
+        let mut chart = ChartBuilder::on(&area).x_label_area_size(60).build_cartesian_2d(0.0..x_max, 0.0..n as f64)?;
         chart
             .configure_mesh()
             .disable_y_mesh()
@@ -74,9 +73,8 @@ pub fn bands_chart(w: &WorldsJson) -> anyhow::Result<String> {
             .label_style((FONT, SMALL_SIZE))
             .axis_desc_style((FONT, SMALL_SIZE))
             .draw()?;
-        let extra = 60.0 / row as f64;
         for (k, e) in rows.iter().enumerate() {
-            let y = n as f64 + extra - k as f64 - 0.5;
+            let y = n as f64 - k as f64 - 0.5;
             let a: &AcrossJson = &e.short_or_late;
             chart
                 .draw_series(std::iter::once(PathElement::new(vec![(a.p2_5, y), (a.p97_5, y)], line(BAND_OUTER, 4))))?;
@@ -112,8 +110,10 @@ pub fn section(page: &mut Page, doc: &SummaryDocument, w: &WorldsJson) -> anyhow
         page.element("p", None, "No end use is short or late in any world.");
         return Ok(());
     }
-    for e in &rows {
-        page.element("p", None, &sentence(e, &w.knowledge_in_words));
+    // The first sentence names what we do not know; the others say "across worlds".
+    let long = format!("what we do not know about {}", w.knowledge_in_words);
+    for (k, e) in rows.iter().enumerate() {
+        page.element("p", None, &sentence(e, if k == 0 { &long } else { "worlds" }));
     }
     page.figure(
         &bands_chart(w)?,
