@@ -195,6 +195,17 @@ impl SweepDocument {
         }
     }
 
+    /// A metric's name for a terminal column: short, with the end use's name cut to fit.
+    pub fn column(&self, m: Objective) -> String {
+        let name = |e: usize| crate::study_json::fit_key(&self.end_uses[e].name, 20);
+        match m {
+            Objective::Loss => format!("loss ({})", self.loss_unit),
+            Objective::ShortOrLate { end_use } => format!("P {}", name(end_use)),
+            Objective::MaxDelay { end_use } => format!("delay {}", name(end_use)),
+            Objective::UnitsShort { end_use } => format!("short {}", name(end_use)),
+        }
+    }
+
     /// A metric's name for a table header or a chart title.
     pub fn title(&self, m: Objective) -> String {
         let name = |e: usize| self.end_uses[e].name.as_str();
@@ -209,14 +220,14 @@ impl SweepDocument {
     }
 }
 
-/// The loss, then P(short or late) of every end use that is short or late at some point.
+/// The loss, then P(short or late) of every end use that is short or late at some point, the most often short
+/// first (at its worst point), so that the narrow table shows those.
 fn default_metrics(points: &[PointJson], end_uses: usize) -> Vec<Objective> {
+    let worst = |e: usize| points.iter().map(|p| p.end_uses[e].short_or_late.p).fold(0.0, f64::max);
+    let mut short: Vec<usize> = (0..end_uses).filter(|&e| worst(e) > 0.0).collect();
+    short.sort_by(|&a, &b| worst(b).total_cmp(&worst(a)).then(a.cmp(&b)));
     let mut out = vec![Objective::Loss];
-    out.extend(
-        (0..end_uses)
-            .filter(|&e| points.iter().any(|p| p.end_uses[e].short_or_late.p > 0.0))
-            .map(|end_use| Objective::ShortOrLate { end_use }),
-    );
+    out.extend(short.into_iter().map(|end_use| Objective::ShortOrLate { end_use }));
     out
 }
 
@@ -334,7 +345,14 @@ pub fn render(doc: &SweepDocument, out_dir: &Path, width: Width) -> String {
     let key_headers: Vec<String> = doc.keys.iter().map(|k| short_key(k)).collect();
     let cell = |p: &PointJson, m: Objective| {
         let (mean, lo, hi) = doc.value(p, m);
-        format!("{} [{}, {}]", doc.format(m, mean), doc.format(m, lo.max(0.0)), doc.format(m, hi))
+        match m {
+            // Compact: "49.8% [47.6–51.9]".
+            Objective::ShortOrLate { .. } => {
+                let bare = |x: f64| percent(x).trim_end_matches('%').to_owned();
+                format!("{} [{}–{}]", percent(mean), bare(lo.max(0.0)), bare(hi))
+            }
+            _ => format!("{} [{}, {}]", doc.format(m, mean), doc.format(m, lo.max(0.0)), doc.format(m, hi)),
+        }
     };
     // Columns that fit: the keys, then metrics while the row stays within the terminal.
     let mut shown = metrics.len();
@@ -349,7 +367,7 @@ pub fn render(doc: &SweepDocument, out_dir: &Path, width: Width) -> String {
             .sum();
         shown = 0;
         for &m in &metrics {
-            let w = widest(&doc.title(m), &mut doc.points.iter().map(|p| cell(p, m))) + 2;
+            let w = widest(&doc.column(m), &mut doc.points.iter().map(|p| cell(p, m))) + 2;
             if used + w > TERMINAL_COLUMNS && shown > 0 {
                 break;
             }
@@ -358,7 +376,7 @@ pub fn render(doc: &SweepDocument, out_dir: &Path, width: Width) -> String {
         }
     }
     let mut headers: Vec<(String, Align)> = key_headers.iter().map(|h| (h.clone(), Align::Right)).collect();
-    headers.extend(metrics[..shown].iter().map(|&m| (doc.title(m), Align::Right)));
+    headers.extend(metrics[..shown].iter().map(|&m| (doc.column(m), Align::Right)));
     let header_refs: Vec<(&str, Align)> = headers.iter().map(|(h, a)| (h.as_str(), *a)).collect();
     let mut grid = Grid::new(&header_refs);
     for p in &doc.points {
@@ -379,9 +397,10 @@ pub fn render(doc: &SweepDocument, out_dir: &Path, width: Width) -> String {
     text.push('\n');
     text.push_str(&wrap(
         &format!(
-            "Means with 95% intervals. Every point runs the same trials, so the change from one point to another is \
-             what {} changes; its paired interval (in {SWEEP_JSON_FILE} and the report) is far tighter than the \
-             levels'.",
+            "Means with 95% intervals (P: the probability of being short or late, delay: the longest delay of a \
+             unit in weeks, short: units short). Every point runs the same trials, so the change from one point to \
+             another is what {} changes; its paired interval (in {SWEEP_JSON_FILE} and the report) is far tighter \
+             than the levels'.",
             changes.join(" and ")
         ),
         TERMINAL_COLUMNS,
