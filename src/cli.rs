@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::batch_summary::BatchFormat;
+use crate::check::Threshold;
+use crate::console::ColorChoice;
 use crate::graph::Notation;
 use crate::progress::ProgressMode;
 use crate::scenario_source::ScenarioSource;
@@ -15,10 +17,34 @@ use crate::study_cli::{
 use crate::table::{ReportFormat, Width};
 use chokepoint_analysis::sizing::SizingTarget;
 
+/// The most trials a run may ask for. Memory is checked as well, per scenario, once it is read (see
+/// `docs/cli.md`): at 10^8 trials the default scenario's per-trial results alone would take 60 GB.
+pub const MAX_TRIALS: u64 = 100_000_000;
+
+/// The most worker threads a run may ask for; a run never uses more threads than it has trials.
+pub const MAX_THREADS: usize = 1024;
+
+/// Examples shown after `chokepoint --help`.
+const EXAMPLES: &str = "\
+Examples:
+  chokepoint run                                        the embedded default scenario, 10,000 trials
+  chokepoint run scenarios/licensing_2025.toml -n 2000 -s 7 -o out/lic
+  chokepoint validate scenarios/*.toml                  check every scenario of a folder
+  cat s.toml | chokepoint validate -                    read a scenario from standard input
+  chokepoint compare scenarios/mitigations_2025.toml --all -n 2000
+  chokepoint check out/rare_earths_2025 --fail-if 'f35_aircraft.p_short_or_late.p > 0.05'
+  chokepoint completions bash > ~/.local/share/bash-completion/completions/chokepoint
+
+Exit codes: 0 success, 1 runtime or I/O error, 2 usage error or refused scenario, 3 sizing target not met,
+4 a `check` threshold crossed. Docs: docs/cli.md.";
+
 /// Monte Carlo simulator of supply disruptions in rare-earth supply chains.
 #[derive(Debug, Parser)]
-#[command(name = "chokepoint", version, about, propagate_version = true)]
+#[command(name = "chokepoint", version, about, propagate_version = true, after_help = EXAMPLES)]
 struct RawCli {
+    /// When to colour diagnostics and messages on stderr (`auto`: on a terminal, unless NO_COLOR is set).
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
     #[command(subcommand)]
     command: RawCommand,
 }
@@ -26,15 +52,38 @@ struct RawCli {
 #[derive(Debug, Subcommand)]
 enum RawCommand {
     /// Run Monte Carlo trials of a scenario and write the results.
+    #[command(after_help = "\
+Examples:
+  chokepoint run                                  the embedded default scenario
+  chokepoint run scenarios/licensing_2025.toml -n 2000 -s 7 -j 4 -o out/lic -q
+  chokepoint run s.toml --format json | jq '.end_uses[0].p_short_or_late'
+  chokepoint run - < s.toml                       a scenario on standard input")]
     Run(RawRun),
-    /// Check a scenario and list every problem found.
+    /// Check scenarios and list every problem found.
+    #[command(after_help = "\
+Examples:
+  chokepoint validate scenarios/licensing_2025.toml
+  chokepoint validate scenarios/*.toml
+  generate-scenario | chokepoint validate -
+
+Exit code 0 when every scenario is valid, 2 when any is refused (all are checked).")]
     Validate {
-        /// Scenario file (TOML).
-        scenario: PathBuf,
+        /// Scenario files (TOML); `-` reads one from standard input.
+        #[arg(required = true, value_name = "SCENARIO")]
+        scenarios: Vec<PathBuf>,
     },
     /// Compare mitigations against doing nothing, on the same random draws.
+    #[command(after_help = "\
+Examples:
+  chokepoint compare scenarios/mitigations_2025.toml -m us_dy_tb_stockpile -m gbd_thrifting -n 2000
+  chokepoint compare scenarios/mitigations_2025.toml --all --format json > compare.json
+  chokepoint compare scenarios/licensing_2025.toml -m my_options.toml")]
     Compare(RawCompare),
     /// Find the smallest size of a stockpile that keeps an end use's shortfall probability under a target.
+    #[command(after_help = "\
+Example:
+  chokepoint size-stockpile scenarios/mitigations_2025.toml --stockpile ndfeb_block_stockpile \\
+      --end-use f35_aircraft --max-shortfall-probability 0.01 -n 2000")]
     SizeStockpile(RawSizeStockpile),
     /// Rebuild report.html in a run's output folder from the files saved there, without running again.
     Report {
@@ -43,6 +92,11 @@ enum RawCommand {
         out_dir: PathBuf,
     },
     /// Run many scenarios (files, or every .toml file of a folder) and summarise them side by side.
+    #[command(after_help = "\
+Examples:
+  chokepoint batch scenarios -n 2000 -o out/batch
+  chokepoint batch scenarios --format markdown > table.md
+  chokepoint batch scenarios --compare")]
     Batch(RawBatch),
     /// Find the best set of mitigations within a budget, by simulation on the same random draws.
     Optimize(RawOptimize),
@@ -53,36 +107,77 @@ enum RawCommand {
     /// Which assumptions matter: a tornado of one parameter at a time, and variance-based (Sobol) indices.
     Sensitivity(RawSensitivity),
     /// Print the stage graph of a scenario.
+    #[command(after_help = "\
+Examples:
+  chokepoint graph scenarios/rare_earths_2025.toml | dot -Tsvg > graph.svg
+  chokepoint graph scenarios/rare_earths_2025.toml --format mermaid")]
     Graph {
-        /// Scenario file (TOML).
+        /// Scenario file (TOML); `-` reads it from standard input.
         scenario: PathBuf,
         /// Graph notation.
         #[arg(long, value_enum, default_value_t = Notation::Dot)]
         format: Notation,
     },
+    /// Fail (exit code 4) when a result in an output folder crosses a threshold: a gate for CI pipelines.
+    #[command(after_help = "\
+A PATH names a number in the folder's summary.json (or compare.json, or sizing.json) by its fields, joined
+with dots; an element of a list is named by its `name` (`end_uses.f35_aircraft.p_short_or_late.p`), and the
+list may be left out (`f35_aircraft.p_short_or_late.p`). In a `chokepoint batch` folder the path starts with
+the scenario's name. Any field of those files can be checked, including fields added in later versions.
+
+Examples:
+  chokepoint check out/rare_earths_2025 --fail-if 'f35_aircraft.p_short_or_late.p > 0.05'
+  chokepoint check out/batch --fail-if 'licensing_2025.ev_traction_motors.share_met.mean < 0.95' \\
+      --fail-if 'worst_case.f35_aircraft.units_short.p95 >= 1'
+
+Exit codes: 0 when no threshold is crossed, 4 when any is, 2 for a path that names no number (the
+fields available are listed), 1 when the folder's files cannot be read.")]
+    Check {
+        /// Output folder of `run`, `compare`, `size-stockpile` or `batch`.
+        #[arg(value_name = "OUTDIR")]
+        out_dir: PathBuf,
+        /// A condition that fails the check when true: `PATH OP NUMBER`, with OP one of > >= < <= == !=.
+        /// Repeat for several; every one is evaluated and reported.
+        #[arg(long = "fail-if", value_name = "'PATH OP NUMBER'", required = true, value_parser = Threshold::parse)]
+        fail_if: Vec<Threshold>,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish or powershell) on stdout.
+    #[command(after_help = "\
+Examples:
+  chokepoint completions bash > ~/.local/share/bash-completion/completions/chokepoint
+  chokepoint completions zsh > ~/.zfunc/_chokepoint
+  chokepoint completions fish > ~/.config/fish/completions/chokepoint.fish")]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Args)]
 struct RawRun {
-    /// Scenario file (TOML); the embedded rare_earths_2025 scenario when omitted.
+    /// Scenario file (TOML); `-` reads it from standard input; the embedded rare_earths_2025 scenario when
+    /// omitted.
     scenario: Option<PathBuf>,
-    /// Number of trials.
-    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Number of trials (at most 100,000,000, and what fits in memory).
+    #[arg(long, short = 'n', default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
     trials: u64,
     /// Master seed; trial i draws from streams derived from the seed and i alone.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, short = 's', default_value_t = 1)]
     seed: u64,
-    /// Worker threads (0: one per available core). Results do not depend on it.
-    #[arg(long, default_value_t = 0)]
+    /// Worker threads (0: one per available core; at most 1024, and never more than the trials). Results do not
+    /// depend on it.
+    #[arg(long, short = 'j', default_value_t = 0, value_parser = threads_in_range)]
     threads: usize,
     /// Output folder [default: out/<scenario name>].
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, short = 'o', value_name = "DIR")]
     out: Option<PathBuf>,
     /// Do not show the progress bar.
     #[arg(long, short)]
     quiet: bool,
-    /// What to print on stdout when the run is done.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    /// What to print on stdout when the run is done: `table` (readable tables) or `json` (exactly the bytes of
+    /// summary.json).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table, hide_possible_values = true)]
     format: ReportFormat,
     /// Show every column of the tables (by default they fit a 100-column terminal).
     #[arg(long)]
@@ -97,26 +192,28 @@ struct RawRun {
     worlds: RawWorlds,
 }
 
-/// Settings shared by the commands that run trials of several variants (`compare`, `size-stockpile`).
+/// Settings shared by the commands that run trials of several variants (`compare`, `size-stockpile`). Each
+/// command words `--out` and `--format` for itself (`mut_arg`).
 #[derive(Debug, Args)]
 struct RawTrialSettings {
-    /// Number of trials per variant.
-    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Number of trials per variant (at most 100,000,000, and what fits in memory).
+    #[arg(long, short = 'n', default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
     trials: u64,
     /// Master seed, the same for every variant: trial i sees the same disruptions in each.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, short = 's', default_value_t = 1)]
     seed: u64,
-    /// Worker threads (0: one per available core). Results do not depend on it.
-    #[arg(long, default_value_t = 0)]
+    /// Worker threads (0: one per available core; at most 1024, and never more than the trials). Results do not
+    /// depend on it.
+    #[arg(long, short = 'j', default_value_t = 0, value_parser = threads_in_range)]
     threads: usize,
-    /// Output folder [default: out/<scenario name>/compare, or out/<scenario name>/sizing].
-    #[arg(long, value_name = "DIR")]
+    /// Output folder.
+    #[arg(long, short = 'o', value_name = "DIR")]
     out: Option<PathBuf>,
     /// Do not show the progress bar.
     #[arg(long, short)]
     quiet: bool,
     /// What to print on stdout when done: a table, or the JSON document written to the output folder.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table, hide_possible_values = true)]
     format: ReportFormat,
     /// Show every column of the tables (by default they fit a 100-column terminal).
     #[arg(long)]
@@ -130,7 +227,7 @@ impl RawTrialSettings {
         TrialSettings {
             trials: self.trials,
             seed: self.seed,
-            threads: Threads::from_flag(self.threads),
+            threads: Threads::from_flag(self.threads, self.trials),
             out: self.out,
             progress: progress_mode(self.quiet),
             report: self.format,
@@ -146,8 +243,15 @@ fn width(wide: bool) -> Width {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    mut_arg("out", |a| a.help("Output folder [default: out/<scenario name>/compare]")),
+    mut_arg("format", |a| a.help(
+        "What to print on stdout when done: `table` (a ranked table per end use and the overall ranking) or \
+         `json` (exactly the bytes of compare.json)"
+    ))
+)]
 struct RawCompare {
-    /// Scenario file (TOML); an overlay naming its base is read with the base.
+    /// Scenario file (TOML); `-` reads it from standard input; an overlay naming its base is read with the base.
     scenario: PathBuf,
     /// A mitigation or package of the scenario, or a `.toml` file of mitigations and packages (laid over the
     /// scenario; each one it defines becomes an option). Repeat for several.
@@ -165,7 +269,7 @@ struct RawCompare {
 impl RawCompare {
     fn into_args(self) -> CompareArgs {
         CompareArgs {
-            scenario: ScenarioSource::File(self.scenario),
+            scenario: ScenarioSource::from_arg(self.scenario),
             options: self.mitigations.into_iter().map(OptionArg::from_word).collect(),
             all: self.all,
             settings: self.settings.into_settings(),
@@ -175,8 +279,15 @@ impl RawCompare {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    mut_arg("out", |a| a.help("Output folder, for sizing.json [default: out/<scenario name>/sizing]")),
+    mut_arg("format", |a| a.help(
+        "What to print on stdout when done: `table` (the size found, its probability and cost, in words) or \
+         `json` (exactly the bytes of sizing.json)"
+    ))
+)]
 struct RawSizeStockpile {
-    /// Scenario file (TOML); an overlay naming its base is read with the base.
+    /// Scenario file (TOML); `-` reads it from standard input; an overlay naming its base is read with the base.
     scenario: PathBuf,
     /// The stockpile mitigation to size.
     #[arg(long, visible_alias = "mitigation", value_name = "NAME")]
@@ -219,7 +330,7 @@ impl RawSizeStockpile {
             (None, None) => SizingTarget::ShortOrLateProbability(0.0),
         };
         SizeStockpileArgs {
-            scenario: ScenarioSource::File(self.scenario),
+            scenario: ScenarioSource::from_arg(self.scenario),
             stockpile: self.stockpile,
             end_use: self.end_use,
             target,
@@ -234,6 +345,18 @@ impl RawSizeStockpile {
 /// The progress shown with or without `--quiet`.
 fn progress_mode(quiet: bool) -> ProgressMode {
     if quiet { ProgressMode::Hidden } else { ProgressMode::Bar }
+}
+
+/// `--threads`: 0 (one per core) up to [`MAX_THREADS`].
+pub(crate) fn threads_in_range(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n <= MAX_THREADS => Ok(n),
+        Ok(n) => Err(format!(
+            "{n} threads is more than the {MAX_THREADS} allowed (0 takes one per available core; a run never uses \
+             more threads than trials)"
+        )),
+        Err(_) => Err(format!("`{text}` is not a number of threads")),
+    }
 }
 
 fn parse_probability(text: &str) -> Result<f64, String> {
@@ -344,8 +467,8 @@ struct RawOptimize {
     /// What to make as small as possible: `loss` (every end use, the scenario's loss measure), or for one end
     /// use `short:END_USE` (P(short or late)), `delay:END_USE` (mean longest delay, weeks) or
     /// `units-short:END_USE`.
-    #[arg(long, value_name = "OBJECTIVE", default_value = "loss")]
-    objective: String,
+    #[arg(long, value_name = "OBJECTIVE", default_value = "loss", value_parser = ObjectiveArg::parse)]
+    objective: ObjectiveArg,
     /// A candidate mitigation or package, or a `.toml` file whose mitigations and packages are candidates; repeat
     /// for several [default: every mitigation of the scenario].
     #[arg(long = "mitigation", short = 'm', value_name = "NAME|FILE")]
@@ -406,16 +529,17 @@ struct RawBatch {
     #[arg(required = true, value_name = "DIR|FILE")]
     inputs: Vec<PathBuf>,
     /// Output folder: one folder per scenario, and batch_summary.csv / batch_summary.parquet.
-    #[arg(long, value_name = "DIR", default_value = "out/batch")]
+    #[arg(long, short = 'o', value_name = "DIR", default_value = "out/batch")]
     out: PathBuf,
-    /// Number of trials per scenario.
-    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Number of trials per scenario (at most 100,000,000, and what fits in memory).
+    #[arg(long, short = 'n', default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
     trials: u64,
     /// Master seed, the same for every scenario.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, short = 's', default_value_t = 1)]
     seed: u64,
-    /// Worker threads (0: one per available core). Results do not depend on it.
-    #[arg(long, default_value_t = 0)]
+    /// Worker threads (0: one per available core; at most 1024, and never more than the trials). Results do not
+    /// depend on it.
+    #[arg(long, short = 'j', default_value_t = 0, value_parser = threads_in_range)]
     threads: usize,
     /// Do not show the progress bar.
     #[arg(long, short)]
@@ -433,19 +557,19 @@ struct RawBatch {
 
 #[derive(Debug, Args)]
 struct RawTrace {
-    /// Scenario file (TOML).
+    /// Scenario file (TOML); `-` reads it from standard input.
     scenario: PathBuf,
     /// Number of traced trials (each is simulated twice: as given, and without its disruptions).
-    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    #[arg(long, short = 'n', default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     trials: u64,
     /// Master seed: trial i is the same trial as in `chokepoint run` with this seed.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, short = 's', default_value_t = 1)]
     seed: u64,
     /// A mitigation or package of the scenario to apply. Repeat for several.
     #[arg(long = "with", value_name = "NAME")]
     with: Vec<String>,
     /// Output folder [default: out/<scenario name>/trace].
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, short = 'o', value_name = "DIR")]
     out: Option<PathBuf>,
     #[command(flatten)]
     set: RawSet,
@@ -484,12 +608,14 @@ pub enum Command {
     Run(RunArgs),
     Compare(CompareArgs),
     SizeStockpile(SizeStockpileArgs),
-    Validate(ScenarioSource),
+    Validate(Vec<ScenarioSource>),
     Graph { scenario: ScenarioSource, notation: Notation },
     Report { out_dir: PathBuf },
     Batch(BatchArgs),
     Trace(TraceArgs),
     Optimize(OptimizeArgs),
+    Check { out_dir: PathBuf, thresholds: Vec<Threshold> },
+    Completions(clap_complete::Shell),
     Sweep(SweepArgs),
     Sensitivity(SensitivityArgs),
 }
@@ -516,58 +642,79 @@ pub struct RunArgs {
 /// Worker threads of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Threads {
-    /// One per available core.
-    AllCores,
+    /// One per available core, but no more than `at_most` (the trial count).
+    AllCores {
+        at_most: usize,
+    },
     Exactly(usize),
 }
 
 impl Threads {
-    /// The value of `--threads`: 0 is one per available core.
-    pub(crate) fn from_flag(threads: usize) -> Self {
-        if threads == 0 { Threads::AllCores } else { Threads::Exactly(threads) }
+    /// The value of `--threads` for a run of `trials` trials: 0 is one per available core; never more threads
+    /// than trials (a thread without a trial to run would only cost its stack).
+    pub(crate) fn from_flag(threads: usize, trials: u64) -> Self {
+        let at_most = usize::try_from(trials).unwrap_or(usize::MAX).max(1);
+        if threads == 0 { Threads::AllCores { at_most } } else { Threads::Exactly(threads.min(at_most)) }
     }
 
     /// The number of worker threads this resolves to on this machine.
     pub fn resolve(self) -> usize {
         match self {
-            Threads::AllCores => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            Threads::AllCores { at_most } => std::thread::available_parallelism().map_or(1, |n| n.get()).min(at_most),
             Threads::Exactly(n) => n,
         }
     }
 }
 
 impl Command {
-    /// Parses the process's arguments. On `--help`, `--version` or a usage error, prints clap's message and
-    /// returns the exit code to end with (0 for help and version, 2 for usage errors).
+    /// Parses the process's arguments and sets the colours of stderr. On `--help`, `--version` or a usage error,
+    /// prints clap's message and returns the exit code to end with (0 for help and version, 2 for usage errors).
     pub fn from_env() -> Result<Self, ExitCode> {
-        Self::try_from_args(std::env::args_os())
+        let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        let color = color_before_parsing(&args);
+        crate::console::set_colors(color.resolve());
+        Self::try_from_args_colored(args, color.for_clap())
     }
 
+    #[cfg(test)]
     fn try_from_args<I, T>(args: I) -> Result<Self, ExitCode>
     where
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
-        match RawCli::try_parse_from(args) {
-            Ok(raw) => Self::from_raw(raw.command).map_err(|message| {
-                eprintln!("error: {message}");
-                ExitCode::from(2)
-            }),
+        Self::try_from_args_colored(args, clap::ColorChoice::Never)
+    }
+
+    fn try_from_args_colored<I, T>(args: I, color: clap::ColorChoice) -> Result<Self, ExitCode>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = RawCli::command().color(color).try_get_matches_from(args);
+        match matches.and_then(|m| RawCli::from_arg_matches(&m)) {
+            Ok(raw) => Ok(Self::from_raw(raw.command)),
             Err(e) => {
-                // Printing help to a closed pipe is not worth an error of its own.
+                // Printing help to a closed pipe is not worth an error of its own, and must not panic.
                 let _ = e.print();
                 Err(ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2)))
             }
         }
     }
 
-    fn from_raw(raw: RawCommand) -> Result<Self, String> {
-        Ok(match raw {
+    /// The clap command, for shell completions.
+    pub fn clap_command() -> clap::Command {
+        use clap::CommandFactory;
+        RawCli::command()
+    }
+
+    fn from_raw(raw: RawCommand) -> Self {
+        match raw {
             RawCommand::Run(r) => Command::Run(RunArgs {
-                scenario: r.scenario.map_or(ScenarioSource::Embedded, ScenarioSource::File),
+                scenario: r.scenario.map_or(ScenarioSource::Embedded, ScenarioSource::from_arg),
                 trials: r.trials,
                 seed: r.seed,
-                threads: Threads::from_flag(r.threads),
+                threads: Threads::from_flag(r.threads, r.trials),
                 out: r.out,
                 progress: progress_mode(r.quiet),
                 report: r.format,
@@ -578,21 +725,25 @@ impl Command {
             }),
             RawCommand::Compare(c) => Command::Compare(c.into_args()),
             RawCommand::SizeStockpile(s) => Command::SizeStockpile(s.into_args()),
-            RawCommand::Validate { scenario } => Command::Validate(ScenarioSource::File(scenario)),
+            RawCommand::Validate { scenarios } => {
+                Command::Validate(scenarios.into_iter().map(ScenarioSource::from_arg).collect())
+            }
+            RawCommand::Check { out_dir, fail_if } => Command::Check { out_dir, thresholds: fail_if },
+            RawCommand::Completions { shell } => Command::Completions(shell),
             RawCommand::Report { out_dir } => Command::Report { out_dir },
             RawCommand::Batch(b) => Command::Batch(BatchArgs {
                 inputs: b.inputs,
                 out: b.out,
                 trials: b.trials,
                 seed: b.seed,
-                threads: Threads::from_flag(b.threads),
+                threads: Threads::from_flag(b.threads, b.trials),
                 progress: progress_mode(b.quiet),
                 format: b.format,
                 compare: b.compare,
                 set: b.set.set,
             }),
             RawCommand::Trace(t) => Command::Trace(TraceArgs {
-                scenario: ScenarioSource::File(t.scenario),
+                scenario: ScenarioSource::from_arg(t.scenario),
                 trials: t.trials,
                 seed: t.seed,
                 with: t.with,
@@ -600,22 +751,44 @@ impl Command {
                 set: t.set.set,
             }),
             RawCommand::Graph { scenario, format } => {
-                Command::Graph { scenario: ScenarioSource::File(scenario), notation: format }
+                Command::Graph { scenario: ScenarioSource::from_arg(scenario), notation: format }
             }
             RawCommand::Optimize(o) => Command::Optimize(OptimizeArgs {
-                scenario: ScenarioSource::File(o.scenario),
+                scenario: ScenarioSource::from_arg(o.scenario),
                 budget_usd: o.budget,
-                objective: ObjectiveArg::parse(&o.objective)?,
+                objective: o.objective,
                 candidates: o.mitigations.into_iter().map(OptionArg::from_word).collect(),
                 exhaustive_limit: o.exhaustive_limit,
                 max_evaluations: usize::try_from(o.max_evaluations).unwrap_or(usize::MAX),
                 settings: o.settings.into_settings(),
                 evppi: o.evppi.into_args(),
             }),
-            RawCommand::Sweep(s) => Command::Sweep(s.into_args()?),
-            RawCommand::Sensitivity(s) => Command::Sensitivity(s.into_args()?),
-        })
+            RawCommand::Sweep(s) => Command::Sweep(s.into_args()),
+            RawCommand::Sensitivity(s) => Command::Sensitivity(s.into_args()),
+        }
     }
+}
+
+/// The `--color` given on the command line, read before clap parses it, so that clap's own messages (a usage
+/// error in the same command line) follow it too. The last one wins, as for clap.
+fn color_before_parsing(args: &[std::ffi::OsString]) -> ColorChoice {
+    use clap::ValueEnum;
+    let mut choice = ColorChoice::Auto;
+    let mut words = args.iter().skip(1).map(|a| a.to_str().unwrap_or(""));
+    while let Some(word) = words.next() {
+        if word == "--" {
+            break;
+        }
+        let value = match word.strip_prefix("--color") {
+            Some("") => words.next(),
+            Some(rest) => rest.strip_prefix('='),
+            None => None,
+        };
+        if let Some(c) = value.and_then(|v| ColorChoice::from_str(v, true).ok()) {
+            choice = c;
+        }
+    }
+    choice
 }
 
 #[cfg(test)]
@@ -636,7 +809,7 @@ mod tests {
     fn run_defaults() {
         let Ok(Command::Run(args)) = parse(&["run"]) else { panic!("run did not parse") };
         assert_eq!(args.scenario, ScenarioSource::Embedded);
-        assert_eq!((args.trials, args.seed, args.threads), (10_000, 1, Threads::AllCores));
+        assert_eq!((args.trials, args.seed, args.threads), (10_000, 1, Threads::AllCores { at_most: 10_000 }));
         assert_eq!((args.progress, args.report, args.out), (ProgressMode::Bar, ReportFormat::Table, None));
     }
 
@@ -655,6 +828,54 @@ mod tests {
     #[test]
     fn zero_trials_is_a_usage_error() {
         assert_eq!(parse(&["run", "--trials", "0"]), Err(ExitCode::from(2)));
+    }
+
+    #[test]
+    fn short_flags_are_the_long_ones() {
+        let Ok(Command::Run(args)) = parse(&["run", "-", "-n", "5", "-s", "9", "-j", "2", "-o", "o"]) else {
+            panic!("run did not parse")
+        };
+        assert_eq!(args.scenario, ScenarioSource::Stdin);
+        assert_eq!((args.trials, args.seed, args.threads, args.out), (5, 9, Threads::Exactly(2), Some("o".into())));
+        let Ok(Command::Batch(b)) = parse(&["batch", "s", "-n", "3", "-s", "2", "-j", "1", "-o", "x"]) else {
+            panic!("batch did not parse")
+        };
+        assert_eq!((b.trials, b.seed, b.threads, b.out), (3, 2, Threads::Exactly(1), PathBuf::from("x")));
+    }
+
+    /// Issue 11: `--trials 1000000000000` aborted on a failed allocation; `--threads 10000` was neither refused
+    /// nor capped.
+    #[test]
+    fn issue_11_absurd_trials_and_threads_are_refused_or_capped() {
+        assert_eq!(parse(&["run", "--trials", "1000000000000"]), Err(ExitCode::from(2)));
+        assert_eq!(parse(&["run", "--threads", "10000"]), Err(ExitCode::from(2)));
+        let Ok(Command::Run(args)) = parse(&["run", "--trials", "3", "--threads", "1024"]) else {
+            panic!("run did not parse")
+        };
+        assert_eq!(args.threads, Threads::Exactly(3), "never more threads than trials");
+        assert!(Threads::from_flag(0, 2).resolve() <= 2);
+        assert!(threads_in_range("10000").unwrap_err().contains("1024"));
+    }
+
+    #[test]
+    fn color_is_read_before_clap_parses() {
+        let words = |w: &[&str]| w.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+        assert_eq!(color_before_parsing(&words(&["c", "run", "--color", "never"])), ColorChoice::Never);
+        assert_eq!(color_before_parsing(&words(&["c", "--color=always", "run"])), ColorChoice::Always);
+        assert_eq!(color_before_parsing(&words(&["c", "run", "--", "--color=always"])), ColorChoice::Auto);
+    }
+
+    #[test]
+    fn validate_takes_several_files_and_stdin() {
+        assert_eq!(
+            parse(&["validate", "a.toml", "-", "b.toml"]),
+            Ok(Command::Validate(vec![
+                ScenarioSource::File("a.toml".into()),
+                ScenarioSource::Stdin,
+                ScenarioSource::File("b.toml".into())
+            ]))
+        );
+        assert_eq!(parse(&["validate"]), Err(ExitCode::from(2)));
     }
 
     #[test]

@@ -10,8 +10,11 @@
 //!
 //! which is exact when the disruption changes only the covered shipments (the stage's domestic customers are
 //! served as before, which holds when the exporter is not short itself: held-back exports stay in its stock).
-//! The *import index* of a stage input that covered links supply is the same on receipts (arrivals, after
-//! licence review and transit), exact when the stage's other suppliers ship as before.
+//! The *import index* of a stage input that covered links supply is its receipts (arrivals, after licence review
+//! and transit, from every supplier of the input) over its normal weekly receipts (the baseline's flow on every
+//! link into the input): 1 at the normal rate, 0 when nothing arrives, above 1 while the stage restocks. (An index
+//! of the gap over the covered links' normal flow, as for exports, is not bounded below where that flow is small
+//! beside the input's other supplies: it read −1.6 to −3.5 for plants with little normal flow.)
 //! The *throughput index* of a stage is its throughput over the same trial's throughput without disruptions.
 //! The *cleared export index* is observed directly, per link: what clears export control on the covered links
 //! in a week (the week shipped plus any licence review: what customs would record as exported) over their
@@ -44,8 +47,8 @@ pub enum Measure {
     /// What clears export control on the covered links ([`Series::links`]), over
     /// their normal weekly flow `normal`.
     ClearedExportIndex { normal: f64 },
-    /// As the export index, on the receiving side: `1 + (received − received without disruptions) / normal`
-    /// for a stage input that covered links supply (arrivals: after licence review and transit).
+    /// Receipts of a stage input that covered links supply (arrivals: after licence review and transit) over
+    /// `normal`, the baseline's weekly flow on every link into the input.
     ImportIndex { stage: usize, slot: usize, normal: f64 },
     /// An end use's units built, per week.
     Built { end_use: usize },
@@ -139,16 +142,10 @@ pub fn series_of(model: &Model) -> Vec<Series> {
             }
         }
         for (slot, &(m, _)) in st.inputs.iter().enumerate() {
-            let normal: f64 = spec
-                .links
-                .iter()
-                .enumerate()
-                .filter(|(l, link)| {
-                    link.to == Node::Stage(s) && link.material == m && !model.disruptions_on_link(*l).is_empty()
-                })
-                .map(|(l, _)| model.baseline().link_flow[l])
-                .sum();
-            if normal > 0.0 {
+            let into = |l: usize| spec.links[l].to == Node::Stage(s) && spec.links[l].material == m;
+            let covered = (0..spec.links.len()).any(|l| into(l) && !model.disruptions_on_link(l).is_empty());
+            let normal: f64 = (0..spec.links.len()).filter(|&l| into(l)).map(|l| model.baseline().link_flow[l]).sum();
+            if covered && normal > 0.0 {
                 out.push(Series {
                     series: "import_index",
                     node: node(),
@@ -194,9 +191,7 @@ pub fn value(series: &Series, tr: &Trace, calm: &Trace, t: usize) -> f64 {
         Measure::ClearedExportIndex { normal } => {
             series.links.iter().map(|&l| tr.link_cleared[t][l]).sum::<f64>() / normal
         }
-        Measure::ImportIndex { stage, slot, normal } => {
-            1.0 + (tr.stages[t][stage].received[slot] - calm.stages[t][stage].received[slot]) / normal
-        }
+        Measure::ImportIndex { stage, slot, normal } => tr.stages[t][stage].received[slot] / normal,
         Measure::Built { end_use } => tr.built[t][end_use],
         Measure::Required { end_use } => tr.required[t][end_use],
         Measure::ShareMet { end_use } => ratio(tr.built[t][end_use], tr.required[t][end_use]),

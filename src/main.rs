@@ -1,10 +1,12 @@
 //! The `chokepoint` command line: parses arguments, runs one command and maps its outcome to an exit code.
 
 mod batch_summary;
+mod check;
 mod cli;
 mod commands;
 mod comparison;
 mod comparison_output;
+mod console;
 mod failure;
 mod flows;
 mod graph;
@@ -12,6 +14,7 @@ mod metric;
 mod optimize_output;
 mod options;
 mod output;
+mod output_paths;
 mod progress;
 mod report;
 mod run_record;

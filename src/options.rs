@@ -60,9 +60,7 @@ pub fn resolve(
 /// A variant that cannot be built: an unknown name is a usage error; an invalid model, a refused scenario.
 pub fn variant_failure(e: VariantError) -> Failure {
     match e {
-        VariantError::Invalid(d) => {
-            Failure::InvalidScenario { origin: d.origin.clone(), errors: d.error_count(), rendered: d.render() }
-        }
+        VariantError::Invalid(d) => Failure::from(d),
         other => Failure::Usage(other.to_string()),
     }
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::cli::{ObjectiveArg, OptionArg, Threads};
+use crate::cli::{MAX_TRIALS, ObjectiveArg, OptionArg, Threads, threads_in_range};
 use crate::progress::ProgressMode;
 use crate::scenario_source::ScenarioSource;
 use crate::table::{ReportFormat, Width};
@@ -30,7 +30,7 @@ pub struct RawWorlds {
     #[arg(long, value_name = "N", value_parser = parse_worlds)]
     pub worlds: Option<usize>,
     /// Trials per world of `--worlds`.
-    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
     pub world_trials: u64,
 }
 
@@ -63,7 +63,7 @@ pub struct RawEvppi {
     #[arg(long, value_name = "J", default_value_t = 16, value_parser = clap::value_parser!(u64).range(2..))]
     pub evppi_samples: u64,
     /// Trials per option and outer sample.
-    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
     pub evppi_trials: u64,
 }
 
@@ -92,22 +92,23 @@ impl RawEvppi {
 #[derive(Debug, Args)]
 pub struct RawStudySettings {
     /// Trials per run (every run uses the same seed and trials: common random numbers).
-    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, short = 'n', default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
     trials: u64,
     /// Master seed.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, short = 's', default_value_t = 1)]
     seed: u64,
-    /// Worker threads (0: one per available core). Results do not depend on it.
-    #[arg(long, default_value_t = 0)]
+    /// Worker threads (0: one per available core; at most 1024, and never more than the trials). Results do not
+    /// depend on it.
+    #[arg(long, short = 'j', default_value_t = 0, value_parser = threads_in_range)]
     threads: usize,
     /// Output folder [default: out/<scenario name>/sweep, or out/<scenario name>/sensitivity].
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, short = 'o', value_name = "DIR")]
     out: Option<PathBuf>,
     /// Do not show the progress bar, nor the cost line before the run.
     #[arg(long, short)]
     quiet: bool,
     /// What to print on stdout when done: a table, or the JSON document written to the output folder.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table, hide_possible_values = true)]
     format: ReportFormat,
     /// Show every column of the tables (by default they fit a 100-column terminal).
     #[arg(long)]
@@ -138,7 +139,7 @@ impl RawStudySettings {
         StudySettings {
             trials: self.trials,
             seed: self.seed,
-            threads: Threads::from_flag(self.threads),
+            threads: Threads::from_flag(self.threads, self.trials),
             out: self.out,
             progress: if self.quiet { ProgressMode::Hidden } else { ProgressMode::Bar },
             report: self.format,
@@ -151,19 +152,19 @@ impl RawStudySettings {
 
 #[derive(Debug, Args)]
 pub struct RawSweep {
-    /// Scenario file (TOML); an overlay naming its base is read with the base.
+    /// Scenario file (TOML); `-` reads it from standard input; an overlay naming its base is read with the base.
     scenario: PathBuf,
     /// A numeric key and its values: `KEY=V1,V2,...` (a dotted path as for `--set`). Repeat for a grid of every
     /// combination, the first key varying slowest.
-    #[arg(long = "vary", value_name = "KEY=V1,V2,...", required = true)]
-    vary: Vec<String>,
+    #[arg(long = "vary", value_name = "KEY=V1,V2,...", required = true, value_parser = parse_axis)]
+    vary: Vec<Axis>,
     /// Pair the i-th values of every `--vary` instead of taking every combination.
     #[arg(long)]
     zip: bool,
     /// A metric for the table: `loss`, `short:END_USE`, `delay:END_USE` or `units-short:END_USE`; repeat for
     /// several [default: the loss, then P(short or late) of each end use short at some point].
-    #[arg(long = "metric", value_name = "METRIC")]
-    metrics: Vec<String>,
+    #[arg(long = "metric", value_name = "METRIC", value_parser = ObjectiveArg::parse)]
+    metrics: Vec<ObjectiveArg>,
     #[command(flatten)]
     settings: RawStudySettings,
 }
@@ -186,18 +187,23 @@ pub struct SweepArgs {
 }
 
 impl RawSweep {
-    pub fn into_args(self) -> Result<SweepArgs, String> {
-        let axes = self.vary.iter().map(|v| parse_axis(v)).collect::<Result<Vec<_>, _>>()?;
-        if let Some(twice) = axes.iter().enumerate().find_map(|(i, a)| axes[..i].iter().find(|b| b.key == a.key)) {
-            return Err(format!("`--vary {}` is given twice: give each key once, with all its values", twice.key));
-        }
-        Ok(SweepArgs {
-            scenario: ScenarioSource::File(self.scenario),
-            axes,
+    pub fn into_args(self) -> SweepArgs {
+        SweepArgs {
+            scenario: ScenarioSource::from_arg(self.scenario),
+            axes: self.vary,
             zip: self.zip,
-            metrics: self.metrics.iter().map(|m| ObjectiveArg::parse(m)).collect::<Result<_, _>>()?,
+            metrics: self.metrics,
             settings: self.settings.into_settings(),
-        })
+        }
+    }
+}
+
+impl SweepArgs {
+    /// A key given to two `--vary`, if any: a usage error, since its values would conflict.
+    pub fn repeated_key(&self) -> Option<String> {
+        let axes = &self.axes;
+        let twice = axes.iter().enumerate().find_map(|(i, a)| axes[..i].iter().find(|b| b.key == a.key))?;
+        Some(format!("`--vary {}` is given twice: give each key once, with all its values", twice.key))
     }
 }
 
@@ -245,15 +251,16 @@ pub enum Method {
 
 #[derive(Debug, Args)]
 pub struct RawSensitivity {
-    /// Scenario file (TOML); the embedded rare_earths_2025 scenario when omitted.
+    /// Scenario file (TOML); `-` reads it from standard input; the embedded rare_earths_2025 scenario when
+    /// omitted.
     scenario: Option<PathBuf>,
     /// Which analysis: a tornado, variance-based (Sobol) indices, or both.
     #[arg(long, value_enum, default_value_t = Method::Tornado)]
     method: Method,
     /// The metric: `loss` (every end use, the scenario's loss measure), `short:END_USE` (P(short or late)),
     /// `delay:END_USE` (longest delay, weeks) or `units-short:END_USE`.
-    #[arg(long, value_name = "METRIC", default_value = "loss")]
-    metric: String,
+    #[arg(long, value_name = "METRIC", default_value = "loss", value_parser = ObjectiveArg::parse)]
+    metric: ObjectiveArg,
     /// An uncertain parameter to study (a key path, or a pattern with `*` segments such as
     /// `stages.*.inventory_weeks.initial`); repeat for several [default: every uncertain parameter].
     #[arg(long = "param", value_name = "KEY")]
@@ -289,18 +296,18 @@ pub struct SensitivityArgs {
 }
 
 impl RawSensitivity {
-    pub fn into_args(self) -> Result<SensitivityArgs, String> {
-        Ok(SensitivityArgs {
-            scenario: self.scenario.map_or(ScenarioSource::Embedded, ScenarioSource::File),
+    pub fn into_args(self) -> SensitivityArgs {
+        SensitivityArgs {
+            scenario: self.scenario.map_or(ScenarioSource::Embedded, ScenarioSource::from_arg),
             method: self.method,
-            metric: ObjectiveArg::parse(&self.metric)?,
+            metric: self.metric,
             params: self.params,
             quantiles: self.quantiles,
             samples: usize::try_from(self.samples).unwrap_or(usize::MAX),
             bootstrap: self.bootstrap,
             list: self.list,
             settings: self.settings.into_settings(),
-        })
+        }
     }
 }
 

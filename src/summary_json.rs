@@ -7,11 +7,14 @@
 //! document is byte-for-byte the same. Run metadata that does vary (wall time, timestamp, threads) lives in
 //! `run.json`. Non-finite numbers are written as `null` and read back as NaN.
 
+use chokepoint_analysis::loss::TrialLosses;
 use chokepoint_engine::report::{EndUseSummary, RunSummary, StageSummary, StockpileSummary};
 use chokepoint_engine::stats::{Proportion, Summary, summarize};
-use chokepoint_engine::{Model, RunResults, Unit, Unmet};
+use chokepoint_engine::{Model, Unmet};
 use chokepoint_scenario::Scenario;
 use serde::{Deserialize, Deserializer, Serialize};
+
+pub use chokepoint_tables::{stage_unit, unit_name, unmet_word};
 
 use crate::scenario_source::LoadedScenario;
 
@@ -326,24 +329,6 @@ pub struct WarningJson {
     pub help: Option<String>,
 }
 
-/// Per-trial losses of a run: per end use (`[e][trial]`) and per trial.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrialLosses {
-    pub end_uses: Vec<Vec<f64>>,
-    pub trials: Vec<f64>,
-}
-
-impl TrialLosses {
-    /// The losses of `results`, valued with the scenario's loss measure.
-    pub fn of(scenario: &Scenario, results: &RunResults) -> Self {
-        let weights = chokepoint_analysis::loss::LossWeights::of(scenario);
-        let end_uses: Vec<Vec<f64>> =
-            (0..results.n_end_uses).map(|e| results.end_use(e).map(|o| weights.end_use_loss(e, o)).collect()).collect();
-        let trials = (0..results.trials).map(|t| end_uses.iter().map(|x| x[t]).sum::<f64>()).collect();
-        Self { end_uses, trials }
-    }
-}
-
 impl SummaryDocument {
     pub fn new(loaded: &LoadedScenario, seed: u64, summary: &RunSummary, losses: &TrialLosses) -> Self {
         let scenario = &loaded.scenario;
@@ -452,20 +437,6 @@ fn end_use(scenario: &Scenario, e: usize, s: &EndUseSummary, loss: &[f64], weeks
     }
 }
 
-/// `lost` or `backlog`.
-pub fn unmet_word(unmet: Unmet) -> &'static str {
-    match unmet {
-        Unmet::Lost => "lost",
-        Unmet::Backlog => "backlog",
-    }
-}
-
-/// The unit a stage's throughput is counted in: that of its (first) output.
-pub fn stage_unit(model: &Model, stage: usize) -> &'static str {
-    let spec = model.spec();
-    unit_name(spec.stages[stage].outputs.first().map_or(Unit::Tonne, |&(m, _)| spec.materials[m].unit))
-}
-
 fn stage(model: &Model, index: usize, s: &StageSummary) -> StageJson {
     StageJson {
         name: s.name.clone(),
@@ -487,14 +458,6 @@ fn stockpile(model: &Model, index: usize, s: &StockpileSummary) -> StockpileJson
         min_level: (&s.min_level).into(),
         released: (&s.released).into(),
         p_ran_dry: (&s.p_ran_dry).into(),
-    }
-}
-
-/// The name of a unit in outputs.
-pub fn unit_name(unit: Unit) -> &'static str {
-    match unit {
-        Unit::Tonne => "t",
-        Unit::Item => "unit",
     }
 }
 

@@ -83,6 +83,9 @@ pub fn batch(args: &BatchArgs) -> Result<(), Failure> {
         }
     }
     for s in &scenarios {
+        crate::output_paths::scenario_folder(&args.out, &s.scenario.name)?;
+        crate::output_paths::check_memory(&s.scenario.model, args.trials)
+            .map_err(|e| Failure::Usage(format!("{e:#}")))?;
         super::print_warnings(s);
     }
 
@@ -136,12 +139,12 @@ pub fn batch(args: &BatchArgs) -> Result<(), Failure> {
         .collect();
     if !args.compare {
         for (path, _) in &overlays {
-            eprintln!(
+            crate::console::eprintln(&format!(
                 "note: `{}` holds only mitigations and packages, so it is not run on its own; compare them with \
                  `chokepoint batch --compare` or `chokepoint compare {} --all`",
                 path.display(),
                 path.display()
-            );
+            ));
         }
     }
     if args.format == BatchFormat::Table && !args.compare && !overlays.is_empty() {

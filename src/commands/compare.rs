@@ -94,7 +94,12 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
         );
     }
 
-    let out_dir = settings.out.clone().unwrap_or_else(|| Path::new("out").join(&scenario.name).join("compare"));
+    crate::output_paths::check_memory(&scenario.model, settings.trials)
+        .map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    let out_dir = match &settings.out {
+        Some(dir) => dir.clone(),
+        None => crate::output_paths::scenario_folder(Path::new("out"), &scenario.name)?.join("compare"),
+    };
     let folder = OutputFolder::create(&out_dir)?;
     let threads = settings.threads.resolve();
     let config = RunConfig { trials: settings.trials, seed: settings.seed, threads, bands: false };

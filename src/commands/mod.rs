@@ -1,7 +1,10 @@
-//! The subcommands: `run`, `compare`, `size-stockpile`, `validate` and `graph`.
+//! The subcommands: `run`, `compare`, `size-stockpile`, `validate`, `graph`, `report`, `batch`, `trace`, `check`,
+//! `completions`, `optimize`, `sweep` and `sensitivity`.
 
 mod batch;
+mod check;
 mod compare;
+mod completions;
 mod graph;
 mod optimize;
 mod report;
@@ -26,12 +29,14 @@ pub fn execute(command: Command) -> Result<(), Failure> {
         Command::Run(args) => run::run(&args),
         Command::Compare(args) => compare::compare(&args),
         Command::SizeStockpile(args) => size_stockpile::size_stockpile(&args),
-        Command::Validate(source) => validate::validate(&source),
+        Command::Validate(sources) => validate::validate(&sources),
         Command::Graph { scenario, notation } => graph::graph(&scenario, notation),
         Command::Report { out_dir } => report::report(&out_dir),
         Command::Batch(args) => batch::batch(&args),
         Command::Trace(args) => trace::trace(&args),
         Command::Optimize(args) => optimize::optimize(&args),
+        Command::Check { out_dir, thresholds } => check::check(&out_dir, &thresholds),
+        Command::Completions(shell) => completions::completions(shell),
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Sensitivity(args) => sensitivity::sensitivity(&args),
     }
@@ -39,7 +44,7 @@ pub fn execute(command: Command) -> Result<(), Failure> {
 
 /// Prints the scenario's warnings on stderr.
 fn print_warnings(loaded: &LoadedScenario) {
-    eprint!("{}", loaded.rendered_warnings());
+    crate::console::eprint(&loaded.rendered_warnings());
 }
 
 /// Writes `text` to stdout. A closed pipe comes back as an error that `main` treats as success.

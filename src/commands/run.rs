@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
 use anyhow::Context;
-use chokepoint_analysis::loss::LossWeights;
+use chokepoint_analysis::loss::{LossWeights, TrialLosses};
 use chokepoint_analysis::variants::VariantRunner;
 use chokepoint_analysis::worlds::{self, WorldsAnswer};
 use chokepoint_engine::RunConfig;
@@ -23,7 +23,7 @@ use crate::report::{self, GRAPH_JSON_FILE, GraphDocument, REPORT_FILE, ReportDat
 use crate::run_record::{RunRecord, Settings, Timings};
 use crate::scenario_source::{self, LoadedScenario};
 use crate::staged_files::StagedFiles;
-use crate::summary_json::{SummaryDocument, TrialLosses, to_json_text};
+use crate::summary_json::{SummaryDocument, to_json_text};
 use crate::table::{self, ReportFormat, thousands};
 use crate::worlds_output::{self, WORLDS_FILE, WorldsJson};
 
@@ -33,7 +33,12 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let mut loaded = scenario_source::load_with(&args.scenario, &args.set)?;
     super::print_warnings(&loaded);
     apply_mitigations(&mut loaded, &args.mitigations)?;
-    let out_dir = args.out.clone().unwrap_or_else(|| default_out_dir(&loaded));
+    crate::output_paths::check_memory(&loaded.scenario.model, args.trials)
+        .map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    let out_dir = match &args.out {
+        Some(dir) => dir.clone(),
+        None => default_out_dir(&loaded)?,
+    };
     let folder = OutputFolder::create(&out_dir)?;
 
     let threads = args.threads.resolve();
@@ -103,13 +108,14 @@ fn apply_mitigations(loaded: &mut LoadedScenario, options: &[OptionArg]) -> Resu
 }
 
 /// `out/<scenario name>`, or `out/<scenario name>+<mitigation>+...` for a run with mitigations.
-fn default_out_dir(loaded: &LoadedScenario) -> PathBuf {
-    let mut name = loaded.scenario.name.clone();
+fn default_out_dir(loaded: &LoadedScenario) -> Result<PathBuf, Failure> {
+    // Each name passes the same check as the scenario's: snake_case, so `+` cannot be mistaken for a separator.
+    let mut folder = crate::output_paths::scenario_folder(Path::new("out"), &loaded.scenario.name)?;
     for m in &loaded.applied {
-        name.push('+');
-        name.push_str(m);
+        crate::output_paths::scenario_folder(Path::new("out"), m)?;
+        folder.as_mut_os_string().push(format!("+{m}"));
     }
-    Path::new("out").join(name)
+    Ok(folder)
 }
 
 /// When a run started: the clock for its wall time, and the timestamp recorded in `run.json`.
@@ -182,14 +188,20 @@ pub(super) fn write_run(
         files.write(WORLDS_FILE, |out| worlds_output::write_worlds(out, &w.answer, &end_uses))?;
         written.push(WORLDS_FILE);
     }
-    files.write(TRIALS_FILE, |w| output::write_trials(w, &loaded.scenario, &results, &losses.end_uses))?;
-    files.write(STAGE_LOSSES_FILE, |w| output::write_stage_losses(w, model, &results))?;
+    let provenance = output::Provenance {
+        scenario: loaded.scenario.name.clone(),
+        scenario_sha256: loaded.sha256.clone(),
+        seed: settings.seed,
+        trials: settings.trials,
+    };
+    files.write(TRIALS_FILE, |w| output::write_trials(w, &loaded.scenario, &results, &losses.end_uses, &provenance))?;
+    files.write(STAGE_LOSSES_FILE, |w| output::write_stage_losses(w, model, &results, &provenance))?;
     let curves = report::curves_of(model, &results);
     drop(results);
     let weeks = model.spec().period_weeks;
     files.write(BANDS_FILE, |w| output::write_bands(w, &summary, weeks))?;
     files.write(BACKLOG_BANDS_FILE, |w| output::write_backlog_bands(w, &summary, weeks))?;
-    files.write(SUMMARY_CSV_FILE, |w| output::write_summary_csv(w, &document))?;
+    files.write(SUMMARY_CSV_FILE, |w| output::write_summary_csv(w, &loaded.scenario, &summary, &losses))?;
     output::write_text(&mut files, SUMMARY_JSON_FILE, &summary_json)?;
     let graph_json = to_json_text(&GraphDocument::new(model, &loaded.scenario, &document))?;
     output::write_text(&mut files, GRAPH_JSON_FILE, &graph_json)?;

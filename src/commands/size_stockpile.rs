@@ -23,7 +23,7 @@ use crate::sizing::{
 };
 use crate::staged_files::StagedFiles;
 use crate::summary_json::{SCHEMA_VERSION, Tool, rng_name, to_json_text, unit_name, warnings};
-use crate::table::{ReportFormat, number, percent, thousands};
+use crate::table::{self, ReportFormat, TERMINAL_COLUMNS, number, percent, thousands};
 
 /// The file `size-stockpile` writes.
 pub const SIZING_FILE: &str = "sizing.json";
@@ -45,7 +45,12 @@ pub fn size_stockpile(args: &SizeStockpileArgs) -> Result<(), Failure> {
     // Check the question before creating anything: the range, for the progress bar's length.
     let sizer = sizing::Sizer::new(scenario, &question.stockpile, &question.with).map_err(analysis_failure)?;
     let (max_size, step) = sizing::search_range(&question, sizer.file_size).map_err(analysis_failure)?;
-    let out_dir = settings.out.clone().unwrap_or_else(|| Path::new("out").join(&scenario.name).join("sizing"));
+    crate::output_paths::check_memory(&scenario.model, settings.trials)
+        .map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    let out_dir = match &settings.out {
+        Some(dir) => dir.clone(),
+        None => crate::output_paths::scenario_folder(Path::new("out"), &scenario.name)?.join("sizing"),
+    };
     let folder = OutputFolder::create(&out_dir)?;
     let progress = TrialProgress::new(settings.trials * expected_runs(max_size, step), settings.progress);
     let config =
@@ -146,23 +151,27 @@ fn target_words(t: &TargetJson, end_use: &str) -> String {
     }
 }
 
-/// The report on stdout.
+/// The report on stdout, within [`TERMINAL_COLUMNS`]: a heading, then one labelled field per line, long values
+/// wrapped under their field.
 fn render(doc: &SizingDocument, out_dir: &Path) -> String {
     let q = &doc.question;
     let r = &doc.result;
     let u = &q.unit;
     let mut text = String::new();
     let with = if q.with.is_empty() { String::new() } else { format!(" with {}", q.with.join(", ")) };
-    let _ = writeln!(
-        text,
-        "{} · sizing `{}` ({}, {u}){with} so that {} · {} trials per size · seed {}\n",
-        doc.scenario.name,
-        q.stockpile,
-        q.material,
-        target_words(&q.target, &q.end_use),
-        thousands(doc.run.trials),
-        doc.run.seed
-    );
+    text.push_str(&table::wrap(
+        &format!(
+            "{} · sizing `{}` ({}, {u}){with} so that {} · {} trials per size · seed {}",
+            doc.scenario.name,
+            q.stockpile,
+            q.material,
+            target_words(&q.target, &q.end_use),
+            thousands(doc.run.trials),
+            doc.run.seed
+        ),
+        TERMINAL_COLUMNS,
+    ));
+    text.push('\n');
     let p = |e: &EvaluationJson| {
         let x = &e.p_short_or_late;
         let delay = match (q.target, e.delay_quantile_weeks) {
@@ -173,78 +182,91 @@ fn render(doc: &SizingDocument, out_dir: &Path) -> String {
         };
         format!("{delay}P(short or late) {} [{}, {}]", percent(x.p), percent(x.ci95_low), percent(x.ci95_high))
     };
+    let mut field = |label: &str, value: String| text.push_str(&labelled(label, &value));
     match r.size {
         Some(size) => {
             let note = if size == 0.0 { " (the target is met without this stockpile)" } else { "" };
-            let _ = writeln!(
-                text,
-                "smallest size:              {} {u}{note} (file: {} {u})",
-                number(size),
-                number(q.file_size)
-            );
-            let _ = writeln!(text, "there:                      {} (Wilson 95% CI)", p(&r.at));
+            field("smallest size", format!("{} {u}{note} (file: {} {u})", number(size), number(q.file_size)));
+            field("there", format!("{} (Wilson 95% CI)", p(&r.at)));
             match &r.next_smaller {
                 Some(e) => {
-                    let _ = writeln!(text, "one step smaller, {} {u}:  {} (misses the target)", number(e.size), p(e));
+                    field(&format!("one step smaller, {} {u}", number(e.size)), format!("{} (misses the target)", p(e)))
                 }
-                None => {
-                    let _ = writeln!(text, "one step smaller:           none (0 is the smallest size)");
-                }
+                None => field("one step smaller", "none (0 is the smallest size)".to_owned()),
             }
             match &r.stockpile_cost {
-                Some(c) => {
-                    let _ = writeln!(
-                        text,
-                        "cost over {} years:         ${} (${} one-off, scaled from the file's size, + ${} a year)",
-                        number(c.horizon_years),
+                Some(c) => field(
+                    &format!("cost over {} years", number(c.horizon_years)),
+                    format!(
+                        "${} (${} one-off, scaled from the file's size, + ${} a year)",
                         number(c.total_usd),
                         number(c.one_off_usd),
                         number(c.per_year_usd)
-                    );
-                }
-                None => {
-                    let _ = writeln!(
-                        text,
-                        "cost:                       - (the file's size is 0, so its cost cannot be scaled)"
-                    );
-                }
+                    ),
+                ),
+                None => field("cost", "- (the file's size is 0, so its cost cannot be scaled)".to_owned()),
             }
             if !q.with.is_empty() {
-                let _ = writeln!(
-                    text,
-                    "cost of {}:    ${} over the horizon",
-                    q.with.join(", "),
-                    number(r.with_cost.total_usd)
+                field(
+                    &format!("cost of {}", q.with.join(", ")),
+                    format!("${} over the horizon", number(r.with_cost.total_usd)),
                 );
             }
             if let Some(t) = &r.time_to_survive {
                 let weeks = |w: Option<f64>| w.map_or_else(|| "-".to_owned(), number);
-                let _ = writeln!(
-                    text,
-                    "covers:                     {} weeks of the served customers' normal use ({} {u}/week), {} weeks of \
-                     the part bound for the classes it releases to ({} {u}/week), {} weeks at its largest release rate",
-                    weeks(t.weeks_of_normal_use),
-                    number(t.normal_use_per_week),
-                    weeks(t.weeks_of_release_class_use),
-                    number(t.release_class_use_per_week),
-                    weeks(t.weeks_at_max_release_rate),
+                field(
+                    "covers",
+                    format!(
+                        "{} weeks of the served customers' normal use ({} {u}/week), {} weeks of the part bound for \
+                         the classes it releases to ({} {u}/week), {} weeks at its largest release rate",
+                        weeks(t.weeks_of_normal_use),
+                        number(t.normal_use_per_week),
+                        weeks(t.weeks_of_release_class_use),
+                        number(t.release_class_use_per_week),
+                        weeks(t.weeks_at_max_release_rate),
+                    ),
                 );
             }
         }
-        None => {
-            let _ = writeln!(text, "not found: at the largest size searched, {} {u}: {}", number(q.max_size), p(&r.at));
-        }
+        None => field("not found", format!("at the largest size searched, {} {u}: {}", number(q.max_size), p(&r.at))),
     }
-    let _ = writeln!(
-        text,
-        "evaluations:                {} (bisection over [{}, {}] {u} to a step of {} {u}, same trials at every size)",
-        r.evaluations,
-        number(q.min_size),
-        number(q.max_size),
-        number(q.step)
+    field(
+        "evaluations",
+        format!(
+            "{} (bisection over [{}, {}] {u} to a step of {} {u}, same trials at every size)",
+            r.evaluations,
+            number(q.min_size),
+            number(q.max_size),
+            number(q.step)
+        ),
     );
     let _ = writeln!(text, "\nOutputs in {}", out_dir.display());
     text
+}
+
+/// Width of the labels of the sizing report.
+const LABEL: usize = 26;
+
+/// `label:` padded to [`LABEL`] columns, then `value` wrapped within [`TERMINAL_COLUMNS`] under itself; a label
+/// longer than that takes a line of its own.
+fn labelled(label: &str, value: &str) -> String {
+    let head = format!("{label}:");
+    let body = table::wrap(value, TERMINAL_COLUMNS - LABEL);
+    let indent = " ".repeat(LABEL);
+    let mut out = String::new();
+    let mut lines = body.lines();
+    if head.chars().count() < LABEL {
+        out.push_str(&format!("{head:<LABEL$}{}\n", lines.next().unwrap_or("")));
+    } else {
+        out.push_str(&head);
+        out.push('\n');
+    }
+    for line in lines {
+        out.push_str(&indent);
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use crate::output;
 use crate::progress::TrialProgress;
 use crate::report::REPORT_FILE;
 use crate::run_record::{OptimizeRecord, Timings};
-use crate::scenario_source::{self, LoadedScenario, ScenarioSource};
+use crate::scenario_source::{self, OverlayFile, ScenarioText};
 use crate::staged_files::StagedFiles;
 use crate::study_cli::SweepArgs;
 use crate::summary_json::to_json_text;
@@ -35,7 +35,11 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let started_at = crate::timestamp::rfc3339_utc(SystemTime::now());
     let settings = &args.settings;
-    let mut loaded = scenario_source::load_with(&args.scenario, &settings.set)?;
+    if let Some(message) = args.repeated_key() {
+        return Err(Failure::Usage(message));
+    }
+    let text = scenario_source::read(&args.scenario)?;
+    let mut loaded = text.parse(&named_settings(&settings.set, &[], &[]))?;
     super::print_warnings(&loaded);
     let (specs, overlays) = options::resolve(&mut loaded.scenario, &settings.mitigations, false)?;
     let applied: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
@@ -63,7 +67,9 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let config = RunConfig { trials: settings.trials, seed: settings.seed, threads, bands: false };
     let mut runner = VariantRunner::new(config, &record);
     let weights = LossWeights::of(&loaded.scenario);
-    let mut build = |values: &[f64]| point_model(&args.scenario, &settings.set, &keys, values, &applied, &overlays);
+    let overlay_files =
+        overlays.iter().map(|o| scenario_source::read_overlay(Path::new(&o.origin))).collect::<Result<Vec<_>, _>>()?;
+    let mut build = |values: &[f64]| point_model(&text, &settings.set, &keys, values, &applied, &overlay_files);
     let simulation = Instant::now();
     let answer = sweep::sweep(&points, &mut build, &weights, &mut runner);
     progress.finish();
@@ -112,16 +118,8 @@ fn value_text(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { format!("{x:?}") }
 }
 
-/// The model of one point: the scenario loaded again with the `--set` settings, then each key at its value (named
-/// `--vary[N]`), with the mitigations applied. A key that does not hold a number is refused with the fix.
-fn point_model(
-    source: &ScenarioSource,
-    set: &[String],
-    keys: &[String],
-    values: &[f64],
-    applied: &[String],
-    overlays: &[crate::scenario_source::SourceDigest],
-) -> Result<Model, AnalysisError> {
+/// The `--set` settings (named `--set[N]`) followed by each swept key at its value (named `--vary[N]`).
+fn named_settings(set: &[String], keys: &[String], values: &[f64]) -> Vec<Setting> {
     let mut settings: Vec<Setting> =
         set.iter().enumerate().map(|(i, s)| Setting::new(format!("--set[{}]", i + 1), s.as_str())).collect();
     settings.extend(
@@ -130,14 +128,23 @@ fn point_model(
             .enumerate()
             .map(|(i, (k, v))| Setting::new(format!("--vary[{}]", i + 1), format!("{k}={}", value_text(*v)))),
     );
-    let (_, loaded) = scenario_source::load_checked(source, &settings).map_err(|f| match f {
-        Failure::Runtime(e) => AnalysisError::Question(format!("{e:#}")),
-        _ => AnalysisError::Question("the scenario could not be read again".into()),
-    })?;
-    let mut loaded: LoadedScenario = loaded.map_err(|d| non_numeric(&d, keys).unwrap_or(refused(d)))?;
-    for o in overlays {
-        let file = scenario_source::read_overlay(Path::new(&o.origin))
-            .map_err(|_| AnalysisError::Question(format!("could not read `{}` again", o.origin)))?;
+    settings
+}
+
+/// The model of one point: the scenario as read once, parsed again with the `--set` settings and each key at its
+/// value, with the overlay files laid over it and the mitigations applied. A key that does not hold a number is
+/// refused with the fix.
+fn point_model(
+    text: &ScenarioText,
+    set: &[String],
+    keys: &[String],
+    values: &[f64],
+    applied: &[String],
+    overlays: &[OverlayFile],
+) -> Result<Model, AnalysisError> {
+    let mut loaded =
+        text.parse(&named_settings(set, keys, values)).map_err(|d| non_numeric(&d, keys).unwrap_or(refused(d)))?;
+    for file in overlays {
         loaded
             .scenario
             .add_overlay(&file.origin, &file.text)

@@ -74,7 +74,10 @@ pub fn trace(args: &TraceArgs) -> Result<(), Failure> {
         values.iter_mut().map(|v| v.chunks_exact_mut(trials).map(WeekStats::of).collect()).collect();
     let flows = Flows { series, period_weeks: model.spec().period_weeks, stats };
 
-    let out_dir = args.out.clone().unwrap_or_else(|| Path::new("out").join(&loaded.scenario.name).join("trace"));
+    let out_dir = match &args.out {
+        Some(dir) => dir.clone(),
+        None => crate::output_paths::scenario_folder(Path::new("out"), &loaded.scenario.name)?.join("trace"),
+    };
     let folder = OutputFolder::create(&out_dir)?;
     let mut files = StagedFiles::new(&out_dir);
     files.write(FLOWS_PARQUET_FILE, |w| flows::write_parquet(w, &flows))?;

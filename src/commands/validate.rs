@@ -1,9 +1,38 @@
-//! `chokepoint validate`: parse a scenario and report every problem, or a one-line OK.
+//! `chokepoint validate`: parse scenarios and report every problem of each, or a one-line OK per scenario.
 
-use crate::failure::Failure;
+use crate::console;
+use crate::failure::{EXIT_INVALID, EXIT_RUNTIME, Failure};
 use crate::scenario_source::{self, ScenarioSource};
 
-pub fn validate(source: &ScenarioSource) -> Result<(), Failure> {
+/// Checks every scenario in turn (each is reported whatever the others gave). Fails with the first failure's
+/// kind when any failed: a refused scenario (exit 2) when any was refused, else a file that could not be read.
+pub fn validate(sources: &[ScenarioSource]) -> Result<(), Failure> {
+    let mut failures = Vec::new();
+    for source in sources {
+        match validate_one(source) {
+            Ok(()) => {}
+            // With one scenario, the failure is reported as usual; with several, each as it comes.
+            Err(f) if sources.len() == 1 => return Err(f),
+            Err(f) => {
+                failures.push(matches!(f, Failure::InvalidScenario(_)));
+                let _ = crate::failure::exit_code(Err(f));
+            }
+        }
+    }
+    if failures.is_empty() {
+        return Ok(());
+    }
+    let refused = failures.iter().filter(|r| **r).count();
+    console::eprintln(&format!(
+        "{} {} of {} scenarios failed to validate",
+        console::error_label(),
+        failures.len(),
+        sources.len()
+    ));
+    Err(Failure::Reported(if refused > 0 { EXIT_INVALID } else { EXIT_RUNTIME }))
+}
+
+fn validate_one(source: &ScenarioSource) -> Result<(), Failure> {
     let loaded = scenario_source::load(source)?;
     super::print_warnings(&loaded);
     let spec = loaded.scenario.model.spec();

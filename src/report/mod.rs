@@ -45,7 +45,7 @@ pub fn bands_of(summary: &RunSummary, period_weeks: f64) -> Vec<BandSeries> {
             let column = |k: usize| b.quantiles.iter().map(|q| q[k]).collect::<Vec<f64>>();
             BandSeries {
                 end_use: b.end_use.clone(),
-                week: (0..b.quantiles.len()).map(|t| t as f64 * period_weeks).collect(),
+                week: (0..b.quantiles.len()).map(|j| (j * b.period_stride) as f64 * period_weeks).collect(),
                 p5: column(0),
                 p25: column(1),
                 p50: column(2),

@@ -2,8 +2,10 @@
 
 mod bases;
 mod compare;
+mod doc_figures;
 mod golden;
 mod graph;
+mod hardening;
 mod optimize;
 mod run;
 mod scenarios;
@@ -26,8 +28,26 @@ pub(crate) fn chokepoint(args: &[&str]) -> Output {
     chokepoint_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
 }
 
+/// Runs `chokepoint` with `args`, `input` on its standard input.
+pub(crate) fn chokepoint_with_input(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the chokepoint binary starts");
+    let mut stdin = child.stdin.take().expect("a pipe");
+    // The binary may stop reading early (a refused size): a closed pipe here is not the test's failure.
+    let _ = stdin.write_all(input);
+    drop(stdin);
+    child.wait_with_output().expect("the binary ends")
+}
+
 /// Runs `chokepoint` with `args` in folder `cwd`.
-fn chokepoint_in(cwd: &Path, args: &[&str]) -> Output {
+pub(crate) fn chokepoint_in(cwd: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_chokepoint"))
         .args(args)
         .current_dir(cwd)
@@ -71,7 +91,7 @@ pub(crate) fn json(path: &Path) -> serde_json::Value {
 }
 
 /// Names of the entries of folder `dir`, sorted.
-fn entries(dir: &Path) -> Vec<String> {
+pub(crate) fn entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .expect("folder exists")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())

@@ -236,12 +236,12 @@ fn an_unwritable_output_folder_is_a_clean_error_with_exit_1() {
 #[test]
 fn a_failed_write_leaves_no_partial_files() {
     let dir = tempfile::tempdir().unwrap();
-    // A folder where a temporary file must go makes that write fail after trials.parquet was staged.
-    std::fs::create_dir(dir.path().join("stage_losses.parquet.tmp")).unwrap();
+    // A folder where a file must go makes the commit fail after every file was staged.
+    std::fs::create_dir(dir.path().join("summary.csv")).unwrap();
     let o = run_small(dir.path(), "10", &["-q"]);
     assert_exit(&o, 1);
-    assert!(stderr(&o).contains("stage_losses.parquet.tmp"), "{}", stderr(&o));
-    assert_eq!(entries(dir.path()), ["stage_losses.parquet.tmp"], "nothing else was left behind");
+    assert!(stderr(&o).contains("summary.csv") && stderr(&o).contains("a folder is in the way"), "{}", stderr(&o));
+    assert_eq!(entries(dir.path()), ["summary.csv"], "nothing else was left behind, not even the staging folder");
 }
 
 #[test]

@@ -194,4 +194,16 @@ fn trace_writes_weekly_flows_and_export_indices() {
         .collect();
     assert_eq!(first_weeks.len(), 4);
     assert!(first_weeks.iter().sum::<f64>() / 4.0 < 0.95, "{first_weeks:?}");
+    // Import indices are ratios of receipts: never below 0, even for plants with little normal flow (they read
+    // -1.6 and -3.5 when measured as a gap over the covered links' normal flow).
+    let imports: Vec<f64> = csv
+        .lines()
+        .filter(|l| l.starts_with("import_index,"))
+        .flat_map(|l| l.split(',').skip(4).map(|x| x.parse::<f64>().unwrap()).collect::<Vec<_>>())
+        .collect();
+    assert!(
+        !imports.is_empty() && imports.iter().all(|&x| x >= 0.0),
+        "{:?}",
+        imports.iter().copied().fold(f64::INFINITY, f64::min)
+    );
 }

@@ -5,9 +5,11 @@ use std::path::Path;
 
 use super::{arg, assert_exit, chokepoint, small_chain, stderr};
 
-/// small_chain (2 years) with a reserve of magnets for the F-35 line.
+/// small_chain (2 years) with a reserve of magnets for the F-35 line. The base is copied next to the overlay: a
+/// base must lie in the scenario's folder.
 fn f35_reserve(dir: &Path) -> std::path::PathBuf {
     let path = dir.join("f35_reserve.toml");
+    std::fs::copy(small_chain(), dir.join("small_chain.toml")).unwrap();
     std::fs::write(
         &path,
         format!(
@@ -24,7 +26,7 @@ release_to = ["defense"]
 max_release_t_per_week = 2
 cost = {{ one_off_usd = 1e6, per_year_usd = 1e5 }}
 "#,
-            small_chain().display()
+            "small_chain.toml"
         ),
     )
     .unwrap();

@@ -299,10 +299,13 @@ pub fn size_stockpile(
     })
 }
 
-/// "unknown end use `x`; the scenario has `a`, `b`".
+/// "unknown end use `x` (did you mean `y`?); the scenario has `a`, `b`".
 pub fn unknown_end_use(spec: &ModelSpec, name: &str) -> String {
-    let known: Vec<String> = spec.end_uses.iter().map(|e| format!("`{}`", e.name)).collect();
-    format!("unknown end use `{name}`; the scenario has {}", known.join(", "))
+    let names = || spec.end_uses.iter().map(|e| e.name.as_str());
+    let suggestion =
+        chokepoint_scenario::did_you_mean(name, names()).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+    let known: Vec<String> = names().map(|n| format!("`{n}`")).collect();
+    format!("unknown end use `{name}`{suggestion}; the scenario has {}", known.join(", "))
 }
 
 /// The stockpile's cost at `size`: the one-off part scaled by `size / file_size`, the yearly part unchanged;

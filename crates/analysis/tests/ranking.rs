@@ -20,10 +20,10 @@ fn repo_root() -> PathBuf {
 
 fn load(origin: &str) -> Scenario {
     let text = fs::read_to_string(repo_root().join(origin)).expect("the scenario exists");
-    let mut resolve = |from: &str, path: &str| -> Result<(String, String), String> {
+    let mut resolve = |from: &str, path: &str| -> Result<(String, Vec<u8>), String> {
         let folder = Path::new(from).parent().unwrap_or(Path::new(""));
         let origin = folder.join(path).to_string_lossy().into_owned();
-        fs::read_to_string(repo_root().join(&origin)).map(|t| (origin, t)).map_err(|e| e.to_string())
+        fs::read(repo_root().join(&origin)).map(|t| (origin, t)).map_err(|e| e.to_string())
     };
     chokepoint_scenario::parse_with(origin, &text, &mut resolve).unwrap_or_else(|d| panic!("{}", d.render()))
 }

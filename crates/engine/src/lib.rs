@@ -8,6 +8,7 @@ pub mod baseline;
 pub mod model;
 pub mod outcome;
 pub mod param;
+mod plan;
 pub mod report;
 pub mod rng;
 pub mod runner;
@@ -20,4 +21,4 @@ pub use model::{
     StockWeeks, StockpileSpec, Timing, Unit, Unmet,
 };
 pub use param::{Param, ParamError};
-pub use runner::{RunConfig, RunError, RunResults, run};
+pub use runner::{MAX_BAND_CELLS, RunConfig, RunError, RunResults, band_stride, results_bytes, run};

@@ -4,8 +4,7 @@ use crate::model::Model;
 use crate::model::Unmet;
 use crate::runner::RunResults;
 use crate::stats::{
-    BACKLOG_BINS, Proportion, SHARE_BINS, Summary, backlog_bin_value, histogram_quantiles, histogram_quantiles_with,
-    summarize,
+    Proportion, SHARE_BINS, Summary, backlog_bin_value, histogram_quantiles, histogram_quantiles_with, summarize,
 };
 
 /// Quantiles reported in fan-chart bands.
@@ -93,6 +92,9 @@ pub struct Bands {
     pub quantiles: Vec<[f64; 5]>,
     /// Mean share met per period (from the histogram, exact to the bin width).
     pub mean: Vec<f64>,
+    /// Periods between two entries of `quantiles` and `mean`: entry `j` is period `j * period_stride` (1 unless
+    /// the horizon is very long, see [`crate::runner::band_stride`]).
+    pub period_stride: usize,
 }
 
 /// Quantile bands of the backlog in weeks of normal demand, for one backlogged end use.
@@ -102,8 +104,10 @@ pub struct BacklogBands {
     /// `quantiles[t][k]` for `BACKLOG_BAND_QUANTILES[k]` (exact to the bin width of 0.25 weeks; the top bin,
     /// 100 weeks or more, reads 100).
     pub quantiles: Vec<[f64; 6]>,
-    /// Share of trials with a backlog, per period.
+    /// Share of trials with a backlog, per period kept.
     pub p_backlog: Vec<f64>,
+    /// Periods between two entries of `quantiles` and `p_backlog`, as in [`Bands::period_stride`].
+    pub period_stride: usize,
 }
 
 /// Everything a run reports across trials.
@@ -223,10 +227,10 @@ pub fn summarize_run(model: &Model, results: &RunResults) -> RunSummary {
     let mut bands = Vec::new();
     if !results.bands.is_empty() {
         for (e, eu) in spec.end_uses.iter().enumerate() {
-            let mut quantiles = Vec::with_capacity(results.periods);
-            let mut mean = Vec::with_capacity(results.periods);
-            for t in 0..results.periods {
-                let h = results.band(e, t);
+            let mut quantiles = Vec::with_capacity(results.band_periods);
+            let mut mean = Vec::with_capacity(results.band_periods);
+            for j in 0..results.band_periods {
+                let h = results.band(e, j);
                 let mut q = [0.0; 5];
                 histogram_quantiles(h, &BAND_QUANTILES, &mut q);
                 quantiles.push(q);
@@ -234,24 +238,28 @@ pub fn summarize_run(model: &Model, results: &RunResults) -> RunSummary {
                 let sum: f64 = (0..SHARE_BINS).map(|b| f64::from(h[b]) * crate::stats::bin_value(b)).sum();
                 mean.push(if total > 0 { sum / total as f64 } else { f64::NAN });
             }
-            bands.push(Bands { end_use: eu.name.clone(), quantiles, mean });
+            bands.push(Bands { end_use: eu.name.clone(), quantiles, mean, period_stride: results.band_stride });
         }
     }
     let mut backlog_bands = Vec::new();
     if !results.backlog_bands.is_empty() {
         for (k, &e) in results.backlog_end_uses.iter().enumerate() {
-            let mut quantiles = Vec::with_capacity(results.periods);
-            let mut p_backlog = Vec::with_capacity(results.periods);
-            for t in 0..results.periods {
-                let h = results.backlog_band(k, t);
+            let mut quantiles = Vec::with_capacity(results.band_periods);
+            let mut p_backlog = Vec::with_capacity(results.band_periods);
+            for j in 0..results.band_periods {
+                let h = results.backlog_band(k, j);
                 let mut q = [0.0; 6];
                 histogram_quantiles_with(h, &BACKLOG_BAND_QUANTILES, &mut q, backlog_bin_value);
                 quantiles.push(q);
                 let total: u64 = h.iter().map(|&c| u64::from(c)).sum();
                 p_backlog.push(if total > 0 { (total - u64::from(h[0])) as f64 / total as f64 } else { f64::NAN });
             }
-            debug_assert_eq!(results.backlog_band(k, 0).len(), BACKLOG_BINS);
-            backlog_bands.push(BacklogBands { end_use: spec.end_uses[e].name.clone(), quantiles, p_backlog });
+            backlog_bands.push(BacklogBands {
+                end_use: spec.end_uses[e].name.clone(),
+                quantiles,
+                p_backlog,
+                period_stride: results.band_stride,
+            });
         }
     }
     RunSummary { trials: n, end_uses, stages, stockpiles, bands, backlog_bands }

@@ -1,6 +1,7 @@
 //! The parallel runner: trials in fixed-size chunks on a rayon pool, results in trial order.
 //!
-//! Trial `i` depends only on the model, the seed and `i`, so it gives the same numbers on any worker.
+//! Trial `i` depends only on the model, the seed and `i`, so it gives the same numbers on any worker and in any
+//! lockstep group (a worker advances [`LANES`] trials of its chunk together; see `trial.rs`).
 //! Per-trial outcomes are written into their own slots of a preallocated array; fan-chart histograms are
 //! integer counts, merged by addition (associative and commutative, hence independent of scheduling); every
 //! floating-point reduction runs serially over the ordered array afterwards. Output is bit-identical for any
@@ -15,10 +16,41 @@ use crate::model::Model;
 use crate::model::Unmet;
 use crate::outcome::EndUseOutcome;
 use crate::stats::{BACKLOG_BINS, SHARE_BINS, backlog_bin, share_bin};
-use crate::trial::{Scratch, simulate};
+use crate::trial::{Lockstep, simulate_lanes};
 
 /// Trials per work unit.
 pub const CHUNK: usize = 64;
+
+/// Trials a worker advances together in lockstep.
+pub const LANES: usize = 4;
+
+/// The most (end use, period) cells the fan-chart histograms keep. Each cell holds [`SHARE_BINS`] counts in every
+/// histogram, so a long horizon (the format allows 100,000 weeks) would otherwise cost gigabytes whatever the
+/// trial count. Beyond this many cells the bands keep every `stride`-th period only ([`band_stride`]); the
+/// default scenario (13 end uses, 156 weeks, 2,028 cells) keeps every period.
+pub const MAX_BAND_CELLS: usize = 8192;
+
+/// The most histograms kept at once: workers beyond this share them (under their mutex), so that the memory of
+/// the bands does not grow with `--threads`. The counts, being integer sums, do not depend on the sharing.
+pub const MAX_HISTOGRAMS: usize = 16;
+
+/// Periods between two periods kept in the fan-chart bands of a model with `end_uses` end uses and `periods`
+/// periods: 1, unless every period would need more than [`MAX_BAND_CELLS`] cells.
+pub fn band_stride(end_uses: usize, periods: usize) -> usize {
+    let cells = end_uses.max(1) * periods;
+    cells.div_ceil(MAX_BAND_CELLS).max(1)
+}
+
+/// Bytes the per-trial results of `trials` trials of `model` take (outcomes per end use, losses per stage, levels
+/// per stockpile): what a run holds in memory at least, whatever its thread count. Callers refuse trial counts
+/// whose results would not fit before any trial runs.
+pub fn results_bytes(model: &Model, trials: u64) -> u128 {
+    let spec = &model.spec;
+    let per_trial = spec.end_uses.len().max(1) * std::mem::size_of::<EndUseOutcome>()
+        + spec.stages.len().max(1) * std::mem::size_of::<f64>()
+        + (2 * spec.mitigations.stockpiles.len()).max(1) * std::mem::size_of::<f64>();
+    u128::from(trials) * per_trial as u128
+}
 
 /// How to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +59,8 @@ pub struct RunConfig {
     pub seed: u64,
     /// Worker threads; 0 means one per available core.
     pub threads: usize,
-    /// Keep fan-chart histograms (memory: end uses x periods x 1,001 counts per worker).
+    /// Keep fan-chart histograms (memory: at most [`MAX_BAND_CELLS`] x 1,001 counts per histogram, and at most
+    /// [`MAX_HISTOGRAMS`] histograms).
     pub bands: bool,
 }
 
@@ -66,14 +99,19 @@ pub struct RunResults {
     pub stockpile_min: Vec<f64>,
     /// `stockpile_released[trial * n_stockpiles + k]`: the total each stockpile released.
     pub stockpile_released: Vec<f64>,
-    /// Histogram counts of the weekly share of requirement met: `bands[(e * periods + t) * SHARE_BINS + bin]`.
-    /// Empty when bands were not requested.
+    /// Histogram counts of the weekly share of requirement met in period `j * band_stride`:
+    /// `bands[(e * band_periods + j) * SHARE_BINS + bin]`. Empty when bands were not requested.
     pub bands: Vec<u32>,
     /// The backlogged end uses, in scenario order.
     pub backlog_end_uses: Vec<usize>,
-    /// Histogram counts of the backlog in weeks of normal demand, for the `k`-th backlogged end use:
-    /// `backlog_bands[(k * periods + t) * BACKLOG_BINS + bin]`. Empty when bands were not requested.
+    /// Histogram counts of the backlog in weeks of normal demand, for the `k`-th backlogged end use in period
+    /// `j * band_stride`: `backlog_bands[(k * band_periods + j) * BACKLOG_BINS + bin]`. Empty when bands were not
+    /// requested.
     pub backlog_bands: Vec<u32>,
+    /// Periods between two periods kept in `bands` (1 unless the horizon is very long, see [`band_stride`]).
+    pub band_stride: usize,
+    /// Periods kept in `bands`: `0, band_stride, 2 band_stride, ...` below `periods`.
+    pub band_periods: usize,
 }
 
 impl RunResults {
@@ -97,15 +135,16 @@ impl RunResults {
         self.stockpile_released[k..].iter().step_by(self.n_stockpiles.max(1)).take(self.trials).copied()
     }
 
-    /// Histogram of end use `e` in period `t`.
-    pub fn band(&self, e: usize, t: usize) -> &[u32] {
-        let start = (e * self.periods + t) * SHARE_BINS;
+    /// Histogram of end use `e` in the `j`-th period kept (period `j * band_stride`).
+    pub fn band(&self, e: usize, j: usize) -> &[u32] {
+        let start = (e * self.band_periods + j) * SHARE_BINS;
         &self.bands[start..start + SHARE_BINS]
     }
 
-    /// Histogram of the backlog of the `k`-th backlogged end use in period `t`.
-    pub fn backlog_band(&self, k: usize, t: usize) -> &[u32] {
-        let start = (k * self.periods + t) * BACKLOG_BINS;
+    /// Histogram of the backlog of the `k`-th backlogged end use in the `j`-th period kept (period
+    /// `j * band_stride`).
+    pub fn backlog_band(&self, k: usize, j: usize) -> &[u32] {
+        let start = (k * self.band_periods + j) * BACKLOG_BINS;
         &self.backlog_bands[start..start + BACKLOG_BINS]
     }
 }
@@ -120,13 +159,17 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
         .build()
         .map_err(|e| RunError::ThreadPool { threads: config.threads, message: e.to_string() })?;
     let workers = pool.current_num_threads();
-    // Per worker: counts of exactly-met periods (`ones`, small enough to stay in cache, and by far the most
-    // common value) and a histogram of the rest. Merged into one histogram per (end use, period) at the end.
-    let cells = if config.bands { ne * t_len } else { 0 };
+    // Per worker (up to MAX_HISTOGRAMS, shared beyond): counts of exactly-met periods (`ones`, small enough to
+    // stay in cache, and by far the most common value) and a histogram of the rest, for every `stride`-th period.
+    // Merged into one histogram per (end use, period kept) at the end.
+    let stride = band_stride(ne, t_len);
+    let band_periods = t_len.div_ceil(stride);
+    let cells = if config.bands { ne * band_periods } else { 0 };
     let backlog_end_uses: Vec<usize> =
         model.spec.end_uses.iter().enumerate().filter(|(_, e)| e.unmet == Unmet::Backlog).map(|(e, _)| e).collect();
-    let backlog_cells = if config.bands { backlog_end_uses.len() * t_len } else { 0 };
-    let hists: Vec<Mutex<Hist>> = (0..workers).map(|_| Mutex::new(Hist::default())).collect();
+    let backlog_cells = if config.bands { backlog_end_uses.len() * band_periods } else { 0 };
+    let slots = workers.clamp(1, MAX_HISTOGRAMS);
+    let hists: Vec<Mutex<Hist>> = (0..slots).map(|_| Mutex::new(Hist::default())).collect();
     let nsp = model.spec.mitigations.stockpiles.len();
     // Every per-trial array has at least one slot per trial, so that all of them split into the same number
     // of chunks and can be zipped (a scenario without stages or stockpiles pads with one unused value).
@@ -142,47 +185,72 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
             .zip(stockpiles.par_chunks_mut(CHUNK * wp))
             .enumerate()
             .for_each_init(
-                || Scratch::new(model),
-                |scratch, (chunk, ((eu, sl), sp))| {
+                || Box::new(Lockstep::<LANES>::new(model)),
+                |group, (chunk, ((eu, sl), sp))| {
                     let first = chunk * CHUNK;
                     let n = eu.len() / we;
-                    let slot = rayon::current_thread_index().unwrap_or(0) % workers;
-                    let mut hist = hists[slot].lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                    if hist.ones.len() != cells {
-                        hist.ones.resize(cells, 0);
-                        hist.partial.resize(cells * (SHARE_BINS - 1), 0);
-                        hist.backlog_zeros.resize(backlog_cells, 0);
-                        hist.backlog_partial.resize(backlog_cells * (BACKLOG_BINS - 1), 0);
-                    }
-                    for k in 0..n {
-                        simulate(model, config.seed, (first + k) as u64, scratch, None);
-                        let out = scratch.outcome();
-                        eu[k * we..k * we + ne].copy_from_slice(&out.end_uses);
-                        sl[k * ws..k * ws + ns].copy_from_slice(&out.stage_throughput_lost);
-                        sp[k * wp..k * wp + nsp].copy_from_slice(&out.stockpile_min);
-                        sp[k * wp + nsp..k * wp + 2 * nsp].copy_from_slice(&out.stockpile_released);
-                        if config.bands {
-                            let h = &mut *hist;
-                            for (i, &x) in scratch.share_series.iter().enumerate() {
-                                if x >= 1.0 {
-                                    h.ones[i] += 1;
-                                } else {
-                                    h.partial[i * (SHARE_BINS - 1) + share_bin(x)] += 1;
+                    let slot = rayon::current_thread_index().unwrap_or(0) % slots;
+                    // Held for the chunk when every worker has its own histogram; taken per group when shared.
+                    let shared = workers > slots;
+                    let lock = || hists[slot].lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let mut held = (!shared).then(lock);
+                    for start in (0..n).step_by(LANES) {
+                        // A short last group repeats its last trial in the spare lanes and ignores them.
+                        let lanes = (n - start).min(LANES);
+                        let trials = std::array::from_fn(|k| (first + start + k.min(lanes - 1)) as u64);
+                        simulate_lanes(model, config.seed, trials, group);
+                        for lane in 0..lanes {
+                            let k = start + lane;
+                            let out = group.outcome(lane);
+                            eu[k * we..k * we + ne].copy_from_slice(&out.end_uses);
+                            sl[k * ws..k * ws + ns].copy_from_slice(&out.stage_throughput_lost);
+                            sp[k * wp..k * wp + nsp].copy_from_slice(&out.stockpile_min);
+                            sp[k * wp + nsp..k * wp + 2 * nsp].copy_from_slice(&out.stockpile_released);
+                        }
+                        if !config.bands {
+                            continue;
+                        }
+                        let mut taken;
+                        let h = match held.as_mut() {
+                            Some(h) => &mut **h,
+                            None => {
+                                taken = lock();
+                                &mut *taken
+                            }
+                        };
+                        if h.ones.len() != cells {
+                            h.ones.resize(cells, 0);
+                            h.partial.resize(cells * (SHARE_BINS - 1), 0);
+                            h.backlog_zeros.resize(backlog_cells, 0);
+                            h.backlog_partial.resize(backlog_cells * (BACKLOG_BINS - 1), 0);
+                        }
+                        for lane in 0..lanes {
+                            let share_series = group.share_series(lane);
+                            for e in 0..ne {
+                                let series = &share_series[e * t_len..(e + 1) * t_len];
+                                for (j, &x) in series.iter().step_by(stride).enumerate() {
+                                    let i = e * band_periods + j;
+                                    if x >= 1.0 {
+                                        h.ones[i] += 1;
+                                    } else {
+                                        h.partial[i * (SHARE_BINS - 1) + share_bin(x)] += 1;
+                                    }
                                 }
                             }
-                            for (k, &e) in backlog_end_uses.iter().enumerate() {
-                                let series = &scratch.backlog_series[e * t_len..(e + 1) * t_len];
-                                for (t, &weeks) in series.iter().enumerate() {
-                                    let cell = k * t_len + t;
+                            let backlog_series = group.backlog_series(lane);
+                            for (b, &e) in backlog_end_uses.iter().enumerate() {
+                                let series = &backlog_series[e * t_len..(e + 1) * t_len];
+                                for (j, &weeks) in series.iter().step_by(stride).enumerate() {
+                                    let cell = b * band_periods + j;
                                     match backlog_bin(weeks) {
                                         0 => h.backlog_zeros[cell] += 1,
-                                        b => h.backlog_partial[cell * (BACKLOG_BINS - 1) + b - 1] += 1,
+                                        bin => h.backlog_partial[cell * (BACKLOG_BINS - 1) + bin - 1] += 1,
                                     }
                                 }
                             }
                         }
                     }
-                    drop(hist);
+                    drop(held);
                     progress(done.fetch_add(n as u64, Ordering::Relaxed) + n as u64);
                 },
             );
@@ -232,5 +300,7 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
         bands,
         backlog_end_uses,
         backlog_bands,
+        band_stride: stride,
+        band_periods,
     })
 }

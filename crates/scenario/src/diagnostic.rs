@@ -77,50 +77,134 @@ impl Diagnostic {
     ///    = help: set `links[3].from` to a stage under [stages] (did you mean `cn_mines`?)
     /// ```
     ///
-    /// Lines and columns are 1-based; columns count characters. The excerpt shows the first line of the span.
+    /// Lines and columns are 1-based; columns count characters (a byte-order mark at the start of the file is not
+    /// one). The excerpt shows the first line of the span, cut to at most [`MAX_EXCERPT`] characters around the
+    /// span, with control characters shown as `�`.
     pub fn render(&self, origin: &str, source: &str) -> String {
-        let mut out = format!("{}[{}]: {}\n", self.severity.label(), self.code, self.message);
+        self.render_styled(origin, source, Style::PLAIN)
+    }
+
+    /// [`Diagnostic::render`] with the terminal colours of `style`.
+    pub fn render_styled(&self, origin: &str, source: &str, style: Style) -> String {
+        let (severity, accent) = match self.severity {
+            Severity::Error => (style.error, style.error),
+            Severity::Warning => (style.warning, style.warning),
+        };
+        let reset = style.reset();
+        let mut out = format!(
+            "{severity}{}[{}]{reset}{}: {}{reset}\n",
+            self.severity.label(),
+            self.code,
+            style.bold,
+            self.message
+        );
         let pad = match self.span.as_ref().map(|span| Excerpt::new(source, span)) {
             Some(ex) => {
                 let pad = " ".repeat(ex.line.to_string().len());
-                out.push_str(&format!("{pad}--> {origin}:{}:{}\n", ex.line, ex.column));
-                out.push_str(&format!("{pad} |\n"));
-                out.push_str(&format!("{} | {}\n", ex.line, ex.text).replace('\t', " "));
-                out.push_str(&format!("{pad} | {}{}\n", " ".repeat(ex.column - 1), "^".repeat(ex.carets)));
+                let gutter = style.gutter;
+                out.push_str(&format!("{pad}{gutter}-->{reset} {origin}:{}:{}\n", ex.line, ex.column));
+                out.push_str(&format!("{pad} {gutter}|{reset}\n"));
+                out.push_str(&format!("{gutter}{} |{reset} {}\n", ex.line, ex.text));
+                out.push_str(&format!(
+                    "{pad} {gutter}|{reset} {}{accent}{}{reset}\n",
+                    " ".repeat(ex.shown_column - 1),
+                    "^".repeat(ex.carets)
+                ));
                 pad
             }
             None => {
-                out.push_str(&format!(" --> {origin}\n"));
+                out.push_str(&format!(" {}-->{reset} {origin}\n", style.gutter));
                 " ".to_owned()
             }
         };
         if let Some(help) = &self.help {
-            out.push_str(&format!("{pad} = help: {help}\n"));
+            out.push_str(&format!("{pad} {}= help:{reset} {help}\n", style.help));
         }
         out
     }
 }
 
+/// The widest excerpt of a source line shown under a diagnostic, in characters: a line of a megabyte is shown as
+/// a window around the span.
+pub const MAX_EXCERPT: usize = 100;
+
+/// Terminal colours of rendered diagnostics: ANSI escape sequences, or empty strings for plain text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    pub error: &'static str,
+    pub warning: &'static str,
+    pub bold: &'static str,
+    pub gutter: &'static str,
+    pub help: &'static str,
+}
+
+impl Style {
+    /// No colour.
+    pub const PLAIN: Style = Style { error: "", warning: "", bold: "", gutter: "", help: "" };
+    /// The colours of rustc and cargo: bold red errors, bold yellow warnings, blue gutters, bold help.
+    pub const ANSI: Style =
+        Style { error: "\x1b[1;31m", warning: "\x1b[1;33m", bold: "\x1b[1m", gutter: "\x1b[1;34m", help: "\x1b[1m" };
+
+    fn reset(self) -> &'static str {
+        if self == Style::PLAIN { "" } else { "\x1b[0m" }
+    }
+}
+
 /// The line of source a span starts on, and where in it the span lies.
-struct Excerpt<'a> {
+struct Excerpt {
     line: usize,
+    /// The span's column in the line (1-based, in characters).
     column: usize,
-    text: &'a str,
+    /// The line as shown: clipped around the span, control characters replaced.
+    text: String,
+    /// The span's column in `text`.
+    shown_column: usize,
     carets: usize,
 }
 
-impl<'a> Excerpt<'a> {
-    fn new(source: &'a str, span: &Range<usize>) -> Self {
+impl Excerpt {
+    fn new(source: &str, span: &Range<usize>) -> Self {
         let start = floor_boundary(source, span.start);
         let end = floor_boundary(source, span.end.max(start));
         let before = source.get(..start).unwrap_or("");
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let mut line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        if line_start == 0 && source.starts_with('\u{feff}') && start >= 3 {
+            // A byte-order mark is not a column.
+            line_start = 3;
+        }
         let rest = source.get(line_start..).unwrap_or("");
         let line_end = line_start + rest.find('\n').unwrap_or(rest.len());
-        let text = source.get(line_start..line_end).unwrap_or("").trim_end_matches('\r');
+        let line_text = source.get(line_start..line_end).unwrap_or("").trim_end_matches('\r');
         let column = source.get(line_start..start).map_or(0, |s| s.chars().count()) + 1;
-        let underlined = source.get(start..end.min(line_end)).map_or(0, |s| s.chars().count());
-        Self { line: before.matches('\n').count() + 1, column, text, carets: underlined.max(1) }
+        let underlined = source.get(start..end.min(line_end)).map_or(0, |s| s.chars().count()).max(1);
+        // A window of at most MAX_EXCERPT characters that starts a little before the span.
+        let length = line_text.chars().count();
+        let first = if length <= MAX_EXCERPT { 0 } else { (column - 1).saturating_sub(MAX_EXCERPT / 4) };
+        let last = (first + MAX_EXCERPT).min(length);
+        let mut text: String = line_text
+            .chars()
+            .skip(first)
+            .take(last - first)
+            .map(|c| {
+                if c == '\t' {
+                    ' '
+                } else if c.is_control() || c == '\u{feff}' {
+                    '\u{fffd}'
+                } else {
+                    c
+                }
+            })
+            .collect();
+        let mut shown_column = column - first;
+        if first > 0 {
+            text.insert(0, '…');
+            shown_column += 1;
+        }
+        if last < length {
+            text.push('…');
+        }
+        let carets = underlined.min((last + 1).saturating_sub(column).max(1));
+        Self { line: before.matches('\n').count() + 1, column, text, shown_column, carets }
     }
 }
 
@@ -161,19 +245,29 @@ impl Diagnostics {
 
     /// Renders every diagnostic, separated by blank lines, and a closing summary line.
     pub fn render(&self) -> String {
+        format!("{}{}\n", self.render_items(Style::PLAIN), self.summary())
+    }
+
+    /// Renders every diagnostic in `style`, each followed by a blank line, without the summary line (a caller
+    /// that ends with its own line prints [`Diagnostics::summary`] or its own instead, never both).
+    pub fn render_items(&self, style: Style) -> String {
         let mut out = String::new();
         for d in &self.items {
             let (origin, source) = self.source_of(d);
-            out.push_str(&d.render(origin, source));
+            out.push_str(&d.render_styled(origin, source, style));
             out.push('\n');
         }
+        out
+    }
+
+    /// The closing line: `error: could not load `x.toml`: 2 errors, 1 warning`.
+    pub fn summary(&self) -> String {
         let errors = self.error_count();
         let warnings = self.items.len() - errors;
-        out.push_str(&format!("error: could not load `{}`: {}", self.origin, plural(errors, "error")));
+        let mut out = format!("error: could not load `{}`: {}", self.origin, plural(errors, "error"));
         if warnings > 0 {
             out.push_str(&format!(", {}", plural(warnings, "warning")));
         }
-        out.push('\n');
         out
     }
 
@@ -244,7 +338,14 @@ pub(crate) fn number(x: f64) -> String {
     if !x.is_finite() {
         return x.to_string();
     }
-    if (x - x.round()).abs() < 1e-9 && x.abs() < 1e15 {
+    if x.abs() >= 1e15 {
+        // Not 300 digits: `1e300`, `-2.5e16`, `6.58e49`.
+        let s = format!("{x:.3e}");
+        let (mantissa, exponent) = s.split_once('e').unwrap_or((&s, "0"));
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        return format!("{mantissa}e{exponent}");
+    }
+    if (x - x.round()).abs() < 1e-9 {
         return format!("{}", x.round());
     }
     let s = format!("{x:.6}");
@@ -278,6 +379,21 @@ mod tests {
         }
     }
 
+    /// Issue 11: a line of a megabyte was printed whole under its diagnostic; a byte-order mark counted as a column.
+    #[test]
+    fn issue_11_excerpts_are_clipped_and_a_bom_is_not_a_column() {
+        let long = format!("x = \"{}\", bad = 1\n", "y".repeat(1 << 20));
+        let at = long.find("bad").unwrap();
+        let text = Diagnostic::error("x", "", "m").at(Some(at..at + 3)).render("o", &long);
+        assert!(text.len() < 600, "{} bytes", text.len());
+        assert!(text.contains(&format!("--> o:1:{}", at + 1)) && text.contains("1 | …yyy"), "{text}");
+        let bom = "\u{feff}[scenarios]\n";
+        let d = Diagnostic::error("x", "", "m").at(Some(4..13));
+        assert!(d.render("o", bom).contains("--> o:1:2"), "{}", d.render("o", bom));
+        let control = "a = \"\u{1b}[31m\"\n";
+        assert!(!Diagnostic::error("x", "", "m").at(Some(0..1)).render("o", control).contains('\u{1b}'));
+    }
+
     #[test]
     fn suggests_close_names_only() {
         assert_eq!(did_you_mean("cn_mine", ["cn_mines", "jp_magnets"]), Some("cn_mines"));
@@ -290,5 +406,9 @@ mod tests {
         assert_eq!(number(0.1 + 0.2), "0.3");
         assert_eq!(number(-2.5), "-2.5");
         assert_eq!(list(&["a", "b", "c"]), "`a`, `b` and `c`");
+        assert_eq!(
+            (number(1e300), number(-2.5e16), number(6.580_346e49)),
+            ("1e300".into(), "-2.5e16".into(), "6.58e49".into())
+        );
     }
 }

@@ -79,6 +79,8 @@ pub(crate) struct Document {
     pub uncertainty: Option<Entity<RawUncertainty>>,
     /// Whether `links` is present but not an array of tables (its links are unknown).
     pub links_broken: bool,
+    /// Whether the file holds no key at all (it is empty, or holds only comments and blank lines).
+    pub defines_nothing: bool,
 }
 
 /// Parses `source` and reads every entity. `None` when the TOML itself cannot be parsed.
@@ -96,6 +98,7 @@ pub(crate) fn read(source: &str, diags: &mut Vec<Diagnostic>) -> Option<Document
     };
     let mut doc = Document::default();
     let mut sections: Vec<_> = root.into_inner().into_iter().collect();
+    doc.defines_nothing = sections.is_empty();
     sections.sort_by_key(|(k, _)| k.span().start);
     for (key, value) in sections {
         let name = key.get_ref().as_ref();

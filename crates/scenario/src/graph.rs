@@ -1,7 +1,7 @@
 //! Checks on the stage graph as a whole: every customer's supply of each material (shares summing to one, at
 //! least one supplier) and the absence of cycles among stages.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::ops::Range;
 
 use chokepoint_engine::Node;
@@ -22,13 +22,38 @@ fn shares(lower: &mut Lower<'_>, links: &[LoweredLink]) {
     let doc = lower.doc;
     // Links that could not be resolved could belong to any customer they do not rule out; their customers'
     // sums are not checked, so that one broken link is not reported twice.
-    let readable: Vec<usize> = links.iter().map(|l| l.index).collect();
-    let mut unknown: Vec<(Option<Node>, Option<usize>)> =
-        (0..doc.links.len()).filter(|i| !readable.contains(i)).map(|_| (None, None)).collect();
-    if doc.links_broken {
-        unknown.push((None, None));
+    // Every lookup below is by key (a map or a flag per link), so that the checks stay linear in the size of
+    // the graph: a chain of 100,000 stages is checked in well under a second.
+    let mut readable = vec![false; doc.links.len()];
+    for l in links {
+        if let Some(r) = readable.get_mut(l.index) {
+            *r = true;
+        }
     }
-    unknown.extend(links.iter().filter(|l| l.to.is_none() || l.material.is_none()).map(|l| (l.to, l.material)));
+    // Customers and materials of links that could not be resolved: `None` stands for "any".
+    let mut any_unknown = doc.links_broken || readable.iter().any(|r| !r);
+    let (mut unknown_customers, mut unknown_materials, mut unknown_pairs) =
+        (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    for l in links.iter().filter(|l| l.to.is_none() || l.material.is_none()) {
+        match (l.to, l.material) {
+            (None, None) => any_unknown = true,
+            (Some(t), None) => {
+                unknown_customers.insert(t);
+            }
+            (None, Some(m)) => {
+                unknown_materials.insert(m);
+            }
+            (Some(t), Some(m)) => {
+                unknown_pairs.insert((t, m));
+            }
+        }
+    }
+    let mut groups: BTreeMap<(Node, usize), Vec<&LoweredLink>> = BTreeMap::new();
+    for l in links {
+        if let (Some(t), Some(m)) = (l.to, l.material) {
+            groups.entry((t, m)).or_default().push(l);
+        }
+    }
 
     let mut customers: Vec<(Node, usize, Range<usize>, String, String)> = Vec::new();
     for (s, inputs) in lower.stage_inputs.iter().enumerate() {
@@ -47,14 +72,20 @@ fn shares(lower: &mut Lower<'_>, links: &[LoweredLink]) {
     for (node, m, span, who, path) in customers {
         let material = doc.materials.get(m).map_or("", |x| x.name.as_str());
         let customer = path.rsplit('.').next().unwrap_or("");
-        let group: Vec<&LoweredLink> = links.iter().filter(|l| l.to == Some(node) && l.material == Some(m)).collect();
-        let uncertain = unknown.iter().any(|(t, x)| t.is_none_or(|t| t == node) && x.is_none_or(|x| x == m))
+        let group: &[&LoweredLink] = groups.get(&(node, m)).map_or(&[], Vec::as_slice);
+        let uncertain = any_unknown
+            || unknown_customers.contains(&node)
+            || unknown_materials.contains(&m)
+            || unknown_pairs.contains(&(node, m))
             || group.iter().any(|l| !l.share_ok);
         if uncertain {
             continue;
         }
         let table = if matches!(node, Node::Stage(_)) { "inputs" } else { "intensity" };
-        let Some(first) = group.first() else {
+        // The link pinned is the first in the file the user named, if it has one: files are laid out in the
+        // order they were read (the named file, then its bases), so when an overlay's new link upsets a base's
+        // shares, the error points at the overlay's link.
+        let Some(first) = group.iter().min_by_key(|l| l.share_span.as_ref().map_or(usize::MAX, |s| s.start)) else {
             lower.push(
                 Diagnostic::error(
                     "no-supplier",
@@ -116,10 +147,18 @@ fn cycles(lower: &mut Lower<'_>, links: &[LoweredLink]) {
             _ => None,
         })
         .collect();
+    // Edges out of and into each stage, as indices into `edges`, in file order.
+    let (mut out_edges, mut in_edges) = (vec![Vec::new(); ns], vec![Vec::new(); ns]);
+    for (k, &(f, t, _)) in edges.iter().enumerate() {
+        out_edges[f].push(k);
+        in_edges[t].push(k);
+    }
     let mut alive = vec![true; ns];
+    let mut from = 0;
     loop {
-        prune(&mut alive, &edges);
-        let Some(start) = alive.iter().position(|&a| a) else { break };
+        prune(&mut alive, &edges, &out_edges, &in_edges);
+        let Some(start) = alive[from..].iter().position(|&a| a).map(|i| i + from) else { break };
+        from = start;
         // Every remaining stage has a successor among the remaining ones: walk until a stage repeats.
         let mut seen: BTreeMap<usize, usize> = BTreeMap::new();
         let mut walk: Vec<(usize, &LoweredLink)> = Vec::new();
@@ -129,7 +168,8 @@ fn cycles(lower: &mut Lower<'_>, links: &[LoweredLink]) {
                 break walk.get(at..).map(<[_]>::to_vec).unwrap_or_default();
             }
             seen.insert(v, walk.len());
-            let Some(&(_, t, l)) = edges.iter().find(|&&(f, t, _)| f == v && alive.get(t) == Some(&true)) else {
+            let next = out_edges[v].iter().map(|&k| edges[k]).find(|&(_, t, _)| alive.get(t) == Some(&true));
+            let Some((_, t, l)) = next else {
                 break Vec::new();
             };
             walk.push((v, l));
@@ -144,9 +184,12 @@ fn cycles(lower: &mut Lower<'_>, links: &[LoweredLink]) {
         let name = |s: usize| doc.stages.get(s).map_or("?", |x| x.name.as_str());
         let mut names: Vec<String> = cycle.iter().map(|(s, _)| format!("`{}`", name(*s))).collect();
         names.push(names.first().cloned().unwrap_or_default());
-        let Some(&(_, first)) = cycle.iter().min_by_key(|(_, l)| l.index) else { continue };
+        // Pinned on its first link in the file the user named (files are laid out in the order they were read:
+        // an overlay's link that closes a cycle among its base's stages is where the error points).
+        let position = |l: &LoweredLink| (l.to_span.as_ref().map_or(usize::MAX, |s| s.start), l.index);
+        let Some(&(_, first)) = cycle.iter().min_by_key(|(_, l)| position(l)) else { continue };
         let mut members: Vec<&LoweredLink> = cycle.iter().map(|(_, l)| *l).collect();
-        members.sort_unstable_by_key(|l| l.index);
+        members.sort_unstable_by_key(|l| position(l));
         let listed: Vec<String> = members.iter().map(|l| l.path.clone()).collect();
         let (message, help) = if cycle.len() == 1 {
             (
@@ -170,8 +213,13 @@ fn cycles(lower: &mut Lower<'_>, links: &[LoweredLink]) {
 }
 
 /// Removes, repeatedly, stages without a predecessor or without a successor among the remaining stages: what is
-/// left lies on or between cycles.
-fn prune(alive: &mut [bool], edges: &[(usize, usize, &LoweredLink)]) {
+/// left lies on or between cycles. Each removal visits only the stage's own edges.
+fn prune(
+    alive: &mut [bool],
+    edges: &[(usize, usize, &LoweredLink)],
+    out_edges: &[Vec<usize>],
+    in_edges: &[Vec<usize>],
+) {
     let n = alive.len();
     let (mut ins, mut outs) = (vec![0usize; n], vec![0usize; n]);
     let live = |alive: &[bool], s: usize| alive.get(s) == Some(&true);
@@ -187,14 +235,18 @@ fn prune(alive: &mut [bool], edges: &[(usize, usize, &LoweredLink)]) {
             continue;
         }
         alive[s] = false;
-        for &(f, t, _) in edges {
-            if f == s && live(alive, t) {
+        for &k in &out_edges[s] {
+            let t = edges[k].1;
+            if live(alive, t) {
                 ins[t] -= 1;
                 if ins[t] == 0 {
                     queue.push_back(t);
                 }
             }
-            if t == s && live(alive, f) {
+        }
+        for &k in &in_edges[s] {
+            let f = edges[k].0;
+            if live(alive, f) {
                 outs[f] -= 1;
                 if outs[f] == 0 {
                     queue.push_back(f);

@@ -17,6 +17,7 @@ mod date;
 mod diagnostic;
 mod disruption;
 mod document;
+mod encoding;
 mod graph;
 mod loss;
 mod lower;
@@ -32,7 +33,8 @@ use std::fmt;
 use chokepoint_engine::{Model, ModelError};
 
 pub use date::Date;
-pub use diagnostic::{Diagnostic, Diagnostics, Severity, did_you_mean};
+pub use diagnostic::{Diagnostic, Diagnostics, MAX_EXCERPT, Severity, Style, did_you_mean};
+pub use encoding::{MAX_SCENARIO_BYTES, decode};
 pub use loss::{DEFAULT_LATE_WEEK_COST_SHARE, EndUseValues, LossMeasure, LossUnit, ValueBasis};
 pub use overlay::Resolver;
 pub use parameter::{Parameter, Scope, Site, StockEnd, key_matches};
@@ -49,6 +51,8 @@ use crate::overlay::Sources;
 
 /// Every diagnostic code, with what it means. Codes are stable: tools may match on them.
 pub const CODES: &[(&str, &str)] = &[
+    ("not-utf8", "the file is not UTF-8 text (Latin-1, UTF-16, a truncated character, a binary file)"),
+    ("empty-file", "the file, or a base, defines nothing"),
     ("toml-syntax", "the file is not valid TOML"),
     ("unknown-key", "a key the format does not define (often a typo)"),
     ("missing-key", "a required key is absent"),
@@ -62,6 +66,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("unknown-disruption", "`follows` names a disruption that is not defined"),
     ("unit-mismatch", "a key's unit (`_t_`, `_units_`) does not match its material's, or a stage's outputs mix units"),
     ("negative-value", "a capacity, demand, stock, lead time, duration or rate that can be negative"),
+    ("value-too-large", "a number beyond ±1e15, or a rate that can grow beyond 1e15 a year over the horizon"),
     ("probability-out-of-range", "a probability that can leave [0, 1]"),
     ("invalid-distribution", "a distribution with bad parameters (min > max, mode outside, sigma <= 0, ...)"),
     ("supplier-does-not-make", "a link ships a material its supplier does not make"),
@@ -74,6 +79,10 @@ pub const CODES: &[(&str, &str)] = &[
     ("timing-missing", "a disruption has no timing"),
     ("conflicting-timing", "a disruption has more than one timing, or a duration with `two_state`"),
     ("key-not-allowed-for-kind", "a disruption or mitigation key that does not apply to its kind"),
+    (
+        "base-not-allowed",
+        "`scenario.base` is not a relative path to a `.toml` file (absolute, a folder, another kind of file)",
+    ),
     ("base-not-available", "`scenario.base` names a file that could not be read (or the scenario was given as text)"),
     ("cycle-in-bases", "a file is, through its bases, laid over itself"),
     ("unknown-entity", "`scenario.remove` names an entity the base does not define"),
@@ -178,8 +187,9 @@ impl std::ops::Add for Cost {
 pub enum VariantError {
     /// A name that is neither a mitigation nor a package of the scenario.
     Unknown { name: String, known: Vec<String> },
-    /// [`Scenario::with_stockpile_size`] was given a mitigation of another kind, or a package.
-    NotAStockpile { name: String },
+    /// [`Scenario::with_stockpile_size`] was given a mitigation of another kind, or a package; `stockpiles` are
+    /// the scenario's mitigations of kind `stockpile`.
+    NotAStockpile { name: String, stockpiles: Vec<String> },
     /// The mitigations, applied together, make a model that is not valid (every problem, at its key).
     Invalid(Diagnostics),
 }
@@ -200,7 +210,16 @@ impl fmt::Display for VariantError {
                     diagnostic::list(known)
                 )
             }
-            Self::NotAStockpile { name } => write!(f, "`{name}` is not a mitigation of kind `stockpile`"),
+            Self::NotAStockpile { name, stockpiles } => {
+                let suggestion = diagnostic::did_you_mean(name, stockpiles.iter().map(String::as_str))
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                write!(
+                    f,
+                    "`{name}` is not a mitigation of kind `stockpile`{suggestion}; the scenario's stockpiles are {}",
+                    diagnostic::list(stockpiles)
+                )
+            }
             Self::Invalid(d) => {
                 write!(f, "the variant is not a valid model ({} errors):\n{}", d.error_count(), d.render().trim_end())
             }
@@ -332,13 +351,13 @@ impl Scenario {
     pub fn with_stockpile_size(&self, name: &str, size: f64) -> Result<Model, VariantError> {
         let Some(m) = self.doc.mitigations.iter().position(|m| m.name == name) else {
             if self.packages.iter().any(|p| p.name == name) {
-                return Err(VariantError::NotAStockpile { name: name.to_owned() });
+                return Err(VariantError::NotAStockpile { name: name.to_owned(), stockpiles: self.stockpiles() });
             }
             return Err(VariantError::Unknown { name: name.to_owned(), known: self.known() });
         };
         let raw = self.doc.mitigations[m].raw.as_ref();
         if raw.and_then(mitigation::kind_of) != Some("stockpile") {
-            return Err(VariantError::NotAStockpile { name: name.to_owned() });
+            return Err(VariantError::NotAStockpile { name: name.to_owned(), stockpiles: self.stockpiles() });
         }
         if !(size.is_finite() && size >= 0.0) {
             let d = Diagnostic::error(
@@ -424,12 +443,25 @@ impl Scenario {
 
     /// Renders a diagnostic of this scenario (such as a warning) against the file it points into.
     pub fn render(&self, d: &Diagnostic) -> String {
+        self.render_styled(d, Style::PLAIN)
+    }
+
+    /// [`Scenario::render`] in the terminal colours of `style`.
+    pub fn render_styled(&self, d: &Diagnostic, style: Style) -> String {
         let files = &self.sources.files;
         let file = match &d.origin {
             None => files.first(),
             Some(o) => files.iter().find(|f| &f.origin == o),
         };
-        file.map_or_else(|| d.render(d.origin.as_deref().unwrap_or(""), ""), |f| d.render(&f.origin, &f.text))
+        file.map_or_else(
+            || d.render_styled(d.origin.as_deref().unwrap_or(""), "", style),
+            |f| d.render_styled(&f.origin, &f.text, style),
+        )
+    }
+
+    /// The names of the mitigations of kind `stockpile`.
+    fn stockpiles(&self) -> Vec<String> {
+        self.mitigations.iter().filter(|m| m.kind == "stockpile").map(|m| m.name.clone()).collect()
     }
 
     /// Every mitigation and package name.

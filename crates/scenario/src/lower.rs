@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use chokepoint_engine::{
-    Allocation, Class, EndUseSpec, LinkSpec, MaterialSpec, ModelSpec, Node, Param, ParamError, StageSpec, StockWeeks,
-    Unit, Unmet,
+    Allocation, Class, DisruptionKind, DisruptionSpec, EndUseSpec, LinkSpec, MaterialSpec, ModelSpec, Node, Param,
+    ParamError, StageSpec, StockWeeks, Unit, Unmet,
 };
 use toml::Spanned;
 
@@ -111,6 +111,8 @@ pub(crate) struct Lower<'d> {
     pub stage_inputs: Vec<Vec<(usize, Range<usize>)>>,
     pub stage_outputs: Vec<Vec<usize>>,
     pub end_use_inputs: Vec<Vec<(usize, Range<usize>)>>,
+    /// Length of the horizon in years, once `[horizon]` is read (for bounds on what grows over it).
+    pub horizon_years: f64,
 }
 
 impl<'d> Lower<'d> {
@@ -138,6 +140,7 @@ impl<'d> Lower<'d> {
             stage_inputs: Vec::new(),
             stage_outputs: Vec::new(),
             end_use_inputs: Vec::new(),
+            horizon_years: 0.0,
         }
     }
 
@@ -224,7 +227,7 @@ impl<'d> Lower<'d> {
         let (form, result) = match raw.get_ref() {
             RawParam::Const(v) => {
                 if v.is_finite() {
-                    return Some(Param::Const(*v));
+                    return self.bounded(Param::Const(*v), raw.span(), key);
                 }
                 self.push(
                     Diagnostic::error("invalid-value", key, format!("`{key}` is {v}, not a finite number"))
@@ -267,7 +270,7 @@ impl<'d> Lower<'d> {
             },
         };
         match result {
-            Ok(p) => Some(p),
+            Ok(p) => self.bounded(p, raw.span(), key),
             Err(e) => {
                 let help = match &e {
                     ParamError::NotFinite => format!("use finite numbers in `{key}`"),
@@ -292,6 +295,63 @@ impl<'d> Lower<'d> {
                 None
             }
         }
+    }
+
+    /// `p`, or `None` (reported as `value-too-large`) when it can leave [-MAX_MAGNITUDE, MAX_MAGNITUDE].
+    fn bounded(&mut self, p: Param, span: Range<usize>, key: &str) -> Option<Param> {
+        let (lo, hi) = practical_range(&p);
+        if lo >= -MAX_MAGNITUDE && hi <= MAX_MAGNITUDE {
+            return Some(p);
+        }
+        let message = match &p {
+            Param::Const(v) => {
+                format!("`{key}` is {}, beyond the largest magnitude a scenario number may have", number(*v))
+            }
+            _ => format!(
+                "`{key}` can reach {}, beyond the largest magnitude a scenario number may have",
+                number(if hi > MAX_MAGNITUDE { hi } else { lo })
+            ),
+        };
+        self.push(Diagnostic::error("value-too-large", key, message).at(Some(span)).help(format!(
+            "keep `{key}` within ±{} (10^15, so that sums over trials stay finite): use a larger unit, or a \
+             narrower distribution",
+            number(MAX_MAGNITUDE)
+        )));
+        None
+    }
+
+    /// Reports `key` when a rate that starts at most at `start` and grows by at most `growth` a year (and is
+    /// multiplied by at most `multiplier`) can exceed [`MAX_MAGNITUDE`] a year by the end of the horizon.
+    fn check_growth_bound(&mut self, key: &str, span: Range<usize>, start: f64, growth: f64, multiplier: f64) {
+        let years = self.horizon_years.max(0.0);
+        let log = projected_log(start, growth, multiplier, years);
+        if !(log > MAX_MAGNITUDE.ln()) {
+            return;
+        }
+        let mut reasons = vec![format!("up to {} a year at the start", number(start))];
+        if growth > 0.0 {
+            reasons.push(format!("growth of up to {} a year over {} years", number(growth), number(years)));
+        }
+        if multiplier > 1.0 {
+            reasons.push(format!("demand shocks multiplying it by up to {}", number(multiplier)));
+        }
+        self.push(
+            Diagnostic::error(
+                "value-too-large",
+                key,
+                format!(
+                    "`{key}` can reach about 1e{:.0} a year by the end of the horizon ({}), beyond the bound of \
+                     {} a year",
+                    log / std::f64::consts::LN_10,
+                    reasons.join(", "),
+                    number(MAX_MAGNITUDE)
+                ),
+            )
+            .at(Some(span))
+            .help(format!(
+                "lower `{key}`, its growth or the multipliers applied to it so that it stays within 10^15 a year"
+            )),
+        );
     }
 
     /// An optional parameter with a default; a refused value becomes the default (and is reported).
@@ -380,15 +440,15 @@ impl<'d> Lower<'d> {
         for (name, qty) in &q.0 {
             let key = format!("{path}.{}", name.get_ref());
             let v = *qty.get_ref();
-            if !(v > 0.0 && v.is_finite()) {
+            if !(v > 0.0 && v.is_finite() && v <= MAX_MAGNITUDE) {
                 self.push(
                     Diagnostic::error(
                         "invalid-value",
                         key.as_str(),
-                        format!("`{key}` is {}, but a quantity per unit must be positive", number(v)),
+                        format!("`{key}` is {}, but a quantity per unit must be positive and at most 1e15", number(v)),
                     )
                     .at(Some(qty.span()))
-                    .help(format!("make `{key}` positive, or remove it")),
+                    .help(format!("set `{key}` to a positive quantity of at most 1e15, or remove it")),
                 );
             }
             if let Some(m) = self.material(name, &key, who, true) {
@@ -458,6 +518,38 @@ pub(crate) fn table_ref(path: &str) -> String {
     if path.contains('[') { format!("`{path}`") } else { format!("[{path}]") }
 }
 
+/// The largest magnitude of any number in a scenario, and of any rate (per year) it can reach over the horizon:
+/// far above any real flow (world NdFeB output is about 3e5 t a year), and low enough that a run's sums of
+/// squares over 10^8 trials and 10^5 periods stay finite.
+pub const MAX_MAGNITUDE: f64 = 1e15;
+
+/// The natural logarithm of `start × (1 + growth)^years × multiplier`, computed in logarithms so that the
+/// projection itself cannot overflow (negative growth and multipliers below 1 count as none).
+fn projected_log(start: f64, growth: f64, multiplier: f64, years: f64) -> f64 {
+    start.max(0.0).ln() + years.max(0.0) * growth.max(0.0).ln_1p() + multiplier.max(1.0).ln()
+}
+
+/// The lowest and highest values a parameter takes in practice: its bounds, or, for a distribution unbounded on
+/// one side, the point 10 standard deviations out (a probability below 1e-23 of going further).
+pub(crate) fn practical_range(p: &Param) -> (f64, f64) {
+    match *p {
+        Param::Normal { mean, sd, min, max } => (min.max(mean - 10.0 * sd), max.min(mean + 10.0 * sd)),
+        Param::LogNormal { mu, sigma } => (0.0, (mu + 10.0 * sigma).exp()),
+        _ => (p.min(), p.max()),
+    }
+}
+
+/// The longest scenario name: it names a folder, and file systems limit a name to 255 bytes.
+pub(crate) const MAX_SCENARIO_NAME: usize = 100;
+
+/// `text`, cut to at most `max` characters with `…` when longer, for a message that quotes it.
+pub(crate) fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
+
 /// Whether a name is a `snake_case` identifier.
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
@@ -492,6 +584,7 @@ pub(crate) fn lower(lower: &mut Lower<'_>, plan: &crate::mitigation::Plan) -> Op
     let (name, description) = scenario(lower);
     let (period_weeks, periods) = horizon(lower);
     let start_date = start_date(lower);
+    lower.horizon_years = periods as f64 * period_weeks / 52.0;
     let materials = materials(lower);
     let (stages, capacity_keys) = stages(lower);
     let end_uses = end_uses(lower);
@@ -508,6 +601,7 @@ pub(crate) fn lower(lower: &mut Lower<'_>, plan: &crate::mitigation::Plan) -> Op
     }
     let mut links = links(lower);
     let disruptions = crate::disruption::disruptions(lower);
+    check_demand_shocks(lower, &end_uses, &disruptions);
     crate::mitigation::scale_shares(lower, &mut links, plan);
     crate::graph::check(lower, &links);
     let (mut stages, mut end_uses) = (stages, end_uses);
@@ -569,7 +663,10 @@ fn check_names(lower: &mut Lower<'_>) {
         }
     }
     for (i, e) in doc.stages.iter().enumerate() {
-        let Some(first) = doc.stages[..i].iter().find(|f| f.name == e.name) else { continue };
+        // `names.stages` holds the first stage of each name.
+        let Some(first) = lower.names.stages.get(&e.name).filter(|&&f| f != i).and_then(|&f| doc.stages.get(f)) else {
+            continue;
+        };
         let by = |x: &Entity<crate::raw::RawStage>| {
             x.added_by.and_then(|m| doc.mitigations.get(m)).map(|m| format!("mitigation `{}`", m.name))
         };
@@ -631,6 +728,40 @@ fn scenario(lower: &mut Lower<'_>) -> (String, String) {
                 Diagnostic::error("invalid-value", "scenario.name", "the scenario name is empty")
                     .at(Some(n.span()))
                     .help("set `scenario.name` to a short identifier used in outputs"),
+            );
+            (String::new(), description)
+        }
+        Some(n) if !is_identifier(n.get_ref()) || n.get_ref().len() > MAX_SCENARIO_NAME => {
+            // The name becomes a folder name (`out/<name>`, `batch --out DIR/<name>`): anything but a plain
+            // identifier could point elsewhere (`../x`, `/tmp/x`) or be refused by the file system.
+            let name = n.get_ref();
+            let suggestion: String = name
+                .trim()
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+                .take(MAX_SCENARIO_NAME)
+                .collect();
+            let suggestion = suggestion.trim_matches('_');
+            let suggestion = if suggestion.starts_with(|c: char| c.is_ascii_lowercase()) {
+                suggestion.to_owned()
+            } else {
+                format!("s_{suggestion}").trim_end_matches('_').to_owned()
+            };
+            lower.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    "scenario.name",
+                    format!(
+                        "the scenario name `{}` is not a snake_case name of at most {MAX_SCENARIO_NAME} characters \
+                         (lowercase letters, digits and `_`, starting with a letter)",
+                        clip(name, 80)
+                    ),
+                )
+                .at(Some(n.span()))
+                .help(format!(
+                    "rename `scenario.name`, for example to `\"{suggestion}\"`: it names the output folder \
+                     `out/<name>`"
+                )),
             );
             (String::new(), description)
         }
@@ -871,6 +1002,11 @@ fn stages(lower: &mut Lower<'_>) -> (Vec<StageSpec>, CapacityKeys) {
         let growth_key = format!("{path}.capacity_growth_per_year");
         let capacity_growth_per_year = lower.param_or(&raw.capacity_growth_per_year, &growth_key, 0.0);
         check_growth(lower, &capacity_growth_per_year, &raw.capacity_growth_per_year, &growth_key);
+        if let Some((_, key, raw_cap)) = capacity {
+            let growth = practical_range(&capacity_growth_per_year).1;
+            let start = practical_range(&capacity_per_year).1;
+            lower.check_growth_bound(&format!("{path}.{key}"), raw_cap.span(), start, growth, 1.0);
+        }
         let online = DurationKey {
             what: "online week",
             forms: [
@@ -939,6 +1075,40 @@ fn stages(lower: &mut Lower<'_>) -> (Vec<StageSpec>, CapacityKeys) {
         });
     }
     (out, capacity_keys)
+}
+
+/// An end use's demand, grown over the horizon and multiplied by every demand shock that can cover it at once,
+/// must stay within [`MAX_MAGNITUDE`] a year. Each end use is checked alone (with growth, in
+/// [`Lower::check_growth_bound`]) as it is lowered; this adds the shocks. Overlapping shocks add their extra
+/// demand, so the sum of their largest multipliers bounds the product.
+fn check_demand_shocks(lower: &mut Lower<'_>, end_uses: &[EndUseSpec], disruptions: &[DisruptionSpec]) {
+    let doc = lower.doc;
+    let mut multipliers = vec![0.0; end_uses.len()];
+    for d in disruptions {
+        if let DisruptionKind::DemandShock { end_uses: covered, multiplier } = &d.kind {
+            for &u in covered {
+                if let Some(m) = multipliers.get_mut(u) {
+                    *m += practical_range(multiplier).1.max(0.0);
+                }
+            }
+        }
+    }
+    // End uses that could not be read are not in `end_uses`: their indices would not match the document's.
+    if end_uses.len() != doc.end_uses.len() {
+        return;
+    }
+    for ((spec, e), m) in end_uses.iter().zip(&doc.end_uses).zip(multipliers) {
+        let Some(d) = e.raw.as_ref().and_then(|r| r.demand_units_per_year.as_ref()) else { continue };
+        if m <= 1.0 {
+            continue;
+        }
+        let key = format!("{}.demand_units_per_year", e.path);
+        let (start, growth) = (practical_range(&spec.demand_per_year).1, practical_range(&spec.growth_per_year).1);
+        // Already reported without the shocks, if too large then.
+        if !(projected_log(start, growth, 1.0, lower.horizon_years) > MAX_MAGNITUDE.ln()) {
+            lower.check_growth_bound(&key, d.span(), start, growth, m);
+        }
+    }
 }
 
 /// Growth rates must stay above -100 % a year.
@@ -1024,6 +1194,10 @@ fn end_uses(lower: &mut Lower<'_>) -> Vec<EndUseSpec> {
         let growth_key = format!("{path}.growth_per_year");
         let growth_per_year = lower.param_or(&raw.growth_per_year, &growth_key, 0.0);
         check_growth(lower, &growth_per_year, &raw.growth_per_year, &growth_key);
+        if let Some(d) = &raw.demand_units_per_year {
+            let (start, growth) = (practical_range(&demand_per_year).1, practical_range(&growth_per_year).1);
+            lower.check_growth_bound(&demand_key, d.span(), start, growth, 1.0);
+        }
         let intensity = match &raw.intensity {
             None => {
                 lower.missing(e, &who, "intensity", "{ magnet = 0.002 }");

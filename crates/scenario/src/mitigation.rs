@@ -293,7 +293,18 @@ fn check_cost(lower: &mut Lower<'_>, e: &Entity<RawMitigation>, raw: &RawMitigat
     for (field, name) in [(&c.one_off_usd, "one_off_usd"), (&c.per_year_usd, "per_year_usd")] {
         let Some(v) = field else { continue };
         let x = *v.get_ref();
-        if !(x.is_finite() && x >= 0.0) {
+        if x > crate::lower::MAX_MAGNITUDE && x.is_finite() {
+            let key = format!("{}.cost.{name}", e.path);
+            lower.push(
+                Diagnostic::error(
+                    "value-too-large",
+                    key.as_str(),
+                    format!("`{key}` is {}, beyond the largest amount a scenario may give (1e15)", number(x)),
+                )
+                .at(Some(v.span()))
+                .help(format!("set `{key}` to an amount in US dollars of at most 1e15")),
+            );
+        } else if !(x.is_finite() && x >= 0.0) {
             let key = format!("{}.cost.{name}", e.path);
             lower.push(
                 Diagnostic::error(

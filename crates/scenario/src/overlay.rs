@@ -13,8 +13,11 @@ use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, list};
 use crate::document::{self, Document, Entity};
 use crate::raw::{RawHorizon, RawLink, RawLoss, RawUncertainty};
 
-/// Reads a base file: `(origin of the file naming it, path as written)` to `(origin of the base, its text)`.
-pub type Resolver<'a> = dyn FnMut(&str, &str) -> Result<(String, String), String> + 'a;
+/// Reads a base file: `(origin of the file naming it, path as written)` to `(origin of the base, its bytes)`, or a
+/// message saying why it may not or cannot be read. The path has passed the lexical checks of `scenario.base`
+/// (relative, `/`-separated, a `.toml` file); the bytes are decoded here, so that a base that is not UTF-8 is
+/// reported at its own line and column.
+pub type Resolver<'a> = dyn FnMut(&str, &str) -> Result<(String, Vec<u8>), String> + 'a;
 
 /// Bases deeper than this are refused: a resolver that invents new names at each level would never end.
 const MAX_DEPTH: usize = 32;
@@ -106,8 +109,20 @@ pub(crate) fn load(
     chain: &mut Vec<String>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Document> {
-    let (_, padded) = sources.add(origin, text);
+    let (index, padded) = sources.add(origin, text);
     let doc = document::read(&padded, diags)?;
+    if doc.defines_nothing && chain.len() == 1 {
+        let at = sources.files[index].offset;
+        diags.push(
+            Diagnostic::error("empty-file", "", format!("`{origin}` is empty: it defines no table and no key"))
+                .at(Some(at..at))
+                .help(
+                    "write a scenario in it (a [scenario] table with a `name`, then materials, stages, links and \
+                     end uses; see docs/scenario-format.md), or give the path of another file",
+                ),
+        );
+        return None;
+    }
     let raw = doc.scenario.as_ref().and_then(|s| s.raw.as_ref());
     let base = raw.and_then(|r| r.base.clone());
     let Some(base) = base else {
@@ -125,6 +140,18 @@ pub(crate) fn load(
         return Some(doc);
     };
     let path = base.get_ref();
+    if let Err((why, help)) = check_base_path(path) {
+        diags.push(
+            Diagnostic::error(
+                "base-not-allowed",
+                "scenario.base",
+                format!("the base `{}` of `{origin}` {why}", crate::lower::clip(path, 80)),
+            )
+            .at(Some(base.span()))
+            .help(help),
+        );
+        return None;
+    }
     let Some(resolve) = resolve else {
         diags.push(
             Diagnostic::error(
@@ -137,7 +164,7 @@ pub(crate) fn load(
         );
         return None;
     };
-    let (base_origin, base_text) = match resolve(origin, path) {
+    let (base_origin, base_bytes) = match resolve(origin, path) {
         Ok(found) => found,
         Err(message) => {
             diags.push(
@@ -162,10 +189,64 @@ pub(crate) fn load(
         );
         return None;
     }
+    let base_text = match crate::encoding::decode(&base_origin, &base_bytes) {
+        Ok(text) => text,
+        Err(refused) => {
+            // Reported in the base, at its first byte that is not UTF-8.
+            let (i, _) = sources.add(&base_origin, &refused.source);
+            let offset = sources.files[i].offset;
+            diags.extend(refused.items.into_iter().map(|d| {
+                let span = d.span.clone().map(|s| s.start + offset..s.end + offset);
+                d.at(span)
+            }));
+            return None;
+        }
+    };
     chain.push(base_origin.clone());
     let base_doc = load(sources, &base_origin, &base_text, Some(&mut *resolve), chain, diags);
     chain.pop();
-    Some(lay_over(base_doc?, doc, diags))
+    let base_doc = base_doc?;
+    if base_doc.defines_nothing {
+        diags.push(
+            Diagnostic::error(
+                "empty-file",
+                "scenario.base",
+                format!("the base `{base_origin}` of `{origin}` is empty: it defines no table and no key"),
+            )
+            .at(Some(base.span()))
+            .help(format!(
+                "write the scenario this file is laid over into `{base_origin}`, or set `scenario.base` to another \
+                 file"
+            )),
+        );
+        return None;
+    }
+    Some(lay_over(base_doc, doc, diags))
+}
+
+/// Checks the path a `scenario.base` names, as written, before anything is read: it must be a relative path to a
+/// `.toml` file, written with `/` (so that a scenario reads the same on every platform). Returns why not and a
+/// help line. Whether the file exists, lies within the scenario's folder and is a regular file is the resolver's
+/// to check.
+pub(crate) fn check_base_path(path: &str) -> Result<(), (String, String)> {
+    let fix = "set `scenario.base` to the path of a `.toml` file relative to this file, such as \
+               `\"rare_earths_2025.toml\"` or `\"../shared/world.toml\"`";
+    let why = if path.is_empty() {
+        "is empty"
+    } else if path.chars().any(char::is_control) {
+        "holds a control character"
+    } else if path.starts_with('/') || path.starts_with('\\') || path.get(1..2) == Some(":") {
+        "is an absolute path; a scenario may only name a base relative to itself"
+    } else if path.contains('\\') {
+        "uses `\\`; write paths with `/`"
+    } else if path.ends_with('/') {
+        "ends with `/`, so it names a folder, not a file"
+    } else if !path.ends_with(".toml") || path.rsplit('/').next() == Some(".toml") {
+        "is not the path of a `.toml` file"
+    } else {
+        return Ok(());
+    };
+    Err((why.to_owned(), fix.to_owned()))
 }
 
 /// Lays `top` over `base`: entities named in `top`'s `remove` are dropped from the base, then each entity of

@@ -19,7 +19,7 @@ pub(crate) type Field<T> = Option<Spanned<T>>;
 pub(crate) const DISTRIBUTION_ERROR: &str = "distribution: ";
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a table with `name`, `description`, `base` and `remove`")]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub(crate) struct RawScenario {
     pub name: Field<String>,
     pub description: Field<String>,
@@ -30,7 +30,7 @@ pub(crate) struct RawScenario {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a table such as `{ years = 3, period = \"week\" }`")]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub(crate) struct RawHorizon {
     pub years: Field<f64>,
     pub weeks: Field<i64>,
@@ -61,10 +61,7 @@ pub(crate) struct RawClassValues {
 /// `[uncertainty]`: which uncertain parameters are knowledge uncertainty (fixed for a whole world) rather than event
 /// randomness (drawn per trial), and how many worlds `run` samples by default.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    expecting = "a table such as `{ knowledge = [\"stages.*.inventory_weeks.initial\"], worlds = 200 }`"
-)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub(crate) struct RawUncertainty {
     /// Key paths (or patterns with `*` segments) of the parameters drawn once per world.
     pub knowledge: Field<Vec<Spanned<String>>>,
@@ -73,15 +70,15 @@ pub(crate) struct RawUncertainty {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a table such as `{ unit = \"t\" }`")]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub(crate) struct RawMaterial {
     pub unit: Field<String>,
-    #[expect(dead_code, reason = "documentation for readers of the file; the engine keeps no descriptions")]
+    /// Documentation for readers of the file; the engine keeps no descriptions.
     pub description: Field<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a table of stage keys (`region`, `capacity_t_per_year`, `outputs`, ...)")]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub(crate) struct RawStage {
     pub region: Field<String>,
     pub capacity_t_per_year: Field<RawParam>,
@@ -98,19 +95,19 @@ pub(crate) struct RawStage {
     pub inventory_weeks: Field<RawStock>,
     pub output_inventory_weeks: Field<RawStock>,
     pub allocation: Field<RawWordOrList>,
-    #[expect(dead_code, reason = "documentation for readers of the file; the engine keeps no descriptions")]
+    /// Documentation for readers of the file; the engine keeps no descriptions.
     pub description: Field<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a table such as `{ initial = 4, target = 6 }`")]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub(crate) struct RawStock {
     pub initial: Field<RawParam>,
     pub target: Field<RawParam>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a table of link keys (`from`, `to`, `material`, `share`, ...)")]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub(crate) struct RawLink {
     pub from: Field<String>,
     pub to: Field<String>,
@@ -119,12 +116,12 @@ pub(crate) struct RawLink {
     pub lead_time_weeks: Field<RawParam>,
     pub lead_time_days: Field<RawParam>,
     pub lead_time_months: Field<RawParam>,
-    #[expect(dead_code, reason = "documentation for readers of the file; the engine keeps no descriptions")]
+    /// Documentation for readers of the file; the engine keeps no descriptions.
     pub description: Field<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a table of end-use keys (`region`, `demand_units_per_year`, ...)")]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub(crate) struct RawEndUse {
     pub region: Field<String>,
     pub demand_units_per_year: Field<RawParam>,
@@ -137,13 +134,13 @@ pub(crate) struct RawEndUse {
     pub unit: Field<String>,
     pub value_per_unit_short_usd: Field<f64>,
     pub cost_per_unit_week_late_usd: Field<f64>,
-    #[expect(dead_code, reason = "documentation for readers of the file; the engine keeps no descriptions")]
+    /// Documentation for readers of the file; the engine keeps no descriptions.
     pub description: Field<String>,
 }
 
 /// A disruption of any kind, flat: which keys a kind allows is checked while lowering.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a table of disruption keys (`kind`, a scope and a timing)")]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub(crate) struct RawDisruption {
     pub kind: Field<String>,
     pub materials: Field<Vec<Spanned<String>>>,
@@ -171,7 +168,7 @@ pub(crate) struct RawDisruption {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a table such as `{ defense = 1.0, essential = 0.2, other = 0.1 }`")]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub(crate) struct RawDenial {
     pub defense: Field<RawParam>,
     pub essential: Field<RawParam>,
@@ -179,7 +176,7 @@ pub(crate) struct RawDenial {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a table such as `{ disruption = \"licensing\", probability = 0.3 }`")]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub(crate) struct RawFollows {
     pub disruption: Field<String>,
     pub probability: Field<RawParam>,
@@ -189,10 +186,7 @@ pub(crate) struct RawFollows {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(
-    deny_unknown_fields,
-    expecting = "a table such as `{ start_probability_per_week = 0.01, end_probability_per_week = 0.2 }`"
-)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub(crate) struct RawTwoState {
     pub start_probability_per_week: Field<f64>,
     pub end_probability_per_week: Field<f64>,
@@ -202,7 +196,7 @@ pub(crate) struct RawTwoState {
 /// of `alternate_supply` and `recycling` (`[mitigations.NAME.stages.STAGE]`, `[[mitigations.NAME.links]]`) are
 /// read as entities of their own by the document reader and kept in `new_stages` and `new_links`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a table of mitigation keys (`kind`, `description`, `cost`, ...)")]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub(crate) struct RawMitigation {
     pub kind: Field<String>,
     pub description: Field<String>,
@@ -249,14 +243,14 @@ pub(crate) struct RawMitigation {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a table such as `{ one_off_usd = 2e8, per_year_usd = 5e6 }`")]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub(crate) struct RawCost {
     pub one_off_usd: Field<f64>,
     pub per_year_usd: Field<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a table such as `{ mitigations = [\"a\", \"b\"] }`")]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub(crate) struct RawPackage {
     pub mitigations: Field<Vec<Spanned<String>>>,
     pub description: Field<String>,
@@ -284,14 +278,14 @@ pub(crate) enum RawDist {
 pub(crate) const DISTRIBUTIONS: &[&str] = &["uniform", "triangular", "pert", "normal", "lognormal", "choice"];
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a table such as `{ min = 1, max = 3 }`")]
+#[serde(remote = "Self", deny_unknown_fields)]
 struct Range2 {
     min: f64,
     max: f64,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a table such as `{ min = 1, mode = 2, max = 4 }`")]
+#[serde(remote = "Self", deny_unknown_fields)]
 struct Range3 {
     min: f64,
     mode: f64,
@@ -299,7 +293,7 @@ struct Range3 {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a table such as `{ mean = 10, sd = 2 }`")]
+#[serde(remote = "Self", deny_unknown_fields)]
 struct NormalForm {
     mean: f64,
     sd: f64,
@@ -308,7 +302,7 @@ struct NormalForm {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a table such as `{ median = 8, p90 = 26 }` or `{ mu = 2, sigma = 0.5 }`")]
+#[serde(remote = "Self", deny_unknown_fields)]
 struct LognormalForm {
     mu: Option<f64>,
     sigma: Option<f64>,
@@ -317,10 +311,59 @@ struct LognormalForm {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a table such as `{ values = [1, 2], weights = [0.7, 0.3] }`")]
+#[serde(remote = "Self", deny_unknown_fields)]
 struct ChoiceForm {
     values: Vec<f64>,
     weights: Option<Vec<f64>>,
+}
+
+/// Implements `Deserialize` for the structs below, whose derived implementation is generated as an inherent
+/// function (`#[serde(remote = "Self")]`), so that each accepts only a table. The derived visitor alone would also
+/// take an array and fill the fields in declaration order (`two_state = [0.002, 0.1]`,
+/// `{ pert = [5000, 6000, 6500] }`), which silently reads something other than what the author may have meant.
+macro_rules! tables_only {
+    ($($name:ident: $expecting:literal,)*) => {$(
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct TableVisitor;
+                impl<'de> Visitor<'de> for TableVisitor {
+                    type Value = $name;
+
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str($expecting)
+                    }
+
+                    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<$name, A::Error> {
+                        $name::deserialize(de::value::MapAccessDeserializer::new(map))
+                    }
+                }
+                deserializer.deserialize_map(TableVisitor)
+            }
+        }
+    )*};
+}
+
+tables_only! {
+    RawScenario: "a table with `name`, `description`, `base` and `remove`",
+    RawHorizon: "a table such as `{ years = 3, period = \"week\" }`",
+    RawMaterial: "a table such as `{ unit = \"t\" }`",
+    RawStage: "a table of stage keys (`region`, `capacity_t_per_year`, `outputs`, ...)",
+    RawStock: "a table such as `{ initial = 4, target = 6 }`",
+    RawLink: "a table of link keys (`from`, `to`, `material`, `share`, ...)",
+    RawEndUse: "a table of end-use keys (`region`, `demand_units_per_year`, ...)",
+    RawDisruption: "a table of disruption keys (`kind`, a scope and a timing)",
+    RawDenial: "a table such as `{ defense = 1.0, essential = 0.2, other = 0.1 }`",
+    RawFollows: "a table such as `{ disruption = \"licensing\", probability = 0.3 }`",
+    RawTwoState: "a table such as `{ start_probability_per_week = 0.01, end_probability_per_week = 0.2 }`",
+    RawMitigation: "a table of mitigation keys (`kind`, `description`, `cost`, ...)",
+    RawCost: "a table such as `{ one_off_usd = 2e8, per_year_usd = 5e6 }`",
+    RawPackage: "a table such as `{ mitigations = [\"a\", \"b\"] }`",
+    RawUncertainty: "a table such as `{ knowledge = [\"stages.*.inventory_weeks.initial\"], worlds = 200 }`",
+    Range2: "a table such as `{ min = 1, max = 3 }`",
+    Range3: "a table such as `{ min = 1, mode = 2, max = 4 }`",
+    NormalForm: "a table such as `{ mean = 10, sd = 2 }`",
+    LognormalForm: "a table such as `{ median = 8, p90 = 26 }` or `{ mu = 2, sigma = 0.5 }`",
+    ChoiceForm: "a table such as `{ values = [1, 2], weights = [0.7, 0.3] }`",
 }
 
 impl<'de> Deserialize<'de> for RawParam {

@@ -16,8 +16,12 @@ fn corpus_dir() -> PathBuf {
     repo_root().join("tests/data/invalid")
 }
 
-fn parse(origin: &str, source: &str) -> Result<chokepoint_scenario::Scenario, chokepoint_scenario::Diagnostics> {
-    chokepoint_scenario::parse_with(origin, source, &mut resolve)
+/// Decodes and parses a corpus file as `chokepoint` does: bytes that are not UTF-8 are refused by [`decode`].
+///
+/// [`decode`]: chokepoint_scenario::decode
+fn parse(origin: &str, bytes: &[u8]) -> Result<chokepoint_scenario::Scenario, chokepoint_scenario::Diagnostics> {
+    let source = chokepoint_scenario::decode(origin, bytes)?;
+    chokepoint_scenario::parse_with(origin, &source, &mut resolve)
 }
 
 fn corpus() -> Vec<PathBuf> {
@@ -38,7 +42,7 @@ fn every_bad_scenario_renders_as_its_snapshot() {
     let mut failures = Vec::new();
     for path in &files {
         let origin = origin_of(path);
-        let source = fs::read_to_string(path).expect("a readable scenario");
+        let source = fs::read(path).expect("a readable scenario");
         let diagnostics = match parse(&origin, &source) {
             Ok(_) => {
                 failures.push(format!("{origin}: parsed without errors"));
@@ -66,7 +70,7 @@ fn every_bad_scenario_renders_as_its_snapshot() {
 fn every_error_code_appears_in_the_corpus() {
     let mut seen = BTreeSet::new();
     for path in corpus() {
-        let source = fs::read_to_string(&path).expect("a readable scenario");
+        let source = fs::read(&path).expect("a readable scenario");
         if let Err(d) = parse(&origin_of(&path), &source) {
             seen.extend(d.items.iter().map(|i| i.code));
         }
@@ -83,7 +87,7 @@ fn every_error_code_appears_in_the_corpus() {
 #[test]
 fn diagnostics_are_sorted_and_name_a_key_with_help() {
     for path in corpus() {
-        let source = fs::read_to_string(&path).expect("a readable scenario");
+        let source = fs::read(&path).expect("a readable scenario");
         let Err(d) = parse(&origin_of(&path), &source) else { continue };
         // Sorted by position within each file, the file named first before its bases.
         let located: Vec<(Option<&String>, usize)> =

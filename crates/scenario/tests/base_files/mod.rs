@@ -9,7 +9,7 @@ pub fn repo_root() -> PathBuf {
 }
 
 /// Reads a base relative to the file naming it; origins are paths relative to the repository root.
-pub fn resolve(from: &str, path: &str) -> Result<(String, String), String> {
+pub fn resolve(from: &str, path: &str) -> Result<(String, Vec<u8>), String> {
     let mut parts: Vec<&str> = from.split('/').collect();
     parts.pop();
     for part in path.split('/') {
@@ -22,6 +22,6 @@ pub fn resolve(from: &str, path: &str) -> Result<(String, String), String> {
         }
     }
     let origin = parts.join("/");
-    let text = fs::read_to_string(repo_root().join(&origin)).map_err(|e| e.to_string())?;
-    Ok((origin, text))
+    let bytes = fs::read(repo_root().join(&origin)).map_err(|e| e.to_string())?;
+    Ok((origin, bytes))
 }

@@ -1,0 +1,54 @@
+//! Output folders named after a scenario, and the memory a run needs: checks made before anything is written
+//! or any trial runs.
+
+use std::path::{Path, PathBuf};
+
+use chokepoint_engine::Model;
+
+/// `parent/name`, the output folder of scenario `name`. The scenario crate accepts only snake_case names of at
+/// most 100 characters; this refuses anything else again, as a second line of defence (a name with a separator,
+/// `..` or an absolute path would make a run write outside `parent`).
+pub fn scenario_folder(parent: &Path, name: &str) -> anyhow::Result<PathBuf> {
+    let plain = name.len() <= 100
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    anyhow::ensure!(plain, "the scenario name `{}` cannot name an output folder", name.escape_debug());
+    Ok(parent.join(name))
+}
+
+/// The most memory the per-trial results of one run may take. A run holds them, and the output writers a copy of
+/// about the same size, so a run needs about twice this at most.
+pub const MAX_RESULTS_BYTES: u128 = 8 << 30;
+
+/// Refuses, before any trial runs, a trial count whose per-trial results would not fit in
+/// [`MAX_RESULTS_BYTES`], naming the flag and the most trials that would.
+pub fn check_memory(model: &Model, trials: u64) -> anyhow::Result<()> {
+    let bytes = chokepoint_engine::results_bytes(model, trials);
+    if bytes <= MAX_RESULTS_BYTES {
+        return Ok(());
+    }
+    let per_trial = chokepoint_engine::results_bytes(model, 1).max(1);
+    let fits = MAX_RESULTS_BYTES / per_trial;
+    let gib = |b: u128| b as f64 / f64::from(1u32 << 30);
+    anyhow::bail!(
+        "`--trials {trials}` would need {:.1} GiB for the per-trial results of scenario `{}` ({} bytes a trial), \
+         more than the limit of {:.0} GiB: give `--trials {fits}` or fewer",
+        gib(bytes),
+        model.spec().name,
+        per_trial,
+        gib(MAX_RESULTS_BYTES)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scenario_names_stay_inside_their_parent() {
+        assert_eq!(scenario_folder(Path::new("out"), "licensing_2025").unwrap(), Path::new("out/licensing_2025"));
+        for bad in ["../x", "/tmp/x", "a/b", "..", "", "A", "x\u{0}"] {
+            assert!(scenario_folder(Path::new("out"), bad).is_err(), "{bad:?}");
+        }
+    }
+}

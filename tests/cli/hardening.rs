@@ -1,0 +1,299 @@
+//! Issue 11: hostile scenarios, absurd sizes and bad inputs, and the command-line conventions. Each test is named
+//! after what failed before.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use super::{arg, assert_exit, chokepoint, chokepoint_in, chokepoint_with_input, entries, small_chain, stderr, stdout};
+
+/// A valid one-stage scenario named `name`, with extra `[scenario]` keys.
+fn tiny(name: &str, scenario_keys: &str) -> String {
+    format!(
+        "[scenario]\nname = \"{name}\"\n{scenario_keys}\n[materials.magnet]\nunit = \"t\"\n\n[stages.jp_magnets]\n\
+         region = \"JP\"\ncapacity_t_per_year = 100\noutputs = {{ magnet = 1 }}\n\n[[links]]\nfrom = \"jp_magnets\"\n\
+         to = \"ev_motors\"\nmaterial = \"magnet\"\nshare = 1.0\n\n[end_uses.ev_motors]\nregion = \"JP\"\n\
+         demand_units_per_year = 1000\nintensity = {{ magnet = 0.002 }}\n"
+    )
+}
+
+#[test]
+fn issue_11_a_scenario_name_is_never_a_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    for name in ["../../escaped", "/tmp/chokepoint_escaped_absolute", "a/b"] {
+        std::fs::write(work.join("s.toml"), tiny(name, "")).unwrap();
+        let o = chokepoint_in(&work, &["run", "s.toml", "-n", "5", "-q"]);
+        assert_exit(&o, 2);
+        assert!(stderr(&o).contains("scenario.name"), "{}", stderr(&o));
+        let o = chokepoint_in(&work, &["batch", "s.toml", "-n", "5", "-q", "-o", "b"]);
+        assert_exit(&o, 2);
+    }
+    assert_eq!(entries(dir.path()), ["work"]);
+    assert_eq!(entries(&work), ["s.toml"]);
+    assert!(!Path::new("/tmp/chokepoint_escaped_absolute").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn issue_11_a_planted_link_in_the_output_folder_is_not_written_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    for name in ["summary.csv.tmp", "summary.csv", "run.json.tmp"] {
+        std::os::unix::fs::symlink(&victim, out.join(name)).unwrap();
+    }
+    let o = chokepoint(&["run", arg(&small_chain()), "-n", "10", "-q", "-o", arg(&out)]);
+    assert_exit(&o, 0);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    assert!(!std::fs::symlink_metadata(out.join("summary.csv")).unwrap().file_type().is_symlink());
+    assert!(!entries(&out).iter().any(|e| e.starts_with(".chokepoint-staging")), "{:?}", entries(&out));
+}
+
+/// A base that would make the tool read, and quote, a file outside the scenario's folder is refused, and its
+/// content never appears on stderr.
+#[test]
+fn issue_11_a_base_cannot_read_or_echo_files_outside_the_scenario_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret.toml");
+    std::fs::write(&secret, "password = \"hunter2\"\n").unwrap();
+    let folder = dir.path().join("scenarios");
+    std::fs::create_dir(&folder).unwrap();
+    let cases = [
+        ("../secret.toml", "lies outside the scenario's folder"),
+        ("/etc/passwd", "is an absolute path"),
+        ("../../../../../../proc/self/environ", "is not the path of a `.toml` file"),
+        ("sub/", "ends with `/`"),
+        ("x.toml/", "ends with `/`"),
+    ];
+    for (base, why) in cases {
+        let overlay = folder.join("overlay.toml");
+        std::fs::write(&overlay, format!("[scenario]\nname = \"overlay\"\nbase = \"{base}\"\n")).unwrap();
+        let o = chokepoint(&["validate", arg(&overlay)]);
+        assert_exit(&o, 2);
+        let err = stderr(&o);
+        assert!(err.contains(why), "{base}: {err}");
+        assert!(!err.contains("hunter2") && !err.contains("root:"), "{err}");
+    }
+    #[cfg(unix)]
+    {
+        // A link inside the folder that leads out of it.
+        std::os::unix::fs::symlink(&secret, folder.join("inside.toml")).unwrap();
+        let overlay = folder.join("overlay.toml");
+        std::fs::write(&overlay, "[scenario]\nname = \"overlay\"\nbase = \"inside.toml\"\n").unwrap();
+        let o = chokepoint(&["validate", arg(&overlay)]);
+        assert_exit(&o, 2);
+        assert!(stderr(&o).contains("lies outside") && !stderr(&o).contains("hunter2"), "{}", stderr(&o));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn issue_11_devices_pipes_and_folders_are_refused_without_reading_them() {
+    let o = chokepoint(&["validate", "/dev/zero"]);
+    assert_exit(&o, 1);
+    assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    let dir = tempfile::tempdir().unwrap();
+    let o = chokepoint(&["validate", arg(dir.path())]);
+    assert_exit(&o, 1);
+    // A pipe named like a scenario, as a base: opened without blocking, then refused.
+    let fifo = dir.path().join("pipe.toml");
+    if Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success()) {
+        let overlay = dir.path().join("overlay.toml");
+        std::fs::write(&overlay, "[scenario]\nname = \"overlay\"\nbase = \"pipe.toml\"\n").unwrap();
+        let o = chokepoint(&["validate", arg(&overlay)]);
+        assert_exit(&o, 2);
+        assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn issue_11_absurd_sizes_are_refused_up_front_naming_the_limit_and_the_flag() {
+    let o = chokepoint(&["run", "--trials", "1000000000000", "-q"]);
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("--trials") && stderr(&o).contains("100000000"), "{}", stderr(&o));
+    let o = chokepoint(&["run", "--threads", "10000", "-q"]);
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("--threads") && stderr(&o).contains("1024"), "{}", stderr(&o));
+    // Within the flag's range, but not within memory for this scenario: refused before any trial runs.
+    let dir = tempfile::tempdir().unwrap();
+    let o = chokepoint(&["run", "-n", "100000000", "-q", "-o", arg(dir.path())]);
+    assert_exit(&o, 2);
+    let err = stderr(&o);
+    assert!(
+        err.contains("`--trials 100000000` would need") && err.contains("GiB") && err.contains("or fewer"),
+        "{err}"
+    );
+    assert!(entries(dir.path()).is_empty());
+}
+
+#[test]
+fn issue_11_a_closed_stderr_is_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    // Many problems, so that the diagnostics outgrow any buffering and the write meets the closed pipe.
+    let mut text = String::from("[scenario]\nname = \"bad\"\n");
+    for i in 0..2000 {
+        text.push_str(&format!("[stages.s{i}]\nregion = \"JP\"\ncolour = \"grey\"\n"));
+    }
+    std::fs::write(&bad, text).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+        .args(["validate", arg(&bad)])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(2), "not 101 (a panic)");
+}
+
+#[test]
+fn issue_11_validate_takes_several_files_and_standard_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[scenario]\nname = \"bad\"\n").unwrap();
+    let o = chokepoint(&["validate", arg(&small_chain()), arg(&bad), "scenarios/baseline.toml"]);
+    assert_exit(&o, 2);
+    let out = stdout(&o);
+    assert_eq!(out.lines().filter(|l| l.starts_with("ok: ")).count(), 2, "{out}");
+    assert!(stderr(&o).contains("bad.toml") && stderr(&o).contains("1 of 3 scenarios failed"), "{}", stderr(&o));
+
+    let text = std::fs::read(small_chain()).unwrap();
+    let o = chokepoint_with_input(&["validate", "-"], &text);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).starts_with("ok: <stdin> is valid: scenario `small_chain`"), "{}", stdout(&o));
+    let o = chokepoint_with_input(&["run", "-", "-n", "5", "-q", "-o", arg(&dir.path().join("out"))], &text);
+    assert_exit(&o, 0);
+    assert!(dir.path().join("out/run.json").is_file());
+}
+
+#[test]
+fn issue_11_colours_follow_the_color_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[scenario]\nname = \"bad\"\ncolour = 1\n").unwrap();
+    let o = chokepoint(&["validate", arg(&bad), "--color", "always"]);
+    assert!(stderr(&o).contains("\x1b[1;31merror"), "{}", stderr(&o));
+    let o = chokepoint(&["--color=never", "validate", arg(&bad)]);
+    assert!(!stderr(&o).contains('\x1b'), "{}", stderr(&o));
+    // Not a terminal: `auto` means plain.
+    let o = chokepoint(&["validate", arg(&bad)]);
+    assert!(!stderr(&o).contains('\x1b'), "{}", stderr(&o));
+}
+
+#[test]
+fn issue_11_names_of_end_uses_and_stockpiles_get_a_suggestion() {
+    let scenario = "tests/data/valid/small_chain_mitigations.toml";
+    let sizing = |stockpile: &str, end_use: &str| {
+        chokepoint(&[
+            "size-stockpile",
+            scenario,
+            "--stockpile",
+            stockpile,
+            "--end-use",
+            end_use,
+            "--max-shortfall-probability",
+            "0.1",
+            "-n",
+            "5",
+            "-q",
+        ])
+    };
+    let o = sizing("dy_reserve", "f36");
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("did you mean `f35`?"), "{}", stderr(&o));
+    let o = sizing("dy_reserv", "f35");
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("did you mean `dy_reserve`?"), "{}", stderr(&o));
+    let o = sizing("more_stok", "f35");
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("did you mean `more_stock`?"), "{}", stderr(&o));
+}
+
+#[test]
+fn issue_11_help_has_examples_and_describes_each_json_output() {
+    let help = |args: &[&str]| stdout(&chokepoint(args));
+    assert!(help(&["--help"]).contains("Examples:"));
+    assert!(help(&["run", "--help"]).contains("exactly the bytes of summary.json"));
+    let compare = help(&["compare", "--help"]);
+    assert!(compare.contains("compare.json") && !compare.contains("summary.json"), "{compare}");
+    let sizing = help(&["size-stockpile", "--help"]);
+    assert!(sizing.contains("sizing.json") && !sizing.contains("summary.json"), "{sizing}");
+    assert!(help(&["check", "--help"]).contains("--fail-if"));
+}
+
+#[test]
+fn issue_11_shell_completions() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let o = chokepoint(&["completions", shell]);
+        assert_exit(&o, 0);
+        assert!(stdout(&o).contains("size-stockpile"), "{shell}");
+    }
+    assert_exit(&chokepoint(&["completions", "tcsh"]), 2);
+}
+
+#[test]
+fn issue_11_check_fails_the_build_when_a_threshold_is_crossed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    assert_exit(&chokepoint(&["run", arg(&small_chain()), "-n", "20", "-q", "-o", arg(&out)]), 0);
+    let check = |conditions: &[&str]| {
+        let mut args = vec!["check", arg(&out)];
+        for c in conditions {
+            args.extend(["--fail-if", c]);
+        }
+        chokepoint(&args)
+    };
+    let o = check(&["f35.p_short_or_late.p > 1", "end_uses.ev_motors.share_met.mean < 0"]);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).starts_with("ok "), "{}", stdout(&o));
+    let o = check(&["f35.p_short_or_late.p > 1", "ev_motors.units_short.mean >= 0"]);
+    assert_exit(&o, 4);
+    assert!(stdout(&o).contains("crossed  ev_motors.units_short.mean >= 0"), "{}", stdout(&o));
+    assert!(stderr(&o).contains("1 of 2 thresholds crossed"), "{}", stderr(&o));
+    let o = check(&["f35.p_short_or_lat.p > 0.05"]);
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("did you mean `p_short_or_late`?") && stderr(&o).contains("`units_short`"),
+        "{}",
+        stderr(&o)
+    );
+
+    // A batch folder: paths start with the scenario.
+    let batch = dir.path().join("batch");
+    assert_exit(&chokepoint(&["batch", arg(&small_chain()), "-n", "10", "-q", "-o", arg(&batch)]), 0);
+    let o = chokepoint(&["check", arg(&batch), "--fail-if", "small_chain.f35.p_short_or_late.p > 1"]);
+    assert_exit(&o, 0);
+    let o = chokepoint(&["check", arg(&batch), "--fail-if", "small_chian.f35.p_short_or_late.p > 1"]);
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("did you mean `small_chain`?"), "{}", stderr(&o));
+}
+
+#[test]
+fn issue_11_per_trial_parquet_files_say_which_run_made_them() {
+    use polars::prelude::{ParquetReader, SerReader};
+    let dir = tempfile::tempdir().unwrap();
+    assert_exit(&chokepoint(&["run", arg(&small_chain()), "-n", "10", "-s", "42", "-q", "-o", arg(dir.path())]), 0);
+    let record = super::json(&dir.path().join("run.json"));
+    let sha = record["scenario"]["sha256"].as_str().unwrap().to_owned();
+    for file in ["trials.parquet", "stage_losses.parquet"] {
+        let mut reader = ParquetReader::new(std::fs::File::open(dir.path().join(file)).unwrap());
+        let metadata = reader.get_metadata().unwrap();
+        let pairs: Vec<(String, String)> = metadata
+            .key_value_metadata
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|kv| (kv.key, kv.value.unwrap_or_default()))
+            .collect();
+        let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+        assert_eq!(get("chokepoint.scenario_sha256"), Some(sha.clone()), "{file}: {pairs:?}");
+        assert_eq!(get("chokepoint.seed").as_deref(), Some("42"));
+        assert_eq!(get("chokepoint.trials").as_deref(), Some("10"));
+        assert_eq!(get("chokepoint.version").as_deref(), Some(env!("CARGO_PKG_VERSION")));
+    }
+}
