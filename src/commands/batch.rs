@@ -221,8 +221,8 @@ fn read_entry(path: &Path, set: &[String]) -> Result<Entry, Failure> {
 }
 
 /// Whether `dir` holds a complete run of `loaded` with these settings: `run.json` names the same scenario digest,
-/// `--set` settings, seed, trial count and tool version, every file it lists is there, and [`SOURCES_FILE`] holds the same digests
-/// of the scenario and its bases.
+/// `--set` settings, seed, trial count and tool version, every file it lists is there, and [`SOURCES_FILE`] holds
+/// the same digests of the scenario and its bases.
 fn up_to_date(dir: &Path, loaded: &LoadedScenario, settings: Settings) -> bool {
     let Ok(text) = std::fs::read_to_string(dir.join(RUN_JSON_FILE)) else { return false };
     let Ok(record) = serde_json::from_str::<serde_json::Value>(&text) else { return false };

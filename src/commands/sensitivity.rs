@@ -73,7 +73,14 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     let sobol_trials = if run_sobol { sobol::trials(factors.len(), args.samples) } else { 0 };
     let total = tornado_trials + sobol_trials;
 
-    let out_dir = settings.out.clone().unwrap_or_else(|| Path::new("out").join(&scenario.name).join("sensitivity"));
+    if run_tornado {
+        crate::output_paths::check_memory(&scenario.model, settings.trials)
+            .map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    }
+    let out_dir = match &settings.out {
+        Some(dir) => dir.clone(),
+        None => crate::output_paths::scenario_folder(Path::new("out"), &scenario.name)?.join("sensitivity"),
+    };
     let folder = OutputFolder::create(&out_dir)?;
     if settings.progress == ProgressMode::Bar {
         let mut parts = Vec::new();

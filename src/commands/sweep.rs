@@ -50,7 +50,12 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let points = sweep::points(&axes, args.zip).map_err(analysis_failure)?;
     let keys: Vec<String> = args.axes.iter().map(|a| a.key.clone()).collect();
 
-    let out_dir = settings.out.clone().unwrap_or_else(|| Path::new("out").join(&loaded.scenario.name).join("sweep"));
+    crate::output_paths::check_memory(&loaded.scenario.model, settings.trials)
+        .map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    let out_dir = match &settings.out {
+        Some(dir) => dir.clone(),
+        None => crate::output_paths::scenario_folder(Path::new("out"), &loaded.scenario.name)?.join("sweep"),
+    };
     let folder = OutputFolder::create(&out_dir)?;
     let threads = settings.threads.resolve();
     let total = points.len() as u64 * settings.trials;
