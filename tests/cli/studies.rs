@@ -4,7 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{arg, assert_exit, chokepoint, entries, json, read_parquet, small_chain, stderr, stdout};
+use super::{
+    arg, assert_exit, chokepoint, chokepoint_with_input, entries, json, read_parquet, small_chain, stderr, stdout,
+};
 
 fn valid(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/valid").join(name)
@@ -137,7 +139,36 @@ fn a_sweep_refuses_words_and_keys_that_hold_no_number() {
     ]);
     assert_exit(&zip, 2);
     assert!(stderr(&zip).contains("`--zip` pairs"), "{}", stderr(&zip));
+    let twice = chokepoint(&[
+        "sweep",
+        arg(&scenario),
+        "--vary",
+        "horizon.years=1,2",
+        "--vary",
+        "horizon.years=3",
+        "--out",
+        arg(&out),
+    ]);
+    assert_exit(&twice, 2);
+    assert!(stderr(&twice).contains("`--vary horizon.years` is given twice"), "{}", stderr(&twice));
     assert!(!out.exists());
+}
+
+#[test]
+fn a_sweep_reads_standard_input_once_for_every_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let (from_file, from_stdin) = (dir.path().join("file"), dir.path().join("stdin"));
+    let scenario = small_chain();
+    let sweep = |source: &str, out: &Path, input: &[u8]| {
+        let args = ["sweep", source, "--vary", "disruptions.cn_licensing.duration_weeks=8,52", "-n", "40", "-q"];
+        let o = chokepoint_with_input(&[&args[..], &["-o", arg(out)]].concat(), input);
+        assert_exit(&o, 0);
+    };
+    sweep(arg(&scenario), &from_file, b"");
+    sweep("-", &from_stdin, &std::fs::read(&scenario).unwrap());
+    let points = |out: &Path| json(&out.join("sweep.json"))["points"].clone();
+    assert_eq!(points(&from_file), points(&from_stdin));
+    assert_eq!(points(&from_stdin).as_array().unwrap().len(), 2);
 }
 
 #[test]
