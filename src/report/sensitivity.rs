@@ -199,7 +199,7 @@ pub fn render_sensitivity_report(doc: &SensitivityDocument) -> anyhow::Result<St
                 doc.value(t.base.ci95_low.max(0.0)),
                 doc.value(t.base.ci95_high),
                 lead.map_or_else(String::new, |b| format!(
-                    " The largest swing comes from `{}`: from {} to {} {} it moves the metric by {} (95% CI {} to {}).",
+                    " The largest swing comes from {}: from {} to {} {} it moves the metric by {} (95% CI {} to {}).",
                     b.key,
                     number(b.low_value),
                     number(b.high_value),
@@ -274,13 +274,18 @@ pub fn render_sensitivity_report(doc: &SensitivityDocument) -> anyhow::Result<St
                     "{} base samples, {} trials (Saltelli design; first order by the Saltelli 2010 estimator, total \
                      by Jansen's; 95% bootstrap intervals of {} resamples). The events, the trial's own dice \
                      (disruption timing, licence reviews, every parameter not studied{}), explain {} of the variance \
-                     alone and {} with their interactions. The first-order indices sum to {}.",
+                     alone and {} with their interactions{}. The first-order indices sum to {}.",
                     thousands(s.base_samples as u64),
                     thousands(s.evaluations),
                     s.bootstrap,
                     if s.in_events.is_empty() { String::new() } else { " and those drawn per event".to_owned() },
                     percent(s.events.first_order.value.max(0.0)),
                     percent(s.events.total.value.max(0.0)),
+                    if s.events.total.value > 1.0 {
+                        " (above 100 %: sampling error of the estimate, which more base samples narrow)"
+                    } else {
+                        ""
+                    },
                     percent(sum)
                 ),
             );

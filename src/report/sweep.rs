@@ -137,7 +137,7 @@ pub fn render_sweep_report(doc: &SweepDocument) -> anyhow::Result<String> {
              whatever changes from one point to the next is what the values change, not the luck of the draw. Bands \
              are 95% intervals of each point's level; the paired change from the first point, trial by trial, has \
              a far tighter interval (in sweep.json and sweep.csv).",
-            doc.keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" and ")
+            doc.keys.join(" and ")
         ),
     );
     page.element("h2", None, "Headline metrics");
