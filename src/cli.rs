@@ -57,7 +57,9 @@ Examples:
   chokepoint run                                  the embedded default scenario
   chokepoint run scenarios/licensing_2025.toml -n 2000 -s 7 -j 4 -o out/lic -q
   chokepoint run s.toml --format json | jq '.end_uses[0].p_short_or_late'
-  chokepoint run - < s.toml                       a scenario on standard input")]
+  chokepoint run - < s.toml                       a scenario on standard input
+  chokepoint run --worlds 200 --world-trials 500  results across what we do not know
+  chokepoint run --set disruptions.escalation.duration_weeks=26")]
     Run(RawRun),
     /// Check scenarios and list every problem found.
     #[command(after_help = "\
@@ -77,7 +79,8 @@ Exit code 0 when every scenario is valid, 2 when any is refused (all are checked
 Examples:
   chokepoint compare scenarios/mitigations_2025.toml -m us_dy_tb_stockpile -m gbd_thrifting -n 2000
   chokepoint compare scenarios/mitigations_2025.toml --all --format json > compare.json
-  chokepoint compare scenarios/licensing_2025.toml -m my_options.toml")]
+  chokepoint compare scenarios/licensing_2025.toml -m my_options.toml
+  chokepoint compare scenarios/mitigations_2025.toml --all --evppi     which unknown to research first")]
     Compare(RawCompare),
     /// Find the smallest size of a stockpile that keeps an end use's shortfall probability under a target.
     #[command(after_help = "\
@@ -103,8 +106,18 @@ Examples:
     /// Trace the weekly flows of a few trials of a scenario (shipments, receipts, exports against no disruption).
     Trace(RawTrace),
     /// Run a scenario at every point of a grid of values of some of its keys, on the same random draws.
+    #[command(after_help = "\
+Examples:
+  chokepoint sweep s.toml --vary disruptions.escalation.duration_weeks=5,13,26,52 -n 1000
+  chokepoint sweep s.toml --vary stages.x.inventory_weeks.initial=4,8 --vary horizon.years=2,3 --zip
+  chokepoint sweep s.toml --vary disruptions.x.duration_weeks=8,26 --metric short:f35_aircraft --format json")]
     Sweep(RawSweep),
     /// Which assumptions matter: a tornado of one parameter at a time, and variance-based (Sobol) indices.
+    #[command(after_help = "\
+Examples:
+  chokepoint sensitivity --list                          the uncertain parameters of the default scenario
+  chokepoint sensitivity --metric short:f35_aircraft -n 500
+  chokepoint sensitivity s.toml --method sobol --samples 512 --param 'stages.*.inventory_weeks.initial'")]
     Sensitivity(RawSensitivity),
     /// Print the stage graph of a scenario.
     #[command(after_help = "\
