@@ -14,7 +14,7 @@ use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::Context;
-use chokepoint_scenario::{Diagnostic, MAX_SCENARIO_BYTES, Scenario};
+use chokepoint_scenario::{Diagnostic, Diagnostics, MAX_SCENARIO_BYTES, Scenario, Setting};
 use sha2::{Digest, Sha256};
 
 use crate::failure::Failure;
@@ -60,6 +60,8 @@ pub struct LoadedScenario {
     pub applied: Vec<String>,
     /// Overlay files of mitigations added to the scenario (`--mitigation FILE`).
     pub overlays: Vec<SourceDigest>,
+    /// The `--set KEY=VALUE` settings applied to the scenario, in order.
+    pub settings: Vec<String>,
 }
 
 /// A file a scenario was read from, and the SHA-256 of its bytes (lowercase hex).
@@ -88,6 +90,36 @@ impl LoadedScenario {
 /// the parser refuses (or that is not UTF-8, or whose base cannot be read) is [`Failure::InvalidScenario`] with
 /// every diagnostic rendered at its own file.
 pub fn load(source: &ScenarioSource) -> Result<LoadedScenario, Failure> {
+    load_with(source, &[])
+}
+
+/// As [`load`], with `settings` (`--set KEY=VALUE`, in order) applied to the scenario before it is lowered; their
+/// problems are rendered against the settings themselves, named `--set[1]`, `--set[2]`, ...
+pub fn load_with(source: &ScenarioSource, settings: &[String]) -> Result<LoadedScenario, Failure> {
+    let named: Vec<Setting> =
+        settings.iter().enumerate().map(|(i, s)| Setting::new(format!("--set[{}]", i + 1), s.as_str())).collect();
+    load_settings(source, &named)
+}
+
+/// As [`load_with`], with settings already named (a sweep names its values `--vary[N]`).
+pub fn load_settings(source: &ScenarioSource, settings: &[Setting]) -> Result<LoadedScenario, Failure> {
+    Ok(read(source)?.parse(settings)?)
+}
+
+/// The bytes of a scenario as read once, so that it can be parsed again with other settings (a sweep parses it
+/// once per point; standard input cannot be read twice).
+#[derive(Debug, Clone)]
+pub struct ScenarioText {
+    /// The file name as given, [`EMBEDDED_ORIGIN`] or [`STDIN_ORIGIN`].
+    pub origin: String,
+    bytes: Vec<u8>,
+    /// The scenario folder its bases must lie in.
+    folder: PathBuf,
+}
+
+/// Reads `source` (not its bases) within the limits of the security model. A file that cannot be read is a
+/// runtime error.
+pub fn read(source: &ScenarioSource) -> Result<ScenarioText, Failure> {
     let (origin, bytes) = match source {
         ScenarioSource::Embedded => (EMBEDDED_ORIGIN.to_owned(), EMBEDDED_TEXT.as_bytes().to_vec()),
         ScenarioSource::File(path) => {
@@ -96,20 +128,38 @@ pub fn load(source: &ScenarioSource) -> Result<LoadedScenario, Failure> {
         }
         ScenarioSource::Stdin => (STDIN_ORIGIN.to_owned(), read_stdin()?),
     };
-    let sha256 = hex(&Sha256::digest(&bytes));
-    let text = chokepoint_scenario::decode(&origin, &bytes)?;
     let folder = match source {
         ScenarioSource::File(path) => path.parent().unwrap_or(Path::new("")).to_owned(),
         ScenarioSource::Embedded | ScenarioSource::Stdin => PathBuf::new(),
     };
-    let mut bases = Vec::new();
-    let mut resolve = |naming: &str, path: &str| -> Result<(String, Vec<u8>), String> {
-        let (base_origin, base_bytes) = read_base(&folder, naming, path)?;
-        bases.push(SourceDigest { origin: base_origin.clone(), sha256: hex(&Sha256::digest(&base_bytes)) });
-        Ok((base_origin, base_bytes))
-    };
-    let scenario = chokepoint_scenario::parse_with(&origin, &text, &mut resolve)?;
-    Ok(LoadedScenario { origin, sha256, bases, scenario, applied: Vec::new(), overlays: Vec::new() })
+    Ok(ScenarioText { origin, bytes, folder })
+}
+
+impl ScenarioText {
+    /// Parses the scenario with the bases it names (read again each time) and `settings` applied in order. A
+    /// refused scenario (one that is not UTF-8, whose base cannot be read, or a setting that does not fit) gives
+    /// back its diagnostics as they are, for a caller that tells some of them apart.
+    pub fn parse(&self, settings: &[Setting]) -> Result<LoadedScenario, Diagnostics> {
+        let origin = self.origin.clone();
+        let sha256 = hex(&Sha256::digest(&self.bytes));
+        let text = chokepoint_scenario::decode(&origin, &self.bytes)?;
+        let mut bases = Vec::new();
+        let mut resolve = |naming: &str, path: &str| -> Result<(String, Vec<u8>), String> {
+            let (base_origin, base_bytes) = read_base(&self.folder, naming, path)?;
+            bases.push(SourceDigest { origin: base_origin.clone(), sha256: hex(&Sha256::digest(&base_bytes)) });
+            Ok((base_origin, base_bytes))
+        };
+        let scenario = chokepoint_scenario::parse_with_settings(&origin, &text, Some(&mut resolve), settings)?;
+        Ok(LoadedScenario {
+            origin,
+            sha256,
+            bases,
+            scenario,
+            applied: Vec::new(),
+            overlays: Vec::new(),
+            settings: settings.iter().map(|s| s.text.clone()).collect(),
+        })
+    }
 }
 
 /// An overlay file of mitigations and packages, read for [`Scenario::add_overlay`].
