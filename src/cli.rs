@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use chokepoint_analysis::portfolio::ObjectiveKind;
 use clap::{Args, Parser, Subcommand};
 
 use crate::batch_summary::BatchFormat;
@@ -11,6 +12,9 @@ use crate::console::ColorChoice;
 use crate::graph::Notation;
 use crate::progress::ProgressMode;
 use crate::scenario_source::ScenarioSource;
+use crate::study_cli::{
+    EvppiArgs, RawEvppi, RawSensitivity, RawSet, RawSweep, RawWorlds, SensitivityArgs, SweepArgs, WorldsArgs,
+};
 use crate::table::{ReportFormat, Width};
 use chokepoint_analysis::sizing::SizingTarget;
 
@@ -54,7 +58,9 @@ Examples:
   chokepoint run                                  the embedded default scenario
   chokepoint run scenarios/licensing_2025.toml -n 2000 -s 7 -j 4 -o out/lic -q
   chokepoint run s.toml --format json | jq '.end_uses[0].p_short_or_late'
-  chokepoint run - < s.toml                       a scenario on standard input")]
+  chokepoint run - < s.toml                       a scenario on standard input
+  chokepoint run --worlds 200 --world-trials 500  results across what we do not know
+  chokepoint run --set disruptions.escalation.duration_weeks=26")]
     Run(RawRun),
     /// Check scenarios and list every problem found.
     #[command(after_help = "\
@@ -74,7 +80,8 @@ Exit code 0 when every scenario is valid, 2 when any is refused (all are checked
 Examples:
   chokepoint compare scenarios/mitigations_2025.toml -m us_dy_tb_stockpile -m gbd_thrifting -n 2000
   chokepoint compare scenarios/mitigations_2025.toml --all --format json > compare.json
-  chokepoint compare scenarios/licensing_2025.toml -m my_options.toml")]
+  chokepoint compare scenarios/licensing_2025.toml -m my_options.toml
+  chokepoint compare scenarios/mitigations_2025.toml --all --evppi     which unknown to research first")]
     Compare(RawCompare),
     /// Find the smallest size of a stockpile that keeps an end use's shortfall probability under a target.
     #[command(after_help = "\
@@ -99,6 +106,20 @@ Examples:
     Optimize(RawOptimize),
     /// Trace the weekly flows of a few trials of a scenario (shipments, receipts, exports against no disruption).
     Trace(RawTrace),
+    /// Run a scenario at every point of a grid of values of some of its keys, on the same random draws.
+    #[command(after_help = "\
+Examples:
+  chokepoint sweep s.toml --vary disruptions.escalation.duration_weeks=5,13,26,52 -n 1000
+  chokepoint sweep s.toml --vary stages.x.inventory_weeks.initial=4,8 --vary horizon.years=2,3 --zip
+  chokepoint sweep s.toml --vary disruptions.x.duration_weeks=8,26 --metric short:f35_aircraft --format json")]
+    Sweep(RawSweep),
+    /// Which assumptions matter: a tornado of one parameter at a time, and variance-based (Sobol) indices.
+    #[command(after_help = "\
+Examples:
+  chokepoint sensitivity --list                          the uncertain parameters of the default scenario
+  chokepoint sensitivity --metric short:f35_aircraft -n 500
+  chokepoint sensitivity s.toml --method sobol --samples 512 --param 'stages.*.inventory_weeks.initial'")]
+    Sensitivity(RawSensitivity),
     /// Print the stage graph of a scenario.
     #[command(after_help = "\
 Examples:
@@ -179,6 +200,10 @@ struct RawRun {
     /// mitigations and packages defines. Repeat for several; they are applied in order.
     #[arg(long = "mitigation", short = 'm', value_name = "NAME|FILE")]
     mitigations: Vec<String>,
+    #[command(flatten)]
+    set: RawSet,
+    #[command(flatten)]
+    worlds: RawWorlds,
 }
 
 /// Settings shared by the commands that run trials of several variants (`compare`, `size-stockpile`). Each
@@ -207,6 +232,8 @@ struct RawTrialSettings {
     /// Show every column of the tables (by default they fit a 100-column terminal).
     #[arg(long)]
     wide: bool,
+    #[command(flatten)]
+    set: RawSet,
 }
 
 impl RawTrialSettings {
@@ -219,6 +246,7 @@ impl RawTrialSettings {
             progress: progress_mode(self.quiet),
             report: self.format,
             width: width(self.wide),
+            set: self.set.set,
         }
     }
 }
@@ -248,6 +276,8 @@ struct RawCompare {
     all: bool,
     #[command(flatten)]
     settings: RawTrialSettings,
+    #[command(flatten)]
+    evppi: RawEvppi,
 }
 
 impl RawCompare {
@@ -257,6 +287,7 @@ impl RawCompare {
             options: self.mitigations.into_iter().map(OptionArg::from_word).collect(),
             all: self.all,
             settings: self.settings.into_settings(),
+            evppi: self.evppi.into_args(),
         }
     }
 }
@@ -331,7 +362,7 @@ fn progress_mode(quiet: bool) -> ProgressMode {
 }
 
 /// `--threads`: 0 (one per core) up to [`MAX_THREADS`].
-fn threads_in_range(text: &str) -> Result<usize, String> {
+pub(crate) fn threads_in_range(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
         Ok(n) if n <= MAX_THREADS => Ok(n),
         Ok(n) => Err(format!(
@@ -398,6 +429,8 @@ pub struct TrialSettings {
     pub progress: ProgressMode,
     pub report: ReportFormat,
     pub width: Width,
+    /// `--set KEY=VALUE` settings, in order.
+    pub set: Vec<String>,
 }
 
 /// One `--mitigation` of `chokepoint run`, `compare` or `optimize`: a name, or a file (a word ending in `.toml`).
@@ -410,6 +443,7 @@ pub struct CompareArgs {
     pub options: Vec<OptionArg>,
     pub all: bool,
     pub settings: TrialSettings,
+    pub evppi: EvppiArgs,
 }
 
 /// Arguments of `chokepoint size-stockpile`.
@@ -449,6 +483,8 @@ struct RawOptimize {
     max_evaluations: u64,
     #[command(flatten)]
     settings: RawTrialSettings,
+    #[command(flatten)]
+    evppi: RawEvppi,
 }
 
 /// What `chokepoint optimize` makes as small as possible, as given (end uses are resolved once the scenario is
@@ -462,16 +498,25 @@ pub enum ObjectiveArg {
 }
 
 impl ObjectiveArg {
-    fn parse(text: &str) -> Result<Self, String> {
-        let (kind, end_use) = text.split_once(':').map_or((text, None), |(k, e)| (k, Some(e.to_owned())));
-        match (kind, end_use) {
-            ("loss", None) => Ok(Self::Loss),
-            ("short", Some(e)) if !e.is_empty() => Ok(Self::ShortOrLate(e)),
-            ("delay", Some(e)) if !e.is_empty() => Ok(Self::MaxDelay(e)),
-            ("units-short", Some(e)) if !e.is_empty() => Ok(Self::UnitsShort(e)),
-            _ => Err(format!(
-                "`{text}` is not an objective: use `loss`, `short:END_USE`, `delay:END_USE` or `units-short:END_USE`"
-            )),
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
+        let (kind, end_use) = ObjectiveKind::parse(text)?;
+        let end_use = end_use.to_owned();
+        Ok(match kind {
+            ObjectiveKind::Loss => Self::Loss,
+            ObjectiveKind::ShortOrLate => Self::ShortOrLate(end_use),
+            ObjectiveKind::MaxDelay => Self::MaxDelay(end_use),
+            ObjectiveKind::UnitsShort => Self::UnitsShort(end_use),
+        })
+    }
+
+    /// What the objective measures and the end use it names (empty for the loss), for
+    /// [`Objective::resolve`](chokepoint_analysis::portfolio::Objective::resolve).
+    pub fn kind(&self) -> (ObjectiveKind, &str) {
+        match self {
+            Self::Loss => (ObjectiveKind::Loss, ""),
+            Self::ShortOrLate(e) => (ObjectiveKind::ShortOrLate, e),
+            Self::MaxDelay(e) => (ObjectiveKind::MaxDelay, e),
+            Self::UnitsShort(e) => (ObjectiveKind::UnitsShort, e),
         }
     }
 }
@@ -486,6 +531,7 @@ pub struct OptimizeArgs {
     pub exhaustive_limit: usize,
     pub max_evaluations: usize,
     pub settings: TrialSettings,
+    pub evppi: EvppiArgs,
 }
 
 #[derive(Debug, Args)]
@@ -516,6 +562,8 @@ struct RawBatch {
     /// (as `chokepoint compare FILE --all`), instead of skipping it.
     #[arg(long)]
     compare: bool,
+    #[command(flatten)]
+    set: RawSet,
 }
 
 #[derive(Debug, Args)]
@@ -534,6 +582,8 @@ struct RawTrace {
     /// Output folder [default: out/<scenario name>/trace].
     #[arg(long, short = 'o', value_name = "DIR")]
     out: Option<PathBuf>,
+    #[command(flatten)]
+    set: RawSet,
 }
 
 /// Arguments of `chokepoint batch`.
@@ -547,6 +597,8 @@ pub struct BatchArgs {
     pub progress: ProgressMode,
     pub format: BatchFormat,
     pub compare: bool,
+    /// `--set KEY=VALUE` settings applied to every scenario, in order.
+    pub set: Vec<String>,
 }
 
 /// Arguments of `chokepoint trace`.
@@ -558,6 +610,7 @@ pub struct TraceArgs {
     pub with: Vec<String>,
     /// `None`: `out/<scenario name>/trace`.
     pub out: Option<PathBuf>,
+    pub set: Vec<String>,
 }
 
 /// A validated command.
@@ -574,6 +627,8 @@ pub enum Command {
     Optimize(OptimizeArgs),
     Check { out_dir: PathBuf, thresholds: Vec<Threshold> },
     Completions(clap_complete::Shell),
+    Sweep(SweepArgs),
+    Sensitivity(SensitivityArgs),
 }
 
 /// Arguments of `chokepoint run`.
@@ -590,6 +645,9 @@ pub struct RunArgs {
     pub width: Width,
     /// Mitigations and packages to apply, or overlay files of them.
     pub mitigations: Vec<OptionArg>,
+    /// `--set KEY=VALUE` settings, in order.
+    pub set: Vec<String>,
+    pub worlds: WorldsArgs,
 }
 
 /// Worker threads of a run.
@@ -605,7 +663,7 @@ pub enum Threads {
 impl Threads {
     /// The value of `--threads` for a run of `trials` trials: 0 is one per available core; never more threads
     /// than trials (a thread without a trial to run would only cost its stack).
-    fn from_flag(threads: usize, trials: u64) -> Self {
+    pub(crate) fn from_flag(threads: usize, trials: u64) -> Self {
         let at_most = usize::try_from(trials).unwrap_or(usize::MAX).max(1);
         if threads == 0 { Threads::AllCores { at_most } } else { Threads::Exactly(threads.min(at_most)) }
     }
@@ -673,6 +731,8 @@ impl Command {
                 report: r.format,
                 width: width(r.wide),
                 mitigations: r.mitigations.into_iter().map(OptionArg::from_word).collect(),
+                set: r.set.set,
+                worlds: r.worlds.into_args(),
             }),
             RawCommand::Compare(c) => Command::Compare(c.into_args()),
             RawCommand::SizeStockpile(s) => Command::SizeStockpile(s.into_args()),
@@ -691,6 +751,7 @@ impl Command {
                 progress: progress_mode(b.quiet),
                 format: b.format,
                 compare: b.compare,
+                set: b.set.set,
             }),
             RawCommand::Trace(t) => Command::Trace(TraceArgs {
                 scenario: ScenarioSource::from_arg(t.scenario),
@@ -698,6 +759,7 @@ impl Command {
                 seed: t.seed,
                 with: t.with,
                 out: t.out,
+                set: t.set.set,
             }),
             RawCommand::Graph { scenario, format } => {
                 Command::Graph { scenario: ScenarioSource::from_arg(scenario), notation: format }
@@ -710,7 +772,10 @@ impl Command {
                 exhaustive_limit: o.exhaustive_limit,
                 max_evaluations: usize::try_from(o.max_evaluations).unwrap_or(usize::MAX),
                 settings: o.settings.into_settings(),
+                evppi: o.evppi.into_args(),
             }),
+            RawCommand::Sweep(s) => Command::Sweep(s.into_args()),
+            RawCommand::Sensitivity(s) => Command::Sensitivity(s.into_args()),
         }
     }
 }

@@ -10,6 +10,7 @@ mod console;
 mod failure;
 mod flows;
 mod graph;
+mod metric;
 mod optimize_output;
 mod options;
 mod output;
@@ -18,11 +19,17 @@ mod progress;
 mod report;
 mod run_record;
 mod scenario_source;
+mod sensitivity_output;
 mod sizing;
 mod staged_files;
+mod study_cli;
+mod study_json;
 mod summary_json;
+mod sweep_output;
 mod table;
 mod timestamp;
+mod value_of_information;
+mod worlds_output;
 
 use std::process::ExitCode;
 

@@ -5,8 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use chokepoint_scenario::Setting;
 use chokepoint_scenario_files::{self as files, LoadError};
-pub use chokepoint_scenario_files::{LoadedScenario, OverlayFile, SourceDigest};
+pub use chokepoint_scenario_files::{LoadedScenario, OverlayFile, ScenarioText, SourceDigest};
 
 use crate::failure::Failure;
 
@@ -43,12 +44,29 @@ impl From<LoadError> for Failure {
 /// the parser refuses (or that is not UTF-8, or whose base cannot be read) is [`Failure::InvalidScenario`] with
 /// every diagnostic rendered at its own file.
 pub fn load(source: &ScenarioSource) -> Result<LoadedScenario, Failure> {
+    load_with(source, &[])
+}
+
+/// As [`load`], with `settings` (`--set KEY=VALUE`, in order) applied to the scenario before it is lowered; their
+/// problems are rendered against the settings themselves, named `--set[1]`, `--set[2]`, ...
+pub fn load_with(source: &ScenarioSource, settings: &[String]) -> Result<LoadedScenario, Failure> {
+    load_settings(source, &files::numbered_settings("--set", settings))
+}
+
+/// As [`load_with`], with settings already named (a sweep names its values `--vary[N]`).
+pub fn load_settings(source: &ScenarioSource, settings: &[Setting]) -> Result<LoadedScenario, Failure> {
+    Ok(read(source)?.parse(settings)?)
+}
+
+/// Reads `source` (not its bases) within the limits of the security model, so that it can be parsed once per set
+/// of settings ([`ScenarioText::parse`]). A file that cannot be read is a runtime error.
+pub fn read(source: &ScenarioSource) -> Result<ScenarioText, Failure> {
     let source = match source {
         ScenarioSource::Embedded => files::ScenarioSource::Embedded,
         ScenarioSource::File(path) => files::ScenarioSource::File(path.clone()),
         ScenarioSource::Stdin => files::ScenarioSource::Bytes { origin: STDIN_ORIGIN.to_owned(), bytes: read_stdin()? },
     };
-    Ok(files::load(source)?)
+    Ok(files::read(source)?)
 }
 
 /// Reads an overlay file. A file that cannot be read is a runtime error; one that is not UTF-8 is refused.

@@ -428,15 +428,7 @@ fn size_stockpile<'py>(
 
 /// An objective as the CLI's `--objective` spells it.
 fn objective_kind(text: &str) -> PyResult<(ObjectiveKind, &str)> {
-    match text.split_once(':') {
-        None if text == "loss" => Ok((ObjectiveKind::Loss, "")),
-        Some(("short", e)) if !e.is_empty() => Ok((ObjectiveKind::ShortOrLate, e)),
-        Some(("delay", e)) if !e.is_empty() => Ok((ObjectiveKind::MaxDelay, e)),
-        Some(("units-short", e)) if !e.is_empty() => Ok((ObjectiveKind::UnitsShort, e)),
-        _ => Err(UsageError::new_err(format!(
-            "`{text}` is not an objective: use `loss`, `short:END_USE`, `delay:END_USE` or `units-short:END_USE`"
-        ))),
-    }
+    ObjectiveKind::parse(text).map_err(UsageError::new_err)
 }
 
 /// Searches the best set of mitigations within a budget.

@@ -2,7 +2,8 @@
 //! trial by trial (the analysis library's `comparison`), write the comparison files and print the ranked tables.
 //!
 //! Cost: one run of the trials per variant, that is `k + 1` runs for `k` options, one after the other (each
-//! run uses every worker thread). Only what the comparison needs is kept of each option's run (per end use and
+//! run uses every worker thread); with `--evppi`, the value-of-information sampler's runs after them (printed
+//! before anything runs). Only what the comparison needs is kept of each option's run (per end use and
 //! trial: units short, lateness, the longest delay, backlog, loss), so memory grows with
 //! `k x trials x end uses`.
 
@@ -12,8 +13,10 @@ use std::time::{Instant, SystemTime};
 use chokepoint_analysis::comparison::Comparison;
 use chokepoint_analysis::loss::LossWeights;
 use chokepoint_analysis::outcome::VariantOutcome;
+use chokepoint_analysis::portfolio::Objective;
 use chokepoint_analysis::variants::VariantRunner;
 use chokepoint_engine::{Model, RunConfig};
+use chokepoint_scenario::LossUnit;
 
 use super::run::OutputFolder;
 use crate::cli::CompareArgs;
@@ -23,20 +26,22 @@ use crate::comparison_output::{
     PAIRED_LOSSES_FILE, VariantTiming,
 };
 use crate::failure::Failure;
+use crate::optimize_output::objective_json;
 use crate::options;
 use crate::output;
-use crate::progress::TrialProgress;
+use crate::progress::{ProgressMode, TrialProgress};
 use crate::report::REPORT_FILE;
 use crate::scenario_source;
 use crate::staged_files::StagedFiles;
 use crate::summary_json::to_json_text;
-use crate::table::ReportFormat;
+use crate::table::{ReportFormat, thousands};
+use crate::value_of_information::{self, Choice, EvppiJson};
 
 pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let started_at = crate::timestamp::rfc3339_utc(SystemTime::now());
     let settings = &args.settings;
-    let mut loaded = scenario_source::load(&args.scenario)?;
+    let mut loaded = scenario_source::load_with(&args.scenario, &settings.set)?;
     super::print_warnings(&loaded);
     let (specs, overlays) = options::resolve(&mut loaded.scenario, &args.options, args.all)?;
     if specs.is_empty() {
@@ -57,6 +62,38 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
         .map(|o| scenario.variant(&[o.name.as_str()]).map_err(options::variant_failure))
         .collect::<Result<_, _>>()?;
 
+    let information = if args.evppi.enabled {
+        // The choice: doing nothing or one of the options, net of its cost when the loss is in dollars.
+        let net_of_cost = scenario.loss.unit == LossUnit::Usd;
+        let years = scenario.horizon_years();
+        let mut choices = vec![Choice { name: "nothing".to_owned(), mitigations: Vec::new(), added: 0.0 }];
+        choices.extend(specs.iter().map(|s| Choice {
+            name: s.name.clone(),
+            mitigations: vec![s.name.clone()],
+            added: if net_of_cost { s.cost.total_usd(years) } else { 0.0 },
+        }));
+        Some((value_of_information::plan(scenario, &choices, &args.evppi)?, net_of_cost))
+    } else {
+        None
+    };
+    let comparison_trials = settings.trials * (specs.len() as u64 + 1);
+    let information_trials = information.as_ref().map_or(0, |(p, _)| p.trials);
+    if settings.progress == ProgressMode::Bar {
+        let more = information.as_ref().map_or_else(String::new, |(p, _)| {
+            format!(
+                "; {} · {} trials in all",
+                value_of_information::cost_line(p, &args.evppi),
+                thousands(comparison_trials + information_trials)
+            )
+        });
+        eprintln!(
+            "compare: {} variants × {} trials = {}{more}",
+            specs.len() + 1,
+            thousands(settings.trials),
+            thousands(comparison_trials)
+        );
+    }
+
     crate::output_paths::check_memory(&scenario.model, settings.trials)
         .map_err(|e| Failure::Usage(format!("{e:#}")))?;
     let out_dir = match &settings.out {
@@ -66,7 +103,7 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
     let folder = OutputFolder::create(&out_dir)?;
     let threads = settings.threads.resolve();
     let config = RunConfig { trials: settings.trials, seed: settings.seed, threads, bands: false };
-    let progress = TrialProgress::new(settings.trials * (specs.len() as u64 + 1), settings.progress);
+    let progress = TrialProgress::new(comparison_trials + information_trials, settings.progress);
     let weights = LossWeights::of(scenario);
     let record = |done| progress.record(done);
     let mut runner = VariantRunner::new(config, &record);
@@ -83,12 +120,31 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
         outcomes.push(VariantOutcome::of(&results, &weights));
         timings.push(VariantTiming { name: name.to_owned(), simulation_s: start.elapsed().as_secs_f64() });
     }
+    let value_of_information = match &information {
+        Some((plan, net_of_cost)) => {
+            let record = |done| progress.record(comparison_trials + done);
+            let answer = value_of_information::run(
+                plan,
+                scenario,
+                Objective::Loss,
+                &args.evppi,
+                settings.seed,
+                threads,
+                &record,
+            )
+            .inspect_err(|_| progress.finish())?;
+            let metric = objective_json(Objective::Loss, &loaded);
+            Some(EvppiJson::new(&answer, metric, &args.evppi, plan.trials, *net_of_cost))
+        }
+        None => None,
+    };
     progress.finish();
     let baseline = outcomes.remove(0);
     let comparison = Comparison::new(scenario, &specs, &baseline, &outcomes);
 
     let run = CompareRun { loaded: &loaded, overlays: &overlays, seed: settings.seed, trials: settings.trials };
-    let document = CompareDocument::new(run, &specs, &comparison);
+    let mut document = CompareDocument::new(run, &specs, &comparison);
+    document.value_of_information = value_of_information;
     let compare_json = to_json_text(&document)?;
     let end_uses: Vec<String> = scenario.model.spec().end_uses.iter().map(|e| e.name.clone()).collect();
     let option_outcomes: Vec<(String, &VariantOutcome)> =
@@ -129,7 +185,13 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
 
     match settings.report {
         ReportFormat::Table => {
-            super::print_stdout(&comparison_output::render(&document, &out_dir, settings.width))?;
+            let mut text = comparison_output::render(&document, &out_dir, settings.width);
+            if let Some(v) = &document.value_of_information {
+                // The value of information goes before the closing line naming the output folder.
+                let at = text.rfind("Outputs in ").unwrap_or(text.len());
+                text.insert_str(at, &format!("{}\n", value_of_information::render(v)));
+            }
+            super::print_stdout(&text)?;
         }
         ReportFormat::Json => super::print_stdout(&compare_json)?,
     }

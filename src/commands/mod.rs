@@ -1,5 +1,5 @@
-//! The subcommands: `run`, `compare`, `size-stockpile`, `validate`, `graph`, `report`, `batch`, `trace`, `check`
-//! and `completions`.
+//! The subcommands: `run`, `compare`, `size-stockpile`, `validate`, `graph`, `report`, `batch`, `trace`, `check`,
+//! `completions`, `optimize`, `sweep` and `sensitivity`.
 
 mod batch;
 mod check;
@@ -9,7 +9,9 @@ mod graph;
 mod optimize;
 mod report;
 mod run;
+mod sensitivity;
 mod size_stockpile;
+mod sweep;
 mod trace;
 mod validate;
 
@@ -35,6 +37,8 @@ pub fn execute(command: Command) -> Result<(), Failure> {
         Command::Optimize(args) => optimize::optimize(&args),
         Command::Check { out_dir, thresholds } => check::check(&out_dir, &thresholds),
         Command::Completions(shell) => completions::completions(shell),
+        Command::Sweep(args) => sweep::sweep(&args),
+        Command::Sensitivity(args) => sensitivity::sensitivity(&args),
     }
 }
 

@@ -4,28 +4,27 @@
 use std::path::Path;
 use std::time::{Instant, SystemTime};
 
-use chokepoint_analysis::portfolio::{
-    self, Objective, ObjectiveKind, PortfolioQuestion, confirmation_seed, count_within_budget,
-};
+use chokepoint_analysis::portfolio::{self, PortfolioQuestion, confirmation_seed, count_within_budget};
 use chokepoint_analysis::variants::VariantRunner;
 use chokepoint_engine::RunConfig;
-use chokepoint_scenario::Scenario;
 
 use super::run::OutputFolder;
-use crate::cli::{ObjectiveArg, OptimizeArgs};
+use crate::cli::OptimizeArgs;
 use crate::failure::Failure;
 use crate::optimize_output::{
     self, OPTIMIZE_JSON_FILE, OptimizeDocument, OptimizeRun, PORTFOLIOS_CSV_FILE, PORTFOLIOS_PARQUET_FILE,
+    objective_json,
 };
 use crate::options::{self, analysis_failure};
 use crate::output;
-use crate::progress::TrialProgress;
+use crate::progress::{ProgressMode, TrialProgress};
 use crate::report::REPORT_FILE;
 use crate::run_record::{OptimizeRecord, Timings};
 use crate::scenario_source;
 use crate::staged_files::StagedFiles;
 use crate::summary_json::to_json_text;
-use crate::table::ReportFormat;
+use crate::table::{ReportFormat, thousands};
+use crate::value_of_information::{self, Choice, EvppiJson};
 
 /// The run record of `optimize`.
 pub const OPTIMIZE_RUN_FILE: &str = "optimize_run.json";
@@ -34,7 +33,7 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let started_at = crate::timestamp::rfc3339_utc(SystemTime::now());
     let settings = &args.settings;
-    let mut loaded = scenario_source::load(&args.scenario)?;
+    let mut loaded = scenario_source::load_with(&args.scenario, &settings.set)?;
     super::print_warnings(&loaded);
     let all = args.candidates.is_empty();
     let (mut candidates, overlays) = options::resolve(&mut loaded.scenario, &args.candidates, all)?;
@@ -50,7 +49,7 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
         )));
     }
     let scenario = &loaded.scenario;
-    let objective = objective(scenario, &args.objective)?;
+    let objective = crate::metric::resolve(scenario, &args.objective)?;
     let question = PortfolioQuestion {
         candidates,
         budget_usd: args.budget_usd,
@@ -69,6 +68,19 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
     let folder = OutputFolder::create(&out_dir)?;
     let threads = settings.threads.resolve();
     let config = RunConfig { trials: settings.trials, seed: settings.seed, threads, bands: false };
+    if settings.progress == ProgressMode::Bar {
+        eprintln!(
+            "optimize: at most {} portfolio runs × {} trials = {} trials{}",
+            thousands(runs),
+            thousands(settings.trials),
+            thousands(runs * settings.trials),
+            if args.evppi.enabled {
+                ", then the value of information (its cost once the frontier is known)"
+            } else {
+                ""
+            }
+        );
+    }
     let progress = TrialProgress::new(settings.trials * runs, settings.progress);
     let record = |done| progress.record(done);
     let mut runner = VariantRunner::new(config, &record);
@@ -79,7 +91,45 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
     let simulation_s = simulation.elapsed().as_secs_f64();
 
     let run = OptimizeRun { loaded: &loaded, overlays: &overlays, seed: settings.seed, trials: settings.trials };
-    let document = OptimizeDocument::new(run, &question, &answer);
+    let mut document = OptimizeDocument::new(run, &question, &answer);
+    let mut information_trials = 0;
+    if args.evppi.enabled {
+        // The choice: the frontier's portfolios within the budget (the six best), on the objective alone.
+        let mut choices: Vec<Choice> = answer
+            .frontier
+            .iter()
+            .map(|&i| &answer.evaluated[i])
+            .filter(|p| p.cost_usd <= question.budget_usd)
+            .map(|p| {
+                let mitigations: Vec<String> =
+                    p.members.iter().flat_map(|&m| question.candidates[m].members()).collect();
+                let names: Vec<String> = p.members.iter().map(|&m| question.candidates[m].name.clone()).collect();
+                let name = if names.is_empty() { "nothing".to_owned() } else { names.join("+") };
+                Choice { name, mitigations, added: 0.0 }
+            })
+            .collect();
+        let keep = choices.len().saturating_sub(6);
+        choices.drain(..keep);
+        let plan = value_of_information::plan(scenario, &choices, &args.evppi)?;
+        if settings.progress == ProgressMode::Bar {
+            eprintln!("optimize: {}", value_of_information::cost_line(&plan, &args.evppi));
+        }
+        let progress = TrialProgress::new(plan.trials, settings.progress);
+        let record = |done| progress.record(done);
+        let result = value_of_information::run(
+            &plan,
+            scenario,
+            question.objective,
+            &args.evppi,
+            settings.seed,
+            threads,
+            &record,
+        );
+        progress.finish();
+        information_trials = plan.trials;
+        let metric = objective_json(question.objective, &loaded);
+        document.value_of_information = Some(EvppiJson::new(&result?, metric, &args.evppi, plan.trials, false));
+    }
     let json = to_json_text(&document)?;
     let mut files = StagedFiles::new(&out_dir);
     output::write_text(&mut files, OPTIMIZE_JSON_FILE, &json)?;
@@ -94,26 +144,22 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
         threads,
         started_at,
         Timings { wall_time_s: started.elapsed().as_secs_f64(), simulation_s },
-        runner.trials_done(),
+        runner.trials_done() + information_trials,
         vec![OPTIMIZE_JSON_FILE, PORTFOLIOS_CSV_FILE, PORTFOLIOS_PARQUET_FILE, REPORT_FILE, OPTIMIZE_RUN_FILE],
     );
     output::write_json(&mut files, OPTIMIZE_RUN_FILE, &record)?;
     files.commit()?;
     folder.keep();
     match settings.report {
-        ReportFormat::Table => super::print_stdout(&optimize_output::render(&document, &out_dir))?,
+        ReportFormat::Table => {
+            let mut text = optimize_output::render(&document, &out_dir);
+            if let Some(v) = &document.value_of_information {
+                let at = text.rfind("\nOutputs in ").unwrap_or(text.len());
+                text.insert_str(at, &value_of_information::render(v));
+            }
+            super::print_stdout(&text)?;
+        }
         ReportFormat::Json => super::print_stdout(&json)?,
     }
     Ok(())
-}
-
-/// Resolves the objective's end use.
-fn objective(scenario: &Scenario, arg: &ObjectiveArg) -> Result<Objective, Failure> {
-    let (kind, end_use) = match arg {
-        ObjectiveArg::Loss => (ObjectiveKind::Loss, ""),
-        ObjectiveArg::ShortOrLate(e) => (ObjectiveKind::ShortOrLate, e.as_str()),
-        ObjectiveArg::MaxDelay(e) => (ObjectiveKind::MaxDelay, e.as_str()),
-        ObjectiveArg::UnitsShort(e) => (ObjectiveKind::UnitsShort, e.as_str()),
-    };
-    Objective::resolve(scenario, kind, end_use).map_err(analysis_failure)
 }

@@ -4,29 +4,33 @@ use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
 use anyhow::Context;
-use chokepoint_analysis::loss::TrialLosses;
+use chokepoint_analysis::loss::{LossWeights, TrialLosses};
+use chokepoint_analysis::variants::VariantRunner;
+use chokepoint_analysis::worlds::{self, WorldsAnswer};
 use chokepoint_engine::RunConfig;
 use chokepoint_engine::report::summarize_run;
+use chokepoint_scenario::Parameter;
 
 use crate::cli::{OptionArg, RunArgs};
 use crate::failure::Failure;
-use crate::options;
+use crate::options::{self, analysis_failure};
 use crate::output::{
     self, BACKLOG_BANDS_FILE, BANDS_FILE, RUN_JSON_FILE, STAGE_LOSSES_FILE, SUMMARY_CSV_FILE, SUMMARY_JSON_FILE,
     TRIALS_FILE,
 };
-use crate::progress::TrialProgress;
+use crate::progress::{ProgressMode, TrialProgress};
 use crate::report::{self, GRAPH_JSON_FILE, GraphDocument, REPORT_FILE, ReportData};
 use crate::run_record::{RunRecord, Settings, Timings};
 use crate::scenario_source::{self, LoadedScenario};
 use crate::staged_files::StagedFiles;
 use crate::summary_json::{SummaryDocument, to_json_text};
-use crate::table::{self, ReportFormat};
+use crate::table::{self, ReportFormat, thousands};
+use crate::worlds_output::{self, WORLDS_FILE, WorldsJson};
 
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let started_at = crate::timestamp::rfc3339_utc(SystemTime::now());
-    let mut loaded = scenario_source::load(&args.scenario)?;
+    let mut loaded = scenario_source::load_with(&args.scenario, &args.set)?;
     super::print_warnings(&loaded);
     apply_mitigations(&mut loaded, &args.mitigations)?;
     crate::output_paths::check_memory(&loaded.scenario.model, args.trials)
@@ -38,14 +42,34 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let folder = OutputFolder::create(&out_dir)?;
 
     let threads = args.threads.resolve();
-    let progress = TrialProgress::new(args.trials, args.progress);
+    let worlds = args.worlds.worlds.or(loaded.scenario.uncertainty.worlds.and_then(|w| usize::try_from(w).ok()));
+    let worlds_trials = worlds.map_or(0, |w| worlds::trials(w, args.worlds.trials));
+    if args.progress == ProgressMode::Bar && worlds.is_some() {
+        eprintln!(
+            "run: {} trials, then {} worlds × {} trials = {} · {} trials in all",
+            thousands(args.trials),
+            thousands(worlds.unwrap_or(0) as u64),
+            thousands(args.worlds.trials),
+            thousands(worlds_trials),
+            thousands(args.trials + worlds_trials)
+        );
+    }
+    let progress = TrialProgress::new(args.trials + worlds_trials, args.progress);
+    let study = match worlds {
+        Some(w) => {
+            let done = run_worlds(&loaded, w, args.worlds.trials, args.seed, threads, &|d| progress.record(d));
+            Some(done.inspect_err(|_| progress.finish())?)
+        }
+        None => None,
+    };
     let settings = Settings { seed: args.seed, trials: args.trials, threads };
     let written = write_run(
         &loaded,
         &out_dir,
         settings,
-        &|done| progress.record(done),
+        &|done| progress.record(worlds_trials + done),
         Started { instant: started, at: started_at },
+        study.as_ref(),
     );
     progress.finish();
     let Written { document, summary_json } = written?;
@@ -54,11 +78,13 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     match args.report {
         ReportFormat::Table => {
             let report = out_dir.join(REPORT_FILE);
-            super::print_stdout(&format!(
-                "{}Report: {}\n",
-                table::render(&document, &out_dir, args.width),
-                report.display()
-            ))?;
+            let mut text = table::render(&document, &out_dir, args.width);
+            if let Some(w) = &document.worlds {
+                // The two-level section goes before the closing line naming the output folder.
+                let at = text.rfind("\nOutputs in ").unwrap_or(text.len());
+                text.insert_str(at, &worlds_output::render(&document, w));
+            }
+            super::print_stdout(&format!("{text}Report: {}\n", report.display()))?;
         }
         ReportFormat::Json => super::print_stdout(&summary_json)?,
     }
@@ -73,7 +99,9 @@ fn apply_mitigations(loaded: &mut LoadedScenario, options: &[OptionArg]) -> Resu
     }
     let (specs, overlays) = options::resolve(&mut loaded.scenario, options, false)?;
     let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
-    loaded.scenario.model = loaded.scenario.variant(&names).map_err(options::variant_failure)?;
+    let (model, parameters) = loaded.scenario.variant_parameters(&names).map_err(options::variant_failure)?;
+    loaded.scenario.model = model;
+    loaded.scenario.parameters = parameters;
     loaded.applied = specs.into_iter().map(|s| s.name).collect();
     loaded.overlays = overlays;
     Ok(())
@@ -103,14 +131,43 @@ pub(super) struct Written {
     pub summary_json: String,
 }
 
+/// A two-level study's answer and its section of `summary.json`.
+pub(super) struct WorldsStudy {
+    pub answer: WorldsAnswer,
+    pub json: WorldsJson,
+}
+
+/// Runs `worlds` worlds of `loaded`'s knowledge parameters, `trials` trials each, on the run's seed.
+fn run_worlds(
+    loaded: &LoadedScenario,
+    worlds: usize,
+    trials: u64,
+    seed: u64,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<WorldsStudy, Failure> {
+    let scenario = &loaded.scenario;
+    let knowledge: Vec<&Parameter> =
+        scenario.parameters.iter().filter(|p| scenario.uncertainty.is_knowledge(p)).collect();
+    let config = RunConfig { trials, seed, threads, bands: false };
+    let mut runner = VariantRunner::new(config, progress);
+    let weights = LossWeights::of(scenario);
+    let answer =
+        worlds::worlds(&scenario.model, &knowledge, worlds, &weights, &mut runner).map_err(analysis_failure)?;
+    let json = WorldsJson::new(&answer, &knowledge, scenario);
+    Ok(WorldsStudy { answer, json })
+}
+
 /// Runs the trials of `loaded` and writes every output file of a run into `out_dir` (which must exist), all or
-/// nothing. `progress` receives the number of trials done so far. Shared by `run` and `batch`.
+/// nothing, with the two-level study's section and file when there is one. `progress` receives the number of
+/// trials done so far. Shared by `run` and `batch`.
 pub(super) fn write_run(
     loaded: &LoadedScenario,
     out_dir: &Path,
     settings: Settings,
     progress: &(dyn Fn(u64) + Sync),
     started: Started,
+    worlds: Option<&WorldsStudy>,
 ) -> Result<Written, Failure> {
     let model = &loaded.scenario.model;
     let config = RunConfig { trials: settings.trials, seed: settings.seed, threads: settings.threads, bands: true };
@@ -120,10 +177,17 @@ pub(super) fn write_run(
 
     let summary = summarize_run(model, &results);
     let losses = TrialLosses::of(&loaded.scenario, &results);
-    let document = SummaryDocument::new(loaded, settings.seed, &summary, &losses);
+    let mut document = SummaryDocument::new(loaded, settings.seed, &summary, &losses);
+    document.worlds = worlds.map(|w| w.json.clone());
     let summary_json = to_json_text(&document)?;
 
     let mut files = StagedFiles::new(out_dir);
+    let mut written = Vec::new();
+    if let Some(w) = worlds {
+        let end_uses: Vec<String> = model.spec().end_uses.iter().map(|e| e.name.clone()).collect();
+        files.write(WORLDS_FILE, |out| worlds_output::write_worlds(out, &w.answer, &end_uses))?;
+        written.push(WORLDS_FILE);
+    }
     let provenance = output::Provenance {
         scenario: loaded.scenario.name.clone(),
         scenario_sha256: loaded.sha256.clone(),
@@ -147,22 +211,23 @@ pub(super) fn write_run(
     let description = loaded.scenario.description.clone();
     let data = ReportData::new(&summary_json, description, &graph_json, bands, backlog_bands, curves)?;
     output::write_text(&mut files, REPORT_FILE, &report::render_run_report(&data)?)?;
+    written.extend([
+        TRIALS_FILE,
+        STAGE_LOSSES_FILE,
+        BANDS_FILE,
+        BACKLOG_BANDS_FILE,
+        SUMMARY_CSV_FILE,
+        SUMMARY_JSON_FILE,
+        GRAPH_JSON_FILE,
+        REPORT_FILE,
+        RUN_JSON_FILE,
+    ]);
     let record = RunRecord::new(
         loaded,
         settings,
         started.at,
         Timings { wall_time_s: started.instant.elapsed().as_secs_f64(), simulation_s },
-        vec![
-            TRIALS_FILE,
-            STAGE_LOSSES_FILE,
-            BANDS_FILE,
-            BACKLOG_BANDS_FILE,
-            SUMMARY_CSV_FILE,
-            SUMMARY_JSON_FILE,
-            GRAPH_JSON_FILE,
-            REPORT_FILE,
-            RUN_JSON_FILE,
-        ],
+        written,
     );
     output::write_json(&mut files, RUN_JSON_FILE, &record)?;
     files.commit()?;

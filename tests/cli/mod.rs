@@ -10,6 +10,7 @@ mod optimize;
 mod run;
 mod scenarios;
 mod size_stockpile;
+mod studies;
 mod validate;
 
 use std::path::{Path, PathBuf};

@@ -63,6 +63,23 @@ pub enum ObjectiveKind {
     UnitsShort,
 }
 
+impl ObjectiveKind {
+    /// An objective as the command line spells it (`loss`, `short:END_USE`, `delay:END_USE` or
+    /// `units-short:END_USE`): what it measures and the end use it names (empty for the loss). Any other text is
+    /// refused with a message that lists the forms.
+    pub fn parse(text: &str) -> Result<(ObjectiveKind, &str), String> {
+        match text.split_once(':') {
+            None if text == "loss" => Ok((ObjectiveKind::Loss, "")),
+            Some(("short", e)) if !e.is_empty() => Ok((ObjectiveKind::ShortOrLate, e)),
+            Some(("delay", e)) if !e.is_empty() => Ok((ObjectiveKind::MaxDelay, e)),
+            Some(("units-short", e)) if !e.is_empty() => Ok((ObjectiveKind::UnitsShort, e)),
+            _ => Err(format!(
+                "`{text}` is not an objective: use `loss`, `short:END_USE`, `delay:END_USE` or `units-short:END_USE`"
+            )),
+        }
+    }
+}
+
 impl Objective {
     /// The objective `kind` about end use `end_use` of `scenario` (ignored for the loss). An end use the scenario
     /// does not define, or a delay objective on an end use that loses its unmet demand, is refused with a message

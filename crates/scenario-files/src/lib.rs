@@ -16,7 +16,7 @@ use std::fs::OpenOptions;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
-use chokepoint_scenario::{Diagnostic, Diagnostics, MAX_SCENARIO_BYTES, Scenario, Style};
+use chokepoint_scenario::{Diagnostic, Diagnostics, MAX_SCENARIO_BYTES, Scenario, Setting, Style};
 use sha2::{Digest, Sha256};
 
 /// The default scenario.
@@ -98,6 +98,8 @@ pub struct LoadedScenario {
     pub applied: Vec<String>,
     /// Overlay files of mitigations added to the scenario (`--mitigation FILE`).
     pub overlays: Vec<SourceDigest>,
+    /// The `KEY=VALUE` settings applied to the scenario (`--set`), in order.
+    pub settings: Vec<String>,
 }
 
 /// A file a scenario was read from, and the SHA-256 of its bytes (lowercase hex).
@@ -126,26 +128,76 @@ impl LoadedScenario {
 /// scenario the parser refuses (or that is not UTF-8, or whose base cannot be read) is [`LoadError::Invalid`] with
 /// every diagnostic rendered at its own file.
 pub fn load(source: ScenarioSource) -> Result<LoadedScenario, LoadError> {
-    let (origin, bytes, folder) = match source {
-        ScenarioSource::Embedded => (EMBEDDED_ORIGIN.to_owned(), EMBEDDED_TEXT.as_bytes().to_vec(), PathBuf::new()),
+    load_settings(source, &[])
+}
+
+/// As [`load`], with `settings` (`KEY=VALUE`, each named for its diagnostics) applied in order to the scenario
+/// before it is lowered; a setting that does not fit is [`LoadError::Invalid`], rendered against the setting.
+pub fn load_settings(source: ScenarioSource, settings: &[Setting]) -> Result<LoadedScenario, LoadError> {
+    Ok(read(source)?.parse(settings)?)
+}
+
+/// `KEY=VALUE` texts as settings named `{name}[1]`, `{name}[2]`, ... in diagnostics (the binary names its
+/// `--set` values `--set[N]`).
+pub fn numbered_settings(name: &str, texts: &[String]) -> Vec<Setting> {
+    texts.iter().enumerate().map(|(i, s)| Setting::new(format!("{name}[{}]", i + 1), s.as_str())).collect()
+}
+
+/// The bytes of a scenario as read once, so that it can be parsed again with other settings (a sweep parses it
+/// once per point; standard input cannot be read twice).
+#[derive(Debug, Clone)]
+pub struct ScenarioText {
+    /// The file name as given, [`EMBEDDED_ORIGIN`], or the origin of bytes the caller read.
+    pub origin: String,
+    bytes: Vec<u8>,
+    /// The scenario folder its bases must lie in.
+    folder: PathBuf,
+}
+
+/// Reads `source` (not its bases) within the limits of the security model. A file that cannot be read is
+/// [`LoadError::Read`].
+pub fn read(source: ScenarioSource) -> Result<ScenarioText, LoadError> {
+    Ok(match source {
+        ScenarioSource::Embedded => ScenarioText {
+            origin: EMBEDDED_ORIGIN.to_owned(),
+            bytes: EMBEDDED_TEXT.as_bytes().to_vec(),
+            folder: PathBuf::new(),
+        },
         ScenarioSource::File(path) => {
             let bytes =
                 read_limited(&path).map_err(|source| LoadError::Read { path: path.display().to_string(), source })?;
             let folder = path.parent().unwrap_or(Path::new("")).to_owned();
-            (path.display().to_string(), bytes, folder)
+            ScenarioText { origin: path.display().to_string(), bytes, folder }
         }
-        ScenarioSource::Bytes { origin, bytes } => (origin, bytes, PathBuf::new()),
-    };
-    let sha256 = hex(&Sha256::digest(&bytes));
-    let text = chokepoint_scenario::decode(&origin, &bytes)?;
-    let mut bases = Vec::new();
-    let mut resolve = |naming: &str, path: &str| -> Result<(String, Vec<u8>), String> {
-        let (base_origin, base_bytes) = read_base(&folder, naming, path)?;
-        bases.push(SourceDigest { origin: base_origin.clone(), sha256: hex(&Sha256::digest(&base_bytes)) });
-        Ok((base_origin, base_bytes))
-    };
-    let scenario = chokepoint_scenario::parse_with(&origin, &text, &mut resolve)?;
-    Ok(LoadedScenario { origin, sha256, bases, scenario, applied: Vec::new(), overlays: Vec::new() })
+        ScenarioSource::Bytes { origin, bytes } => ScenarioText { origin, bytes, folder: PathBuf::new() },
+    })
+}
+
+impl ScenarioText {
+    /// Parses the scenario with the bases it names (read again each time) and `settings` applied in order. A
+    /// refused scenario (one that is not UTF-8, whose base cannot be read, or a setting that does not fit) gives
+    /// back its diagnostics as they are, for a caller that tells some of them apart.
+    pub fn parse(&self, settings: &[Setting]) -> Result<LoadedScenario, Diagnostics> {
+        let origin = self.origin.clone();
+        let sha256 = hex(&Sha256::digest(&self.bytes));
+        let text = chokepoint_scenario::decode(&origin, &self.bytes)?;
+        let mut bases = Vec::new();
+        let mut resolve = |naming: &str, path: &str| -> Result<(String, Vec<u8>), String> {
+            let (base_origin, base_bytes) = read_base(&self.folder, naming, path)?;
+            bases.push(SourceDigest { origin: base_origin.clone(), sha256: hex(&Sha256::digest(&base_bytes)) });
+            Ok((base_origin, base_bytes))
+        };
+        let scenario = chokepoint_scenario::parse_with_settings(&origin, &text, Some(&mut resolve), settings)?;
+        Ok(LoadedScenario {
+            origin,
+            sha256,
+            bases,
+            scenario,
+            applied: Vec::new(),
+            overlays: Vec::new(),
+            settings: settings.iter().map(|s| s.text.clone()).collect(),
+        })
+    }
 }
 
 /// An overlay file of mitigations and packages, read for [`Scenario::add_overlay`].
