@@ -11,6 +11,10 @@ within the folder of the scenario file (for text, the current folder). A scenari
 :class:`ScenarioError`, whose message is exactly the ``file:line:col`` text the CLI prints; its warnings are issued
 as :class:`ScenarioWarning`.
 
+Every function also takes ``settings``: ``KEY=VALUE`` texts applied to the scenario in order before it runs, as
+the CLI's ``--set`` (``settings=["horizon.years=2"]``; one string is one setting). Their problems are reported like
+the scenario's, pointing into the setting itself, named ``settings[1]``, ``settings[2]``, ...
+
 Tables come back as polars DataFrames with the very columns, types and values of the CLI's files (``run`` writes
 ``trials.parquet``, ``stage_losses.parquet``, ``bands.parquet``, ``backlog_bands.parquet`` and ``summary.csv``);
 they cross from Rust through the Arrow C stream interface, without files. ``result.arrow[name]`` is the same table
@@ -59,14 +63,24 @@ class ScenarioWarning(UserWarning):
     """A warning about a scenario that was accepted (the CLI prints these on stderr)."""
 
 
-def _source(scenario: ScenarioLike) -> dict[str, Any]:
-    """The keyword arguments that name `scenario` to the extension."""
+#: Settings as the functions take them: one ``KEY=VALUE`` text, or a sequence of them.
+SettingsLike = Union[str, Iterable[str]]
+
+
+def _source(scenario: ScenarioLike, settings: SettingsLike = ()) -> dict[str, Any]:
+    """The keyword arguments that name `scenario`, and the settings applied to it, to the extension."""
+    if isinstance(settings, str):
+        settings = [settings]
+    settings = list(settings)
+    for setting in settings:
+        if not isinstance(setting, str):
+            raise TypeError(f"settings are KEY=VALUE texts, not {type(setting).__name__}")
     if scenario is None:
-        return {}
+        return {"settings": settings}
     if isinstance(scenario, os.PathLike):
-        return {"path": os.fspath(scenario)}
+        return {"path": os.fspath(scenario), "settings": settings}
     if isinstance(scenario, str):
-        return {"text": scenario} if "\n" in scenario else {"path": scenario}
+        return {"text" if "\n" in scenario else "path": scenario, "settings": settings}
     raise TypeError(f"a scenario is a path, TOML text or None, not {type(scenario).__name__}")
 
 
@@ -101,7 +115,8 @@ class ScenarioInfo:
     ``origin`` is the file as named (``<embedded>/rare_earths_2025.toml`` for the default, ``<text>`` for text);
     ``sha256`` the digest of its bytes; ``bases`` the files it is laid over, as ``(origin, sha256)`` pairs;
     ``warnings`` each warning as the CLI renders it; ``mitigations`` those applied to the run, in order;
-    ``overlays`` the files of mitigations added to the scenario, as ``(origin, sha256)`` pairs.
+    ``overlays`` the files of mitigations added to the scenario, as ``(origin, sha256)`` pairs; ``settings`` the
+    ``KEY=VALUE`` settings applied to it, in order.
     """
 
     origin: str
@@ -111,6 +126,7 @@ class ScenarioInfo:
     warnings: list[str]
     mitigations: list[str]
     overlays: list[tuple[str, str]]
+    settings: list[str]
     #: Filled by :func:`validate` only.
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -126,18 +142,19 @@ class ScenarioInfo:
             warnings=list(d["warnings"]),
             mitigations=list(d["mitigations"]),
             overlays=[tuple(o) for o in d["overlays"]],
+            settings=list(d["settings"]),
             details=details or {},
         )
 
 
-def validate(scenario: ScenarioLike = None) -> ScenarioInfo:
+def validate(scenario: ScenarioLike = None, *, settings: SettingsLike = ()) -> ScenarioInfo:
     """Reads and checks a scenario, as ``chokepoint validate`` does, without running it.
 
     Returns what it holds in ``details``: ``stages`` and ``end_uses`` (names), ``links`` and ``disruptions``
     (counts), ``periods`` and ``period_weeks``, ``available_mitigations`` and ``packages`` (names). Raises
     :class:`ScenarioError` with the CLI's rendered diagnostics when the scenario is refused.
     """
-    d = _native.validate(**_source(scenario))
+    d = _native.validate(**_source(scenario, settings))
     keys = (
         "stages",
         "end_uses",
@@ -177,6 +194,7 @@ class RunResult:
 def run(
     scenario: ScenarioLike = None,
     *,
+    settings: SettingsLike = (),
     trials: int = 10_000,
     seed: int = 1,
     threads: int = 0,
@@ -190,7 +208,7 @@ def run(
     the CLI's values bit for bit.
     """
     d = _native.run(
-        **_source(scenario),
+        **_source(scenario, settings),
         trials=trials,
         seed=seed,
         threads=threads,
@@ -235,6 +253,7 @@ def compare(
     scenario: ScenarioLike = None,
     options: OptionsLike = (),
     *,
+    settings: SettingsLike = (),
     all: bool = False,
     trials: int = 10_000,
     seed: int = 1,
@@ -247,7 +266,7 @@ def compare(
     same trials with the same seed, so trial ``i`` sees the same disruptions in each.
     """
     d = _native.compare(
-        **_source(scenario),
+        **_source(scenario, settings),
         options=_names(options, "options"),
         all=all,
         trials=trials,
@@ -300,6 +319,7 @@ class SizingResult:
 def size_stockpile(
     scenario: ScenarioLike,
     *,
+    settings: SettingsLike = (),
     stockpile: str,
     end_use: str,
     max_shortfall_probability: Optional[float] = None,
@@ -320,7 +340,7 @@ def size_stockpile(
     this many weeks; backlogged end uses). ``with_`` names mitigations or packages applied in every variant.
     """
     d = _native.size_stockpile(
-        **_source(scenario),
+        **_source(scenario, settings),
         stockpile=stockpile,
         end_use=end_use,
         max_shortfall_probability=max_shortfall_probability,
@@ -365,6 +385,7 @@ class OptimizeResult:
 def optimize(
     scenario: ScenarioLike,
     *,
+    settings: SettingsLike = (),
     budget_usd: float,
     objective: str = "loss",
     candidates: OptionsLike = (),
@@ -383,7 +404,7 @@ def optimize(
     are at most ``exhaustive_limit``; above, a heuristic runs at most ``max_evaluations``.
     """
     d = _native.optimize(
-        **_source(scenario),
+        **_source(scenario, settings),
         budget_usd=budget_usd,
         objective=objective,
         candidates=_names(candidates, "candidates"),

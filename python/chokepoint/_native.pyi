@@ -24,11 +24,14 @@ class ArrowTable:
     def __len__(self) -> int: ...
     def __arrow_c_stream__(self, requested_schema: Optional[object] = None) -> object: ...
 
-def validate(*, path: Optional[str] = None, text: Optional[str] = None) -> dict[str, Any]: ...
+def validate(
+    *, path: Optional[str] = None, text: Optional[str] = None, settings: Sequence[str] = ()
+) -> dict[str, Any]: ...
 def run(
     *,
     path: Optional[str] = None,
     text: Optional[str] = None,
+    settings: Sequence[str] = (),
     trials: int,
     seed: int,
     threads: int,
@@ -38,6 +41,7 @@ def compare(
     *,
     path: Optional[str] = None,
     text: Optional[str] = None,
+    settings: Sequence[str] = (),
     options: Sequence[str],
     all: bool,
     trials: int,
@@ -48,6 +52,7 @@ def size_stockpile(
     *,
     path: Optional[str] = None,
     text: Optional[str] = None,
+    settings: Sequence[str] = (),
     stockpile: str,
     end_use: str,
     max_shortfall_probability: Optional[float],
@@ -64,6 +69,7 @@ def optimize(
     *,
     path: Optional[str] = None,
     text: Optional[str] = None,
+    settings: Sequence[str] = (),
     budget_usd: float,
     objective: str,
     candidates: Sequence[str],

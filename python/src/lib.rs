@@ -152,15 +152,21 @@ fn scenario_dict<'py>(py: Python<'py>, loaded: &LoadedScenario) -> PyResult<Boun
     let overlays: Vec<(String, String)> =
         loaded.overlays.iter().map(|o| (o.origin.clone(), o.sha256.clone())).collect();
     d.set_item("overlays", overlays)?;
+    d.set_item("settings", &loaded.settings)?;
     Ok(d)
 }
 
 /// Reads and checks a scenario; returns what it holds.
 #[pyfunction]
-#[pyo3(signature = (*, path = None, text = None))]
-fn validate<'py>(py: Python<'py>, path: Option<PathBuf>, text: Option<String>) -> PyResult<Bound<'py, PyDict>> {
+#[pyo3(signature = (*, path = None, text = None, settings = Vec::new()))]
+fn validate<'py>(
+    py: Python<'py>,
+    path: Option<PathBuf>,
+    text: Option<String>,
+    settings: Vec<String>,
+) -> PyResult<Bound<'py, PyDict>> {
     let source = source(path, text)?;
-    let loaded = py.detach(|| load(source))?;
+    let loaded = py.detach(|| load(source, &settings))?;
     let scenario = &loaded.scenario;
     let spec = scenario.model.spec();
     let d = scenario_dict(py, &loaded)?;
@@ -177,19 +183,20 @@ fn validate<'py>(py: Python<'py>, path: Option<PathBuf>, text: Option<String>) -
 
 /// Runs the trials of a scenario (with `mitigations` applied, in order) and returns its tables.
 #[pyfunction]
-#[pyo3(signature = (*, path = None, text = None, trials, seed, threads, mitigations))]
+#[pyo3(signature = (*, path = None, text = None, settings = Vec::new(), trials, seed, threads, mitigations))]
 #[allow(clippy::too_many_arguments)]
 fn run<'py>(
     py: Python<'py>,
     path: Option<PathBuf>,
     text: Option<String>,
+    settings: Vec<String>,
     trials: u64,
     seed: u64,
     threads: usize,
     mitigations: Vec<String>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let config = config(trials, seed, threads, true)?;
-    let mut loaded = load(source(path, text)?)?;
+    let mut loaded = load(source(path, text)?, &settings)?;
     if !mitigations.is_empty() {
         let specs = named_options(&mut loaded, mitigations, false)?;
         let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
@@ -260,12 +267,13 @@ fn run<'py>(
 
 /// Compares mitigation options with the baseline on common random numbers.
 #[pyfunction]
-#[pyo3(signature = (*, path = None, text = None, options, all, trials, seed, threads))]
+#[pyo3(signature = (*, path = None, text = None, settings = Vec::new(), options, all, trials, seed, threads))]
 #[allow(clippy::too_many_arguments)]
 fn compare<'py>(
     py: Python<'py>,
     path: Option<PathBuf>,
     text: Option<String>,
+    settings: Vec<String>,
     options: Vec<String>,
     all: bool,
     trials: u64,
@@ -273,7 +281,7 @@ fn compare<'py>(
     threads: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
     let config = config(trials, seed, threads, false)?;
-    let mut loaded = load(source(path, text)?)?;
+    let mut loaded = load(source(path, text)?, &settings)?;
     let specs = named_options(&mut loaded, options, all)?;
     let scenario = &loaded.scenario;
     check_memory(&scenario.model, trials)?;
@@ -325,12 +333,13 @@ fn compare<'py>(
 
 /// Sizes a stockpile mitigation so that an end use meets a target.
 #[pyfunction]
-#[pyo3(signature = (*, path = None, text = None, stockpile, end_use, max_shortfall_probability, max_delay_weeks, delay_quantile, with_, max_size, step, trials, seed, threads))]
+#[pyo3(signature = (*, path = None, text = None, settings = Vec::new(), stockpile, end_use, max_shortfall_probability, max_delay_weeks, delay_quantile, with_, max_size, step, trials, seed, threads))]
 #[allow(clippy::too_many_arguments)]
 fn size_stockpile<'py>(
     py: Python<'py>,
     path: Option<PathBuf>,
     text: Option<String>,
+    settings: Vec<String>,
     stockpile: String,
     end_use: String,
     max_shortfall_probability: Option<f64>,
@@ -367,7 +376,7 @@ fn size_stockpile<'py>(
             return Err(UsageError::new_err(format!("{name} must be a positive number, not {x}")));
         }
     }
-    let loaded = load(source(path, text)?)?;
+    let loaded = load(source(path, text)?, &settings)?;
     let scenario = &loaded.scenario;
     check_memory(&scenario.model, trials)?;
     let question = SizingQuestion { stockpile, end_use, target, with: with_, max_size, step };
@@ -433,12 +442,13 @@ fn objective_kind(text: &str) -> PyResult<(ObjectiveKind, &str)> {
 
 /// Searches the best set of mitigations within a budget.
 #[pyfunction]
-#[pyo3(signature = (*, path = None, text = None, budget_usd, objective, candidates, exhaustive_limit, max_evaluations, trials, seed, threads))]
+#[pyo3(signature = (*, path = None, text = None, settings = Vec::new(), budget_usd, objective, candidates, exhaustive_limit, max_evaluations, trials, seed, threads))]
 #[allow(clippy::too_many_arguments)]
 fn optimize<'py>(
     py: Python<'py>,
     path: Option<PathBuf>,
     text: Option<String>,
+    settings: Vec<String>,
     budget_usd: f64,
     objective: String,
     candidates: Vec<String>,
@@ -453,7 +463,7 @@ fn optimize<'py>(
         return Err(UsageError::new_err(format!("`{budget_usd}` is not a budget: give US dollars of zero or more")));
     }
     let (kind, end_use) = objective_kind(&objective)?;
-    let mut loaded = load(source(path, text)?)?;
+    let mut loaded = load(source(path, text)?, &settings)?;
     let all = candidates.is_empty();
     let mut specs = named_options(&mut loaded, candidates, all)?;
     let scenario = &loaded.scenario;

@@ -42,9 +42,11 @@ pub fn source(path: Option<PathBuf>, text: Option<String>) -> Result<ScenarioSou
 /// How scenario text given to a call is named in diagnostics.
 pub const TEXT_ORIGIN: &str = "<text>";
 
-/// Reads the scenario.
-pub fn load(source: ScenarioSource) -> Result<LoadedScenario, PyErr> {
-    chokepoint_scenario_files::load(source).map_err(load_error)
+/// Reads the scenario, with `settings` (`KEY=VALUE`, as the CLI's `--set`) applied in order; their problems point
+/// into the settings themselves, named `settings[1]`, `settings[2]`, ...
+pub fn load(source: ScenarioSource, settings: &[String]) -> Result<LoadedScenario, PyErr> {
+    let settings = chokepoint_scenario_files::numbered_settings("settings", settings);
+    chokepoint_scenario_files::load_settings(source, &settings).map_err(load_error)
 }
 
 /// A scenario that could not be had: refused ([`ScenarioError`], with the CLI's rendering), or not read (an

@@ -109,3 +109,15 @@ def test_a_file_of_mitigations_applies_as_in_the_cli(cli, tmp_path):
     assert not plain.trials.equals(result.trials), "the reserve changes something"
     compared = chokepoint.compare(scenario, [overlay], trials=50)
     assert compared.option_names == ["dy_reserve"] and compared.scenario.overlays == result.scenario.overlays
+
+
+def test_settings_are_the_clis_set(cli, tmp_path):
+    setting = "disruptions.escalation.duration_weeks=26"
+    expected = cli_tables(cli, tmp_path / "out", "--set", setting, "--trials", "200", "--seed", "5")
+    result = chokepoint.run(settings=[setting], trials=200, seed=5, threads=2)
+    check_against_cli(result, expected)
+    assert result.scenario.settings == [setting]
+    # The setting changes the run: without it the trials differ.
+    plain = chokepoint.run(trials=200, seed=5, threads=2)
+    assert plain.scenario.settings == []
+    assert not plain.trials.equals(result.trials)

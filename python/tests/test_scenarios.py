@@ -86,3 +86,12 @@ def test_warnings_are_issued_as_scenario_warnings(cli, tmp_path):
     assert len(info.warnings) == 1 and "capacity-below-baseline" in info.warnings[0]
     assert info.warnings[0] in done.stderr
     assert [str(c.message) for c in caught] == info.warnings
+
+
+def test_a_refused_setting_raises_the_cli_text_naming_the_setting(cli):
+    setting = "stages.cn_mines.capacity_t_per_yr=5"
+    done = cli("run", "--set", setting, "--out", "never-written", check=False)
+    assert done.returncode == 2 and "--> --set[1]:1:8" in done.stderr
+    with pytest.raises(chokepoint.ScenarioError) as raised:
+        chokepoint.validate(settings=setting)
+    assert str(raised.value) == done.stderr.replace("--set[1]", "settings[1]")
