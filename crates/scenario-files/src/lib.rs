@@ -427,6 +427,19 @@ mod tests {
     }
 
     #[test]
+    fn a_scenario_read_once_parses_again_with_other_settings() {
+        let text = read(ScenarioSource::Embedded).expect("the embedded scenario is read");
+        let plain = text.parse(&[]).expect("parses as written");
+        let changed = text.parse(&numbered_settings("--set", &["horizon.years=2".to_owned()])).expect("parses");
+        assert!(plain.settings.is_empty());
+        assert_eq!(changed.settings, ["horizon.years=2"]);
+        assert_eq!((plain.scenario.horizon_years(), changed.scenario.horizon_years()), (3.0, 2.0));
+        assert_eq!(plain.sha256, changed.sha256);
+        let refused = text.parse(&numbered_settings("--set", &["horizon.yeers=2".to_owned()])).unwrap_err();
+        assert!(refused.render().contains("--> --set[1]:1:"), "{}", refused.render());
+    }
+
+    #[test]
     fn devices_and_folders_are_not_read() {
         let dir = tempfile::tempdir().unwrap();
         let e = read_limited(dir.path()).unwrap_err();
