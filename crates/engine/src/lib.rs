@@ -5,6 +5,7 @@
 //! no I/O, no printing and no serialisation: the scenario crate builds specs from TOML, the binary writes files.
 
 pub mod baseline;
+pub mod market;
 pub mod model;
 pub mod outcome;
 pub mod param;
@@ -20,5 +21,6 @@ pub use model::{
     IntensityChangeSpec, LinkSpec, MaterialSpec, Mitigations, Model, ModelError, ModelSpec, Node, StageSpec,
     StockWeeks, StockpileSpec, Timing, Unit, Unmet,
 };
+pub use market::MarketSpec;
 pub use param::{Param, ParamError};
 pub use runner::{MAX_BAND_CELLS, RunConfig, RunError, RunResults, band_stride, results_bytes, run};

@@ -17,6 +17,7 @@
 #![allow(clippy::needless_range_loop)]
 
 mod draw;
+mod markets;
 mod record;
 mod state;
 
@@ -126,6 +127,9 @@ fn simulate_group<const N: usize, R: Recorder>(
         draw_trial(plan, seed, trial, k, sc);
     }
     trend_terms(plan, sc);
+    if plan.markets.any() {
+        markets::open(sc);
+    }
     sc.next_boundary = 0;
     recorder.trial_starts(plan, sc);
     for t in 0..plan.periods {
@@ -186,6 +190,9 @@ fn period<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<N>, t: usi
     orders_upstream(plan, sc);
     production_and_shipping(plan, sc, t, recorder);
     end_uses_build(plan, sc, t, recorder);
+    if plan.markets.any() {
+        markets::clear(plan, sc, t, recorder);
+    }
 }
 
 /// At a period where some disruption of some trial starts or ends: each disruption's effect from now on, which
@@ -235,7 +242,8 @@ fn capacity<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>, t: usize) {
         for k in 0..N {
             let availability = ramp_factor(tt, x.online_period[k], x.ramp_periods[k]);
             x.availability[k] = availability;
-            x.capacity_nominal[k] = x.capacity_base[k] * x.capacity_growth[k] * availability;
+            // The market factor is exactly 1 without markets, so it changes no bit there.
+            x.capacity_nominal[k] = x.capacity_base[k] * x.capacity_growth[k] * availability * x.market_capacity[k];
             x.capacity_growth[k] *= x.capacity_step[k];
             x.capacity_now[k] = x.capacity_nominal[k];
         }
@@ -305,7 +313,9 @@ fn demand<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>, t: usize) {
                 }
             }
         }
-        x.demand_now = d;
+        // Demand destroyed by prices (a factor of exactly 1 without markets) is not demand short.
+        x.demand_now = std::array::from_fn(|k| d[k] * x.market_demand[k]);
+        let d = x.demand_now;
         x.required = std::array::from_fn(|k| d[k] + x.backlog[k]);
     }
 }
@@ -390,7 +400,8 @@ fn place_orders<const N: usize>(
 ) {
     let Order { activity, class_mix: w, trend } = order;
     for (i, (slot, input)) in slots.clone().zip(plan.inputs[slots.clone()].iter().zip(&inputs[slots])) {
-        let mut stock_target: [f64; N] = std::array::from_fn(|k| input.target[k] * trend[k]);
+        // Precautionary buying scales the target (a factor of exactly 1 without markets).
+        let mut stock_target: [f64; N] = std::array::from_fn(|k| input.target[k] * trend[k] * input.market_target[k]);
         if let Some(stockpiles) = stockpiles {
             // A stockpile below its size raises its customers' stock target by the deficit, so they order it.
             let deficit = stockpile_deficit(plan, stockpiles, i);
@@ -895,6 +906,7 @@ fn ship<const N: usize, R: Recorder>(
             let fill = x.fill[k] + FILL_SMOOTHING * ((qty[k] / ordered).min(1.0) - x.fill[k]);
             x.fill[k] = if ordered > 0.0 { fill } else { x.fill[k] };
         }
+        x.shipped_now = qty;
         let shipped = qty.map(|q| q > 0.0);
         output.stock = choose(shipped, std::array::from_fn(|k| output.stock[k] - qty[k]), output.stock);
         shipped_total = choose(shipped, std::array::from_fn(|k| shipped_total[k] + qty[k]), shipped_total);

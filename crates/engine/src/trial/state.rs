@@ -34,6 +34,8 @@ pub(super) struct StageState<const N: usize> {
     pub normal_class_mix: [[f64; N]; NC],
     /// Throughput lost so far in the trial.
     pub throughput_lost: [f64; N],
+    /// Capacity factor of the markets' supply response (exactly 1 without markets).
+    pub market_capacity: [f64; N],
 }
 
 /// The state of one end use.
@@ -57,6 +59,8 @@ pub(super) struct EndUseState<const N: usize> {
     /// whose demand is still owed.
     pub cumulative_built: [f64; N],
     pub oldest_owed_period: [usize; N],
+    /// Demand factor of the markets' demand destruction (exactly 1 without markets).
+    pub market_demand: [f64; N],
 }
 
 /// The state of one input slot.
@@ -67,6 +71,8 @@ pub(super) struct InputState<const N: usize> {
     pub target: [f64; N],
     /// Multiplier on the quantity per unit of throughput (thrifting).
     pub intensity_factor: [f64; N],
+    /// Stock-target factor of the markets' precautionary buying (exactly 1 without markets).
+    pub market_target: [f64; N],
 }
 
 /// The state of one output slot.
@@ -98,6 +104,8 @@ pub(super) struct LinkState<const N: usize> {
     pub lead: [usize; N],
     /// How many of the controls covering the link are active this period.
     pub active_controls: [u32; N],
+    /// Quantity shipped this period (what the markets compare with the order).
+    pub shipped_now: [f64; N],
 }
 
 /// A stockpile's state.
@@ -199,6 +207,10 @@ pub(crate) struct Lockstep<const N: usize> {
     pub(super) cumulative_demand: Vec<[f64; N]>,
     /// Each trial's outcome.
     pub(super) outcomes: Vec<TrialOutcome>,
+    /// Each market's price index at the end of each period (`j * T + t`), and the capacity its supply response
+    /// has added so far (a share of nameplate). Empty without markets.
+    pub(super) market_price: Vec<[f64; N]>,
+    pub(super) market_response: Vec<[f64; N]>,
 }
 
 impl<const N: usize> Lockstep<N> {
@@ -241,6 +253,7 @@ impl<const N: usize> Lockstep<N> {
                     class_mix: [zero; NC],
                     normal_class_mix: [zero; NC],
                     throughput_lost: zero,
+                    market_capacity: [1.0; N],
                 };
                 ns
             ],
@@ -256,10 +269,14 @@ impl<const N: usize> Lockstep<N> {
                     short_run: [0; N],
                     cumulative_built: zero,
                     oldest_owed_period: [0; N],
+                    market_demand: [1.0; N],
                 };
                 ne
             ],
-            inputs: vec![InputState { stock: zero, target: zero, intensity_factor: zero }; plan.inputs.len()],
+            inputs: vec![
+                InputState { stock: zero, target: zero, intensity_factor: zero, market_target: [1.0; N] };
+                plan.inputs.len()
+            ],
             outputs: vec![OutputState { stock: zero, target: zero, ordered: [zero; NC] }; plan.outputs.len()],
             links: vec![
                 LinkState {
@@ -271,6 +288,7 @@ impl<const N: usize> Lockstep<N> {
                     weight: zero,
                     lead: [0; N],
                     active_controls: [0; N],
+                    shipped_now: zero,
                 };
                 nl
             ],
@@ -326,6 +344,8 @@ impl<const N: usize> Lockstep<N> {
                 };
                 N
             ],
+            market_price: vec![[1.0; N]; plan.markets.markets.len() * t],
+            market_response: vec![zero; plan.markets.markets.len()],
         }
     }
 }
