@@ -14,8 +14,12 @@
 //! - price index `P(t) = 1 + d·(P(t−1) − 1) + (1 − d)·g·u(t)` with `P(−1) = 1`, `d = 2^(−period / half-life)` and
 //!   `g` the price gain: a sustained unfilled share `u` moves the index towards `1 + g·u`, and without scarcity
 //!   the excess over 1 halves every half-life;
-//! - demand factor of an end use downstream of `m`: `P(t − 1 − L_d)^(−ε)` (1 before the lag has passed), the
-//!   smallest over its markets;
+//! - demand destruction acts on the price as buyers have adopted it, `ln A(t) = ln A(t−1) + α·(ln P(t) − ln A(t−1))`
+//!   with `A(−1) = 1` and `α = 1 / (1 + L_d / period)`: an exponential lag of the log price whose mean delay is
+//!   `L_d` (thrifting and substitution are adopted over time, not on a date; in log price, half of the reduction
+//!   `P^(−ε)` the price calls for is realised after `ln 2 · L_d`). Its factor `A^(−ε)` scales the quantity of `m` per unit
+//!   of throughput at every stage that uses `m` (thrifting), and the demand of every end use that uses `m`
+//!   directly (substitution: the smallest factor over the end use's materials);
 //! - stock-target factor of every buyer of `m`: `clamp(1 + a·(P(t−1) / P(t−1−W) − 1), f_min, f_max)`, where
 //!   `W` is the trend window (prices before the horizon are 1);
 //! - capacity factor of the responding stages of `m`: `1 + R(t)`, where `R` grows by `r / periods per year` in
@@ -35,7 +39,7 @@ pub struct MarketSpec {
     pub price_half_life_weeks: f64,
     /// Price elasticity of end-use demand (`ε` ≥ 0): demand is scaled by `P^(−ε)`.
     pub demand_elasticity: f64,
-    /// Weeks from a price to the demand that responds to it.
+    /// Mean delay, in weeks, with which demand adopts a price (an exponential lag).
     pub demand_lag_weeks: f64,
     /// Response of buyers' stock targets to the price trend (`a`): the target is scaled by
     /// `1 + a·(relative price change over the window)`, within `[precaution_min, precaution_max]`.
@@ -136,8 +140,9 @@ pub(crate) struct PlannedMarket {
     pub gain: f64,
     pub decay: f64,
     pub elasticity: f64,
-    /// Demand lag, trend window and response lag, in whole periods.
-    pub demand_lag: usize,
+    /// Weight of the newest price in the adopted price (`α`).
+    pub adoption: f64,
+    /// Trend window and response lag, in whole periods.
     pub window: usize,
     pub response_lag: usize,
     pub precaution_gain: f64,
@@ -149,15 +154,16 @@ pub(crate) struct PlannedMarket {
     pub response_max: f64,
     /// The links carrying the material (indices of `Plan::links`).
     pub links: Vec<usize>,
-    /// The input slots consuming it.
+    /// The input slots consuming it, and those of them that belong to stages.
     pub slots: Vec<usize>,
+    pub stage_slots: Vec<usize>,
 }
 
 /// The markets of a plan, and which markets act on each end use and stage.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PlannedMarkets {
     pub markets: Vec<PlannedMarket>,
-    /// Per end use: the markets whose material it uses, directly or through its suppliers.
+    /// Per end use: the markets of the materials it uses directly.
     pub end_use_markets: Vec<Vec<usize>>,
     /// (stage processing position, markets it responds to), for stages that respond to some market.
     pub responding_stages: Vec<(usize, Vec<usize>)>,
@@ -183,10 +189,6 @@ pub(crate) fn compile(spec: &ModelSpec, position: &[usize]) -> PlannedMarkets {
     }
     let (ns, ne) = (spec.stages.len(), spec.end_uses.len());
     let pw = spec.period_weeks;
-    let node_index = |n: Node| match n {
-        Node::Stage(s) => s,
-        Node::EndUse(e) => ns + e,
-    };
     let node_inputs = |i: usize| if i < ns { &spec.stages[i].inputs } else { &spec.end_uses[i - ns].intensity };
     // Input slots are numbered node by node, stages then end uses in the specification's order.
     let mut slot_start = Vec::with_capacity(ns + ne);
@@ -195,11 +197,9 @@ pub(crate) fn compile(spec: &ModelSpec, position: &[usize]) -> PlannedMarkets {
         slot_start.push(next);
         next += node_inputs(i).len();
     }
-    // Customers of each node, for the walk downstream; suppliers of each stage, for the walk upstream.
-    let mut customers: Vec<Vec<usize>> = vec![Vec::new(); ns];
+    // Suppliers of each stage, for the walk upstream from the stages that make a material.
     let mut suppliers: Vec<Vec<usize>> = vec![Vec::new(); ns];
     for l in &spec.links {
-        customers[l.from].push(node_index(l.to));
         if let Node::Stage(s) = l.to {
             suppliers[s].push(l.from);
         }
@@ -210,30 +210,15 @@ pub(crate) fn compile(spec: &ModelSpec, position: &[usize]) -> PlannedMarkets {
     for (j, m) in spec.markets.iter().enumerate() {
         let links = spec.links.iter().enumerate().filter(|(_, l)| l.material == m.material).map(|(i, _)| i).collect();
         let mut slots = Vec::new();
-        let mut reached = vec![false; ns + ne];
-        let mut stack = Vec::new();
+        let mut stage_slots = Vec::new();
         for i in 0..ns + ne {
             if let Some(k) = node_inputs(i).iter().position(|&(x, _)| x == m.material) {
                 slots.push(slot_start[i] + k);
-                reached[i] = true;
-                stack.push(i);
-            }
-        }
-        // Every node downstream of a buyer of the material depends on it.
-        while let Some(i) = stack.pop() {
-            if i >= ns {
-                continue;
-            }
-            for &c in &customers[i] {
-                if !reached[c] {
-                    reached[c] = true;
-                    stack.push(c);
+                if i < ns {
+                    stage_slots.push(slot_start[i] + k);
+                } else {
+                    end_use_markets[i - ns].push(j);
                 }
-            }
-        }
-        for e in 0..ne {
-            if reached[ns + e] {
-                end_use_markets[e].push(j);
             }
         }
         // Responding stages: those in the response regions that make the material, and their suppliers there.
@@ -259,7 +244,7 @@ pub(crate) fn compile(spec: &ModelSpec, position: &[usize]) -> PlannedMarkets {
             gain: m.price_gain,
             decay: 0.5f64.powf(pw / m.price_half_life_weeks),
             elasticity: m.demand_elasticity,
-            demand_lag: periods_of(m.demand_lag_weeks, pw),
+            adoption: 1.0 / (1.0 + m.demand_lag_weeks / pw),
             window: periods_of(m.precaution_window_weeks, pw),
             response_lag: periods_of(m.response_lag_weeks, pw),
             precaution_gain: m.precaution_gain,
@@ -270,6 +255,7 @@ pub(crate) fn compile(spec: &ModelSpec, position: &[usize]) -> PlannedMarkets {
             response_max: m.response_max,
             links,
             slots,
+            stage_slots,
         });
     }
     let mut responding_stages: Vec<(usize, Vec<usize>)> =
@@ -284,7 +270,13 @@ pub(crate) fn next_price(price: f64, unfilled: f64, gain: f64, decay: f64) -> f6
     1.0 + decay * (price - 1.0) + (1.0 - decay) * gain * unfilled
 }
 
-/// Demand factor at a lagged price: `price^(−elasticity)`.
+/// The adopted price after one period: its logarithm moves towards the latest price's by the weight `adoption`.
+#[inline]
+pub(crate) fn next_adopted(adopted: f64, price: f64, adoption: f64) -> f64 {
+    adopted * (price / adopted).powf(adoption)
+}
+
+/// Demand factor at an adopted price: `price^(−elasticity)`.
 #[inline]
 pub(crate) fn demand_factor(lagged_price: f64, elasticity: f64) -> f64 {
     lagged_price.powf(-elasticity)
@@ -343,6 +335,25 @@ mod tests {
         // Japan 2010-2012: about 10x the price, about -31 % demand, for an elasticity near 0.16.
         assert!((demand_factor(10.0, 0.16) - 0.69).abs() < 0.01);
         assert_eq!(demand_factor(3.0, 0.0), 1.0);
+    }
+
+    #[test]
+    fn demand_adopts_the_price_with_the_stated_mean_delay() {
+        // A price that jumps from 1 to 2 and stays: the adopted log price's shortfall from ln 2 sums, over
+        // periods, to ln 2 times the mean delay (13 weekly periods here); half of it is adopted after about
+        // ln 2 × 13 periods; an adoption weight of 1 follows the price at once.
+        let adoption = 1.0 / (1.0 + 13.0);
+        let (mut adopted, mut delay, mut half) = (1.0, 0.0, None);
+        for n in 1..2000 {
+            adopted = next_adopted(adopted, 2.0, adoption);
+            delay += 2f64.ln() - adopted.ln();
+            if half.is_none() && adopted >= 2f64.sqrt() {
+                half = Some(n);
+            }
+        }
+        assert!((delay - 13.0 * 2f64.ln()).abs() < 1e-9, "{delay}");
+        assert_eq!(half, Some(10), "ln 2 x 13 = 9.0, and the discrete lag is a little slower");
+        assert!((next_adopted(1.0, 3.0, 1.0) - 3.0).abs() < 1e-15);
     }
 
     #[test]

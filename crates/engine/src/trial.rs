@@ -277,8 +277,10 @@ fn capacity<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>, t: usize) {
 
     // Thrifting: intensity changes act on input quantities per unit of throughput.
     if !plan.intensity_changes.is_empty() {
+        // Thrifting acts on top of the markets' demand destruction (a factor of exactly 1 without markets).
         for change in &plan.intensity_changes {
-            sc.inputs[change.target].intensity_factor = [1.0; N];
+            let input = &mut sc.inputs[change.target];
+            input.intensity_factor = input.market_intensity;
         }
         for (change, [start, ramp, reduction]) in plan.intensity_changes.iter().zip(&sc.intensity_plan) {
             let factor = &mut sc.inputs[change.target].intensity_factor;

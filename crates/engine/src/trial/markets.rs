@@ -5,15 +5,19 @@
 
 use super::record::Recorder;
 use super::state::Lockstep;
-use crate::market::{demand_factor, next_price, next_response, precaution_factor};
+use crate::market::{demand_factor, next_adopted, next_price, next_response, precaution_factor};
 use crate::plan::{CLASSES as NC, Plan};
 
 /// Resets the markets of every lane at the start of a group: prices at 1, nothing added, every factor 1.
 pub(super) fn open<const N: usize>(sc: &mut Lockstep<N>) {
     sc.market_response.iter_mut().for_each(|x| *x = [0.0; N]);
+    sc.market_adopted.iter_mut().for_each(|x| *x = [1.0; N]);
     sc.stages.iter_mut().for_each(|x| x.market_capacity = [1.0; N]);
     sc.end_uses.iter_mut().for_each(|x| x.market_demand = [1.0; N]);
-    sc.inputs.iter_mut().for_each(|x| x.market_target = [1.0; N]);
+    sc.inputs.iter_mut().for_each(|x| {
+        x.market_target = [1.0; N];
+        x.market_intensity = [1.0; N];
+    });
 }
 
 /// The price index of market `j` at the end of period `t` (1 before the horizon).
@@ -64,6 +68,19 @@ pub(super) fn clear<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<
             sc.inputs[slot].market_target = target;
         }
 
+        // Demand destruction at stages: less of the material per unit of throughput (thrifting), at the adopted
+        // price. Thrifting mitigations of the same input apply on top of it in the next period's step 1.
+        let adopted = &mut sc.market_adopted[j];
+        for k in 0..N {
+            adopted[k] = next_adopted(adopted[k], price[k], market.adoption);
+        }
+        let intensity: [f64; N] = std::array::from_fn(|k| demand_factor(adopted[k], market.elasticity));
+        for &slot in &market.stage_slots {
+            let input = &mut sc.inputs[slot];
+            input.market_intensity = intensity;
+            input.intensity_factor = intensity;
+        }
+
         // Supply response: capacity added while the price `response_lag` periods ago was at or above the trigger.
         let lagged = price_at(&sc.market_price, periods, j, t.checked_sub(market.response_lag));
         let added = &mut sc.market_response[j];
@@ -72,17 +89,16 @@ pub(super) fn clear<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<
                 next_response(added[k], lagged[k], market.response_trigger, market.response_step, market.response_max);
         }
     }
-    // Demand destruction: the smallest factor over the end use's markets, at each market's lagged price.
+    // Demand destruction at end uses (substitution): the smallest factor over the materials they use directly.
     for (e, of_end_use) in markets.end_use_markets.iter().enumerate() {
         if of_end_use.is_empty() {
             continue;
         }
         let mut factor = [1.0f64; N];
         for &j in of_end_use {
-            let market = &markets.markets[j];
-            let lagged = price_at(&sc.market_price, periods, j, t.checked_sub(market.demand_lag));
+            let (market, adopted) = (&markets.markets[j], &sc.market_adopted[j]);
             for k in 0..N {
-                factor[k] = factor[k].min(demand_factor(lagged[k], market.elasticity));
+                factor[k] = factor[k].min(demand_factor(adopted[k], market.elasticity));
             }
         }
         sc.end_uses[e].market_demand = factor;

@@ -71,8 +71,10 @@ pub(super) struct InputState<const N: usize> {
     pub target: [f64; N],
     /// Multiplier on the quantity per unit of throughput (thrifting).
     pub intensity_factor: [f64; N],
-    /// Stock-target factor of the markets' precautionary buying (exactly 1 without markets).
+    /// Stock-target factor of the markets' precautionary buying, and intensity factor of their demand
+    /// destruction at stages (both exactly 1 without markets).
     pub market_target: [f64; N],
+    pub market_intensity: [f64; N],
 }
 
 /// The state of one output slot.
@@ -211,6 +213,8 @@ pub(crate) struct Lockstep<const N: usize> {
     /// has added so far (a share of nameplate). Empty without markets.
     pub(super) market_price: Vec<[f64; N]>,
     pub(super) market_response: Vec<[f64; N]>,
+    /// Each market's price as demand has adopted it.
+    pub(super) market_adopted: Vec<[f64; N]>,
 }
 
 impl<const N: usize> Lockstep<N> {
@@ -274,7 +278,13 @@ impl<const N: usize> Lockstep<N> {
                 ne
             ],
             inputs: vec![
-                InputState { stock: zero, target: zero, intensity_factor: zero, market_target: [1.0; N] };
+                InputState {
+                    stock: zero,
+                    target: zero,
+                    intensity_factor: zero,
+                    market_target: [1.0; N],
+                    market_intensity: [1.0; N],
+                };
                 plan.inputs.len()
             ],
             outputs: vec![OutputState { stock: zero, target: zero, ordered: [zero; NC] }; plan.outputs.len()],
@@ -346,6 +356,7 @@ impl<const N: usize> Lockstep<N> {
             ],
             market_price: vec![[1.0; N]; plan.markets.markets.len() * t],
             market_response: vec![zero; plan.markets.markets.len()],
+            market_adopted: vec![[1.0; N]; plan.markets.markets.len()],
         }
     }
 }
