@@ -16,11 +16,11 @@ pub mod runner;
 pub mod stats;
 pub mod trial;
 
+pub use market::MarketSpec;
 pub use model::{
     Allocation, Class, DemandSwitchSpec, Destinations, DisruptionKind, DisruptionSpec, EndUseSpec, FlowScope,
     IntensityChangeSpec, LinkSpec, MaterialSpec, Mitigations, Model, ModelError, ModelSpec, Node, StageSpec,
     StockWeeks, StockpileSpec, Timing, Unit, Unmet,
 };
-pub use market::MarketSpec;
 pub use param::{Param, ParamError};
 pub use runner::{MAX_BAND_CELLS, RunConfig, RunError, RunResults, band_stride, results_bytes, run};

@@ -106,26 +106,30 @@ pub(crate) fn check(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> bool {
         if spec.markets[..i].iter().any(|m| m.material == market.material) {
             invalid("a material has at most one market");
         }
-        if !finite_at_least(market.price_gain, 0.0)
-            || !(market.price_half_life_weeks.is_finite() && market.price_half_life_weeks > 0.0)
-        {
+        let price_ok = finite_at_least(market.price_gain, 0.0)
+            && market.price_half_life_weeks.is_finite()
+            && market.price_half_life_weeks > 0.0;
+        if !price_ok {
             invalid("price gain must not be negative, half-life must be positive");
         }
-        if !finite_at_least(market.demand_elasticity, 0.0) || !finite_at_least(market.demand_lag_weeks, 0.0) {
+        let demand_ok = finite_at_least(market.demand_elasticity, 0.0) && finite_at_least(market.demand_lag_weeks, 0.0);
+        if !demand_ok {
             invalid("demand elasticity and lag must not be negative");
         }
-        if !finite_at_least(market.precaution_gain, 0.0)
-            || !finite_at_least(market.precaution_window_weeks, 0.0)
-            || !(finite_at_least(market.precaution_min, 0.0) && market.precaution_min <= 1.0)
-            || !(market.precaution_max.is_finite() && market.precaution_max >= 1.0)
-        {
+        let precaution_ok = finite_at_least(market.precaution_gain, 0.0)
+            && finite_at_least(market.precaution_window_weeks, 0.0)
+            && finite_at_least(market.precaution_min, 0.0)
+            && market.precaution_min <= 1.0
+            && market.precaution_max.is_finite()
+            && market.precaution_max >= 1.0;
+        if !precaution_ok {
             invalid("precaution gain and window must not be negative, its bounds must enclose 1");
         }
-        if !finite_at_least(market.response_trigger_price, 0.0)
-            || !finite_at_least(market.response_lag_weeks, 0.0)
-            || !finite_at_least(market.response_growth_per_year, 0.0)
-            || !finite_at_least(market.response_max, 0.0)
-        {
+        let response_ok = finite_at_least(market.response_trigger_price, 0.0)
+            && finite_at_least(market.response_lag_weeks, 0.0)
+            && finite_at_least(market.response_growth_per_year, 0.0)
+            && finite_at_least(market.response_max, 0.0);
+        if !response_ok {
             invalid("supply response trigger, lag, growth and bound must not be negative");
         }
     }

@@ -14,8 +14,8 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use crate::diagnostic::{Diagnostic, did_you_mean, list};
 use crate::raw::{
-    DISTRIBUTION_ERROR, DISTRIBUTIONS, RawDisruption, RawEndUse, RawHorizon, RawLink, RawLoss, RawMaterial,
-    RawMarket, RawMitigation, RawPackage, RawScenario, RawStage,
+    DISTRIBUTION_ERROR, DISTRIBUTIONS, RawDisruption, RawEndUse, RawHorizon, RawLink, RawLoss, RawMarket, RawMaterial,
+    RawMitigation, RawPackage, RawScenario, RawStage,
 };
 
 /// The top-level tables of a scenario file.

@@ -76,7 +76,12 @@ fn check(lower: &mut Lower<'_>, e: &Entity<RawMarket>, raw: Option<&RawMarket>, 
     let Some(raw) = raw else { return };
     let path = e.path.as_str();
     let keys: [(&str, &Field<f64>, Range, &str); 12] = [
-        ("price_gain", &raw.price_gain, Range::NonNegative, "the price index's long-run rise per unit of unfilled share"),
+        (
+            "price_gain",
+            &raw.price_gain,
+            Range::NonNegative,
+            "the price index's long-run rise per unit of unfilled share",
+        ),
         ("price_half_life_weeks", &raw.price_half_life_weeks, Range::Positive, "a half-life"),
         ("demand_elasticity", &raw.demand_elasticity, Range::NonNegative, "an elasticity (demand × price^-elasticity)"),
         ("demand_lag_weeks", &raw.demand_lag_weeks, Range::NonNegative, "a lag"),
@@ -96,7 +101,9 @@ fn check(lower: &mut Lower<'_>, e: &Entity<RawMarket>, raw: Option<&RawMarket>, 
         let (ok, code, rule, fix) = match range {
             Range::NonNegative => (x >= 0.0, "negative-value", "cannot be negative", "zero or more"),
             Range::Positive => (x > 0.0, "invalid-value", "must be positive", "a positive number of weeks"),
-            Range::UpToOne => ((0.0..=1.0).contains(&x), "invalid-value", "must lie from 0 to 1", "a value from 0 to 1"),
+            Range::UpToOne => {
+                ((0.0..=1.0).contains(&x), "invalid-value", "must lie from 0 to 1", "a value from 0 to 1")
+            }
             Range::AtLeastOne => (x >= 1.0, "invalid-value", "must be 1 or more", "1 or more"),
         };
         if ok && x.is_finite() && x <= crate::MAX_AMOUNT {
