@@ -25,6 +25,18 @@ enum Range {
     AtLeastOne,
 }
 
+/// The largest value a market key accepts. The bounds keep every factor finite and positive (a demand factor of at
+/// least `(1 + 1000)^(−5)`, capacity at most eleven times nameplate) and lie far beyond any calibration.
+fn ceiling(key: &str) -> f64 {
+    match key {
+        "price_gain" => 1000.0,
+        "demand_elasticity" => 5.0,
+        "precaution_gain" | "precaution_max" => 100.0,
+        "response_growth_per_year" | "response_max" => 10.0,
+        _ => crate::MAX_AMOUNT,
+    }
+}
+
 /// The markets of the document, in file order (`[markets.defaults]` excluded).
 pub(crate) fn markets(lower: &mut Lower<'_>, stages: &[StageSpec]) -> Vec<MarketSpec> {
     let doc = lower.doc;
@@ -106,10 +118,22 @@ fn check(lower: &mut Lower<'_>, e: &Entity<RawMarket>, raw: Option<&RawMarket>, 
             }
             Range::AtLeastOne => (x >= 1.0, "invalid-value", "must be 1 or more", "1 or more"),
         };
-        if ok && x.is_finite() && x <= crate::MAX_AMOUNT {
+        let ceiling = ceiling(key);
+        if ok && x.is_finite() && x <= ceiling {
             continue;
         }
-        let code = if x.is_finite() && x > crate::MAX_AMOUNT { "value-too-large" } else { code };
+        if ok && x > ceiling {
+            lower.push(
+                Diagnostic::error(
+                    "value-too-large",
+                    full.as_str(),
+                    format!("`{full}` is {}, above its ceiling of {} for {what}", number(x), number(ceiling)),
+                )
+                .at(Some(v.span()))
+                .help(format!("set `{full}` to at most {}", number(ceiling))),
+            );
+            continue;
+        }
         lower.push(
             Diagnostic::error(code, full.as_str(), format!("`{full}` is {}, but {what} {rule}", number(x)))
                 .at(Some(v.span()))
