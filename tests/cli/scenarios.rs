@@ -114,6 +114,44 @@ fn golden_summaries_of_the_shipped_scenarios() {
 }
 
 #[test]
+fn licensing_2025_without_its_markets_gives_the_results_of_the_engine_before_markets() {
+    // `licensing_2025.toml` with every `[markets]` table removed is the scenario as it was before markets; its
+    // golden values at seed 7 (50 trials) are those recorded in tests/data/golden/scenarios.json before markets
+    // were added (commit 7abf4b7). Markets that are not asked for change no number.
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("scenarios");
+    std::fs::create_dir(&folder).unwrap();
+    for file in ["rare_earths_2025.toml", "licensing_2025.toml"] {
+        std::fs::copy(scenarios_dir().join(file), folder.join(file)).unwrap();
+    }
+    let tables = ["defaults", "traction_magnet", "motor_magnet", "wind_magnet", "dy_oxide", "tb_oxide"];
+    let remove: Vec<String> = tables.iter().map(|t| format!("\"markets.{t}\"")).collect();
+    let overlay = folder.join("licensing_2025_without_markets.toml");
+    std::fs::write(
+        &overlay,
+        format!(
+            "[scenario]\nname = \"licensing_2025_without_markets\"\nbase = \"licensing_2025.toml\"\nremove = [{}]\n",
+            remove.join(", ")
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let (o, rows) = batch_json(&[arg(&overlay), "--trials", "50", "--seed", "7", "--out", arg(&out)]);
+    assert_exit(&o, 0);
+    let before: [(&str, f64, f64); 4] = [
+        ("automotive_other_motors", 306560.9968148363, 0.2),
+        ("ev_traction_motors", 79917.15753477871, 0.46),
+        ("industrial_motors_hvac", 185985.07475710005, 0.22),
+        ("wind_turbines", 0.0, 0.76),
+    ];
+    for (end_use, short, p) in before {
+        let row = rows.iter().find(|r| r["end_use"] == end_use).expect("the end use is in the table");
+        assert_eq!(row["mean_units_short"].as_f64(), Some(short), "{end_use}");
+        assert_eq!(row["p_short_or_late"].as_f64(), Some(p), "{end_use}");
+    }
+}
+
+#[test]
 fn the_baseline_has_no_shortfall_anywhere() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
