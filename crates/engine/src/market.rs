@@ -1,9 +1,11 @@
 //! Markets: a scarcity price index per material and the three responses it drives (demand destruction,
 //! precautionary buying, non-Chinese supply response), as described in `docs/model.md`, "Markets".
 //!
-//! A market is off unless the scenario asks for one. Its effects reach the period loop only through three factors
-//! that are exactly 1 without markets: a stage's capacity factor, an end use's demand factor and an input slot's
-//! stock-target factor. Multiplying by 1.0 changes no bit, so a scenario without markets gives the same numbers
+//! A market is off unless the scenario asks for one. At the end of each period it rescales the trial's own drawn
+//! quantities for the next: the capacity of responding stages and the stock targets of buyers (from the values
+//! drawn for the trial), and the intensity of the material at the stages that use it. In the period loop itself
+//! only two factors appear, exactly 1 without markets: an end use's demand factor and the intensity that thrifting
+//! mitigations start from. Multiplying by 1.0 changes no bit, so a scenario without markets gives the same numbers
 //! as an engine without them. Markets draw nothing random: the price follows from the trial's own flows.
 //!
 //! The equations, per material `m`, trial and period `t` (prices are known at the end of a period and act from

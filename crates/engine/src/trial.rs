@@ -242,8 +242,7 @@ fn capacity<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>, t: usize) {
         for k in 0..N {
             let availability = ramp_factor(tt, x.online_period[k], x.ramp_periods[k]);
             x.availability[k] = availability;
-            // The market factor is exactly 1 without markets, so it changes no bit there.
-            x.capacity_nominal[k] = x.capacity_base[k] * x.capacity_growth[k] * availability * x.market_capacity[k];
+            x.capacity_nominal[k] = x.capacity_base[k] * x.capacity_growth[k] * availability;
             x.capacity_growth[k] *= x.capacity_step[k];
             x.capacity_now[k] = x.capacity_nominal[k];
         }
@@ -279,8 +278,7 @@ fn capacity<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>, t: usize) {
     if !plan.intensity_changes.is_empty() {
         // Thrifting acts on top of the markets' demand destruction (a factor of exactly 1 without markets).
         for change in &plan.intensity_changes {
-            let input = &mut sc.inputs[change.target];
-            input.intensity_factor = input.market_intensity;
+            sc.inputs[change.target].intensity_factor = sc.market_intensity[change.target];
         }
         for (change, [start, ramp, reduction]) in plan.intensity_changes.iter().zip(&sc.intensity_plan) {
             let factor = &mut sc.inputs[change.target].intensity_factor;
@@ -316,7 +314,7 @@ fn demand<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>, t: usize) {
             }
         }
         // Demand destroyed by prices (a factor of exactly 1 without markets) is not demand short.
-        x.demand_now = std::array::from_fn(|k| d[k] * x.market_demand[k]);
+        x.demand_now = std::array::from_fn(|k| d[k] * sc.market_demand[e][k]);
         let d = x.demand_now;
         x.required = std::array::from_fn(|k| d[k] + x.backlog[k]);
     }
@@ -402,8 +400,7 @@ fn place_orders<const N: usize>(
 ) {
     let Order { activity, class_mix: w, trend } = order;
     for (i, (slot, input)) in slots.clone().zip(plan.inputs[slots.clone()].iter().zip(&inputs[slots])) {
-        // Precautionary buying scales the target (a factor of exactly 1 without markets).
-        let mut stock_target: [f64; N] = std::array::from_fn(|k| input.target[k] * trend[k] * input.market_target[k]);
+        let mut stock_target: [f64; N] = std::array::from_fn(|k| input.target[k] * trend[k]);
         if let Some(stockpiles) = stockpiles {
             // A stockpile below its size raises its customers' stock target by the deficit, so they order it.
             let deficit = stockpile_deficit(plan, stockpiles, i);

@@ -8,16 +8,19 @@ use super::state::Lockstep;
 use crate::market::{demand_factor, next_adopted, next_price, next_response, precaution_factor};
 use crate::plan::{CLASSES as NC, Plan};
 
-/// Resets the markets of every lane at the start of a group: prices at 1, nothing added, every factor 1.
+/// Resets the markets of every lane at the start of a group, once its trials are drawn: prices at 1, nothing
+/// added, every factor 1, and the drawn stock targets and capacities kept as the bases the markets scale.
 pub(super) fn open<const N: usize>(sc: &mut Lockstep<N>) {
     sc.market_response.iter_mut().for_each(|x| *x = [0.0; N]);
     sc.market_adopted.iter_mut().for_each(|x| *x = [1.0; N]);
-    sc.stages.iter_mut().for_each(|x| x.market_capacity = [1.0; N]);
-    sc.end_uses.iter_mut().for_each(|x| x.market_demand = [1.0; N]);
-    sc.inputs.iter_mut().for_each(|x| {
-        x.market_target = [1.0; N];
-        x.market_intensity = [1.0; N];
-    });
+    sc.market_demand.iter_mut().for_each(|x| *x = [1.0; N]);
+    sc.market_intensity.iter_mut().for_each(|x| *x = [1.0; N]);
+    for (base, input) in sc.market_base_target.iter_mut().zip(&sc.inputs) {
+        *base = input.target;
+    }
+    for (base, stage) in sc.market_base_capacity.iter_mut().zip(&sc.stages) {
+        *base = stage.capacity_base;
+    }
 }
 
 /// The price index of market `j` at the end of period `t` (1 before the horizon).
@@ -65,7 +68,8 @@ pub(super) fn clear<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<
             )
         });
         for &slot in &market.slots {
-            sc.inputs[slot].market_target = target;
+            let base = sc.market_base_target[slot];
+            sc.inputs[slot].target = std::array::from_fn(|k| base[k] * target[k]);
         }
 
         // Demand destruction at stages: less of the material per unit of throughput (thrifting), at the adopted
@@ -76,9 +80,8 @@ pub(super) fn clear<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<
         }
         let intensity: [f64; N] = std::array::from_fn(|k| demand_factor(adopted[k], market.elasticity));
         for &slot in &market.stage_slots {
-            let input = &mut sc.inputs[slot];
-            input.market_intensity = intensity;
-            input.intensity_factor = intensity;
+            sc.market_intensity[slot] = intensity;
+            sc.inputs[slot].intensity_factor = intensity;
         }
 
         // Supply response: capacity added while the price `response_lag` periods ago was at or above the trigger.
@@ -101,7 +104,7 @@ pub(super) fn clear<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<
                 factor[k] = factor[k].min(demand_factor(adopted[k], market.elasticity));
             }
         }
-        sc.end_uses[e].market_demand = factor;
+        sc.market_demand[e] = factor;
     }
     // A stage responding to several markets grows with the largest response.
     for (p, of_stage) in &markets.responding_stages {
@@ -111,6 +114,7 @@ pub(super) fn clear<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<
                 added[k] = added[k].max(sc.market_response[j][k]);
             }
         }
-        sc.stages[*p].market_capacity = std::array::from_fn(|k| 1.0 + added[k]);
+        let base = sc.market_base_capacity[*p];
+        sc.stages[*p].capacity_base = std::array::from_fn(|k| base[k] * (1.0 + added[k]));
     }
 }

@@ -34,8 +34,6 @@ pub(super) struct StageState<const N: usize> {
     pub normal_class_mix: [[f64; N]; NC],
     /// Throughput lost so far in the trial.
     pub throughput_lost: [f64; N],
-    /// Capacity factor of the markets' supply response (exactly 1 without markets).
-    pub market_capacity: [f64; N],
 }
 
 /// The state of one end use.
@@ -59,8 +57,6 @@ pub(super) struct EndUseState<const N: usize> {
     /// whose demand is still owed.
     pub cumulative_built: [f64; N],
     pub oldest_owed_period: [usize; N],
-    /// Demand factor of the markets' demand destruction (exactly 1 without markets).
-    pub market_demand: [f64; N],
 }
 
 /// The state of one input slot.
@@ -71,10 +67,6 @@ pub(super) struct InputState<const N: usize> {
     pub target: [f64; N],
     /// Multiplier on the quantity per unit of throughput (thrifting).
     pub intensity_factor: [f64; N],
-    /// Stock-target factor of the markets' precautionary buying, and intensity factor of their demand
-    /// destruction at stages (both exactly 1 without markets).
-    pub market_target: [f64; N],
-    pub market_intensity: [f64; N],
 }
 
 /// The state of one output slot.
@@ -215,6 +207,14 @@ pub(crate) struct Lockstep<const N: usize> {
     pub(super) market_response: Vec<[f64; N]>,
     /// Each market's price as demand has adopted it.
     pub(super) market_adopted: Vec<[f64; N]>,
+    /// Demand factor of each end use from the markets' demand destruction (exactly 1 without markets), and the
+    /// intensity factor of each input slot that thrifting mitigations start from (idem).
+    pub(super) market_demand: Vec<[f64; N]>,
+    pub(super) market_intensity: Vec<[f64; N]>,
+    /// With markets: each trial's drawn stock target of every input slot and capacity of every stage, which the
+    /// markets scale (precautionary buying, supply response). Empty without markets.
+    pub(super) market_base_target: Vec<[f64; N]>,
+    pub(super) market_base_capacity: Vec<[f64; N]>,
 }
 
 impl<const N: usize> Lockstep<N> {
@@ -257,7 +257,6 @@ impl<const N: usize> Lockstep<N> {
                     class_mix: [zero; NC],
                     normal_class_mix: [zero; NC],
                     throughput_lost: zero,
-                    market_capacity: [1.0; N],
                 };
                 ns
             ],
@@ -273,20 +272,10 @@ impl<const N: usize> Lockstep<N> {
                     short_run: [0; N],
                     cumulative_built: zero,
                     oldest_owed_period: [0; N],
-                    market_demand: [1.0; N],
                 };
                 ne
             ],
-            inputs: vec![
-                InputState {
-                    stock: zero,
-                    target: zero,
-                    intensity_factor: zero,
-                    market_target: [1.0; N],
-                    market_intensity: [1.0; N],
-                };
-                plan.inputs.len()
-            ],
+            inputs: vec![InputState { stock: zero, target: zero, intensity_factor: zero }; plan.inputs.len()],
             outputs: vec![OutputState { stock: zero, target: zero, ordered: [zero; NC] }; plan.outputs.len()],
             links: vec![
                 LinkState {
@@ -357,6 +346,10 @@ impl<const N: usize> Lockstep<N> {
             market_price: vec![[1.0; N]; plan.markets.markets.len() * t],
             market_response: vec![zero; plan.markets.markets.len()],
             market_adopted: vec![[1.0; N]; plan.markets.markets.len()],
+            market_demand: vec![[1.0; N]; ne],
+            market_intensity: vec![[1.0; N]; plan.inputs.len()],
+            market_base_target: if plan.markets.any() { vec![zero; plan.inputs.len()] } else { Vec::new() },
+            market_base_capacity: if plan.markets.any() { vec![zero; ns] } else { Vec::new() },
         }
     }
 }
