@@ -12,7 +12,8 @@ use crate::rng::{self, Stream};
 /// The state of one stage, in processing order.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct StageState<const N: usize> {
-    /// Capacity per period at nameplate at the start of the horizon (drawn per trial).
+    /// Capacity per period at nameplate at the start of the horizon (drawn per trial; with markets, times the
+    /// supply response so far).
     pub capacity_base: [f64; N],
     /// Capacity growth factor per period (drawn per trial).
     pub capacity_step: [f64; N],
@@ -63,7 +64,8 @@ pub(super) struct EndUseState<const N: usize> {
 #[derive(Debug, Clone, Copy)]
 pub(super) struct InputState<const N: usize> {
     pub stock: [f64; N],
-    /// Target stock at the start of the horizon's demand (it follows the demand trend).
+    /// Target stock at the start of the horizon's demand (it follows the demand trend; with markets, times the
+    /// precautionary factor).
     pub target: [f64; N],
     /// Multiplier on the quantity per unit of throughput (thrifting).
     pub intensity_factor: [f64; N],
