@@ -310,7 +310,7 @@ pub fn render(doc: &OptimizeDocument, out_dir: &Path) -> String {
     let mut text = String::new();
     text.push_str(&wrap(
         &format!(
-            "{} · minimise {} within {} · {} candidates · {} trials per portfolio · seed {}",
+            "{} · minimise {} within {} · {} candidates · {} trials per portfolio · seed\u{a0}{}",
             doc.scenario.name,
             o.description,
             usd(q.budget_usd),

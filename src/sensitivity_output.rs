@@ -297,7 +297,7 @@ pub fn render(doc: &SensitivityDocument, out_dir: &Path, width: Width) -> String
     let mut text = String::new();
     text.push_str(&wrap(
         &format!(
-            "{} · sensitivity of {} · {} uncertain parameters · seed {}",
+            "{} · sensitivity of {} · {} uncertain parameters · seed\u{a0}{}",
             doc.scenario.name,
             doc.metric.description,
             doc.parameters.len(),

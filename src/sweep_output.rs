@@ -330,7 +330,7 @@ pub fn render(doc: &SweepDocument, out_dir: &Path, width: Width) -> String {
     let mut text = String::new();
     text.push_str(&wrap(
         &format!(
-            "{} · sweep of {} · {} points{} · {} trials per point, the same draws at every point · seed {}",
+            "{} · sweep of {} · {} points{} · {} trials per point, the same draws at every point · seed\u{a0}{}",
             doc.scenario.name,
             doc.keys.join(" × "),
             doc.points.len(),

@@ -5,6 +5,7 @@
 //! no I/O, no printing and no serialisation: the scenario crate builds specs from TOML, the binary writes files.
 
 pub mod baseline;
+pub mod market;
 pub mod model;
 pub mod outcome;
 pub mod param;
@@ -15,6 +16,7 @@ pub mod runner;
 pub mod stats;
 pub mod trial;
 
+pub use market::MarketSpec;
 pub use model::{
     Allocation, Class, DemandSwitchSpec, Destinations, DisruptionKind, DisruptionSpec, EndUseSpec, FlowScope,
     IntensityChangeSpec, LinkSpec, MaterialSpec, Mitigations, Model, ModelError, ModelSpec, Node, StageSpec,

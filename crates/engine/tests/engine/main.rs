@@ -3,6 +3,7 @@
 
 mod closed_form;
 mod invariants;
+mod markets;
 mod mitigations;
 mod property;
 mod support;
