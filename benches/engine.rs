@@ -27,7 +27,7 @@ fn trials_per_second(c: &mut Criterion) {
     group.sample_size(10);
     for threads in [1usize, 2] {
         group.bench_with_input(BenchmarkId::new("default_scenario_trials", threads), &threads, |b, &threads| {
-            let config = RunConfig { trials, seed: 1, threads, bands: true };
+            let config = RunConfig { trials, seed: 1, threads, bands: true, first_trial: 0 };
             b.iter(|| black_box(run(&model, &config, &|_| {}).map(|r| r.trials)));
         });
     }

@@ -65,7 +65,7 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
     };
     let folder = OutputFolder::create(&out_dir)?;
     let threads = settings.threads.resolve();
-    let config = RunConfig { trials: settings.trials, seed: settings.seed, threads, bands: false };
+    let config = RunConfig { trials: settings.trials, seed: settings.seed, threads, bands: false, first_trial: 0 };
     let progress = TrialProgress::new(settings.trials * (specs.len() as u64 + 1), settings.progress);
     let weights = LossWeights::of(scenario);
     let record = |done| progress.record(done);

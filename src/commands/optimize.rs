@@ -67,7 +67,7 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
     let out_dir = settings.out.clone().unwrap_or_else(|| Path::new("out").join(&scenario.name).join("optimize"));
     let folder = OutputFolder::create(&out_dir)?;
     let threads = settings.threads.resolve();
-    let config = RunConfig { trials: settings.trials, seed: settings.seed, threads, bands: false };
+    let config = RunConfig { trials: settings.trials, seed: settings.seed, threads, bands: false, first_trial: 0 };
     let progress = TrialProgress::new(settings.trials * runs, settings.progress);
     let record = |done| progress.record(done);
     let mut runner = VariantRunner::new(config, &record);

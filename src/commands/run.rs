@@ -112,7 +112,13 @@ pub(super) fn write_run(
     started: Started,
 ) -> Result<Written, Failure> {
     let model = &loaded.scenario.model;
-    let config = RunConfig { trials: settings.trials, seed: settings.seed, threads: settings.threads, bands: true };
+    let config = RunConfig {
+        trials: settings.trials,
+        seed: settings.seed,
+        threads: settings.threads,
+        bands: true,
+        first_trial: 0,
+    };
     let simulation = Instant::now();
     let results = chokepoint_engine::run(model, &config, progress).context("could not run the trials")?;
     let simulation_s = simulation.elapsed().as_secs_f64();

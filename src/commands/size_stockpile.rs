@@ -53,8 +53,13 @@ pub fn size_stockpile(args: &SizeStockpileArgs) -> Result<(), Failure> {
     };
     let folder = OutputFolder::create(&out_dir)?;
     let progress = TrialProgress::new(settings.trials * expected_runs(max_size, step), settings.progress);
-    let config =
-        RunConfig { trials: settings.trials, seed: settings.seed, threads: settings.threads.resolve(), bands: false };
+    let config = RunConfig {
+        trials: settings.trials,
+        seed: settings.seed,
+        threads: settings.threads.resolve(),
+        bands: false,
+        first_trial: 0,
+    };
     let record = |done| progress.record(done);
     let mut runner = VariantRunner::new(config, &record);
     let answer = sizing::size_stockpile(scenario, &question, &mut runner);
