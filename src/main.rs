@@ -8,6 +8,7 @@ mod comparison;
 mod comparison_output;
 mod console;
 mod failure;
+mod file_summary;
 mod flows;
 mod graph;
 mod optimize_output;
@@ -16,13 +17,16 @@ mod output;
 mod output_paths;
 mod progress;
 mod report;
+mod run_output;
 mod run_record;
 mod scenario_source;
+mod shard;
 mod sizing;
 mod staged_files;
 mod summary_json;
 mod table;
 mod timestamp;
+mod trial_files;
 
 use std::process::ExitCode;
 

@@ -1,8 +1,9 @@
 //! The files of a run, built as polars DataFrames and written through [`StagedFiles`] (all or nothing).
 //!
-//! Per-trial tables are long and can be large (1,000,000 trials x every end use or stage), so they are written
-//! in bounded batches, one Parquet row group per batch, straight from the engine's arrays: memory stays at one
-//! batch whatever the number of trials. `docs/output-schema.md` describes every column.
+//! Per-trial tables are long and can be large (10,000,000 trials x every end use or stage), so their rows are
+//! built here one batch of trials and one end use (stage, stockpile) at a time, straight from the engine's arrays,
+//! and `trial_files` streams them out as the batches finish, one Parquet row group each: memory stays at one batch
+//! whatever the number of trials. `docs/output-schema.md` describes every column.
 
 use std::io::Write;
 use std::ops::Range;
@@ -19,13 +20,14 @@ use crate::summary_json::{DistributionJson, ProportionJson, SummaryDocument, to_
 
 pub const TRIALS_FILE: &str = "trials.parquet";
 pub const STAGE_LOSSES_FILE: &str = "stage_losses.parquet";
+pub const STOCKPILES_FILE: &str = "stockpiles.parquet";
 pub const BANDS_FILE: &str = "bands.parquet";
 pub const BACKLOG_BANDS_FILE: &str = "backlog_bands.parquet";
 pub const SUMMARY_CSV_FILE: &str = "summary.csv";
 pub const SUMMARY_JSON_FILE: &str = "summary.json";
 pub const RUN_JSON_FILE: &str = "run.json";
 
-/// Rows per batch (and per Parquet row group) of the per-trial tables.
+/// Rows per batch (and per Parquet row group) of the per-trial tables of `compare`.
 const BATCH_ROWS: usize = 1 << 17;
 
 pub(crate) fn schema(columns: &[(&str, DataType)]) -> Schema {
@@ -67,6 +69,12 @@ pub fn stage_losses_schema() -> Schema {
     schema(&[("trial", DataType::UInt64), ("stage", DataType::String), ("throughput_lost", DataType::Float64)])
 }
 
+/// Columns of `stockpiles.parquet`.
+pub fn stockpiles_schema() -> Schema {
+    use DataType::{Float64, String, UInt64};
+    schema(&[("trial", UInt64), ("stockpile", String), ("min_level", Float64), ("released", Float64)])
+}
+
 /// Columns of `bands.parquet`.
 pub fn bands_schema() -> Schema {
     use DataType::{Float64, String, UInt32};
@@ -89,13 +97,20 @@ pub(crate) fn parquet<W: Write>(w: W, schema: &Schema) -> PolarsResult<polars::i
 
 /// Where a per-trial Parquet file's rows come from, recorded in its key-value metadata (`chokepoint.scenario`,
 /// `chokepoint.scenario_sha256`, `chokepoint.seed`, `chokepoint.trials`, `chokepoint.version`), so that the file
-/// alone says which run made it.
+/// alone says which run made it, and how its rows are laid out (`chokepoint.trials_from`, `chokepoint.trials_to`,
+/// `chokepoint.batch_trials`: see `trial_files`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Provenance {
     pub scenario: String,
     pub scenario_sha256: String,
     pub seed: u64,
+    /// Trials of the whole run (of which a shard holds a part).
     pub trials: u64,
+    /// The trials whose rows the file holds, `trials_from .. trials_to` (the whole run but for a shard).
+    pub trials_from: u64,
+    pub trials_to: u64,
+    /// Trials per batch of rows.
+    pub batch_trials: u64,
 }
 
 impl Provenance {
@@ -107,6 +122,9 @@ impl Provenance {
             ("chokepoint.seed", self.seed.to_string()),
             ("chokepoint.trials", self.trials.to_string()),
             ("chokepoint.version", env!("CARGO_PKG_VERSION").to_owned()),
+            ("chokepoint.trials_from", self.trials_from.to_string()),
+            ("chokepoint.trials_to", self.trials_to.to_string()),
+            ("chokepoint.batch_trials", self.batch_trials.to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
@@ -115,7 +133,7 @@ impl Provenance {
 }
 
 /// A batched Parquet writer whose file carries `provenance` in its key-value metadata.
-fn parquet_with<W: Write>(
+pub(crate) fn parquet_with<W: Write>(
     w: W,
     schema: &Schema,
     provenance: &Provenance,
@@ -131,93 +149,87 @@ pub(crate) fn batches(trials: usize) -> impl Iterator<Item = Range<usize>> {
     (0..trials).step_by(BATCH_ROWS).map(move |start| start..(start + BATCH_ROWS).min(trials))
 }
 
-pub(crate) fn trial_column(trials: &Range<usize>) -> Column {
-    Column::new("trial".into(), trials.clone().map(|t| t as u64).collect::<Vec<u64>>())
+/// The `trial` column of rows for trials `trials` (global trial indices).
+pub(crate) fn trial_column(trials: Range<u64>) -> Column {
+    Column::new("trial".into(), trials.collect::<Vec<u64>>())
 }
 
 pub(crate) fn label_column(name: &str, value: &str, len: usize) -> Column {
     StringChunked::full(name.into(), value, len).into_column()
 }
 
-/// Writes `trials.parquet`: one row per end use and trial, ordered by end use, then trial. `losses` are the
-/// end uses' losses per trial (`[e][trial]`).
-pub fn write_trials<W: Write>(
-    w: W,
+/// The rows of `trials.parquet` for end use `e` in one batch: `results` holds trials `first_trial ..`, and `losses`
+/// the end use's loss in each of them.
+pub fn trials_frame(
     scenario: &Scenario,
+    e: usize,
+    first_trial: u64,
     results: &RunResults,
-    losses: &[Vec<f64>],
-    provenance: &Provenance,
-) -> anyhow::Result<()> {
+    losses: &[f64],
+) -> anyhow::Result<DataFrame> {
     let spec = scenario.model.spec();
     let weeks = spec.period_weeks;
-    let ne = results.n_end_uses;
-    let mut writer = parquet_with(w, &trials_schema(), provenance)?;
-    for (e, end_use) in spec.end_uses.iter().enumerate() {
-        for trials in batches(results.trials) {
-            let outcomes: Vec<_> = trials.clone().map(|t| &results.end_uses[t * ne + e]).collect();
-            let f64s = |name: &str, f: &dyn Fn(&EndUseOutcome) -> f64| {
-                Column::new(name.into(), outcomes.iter().map(|o| f(o)).collect::<Vec<f64>>())
-            };
-            let optional = |name: &str, f: &dyn Fn(&EndUseOutcome) -> Option<f64>| {
-                Column::new(name.into(), outcomes.iter().map(|o| f(o)).collect::<Vec<Option<f64>>>())
-            };
-            let backlog = end_use.unmet == Unmet::Backlog;
-            // Delay columns are null for lost demand, which is never late.
-            let delay = |name: &str, f: &dyn Fn(&EndUseOutcome) -> f64| optional(name, &|o| backlog.then(|| f(o)));
-            let columns = vec![
-                trial_column(&trials),
-                label_column("end_use", &end_use.name, trials.len()),
-                label_column("unit", &scenario.end_uses[e].unit, trials.len()),
-                label_column("unmet_demand", unmet_word(end_use.unmet), trials.len()),
-                Column::new("short_or_late".into(), outcomes.iter().map(|o| o.any_shortfall()).collect::<Vec<bool>>()),
-                f64s("demand", &|o| o.demand),
-                f64s("built", &|o| o.built),
-                f64s("units_short", &|o| o.units_short),
-                f64s("units_lost", &|o| o.units_lost),
-                f64s("units_late", &|o| o.units_late),
-                f64s("units_owed_at_end", &|o| o.units_owed_at_end),
-                f64s("units_short_or_late", &|o| o.units_short_or_late()),
-                f64s("share_met", &|o| o.share_met),
-                f64s("short_weeks", &|o| f64::from(o.short_periods) * weeks),
-                f64s("longest_short_run_weeks", &|o| f64::from(o.longest_short_run) * weeks),
-                optional("first_short_week", &|o| o.first_short_period.map(|p| f64::from(p) * weeks)),
-                optional("recovery_week", &|o| o.recovery_period.map(|p| f64::from(p) * weeks)),
-                optional("mean_delay_weeks", &|o| o.mean_delay_periods().map(|p| p * weeks)),
-                delay("max_delay_weeks", &|o| f64::from(o.max_delay_periods) * weeks),
-                delay("peak_backlog_units", &|o| o.peak_backlog),
-                delay("peak_backlog_weeks", &|o| o.peak_backlog_weeks),
-                delay("backlog_unit_weeks", &|o| o.backlog_unit_periods * weeks),
-                Column::new("loss".into(), losses[e][trials.clone()].to_vec()),
-            ];
-            writer.write_batch(&DataFrame::new(trials.len(), columns)?)?;
-        }
-    }
-    writer.finish()?;
-    Ok(())
+    let end_use = &spec.end_uses[e];
+    let n = results.trials;
+    let outcomes: Vec<&EndUseOutcome> = results.end_use(e).collect();
+    let f64s = |name: &str, f: &dyn Fn(&EndUseOutcome) -> f64| {
+        Column::new(name.into(), outcomes.iter().map(|o| f(o)).collect::<Vec<f64>>())
+    };
+    let optional = |name: &str, f: &dyn Fn(&EndUseOutcome) -> Option<f64>| {
+        Column::new(name.into(), outcomes.iter().map(|o| f(o)).collect::<Vec<Option<f64>>>())
+    };
+    let backlog = end_use.unmet == Unmet::Backlog;
+    // Delay columns are null for lost demand, which is never late.
+    let delay = |name: &str, f: &dyn Fn(&EndUseOutcome) -> f64| optional(name, &|o| backlog.then(|| f(o)));
+    let columns = vec![
+        trial_column(first_trial..first_trial + n as u64),
+        label_column("end_use", &end_use.name, n),
+        label_column("unit", &scenario.end_uses[e].unit, n),
+        label_column("unmet_demand", unmet_word(end_use.unmet), n),
+        Column::new("short_or_late".into(), outcomes.iter().map(|o| o.any_shortfall()).collect::<Vec<bool>>()),
+        f64s("demand", &|o| o.demand),
+        f64s("built", &|o| o.built),
+        f64s("units_short", &|o| o.units_short),
+        f64s("units_lost", &|o| o.units_lost),
+        f64s("units_late", &|o| o.units_late),
+        f64s("units_owed_at_end", &|o| o.units_owed_at_end),
+        f64s("units_short_or_late", &|o| o.units_short_or_late()),
+        f64s("share_met", &|o| o.share_met),
+        f64s("short_weeks", &|o| f64::from(o.short_periods) * weeks),
+        f64s("longest_short_run_weeks", &|o| f64::from(o.longest_short_run) * weeks),
+        optional("first_short_week", &|o| o.first_short_period.map(|p| f64::from(p) * weeks)),
+        optional("recovery_week", &|o| o.recovery_period.map(|p| f64::from(p) * weeks)),
+        optional("mean_delay_weeks", &|o| o.mean_delay_periods().map(|p| p * weeks)),
+        delay("max_delay_weeks", &|o| f64::from(o.max_delay_periods) * weeks),
+        delay("peak_backlog_units", &|o| o.peak_backlog),
+        delay("peak_backlog_weeks", &|o| o.peak_backlog_weeks),
+        delay("backlog_unit_weeks", &|o| o.backlog_unit_periods * weeks),
+        Column::new("loss".into(), losses.to_vec()),
+    ];
+    Ok(DataFrame::new(n, columns)?)
 }
 
-/// Writes `stage_losses.parquet`: one row per stage and trial, ordered by stage, then trial.
-pub fn write_stage_losses<W: Write>(
-    w: W,
-    model: &Model,
-    results: &RunResults,
-    provenance: &Provenance,
-) -> anyhow::Result<()> {
-    let ns = results.n_stages;
-    let mut writer = parquet_with(w, &stage_losses_schema(), provenance)?;
-    for (s, stage) in model.spec().stages.iter().enumerate() {
-        for trials in batches(results.trials) {
-            let lost: Vec<f64> = trials.clone().map(|t| results.stage_throughput_lost[t * ns + s]).collect();
-            let columns = vec![
-                trial_column(&trials),
-                label_column("stage", &stage.name, trials.len()),
-                Column::new("throughput_lost".into(), lost),
-            ];
-            writer.write_batch(&DataFrame::new(trials.len(), columns)?)?;
-        }
-    }
-    writer.finish()?;
-    Ok(())
+/// The rows of `stage_losses.parquet` for stage `s` in one batch (`results` holds trials `first_trial ..`).
+pub fn stage_losses_frame(model: &Model, s: usize, first_trial: u64, results: &RunResults) -> anyhow::Result<DataFrame> {
+    let n = results.trials;
+    let columns = vec![
+        trial_column(first_trial..first_trial + n as u64),
+        label_column("stage", &model.spec().stages[s].name, n),
+        Column::new("throughput_lost".into(), results.stage_lost(s).collect::<Vec<f64>>()),
+    ];
+    Ok(DataFrame::new(n, columns)?)
+}
+
+/// The rows of `stockpiles.parquet` for stockpile `k` in one batch (`results` holds trials `first_trial ..`).
+pub fn stockpiles_frame(model: &Model, k: usize, first_trial: u64, results: &RunResults) -> anyhow::Result<DataFrame> {
+    let n = results.trials;
+    let columns = vec![
+        trial_column(first_trial..first_trial + n as u64),
+        label_column("stockpile", &model.spec().mitigations.stockpiles[k].name, n),
+        Column::new("min_level".into(), results.stockpile_min(k).collect::<Vec<f64>>()),
+        Column::new("released".into(), results.stockpile_released(k).collect::<Vec<f64>>()),
+    ];
+    Ok(DataFrame::new(n, columns)?)
 }
 
 /// Writes `bands.parquet`: fan-chart quantiles of the weekly share of requirement met, per end use and period.

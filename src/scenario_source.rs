@@ -60,10 +60,25 @@ pub struct LoadedScenario {
     pub applied: Vec<String>,
     /// Overlay files of mitigations added to the scenario (`--mitigation FILE`).
     pub overlays: Vec<SourceDigest>,
+    /// The scenario's text, exactly its bytes.
+    pub text: String,
+    /// The base files read, in order, with what named them and their text: enough to read the scenario again
+    /// elsewhere ([`load_recorded`]), as `merge` does from a shard's manifest.
+    pub base_reads: Vec<BaseRead>,
+}
+
+/// One base file read for a scenario: the file that named it, the path it gave, and the file's origin and text.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BaseRead {
+    pub naming: String,
+    pub path: String,
+    pub origin: String,
+    pub sha256: String,
+    pub text: String,
 }
 
 /// A file a scenario was read from, and the SHA-256 of its bytes (lowercase hex).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SourceDigest {
     pub origin: String,
     pub sha256: String,
@@ -102,18 +117,62 @@ pub fn load(source: &ScenarioSource) -> Result<LoadedScenario, Failure> {
         ScenarioSource::File(path) => path.parent().unwrap_or(Path::new("")).to_owned(),
         ScenarioSource::Embedded | ScenarioSource::Stdin => PathBuf::new(),
     };
-    let mut bases = Vec::new();
+    let mut base_reads = Vec::new();
     let mut resolve = |naming: &str, path: &str| -> Result<(String, Vec<u8>), String> {
         let (base_origin, base_bytes) = read_base(&folder, naming, path)?;
-        bases.push(SourceDigest { origin: base_origin.clone(), sha256: hex(&Sha256::digest(&base_bytes)) });
+        // A base that is not UTF-8 is refused by the parser with its own diagnostic; it is not recorded then.
+        if let Ok(base_text) = std::str::from_utf8(&base_bytes) {
+            base_reads.push(BaseRead {
+                naming: naming.to_owned(),
+                path: path.to_owned(),
+                origin: base_origin.clone(),
+                sha256: hex(&Sha256::digest(&base_bytes)),
+                text: base_text.to_owned(),
+            });
+        }
         Ok((base_origin, base_bytes))
     };
     let scenario = chokepoint_scenario::parse_with(&origin, &text, &mut resolve)?;
-    Ok(LoadedScenario { origin, sha256, bases, scenario, applied: Vec::new(), overlays: Vec::new() })
+    let bases = base_reads.iter().map(|b| SourceDigest { origin: b.origin.clone(), sha256: b.sha256.clone() }).collect();
+    Ok(LoadedScenario { origin, sha256, bases, scenario, applied: Vec::new(), overlays: Vec::new(), text, base_reads })
+}
+
+/// Reads a scenario again from its recorded text and the base files it read (a shard's manifest): the same
+/// scenario, without touching the file system. A base not in `base_reads` is refused. The recorded digests are
+/// checked against the texts.
+pub fn load_recorded(origin: &str, text: &str, base_reads: &[BaseRead]) -> Result<LoadedScenario, Failure> {
+    for b in base_reads {
+        let sha = hex(&Sha256::digest(b.text.as_bytes()));
+        if sha != b.sha256 {
+            return Err(Failure::Runtime(anyhow::anyhow!(
+                "the recorded text of base `{}` does not match its SHA-256 {}",
+                b.origin,
+                b.sha256
+            )));
+        }
+    }
+    let mut resolve = |naming: &str, path: &str| -> Result<(String, Vec<u8>), String> {
+        base_reads
+            .iter()
+            .find(|b| b.naming == naming && b.path == path)
+            .map(|b| (b.origin.clone(), b.text.as_bytes().to_vec()))
+            .ok_or_else(|| format!("`{path}` (named by `{naming}`) is not among the recorded base files"))
+    };
+    let scenario = chokepoint_scenario::parse_with(origin, text, &mut resolve)?;
+    Ok(LoadedScenario {
+        origin: origin.to_owned(),
+        sha256: hex(&Sha256::digest(text.as_bytes())),
+        bases: base_reads.iter().map(|b| SourceDigest { origin: b.origin.clone(), sha256: b.sha256.clone() }).collect(),
+        scenario,
+        applied: Vec::new(),
+        overlays: Vec::new(),
+        text: text.to_owned(),
+        base_reads: base_reads.to_vec(),
+    })
 }
 
 /// An overlay file of mitigations and packages, read for [`Scenario::add_overlay`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OverlayFile {
     pub origin: String,
     pub text: String,

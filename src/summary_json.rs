@@ -8,11 +8,12 @@
 //! `run.json`. Non-finite numbers are written as `null` and read back as NaN.
 
 use chokepoint_engine::report::{EndUseSummary, RunSummary, StageSummary, StockpileSummary};
-use chokepoint_engine::stats::{Proportion, Summary, summarize};
-use chokepoint_engine::{Model, RunResults, Unit, Unmet};
+use chokepoint_engine::stats::{Proportion, Summary};
+use chokepoint_engine::{Model, Unit, Unmet};
 use chokepoint_scenario::Scenario;
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::file_summary::LossSummaries;
 use crate::scenario_source::LoadedScenario;
 
 /// Version of the layout of `summary.json` and `run.json`; bumped when a field changes meaning or goes away.
@@ -320,26 +321,8 @@ pub struct WarningJson {
     pub help: Option<String>,
 }
 
-/// Per-trial losses of a run: per end use (`[e][trial]`) and per trial.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrialLosses {
-    pub end_uses: Vec<Vec<f64>>,
-    pub trials: Vec<f64>,
-}
-
-impl TrialLosses {
-    /// The losses of `results`, valued with the scenario's loss measure.
-    pub fn of(scenario: &Scenario, results: &RunResults) -> Self {
-        let weights = chokepoint_analysis::loss::LossWeights::of(scenario);
-        let end_uses: Vec<Vec<f64>> =
-            (0..results.n_end_uses).map(|e| results.end_use(e).map(|o| weights.end_use_loss(e, o)).collect()).collect();
-        let trials = (0..results.trials).map(|t| end_uses.iter().map(|x| x[t]).sum::<f64>()).collect();
-        Self { end_uses, trials }
-    }
-}
-
 impl SummaryDocument {
-    pub fn new(loaded: &LoadedScenario, seed: u64, summary: &RunSummary, losses: &TrialLosses) -> Self {
+    pub fn new(loaded: &LoadedScenario, seed: u64, summary: &RunSummary, losses: &LossSummaries) -> Self {
         let scenario = &loaded.scenario;
         let model = &scenario.model;
         let spec = model.spec();
@@ -362,7 +345,7 @@ impl SummaryDocument {
             },
             loss: LossJson {
                 unit: scenario.loss.unit.label().to_owned(),
-                per_trial: (&summarize(&mut losses.trials.clone())).into(),
+                per_trial: (&losses.per_trial).into(),
             },
             end_uses: summary
                 .end_uses
@@ -377,7 +360,7 @@ impl SummaryDocument {
     }
 }
 
-fn end_use(scenario: &Scenario, e: usize, s: &EndUseSummary, loss: &[f64], weeks: f64) -> EndUseJson {
+fn end_use(scenario: &Scenario, e: usize, s: &EndUseSummary, loss: &Summary, weeks: f64) -> EndUseJson {
     let spec = &scenario.model.spec().end_uses[e];
     let values = &scenario.end_uses[e];
     let in_weeks = |d: &Summary| DistributionJson::scaled(d, weeks);
@@ -440,7 +423,7 @@ fn end_use(scenario: &Scenario, e: usize, s: &EndUseSummary, loss: &[f64], weeks
         recovery_week: s.recovery_period.as_ref().map(in_weeks),
         p_short_at_end: (&s.p_short_at_end).into(),
         delay,
-        loss: (&summarize(&mut loss.to_vec())).into(),
+        loss: loss.into(),
     }
 }
 

@@ -14,13 +14,15 @@ use std::time::{Instant, SystemTime};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use super::run::{OutputFolder, Started, Written, write_run};
+use crate::output_paths::OutputFolder;
+use crate::run_output::{Started, Written, write_run};
 use crate::batch_summary::{self, BATCH_CSV_FILE, BATCH_PARQUET_FILE, BatchFormat, BatchRow, RunStatus};
 use crate::cli::{BatchArgs, CompareArgs, TrialSettings};
 use crate::failure::Failure;
 use crate::output::{self, RUN_JSON_FILE, SUMMARY_JSON_FILE};
 use crate::progress::TrialProgress;
 use crate::run_record::Settings;
+use crate::trial_files::DEFAULT_BATCH_TRIALS;
 use crate::scenario_source::{self, LoadedScenario, ScenarioSource, SourceDigest};
 use crate::staged_files::StagedFiles;
 use crate::summary_json::to_json_text;
@@ -84,14 +86,19 @@ pub fn batch(args: &BatchArgs) -> Result<(), Failure> {
     }
     for s in &scenarios {
         crate::output_paths::scenario_folder(&args.out, &s.scenario.name)?;
-        crate::output_paths::check_memory(&s.scenario.model, args.trials)
+        crate::output_paths::check_streamed_memory(&s.scenario.model, args.trials, DEFAULT_BATCH_TRIALS.min(args.trials))
             .map_err(|e| Failure::Usage(format!("{e:#}")))?;
         super::print_warnings(s);
     }
 
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("could not create output folder `{}`", args.out.display()))?;
-    let settings = Settings { seed: args.seed, trials: args.trials, threads: args.threads.resolve() };
+    let settings = Settings {
+        seed: args.seed,
+        trials: args.trials,
+        threads: args.threads.resolve(),
+        batch_trials: DEFAULT_BATCH_TRIALS,
+    };
     let fresh: Vec<bool> =
         scenarios.iter().map(|s| up_to_date(&args.out.join(&s.scenario.name), s, settings)).collect();
     let to_run = fresh.iter().filter(|f| !**f).count() as u64;
@@ -167,6 +174,7 @@ pub fn batch(args: &BatchArgs) -> Result<(), Failure> {
                     report: if args.format == BatchFormat::Json { ReportFormat::Json } else { ReportFormat::Table },
                     width: crate::table::Width::Narrow,
                 },
+                shard: None,
             };
             super::compare::compare(&compare)?;
         }

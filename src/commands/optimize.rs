@@ -10,7 +10,7 @@ use chokepoint_engine::RunConfig;
 use chokepoint_engine::rng::splitmix64;
 use chokepoint_scenario::Scenario;
 
-use super::run::OutputFolder;
+use crate::output_paths::OutputFolder;
 use crate::cli::{ObjectiveArg, OptimizeArgs};
 use crate::failure::Failure;
 use crate::optimize_output::{

@@ -10,7 +10,7 @@ use chokepoint_analysis::sizing::{self, SizingQuestion, SizingTarget, expected_r
 use chokepoint_analysis::variants::VariantRunner;
 use chokepoint_engine::RunConfig;
 
-use super::run::OutputFolder;
+use crate::output_paths::OutputFolder;
 use crate::cli::SizeStockpileArgs;
 use crate::comparison::{CostJson, FileDigest};
 use crate::failure::Failure;

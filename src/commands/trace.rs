@@ -14,7 +14,7 @@ use chokepoint_engine::outcome::Trace;
 use chokepoint_engine::trial::{Scratch, simulate};
 use serde::Serialize;
 
-use super::run::OutputFolder;
+use crate::output_paths::OutputFolder;
 use crate::cli::TraceArgs;
 use crate::failure::Failure;
 use crate::flows::{self, FLOWS_CSV_FILE, FLOWS_PARQUET_FILE, Flows, Measure, WeekStats};

@@ -280,7 +280,7 @@ fn issue_11_per_trial_parquet_files_say_which_run_made_them() {
     assert_exit(&chokepoint(&["run", arg(&small_chain()), "-n", "10", "-s", "42", "-q", "-o", arg(dir.path())]), 0);
     let record = super::json(&dir.path().join("run.json"));
     let sha = record["scenario"]["sha256"].as_str().unwrap().to_owned();
-    for file in ["trials.parquet", "stage_losses.parquet"] {
+    for file in ["trials.parquet", "stage_losses.parquet", "stockpiles.parquet"] {
         let mut reader = ParquetReader::new(std::fs::File::open(dir.path().join(file)).unwrap());
         let metadata = reader.get_metadata().unwrap();
         let pairs: Vec<(String, String)> = metadata
@@ -295,5 +295,8 @@ fn issue_11_per_trial_parquet_files_say_which_run_made_them() {
         assert_eq!(get("chokepoint.seed").as_deref(), Some("42"));
         assert_eq!(get("chokepoint.trials").as_deref(), Some("10"));
         assert_eq!(get("chokepoint.version").as_deref(), Some(env!("CARGO_PKG_VERSION")));
+        // And how its rows are laid out (issue 16).
+        assert_eq!((get("chokepoint.trials_from").as_deref(), get("chokepoint.trials_to").as_deref()), (Some("0"), Some("10")));
+        assert_eq!(get("chokepoint.batch_trials").as_deref(), Some("65536"));
     }
 }
