@@ -773,12 +773,9 @@ impl Command {
                 shard: r.shard.into_shard(),
             }),
             RawCommand::Compare(c) => Command::Compare(c.into_args()),
-            RawCommand::Merge(m) => Command::Merge(MergeArgs {
-                out: m.out,
-                shards: m.shards,
-                report: m.format,
-                width: width(m.wide),
-            }),
+            RawCommand::Merge(m) => {
+                Command::Merge(MergeArgs { out: m.out, shards: m.shards, report: m.format, width: width(m.wide) })
+            }
             RawCommand::SizeStockpile(s) => Command::SizeStockpile(s.into_args()),
             RawCommand::Validate { scenarios } => {
                 Command::Validate(scenarios.into_iter().map(ScenarioSource::from_arg).collect())

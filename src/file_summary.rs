@@ -45,7 +45,10 @@ enum Stored {
 
 impl RunFiles {
     /// Opens the per-trial files of `model` at `path_of(file)` (the folder of a run, or a staging folder).
-    pub fn open(model: &Model, path_of: impl Fn(TrialFile) -> anyhow::Result<std::path::PathBuf>) -> anyhow::Result<Self> {
+    pub fn open(
+        model: &Model,
+        path_of: impl Fn(TrialFile) -> anyhow::Result<std::path::PathBuf>,
+    ) -> anyhow::Result<Self> {
         let open = |file: TrialFile| -> anyhow::Result<TrialFileReader> {
             TrialFileReader::open(&path_of(file)?, file.entities(model))
         };
@@ -143,7 +146,7 @@ mod tests {
     use std::path::Path;
 
     use chokepoint_analysis::loss::LossWeights;
-    use chokepoint_engine::report::summarize_run;
+    use chokepoint_engine::report::{summarize_run, summarize_trials};
     use chokepoint_engine::{RunConfig, RunError, run, run_in_batches};
 
     use super::*;
@@ -180,7 +183,8 @@ mod tests {
             TrialFile::ALL.map(|f| BufWriter::new(std::fs::File::create(dir.path().join(f.name())).unwrap()));
         let mut sink = TrialSink::new([&mut a, &mut b, &mut c], &provenance).unwrap();
         let bands = run_in_batches(model, &config, 50, &|_| {}, |first, r| {
-            sink.write_results(&loaded.scenario, first, r).map_err(|e| RunError::ThreadPool { threads: 0, message: e.to_string() })
+            sink.write_results(&loaded.scenario, first, r)
+                .map_err(|e| RunError::ThreadPool { threads: 0, message: e.to_string() })
         })
         .unwrap();
         sink.finish().unwrap();

@@ -28,8 +28,7 @@ impl OptionInput {
             OptionArg::Name(name) => OptionInput::Name(name.clone()),
             OptionArg::File(path) => {
                 let file = scenario_source::read_overlay(path)?;
-                let short =
-                    path.file_name().map_or_else(|| file.origin.clone(), |f| f.to_string_lossy().into_owned());
+                let short = path.file_name().map_or_else(|| file.origin.clone(), |f| f.to_string_lossy().into_owned());
                 OptionInput::Overlay { file, short }
             }
         })

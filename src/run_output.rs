@@ -187,24 +187,22 @@ fn write_summaries(
     bands: &BandCounts,
 ) -> anyhow::Result<Written> {
     let model = &loaded.scenario.model;
-    let staged = |file: TrialFile| {
-        files.staged_path(file.name()).with_context(|| format!("`{}` was not written", file.name()))
-    };
+    let staged =
+        |file: TrialFile| files.staged_path(file.name()).with_context(|| format!("`{}` was not written", file.name()));
     let mut columns = RunFiles::open(model, staged)?;
     let trials = columns.trials();
     let summary = summarize_trials(model, trials, &mut columns, bands)?;
     let losses = columns.loss_summaries()?;
     let document = SummaryDocument::new(loaded, seed, &summary, &losses);
     let summary_json = to_json_text(&document)?;
-    let end_uses: Vec<(&str, bool)> =
-        document.end_uses.iter().map(|e| (e.name.as_str(), e.delay.is_some())).collect();
+    let end_uses: Vec<(&str, bool)> = document.end_uses.iter().map(|e| (e.name.as_str(), e.delay.is_some())).collect();
     let curves = report::read_curves(columns.trials.path(), &end_uses)?;
     drop(columns);
 
     let weeks = model.spec().period_weeks;
     files.write(BANDS_FILE, |w| output::write_bands(w, &summary, weeks))?;
     files.write(BACKLOG_BANDS_FILE, |w| output::write_backlog_bands(w, &summary, weeks))?;
-    files.write(SUMMARY_CSV_FILE, |w| output::write_summary_csv(w, &document))?;
+    files.write(SUMMARY_CSV_FILE, |w| output::write_summary_csv(w, &loaded.scenario, &summary, &losses))?;
     output::write_text(files, SUMMARY_JSON_FILE, &summary_json)?;
     let graph_json = to_json_text(&GraphDocument::new(model, &loaded.scenario, &document))?;
     output::write_text(files, GRAPH_JSON_FILE, &graph_json)?;

@@ -133,7 +133,8 @@ pub fn load(source: &ScenarioSource) -> Result<LoadedScenario, Failure> {
         Ok((base_origin, base_bytes))
     };
     let scenario = chokepoint_scenario::parse_with(&origin, &text, &mut resolve)?;
-    let bases = base_reads.iter().map(|b| SourceDigest { origin: b.origin.clone(), sha256: b.sha256.clone() }).collect();
+    let bases =
+        base_reads.iter().map(|b| SourceDigest { origin: b.origin.clone(), sha256: b.sha256.clone() }).collect();
     Ok(LoadedScenario { origin, sha256, bases, scenario, applied: Vec::new(), overlays: Vec::new(), text, base_reads })
 }
 

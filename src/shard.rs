@@ -61,7 +61,9 @@ impl ShardArg {
             return Err(format!("`--shard {text}`: shards are numbered from 1 (`--shard 1/{count}` is the first)"));
         }
         if index > count {
-            return Err(format!("`--shard {text}`: there are only {count} shards (`--shard {count}/{count}` is the last)"));
+            return Err(format!(
+                "`--shard {text}`: there are only {count} shards (`--shard {count}/{count}` is the last)"
+            ));
         }
         Ok(Self::Index { index, count })
     }
@@ -382,9 +384,13 @@ pub fn write_band_counts<W: Write>(w: W, counts: &BandCounts) -> anyhow::Result<
 /// Adds the counts of `band_counts.parquet` at `path` to `counts` (of the same model), refusing any that do not fit.
 pub fn add_band_counts(path: &Path, counts: &mut BandCounts) -> anyhow::Result<()> {
     let context = || format!("could not read `{}`", path.display());
-    let df = ParquetReader::new(File::open(path).with_context(context)?).finish().map_err(anyhow::Error::from).with_context(context)?;
+    let df = ParquetReader::new(File::open(path).with_context(context)?)
+        .finish()
+        .map_err(anyhow::Error::from)
+        .with_context(context)?;
     let histogram = df.column("histogram")?.str()?;
-    let [index, period, bin, count] = ["index", "period", "bin", "count"].map(|c| df.column(c).and_then(|c| c.u32().cloned()));
+    let [index, period, bin, count] =
+        ["index", "period", "bin", "count"].map(|c| df.column(c).and_then(|c| c.u32().cloned()));
     let (index, period, bin, count) = (index?, period?, bin?, count?);
     let periods = counts.band_periods;
     for row in 0..df.height() {

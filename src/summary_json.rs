@@ -9,9 +9,11 @@
 
 use chokepoint_engine::report::{EndUseSummary, RunSummary, StageSummary, StockpileSummary};
 use chokepoint_engine::stats::{Proportion, Summary};
-use chokepoint_engine::{Model, Unit, Unmet};
+use chokepoint_engine::{Model, Unmet};
 use chokepoint_scenario::Scenario;
 use serde::{Deserialize, Deserializer, Serialize};
+
+pub use chokepoint_tables::{stage_unit, unit_name, unmet_word};
 
 use crate::file_summary::LossSummaries;
 use crate::scenario_source::LoadedScenario;
@@ -343,10 +345,7 @@ impl SummaryDocument {
                 periods: spec.periods,
                 period_weeks: weeks,
             },
-            loss: LossJson {
-                unit: scenario.loss.unit.label().to_owned(),
-                per_trial: (&losses.per_trial).into(),
-            },
+            loss: LossJson { unit: scenario.loss.unit.label().to_owned(), per_trial: (&losses.per_trial).into() },
             end_uses: summary
                 .end_uses
                 .iter()
@@ -427,20 +426,6 @@ fn end_use(scenario: &Scenario, e: usize, s: &EndUseSummary, loss: &Summary, wee
     }
 }
 
-/// `lost` or `backlog`.
-pub fn unmet_word(unmet: Unmet) -> &'static str {
-    match unmet {
-        Unmet::Lost => "lost",
-        Unmet::Backlog => "backlog",
-    }
-}
-
-/// The unit a stage's throughput is counted in: that of its (first) output.
-pub fn stage_unit(model: &Model, stage: usize) -> &'static str {
-    let spec = model.spec();
-    unit_name(spec.stages[stage].outputs.first().map_or(Unit::Tonne, |&(m, _)| spec.materials[m].unit))
-}
-
 fn stage(model: &Model, index: usize, s: &StageSummary) -> StageJson {
     StageJson {
         name: s.name.clone(),
@@ -462,14 +447,6 @@ fn stockpile(model: &Model, index: usize, s: &StockpileSummary) -> StockpileJson
         min_level: (&s.min_level).into(),
         released: (&s.released).into(),
         p_ran_dry: (&s.p_ran_dry).into(),
-    }
-}
-
-/// The name of a unit in outputs.
-pub fn unit_name(unit: Unit) -> &'static str {
-    match unit {
-        Unit::Tonne => "t",
-        Unit::Item => "unit",
     }
 }
 

@@ -223,7 +223,10 @@ impl<W: Write> TrialSink<W> {
     /// Writes the files' footers.
     pub fn finish(self) -> anyhow::Result<()> {
         for (file, writer) in self.writers {
-            writer.finish().map_err(anyhow::Error::from).with_context(|| format!("could not write `{}`", file.name()))?;
+            writer
+                .finish()
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("could not write `{}`", file.name()))?;
         }
         Ok(())
     }
@@ -272,7 +275,11 @@ impl TrialFileReader {
         let trials = number("chokepoint.trials")?.unwrap_or(trials_by_rows);
         let from = number("chokepoint.trials_from")?.unwrap_or(0);
         let to = number("chokepoint.trials_to")?.unwrap_or(trials);
-        anyhow::ensure!(from <= to && to <= trials, "`{}`: its trial range {from}..{to} is not within 0..{trials}", path.display());
+        anyhow::ensure!(
+            from <= to && to <= trials,
+            "`{}`: its trial range {from}..{to} is not within 0..{trials}",
+            path.display()
+        );
         // Files written before the layout keys hold one batch of the whole run (end use, then trial).
         let batch_trials = number("chokepoint.batch_trials")?.unwrap_or((to - from).max(1));
         let layout = FileLayout { batches: BatchLayout::new(from, to - from, batch_trials), entities };

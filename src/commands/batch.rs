@@ -14,19 +14,19 @@ use std::time::{Instant, SystemTime};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use crate::output_paths::OutputFolder;
-use crate::run_output::{Started, Written, write_run};
 use crate::batch_summary::{self, BATCH_CSV_FILE, BATCH_PARQUET_FILE, BatchFormat, BatchRow, RunStatus};
 use crate::cli::{BatchArgs, CompareArgs, TrialSettings};
 use crate::failure::Failure;
 use crate::output::{self, RUN_JSON_FILE, SUMMARY_JSON_FILE};
+use crate::output_paths::OutputFolder;
 use crate::progress::TrialProgress;
+use crate::run_output::{Started, Written, write_run};
 use crate::run_record::Settings;
-use crate::trial_files::DEFAULT_BATCH_TRIALS;
 use crate::scenario_source::{self, LoadedScenario, ScenarioSource, SourceDigest};
 use crate::staged_files::StagedFiles;
 use crate::summary_json::to_json_text;
 use crate::table::ReportFormat;
+use crate::trial_files::DEFAULT_BATCH_TRIALS;
 
 /// The file, next to a scenario's run files, that records the digests of the scenario and of its bases, so
 /// that a change in a base makes the run out of date (`run.json` records the scenario's own digest only).
@@ -86,8 +86,12 @@ pub fn batch(args: &BatchArgs) -> Result<(), Failure> {
     }
     for s in &scenarios {
         crate::output_paths::scenario_folder(&args.out, &s.scenario.name)?;
-        crate::output_paths::check_streamed_memory(&s.scenario.model, args.trials, DEFAULT_BATCH_TRIALS.min(args.trials))
-            .map_err(|e| Failure::Usage(format!("{e:#}")))?;
+        crate::output_paths::check_streamed_memory(
+            &s.scenario.model,
+            args.trials,
+            DEFAULT_BATCH_TRIALS.min(args.trials),
+        )
+        .map_err(|e| Failure::Usage(format!("{e:#}")))?;
         super::print_warnings(s);
     }
 

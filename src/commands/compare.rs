@@ -124,7 +124,15 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
         &baseline,
         &outcomes,
         &out_dir,
-        ComparisonRecord { overlays, seed: settings.seed, trials: settings.trials, threads, timings, started, shards: None },
+        ComparisonRecord {
+            overlays,
+            seed: settings.seed,
+            trials: settings.trials,
+            threads,
+            timings,
+            started,
+            shards: None,
+        },
     )?;
     folder.keep();
     print_comparison(&written, &out_dir, settings.report, settings.width)
@@ -277,7 +285,10 @@ impl CompareShard<'_> {
             started_at: started.at,
             wall_time_s: started.instant.elapsed().as_secs_f64(),
             simulation_s,
-            variants: timings.into_iter().map(|t| VariantSeconds { name: t.name, simulation_s: t.simulation_s }).collect(),
+            variants: timings
+                .into_iter()
+                .map(|t| VariantSeconds { name: t.name, simulation_s: t.simulation_s })
+                .collect(),
             files: [VARIANT_TRIALS_FILE, SHARD_FILE].map(str::to_owned).to_vec(),
         };
         output::write_json(&mut files, SHARD_FILE, &manifest)?;
@@ -331,7 +342,10 @@ fn read_variant_trials(
     into: &mut [Vec<EndUseTrials>],
 ) -> anyhow::Result<()> {
     let context = || format!("could not read `{}`", path.display());
-    let df = ParquetReader::new(std::fs::File::open(path).with_context(context)?).finish().map_err(anyhow::Error::from).with_context(context)?;
+    let df = ParquetReader::new(std::fs::File::open(path).with_context(context)?)
+        .finish()
+        .map_err(anyhow::Error::from)
+        .with_context(context)?;
     let n = (range.end - range.start) as usize;
     anyhow::ensure!(
         df.height() == variants.len() * end_uses.len() * n,
@@ -355,7 +369,9 @@ fn read_variant_trials(
             for i in start..start + n {
                 let at = (i - start) as u64 + range.start;
                 anyhow::ensure!(
-                    variant.get(i) == Some(variant_name) && end_use.get(i) == Some(end_use_name) && trial.get(i) == Some(at),
+                    variant.get(i) == Some(variant_name)
+                        && end_use.get(i) == Some(end_use_name)
+                        && trial.get(i) == Some(at),
                     "`{}`: row {i} is not trial {at} of `{end_use_name}` in `{variant_name}`",
                     path.display()
                 );

@@ -30,7 +30,8 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
         }
     }
     let first = &shards[0].manifest;
-    let mut loaded = scenario_source::load_recorded(&first.scenario.origin, &first.scenario.text, &first.scenario.bases)?;
+    let mut loaded =
+        scenario_source::load_recorded(&first.scenario.origin, &first.scenario.text, &first.scenario.bases)?;
     match first.kind {
         ShardKind::Run => {
             run_output::apply_mitigations(&mut loaded, first.options.iter().cloned().map(Ok))?;

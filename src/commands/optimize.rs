@@ -10,7 +10,6 @@ use chokepoint_engine::RunConfig;
 use chokepoint_engine::rng::splitmix64;
 use chokepoint_scenario::Scenario;
 
-use crate::output_paths::OutputFolder;
 use crate::cli::{ObjectiveArg, OptimizeArgs};
 use crate::failure::Failure;
 use crate::optimize_output::{
@@ -18,6 +17,7 @@ use crate::optimize_output::{
 };
 use crate::options::{self, analysis_failure};
 use crate::output;
+use crate::output_paths::OutputFolder;
 use crate::progress::TrialProgress;
 use crate::report::REPORT_FILE;
 use crate::run_record::{OptimizeRecord, Timings};

@@ -10,12 +10,12 @@ use chokepoint_analysis::sizing::{self, SizingQuestion, SizingTarget, expected_r
 use chokepoint_analysis::variants::VariantRunner;
 use chokepoint_engine::RunConfig;
 
-use crate::output_paths::OutputFolder;
 use crate::cli::SizeStockpileArgs;
 use crate::comparison::{CostJson, FileDigest};
 use crate::failure::Failure;
 use crate::options::analysis_failure;
 use crate::output;
+use crate::output_paths::OutputFolder;
 use crate::progress::TrialProgress;
 use crate::scenario_source;
 use crate::sizing::{

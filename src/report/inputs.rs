@@ -198,9 +198,17 @@ pub fn read_curves(path: &Path, end_uses: &[(&str, bool)]) -> anyhow::Result<Vec
         .enumerate()
         .map(|(e, &(name, backlogged))| {
             Ok(if backlogged {
-                ExceedanceCurve::new(name.to_owned(), Measure::MaxDelayWeeks, trials.entity_f64s(e, "max_delay_weeks", 0.0)?)
+                ExceedanceCurve::new(
+                    name.to_owned(),
+                    Measure::MaxDelayWeeks,
+                    trials.entity_f64s(e, "max_delay_weeks", 0.0)?,
+                )
             } else {
-                ExceedanceCurve::new(name.to_owned(), Measure::UnitsShort, trials.entity_f64s(e, "units_short", f64::NAN)?)
+                ExceedanceCurve::new(
+                    name.to_owned(),
+                    Measure::UnitsShort,
+                    trials.entity_f64s(e, "units_short", f64::NAN)?,
+                )
             })
         })
         .collect()

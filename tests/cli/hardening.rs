@@ -296,7 +296,10 @@ fn issue_11_per_trial_parquet_files_say_which_run_made_them() {
         assert_eq!(get("chokepoint.trials").as_deref(), Some("10"));
         assert_eq!(get("chokepoint.version").as_deref(), Some(env!("CARGO_PKG_VERSION")));
         // And how its rows are laid out (issue 16).
-        assert_eq!((get("chokepoint.trials_from").as_deref(), get("chokepoint.trials_to").as_deref()), (Some("0"), Some("10")));
+        assert_eq!(
+            (get("chokepoint.trials_from").as_deref(), get("chokepoint.trials_to").as_deref()),
+            (Some("0"), Some("10"))
+        );
         assert_eq!(get("chokepoint.batch_trials").as_deref(), Some("65536"));
     }
 }

@@ -251,7 +251,11 @@ fn shards_that_do_not_belong_together_are_refused_with_nothing_written() {
 
     // Another trial count.
     let longer = d.join("longer");
-    run_ok(&small_chain(), &longer, &["-n", "200", "--batch-trials", "32", "--trials-from", "50", "--trials-to", "100"]);
+    run_ok(
+        &small_chain(),
+        &longer,
+        &["-n", "200", "--batch-trials", "32", "--trials-from", "50", "--trials-to", "100"],
+    );
     assert_refused(d, &[a, &longer], "a run of 200 trials, not 100", &[a, &longer]);
 
     // Another version: its manifest says so.
@@ -307,12 +311,13 @@ fn copy_folder(from: &Path, to: &Path) {
 fn shard_arguments_are_checked_against_the_trial_count() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
+    let scenario = small_chain();
     for (args, words) in [
         (&["-n", "2", "--shard", "3/4"][..], "at most 2 shards"),
         (&["-n", "100", "--trials-from", "50", "--trials-to", "101"], "lies past the run's 100 trials"),
         (&["-n", "100", "--trials-from", "50", "--trials-to", "50"], "selects no trial"),
     ] {
-        let mut all = vec!["run", arg(&small_chain()), "-q", "-o", arg(&out)];
+        let mut all = vec!["run", arg(&scenario), "-q", "-o", arg(&out)];
         all.extend_from_slice(args);
         let o = chokepoint(&all);
         assert_exit(&o, 2);
@@ -335,7 +340,7 @@ fn comparison_shards_merge_into_the_bytes_of_one_comparison() {
     let ranges = [("0", "1"), ("1", "50"), ("50", "120")];
     let shards: Vec<PathBuf> = ranges
         .iter()
-        .map(|(from, to)| {
+        .map(|&(from, to)| {
             let out = d.join(format!("shard-{from}"));
             compare(&out, &["--trials-from", from, "--trials-to", to]);
             assert_eq!(entries(&out), ["shard.json", "variant_trials.parquet"]);

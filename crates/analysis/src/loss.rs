@@ -7,8 +7,8 @@
 //! owed). The trial's loss is the sum over end uses, in scenario order. The values come from the scenario
 //! (`chokepoint_scenario::EndUseValues`): US dollars, or weeks of normal demand when the scenario gives none.
 
-use chokepoint_engine::Model;
 use chokepoint_engine::outcome::EndUseOutcome;
+use chokepoint_engine::{Model, RunResults};
 use chokepoint_scenario::{LossUnit, Scenario};
 
 /// The values of one end use's shortfalls.
@@ -59,6 +59,25 @@ impl LossWeights {
     /// The loss of one trial: the sum over end uses, in order.
     pub fn trial_loss(&self, outcomes: &[EndUseOutcome]) -> f64 {
         outcomes.iter().enumerate().map(|(e, o)| self.end_use_loss(e, o)).sum()
+    }
+}
+
+/// The losses of a run, per end use (`end_uses[e][trial]`) and per trial (the sum over end uses, in order).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrialLosses {
+    pub end_uses: Vec<Vec<f64>>,
+    pub trials: Vec<f64>,
+}
+
+impl TrialLosses {
+    /// The losses of `results`, a run of `scenario` or of one of its variants, valued with the scenario's loss
+    /// measure.
+    pub fn of(scenario: &Scenario, results: &RunResults) -> Self {
+        let weights = LossWeights::of(scenario);
+        let end_uses: Vec<Vec<f64>> =
+            (0..results.n_end_uses).map(|e| results.end_use(e).map(|o| weights.end_use_loss(e, o)).collect()).collect();
+        let trials = (0..results.trials).map(|t| end_uses.iter().map(|x| x[t]).sum::<f64>()).collect();
+        Self { end_uses, trials }
     }
 }
 

@@ -5,7 +5,8 @@
 //! shipments divided by their yields (co-products beyond that are made in excess and accumulate); its inputs
 //! follow from the throughput. Stages are visited customers first (reverse topological order).
 
-use crate::model::{Compiled, ModelSpec};
+use crate::model::ModelSpec;
+use crate::plan::Plan;
 
 /// Normal flows per period, and per-year throughput against capacity.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,42 +36,51 @@ impl CapacityDeficit {
     }
 }
 
-/// Normal flows for the given end-use demand per period. `activity` and `link_flow` are overwritten.
-pub(crate) fn flows(c: &Compiled, demand_per_period: &[f64], activity: &mut [f64], link_flow: &mut [f64]) {
-    let ns = c.n_stages;
+/// Normal flows for the given end-use demand per period. `activity` (per plan node: stages in processing order,
+/// then end uses) and `link_flow` are overwritten.
+pub(crate) fn flows(
+    plan: &Plan,
+    demand_per_period: impl Iterator<Item = f64>,
+    activity: &mut [f64],
+    link_flow: &mut [f64],
+) {
+    let ns = plan.stages.len();
     activity.iter_mut().for_each(|a| *a = 0.0);
     link_flow.iter_mut().for_each(|f| *f = 0.0);
-    let push_inputs = |node: usize, act: f64, link_flow: &mut [f64]| {
-        for slot in c.in_slot_start[node]..c.in_slot_start[node + 1] {
-            let need = act * c.in_slot_qty[slot];
-            let links = c.in_link_start[slot]..c.in_link_start[slot + 1];
-            for (f, share) in link_flow[links.clone()].iter_mut().zip(&c.share[links]) {
-                *f = need * share;
+    let push_inputs = |slots: std::ops::Range<usize>, act: f64, link_flow: &mut [f64]| {
+        for slot in &plan.inputs[slots] {
+            let need = act * slot.quantity;
+            for (f, link) in link_flow[slot.links.clone()].iter_mut().zip(&plan.links[slot.links.clone()]) {
+                *f = need * link.share;
             }
         }
     };
-    for (e, &d) in demand_per_period.iter().enumerate() {
+    for (e, d) in demand_per_period.enumerate() {
         activity[ns + e] = d;
-        push_inputs(ns + e, d, link_flow);
+        push_inputs(plan.end_uses[e].inputs.clone(), d, link_flow);
     }
-    for &s in c.topo.iter().rev() {
+    for (p, stage) in plan.stages.iter().enumerate().rev() {
         let mut act: f64 = 0.0;
-        for o in c.out_slot_start[s]..c.out_slot_start[s + 1] {
-            let shipped: f64 =
-                c.links_by_out_slot[c.out_link_start[o]..c.out_link_start[o + 1]].iter().map(|&l| link_flow[l]).sum();
-            act = act.max(shipped / c.out_slot_yield[o]);
+        for o in stage.outputs.clone() {
+            let shipped: f64 = plan.customers_of(o).iter().map(|&l| link_flow[l]).sum();
+            act = act.max(shipped / plan.outputs[o].yield_per_unit);
         }
-        activity[s] = act;
-        push_inputs(s, act, link_flow);
+        activity[p] = act;
+        push_inputs(stage.inputs.clone(), act, link_flow);
     }
 }
 
-pub(crate) fn solve(spec: &ModelSpec, c: &Compiled) -> Baseline {
+pub(crate) fn solve(spec: &ModelSpec, plan: &Plan) -> Baseline {
     let periods_per_year = 52.0 / spec.period_weeks;
     let demand: Vec<f64> = spec.end_uses.iter().map(|e| e.demand_per_year.central() / periods_per_year).collect();
-    let mut activity = vec![0.0; c.n_stages + c.n_end_uses];
+    let mut planned_activity = vec![0.0; plan.nodes()];
     let mut link_flow = vec![0.0; spec.links.len()];
-    flows(c, &demand, &mut activity, &mut link_flow);
+    flows(plan, demand.iter().copied(), &mut planned_activity, &mut link_flow);
+    // Back to the specification's numbering of stages.
+    let mut activity = planned_activity.clone();
+    for (p, stage) in plan.stages.iter().enumerate() {
+        activity[stage.spec_index] = planned_activity[p];
+    }
     let over_capacity = spec
         .stages
         .iter()

@@ -10,6 +10,7 @@ pub mod batches;
 pub mod model;
 pub mod outcome;
 pub mod param;
+mod plan;
 pub mod report;
 pub mod rng;
 pub mod runner;

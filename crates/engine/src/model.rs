@@ -8,6 +8,7 @@
 
 use crate::baseline::{self, Baseline};
 use crate::param::Param;
+use crate::plan::{self, Plan};
 
 /// Priority class of a demand. Allocation serves classes in a stage's priority order; licensing denial
 /// probabilities depend on the destination's class.
@@ -324,130 +325,8 @@ pub enum ModelError {
 #[derive(Debug, Clone)]
 pub struct Model {
     pub(crate) spec: ModelSpec,
-    pub(crate) compiled: Compiled,
+    pub(crate) plan: Plan,
     pub(crate) baseline: Baseline,
-    pub(crate) keys: Keys,
-}
-
-/// Stream keys of every random process, derived from names so that they do not move when the scenario
-/// gains or loses other entities.
-#[derive(Debug, Clone)]
-pub(crate) struct Keys {
-    /// Per stage: capacity, growth, online week, ramp, input stock initial/target, output stock initial/target.
-    pub stage: Vec<[u64; 8]>,
-    /// Per link: lead time.
-    pub link: Vec<u64>,
-    /// Per end use: demand, growth, stock initial/target.
-    pub end_use: Vec<[u64; 4]>,
-    /// Per disruption: timing, severity and denial draws.
-    pub disruption: Vec<u64>,
-    /// Per (link, disruption) pair in `Compiled::link_disruptions`: licence reviews.
-    pub licence: Vec<u64>,
-    /// Per mitigation: one key per uncertain parameter.
-    pub stockpile: Vec<[u64; 3]>,
-    pub intensity_change: Vec<[u64; 3]>,
-    pub demand_switch: Vec<[u64; 3]>,
-}
-
-fn link_label(spec: &ModelSpec, l: &LinkSpec) -> String {
-    format!("{}->{}:{}", spec.stages[l.from].name, node_name(spec, l.to), spec.materials[l.material].name)
-}
-
-fn keys(spec: &ModelSpec, c: &Compiled) -> Keys {
-    use crate::rng::key;
-    let stage = spec
-        .stages
-        .iter()
-        .map(|s| {
-            let f = |what: &str| key(&format!("stage:{}:{what}", s.name));
-            [
-                f("capacity"),
-                f("capacity_growth"),
-                f("online"),
-                f("ramp"),
-                f("input_stock_initial"),
-                f("input_stock_target"),
-                f("output_stock_initial"),
-                f("output_stock_target"),
-            ]
-        })
-        .collect();
-    let link = spec.links.iter().map(|l| key(&format!("link:{}:lead_time", link_label(spec, l)))).collect();
-    let end_use = spec
-        .end_uses
-        .iter()
-        .map(|e| {
-            let f = |what: &str| key(&format!("end_use:{}:{what}", e.name));
-            [f("demand"), f("growth"), f("stock_initial"), f("stock_target")]
-        })
-        .collect();
-    let disruption = spec.disruptions.iter().map(|d| key(&format!("disruption:{}", d.name))).collect();
-    let mut licence = Vec::with_capacity(c.link_disruptions.len());
-    for (l, link) in spec.links.iter().enumerate() {
-        for &d in &c.link_disruptions[c.link_disruption_start[l]..c.link_disruption_start[l + 1]] {
-            licence.push(key(&format!("licence:{}:{}", spec.disruptions[d].name, link_label(spec, link))));
-        }
-    }
-    let mitigation = |kind: &str, name: &str| {
-        let f = |what: &str| key(&format!("mitigation:{kind}:{name}:{what}"));
-        [f("a"), f("b"), f("c")]
-    };
-    let m = &spec.mitigations;
-    let stockpile = m.stockpiles.iter().map(|x| mitigation("stockpile", &x.name)).collect();
-    let intensity_change = m.intensity_changes.iter().map(|x| mitigation("intensity", &x.name)).collect();
-    let demand_switch = m.demand_switches.iter().map(|x| mitigation("switch", &x.name)).collect();
-    Keys { stage, link, end_use, disruption, licence, stockpile, intensity_change, demand_switch }
-}
-
-/// Flat arrays for the period loop. Nodes are stages `0..S` followed by end uses `S..S+E`.
-#[derive(Debug, Clone)]
-pub(crate) struct Compiled {
-    pub n_stages: usize,
-    pub n_end_uses: usize,
-    /// Stages in topological order (suppliers before customers).
-    pub topo: Vec<usize>,
-    /// Input slots: node -> `in_slot_start[n]..in_slot_start[n+1]`.
-    pub in_slot_start: Vec<usize>,
-    pub in_slot_material: Vec<usize>,
-    pub in_slot_qty: Vec<f64>,
-    /// Links into each input slot are the contiguous range `in_link_start[i]..in_link_start[i+1]`
-    /// (links are sorted by customer and input when the model is built).
-    pub in_link_start: Vec<usize>,
-    /// Supplier stage and customer node of each link.
-    pub link_from: Vec<usize>,
-    pub link_to: Vec<usize>,
-    /// Whether an export-licensing regime covers the link (its lead time can then vary).
-    pub link_licensed: Vec<bool>,
-    /// Output slots of stages: stage -> `out_slot_start[s]..out_slot_start[s+1]`.
-    pub out_slot_start: Vec<usize>,
-    pub out_slot_material: Vec<usize>,
-    pub out_slot_yield: Vec<f64>,
-    /// Links out of each output slot: `out_link_start[o]..out_link_start[o+1]` index `links_by_out_slot`.
-    pub out_link_start: Vec<usize>,
-    pub links_by_out_slot: Vec<usize>,
-    /// Disruptions acting on each link: `link_disruption_start[l]..` index `link_disruptions`.
-    pub link_disruption_start: Vec<usize>,
-    pub link_disruptions: Vec<usize>,
-    /// Disruptions in an order where each one comes after the one it follows.
-    pub disruption_order: Vec<usize>,
-    /// Class of each end use, as an index.
-    pub end_use_class: Vec<usize>,
-    /// Share of each link.
-    pub share: Vec<f64>,
-    /// (disruption, stage) pairs of every outage.
-    pub outages: Vec<(usize, usize)>,
-    /// (disruption, end use) pairs of every demand shock.
-    pub demand_shocks: Vec<(usize, usize)>,
-    /// (input slot, stockpile) pairs: which stockpiles may release into which inputs.
-    pub slot_stockpiles: Vec<(usize, usize)>,
-    /// Whether a node has an input served by a stockpile.
-    pub node_stockpiled: Vec<bool>,
-    /// The input slot each intensity change acts on.
-    pub intensity_slot: Vec<usize>,
-    /// Each stage's allocation: classes in priority order and how many; 0 means pro rata.
-    pub allocation: Vec<([u8; 3], u8)>,
-    /// Whether each disruption is an export-licensing regime (the others acting on links are embargoes).
-    pub is_licensing: Vec<bool>,
 }
 
 impl Model {
@@ -472,13 +351,11 @@ impl Model {
             spec.links.iter().map(|l| (customer_slot(l), l.clone())).collect();
         keyed.sort_by_key(|(k, _)| *k);
         spec.links = keyed.into_iter().map(|(_, l)| l).collect();
-        let compiled = compile(&spec, &mut errors);
-        if !errors.is_empty() {
+        let Some(plan) = plan::compile(&spec, &mut errors) else {
             return Err(errors);
-        }
-        let baseline = baseline::solve(&spec, &compiled);
-        let keys = keys(&spec, &compiled);
-        Ok(Self { spec, compiled, baseline, keys })
+        };
+        let baseline = baseline::solve(&spec, &plan);
+        Ok(Self { spec, plan, baseline })
     }
 
     /// The specification this model was built from.
@@ -498,13 +375,12 @@ impl Model {
 
     /// Stage indices in topological order, suppliers first.
     pub fn topological_stages(&self) -> &[usize] {
-        &self.compiled.topo
+        &self.plan.processing_order
     }
 
     /// The disruptions acting on link `link`.
     pub fn disruptions_on_link(&self, link: usize) -> &[usize] {
-        let c = &self.compiled;
-        &c.link_disruptions[c.link_disruption_start[link]..c.link_disruption_start[link + 1]]
+        &self.plan.link_disruptions[self.plan.links[link].controls.clone()]
     }
 }
 
@@ -806,214 +682,5 @@ pub fn scope_covers(spec: &ModelSpec, scope: &FlowScope, l: &LinkSpec) -> bool {
         Destinations::AllOther => region != scope.from_region,
         Destinations::Regions(regions) => regions.iter().any(|r| r == region),
         Destinations::Nodes(nodes) => nodes.contains(&l.to),
-    }
-}
-
-fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Compiled {
-    let (ns, ne) = (spec.stages.len(), spec.end_uses.len());
-    // Topological order of stages (Kahn), ties broken by index for determinism.
-    let mut indegree = vec![0usize; ns];
-    let mut succ: Vec<Vec<usize>> = vec![Vec::new(); ns];
-    for l in &spec.links {
-        if let Node::Stage(t) = l.to {
-            succ[l.from].push(t);
-            indegree[t] += 1;
-        }
-    }
-    let mut ready: std::collections::BTreeSet<usize> = (0..ns).filter(|&s| indegree[s] == 0).collect();
-    let mut topo = Vec::with_capacity(ns);
-    while let Some(s) = ready.pop_first() {
-        topo.push(s);
-        for &t in &succ[s] {
-            indegree[t] -= 1;
-            if indegree[t] == 0 {
-                ready.insert(t);
-            }
-        }
-    }
-    if topo.len() < ns {
-        let names = (0..ns).filter(|&s| indegree[s] > 0).map(|s| spec.stages[s].name.clone()).collect();
-        errors.push(ModelError::Cycle(names));
-    }
-
-    let mut in_slot_start = vec![0];
-    let mut in_slot_material = Vec::new();
-    let mut in_slot_qty = Vec::new();
-    let node_inputs = spec.stages.iter().map(|s| &s.inputs).chain(spec.end_uses.iter().map(|e| &e.intensity));
-    for inputs in node_inputs {
-        for &(m, q) in inputs {
-            in_slot_material.push(m);
-            in_slot_qty.push(q);
-        }
-        in_slot_start.push(in_slot_material.len());
-    }
-    let mut out_slot_start = vec![0];
-    let mut out_slot_material = Vec::new();
-    let mut out_slot_yield = Vec::new();
-    for s in &spec.stages {
-        for &(m, y) in &s.outputs {
-            out_slot_material.push(m);
-            out_slot_yield.push(y);
-        }
-        out_slot_start.push(out_slot_material.len());
-    }
-    let node_index = |n: Node| match n {
-        Node::Stage(s) => s,
-        Node::EndUse(e) => ns + e,
-    };
-    let nl = spec.links.len();
-    let mut link_in_slot = vec![0; nl];
-    let mut link_out_slot = vec![0; nl];
-    for (i, l) in spec.links.iter().enumerate() {
-        let n = node_index(l.to);
-        link_in_slot[i] =
-            (in_slot_start[n]..in_slot_start[n + 1]).find(|&k| in_slot_material[k] == l.material).unwrap_or(0);
-        link_out_slot[i] = (out_slot_start[l.from]..out_slot_start[l.from + 1])
-            .find(|&k| out_slot_material[k] == l.material)
-            .unwrap_or(0);
-    }
-    let group = |slots: usize, of: &[usize]| {
-        let mut start = vec![0usize; slots + 1];
-        for &k in of {
-            start[k + 1] += 1;
-        }
-        for k in 0..slots {
-            start[k + 1] += start[k];
-        }
-        let mut order: Vec<usize> = (0..of.len()).collect();
-        order.sort_by_key(|&l| (of[l], l));
-        (start, order)
-    };
-    let (in_link_start, links_by_slot) = group(in_slot_material.len(), &link_in_slot);
-    debug_assert!(links_by_slot.iter().enumerate().all(|(k, &l)| k == l), "links must be sorted by input slot");
-    let (out_link_start, links_by_out_slot) = group(out_slot_material.len(), &link_out_slot);
-
-    let mut link_disruption_start = vec![0];
-    let mut link_disruptions = Vec::new();
-    for l in &spec.links {
-        for (d, dis) in spec.disruptions.iter().enumerate() {
-            let covers = match &dis.kind {
-                DisruptionKind::ExportLicensing { scope, .. } | DisruptionKind::Embargo { scope, .. } => {
-                    scope_covers(spec, scope, l)
-                }
-                _ => false,
-            };
-            if covers {
-                link_disruptions.push(d);
-            }
-        }
-        link_disruption_start.push(link_disruptions.len());
-    }
-
-    // Disruptions ordered so that each follows its parent; a cycle of `follows` is an error.
-    let nd = spec.disruptions.len();
-    let mut disruption_order = Vec::with_capacity(nd);
-    let mut placed = vec![false; nd];
-    while disruption_order.len() < nd {
-        let before = disruption_order.len();
-        for d in 0..nd {
-            if placed[d] {
-                continue;
-            }
-            let parent_ready = match spec.disruptions[d].timing {
-                Timing::Follows { disruption, .. } => placed[disruption],
-                _ => true,
-            };
-            if parent_ready {
-                placed[d] = true;
-                disruption_order.push(d);
-            }
-        }
-        if disruption_order.len() == before {
-            let names = (0..nd).filter(|&d| !placed[d]).map(|d| spec.disruptions[d].name.clone()).collect();
-            errors.push(ModelError::Cycle(names));
-            break;
-        }
-    }
-
-    let node_of = |n: Node| match n {
-        Node::Stage(s) => s,
-        Node::EndUse(e) => ns + e,
-    };
-    let slot_of = |node: usize, m: usize| {
-        (in_slot_start[node]..in_slot_start[node + 1]).find(|&k| in_slot_material[k] == m).unwrap_or(0)
-    };
-    let mut slot_stockpiles = Vec::new();
-    let mut node_stockpiled = vec![false; ns + ne];
-    for (k, sp) in spec.mitigations.stockpiles.iter().enumerate() {
-        for &n in &sp.serves {
-            slot_stockpiles.push((slot_of(node_of(n), sp.material), k));
-            node_stockpiled[node_of(n)] = true;
-        }
-    }
-    let intensity_slot =
-        spec.mitigations.intensity_changes.iter().map(|ic| slot_of(node_of(ic.node), ic.material)).collect();
-    let is_licensing: Vec<bool> =
-        spec.disruptions.iter().map(|d| matches!(d.kind, DisruptionKind::ExportLicensing { .. })).collect();
-    Compiled {
-        n_stages: ns,
-        n_end_uses: ne,
-        topo,
-        in_slot_start,
-        in_slot_material,
-        in_slot_qty,
-        in_link_start,
-        link_from: spec.links.iter().map(|l| l.from).collect(),
-        link_to: spec.links.iter().map(|l| node_index(l.to)).collect(),
-        link_licensed: (0..spec.links.len())
-            .map(|l| {
-                link_disruptions[link_disruption_start[l]..link_disruption_start[l + 1]]
-                    .iter()
-                    .any(|&d| is_licensing[d])
-            })
-            .collect(),
-        out_slot_start,
-        out_slot_material,
-        out_slot_yield,
-        out_link_start,
-        links_by_out_slot,
-        link_disruption_start,
-        link_disruptions,
-        disruption_order,
-        end_use_class: spec.end_uses.iter().map(|e| e.class as usize).collect(),
-        share: spec.links.iter().map(|l| l.share).collect(),
-        outages: spec
-            .disruptions
-            .iter()
-            .enumerate()
-            .flat_map(|(d, dis)| match &dis.kind {
-                DisruptionKind::Outage { stages, .. } => stages.iter().map(|&s| (d, s)).collect(),
-                _ => Vec::new(),
-            })
-            .collect(),
-        demand_shocks: spec
-            .disruptions
-            .iter()
-            .enumerate()
-            .flat_map(|(d, dis)| match &dis.kind {
-                DisruptionKind::DemandShock { end_uses, .. } => end_uses.iter().map(|&e| (d, e)).collect(),
-                _ => Vec::new(),
-            })
-            .collect(),
-        slot_stockpiles,
-        node_stockpiled,
-        intensity_slot,
-        allocation: spec
-            .stages
-            .iter()
-            .map(|st| match &st.allocation {
-                Allocation::ProRata => ([0; 3], 0),
-                Allocation::Priority(order) => {
-                    let mut classes = [0u8; 3];
-                    let mut n = 0u8;
-                    for class in order.iter().take(3) {
-                        classes[usize::from(n)] = *class as u8;
-                        n += 1;
-                    }
-                    (classes, n)
-                }
-            })
-            .collect(),
-        is_licensing,
     }
 }

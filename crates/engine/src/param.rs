@@ -203,44 +203,113 @@ impl Param {
         }
     }
 
-    /// Draws one value. A constant consumes no randomness.
+    /// Draws one value. A constant consumes no randomness. This builds the distribution on every call; the
+    /// engine compiles each parameter into a `Sampler` once, when the model is built, and draws from that.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        match self {
-            Self::Const(v) => *v,
-            Self::Uniform { min, max } => min + (max - min) * rng.random::<f64>(),
-            Self::Triangular { min, mode, max } => match Triangular::new(*min, *max, *mode) {
-                Ok(d) => d.sample(rng),
-                Err(_) => *mode,
+        Sampler::new(self).sample(rng)
+    }
+}
+
+/// A [`Param`] compiled for drawing: its distribution object is built once, when the model is built, rather than
+/// on every draw (a licence review draws once per shipment). It draws exactly the numbers [`Param::sample`] draws,
+/// consuming the same randomness.
+#[derive(Debug, Clone)]
+pub(crate) enum Sampler {
+    /// A fixed value (also a distribution whose parameters the distribution library refuses: its central value).
+    Const(f64),
+    /// `min + range * u` with `u` uniform on `[0, 1)`.
+    Uniform {
+        min: f64,
+        range: f64,
+    },
+    Triangular(Triangular<f64>),
+    /// `min + range * b` with `b` drawn from the Beta of the PERT parameterisation.
+    Pert {
+        min: f64,
+        range: f64,
+        beta: Beta<f64>,
+    },
+    /// Rejection sampling from `normal` until a draw lies in `[min, max]`, with `fallback` after 10,000 misses.
+    TruncatedNormal {
+        normal: Normal<f64>,
+        min: f64,
+        max: f64,
+        fallback: f64,
+    },
+    LogNormal(LogNormal<f64>),
+    /// A weighted choice; `total` is the sum of the weights.
+    Choice {
+        values: Vec<f64>,
+        weights: Vec<f64>,
+        total: f64,
+    },
+}
+
+impl Sampler {
+    /// Compiles `param`.
+    pub(crate) fn new(param: &Param) -> Self {
+        match param {
+            Param::Const(v) => Self::Const(*v),
+            Param::Uniform { min, max } => Self::Uniform { min: *min, range: max - min },
+            Param::Triangular { min, mode, max } => match Triangular::new(*min, *max, *mode) {
+                Ok(d) => Self::Triangular(d),
+                Err(_) => Self::Const(*mode),
             },
-            Self::Pert { min, mode, max } => {
+            Param::Pert { min, mode, max } => {
                 let range = max - min;
                 if range <= 0.0 {
-                    return *mode;
+                    return Self::Const(*mode);
                 }
                 let alpha = 1.0 + 4.0 * (mode - min) / range;
                 let beta = 1.0 + 4.0 * (max - mode) / range;
                 match Beta::new(alpha, beta) {
-                    Ok(d) => min + range * d.sample(rng),
-                    Err(_) => *mode,
+                    Ok(beta) => Self::Pert { min: *min, range, beta },
+                    Err(_) => Self::Const(*mode),
                 }
             }
-            Self::Normal { mean, sd, min, max } => {
-                let Ok(d) = Normal::new(*mean, *sd) else { return mean.clamp(*min, *max) };
-                // Rejection sampling: the constructor refused windows with negligible mass.
+            Param::Normal { mean, sd, min, max } => match Normal::new(*mean, *sd) {
+                Ok(normal) => Self::TruncatedNormal { normal, min: *min, max: *max, fallback: mean.clamp(*min, *max) },
+                Err(_) => Self::Const(mean.clamp(*min, *max)),
+            },
+            Param::LogNormal { mu, sigma } => match LogNormal::new(*mu, *sigma) {
+                Ok(d) => Self::LogNormal(d),
+                Err(_) => Self::Const(mu.exp()),
+            },
+            Param::Choice { values, weights } => {
+                Self::Choice { values: values.clone(), weights: weights.clone(), total: weights.iter().sum() }
+            }
+        }
+    }
+
+    /// The value of a constant, which draws nothing.
+    #[inline]
+    pub(crate) fn constant(&self) -> Option<f64> {
+        match self {
+            Self::Const(v) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// Draws one value. A constant consumes no randomness.
+    #[inline]
+    pub(crate) fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Self::Const(v) => *v,
+            Self::Uniform { min, range } => min + range * rng.random::<f64>(),
+            Self::Triangular(d) => d.sample(rng),
+            Self::Pert { min, range, beta } => min + range * beta.sample(rng),
+            Self::TruncatedNormal { normal, min, max, fallback } => {
+                // Rejection sampling: the constructor of `Param` refused windows with negligible mass.
                 for _ in 0..10_000 {
-                    let x = d.sample(rng);
+                    let x = normal.sample(rng);
                     if x >= *min && x <= *max {
                         return x;
                     }
                 }
-                mean.clamp(*min, *max)
+                *fallback
             }
-            Self::LogNormal { mu, sigma } => match LogNormal::new(*mu, *sigma) {
-                Ok(d) => d.sample(rng),
-                Err(_) => mu.exp(),
-            },
-            Self::Choice { values, weights } => {
-                let total: f64 = weights.iter().sum();
+            Self::LogNormal(d) => d.sample(rng),
+            Self::Choice { values, weights, total } => {
                 let mut u = rng.random::<f64>() * total;
                 for (v, w) in values.iter().zip(weights) {
                     if u < *w {
@@ -298,6 +367,39 @@ mod tests {
         for (p, expected) in cases {
             let m = mean_of(&p, n);
             assert!((m - expected).abs() < 0.01 * expected.max(1.0), "{p:?}: mean {m}, expected {expected}");
+        }
+    }
+
+    #[test]
+    fn draws_are_value_stable() {
+        // Value-stability: the first draws of each distribution from a fixed stream, as they were when every
+        // draw built its distribution object anew (before parameters were compiled into samplers). A change
+        // here changes results for a fixed seed and must be flagged in the changelog.
+        let cases: [(Param, [u64; 3]); 6] = [
+            (Param::uniform(2.0, 6.0).unwrap(), [4614313647762059351, 4613948748332127340, 4616316567937940950]),
+            (
+                Param::triangular(0.0, 1.0, 5.0).unwrap(),
+                [4608246587601672650, 4607768567353901802, 4611362459098703942],
+            ),
+            (Param::pert(0.0, 1.0, 5.0).unwrap(), [4606838396221349066, 4609792902308900324, 4603162744635571671]),
+            (
+                Param::normal(1.0, 2.0, -1.0, 4.0).unwrap(),
+                [13813503232996633360, 4608021645959660243, 4590700464274895488],
+            ),
+            (
+                Param::lognormal_median_p90(8.0, 26.0).unwrap(),
+                [4614335193270069434, 4617177959749991687, 4621096158075738633],
+            ),
+            (
+                Param::choice(vec![1.0, 3.0, 7.0], vec![3.0, 1.0, 2.0]).unwrap(),
+                [4607182418800017408, 4607182418800017408, 4613937818241073152],
+            ),
+        ];
+        for (p, want) in cases {
+            let sampler = Sampler::new(&p);
+            let mut rng = stream(7, 3, "value-stability");
+            let got: Vec<u64> = (0..3).map(|_| sampler.sample(&mut rng).to_bits()).collect();
+            assert_eq!(got, want, "{p:?}");
         }
     }
 

@@ -1,7 +1,8 @@
 //! The parallel runner: trials in fixed-size chunks on a rayon pool, results in trial order.
 //!
 //! Trial `i` depends only on the model, the seed and `i`, so it gives the same numbers on any worker and in any
-//! run that includes it (`RunConfig::first_trial` places a run's trials in a larger one).
+//! lockstep group (a worker advances [`LANES`] trials of its chunk together; see `trial.rs`), and in any run that
+//! includes it (`RunConfig::first_trial` places a run's trials in a larger one).
 //! Per-trial outcomes are written into their own slots of a preallocated array; fan-chart histograms are
 //! integer counts, merged by addition (associative and commutative, hence independent of scheduling); every
 //! floating-point reduction runs serially over the ordered array afterwards. Output is bit-identical for any
@@ -16,10 +17,13 @@ use crate::model::Model;
 use crate::model::Unmet;
 use crate::outcome::EndUseOutcome;
 use crate::stats::{BACKLOG_BINS, SHARE_BINS, backlog_bin, share_bin};
-use crate::trial::{Scratch, simulate};
+use crate::trial::{Lockstep, simulate_lanes};
 
 /// Trials per work unit.
 pub const CHUNK: usize = 64;
+
+/// Trials a worker advances together in lockstep.
+pub const LANES: usize = 4;
 
 /// The most (end use, period) cells the fan-chart histograms keep. Each cell holds [`SHARE_BINS`] counts in every
 /// histogram, so a long horizon (the format allows 100,000 weeks) would otherwise cost gigabytes whatever the
@@ -190,39 +194,50 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
             .zip(stockpiles.par_chunks_mut(CHUNK * wp))
             .enumerate()
             .for_each_init(
-                || Scratch::new(model),
-                |scratch, (chunk, ((eu, sl), sp))| {
+                || Box::new(Lockstep::<LANES>::new(model)),
+                |group, (chunk, ((eu, sl), sp))| {
                     let first = chunk * CHUNK;
                     let n = eu.len() / we;
                     let slot = rayon::current_thread_index().unwrap_or(0) % slots;
-                    // Held for the chunk when every worker has its own histogram; taken per trial when shared.
+                    // Held for the chunk when every worker has its own histogram; taken per group when shared.
                     let shared = workers > slots;
                     let lock = || hists[slot].lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                     let mut held = (!shared).then(lock);
-                    for k in 0..n {
-                        simulate(model, config.seed, config.first_trial + (first + k) as u64, scratch, None);
-                        let out = scratch.outcome();
-                        eu[k * we..k * we + ne].copy_from_slice(&out.end_uses);
-                        sl[k * ws..k * ws + ns].copy_from_slice(&out.stage_throughput_lost);
-                        sp[k * wp..k * wp + nsp].copy_from_slice(&out.stockpile_min);
-                        sp[k * wp + nsp..k * wp + 2 * nsp].copy_from_slice(&out.stockpile_released);
-                        if config.bands {
-                            let mut taken;
-                            let h = match held.as_mut() {
-                                Some(h) => &mut **h,
-                                None => {
-                                    taken = lock();
-                                    &mut *taken
-                                }
-                            };
-                            if h.ones.len() != cells {
-                                h.ones.resize(cells, 0);
-                                h.partial.resize(cells * (SHARE_BINS - 1), 0);
-                                h.backlog_zeros.resize(backlog_cells, 0);
-                                h.backlog_partial.resize(backlog_cells * (BACKLOG_BINS - 1), 0);
+                    for start in (0..n).step_by(LANES) {
+                        // A short last group repeats its last trial in the spare lanes and ignores them.
+                        let lanes = (n - start).min(LANES);
+                        let trials =
+                            std::array::from_fn(|k| config.first_trial + (first + start + k.min(lanes - 1)) as u64);
+                        simulate_lanes(model, config.seed, trials, group);
+                        for lane in 0..lanes {
+                            let k = start + lane;
+                            let out = group.outcome(lane);
+                            eu[k * we..k * we + ne].copy_from_slice(&out.end_uses);
+                            sl[k * ws..k * ws + ns].copy_from_slice(&out.stage_throughput_lost);
+                            sp[k * wp..k * wp + nsp].copy_from_slice(&out.stockpile_min);
+                            sp[k * wp + nsp..k * wp + 2 * nsp].copy_from_slice(&out.stockpile_released);
+                        }
+                        if !config.bands {
+                            continue;
+                        }
+                        let mut taken;
+                        let h = match held.as_mut() {
+                            Some(h) => &mut **h,
+                            None => {
+                                taken = lock();
+                                &mut *taken
                             }
+                        };
+                        if h.ones.len() != cells {
+                            h.ones.resize(cells, 0);
+                            h.partial.resize(cells * (SHARE_BINS - 1), 0);
+                            h.backlog_zeros.resize(backlog_cells, 0);
+                            h.backlog_partial.resize(backlog_cells * (BACKLOG_BINS - 1), 0);
+                        }
+                        for lane in 0..lanes {
+                            let share_series = group.share_series(lane);
                             for e in 0..ne {
-                                let series = &scratch.share_series[e * t_len..(e + 1) * t_len];
+                                let series = &share_series[e * t_len..(e + 1) * t_len];
                                 for (j, &x) in series.iter().step_by(stride).enumerate() {
                                     let i = e * band_periods + j;
                                     if x >= 1.0 {
@@ -232,13 +247,14 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
                                     }
                                 }
                             }
-                            for (k, &e) in backlog_end_uses.iter().enumerate() {
-                                let series = &scratch.backlog_series[e * t_len..(e + 1) * t_len];
+                            let backlog_series = group.backlog_series(lane);
+                            for (b, &e) in backlog_end_uses.iter().enumerate() {
+                                let series = &backlog_series[e * t_len..(e + 1) * t_len];
                                 for (j, &weeks) in series.iter().step_by(stride).enumerate() {
-                                    let cell = k * band_periods + j;
+                                    let cell = b * band_periods + j;
                                     match backlog_bin(weeks) {
                                         0 => h.backlog_zeros[cell] += 1,
-                                        b => h.backlog_partial[cell * (BACKLOG_BINS - 1) + b - 1] += 1,
+                                        bin => h.backlog_partial[cell * (BACKLOG_BINS - 1) + bin - 1] += 1,
                                     }
                                 }
                             }

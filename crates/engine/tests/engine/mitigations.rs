@@ -8,7 +8,7 @@ use chokepoint_engine::{
 };
 use proptest::prelude::*;
 
-use crate::invariants::check_mass_balance;
+use crate::invariants::{assert_every_trial_is_the_trial_alone, check_mass_balance};
 use crate::support::*;
 
 fn embargo(severity: f64) -> DisruptionKind {
@@ -97,6 +97,12 @@ fn mass_balances_with_every_mitigation() {
         let worst = check_mass_balance(&m, &tr);
         assert!(worst < 1e-9, "trial {trial}: residual {worst}");
     }
+}
+
+#[test]
+fn with_every_mitigation_each_trial_of_a_run_is_the_trial_simulated_alone() {
+    let m = model(with_mitigations(rich_chain(104)));
+    assert_every_trial_is_the_trial_alone(&m, 23, 37);
 }
 
 #[test]
