@@ -194,7 +194,7 @@ struct RawRun {
     /// mitigations and packages defines. Repeat for several; they are applied in order.
     #[arg(long = "mitigation", short = 'm', value_name = "NAME|FILE")]
     mitigations: Vec<String>,
-    /// Trials simulated and written at a time: memory holds one batch of results (about 1.5 KB a trial for the
+    /// Trials simulated and written at a time: memory holds one batch of results (1,752 bytes a trial for the
     /// default scenario); the per-trial files come in row groups of this many trials. Shards to be merged must
     /// use the same.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_BATCH_TRIALS,

@@ -180,6 +180,21 @@ pub struct OverlayFile {
     pub sha256: String,
 }
 
+impl OverlayFile {
+    /// Refuses an overlay whose text does not match its recorded SHA-256 (one read back from a shard's manifest).
+    pub fn check_digest(&self) -> Result<(), Failure> {
+        let sha = hex(&Sha256::digest(self.text.as_bytes()));
+        if sha == self.sha256 {
+            return Ok(());
+        }
+        Err(Failure::Runtime(anyhow::anyhow!(
+            "the recorded text of mitigation file `{}` does not match its SHA-256 {}",
+            self.origin,
+            self.sha256
+        )))
+    }
+}
+
 /// Reads an overlay file. A file that cannot be read is a runtime error; one that is not UTF-8 is refused.
 pub fn read_overlay(path: &Path) -> Result<OverlayFile, Failure> {
     let bytes = read_limited(path).with_context(|| format!("could not read mitigation file `{}`", path.display()))?;

@@ -11,6 +11,7 @@ use std::time::{Instant, SystemTime};
 
 use crate::cli::MergeArgs;
 use crate::failure::Failure;
+use crate::options::OptionInput;
 use crate::output_paths::OutputFolder;
 use crate::run_output::{self, Started};
 use crate::scenario_source;
@@ -30,8 +31,21 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
         }
     }
     let first = &shards[0].manifest;
+    for option in &first.options {
+        if let OptionInput::Overlay { file, .. } = option {
+            file.check_digest()?;
+        }
+    }
     let mut loaded =
         scenario_source::load_recorded(&first.scenario.origin, &first.scenario.text, &first.scenario.bases)?;
+    if loaded.sha256 != first.scenario.sha256 {
+        return Err(Failure::Runtime(anyhow::anyhow!(
+            "the recorded text of scenario `{}` in shard `{}` does not match its SHA-256 {}",
+            first.scenario.origin,
+            shards[0].name(),
+            first.scenario.sha256
+        )));
+    }
     match first.kind {
         ShardKind::Run => {
             run_output::apply_mitigations(&mut loaded, first.options.iter().cloned().map(Ok))?;

@@ -117,16 +117,24 @@ fn issue_11_absurd_sizes_are_refused_up_front_naming_the_limit_and_the_flag() {
     let o = chokepoint(&["run", "--threads", "10000", "-q"]);
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("--threads") && stderr(&o).contains("1024"), "{}", stderr(&o));
-    // Within the flag's range, but not within memory for this scenario: refused before any trial runs.
+    // Within the flags' ranges, but not within memory for this scenario: refused before any trial runs. A run
+    // streams its results, so only a batch of results (and the summaries' columns) must fit (issue 13).
     let dir = tempfile::tempdir().unwrap();
-    let o = chokepoint(&["run", "-n", "100000000", "-q", "-o", arg(dir.path())]);
+    let o = chokepoint(&["run", "-n", "100000000", "--batch-trials", "100000000", "-q", "-o", arg(dir.path())]);
     assert_exit(&o, 2);
     let err = stderr(&o);
     assert!(
-        err.contains("`--trials 100000000` would need") && err.contains("GiB") && err.contains("or fewer"),
+        err.contains("`--trials 100000000` with `--batch-trials 100000000` would need")
+            && err.contains("GiB")
+            && err.contains("fewer `--batch-trials`"),
         "{err}"
     );
     assert!(entries(dir.path()).is_empty());
+    // A comparison holds every variant's per-trial values.
+    let o = chokepoint(&["compare", "scenarios/mitigations_2025.toml", "--all", "-n", "100000000", "-q"]);
+    assert_exit(&o, 2);
+    let err = stderr(&o);
+    assert!(err.contains("`--trials 100000000` would need") && err.contains("or fewer"), "{err}");
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Long runs in batches of a bounded number of trials, handed to the caller in trial order.
 //!
-//! A run of millions of trials cannot keep every trial's results in memory (about 1.5 KB a trial for the default
+//! A run of millions of trials cannot keep every trial's results in memory (1,752 bytes a trial for the default
 //! scenario). [`run_in_batches`] runs the trials of a [`RunConfig`] batch by batch through [`crate::runner::run`],
 //! hands each batch's results to a callback in trial order (to be written out, or reduced), and keeps only the
 //! fan-chart histograms, summed ([`BandCounts`]): integer counts, so the sum does not depend on how the trials
