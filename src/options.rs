@@ -35,6 +35,9 @@ impl OptionInput {
     }
 }
 
+/// Options resolved against a scenario: each option's spec, the overlay files' digests, and the options as read.
+pub type Resolved = (Vec<OptionSpec>, Vec<SourceDigest>, Vec<OptionInput>);
+
 /// Adds the overlay files to `scenario` and lists the options, each once, in the order given (then every
 /// mitigation and every package, with `all`), with the overlays' digests.
 pub fn resolve(
@@ -47,11 +50,7 @@ pub fn resolve(
 }
 
 /// [`resolve`], also returning the options as read ([`OptionInput`]), for a shard's manifest.
-pub fn resolve_recorded(
-    scenario: &mut Scenario,
-    args: &[OptionArg],
-    all: bool,
-) -> Result<(Vec<OptionSpec>, Vec<SourceDigest>, Vec<OptionInput>), Failure> {
+pub fn resolve_recorded(scenario: &mut Scenario, args: &[OptionArg], all: bool) -> Result<Resolved, Failure> {
     resolve_inputs(scenario, args.iter().map(OptionInput::read), all)
 }
 
@@ -61,7 +60,7 @@ pub fn resolve_inputs(
     scenario: &mut Scenario,
     inputs: impl IntoIterator<Item = Result<OptionInput, Failure>>,
     all: bool,
-) -> Result<(Vec<OptionSpec>, Vec<SourceDigest>, Vec<OptionInput>), Failure> {
+) -> Result<Resolved, Failure> {
     let mut overlays = Vec::new();
     let mut named: Vec<String> = Vec::new();
     let mut defined_by: Vec<(String, String)> = Vec::new();

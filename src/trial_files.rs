@@ -271,7 +271,7 @@ impl TrialFileReader {
                 .transpose()
         };
         let rows = metadata.num_rows;
-        let trials_by_rows = if entities == 0 { 0 } else { (rows / entities) as u64 };
+        let trials_by_rows = rows.checked_div(entities).unwrap_or(0) as u64;
         let trials = number("chokepoint.trials")?.unwrap_or(trials_by_rows);
         let from = number("chokepoint.trials_from")?.unwrap_or(0);
         let to = number("chokepoint.trials_to")?.unwrap_or(trials);
@@ -391,7 +391,7 @@ mod tests {
         assert_eq!(b.column("y").unwrap().null_count(), 1);
         let write = |df: &DataFrame| {
             let mut bytes = Vec::new();
-            let mut w = output::parquet(&mut bytes, &df.schema()).unwrap();
+            let mut w = output::parquet(&mut bytes, df.schema()).unwrap();
             w.write_batch(df).unwrap();
             w.finish().unwrap();
             bytes

@@ -181,10 +181,10 @@ mod tests {
         let cut = |first, trials, size| BatchLayout::new(first, trials, size).batches().collect::<Vec<_>>();
         assert_eq!(cut(0, 10, 4), [0..4, 4..8, 8..10]);
         assert_eq!(cut(5, 10, 4), [5..8, 8..12, 12..15]);
-        assert_eq!(cut(8, 4, 4), [8..12]);
-        assert_eq!(cut(3, 1, 4), [3..4]);
+        assert_eq!(cut(8, 4, 4), vec![8..12]);
+        assert_eq!(cut(3, 1, 4), vec![3..4]);
         assert!(cut(3, 0, 4).is_empty());
         assert_eq!(cut(0, 3, 0), [0..1, 1..2, 2..3], "a batch holds one trial at least");
-        assert_eq!(cut(u64::MAX - 2, 2, 1 << 20), [u64::MAX - 2..u64::MAX]);
+        assert_eq!(cut(u64::MAX - 2, 2, 1 << 20), vec![u64::MAX - 2..u64::MAX]);
     }
 }
