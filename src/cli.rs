@@ -12,6 +12,9 @@ use crate::graph::Notation;
 use crate::progress::ProgressMode;
 use crate::scenario_source::ScenarioSource;
 use crate::shard::ShardArg;
+use crate::study_cli::{
+    EvppiArgs, RawEvppi, RawSensitivity, RawSet, RawSweep, RawWorlds, SensitivityArgs, SweepArgs, WorldsArgs,
+};
 use crate::table::{ReportFormat, Width};
 use crate::trial_files::DEFAULT_BATCH_TRIALS;
 use chokepoint_analysis::sizing::SizingTarget;
@@ -57,7 +60,9 @@ Examples:
   chokepoint run                                  the embedded default scenario
   chokepoint run scenarios/licensing_2025.toml -n 2000 -s 7 -j 4 -o out/lic -q
   chokepoint run s.toml --format json | jq '.end_uses[0].p_short_or_late'
-  chokepoint run - < s.toml                       a scenario on standard input")]
+  chokepoint run - < s.toml                       a scenario on standard input
+  chokepoint run --worlds 200 --world-trials 500  results across what we do not know
+  chokepoint run --set disruptions.escalation.duration_weeks=26")]
     Run(RawRun),
     /// Check scenarios and list every problem found.
     #[command(after_help = "\
@@ -77,7 +82,8 @@ Exit code 0 when every scenario is valid, 2 when any is refused (all are checked
 Examples:
   chokepoint compare scenarios/mitigations_2025.toml -m us_dy_tb_stockpile -m gbd_thrifting -n 2000
   chokepoint compare scenarios/mitigations_2025.toml --all --format json > compare.json
-  chokepoint compare scenarios/licensing_2025.toml -m my_options.toml")]
+  chokepoint compare scenarios/licensing_2025.toml -m my_options.toml
+  chokepoint compare scenarios/mitigations_2025.toml --all --evppi     which unknown to research first")]
     Compare(RawCompare),
     /// Find the smallest size of a stockpile that keeps an end use's shortfall probability under a target.
     #[command(after_help = "\
@@ -114,6 +120,20 @@ Examples:
     Optimize(RawOptimize),
     /// Trace the weekly flows of a few trials of a scenario (shipments, receipts, exports against no disruption).
     Trace(RawTrace),
+    /// Run a scenario at every point of a grid of values of some of its keys, on the same random draws.
+    #[command(after_help = "\
+Examples:
+  chokepoint sweep s.toml --vary disruptions.escalation.duration_weeks=5,13,26,52 -n 1000
+  chokepoint sweep s.toml --vary stages.x.inventory_weeks.initial=4,8 --vary horizon.years=2,3 --zip
+  chokepoint sweep s.toml --vary disruptions.x.duration_weeks=8,26 --metric short:f35_aircraft --format json")]
+    Sweep(RawSweep),
+    /// Which assumptions matter: a tornado of one parameter at a time, and variance-based (Sobol) indices.
+    #[command(after_help = "\
+Examples:
+  chokepoint sensitivity --list                          the uncertain parameters of the default scenario
+  chokepoint sensitivity --metric short:f35_aircraft -n 500
+  chokepoint sensitivity s.toml --method sobol --samples 512 --param 'stages.*.inventory_weeks.initial'")]
+    Sensitivity(RawSensitivity),
     /// Print the stage graph of a scenario.
     #[command(after_help = "\
 Examples:
@@ -201,6 +221,10 @@ struct RawRun {
           value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
     batch_trials: u64,
     #[command(flatten)]
+    set: RawSet,
+    #[command(flatten)]
+    worlds: RawWorlds,
+    #[command(flatten)]
     shard: RawShard,
 }
 
@@ -272,6 +296,8 @@ struct RawTrialSettings {
     /// Show every column of the tables (by default they fit a 100-column terminal).
     #[arg(long)]
     wide: bool,
+    #[command(flatten)]
+    set: RawSet,
 }
 
 impl RawTrialSettings {
@@ -284,6 +310,7 @@ impl RawTrialSettings {
             progress: progress_mode(self.quiet),
             report: self.format,
             width: width(self.wide),
+            set: self.set.set,
         }
     }
 }
@@ -315,6 +342,8 @@ struct RawCompare {
     settings: RawTrialSettings,
     #[command(flatten)]
     shard: RawShard,
+    #[command(flatten)]
+    evppi: RawEvppi,
 }
 
 impl RawCompare {
@@ -325,6 +354,7 @@ impl RawCompare {
             all: self.all,
             settings: self.settings.into_settings(),
             shard: self.shard.into_shard(),
+            evppi: self.evppi.into_args(),
         }
     }
 }
@@ -399,7 +429,7 @@ fn progress_mode(quiet: bool) -> ProgressMode {
 }
 
 /// `--threads`: 0 (one per core) up to [`MAX_THREADS`].
-fn threads_in_range(text: &str) -> Result<usize, String> {
+pub(crate) fn threads_in_range(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
         Ok(n) if n <= MAX_THREADS => Ok(n),
         Ok(n) => Err(format!(
@@ -466,6 +496,8 @@ pub struct TrialSettings {
     pub progress: ProgressMode,
     pub report: ReportFormat,
     pub width: Width,
+    /// `--set KEY=VALUE` settings, in order.
+    pub set: Vec<String>,
 }
 
 /// One `--mitigation` of `chokepoint compare`.
@@ -490,6 +522,7 @@ pub struct CompareArgs {
     pub options: Vec<OptionArg>,
     pub all: bool,
     pub settings: TrialSettings,
+    pub evppi: EvppiArgs,
     /// Run only this part of the trials, as a shard.
     pub shard: Option<ShardArg>,
 }
@@ -540,6 +573,8 @@ struct RawOptimize {
     max_evaluations: u64,
     #[command(flatten)]
     settings: RawTrialSettings,
+    #[command(flatten)]
+    evppi: RawEvppi,
 }
 
 /// What `chokepoint optimize` makes as small as possible, as given (end uses are resolved once the scenario is
@@ -553,7 +588,7 @@ pub enum ObjectiveArg {
 }
 
 impl ObjectiveArg {
-    fn parse(text: &str) -> Result<Self, String> {
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
         let (kind, end_use) = text.split_once(':').map_or((text, None), |(k, e)| (k, Some(e.to_owned())));
         match (kind, end_use) {
             ("loss", None) => Ok(Self::Loss),
@@ -577,6 +612,7 @@ pub struct OptimizeArgs {
     pub exhaustive_limit: usize,
     pub max_evaluations: usize,
     pub settings: TrialSettings,
+    pub evppi: EvppiArgs,
 }
 
 #[derive(Debug, Args)]
@@ -607,6 +643,8 @@ struct RawBatch {
     /// (as `chokepoint compare FILE --all`), instead of skipping it.
     #[arg(long)]
     compare: bool,
+    #[command(flatten)]
+    set: RawSet,
 }
 
 #[derive(Debug, Args)]
@@ -625,6 +663,8 @@ struct RawTrace {
     /// Output folder [default: out/<scenario name>/trace].
     #[arg(long, short = 'o', value_name = "DIR")]
     out: Option<PathBuf>,
+    #[command(flatten)]
+    set: RawSet,
 }
 
 /// Arguments of `chokepoint batch`.
@@ -638,6 +678,8 @@ pub struct BatchArgs {
     pub progress: ProgressMode,
     pub format: BatchFormat,
     pub compare: bool,
+    /// `--set KEY=VALUE` settings applied to every scenario, in order.
+    pub set: Vec<String>,
 }
 
 /// Arguments of `chokepoint trace`.
@@ -649,6 +691,7 @@ pub struct TraceArgs {
     pub with: Vec<String>,
     /// `None`: `out/<scenario name>/trace`.
     pub out: Option<PathBuf>,
+    pub set: Vec<String>,
 }
 
 /// A validated command.
@@ -666,6 +709,8 @@ pub enum Command {
     Merge(MergeArgs),
     Check { out_dir: PathBuf, thresholds: Vec<Threshold> },
     Completions(clap_complete::Shell),
+    Sweep(SweepArgs),
+    Sensitivity(SensitivityArgs),
 }
 
 /// Arguments of `chokepoint run`.
@@ -686,6 +731,9 @@ pub struct RunArgs {
     pub batch_trials: u64,
     /// Run only this part of the trials, as a shard.
     pub shard: Option<ShardArg>,
+    /// `--set KEY=VALUE` settings, in order.
+    pub set: Vec<String>,
+    pub worlds: WorldsArgs,
 }
 
 /// Worker threads of a run.
@@ -701,7 +749,7 @@ pub enum Threads {
 impl Threads {
     /// The value of `--threads` for a run of `trials` trials: 0 is one per available core; never more threads
     /// than trials (a thread without a trial to run would only cost its stack).
-    fn from_flag(threads: usize, trials: u64) -> Self {
+    pub(crate) fn from_flag(threads: usize, trials: u64) -> Self {
         let at_most = usize::try_from(trials).unwrap_or(usize::MAX).max(1);
         if threads == 0 { Threads::AllCores { at_most } } else { Threads::Exactly(threads.min(at_most)) }
     }
@@ -771,6 +819,8 @@ impl Command {
                 mitigations: r.mitigations.into_iter().map(OptionArg::from_word).collect(),
                 batch_trials: r.batch_trials,
                 shard: r.shard.into_shard(),
+                set: r.set.set,
+                worlds: r.worlds.into_args(),
             }),
             RawCommand::Compare(c) => Command::Compare(c.into_args()),
             RawCommand::Merge(m) => {
@@ -792,6 +842,7 @@ impl Command {
                 progress: progress_mode(b.quiet),
                 format: b.format,
                 compare: b.compare,
+                set: b.set.set,
             }),
             RawCommand::Trace(t) => Command::Trace(TraceArgs {
                 scenario: ScenarioSource::from_arg(t.scenario),
@@ -799,6 +850,7 @@ impl Command {
                 seed: t.seed,
                 with: t.with,
                 out: t.out,
+                set: t.set.set,
             }),
             RawCommand::Graph { scenario, format } => {
                 Command::Graph { scenario: ScenarioSource::from_arg(scenario), notation: format }
@@ -811,7 +863,10 @@ impl Command {
                 exhaustive_limit: o.exhaustive_limit,
                 max_evaluations: usize::try_from(o.max_evaluations).unwrap_or(usize::MAX),
                 settings: o.settings.into_settings(),
+                evppi: o.evppi.into_args(),
             }),
+            RawCommand::Sweep(s) => Command::Sweep(s.into_args()),
+            RawCommand::Sensitivity(s) => Command::Sensitivity(s.into_args()),
         }
     }
 }

@@ -282,7 +282,7 @@ pub fn render(doc: &CompareDocument, out_dir: &Path, width: Width) -> String {
     let unit = &doc.loss.unit;
     text.push_str(&wrap(
         &format!(
-            "{} · {} trials per variant · seed {} · baseline and {} option{} on common random numbers · costs over \
+            "{} · {} trials per variant · seed\u{a0}{} · baseline and {} option{} on common random numbers · costs over \
              {} year{}",
             doc.scenario.name,
             thousands(run.trials),

@@ -11,6 +11,7 @@ mod failure;
 mod file_summary;
 mod flows;
 mod graph;
+mod metric;
 mod optimize_output;
 mod options;
 mod output;
@@ -20,13 +21,19 @@ mod report;
 mod run_output;
 mod run_record;
 mod scenario_source;
+mod sensitivity_output;
 mod shard;
 mod sizing;
 mod staged_files;
+mod study_cli;
+mod study_json;
 mod summary_json;
+mod sweep_output;
 mod table;
 mod timestamp;
 mod trial_files;
+mod value_of_information;
+mod worlds_output;
 
 use std::process::ExitCode;
 

@@ -10,6 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use chokepoint_analysis::worlds::WorldsAnswer;
 use chokepoint_engine::report::summarize_trials;
 use chokepoint_engine::{BandCounts, RunConfig, RunError};
 use polars::prelude::DataFrame;
@@ -31,6 +32,7 @@ use crate::shard::{
 use crate::staged_files::StagedFiles;
 use crate::summary_json::{SummaryDocument, Tool, to_json_text};
 use crate::trial_files::{TrialFile, TrialFileReader, TrialSink};
+use crate::worlds_output::{self, WORLDS_FILE, WorldsJson};
 
 /// The files of a run, in the order `run.json` lists them (the record last).
 pub const RUN_FILES: [&str; 10] = [
@@ -59,6 +61,13 @@ pub struct Written {
     pub document: SummaryDocument,
     /// The text of `summary.json`.
     pub summary_json: String,
+}
+
+/// A two-level study's answer (`run --worlds`) and its section of `summary.json`.
+#[derive(Debug)]
+pub struct WorldsStudy {
+    pub answer: WorldsAnswer,
+    pub json: WorldsJson,
 }
 
 /// The provenance recorded in the per-trial files of trials `range` of a run of `settings.trials` trials.
@@ -128,23 +137,32 @@ impl From<RunError> for StreamError {
 }
 
 /// Runs the trials of `loaded` and writes every output file of a run into `out_dir` (which must exist), all or
-/// nothing. `progress` receives the number of trials done so far. Shared by `run` and `batch`.
+/// nothing, with the two-level study's section and file when there is one. `progress` receives the number of
+/// trials done so far. Shared by `run` and `batch`.
 pub fn write_run(
     loaded: &LoadedScenario,
     out_dir: &Path,
     settings: Settings,
     progress: &(dyn Fn(u64) + Sync),
     started: Started,
+    worlds: Option<&WorldsStudy>,
 ) -> anyhow::Result<Written> {
     let mut files = StagedFiles::new(out_dir);
+    let mut written_files = Vec::new();
+    if let Some(w) = worlds {
+        let end_uses: Vec<String> = loaded.scenario.model.spec().end_uses.iter().map(|e| e.name.clone()).collect();
+        files.write(WORLDS_FILE, |out| worlds_output::write_worlds(out, &w.answer, &end_uses))?;
+        written_files.push(WORLDS_FILE);
+    }
+    written_files.extend(run_files());
     let (bands, simulation_s) = stream_trials(loaded, &mut files, &settings, 0..settings.trials, progress)?;
-    let written = write_summaries(loaded, &mut files, settings.seed, &bands)?;
+    let written = write_summaries(loaded, &mut files, settings.seed, &bands, worlds.map(|w| &w.json))?;
     let record = RunRecord::new(
         loaded,
         settings,
         started.at,
         Timings { wall_time_s: started.instant.elapsed().as_secs_f64(), simulation_s },
-        run_files(),
+        written_files,
     );
     output::write_json(&mut files, RUN_JSON_FILE, &record)?;
     files.commit()?;
@@ -179,12 +197,14 @@ fn with_trial_sink<T>(
 }
 
 /// Writes every file of a run made from its per-trial files (already staged in `files`) and its band counts:
-/// `bands.parquet`, `backlog_bands.parquet`, `summary.csv`, `summary.json`, `graph.json` and `report.html`.
+/// `bands.parquet`, `backlog_bands.parquet`, `summary.csv`, `summary.json` (with the two-level section `worlds`
+/// when there is one), `graph.json` and `report.html`.
 fn write_summaries(
     loaded: &LoadedScenario,
     files: &mut StagedFiles,
     seed: u64,
     bands: &BandCounts,
+    worlds: Option<&WorldsJson>,
 ) -> anyhow::Result<Written> {
     let model = &loaded.scenario.model;
     let staged =
@@ -193,7 +213,8 @@ fn write_summaries(
     let trials = columns.trials();
     let summary = summarize_trials(model, trials, &mut columns, bands)?;
     let losses = columns.loss_summaries()?;
-    let document = SummaryDocument::new(loaded, seed, &summary, &losses);
+    let mut document = SummaryDocument::new(loaded, seed, &summary, &losses);
+    document.worlds = worlds.cloned();
     let summary_json = to_json_text(&document)?;
     let end_uses: Vec<(&str, bool)> = document.end_uses.iter().map(|e| (e.name.as_str(), e.delay.is_some())).collect();
     let curves = report::read_curves(columns.trials.path(), &end_uses)?;
@@ -263,7 +284,10 @@ pub fn apply_mitigations(
         return Ok(read);
     }
     let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
-    loaded.scenario.model = loaded.scenario.variant(&names).map_err(options::variant_failure)?;
+    // The parameters too, so that a two-level study (`--worlds`) draws those of the world the options made.
+    let (model, parameters) = loaded.scenario.variant_parameters(&names).map_err(options::variant_failure)?;
+    loaded.scenario.model = model;
+    loaded.scenario.parameters = parameters;
     loaded.applied = specs.into_iter().map(|s| s.name).collect();
     loaded.overlays = overlays;
     Ok(read)
@@ -359,7 +383,7 @@ pub fn merge_run(
         }
         Ok(())
     })?;
-    let written = write_summaries(loaded, &mut files, settings.seed, &bands)?;
+    let written = write_summaries(loaded, &mut files, settings.seed, &bands, None)?;
     let simulation_s = shards.iter().map(|s| s.manifest.simulation_s).sum();
     let mut record = RunRecord::new(
         loaded,

@@ -78,6 +78,8 @@ pub struct ScenarioRecord {
     pub mitigations: Vec<String>,
     /// Files of mitigations laid over the scenario (`--mitigation FILE`), with their SHA-256.
     pub overlays: Vec<crate::scenario_source::SourceDigest>,
+    /// The `--set KEY=VALUE` settings applied to the scenario, in order.
+    pub settings: Vec<String>,
 }
 
 impl ScenarioRecord {
@@ -91,6 +93,7 @@ impl ScenarioRecord {
             bases: loaded.bases.clone(),
             mitigations: loaded.applied.clone(),
             overlays: loaded.overlays.clone(),
+            settings: loaded.settings.clone(),
         }
     }
 }

@@ -14,7 +14,7 @@ use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::Context;
-use chokepoint_scenario::{Diagnostic, MAX_SCENARIO_BYTES, Scenario};
+use chokepoint_scenario::{Diagnostic, Diagnostics, MAX_SCENARIO_BYTES, Scenario, Setting};
 use sha2::{Digest, Sha256};
 
 use crate::failure::Failure;
@@ -60,6 +60,8 @@ pub struct LoadedScenario {
     pub applied: Vec<String>,
     /// Overlay files of mitigations added to the scenario (`--mitigation FILE`).
     pub overlays: Vec<SourceDigest>,
+    /// The `--set KEY=VALUE` settings applied to the scenario, in order.
+    pub settings: Vec<String>,
     /// The scenario's text, exactly its bytes.
     pub text: String,
     /// The base files read, in order, with what named them and their text: enough to read the scenario again
@@ -103,6 +105,40 @@ impl LoadedScenario {
 /// the parser refuses (or that is not UTF-8, or whose base cannot be read) is [`Failure::InvalidScenario`] with
 /// every diagnostic rendered at its own file.
 pub fn load(source: &ScenarioSource) -> Result<LoadedScenario, Failure> {
+    load_with(source, &[])
+}
+
+/// As [`load`], with `settings` (`--set KEY=VALUE`, in order) applied to the scenario before it is lowered; their
+/// problems are rendered against the settings themselves, named `--set[1]`, `--set[2]`, ...
+pub fn load_with(source: &ScenarioSource, settings: &[String]) -> Result<LoadedScenario, Failure> {
+    let named = named_settings(settings);
+    load_settings(source, &named)
+}
+
+/// `--set KEY=VALUE` settings named for their diagnostics: `--set[1]`, `--set[2]`, ...
+fn named_settings(settings: &[String]) -> Vec<Setting> {
+    settings.iter().enumerate().map(|(i, s)| Setting::new(format!("--set[{}]", i + 1), s.as_str())).collect()
+}
+
+/// As [`load_with`], with settings already named (a sweep names its values `--vary[N]`).
+pub fn load_settings(source: &ScenarioSource, settings: &[Setting]) -> Result<LoadedScenario, Failure> {
+    Ok(read(source)?.parse(settings)?)
+}
+
+/// The bytes of a scenario as read once, so that it can be parsed again with other settings (a sweep parses it
+/// once per point; standard input cannot be read twice).
+#[derive(Debug, Clone)]
+pub struct ScenarioText {
+    /// The file name as given, [`EMBEDDED_ORIGIN`] or [`STDIN_ORIGIN`].
+    pub origin: String,
+    bytes: Vec<u8>,
+    /// The scenario folder its bases must lie in.
+    folder: PathBuf,
+}
+
+/// Reads `source` (not its bases) within the limits of the security model. A file that cannot be read is a
+/// runtime error.
+pub fn read(source: &ScenarioSource) -> Result<ScenarioText, Failure> {
     let (origin, bytes) = match source {
         ScenarioSource::Embedded => (EMBEDDED_ORIGIN.to_owned(), EMBEDDED_TEXT.as_bytes().to_vec()),
         ScenarioSource::File(path) => {
@@ -111,37 +147,62 @@ pub fn load(source: &ScenarioSource) -> Result<LoadedScenario, Failure> {
         }
         ScenarioSource::Stdin => (STDIN_ORIGIN.to_owned(), read_stdin()?),
     };
-    let sha256 = hex(&Sha256::digest(&bytes));
-    let text = chokepoint_scenario::decode(&origin, &bytes)?;
     let folder = match source {
         ScenarioSource::File(path) => path.parent().unwrap_or(Path::new("")).to_owned(),
         ScenarioSource::Embedded | ScenarioSource::Stdin => PathBuf::new(),
     };
-    let mut base_reads = Vec::new();
-    let mut resolve = |naming: &str, path: &str| -> Result<(String, Vec<u8>), String> {
-        let (base_origin, base_bytes) = read_base(&folder, naming, path)?;
-        // A base that is not UTF-8 is refused by the parser with its own diagnostic; it is not recorded then.
-        if let Ok(base_text) = std::str::from_utf8(&base_bytes) {
-            base_reads.push(BaseRead {
-                naming: naming.to_owned(),
-                path: path.to_owned(),
-                origin: base_origin.clone(),
-                sha256: hex(&Sha256::digest(&base_bytes)),
-                text: base_text.to_owned(),
-            });
-        }
-        Ok((base_origin, base_bytes))
-    };
-    let scenario = chokepoint_scenario::parse_with(&origin, &text, &mut resolve)?;
-    let bases =
-        base_reads.iter().map(|b| SourceDigest { origin: b.origin.clone(), sha256: b.sha256.clone() }).collect();
-    Ok(LoadedScenario { origin, sha256, bases, scenario, applied: Vec::new(), overlays: Vec::new(), text, base_reads })
+    Ok(ScenarioText { origin, bytes, folder })
 }
 
-/// Reads a scenario again from its recorded text and the base files it read (a shard's manifest): the same
-/// scenario, without touching the file system. A base not in `base_reads` is refused. The recorded digests are
-/// checked against the texts.
-pub fn load_recorded(origin: &str, text: &str, base_reads: &[BaseRead]) -> Result<LoadedScenario, Failure> {
+impl ScenarioText {
+    /// Parses the scenario with the bases it names (read again each time) and `settings` applied in order. A
+    /// refused scenario (one that is not UTF-8, whose base cannot be read, or a setting that does not fit) gives
+    /// back its diagnostics as they are, for a caller that tells some of them apart.
+    pub fn parse(&self, settings: &[Setting]) -> Result<LoadedScenario, Diagnostics> {
+        let origin = self.origin.clone();
+        let sha256 = hex(&Sha256::digest(&self.bytes));
+        let text = chokepoint_scenario::decode(&origin, &self.bytes)?;
+        let mut base_reads = Vec::new();
+        let mut resolve = |naming: &str, path: &str| -> Result<(String, Vec<u8>), String> {
+            let (base_origin, base_bytes) = read_base(&self.folder, naming, path)?;
+            // A base that is not UTF-8 is refused by the parser with its own diagnostic; it is not recorded then.
+            if let Ok(base_text) = std::str::from_utf8(&base_bytes) {
+                base_reads.push(BaseRead {
+                    naming: naming.to_owned(),
+                    path: path.to_owned(),
+                    origin: base_origin.clone(),
+                    sha256: hex(&Sha256::digest(&base_bytes)),
+                    text: base_text.to_owned(),
+                });
+            }
+            Ok((base_origin, base_bytes))
+        };
+        let scenario = chokepoint_scenario::parse_with_settings(&origin, &text, Some(&mut resolve), settings)?;
+        let bases =
+            base_reads.iter().map(|b| SourceDigest { origin: b.origin.clone(), sha256: b.sha256.clone() }).collect();
+        Ok(LoadedScenario {
+            origin,
+            sha256,
+            bases,
+            scenario,
+            applied: Vec::new(),
+            overlays: Vec::new(),
+            settings: settings.iter().map(|s| s.text.clone()).collect(),
+            text: text.to_string(),
+            base_reads,
+        })
+    }
+}
+
+/// Reads a scenario again from its recorded text, the base files it read and the `--set` settings it was read
+/// with (a shard's manifest): the same scenario, without touching the file system. A base not in `base_reads` is
+/// refused. The recorded digests are checked against the texts.
+pub fn load_recorded(
+    origin: &str,
+    text: &str,
+    base_reads: &[BaseRead],
+    settings: &[String],
+) -> Result<LoadedScenario, Failure> {
     for b in base_reads {
         let sha = hex(&Sha256::digest(b.text.as_bytes()));
         if sha != b.sha256 {
@@ -159,7 +220,8 @@ pub fn load_recorded(origin: &str, text: &str, base_reads: &[BaseRead]) -> Resul
             .map(|b| (b.origin.clone(), b.text.as_bytes().to_vec()))
             .ok_or_else(|| format!("`{path}` (named by `{naming}`) is not among the recorded base files"))
     };
-    let scenario = chokepoint_scenario::parse_with(origin, text, &mut resolve)?;
+    let named = named_settings(settings);
+    let scenario = chokepoint_scenario::parse_with_settings(origin, text, Some(&mut resolve), &named)?;
     Ok(LoadedScenario {
         origin: origin.to_owned(),
         sha256: hex(&Sha256::digest(text.as_bytes())),
@@ -167,6 +229,7 @@ pub fn load_recorded(origin: &str, text: &str, base_reads: &[BaseRead]) -> Resul
         scenario,
         applied: Vec::new(),
         overlays: Vec::new(),
+        settings: settings.to_vec(),
         text: text.to_owned(),
         base_reads: base_reads.to_vec(),
     })

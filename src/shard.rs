@@ -7,7 +7,7 @@
 //! one run's, see `trial_files`), its fan-chart counts (`band_counts.parquet`, integer counts that add up), or, for
 //! a comparison, every variant's per-trial values (`variant_trials.parquet`), and the manifest last. The manifest
 //! records everything the numbers depend on: the scenario's text and the base and overlay files it read (with
-//! their SHA-256), the mitigations, the seed, the run's trial count and batch size, and the tool's version.
+//! their SHA-256), its `--set` settings, the mitigations, the seed, the run's trial count and batch size, and the tool's version.
 
 use std::fs::File;
 use std::io::Write;
@@ -133,6 +133,8 @@ pub struct ShardScenario {
     pub text: String,
     /// The base files it read, in order, with their texts.
     pub bases: Vec<BaseRead>,
+    /// The `--set KEY=VALUE` settings it was read with, in order.
+    pub settings: Vec<String>,
 }
 
 /// The settings every shard of a run shares.
@@ -191,6 +193,7 @@ impl ShardScenario {
             sha256: loaded.sha256.clone(),
             text: loaded.text.clone(),
             bases: loaded.base_reads.clone(),
+            settings: loaded.settings.clone(),
         }
     }
 }
@@ -238,7 +241,7 @@ impl Shard {
 }
 
 /// Checks that `shards` belong together and cover their run once: the same kind, tool version (this one's), scenario
-/// bytes and bases, options, seed, trial count and batch size; ranges that neither overlap nor leave a gap. Returns
+/// bytes, bases and `--set` settings, options, seed, trial count and batch size; ranges that neither overlap nor leave a gap. Returns
 /// them in trial order. The error names the shard and the difference.
 pub fn check_shards(mut shards: Vec<Shard>) -> Result<Vec<Shard>, Failure> {
     let Some(first) = shards.first().cloned() else {
@@ -276,6 +279,12 @@ pub fn check_shards(mut shards: Vec<Shard>) -> Result<Vec<Shard>, Failure> {
                 m.scenario.bases.iter().map(|x| format!("{} {}", x.origin, x.sha256)).collect::<Vec<_>>().join(", ")
             };
             return Err(differ(format!("its base files differ ([{}], not [{}])", list(b), list(a))));
+        }
+        if b.scenario.settings != a.scenario.settings {
+            let list = |m: &ShardManifest| {
+                m.scenario.settings.iter().map(|x| format!("--set {x}")).collect::<Vec<_>>().join(", ")
+            };
+            return Err(differ(format!("it ran other settings ([{}], not [{}])", list(b), list(a))));
         }
         if b.options != a.options || b.all != a.all {
             let list = |m: &ShardManifest| {

@@ -47,6 +47,9 @@ pub struct SummaryDocument {
     pub stages: Vec<StageJson>,
     pub stockpiles: Vec<StockpileJson>,
     pub warnings: Vec<WarningJson>,
+    /// The two-level study of `run --worlds`: each headline metric across worlds of knowledge uncertainty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worlds: Option<crate::worlds_output::WorldsJson>,
 }
 
 /// The tool that produced an output.
@@ -72,6 +75,9 @@ pub struct ScenarioIdentity {
     pub start_date: Option<String>,
     /// Mitigations and packages applied to the scenario for this run (`run --mitigation`), in order.
     pub mitigations: Vec<String>,
+    /// The `--set KEY=VALUE` settings applied to the scenario, in order (empty when none).
+    #[serde(default)]
+    pub settings: Vec<String>,
 }
 
 /// The settings that determine the numbers.
@@ -337,6 +343,7 @@ impl SummaryDocument {
                 sha256: loaded.sha256.clone(),
                 start_date: scenario.start_date.map(|d| d.to_string()),
                 mitigations: loaded.applied.clone(),
+                settings: loaded.settings.clone(),
             },
             run: RunSettings {
                 seed,
@@ -355,6 +362,7 @@ impl SummaryDocument {
             stages: summary.stages.iter().enumerate().map(|(i, s)| stage(model, i, s)).collect(),
             stockpiles: summary.stockpiles.iter().enumerate().map(|(k, s)| stockpile(model, k, s)).collect(),
             warnings: warnings(loaded),
+            worlds: None,
         }
     }
 }

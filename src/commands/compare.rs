@@ -5,7 +5,8 @@
 //! from the shards ([`merge_compare`]), byte for byte the one a single machine makes.
 //!
 //! Cost: one run of the trials per variant, that is `k + 1` runs for `k` options, one after the other (each
-//! run uses every worker thread). Only what the comparison needs is kept of each option's run (per end use and
+//! run uses every worker thread); with `--evppi`, the value-of-information sampler's runs after them (printed
+//! before anything runs). Only what the comparison needs is kept of each option's run (per end use and
 //! trial: units short, lateness, the longest delay, backlog, loss), so memory grows with
 //! `k x trials x end uses`.
 
@@ -18,8 +19,10 @@ use anyhow::Context;
 use chokepoint_analysis::comparison::{Comparison, OptionSpec};
 use chokepoint_analysis::loss::LossWeights;
 use chokepoint_analysis::outcome::{EndUseTrials, VariantOutcome};
+use chokepoint_analysis::portfolio::Objective;
 use chokepoint_analysis::variants::VariantRunner;
 use chokepoint_engine::{Model, RunConfig};
+use chokepoint_scenario::LossUnit;
 use polars::prelude::*;
 
 use crate::cli::{CompareArgs, MergeArgs};
@@ -29,10 +32,11 @@ use crate::comparison_output::{
     PAIRED_LOSSES_FILE, VariantTiming,
 };
 use crate::failure::Failure;
+use crate::optimize_output::objective_json;
 use crate::options::{self, OptionInput};
 use crate::output::{self, batches, label_column, parquet, schema, trial_column};
 use crate::output_paths::OutputFolder;
-use crate::progress::TrialProgress;
+use crate::progress::{ProgressMode, TrialProgress};
 use crate::report::REPORT_FILE;
 use crate::run_output::Started;
 use crate::run_record::ShardRecord;
@@ -43,12 +47,13 @@ use crate::shard::{
 };
 use crate::staged_files::StagedFiles;
 use crate::summary_json::{Tool, to_json_text};
-use crate::table::{ReportFormat, Width};
+use crate::table::{ReportFormat, Width, thousands};
+use crate::value_of_information::{self, Choice, EvppiJson};
 
 pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
     let started = Started { instant: Instant::now(), at: crate::timestamp::rfc3339_utc(SystemTime::now()) };
     let settings = &args.settings;
-    let mut loaded = scenario_source::load(&args.scenario)?;
+    let mut loaded = scenario_source::load_with(&args.scenario, &settings.set)?;
     super::print_warnings(&loaded);
     let (specs, overlays, inputs) = options::resolve_recorded(&mut loaded.scenario, &args.options, args.all)?;
     if specs.is_empty() {
@@ -69,10 +74,52 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
         .map(|o| scenario.variant(&[o.name.as_str()]).map_err(options::variant_failure))
         .collect::<Result<_, _>>()?;
     let range = match args.shard {
-        Some(shard) => Some(shard.range(settings.trials).map_err(Failure::Usage)?),
+        Some(shard) => {
+            if args.evppi.enabled {
+                return Err(Failure::Usage(
+                    "`--evppi` cannot be combined with `--shard` or `--trials-from`/`--trials-to` yet: a shard runs a \
+                     part of the comparison's trials and no value of information; run it without sharding"
+                        .to_owned(),
+                ));
+            }
+            Some(shard.range(settings.trials).map_err(Failure::Usage)?)
+        }
         None => None,
     };
     let trials = range.as_ref().map_or(settings.trials, |r| r.end - r.start);
+
+    let information = if args.evppi.enabled {
+        // The choice: doing nothing or one of the options, net of its cost when the loss is in dollars.
+        let net_of_cost = scenario.loss.unit == LossUnit::Usd;
+        let years = scenario.horizon_years();
+        let mut choices = vec![Choice { name: "nothing".to_owned(), mitigations: Vec::new(), added: 0.0 }];
+        choices.extend(specs.iter().map(|s| Choice {
+            name: s.name.clone(),
+            mitigations: vec![s.name.clone()],
+            added: if net_of_cost { s.cost.total_usd(years) } else { 0.0 },
+        }));
+        Some((value_of_information::plan(scenario, &choices, &args.evppi)?, net_of_cost))
+    } else {
+        None
+    };
+    let comparison_trials = trials * (specs.len() as u64 + 1);
+    let information_trials = information.as_ref().map_or(0, |(p, _)| p.trials);
+    if settings.progress == ProgressMode::Bar {
+        let more = information.as_ref().map_or_else(String::new, |(p, _)| {
+            format!(
+                "; {} · {} trials in all",
+                value_of_information::cost_line(p, &args.evppi),
+                thousands(comparison_trials + information_trials)
+            )
+        });
+        eprintln!(
+            "compare: {} variants × {} trials = {}{more}",
+            specs.len() + 1,
+            thousands(trials),
+            thousands(comparison_trials)
+        );
+    }
+
     crate::output_paths::check_memory(&scenario.model, trials).map_err(|e| Failure::Usage(format!("{e:#}")))?;
     let out_dir = match (&settings.out, &range) {
         (Some(dir), _) => dir.clone(),
@@ -85,7 +132,7 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
     let threads = settings.threads.resolve();
     let first_trial = range.as_ref().map_or(0, |r| r.start);
     let config = RunConfig { trials, seed: settings.seed, threads, bands: false, first_trial };
-    let progress = TrialProgress::new(trials * (specs.len() as u64 + 1), settings.progress);
+    let progress = TrialProgress::new(comparison_trials + information_trials, settings.progress);
     let weights = LossWeights::of(scenario);
     let record = |done| progress.record(done);
     let mut runner = VariantRunner::new(config, &record);
@@ -102,6 +149,24 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
         outcomes.push(VariantOutcome::of(&results, &weights));
         timings.push(VariantTiming { name: name.to_owned(), simulation_s: start.elapsed().as_secs_f64() });
     }
+    let value_of_information = match &information {
+        Some((plan, net_of_cost)) => {
+            let record = |done| progress.record(comparison_trials + done);
+            let answer = value_of_information::run(
+                plan,
+                scenario,
+                Objective::Loss,
+                &args.evppi,
+                settings.seed,
+                threads,
+                &record,
+            )
+            .inspect_err(|_| progress.finish())?;
+            let metric = objective_json(Objective::Loss, &loaded);
+            Some(EvppiJson::new(&answer, metric, &args.evppi, plan.trials, *net_of_cost))
+        }
+        None => None,
+    };
     progress.finish();
 
     if let Some(range) = range {
@@ -133,6 +198,7 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
             started,
             shards: None,
         },
+        value_of_information,
     )?;
     folder.keep();
     print_comparison(&written, &out_dir, settings.report, settings.width)
@@ -156,7 +222,8 @@ struct WrittenComparison {
 }
 
 /// Compares `outcomes` (of each option, in `specs` order) with `baseline` and writes every file of a comparison into
-/// `out_dir`, all or nothing. Shared by `compare` and `merge`, so that both write the same bytes.
+/// `out_dir`, all or nothing, with the value of information (`--evppi`) when there is one. Shared by `compare` and
+/// `merge`, so that both write the same bytes.
 fn write_comparison(
     loaded: &LoadedScenario,
     specs: &[OptionSpec],
@@ -164,11 +231,13 @@ fn write_comparison(
     outcomes: &[VariantOutcome],
     out_dir: &Path,
     record: ComparisonRecord,
+    value_of_information: Option<EvppiJson>,
 ) -> Result<WrittenComparison, Failure> {
     let scenario = &loaded.scenario;
     let comparison = Comparison::new(scenario, specs, baseline, outcomes);
     let run = CompareRun { loaded, overlays: &record.overlays, seed: record.seed, trials: record.trials };
-    let document = CompareDocument::new(run, specs, &comparison);
+    let mut document = CompareDocument::new(run, specs, &comparison);
+    document.value_of_information = value_of_information;
     let compare_json = to_json_text(&document)?;
     let end_uses: Vec<String> = scenario.model.spec().end_uses.iter().map(|e| e.name.clone()).collect();
     let option_outcomes: Vec<(String, &VariantOutcome)> =
@@ -217,7 +286,13 @@ fn print_comparison(
 ) -> Result<(), Failure> {
     match report {
         ReportFormat::Table => {
-            super::print_stdout(&comparison_output::render(&written.document, out_dir, width))?;
+            let mut text = comparison_output::render(&written.document, out_dir, width);
+            if let Some(v) = &written.document.value_of_information {
+                // The value of information goes before the closing line naming the output folder.
+                let at = text.rfind("Outputs in ").unwrap_or(text.len());
+                text.insert_str(at, &format!("{}\n", value_of_information::render(v)));
+            }
+            super::print_stdout(&text)?;
         }
         ReportFormat::Json => super::print_stdout(&written.json)?,
     }
@@ -441,6 +516,7 @@ pub fn merge_compare(
             started,
             shards: Some(shards.iter().map(ShardRecord::of).collect()),
         },
+        None,
     )?;
     folder.keep();
     print_comparison(&written, &out, args.report, args.width)

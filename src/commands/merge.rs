@@ -36,8 +36,12 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
             file.check_digest()?;
         }
     }
-    let mut loaded =
-        scenario_source::load_recorded(&first.scenario.origin, &first.scenario.text, &first.scenario.bases)?;
+    let mut loaded = scenario_source::load_recorded(
+        &first.scenario.origin,
+        &first.scenario.text,
+        &first.scenario.bases,
+        &first.scenario.settings,
+    )?;
     if loaded.sha256 != first.scenario.sha256 {
         return Err(Failure::Runtime(anyhow::anyhow!(
             "the recorded text of scenario `{}` in shard `{}` does not match its SHA-256 {}",

@@ -1,5 +1,5 @@
 //! The subcommands: `run`, `compare`, `merge`, `size-stockpile`, `validate`, `graph`, `report`, `batch`, `trace`,
-//! `optimize`, `check` and `completions`.
+//! `check`, `completions`, `optimize`, `sweep` and `sensitivity`.
 
 mod batch;
 mod check;
@@ -10,7 +10,9 @@ mod merge;
 mod optimize;
 mod report;
 mod run;
+mod sensitivity;
 mod size_stockpile;
+mod sweep;
 mod trace;
 mod validate;
 
@@ -37,6 +39,8 @@ pub fn execute(command: Command) -> Result<(), Failure> {
         Command::Merge(args) => merge::merge(&args),
         Command::Check { out_dir, thresholds } => check::check(&out_dir, &thresholds),
         Command::Completions(shell) => completions::completions(shell),
+        Command::Sweep(args) => sweep::sweep(&args),
+        Command::Sensitivity(args) => sensitivity::sensitivity(&args),
     }
 }
 

@@ -4,25 +4,36 @@
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
+use chokepoint_analysis::loss::LossWeights;
+use chokepoint_analysis::variants::VariantRunner;
+use chokepoint_analysis::worlds;
+use chokepoint_engine::RunConfig;
+use chokepoint_scenario::Parameter;
+
 use crate::cli::RunArgs;
 use crate::failure::Failure;
-use crate::options::OptionInput;
+use crate::options::{OptionInput, analysis_failure};
 use crate::output_paths::OutputFolder;
-use crate::progress::TrialProgress;
+use crate::progress::{ProgressMode, TrialProgress};
 use crate::report::REPORT_FILE;
-use crate::run_output::{self, Started, Written};
+use crate::run_output::{self, Started, WorldsStudy, Written};
 use crate::run_record::Settings;
 use crate::scenario_source::{self, LoadedScenario};
-use crate::table::{self, ReportFormat};
+use crate::table::{self, ReportFormat, thousands};
+use crate::worlds_output::{self, WorldsJson};
 
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let started_at = crate::timestamp::rfc3339_utc(SystemTime::now());
-    let mut loaded = scenario_source::load(&args.scenario)?;
+    let mut loaded = scenario_source::load_with(&args.scenario, &args.set)?;
     super::print_warnings(&loaded);
     let options = run_output::apply_mitigations(&mut loaded, args.mitigations.iter().map(OptionInput::read))?;
+    let worlds = args.worlds.worlds.or(loaded.scenario.uncertainty.worlds.and_then(|w| usize::try_from(w).ok()));
     let range = match args.shard {
-        Some(shard) => Some(shard.range(args.trials).map_err(Failure::Usage)?),
+        Some(shard) => {
+            refuse_worlds_in_shard(worlds, args.worlds.worlds.is_some())?;
+            Some(shard.range(args.trials).map_err(Failure::Usage)?)
+        }
         None => None,
     };
     let model = &loaded.scenario.model;
@@ -68,15 +79,75 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
             out_dir.display()
         ))?);
     }
-    let progress = TrialProgress::new(args.trials, args.progress);
-    let written = run_output::write_run(&loaded, &out_dir, settings, &|done| progress.record(done), started);
+    let worlds_trials = worlds.map_or(0, |w| worlds::trials(w, args.worlds.trials));
+    if args.progress == ProgressMode::Bar && worlds.is_some() {
+        eprintln!(
+            "run: {} trials, then {} worlds × {} trials = {} · {} trials in all",
+            thousands(args.trials),
+            thousands(worlds.unwrap_or(0) as u64),
+            thousands(args.worlds.trials),
+            thousands(worlds_trials),
+            thousands(args.trials + worlds_trials)
+        );
+    }
+    let progress = TrialProgress::new(args.trials + worlds_trials, args.progress);
+    let study = match worlds {
+        Some(w) => {
+            let done = run_worlds(&loaded, w, args.worlds.trials, args.seed, threads, &|d| progress.record(d));
+            Some(done.inspect_err(|_| progress.finish())?)
+        }
+        None => None,
+    };
+    let written = run_output::write_run(
+        &loaded,
+        &out_dir,
+        settings,
+        &|done| progress.record(worlds_trials + done),
+        started,
+        study.as_ref(),
+    );
     progress.finish();
     let written = written?;
     folder.keep();
     print_run(&written, &out_dir, args.report, args.width)
 }
 
-/// Prints the report of a run (or of a merged one): its tables, or the text of `summary.json`.
+/// A two-level study (`--worlds`, or the scenario's `[uncertainty] worlds`) is not run in shards yet: its worlds
+/// are not cut into ranges of trials, so a merge could not give the answer of one run.
+fn refuse_worlds_in_shard(worlds: Option<usize>, from_option: bool) -> Result<(), Failure> {
+    if worlds.is_none() {
+        return Ok(());
+    }
+    let named = if from_option { "`--worlds`" } else { "the scenario's `[uncertainty] worlds`" };
+    Err(Failure::Usage(format!(
+        "{named} cannot be combined with `--shard` or `--trials-from`/`--trials-to` yet: a shard runs a part of the \
+         trials and no two-level study; run the worlds without sharding (`run --worlds N`)"
+    )))
+}
+
+/// Runs `worlds` worlds of `loaded`'s knowledge parameters, `trials` trials each, on the run's seed.
+fn run_worlds(
+    loaded: &LoadedScenario,
+    worlds: usize,
+    trials: u64,
+    seed: u64,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<WorldsStudy, Failure> {
+    let scenario = &loaded.scenario;
+    let knowledge: Vec<&Parameter> =
+        scenario.parameters.iter().filter(|p| scenario.uncertainty.is_knowledge(p)).collect();
+    let config = RunConfig { trials, seed, threads, bands: false, first_trial: 0 };
+    let mut runner = VariantRunner::new(config, progress);
+    let weights = LossWeights::of(scenario);
+    let answer =
+        worlds::worlds(&scenario.model, &knowledge, worlds, &weights, &mut runner).map_err(analysis_failure)?;
+    let json = WorldsJson::new(&answer, &knowledge, scenario);
+    Ok(WorldsStudy { answer, json })
+}
+
+/// Prints the report of a run (or of a merged one): its tables, with the two-level section when there is one, or
+/// the text of `summary.json`.
 pub(super) fn print_run(
     written: &Written,
     out_dir: &Path,
@@ -86,11 +157,14 @@ pub(super) fn print_run(
     match report {
         ReportFormat::Table => {
             let report = out_dir.join(REPORT_FILE);
-            super::print_stdout(&format!(
-                "{}Report: {}\n",
-                table::render(&written.document, out_dir, width),
-                report.display()
-            ))?;
+            let document = &written.document;
+            let mut text = table::render(document, out_dir, width);
+            if let Some(w) = &document.worlds {
+                // The two-level section goes before the closing line naming the output folder.
+                let at = text.rfind("\nOutputs in ").unwrap_or(text.len());
+                text.insert_str(at, &worlds_output::render(document, w));
+            }
+            super::print_stdout(&format!("{text}Report: {}\n", report.display()))?;
         }
         ReportFormat::Json => super::print_stdout(&written.summary_json)?,
     }

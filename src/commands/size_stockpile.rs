@@ -30,7 +30,7 @@ pub const SIZING_FILE: &str = "sizing.json";
 
 pub fn size_stockpile(args: &SizeStockpileArgs) -> Result<(), Failure> {
     let settings = &args.settings;
-    let loaded = scenario_source::load(&args.scenario)?;
+    let loaded = scenario_source::load_with(&args.scenario, &args.settings.set)?;
     super::print_warnings(&loaded);
     let scenario = &loaded.scenario;
     let spec = scenario.model.spec();
@@ -74,6 +74,7 @@ pub fn size_stockpile(args: &SizeStockpileArgs) -> Result<(), Failure> {
             name: scenario.name.clone(),
             sha256: loaded.sha256.clone(),
             bases: loaded.bases.iter().map(FileDigest::of).collect(),
+            settings: loaded.settings.clone(),
         },
         run: SizingSettings {
             seed: settings.seed,

@@ -14,7 +14,11 @@ mod html;
 mod inputs;
 mod narrative;
 mod optimize;
+mod sensitivity;
 mod stage_graph;
+mod sweep;
+mod value_of_information;
+mod worlds;
 
 use chokepoint_engine::report::RunSummary;
 
@@ -22,6 +26,8 @@ pub use compare::render_compare_report;
 pub use graph_json::GraphDocument;
 pub use inputs::{BacklogSeries, BandSeries, GRAPH_JSON_FILE, REPORT_FILE, ReportData, read_curves};
 pub use optimize::render_optimize_report;
+pub use sensitivity::render_sensitivity_report;
+pub use sweep::render_sweep_report;
 
 /// Renders the report of a run.
 pub fn render_run_report(data: &ReportData) -> anyhow::Result<String> {

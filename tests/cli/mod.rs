@@ -11,6 +11,7 @@ mod run;
 mod scenarios;
 mod shards;
 mod size_stockpile;
+mod studies;
 mod validate;
 
 use std::path::{Path, PathBuf};

@@ -180,6 +180,31 @@ fn per_trial_files_come_in_row_groups_of_one_batch_at_most() {
     assert_eq!(run["batch_trials"], 32);
 }
 
+#[test]
+fn shards_read_with_settings_merge_like_one_run_with_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let set = "disruptions.cn_licensing.duration_weeks=104";
+    let settings = ["-n", "60", "-s", "3", "--batch-trials", "16", "--set", set];
+    run_ok(&small_chain(), &d.join("one"), &settings);
+    let shards: Vec<PathBuf> = (1..=2).map(|i| d.join(format!("s{i}"))).collect();
+    for (i, shard) in shards.iter().enumerate() {
+        let index = format!("{}/2", i + 1);
+        let mut args = settings.to_vec();
+        args.extend(["--shard", &index]);
+        run_ok(&small_chain(), shard, &args);
+    }
+    assert_eq!(json(&shards[0].join("shard.json"))["scenario"]["settings"], serde_json::json!([set]));
+    let merged = d.join("merged");
+    assert_exit(&merge(&merged, &shards.iter().map(PathBuf::as_path).collect::<Vec<_>>()), 0);
+    // The merge applied the setting again: the same bytes as one run with it, which differs from one without.
+    assert_same_outputs(&d.join("one"), &merged, "run.json");
+    assert_eq!(json(&merged.join("summary.json"))["scenario"]["settings"], serde_json::json!([set]));
+    run_ok(&small_chain(), &d.join("plain"), &settings[..6]);
+    let summary = |dir: &str| std::fs::read(d.join(dir).join("summary.json")).unwrap();
+    assert_ne!(summary("plain"), summary("merged"), "the setting changes the run");
+}
+
 /// Makes shard folders of small_chain, 100 trials, batch 32, with `extra` arguments each: `(name, from, to, extra)`.
 fn make_shards(d: &Path, specs: &[(&str, u64, u64, &[&str])]) -> Vec<PathBuf> {
     std::fs::write(d.join("reserve.toml"), TB_RESERVE).unwrap();
@@ -229,12 +254,19 @@ fn shards_that_do_not_belong_together_are_refused_with_nothing_written() {
             ("mitigated", 50, 100, &["-m", "reserve.toml"]),
             ("overlap", 40, 100, &[]),
             ("gap", 60, 100, &[]),
+            ("set", 50, 100, &["--set", "disruptions.cn_licensing.duration_weeks=104"]),
         ],
     );
-    let [a, b, seed, batch, mitigated, overlap, gap] = [0, 1, 2, 3, 4, 5, 6].map(|i| shards[i].as_path());
+    let [a, b, seed, batch, mitigated, overlap, gap, set] = [0, 1, 2, 3, 4, 5, 6, 7].map(|i| shards[i].as_path());
     assert_refused(d, &[a, seed], "its seed is 2, not 1", &[a, seed]);
     assert_refused(d, &[a, batch], "batches hold 16 trials, not 32", &[a, batch]);
     assert_refused(d, &[a, mitigated], "other mitigations", &[a, mitigated]);
+    assert_refused(
+        d,
+        &[a, set],
+        "it ran other settings ([--set disruptions.cn_licensing.duration_weeks=104], not [])",
+        &[a, set],
+    );
     assert_refused(d, &[a, overlap], "overlap", &[a, overlap]);
     assert_refused(d, &[a, gap], "no shard holds trials 50..60", &[]);
     assert_refused(d, &[b], "no shard holds trials 0..50", &[]);
@@ -316,6 +348,12 @@ fn shard_arguments_are_checked_against_the_trial_count() {
         (&["-n", "2", "--shard", "3/4"][..], "at most 2 shards"),
         (&["-n", "100", "--trials-from", "50", "--trials-to", "101"], "lies past the run's 100 trials"),
         (&["-n", "100", "--trials-from", "50", "--trials-to", "50"], "selects no trial"),
+        (&["-n", "100", "--shard", "1/2", "--worlds", "3"], "`--worlds` cannot be combined with `--shard`"),
+        (&["-n", "100", "--trials-from", "0", "--trials-to", "50", "--worlds", "3"], "`--worlds` cannot be combined"),
+        (
+            &["-n", "100", "--shard", "1/2", "--set", "uncertainty.worlds=3"],
+            "the scenario's `[uncertainty] worlds` cannot be combined with `--shard`",
+        ),
     ] {
         let mut all = vec!["run", arg(&scenario), "-q", "-o", arg(&out)];
         all.extend_from_slice(args);
@@ -324,6 +362,24 @@ fn shard_arguments_are_checked_against_the_trial_count() {
         assert!(stderr(&o).contains(words), "{args:?}: {}", stderr(&o));
         assert!(!out.exists());
     }
+    // Nor does a comparison shard value information.
+    let compared = small_chain_mitigations();
+    let o = chokepoint(&[
+        "compare",
+        arg(&compared),
+        "--all",
+        "-n",
+        "100",
+        "-q",
+        "--shard",
+        "1/2",
+        "--evppi",
+        "-o",
+        arg(&out),
+    ]);
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("`--evppi` cannot be combined with `--shard`"), "{}", stderr(&o));
+    assert!(!out.exists());
 }
 
 #[test]

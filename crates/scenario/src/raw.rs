@@ -58,6 +58,17 @@ pub(crate) struct RawClassValues {
     pub other: Field<f64>,
 }
 
+/// `[uncertainty]`: which uncertain parameters are knowledge uncertainty (fixed for a whole world) rather than event
+/// randomness (drawn per trial), and how many worlds `run` samples by default.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
+pub(crate) struct RawUncertainty {
+    /// Key paths (or patterns with `*` segments) of the parameters drawn once per world.
+    pub knowledge: Field<Vec<Spanned<String>>>,
+    /// Worlds `run` samples when `--worlds` is not given.
+    pub worlds: Field<i64>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub(crate) struct RawMaterial {
@@ -347,6 +358,7 @@ tables_only! {
     RawMitigation: "a table of mitigation keys (`kind`, `description`, `cost`, ...)",
     RawCost: "a table such as `{ one_off_usd = 2e8, per_year_usd = 5e6 }`",
     RawPackage: "a table such as `{ mitigations = [\"a\", \"b\"] }`",
+    RawUncertainty: "a table such as `{ knowledge = [\"stages.*.inventory_weeks.initial\"], worlds = 200 }`",
     Range2: "a table such as `{ min = 1, max = 3 }`",
     Range3: "a table such as `{ min = 1, mode = 2, max = 4 }`",
     NormalForm: "a table such as `{ mean = 10, sd = 2 }`",
