@@ -7,6 +7,7 @@
 
 pub mod baseline;
 pub mod batches;
+pub mod market;
 pub mod model;
 pub mod outcome;
 pub mod param;
@@ -18,6 +19,7 @@ pub mod stats;
 pub mod trial;
 
 pub use batches::{BandCounts, BatchLayout, run_in_batches};
+pub use market::MarketSpec;
 pub use model::{
     Allocation, Class, DemandSwitchSpec, Destinations, DisruptionKind, DisruptionSpec, EndUseSpec, FlowScope,
     IntensityChangeSpec, LinkSpec, MaterialSpec, Mitigations, Model, ModelError, ModelSpec, Node, StageSpec,

@@ -14,7 +14,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use crate::diagnostic::{Diagnostic, did_you_mean, list};
 use crate::raw::{
-    DISTRIBUTION_ERROR, DISTRIBUTIONS, RawDisruption, RawEndUse, RawHorizon, RawLink, RawLoss, RawMaterial,
+    DISTRIBUTION_ERROR, DISTRIBUTIONS, RawDisruption, RawEndUse, RawHorizon, RawLink, RawLoss, RawMarket, RawMaterial,
     RawMitigation, RawPackage, RawScenario, RawStage, RawUncertainty,
 };
 
@@ -31,6 +31,7 @@ pub(crate) const SECTIONS: &[&str] = &[
     "mitigations",
     "packages",
     "uncertainty",
+    "markets",
 ];
 
 /// Retries per entity; each retry removes one offending key, so this bounds the problems listed per entity.
@@ -77,6 +78,8 @@ pub(crate) struct Document {
     pub mitigations: Vec<Entity<RawMitigation>>,
     pub packages: Vec<Entity<RawPackage>>,
     pub uncertainty: Option<Entity<RawUncertainty>>,
+    /// `[markets.MATERIAL]` tables, and `[markets.defaults]`, in file order.
+    pub markets: Vec<Entity<RawMarket>>,
     /// Whether `links` is present but not an array of tables (its links are unknown).
     pub links_broken: bool,
     /// Whether the file holds no key at all (it is empty, or holds only comments and blank lines).
@@ -115,6 +118,7 @@ pub(crate) fn read(source: &str, diags: &mut Vec<Diagnostic>) -> Option<Document
             "disruptions" => doc.disruptions = read_named(name, "disruption", &value, diags),
             "mitigations" => doc.mitigations = read_mitigations(&value, diags),
             "packages" => doc.packages = read_named(name, "package", &value, diags),
+            "markets" => doc.markets = read_named(name, "market", &value, diags),
             "links" => match read_links(&value, diags) {
                 Some(links) => doc.links = links,
                 None => doc.links_broken = true,

@@ -21,6 +21,7 @@ mod encoding;
 mod graph;
 mod loss;
 mod lower;
+mod market;
 mod mitigation;
 mod overlay;
 mod parameter;
@@ -416,6 +417,7 @@ impl Scenario {
             ("links", overlay::first_span(&over.links)),
             ("end_uses", overlay::first_span(&over.end_uses)),
             ("disruptions", overlay::first_span(&over.disruptions)),
+            ("markets", overlay::first_span(&over.markets)),
         ] {
             if span.is_some() {
                 refuse(section, span);

@@ -23,7 +23,7 @@ pub type Resolver<'a> = dyn FnMut(&str, &str) -> Result<(String, Vec<u8>), Strin
 const MAX_DEPTH: usize = 32;
 
 /// Sections whose entities `remove` can name.
-const REMOVABLE: &[&str] = &["materials", "stages", "end_uses", "disruptions", "mitigations", "packages"];
+const REMOVABLE: &[&str] = &["materials", "stages", "end_uses", "disruptions", "mitigations", "packages", "markets"];
 
 /// One text that spans may point into.
 #[derive(Debug, Clone)]
@@ -269,6 +269,7 @@ pub(crate) fn lay_over(mut base: Document, top: Document, diags: &mut Vec<Diagno
     lay(&mut base.disruptions, top.disruptions);
     lay(&mut base.mitigations, top.mitigations);
     lay(&mut base.packages, top.packages);
+    lay(&mut base.markets, top.markets);
     for link in top.links {
         match base.links.iter().position(|b| same_link(b, &link)) {
             Some(i) => base.links[i] = link,
@@ -398,6 +399,7 @@ fn drop_entity(doc: &mut Document, item: &Spanned<String>, key: &str, diags: &mu
         "end_uses" => take(&mut doc.end_uses, name),
         "disruptions" => take(&mut doc.disruptions, name),
         "mitigations" => take(&mut doc.mitigations, name),
+        "markets" => take(&mut doc.markets, name),
         _ => take(&mut doc.packages, name),
     };
     match result {

@@ -4,6 +4,7 @@
 mod batches;
 mod closed_form;
 mod invariants;
+mod markets;
 mod mitigations;
 mod property;
 mod support;

@@ -129,6 +129,7 @@ fn build(sh: &Shape) -> ModelSpec {
         end_uses,
         disruptions,
         mitigations: Default::default(),
+        markets: Vec::new(),
     }
 }
 

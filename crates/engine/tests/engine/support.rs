@@ -88,6 +88,7 @@ pub fn single_chain(
         )],
         disruptions: vec![],
         mitigations: Default::default(),
+        markets: Vec::new(),
     }
 }
 
@@ -182,6 +183,7 @@ pub fn rich_chain(periods: usize) -> ModelSpec {
         end_uses: vec![ev, f35],
         disruptions,
         mitigations: Default::default(),
+        markets: Vec::new(),
     }
 }
 
