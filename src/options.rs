@@ -8,6 +8,36 @@ use crate::cli::OptionArg;
 use crate::failure::Failure;
 use crate::scenario_source::{self, SourceDigest};
 
+/// One option as given, with any file already read: a name, or the content of an overlay file of mitigations and
+/// packages (read from disk, or recorded in a shard's manifest to be applied again by `merge`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OptionInput {
+    Name(String),
+    Overlay {
+        file: scenario_source::OverlayFile,
+        /// The file's name without its folder, as options name their source.
+        short: String,
+    },
+}
+
+impl OptionInput {
+    /// An option as given, its file read if it is one.
+    pub fn read(arg: &OptionArg) -> Result<Self, Failure> {
+        Ok(match arg {
+            OptionArg::Name(name) => OptionInput::Name(name.clone()),
+            OptionArg::File(path) => {
+                let file = scenario_source::read_overlay(path)?;
+                let short = path.file_name().map_or_else(|| file.origin.clone(), |f| f.to_string_lossy().into_owned());
+                OptionInput::Overlay { file, short }
+            }
+        })
+    }
+}
+
+/// Options resolved against a scenario: each option's spec, the overlay files' digests, and the options as read.
+pub type Resolved = (Vec<OptionSpec>, Vec<SourceDigest>, Vec<OptionInput>);
+
 /// Adds the overlay files to `scenario` and lists the options, each once, in the order given (then every
 /// mitigation and every package, with `all`), with the overlays' digests.
 pub fn resolve(
@@ -15,24 +45,41 @@ pub fn resolve(
     args: &[OptionArg],
     all: bool,
 ) -> Result<(Vec<OptionSpec>, Vec<SourceDigest>), Failure> {
+    let (specs, overlays, _) = resolve_inputs(scenario, args.iter().map(OptionInput::read), all)?;
+    Ok((specs, overlays))
+}
+
+/// [`resolve`], also returning the options as read ([`OptionInput`]), for a shard's manifest.
+pub fn resolve_recorded(scenario: &mut Scenario, args: &[OptionArg], all: bool) -> Result<Resolved, Failure> {
+    resolve_inputs(scenario, args.iter().map(OptionInput::read), all)
+}
+
+/// [`resolve`] over options already read (each file read lazily by the iterator, so that problems are reported in
+/// the order the options were given).
+pub fn resolve_inputs(
+    scenario: &mut Scenario,
+    inputs: impl IntoIterator<Item = Result<OptionInput, Failure>>,
+    all: bool,
+) -> Result<Resolved, Failure> {
     let mut overlays = Vec::new();
     let mut named: Vec<String> = Vec::new();
     let mut defined_by: Vec<(String, String)> = Vec::new();
-    for arg in args {
-        match arg {
-            OptionArg::Name(name) => named.push(name.clone()),
-            OptionArg::File(path) => {
-                let file = scenario_source::read_overlay(path)?;
-                let names = scenario_source::add_overlay(scenario, &file)?;
-                let short = path.file_name().map_or_else(|| file.origin.clone(), |f| f.to_string_lossy().into_owned());
+    let mut read = Vec::new();
+    for input in inputs {
+        let input = input?;
+        match &input {
+            OptionInput::Name(name) => named.push(name.clone()),
+            OptionInput::Overlay { file, short } => {
+                let names = scenario_source::add_overlay(scenario, file)?;
                 for name in names {
                     defined_by.retain(|(n, _)| *n != name);
                     defined_by.push((name.clone(), short.clone()));
                     named.push(name);
                 }
-                overlays.push(SourceDigest { origin: file.origin, sha256: file.sha256 });
+                overlays.push(SourceDigest { origin: file.origin.clone(), sha256: file.sha256.clone() });
             }
         }
+        read.push(input);
     }
     if all {
         named.extend(scenario.mitigations.iter().map(|m| m.name.clone()));
@@ -54,7 +101,7 @@ pub fn resolve(
         spec.source = defined_by.iter().find(|(n, _)| *n == name).map(|(_, f)| f.clone());
         specs.push(spec);
     }
-    Ok((specs, overlays))
+    Ok((specs, overlays, read))
 }
 
 /// A variant that cannot be built: an unknown name is a usage error; an invalid model, a refused scenario.

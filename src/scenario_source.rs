@@ -62,10 +62,25 @@ pub struct LoadedScenario {
     pub overlays: Vec<SourceDigest>,
     /// The `--set KEY=VALUE` settings applied to the scenario, in order.
     pub settings: Vec<String>,
+    /// The scenario's text, exactly its bytes.
+    pub text: String,
+    /// The base files read, in order, with what named them and their text: enough to read the scenario again
+    /// elsewhere ([`load_recorded`]), as `merge` does from a shard's manifest.
+    pub base_reads: Vec<BaseRead>,
+}
+
+/// One base file read for a scenario: the file that named it, the path it gave, and the file's origin and text.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BaseRead {
+    pub naming: String,
+    pub path: String,
+    pub origin: String,
+    pub sha256: String,
+    pub text: String,
 }
 
 /// A file a scenario was read from, and the SHA-256 of its bytes (lowercase hex).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SourceDigest {
     pub origin: String,
     pub sha256: String,
@@ -96,9 +111,13 @@ pub fn load(source: &ScenarioSource) -> Result<LoadedScenario, Failure> {
 /// As [`load`], with `settings` (`--set KEY=VALUE`, in order) applied to the scenario before it is lowered; their
 /// problems are rendered against the settings themselves, named `--set[1]`, `--set[2]`, ...
 pub fn load_with(source: &ScenarioSource, settings: &[String]) -> Result<LoadedScenario, Failure> {
-    let named: Vec<Setting> =
-        settings.iter().enumerate().map(|(i, s)| Setting::new(format!("--set[{}]", i + 1), s.as_str())).collect();
+    let named = named_settings(settings);
     load_settings(source, &named)
+}
+
+/// `--set KEY=VALUE` settings named for their diagnostics: `--set[1]`, `--set[2]`, ...
+fn named_settings(settings: &[String]) -> Vec<Setting> {
+    settings.iter().enumerate().map(|(i, s)| Setting::new(format!("--set[{}]", i + 1), s.as_str())).collect()
 }
 
 /// As [`load_with`], with settings already named (a sweep names its values `--vary[N]`).
@@ -143,13 +162,24 @@ impl ScenarioText {
         let origin = self.origin.clone();
         let sha256 = hex(&Sha256::digest(&self.bytes));
         let text = chokepoint_scenario::decode(&origin, &self.bytes)?;
-        let mut bases = Vec::new();
+        let mut base_reads = Vec::new();
         let mut resolve = |naming: &str, path: &str| -> Result<(String, Vec<u8>), String> {
             let (base_origin, base_bytes) = read_base(&self.folder, naming, path)?;
-            bases.push(SourceDigest { origin: base_origin.clone(), sha256: hex(&Sha256::digest(&base_bytes)) });
+            // A base that is not UTF-8 is refused by the parser with its own diagnostic; it is not recorded then.
+            if let Ok(base_text) = std::str::from_utf8(&base_bytes) {
+                base_reads.push(BaseRead {
+                    naming: naming.to_owned(),
+                    path: path.to_owned(),
+                    origin: base_origin.clone(),
+                    sha256: hex(&Sha256::digest(&base_bytes)),
+                    text: base_text.to_owned(),
+                });
+            }
             Ok((base_origin, base_bytes))
         };
         let scenario = chokepoint_scenario::parse_with_settings(&origin, &text, Some(&mut resolve), settings)?;
+        let bases =
+            base_reads.iter().map(|b| SourceDigest { origin: b.origin.clone(), sha256: b.sha256.clone() }).collect();
         Ok(LoadedScenario {
             origin,
             sha256,
@@ -158,16 +188,74 @@ impl ScenarioText {
             applied: Vec::new(),
             overlays: Vec::new(),
             settings: settings.iter().map(|s| s.text.clone()).collect(),
+            text: text.to_string(),
+            base_reads,
         })
     }
 }
 
+/// Reads a scenario again from its recorded text, the base files it read and the `--set` settings it was read
+/// with (a shard's manifest): the same scenario, without touching the file system. A base not in `base_reads` is
+/// refused. The recorded digests are checked against the texts.
+pub fn load_recorded(
+    origin: &str,
+    text: &str,
+    base_reads: &[BaseRead],
+    settings: &[String],
+) -> Result<LoadedScenario, Failure> {
+    for b in base_reads {
+        let sha = hex(&Sha256::digest(b.text.as_bytes()));
+        if sha != b.sha256 {
+            return Err(Failure::Runtime(anyhow::anyhow!(
+                "the recorded text of base `{}` does not match its SHA-256 {}",
+                b.origin,
+                b.sha256
+            )));
+        }
+    }
+    let mut resolve = |naming: &str, path: &str| -> Result<(String, Vec<u8>), String> {
+        base_reads
+            .iter()
+            .find(|b| b.naming == naming && b.path == path)
+            .map(|b| (b.origin.clone(), b.text.as_bytes().to_vec()))
+            .ok_or_else(|| format!("`{path}` (named by `{naming}`) is not among the recorded base files"))
+    };
+    let named = named_settings(settings);
+    let scenario = chokepoint_scenario::parse_with_settings(origin, text, Some(&mut resolve), &named)?;
+    Ok(LoadedScenario {
+        origin: origin.to_owned(),
+        sha256: hex(&Sha256::digest(text.as_bytes())),
+        bases: base_reads.iter().map(|b| SourceDigest { origin: b.origin.clone(), sha256: b.sha256.clone() }).collect(),
+        scenario,
+        applied: Vec::new(),
+        overlays: Vec::new(),
+        settings: settings.to_vec(),
+        text: text.to_owned(),
+        base_reads: base_reads.to_vec(),
+    })
+}
+
 /// An overlay file of mitigations and packages, read for [`Scenario::add_overlay`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OverlayFile {
     pub origin: String,
     pub text: String,
     pub sha256: String,
+}
+
+impl OverlayFile {
+    /// Refuses an overlay whose text does not match its recorded SHA-256 (one read back from a shard's manifest).
+    pub fn check_digest(&self) -> Result<(), Failure> {
+        let sha = hex(&Sha256::digest(self.text.as_bytes()));
+        if sha == self.sha256 {
+            return Ok(());
+        }
+        Err(Failure::Runtime(anyhow::anyhow!(
+            "the recorded text of mitigation file `{}` does not match its SHA-256 {}",
+            self.origin,
+            self.sha256
+        )))
+    }
 }
 
 /// Reads an overlay file. A file that cannot be read is a runtime error; one that is not UTF-8 is refused.
