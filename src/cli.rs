@@ -12,14 +12,17 @@ use crate::console::ColorChoice;
 use crate::graph::Notation;
 use crate::progress::ProgressMode;
 use crate::scenario_source::ScenarioSource;
+use crate::shard::ShardArg;
 use crate::study_cli::{
     EvppiArgs, RawEvppi, RawSensitivity, RawSet, RawSweep, RawWorlds, SensitivityArgs, SweepArgs, WorldsArgs,
 };
 use crate::table::{ReportFormat, Width};
+use crate::trial_files::DEFAULT_BATCH_TRIALS;
 use chokepoint_analysis::sizing::SizingTarget;
 
 /// The most trials a run may ask for. Memory is checked as well, per scenario, once it is read (see
-/// `docs/cli.md`): at 10^8 trials the default scenario's per-trial results alone would take 60 GB.
+/// `docs/cli.md`): a run streams its per-trial results to files in batches, but its summaries hold two or three
+/// columns of 8 bytes a trial (2.4 GB at 10^8 trials), and a comparison holds every variant's per-trial values.
 pub const MAX_TRIALS: u64 = 100_000_000;
 
 /// The most worker threads a run may ask for; a run never uses more threads than it has trials.
@@ -95,6 +98,18 @@ Example:
         #[arg(value_name = "OUTDIR")]
         out_dir: PathBuf,
     },
+    /// Merge the shards of a run or a comparison (`--shard I/N`) into the outputs of the whole run.
+    #[command(after_help = "\
+The outputs are byte for byte those of one run of all the trials, but for the wall times and the list of
+shards in run.json (compare_run.json). Shards that do not belong together (other scenario bytes, bases,
+mitigations, seed, trial count, batch size or version), that overlap or that leave trials out are refused,
+naming the shard and the difference, and nothing is written then.
+
+Examples:
+  chokepoint run s.toml -n 1000000 --shard 1/4 -o shards/1   (and 2/4, 3/4, 4/4, anywhere)
+  chokepoint merge out/s shards/1 shards/2 shards/3 shards/4
+  chokepoint merge out/s shards/*")]
+    Merge(RawMerge),
     /// Run many scenarios (files, or every .toml file of a folder) and summarise them side by side.
     #[command(after_help = "\
 Examples:
@@ -200,10 +215,60 @@ struct RawRun {
     /// mitigations and packages defines. Repeat for several; they are applied in order.
     #[arg(long = "mitigation", short = 'm', value_name = "NAME|FILE")]
     mitigations: Vec<String>,
+    /// Trials simulated and written at a time: memory holds one batch of results (1,752 bytes a trial for the
+    /// default scenario); the per-trial files come in row groups of this many trials. Shards to be merged must
+    /// use the same.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_BATCH_TRIALS,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
+    batch_trials: u64,
     #[command(flatten)]
     set: RawSet,
     #[command(flatten)]
     worlds: RawWorlds,
+    #[command(flatten)]
+    shard: RawShard,
+}
+
+/// Which part of a run's trials to run, as a shard to merge with the others (`chokepoint merge`).
+#[derive(Debug, Args)]
+struct RawShard {
+    /// Run shard I of N of the `--trials` trials (numbered from 1: `1/4` to `4/4`), into a shard folder for
+    /// `chokepoint merge` [default output folder: out/<scenario name>-shards/<first>-<end>].
+    #[arg(long, value_name = "I/N", value_parser = ShardArg::parse_index, conflicts_with_all = ["trials_from", "trials_to"])]
+    shard: Option<ShardArg>,
+    /// Run trials A to B (B excluded) of the `--trials` trials, as a shard (uneven splits); with `--trials-to`.
+    #[arg(long, value_name = "A", requires = "trials_to")]
+    trials_from: Option<u64>,
+    /// The end of the shard's trials (excluded), at most `--trials`; with `--trials-from`.
+    #[arg(long, value_name = "B", requires = "trials_from")]
+    trials_to: Option<u64>,
+}
+
+impl RawShard {
+    fn into_shard(self) -> Option<ShardArg> {
+        match (self.shard, self.trials_from, self.trials_to) {
+            (Some(shard), _, _) => Some(shard),
+            (None, Some(from), Some(to)) => Some(ShardArg::Range { from, to }),
+            // clap requires both range flags together.
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct RawMerge {
+    /// Output folder of the merged run (created if missing; never one of the shards).
+    #[arg(value_name = "OUT")]
+    out: PathBuf,
+    /// The shards' folders, in any order.
+    #[arg(required = true, value_name = "SHARD_DIR")]
+    shards: Vec<PathBuf>,
+    /// What to print on stdout when done: `table` or `json` (the bytes of summary.json, or of compare.json).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table, hide_possible_values = true)]
+    format: ReportFormat,
+    /// Show every column of the tables (by default they fit a 100-column terminal).
+    #[arg(long)]
+    wide: bool,
 }
 
 /// Settings shared by the commands that run trials of several variants (`compare`, `size-stockpile`). Each
@@ -277,6 +342,8 @@ struct RawCompare {
     #[command(flatten)]
     settings: RawTrialSettings,
     #[command(flatten)]
+    shard: RawShard,
+    #[command(flatten)]
     evppi: RawEvppi,
 }
 
@@ -287,6 +354,7 @@ impl RawCompare {
             options: self.mitigations.into_iter().map(OptionArg::from_word).collect(),
             all: self.all,
             settings: self.settings.into_settings(),
+            shard: self.shard.into_shard(),
             evppi: self.evppi.into_args(),
         }
     }
@@ -444,6 +512,17 @@ pub struct CompareArgs {
     pub all: bool,
     pub settings: TrialSettings,
     pub evppi: EvppiArgs,
+    /// Run only this part of the trials, as a shard.
+    pub shard: Option<ShardArg>,
+}
+
+/// Arguments of `chokepoint merge`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeArgs {
+    pub out: PathBuf,
+    pub shards: Vec<PathBuf>,
+    pub report: ReportFormat,
+    pub width: Width,
 }
 
 /// Arguments of `chokepoint size-stockpile`.
@@ -625,6 +704,7 @@ pub enum Command {
     Batch(BatchArgs),
     Trace(TraceArgs),
     Optimize(OptimizeArgs),
+    Merge(MergeArgs),
     Check { out_dir: PathBuf, thresholds: Vec<Threshold> },
     Completions(clap_complete::Shell),
     Sweep(SweepArgs),
@@ -645,6 +725,10 @@ pub struct RunArgs {
     pub width: Width,
     /// Mitigations and packages to apply, or overlay files of them.
     pub mitigations: Vec<OptionArg>,
+    /// Trials per batch.
+    pub batch_trials: u64,
+    /// Run only this part of the trials, as a shard.
+    pub shard: Option<ShardArg>,
     /// `--set KEY=VALUE` settings, in order.
     pub set: Vec<String>,
     pub worlds: WorldsArgs,
@@ -731,10 +815,15 @@ impl Command {
                 report: r.format,
                 width: width(r.wide),
                 mitigations: r.mitigations.into_iter().map(OptionArg::from_word).collect(),
+                batch_trials: r.batch_trials,
+                shard: r.shard.into_shard(),
                 set: r.set.set,
                 worlds: r.worlds.into_args(),
             }),
             RawCommand::Compare(c) => Command::Compare(c.into_args()),
+            RawCommand::Merge(m) => {
+                Command::Merge(MergeArgs { out: m.out, shards: m.shards, report: m.format, width: width(m.wide) })
+            }
             RawCommand::SizeStockpile(s) => Command::SizeStockpile(s.into_args()),
             RawCommand::Validate { scenarios } => {
                 Command::Validate(scenarios.into_iter().map(ScenarioSource::from_arg).collect())
@@ -834,6 +923,38 @@ mod tests {
         assert_eq!(args.scenario, ScenarioSource::File("s.toml".into()));
         assert_eq!((args.trials, args.seed, args.threads), (5, 9, Threads::Exactly(2)));
         assert_eq!((args.progress, args.report), (ProgressMode::Hidden, ReportFormat::Json));
+    }
+
+    #[test]
+    fn run_takes_a_shard_or_a_range_but_not_both() {
+        let Ok(Command::Run(args)) = parse(&["run", "-n", "100", "--shard", "2/4"]) else { panic!("no shard") };
+        assert_eq!(args.shard, Some(ShardArg::Index { index: 2, count: 4 }));
+        assert_eq!(args.batch_trials, DEFAULT_BATCH_TRIALS);
+        let Ok(Command::Run(args)) = parse(&["run", "--trials-from", "5", "--trials-to", "9", "--batch-trials", "3"])
+        else {
+            panic!("no range")
+        };
+        assert_eq!((args.shard, args.batch_trials), (Some(ShardArg::Range { from: 5, to: 9 }), 3));
+        for bad in [
+            &["run", "--shard", "1/2", "--trials-from", "0", "--trials-to", "3"][..],
+            &["run", "--trials-from", "5"],
+            &["run", "--trials-to", "5"],
+            &["run", "--shard", "0/2"],
+            &["run", "--batch-trials", "0"],
+        ] {
+            assert_eq!(parse(bad), Err(ExitCode::from(2)), "{bad:?}");
+        }
+        let Ok(Command::Compare(args)) = parse(&["compare", "s.toml", "--all", "--shard", "1/3"]) else {
+            panic!("compare shard")
+        };
+        assert_eq!(args.shard, Some(ShardArg::Index { index: 1, count: 3 }));
+    }
+
+    #[test]
+    fn merge_takes_an_output_folder_and_shards() {
+        let Ok(Command::Merge(args)) = parse(&["merge", "out", "a", "b"]) else { panic!("merge did not parse") };
+        assert_eq!((args.out, args.shards), (PathBuf::from("out"), vec![PathBuf::from("a"), PathBuf::from("b")]));
+        assert_eq!(parse(&["merge", "out"]), Err(ExitCode::from(2)), "no shard");
     }
 
     #[test]

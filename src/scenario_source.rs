@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use chokepoint_scenario::Setting;
 use chokepoint_scenario_files::{self as files, LoadError};
-pub use chokepoint_scenario_files::{LoadedScenario, OverlayFile, ScenarioText, SourceDigest};
+pub use chokepoint_scenario_files::{BaseRead, LoadedScenario, OverlayFile, ScenarioText, SourceDigest};
 
 use crate::failure::Failure;
 
@@ -67,6 +67,17 @@ pub fn read(source: &ScenarioSource) -> Result<ScenarioText, Failure> {
         ScenarioSource::Stdin => files::ScenarioSource::Bytes { origin: STDIN_ORIGIN.to_owned(), bytes: read_stdin()? },
     };
     Ok(files::read(source)?)
+}
+
+/// Reads a scenario again from its recorded text, the base files it read and the `--set` settings it was read
+/// with (a shard's manifest): the same scenario, without touching the file system.
+pub fn load_recorded(
+    origin: &str,
+    text: &str,
+    base_reads: &[BaseRead],
+    settings: &[String],
+) -> Result<LoadedScenario, Failure> {
+    Ok(files::load_recorded(origin, text, base_reads, &files::numbered_settings("--set", settings))?)
 }
 
 /// Reads an overlay file. A file that cannot be read is a runtime error; one that is not UTF-8 is refused.

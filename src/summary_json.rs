@@ -7,15 +7,15 @@
 //! document is byte-for-byte the same. Run metadata that does vary (wall time, timestamp, threads) lives in
 //! `run.json`. Non-finite numbers are written as `null` and read back as NaN.
 
-use chokepoint_analysis::loss::TrialLosses;
 use chokepoint_engine::report::{EndUseSummary, RunSummary, StageSummary, StockpileSummary};
-use chokepoint_engine::stats::{Proportion, Summary, summarize};
+use chokepoint_engine::stats::{Proportion, Summary};
 use chokepoint_engine::{Model, Unmet};
 use chokepoint_scenario::Scenario;
 use serde::{Deserialize, Deserializer, Serialize};
 
 pub use chokepoint_tables::{stage_unit, unit_name, unmet_word};
 
+use crate::file_summary::LossSummaries;
 use crate::scenario_source::LoadedScenario;
 
 /// Version of the layout of `summary.json` and `run.json`; bumped when a field changes meaning or goes away.
@@ -330,7 +330,7 @@ pub struct WarningJson {
 }
 
 impl SummaryDocument {
-    pub fn new(loaded: &LoadedScenario, seed: u64, summary: &RunSummary, losses: &TrialLosses) -> Self {
+    pub fn new(loaded: &LoadedScenario, seed: u64, summary: &RunSummary, losses: &LossSummaries) -> Self {
         let scenario = &loaded.scenario;
         let model = &scenario.model;
         let spec = model.spec();
@@ -352,10 +352,7 @@ impl SummaryDocument {
                 periods: spec.periods,
                 period_weeks: weeks,
             },
-            loss: LossJson {
-                unit: scenario.loss.unit.label().to_owned(),
-                per_trial: (&summarize(&mut losses.trials.clone())).into(),
-            },
+            loss: LossJson { unit: scenario.loss.unit.label().to_owned(), per_trial: (&losses.per_trial).into() },
             end_uses: summary
                 .end_uses
                 .iter()
@@ -370,7 +367,7 @@ impl SummaryDocument {
     }
 }
 
-fn end_use(scenario: &Scenario, e: usize, s: &EndUseSummary, loss: &[f64], weeks: f64) -> EndUseJson {
+fn end_use(scenario: &Scenario, e: usize, s: &EndUseSummary, loss: &Summary, weeks: f64) -> EndUseJson {
     let spec = &scenario.model.spec().end_uses[e];
     let values = &scenario.end_uses[e];
     let in_weeks = |d: &Summary| DistributionJson::scaled(d, weeks);
@@ -433,7 +430,7 @@ fn end_use(scenario: &Scenario, e: usize, s: &EndUseSummary, loss: &[f64], weeks
         recovery_week: s.recovery_period.as_ref().map(in_weeks),
         p_short_at_end: (&s.p_short_at_end).into(),
         delay,
-        loss: (&summarize(&mut loss.to_vec())).into(),
+        loss: loss.into(),
     }
 }
 

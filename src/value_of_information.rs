@@ -137,7 +137,7 @@ pub fn run(
     threads: usize,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<EvppiAnswer, Failure> {
-    let config = RunConfig { trials: args.trials, seed, threads, bands: false };
+    let config = RunConfig { trials: args.trials, seed, threads, bands: false, first_trial: 0 };
     let mut runner = VariantRunner::new(config, progress);
     let question = EvppiQuestion { metric, outer: args.samples, bootstrap: 200, seed };
     evppi::evppi(&plan.options, &plan.keys, &question, &LossWeights::of(scenario), &mut runner)

@@ -64,7 +64,7 @@ fn config(trials: u64, seed: u64, threads: usize, bands: bool) -> PyResult<RunCo
     } else {
         threads.min(at_most)
     };
-    Ok(RunConfig { trials, seed, threads, bands })
+    Ok(RunConfig { trials, seed, threads, bands, first_trial: 0 })
 }
 
 /// The most memory the per-trial results of one run may take (as the CLI's limit, `docs/cli.md`).

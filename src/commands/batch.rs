@@ -14,17 +14,19 @@ use std::time::{Instant, SystemTime};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use super::run::{OutputFolder, Started, Written, write_run};
 use crate::batch_summary::{self, BATCH_CSV_FILE, BATCH_PARQUET_FILE, BatchFormat, BatchRow, RunStatus};
 use crate::cli::{BatchArgs, CompareArgs, TrialSettings};
 use crate::failure::Failure;
 use crate::output::{self, RUN_JSON_FILE, SUMMARY_JSON_FILE};
+use crate::output_paths::OutputFolder;
 use crate::progress::TrialProgress;
+use crate::run_output::{Started, Written, write_run};
 use crate::run_record::Settings;
 use crate::scenario_source::{self, LoadedScenario, ScenarioSource, SourceDigest};
 use crate::staged_files::StagedFiles;
 use crate::summary_json::to_json_text;
 use crate::table::ReportFormat;
+use crate::trial_files::DEFAULT_BATCH_TRIALS;
 
 /// The file, next to a scenario's run files, that records the digests of the scenario and of its bases, so
 /// that a change in a base makes the run out of date (`run.json` records the scenario's own digest only).
@@ -84,14 +86,23 @@ pub fn batch(args: &BatchArgs) -> Result<(), Failure> {
     }
     for s in &scenarios {
         crate::output_paths::scenario_folder(&args.out, &s.scenario.name)?;
-        crate::output_paths::check_memory(&s.scenario.model, args.trials)
-            .map_err(|e| Failure::Usage(format!("{e:#}")))?;
+        crate::output_paths::check_streamed_memory(
+            &s.scenario.model,
+            args.trials,
+            DEFAULT_BATCH_TRIALS.min(args.trials),
+        )
+        .map_err(|e| Failure::Usage(format!("{e:#}")))?;
         super::print_warnings(s);
     }
 
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("could not create output folder `{}`", args.out.display()))?;
-    let settings = Settings { seed: args.seed, trials: args.trials, threads: args.threads.resolve() };
+    let settings = Settings {
+        seed: args.seed,
+        trials: args.trials,
+        threads: args.threads.resolve(),
+        batch_trials: DEFAULT_BATCH_TRIALS,
+    };
     let fresh: Vec<bool> =
         scenarios.iter().map(|s| up_to_date(&args.out.join(&s.scenario.name), s, settings)).collect();
     let to_run = fresh.iter().filter(|f| !**f).count() as u64;
@@ -168,6 +179,7 @@ pub fn batch(args: &BatchArgs) -> Result<(), Failure> {
                     width: crate::table::Width::Narrow,
                     set: args.set.clone(),
                 },
+                shard: None,
                 evppi: crate::study_cli::EvppiArgs { enabled: false, params: Vec::new(), samples: 0, trials: 0 },
             };
             super::compare::compare(&compare)?;

@@ -1,11 +1,12 @@
-//! The subcommands: `run`, `compare`, `size-stockpile`, `validate`, `graph`, `report`, `batch`, `trace`, `check`,
-//! `completions`, `optimize`, `sweep` and `sensitivity`.
+//! The subcommands: `run`, `compare`, `merge`, `size-stockpile`, `validate`, `graph`, `report`, `batch`, `trace`,
+//! `check`, `completions`, `optimize`, `sweep` and `sensitivity`.
 
 mod batch;
 mod check;
 mod compare;
 mod completions;
 mod graph;
+mod merge;
 mod optimize;
 mod report;
 mod run;
@@ -35,6 +36,7 @@ pub fn execute(command: Command) -> Result<(), Failure> {
         Command::Batch(args) => batch::batch(&args),
         Command::Trace(args) => trace::trace(&args),
         Command::Optimize(args) => optimize::optimize(&args),
+        Command::Merge(args) => merge::merge(&args),
         Command::Check { out_dir, thresholds } => check::check(&out_dir, &thresholds),
         Command::Completions(shell) => completions::completions(shell),
         Command::Sweep(args) => sweep::sweep(&args),

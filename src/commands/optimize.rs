@@ -8,7 +8,6 @@ use chokepoint_analysis::portfolio::{self, PortfolioQuestion, confirmation_seed,
 use chokepoint_analysis::variants::VariantRunner;
 use chokepoint_engine::RunConfig;
 
-use super::run::OutputFolder;
 use crate::cli::OptimizeArgs;
 use crate::failure::Failure;
 use crate::optimize_output::{
@@ -17,6 +16,7 @@ use crate::optimize_output::{
 };
 use crate::options::{self, analysis_failure};
 use crate::output;
+use crate::output_paths::OutputFolder;
 use crate::progress::{ProgressMode, TrialProgress};
 use crate::report::REPORT_FILE;
 use crate::run_record::{OptimizeRecord, Timings};
@@ -67,7 +67,7 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
     let out_dir = settings.out.clone().unwrap_or_else(|| Path::new("out").join(&scenario.name).join("optimize"));
     let folder = OutputFolder::create(&out_dir)?;
     let threads = settings.threads.resolve();
-    let config = RunConfig { trials: settings.trials, seed: settings.seed, threads, bands: false };
+    let config = RunConfig { trials: settings.trials, seed: settings.seed, threads, bands: false, first_trial: 0 };
     if settings.progress == ProgressMode::Bar {
         eprintln!(
             "optimize: at most {} portfolio runs × {} trials = {} trials{}",

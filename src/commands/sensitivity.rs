@@ -17,11 +17,11 @@ use chokepoint_analysis::variants::VariantRunner;
 use chokepoint_engine::RunConfig;
 use chokepoint_scenario::{Parameter, Scope};
 
-use super::run::OutputFolder;
 use crate::failure::Failure;
 use crate::optimize_output::objective_json;
 use crate::options::{self, analysis_failure};
 use crate::output;
+use crate::output_paths::OutputFolder;
 use crate::progress::{ProgressMode, TrialProgress};
 use crate::report::REPORT_FILE;
 use crate::run_record::{OptimizeRecord, Timings};
@@ -110,7 +110,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     let mut trials_run = 0;
     let tornado = if run_tornado {
         let record = |done| progress.record(done);
-        let config = RunConfig { trials: settings.trials, seed: settings.seed, threads, bands: false };
+        let config = RunConfig { trials: settings.trials, seed: settings.seed, threads, bands: false, first_trial: 0 };
         let mut runner = VariantRunner::new(config, &record);
         let question = TornadoQuestion { metric, low_quantile: args.quantiles.0, high_quantile: args.quantiles.1 };
         let answer = tornado::tornado(&scenario.model, &chosen, &question, &weights, &mut runner);

@@ -10,12 +10,12 @@ use chokepoint_analysis::sizing::{self, SizingQuestion, SizingTarget, expected_r
 use chokepoint_analysis::variants::VariantRunner;
 use chokepoint_engine::RunConfig;
 
-use super::run::OutputFolder;
 use crate::cli::SizeStockpileArgs;
 use crate::comparison::{CostJson, FileDigest};
 use crate::failure::Failure;
 use crate::options::analysis_failure;
 use crate::output;
+use crate::output_paths::OutputFolder;
 use crate::progress::TrialProgress;
 use crate::scenario_source;
 use crate::sizing::{
@@ -53,8 +53,13 @@ pub fn size_stockpile(args: &SizeStockpileArgs) -> Result<(), Failure> {
     };
     let folder = OutputFolder::create(&out_dir)?;
     let progress = TrialProgress::new(settings.trials * expected_runs(max_size, step), settings.progress);
-    let config =
-        RunConfig { trials: settings.trials, seed: settings.seed, threads: settings.threads.resolve(), bands: false };
+    let config = RunConfig {
+        trials: settings.trials,
+        seed: settings.seed,
+        threads: settings.threads.resolve(),
+        bands: false,
+        first_trial: 0,
+    };
     let record = |done| progress.record(done);
     let mut runner = VariantRunner::new(config, &record);
     let answer = sizing::size_stockpile(scenario, &question, &mut runner);

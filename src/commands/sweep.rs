@@ -14,10 +14,10 @@ use chokepoint_analysis::variants::VariantRunner;
 use chokepoint_engine::{Model, RunConfig};
 use chokepoint_scenario::{Diagnostics, Setting, VariantError};
 
-use super::run::OutputFolder;
 use crate::failure::Failure;
 use crate::options::{self, analysis_failure};
 use crate::output;
+use crate::output_paths::OutputFolder;
 use crate::progress::TrialProgress;
 use crate::report::REPORT_FILE;
 use crate::run_record::{OptimizeRecord, Timings};
@@ -69,7 +69,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     }
     let progress = TrialProgress::new(total, settings.progress);
     let record = |done| progress.record(done);
-    let config = RunConfig { trials: settings.trials, seed: settings.seed, threads, bands: false };
+    let config = RunConfig { trials: settings.trials, seed: settings.seed, threads, bands: false, first_trial: 0 };
     let mut runner = VariantRunner::new(config, &record);
     let weights = LossWeights::of(&loaded.scenario);
     let overlay_files =

@@ -14,11 +14,11 @@ use chokepoint_engine::outcome::Trace;
 use chokepoint_engine::trial::{Scratch, simulate};
 use serde::Serialize;
 
-use super::run::OutputFolder;
 use crate::cli::TraceArgs;
 use crate::failure::Failure;
 use crate::flows::{self, FLOWS_CSV_FILE, FLOWS_PARQUET_FILE, Flows, Measure, WeekStats};
 use crate::output;
+use crate::output_paths::OutputFolder;
 use crate::scenario_source;
 use crate::staged_files::StagedFiles;
 use crate::summary_json::{SCHEMA_VERSION, Tool};

@@ -9,6 +9,7 @@ mod hardening;
 mod optimize;
 mod run;
 mod scenarios;
+mod shards;
 mod size_stockpile;
 mod studies;
 mod validate;

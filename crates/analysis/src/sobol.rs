@@ -140,7 +140,7 @@ pub fn sobol(
         let assignments: Vec<(&Parameter, Param)> =
             factors.iter().zip(&values).map(|(p, v)| (*p, Param::Const(*v))).collect();
         let m = substitute(model, &assignments)?;
-        let config = RunConfig { trials: 1, seed: events, threads: 1, bands: false };
+        let config = RunConfig { trials: 1, seed: events, threads: 1, bands: false, first_trial: 0 };
         let results = chokepoint_engine::run(&m, &config, &|_| {})?;
         Ok(question.metric.per_trial(&VariantOutcome::of(&results, weights))[0])
     };

@@ -28,7 +28,7 @@ const UNITS_SHORT: Objective = Objective::UnitsShort { end_use: 0 };
 #[test]
 fn the_linear_shortfall_is_exactly_demand_minus_capacity() {
     let s = load("tests/data/valid/linear_shortfall.toml");
-    let config = RunConfig { trials: 50, seed: 3, threads: 1, bands: false };
+    let config = RunConfig { trials: 50, seed: 3, threads: 1, bands: false, first_trial: 0 };
     let results = chokepoint_engine::run(&s.model, &config, &|_| {}).expect("runs");
     for o in results.end_use(0) {
         // Demand is D over the year; units short D - C lie in (500, 2000).
@@ -40,7 +40,8 @@ fn the_linear_shortfall_is_exactly_demand_minus_capacity() {
     let params = select(&s.parameters, &[]).expect("two uncertain parameters");
     assert_eq!(params.len(), 2);
     let question = TornadoQuestion { metric: UNITS_SHORT, low_quantile: 0.1, high_quantile: 0.9 };
-    let mut runner = VariantRunner::new(RunConfig { trials: 40, seed: 5, threads: 1, bands: false }, &|_| {});
+    let mut runner =
+        VariantRunner::new(RunConfig { trials: 40, seed: 5, threads: 1, bands: false, first_trial: 0 }, &|_| {});
     let t = tornado(&s.model, &params, &question, &LossWeights::of(&s), &mut runner).expect("runs");
     assert_eq!(t.bars[0].key, "end_uses.motors.demand_units_per_year");
     assert!((t.bars[0].swing.mean - 800.0).abs() < 1e-6 && t.bars[0].swing.sd < 1e-6, "{:?}", t.bars[0].swing);
@@ -97,7 +98,8 @@ fn worlds_split_the_variance_between_knowledge_and_events() {
     // Var(C) / (Var(C) + Var(D)) = 0.2.
     let s = load("tests/data/valid/linear_shortfall.toml");
     let knowledge = select(&s.parameters, &["stages.maker.capacity_t_per_year".to_owned()]).expect("found");
-    let mut runner = VariantRunner::new(RunConfig { trials: 200, seed: 9, threads: 2, bands: false }, &|_| {});
+    let mut runner =
+        VariantRunner::new(RunConfig { trials: 200, seed: 9, threads: 2, bands: false, first_trial: 0 }, &|_| {});
     let answer = worlds(&s.model, &knowledge, 200, &LossWeights::of(&s), &mut runner).expect("runs");
     let units = &answer.end_uses[0].units_short;
     assert!((units.knowledge_share - 0.2).abs() < 0.06, "knowledge share {}", units.knowledge_share);
@@ -114,7 +116,8 @@ fn worlds_are_the_same_at_one_and_two_threads() {
     let s = load("tests/data/valid/event_driven.toml");
     let knowledge = select(&s.parameters, &["stages.maker.capacity_t_per_year".to_owned()]).expect("found");
     let answer = |threads| {
-        let mut runner = VariantRunner::new(RunConfig { trials: 30, seed: 4, threads, bands: false }, &|_| {});
+        let mut runner =
+            VariantRunner::new(RunConfig { trials: 30, seed: 4, threads, bands: false, first_trial: 0 }, &|_| {});
         worlds(&s.model, &knowledge, 10, &LossWeights::of(&s), &mut runner).expect("runs")
     };
     let (one, two) = (answer(1), answer(2));

@@ -1,7 +1,8 @@
 //! The parallel runner: trials in fixed-size chunks on a rayon pool, results in trial order.
 //!
 //! Trial `i` depends only on the model, the seed and `i`, so it gives the same numbers on any worker and in any
-//! lockstep group (a worker advances [`LANES`] trials of its chunk together; see `trial.rs`).
+//! lockstep group (a worker advances [`LANES`] trials of its chunk together; see `trial.rs`), and in any run that
+//! includes it (`RunConfig::first_trial` places a run's trials in a larger one).
 //! Per-trial outcomes are written into their own slots of a preallocated array; fan-chart histograms are
 //! integer counts, merged by addition (associative and commutative, hence independent of scheduling); every
 //! floating-point reduction runs serially over the ordered array afterwards. Output is bit-identical for any
@@ -63,6 +64,9 @@ pub struct RunConfig {
     /// Keep fan-chart histograms (memory: at most [`MAX_BAND_CELLS`] x 1,001 counts per histogram, and at most
     /// [`MAX_HISTOGRAMS`] histograms).
     pub bands: bool,
+    /// The global index of the first trial: the run is trials `first_trial .. first_trial + trials` of a larger
+    /// run (a batch or a shard of it). Trial `i` gives the same numbers whichever run it is part of.
+    pub first_trial: u64,
 }
 
 /// Why a run could not start.
@@ -75,6 +79,8 @@ pub enum RunError {
     /// The progress callback of [`run_cancellable`] asked to stop.
     #[error("the run was cancelled after {done} of {trials} trials")]
     Cancelled { done: u64, trials: u64 },
+    #[error("trials {first_trial}.. and {trials} more go past the last trial index")]
+    TrialIndexOverflow { first_trial: u64, trials: u64 },
 }
 
 /// One worker's fan-chart counts.
@@ -171,6 +177,9 @@ pub fn run_cancellable(
     progress: &(dyn Fn(u64) -> ControlFlow<()> + Sync),
 ) -> Result<RunResults, RunError> {
     let trials = usize::try_from(config.trials).map_err(|_| RunError::TooManyTrials { trials: config.trials })?;
+    if config.first_trial.checked_add(config.trials).is_none() {
+        return Err(RunError::TrialIndexOverflow { first_trial: config.first_trial, trials: config.trials });
+    }
     let (ne, ns, t_len) = (model.spec.end_uses.len(), model.spec.stages.len(), model.spec.periods);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
@@ -219,7 +228,8 @@ pub fn run_cancellable(
                     for start in (0..n).step_by(LANES) {
                         // A short last group repeats its last trial in the spare lanes and ignores them.
                         let lanes = (n - start).min(LANES);
-                        let trials = std::array::from_fn(|k| (first + start + k.min(lanes - 1)) as u64);
+                        let trials =
+                            std::array::from_fn(|k| config.first_trial + (first + start + k.min(lanes - 1)) as u64);
                         simulate_lanes(model, config.seed, trials, group);
                         for lane in 0..lanes {
                             let k = start + lane;

@@ -59,6 +59,9 @@ pub enum LoadError {
     /// The scenario (or a base, or an overlay) was refused: every diagnostic, each rendered at its own file.
     #[error("{0}")]
     Invalid(Box<Diagnostics>),
+    /// A recorded file's text (read back from a shard's manifest) does not match its recorded SHA-256.
+    #[error("the recorded text of {what} `{origin}` does not match its SHA-256 {sha256}")]
+    DigestMismatch { what: &'static str, origin: String, sha256: String },
 }
 
 impl From<Diagnostics> for LoadError {
@@ -100,10 +103,25 @@ pub struct LoadedScenario {
     pub overlays: Vec<SourceDigest>,
     /// The `KEY=VALUE` settings applied to the scenario (`--set`), in order.
     pub settings: Vec<String>,
+    /// The scenario's text, exactly its bytes.
+    pub text: String,
+    /// The base files read, in order, with what named them and their text: enough to read the scenario again
+    /// elsewhere ([`load_recorded`]), as `merge` does from a shard's manifest.
+    pub base_reads: Vec<BaseRead>,
+}
+
+/// One base file read for a scenario: the file that named it, the path it gave, and the file's origin and text.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BaseRead {
+    pub naming: String,
+    pub path: String,
+    pub origin: String,
+    pub sha256: String,
+    pub text: String,
 }
 
 /// A file a scenario was read from, and the SHA-256 of its bytes (lowercase hex).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SourceDigest {
     pub origin: String,
     pub sha256: String,
@@ -181,31 +199,95 @@ impl ScenarioText {
         let origin = self.origin.clone();
         let sha256 = hex(&Sha256::digest(&self.bytes));
         let text = chokepoint_scenario::decode(&origin, &self.bytes)?;
-        let mut bases = Vec::new();
+        let mut base_reads = Vec::new();
         let mut resolve = |naming: &str, path: &str| -> Result<(String, Vec<u8>), String> {
             let (base_origin, base_bytes) = read_base(&self.folder, naming, path)?;
-            bases.push(SourceDigest { origin: base_origin.clone(), sha256: hex(&Sha256::digest(&base_bytes)) });
+            // A base that is not UTF-8 is refused by the parser with its own diagnostic; it is not recorded then.
+            if let Ok(base_text) = std::str::from_utf8(&base_bytes) {
+                base_reads.push(BaseRead {
+                    naming: naming.to_owned(),
+                    path: path.to_owned(),
+                    origin: base_origin.clone(),
+                    sha256: hex(&Sha256::digest(&base_bytes)),
+                    text: base_text.to_owned(),
+                });
+            }
             Ok((base_origin, base_bytes))
         };
         let scenario = chokepoint_scenario::parse_with_settings(&origin, &text, Some(&mut resolve), settings)?;
         Ok(LoadedScenario {
             origin,
             sha256,
-            bases,
+            bases: digests(&base_reads),
             scenario,
             applied: Vec::new(),
             overlays: Vec::new(),
             settings: settings.iter().map(|s| s.text.clone()).collect(),
+            text: text.to_string(),
+            base_reads,
         })
     }
 }
 
+/// Reads a scenario again from its recorded text, the base files it read and the settings it was read with (a
+/// shard's manifest): the same scenario, without touching the file system. A base not in `base_reads` is refused;
+/// a recorded text that does not match its digest is [`LoadError::DigestMismatch`].
+pub fn load_recorded(
+    origin: &str,
+    text: &str,
+    base_reads: &[BaseRead],
+    settings: &[Setting],
+) -> Result<LoadedScenario, LoadError> {
+    for b in base_reads {
+        check_digest("base", &b.origin, &b.text, &b.sha256)?;
+    }
+    let mut resolve = |naming: &str, path: &str| -> Result<(String, Vec<u8>), String> {
+        base_reads
+            .iter()
+            .find(|b| b.naming == naming && b.path == path)
+            .map(|b| (b.origin.clone(), b.text.as_bytes().to_vec()))
+            .ok_or_else(|| format!("`{path}` (named by `{naming}`) is not among the recorded base files"))
+    };
+    let scenario = chokepoint_scenario::parse_with_settings(origin, text, Some(&mut resolve), settings)?;
+    Ok(LoadedScenario {
+        origin: origin.to_owned(),
+        sha256: hex(&Sha256::digest(text.as_bytes())),
+        bases: digests(base_reads),
+        scenario,
+        applied: Vec::new(),
+        overlays: Vec::new(),
+        settings: settings.iter().map(|s| s.text.clone()).collect(),
+        text: text.to_owned(),
+        base_reads: base_reads.to_vec(),
+    })
+}
+
+/// The origins and digests of the base files read.
+fn digests(base_reads: &[BaseRead]) -> Vec<SourceDigest> {
+    base_reads.iter().map(|b| SourceDigest { origin: b.origin.clone(), sha256: b.sha256.clone() }).collect()
+}
+
+/// Refuses a recorded `text` whose SHA-256 is not `sha256`.
+fn check_digest(what: &'static str, origin: &str, text: &str, sha256: &str) -> Result<(), LoadError> {
+    if hex(&Sha256::digest(text.as_bytes())) == sha256 {
+        return Ok(());
+    }
+    Err(LoadError::DigestMismatch { what, origin: origin.to_owned(), sha256: sha256.to_owned() })
+}
+
 /// An overlay file of mitigations and packages, read for [`Scenario::add_overlay`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OverlayFile {
     pub origin: String,
     pub text: String,
     pub sha256: String,
+}
+
+impl OverlayFile {
+    /// Refuses an overlay whose text does not match its recorded SHA-256 (one read back from a shard's manifest).
+    pub fn check_digest(&self) -> Result<(), LoadError> {
+        check_digest("mitigation file", &self.origin, &self.text, &self.sha256)
+    }
 }
 
 /// Reads an overlay file. A file that cannot be read is [`LoadError::ReadOverlay`]; one that is not UTF-8 is
@@ -241,6 +323,33 @@ impl OptionWord {
     }
 }
 
+/// One option as given, with any file already read: a name, or the content of an overlay file of mitigations and
+/// packages (read from disk, or recorded in a shard's manifest to be applied again by `merge`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OptionInput {
+    Name(String),
+    Overlay {
+        file: OverlayFile,
+        /// The file's name without its folder, as options name their source.
+        short: String,
+    },
+}
+
+impl OptionInput {
+    /// An option as given, its file read if it is one ([`LoadError::ReadOverlay`] if it cannot be).
+    pub fn read(word: &OptionWord) -> Result<Self, LoadError> {
+        Ok(match word {
+            OptionWord::Name(name) => OptionInput::Name(name.clone()),
+            OptionWord::File(path) => {
+                let file = read_overlay(path)?;
+                let short = path.file_name().map_or_else(|| file.origin.clone(), |f| f.to_string_lossy().into_owned());
+                OptionInput::Overlay { file, short }
+            }
+        })
+    }
+}
+
 /// The names that [`OptionWord`]s stand for, once their files were added to the scenario.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NamedOptions {
@@ -252,25 +361,32 @@ pub struct NamedOptions {
     pub overlays: Vec<SourceDigest>,
 }
 
-/// Adds the files among `words` to `scenario` (in order) and lists the names the words stand for. A file that
-/// cannot be read is [`LoadError::ReadOverlay`]; one the scenario refuses, [`LoadError::Invalid`].
+impl NamedOptions {
+    /// Adds one option: a name as it is, or an overlay file added to `scenario` with the names it defines. An
+    /// overlay the scenario refuses is [`LoadError::Invalid`].
+    pub fn add(&mut self, scenario: &mut Scenario, input: &OptionInput) -> Result<(), LoadError> {
+        match input {
+            OptionInput::Name(name) => self.names.push(name.clone()),
+            OptionInput::Overlay { file, short } => {
+                for name in add_overlay(scenario, file)? {
+                    self.defined_by.retain(|(n, _)| *n != name);
+                    self.defined_by.push((name.clone(), short.clone()));
+                    self.names.push(name);
+                }
+                self.overlays.push(SourceDigest { origin: file.origin.clone(), sha256: file.sha256.clone() });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Adds the files among `words` to `scenario` (in order, each read just before it is added, so that problems
+/// come in the order the words were given) and lists the names the words stand for. A file that cannot be read is
+/// [`LoadError::ReadOverlay`]; one the scenario refuses, [`LoadError::Invalid`].
 pub fn add_option_files(scenario: &mut Scenario, words: &[OptionWord]) -> Result<NamedOptions, LoadError> {
     let mut named = NamedOptions::default();
     for word in words {
-        match word {
-            OptionWord::Name(name) => named.names.push(name.clone()),
-            OptionWord::File(path) => {
-                let file = read_overlay(path)?;
-                let names = add_overlay(scenario, &file)?;
-                let short = path.file_name().map_or_else(|| file.origin.clone(), |f| f.to_string_lossy().into_owned());
-                for name in names {
-                    named.defined_by.retain(|(n, _)| *n != name);
-                    named.defined_by.push((name.clone(), short.clone()));
-                    named.names.push(name);
-                }
-                named.overlays.push(SourceDigest { origin: file.origin, sha256: file.sha256 });
-            }
-        }
+        named.add(scenario, &OptionInput::read(word)?)?;
     }
     Ok(named)
 }
@@ -437,6 +553,24 @@ mod tests {
         assert_eq!(plain.sha256, changed.sha256);
         let refused = text.parse(&numbered_settings("--set", &["horizon.yeers=2".to_owned()])).unwrap_err();
         assert!(refused.render().contains("--> --set[1]:1:"), "{}", refused.render());
+    }
+
+    #[test]
+    fn a_recorded_scenario_reads_again_without_the_files_and_refuses_altered_bases() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/embargo_dytb_6_24m.toml");
+        let settings = numbered_settings("--set", &["horizon.years=2".to_owned()]);
+        let loaded = load_settings(ScenarioSource::File(path), &settings).expect("the shipped scenario parses");
+        assert!(!loaded.base_reads.is_empty(), "the scenario is laid over a base");
+        let again = load_recorded(&loaded.origin, &loaded.text, &loaded.base_reads, &settings).expect("reads again");
+        assert_eq!((&again.sha256, &again.bases, &again.settings), (&loaded.sha256, &loaded.bases, &loaded.settings));
+        assert_eq!(format!("{:?}", again.scenario.model), format!("{:?}", loaded.scenario.model));
+
+        let mut altered = loaded.base_reads.clone();
+        altered[0].text.push_str("\n# changed\n");
+        let e = load_recorded(&loaded.origin, &loaded.text, &altered, &settings).unwrap_err();
+        assert!(matches!(e, LoadError::DigestMismatch { what: "base", .. }), "{e}");
+        let e = load_recorded(&loaded.origin, &loaded.text, &[], &settings).unwrap_err();
+        assert!(e.to_string().contains("is not among the recorded base files"), "{e}");
     }
 
     #[test]

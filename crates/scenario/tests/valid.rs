@@ -31,7 +31,7 @@ fn small_chain_parses_lowers_and_runs() {
     assert!(matches!(spec.disruptions[1].timing, Timing::Follows { disruption: 0, .. }));
     assert!(matches!(spec.disruptions[3].timing, Timing::TwoState { .. }));
 
-    let config = RunConfig { trials: 40, seed: 7, threads: 1, bands: true };
+    let config = RunConfig { trials: 40, seed: 7, threads: 1, bands: true, first_trial: 0 };
     let results = run(&scenario.model, &config, &|_| {}).expect("the run starts");
     assert_eq!(results.trials, 40);
     assert_eq!(results.n_end_uses, 2);

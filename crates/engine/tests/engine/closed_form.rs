@@ -7,7 +7,7 @@ use chokepoint_engine::{Destinations, DisruptionKind, DisruptionSpec, FlowScope,
 use crate::support::*;
 
 fn config(trials: u64) -> RunConfig {
-    RunConfig { trials, seed: 20_250_404, threads: 2, bands: false }
+    RunConfig { trials, seed: 20_250_404, threads: 2, bands: false, first_trial: 0 }
 }
 
 fn embargo_all(severity: f64) -> DisruptionKind {

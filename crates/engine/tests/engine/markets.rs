@@ -63,7 +63,7 @@ fn markets_that_see_no_scarcity_change_no_bit() {
     let mut spec = rich_chain(104);
     spec.markets = (0..4).map(|m| MarketSpec { price_gain: 0.0, ..MarketSpec::new(m) }).collect();
     let with = model(spec);
-    let config = RunConfig { trials: 40, seed: 3, threads: 2, bands: true };
+    let config = RunConfig { trials: 40, seed: 3, threads: 2, bands: true, first_trial: 0 };
     let a = run(&without, &config, &|_| {}).unwrap();
     let b = run(&with, &config, &|_| {}).unwrap();
     assert_eq!(a.end_uses, b.end_uses);
