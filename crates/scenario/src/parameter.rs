@@ -16,6 +16,8 @@
 //! disruption). The parameters of one disruption draw from that disruption's one random stream, in a fixed order,
 //! so replacing one of them by a constant shifts the draws of the others (see `docs/model.md`).
 
+use std::collections::{HashMap, VecDeque};
+
 use chokepoint_engine::{Class, DisruptionKind, ModelSpec, Node, Param, Timing, Unit};
 
 use crate::document::Document;
@@ -308,21 +310,27 @@ fn duration_key(forms: [(&str, &Field<RawParam>); 3]) -> (String, f64, &'static 
 struct Namer<'a> {
     spec: &'a ModelSpec,
     out: Vec<Parameter>,
+    /// Where each key is in `out`, so that naming stays linear in the number of sites (a chain of 20,000 stages
+    /// took minutes with a search of `out`). Only looked up, never iterated, so the order is `out`'s.
+    position: HashMap<String, usize>,
 }
 
 impl Namer<'_> {
     fn add(&mut self, key: String, site: Site, scale: f64, unit: &str, scope: Scope) {
         let Some(p) = site.get(self.spec) else { return };
-        match self.out.iter_mut().find(|x| x.key == key) {
-            Some(x) => x.sites.push(site),
-            None => self.out.push(Parameter {
-                key,
-                sites: vec![site],
-                distribution: p.clone(),
-                scale,
-                unit: unit.to_owned(),
-                scope,
-            }),
+        match self.position.get(&key) {
+            Some(&i) => self.out[i].sites.push(site),
+            None => {
+                self.position.insert(key.clone(), self.out.len());
+                self.out.push(Parameter {
+                    key,
+                    sites: vec![site],
+                    distribution: p.clone(),
+                    scale,
+                    unit: unit.to_owned(),
+                    scope,
+                });
+            }
         }
     }
 
@@ -337,7 +345,7 @@ impl Namer<'_> {
 /// mitigations) with the mitigations of `plan` applied. Constants are included; [`Parameter::is_uncertain`] tells
 /// them apart. Order: stages, links, end uses, disruptions, then the mitigations' own parameters.
 pub(crate) fn name_parameters(doc: &Document, plan: &Plan, spec: &ModelSpec) -> Vec<Parameter> {
-    let mut n = Namer { spec, out: Vec::new() };
+    let mut n = Namer { spec, out: Vec::new(), position: HashMap::new() };
     // Stocks a buffer mitigation sets: the last one applied wins, as in lowering.
     let mut buffered_stages: Vec<(usize, String)> = Vec::new();
     let mut buffered_end_uses: Vec<(usize, String)> = Vec::new();
@@ -398,24 +406,24 @@ pub(crate) fn name_parameters(doc: &Document, plan: &Plan, spec: &ModelSpec) -> 
         Node::Stage(s) => spec.stages.get(s).map(|x| x.name.as_str()),
         Node::EndUse(e) => spec.end_uses.get(e).map(|x| x.name.as_str()),
     };
-    let mut used = vec![false; doc.links.len()];
+    // The document's links by their ends, each in document order: a spec link takes the first one not yet taken.
+    fn get(f: &Option<toml::Spanned<String>>) -> Option<&str> {
+        f.as_ref().map(|x| x.get_ref().as_str())
+    }
+    type Ends<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>);
+    let mut by_ends: HashMap<Ends, VecDeque<usize>> = HashMap::new();
+    for (i, e) in doc.links.iter().enumerate() {
+        if let Some(r) = &e.raw {
+            by_ends.entry((get(&r.from), get(&r.to), get(&r.material))).or_default().push_back(i);
+        }
+    }
     for (l, link) in spec.links.iter().enumerate() {
         let ends = (
             spec.stages.get(link.from).map(|x| x.name.as_str()),
             node_name(link.to),
             spec.materials.get(link.material).map(|x| x.name.as_str()),
         );
-        let found = doc.links.iter().enumerate().position(|(i, e)| {
-            !used[i]
-                && e.raw.as_ref().is_some_and(|r| {
-                    fn get(f: &Option<toml::Spanned<String>>) -> Option<&str> {
-                        f.as_ref().map(|x| x.get_ref().as_str())
-                    }
-                    (get(&r.from), get(&r.to), get(&r.material)) == ends
-                })
-        });
-        let Some(i) = found else { continue };
-        used[i] = true;
+        let Some(i) = by_ends.get_mut(&ends).and_then(VecDeque::pop_front) else { continue };
         let e = &doc.links[i];
         let Some(raw) = &e.raw else { continue };
         let path = if e.added_by.is_some() { e.path.clone() } else { format!("links[{i}]") };
