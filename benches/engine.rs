@@ -31,7 +31,7 @@ fn stage_periods_per_trial(model: &Model) -> u64 {
 }
 
 fn runs(model: &Model, threads: usize) -> Option<usize> {
-    let config = RunConfig { trials: TRIALS, seed: 1, threads, bands: true };
+    let config = RunConfig { trials: TRIALS, seed: 1, threads, bands: true, first_trial: 0 };
     run(model, &config, &|_| {}).ok().map(|r| r.trials)
 }
 

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use chokepoint_analysis::portfolio::ObjectiveKind;
 use clap::{Args, Parser, Subcommand};
 
 use crate::batch_summary::BatchFormat;
@@ -11,11 +12,17 @@ use crate::console::ColorChoice;
 use crate::graph::Notation;
 use crate::progress::ProgressMode;
 use crate::scenario_source::ScenarioSource;
+use crate::shard::ShardArg;
+use crate::study_cli::{
+    EvppiArgs, RawEvppi, RawSensitivity, RawSet, RawSweep, RawWorlds, SensitivityArgs, SweepArgs, WorldsArgs,
+};
 use crate::table::{ReportFormat, Width};
+use crate::trial_files::DEFAULT_BATCH_TRIALS;
 use chokepoint_analysis::sizing::SizingTarget;
 
 /// The most trials a run may ask for. Memory is checked as well, per scenario, once it is read (see
-/// `docs/cli.md`): at 10^8 trials the default scenario's per-trial results alone would take 60 GB.
+/// `docs/cli.md`): a run streams its per-trial results to files in batches, but its summaries hold two or three
+/// columns of 8 bytes a trial (2.4 GB at 10^8 trials), and a comparison holds every variant's per-trial values.
 pub const MAX_TRIALS: u64 = 100_000_000;
 
 /// The most worker threads a run may ask for; a run never uses more threads than it has trials.
@@ -54,7 +61,9 @@ Examples:
   chokepoint run                                  the embedded default scenario
   chokepoint run scenarios/licensing_2025.toml -n 2000 -s 7 -j 4 -o out/lic -q
   chokepoint run s.toml --format json | jq '.end_uses[0].p_short_or_late'
-  chokepoint run - < s.toml                       a scenario on standard input")]
+  chokepoint run - < s.toml                       a scenario on standard input
+  chokepoint run --worlds 200 --world-trials 500  results across what we do not know
+  chokepoint run --set disruptions.escalation.duration_weeks=26")]
     Run(RawRun),
     /// Check scenarios and list every problem found.
     #[command(after_help = "\
@@ -74,7 +83,8 @@ Exit code 0 when every scenario is valid, 2 when any is refused (all are checked
 Examples:
   chokepoint compare scenarios/mitigations_2025.toml -m us_dy_tb_stockpile -m gbd_thrifting -n 2000
   chokepoint compare scenarios/mitigations_2025.toml --all --format json > compare.json
-  chokepoint compare scenarios/licensing_2025.toml -m my_options.toml")]
+  chokepoint compare scenarios/licensing_2025.toml -m my_options.toml
+  chokepoint compare scenarios/mitigations_2025.toml --all --evppi     which unknown to research first")]
     Compare(RawCompare),
     /// Find the smallest size of a stockpile that keeps an end use's shortfall probability under a target.
     #[command(after_help = "\
@@ -88,6 +98,18 @@ Example:
         #[arg(value_name = "OUTDIR")]
         out_dir: PathBuf,
     },
+    /// Merge the shards of a run or a comparison (`--shard I/N`) into the outputs of the whole run.
+    #[command(after_help = "\
+The outputs are byte for byte those of one run of all the trials, but for the wall times and the list of
+shards in run.json (compare_run.json). Shards that do not belong together (other scenario bytes, bases,
+mitigations, seed, trial count, batch size or version), that overlap or that leave trials out are refused,
+naming the shard and the difference, and nothing is written then.
+
+Examples:
+  chokepoint run s.toml -n 1000000 --shard 1/4 -o shards/1   (and 2/4, 3/4, 4/4, anywhere)
+  chokepoint merge out/s shards/1 shards/2 shards/3 shards/4
+  chokepoint merge out/s shards/*")]
+    Merge(RawMerge),
     /// Run many scenarios (files, or every .toml file of a folder) and summarise them side by side.
     #[command(after_help = "\
 Examples:
@@ -99,6 +121,20 @@ Examples:
     Optimize(RawOptimize),
     /// Trace the weekly flows of a few trials of a scenario (shipments, receipts, exports against no disruption).
     Trace(RawTrace),
+    /// Run a scenario at every point of a grid of values of some of its keys, on the same random draws.
+    #[command(after_help = "\
+Examples:
+  chokepoint sweep s.toml --vary disruptions.escalation.duration_weeks=5,13,26,52 -n 1000
+  chokepoint sweep s.toml --vary stages.x.inventory_weeks.initial=4,8 --vary horizon.years=2,3 --zip
+  chokepoint sweep s.toml --vary disruptions.x.duration_weeks=8,26 --metric short:f35_aircraft --format json")]
+    Sweep(RawSweep),
+    /// Which assumptions matter: a tornado of one parameter at a time, and variance-based (Sobol) indices.
+    #[command(after_help = "\
+Examples:
+  chokepoint sensitivity --list                          the uncertain parameters of the default scenario
+  chokepoint sensitivity --metric short:f35_aircraft -n 500
+  chokepoint sensitivity s.toml --method sobol --samples 512 --param 'stages.*.inventory_weeks.initial'")]
+    Sensitivity(RawSensitivity),
     /// Print the stage graph of a scenario.
     #[command(after_help = "\
 Examples:
@@ -179,6 +215,60 @@ struct RawRun {
     /// mitigations and packages defines. Repeat for several; they are applied in order.
     #[arg(long = "mitigation", short = 'm', value_name = "NAME|FILE")]
     mitigations: Vec<String>,
+    /// Trials simulated and written at a time: memory holds one batch of results (1,752 bytes a trial for the
+    /// default scenario); the per-trial files come in row groups of this many trials. Shards to be merged must
+    /// use the same.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_BATCH_TRIALS,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
+    batch_trials: u64,
+    #[command(flatten)]
+    set: RawSet,
+    #[command(flatten)]
+    worlds: RawWorlds,
+    #[command(flatten)]
+    shard: RawShard,
+}
+
+/// Which part of a run's trials to run, as a shard to merge with the others (`chokepoint merge`).
+#[derive(Debug, Args)]
+struct RawShard {
+    /// Run shard I of N of the `--trials` trials (numbered from 1: `1/4` to `4/4`), into a shard folder for
+    /// `chokepoint merge` [default output folder: out/<scenario name>-shards/<first>-<end>].
+    #[arg(long, value_name = "I/N", value_parser = ShardArg::parse_index, conflicts_with_all = ["trials_from", "trials_to"])]
+    shard: Option<ShardArg>,
+    /// Run trials A to B (B excluded) of the `--trials` trials, as a shard (uneven splits); with `--trials-to`.
+    #[arg(long, value_name = "A", requires = "trials_to")]
+    trials_from: Option<u64>,
+    /// The end of the shard's trials (excluded), at most `--trials`; with `--trials-from`.
+    #[arg(long, value_name = "B", requires = "trials_from")]
+    trials_to: Option<u64>,
+}
+
+impl RawShard {
+    fn into_shard(self) -> Option<ShardArg> {
+        match (self.shard, self.trials_from, self.trials_to) {
+            (Some(shard), _, _) => Some(shard),
+            (None, Some(from), Some(to)) => Some(ShardArg::Range { from, to }),
+            // clap requires both range flags together.
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct RawMerge {
+    /// Output folder of the merged run (created if missing; never one of the shards).
+    #[arg(value_name = "OUT")]
+    out: PathBuf,
+    /// The shards' folders, in any order.
+    #[arg(required = true, value_name = "SHARD_DIR")]
+    shards: Vec<PathBuf>,
+    /// What to print on stdout when done: `table` or `json` (the bytes of summary.json, or of compare.json).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table, hide_possible_values = true)]
+    format: ReportFormat,
+    /// Show every column of the tables (by default they fit a 100-column terminal).
+    #[arg(long)]
+    wide: bool,
 }
 
 /// Settings shared by the commands that run trials of several variants (`compare`, `size-stockpile`). Each
@@ -207,6 +297,8 @@ struct RawTrialSettings {
     /// Show every column of the tables (by default they fit a 100-column terminal).
     #[arg(long)]
     wide: bool,
+    #[command(flatten)]
+    set: RawSet,
 }
 
 impl RawTrialSettings {
@@ -219,6 +311,7 @@ impl RawTrialSettings {
             progress: progress_mode(self.quiet),
             report: self.format,
             width: width(self.wide),
+            set: self.set.set,
         }
     }
 }
@@ -248,6 +341,10 @@ struct RawCompare {
     all: bool,
     #[command(flatten)]
     settings: RawTrialSettings,
+    #[command(flatten)]
+    shard: RawShard,
+    #[command(flatten)]
+    evppi: RawEvppi,
 }
 
 impl RawCompare {
@@ -257,6 +354,8 @@ impl RawCompare {
             options: self.mitigations.into_iter().map(OptionArg::from_word).collect(),
             all: self.all,
             settings: self.settings.into_settings(),
+            shard: self.shard.into_shard(),
+            evppi: self.evppi.into_args(),
         }
     }
 }
@@ -331,7 +430,7 @@ fn progress_mode(quiet: bool) -> ProgressMode {
 }
 
 /// `--threads`: 0 (one per core) up to [`MAX_THREADS`].
-fn threads_in_range(text: &str) -> Result<usize, String> {
+pub(crate) fn threads_in_range(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
         Ok(n) if n <= MAX_THREADS => Ok(n),
         Ok(n) => Err(format!(
@@ -398,22 +497,12 @@ pub struct TrialSettings {
     pub progress: ProgressMode,
     pub report: ReportFormat,
     pub width: Width,
+    /// `--set KEY=VALUE` settings, in order.
+    pub set: Vec<String>,
 }
 
-/// One `--mitigation` of `chokepoint compare`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OptionArg {
-    /// A mitigation or package of the scenario.
-    Name(String),
-    /// A file of mitigations and packages (a word ending in `.toml`).
-    File(PathBuf),
-}
-
-impl OptionArg {
-    pub(crate) fn from_word(word: String) -> Self {
-        if word.ends_with(".toml") { OptionArg::File(word.into()) } else { OptionArg::Name(word) }
-    }
-}
+/// One `--mitigation` of `chokepoint run`, `compare` or `optimize`: a name, or a file (a word ending in `.toml`).
+pub use chokepoint_scenario_files::OptionWord as OptionArg;
 
 /// Arguments of `chokepoint compare`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -422,6 +511,18 @@ pub struct CompareArgs {
     pub options: Vec<OptionArg>,
     pub all: bool,
     pub settings: TrialSettings,
+    pub evppi: EvppiArgs,
+    /// Run only this part of the trials, as a shard.
+    pub shard: Option<ShardArg>,
+}
+
+/// Arguments of `chokepoint merge`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeArgs {
+    pub out: PathBuf,
+    pub shards: Vec<PathBuf>,
+    pub report: ReportFormat,
+    pub width: Width,
 }
 
 /// Arguments of `chokepoint size-stockpile`.
@@ -461,6 +562,8 @@ struct RawOptimize {
     max_evaluations: u64,
     #[command(flatten)]
     settings: RawTrialSettings,
+    #[command(flatten)]
+    evppi: RawEvppi,
 }
 
 /// What `chokepoint optimize` makes as small as possible, as given (end uses are resolved once the scenario is
@@ -474,16 +577,25 @@ pub enum ObjectiveArg {
 }
 
 impl ObjectiveArg {
-    fn parse(text: &str) -> Result<Self, String> {
-        let (kind, end_use) = text.split_once(':').map_or((text, None), |(k, e)| (k, Some(e.to_owned())));
-        match (kind, end_use) {
-            ("loss", None) => Ok(Self::Loss),
-            ("short", Some(e)) if !e.is_empty() => Ok(Self::ShortOrLate(e)),
-            ("delay", Some(e)) if !e.is_empty() => Ok(Self::MaxDelay(e)),
-            ("units-short", Some(e)) if !e.is_empty() => Ok(Self::UnitsShort(e)),
-            _ => Err(format!(
-                "`{text}` is not an objective: use `loss`, `short:END_USE`, `delay:END_USE` or `units-short:END_USE`"
-            )),
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
+        let (kind, end_use) = ObjectiveKind::parse(text)?;
+        let end_use = end_use.to_owned();
+        Ok(match kind {
+            ObjectiveKind::Loss => Self::Loss,
+            ObjectiveKind::ShortOrLate => Self::ShortOrLate(end_use),
+            ObjectiveKind::MaxDelay => Self::MaxDelay(end_use),
+            ObjectiveKind::UnitsShort => Self::UnitsShort(end_use),
+        })
+    }
+
+    /// What the objective measures and the end use it names (empty for the loss), for
+    /// [`Objective::resolve`](chokepoint_analysis::portfolio::Objective::resolve).
+    pub fn kind(&self) -> (ObjectiveKind, &str) {
+        match self {
+            Self::Loss => (ObjectiveKind::Loss, ""),
+            Self::ShortOrLate(e) => (ObjectiveKind::ShortOrLate, e),
+            Self::MaxDelay(e) => (ObjectiveKind::MaxDelay, e),
+            Self::UnitsShort(e) => (ObjectiveKind::UnitsShort, e),
         }
     }
 }
@@ -498,6 +610,7 @@ pub struct OptimizeArgs {
     pub exhaustive_limit: usize,
     pub max_evaluations: usize,
     pub settings: TrialSettings,
+    pub evppi: EvppiArgs,
 }
 
 #[derive(Debug, Args)]
@@ -528,6 +641,8 @@ struct RawBatch {
     /// (as `chokepoint compare FILE --all`), instead of skipping it.
     #[arg(long)]
     compare: bool,
+    #[command(flatten)]
+    set: RawSet,
 }
 
 #[derive(Debug, Args)]
@@ -546,6 +661,8 @@ struct RawTrace {
     /// Output folder [default: out/<scenario name>/trace].
     #[arg(long, short = 'o', value_name = "DIR")]
     out: Option<PathBuf>,
+    #[command(flatten)]
+    set: RawSet,
 }
 
 /// Arguments of `chokepoint batch`.
@@ -559,6 +676,8 @@ pub struct BatchArgs {
     pub progress: ProgressMode,
     pub format: BatchFormat,
     pub compare: bool,
+    /// `--set KEY=VALUE` settings applied to every scenario, in order.
+    pub set: Vec<String>,
 }
 
 /// Arguments of `chokepoint trace`.
@@ -570,6 +689,7 @@ pub struct TraceArgs {
     pub with: Vec<String>,
     /// `None`: `out/<scenario name>/trace`.
     pub out: Option<PathBuf>,
+    pub set: Vec<String>,
 }
 
 /// A validated command.
@@ -584,8 +704,11 @@ pub enum Command {
     Batch(BatchArgs),
     Trace(TraceArgs),
     Optimize(OptimizeArgs),
+    Merge(MergeArgs),
     Check { out_dir: PathBuf, thresholds: Vec<Threshold> },
     Completions(clap_complete::Shell),
+    Sweep(SweepArgs),
+    Sensitivity(SensitivityArgs),
 }
 
 /// Arguments of `chokepoint run`.
@@ -602,6 +725,13 @@ pub struct RunArgs {
     pub width: Width,
     /// Mitigations and packages to apply, or overlay files of them.
     pub mitigations: Vec<OptionArg>,
+    /// Trials per batch.
+    pub batch_trials: u64,
+    /// Run only this part of the trials, as a shard.
+    pub shard: Option<ShardArg>,
+    /// `--set KEY=VALUE` settings, in order.
+    pub set: Vec<String>,
+    pub worlds: WorldsArgs,
 }
 
 /// Worker threads of a run.
@@ -617,7 +747,7 @@ pub enum Threads {
 impl Threads {
     /// The value of `--threads` for a run of `trials` trials: 0 is one per available core; never more threads
     /// than trials (a thread without a trial to run would only cost its stack).
-    fn from_flag(threads: usize, trials: u64) -> Self {
+    pub(crate) fn from_flag(threads: usize, trials: u64) -> Self {
         let at_most = usize::try_from(trials).unwrap_or(usize::MAX).max(1);
         if threads == 0 { Threads::AllCores { at_most } } else { Threads::Exactly(threads.min(at_most)) }
     }
@@ -685,8 +815,15 @@ impl Command {
                 report: r.format,
                 width: width(r.wide),
                 mitigations: r.mitigations.into_iter().map(OptionArg::from_word).collect(),
+                batch_trials: r.batch_trials,
+                shard: r.shard.into_shard(),
+                set: r.set.set,
+                worlds: r.worlds.into_args(),
             }),
             RawCommand::Compare(c) => Command::Compare(c.into_args()),
+            RawCommand::Merge(m) => {
+                Command::Merge(MergeArgs { out: m.out, shards: m.shards, report: m.format, width: width(m.wide) })
+            }
             RawCommand::SizeStockpile(s) => Command::SizeStockpile(s.into_args()),
             RawCommand::Validate { scenarios } => {
                 Command::Validate(scenarios.into_iter().map(ScenarioSource::from_arg).collect())
@@ -703,6 +840,7 @@ impl Command {
                 progress: progress_mode(b.quiet),
                 format: b.format,
                 compare: b.compare,
+                set: b.set.set,
             }),
             RawCommand::Trace(t) => Command::Trace(TraceArgs {
                 scenario: ScenarioSource::from_arg(t.scenario),
@@ -710,6 +848,7 @@ impl Command {
                 seed: t.seed,
                 with: t.with,
                 out: t.out,
+                set: t.set.set,
             }),
             RawCommand::Graph { scenario, format } => {
                 Command::Graph { scenario: ScenarioSource::from_arg(scenario), notation: format }
@@ -722,7 +861,10 @@ impl Command {
                 exhaustive_limit: o.exhaustive_limit,
                 max_evaluations: usize::try_from(o.max_evaluations).unwrap_or(usize::MAX),
                 settings: o.settings.into_settings(),
+                evppi: o.evppi.into_args(),
             }),
+            RawCommand::Sweep(s) => Command::Sweep(s.into_args()),
+            RawCommand::Sensitivity(s) => Command::Sensitivity(s.into_args()),
         }
     }
 }
@@ -781,6 +923,38 @@ mod tests {
         assert_eq!(args.scenario, ScenarioSource::File("s.toml".into()));
         assert_eq!((args.trials, args.seed, args.threads), (5, 9, Threads::Exactly(2)));
         assert_eq!((args.progress, args.report), (ProgressMode::Hidden, ReportFormat::Json));
+    }
+
+    #[test]
+    fn run_takes_a_shard_or_a_range_but_not_both() {
+        let Ok(Command::Run(args)) = parse(&["run", "-n", "100", "--shard", "2/4"]) else { panic!("no shard") };
+        assert_eq!(args.shard, Some(ShardArg::Index { index: 2, count: 4 }));
+        assert_eq!(args.batch_trials, DEFAULT_BATCH_TRIALS);
+        let Ok(Command::Run(args)) = parse(&["run", "--trials-from", "5", "--trials-to", "9", "--batch-trials", "3"])
+        else {
+            panic!("no range")
+        };
+        assert_eq!((args.shard, args.batch_trials), (Some(ShardArg::Range { from: 5, to: 9 }), 3));
+        for bad in [
+            &["run", "--shard", "1/2", "--trials-from", "0", "--trials-to", "3"][..],
+            &["run", "--trials-from", "5"],
+            &["run", "--trials-to", "5"],
+            &["run", "--shard", "0/2"],
+            &["run", "--batch-trials", "0"],
+        ] {
+            assert_eq!(parse(bad), Err(ExitCode::from(2)), "{bad:?}");
+        }
+        let Ok(Command::Compare(args)) = parse(&["compare", "s.toml", "--all", "--shard", "1/3"]) else {
+            panic!("compare shard")
+        };
+        assert_eq!(args.shard, Some(ShardArg::Index { index: 1, count: 3 }));
+    }
+
+    #[test]
+    fn merge_takes_an_output_folder_and_shards() {
+        let Ok(Command::Merge(args)) = parse(&["merge", "out", "a", "b"]) else { panic!("merge did not parse") };
+        assert_eq!((args.out, args.shards), (PathBuf::from("out"), vec![PathBuf::from("a"), PathBuf::from("b")]));
+        assert_eq!(parse(&["merge", "out"]), Err(ExitCode::from(2)), "no shard");
     }
 
     #[test]

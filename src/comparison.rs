@@ -44,6 +44,9 @@ pub struct CompareDocument {
     pub options: Vec<OptionJson>,
     pub end_uses: Vec<EndUseJson>,
     pub warnings: Vec<WarningJson>,
+    /// `--evppi`: which unknown is worth researching before choosing among the options.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_of_information: Option<crate::value_of_information::EvppiJson>,
 }
 
 /// The scenario, its bases and the overlays added to it, each by file name and SHA-256 of its bytes.
@@ -54,6 +57,9 @@ pub struct ScenarioJson {
     pub start_date: Option<String>,
     pub bases: Vec<FileDigest>,
     pub overlays: Vec<FileDigest>,
+    /// The `--set KEY=VALUE` settings applied to the scenario, in order (empty when none).
+    #[serde(default)]
+    pub settings: Vec<String>,
 }
 
 /// A file by name (without its folder, so that the document does not depend on where it was run from) and digest.
@@ -370,6 +376,7 @@ impl CompareDocument {
                 start_date: scenario.start_date.map(|d| d.to_string()),
                 bases: run.loaded.bases.iter().map(FileDigest::of).collect(),
                 overlays: run.overlays.iter().map(FileDigest::of).collect(),
+                settings: run.loaded.settings.clone(),
             },
             run: CompareSettings {
                 seed: run.seed,
@@ -392,6 +399,7 @@ impl CompareDocument {
             options,
             end_uses,
             warnings: warnings(run.loaded),
+            value_of_information: None,
         }
     }
 }

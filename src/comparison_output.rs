@@ -77,7 +77,7 @@ pub fn write_paired_differences<W: Write>(
                 let columns = vec![
                     label_column("option", name, trials.len()),
                     label_column("end_use", end_use, trials.len()),
-                    trial_column(&trials),
+                    trial_column(trials.start as u64..trials.end as u64),
                     b_short,
                     o_short,
                     short_avoided,
@@ -119,7 +119,7 @@ pub fn write_paired_losses<W: Write>(
             let (b, o) = (&baseline.loss[trials.clone()], &option.loss[trials.clone()]);
             let columns = vec![
                 label_column("option", name, trials.len()),
-                trial_column(&trials),
+                trial_column(trials.start as u64..trials.end as u64),
                 Column::new("baseline_loss".into(), b),
                 Column::new("option_loss".into(), o),
                 Column::new("loss_avoided".into(), b.iter().zip(o).map(|(b, o)| b - o).collect::<Vec<f64>>()),
@@ -226,6 +226,10 @@ pub struct CompareRecord {
     pub trials_per_second: f64,
     pub warnings: Vec<WarningJson>,
     pub files: Vec<&'static str>,
+    /// A comparison merged from shards (`chokepoint merge`): the shards, in trial order. Then `threads` is the most
+    /// any shard used, the variants' `simulation_s` the shards' added up, and `wall_time_s` the merge's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shards: Option<Vec<crate::run_record::ShardRecord>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -266,6 +270,7 @@ impl CompareRecord {
             trials_per_second: if simulation_s > 0.0 { all_trials / simulation_s } else { 0.0 },
             warnings: warnings(loaded),
             files,
+            shards: None,
         }
     }
 }
@@ -277,7 +282,7 @@ pub fn render(doc: &CompareDocument, out_dir: &Path, width: Width) -> String {
     let unit = &doc.loss.unit;
     text.push_str(&wrap(
         &format!(
-            "{} · {} trials per variant · seed {} · baseline and {} option{} on common random numbers · costs over \
+            "{} · {} trials per variant · seed\u{a0}{} · baseline and {} option{} on common random numbers · costs over \
              {} year{}",
             doc.scenario.name,
             thousands(run.trials),

@@ -56,6 +56,8 @@ pub enum Measure {
     Required { end_use: usize },
     /// Built over required.
     ShareMet { end_use: usize },
+    /// The price index of market `market` (1 = normal), at the end of the week.
+    PriceIndex { market: usize },
 }
 
 /// One weekly series: what it is called in the files, and what it measures.
@@ -71,7 +73,8 @@ pub struct Series {
 }
 
 /// Every series of `model`: per stage its shipments, receipts, throughput and throughput index, its export
-/// index per covered output; per end use its builds, requirement and share met.
+/// index per covered output; per end use its builds, requirement and share met; per market (named by its
+/// material) its price index.
 pub fn series_of(model: &Model) -> Vec<Series> {
     let spec = model.spec();
     let material = |m: usize| spec.materials[m].name.clone();
@@ -165,6 +168,15 @@ pub fn series_of(model: &Model) -> Vec<Series> {
             out.push(Series { series, node: eu.name.clone(), material: String::new(), measure, links: Vec::new() });
         }
     }
+    for (j, market) in spec.markets.iter().enumerate() {
+        out.push(Series {
+            series: "price_index",
+            node: material(market.material),
+            material: String::new(),
+            measure: Measure::PriceIndex { market: j },
+            links: Vec::new(),
+        });
+    }
     out
 }
 
@@ -195,6 +207,7 @@ pub fn value(series: &Series, tr: &Trace, calm: &Trace, t: usize) -> f64 {
         Measure::Built { end_use } => tr.built[t][end_use],
         Measure::Required { end_use } => tr.required[t][end_use],
         Measure::ShareMet { end_use } => ratio(tr.built[t][end_use], tr.required[t][end_use]),
+        Measure::PriceIndex { market } => tr.market_price[t][market],
     }
 }
 

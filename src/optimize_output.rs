@@ -40,6 +40,9 @@ pub struct OptimizeDocument {
     /// Every portfolio evaluated, in the order run (the first is the empty one: doing nothing).
     pub portfolios: Vec<PortfolioJson>,
     pub warnings: Vec<WarningJson>,
+    /// `--evppi`: which unknown is worth researching before choosing among the frontier's portfolios.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_of_information: Option<crate::value_of_information::EvppiJson>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -48,6 +51,9 @@ pub struct OptimizeScenario {
     pub sha256: String,
     pub bases: Vec<FileDigest>,
     pub overlays: Vec<FileDigest>,
+    /// The `--set KEY=VALUE` settings applied to the scenario, in order (empty when none).
+    #[serde(default)]
+    pub settings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -188,6 +194,7 @@ impl OptimizeDocument {
                 sha256: run.loaded.sha256.clone(),
                 bases: run.loaded.bases.iter().map(FileDigest::of).collect(),
                 overlays: run.overlays.iter().map(FileDigest::of).collect(),
+                settings: run.loaded.settings.clone(),
             },
             run: OptimizeSettings {
                 seed: run.seed,
@@ -235,6 +242,7 @@ impl OptimizeDocument {
             frontier: answer.frontier.iter().map(|&i| portfolio(&answer.evaluated[i], question)).collect(),
             portfolios: answer.evaluated.iter().map(|p| portfolio(p, question)).collect(),
             warnings: warnings(run.loaded),
+            value_of_information: None,
         }
     }
 }
@@ -302,7 +310,7 @@ pub fn render(doc: &OptimizeDocument, out_dir: &Path) -> String {
     let mut text = String::new();
     text.push_str(&wrap(
         &format!(
-            "{} · minimise {} within {} · {} candidates · {} trials per portfolio · seed {}",
+            "{} · minimise {} within {} · {} candidates · {} trials per portfolio · seed\u{a0}{}",
             doc.scenario.name,
             o.description,
             usd(q.budget_usd),

@@ -1,12 +1,17 @@
 //! The mitigation options a command is given (`--mitigation NAME|FILE`, `--all`): overlay files added to the
 //! scenario, names resolved to the scenario's mitigations and packages, each once, in order.
 
-use chokepoint_analysis::comparison::OptionSpec;
+use chokepoint_analysis::comparison::{OptionSpec, options_of};
 use chokepoint_scenario::{Scenario, VariantError};
+use chokepoint_scenario_files::NamedOptions;
+pub use chokepoint_scenario_files::OptionInput;
 
 use crate::cli::OptionArg;
 use crate::failure::Failure;
-use crate::scenario_source::{self, SourceDigest};
+use crate::scenario_source::SourceDigest;
+
+/// Options resolved against a scenario: each option's spec, the overlay files' digests, and the options as read.
+pub type Resolved = (Vec<OptionSpec>, Vec<SourceDigest>, Vec<OptionInput>);
 
 /// Adds the overlay files to `scenario` and lists the options, each once, in the order given (then every
 /// mitigation and every package, with `all`), with the overlays' digests.
@@ -15,46 +20,39 @@ pub fn resolve(
     args: &[OptionArg],
     all: bool,
 ) -> Result<(Vec<OptionSpec>, Vec<SourceDigest>), Failure> {
-    let mut overlays = Vec::new();
-    let mut named: Vec<String> = Vec::new();
-    let mut defined_by: Vec<(String, String)> = Vec::new();
-    for arg in args {
-        match arg {
-            OptionArg::Name(name) => named.push(name.clone()),
-            OptionArg::File(path) => {
-                let file = scenario_source::read_overlay(path)?;
-                let names = scenario_source::add_overlay(scenario, &file)?;
-                let short = path.file_name().map_or_else(|| file.origin.clone(), |f| f.to_string_lossy().into_owned());
-                for name in names {
-                    defined_by.retain(|(n, _)| *n != name);
-                    defined_by.push((name.clone(), short.clone()));
-                    named.push(name);
-                }
-                overlays.push(SourceDigest { origin: file.origin, sha256: file.sha256 });
-            }
-        }
-    }
-    if all {
-        named.extend(scenario.mitigations.iter().map(|m| m.name.clone()));
-        named.extend(scenario.packages.iter().map(|p| p.name.clone()));
-    }
-    let mut specs: Vec<OptionSpec> = Vec::new();
-    for name in named {
-        if specs.iter().any(|s| s.name == name) {
-            continue;
-        }
-        let Some(mut spec) = OptionSpec::of(scenario, &name) else {
-            return Err(variant_failure(
-                scenario
-                    .variant(&[name.as_str()])
-                    .err()
-                    .unwrap_or(VariantError::Unknown { name: name.clone(), known: Vec::new() }),
-            ));
-        };
-        spec.source = defined_by.iter().find(|(n, _)| *n == name).map(|(_, f)| f.clone());
-        specs.push(spec);
-    }
+    let (specs, overlays, _) = resolve_inputs(scenario, args.iter().map(read_input), all)?;
     Ok((specs, overlays))
+}
+
+/// [`resolve`], also returning the options as read ([`OptionInput`]), for a shard's manifest.
+pub fn resolve_recorded(scenario: &mut Scenario, args: &[OptionArg], all: bool) -> Result<Resolved, Failure> {
+    resolve_inputs(scenario, args.iter().map(read_input), all)
+}
+
+/// An option as given, its file read if it is one.
+pub fn read_input(arg: &OptionArg) -> Result<OptionInput, Failure> {
+    Ok(OptionInput::read(arg)?)
+}
+
+/// [`resolve`] over options already read (each file read lazily by the iterator, so that problems are reported in
+/// the order the options were given).
+pub fn resolve_inputs(
+    scenario: &mut Scenario,
+    inputs: impl IntoIterator<Item = Result<OptionInput, Failure>>,
+    all: bool,
+) -> Result<Resolved, Failure> {
+    let mut named = NamedOptions::default();
+    let mut read = Vec::new();
+    for input in inputs {
+        let input = input?;
+        named.add(scenario, &input)?;
+        read.push(input);
+    }
+    let mut specs = options_of(scenario, &named.names, all).map_err(variant_failure)?;
+    for spec in &mut specs {
+        spec.source = named.defined_by.iter().find(|(n, _)| *n == spec.name).map(|(_, f)| f.clone());
+    }
+    Ok((specs, named.overlays, read))
 }
 
 /// A variant that cannot be built: an unknown name is a usage error; an invalid model, a refused scenario.

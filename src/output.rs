@@ -1,32 +1,35 @@
 //! The files of a run, written through [`StagedFiles`] (all or nothing): the tables of `chokepoint-tables`
 //! (which says which columns each file has) converted to polars DataFrames and written as Parquet or CSV.
 //!
-//! Per-trial tables are long and can be large (1,000,000 trials x every end use or stage), so they are built and
-//! written in bounded batches, one Parquet row group per batch, straight from the engine's arrays: memory stays at
-//! one batch whatever the number of trials. `docs/output-schema.md` describes every column.
+//! Per-trial tables are long and can be large (10,000,000 trials x every end use or stage), so their rows are
+//! built here one batch of trials and one end use (stage, stockpile) at a time, straight from the engine's arrays,
+//! and `trial_files` streams them out as the batches finish, one Parquet row group each: memory stays at one batch
+//! whatever the number of trials. `docs/output-schema.md` describes every column.
 
 use std::io::Write;
 use std::ops::Range;
 
-use chokepoint_analysis::loss::TrialLosses;
+use chokepoint_engine::outcome::EndUseOutcome;
 use chokepoint_engine::report::RunSummary;
 use chokepoint_engine::{Model, RunResults};
 use chokepoint_scenario::Scenario;
 use chokepoint_tables::{self as tables, ColumnType, Table, Values};
 use polars::prelude::*;
 
+use crate::file_summary::LossSummaries;
 use crate::staged_files::StagedFiles;
 use crate::summary_json::to_json_text;
 
 pub const TRIALS_FILE: &str = "trials.parquet";
 pub const STAGE_LOSSES_FILE: &str = "stage_losses.parquet";
+pub const STOCKPILES_FILE: &str = "stockpiles.parquet";
 pub const BANDS_FILE: &str = "bands.parquet";
 pub const BACKLOG_BANDS_FILE: &str = "backlog_bands.parquet";
 pub const SUMMARY_CSV_FILE: &str = "summary.csv";
 pub const SUMMARY_JSON_FILE: &str = "summary.json";
 pub const RUN_JSON_FILE: &str = "run.json";
 
-/// Rows per batch (and per Parquet row group) of the per-trial tables.
+/// Rows per batch (and per Parquet row group) of the per-trial tables of `compare`.
 const BATCH_ROWS: usize = 1 << 17;
 
 pub(crate) fn schema(columns: &[(&str, DataType)]) -> Schema {
@@ -59,6 +62,11 @@ pub fn stage_losses_schema() -> Schema {
     polars_schema(tables::STAGE_LOSSES)
 }
 
+/// Columns of `stockpiles.parquet`.
+pub fn stockpiles_schema() -> Schema {
+    polars_schema(tables::STOCKPILES)
+}
+
 /// Columns of `bands.parquet`.
 pub fn bands_schema() -> Schema {
     polars_schema(tables::BANDS)
@@ -83,7 +91,9 @@ pub fn frame(table: Table) -> PolarsResult<DataFrame> {
                 Values::U64(v) => Column::new(name, v),
                 Values::F64(v) => Column::new(name, v),
                 Values::OptionalF64(v) => Column::new(name, v),
+                Values::OptionalU64(v) => Column::new(name, v),
                 Values::Text(v) => Column::new(name, v),
+                Values::OptionalText(v) => Column::new(name, v),
                 Values::Repeated(value) => StringChunked::full(name, &value, rows).into_column(),
             }
         })
@@ -97,13 +107,20 @@ pub(crate) fn parquet<W: Write>(w: W, schema: &Schema) -> PolarsResult<polars::i
 
 /// Where a per-trial Parquet file's rows come from, recorded in its key-value metadata (`chokepoint.scenario`,
 /// `chokepoint.scenario_sha256`, `chokepoint.seed`, `chokepoint.trials`, `chokepoint.version`), so that the file
-/// alone says which run made it.
+/// alone says which run made it, and how its rows are laid out (`chokepoint.trials_from`, `chokepoint.trials_to`,
+/// `chokepoint.batch_trials`: see `trial_files`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Provenance {
     pub scenario: String,
     pub scenario_sha256: String,
     pub seed: u64,
+    /// Trials of the whole run (of which a shard holds a part).
     pub trials: u64,
+    /// The trials whose rows the file holds, `trials_from .. trials_to` (the whole run but for a shard).
+    pub trials_from: u64,
+    pub trials_to: u64,
+    /// Trials per batch of rows.
+    pub batch_trials: u64,
 }
 
 impl Provenance {
@@ -115,6 +132,9 @@ impl Provenance {
             ("chokepoint.seed", self.seed.to_string()),
             ("chokepoint.trials", self.trials.to_string()),
             ("chokepoint.version", env!("CARGO_PKG_VERSION").to_owned()),
+            ("chokepoint.trials_from", self.trials_from.to_string()),
+            ("chokepoint.trials_to", self.trials_to.to_string()),
+            ("chokepoint.batch_trials", self.batch_trials.to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
@@ -123,7 +143,7 @@ impl Provenance {
 }
 
 /// A batched Parquet writer whose file carries `provenance` in its key-value metadata.
-fn parquet_with<W: Write>(
+pub(crate) fn parquet_with<W: Write>(
     w: W,
     schema: &Schema,
     provenance: &Provenance,
@@ -139,48 +159,45 @@ pub(crate) fn batches(trials: usize) -> impl Iterator<Item = Range<usize>> {
     (0..trials).step_by(BATCH_ROWS).map(move |start| start..(start + BATCH_ROWS).min(trials))
 }
 
-pub(crate) fn trial_column(trials: &Range<usize>) -> Column {
-    Column::new("trial".into(), trials.clone().map(|t| t as u64).collect::<Vec<u64>>())
+/// The `trial` column of rows for trials `trials` (global trial indices).
+pub(crate) fn trial_column(trials: Range<u64>) -> Column {
+    Column::new("trial".into(), trials.collect::<Vec<u64>>())
 }
 
 pub(crate) fn label_column(name: &str, value: &str, len: usize) -> Column {
     StringChunked::full(name.into(), value, len).into_column()
 }
 
-/// Writes `trials.parquet`: one row per end use and trial, ordered by end use, then trial. `losses` are the
-/// end uses' losses per trial (`[e][trial]`).
-pub fn write_trials<W: Write>(
-    w: W,
+/// The rows of `trials.parquet` for end use `e` in one batch: `results` holds trials `first_trial ..`, and `losses`
+/// the end use's loss in each of them.
+pub fn trials_frame(
     scenario: &Scenario,
+    e: usize,
+    first_trial: u64,
     results: &RunResults,
-    losses: &[Vec<f64>],
-    provenance: &Provenance,
-) -> anyhow::Result<()> {
-    let mut writer = parquet_with(w, &trials_schema(), provenance)?;
-    for e in 0..scenario.model.spec().end_uses.len() {
-        for trials in batches(results.trials) {
-            writer.write_batch(&frame(tables::trials_of_run(scenario, results, losses, e, trials))?)?;
-        }
-    }
-    writer.finish()?;
-    Ok(())
+    losses: &[f64],
+) -> anyhow::Result<DataFrame> {
+    let outcomes: Vec<&EndUseOutcome> = results.end_use(e).collect();
+    Ok(frame(tables::trials(scenario, e, first_trial, &outcomes, losses))?)
 }
 
-/// Writes `stage_losses.parquet`: one row per stage and trial, ordered by stage, then trial.
-pub fn write_stage_losses<W: Write>(
-    w: W,
+/// The rows of `stage_losses.parquet` for stage `s` in one batch (`results` holds trials `first_trial ..`).
+pub fn stage_losses_frame(
     model: &Model,
+    s: usize,
+    first_trial: u64,
     results: &RunResults,
-    provenance: &Provenance,
-) -> anyhow::Result<()> {
-    let mut writer = parquet_with(w, &stage_losses_schema(), provenance)?;
-    for s in 0..model.spec().stages.len() {
-        for trials in batches(results.trials) {
-            writer.write_batch(&frame(tables::stage_losses_of_run(model, results, s, trials))?)?;
-        }
-    }
-    writer.finish()?;
-    Ok(())
+) -> anyhow::Result<DataFrame> {
+    let lost: Vec<f64> = results.stage_lost(s).collect();
+    let wanted: Vec<f64> = results.stage_wanted(s).collect();
+    Ok(frame(tables::stage_losses(model, s, first_trial, &lost, &wanted))?)
+}
+
+/// The rows of `stockpiles.parquet` for stockpile `k` in one batch (`results` holds trials `first_trial ..`).
+pub fn stockpiles_frame(model: &Model, k: usize, first_trial: u64, results: &RunResults) -> anyhow::Result<DataFrame> {
+    let min_level: Vec<f64> = results.stockpile_min(k).collect();
+    let released: Vec<f64> = results.stockpile_released(k).collect();
+    Ok(frame(tables::stockpiles(model, k, first_trial, &min_level, &released))?)
 }
 
 /// Writes `bands.parquet`: fan-chart quantiles of the weekly share of requirement met, per end use and period.
@@ -208,9 +225,9 @@ pub fn write_summary_csv<W: Write>(
     w: W,
     scenario: &Scenario,
     summary: &RunSummary,
-    losses: &TrialLosses,
+    losses: &LossSummaries,
 ) -> anyhow::Result<()> {
-    let mut df = frame(tables::summary(scenario, summary, &losses.end_uses, &losses.trials))?;
+    let mut df = frame(tables::summary_with_losses(scenario, summary, &losses.end_uses, &losses.per_trial))?;
     CsvWriter::new(w).include_header(true).finish(&mut df)?;
     Ok(())
 }

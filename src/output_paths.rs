@@ -1,8 +1,9 @@
-//! Output folders named after a scenario, and the memory a run needs: checks made before anything is written
-//! or any trial runs.
+//! Output folders named after a scenario (and removed again when a run that created one fails), and the memory a
+//! run needs: checks made before anything is written or any trial runs.
 
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
 use chokepoint_engine::Model;
 
 /// `parent/name`, the output folder of scenario `name`. The scenario crate accepts only snake_case names of at
@@ -16,9 +17,34 @@ pub fn scenario_folder(parent: &Path, name: &str) -> anyhow::Result<PathBuf> {
     Ok(parent.join(name))
 }
 
-/// The most memory the per-trial results of one run may take. A run holds them, and the output writers a copy of
-/// about the same size, so a run needs about twice this at most.
+/// The most memory the per-trial results of one run may take. A comparison holds them, and the output writers a
+/// copy of about the same size, so it needs about twice this at most.
 pub const MAX_RESULTS_BYTES: u128 = 8 << 30;
+
+/// Bytes per trial the summaries of a streamed run hold at most: two columns of `f64` and the subset of one that a
+/// conditional statistic takes.
+pub const SUMMARY_BYTES_PER_TRIAL: u128 = 3 * 8;
+
+/// Refuses, before any trial runs, a run streamed in batches of `batch_trials` trials whose one batch of results and
+/// whose summaries of `trials` trials (0 for a shard, which has none) would not fit in [`MAX_RESULTS_BYTES`], naming
+/// the flag to change.
+pub fn check_streamed_memory(model: &Model, trials: u64, batch_trials: u64) -> anyhow::Result<()> {
+    let batch = chokepoint_engine::results_bytes(model, batch_trials);
+    let bytes = batch + SUMMARY_BYTES_PER_TRIAL * u128::from(trials);
+    if bytes <= MAX_RESULTS_BYTES {
+        return Ok(());
+    }
+    let gib = |b: u128| b as f64 / f64::from(1u32 << 30);
+    anyhow::bail!(
+        "`--trials {trials}` with `--batch-trials {batch_trials}` would need {:.1} GiB ({:.1} GiB for a batch of results \
+         of scenario `{}`, the rest for the summaries), more than the limit of {:.0} GiB: give fewer `--batch-trials`, \
+         or fewer `--trials` (a shard, `--shard I/N`, holds no summary)",
+        gib(bytes),
+        gib(batch),
+        model.spec().name,
+        gib(MAX_RESULTS_BYTES)
+    )
+}
 
 /// Refuses, before any trial runs, a trial count whose per-trial results would not fit in
 /// [`MAX_RESULTS_BYTES`], naming the flag and the most trials that would.
@@ -38,6 +64,34 @@ pub fn check_memory(model: &Model, trials: u64) -> anyhow::Result<()> {
         per_trial,
         gib(MAX_RESULTS_BYTES)
     )
+}
+
+/// The output folder of a run. A folder this run created is removed again if the run fails before its files
+/// are in place (only if it is still empty).
+#[derive(Debug)]
+pub struct OutputFolder {
+    created: Option<PathBuf>,
+}
+
+impl OutputFolder {
+    pub fn create(dir: &Path) -> anyhow::Result<Self> {
+        let existed = dir.is_dir();
+        std::fs::create_dir_all(dir).with_context(|| format!("could not create output folder `{}`", dir.display()))?;
+        Ok(Self { created: (!existed).then(|| dir.to_owned()) })
+    }
+
+    pub fn keep(mut self) {
+        self.created = None;
+    }
+}
+
+impl Drop for OutputFolder {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.created {
+            // Fails, as intended, if anything is left in the folder.
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
 }
 
 #[cfg(test)]

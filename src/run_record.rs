@@ -13,6 +13,9 @@ pub struct RunRecord {
     pub scenario: ScenarioRecord,
     pub seed: u64,
     pub trials: u64,
+    /// Trials per batch: the trials run and written at a time, which bounds memory and sets the row groups of the
+    /// per-trial files.
+    pub batch_trials: u64,
     /// Worker threads the trials ran on (results do not depend on it).
     pub threads: usize,
     pub rng: RngRecord,
@@ -26,6 +29,38 @@ pub struct RunRecord {
     pub warnings: Vec<WarningJson>,
     /// Files written with this record, in the output folder.
     pub files: Vec<&'static str>,
+    /// A run merged from shards (`chokepoint merge`): the shards, in trial order. Then `threads` is the most any
+    /// shard used, `simulation_s` the shards' simulation time added up, and `wall_time_s` the merge's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shards: Option<Vec<ShardRecord>>,
+}
+
+/// One shard of a merged run or comparison.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShardRecord {
+    /// The shard's folder, as given to `merge`.
+    pub folder: String,
+    pub trials_from: u64,
+    pub trials_to: u64,
+    pub threads: usize,
+    pub started_at: String,
+    pub wall_time_s: f64,
+    pub simulation_s: f64,
+}
+
+impl ShardRecord {
+    pub fn of(shard: &crate::shard::Shard) -> Self {
+        let m = &shard.manifest;
+        Self {
+            folder: shard.name(),
+            trials_from: m.range.from,
+            trials_to: m.range.to,
+            threads: m.threads,
+            started_at: m.started_at.clone(),
+            wall_time_s: m.wall_time_s,
+            simulation_s: m.simulation_s,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -43,6 +78,8 @@ pub struct ScenarioRecord {
     pub mitigations: Vec<String>,
     /// Files of mitigations laid over the scenario (`--mitigation FILE`), with their SHA-256.
     pub overlays: Vec<crate::scenario_source::SourceDigest>,
+    /// The `--set KEY=VALUE` settings applied to the scenario, in order.
+    pub settings: Vec<String>,
 }
 
 impl ScenarioRecord {
@@ -56,6 +93,7 @@ impl ScenarioRecord {
             bases: loaded.bases.clone(),
             mitigations: loaded.applied.clone(),
             overlays: loaded.overlays.clone(),
+            settings: loaded.settings.clone(),
         }
     }
 }
@@ -72,6 +110,8 @@ pub struct Settings {
     pub seed: u64,
     pub trials: u64,
     pub threads: usize,
+    /// Trials per batch (see `trial_files`).
+    pub batch_trials: u64,
 }
 
 /// Timings of a run.
@@ -95,6 +135,7 @@ impl RunRecord {
             scenario: ScenarioRecord::of(loaded),
             seed: settings.seed,
             trials: settings.trials,
+            batch_trials: settings.batch_trials,
             threads: settings.threads,
             rng: RngRecord { generator: rng_name(), seeding: RNG_SEEDING },
             started_at,
@@ -107,6 +148,7 @@ impl RunRecord {
             },
             warnings: warnings(loaded),
             files,
+            shards: None,
         }
     }
 }

@@ -26,6 +26,9 @@ pub struct SizingScenario {
     pub name: String,
     pub sha256: String,
     pub bases: Vec<FileDigest>,
+    /// The `--set KEY=VALUE` settings applied to the scenario, in order (empty when none).
+    #[serde(default)]
+    pub settings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -52,6 +52,14 @@ impl StagedFiles {
         name: &str,
         write: impl FnOnce(&mut BufWriter<File>) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
+        let mut file = self.open(name)?;
+        write(file.writer()).with_context(|| format!("could not write `{}`", file.path.display()))?;
+        file.close()
+    }
+
+    /// Starts staging file `name` (a plain file name), to be written in pieces, alongside other files, and closed
+    /// with [`StagedFile::close`] before the set is committed. Files are committed in the order they were opened.
+    pub fn open(&mut self, name: &str) -> anyhow::Result<StagedFile> {
         anyhow::ensure!(
             !name.is_empty() && !name.contains(['/', '\\']) && name != "." && name != "..",
             "`{name}` is not a plain file name"
@@ -61,10 +69,14 @@ impl StagedFiles {
         let file = create_new(&temporary).with_context(|| format!("could not create `{}`", temporary.display()))?;
         // From here on the file is ours, and removed with the staging folder on failure.
         self.staged.push(name.to_owned());
-        let mut writer = BufWriter::with_capacity(1 << 20, file);
-        write(&mut writer).with_context(|| format!("could not write `{}`", temporary.display()))?;
-        let file = writer.into_inner().map_err(|e| e.into_error()).and_then(|mut f| f.flush().map(|()| f));
-        file.and_then(|f| f.sync_all()).with_context(|| format!("could not write `{}`", temporary.display()))
+        Ok(StagedFile { path: temporary, writer: BufWriter::with_capacity(1 << 20, file) })
+    }
+
+    /// Where the staged file `name` is until the commit, to read back what was written (`None` if no such file
+    /// was staged).
+    pub fn staged_path(&self, name: &str) -> Option<PathBuf> {
+        let staging = self.staging.as_ref()?;
+        self.staged.iter().any(|s| s == name).then(|| staging.join(name))
     }
 
     /// The staging folder, created on first use.
@@ -116,6 +128,27 @@ impl StagedFiles {
         }
         sync_folder(&self.dir);
         Ok(done)
+    }
+}
+
+/// A file being staged, written in pieces (see [`StagedFiles::open`]).
+#[derive(Debug)]
+pub struct StagedFile {
+    path: PathBuf,
+    writer: BufWriter<File>,
+}
+
+impl StagedFile {
+    /// The writer of the file's content.
+    pub fn writer(&mut self) -> &mut BufWriter<File> {
+        &mut self.writer
+    }
+
+    /// Flushes and syncs the file: it is complete.
+    pub fn close(self) -> anyhow::Result<()> {
+        let path = self.path;
+        let file = self.writer.into_inner().map_err(|e| e.into_error()).and_then(|mut f| f.flush().map(|()| f));
+        file.and_then(|f| f.sync_all()).with_context(|| format!("could not write `{}`", path.display()))
     }
 }
 

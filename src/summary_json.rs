@@ -7,15 +7,15 @@
 //! document is byte-for-byte the same. Run metadata that does vary (wall time, timestamp, threads) lives in
 //! `run.json`. Non-finite numbers are written as `null` and read back as NaN.
 
-use chokepoint_analysis::loss::TrialLosses;
 use chokepoint_engine::report::{EndUseSummary, RunSummary, StageSummary, StockpileSummary};
-use chokepoint_engine::stats::{Proportion, Summary, summarize};
+use chokepoint_engine::stats::{Proportion, Summary};
 use chokepoint_engine::{Model, Unmet};
 use chokepoint_scenario::Scenario;
 use serde::{Deserialize, Deserializer, Serialize};
 
 pub use chokepoint_tables::{stage_unit, unit_name, unmet_word};
 
+use crate::file_summary::LossSummaries;
 use crate::scenario_source::LoadedScenario;
 
 /// Version of the layout of `summary.json` and `run.json`; bumped when a field changes meaning or goes away.
@@ -47,6 +47,9 @@ pub struct SummaryDocument {
     pub stages: Vec<StageJson>,
     pub stockpiles: Vec<StockpileJson>,
     pub warnings: Vec<WarningJson>,
+    /// The two-level study of `run --worlds`: each headline metric across worlds of knowledge uncertainty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worlds: Option<crate::worlds_output::WorldsJson>,
 }
 
 /// The tool that produced an output.
@@ -72,6 +75,9 @@ pub struct ScenarioIdentity {
     pub start_date: Option<String>,
     /// Mitigations and packages applied to the scenario for this run (`run --mitigation`), in order.
     pub mitigations: Vec<String>,
+    /// The `--set KEY=VALUE` settings applied to the scenario, in order (empty when none).
+    #[serde(default)]
+    pub settings: Vec<String>,
 }
 
 /// The settings that determine the numbers.
@@ -329,7 +335,7 @@ pub struct WarningJson {
 }
 
 impl SummaryDocument {
-    pub fn new(loaded: &LoadedScenario, seed: u64, summary: &RunSummary, losses: &TrialLosses) -> Self {
+    pub fn new(loaded: &LoadedScenario, seed: u64, summary: &RunSummary, losses: &LossSummaries) -> Self {
         let scenario = &loaded.scenario;
         let model = &scenario.model;
         let spec = model.spec();
@@ -342,6 +348,7 @@ impl SummaryDocument {
                 sha256: loaded.sha256.clone(),
                 start_date: scenario.start_date.map(|d| d.to_string()),
                 mitigations: loaded.applied.clone(),
+                settings: loaded.settings.clone(),
             },
             run: RunSettings {
                 seed,
@@ -350,10 +357,7 @@ impl SummaryDocument {
                 periods: spec.periods,
                 period_weeks: weeks,
             },
-            loss: LossJson {
-                unit: scenario.loss.unit.label().to_owned(),
-                per_trial: (&summarize(&mut losses.trials.clone())).into(),
-            },
+            loss: LossJson { unit: scenario.loss.unit.label().to_owned(), per_trial: (&losses.per_trial).into() },
             end_uses: summary
                 .end_uses
                 .iter()
@@ -363,11 +367,12 @@ impl SummaryDocument {
             stages: summary.stages.iter().enumerate().map(|(i, s)| stage(model, i, s)).collect(),
             stockpiles: summary.stockpiles.iter().enumerate().map(|(k, s)| stockpile(model, k, s)).collect(),
             warnings: warnings(loaded),
+            worlds: None,
         }
     }
 }
 
-fn end_use(scenario: &Scenario, e: usize, s: &EndUseSummary, loss: &[f64], weeks: f64) -> EndUseJson {
+fn end_use(scenario: &Scenario, e: usize, s: &EndUseSummary, loss: &Summary, weeks: f64) -> EndUseJson {
     let spec = &scenario.model.spec().end_uses[e];
     let values = &scenario.end_uses[e];
     let in_weeks = |d: &Summary| DistributionJson::scaled(d, weeks);
@@ -430,7 +435,7 @@ fn end_use(scenario: &Scenario, e: usize, s: &EndUseSummary, loss: &[f64], weeks
         recovery_week: s.recovery_period.as_ref().map(in_weeks),
         p_short_at_end: (&s.p_short_at_end).into(),
         delay,
-        loss: (&summarize(&mut loss.to_vec())).into(),
+        loss: loss.into(),
     }
 }
 

@@ -330,11 +330,15 @@ pub fn end_use_tables(doc: &SummaryDocument, width: Width) -> String {
     text
 }
 
-/// `text` broken into lines of at most `width` characters, at spaces, each ending with a newline.
+/// A space at which [`wrap`] never breaks a line (it prints as a plain space): "seed{NO_BREAK}1".
+pub const NO_BREAK: char = '\u{a0}';
+
+/// `text` broken into lines of at most `width` characters, at spaces (never at [`NO_BREAK`], which is printed as a
+/// plain space), each ending with a newline.
 pub fn wrap(text: &str, width: usize) -> String {
     let mut out = String::new();
     let mut line = String::new();
-    for word in text.split_whitespace() {
+    for word in text.split_ascii_whitespace() {
         if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
             out.push_str(&line);
             out.push('\n');
@@ -349,7 +353,7 @@ pub fn wrap(text: &str, width: usize) -> String {
         out.push_str(&line);
         out.push('\n');
     }
-    out
+    out.replace(NO_BREAK, " ")
 }
 
 /// A proportion with its Wilson interval, compact: "49.8% [47.6–51.9]".
@@ -527,6 +531,14 @@ pub fn thousands(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrap_never_breaks_at_a_no_break_space_and_prints_it_as_a_space() {
+        let header = format!("scenario · 177 uncertain parameters · seed{NO_BREAK}1");
+        assert_eq!(wrap(&header, 40), "scenario · 177 uncertain parameters ·\nseed 1\n");
+        assert_eq!(wrap(&header, 41), "scenario · 177 uncertain parameters ·\nseed 1\n");
+        assert_eq!(wrap("a b c", 3), "a b\nc\n");
+    }
 
     #[test]
     fn numbers_have_three_significant_figures() {

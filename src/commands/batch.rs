@@ -14,17 +14,19 @@ use std::time::{Instant, SystemTime};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use super::run::{OutputFolder, Started, Written, write_run};
 use crate::batch_summary::{self, BATCH_CSV_FILE, BATCH_PARQUET_FILE, BatchFormat, BatchRow, RunStatus};
 use crate::cli::{BatchArgs, CompareArgs, TrialSettings};
 use crate::failure::Failure;
 use crate::output::{self, RUN_JSON_FILE, SUMMARY_JSON_FILE};
+use crate::output_paths::OutputFolder;
 use crate::progress::TrialProgress;
+use crate::run_output::{Started, Written, write_run};
 use crate::run_record::Settings;
 use crate::scenario_source::{self, LoadedScenario, ScenarioSource, SourceDigest};
 use crate::staged_files::StagedFiles;
 use crate::summary_json::to_json_text;
 use crate::table::ReportFormat;
+use crate::trial_files::DEFAULT_BATCH_TRIALS;
 
 /// The file, next to a scenario's run files, that records the digests of the scenario and of its bases, so
 /// that a change in a base makes the run out of date (`run.json` records the scenario's own digest only).
@@ -62,7 +64,7 @@ pub fn batch(args: &BatchArgs) -> Result<(), Failure> {
     let files = scenario_files(&args.inputs)?;
     let mut entries = Vec::with_capacity(files.len());
     for path in &files {
-        entries.push(read_entry(path)?);
+        entries.push(read_entry(path, &args.set)?);
     }
     let scenarios: Vec<&LoadedScenario> = entries
         .iter()
@@ -84,14 +86,23 @@ pub fn batch(args: &BatchArgs) -> Result<(), Failure> {
     }
     for s in &scenarios {
         crate::output_paths::scenario_folder(&args.out, &s.scenario.name)?;
-        crate::output_paths::check_memory(&s.scenario.model, args.trials)
-            .map_err(|e| Failure::Usage(format!("{e:#}")))?;
+        crate::output_paths::check_streamed_memory(
+            &s.scenario.model,
+            args.trials,
+            DEFAULT_BATCH_TRIALS.min(args.trials),
+        )
+        .map_err(|e| Failure::Usage(format!("{e:#}")))?;
         super::print_warnings(s);
     }
 
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("could not create output folder `{}`", args.out.display()))?;
-    let settings = Settings { seed: args.seed, trials: args.trials, threads: args.threads.resolve() };
+    let settings = Settings {
+        seed: args.seed,
+        trials: args.trials,
+        threads: args.threads.resolve(),
+        batch_trials: DEFAULT_BATCH_TRIALS,
+    };
     let fresh: Vec<bool> =
         scenarios.iter().map(|s| up_to_date(&args.out.join(&s.scenario.name), s, settings)).collect();
     let to_run = fresh.iter().filter(|f| !**f).count() as u64;
@@ -166,7 +177,10 @@ pub fn batch(args: &BatchArgs) -> Result<(), Failure> {
                     progress: args.progress,
                     report: if args.format == BatchFormat::Json { ReportFormat::Json } else { ReportFormat::Table },
                     width: crate::table::Width::Narrow,
+                    set: args.set.clone(),
                 },
+                shard: None,
+                evppi: crate::study_cli::EvppiArgs { enabled: false, params: Vec::new(), samples: 0, trials: 0 },
             };
             super::compare::compare(&compare)?;
         }
@@ -206,10 +220,10 @@ fn scenario_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
 /// Reads `path`: a scenario, or a file of mitigations and packages over a base. A file is the latter when it
 /// names a base and can be added to that base as a mitigation overlay, which the scenario crate allows only for
 /// files holding nothing but `[scenario]`, mitigations and packages.
-fn read_entry(path: &Path) -> Result<Entry, Failure> {
-    let loaded = scenario_source::load(&ScenarioSource::File(path.to_owned()))?;
+fn read_entry(path: &Path, set: &[String]) -> Result<Entry, Failure> {
+    let loaded = scenario_source::load_with(&ScenarioSource::File(path.to_owned()), set)?;
     if let Some(base) = loaded.bases.first() {
-        let mut base = scenario_source::load(&ScenarioSource::File(PathBuf::from(&base.origin)))?;
+        let mut base = scenario_source::load_with(&ScenarioSource::File(PathBuf::from(&base.origin)), set)?;
         let overlay = scenario_source::read_overlay(path)?;
         if base.scenario.add_overlay(&overlay.origin, &overlay.text).is_ok() {
             return Ok(Entry::Overlay { path: path.to_owned(), name: loaded.scenario.name });
@@ -219,15 +233,17 @@ fn read_entry(path: &Path) -> Result<Entry, Failure> {
 }
 
 /// Whether `dir` holds a complete run of `loaded` with these settings: `run.json` names the same scenario digest,
-/// seed, trial count and tool version, every file it lists is there, and [`SOURCES_FILE`] holds the same digests
-/// of the scenario and its bases.
+/// `--set` settings, seed, trial count and tool version, every file it lists is there, and [`SOURCES_FILE`] holds
+/// the same digests of the scenario and its bases.
 fn up_to_date(dir: &Path, loaded: &LoadedScenario, settings: Settings) -> bool {
     let Ok(text) = std::fs::read_to_string(dir.join(RUN_JSON_FILE)) else { return false };
     let Ok(record) = serde_json::from_str::<serde_json::Value>(&text) else { return false };
     let same = record["scenario"]["sha256"].as_str() == Some(loaded.sha256.as_str())
         && record["seed"].as_u64() == Some(settings.seed)
         && record["trials"].as_u64() == Some(settings.trials)
-        && record["tool"]["version"].as_str() == Some(env!("CARGO_PKG_VERSION"));
+        && record["tool"]["version"].as_str() == Some(env!("CARGO_PKG_VERSION"))
+        && record["scenario"]["settings"].as_array().map_or(Vec::new(), |a| a.iter().map(|s| s.as_str()).collect())
+            == loaded.settings.iter().map(|s| Some(s.as_str())).collect::<Vec<_>>();
     let complete = record["files"]
         .as_array()
         .is_some_and(|files| files.iter().all(|f| f.as_str().is_some_and(|name| dir.join(name).is_file())));
@@ -254,7 +270,7 @@ fn run_one(
     // An earlier record of the sources goes first, so that a run interrupted from here on is never taken as
     // up to date.
     let _ = std::fs::remove_file(dir.join(SOURCES_FILE));
-    let Written { summary_json, .. } = write_run(loaded, dir, settings, progress, started)?;
+    let Written { summary_json, .. } = write_run(loaded, dir, settings, progress, started, None)?;
     folder.keep();
     let mut files = StagedFiles::new(dir);
     output::write_json(&mut files, SOURCES_FILE, &Sources::of(loaded))?;

@@ -1,15 +1,18 @@
-//! The subcommands: `run`, `compare`, `size-stockpile`, `validate`, `graph`, `report`, `batch`, `trace`, `check`
-//! and `completions`.
+//! The subcommands: `run`, `compare`, `merge`, `size-stockpile`, `validate`, `graph`, `report`, `batch`, `trace`,
+//! `check`, `completions`, `optimize`, `sweep` and `sensitivity`.
 
 mod batch;
 mod check;
 mod compare;
 mod completions;
 mod graph;
+mod merge;
 mod optimize;
 mod report;
 mod run;
+mod sensitivity;
 mod size_stockpile;
+mod sweep;
 mod trace;
 mod validate;
 
@@ -33,14 +36,17 @@ pub fn execute(command: Command) -> Result<(), Failure> {
         Command::Batch(args) => batch::batch(&args),
         Command::Trace(args) => trace::trace(&args),
         Command::Optimize(args) => optimize::optimize(&args),
+        Command::Merge(args) => merge::merge(&args),
         Command::Check { out_dir, thresholds } => check::check(&out_dir, &thresholds),
         Command::Completions(shell) => completions::completions(shell),
+        Command::Sweep(args) => sweep::sweep(&args),
+        Command::Sensitivity(args) => sensitivity::sensitivity(&args),
     }
 }
 
 /// Prints the scenario's warnings on stderr.
 fn print_warnings(loaded: &LoadedScenario) {
-    crate::console::eprint(&loaded.rendered_warnings());
+    crate::console::eprint(&loaded.rendered_warnings(crate::console::style()));
 }
 
 /// Writes `text` to stdout. A closed pipe comes back as an error that `main` treats as success.

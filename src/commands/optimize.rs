@@ -4,27 +4,27 @@
 use std::path::Path;
 use std::time::{Instant, SystemTime};
 
-use chokepoint_analysis::portfolio::{self, Objective, PortfolioQuestion, count_within_budget};
+use chokepoint_analysis::portfolio::{self, PortfolioQuestion, confirmation_seed, count_within_budget};
 use chokepoint_analysis::variants::VariantRunner;
 use chokepoint_engine::RunConfig;
-use chokepoint_engine::rng::splitmix64;
-use chokepoint_scenario::Scenario;
 
-use super::run::OutputFolder;
-use crate::cli::{ObjectiveArg, OptimizeArgs};
+use crate::cli::OptimizeArgs;
 use crate::failure::Failure;
 use crate::optimize_output::{
     self, OPTIMIZE_JSON_FILE, OptimizeDocument, OptimizeRun, PORTFOLIOS_CSV_FILE, PORTFOLIOS_PARQUET_FILE,
+    objective_json,
 };
 use crate::options::{self, analysis_failure};
 use crate::output;
-use crate::progress::TrialProgress;
+use crate::output_paths::OutputFolder;
+use crate::progress::{ProgressMode, TrialProgress};
 use crate::report::REPORT_FILE;
 use crate::run_record::{OptimizeRecord, Timings};
 use crate::scenario_source;
 use crate::staged_files::StagedFiles;
 use crate::summary_json::to_json_text;
-use crate::table::ReportFormat;
+use crate::table::{ReportFormat, thousands};
+use crate::value_of_information::{self, Choice, EvppiJson};
 
 /// The run record of `optimize`.
 pub const OPTIMIZE_RUN_FILE: &str = "optimize_run.json";
@@ -33,7 +33,7 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let started_at = crate::timestamp::rfc3339_utc(SystemTime::now());
     let settings = &args.settings;
-    let mut loaded = scenario_source::load(&args.scenario)?;
+    let mut loaded = scenario_source::load_with(&args.scenario, &settings.set)?;
     super::print_warnings(&loaded);
     let all = args.candidates.is_empty();
     let (mut candidates, overlays) = options::resolve(&mut loaded.scenario, &args.candidates, all)?;
@@ -49,7 +49,7 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
         )));
     }
     let scenario = &loaded.scenario;
-    let objective = objective(scenario, &args.objective)?;
+    let objective = crate::metric::resolve(scenario, &args.objective)?;
     let question = PortfolioQuestion {
         candidates,
         budget_usd: args.budget_usd,
@@ -67,7 +67,20 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
     let out_dir = settings.out.clone().unwrap_or_else(|| Path::new("out").join(&scenario.name).join("optimize"));
     let folder = OutputFolder::create(&out_dir)?;
     let threads = settings.threads.resolve();
-    let config = RunConfig { trials: settings.trials, seed: settings.seed, threads, bands: false };
+    let config = RunConfig { trials: settings.trials, seed: settings.seed, threads, bands: false, first_trial: 0 };
+    if settings.progress == ProgressMode::Bar {
+        eprintln!(
+            "optimize: at most {} portfolio runs × {} trials = {} trials{}",
+            thousands(runs),
+            thousands(settings.trials),
+            thousands(runs * settings.trials),
+            if args.evppi.enabled {
+                ", then the value of information (its cost once the frontier is known)"
+            } else {
+                ""
+            }
+        );
+    }
     let progress = TrialProgress::new(settings.trials * runs, settings.progress);
     let record = |done| progress.record(done);
     let mut runner = VariantRunner::new(config, &record);
@@ -78,7 +91,45 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
     let simulation_s = simulation.elapsed().as_secs_f64();
 
     let run = OptimizeRun { loaded: &loaded, overlays: &overlays, seed: settings.seed, trials: settings.trials };
-    let document = OptimizeDocument::new(run, &question, &answer);
+    let mut document = OptimizeDocument::new(run, &question, &answer);
+    let mut information_trials = 0;
+    if args.evppi.enabled {
+        // The choice: the frontier's portfolios within the budget (the six best), on the objective alone.
+        let mut choices: Vec<Choice> = answer
+            .frontier
+            .iter()
+            .map(|&i| &answer.evaluated[i])
+            .filter(|p| p.cost_usd <= question.budget_usd)
+            .map(|p| {
+                let mitigations: Vec<String> =
+                    p.members.iter().flat_map(|&m| question.candidates[m].members()).collect();
+                let names: Vec<String> = p.members.iter().map(|&m| question.candidates[m].name.clone()).collect();
+                let name = if names.is_empty() { "nothing".to_owned() } else { names.join("+") };
+                Choice { name, mitigations, added: 0.0 }
+            })
+            .collect();
+        let keep = choices.len().saturating_sub(6);
+        choices.drain(..keep);
+        let plan = value_of_information::plan(scenario, &choices, &args.evppi)?;
+        if settings.progress == ProgressMode::Bar {
+            eprintln!("optimize: {}", value_of_information::cost_line(&plan, &args.evppi));
+        }
+        let progress = TrialProgress::new(plan.trials, settings.progress);
+        let record = |done| progress.record(done);
+        let result = value_of_information::run(
+            &plan,
+            scenario,
+            question.objective,
+            &args.evppi,
+            settings.seed,
+            threads,
+            &record,
+        );
+        progress.finish();
+        information_trials = plan.trials;
+        let metric = objective_json(question.objective, &loaded);
+        document.value_of_information = Some(EvppiJson::new(&result?, metric, &args.evppi, plan.trials, false));
+    }
     let json = to_json_text(&document)?;
     let mut files = StagedFiles::new(&out_dir);
     output::write_text(&mut files, OPTIMIZE_JSON_FILE, &json)?;
@@ -93,52 +144,22 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
         threads,
         started_at,
         Timings { wall_time_s: started.elapsed().as_secs_f64(), simulation_s },
-        runner.trials_done(),
+        runner.trials_done() + information_trials,
         vec![OPTIMIZE_JSON_FILE, PORTFOLIOS_CSV_FILE, PORTFOLIOS_PARQUET_FILE, REPORT_FILE, OPTIMIZE_RUN_FILE],
     );
     output::write_json(&mut files, OPTIMIZE_RUN_FILE, &record)?;
     files.commit()?;
     folder.keep();
     match settings.report {
-        ReportFormat::Table => super::print_stdout(&optimize_output::render(&document, &out_dir))?,
+        ReportFormat::Table => {
+            let mut text = optimize_output::render(&document, &out_dir);
+            if let Some(v) = &document.value_of_information {
+                let at = text.rfind("\nOutputs in ").unwrap_or(text.len());
+                text.insert_str(at, &value_of_information::render(v));
+            }
+            super::print_stdout(&text)?;
+        }
         ReportFormat::Json => super::print_stdout(&json)?,
     }
     Ok(())
-}
-
-/// The seed of the confirmation run: a fresh stream family derived from the search's seed (documented).
-pub fn confirmation_seed(seed: u64) -> u64 {
-    splitmix64(seed ^ 0x636f_6e66_6972_6d21)
-}
-
-/// Resolves the objective's end use.
-fn objective(scenario: &Scenario, arg: &ObjectiveArg) -> Result<Objective, Failure> {
-    let spec = scenario.model.spec();
-    let end_use = |name: &str| {
-        spec.end_uses.iter().position(|e| e.name == name).ok_or_else(|| {
-            let names: Vec<&str> = spec.end_uses.iter().map(|e| e.name.as_str()).collect();
-            let suggestion = chokepoint_scenario::did_you_mean(name, names.iter().copied())
-                .map(|s| format!(" (did you mean `{s}`?)"))
-                .unwrap_or_default();
-            Failure::Usage(format!(
-                "the objective names end use `{name}`, which the scenario does not define{suggestion}; it has {}",
-                names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-            ))
-        })
-    };
-    Ok(match arg {
-        ObjectiveArg::Loss => Objective::Loss,
-        ObjectiveArg::ShortOrLate(e) => Objective::ShortOrLate { end_use: end_use(e)? },
-        ObjectiveArg::MaxDelay(e) => {
-            let index = end_use(e)?;
-            if spec.end_uses[index].unmet != chokepoint_engine::Unmet::Backlog {
-                return Err(Failure::Usage(format!(
-                    "end use `{e}` loses the demand it cannot meet, so none of it is late: use `short:{e}` or \
-                     `units-short:{e}`"
-                )));
-            }
-            Objective::MaxDelay { end_use: index }
-        }
-        ObjectiveArg::UnitsShort(e) => Objective::UnitsShort { end_use: end_use(e)? },
-    })
 }

@@ -1,81 +1,173 @@
-//! `chokepoint run`: simulate the trials of a scenario, write every output file, print the report.
+//! `chokepoint run`: simulate the trials of a scenario, write every output file, print the report; or, with
+//! `--shard I/N` or `--trials-from A --trials-to B`, run a part of the trials into a shard folder for `merge`.
 
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
-use anyhow::Context;
-use chokepoint_analysis::loss::TrialLosses;
+use chokepoint_analysis::loss::LossWeights;
+use chokepoint_analysis::variants::VariantRunner;
+use chokepoint_analysis::worlds;
 use chokepoint_engine::RunConfig;
-use chokepoint_engine::report::summarize_run;
+use chokepoint_scenario::Parameter;
 
-use crate::cli::{OptionArg, RunArgs};
+use crate::cli::RunArgs;
 use crate::failure::Failure;
-use crate::options;
-use crate::output::{
-    self, BACKLOG_BANDS_FILE, BANDS_FILE, RUN_JSON_FILE, STAGE_LOSSES_FILE, SUMMARY_CSV_FILE, SUMMARY_JSON_FILE,
-    TRIALS_FILE,
-};
-use crate::progress::TrialProgress;
-use crate::report::{self, GRAPH_JSON_FILE, GraphDocument, REPORT_FILE, ReportData};
-use crate::run_record::{RunRecord, Settings, Timings};
+use crate::options::{analysis_failure, read_input};
+use crate::output_paths::OutputFolder;
+use crate::progress::{ProgressMode, TrialProgress};
+use crate::report::REPORT_FILE;
+use crate::run_output::{self, Started, WorldsStudy, Written};
+use crate::run_record::Settings;
 use crate::scenario_source::{self, LoadedScenario};
-use crate::staged_files::StagedFiles;
-use crate::summary_json::{SummaryDocument, to_json_text};
-use crate::table::{self, ReportFormat};
+use crate::table::{self, ReportFormat, thousands};
+use crate::worlds_output::{self, WorldsJson};
 
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let started_at = crate::timestamp::rfc3339_utc(SystemTime::now());
-    let mut loaded = scenario_source::load(&args.scenario)?;
+    let mut loaded = scenario_source::load_with(&args.scenario, &args.set)?;
     super::print_warnings(&loaded);
-    apply_mitigations(&mut loaded, &args.mitigations)?;
-    crate::output_paths::check_memory(&loaded.scenario.model, args.trials)
-        .map_err(|e| Failure::Usage(format!("{e:#}")))?;
-    let out_dir = match &args.out {
-        Some(dir) => dir.clone(),
-        None => default_out_dir(&loaded)?,
+    let options = run_output::apply_mitigations(&mut loaded, args.mitigations.iter().map(read_input))?;
+    let worlds = args.worlds.worlds.or(loaded.scenario.uncertainty.worlds.and_then(|w| usize::try_from(w).ok()));
+    let range = match args.shard {
+        Some(shard) => {
+            refuse_worlds_in_shard(worlds, args.worlds.worlds.is_some())?;
+            Some(shard.range(args.trials).map_err(Failure::Usage)?)
+        }
+        None => None,
+    };
+    let model = &loaded.scenario.model;
+    match &range {
+        // A shard holds one batch of results at a time and no summary.
+        Some(r) => crate::output_paths::check_streamed_memory(model, 0, args.batch_trials.min(r.end - r.start)),
+        None => crate::output_paths::check_streamed_memory(model, args.trials, args.batch_trials.min(args.trials)),
+    }
+    .map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    let out_dir = match (&args.out, &range) {
+        (Some(dir), _) => dir.clone(),
+        (None, None) => default_out_dir(&loaded)?,
+        (None, Some(r)) => {
+            let mut dir = default_out_dir(&loaded)?.into_os_string();
+            dir.push("-shards");
+            PathBuf::from(dir).join(format!("{}-{}", r.start, r.end))
+        }
     };
     let folder = OutputFolder::create(&out_dir)?;
 
     let threads = args.threads.resolve();
-    let progress = TrialProgress::new(args.trials, args.progress);
-    let settings = Settings { seed: args.seed, trials: args.trials, threads };
-    let written = write_run(
+    let settings = Settings { seed: args.seed, trials: args.trials, threads, batch_trials: args.batch_trials };
+    let started = Started { instant: started, at: started_at };
+    if let Some(range) = range {
+        let progress = TrialProgress::new(range.end - range.start, args.progress);
+        let written = run_output::write_shard(
+            &loaded,
+            &options,
+            &out_dir,
+            settings,
+            range.clone(),
+            &|done| progress.record(done),
+            started,
+        );
+        progress.finish();
+        written?;
+        folder.keep();
+        return Ok(super::print_stdout(&format!(
+            "Shard of trials {}..{} of {} written to {}; merge the shards with `chokepoint merge OUT SHARD_DIR...`\n",
+            range.start,
+            range.end,
+            args.trials,
+            out_dir.display()
+        ))?);
+    }
+    let worlds_trials = worlds.map_or(0, |w| worlds::trials(w, args.worlds.trials));
+    if args.progress == ProgressMode::Bar && worlds.is_some() {
+        eprintln!(
+            "run: {} trials, then {} worlds × {} trials = {} · {} trials in all",
+            thousands(args.trials),
+            thousands(worlds.unwrap_or(0) as u64),
+            thousands(args.worlds.trials),
+            thousands(worlds_trials),
+            thousands(args.trials + worlds_trials)
+        );
+    }
+    let progress = TrialProgress::new(args.trials + worlds_trials, args.progress);
+    let study = match worlds {
+        Some(w) => {
+            let done = run_worlds(&loaded, w, args.worlds.trials, args.seed, threads, &|d| progress.record(d));
+            Some(done.inspect_err(|_| progress.finish())?)
+        }
+        None => None,
+    };
+    let written = run_output::write_run(
         &loaded,
         &out_dir,
         settings,
-        &|done| progress.record(done),
-        Started { instant: started, at: started_at },
+        &|done| progress.record(worlds_trials + done),
+        started,
+        study.as_ref(),
     );
     progress.finish();
-    let Written { document, summary_json } = written?;
+    let written = written?;
     folder.keep();
-
-    match args.report {
-        ReportFormat::Table => {
-            let report = out_dir.join(REPORT_FILE);
-            super::print_stdout(&format!(
-                "{}Report: {}\n",
-                table::render(&document, &out_dir, args.width),
-                report.display()
-            ))?;
-        }
-        ReportFormat::Json => super::print_stdout(&summary_json)?,
-    }
-    Ok(())
+    print_run(&written, &out_dir, args.report, args.width)
 }
 
-/// Applies `--mitigation` options to the loaded scenario's model, in order, recording them and the overlay
-/// files they came from.
-fn apply_mitigations(loaded: &mut LoadedScenario, options: &[OptionArg]) -> Result<(), Failure> {
-    if options.is_empty() {
+/// A two-level study (`--worlds`, or the scenario's `[uncertainty] worlds`) is not run in shards yet: its worlds
+/// are not cut into ranges of trials, so a merge could not give the answer of one run.
+fn refuse_worlds_in_shard(worlds: Option<usize>, from_option: bool) -> Result<(), Failure> {
+    if worlds.is_none() {
         return Ok(());
     }
-    let (specs, overlays) = options::resolve(&mut loaded.scenario, options, false)?;
-    let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
-    loaded.scenario.model = loaded.scenario.variant(&names).map_err(options::variant_failure)?;
-    loaded.applied = specs.into_iter().map(|s| s.name).collect();
-    loaded.overlays = overlays;
+    let named = if from_option { "`--worlds`" } else { "the scenario's `[uncertainty] worlds`" };
+    Err(Failure::Usage(format!(
+        "{named} cannot be combined with `--shard` or `--trials-from`/`--trials-to` yet: a shard runs a part of the \
+         trials and no two-level study; run the worlds without sharding (`run --worlds N`)"
+    )))
+}
+
+/// Runs `worlds` worlds of `loaded`'s knowledge parameters, `trials` trials each, on the run's seed.
+fn run_worlds(
+    loaded: &LoadedScenario,
+    worlds: usize,
+    trials: u64,
+    seed: u64,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<WorldsStudy, Failure> {
+    let scenario = &loaded.scenario;
+    let knowledge: Vec<&Parameter> =
+        scenario.parameters.iter().filter(|p| scenario.uncertainty.is_knowledge(p)).collect();
+    let config = RunConfig { trials, seed, threads, bands: false, first_trial: 0 };
+    let mut runner = VariantRunner::new(config, progress);
+    let weights = LossWeights::of(scenario);
+    let answer =
+        worlds::worlds(&scenario.model, &knowledge, worlds, &weights, &mut runner).map_err(analysis_failure)?;
+    let json = WorldsJson::new(&answer, &knowledge, scenario);
+    Ok(WorldsStudy { answer, json })
+}
+
+/// Prints the report of a run (or of a merged one): its tables, with the two-level section when there is one, or
+/// the text of `summary.json`.
+pub(super) fn print_run(
+    written: &Written,
+    out_dir: &Path,
+    report: ReportFormat,
+    width: crate::table::Width,
+) -> Result<(), Failure> {
+    match report {
+        ReportFormat::Table => {
+            let report = out_dir.join(REPORT_FILE);
+            let document = &written.document;
+            let mut text = table::render(document, out_dir, width);
+            if let Some(w) = &document.worlds {
+                // The two-level section goes before the closing line naming the output folder.
+                let at = text.rfind("\nOutputs in ").unwrap_or(text.len());
+                text.insert_str(at, &worlds_output::render(document, w));
+            }
+            super::print_stdout(&format!("{text}Report: {}\n", report.display()))?;
+        }
+        ReportFormat::Json => super::print_stdout(&written.summary_json)?,
+    }
     Ok(())
 }
 
@@ -88,111 +180,4 @@ fn default_out_dir(loaded: &LoadedScenario) -> Result<PathBuf, Failure> {
         folder.as_mut_os_string().push(format!("+{m}"));
     }
     Ok(folder)
-}
-
-/// When a run started: the clock for its wall time, and the timestamp recorded in `run.json`.
-pub(super) struct Started {
-    pub instant: Instant,
-    pub at: String,
-}
-
-/// What [`write_run`] leaves for the caller to print.
-pub(super) struct Written {
-    pub document: SummaryDocument,
-    /// The text of `summary.json`.
-    pub summary_json: String,
-}
-
-/// Runs the trials of `loaded` and writes every output file of a run into `out_dir` (which must exist), all or
-/// nothing. `progress` receives the number of trials done so far. Shared by `run` and `batch`.
-pub(super) fn write_run(
-    loaded: &LoadedScenario,
-    out_dir: &Path,
-    settings: Settings,
-    progress: &(dyn Fn(u64) + Sync),
-    started: Started,
-) -> Result<Written, Failure> {
-    let model = &loaded.scenario.model;
-    let config = RunConfig { trials: settings.trials, seed: settings.seed, threads: settings.threads, bands: true };
-    let simulation = Instant::now();
-    let results = chokepoint_engine::run(model, &config, progress).context("could not run the trials")?;
-    let simulation_s = simulation.elapsed().as_secs_f64();
-
-    let summary = summarize_run(model, &results);
-    let losses = TrialLosses::of(&loaded.scenario, &results);
-    let document = SummaryDocument::new(loaded, settings.seed, &summary, &losses);
-    let summary_json = to_json_text(&document)?;
-
-    let mut files = StagedFiles::new(out_dir);
-    let provenance = output::Provenance {
-        scenario: loaded.scenario.name.clone(),
-        scenario_sha256: loaded.sha256.clone(),
-        seed: settings.seed,
-        trials: settings.trials,
-    };
-    files.write(TRIALS_FILE, |w| output::write_trials(w, &loaded.scenario, &results, &losses.end_uses, &provenance))?;
-    files.write(STAGE_LOSSES_FILE, |w| output::write_stage_losses(w, model, &results, &provenance))?;
-    let curves = report::curves_of(model, &results);
-    drop(results);
-    let weeks = model.spec().period_weeks;
-    files.write(BANDS_FILE, |w| output::write_bands(w, &summary, weeks))?;
-    files.write(BACKLOG_BANDS_FILE, |w| output::write_backlog_bands(w, &summary, weeks))?;
-    files.write(SUMMARY_CSV_FILE, |w| output::write_summary_csv(w, &loaded.scenario, &summary, &losses))?;
-    output::write_text(&mut files, SUMMARY_JSON_FILE, &summary_json)?;
-    let graph_json = to_json_text(&GraphDocument::new(model, &loaded.scenario, &document))?;
-    output::write_text(&mut files, GRAPH_JSON_FILE, &graph_json)?;
-    // From the texts of the files, as `chokepoint report` reads them, so that both write the same bytes.
-    let bands = report::bands_of(&summary, weeks);
-    let backlog_bands = report::backlog_bands_of(&summary, weeks);
-    let description = loaded.scenario.description.clone();
-    let data = ReportData::new(&summary_json, description, &graph_json, bands, backlog_bands, curves)?;
-    output::write_text(&mut files, REPORT_FILE, &report::render_run_report(&data)?)?;
-    let record = RunRecord::new(
-        loaded,
-        settings,
-        started.at,
-        Timings { wall_time_s: started.instant.elapsed().as_secs_f64(), simulation_s },
-        vec![
-            TRIALS_FILE,
-            STAGE_LOSSES_FILE,
-            BANDS_FILE,
-            BACKLOG_BANDS_FILE,
-            SUMMARY_CSV_FILE,
-            SUMMARY_JSON_FILE,
-            GRAPH_JSON_FILE,
-            REPORT_FILE,
-            RUN_JSON_FILE,
-        ],
-    );
-    output::write_json(&mut files, RUN_JSON_FILE, &record)?;
-    files.commit()?;
-    Ok(Written { document, summary_json })
-}
-
-/// The output folder of a run. A folder this run created is removed again if the run fails before its files
-/// are in place (only if it is still empty).
-#[derive(Debug)]
-pub(super) struct OutputFolder {
-    created: Option<PathBuf>,
-}
-
-impl OutputFolder {
-    pub(super) fn create(dir: &Path) -> anyhow::Result<Self> {
-        let existed = dir.is_dir();
-        std::fs::create_dir_all(dir).with_context(|| format!("could not create output folder `{}`", dir.display()))?;
-        Ok(Self { created: (!existed).then(|| dir.to_owned()) })
-    }
-
-    pub(super) fn keep(mut self) {
-        self.created = None;
-    }
-}
-
-impl Drop for OutputFolder {
-    fn drop(&mut self) {
-        if let Some(dir) = &self.created {
-            // Fails, as intended, if anything is left in the folder.
-            let _ = std::fs::remove_dir(dir);
-        }
-    }
 }

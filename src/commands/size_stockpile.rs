@@ -10,12 +10,12 @@ use chokepoint_analysis::sizing::{self, SizingQuestion, SizingTarget, expected_r
 use chokepoint_analysis::variants::VariantRunner;
 use chokepoint_engine::RunConfig;
 
-use super::run::OutputFolder;
 use crate::cli::SizeStockpileArgs;
 use crate::comparison::{CostJson, FileDigest};
 use crate::failure::Failure;
 use crate::options::analysis_failure;
 use crate::output;
+use crate::output_paths::OutputFolder;
 use crate::progress::TrialProgress;
 use crate::scenario_source;
 use crate::sizing::{
@@ -30,7 +30,7 @@ pub const SIZING_FILE: &str = "sizing.json";
 
 pub fn size_stockpile(args: &SizeStockpileArgs) -> Result<(), Failure> {
     let settings = &args.settings;
-    let loaded = scenario_source::load(&args.scenario)?;
+    let loaded = scenario_source::load_with(&args.scenario, &args.settings.set)?;
     super::print_warnings(&loaded);
     let scenario = &loaded.scenario;
     let spec = scenario.model.spec();
@@ -53,8 +53,13 @@ pub fn size_stockpile(args: &SizeStockpileArgs) -> Result<(), Failure> {
     };
     let folder = OutputFolder::create(&out_dir)?;
     let progress = TrialProgress::new(settings.trials * expected_runs(max_size, step), settings.progress);
-    let config =
-        RunConfig { trials: settings.trials, seed: settings.seed, threads: settings.threads.resolve(), bands: false };
+    let config = RunConfig {
+        trials: settings.trials,
+        seed: settings.seed,
+        threads: settings.threads.resolve(),
+        bands: false,
+        first_trial: 0,
+    };
     let record = |done| progress.record(done);
     let mut runner = VariantRunner::new(config, &record);
     let answer = sizing::size_stockpile(scenario, &question, &mut runner);
@@ -69,6 +74,7 @@ pub fn size_stockpile(args: &SizeStockpileArgs) -> Result<(), Failure> {
             name: scenario.name.clone(),
             sha256: loaded.sha256.clone(),
             bases: loaded.bases.iter().map(FileDigest::of).collect(),
+            settings: loaded.settings.clone(),
         },
         run: SizingSettings {
             seed: settings.seed,

@@ -14,11 +14,11 @@ use chokepoint_engine::outcome::Trace;
 use chokepoint_engine::trial::{Scratch, simulate};
 use serde::Serialize;
 
-use super::run::OutputFolder;
 use crate::cli::TraceArgs;
 use crate::failure::Failure;
 use crate::flows::{self, FLOWS_CSV_FILE, FLOWS_PARQUET_FILE, Flows, Measure, WeekStats};
 use crate::output;
+use crate::output_paths::OutputFolder;
 use crate::scenario_source;
 use crate::staged_files::StagedFiles;
 use crate::summary_json::{SCHEMA_VERSION, Tool};
@@ -37,6 +37,8 @@ struct TraceRecord {
     scenario: String,
     origin: String,
     sha256: String,
+    /// The `--set KEY=VALUE` settings applied, in order.
+    settings: Vec<String>,
     seed: u64,
     trials: u64,
     with: Vec<String>,
@@ -44,7 +46,7 @@ struct TraceRecord {
 }
 
 pub fn trace(args: &TraceArgs) -> Result<(), Failure> {
-    let loaded = scenario_source::load(&args.scenario)?;
+    let loaded = scenario_source::load_with(&args.scenario, &args.set)?;
     super::print_warnings(&loaded);
     let names: Vec<&str> = args.with.iter().map(String::as_str).collect();
     let model = loaded.scenario.variant(&names).map_err(crate::options::variant_failure)?;
@@ -86,6 +88,7 @@ pub fn trace(args: &TraceArgs) -> Result<(), Failure> {
         scenario: loaded.scenario.name.clone(),
         origin: loaded.origin.clone(),
         sha256: loaded.sha256.clone(),
+        settings: loaded.settings.clone(),
         seed: args.seed,
         trials: args.trials,
         with: args.with.clone(),

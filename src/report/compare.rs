@@ -287,6 +287,9 @@ pub fn render_compare_report(doc: &CompareDocument) -> anyhow::Result<String> {
         esc("Differences are paired: the baseline and every option run on the same random numbers, trial by trial. \
              compare.json holds every figure of this page.")
     ));
+    if let Some(v) = &doc.value_of_information {
+        super::value_of_information::section(&mut page, v)?;
+    }
     Ok(page.finish(&format!("chokepoint · options · {}", doc.scenario.name)))
 }
 

@@ -272,6 +272,10 @@ pub fn run_report(data: &ReportData) -> anyhow::Result<String> {
          precisely the trials pin a number down, not how uncertain the world is; that spread is in the charts.",
     );
 
+    if let Some(w) = &s.worlds {
+        super::worlds::section(&mut page, s, w)?;
+    }
+
     page.element("h2", None, "End uses");
     page.element(
         "p",

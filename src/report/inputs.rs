@@ -16,6 +16,7 @@ use super::exceedance::{ExceedanceCurve, Measure};
 use super::graph_json::GraphDocument;
 use crate::output::{BACKLOG_BANDS_FILE, BANDS_FILE, RUN_JSON_FILE, SUMMARY_JSON_FILE, TRIALS_FILE};
 use crate::summary_json::SummaryDocument;
+use crate::trial_files::TrialFileReader;
 
 /// Name of the stage-graph file a run writes for the report.
 pub const GRAPH_JSON_FILE: &str = "graph.json";
@@ -103,7 +104,11 @@ impl ReportData {
             .with_context(|| format!("could not read `{}`", dir.join(RUN_JSON_FILE).display()))?;
         let bands = read_bands(&dir.join(BANDS_FILE))?;
         let backlog_bands = read_backlog_bands(&dir.join(BACKLOG_BANDS_FILE))?;
-        let curves = read_curves(&dir.join(TRIALS_FILE))?;
+        let summary: SummaryDocument = serde_json::from_str(&summary_json)
+            .with_context(|| format!("could not read `{}`", dir.join(SUMMARY_JSON_FILE).display()))?;
+        let end_uses: Vec<(&str, bool)> =
+            summary.end_uses.iter().map(|e| (e.name.as_str(), e.delay.is_some())).collect();
+        let curves = read_curves(&dir.join(TRIALS_FILE), &end_uses)?;
         Self::new(&summary_json, run.scenario.description, &graph_json, bands, backlog_bands, curves)
             .with_context(|| format!("the outputs in `{}` do not belong together", dir.display()))
     }
@@ -184,23 +189,29 @@ fn read_backlog_bands(path: &Path) -> anyhow::Result<Vec<BacklogSeries>> {
 }
 
 /// Reads every trial's units short (lost demand) or longest delay (backlogged demand) from `trials.parquet`, as
-/// one exceedance curve per end use.
-fn read_curves(path: &Path) -> anyhow::Result<Vec<ExceedanceCurve>> {
-    let df = read_parquet(path, &["end_use", "unmet_demand", "units_short", "max_delay_weeks"])?;
-    let labels = runs(df.column("end_use")?.str()?);
-    let unmet = df.column("unmet_demand")?.str()?;
-    let short = f64_column(&df, "units_short")?;
-    let delay = f64_column(&df, "max_delay_weeks")?;
-    Ok(labels
-        .into_iter()
-        .map(|(end_use, rows)| {
-            if unmet.get(rows.start) == Some("backlog") {
-                ExceedanceCurve::new(end_use, Measure::MaxDelayWeeks, delay[rows].to_vec())
+/// one exceedance curve per end use of `end_uses` (name, and whether its demand is backlogged, in scenario order),
+/// one end use's column at a time.
+pub fn read_curves(path: &Path, end_uses: &[(&str, bool)]) -> anyhow::Result<Vec<ExceedanceCurve>> {
+    let trials = TrialFileReader::open(path, end_uses.len())?;
+    end_uses
+        .iter()
+        .enumerate()
+        .map(|(e, &(name, backlogged))| {
+            Ok(if backlogged {
+                ExceedanceCurve::new(
+                    name.to_owned(),
+                    Measure::MaxDelayWeeks,
+                    trials.entity_f64s(e, "max_delay_weeks", 0.0)?,
+                )
             } else {
-                ExceedanceCurve::new(end_use, Measure::UnitsShort, short[rows].to_vec())
-            }
+                ExceedanceCurve::new(
+                    name.to_owned(),
+                    Measure::UnitsShort,
+                    trials.entity_f64s(e, "units_short", f64::NAN)?,
+                )
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// The part of `run.json` the report shows. Deliberately not the timings or the thread count: they vary from

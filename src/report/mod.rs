@@ -14,16 +14,20 @@ mod html;
 mod inputs;
 mod narrative;
 mod optimize;
+mod sensitivity;
 mod stage_graph;
+mod sweep;
+mod value_of_information;
+mod worlds;
 
 use chokepoint_engine::report::RunSummary;
-use chokepoint_engine::{Model, RunResults, Unmet};
 
 pub use compare::render_compare_report;
-pub use exceedance::{ExceedanceCurve, Measure};
 pub use graph_json::GraphDocument;
-pub use inputs::{BacklogSeries, BandSeries, GRAPH_JSON_FILE, REPORT_FILE, ReportData};
+pub use inputs::{BacklogSeries, BandSeries, GRAPH_JSON_FILE, REPORT_FILE, ReportData, read_curves};
 pub use optimize::render_optimize_report;
+pub use sensitivity::render_sensitivity_report;
+pub use sweep::render_sweep_report;
 
 /// Renders the report of a run.
 pub fn render_run_report(data: &ReportData) -> anyhow::Result<String> {
@@ -68,30 +72,6 @@ pub fn backlog_bands_of(summary: &RunSummary, period_weeks: f64) -> Vec<BacklogS
                 p95: column(4),
                 p99: column(5),
             }
-        })
-        .collect()
-}
-
-/// The exceedance curves of a run, one per end use of `model`: units short for lost demand, the longest delay of
-/// a unit (weeks) for backlogged demand; the same numbers `trials.parquet` holds.
-pub fn curves_of(model: &Model, results: &RunResults) -> Vec<ExceedanceCurve> {
-    let weeks = model.spec().period_weeks;
-    model
-        .spec()
-        .end_uses
-        .iter()
-        .enumerate()
-        .map(|(e, end_use)| match end_use.unmet {
-            Unmet::Lost => ExceedanceCurve::new(
-                end_use.name.clone(),
-                Measure::UnitsShort,
-                results.end_use(e).map(|o| o.units_short).collect(),
-            ),
-            Unmet::Backlog => ExceedanceCurve::new(
-                end_use.name.clone(),
-                Measure::MaxDelayWeeks,
-                results.end_use(e).map(|o| f64::from(o.max_delay_periods) * weeks).collect(),
-            ),
         })
         .collect()
 }

@@ -183,7 +183,7 @@ fn capitalise(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Measure;
+    use crate::report::exceedance::Measure;
 
     fn dist(n: usize, mean: f64, p50: f64) -> DistributionJson {
         DistributionJson {

@@ -216,5 +216,8 @@ pub fn render_optimize_report(doc: &OptimizeDocument) -> anyhow::Result<String> 
             }
         ),
     );
+    if let Some(v) = &doc.value_of_information {
+        super::value_of_information::section(&mut page, v)?;
+    }
     Ok(page.finish(&format!("chokepoint · optimize · {}", doc.scenario.name)))
 }

@@ -117,16 +117,24 @@ fn issue_11_absurd_sizes_are_refused_up_front_naming_the_limit_and_the_flag() {
     let o = chokepoint(&["run", "--threads", "10000", "-q"]);
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("--threads") && stderr(&o).contains("1024"), "{}", stderr(&o));
-    // Within the flag's range, but not within memory for this scenario: refused before any trial runs.
+    // Within the flags' ranges, but not within memory for this scenario: refused before any trial runs. A run
+    // streams its results, so only a batch of results (and the summaries' columns) must fit (issue 13).
     let dir = tempfile::tempdir().unwrap();
-    let o = chokepoint(&["run", "-n", "100000000", "-q", "-o", arg(dir.path())]);
+    let o = chokepoint(&["run", "-n", "100000000", "--batch-trials", "100000000", "-q", "-o", arg(dir.path())]);
     assert_exit(&o, 2);
     let err = stderr(&o);
     assert!(
-        err.contains("`--trials 100000000` would need") && err.contains("GiB") && err.contains("or fewer"),
+        err.contains("`--trials 100000000` with `--batch-trials 100000000` would need")
+            && err.contains("GiB")
+            && err.contains("fewer `--batch-trials`"),
         "{err}"
     );
     assert!(entries(dir.path()).is_empty());
+    // A comparison holds every variant's per-trial values.
+    let o = chokepoint(&["compare", "scenarios/mitigations_2025.toml", "--all", "-n", "100000000", "-q"]);
+    assert_exit(&o, 2);
+    let err = stderr(&o);
+    assert!(err.contains("`--trials 100000000` would need") && err.contains("or fewer"), "{err}");
 }
 
 #[test]
@@ -280,7 +288,7 @@ fn issue_11_per_trial_parquet_files_say_which_run_made_them() {
     assert_exit(&chokepoint(&["run", arg(&small_chain()), "-n", "10", "-s", "42", "-q", "-o", arg(dir.path())]), 0);
     let record = super::json(&dir.path().join("run.json"));
     let sha = record["scenario"]["sha256"].as_str().unwrap().to_owned();
-    for file in ["trials.parquet", "stage_losses.parquet"] {
+    for file in ["trials.parquet", "stage_losses.parquet", "stockpiles.parquet"] {
         let mut reader = ParquetReader::new(std::fs::File::open(dir.path().join(file)).unwrap());
         let metadata = reader.get_metadata().unwrap();
         let pairs: Vec<(String, String)> = metadata
@@ -295,5 +303,11 @@ fn issue_11_per_trial_parquet_files_say_which_run_made_them() {
         assert_eq!(get("chokepoint.seed").as_deref(), Some("42"));
         assert_eq!(get("chokepoint.trials").as_deref(), Some("10"));
         assert_eq!(get("chokepoint.version").as_deref(), Some(env!("CARGO_PKG_VERSION")));
+        // And how its rows are laid out (issue 16).
+        assert_eq!(
+            (get("chokepoint.trials_from").as_deref(), get("chokepoint.trials_to").as_deref()),
+            (Some("0"), Some("10"))
+        );
+        assert_eq!(get("chokepoint.batch_trials").as_deref(), Some("65536"));
     }
 }

@@ -9,7 +9,9 @@ mod hardening;
 mod optimize;
 mod run;
 mod scenarios;
+mod shards;
 mod size_stockpile;
+mod studies;
 mod validate;
 
 use std::path::{Path, PathBuf};

@@ -10,13 +10,14 @@ use super::{
     arg, assert_exit, chokepoint, chokepoint_in, columns, entries, json, read_parquet, small_chain, stderr, stdout,
 };
 
-const FILES: [&str; 9] = [
+const FILES: [&str; 10] = [
     "backlog_bands.parquet",
     "bands.parquet",
     "graph.json",
     "report.html",
     "run.json",
     "stage_losses.parquet",
+    "stockpiles.parquet",
     "summary.csv",
     "summary.json",
     "trials.parquet",
@@ -198,6 +199,7 @@ fn the_same_seed_gives_identical_outputs_on_one_and_two_threads() {
         "summary.csv",
         "trials.parquet",
         "stage_losses.parquet",
+        "stockpiles.parquet",
         "bands.parquet",
         "backlog_bands.parquet",
         "graph.json",

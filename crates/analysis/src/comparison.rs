@@ -20,7 +20,7 @@
 
 use chokepoint_engine::Unmet;
 use chokepoint_engine::stats::{Proportion, Summary, summarize};
-use chokepoint_scenario::{Cost, LossUnit, Scenario};
+use chokepoint_scenario::{Cost, LossUnit, Scenario, VariantError};
 
 use crate::outcome::{EndUseTrials, VariantOutcome};
 use crate::paired::{Detected, PairedDifference, ProportionChange};
@@ -73,6 +73,27 @@ impl OptionSpec {
             OptionKind::Package { members } => members.clone(),
         }
     }
+}
+
+/// The options `names` of `scenario` (then, with `all`, every mitigation and every package), each once, in the
+/// order named. A name that is neither a mitigation nor a package is refused with the scenario's own message.
+pub fn options_of(scenario: &Scenario, names: &[String], all: bool) -> Result<Vec<OptionSpec>, VariantError> {
+    let every = scenario.mitigations.iter().map(|m| &m.name).chain(scenario.packages.iter().map(|p| &p.name));
+    let named = names.iter().chain(every.filter(|_| all));
+    let mut specs: Vec<OptionSpec> = Vec::new();
+    for name in named {
+        if specs.iter().any(|s| s.name == *name) {
+            continue;
+        }
+        let Some(spec) = OptionSpec::of(scenario, name) else {
+            return Err(scenario
+                .variant(&[name.as_str()])
+                .err()
+                .unwrap_or(VariantError::Unknown { name: name.clone(), known: Vec::new() }));
+        };
+        specs.push(spec);
+    }
+    Ok(specs)
 }
 
 /// An end use's levels in one variant.

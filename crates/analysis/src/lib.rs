@@ -6,19 +6,32 @@
 //! - [`comparison`]: mitigation options against the baseline, per end use and overall, with rankings and costs;
 //! - [`sizing`]: the smallest stockpile that meets a target, and the time it covers;
 //! - [`portfolio`]: the best set of mitigations within a budget, and its efficient frontier;
-//! - [`variants`]: running variants one after the other with one progress count.
+//! - [`variants`]: running variants one after the other with one progress count;
+//! - [`parameters`], [`quantile`]: choosing uncertain parameters by key and replacing them, and their quantiles;
+//! - [`sweep`]: the scenario at every point of a grid of values of some of its keys;
+//! - [`tornado`]: one parameter at a time at its low and high quantile;
+//! - [`sobol`]: first-order and total variance-based indices, with the trial's event randomness as a factor;
+//! - [`worlds`]: two-level uncertainty, knowledge drawn once per world and events per trial;
+//! - [`evppi`]: the expected value of perfect information about each parameter, for a choice among options.
 //!
 //! The crate does no I/O, no serialisation and no printing: the binary and other front ends turn its results
 //! into files and tables. Everything is deterministic for a given scenario, seed and trial count, whatever the
 //! number of threads.
 
 pub mod comparison;
+pub mod evppi;
 pub mod loss;
 pub mod outcome;
 pub mod paired;
+pub mod parameters;
 pub mod portfolio;
+pub mod quantile;
 pub mod sizing;
+pub mod sobol;
+pub mod sweep;
+pub mod tornado;
 pub mod variants;
+pub mod worlds;
 
 use chokepoint_engine::RunError;
 use chokepoint_scenario::VariantError;

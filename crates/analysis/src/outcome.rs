@@ -49,7 +49,13 @@ impl VariantOutcome {
                 x
             })
             .collect();
-        let loss = (0..results.trials).map(|t| end_uses.iter().map(|x| x.loss[t]).sum::<f64>()).collect::<Vec<f64>>();
-        Self { trials: results.trials, end_uses, loss }
+        Self::from_end_uses(results.trials, end_uses)
+    }
+
+    /// The outcome of `trials` trials whose per-end-use values are `end_uses` (read back from files, say): each
+    /// trial's loss is the sum of its end uses' losses, in order, as [`VariantOutcome::of`] adds them.
+    pub fn from_end_uses(trials: usize, end_uses: Vec<EndUseTrials>) -> Self {
+        let loss = (0..trials).map(|t| end_uses.iter().map(|x| x.loss[t]).sum::<f64>()).collect::<Vec<f64>>();
+        Self { trials, end_uses, loss }
     }
 }

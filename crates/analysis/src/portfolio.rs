@@ -54,6 +54,73 @@ impl Objective {
     }
 }
 
+/// What an objective measures, before its end use is looked up in a scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectiveKind {
+    Loss,
+    ShortOrLate,
+    MaxDelay,
+    UnitsShort,
+}
+
+impl ObjectiveKind {
+    /// An objective as the command line spells it (`loss`, `short:END_USE`, `delay:END_USE` or
+    /// `units-short:END_USE`): what it measures and the end use it names (empty for the loss). Any other text is
+    /// refused with a message that lists the forms.
+    pub fn parse(text: &str) -> Result<(ObjectiveKind, &str), String> {
+        match text.split_once(':') {
+            None if text == "loss" => Ok((ObjectiveKind::Loss, "")),
+            Some(("short", e)) if !e.is_empty() => Ok((ObjectiveKind::ShortOrLate, e)),
+            Some(("delay", e)) if !e.is_empty() => Ok((ObjectiveKind::MaxDelay, e)),
+            Some(("units-short", e)) if !e.is_empty() => Ok((ObjectiveKind::UnitsShort, e)),
+            _ => Err(format!(
+                "`{text}` is not an objective: use `loss`, `short:END_USE`, `delay:END_USE` or `units-short:END_USE`"
+            )),
+        }
+    }
+}
+
+impl Objective {
+    /// The objective `kind` about end use `end_use` of `scenario` (ignored for the loss). An end use the scenario
+    /// does not define, or a delay objective on an end use that loses its unmet demand, is refused with a message
+    /// that names the setting to change.
+    pub fn resolve(scenario: &Scenario, kind: ObjectiveKind, end_use: &str) -> Result<Self, AnalysisError> {
+        let spec = scenario.model.spec();
+        let index = || {
+            spec.end_uses.iter().position(|e| e.name == end_use).ok_or_else(|| {
+                let names: Vec<&str> = spec.end_uses.iter().map(|e| e.name.as_str()).collect();
+                let suggestion = chokepoint_scenario::did_you_mean(end_use, names.iter().copied())
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                AnalysisError::Question(format!(
+                    "the objective names end use `{end_use}`, which the scenario does not define{suggestion}; it has {}",
+                    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                ))
+            })
+        };
+        Ok(match kind {
+            ObjectiveKind::Loss => Objective::Loss,
+            ObjectiveKind::ShortOrLate => Objective::ShortOrLate { end_use: index()? },
+            ObjectiveKind::MaxDelay => {
+                let e = index()?;
+                if spec.end_uses[e].unmet != chokepoint_engine::Unmet::Backlog {
+                    return Err(AnalysisError::Question(format!(
+                        "end use `{end_use}` loses the demand it cannot meet, so none of it is late: use \
+                         `short:{end_use}` or `units-short:{end_use}`"
+                    )));
+                }
+                Objective::MaxDelay { end_use: e }
+            }
+            ObjectiveKind::UnitsShort => Objective::UnitsShort { end_use: index()? },
+        })
+    }
+}
+
+/// The seed of the confirmation run of a search with `seed`: a fresh stream family derived from it.
+pub fn confirmation_seed(seed: u64) -> u64 {
+    chokepoint_engine::rng::splitmix64(seed ^ 0x636f_6e66_6972_6d21)
+}
+
 /// What to search.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PortfolioQuestion {

@@ -37,7 +37,7 @@ const SCENARIOS: [&str; 2] = ["scenarios/mitigations_2025.toml", "scenarios/quot
 
 #[test]
 fn added_capacity_never_makes_an_end_use_worse_beyond_the_paired_noise() {
-    let config = RunConfig { trials: 400, seed: 7, threads: 2, bands: false };
+    let config = RunConfig { trials: 400, seed: 7, threads: 2, bands: false, first_trial: 0 };
     let mut worse = Vec::new();
     let mut checked = 0;
     for origin in SCENARIOS {

@@ -35,7 +35,7 @@ fn the_loss_measure_ranks_the_buffer_above_the_small_reserve_where_counting_end_
     let scenario = load("scenarios/mitigations_2025.toml");
     let names = ["us_dy_tb_stockpile", "auto_magnet_buffer"];
     let specs: Vec<OptionSpec> = names.iter().map(|n| OptionSpec::of(&scenario, n).expect("shipped")).collect();
-    let config = RunConfig { trials: 1_000, seed: 1, threads: 2, bands: false };
+    let config = RunConfig { trials: 1_000, seed: 1, threads: 2, bands: false, first_trial: 0 };
     let mut runner = VariantRunner::new(config, &|_| {});
     let weights = LossWeights::of(&scenario);
     let baseline = VariantOutcome::of(&runner.run(&scenario.model).unwrap(), &weights);

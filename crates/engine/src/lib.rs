@@ -1,10 +1,13 @@
 //! chokepoint's engine: a pure Monte Carlo model of supply disruptions in a stage graph.
 //!
 //! Build a [`ModelSpec`] (materials, stages, links, end uses, disruptions), validate it into a [`Model`] with
-//! [`Model::new`], and run trials with [`runner::run`]; summarise with [`report::summarize_run`]. The engine does
+//! [`Model::new`], and run trials with [`runner::run`] (or, for long runs, [`batches::run_in_batches`], one bounded batch at a
+//! time); summarise with [`report::summarize_run`] (or [`report::summarize_trials`], one column at a time). The engine does
 //! no I/O, no printing and no serialisation: the scenario crate builds specs from TOML, the binary writes files.
 
 pub mod baseline;
+pub mod batches;
+pub mod market;
 pub mod model;
 pub mod outcome;
 pub mod param;
@@ -15,10 +18,12 @@ pub mod runner;
 pub mod stats;
 pub mod trial;
 
+pub use batches::{BandCounts, BatchLayout, run_in_batches};
+pub use market::MarketSpec;
 pub use model::{
     Allocation, Class, DemandSwitchSpec, Destinations, DisruptionKind, DisruptionSpec, EndUseSpec, FlowScope,
     IntensityChangeSpec, LinkSpec, MaterialSpec, Mitigations, Model, ModelError, ModelSpec, Node, StageSpec,
     StockWeeks, StockpileSpec, Timing, Unit, Unmet,
 };
 pub use param::{Param, ParamError};
-pub use runner::{MAX_BAND_CELLS, RunConfig, RunError, RunResults, band_stride, results_bytes, run};
+pub use runner::{MAX_BAND_CELLS, RunConfig, RunError, RunResults, band_stride, results_bytes, run, run_cancellable};

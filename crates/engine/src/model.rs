@@ -7,6 +7,7 @@
 //! simulating it cannot fail.
 
 use crate::baseline::{self, Baseline};
+use crate::market::{self, MarketSpec};
 use crate::param::Param;
 use crate::plan::{self, Plan};
 
@@ -300,6 +301,8 @@ pub struct ModelSpec {
     pub end_uses: Vec<EndUseSpec>,
     pub disruptions: Vec<DisruptionSpec>,
     pub mitigations: Mitigations,
+    /// Markets, one per material that has one (`market.rs`); empty: prices are not modelled.
+    pub markets: Vec<MarketSpec>,
 }
 
 /// A structural problem in a [`ModelSpec`]. The scenario layer reports the same problems with source spans;
@@ -484,6 +487,7 @@ fn check(spec: &ModelSpec, errors: &mut Vec<ModelError>) {
             ok &= bad("demand switch", i, "disruption", d, nd);
         }
     }
+    ok &= market::check(spec, errors);
     if !ok {
         return;
     }

@@ -123,4 +123,7 @@ pub struct Trace {
     /// Stockpile levels at the start and at the end.
     pub stockpile_start: Vec<f64>,
     pub stockpile_end: Vec<f64>,
+    /// Each market's price index at the end of each period (`[t][market]`, markets in the order of
+    /// `ModelSpec::markets`); empty without markets.
+    pub market_price: Vec<Vec<f64>>,
 }

@@ -12,6 +12,7 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
+use crate::market::PlannedMarkets;
 use crate::model::{Allocation, DisruptionKind, LinkSpec, ModelError, ModelSpec, Node, Timing, Unmet, scope_covers};
 use crate::param::{Param, Sampler};
 use crate::rng::{self, key};
@@ -255,6 +256,8 @@ pub(crate) struct Plan {
     pub slot_stockpiles: Vec<(usize, usize)>,
     pub intensity_changes: Vec<PlannedRamp>,
     pub demand_switches: Vec<PlannedRamp>,
+    /// The markets (none unless the scenario asks for them).
+    pub markets: PlannedMarkets,
 }
 
 impl Plan {
@@ -692,6 +695,7 @@ pub(crate) fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Option<
         slot_stockpiles,
         intensity_changes,
         demand_switches,
+        markets: crate::market::compile(spec, &position),
     })
 }
 

@@ -1,7 +1,10 @@
-//! Summaries of a run: per end use and per stage statistics across trials, and fan-chart bands.
+//! Summaries of a run: per end use and per stage statistics across trials, and fan-chart bands, computed from
+//! per-trial columns handed over one at a time ([`TrialColumns`]), whether they are in memory or read back from files.
 
+use crate::batches::BandCounts;
 use crate::model::Model;
 use crate::model::Unmet;
+use crate::outcome::EndUseOutcome;
 use crate::runner::RunResults;
 use crate::stats::{
     Proportion, SHARE_BINS, Summary, backlog_bin_value, histogram_quantiles, histogram_quantiles_with, summarize,
@@ -126,44 +129,172 @@ pub struct RunSummary {
     pub backlog_bands: Vec<BacklogBands>,
 }
 
+/// A per-trial quantity of one end use, as a [`TrialColumns`] source hands it over: one `f64` per trial, in trial
+/// order, in the engine's units (periods, not weeks). A trial without a value (the first short period of a trial
+/// that was never short, the recovery of one that never recovered, the mean delay of one with no late unit) reads
+/// NaN; the engine never produces NaN otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndUseColumn {
+    Demand,
+    UnitsShort,
+    ShareMet,
+    ShortPeriods,
+    LongestShortRun,
+    FirstShortPeriod,
+    RecoveryPeriod,
+    UnitsLost,
+    UnitsLate,
+    UnitsOwedAtEnd,
+    UnitsShortOrLate,
+    MeanDelayPeriods,
+    MaxDelayPeriods,
+    PeakBacklog,
+    PeakBacklogWeeks,
+    BacklogUnitPeriods,
+}
+
+impl EndUseColumn {
+    /// The value of this column in one trial's outcome (NaN where it has none).
+    pub fn of(self, o: &EndUseOutcome) -> f64 {
+        let period = |p: Option<u32>| p.map_or(f64::NAN, f64::from);
+        match self {
+            Self::Demand => o.demand,
+            Self::UnitsShort => o.units_short,
+            Self::ShareMet => o.share_met,
+            Self::ShortPeriods => f64::from(o.short_periods),
+            Self::LongestShortRun => f64::from(o.longest_short_run),
+            Self::FirstShortPeriod => period(o.first_short_period),
+            Self::RecoveryPeriod => period(o.recovery_period),
+            Self::UnitsLost => o.units_lost,
+            Self::UnitsLate => o.units_late,
+            Self::UnitsOwedAtEnd => o.units_owed_at_end,
+            Self::UnitsShortOrLate => o.units_short_or_late(),
+            Self::MeanDelayPeriods => o.mean_delay_periods().unwrap_or(f64::NAN),
+            Self::MaxDelayPeriods => f64::from(o.max_delay_periods),
+            Self::PeakBacklog => o.peak_backlog,
+            Self::PeakBacklogWeeks => o.peak_backlog_weeks,
+            Self::BacklogUnitPeriods => o.backlog_unit_periods,
+        }
+    }
+}
+
+/// Where a summary reads per-trial values from, one column at a time (every value of one quantity, in trial
+/// order): the results of a run in memory ([`ResultsColumns`]), or files written batch by batch and read back,
+/// so that a summary of ten million trials holds one or two columns at once rather than every trial's results.
+pub trait TrialColumns {
+    type Error;
+    /// Values of `column` for end use `e`, one per trial.
+    fn end_use(&mut self, e: usize, column: EndUseColumn) -> Result<Vec<f64>, Self::Error>;
+    /// Throughput lost at stage `s`, one per trial.
+    fn stage_lost(&mut self, s: usize) -> Result<Vec<f64>, Self::Error>;
+    /// Throughput stage `s` wanted and could have made at nameplate, one per trial.
+    fn stage_wanted(&mut self, s: usize) -> Result<Vec<f64>, Self::Error>;
+    /// The lowest level of stockpile `k`, one per trial.
+    fn stockpile_min(&mut self, k: usize) -> Result<Vec<f64>, Self::Error>;
+    /// The total released by stockpile `k`, one per trial.
+    fn stockpile_released(&mut self, k: usize) -> Result<Vec<f64>, Self::Error>;
+}
+
+/// The columns of a run's results in memory.
+#[derive(Debug, Clone, Copy)]
+pub struct ResultsColumns<'a>(pub &'a RunResults);
+
+impl TrialColumns for ResultsColumns<'_> {
+    type Error = std::convert::Infallible;
+
+    fn end_use(&mut self, e: usize, column: EndUseColumn) -> Result<Vec<f64>, Self::Error> {
+        Ok(self.0.end_use(e).map(|o| column.of(o)).collect())
+    }
+
+    fn stage_lost(&mut self, s: usize) -> Result<Vec<f64>, Self::Error> {
+        Ok(self.0.stage_lost(s).collect())
+    }
+
+    fn stage_wanted(&mut self, s: usize) -> Result<Vec<f64>, Self::Error> {
+        Ok(self.0.stage_wanted(s).collect())
+    }
+
+    fn stockpile_min(&mut self, k: usize) -> Result<Vec<f64>, Self::Error> {
+        Ok(self.0.stockpile_min(k).collect())
+    }
+
+    fn stockpile_released(&mut self, k: usize) -> Result<Vec<f64>, Self::Error> {
+        Ok(self.0.stockpile_released(k).collect())
+    }
+}
+
 /// Summarises `results` of `model`. Deterministic: every reduction runs serially in trial order.
 pub fn summarize_run(model: &Model, results: &RunResults) -> RunSummary {
+    match summarize_trials(model, results.trials, &mut ResultsColumns(results), &BandCounts::of(results)) {
+        Ok(summary) => summary,
+        Err(never) => match never {},
+    }
+}
+
+/// The values of `column` that are present (not NaN), in trial order.
+fn present(column: Vec<f64>) -> Vec<f64> {
+    column.into_iter().filter(|x| !x.is_nan()).collect()
+}
+
+/// The summary of `values` if there are any.
+fn summary_if_any(mut values: Vec<f64>) -> Option<Summary> {
+    (!values.is_empty()).then(|| summarize(&mut values))
+}
+
+/// Summarises `trials` trials of `model` whose per-trial values `columns` hands over, and the fan-chart `bands`
+/// (none when they were not kept). Every reduction runs serially in trial order over one column (two where a
+/// statistic is conditional on another column), so the result depends only on the values and their order: the
+/// same for the results in memory and for the same values read back from files.
+pub fn summarize_trials<C: TrialColumns>(
+    model: &Model,
+    trials: usize,
+    columns: &mut C,
+    bands: &BandCounts,
+) -> Result<RunSummary, C::Error> {
+    use EndUseColumn as C_;
     let spec = model.spec();
-    let n = results.trials;
+    let n = trials;
     let mut end_uses = Vec::with_capacity(spec.end_uses.len());
-    let mut buf = Vec::with_capacity(n);
     for (e, eu) in spec.end_uses.iter().enumerate() {
-        let mut metric = |f: &dyn Fn(&crate::outcome::EndUseOutcome) -> Option<f64>| {
-            buf.clear();
-            buf.extend(results.end_use(e).filter_map(f));
-            summarize(&mut buf)
+        let mut metric = |column: EndUseColumn| -> Result<Summary, C::Error> {
+            let mut values = columns.end_use(e, column)?;
+            Ok(summarize(&mut values))
         };
-        let units_short = metric(&|o| Some(o.units_short));
-        let share_met = metric(&|o| Some(o.share_met));
-        let short_periods = metric(&|o| Some(f64::from(o.short_periods)));
-        let longest = metric(&|o| Some(f64::from(o.longest_short_run)));
-        let first = metric(&|o| o.first_short_period.map(f64::from));
-        let recovery = metric(&|o| o.recovery_period.map(f64::from));
-        let mean_demand = results.end_use(e).map(|o| o.demand).sum::<f64>() / n.max(1) as f64;
-        let units_lost = metric(&|o| Some(o.units_lost));
-        let units_late = metric(&|o| Some(o.units_late));
-        let units_owed_at_end = metric(&|o| Some(o.units_owed_at_end));
-        let units_short_or_late = metric(&|o| Some(o.units_short_or_late()));
-        let mean_delay = metric(&|o| o.mean_delay_periods());
-        let max_delay = metric(&|o| Some(f64::from(o.max_delay_periods)));
-        let peak_backlog = metric(&|o| Some(o.peak_backlog));
-        let peak_backlog_weeks = metric(&|o| Some(o.peak_backlog_weeks));
-        let backlog_unit_periods = metric(&|o| Some(o.backlog_unit_periods));
-        let late = |o: &crate::outcome::EndUseOutcome| o.backlog_unit_periods > 0.0;
-        let when_late = |x: Summary| (x.n > 0).then_some(x);
-        let max_delay_when_late = when_late(metric(&|o| late(o).then(|| f64::from(o.max_delay_periods))));
-        let peak_when_late = when_late(metric(&|o| late(o).then_some(o.peak_backlog)));
-        let peak_weeks_when_late = when_late(metric(&|o| late(o).then_some(o.peak_backlog_weeks)));
-        let late_total: f64 = results.end_use(e).map(|o| o.units_late + o.units_owed_at_end).sum();
-        let wait_total: f64 = results.end_use(e).map(|o| o.backlog_unit_periods).sum();
-        let owed = results.end_use(e).filter(|o| o.units_owed_at_end > 0.0).count();
-        let short = results.end_use(e).filter(|o| o.short_periods > 0).count();
-        let short_at_end = results.end_use(e).filter(|o| o.short_periods > 0 && o.recovery_period.is_none()).count();
+        let units_short = metric(C_::UnitsShort)?;
+        let share_met = metric(C_::ShareMet)?;
+        let longest = metric(C_::LongestShortRun)?;
+        let units_lost = metric(C_::UnitsLost)?;
+        let units_short_or_late = metric(C_::UnitsShortOrLate)?;
+        let mean_delay = summary_if_any(present(columns.end_use(e, C_::MeanDelayPeriods)?));
+        let first = summary_if_any(present(columns.end_use(e, C_::FirstShortPeriod)?));
+        let mean_demand = columns.end_use(e, C_::Demand)?.iter().sum::<f64>() / n.max(1) as f64;
+        // Short, and short at the end (short and never recovered).
+        let mut short_periods = columns.end_use(e, C_::ShortPeriods)?;
+        let recovery_column = columns.end_use(e, C_::RecoveryPeriod)?;
+        let short = short_periods.iter().filter(|&&s| s > 0.0).count();
+        let short_at_end = short_periods.iter().zip(&recovery_column).filter(|&(&s, r)| s > 0.0 && r.is_nan()).count();
+        let short_periods = summarize(&mut short_periods);
+        let recovery = summary_if_any(present(recovery_column));
+        // Late units: delivered late within the horizon or still owed at its end.
+        let mut units_late = columns.end_use(e, C_::UnitsLate)?;
+        let mut owed_at_end = columns.end_use(e, C_::UnitsOwedAtEnd)?;
+        let late_total: f64 = units_late.iter().zip(&owed_at_end).map(|(l, o)| l + o).sum();
+        let owed = owed_at_end.iter().filter(|&&o| o > 0.0).count();
+        let units_late = summarize(&mut units_late);
+        let units_owed_at_end = summarize(&mut owed_at_end);
+        // The trials with a late unit (some backlog carried), and what happened in them.
+        let mut backlog_unit_periods = columns.end_use(e, C_::BacklogUnitPeriods)?;
+        let wait_total: f64 = backlog_unit_periods.iter().sum();
+        let late: Vec<bool> = backlog_unit_periods.iter().map(|&w| w > 0.0).collect();
+        let backlog_unit_periods = summarize(&mut backlog_unit_periods);
+        let mut when_late = |column: EndUseColumn| -> Result<(Summary, Option<Summary>), C::Error> {
+            let mut values = columns.end_use(e, column)?;
+            let among_late = values.iter().zip(&late).filter(|&(_, &l)| l).map(|(&v, _)| v).collect();
+            Ok((summarize(&mut values), summary_if_any(among_late)))
+        };
+        let (max_delay, max_delay_when_late) = when_late(C_::MaxDelayPeriods)?;
+        let (peak_backlog, peak_when_late) = when_late(C_::PeakBacklog)?;
+        let (peak_backlog_weeks, peak_weeks_when_late) = when_late(C_::PeakBacklogWeeks)?;
         end_uses.push(EndUseSummary {
             name: eu.name.clone(),
             class: eu.class,
@@ -173,15 +304,15 @@ pub fn summarize_run(model: &Model, results: &RunResults) -> RunSummary {
             short_periods,
             longest_short_run: longest,
             p_any_short: Proportion::new(short, n),
-            first_short_period: (first.n > 0).then_some(first),
-            recovery_period: (recovery.n > 0).then_some(recovery),
+            first_short_period: first,
+            recovery_period: recovery,
             p_short_at_end: Proportion::new(short_at_end, short),
             unmet: eu.unmet,
             units_lost,
             units_late,
             units_owed_at_end,
             units_short_or_late,
-            mean_delay_periods: (mean_delay.n > 0).then_some(mean_delay),
+            mean_delay_periods: mean_delay,
             pooled_mean_delay_periods: (late_total > 0.0 && wait_total > 0.0).then(|| wait_total / late_total),
             max_delay_periods: max_delay,
             peak_backlog,
@@ -193,53 +324,45 @@ pub fn summarize_run(model: &Model, results: &RunResults) -> RunSummary {
             p_owed_at_end: Proportion::new(owed, n),
         });
     }
-    let stages = spec
-        .stages
-        .iter()
-        .enumerate()
-        .map(|(s, st)| {
-            buf.clear();
-            buf.extend(results.stage_lost(s));
-            StageSummary {
-                name: st.name.clone(),
-                region: st.region.clone(),
-                throughput_lost: summarize(&mut buf),
-                normal_throughput: model.baseline().activity[s] * spec.periods as f64,
-                wanted_throughput: {
-                    buf.clear();
-                    buf.extend(results.stage_wanted(s));
-                    summarize(&mut buf).mean
-                },
-            }
-        })
-        .collect();
-    let stockpiles = spec
-        .mitigations
-        .stockpiles
-        .iter()
-        .enumerate()
-        .map(|(k, sp)| {
-            buf.clear();
-            buf.extend(results.stockpile_min(k));
-            let dry = buf.iter().filter(|&&x| x <= 1e-9).count();
-            let min_level = summarize(&mut buf);
-            buf.clear();
-            buf.extend(results.stockpile_released(k));
-            StockpileSummary {
-                name: sp.name.clone(),
-                min_level,
-                released: summarize(&mut buf),
-                p_ran_dry: Proportion::new(dry, n),
-            }
-        })
-        .collect();
+    let mut stages = Vec::with_capacity(spec.stages.len());
+    for (s, st) in spec.stages.iter().enumerate() {
+        let mut lost = columns.stage_lost(s)?;
+        stages.push(StageSummary {
+            name: st.name.clone(),
+            region: st.region.clone(),
+            throughput_lost: summarize(&mut lost),
+            normal_throughput: model.baseline().activity[s] * spec.periods as f64,
+            wanted_throughput: summarize(&mut columns.stage_wanted(s)?).mean,
+        });
+    }
+    let mut stockpiles = Vec::with_capacity(spec.mitigations.stockpiles.len());
+    for (k, sp) in spec.mitigations.stockpiles.iter().enumerate() {
+        let mut min = columns.stockpile_min(k)?;
+        let dry = min.iter().filter(|&&x| x <= 1e-9).count();
+        let min_level = summarize(&mut min);
+        let mut released = columns.stockpile_released(k)?;
+        stockpiles.push(StockpileSummary {
+            name: sp.name.clone(),
+            min_level,
+            released: summarize(&mut released),
+            p_ran_dry: Proportion::new(dry, n),
+        });
+    }
+    let (bands, backlog_bands) = summarize_bands(model, bands);
+    Ok(RunSummary { trials: n, end_uses, stages, stockpiles, bands, backlog_bands })
+}
+
+/// The fan-chart bands of `counts`: quantiles and means per end use and period kept, and the backlog bands of the
+/// backlogged end uses (both empty when the counts were not kept).
+pub fn summarize_bands(model: &Model, counts: &BandCounts) -> (Vec<Bands>, Vec<BacklogBands>) {
+    let spec = model.spec();
     let mut bands = Vec::new();
-    if !results.bands.is_empty() {
+    if !counts.bands.is_empty() {
         for (e, eu) in spec.end_uses.iter().enumerate() {
-            let mut quantiles = Vec::with_capacity(results.band_periods);
-            let mut mean = Vec::with_capacity(results.band_periods);
-            for j in 0..results.band_periods {
-                let h = results.band(e, j);
+            let mut quantiles = Vec::with_capacity(counts.band_periods);
+            let mut mean = Vec::with_capacity(counts.band_periods);
+            for j in 0..counts.band_periods {
+                let h = counts.band(e, j);
                 let mut q = [0.0; 5];
                 histogram_quantiles(h, &BAND_QUANTILES, &mut q);
                 quantiles.push(q);
@@ -247,16 +370,16 @@ pub fn summarize_run(model: &Model, results: &RunResults) -> RunSummary {
                 let sum: f64 = (0..SHARE_BINS).map(|b| f64::from(h[b]) * crate::stats::bin_value(b)).sum();
                 mean.push(if total > 0 { sum / total as f64 } else { f64::NAN });
             }
-            bands.push(Bands { end_use: eu.name.clone(), quantiles, mean, period_stride: results.band_stride });
+            bands.push(Bands { end_use: eu.name.clone(), quantiles, mean, period_stride: counts.band_stride });
         }
     }
     let mut backlog_bands = Vec::new();
-    if !results.backlog_bands.is_empty() {
-        for (k, &e) in results.backlog_end_uses.iter().enumerate() {
-            let mut quantiles = Vec::with_capacity(results.band_periods);
-            let mut p_backlog = Vec::with_capacity(results.band_periods);
-            for j in 0..results.band_periods {
-                let h = results.backlog_band(k, j);
+    if !counts.backlog_bands.is_empty() {
+        for (k, &e) in counts.backlog_end_uses.iter().enumerate() {
+            let mut quantiles = Vec::with_capacity(counts.band_periods);
+            let mut p_backlog = Vec::with_capacity(counts.band_periods);
+            for j in 0..counts.band_periods {
+                let h = counts.backlog_band(k, j);
                 let mut q = [0.0; 6];
                 histogram_quantiles_with(h, &BACKLOG_BAND_QUANTILES, &mut q, backlog_bin_value);
                 quantiles.push(q);
@@ -267,9 +390,9 @@ pub fn summarize_run(model: &Model, results: &RunResults) -> RunSummary {
                 end_use: spec.end_uses[e].name.clone(),
                 quantiles,
                 p_backlog,
-                period_stride: results.band_stride,
+                period_stride: counts.band_stride,
             });
         }
     }
-    RunSummary { trials: n, end_uses, stages, stockpiles, bands, backlog_bands }
+    (bands, backlog_bands)
 }

@@ -1,14 +1,16 @@
 //! The parallel runner: trials in fixed-size chunks on a rayon pool, results in trial order.
 //!
 //! Trial `i` depends only on the model, the seed and `i`, so it gives the same numbers on any worker and in any
-//! lockstep group (a worker advances [`LANES`] trials of its chunk together; see `trial.rs`).
+//! lockstep group (a worker advances [`LANES`] trials of its chunk together; see `trial.rs`), and in any run that
+//! includes it (`RunConfig::first_trial` places a run's trials in a larger one).
 //! Per-trial outcomes are written into their own slots of a preallocated array; fan-chart histograms are
 //! integer counts, merged by addition (associative and commutative, hence independent of scheduling); every
 //! floating-point reduction runs serially over the ordered array afterwards. Output is bit-identical for any
 //! thread count.
 
+use std::ops::ControlFlow;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
@@ -62,6 +64,9 @@ pub struct RunConfig {
     /// Keep fan-chart histograms (memory: at most [`MAX_BAND_CELLS`] x 1,001 counts per histogram, and at most
     /// [`MAX_HISTOGRAMS`] histograms).
     pub bands: bool,
+    /// The global index of the first trial: the run is trials `first_trial .. first_trial + trials` of a larger
+    /// run (a batch or a shard of it). Trial `i` gives the same numbers whichever run it is part of.
+    pub first_trial: u64,
 }
 
 /// Why a run could not start.
@@ -71,6 +76,11 @@ pub enum RunError {
     ThreadPool { threads: usize, message: String },
     #[error("{trials} trials do not fit in memory on this platform")]
     TooManyTrials { trials: u64 },
+    /// The progress callback of [`run_cancellable`] asked to stop.
+    #[error("the run was cancelled after {done} of {trials} trials")]
+    Cancelled { done: u64, trials: u64 },
+    #[error("trials {first_trial}.. and {trials} more go past the last trial index")]
+    TrialIndexOverflow { first_trial: u64, trials: u64 },
 }
 
 /// One worker's fan-chart counts.
@@ -157,9 +167,26 @@ impl RunResults {
 }
 
 /// Runs `config.trials` trials of `model`. `progress` is called from worker threads with the number of
-/// trials done so far (not necessarily in increasing order across threads).
+/// trials done so far (not necessarily in increasing order across threads). Never [`RunError::Cancelled`].
 pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -> Result<RunResults, RunError> {
+    run_cancellable(model, config, &|done| {
+        progress(done);
+        ControlFlow::Continue(())
+    })
+}
+
+/// [`run`], with a progress callback that can stop the run: once it returns [`ControlFlow::Break`], no further
+/// chunk of trials starts (those under way finish) and the run returns [`RunError::Cancelled`]. It is called once
+/// per chunk of [`CHUNK`] trials, from worker threads, with the number of trials done so far.
+pub fn run_cancellable(
+    model: &Model,
+    config: &RunConfig,
+    progress: &(dyn Fn(u64) -> ControlFlow<()> + Sync),
+) -> Result<RunResults, RunError> {
     let trials = usize::try_from(config.trials).map_err(|_| RunError::TooManyTrials { trials: config.trials })?;
+    if config.first_trial.checked_add(config.trials).is_none() {
+        return Err(RunError::TrialIndexOverflow { first_trial: config.first_trial, trials: config.trials });
+    }
     let (ne, ns, t_len) = (model.spec.end_uses.len(), model.spec.stages.len(), model.spec.periods);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
@@ -185,6 +212,7 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
     let mut lost = vec![0.0; trials * ws];
     let mut stockpiles = vec![0.0; trials * wp];
     let done = AtomicU64::new(0);
+    let cancelled = AtomicBool::new(false);
     pool.install(|| {
         end_uses
             .par_chunks_mut(CHUNK * we)
@@ -194,6 +222,9 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
             .for_each_init(
                 || Box::new(Lockstep::<LANES>::new(model)),
                 |group, (chunk, ((eu, sl), sp))| {
+                    if cancelled.load(Ordering::Relaxed) {
+                        return;
+                    }
                     let first = chunk * CHUNK;
                     let n = eu.len() / we;
                     let slot = rayon::current_thread_index().unwrap_or(0) % slots;
@@ -204,7 +235,8 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
                     for start in (0..n).step_by(LANES) {
                         // A short last group repeats its last trial in the spare lanes and ignores them.
                         let lanes = (n - start).min(LANES);
-                        let trials = std::array::from_fn(|k| (first + start + k.min(lanes - 1)) as u64);
+                        let trials =
+                            std::array::from_fn(|k| config.first_trial + (first + start + k.min(lanes - 1)) as u64);
                         simulate_lanes(model, config.seed, trials, group);
                         for lane in 0..lanes {
                             let k = start + lane;
@@ -259,10 +291,15 @@ pub fn run(model: &Model, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -
                         }
                     }
                     drop(held);
-                    progress(done.fetch_add(n as u64, Ordering::Relaxed) + n as u64);
+                    if progress(done.fetch_add(n as u64, Ordering::Relaxed) + n as u64).is_break() {
+                        cancelled.store(true, Ordering::Relaxed);
+                    }
                 },
             );
     });
+    if cancelled.load(Ordering::Relaxed) {
+        return Err(RunError::Cancelled { done: done.load(Ordering::Relaxed), trials: config.trials });
+    }
     // Drop the padding.
     if ne == 0 {
         end_uses.clear();

@@ -17,6 +17,7 @@
 #![allow(clippy::needless_range_loop)]
 
 mod draw;
+mod markets;
 mod record;
 mod state;
 
@@ -145,6 +146,9 @@ fn simulate_group<const N: usize, R: Recorder>(
         draw_trial(plan, seed, trial, k, sc);
     }
     trend_terms(plan, sc);
+    if plan.markets.any() {
+        markets::open(sc);
+    }
     sc.next_boundary = 0;
     recorder.trial_starts(plan, sc);
     for t in 0..plan.periods {
@@ -206,6 +210,9 @@ fn period<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<N>, t: usi
     orders_upstream(plan, sc);
     production_and_shipping(plan, sc, t, recorder);
     end_uses_build(plan, sc, t, recorder);
+    if plan.markets.any() {
+        markets::clear(plan, sc, t, recorder);
+    }
 }
 
 /// At a period where some disruption of some trial starts or ends: each disruption's effect from now on, which
@@ -289,9 +296,13 @@ fn capacity<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>, t: usize) {
 
     // Thrifting: intensity changes act on input quantities per unit of throughput.
     if !plan.intensity_changes.is_empty() {
+        // Thrifting acts on top of the markets' demand destruction (a factor of exactly 1 without markets).
         for change in &plan.intensity_changes {
+            // The trial's drawn intensity (a factor of 1 unless the end use's intensity is a distribution) times
+            // the markets' demand destruction.
+            let market = sc.market_intensity[change.target];
             let input = &mut sc.inputs[change.target];
-            input.intensity_factor = input.base_factor;
+            input.intensity_factor = std::array::from_fn(|k| input.base_factor[k] * market[k]);
         }
         for (change, [start, ramp, reduction]) in plan.intensity_changes.iter().zip(&sc.intensity_plan) {
             let factor = &mut sc.inputs[change.target].intensity_factor;
@@ -326,7 +337,9 @@ fn demand<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>, t: usize) {
                 }
             }
         }
-        x.demand_now = d;
+        // Demand destroyed by prices (a factor of exactly 1 without markets) is not demand short.
+        x.demand_now = std::array::from_fn(|k| d[k] * sc.market_demand[e][k]);
+        let d = x.demand_now;
         x.required = std::array::from_fn(|k| d[k] + x.backlog[k]);
     }
 }
@@ -994,6 +1007,7 @@ fn ship<const N: usize, R: Recorder>(
             // Cut off: nothing of an order shipped (see `probed`).
             x.cut_off[k] = if ordered > 0.0 { !(qty[k] > 0.0) } else { x.cut_off[k] };
         }
+        x.shipped_now = qty;
         let shipped = qty.map(|q| q > 0.0);
         output.stock = choose(shipped, std::array::from_fn(|k| output.stock[k] - qty[k]), output.stock);
         shipped_total = choose(shipped, std::array::from_fn(|k| shipped_total[k] + qty[k]), shipped_total);

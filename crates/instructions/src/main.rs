@@ -30,7 +30,7 @@ fn digest<'a>(outcomes: impl Iterator<Item = &'a EndUseOutcome>) -> u64 {
 
 /// Runs trials `0..trials` as `chokepoint run` does, on one thread.
 fn run_trials(model: &Model, trials: u64) -> Result<u64, String> {
-    let config = RunConfig { trials, seed: SEED, threads: 1, bands: true };
+    let config = RunConfig { trials, seed: SEED, threads: 1, bands: true, first_trial: 0 };
     let results = run(model, &config, &|_| {}).map_err(|e| e.to_string())?;
     Ok(digest(results.end_uses.iter()))
 }

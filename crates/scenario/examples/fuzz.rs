@@ -553,7 +553,7 @@ fn library(origin: &str, bytes: &[u8], bases: &BTreeMap<String, Vec<u8>>, i: u64
         }
     }
     for (name, model) in models {
-        let config = RunConfig { trials: 2, seed: i, threads: 1, bands: true };
+        let config = RunConfig { trials: 2, seed: i, threads: 1, bands: true, first_trial: 0 };
         let Ok(results) = run(&model, &config, &|_| {}) else {
             return (true, Some(format!("{name}: the run did not start")));
         };

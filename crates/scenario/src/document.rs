@@ -14,8 +14,8 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use crate::diagnostic::{Diagnostic, did_you_mean, list};
 use crate::raw::{
-    DISTRIBUTION_ERROR, DISTRIBUTIONS, RawDisruption, RawEndUse, RawHorizon, RawLink, RawLoss, RawMaterial,
-    RawMitigation, RawPackage, RawScenario, RawStage,
+    DISTRIBUTION_ERROR, DISTRIBUTIONS, RawDisruption, RawEndUse, RawHorizon, RawLink, RawLoss, RawMarket, RawMaterial,
+    RawMitigation, RawPackage, RawScenario, RawStage, RawUncertainty,
 };
 
 /// The top-level tables of a scenario file.
@@ -30,6 +30,8 @@ pub(crate) const SECTIONS: &[&str] = &[
     "disruptions",
     "mitigations",
     "packages",
+    "uncertainty",
+    "markets",
 ];
 
 /// Retries per entity; each retry removes one offending key, so this bounds the problems listed per entity.
@@ -75,6 +77,9 @@ pub(crate) struct Document {
     pub disruptions: Vec<Entity<RawDisruption>>,
     pub mitigations: Vec<Entity<RawMitigation>>,
     pub packages: Vec<Entity<RawPackage>>,
+    pub uncertainty: Option<Entity<RawUncertainty>>,
+    /// `[markets.MATERIAL]` tables, and `[markets.defaults]`, in file order.
+    pub markets: Vec<Entity<RawMarket>>,
     /// Whether `links` is present but not an array of tables (its links are unknown).
     pub links_broken: bool,
     /// Whether the file holds no key at all (it is empty, or holds only comments and blank lines).
@@ -104,12 +109,16 @@ pub(crate) fn read(source: &str, diags: &mut Vec<Diagnostic>) -> Option<Document
             "scenario" => doc.scenario = Some(read_entity(name, key.span(), name, "[scenario]", &value, diags)),
             "horizon" => doc.horizon = Some(read_entity(name, key.span(), name, "[horizon]", &value, diags)),
             "loss" => doc.loss = Some(read_entity(name, key.span(), name, "[loss]", &value, diags)),
+            "uncertainty" => {
+                doc.uncertainty = Some(read_entity(name, key.span(), name, "[uncertainty]", &value, diags));
+            }
             "materials" => doc.materials = read_named(name, "material", &value, diags),
             "stages" => doc.stages = read_named(name, "stage", &value, diags),
             "end_uses" => doc.end_uses = read_named(name, "end use", &value, diags),
             "disruptions" => doc.disruptions = read_named(name, "disruption", &value, diags),
             "mitigations" => doc.mitigations = read_mitigations(&value, diags),
             "packages" => doc.packages = read_named(name, "package", &value, diags),
+            "markets" => doc.markets = read_named(name, "market", &value, diags),
             "links" => match read_links(&value, diags) {
                 Some(links) => doc.links = links,
                 None => doc.links_broken = true,
@@ -164,7 +173,7 @@ fn read_links(value: &Spanned<DeValue<'_>>, diags: &mut Vec<Diagnostic>) -> Opti
 
 /// Reads an array of link tables at `path` (`links`, or `mitigations.NAME.links`); `of` qualifies the link in
 /// messages (" of mitigation `x`").
-fn read_link_array(
+pub(crate) fn read_link_array(
     value: &Spanned<DeValue<'_>>,
     path: &str,
     of: &str,
@@ -203,43 +212,47 @@ fn read_mitigations(value: &Spanned<DeValue<'_>>, diags: &mut Vec<Diagnostic>) -
     };
     let mut entries: Vec<_> = table.iter().collect();
     entries.sort_by_key(|(k, _)| k.span().start);
-    let mut out = Vec::new();
-    for (key, v) in entries {
-        let name = key.get_ref().as_ref();
-        let path = format!("mitigations.{name}");
-        let mut rest = v.clone();
-        let (mut new_stages, mut new_stages_span, mut new_links, mut new_links_span) =
-            (Vec::new(), None, Vec::new(), None);
-        if let DeValue::Table(t) = rest.get_mut() {
-            let stages = t.iter().find(|(k, v)| k.get_ref() == "stages" && matches!(v.get_ref(), DeValue::Table(_)));
-            if let Some((k, v)) = stages {
-                new_stages_span = Some(k.span());
-                new_stages = read_named(&format!("{path}.stages"), "stage", v, diags);
-                t.remove("stages");
-            }
-            let links = t.iter().find(|(k, _)| k.get_ref() == "links");
-            if let Some((k, v)) = links {
-                new_links_span = Some(k.span());
-                new_links = read_link_array(v, &format!("{path}.links"), &format!(" of mitigation `{name}`"), diags)
-                    .unwrap_or_default();
-                t.remove("links");
-            }
+    entries.into_iter().map(|(key, v)| read_mitigation(key.get_ref().as_ref(), key.span(), v, diags)).collect()
+}
+
+/// Reads one `[mitigations.NAME]` table, with its new stages and links.
+pub(crate) fn read_mitigation(
+    name: &str,
+    name_span: Range<usize>,
+    v: &Spanned<DeValue<'_>>,
+    diags: &mut Vec<Diagnostic>,
+) -> Entity<RawMitigation> {
+    let path = format!("mitigations.{name}");
+    let mut rest = v.clone();
+    let (mut new_stages, mut new_stages_span, mut new_links, mut new_links_span) = (Vec::new(), None, Vec::new(), None);
+    if let DeValue::Table(t) = rest.get_mut() {
+        let stages = t.iter().find(|(k, v)| k.get_ref() == "stages" && matches!(v.get_ref(), DeValue::Table(_)));
+        if let Some((k, v)) = stages {
+            new_stages_span = Some(k.span());
+            new_stages = read_named(&format!("{path}.stages"), "stage", v, diags);
+            t.remove("stages");
         }
-        let mut entity: Entity<RawMitigation> =
-            read_entity(name, key.span(), &path, &format!("mitigation `{name}`"), &rest, diags);
-        if let Some(raw) = &mut entity.raw {
-            raw.new_stages = std::mem::take(&mut new_stages);
-            raw.new_stages_span = new_stages_span.take();
-            raw.new_links = std::mem::take(&mut new_links);
-            raw.new_links_span = new_links_span.take();
+        let links = t.iter().find(|(k, _)| k.get_ref() == "links");
+        if let Some((k, v)) = links {
+            new_links_span = Some(k.span());
+            new_links = read_link_array(v, &format!("{path}.links"), &format!(" of mitigation `{name}`"), diags)
+                .unwrap_or_default();
+            t.remove("links");
         }
-        out.push(entity);
     }
-    out
+    let mut entity: Entity<RawMitigation> =
+        read_entity(name, name_span, &path, &format!("mitigation `{name}`"), &rest, diags);
+    if let Some(raw) = &mut entity.raw {
+        raw.new_stages = std::mem::take(&mut new_stages);
+        raw.new_stages_span = new_stages_span.take();
+        raw.new_links = std::mem::take(&mut new_links);
+        raw.new_links_span = new_links_span.take();
+    }
+    entity
 }
 
 /// Deserializes one entity, reporting and removing each offending key in turn until the rest can be read.
-fn read_entity<T: DeserializeOwned>(
+pub(crate) fn read_entity<T: DeserializeOwned>(
     name: &str,
     name_span: Range<usize>,
     path: &str,

@@ -21,9 +21,13 @@ mod encoding;
 mod graph;
 mod loss;
 mod lower;
+mod market;
 mod mitigation;
 mod overlay;
+mod parameter;
 mod raw;
+mod setting;
+mod uncertainty;
 
 use std::fmt;
 
@@ -34,6 +38,9 @@ pub use diagnostic::{Diagnostic, Diagnostics, MAX_EXCERPT, Severity, Style, did_
 pub use encoding::{MAX_SCENARIO_BYTES, decode};
 pub use loss::{DEFAULT_LATE_WEEK_COST_SHARE, EndUseValues, LossMeasure, LossUnit, ValueBasis};
 pub use overlay::Resolver;
+pub use parameter::{Parameter, Scope, Site, StockEnd, key_matches};
+pub use setting::Setting;
+pub use uncertainty::{Uncertainty, can_be_knowledge};
 
 /// The largest amount of money accepted in a scenario, in US dollars (a quadrillion): larger ones are typos, and
 /// sums of squares of such amounts stay finite.
@@ -82,6 +89,8 @@ pub const CODES: &[(&str, &str)] = &[
     ("unknown-entity", "`scenario.remove` names an entity the base does not define"),
     ("unknown-mitigation", "a package lists a mitigation that is not defined"),
     ("not-allowed-in-overlay", "an overlay added to a loaded scenario holds more than mitigations and packages"),
+    ("unknown-parameter", "`uncertainty.knowledge` names no parameter of the scenario or its mitigations"),
+    ("not-uncertain", "`uncertainty.knowledge` names a constant, or a parameter drawn per event"),
     ("capacity-below-baseline", "warning: a stage's normal throughput exceeds its capacity"),
 ];
 
@@ -109,6 +118,11 @@ pub struct Scenario {
     pub end_uses: Vec<EndUseValues>,
     /// What the loss measure is counted in, and its `[loss]` settings.
     pub loss: LossMeasure,
+    /// The parameters of `model` (constants included), named by their keys; replace them together with `model`
+    /// (see [`Scenario::variant_parameters`]).
+    pub parameters: Vec<Parameter>,
+    /// `[uncertainty]`: which parameters are knowledge uncertainty.
+    pub uncertainty: Uncertainty,
     doc: Document,
     sources: Sources,
 }
@@ -219,23 +233,41 @@ impl std::error::Error for VariantError {}
 /// Parses and validates a scenario given as text. `origin` is the path shown in messages; `source` is the file's
 /// text. A file with `scenario.base` cannot be loaded this way (`base-not-available`): use [`parse_with`].
 pub fn parse(origin: &str, source: &str) -> Result<Scenario, Diagnostics> {
-    load(origin, source, None)
+    load(origin, source, None, &[])
 }
 
 /// Parses and validates a scenario whose bases, if any, are read through `resolve`: given the origin of the file
 /// naming a base and the path as written, it returns the base's origin (as shown in messages, and used to detect
 /// cycles, so equal files should get equal origins) and its text, or a message saying why it cannot.
 pub fn parse_with(origin: &str, source: &str, resolve: &mut Resolver<'_>) -> Result<Scenario, Diagnostics> {
-    load(origin, source, Some(resolve))
+    load(origin, source, Some(resolve), &[])
 }
 
-fn load(origin: &str, source: &str, resolve: Option<&mut Resolver<'_>>) -> Result<Scenario, Diagnostics> {
+/// As [`parse_with`] (or [`parse`] without a resolver), with `settings` (`--set KEY=VALUE`) applied to the scenario
+/// with its bases before it is lowered, in order. Each setting's text is a source of its own, named by its
+/// `origin`, so that its problems point into it; they are checked like the file's own keys.
+pub fn parse_with_settings(
+    origin: &str,
+    source: &str,
+    resolve: Option<&mut Resolver<'_>>,
+    settings: &[Setting],
+) -> Result<Scenario, Diagnostics> {
+    load(origin, source, resolve, settings)
+}
+
+fn load(
+    origin: &str,
+    source: &str,
+    resolve: Option<&mut Resolver<'_>>,
+    settings: &[Setting],
+) -> Result<Scenario, Diagnostics> {
     let mut sources = Sources::default();
     let mut diags = Vec::new();
     let mut chain = vec![origin.to_owned()];
-    let Some(doc) = overlay::load(&mut sources, origin, source, resolve, &mut chain, &mut diags) else {
+    let Some(mut doc) = overlay::load(&mut sources, origin, source, resolve, &mut chain, &mut diags) else {
         return Err(sources.diagnostics(diags, 0));
     };
+    setting::apply(&mut doc, &mut sources, settings, &mut diags);
     // After a problem in reading, lowering still reports what it finds, but keys refused while reading are
     // missing from the model, so the engine is not asked.
     let read_ok = !has_errors(&diags);
@@ -245,7 +277,11 @@ fn load(origin: &str, source: &str, resolve: Option<&mut Resolver<'_>>) -> Resul
         Ok(built) => warnings.extend(built.warnings.iter().cloned()),
         Err(errors) => diags.extend(errors.iter().cloned()),
     }
-    validate_catalog(&doc, &mut diags, read_ok);
+    let mut parameters = validate_catalog(&doc, &mut diags, read_ok);
+    if let Ok(built) = &baseline {
+        parameters.splice(0..0, built.parameters.iter().cloned());
+    }
+    let uncertainty = uncertainty::resolve(&doc, &parameters, &mut diags);
     let Ok(built) = baseline.map_err(|_| ()).and_then(|b| if has_errors(&diags) { Err(()) } else { Ok(b) }) else {
         return Err(sources.diagnostics(diags, 0));
     };
@@ -260,6 +296,8 @@ fn load(origin: &str, source: &str, resolve: Option<&mut Resolver<'_>>) -> Resul
         start_date: built.start_date,
         end_uses: built.end_use_values,
         loss: built.loss,
+        parameters: built.parameters,
+        uncertainty,
         doc,
         sources,
     };
@@ -277,6 +315,16 @@ impl Scenario {
     /// The model with these mitigations and/or packages applied, in order (a package applies its members in its
     /// order; a mitigation named twice is applied once, where it first appears). `&[]` gives the baseline.
     pub fn variant(&self, names: &[&str]) -> Result<Model, VariantError> {
+        self.build_variant(&self.plan(names)?).map(|b| b.model)
+    }
+
+    /// The model of [`Scenario::variant`] with its parameters, named by their keys (constants included).
+    pub fn variant_parameters(&self, names: &[&str]) -> Result<(Model, Vec<Parameter>), VariantError> {
+        self.build_variant(&self.plan(names)?).map(|b| (b.model, b.parameters))
+    }
+
+    /// The plan of a variant: mitigations and packages by name, in order, each mitigation once.
+    fn plan(&self, names: &[&str]) -> Result<Plan, VariantError> {
         let mut plan = Plan::default();
         for name in names {
             let members = match self.doc.mitigations.iter().position(|m| m.name == *name) {
@@ -296,7 +344,7 @@ impl Scenario {
                 }
             }
         }
-        self.build_variant(&plan)
+        Ok(plan)
     }
 
     /// The model with stockpile mitigation `name` applied and its initial size set to the constant `size` (in the
@@ -324,7 +372,7 @@ impl Scenario {
             .help("give a finite size of zero or more, in the unit of the stockpile's material");
             return Err(VariantError::Invalid(self.sources.diagnostics(vec![d], 0)));
         }
-        self.build_variant(&Plan { applied: vec![m], stockpile_size: Some((m, size)) })
+        self.build_variant(&Plan { applied: vec![m], stockpile_size: Some((m, size)) }).map(|b| b.model)
     }
 
     /// Adds the mitigations and packages of an overlay file, which may hold only `[scenario]` (its `name`,
@@ -357,6 +405,9 @@ impl Scenario {
         if let Some(l) = &over.loss {
             refuse("loss", Some(l.name_span.clone()));
         }
+        if let Some(u) = &over.uncertainty {
+            refuse("uncertainty", Some(u.name_span.clone()));
+        }
         if let Some(r) = over.scenario.as_ref().and_then(|s| s.raw.as_ref()).and_then(|r| r.remove.as_ref()) {
             refuse("scenario.remove", Some(r.span()));
         }
@@ -366,6 +417,7 @@ impl Scenario {
             ("links", overlay::first_span(&over.links)),
             ("end_uses", overlay::first_span(&over.end_uses)),
             ("disruptions", overlay::first_span(&over.disruptions)),
+            ("markets", overlay::first_span(&over.markets)),
         ] {
             if span.is_some() {
                 refuse(section, span);
@@ -419,8 +471,8 @@ impl Scenario {
         self.mitigations.iter().map(|m| m.name.clone()).chain(self.packages.iter().map(|p| p.name.clone())).collect()
     }
 
-    fn build_variant(&self, plan: &Plan) -> Result<Model, VariantError> {
-        build(&self.doc, plan, true).map(|b| b.model).map_err(|d| VariantError::Invalid(self.sources.diagnostics(d, 0)))
+    fn build_variant(&self, plan: &Plan) -> Result<Built, VariantError> {
+        build(&self.doc, plan, true).map_err(|d| VariantError::Invalid(self.sources.diagnostics(d, 0)))
     }
 
     /// Fills the descriptions of mitigations, packages and disruptions.
@@ -490,6 +542,7 @@ struct Built {
     start_date: Option<Date>,
     end_use_values: Vec<EndUseValues>,
     loss: LossMeasure,
+    parameters: Vec<Parameter>,
 }
 
 /// Lowers `doc` with the mitigations of `plan` applied and, when `check_model`, validates the model. On failure,
@@ -539,13 +592,15 @@ fn build(doc: &Document, plan: &Plan, check_model: bool) -> Result<Built, Vec<Di
             )),
         );
     }
-    Ok(Built { name, description, model, warnings: diags, start_date, end_use_values, loss })
+    let parameters = parameter::name_parameters(doc, plan, model.spec());
+    Ok(Built { name, description, model, warnings: diags, start_date, end_use_values, loss, parameters })
 }
 
 /// Checks the names of mitigations and packages and the lists of packages, then applies each mitigation alone
 /// and each package once, so that a broken mitigation is reported when the scenario is loaded. Problems already
-/// reported (those of the baseline, found again in each variant) are not repeated.
-fn validate_catalog(doc: &Document, diags: &mut Vec<Diagnostic>, check_model: bool) {
+/// reported (those of the baseline, found again in each variant) are not repeated. Returns the parameters the
+/// mitigations bring (those named under `mitigations.`), for `[uncertainty]` to be checked against.
+fn validate_catalog(doc: &Document, diags: &mut Vec<Diagnostic>, check_model: bool) -> Vec<Parameter> {
     let packages = mitigation::check_catalog(doc, diags);
     let mut plans: Vec<Plan> = (0..doc.mitigations.len())
         .filter(|&m| doc.mitigations[m].raw.is_some())
@@ -554,15 +609,26 @@ fn validate_catalog(doc: &Document, diags: &mut Vec<Diagnostic>, check_model: bo
     plans.extend(
         packages.into_iter().flatten().filter(|m| m.len() > 1).map(|applied| Plan { applied, stockpile_size: None }),
     );
+    let mut parameters: Vec<Parameter> = Vec::new();
     for plan in plans {
-        if let Err(found) = build(doc, &plan, check_model) {
-            for d in found {
-                if !diags.contains(&d) {
-                    diags.push(d);
+        match build(doc, &plan, check_model) {
+            Ok(built) => {
+                for p in built.parameters {
+                    if p.key.starts_with("mitigations.") && !parameters.iter().any(|x| x.key == p.key) {
+                        parameters.push(p);
+                    }
+                }
+            }
+            Err(found) => {
+                for d in found {
+                    if !diags.contains(&d) {
+                        diags.push(d);
+                    }
                 }
             }
         }
     }
+    parameters
 }
 
 /// An engine refusal, without a span: the scenario checks should have caught it first.

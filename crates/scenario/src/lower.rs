@@ -641,6 +641,7 @@ pub(crate) fn lower(lower: &mut Lower<'_>, plan: &crate::mitigation::Plan) -> Op
     crate::graph::check(lower, &links);
     let (mut stages, mut end_uses) = (stages, end_uses);
     let mitigations = crate::mitigation::apply(lower, plan, &mut stages, &mut end_uses);
+    let markets = crate::market::markets(lower, &stages);
     let counts = [materials.len(), stages.len(), end_uses.len(), disruptions.len(), links.len()];
     let spec = ModelSpec {
         name: name.clone(),
@@ -653,6 +654,7 @@ pub(crate) fn lower(lower: &mut Lower<'_>, plan: &crate::mitigation::Plan) -> Op
         end_uses,
         disruptions,
         mitigations,
+        markets,
     };
     let failed = lower.diags.iter().any(|d| d.severity == crate::Severity::Error)
         || [doc.materials.len(), doc.stages.len(), doc.end_uses.len(), doc.disruptions.len(), doc.links.len()]

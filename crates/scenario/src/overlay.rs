@@ -11,7 +11,7 @@ use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, list};
 use crate::document::{self, Document, Entity};
-use crate::raw::RawLink;
+use crate::raw::{RawHorizon, RawLink, RawLoss, RawUncertainty};
 
 /// Reads a base file: `(origin of the file naming it, path as written)` to `(origin of the base, its bytes)`, or a
 /// message saying why it may not or cannot be read. The path has passed the lexical checks of `scenario.base`
@@ -23,7 +23,7 @@ pub type Resolver<'a> = dyn FnMut(&str, &str) -> Result<(String, Vec<u8>), Strin
 const MAX_DEPTH: usize = 32;
 
 /// Sections whose entities `remove` can name.
-const REMOVABLE: &[&str] = &["materials", "stages", "end_uses", "disruptions", "mitigations", "packages"];
+const REMOVABLE: &[&str] = &["materials", "stages", "end_uses", "disruptions", "mitigations", "packages", "markets"];
 
 /// One text that spans may point into.
 #[derive(Debug, Clone)]
@@ -46,13 +46,20 @@ impl Sources {
     pub(crate) fn add(&mut self, origin: &str, text: &str) -> (usize, String) {
         let offset = self.files.last().map_or(0, |f| f.offset + f.text.len() + 1);
         self.files.push(SourceFile { origin: origin.to_owned(), text: text.to_owned(), offset });
+        let i = self.files.len() - 1;
+        (i, self.padded(i))
+    }
+
+    /// The text of file `i` preceded by spaces up to its offset, as it was parsed.
+    pub(crate) fn padded(&self, i: usize) -> String {
+        let Some(f) = self.files.get(i) else { return String::new() };
         // A byte-order mark is only allowed at the very start; spaces keep every offset where it was.
-        let body = text.strip_prefix('\u{feff}').map_or_else(|| text.to_owned(), |rest| format!("   {rest}"));
-        (self.files.len() - 1, format!("{}{body}", " ".repeat(offset)))
+        let body = f.text.strip_prefix('\u{feff}').map_or_else(|| f.text.clone(), |rest| format!("   {rest}"));
+        format!("{}{body}", " ".repeat(f.offset))
     }
 
     /// The file a global position lies in.
-    fn file_at(&self, at: usize) -> Option<usize> {
+    pub(crate) fn file_at(&self, at: usize) -> Option<usize> {
         self.files.iter().rposition(|f| f.offset <= at && at <= f.offset + f.text.len())
     }
 
@@ -244,8 +251,8 @@ pub(crate) fn check_base_path(path: &str) -> Result<(), (String, String)> {
 
 /// Lays `top` over `base`: entities named in `top`'s `remove` are dropped from the base, then each entity of
 /// `top` replaces the base's entity of the same name or is added after the base's; a link replaces the base's
-/// link with the same `from`, `to` and `material`; `[horizon]` and `[loss]` keys override the base's one by one;
-/// `[scenario]` is `top`'s.
+/// link with the same `from`, `to` and `material`; `[horizon]`, `[loss]` and `[uncertainty]` keys override the
+/// base's one by one; `[scenario]` is `top`'s.
 pub(crate) fn lay_over(mut base: Document, top: Document, diags: &mut Vec<Diagnostic>) -> Document {
     if let Some(remove) = top.scenario.as_ref().and_then(|s| s.raw.as_ref()).and_then(|r| r.remove.as_ref()) {
         for (i, item) in remove.get_ref().iter().enumerate() {
@@ -253,7 +260,32 @@ pub(crate) fn lay_over(mut base: Document, top: Document, diags: &mut Vec<Diagno
         }
     }
     base.scenario = top.scenario;
-    base.horizon = match (base.horizon, top.horizon) {
+    base.horizon = lay_horizon(base.horizon, top.horizon);
+    base.loss = lay_loss(base.loss, top.loss);
+    base.uncertainty = lay_uncertainty(base.uncertainty, top.uncertainty);
+    lay(&mut base.materials, top.materials);
+    lay(&mut base.stages, top.stages);
+    lay(&mut base.end_uses, top.end_uses);
+    lay(&mut base.disruptions, top.disruptions);
+    lay(&mut base.mitigations, top.mitigations);
+    lay(&mut base.packages, top.packages);
+    lay(&mut base.markets, top.markets);
+    for link in top.links {
+        match base.links.iter().position(|b| same_link(b, &link)) {
+            Some(i) => base.links[i] = link,
+            None => base.links.push(link),
+        }
+    }
+    base.links_broken |= top.links_broken;
+    base
+}
+
+/// `[horizon]` of `top` laid over that of `base`, key by key (giving `years` or `weeks` replaces both).
+pub(crate) fn lay_horizon(
+    base: Option<Entity<RawHorizon>>,
+    top: Option<Entity<RawHorizon>>,
+) -> Option<Entity<RawHorizon>> {
+    match (base, top) {
         (Some(b), Some(mut t)) => {
             if let (Some(br), Some(tr)) = (b.raw, t.raw.as_mut()) {
                 let length_given = tr.years.is_some() || tr.weeks.is_some();
@@ -272,8 +304,12 @@ pub(crate) fn lay_over(mut base: Document, top: Document, diags: &mut Vec<Diagno
             Some(t)
         }
         (b, t) => t.or(b),
-    };
-    base.loss = match (base.loss, top.loss) {
+    }
+}
+
+/// `[loss]` of `top` laid over that of `base`, key by key.
+pub(crate) fn lay_loss(base: Option<Entity<RawLoss>>, top: Option<Entity<RawLoss>>) -> Option<Entity<RawLoss>> {
+    match (base, top) {
         (Some(b), Some(mut t)) => {
             if let (Some(br), Some(tr)) = (b.raw, t.raw.as_mut()) {
                 if tr.value_per_week_of_demand_usd.is_none() {
@@ -287,21 +323,29 @@ pub(crate) fn lay_over(mut base: Document, top: Document, diags: &mut Vec<Diagno
             Some(t)
         }
         (b, t) => t.or(b),
-    };
-    lay(&mut base.materials, top.materials);
-    lay(&mut base.stages, top.stages);
-    lay(&mut base.end_uses, top.end_uses);
-    lay(&mut base.disruptions, top.disruptions);
-    lay(&mut base.mitigations, top.mitigations);
-    lay(&mut base.packages, top.packages);
-    for link in top.links {
-        match base.links.iter().position(|b| same_link(b, &link)) {
-            Some(i) => base.links[i] = link,
-            None => base.links.push(link),
-        }
     }
-    base.links_broken |= top.links_broken;
-    base
+}
+
+/// `[uncertainty]` of `top` laid over that of `base`, key by key.
+pub(crate) fn lay_uncertainty(
+    base: Option<Entity<RawUncertainty>>,
+    top: Option<Entity<RawUncertainty>>,
+) -> Option<Entity<RawUncertainty>> {
+    match (base, top) {
+        (Some(b), Some(mut t)) => {
+            if let (Some(br), Some(tr)) = (b.raw, t.raw.as_mut()) {
+                if tr.knowledge.is_none() {
+                    tr.knowledge = br.knowledge;
+                }
+                if tr.worlds.is_none() {
+                    tr.worlds = br.worlds;
+                }
+            }
+            t.broken_keys.extend(b.broken_keys);
+            Some(t)
+        }
+        (b, t) => t.or(b),
+    }
 }
 
 /// Replaces entities by name, or appends them.
@@ -355,6 +399,7 @@ fn drop_entity(doc: &mut Document, item: &Spanned<String>, key: &str, diags: &mu
         "end_uses" => take(&mut doc.end_uses, name),
         "disruptions" => take(&mut doc.disruptions, name),
         "mitigations" => take(&mut doc.mitigations, name),
+        "markets" => take(&mut doc.markets, name),
         _ => take(&mut doc.packages, name),
     };
     match result {

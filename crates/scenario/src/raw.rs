@@ -58,6 +58,17 @@ pub(crate) struct RawClassValues {
     pub other: Field<f64>,
 }
 
+/// `[uncertainty]`: which uncertain parameters are knowledge uncertainty (fixed for a whole world) rather than event
+/// randomness (drawn per trial), and how many worlds `run` samples by default.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
+pub(crate) struct RawUncertainty {
+    /// Key paths (or patterns with `*` segments) of the parameters drawn once per world.
+    pub knowledge: Field<Vec<Spanned<String>>>,
+    /// Worlds `run` samples when `--worlds` is not given.
+    pub worlds: Field<i64>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub(crate) struct RawMaterial {
@@ -239,6 +250,27 @@ pub(crate) struct RawCost {
     pub per_year_usd: Field<f64>,
 }
 
+/// `[markets.MATERIAL]` (or `[markets.defaults]`): a market's settings, each optional (defaults fill the rest).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(remote = "Self", deny_unknown_fields)]
+pub(crate) struct RawMarket {
+    pub price_gain: Field<f64>,
+    pub price_half_life_weeks: Field<f64>,
+    pub demand_elasticity: Field<f64>,
+    pub demand_lag_weeks: Field<f64>,
+    pub precaution_gain: Field<f64>,
+    pub precaution_window_weeks: Field<f64>,
+    pub precaution_min: Field<f64>,
+    pub precaution_max: Field<f64>,
+    pub response_regions: Field<Vec<Spanned<String>>>,
+    pub response_trigger_price: Field<f64>,
+    pub response_lag_weeks: Field<f64>,
+    pub response_growth_per_year: Field<f64>,
+    pub response_max: Field<f64>,
+    /// Documentation for readers of the file; the engine keeps no descriptions.
+    pub description: Field<String>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub(crate) struct RawPackage {
@@ -348,6 +380,8 @@ tables_only! {
     RawMitigation: "a table of mitigation keys (`kind`, `description`, `cost`, ...)",
     RawCost: "a table such as `{ one_off_usd = 2e8, per_year_usd = 5e6 }`",
     RawPackage: "a table such as `{ mitigations = [\"a\", \"b\"] }`",
+    RawUncertainty: "a table such as `{ knowledge = [\"stages.*.inventory_weeks.initial\"], worlds = 200 }`",
+    RawMarket: "a table of market keys (`price_gain`, `demand_elasticity`, ...)",
     Range2: "a table such as `{ min = 1, max = 3 }`",
     Range3: "a table such as `{ min = 1, mode = 2, max = 4 }`",
     NormalForm: "a table such as `{ mean = 10, sd = 2 }`",

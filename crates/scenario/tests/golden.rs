@@ -15,8 +15,9 @@ fn the_small_chain_gives_the_golden_numbers() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/valid/small_chain.toml");
     let source = std::fs::read_to_string(path).expect("the fixture exists");
     let scenario = chokepoint_scenario::parse("tests/data/valid/small_chain.toml", &source).expect("it parses");
-    let results = run(&scenario.model, &RunConfig { trials: 500, seed: 7, threads: 2, bands: false }, &|_| {})
-        .expect("the run starts");
+    let results =
+        run(&scenario.model, &RunConfig { trials: 500, seed: 7, threads: 2, bands: false, first_trial: 0 }, &|_| {})
+            .expect("the run starts");
     let summary = summarize_run(&scenario.model, &results);
     let got: Vec<(String, u64)> =
         summary.end_uses.iter().map(|e| (e.name.clone(), e.units_short.mean.to_bits())).collect();

@@ -19,7 +19,7 @@ fn load(origin: &str) -> Scenario {
 }
 
 fn runs(model: &Model, trials: u64) -> RunResults {
-    let config = RunConfig { trials, seed: 11, threads: 1, bands: false };
+    let config = RunConfig { trials, seed: 11, threads: 1, bands: false, first_trial: 0 };
     run(model, &config, &|_| {}).expect("the run starts")
 }
 

@@ -31,7 +31,7 @@ fn small_chain_parses_lowers_and_runs() {
     assert!(matches!(spec.disruptions[1].timing, Timing::Follows { disruption: 0, .. }));
     assert!(matches!(spec.disruptions[3].timing, Timing::TwoState { .. }));
 
-    let config = RunConfig { trials: 40, seed: 7, threads: 1, bands: true };
+    let config = RunConfig { trials: 40, seed: 7, threads: 1, bands: true, first_trial: 0 };
     let results = run(&scenario.model, &config, &|_| {}).expect("the run starts");
     assert_eq!(results.trials, 40);
     assert_eq!(results.n_end_uses, 2);
@@ -47,7 +47,7 @@ fn a_stages_lost_share_stays_within_what_it_wanted() {
     let source = std::fs::read_to_string(path).expect("the default scenario exists");
     let scenario = chokepoint_scenario::parse("scenarios/rare_earths_2025.toml", &source)
         .unwrap_or_else(|d| panic!("{}", d.render()));
-    let config = RunConfig { trials: 200, seed: 1, threads: 2, bands: false };
+    let config = RunConfig { trials: 200, seed: 1, threads: 2, bands: false, first_trial: 0 };
     let results = run(&scenario.model, &config, &|_| {}).expect("the run starts");
     for s in 0..results.n_stages {
         for (lost, wanted) in results.stage_lost(s).zip(results.stage_wanted(s)) {

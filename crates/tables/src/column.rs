@@ -1,12 +1,12 @@
 //! Named, typed columns and the tables made of them.
 
-/// The type of a column's values.
+/// The type of a column's values; a column built from one of the `Optional` [`Values`] may hold nulls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnType {
     Bool,
     U32,
     U64,
-    /// 64-bit floats; a column built from [`Values::OptionalF64`] may hold nulls.
+    /// 64-bit floats.
     F64,
     /// UTF-8 text.
     Text,
@@ -24,7 +24,11 @@ pub enum Values {
     F64(Vec<f64>),
     /// Floats where a row may have no value (null): a week that never came, a delay of demand that is never late.
     OptionalF64(Vec<Option<f64>>),
+    /// Counts where a row may have no value (a rank among some rows only).
+    OptionalU64(Vec<Option<u64>>),
     Text(Vec<String>),
+    /// Texts where a row may have no value.
+    OptionalText(Vec<Option<String>>),
     /// One text on every row of the table (the end use or stage a batch of per-trial rows is about).
     Repeated(String),
 }
@@ -35,9 +39,9 @@ impl Values {
         match self {
             Values::Bool(_) => ColumnType::Bool,
             Values::U32(_) => ColumnType::U32,
-            Values::U64(_) => ColumnType::U64,
+            Values::U64(_) | Values::OptionalU64(_) => ColumnType::U64,
             Values::F64(_) | Values::OptionalF64(_) => ColumnType::F64,
-            Values::Text(_) | Values::Repeated(_) => ColumnType::Text,
+            Values::Text(_) | Values::OptionalText(_) | Values::Repeated(_) => ColumnType::Text,
         }
     }
 
@@ -49,7 +53,9 @@ impl Values {
             Values::U64(v) => Some(v.len()),
             Values::F64(v) => Some(v.len()),
             Values::OptionalF64(v) => Some(v.len()),
+            Values::OptionalU64(v) => Some(v.len()),
             Values::Text(v) => Some(v.len()),
+            Values::OptionalText(v) => Some(v.len()),
             Values::Repeated(_) => None,
         }
     }

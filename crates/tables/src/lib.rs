@@ -1,5 +1,5 @@
 //! The tables of a chokepoint run, as named, typed columns: what `trials.parquet`, `stage_losses.parquet`,
-//! `bands.parquet`, `backlog_bands.parquet` and `summary.csv` hold, built from the engine's results, the scenario
+//! `stockpiles.parquet`, `bands.parquet`, `backlog_bands.parquet` and `summary.csv` hold, built from the engine's results, the scenario
 //! and the per-trial losses of the analysis library.
 //!
 //! One builder per table says *which columns* a table has, their names, types, order and values; *when* rows
@@ -18,8 +18,10 @@ mod trials;
 pub use bands::{BACKLOG_BANDS, BANDS, backlog_bands, bands};
 pub use column::{Column, ColumnType, Schema, Table, Values};
 pub use labels::{stage_unit, unit_name, unmet_word};
-pub use summary::{STAT_COLUMNS, SUMMARY, summary};
-pub use trials::{STAGE_LOSSES, TRIALS, stage_losses, stage_losses_of_run, trials, trials_of_run};
+pub use summary::{STAT_COLUMNS, SUMMARY, summary, summary_with_losses};
+pub use trials::{
+    STAGE_LOSSES, STOCKPILES, TRIALS, stage_losses, stage_losses_of_run, stockpiles, trials, trials_of_run,
+};
 
 /// Why a table could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -81,17 +81,27 @@ impl Row {
 /// `summary.csv` of a run of `scenario` (with any mitigations applied to its model) summarised as `summary`;
 /// `end_use_losses[e][trial]` and `trial_losses[trial]` are the losses of the scenario's loss measure.
 pub fn summary(scenario: &Scenario, summary: &RunSummary, end_use_losses: &[Vec<f64>], trial_losses: &[f64]) -> Table {
+    let end_use_losses: Vec<Summary> = end_use_losses.iter().map(|l| summarize(&mut l.clone())).collect();
+    summary_with_losses(scenario, summary, &end_use_losses, &summarize(&mut trial_losses.to_vec()))
+}
+
+/// [`summary`] with the loss statistics already taken: `end_use_losses[e]` of each end use's loss, `per_trial` of
+/// each trial's (as a run too long to hold its losses in memory takes them, from its files).
+pub fn summary_with_losses(
+    scenario: &Scenario,
+    summary: &RunSummary,
+    end_use_losses: &[Summary],
+    per_trial: &Summary,
+) -> Table {
     let model = &scenario.model;
     let spec = model.spec();
     let weeks = spec.period_weeks;
     let loss_unit = scenario.loss.unit.label();
     let mut rows = Vec::new();
     for (e, s) in summary.end_uses.iter().enumerate() {
-        let loss = summarize(&mut end_use_losses[e].clone());
-        end_use_rows(&mut rows, s, &scenario.end_uses[e].unit, weeks, loss_unit, &loss);
+        end_use_rows(&mut rows, s, &scenario.end_uses[e].unit, weeks, loss_unit, &end_use_losses[e]);
     }
-    let per_trial = summarize(&mut trial_losses.to_vec());
-    rows.push(Row::distribution("run", &scenario.name, "loss", loss_unit, Some(&per_trial), 1.0));
+    rows.push(Row::distribution("run", &scenario.name, "loss", loss_unit, Some(per_trial), 1.0));
     for (i, s) in summary.stages.iter().enumerate() {
         rows.push(Row::distribution(
             "stage",

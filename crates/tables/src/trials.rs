@@ -1,5 +1,6 @@
-//! The per-trial tables: `trials.parquet` (one row per end use and trial) and `stage_losses.parquet` (one row per
-//! stage and trial), built for a range of trials of one end use or stage at a time.
+//! The per-trial tables: `trials.parquet` (one row per end use and trial), `stage_losses.parquet` (one row per
+//! stage and trial) and `stockpiles.parquet` (one row per stockpile and trial), built for a range of trials of one
+//! end use, stage or stockpile at a time.
 
 use std::ops::Range;
 
@@ -41,8 +42,20 @@ pub const TRIALS: Schema = {
 };
 
 /// Columns of `stage_losses.parquet`.
-pub const STAGE_LOSSES: Schema =
-    &[("trial", ColumnType::U64), ("stage", ColumnType::Text), ("throughput_lost", ColumnType::F64)];
+pub const STAGE_LOSSES: Schema = &[
+    ("trial", ColumnType::U64),
+    ("stage", ColumnType::Text),
+    ("throughput_lost", ColumnType::F64),
+    ("throughput_wanted", ColumnType::F64),
+];
+
+/// Columns of `stockpiles.parquet`.
+pub const STOCKPILES: Schema = &[
+    ("trial", ColumnType::U64),
+    ("stockpile", ColumnType::Text),
+    ("min_level", ColumnType::F64),
+    ("released", ColumnType::F64),
+];
 
 /// The rows of `trials.parquet` for end use `end_use` of `scenario` in consecutive trials from `first_trial`:
 /// `outcomes` and `losses` (the end use's loss in each trial) hold one entry per trial. Durations are in weeks;
@@ -107,13 +120,16 @@ pub fn trials_of_run(
 }
 
 /// The rows of `stage_losses.parquet` for stage `stage` of `model` in consecutive trials from `first_trial`, one
-/// per entry of `lost` (the throughput the stage lost in that trial).
-pub fn stage_losses(model: &Model, stage: usize, first_trial: u64, lost: &[f64]) -> Table {
+/// per entry of `lost` (the throughput the stage lost in that trial) and of `wanted` (the throughput it wanted and
+/// could have made at nameplate, of which the loss is a part).
+pub fn stage_losses(model: &Model, stage: usize, first_trial: u64, lost: &[f64], wanted: &[f64]) -> Table {
     let rows = lost.len();
+    assert_eq!(wanted.len(), rows, "one wanted throughput per trial");
     let columns = vec![
         trial_column(first_trial, rows),
         Column::new("stage", Values::Repeated(model.spec().stages[stage].name.clone())),
         Column::new("throughput_lost", Values::F64(lost.to_vec())),
+        Column::new("throughput_wanted", Values::F64(wanted.to_vec())),
     ];
     Table::new(rows, columns)
 }
@@ -122,7 +138,23 @@ pub fn stage_losses(model: &Model, stage: usize, first_trial: u64, lost: &[f64])
 pub fn stage_losses_of_run(model: &Model, results: &RunResults, stage: usize, range: Range<usize>) -> Table {
     let ns = results.n_stages;
     let lost: Vec<f64> = range.clone().map(|t| results.stage_throughput_lost[t * ns + stage]).collect();
-    stage_losses(model, stage, range.start as u64, &lost)
+    let wanted: Vec<f64> = range.clone().map(|t| results.stage_throughput_wanted[t * ns + stage]).collect();
+    stage_losses(model, stage, range.start as u64, &lost, &wanted)
+}
+
+/// The rows of `stockpiles.parquet` for stockpile `stockpile` of `model` in consecutive trials from `first_trial`,
+/// one per entry of `min_level` (the stockpile's lowest level in that trial) and of `released` (what it released
+/// in all).
+pub fn stockpiles(model: &Model, stockpile: usize, first_trial: u64, min_level: &[f64], released: &[f64]) -> Table {
+    let rows = min_level.len();
+    assert_eq!(released.len(), rows, "one release total per trial");
+    let columns = vec![
+        trial_column(first_trial, rows),
+        Column::new("stockpile", Values::Repeated(model.spec().mitigations.stockpiles[stockpile].name.clone())),
+        Column::new("min_level", Values::F64(min_level.to_vec())),
+        Column::new("released", Values::F64(released.to_vec())),
+    ];
+    Table::new(rows, columns)
 }
 
 /// `trial`: the trial indices `first, first + 1, ...`.

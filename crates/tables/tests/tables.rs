@@ -5,14 +5,15 @@ use chokepoint_analysis::loss::TrialLosses;
 use chokepoint_engine::report::{RunSummary, summarize_run};
 use chokepoint_engine::{RunConfig, RunResults, run};
 use chokepoint_scenario::Scenario;
-use chokepoint_tables::{BACKLOG_BANDS, BANDS, STAGE_LOSSES, SUMMARY, TRIALS, Table, Values};
+use chokepoint_tables::{BACKLOG_BANDS, BANDS, STAGE_LOSSES, STOCKPILES, SUMMARY, TRIALS, Table, Values};
 
 fn small_chain() -> (Scenario, RunResults, RunSummary, TrialLosses) {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/valid/small_chain.toml");
     let source = std::fs::read_to_string(path).expect("the fixture exists");
     let scenario = chokepoint_scenario::parse("small_chain.toml", &source).expect("it parses");
-    let results = run(&scenario.model, &RunConfig { trials: 200, seed: 7, threads: 2, bands: true }, &|_| {})
-        .expect("the run starts");
+    let results =
+        run(&scenario.model, &RunConfig { trials: 200, seed: 7, threads: 2, bands: true, first_trial: 0 }, &|_| {})
+            .expect("the run starts");
     let summary = summarize_run(&scenario.model, &results);
     let losses = TrialLosses::of(&scenario, &results);
     (scenario, results, summary, losses)
@@ -102,4 +103,28 @@ fn the_summary_has_a_row_per_metric_with_statistics_in_weeks() {
         let delays = (0..t.rows()).filter(|&i| name[i] == s.name && metric[i] == "max_delay_weeks").count();
         assert_eq!(delays, usize::from(s.unmet == chokepoint_engine::Unmet::Backlog), "{}", s.name);
     }
+}
+
+#[test]
+fn stockpile_rows_carry_each_trials_lowest_level_and_release() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/valid/");
+    let source = std::fs::read_to_string(format!("{dir}small_chain_mitigations.toml")).expect("the fixture exists");
+    let mut resolve = |_: &str, path: &str| -> Result<(String, Vec<u8>), String> {
+        std::fs::read(format!("{dir}{path}")).map(|b| (path.to_owned(), b)).map_err(|e| e.to_string())
+    };
+    let scenario =
+        chokepoint_scenario::parse_with("small_chain_mitigations.toml", &source, &mut resolve).expect("it parses");
+    let model = scenario.variant(&["dy_reserve"]).expect("the reserve applies");
+    let config = RunConfig { trials: 50, seed: 3, threads: 1, bands: false, first_trial: 0 };
+    let results = run(&model, &config, &|_| {}).expect("the run starts");
+    assert_eq!(model.spec().mitigations.stockpiles.len(), 1);
+    let min: Vec<f64> = results.stockpile_min(0).collect();
+    let released: Vec<f64> = results.stockpile_released(0).collect();
+    assert!(released.iter().any(|&r| r > 0.0), "the reserve releases in some trial");
+    let t = chokepoint_tables::stockpiles(&model, 0, 100, &min, &released);
+    assert!(t.has_schema(STOCKPILES));
+    assert_eq!(f64s(&t, "min_level"), min.as_slice());
+    assert_eq!(f64s(&t, "released"), released.as_slice());
+    let Values::U64(trial) = &t.columns()[0].values else { panic!("trial is u64") };
+    assert_eq!((trial[0], trial[49]), (100, 149), "global trial indices from the first trial given");
 }

@@ -45,6 +45,8 @@ pub(super) trait Recorder {
     fn end_use_consumed(&mut self, _slot: usize, _consumed: f64, _to_stockpile: f64) {}
     /// End use `e` built `built` units of the `required` (new `demand` plus backlog) in period `t`.
     fn end_use_built(&mut self, _t: usize, _e: usize, _built: f64, _required: f64, _demand: f64) {}
+    /// Market `j`'s price index at the end of period `t` was `price`.
+    fn market_price(&mut self, _t: usize, _j: usize, _price: f64) {}
     /// The horizon is over.
     fn trial_ends<const N: usize>(&mut self, _plan: &Plan, _sc: &Lockstep<N>) {}
 }
@@ -84,6 +86,8 @@ impl Recorder for TraceRecorder<'_> {
         tr.built = per_end_use.clone();
         tr.required = per_end_use.clone();
         tr.demand = per_end_use;
+        let markets = plan.markets.markets.len();
+        tr.market_price = if markets > 0 { vec![vec![1.0; markets]; plan.periods] } else { Vec::new() };
     }
 
     fn stage_opens<const N: usize>(
@@ -155,6 +159,10 @@ impl Recorder for TraceRecorder<'_> {
         tr.built[t][e] = built;
         tr.required[t][e] = required;
         tr.demand[t][e] = demand;
+    }
+
+    fn market_price(&mut self, t: usize, j: usize, price: f64) {
+        self.0.market_price[t][j] = price;
     }
 
     fn trial_ends<const N: usize>(&mut self, plan: &Plan, sc: &Lockstep<N>) {

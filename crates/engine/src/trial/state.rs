@@ -12,7 +12,8 @@ use crate::rng::{self, Stream};
 /// The state of one stage, in processing order.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct StageState<const N: usize> {
-    /// Capacity per period at nameplate at the start of the horizon (drawn per trial).
+    /// Capacity per period at nameplate at the start of the horizon (drawn per trial; with markets, times the
+    /// supply response so far).
     pub capacity_base: [f64; N],
     /// Capacity growth factor per period (drawn per trial).
     pub capacity_step: [f64; N],
@@ -65,7 +66,8 @@ pub(super) struct EndUseState<const N: usize> {
 #[derive(Debug, Clone, Copy)]
 pub(super) struct InputState<const N: usize> {
     pub stock: [f64; N],
-    /// Target stock at the start of the horizon's demand (it follows the demand trend).
+    /// Target stock at the start of the horizon's demand (it follows the demand trend; with markets, times the
+    /// precautionary factor).
     pub target: [f64; N],
     /// Multiplier on the quantity per unit of throughput: the trial's own intensity times thrifting.
     pub intensity_factor: [f64; N],
@@ -108,6 +110,8 @@ pub(super) struct LinkState<const N: usize> {
     pub lead: [usize; N],
     /// How many of the controls covering the link are active this period.
     pub active_controls: [u32; N],
+    /// Quantity shipped this period (what the markets compare with the order).
+    pub shipped_now: [f64; N],
 }
 
 /// A stockpile's state.
@@ -215,6 +219,20 @@ pub(crate) struct Lockstep<const N: usize> {
     pub(super) cumulative_demand: Vec<[f64; N]>,
     /// Each trial's outcome.
     pub(super) outcomes: Vec<TrialOutcome>,
+    /// Each market's price index at the end of each period (`j * T + t`), and the capacity its supply response
+    /// has added so far (a share of nameplate). Empty without markets.
+    pub(super) market_price: Vec<[f64; N]>,
+    pub(super) market_response: Vec<[f64; N]>,
+    /// Each market's price as demand has adopted it.
+    pub(super) market_adopted: Vec<[f64; N]>,
+    /// Demand factor of each end use from the markets' demand destruction (exactly 1 without markets), and the
+    /// intensity factor of each input slot that thrifting mitigations start from (idem).
+    pub(super) market_demand: Vec<[f64; N]>,
+    pub(super) market_intensity: Vec<[f64; N]>,
+    /// With markets: each trial's drawn stock target of every input slot and capacity of every stage, which the
+    /// markets scale (precautionary buying, supply response). Empty without markets.
+    pub(super) market_base_target: Vec<[f64; N]>,
+    pub(super) market_base_capacity: Vec<[f64; N]>,
 }
 
 impl<const N: usize> Lockstep<N> {
@@ -293,6 +311,7 @@ impl<const N: usize> Lockstep<N> {
                     supplier_share: zero,
                     lead: [0; N],
                     active_controls: [0; N],
+                    shipped_now: zero,
                 };
                 nl
             ],
@@ -353,6 +372,13 @@ impl<const N: usize> Lockstep<N> {
                 };
                 N
             ],
+            market_price: vec![[1.0; N]; plan.markets.markets.len() * t],
+            market_response: vec![zero; plan.markets.markets.len()],
+            market_adopted: vec![[1.0; N]; plan.markets.markets.len()],
+            market_demand: vec![[1.0; N]; ne],
+            market_intensity: vec![[1.0; N]; plan.inputs.len()],
+            market_base_target: if plan.markets.any() { vec![zero; plan.inputs.len()] } else { Vec::new() },
+            market_base_capacity: if plan.markets.any() { vec![zero; ns] } else { Vec::new() },
         }
     }
 }

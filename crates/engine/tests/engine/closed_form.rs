@@ -7,7 +7,7 @@ use chokepoint_engine::{Destinations, DisruptionKind, DisruptionSpec, FlowScope,
 use crate::support::*;
 
 fn config(trials: u64) -> RunConfig {
-    RunConfig { trials, seed: 20_250_404, threads: 2, bands: false }
+    RunConfig { trials, seed: 20_250_404, threads: 2, bands: false, first_trial: 0 }
 }
 
 fn embargo_all(severity: f64) -> DisruptionKind {
@@ -413,6 +413,7 @@ fn a_supplier_held_to_a_quota_keeps_its_orders_and_its_domestic_market() {
         end_uses: vec![abroad, at_home],
         disruptions: vec![window("quota", embargo_all(0.75), 10.0, 52.0)],
         mitigations: Default::default(),
+        markets: Vec::new(),
     };
     let m = model(spec);
     let r = run(&m, &config(1), &|_| {}).unwrap();

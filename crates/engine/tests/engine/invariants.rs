@@ -164,7 +164,7 @@ fn bits(r: &chokepoint_engine::RunResults) -> Vec<u64> {
 fn results_are_bit_identical_for_1_2_and_8_threads() {
     let m = model(rich_chain(156));
     // Not a multiple of the chunk size, so the last chunk is partial.
-    let cfg = |threads| RunConfig { trials: 1_000, seed: 7, threads, bands: true };
+    let cfg = |threads| RunConfig { trials: 1_000, seed: 7, threads, bands: true, first_trial: 0 };
     let one = run(&m, &cfg(1), &|_| {}).unwrap();
     let reference = bits(&one);
     for threads in [2, 8] {
@@ -181,7 +181,7 @@ fn results_are_bit_identical_for_1_2_and_8_threads() {
 fn trial_i_is_the_same_whatever_else_runs() {
     // Trial 123 alone equals trial 123 inside a run of 500.
     let m = model(rich_chain(104));
-    let r = run(&m, &RunConfig { trials: 500, seed: 11, threads: 2, bands: false }, &|_| {}).unwrap();
+    let r = run(&m, &RunConfig { trials: 500, seed: 11, threads: 2, bands: false, first_trial: 0 }, &|_| {}).unwrap();
     let mut scratch = Scratch::new(&m);
     simulate(&m, 11, 123, &mut scratch, None);
     let ne = m.spec().end_uses.len();
@@ -193,7 +193,7 @@ fn trial_i_is_the_same_whatever_else_runs() {
 /// groups, so this checks that a trial's numbers do not depend on the trials beside it.
 pub fn assert_every_trial_is_the_trial_alone(m: &Model, seed: u64, trials: u64) {
     use chokepoint_engine::stats::{SHARE_BINS, share_bin};
-    let r = run(m, &RunConfig { trials, seed, threads: 2, bands: true }, &|_| {}).unwrap();
+    let r = run(m, &RunConfig { trials, seed, threads: 2, bands: true, first_trial: 0 }, &|_| {}).unwrap();
     let (ne, ns, nsp, periods) = (r.n_end_uses, r.n_stages, r.n_stockpiles, r.periods);
     let mut scratch = Scratch::new(m);
     let mut bands = vec![0u32; ne * periods * SHARE_BINS];
@@ -267,7 +267,7 @@ fn adding_a_disruption_does_not_change_the_draws_of_the_others() {
         500.0,
         1.0,
     ));
-    let cfg = RunConfig { trials: 300, seed: 3, threads: 2, bands: false };
+    let cfg = RunConfig { trials: 300, seed: 3, threads: 2, bands: false, first_trial: 0 };
     let a = run(&model(base), &cfg, &|_| {}).unwrap();
     let b = run(&model(more), &cfg, &|_| {}).unwrap();
     assert_eq!(a.end_uses, b.end_uses);
@@ -278,7 +278,7 @@ fn progress_reaches_the_trial_count() {
     use std::sync::atomic::{AtomicU64, Ordering};
     let m = model(rich_chain(52));
     let seen = AtomicU64::new(0);
-    run(&m, &RunConfig { trials: 777, seed: 1, threads: 2, bands: false }, &|done| {
+    run(&m, &RunConfig { trials: 777, seed: 1, threads: 2, bands: false, first_trial: 0 }, &|done| {
         seen.fetch_max(done, Ordering::Relaxed);
     })
     .unwrap();
@@ -286,9 +286,35 @@ fn progress_reaches_the_trial_count() {
 }
 
 #[test]
+fn a_progress_callback_can_cancel_the_run() {
+    use std::ops::ControlFlow;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let m = model(rich_chain(52));
+    let config = RunConfig { trials: 20_000, seed: 1, threads: 2, bands: true, first_trial: 0 };
+    let calls = AtomicU64::new(0);
+    let stopped = chokepoint_engine::run_cancellable(&m, &config, &|_| {
+        calls.fetch_add(1, Ordering::Relaxed);
+        ControlFlow::Break(())
+    });
+    match stopped {
+        Err(chokepoint_engine::RunError::Cancelled { done, trials }) => {
+            assert_eq!(trials, 20_000);
+            assert!(done < trials, "{done} trials ran after the first chunk asked to stop");
+        }
+        other => panic!("not cancelled: {:?}", other.map(|r| r.trials)),
+    }
+    // Each worker finishes the chunk it holds, then no chunk starts.
+    assert!(calls.load(Ordering::Relaxed) <= 2, "{} chunks ran", calls.load(Ordering::Relaxed));
+    // A callback that never stops gives the results of `run`.
+    let small = RunConfig { trials: 300, ..config };
+    let go_on = chokepoint_engine::run_cancellable(&m, &small, &|_| ControlFlow::Continue(())).unwrap();
+    assert_eq!(bits(&go_on), bits(&run(&m, &small, &|_| {}).unwrap()));
+}
+
+#[test]
 fn metrics_stay_within_their_bounds() {
     let m = model(rich_chain(156));
-    let r = run(&m, &RunConfig { trials: 400, seed: 2, threads: 2, bands: false }, &|_| {}).unwrap();
+    let r = run(&m, &RunConfig { trials: 400, seed: 2, threads: 2, bands: false, first_trial: 0 }, &|_| {}).unwrap();
     for o in &r.end_uses {
         assert!(o.units_short >= 0.0 && o.units_short <= o.demand * (1.0 + 1e-12));
         assert!((0.0..=1.0).contains(&o.share_met));
@@ -313,7 +339,7 @@ fn metrics_stay_within_their_bounds() {
 fn issue_11_band_memory_is_bounded_on_long_horizons() {
     use chokepoint_engine::stats::SHARE_BINS;
     let short = model(rich_chain(156));
-    let r = run(&short, &RunConfig { trials: 4, seed: 3, threads: 1, bands: true }, &|_| {}).unwrap();
+    let r = run(&short, &RunConfig { trials: 4, seed: 3, threads: 1, bands: true, first_trial: 0 }, &|_| {}).unwrap();
     assert_eq!((r.band_stride, r.band_periods), (1, 156), "a short horizon keeps every period");
 
     let periods = 100_000;
@@ -321,7 +347,7 @@ fn issue_11_band_memory_is_bounded_on_long_horizons() {
     let ne = long.spec().end_uses.len();
     let stride = chokepoint_engine::band_stride(ne, periods);
     assert!(stride > 1 && ne * periods.div_ceil(stride) <= chokepoint_engine::MAX_BAND_CELLS);
-    let cfg = |threads| RunConfig { trials: 3, seed: 3, threads, bands: true };
+    let cfg = |threads| RunConfig { trials: 3, seed: 3, threads, bands: true, first_trial: 0 };
     let one = run(&long, &cfg(1), &|_| {}).unwrap();
     assert_eq!((one.band_stride, one.band_periods), (stride, periods.div_ceil(stride)));
     assert_eq!(one.bands.len(), ne * one.band_periods * SHARE_BINS);

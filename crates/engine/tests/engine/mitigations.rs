@@ -120,7 +120,7 @@ fn a_stockpile_that_never_releases_changes_nothing_in_any_trial() {
         rebuild_per_week: c(0.0),
         release_while: None,
     });
-    let cfg = RunConfig { trials: 300, seed: 5, threads: 2, bands: false };
+    let cfg = RunConfig { trials: 300, seed: 5, threads: 2, bands: false, first_trial: 0 };
     let a = run(&model(base), &cfg, &|_| {}).unwrap();
     let b = run(&model(idle), &cfg, &|_| {}).unwrap();
     assert_eq!(a.end_uses, b.end_uses);
@@ -133,10 +133,13 @@ fn a_stockpile_covers_an_embargo_it_is_sized_for() {
     // with 100 t released at up to 10 t a week.
     let mut spec = single_chain(10.0, 2.0, 1.0, 10.0, 60);
     spec.disruptions.push(window("embargo", embargo(1.0), 5.0, 12.0));
-    let bare = run(&model(spec.clone()), &RunConfig { trials: 1, seed: 1, threads: 1, bands: false }, &|_| {}).unwrap();
+    let bare =
+        run(&model(spec.clone()), &RunConfig { trials: 1, seed: 1, threads: 1, bands: false, first_trial: 0 }, &|_| {})
+            .unwrap();
     assert!((bare.end_uses[0].units_short - 100.0).abs() < 1e-6);
     spec.mitigations.stockpiles.push(stockpile(100.0, vec![Class::Other], 10.0, 0.0, vec![Node::EndUse(0)]));
-    let r = run(&model(spec), &RunConfig { trials: 1, seed: 1, threads: 1, bands: false }, &|_| {}).unwrap();
+    let r = run(&model(spec), &RunConfig { trials: 1, seed: 1, threads: 1, bands: false, first_trial: 0 }, &|_| {})
+        .unwrap();
     assert!(r.end_uses[0].units_short < 1e-6, "{:?}", r.end_uses[0]);
     assert!((r.stockpile_released[0] - 100.0).abs() < 1e-6);
     assert!(r.stockpile_min[0] < 1e-6);
@@ -146,7 +149,7 @@ fn a_stockpile_covers_an_embargo_it_is_sized_for() {
 fn thrifting_by_half_absorbs_a_half_cut() {
     let mut spec = single_chain(10.0, 0.0, 1.0, 10.0, 80);
     spec.disruptions.push(window("quota", embargo(0.5), 5.0, 40.0));
-    let cfg = RunConfig { trials: 1, seed: 1, threads: 1, bands: false };
+    let cfg = RunConfig { trials: 1, seed: 1, threads: 1, bands: false, first_trial: 0 };
     let bare = run(&model(spec.clone()), &cfg, &|_| {}).unwrap();
     assert!(bare.end_uses[0].units_short > 100.0);
     spec.mitigations.intensity_changes.push(IntensityChangeSpec {
@@ -173,7 +176,8 @@ fn a_demand_switch_removes_its_share_of_demand() {
         ramp_weeks: c(0.0),
         trigger: None,
     });
-    let r = run(&model(spec), &RunConfig { trials: 1, seed: 1, threads: 1, bands: false }, &|_| {}).unwrap();
+    let r = run(&model(spec), &RunConfig { trials: 1, seed: 1, threads: 1, bands: false, first_trial: 0 }, &|_| {})
+        .unwrap();
     assert!((r.end_uses[0].demand - 0.75 * 520.0).abs() < 1e-9);
     assert_eq!(r.end_uses[0].units_short, 0.0);
 }
@@ -188,7 +192,8 @@ fn customers_order_only_from_suppliers_that_are_online() {
     spec.stages.push(late);
     spec.links[0].share = 0.5;
     spec.links.push(link(1, Node::EndUse(0), 0, 0.5, 1.0));
-    let r = run(&model(spec), &RunConfig { trials: 1, seed: 1, threads: 1, bands: false }, &|_| {}).unwrap();
+    let r = run(&model(spec), &RunConfig { trials: 1, seed: 1, threads: 1, bands: false, first_trial: 0 }, &|_| {})
+        .unwrap();
     assert_eq!(r.end_uses[0].units_short, 0.0, "{:?}", r.end_uses[0]);
 }
 
@@ -222,7 +227,7 @@ proptest! {
         let with = |size: f64| {
             let mut s = spec.clone();
             s.mitigations.stockpiles.push(stockpile(size, vec![Class::Other], rate, 0.0, vec![Node::EndUse(0)]));
-            run(&model(s), &RunConfig { trials: 32, seed, threads: 1, bands: false }, &|_| {}).unwrap()
+            run(&model(s), &RunConfig { trials: 32, seed, threads: 1, bands: false, first_trial: 0 }, &|_| {}).unwrap()
         };
         let a = with(small);
         let b = with(small + extra);
@@ -249,7 +254,7 @@ fn pairing_shrinks_the_standard_error_of_a_difference() {
             duration_weeks: Param::uniform(2.0, 20.0).unwrap(),
         },
     });
-    let cfg = RunConfig { trials: 2000, seed: 9, threads: 2, bands: false };
+    let cfg = RunConfig { trials: 2000, seed: 9, threads: 2, bands: false, first_trial: 0 };
     let base = run(&model(spec.clone()), &cfg, &|_| {}).unwrap();
     spec.mitigations.stockpiles.push(stockpile(30.0, vec![Class::Other], 5.0, 0.5, vec![Node::EndUse(0)]));
     let option = run(&model(spec), &cfg, &|_| {}).unwrap();
@@ -318,7 +323,7 @@ fn a_trigger_that_does_not_occur_never_starts_the_mitigation() {
         trigger: Some(0),
     });
     let m = model(spec);
-    let r = run(&m, &RunConfig { trials: 4, seed: 1, threads: 1, bands: false }, &|_| {}).unwrap();
+    let r = run(&m, &RunConfig { trials: 4, seed: 1, threads: 1, bands: false, first_trial: 0 }, &|_| {}).unwrap();
     for o in &r.end_uses {
         assert!((o.demand - 52.0 * 10.0).abs() < 1e-6, "no demand switched: {o:?}");
     }
@@ -341,7 +346,8 @@ fn a_stockpile_released_only_while_a_disruption_is_active_waits_for_it() {
         let mut reserve = stockpile(1_000.0, Class::ALL.to_vec(), 100.0, 0.0, vec![Node::EndUse(0)]);
         reserve.release_while = Some(release_while);
         spec.mitigations.stockpiles.push(reserve);
-        let r = run(&model(spec), &RunConfig { trials: 2, seed: 1, threads: 1, bands: false }, &|_| {}).unwrap();
+        let r = run(&model(spec), &RunConfig { trials: 2, seed: 1, threads: 1, bands: false, first_trial: 0 }, &|_| {})
+            .unwrap();
         r.end_uses[0]
     };
     let during = build(0);

@@ -130,6 +130,7 @@ fn build(sh: &Shape) -> ModelSpec {
         end_uses,
         disruptions,
         mitigations: Default::default(),
+        markets: Vec::new(),
     }
 }
 

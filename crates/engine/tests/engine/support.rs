@@ -88,6 +88,7 @@ pub fn single_chain(
         )],
         disruptions: vec![],
         mitigations: Default::default(),
+        markets: Vec::new(),
     }
 }
 
@@ -183,6 +184,7 @@ pub fn rich_chain(periods: usize) -> ModelSpec {
         end_uses: vec![ev, f35],
         disruptions,
         mitigations: Default::default(),
+        markets: Vec::new(),
     }
 }
 

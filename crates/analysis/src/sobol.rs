@@ -1,0 +1,260 @@
+//! Variance-based sensitivity: first-order and total Sobol indices of a metric over a scenario's uncertain
+//! parameters, with the trial's event randomness as a group of its own.
+//!
+//! **Model.** A trial's metric is `Y = f(X_1, ..., X_k, Ω)`: `X_i` are the parameters studied (drawn once per
+//! trial from their distributions), `Ω` everything else random in the trial (disruption timings, licence reviews,
+//! the severity of each event, and any parameter not studied), which is the stream family of the trial's seed.
+//! `Ω` is one more factor: its indices say how much of the variance comes from the dice of events, whatever the
+//! parameters.
+//!
+//! **Design** (Saltelli, 2002; Saltelli et al., 2010, "Variance based sensitivity analysis of model output. Design
+//! and estimator for the total sensitivity index", *Computer Physics Communications* 181, 259–270). Two
+//! independent samples `A` and `B` of `N` rows; row `j` of `A` draws each parameter from a stream keyed by (seed,
+//! row, parameter) and its events from seed `e_A(j)`. `A_B^(i)` is `A` with factor `i` (a parameter's value, or the
+//! event seed for `Ω`) taken from `B`. Every row is one trial of the model with the studied parameters set to the
+//! row's constants: `N (k + 3)` trials in all (`k + 1` factors with `Ω`).
+//!
+//! **Estimators.** With `V` the variance of the `2N` values `f(A)`, `f(B)`:
+//! - first order (Saltelli et al., 2010, table 2, b): `V_i = (1/N) Σ_j (f(B)_j − f̄) (f(A_B^(i))_j − f(A)_j)`,
+//!   `S_i = V_i / V`, the share of the variance `X_i` explains alone. The outputs are centred on their mean `f̄`
+//!   (the difference has mean 0, so this changes the expectation only by O(1/N)), which removes the variance a
+//!   large mean adds to the uncentred product (Sobol', Tarantola, Gatelli, Kucherenko and Mauntz, 2007,
+//!   "Estimating the approximation error when fixing unessential factors in global sensitivity analysis",
+//!   *Reliability Engineering & System Safety* 92, 957–960);
+//! - total (Jansen, 1999, "Analysis of variance designs for model output", *Computer Physics Communications* 117,
+//!   35–43; Saltelli et al., 2010, table 2, f): `V_Ti = (1/2N) Σ_j (f(A)_j − f(A_B^(i))_j)²`, `S_Ti = V_Ti / V`,
+//!   its share with every interaction it takes part in.
+//!
+//! Confidence intervals are percentile bootstrap intervals (Efron and Tibshirani, 1993): the `N` rows resampled
+//! with replacement, from a stream keyed by the seed, every estimate recomputed. Every trial's result goes into its
+//! own slot, and rows are evaluated on worker threads in any order: the answer is the same at any thread count.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chokepoint_engine::rng::{key, splitmix64, stream, stream_for_key};
+use chokepoint_engine::stats::quantile_sorted;
+use chokepoint_engine::{Model, Param, RunConfig};
+use chokepoint_scenario::Parameter;
+use rand::RngExt;
+
+use crate::AnalysisError;
+use crate::loss::LossWeights;
+use crate::outcome::VariantOutcome;
+use crate::parameters::substitute;
+use crate::portfolio::Objective;
+
+/// What to estimate, and how hard.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SobolQuestion {
+    pub metric: Objective,
+    /// `N`, the rows of each of the samples `A` and `B`.
+    pub base_samples: usize,
+    /// Bootstrap resamples for the intervals.
+    pub bootstrap: usize,
+    pub seed: u64,
+    /// Worker threads (0: one per available core). The answer does not depend on it.
+    pub threads: usize,
+}
+
+/// An index with its 95 % bootstrap interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Index {
+    pub value: f64,
+    pub ci95_low: f64,
+    pub ci95_high: f64,
+}
+
+/// A factor's indices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Factor {
+    /// The parameter's key, or `events` for the trial's event randomness.
+    pub key: String,
+    pub first_order: Index,
+    pub total: Index,
+}
+
+/// The indices of every parameter studied and of the events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SobolAnswer {
+    /// The parameters, in the order given.
+    pub factors: Vec<Factor>,
+    /// The trial's event randomness.
+    pub events: Factor,
+    /// The metric's mean and variance over the `2N` rows of `A` and `B`.
+    pub mean: f64,
+    pub variance: f64,
+    /// Trials run: `N (k + 3)`.
+    pub evaluations: u64,
+}
+
+/// The key of the events factor.
+pub const EVENTS: &str = "events";
+
+/// Trials the design runs for `factors` parameters and `base_samples` rows.
+pub fn trials(factors: usize, base_samples: usize) -> u64 {
+    base_samples as u64 * (factors as u64 + 3)
+}
+
+/// Which sample a trial's factor values come from.
+#[derive(Debug, Clone, Copy)]
+enum Row {
+    A,
+    B,
+    /// `A` with factor `i` from `B` (`i == k` is the events factor).
+    Mixed(usize),
+}
+
+/// Estimates the indices of `factors` (uncertain parameters of `model`, drawn once per trial). `progress` receives
+/// the trials done so far.
+pub fn sobol(
+    model: &Model,
+    factors: &[&Parameter],
+    question: &SobolQuestion,
+    weights: &LossWeights,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<SobolAnswer, AnalysisError> {
+    let n = question.base_samples;
+    if n < 2 {
+        return Err(AnalysisError::Question(format!(
+            "variance-based indices need at least 2 base samples, not {n}: give `--samples` 2 or more (hundreds for \
+             usable intervals)"
+        )));
+    }
+    let k = factors.len();
+    let sample_seed = |which: &str| splitmix64(question.seed ^ key(&format!("sobol:{which}")));
+    let (seed_a, seed_b) = (sample_seed("A"), sample_seed("B"));
+    let draw = |seed: u64, row: usize, p: &Parameter| -> f64 {
+        p.distribution.sample(&mut stream(seed, row as u64, &format!("sobol:{}", p.key)))
+    };
+    let values_a: Vec<Vec<f64>> = (0..n).map(|j| factors.iter().map(|p| draw(seed_a, j, p)).collect()).collect();
+    let values_b: Vec<Vec<f64>> = (0..n).map(|j| factors.iter().map(|p| draw(seed_b, j, p)).collect()).collect();
+    let event_seed = |seed: u64, row: usize| stream_for_key(seed, row as u64, key("sobol:events")).random::<u64>();
+    let evaluate = |row: Row, j: usize| -> Result<f64, AnalysisError> {
+        let (mut values, mut events) = (values_a[j].clone(), event_seed(seed_a, j));
+        match row {
+            Row::A => {}
+            Row::B => (values, events) = (values_b[j].clone(), event_seed(seed_b, j)),
+            Row::Mixed(i) if i == k => events = event_seed(seed_b, j),
+            Row::Mixed(i) => values[i] = values_b[j][i],
+        }
+        let assignments: Vec<(&Parameter, Param)> =
+            factors.iter().zip(&values).map(|(p, v)| (*p, Param::Const(*v))).collect();
+        let m = substitute(model, &assignments)?;
+        let config = RunConfig { trials: 1, seed: events, threads: 1, bands: false, first_trial: 0 };
+        let results = chokepoint_engine::run(&m, &config, &|_| {})?;
+        Ok(question.metric.per_trial(&VariantOutcome::of(&results, weights))[0])
+    };
+    let mut jobs: Vec<(Row, usize)> = Vec::with_capacity(n * (k + 3));
+    for row in [Row::A, Row::B].into_iter().chain((0..=k).map(Row::Mixed)) {
+        jobs.extend((0..n).map(|j| (row, j)));
+    }
+    let f = evaluate_all(&jobs, question.threads, &|&(row, j)| evaluate(row, j), progress)?;
+    let (fa, rest) = f.split_at(n);
+    let (fb, mixed) = rest.split_at(n);
+    let rows: Vec<usize> = (0..n).collect();
+    let point = estimate(fa, fb, mixed, &rows);
+    let mut replicates: Vec<Estimate> = Vec::with_capacity(question.bootstrap);
+    let mut rng = stream(question.seed, 0, "sobol:bootstrap");
+    for _ in 0..question.bootstrap {
+        let resample: Vec<usize> = (0..n).map(|_| rng.random_range(0..n)).collect();
+        replicates.push(estimate(fa, fb, mixed, &resample));
+    }
+    let interval = |value: f64, pick: &dyn Fn(&Estimate) -> f64| {
+        let mut xs: Vec<f64> = replicates.iter().map(pick).filter(|x| x.is_finite()).collect();
+        xs.sort_by(f64::total_cmp);
+        Index { value, ci95_low: quantile_sorted(&xs, 0.025), ci95_high: quantile_sorted(&xs, 0.975) }
+    };
+    let factor = |i: usize, name: &str| Factor {
+        key: name.to_owned(),
+        first_order: interval(point.first[i], &|e| e.first[i]),
+        total: interval(point.total[i], &|e| e.total[i]),
+    };
+    Ok(SobolAnswer {
+        factors: factors.iter().enumerate().map(|(i, p)| factor(i, &p.key)).collect(),
+        events: factor(k, EVENTS),
+        mean: point.mean,
+        variance: point.variance,
+        evaluations: jobs.len() as u64,
+    })
+}
+
+/// Evaluates every job on `threads` worker threads (0: one per available core), each taking the next job in
+/// turn, and returns the results in job order. Plain threads, not a rayon pool: each evaluation runs the engine,
+/// which starts a pool of its own, and a rayon worker waiting on another pool would run further jobs on its own
+/// stack meanwhile.
+fn evaluate_all<J: Sync>(
+    jobs: &[J],
+    threads: usize,
+    evaluate: &(dyn Fn(&J) -> Result<f64, AnalysisError> + Sync),
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<f64>, AnalysisError> {
+    let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
+    let next = AtomicU64::new(0);
+    let done = AtomicU64::new(0);
+    let results: Vec<Vec<(usize, Result<f64, AnalysisError>)>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.min(jobs.len()).max(1))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                        let Some(job) = jobs.get(i) else { break };
+                        let value = evaluate(job);
+                        let failed = value.is_err();
+                        mine.push((i, value));
+                        progress(done.fetch_add(1, Ordering::Relaxed) + 1);
+                        if failed {
+                            break;
+                        }
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or_default()).collect()
+    });
+    let mut out = vec![f64::NAN; jobs.len()];
+    let mut first_error: Option<(usize, AnalysisError)> = None;
+    for (i, value) in results.into_iter().flatten() {
+        match value {
+            Ok(v) => out[i] = v,
+            Err(e) => {
+                if first_error.as_ref().is_none_or(|(j, _)| i < *j) {
+                    first_error = Some((i, e));
+                }
+            }
+        }
+    }
+    match first_error {
+        Some((_, e)) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// The indices of one set of rows.
+struct Estimate {
+    mean: f64,
+    variance: f64,
+    first: Vec<f64>,
+    total: Vec<f64>,
+}
+
+/// The estimators over `rows` (indices into the samples, possibly repeated). `mixed` holds `f(A_B^(i))` for every
+/// factor `i`, `N` values each.
+fn estimate(fa: &[f64], fb: &[f64], mixed: &[f64], rows: &[usize]) -> Estimate {
+    let n = fa.len();
+    let m = rows.len() as f64;
+    let all: Vec<f64> = rows.iter().flat_map(|&j| [fa[j], fb[j]]).collect();
+    let mean = all.iter().sum::<f64>() / all.len() as f64;
+    let variance = all.iter().map(|y| (y - mean) * (y - mean)).sum::<f64>() / (all.len() as f64 - 1.0);
+    let groups = mixed.len() / n;
+    let (mut first, mut total) = (Vec::with_capacity(groups), Vec::with_capacity(groups));
+    for i in 0..groups {
+        let ab = &mixed[i * n..(i + 1) * n];
+        let vi = rows.iter().map(|&j| (fb[j] - mean) * (ab[j] - fa[j])).sum::<f64>() / m;
+        let vti = rows.iter().map(|&j| (fa[j] - ab[j]) * (fa[j] - ab[j])).sum::<f64>() / (2.0 * m);
+        first.push(vi / variance);
+        total.push(vti / variance);
+    }
+    Estimate { mean, variance, first, total }
+}

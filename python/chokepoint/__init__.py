@@ -1,0 +1,421 @@
+"""chokepoint from Python: Monte Carlo runs of supply-disruption scenarios, and the analyses built on them.
+
+Every function takes a *scenario*:
+
+* ``None``: the default scenario, ``rare_earths_2025``, compiled into the package;
+* a :class:`pathlib.Path` (any ``os.PathLike``), or a ``str`` without a line break: the path of a TOML file;
+* a ``str`` with a line break: the TOML text itself, named ``<text>`` in diagnostics.
+
+Bases (``scenario.base``) resolve as in the CLI: relative to the folder of the file that names them, and only
+within the folder of the scenario file (for text, the current folder). A scenario that is refused raises
+:class:`ScenarioError`, whose message is exactly the ``file:line:col`` text the CLI prints; its warnings are issued
+as :class:`ScenarioWarning`.
+
+Every function also takes ``settings``: ``KEY=VALUE`` texts applied to the scenario in order before it runs, as
+the CLI's ``--set`` (``settings=["horizon.years=2"]``; one string is one setting). Their problems are reported like
+the scenario's, pointing into the setting itself, named ``settings[1]``, ``settings[2]``, ...
+
+Tables come back as polars DataFrames with the very columns, types and values of the CLI's files (``run`` writes
+``trials.parquet``, ``stage_losses.parquet``, ``bands.parquet``, ``backlog_bands.parquet`` and ``summary.csv``);
+they cross from Rust through the Arrow C stream interface, without files. ``result.arrow[name]`` is the same table
+for any reader of the Arrow PyCapsule interface (``pyarrow.table(...)``, DuckDB); ``df.to_pandas()`` gives pandas.
+
+Trials run with the GIL released; Ctrl-C stops them at the next chunk of trials and raises ``KeyboardInterrupt``.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+
+import polars as pl
+
+from . import _native
+from ._native import ChokepointError, ScenarioError, UsageError
+
+__all__ = [
+    "ChokepointError",
+    "ScenarioError",
+    "UsageError",
+    "ScenarioWarning",
+    "ScenarioInfo",
+    "RunResult",
+    "ComparisonResult",
+    "SizingResult",
+    "OptimizeResult",
+    "validate",
+    "run",
+    "compare",
+    "size_stockpile",
+    "optimize",
+    "__version__",
+]
+
+__version__: str = _native.VERSION
+
+#: What the functions accept as a scenario (see the module's documentation).
+ScenarioLike = Union[str, "os.PathLike[str]", None]
+
+
+class ScenarioWarning(UserWarning):
+    """A warning about a scenario that was accepted (the CLI prints these on stderr)."""
+
+
+#: Settings as the functions take them: one ``KEY=VALUE`` text, or a sequence of them.
+SettingsLike = Union[str, Iterable[str]]
+
+
+def _source(scenario: ScenarioLike, settings: SettingsLike = ()) -> dict[str, Any]:
+    """The keyword arguments that name `scenario`, and the settings applied to it, to the extension."""
+    if isinstance(settings, str):
+        settings = [settings]
+    settings = list(settings)
+    for setting in settings:
+        if not isinstance(setting, str):
+            raise TypeError(f"settings are KEY=VALUE texts, not {type(setting).__name__}")
+    if scenario is None:
+        return {"settings": settings}
+    if isinstance(scenario, os.PathLike):
+        return {"path": os.fspath(scenario), "settings": settings}
+    if isinstance(scenario, str):
+        return {"text" if "\n" in scenario else "path": scenario, "settings": settings}
+    raise TypeError(f"a scenario is a path, TOML text or None, not {type(scenario).__name__}")
+
+
+#: Options as the functions take them: one name or file, or a sequence of them.
+OptionsLike = Union[str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]]]
+
+
+def _names(values: OptionsLike, what: str) -> list[str]:
+    """A list of words: names, or paths of files of mitigations (ending in ``.toml``); a single string or path is
+    one word (not its characters)."""
+    if isinstance(values, (str, os.PathLike)):
+        values = [values]
+    words = []
+    for value in values:
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        if not isinstance(value, str):
+            raise TypeError(f"{what} are names or paths, not {type(value).__name__}")
+        words.append(value)
+    return words
+
+
+def _frames(tables: Mapping[str, Any]) -> dict[str, pl.DataFrame]:
+    """Each Arrow table of the extension as a polars DataFrame."""
+    return {name: pl.DataFrame(table) for name, table in tables.items()}
+
+
+@dataclass(frozen=True)
+class ScenarioInfo:
+    """What a scenario is and where it came from.
+
+    ``origin`` is the file as named (``<embedded>/rare_earths_2025.toml`` for the default, ``<text>`` for text);
+    ``sha256`` the digest of its bytes; ``bases`` the files it is laid over, as ``(origin, sha256)`` pairs;
+    ``warnings`` each warning as the CLI renders it; ``mitigations`` those applied to the run, in order;
+    ``overlays`` the files of mitigations added to the scenario, as ``(origin, sha256)`` pairs; ``settings`` the
+    ``KEY=VALUE`` settings applied to it, in order.
+    """
+
+    origin: str
+    name: str
+    sha256: str
+    bases: list[tuple[str, str]]
+    warnings: list[str]
+    mitigations: list[str]
+    overlays: list[tuple[str, str]]
+    settings: list[str]
+    #: Filled by :func:`validate` only.
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def _of(cls, d: Mapping[str, Any], details: Optional[dict[str, Any]] = None) -> "ScenarioInfo":
+        for text in d["warnings"]:
+            warnings.warn(text, ScenarioWarning, stacklevel=3)
+        return cls(
+            origin=d["origin"],
+            name=d["name"],
+            sha256=d["sha256"],
+            bases=[tuple(b) for b in d["bases"]],
+            warnings=list(d["warnings"]),
+            mitigations=list(d["mitigations"]),
+            overlays=[tuple(o) for o in d["overlays"]],
+            settings=list(d["settings"]),
+            details=details or {},
+        )
+
+
+def validate(scenario: ScenarioLike = None, *, settings: SettingsLike = ()) -> ScenarioInfo:
+    """Reads and checks a scenario, as ``chokepoint validate`` does, without running it.
+
+    Returns what it holds in ``details``: ``stages`` and ``end_uses`` (names), ``links`` and ``disruptions``
+    (counts), ``periods`` and ``period_weeks``, ``available_mitigations`` and ``packages`` (names). Raises
+    :class:`ScenarioError` with the CLI's rendered diagnostics when the scenario is refused.
+    """
+    d = _native.validate(**_source(scenario, settings))
+    keys = (
+        "stages",
+        "end_uses",
+        "links",
+        "disruptions",
+        "periods",
+        "period_weeks",
+        "available_mitigations",
+        "packages",
+    )
+    return ScenarioInfo._of(d, {k: d[k] for k in keys})
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The tables of a run, as DataFrames with the columns of the CLI's files (``docs/output-schema.md``).
+
+    ``trials``: one row per end use and trial (``trials.parquet``); ``stage_losses``: one row per stage and trial;
+    ``bands`` and ``backlog_bands``: the fan-chart quantiles; ``summary``: one row per end use and statistic
+    (``summary.csv``). ``arrow`` holds the same tables for readers of the Arrow PyCapsule interface.
+    """
+
+    scenario: ScenarioInfo
+    seed: int
+    trial_count: int
+    periods: int
+    period_weeks: float
+    loss_unit: str
+    trials: pl.DataFrame
+    stage_losses: pl.DataFrame
+    bands: pl.DataFrame
+    backlog_bands: pl.DataFrame
+    summary: pl.DataFrame
+    arrow: Mapping[str, Any]
+
+
+def run(
+    scenario: ScenarioLike = None,
+    *,
+    settings: SettingsLike = (),
+    trials: int = 10_000,
+    seed: int = 1,
+    threads: int = 0,
+    mitigations: OptionsLike = (),
+) -> RunResult:
+    """Runs the trials of a scenario, as ``chokepoint run`` does, and returns its tables.
+
+    ``mitigations`` names mitigations or packages of the scenario to apply, in order, or files of them (a path
+    ending in ``.toml``, whose every mitigation and package is applied), as ``--mitigation NAME|FILE``.
+    ``threads=0`` takes one worker per core; results do not depend on it. The same scenario, seed and trials give
+    the CLI's values bit for bit.
+    """
+    d = _native.run(
+        **_source(scenario, settings),
+        trials=trials,
+        seed=seed,
+        threads=threads,
+        mitigations=_names(mitigations, "mitigations"),
+    )
+    frames = _frames(d["tables"])
+    return RunResult(
+        scenario=ScenarioInfo._of(d["scenario"]),
+        seed=d["seed"],
+        trial_count=d["trials"],
+        periods=d["periods"],
+        period_weeks=d["period_weeks"],
+        loss_unit=d["loss_unit"],
+        arrow=dict(d["tables"]),
+        **frames,
+    )
+
+
+@dataclass(frozen=True)
+class ComparisonResult:
+    """Options compared with the baseline on common random numbers (``chokepoint compare``).
+
+    ``options``: one row per option (loss avoided with its paired interval, effect, ranks, cost-effectiveness);
+    ``end_uses``: one row per end use and option; ``paired_losses``: one row per option and trial (the columns of
+    ``paired_losses.parquet``). ``baseline_loss`` holds the statistics of the baseline's loss per trial.
+    """
+
+    scenario: ScenarioInfo
+    seed: int
+    trial_count: int
+    loss_unit: str
+    horizon_years: float
+    option_names: list[str]
+    baseline_loss: dict[str, float]
+    options: pl.DataFrame
+    end_uses: pl.DataFrame
+    paired_losses: pl.DataFrame
+    arrow: Mapping[str, Any]
+
+
+def compare(
+    scenario: ScenarioLike = None,
+    options: OptionsLike = (),
+    *,
+    settings: SettingsLike = (),
+    all: bool = False,
+    trials: int = 10_000,
+    seed: int = 1,
+    threads: int = 0,
+) -> ComparisonResult:
+    """Compares mitigation options (names of mitigations or packages, or files of them ending in ``.toml``) with
+    the baseline, as ``chokepoint compare``.
+
+    With ``all=True`` every mitigation and package of the scenario is an option as well. Every variant runs the
+    same trials with the same seed, so trial ``i`` sees the same disruptions in each.
+    """
+    d = _native.compare(
+        **_source(scenario, settings),
+        options=_names(options, "options"),
+        all=all,
+        trials=trials,
+        seed=seed,
+        threads=threads,
+    )
+    return ComparisonResult(
+        scenario=ScenarioInfo._of(d["scenario"]),
+        seed=d["seed"],
+        trial_count=d["trials"],
+        loss_unit=d["loss_unit"],
+        horizon_years=d["horizon_years"],
+        option_names=list(d["option_names"]),
+        baseline_loss=dict(d["baseline_loss"]),
+        arrow=dict(d["tables"]),
+        **_frames(d["tables"]),
+    )
+
+
+@dataclass(frozen=True)
+class SizingResult:
+    """The smallest stockpile that meets a target (``chokepoint size-stockpile``).
+
+    ``size`` is ``None`` when even ``max_size`` does not meet it (``found`` is then ``False``); ``at`` describes the
+    size found (or ``max_size``) and ``next_smaller`` the size one ``step`` below. ``evaluations`` has one row per
+    size run, in the order run. Costs are totals over the horizon, in US dollars.
+    """
+
+    scenario: ScenarioInfo
+    seed: int
+    trial_count: int
+    stockpile: str
+    end_use: str
+    material: str
+    unit: str
+    found: bool
+    size: Optional[float]
+    file_size: float
+    max_size: float
+    step: float
+    at: dict[str, Any]
+    next_smaller: Optional[dict[str, Any]]
+    cost_usd: Optional[float]
+    with_cost_usd: float
+    time_to_survive: Optional[dict[str, float]]
+    evaluations: pl.DataFrame
+    arrow: Mapping[str, Any]
+
+
+def size_stockpile(
+    scenario: ScenarioLike,
+    *,
+    settings: SettingsLike = (),
+    stockpile: str,
+    end_use: str,
+    max_shortfall_probability: Optional[float] = None,
+    max_delay_weeks: Optional[float] = None,
+    delay_quantile: float = 0.95,
+    with_: Union[str, Sequence[str]] = (),
+    max_size: Optional[float] = None,
+    step: Optional[float] = None,
+    trials: int = 10_000,
+    seed: int = 1,
+    threads: int = 0,
+) -> SizingResult:
+    """Sizes the stockpile mitigation ``stockpile`` so that ``end_use`` meets a target, as ``chokepoint
+    size-stockpile``.
+
+    Give one target: ``max_shortfall_probability`` (P(short or late at all over the horizon) at most this, in
+    [0, 1)), or ``max_delay_weeks`` (the ``delay_quantile`` across trials of the longest delay of a unit at most
+    this many weeks; backlogged end uses). ``with_`` names mitigations or packages applied in every variant.
+    """
+    d = _native.size_stockpile(
+        **_source(scenario, settings),
+        stockpile=stockpile,
+        end_use=end_use,
+        max_shortfall_probability=max_shortfall_probability,
+        max_delay_weeks=max_delay_weeks,
+        delay_quantile=delay_quantile,
+        with_=_names(with_, "with_"),
+        max_size=max_size,
+        step=step,
+        trials=trials,
+        seed=seed,
+        threads=threads,
+    )
+    tables = d.pop("tables")
+    d["scenario"] = ScenarioInfo._of(d["scenario"])
+    d["trial_count"] = d.pop("trials")
+    return SizingResult(**d, arrow=dict(tables), **_frames(tables))
+
+
+@dataclass(frozen=True)
+class OptimizeResult:
+    """The best set of mitigations within a budget (``chokepoint optimize``).
+
+    ``best`` names the portfolio chosen and ``best_cost_usd`` its cost; ``confirmation`` its objective, the
+    baseline's and the improvement, re-run on fresh draws (seed ``confirmation["seed"]``). ``portfolios`` has one
+    row per portfolio run, in the order run (the first, empty, is the baseline); ``refused`` lists portfolios that
+    could not be built, with the reason.
+    """
+
+    scenario: ScenarioInfo
+    seed: int
+    trial_count: int
+    search: str
+    within_budget: Optional[int]
+    best: list[str]
+    best_cost_usd: float
+    confirmation: dict[str, Any]
+    refused: list[tuple[str, str]]
+    portfolios: pl.DataFrame
+    arrow: Mapping[str, Any]
+
+
+def optimize(
+    scenario: ScenarioLike,
+    *,
+    settings: SettingsLike = (),
+    budget_usd: float,
+    objective: str = "loss",
+    candidates: OptionsLike = (),
+    exhaustive_limit: int = 64,
+    max_evaluations: int = 200,
+    trials: int = 10_000,
+    seed: int = 1,
+    threads: int = 0,
+) -> OptimizeResult:
+    """Searches the set of mitigations within ``budget_usd`` (total cost over the horizon) that makes
+    ``objective`` smallest, as ``chokepoint optimize``.
+
+    ``objective`` is ``"loss"`` (every end use, the scenario's loss measure), ``"short:END_USE"``,
+    ``"delay:END_USE"`` or ``"units-short:END_USE"``. ``candidates`` (names, or files of mitigations ending in
+    ``.toml``) defaults to every mitigation of the scenario. Every portfolio within the budget is run when there
+    are at most ``exhaustive_limit``; above, a heuristic runs at most ``max_evaluations``.
+    """
+    d = _native.optimize(
+        **_source(scenario, settings),
+        budget_usd=budget_usd,
+        objective=objective,
+        candidates=_names(candidates, "candidates"),
+        exhaustive_limit=exhaustive_limit,
+        max_evaluations=max_evaluations,
+        trials=trials,
+        seed=seed,
+        threads=threads,
+    )
+    tables = d.pop("tables")
+    d["scenario"] = ScenarioInfo._of(d["scenario"])
+    d["trial_count"] = d.pop("trials")
+    d["refused"] = [tuple(r) for r in d["refused"]]
+    return OptimizeResult(**d, arrow=dict(tables), **_frames(tables))

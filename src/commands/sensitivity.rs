@@ -1,0 +1,197 @@
+//! `chokepoint sensitivity`: which assumptions matter. A tornado (each uncertain parameter at its low and high
+//! quantile, on common random numbers) and variance-based Sobol indices with the trial's events as a factor (the
+//! analysis library's `tornado` and `sobol`); writes their files and report and prints the tables. `--list` lists
+//! the scenario's uncertain parameters and stops.
+//!
+//! Cost: the tornado runs `(1 + 2k) × trials` trials for `k` parameters; the Sobol design `N × (k + 3)` single
+//! trials for `N` base samples and `k` parameters drawn once per trial.
+
+use std::path::Path;
+use std::time::{Instant, SystemTime};
+
+use chokepoint_analysis::loss::LossWeights;
+use chokepoint_analysis::parameters::{require_some, select};
+use chokepoint_analysis::sobol::{self, SobolQuestion};
+use chokepoint_analysis::tornado::{self, TornadoQuestion};
+use chokepoint_analysis::variants::VariantRunner;
+use chokepoint_engine::RunConfig;
+use chokepoint_scenario::{Parameter, Scope};
+
+use crate::failure::Failure;
+use crate::optimize_output::objective_json;
+use crate::options::{self, analysis_failure};
+use crate::output;
+use crate::output_paths::OutputFolder;
+use crate::progress::{ProgressMode, TrialProgress};
+use crate::report::REPORT_FILE;
+use crate::run_record::{OptimizeRecord, Timings};
+use crate::scenario_source;
+use crate::sensitivity_output::{
+    self, SENSITIVITY_JSON_FILE, SOBOL_CSV_FILE, SOBOL_PARQUET_FILE, SensitivityDocument, SobolJson, TORNADO_CSV_FILE,
+    TORNADO_PARQUET_FILE, TornadoJson,
+};
+use crate::staged_files::StagedFiles;
+use crate::study_cli::{Method, SensitivityArgs};
+use crate::study_json::{ParameterJson, StudyRun, StudyScenario};
+use crate::summary_json::{to_json_text, warnings};
+use crate::table::{ReportFormat, thousands};
+
+/// The run record of `sensitivity`.
+pub const SENSITIVITY_RUN_FILE: &str = "sensitivity_run.json";
+
+pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
+    let started = Instant::now();
+    let started_at = crate::timestamp::rfc3339_utc(SystemTime::now());
+    let settings = &args.settings;
+    let mut loaded = scenario_source::load_with(&args.scenario, &settings.set)?;
+    super::print_warnings(&loaded);
+    let (specs, overlays) = options::resolve(&mut loaded.scenario, &settings.mitigations, false)?;
+    let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+    let (model, parameters) = loaded.scenario.variant_parameters(&names).map_err(options::variant_failure)?;
+    loaded.applied = specs.iter().map(|s| s.name.clone()).collect();
+    loaded.scenario.model = model;
+    loaded.scenario.parameters = parameters;
+    let scenario = &loaded.scenario;
+    let describe = |p: &Parameter| ParameterJson::of(p, scenario.uncertainty.is_knowledge(p));
+    if args.list {
+        let listed: Vec<ParameterJson> =
+            scenario.parameters.iter().filter(|p| p.is_uncertain()).map(describe).collect();
+        return Ok(super::print_stdout(&sensitivity_output::render_list(&scenario.name, &listed))?);
+    }
+    let chosen = select(&scenario.parameters, &args.params).map_err(analysis_failure)?;
+    require_some(&chosen, &scenario.name).map_err(analysis_failure)?;
+    let metric = crate::metric::resolve(scenario, &args.metric)?;
+    // Sobol factors are drawn once per trial; parameters drawn per event belong to the trial's events.
+    let factors: Vec<&Parameter> = chosen.iter().copied().filter(|p| p.scope == Scope::Trial).collect();
+    let in_events: Vec<String> = chosen.iter().filter(|p| p.scope == Scope::Event).map(|p| p.key.clone()).collect();
+    let (run_tornado, run_sobol) = match args.method {
+        Method::Tornado => (true, false),
+        Method::Sobol => (false, true),
+        Method::Both => (true, true),
+    };
+    let tornado_trials = if run_tornado { tornado::trials(&chosen, settings.trials) } else { 0 };
+    let sobol_trials = if run_sobol { sobol::trials(factors.len(), args.samples) } else { 0 };
+    let total = tornado_trials + sobol_trials;
+
+    if run_tornado {
+        crate::output_paths::check_memory(&scenario.model, settings.trials)
+            .map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    }
+    let out_dir = match &settings.out {
+        Some(dir) => dir.clone(),
+        None => crate::output_paths::scenario_folder(Path::new("out"), &scenario.name)?.join("sensitivity"),
+    };
+    let folder = OutputFolder::create(&out_dir)?;
+    if settings.progress == ProgressMode::Bar {
+        let mut parts = Vec::new();
+        if run_tornado {
+            let medians = chosen.iter().filter(|p| p.shares_stream()).count();
+            parts.push(format!(
+                "tornado (1 + 2 × {} parameters + {medians} medians) × {} trials = {}",
+                chosen.len(),
+                thousands(settings.trials),
+                thousands(tornado_trials)
+            ));
+        }
+        if run_sobol {
+            parts.push(format!(
+                "Sobol {} samples × ({} parameters + 3) = {}",
+                thousands(args.samples as u64),
+                factors.len(),
+                thousands(sobol_trials)
+            ));
+        }
+        eprintln!("sensitivity: {} · {} trials in all", parts.join(" · "), thousands(total));
+    }
+    let threads = settings.threads.resolve();
+    let progress = TrialProgress::new(total, settings.progress);
+    let weights = LossWeights::of(scenario);
+    let simulation = Instant::now();
+    let mut trials_run = 0;
+    let tornado = if run_tornado {
+        let record = |done| progress.record(done);
+        let config = RunConfig { trials: settings.trials, seed: settings.seed, threads, bands: false, first_trial: 0 };
+        let mut runner = VariantRunner::new(config, &record);
+        let question = TornadoQuestion { metric, low_quantile: args.quantiles.0, high_quantile: args.quantiles.1 };
+        let answer = tornado::tornado(&scenario.model, &chosen, &question, &weights, &mut runner);
+        trials_run += runner.trials_done();
+        let answer = answer.map_err(|e| {
+            progress.finish();
+            analysis_failure(e)
+        })?;
+        Some(TornadoJson::new(&answer, args.quantiles.0, args.quantiles.1))
+    } else {
+        None
+    };
+    let sobol = if run_sobol {
+        let offset = tornado_trials;
+        let record = |done| progress.record(offset + done);
+        let question = SobolQuestion {
+            metric,
+            base_samples: args.samples,
+            bootstrap: args.bootstrap,
+            seed: settings.seed,
+            threads,
+        };
+        let answer = sobol::sobol(&scenario.model, &factors, &question, &weights, &record);
+        let answer = answer.map_err(|e| {
+            progress.finish();
+            analysis_failure(e)
+        })?;
+        trials_run += answer.evaluations;
+        Some(SobolJson::new(&answer, args.samples, args.bootstrap, in_events))
+    } else {
+        None
+    };
+    progress.finish();
+    let simulation_s = simulation.elapsed().as_secs_f64();
+
+    let document = SensitivityDocument {
+        schema_version: crate::summary_json::SCHEMA_VERSION,
+        tool: crate::summary_json::Tool::this(),
+        scenario: StudyScenario::of(&loaded, &overlays),
+        run: StudyRun::of(&loaded, settings.seed, settings.trials),
+        metric: objective_json(metric, &loaded),
+        parameters: chosen.iter().map(|p| describe(p)).collect(),
+        tornado,
+        sobol,
+        warnings: warnings(&loaded),
+    };
+    let json = to_json_text(&document)?;
+    let mut files = StagedFiles::new(&out_dir);
+    let mut written = vec![SENSITIVITY_JSON_FILE];
+    output::write_text(&mut files, SENSITIVITY_JSON_FILE, &json)?;
+    if let Some(t) = &document.tornado {
+        files.write(TORNADO_CSV_FILE, |w| sensitivity_output::write_tornado_csv(w, t))?;
+        files.write(TORNADO_PARQUET_FILE, |w| sensitivity_output::write_tornado_parquet(w, t))?;
+        written.extend([TORNADO_CSV_FILE, TORNADO_PARQUET_FILE]);
+    }
+    if let Some(s) = &document.sobol {
+        files.write(SOBOL_CSV_FILE, |w| sensitivity_output::write_sobol_csv(w, s))?;
+        files.write(SOBOL_PARQUET_FILE, |w| sensitivity_output::write_sobol_parquet(w, s))?;
+        written.extend([SOBOL_CSV_FILE, SOBOL_PARQUET_FILE]);
+    }
+    output::write_text(&mut files, REPORT_FILE, &crate::report::render_sensitivity_report(&document)?)?;
+    written.extend([REPORT_FILE, SENSITIVITY_RUN_FILE]);
+    let record = OptimizeRecord::new(
+        &loaded,
+        &overlays,
+        settings.seed,
+        settings.trials,
+        threads,
+        started_at,
+        Timings { wall_time_s: started.elapsed().as_secs_f64(), simulation_s },
+        trials_run,
+        written,
+    );
+    output::write_json(&mut files, SENSITIVITY_RUN_FILE, &record)?;
+    files.commit()?;
+    folder.keep();
+    match settings.report {
+        ReportFormat::Table => {
+            super::print_stdout(&sensitivity_output::render(&document, &out_dir, settings.width))?;
+        }
+        ReportFormat::Json => super::print_stdout(&json)?,
+    }
+    Ok(())
+}

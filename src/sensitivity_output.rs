@@ -1,0 +1,419 @@
+//! The files and the terminal report of `chokepoint sensitivity`: `sensitivity.json` (the parameters studied, the
+//! tornado and the variance-based indices), `tornado.csv`/`.parquet` (one row per bar), `sobol.csv`/`.parquet`
+//! (one row per factor, the events included), and the tables; and the list of `--list`.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+
+use chokepoint_analysis::sobol::{Factor, SobolAnswer};
+use chokepoint_analysis::tornado::{Reference, TornadoAnswer};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::optimize_output::{ObjectiveJson, objective_value};
+use crate::study_json::{DifferenceJson, ParameterJson, StudyRun, StudyScenario, fit_key};
+use crate::summary_json::{DistributionJson, Tool, WarningJson, nan_if_null};
+use crate::table::{Align, Grid, TERMINAL_COLUMNS, Width, number, percent, thousands, wrap};
+
+pub const SENSITIVITY_JSON_FILE: &str = "sensitivity.json";
+pub const TORNADO_CSV_FILE: &str = "tornado.csv";
+pub const TORNADO_PARQUET_FILE: &str = "tornado.parquet";
+pub const SOBOL_CSV_FILE: &str = "sobol.csv";
+pub const SOBOL_PARQUET_FILE: &str = "sobol.parquet";
+
+/// Bars and indices shown in the terminal unless `--wide`.
+const TOP: usize = 15;
+
+/// The widest key in the terminal tables unless `--wide`, so that they fit 100 columns.
+const KEY_COLUMN: usize = 46;
+
+/// The whole `sensitivity.json` document.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SensitivityDocument {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub scenario: StudyScenario,
+    pub run: StudyRun,
+    pub metric: ObjectiveJson,
+    /// The parameters studied, in the scenario's order.
+    pub parameters: Vec<ParameterJson>,
+    pub tornado: Option<TornadoJson>,
+    pub sobol: Option<SobolJson>,
+    pub warnings: Vec<WarningJson>,
+}
+
+/// One parameter at a time at its low and high quantile.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TornadoJson {
+    pub low_quantile: f64,
+    pub high_quantile: f64,
+    /// The metric with every parameter as the scenario gives it.
+    pub base: DistributionJson,
+    /// Largest swing first.
+    pub bars: Vec<BarJson>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BarJson {
+    pub key: String,
+    pub unit: String,
+    /// `trial` or `event`: whether the parameter is drawn once per trial or for every event or shipment (then set
+    /// to the same value for every one).
+    pub scope: String,
+    /// The low and high values, in the key's unit.
+    pub low_value: f64,
+    pub high_value: f64,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub low_mean: f64,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub high_mean: f64,
+    /// What the changes are measured from: the parameter at its median (`reference_value`, in the key's unit; a
+    /// parameter of a disruption, whose draws share a stream) or, when `null`, the base run.
+    pub reference_value: Option<f64>,
+    /// The metric of the reference run.
+    #[serde(deserialize_with = "nan_if_null")]
+    pub reference_mean: f64,
+    /// The run with the parameter low (high) minus the reference run, trial by trial.
+    pub low_change: DifferenceJson,
+    pub high_change: DifferenceJson,
+    /// High minus low, trial by trial.
+    pub swing: DifferenceJson,
+}
+
+/// First-order and total variance-based indices.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SobolJson {
+    pub base_samples: usize,
+    pub bootstrap: usize,
+    /// Trials run: base samples × (factors + 3).
+    pub evaluations: u64,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub mean: f64,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub variance: f64,
+    /// The parameters, largest total index first.
+    pub factors: Vec<FactorJson>,
+    /// The trial's event randomness (with every parameter not studied, and every one drawn per event).
+    pub events: FactorJson,
+    /// Parameters chosen but drawn per event, which count with the events.
+    pub in_events: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FactorJson {
+    pub key: String,
+    pub first_order: IndexJson,
+    pub total: IndexJson,
+}
+
+/// An index with its 95 % bootstrap interval.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct IndexJson {
+    #[serde(deserialize_with = "nan_if_null")]
+    pub value: f64,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub ci95_low: f64,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub ci95_high: f64,
+}
+
+impl From<&Factor> for FactorJson {
+    fn from(f: &Factor) -> Self {
+        let index = |i: &chokepoint_analysis::sobol::Index| IndexJson {
+            value: i.value,
+            ci95_low: i.ci95_low,
+            ci95_high: i.ci95_high,
+        };
+        Self { key: f.key.clone(), first_order: index(&f.first_order), total: index(&f.total) }
+    }
+}
+
+impl TornadoJson {
+    pub fn new(answer: &TornadoAnswer, low_quantile: f64, high_quantile: f64) -> Self {
+        Self {
+            low_quantile,
+            high_quantile,
+            base: (&answer.base).into(),
+            bars: answer
+                .bars
+                .iter()
+                .map(|b| BarJson {
+                    key: b.key.clone(),
+                    unit: b.unit.clone(),
+                    scope: match b.scope {
+                        chokepoint_scenario::Scope::Trial => "trial",
+                        chokepoint_scenario::Scope::Event => "event",
+                    }
+                    .to_owned(),
+                    low_value: b.low_value,
+                    high_value: b.high_value,
+                    low_mean: b.low.mean,
+                    high_mean: b.high.mean,
+                    reference_value: match &b.reference {
+                        Reference::Base => None,
+                        Reference::Median { value, .. } => Some(*value),
+                    },
+                    reference_mean: match &b.reference {
+                        Reference::Base => answer.base.mean,
+                        Reference::Median { metric, .. } => metric.mean,
+                    },
+                    low_change: (&b.low_change).into(),
+                    high_change: (&b.high_change).into(),
+                    swing: (&b.swing).into(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl SobolJson {
+    pub fn new(answer: &SobolAnswer, base_samples: usize, bootstrap: usize, in_events: Vec<String>) -> Self {
+        let mut factors: Vec<FactorJson> = answer.factors.iter().map(FactorJson::from).collect();
+        factors.sort_by(|a, b| b.total.value.total_cmp(&a.total.value).then_with(|| a.key.cmp(&b.key)));
+        Self {
+            base_samples,
+            bootstrap,
+            evaluations: answer.evaluations,
+            mean: answer.mean,
+            variance: answer.variance,
+            factors,
+            events: (&answer.events).into(),
+            in_events,
+        }
+    }
+}
+
+impl SensitivityDocument {
+    /// A signed change with its interval, the unit written once: "−19.4 pp [−22.9, −15.9]", "+$812M [+$700M,
+    /// +$924M]", "+19.6 wk [+18.6, +20.6]".
+    pub fn signed_interval(&self, mean: f64, low: f64, high: f64) -> String {
+        let bare = |x: f64| {
+            let text = self.signed(x);
+            text.strip_suffix(" pp").or_else(|| text.strip_suffix(" wk")).map_or(text.clone(), str::to_owned)
+        };
+        format!("{} [{}, {}]", self.signed(mean), bare(low), bare(high))
+    }
+
+    /// A metric's value in its unit.
+    pub fn value(&self, x: f64) -> String {
+        objective_value(x, &self.metric)
+    }
+
+    /// A signed change in the metric's unit; a change of a probability in percentage points.
+    pub fn signed(&self, x: f64) -> String {
+        let text = if self.metric.kind == "short_or_late" {
+            format!("{} pp", number(x.abs() * 100.0))
+        } else {
+            self.value(x.abs())
+        };
+        // A change that rounds to zero has no sign.
+        if text.trim_start_matches('$').starts_with('0') && !text.contains('.') {
+            text
+        } else if x > 0.0 {
+            format!("+{text}")
+        } else if x < 0.0 {
+            format!("−{text}")
+        } else {
+            text
+        }
+    }
+}
+
+fn frame_tornado(t: &TornadoJson) -> PolarsResult<DataFrame> {
+    let b = &t.bars;
+    let f = |name: &str, g: &dyn Fn(&BarJson) -> f64| {
+        Column::new(name.into(), b.iter().map(|x| g(x).is_finite().then(|| g(x))).collect::<Vec<Option<f64>>>())
+    };
+    let columns = vec![
+        Column::new("rank".into(), (1..=b.len() as u64).collect::<Vec<u64>>()),
+        Column::new("key".into(), b.iter().map(|x| x.key.clone()).collect::<Vec<String>>()),
+        Column::new("unit".into(), b.iter().map(|x| x.unit.clone()).collect::<Vec<String>>()),
+        Column::new("scope".into(), b.iter().map(|x| x.scope.clone()).collect::<Vec<String>>()),
+        f("low_value", &|x| x.low_value),
+        f("high_value", &|x| x.high_value),
+        f("low_mean", &|x| x.low_mean),
+        f("high_mean", &|x| x.high_mean),
+        f("low_change", &|x| x.low_change.mean),
+        f("high_change", &|x| x.high_change.mean),
+        f("swing", &|x| x.swing.mean),
+        f("swing_ci95_low", &|x| x.swing.ci95_low),
+        f("swing_ci95_high", &|x| x.swing.ci95_high),
+    ];
+    DataFrame::new(b.len(), columns)
+}
+
+fn frame_sobol(s: &SobolJson) -> PolarsResult<DataFrame> {
+    let rows: Vec<&FactorJson> = s.factors.iter().chain(std::iter::once(&s.events)).collect();
+    let f = |name: &str, g: &dyn Fn(&FactorJson) -> f64| {
+        Column::new(name.into(), rows.iter().map(|x| g(x).is_finite().then(|| g(x))).collect::<Vec<Option<f64>>>())
+    };
+    let columns = vec![
+        Column::new("key".into(), rows.iter().map(|x| x.key.clone()).collect::<Vec<String>>()),
+        f("first_order", &|x| x.first_order.value),
+        f("first_order_ci95_low", &|x| x.first_order.ci95_low),
+        f("first_order_ci95_high", &|x| x.first_order.ci95_high),
+        f("total", &|x| x.total.value),
+        f("total_ci95_low", &|x| x.total.ci95_low),
+        f("total_ci95_high", &|x| x.total.ci95_high),
+    ];
+    DataFrame::new(rows.len(), columns)
+}
+
+/// Writes `tornado.csv`.
+pub fn write_tornado_csv<W: Write>(w: W, t: &TornadoJson) -> anyhow::Result<()> {
+    CsvWriter::new(w).include_header(true).finish(&mut frame_tornado(t)?)?;
+    Ok(())
+}
+
+/// Writes `tornado.parquet` (zstd).
+pub fn write_tornado_parquet<W: Write>(w: W, t: &TornadoJson) -> anyhow::Result<()> {
+    ParquetWriter::new(w).with_compression(ParquetCompression::Zstd(None)).finish(&mut frame_tornado(t)?)?;
+    Ok(())
+}
+
+/// Writes `sobol.csv`.
+pub fn write_sobol_csv<W: Write>(w: W, s: &SobolJson) -> anyhow::Result<()> {
+    CsvWriter::new(w).include_header(true).finish(&mut frame_sobol(s)?)?;
+    Ok(())
+}
+
+/// Writes `sobol.parquet` (zstd).
+pub fn write_sobol_parquet<W: Write>(w: W, s: &SobolJson) -> anyhow::Result<()> {
+    ParquetWriter::new(w).with_compression(ParquetCompression::Zstd(None)).finish(&mut frame_sobol(s)?)?;
+    Ok(())
+}
+
+/// An index with its interval: "0.42 [0.38, 0.47]".
+pub fn index(i: &IndexJson) -> String {
+    if !i.value.is_finite() {
+        return "-".to_owned();
+    }
+    format!("{:.2} [{:.2}, {:.2}]", i.value, i.ci95_low, i.ci95_high)
+}
+
+/// The terminal report.
+pub fn render(doc: &SensitivityDocument, out_dir: &Path, width: Width) -> String {
+    let mut text = String::new();
+    text.push_str(&wrap(
+        &format!(
+            "{} · sensitivity of {} · {} uncertain parameters · seed\u{a0}{}",
+            doc.scenario.name,
+            doc.metric.description,
+            doc.parameters.len(),
+            doc.run.seed
+        ),
+        TERMINAL_COLUMNS,
+    ));
+    let top = if width == Width::Wide { usize::MAX } else { TOP };
+    let key = |k: &str| if width == Width::Wide { k.to_owned() } else { fit_key(k, KEY_COLUMN) };
+    if let Some(t) = &doc.tornado {
+        text.push('\n');
+        let q = |x: f64| format!("P{}", number(x * 100.0));
+        text.push_str(&wrap(
+            &format!(
+                "Tornado: each parameter at its {} and {}, every other as the scenario gives it, {} trials per run on \
+                 the same draws. Base: {} [{}, {}].",
+                q(t.low_quantile),
+                q(t.high_quantile),
+                thousands(doc.run.trials),
+                doc.value(t.base.mean),
+                doc.value(t.base.ci95_low.max(0.0)),
+                doc.value(t.base.ci95_high)
+            ),
+            TERMINAL_COLUMNS,
+        ));
+        let mut grid = Grid::new(&[
+            ("#", Align::Right),
+            ("parameter", Align::Left),
+            (&format!("{} → {}", q(t.low_quantile), q(t.high_quantile)), Align::Right),
+            ("swing [95% CI]", Align::Right),
+        ]);
+        for (k, b) in t.bars.iter().take(top).enumerate() {
+            let scope = if b.scope == "event" { " (each event)" } else { "" };
+            grid.row(vec![
+                (k + 1).to_string(),
+                format!("{}{scope}", key(&b.key)),
+                format!("{} → {}", number(b.low_value), number(b.high_value)),
+                doc.signed_interval(b.swing.mean, b.swing.ci95_low, b.swing.ci95_high),
+            ]);
+        }
+        text.push_str(&grid.render());
+        if t.bars.len() > top {
+            let _ =
+                writeln!(text, "(top {top} of {}; --wide for all; every bar is in {TORNADO_CSV_FILE})", t.bars.len());
+        }
+    }
+    if let Some(s) = &doc.sobol {
+        text.push('\n');
+        text.push_str(&wrap(
+            &format!(
+                "Variance-based (Sobol) indices: {} base samples, {} trials; mean {}, standard deviation {}. First \
+                 order: the share of the variance a parameter explains alone; total: with every interaction it is in.",
+                thousands(s.base_samples as u64),
+                thousands(s.evaluations),
+                doc.value(s.mean),
+                doc.value(s.variance.max(0.0).sqrt())
+            ),
+            TERMINAL_COLUMNS,
+        ));
+        if !(s.variance > 0.0) {
+            text.push_str("The metric did not vary across the samples: there is no variance to apportion.\n");
+        } else {
+            let mut grid = Grid::new(&[
+                ("factor", Align::Left),
+                ("first order [95% CI]", Align::Right),
+                ("total [95% CI]", Align::Right),
+            ]);
+            grid.row(vec![
+                "events (the trial's dice)".to_owned(),
+                index(&s.events.first_order),
+                index(&s.events.total),
+            ]);
+            for f in s.factors.iter().take(top) {
+                grid.row(vec![key(&f.key), index(&f.first_order), index(&f.total)]);
+            }
+            text.push_str(&grid.render());
+            let sum: f64 = s.factors.iter().map(|f| f.first_order.value).sum::<f64>() + s.events.first_order.value;
+            let _ = writeln!(
+                text,
+                "Sum of first-order indices: {} (the rest is interactions){}",
+                percent(sum),
+                if s.factors.len() > top {
+                    format!("; top {top} of {} parameters, every one in {SOBOL_CSV_FILE}", s.factors.len())
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    let _ = writeln!(text, "\nOutputs in {}", out_dir.display());
+    text
+}
+
+/// The table of `--list`: every uncertain parameter, its scope and quantiles, and whether it is knowledge.
+pub fn render_list(scenario: &str, parameters: &[ParameterJson]) -> String {
+    let mut text = format!("{scenario}: {} uncertain parameters\n", parameters.len());
+    let mut grid = Grid::new(&[
+        ("key", Align::Left),
+        ("drawn", Align::Left),
+        ("P10", Align::Right),
+        ("P50", Align::Right),
+        ("P90", Align::Right),
+        ("unit", Align::Left),
+        ("knowledge", Align::Left),
+    ]);
+    for p in parameters {
+        grid.row(vec![
+            p.key.clone(),
+            if p.scope == "event" { "per event".to_owned() } else { "per trial".to_owned() },
+            number(p.p10),
+            number(p.p50),
+            number(p.p90),
+            p.unit.clone(),
+            if p.knowledge { "yes".to_owned() } else { String::new() },
+        ]);
+    }
+    text.push_str(&grid.render());
+    text
+}

@@ -1,0 +1,194 @@
+//! Pieces shared by the documents of the studies (`sweep.json`, `sensitivity.json`, and the two-level and
+//! value-of-information sections of `summary.json`, `compare.json` and `optimize.json`): the scenario as run, the
+//! run's settings, paired differences, and parameters in words.
+
+use chokepoint_engine::stats::Summary;
+use chokepoint_scenario::{Parameter, Scope};
+use serde::{Deserialize, Serialize};
+
+use crate::comparison::FileDigest;
+use crate::scenario_source::{LoadedScenario, SourceDigest};
+use crate::summary_json::{nan_if_null, rng_name};
+
+/// The scenario a study ran: its name, the digests of its files, and what was applied to it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StudyScenario {
+    pub name: String,
+    pub sha256: String,
+    pub bases: Vec<FileDigest>,
+    pub overlays: Vec<FileDigest>,
+    /// Mitigations and packages applied to every run (`--mitigation`), in order.
+    pub mitigations: Vec<String>,
+    /// The `--set KEY=VALUE` settings, in order.
+    pub settings: Vec<String>,
+}
+
+impl StudyScenario {
+    pub fn of(loaded: &LoadedScenario, overlays: &[SourceDigest]) -> Self {
+        Self {
+            name: loaded.scenario.name.clone(),
+            sha256: loaded.sha256.clone(),
+            bases: loaded.bases.iter().map(FileDigest::of).collect(),
+            overlays: overlays.iter().map(FileDigest::of).collect(),
+            mitigations: loaded.applied.clone(),
+            settings: loaded.settings.clone(),
+        }
+    }
+}
+
+/// The settings that determine a study's numbers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StudyRun {
+    pub seed: u64,
+    /// Trials per run.
+    pub trials: u64,
+    pub rng: String,
+    pub periods: usize,
+    pub period_weeks: f64,
+    pub horizon_years: f64,
+}
+
+impl StudyRun {
+    pub fn of(loaded: &LoadedScenario, seed: u64, trials: u64) -> Self {
+        let spec = loaded.scenario.model.spec();
+        Self {
+            seed,
+            trials,
+            rng: rng_name().to_owned(),
+            periods: spec.periods,
+            period_weeks: spec.period_weeks,
+            horizon_years: loaded.scenario.horizon_years(),
+        }
+    }
+}
+
+/// A mean of trial-by-trial differences, with its standard error and normal-theory 95 % interval.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct DifferenceJson {
+    #[serde(deserialize_with = "nan_if_null")]
+    pub mean: f64,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub se: f64,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub ci95_low: f64,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub ci95_high: f64,
+}
+
+impl From<&Summary> for DifferenceJson {
+    fn from(s: &Summary) -> Self {
+        Self { mean: s.mean, se: s.se, ci95_low: s.ci95_low, ci95_high: s.ci95_high }
+    }
+}
+
+/// An uncertain parameter, for documents: its key, unit, when it is drawn, and quantiles of its distribution in the
+/// key's unit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ParameterJson {
+    pub key: String,
+    pub unit: String,
+    /// `trial` or `event`.
+    pub scope: String,
+    /// Whether `[uncertainty] knowledge` names it.
+    pub knowledge: bool,
+    /// The distribution's 10th, 50th and 90th percentiles, in the key's unit.
+    pub p10: f64,
+    pub p50: f64,
+    pub p90: f64,
+}
+
+impl ParameterJson {
+    pub fn of(p: &Parameter, knowledge: bool) -> Self {
+        let q = |x: f64| p.in_key_unit(chokepoint_analysis::quantile::quantile(&p.distribution, x));
+        Self {
+            key: p.key.clone(),
+            unit: p.unit.clone(),
+            scope: match p.scope {
+                Scope::Trial => "trial",
+                Scope::Event => "event",
+            }
+            .to_owned(),
+            knowledge,
+            p10: q(0.1),
+            p50: q(0.5),
+            p90: q(0.9),
+        }
+    }
+}
+
+/// A key shortened to at most `max` characters for a terminal table: its first segment, `…`, and its end.
+pub fn fit_key(key: &str, max: usize) -> String {
+    let n = key.chars().count();
+    if n <= max {
+        return key.to_owned();
+    }
+    let first = key.split('.').next().unwrap_or("");
+    let keep = max.saturating_sub(first.chars().count() + 2);
+    let tail: String = key.chars().skip(n - keep.min(n)).collect();
+    format!("{first}.…{tail}")
+}
+
+/// The kinds of parameters `keys` name, in words, for sentences: "stocks and denial rates".
+pub fn kinds_in_words(keys: &[String]) -> String {
+    const KINDS: &[(&str, &str)] = &[
+        ("inventory_weeks", "stocks"),
+        ("denial_probability", "denial rates"),
+        ("review_", "licence review times"),
+        ("lead_time", "lead times"),
+        ("capacity_growth", "capacity growth"),
+        ("capacity_", "capacities"),
+        ("online_", "commissioning dates"),
+        ("ramp_", "ramp-up times"),
+        ("demand_units", "demand"),
+        ("growth_per_year", "demand growth"),
+        ("duration_", "disruption lengths"),
+        ("onset_", "disruption dates"),
+        ("hazard_per_year", "disruption rates"),
+        ("follows.", "escalation odds and lags"),
+        ("severity", "disruption severities"),
+        ("multiplier", "demand surges"),
+        ("initial_", "reserve sizes"),
+        ("max_release", "release rates"),
+        ("rebuild_", "rebuild rates"),
+        ("reduction", "thrifting depth"),
+        ("lag_", "response lags"),
+        ("share", "substitution shares"),
+    ];
+    let mut words: Vec<&str> = Vec::new();
+    for key in keys {
+        let last = key.rsplit('.').next().unwrap_or(key);
+        let found = KINDS
+            .iter()
+            .find(|(pattern, _)| key.contains(&format!(".{pattern}")) || last.starts_with(pattern))
+            .map_or("other assumptions", |(_, w)| w);
+        if !words.contains(&found) {
+            words.push(found);
+        }
+    }
+    match words.as_slice() {
+        [] => "nothing".to_owned(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameter_kinds_read_as_words() {
+        let keys = [
+            "stages.a.inventory_weeks.initial".to_owned(),
+            "end_uses.b.inventory_weeks.initial".to_owned(),
+            "disruptions.c.denial_probability.other".to_owned(),
+        ];
+        assert_eq!(kinds_in_words(&keys), "stocks and denial rates");
+        assert_eq!(kinds_in_words(&["links[3].lead_time_weeks".to_owned()]), "lead times");
+        assert_eq!(kinds_in_words(&["stages.x.capacity_growth_per_year".to_owned()]), "capacity growth");
+        let long = "mitigations.au_separation.stages.au_heavy_separation.online_week";
+        assert_eq!(fit_key(long, 40), "mitigations.…eavy_separation.online_week");
+        assert_eq!(fit_key(long, 40).chars().count(), 40);
+        assert_eq!(fit_key("horizon.years", 40), "horizon.years");
+    }
+}

@@ -1,0 +1,427 @@
+//! The files and the terminal report of `chokepoint sweep`: `sweep.json` (every point's headline metrics with
+//! their intervals and their paired change from the first point), `sweep.csv` and `sweep.parquet` (the same, one
+//! row per point, end use and metric), and the table.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+
+use chokepoint_analysis::portfolio::Objective;
+use chokepoint_analysis::sweep::SweepAnswer;
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::comparison::ChangeJson;
+use crate::scenario_source::{LoadedScenario, SourceDigest};
+use crate::study_json::{DifferenceJson, StudyRun, StudyScenario};
+use crate::summary_json::{DistributionJson, ProportionJson, SCHEMA_VERSION, Tool, WarningJson, unmet_word, warnings};
+use crate::table::{Align, Grid, TERMINAL_COLUMNS, Width, money, number, percent, thousands, wrap};
+
+pub const SWEEP_JSON_FILE: &str = "sweep.json";
+pub const SWEEP_CSV_FILE: &str = "sweep.csv";
+pub const SWEEP_PARQUET_FILE: &str = "sweep.parquet";
+
+/// The whole `sweep.json` document.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SweepDocument {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub scenario: StudyScenario,
+    pub run: StudyRun,
+    /// The keys varied, in the order of each point's values.
+    pub keys: Vec<String>,
+    /// Whether the values were zipped (`--zip`) rather than crossed.
+    pub zip: bool,
+    /// What the loss is counted in: `USD`, or `weeks of demand`.
+    pub loss_unit: String,
+    pub end_uses: Vec<SweepEndUse>,
+    /// The metrics of the table, as `loss`, `short:END_USE`, `delay:END_USE` or `units-short:END_USE`.
+    pub metrics: Vec<String>,
+    pub points: Vec<PointJson>,
+    pub warnings: Vec<WarningJson>,
+}
+
+/// An end use, for reading the points.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SweepEndUse {
+    pub name: String,
+    /// What one unit is.
+    pub unit: String,
+    /// `lost` or `backlog`.
+    pub unmet_demand: String,
+}
+
+/// One point of the sweep.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PointJson {
+    /// The value of each key, in the order of `keys`.
+    pub values: Vec<f64>,
+    pub loss: DistributionJson,
+    /// This point's loss minus the first point's, trial by trial.
+    pub loss_change: DifferenceJson,
+    pub end_uses: Vec<PointEndUse>,
+}
+
+/// One end use at one point.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PointEndUse {
+    pub short_or_late: ProportionJson,
+    pub units_short: DistributionJson,
+    pub max_delay_weeks: DistributionJson,
+    /// The change of P(short or late) from the first point, trial by trial.
+    pub short_or_late_change: ChangeJson,
+    pub units_short_change: DifferenceJson,
+    pub max_delay_change: DifferenceJson,
+}
+
+/// The inputs of [`SweepDocument::new`] that describe the run.
+#[derive(Debug, Clone, Copy)]
+pub struct SweepRun<'a> {
+    pub loaded: &'a LoadedScenario,
+    pub overlays: &'a [SourceDigest],
+    pub seed: u64,
+    pub trials: u64,
+    pub keys: &'a [String],
+    pub zip: bool,
+}
+
+/// A metric in the words of `--metric`.
+pub fn metric_word(m: Objective, end_uses: &[SweepEndUse]) -> String {
+    let name = |e: usize| end_uses.get(e).map_or("?", |x| x.name.as_str());
+    match m {
+        Objective::Loss => "loss".to_owned(),
+        Objective::ShortOrLate { end_use } => format!("short:{}", name(end_use)),
+        Objective::MaxDelay { end_use } => format!("delay:{}", name(end_use)),
+        Objective::UnitsShort { end_use } => format!("units-short:{}", name(end_use)),
+    }
+}
+
+impl SweepDocument {
+    pub fn new(run: SweepRun<'_>, answer: &SweepAnswer, metrics: &[Objective]) -> Self {
+        let scenario = &run.loaded.scenario;
+        let end_uses: Vec<SweepEndUse> = scenario
+            .model
+            .spec()
+            .end_uses
+            .iter()
+            .zip(&scenario.end_uses)
+            .map(|(e, v)| SweepEndUse {
+                name: e.name.clone(),
+                unit: v.unit.clone(),
+                unmet_demand: unmet_word(e.unmet).to_owned(),
+            })
+            .collect();
+        let points: Vec<PointJson> = answer
+            .points
+            .iter()
+            .map(|p| PointJson {
+                values: p.values.clone(),
+                loss: (&p.loss).into(),
+                loss_change: (&p.loss_change).into(),
+                end_uses: p
+                    .end_uses
+                    .iter()
+                    .map(|e| PointEndUse {
+                        short_or_late: (&e.short_or_late).into(),
+                        units_short: (&e.units_short).into(),
+                        max_delay_weeks: (&e.max_delay_weeks).into(),
+                        short_or_late_change: (&e.short_or_late_change).into(),
+                        units_short_change: (&e.units_short_change).into(),
+                        max_delay_change: (&e.max_delay_change).into(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let metrics = if metrics.is_empty() { default_metrics(&points, end_uses.len()) } else { metrics.to_vec() };
+        Self {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool::this(),
+            scenario: StudyScenario::of(run.loaded, run.overlays),
+            run: StudyRun::of(run.loaded, run.seed, run.trials),
+            keys: run.keys.to_vec(),
+            zip: run.zip,
+            loss_unit: scenario.loss.unit.label().to_owned(),
+            metrics: metrics.iter().map(|m| metric_word(*m, &end_uses)).collect(),
+            end_uses,
+            points,
+            warnings: warnings(run.loaded),
+        }
+    }
+
+    /// The metrics of the table, resolved against the document's end uses.
+    pub fn table_metrics(&self) -> Vec<Objective> {
+        self.metrics
+            .iter()
+            .filter_map(|m| {
+                let (kind, name) = m.split_once(':').map_or((m.as_str(), None), |(k, n)| (k, Some(n)));
+                let e = name.and_then(|n| self.end_uses.iter().position(|x| x.name == n));
+                match (kind, e) {
+                    ("loss", _) => Some(Objective::Loss),
+                    ("short", Some(end_use)) => Some(Objective::ShortOrLate { end_use }),
+                    ("delay", Some(end_use)) => Some(Objective::MaxDelay { end_use }),
+                    ("units-short", Some(end_use)) => Some(Objective::UnitsShort { end_use }),
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+
+    /// A metric at a point: its mean and 95 % interval.
+    pub fn value(&self, point: &PointJson, m: Objective) -> (f64, f64, f64) {
+        match m {
+            Objective::Loss => (point.loss.mean, point.loss.ci95_low, point.loss.ci95_high),
+            Objective::ShortOrLate { end_use } => {
+                let p = &point.end_uses[end_use].short_or_late;
+                (p.p, p.ci95_low, p.ci95_high)
+            }
+            Objective::MaxDelay { end_use } => {
+                let d = &point.end_uses[end_use].max_delay_weeks;
+                (d.mean, d.ci95_low, d.ci95_high)
+            }
+            Objective::UnitsShort { end_use } => {
+                let d = &point.end_uses[end_use].units_short;
+                (d.mean, d.ci95_low, d.ci95_high)
+            }
+        }
+    }
+
+    /// A metric's value in its unit.
+    pub fn format(&self, m: Objective, x: f64) -> String {
+        match m {
+            Objective::Loss => money(x, &self.loss_unit),
+            Objective::ShortOrLate { .. } => percent(x),
+            Objective::MaxDelay { .. } => format!("{} wk", number(x)),
+            Objective::UnitsShort { .. } => number(x),
+        }
+    }
+
+    /// A metric's name for a terminal column: short, with the end use's name cut to fit.
+    pub fn column(&self, m: Objective) -> String {
+        let name = |e: usize| crate::study_json::fit_key(&self.end_uses[e].name, 20);
+        match m {
+            Objective::Loss => format!("loss ({})", self.loss_unit),
+            Objective::ShortOrLate { end_use } => format!("P {}", name(end_use)),
+            Objective::MaxDelay { end_use } => format!("delay {}", name(end_use)),
+            Objective::UnitsShort { end_use } => format!("short {}", name(end_use)),
+        }
+    }
+
+    /// A metric's name for a table header or a chart title.
+    pub fn title(&self, m: Objective) -> String {
+        let name = |e: usize| self.end_uses[e].name.as_str();
+        match m {
+            Objective::Loss => format!("loss ({})", self.loss_unit),
+            Objective::ShortOrLate { end_use } => format!("P({} short or late)", name(end_use)),
+            Objective::MaxDelay { end_use } => format!("{} longest delay", name(end_use)),
+            Objective::UnitsShort { end_use } => {
+                format!("{} {} short", name(end_use), self.end_uses[end_use].unit)
+            }
+        }
+    }
+}
+
+/// The loss, then P(short or late) of every end use that is short or late at some point, the most often short
+/// first (at its worst point), so that the narrow table shows those.
+fn default_metrics(points: &[PointJson], end_uses: usize) -> Vec<Objective> {
+    let worst = |e: usize| points.iter().map(|p| p.end_uses[e].short_or_late.p).fold(0.0, f64::max);
+    let mut short: Vec<usize> = (0..end_uses).filter(|&e| worst(e) > 0.0).collect();
+    short.sort_by(|&a, &b| worst(b).total_cmp(&worst(a)).then(a.cmp(&b)));
+    let mut out = vec![Objective::Loss];
+    out.extend(short.into_iter().map(|end_use| Objective::ShortOrLate { end_use }));
+    out
+}
+
+/// `sweep.csv` and `sweep.parquet`: one row per point, end use (empty for the loss) and metric.
+fn frame(doc: &SweepDocument) -> PolarsResult<DataFrame> {
+    struct Row {
+        point: u64,
+        end_use: String,
+        metric: &'static str,
+        mean: f64,
+        low: f64,
+        high: f64,
+        change: f64,
+        change_low: f64,
+        change_high: f64,
+    }
+    let mut rows: Vec<Row> = Vec::new();
+    for (i, p) in doc.points.iter().enumerate() {
+        let point = i as u64;
+        let c = &p.loss_change;
+        rows.push(Row {
+            point,
+            end_use: String::new(),
+            metric: "loss",
+            mean: p.loss.mean,
+            low: p.loss.ci95_low,
+            high: p.loss.ci95_high,
+            change: c.mean,
+            change_low: c.ci95_low,
+            change_high: c.ci95_high,
+        });
+        for (e, x) in doc.end_uses.iter().zip(&p.end_uses) {
+            let s = &x.short_or_late;
+            let sc = &x.short_or_late_change;
+            rows.push(Row {
+                point,
+                end_use: e.name.clone(),
+                metric: "short_or_late",
+                mean: s.p,
+                low: s.ci95_low,
+                high: s.ci95_high,
+                change: sc.delta,
+                change_low: sc.ci95_low,
+                change_high: sc.ci95_high,
+            });
+            for (metric, d, c) in [
+                ("units_short", &x.units_short, &x.units_short_change),
+                ("max_delay_weeks", &x.max_delay_weeks, &x.max_delay_change),
+            ] {
+                rows.push(Row {
+                    point,
+                    end_use: e.name.clone(),
+                    metric,
+                    mean: d.mean,
+                    low: d.ci95_low,
+                    high: d.ci95_high,
+                    change: c.mean,
+                    change_low: c.ci95_low,
+                    change_high: c.ci95_high,
+                });
+            }
+        }
+    }
+    let finite = |x: f64| x.is_finite().then_some(x);
+    let f64s = |name: &str, f: &dyn Fn(&Row) -> f64| {
+        Column::new(name.into(), rows.iter().map(|r| finite(f(r))).collect::<Vec<Option<f64>>>())
+    };
+    let mut columns = vec![Column::new("point".into(), rows.iter().map(|r| r.point).collect::<Vec<u64>>())];
+    for (k, key) in doc.keys.iter().enumerate() {
+        let values: Vec<f64> = rows.iter().map(|r| doc.points[r.point as usize].values[k]).collect();
+        columns.push(Column::new(key.as_str().into(), values));
+    }
+    columns.extend([
+        Column::new("end_use".into(), rows.iter().map(|r| r.end_use.clone()).collect::<Vec<String>>()),
+        Column::new("metric".into(), rows.iter().map(|r| r.metric.to_owned()).collect::<Vec<String>>()),
+        f64s("mean", &|r| r.mean),
+        f64s("ci95_low", &|r| r.low),
+        f64s("ci95_high", &|r| r.high),
+        f64s("change_from_first", &|r| r.change),
+        f64s("change_ci95_low", &|r| r.change_low),
+        f64s("change_ci95_high", &|r| r.change_high),
+    ]);
+    DataFrame::new(rows.len(), columns)
+}
+
+/// Writes `sweep.csv`.
+pub fn write_csv<W: Write>(w: W, doc: &SweepDocument) -> anyhow::Result<()> {
+    CsvWriter::new(w).include_header(true).finish(&mut frame(doc)?)?;
+    Ok(())
+}
+
+/// Writes `sweep.parquet` (zstd).
+pub fn write_parquet<W: Write>(w: W, doc: &SweepDocument) -> anyhow::Result<()> {
+    ParquetWriter::new(w).with_compression(ParquetCompression::Zstd(None)).finish(&mut frame(doc)?)?;
+    Ok(())
+}
+
+/// The terminal report: one row per point, a column per metric (as many as fit in 100 columns unless `--wide`).
+pub fn render(doc: &SweepDocument, out_dir: &Path, width: Width) -> String {
+    let mut text = String::new();
+    text.push_str(&wrap(
+        &format!(
+            "{} · sweep of {} · {} points{} · {} trials per point, the same draws at every point · seed\u{a0}{}",
+            doc.scenario.name,
+            doc.keys.join(" × "),
+            doc.points.len(),
+            if doc.zip { " (zipped)" } else { "" },
+            thousands(doc.run.trials),
+            doc.run.seed
+        ),
+        TERMINAL_COLUMNS,
+    ));
+    text.push('\n');
+    let metrics = doc.table_metrics();
+    let key_headers: Vec<String> = doc.keys.iter().map(|k| short_key(k)).collect();
+    let cell = |p: &PointJson, m: Objective| {
+        let (mean, lo, hi) = doc.value(p, m);
+        match m {
+            // Compact: "49.8% [47.6–51.9]".
+            Objective::ShortOrLate { .. } => {
+                let bare = |x: f64| percent(x).trim_end_matches('%').to_owned();
+                format!("{} [{}–{}]", percent(mean), bare(lo.max(0.0)), bare(hi))
+            }
+            _ => format!("{} [{}, {}]", doc.format(m, mean), doc.format(m, lo.max(0.0)), doc.format(m, hi)),
+        }
+    };
+    // Columns that fit: the keys, then metrics while the row stays within the terminal.
+    let mut shown = metrics.len();
+    if width == Width::Narrow {
+        let widest = |header: &str, cells: &mut dyn Iterator<Item = String>| {
+            cells.map(|c| c.chars().count()).fold(header.chars().count(), usize::max)
+        };
+        let mut used: usize = key_headers
+            .iter()
+            .enumerate()
+            .map(|(k, h)| widest(h, &mut doc.points.iter().map(|p| number(p.values[k]))) + 2)
+            .sum();
+        shown = 0;
+        for &m in &metrics {
+            let w = widest(&doc.column(m), &mut doc.points.iter().map(|p| cell(p, m))) + 2;
+            if used + w > TERMINAL_COLUMNS && shown > 0 {
+                break;
+            }
+            used += w;
+            shown += 1;
+        }
+    }
+    let mut headers: Vec<(String, Align)> = key_headers.iter().map(|h| (h.clone(), Align::Right)).collect();
+    headers.extend(metrics[..shown].iter().map(|&m| (doc.column(m), Align::Right)));
+    let header_refs: Vec<(&str, Align)> = headers.iter().map(|(h, a)| (h.as_str(), *a)).collect();
+    let mut grid = Grid::new(&header_refs);
+    for p in &doc.points {
+        let mut row: Vec<String> = p.values.iter().map(|v| number(*v)).collect();
+        row.extend(metrics[..shown].iter().map(|&m| cell(p, m)));
+        grid.row(row);
+    }
+    text.push_str(&grid.render());
+    if shown < metrics.len() {
+        let more = metrics.len() - shown;
+        let _ = writeln!(
+            text,
+            "({more} more {}: --wide shows them; every end use and metric is in {SWEEP_CSV_FILE})",
+            if more == 1 { "metric" } else { "metrics" }
+        );
+    }
+    let changes: Vec<String> = doc.keys.iter().map(|k| format!("`{k}`")).collect();
+    text.push('\n');
+    text.push_str(&wrap(
+        &format!(
+            "Means with 95% intervals (P: the probability of being short or late, delay: the longest delay of a \
+             unit in weeks, short: units short). Every point runs the same trials, so the change from one point to \
+             another is what {} changes; its paired interval (in {SWEEP_JSON_FILE} and the report) is far tighter \
+             than the levels'.",
+            changes.join(" and ")
+        ),
+        TERMINAL_COLUMNS,
+    ));
+    let _ = writeln!(text, "\nOutputs in {}", out_dir.display());
+    text
+}
+
+/// A key for a column header: its last two segments (`dytb_embargo.duration_weeks`).
+pub fn short_key(key: &str) -> String {
+    let parts: Vec<&str> = key.split('.').collect();
+    if parts.len() <= 2 { key.to_owned() } else { parts[parts.len() - 2..].join(".") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_shorten_to_their_last_two_segments() {
+        assert_eq!(short_key("disruptions.dytb_embargo.duration_weeks"), "dytb_embargo.duration_weeks");
+        assert_eq!(short_key("horizon.years"), "horizon.years");
+    }
+}

@@ -1,0 +1,235 @@
+//! The two-level study of `run --worlds`: the `worlds` section of `summary.json` (each headline metric across
+//! worlds: median, 80 % and 95 % bands, and the knowledge share of its variance), `worlds.parquet` (every world's
+//! knowledge values and metrics), and the terminal tables.
+
+use std::fmt::Write as _;
+use std::io::Write;
+
+use chokepoint_analysis::worlds::{AcrossWorlds, WorldsAnswer};
+use chokepoint_scenario::Parameter;
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::study_json::kinds_in_words;
+use crate::summary_json::{SummaryDocument, nan_if_null};
+use crate::table::{Align, Grid, TERMINAL_COLUMNS, money, number, percent, thousands, wrap};
+
+pub const WORLDS_FILE: &str = "worlds.parquet";
+
+/// The `worlds` section of `summary.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WorldsJson {
+    pub worlds: usize,
+    pub trials_per_world: u64,
+    /// The knowledge parameters, drawn once per world.
+    pub knowledge: Vec<KnowledgeJson>,
+    /// What they are, in words ("stocks and denial rates").
+    pub knowledge_in_words: String,
+    /// The loss over every end use across worlds.
+    pub loss: AcrossJson,
+    pub end_uses: Vec<WorldsEndUseJson>,
+}
+
+/// A knowledge parameter: its key and unit, and its value in each world.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KnowledgeJson {
+    pub key: String,
+    pub unit: String,
+}
+
+/// One end use across worlds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WorldsEndUseJson {
+    pub name: String,
+    pub unit: String,
+    /// `lost` or `backlog`.
+    pub unmet_demand: String,
+    /// P(short or late at all over the horizon).
+    pub short_or_late: AcrossJson,
+    pub units_short: AcrossJson,
+    /// The longest delay of a unit, weeks (backlogged demand only).
+    pub max_delay_weeks: Option<AcrossJson>,
+}
+
+/// A metric across worlds.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct AcrossJson {
+    /// The mean over every world and trial.
+    #[serde(deserialize_with = "nan_if_null")]
+    pub pooled: f64,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub median: f64,
+    /// The 80 % band across worlds (P10 to P90 of the world values).
+    #[serde(deserialize_with = "nan_if_null")]
+    pub p10: f64,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub p90: f64,
+    /// The 95 % band (P2.5 to P97.5).
+    #[serde(deserialize_with = "nan_if_null")]
+    pub p2_5: f64,
+    #[serde(deserialize_with = "nan_if_null")]
+    pub p97_5: f64,
+    /// The share of a trial's variance that knowledge uncertainty explains (`null` when the metric never varies).
+    #[serde(deserialize_with = "nan_if_null")]
+    pub knowledge_share: f64,
+}
+
+impl From<&AcrossWorlds> for AcrossJson {
+    fn from(a: &AcrossWorlds) -> Self {
+        Self {
+            pooled: a.pooled,
+            median: a.median,
+            p10: a.p10,
+            p90: a.p90,
+            p2_5: a.p2_5,
+            p97_5: a.p97_5,
+            knowledge_share: a.knowledge_share,
+        }
+    }
+}
+
+impl WorldsJson {
+    pub fn new(answer: &WorldsAnswer, knowledge: &[&Parameter], scenario: &chokepoint_scenario::Scenario) -> Self {
+        let spec = scenario.model.spec();
+        Self {
+            worlds: answer.worlds,
+            trials_per_world: answer.trials_per_world as u64,
+            knowledge: knowledge.iter().map(|p| KnowledgeJson { key: p.key.clone(), unit: p.unit.clone() }).collect(),
+            knowledge_in_words: kinds_in_words(&answer.knowledge),
+            loss: (&answer.loss).into(),
+            end_uses: answer
+                .end_uses
+                .iter()
+                .zip(spec.end_uses.iter().zip(&scenario.end_uses))
+                .map(|(w, (e, values))| WorldsEndUseJson {
+                    name: e.name.clone(),
+                    unit: values.unit.clone(),
+                    unmet_demand: crate::summary_json::unmet_word(e.unmet).to_owned(),
+                    short_or_late: (&w.short_or_late).into(),
+                    units_short: (&w.units_short).into(),
+                    max_delay_weeks: (e.unmet == chokepoint_engine::Unmet::Backlog)
+                        .then(|| (&w.max_delay_weeks).into()),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `worlds.parquet`: one row per world and quantity: `knowledge` (a parameter's value, `name` its key), or a metric
+/// (`short_or_late`, `units_short`, `max_delay_weeks`, with `name` the end use; `loss`, with an empty name).
+pub fn write_worlds<W: Write>(w: W, answer: &WorldsAnswer, end_uses: &[String]) -> anyhow::Result<()> {
+    let (mut world, mut quantity, mut name, mut value) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut push = |wd: usize, q: &str, n: &str, v: f64| {
+        world.push(wd as u64);
+        quantity.push(q.to_owned());
+        name.push(n.to_owned());
+        value.push(v.is_finite().then_some(v));
+    };
+    for wd in 0..answer.worlds {
+        for (key, values) in answer.knowledge.iter().zip(&answer.values) {
+            push(wd, "knowledge", key, values[wd]);
+        }
+        push(wd, "loss", "", answer.loss.per_world[wd]);
+        for (e, x) in end_uses.iter().zip(&answer.end_uses) {
+            push(wd, "short_or_late", e, x.short_or_late.per_world[wd]);
+            push(wd, "units_short", e, x.units_short.per_world[wd]);
+            push(wd, "max_delay_weeks", e, x.max_delay_weeks.per_world[wd]);
+        }
+    }
+    let n = world.len();
+    let mut frame = DataFrame::new(
+        n,
+        vec![
+            Column::new("world".into(), world),
+            Column::new("quantity".into(), quantity),
+            Column::new("name".into(), name),
+            Column::new("value".into(), value),
+        ],
+    )?;
+    ParquetWriter::new(w).with_compression(ParquetCompression::Zstd(None)).finish(&mut frame)?;
+    Ok(())
+}
+
+/// "4.0%; 80% band 1.0–11%" for a probability across worlds.
+fn band(a: &AcrossJson, f: &dyn Fn(f64) -> String) -> String {
+    format!("{} [{}, {}]", f(a.median), f(a.p10), f(a.p90))
+}
+
+/// The terminal section of a run with worlds: one table per metric, over the end uses that were ever short or late.
+pub fn render(doc: &SummaryDocument, w: &WorldsJson) -> String {
+    let mut text = String::new();
+    text.push('\n');
+    text.push_str(&wrap(
+        &format!(
+            "Across {} worlds of what we do not know about {} ({} knowledge parameters drawn once per world; {} \
+             trials in each, the same draws of events in every world):",
+            thousands(w.worlds as u64),
+            w.knowledge_in_words,
+            w.knowledge.len(),
+            thousands(w.trials_per_world)
+        ),
+        TERMINAL_COLUMNS,
+    ));
+    let share = |a: &AcrossJson| if a.knowledge_share.is_finite() { percent(a.knowledge_share) } else { "-".into() };
+    let short: Vec<&WorldsEndUseJson> = w.end_uses.iter().filter(|e| e.short_or_late.p97_5 > 0.0).collect();
+    if short.is_empty() {
+        text.push_str("No end use is short or late in any world.\n");
+    } else {
+        let mut grid = Grid::new(&[
+            ("end use", Align::Left),
+            ("P(short or late)", Align::Right),
+            ("median [80% band]", Align::Right),
+            ("95% band", Align::Right),
+            ("knowledge share", Align::Right),
+        ]);
+        for e in &short {
+            let a = &e.short_or_late;
+            grid.row(vec![
+                e.name.clone(),
+                percent(a.pooled),
+                band(a, &percent),
+                format!("{}–{}", percent(a.p2_5), percent(a.p97_5)),
+                share(a),
+            ]);
+        }
+        text.push_str(&grid.render());
+        let mut grid = Grid::new(&[
+            ("end use", Align::Left),
+            ("mean units short", Align::Right),
+            ("median [80% band]", Align::Right),
+            ("longest delay, wk: median [80% band]", Align::Right),
+            ("knowledge share", Align::Right),
+        ]);
+        for e in &short {
+            let u = &e.units_short;
+            let delay = e.max_delay_weeks.as_ref().map_or_else(|| "-".to_owned(), |d| band(d, &number));
+            let shares = match &e.max_delay_weeks {
+                Some(d) => format!("{} / {}", share(u), share(d)),
+                None => share(u),
+            };
+            grid.row(vec![e.name.clone(), number(u.pooled), band(u, &number), delay, shares]);
+        }
+        text.push('\n');
+        text.push_str(&grid.render());
+    }
+    let loss_unit = &doc.loss.unit;
+    let l = &w.loss;
+    text.push_str(&wrap(
+        &format!(
+            "Loss over every end use: {} on average; median world {}, 80% of worlds {}–{}, 95% {}–{}; knowledge \
+             explains {} of its variance. Bands are quantiles of the world values; the knowledge share is the part \
+             of a trial's variance that knowing the knowledge parameters would remove on average (two-way \
+             analysis of variance), the rest is event randomness.",
+            money(l.pooled, loss_unit),
+            money(l.median, loss_unit),
+            money(l.p10, loss_unit),
+            money(l.p90, loss_unit),
+            money(l.p2_5, loss_unit),
+            money(l.p97_5, loss_unit),
+            share(l)
+        ),
+        TERMINAL_COLUMNS,
+    ));
+    let _ = writeln!(text, "Every world's values: {WORLDS_FILE}");
+    text
+}
