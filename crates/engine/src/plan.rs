@@ -99,6 +99,9 @@ pub(crate) struct InputSlot {
     pub quantity: f64,
     /// The links that supply it (a range of [`Plan::links`]).
     pub links: Range<usize>,
+    /// Whether a supplier of it may be short of its nameplate in some period (it comes online late, after a
+    /// trigger, or ramps up): only then do its customers cap what they order from ramping suppliers.
+    pub may_ramp: bool,
 }
 
 /// One material a stage makes, per unit of throughput.
@@ -439,7 +442,11 @@ pub(crate) fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Option<
     let spec_nodes: Vec<Node> = (0..ns).map(Node::Stage).chain((0..ne).map(Node::EndUse)).collect();
     for &n in &spec_nodes {
         input_start.push(inputs.len());
-        inputs.extend(spec_node_inputs(n).iter().map(|&(_, q)| InputSlot { quantity: q, links: 0..0 }));
+        inputs.extend(spec_node_inputs(n).iter().map(|&(_, q)| InputSlot {
+            quantity: q,
+            links: 0..0,
+            may_ramp: false,
+        }));
     }
     input_start.push(inputs.len());
     let spec_node_index = |n: Node| match n {
@@ -452,10 +459,15 @@ pub(crate) fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Option<
     };
     let link_slot: Vec<usize> = spec.links.iter().map(|l| slot_of(l.to, l.material)).collect();
     debug_assert!(link_slot.windows(2).all(|w| w[0] <= w[1]), "links must be grouped by customer input");
+    let ramps = |s: usize| {
+        let st = &spec.stages[s];
+        st.online_week.is_some() || st.online_trigger.is_some() || st.ramp_weeks.max() > 0.0
+    };
     for (i, slot) in inputs.iter_mut().enumerate() {
         let first = link_slot.partition_point(|&k| k < i);
         let end = link_slot.partition_point(|&k| k <= i);
         slot.links = first..end;
+        slot.may_ramp = spec.links[first..end].iter().any(|l| ramps(l.from));
     }
 
     // Output slots in the specification's stage order; each lists its customers' links in link order.

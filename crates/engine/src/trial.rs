@@ -99,7 +99,7 @@ fn ramp_factor(t: f64, start: f64, ramp: f64) -> f64 {
 /// the supplier, away from its other customers (issue 12, Chinese domestic demand in the default scenario).
 #[inline(always)]
 fn probed<const N: usize>(x: &LinkState<N>, k: usize) -> bool {
-    x.fill[k] < FILL_FLOOR && x.cut_off[k]
+    x.fill[k] < FILL_FLOOR && x.last_fill[k] == 0.0
 }
 
 /// `if condition { a } else { b }`, for one lane.
@@ -484,19 +484,25 @@ fn place_orders<const N: usize>(
                 x.weight[k] = if probing { 0.0 } else { base * x.fill[k].max(FILL_FLOOR) };
                 total[k] += x.weight[k];
                 probed_base[k] = if probing { probed_base[k] + base } else { probed_base[k] };
-                let full = availability[k] >= 1.0;
-                incumbents[k] = if full { incumbents[k] + x.weight[k] } else { incumbents[k] };
-                ramping |= !full && x.weight[k] > 0.0;
             }
         }
-        let split = |x: &LinkState<N>, link: &crate::plan::PlannedLink, k: usize| -> f64 {
-            if total[k] > 0.0 {
-                need[k] * x.weight[k] / total[k]
-            } else if probed_base[k] > 0.0 {
-                need[k] * (link.share * stages[link.supplier].availability[k]) / probed_base[k]
-            } else {
-                need[k] * link.share
+        // Suppliers short of their nameplate, and the weight of those at full availability: only where some
+        // supplier may ramp (every supplier of the other slots is always at full availability).
+        if slot.may_ramp {
+            for (x, link) in links.iter().zip(link_plans) {
+                let availability = &stages[link.supplier].availability;
+                for k in 0..N {
+                    let full = availability[k] >= 1.0;
+                    incumbents[k] = if full { incumbents[k] + x.weight[k] } else { incumbents[k] };
+                    ramping |= !full && x.weight[k] > 0.0;
+                }
             }
+        }
+        // The supplier's part of the need: by weight, or by share x availability among the probed when every
+        // supplier is, or by share.
+        let split = |x: &LinkState<N>, link: &crate::plan::PlannedLink, k: usize| -> f64 {
+            let base = link.share * stages[link.supplier].availability[k];
+            part_of_need(need[k], x.weight[k], total[k], base, probed_base[k], link.share)
         };
         // A supplier not yet at its nameplate (a plant ramping up, starting empty) gets orders only up to what it
         // can ship this period, its link's part of its output stock plus what its capacity can make; the rest
@@ -520,12 +526,31 @@ fn place_orders<const N: usize>(
                 }
             }
         }
+        // Each supplier's part of the need, plus a probe for one cut off below the floor.
+        let probed_split = |x: &LinkState<N>, link: &crate::plan::PlannedLink, k: usize| -> f64 {
+            let q = split(x, link, k);
+            let probe = need[k] * (link.share * stages[link.supplier].availability[k]) * FILL_FLOOR;
+            if total[k] > 0.0 && probed(x, k) { q + probe } else { q }
+        };
+        if !ramping {
+            // The common case, written out so that it compiles without calls: `probed_split` for every supplier.
+            for (x, link) in links.iter_mut().zip(link_plans) {
+                let availability = &stages[link.supplier].availability;
+                let q: [f64; N] = std::array::from_fn(|k| {
+                    let base = link.share * availability[k];
+                    let q = part_of_need(need[k], x.weight[k], total[k], base, probed_base[k], link.share);
+                    if total[k] > 0.0 && probed(x, k) { q + need[k] * base * FILL_FLOOR } else { q }
+                });
+                for class in 0..NC {
+                    x.order[class] = std::array::from_fn(|k| q[k] * w[class][k]);
+                }
+            }
+            continue;
+        }
         for (x, link) in links.iter_mut().zip(link_plans) {
             let supplier = &stages[link.supplier];
             let q: [f64; N] = std::array::from_fn(|k| {
-                let q = split(x, link, k);
-                let base = link.share * supplier.availability[k];
-                let q = if total[k] > 0.0 && probed(x, k) { q + need[k] * base * FILL_FLOOR } else { q };
+                let q = probed_split(x, link, k);
                 if !(excess[k] > 0.0) {
                     q
                 } else if supplier.availability[k] >= 1.0 {
@@ -548,6 +573,20 @@ fn place_orders<const N: usize>(
 struct Suppliers<'a, const N: usize> {
     stages: &'a [state::StageState<N>],
     outputs: &'a [OutputState<N>],
+}
+
+/// A supplier's part of a customer's `need`: by its `weight` among the `total`, or, when every supplier is only
+/// probed (`total` is 0), by its `base` weight (share x availability) among theirs, or else by its `share`. A
+/// function rather than a closure so that it is inlined into the ordering loop.
+#[inline(always)]
+fn part_of_need(need: f64, weight: f64, total: f64, base: f64, probed_base: f64, share: f64) -> f64 {
+    if total > 0.0 {
+        need * weight / total
+    } else if probed_base > 0.0 {
+        need * base / probed_base
+    } else {
+        need * share
+    }
 }
 
 /// What the stockpiles serving input slot `i` still need to rebuild (at most one period's rebuild rate each).
@@ -1000,13 +1039,12 @@ fn ship<const N: usize, R: Recorder>(
             }
         }
         let qty: [f64; N] = std::array::from_fn(|k| (q[0][k] + q[1][k] + q[2][k]).min(output.stock[k]).max(0.0));
-        for k in 0..N {
-            let ordered = ord[0][k] + ord[1][k] + ord[2][k];
-            let fill = x.fill[k] + FILL_SMOOTHING * ((qty[k] / ordered).min(1.0) - x.fill[k]);
-            x.fill[k] = if ordered > 0.0 { fill } else { x.fill[k] };
-            // Cut off: nothing of an order shipped (see `probed`).
-            x.cut_off[k] = if ordered > 0.0 { !(qty[k] > 0.0) } else { x.cut_off[k] };
-        }
+        let ordered: [f64; N] = std::array::from_fn(|k| ord[0][k] + ord[1][k] + ord[2][k]);
+        let observed: [f64; N] = std::array::from_fn(|k| (qty[k] / ordered[k]).min(1.0));
+        let placed = ordered.map(|o| o > 0.0);
+        x.fill =
+            choose(placed, std::array::from_fn(|k| x.fill[k] + FILL_SMOOTHING * (observed[k] - x.fill[k])), x.fill);
+        x.last_fill = choose(placed, observed, x.last_fill);
         x.shipped_now = qty;
         let shipped = qty.map(|q| q > 0.0);
         output.stock = choose(shipped, std::array::from_fn(|k| output.stock[k] - qty[k]), output.stock);

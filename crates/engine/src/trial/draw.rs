@@ -231,7 +231,7 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
         // customers send it little until it has shown it delivers.
         state.fill[k] = if sc.stages[link.supplier].online_period[k] > 0.0 { FILL_FLOOR } else { 1.0 };
         state.weight[k] = 0.0;
-        state.cut_off[k] = false;
+        state.last_fill[k] = 1.0;
         state.active_controls[k] = 0;
     }
 

@@ -99,9 +99,9 @@ pub(super) struct LinkState<const N: usize> {
     pub order: [[f64; N]; NC],
     /// The customer's smoothed estimate of the share of its orders this supplier ships (1 when all is well).
     pub fill: [f64; N],
-    /// Whether the supplier shipped nothing of the customer's last order (an embargo, a denial, an empty
-    /// supplier): with a fill rate below the floor, such a supplier is only probed.
-    pub cut_off: [bool; N],
+    /// The share of the customer's last order the supplier shipped; 0 when it shipped nothing (cut off by an
+    /// embargo or a denial, or empty), and then, with a fill rate below the floor, it is only probed.
+    pub last_fill: [f64; N],
     /// The customer's weight for this supplier this period (share, availability and fill rate).
     pub weight: [f64; N],
     /// The link's part of its supplier's output: its share of the output's normal shipments in the trial.
@@ -307,7 +307,7 @@ impl<const N: usize> Lockstep<N> {
                     order: [zero; NC],
                     fill: zero,
                     weight: zero,
-                    cut_off: [false; N],
+                    last_fill: zero,
                     supplier_share: zero,
                     lead: [0; N],
                     active_controls: [0; N],
