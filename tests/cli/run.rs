@@ -93,7 +93,10 @@ fn run_writes_every_file_with_its_schema() {
     assert!(share.into_no_null_iter().all(|x| (0.0..=1.0).contains(&x)));
 
     let losses = read_parquet(&out.join("stage_losses.parquet"));
-    assert_eq!(columns(&losses), expected(&[("trial", UInt64), ("stage", String), ("throughput_lost", Float64)]));
+    assert_eq!(
+        columns(&losses),
+        expected(&[("trial", UInt64), ("stage", String), ("throughput_lost", Float64), ("throughput_wanted", Float64)])
+    );
     assert_eq!(losses.height(), 40 * 3, "one row per trial and stage");
 
     let bands = read_parquet(&out.join("bands.parquet"));
