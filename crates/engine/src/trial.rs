@@ -967,7 +967,7 @@ fn export_controls<const N: usize>(
             ControlKind::Embargo => quota = quota.min((1.0 - effect) * flow),
             // Licensing: each class's part is denied with the class's probability, and what is left waits a review
             // time drawn per shipment. Several regimes: any denial holds back, the longest review applies.
-            ControlKind::Licensing { review_weeks } => {
+            ControlKind::Licensing { review } => {
                 if q.iter().any(|&v| v > 0.0) {
                     let rng = &mut controls.licence_streams[j][k];
                     for (class, v) in q.iter_mut().enumerate() {
@@ -975,7 +975,7 @@ fn export_controls<const N: usize>(
                             *v = 0.0;
                         }
                     }
-                    delay = delay.max(periods_of(review_weeks.sample(rng), plan.period_weeks));
+                    delay = delay.max(review.sample_periods(rng, |weeks| periods_of(weeks, plan.period_weeks)));
                 }
             }
         }
