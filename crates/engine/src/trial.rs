@@ -156,8 +156,8 @@ fn simulate_group<const N: usize, R: Recorder>(
     recorder.trial_ends(plan, sc);
 }
 
-/// The terms of the demand trends that can be non-zero in this group: (node, end use) pairs, by node and then
-/// end use.
+/// The terms of the demand trends that can be non-zero in this group: (end use, attribution) pairs, by node and
+/// then end use, and each node's range of them.
 ///
 /// A trend is `Iterator::sum` of attribution times growth over all end uses, which starts at -0.0. Every term
 /// is +0.0 or positive (attributions are sums and ratios of non-negative flows, growth is positive), so after
@@ -165,17 +165,20 @@ fn simulate_group<const N: usize, R: Recorder>(
 /// the non-zero terms from +0.0 has the same bits.
 fn trend_terms<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>) {
     sc.trend_terms.clear();
+    sc.trend_nodes.clear();
     if !sc.has_growth.iter().any(|&g| g) {
         return;
     }
     let nodes = sc.trend.len();
     for n in 0..nodes {
+        let first = sc.trend_terms.len();
         for e in 0..plan.end_uses.len() {
-            let a = &sc.attribution[e * nodes + n];
+            let a = sc.attribution[e * nodes + n];
             if (0..N).any(|k| sc.has_growth[k] && a[k] != 0.0) {
-                sc.trend_terms.push((n, e));
+                sc.trend_terms.push((e, a));
             }
         }
+        sc.trend_nodes.push(first..sc.trend_terms.len());
     }
 }
 
@@ -259,18 +262,15 @@ fn capacity<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>, t: usize) {
     // Demand trend of every node (growth factors before this period's step): the sum over end uses, in their
     // order, of attribution times growth. A trial without growth keeps a trend of 1.
     if sc.has_growth.iter().any(|&g| g) {
-        let nodes = sc.trend.len();
-        let sums = &mut sc.trend_sums;
-        sums.iter_mut().for_each(|x| *x = [0.0; N]);
-        for &(n, e) in &sc.trend_terms {
-            let (a, growth) = (&sc.attribution[e * nodes + n], &sc.end_uses[e].demand_growth);
-            let sum = &mut sums[n];
-            for k in 0..N {
-                sum[k] += a[k] * growth[k];
+        for (trend, terms) in sc.trend.iter_mut().zip(&sc.trend_nodes) {
+            let mut sum = [0.0; N];
+            for (e, a) in &sc.trend_terms[terms.clone()] {
+                let growth = &sc.end_uses[*e].demand_growth;
+                for k in 0..N {
+                    sum[k] += a[k] * growth[k];
+                }
             }
-        }
-        for (trend, sum) in sc.trend.iter_mut().zip(sums.iter()) {
-            *trend = choose(sc.has_growth, *sum, *trend);
+            *trend = choose(sc.has_growth, sum, *trend);
         }
     }
 
