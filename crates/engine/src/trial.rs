@@ -926,13 +926,19 @@ fn ship<const N: usize, R: Recorder>(
                     *bucket = choose(shipped, std::array::from_fn(|k| bucket[k] + qty[k] * t as f64), *bucket);
                 }
             }
-        } else {
+        } else if let Some(j) = plan.links[l].licensed {
             for k in 0..N {
                 if shipped[k] && arrive[k] < t_len {
                     arrivals[arrive[k] * links_count + l][k] += qty[k];
-                    if let Some(j) = plan.links[l].licensed {
-                        arrival_ship_time[arrive[k] * plan.licensed_links + j][k] += qty[k] * t as f64;
-                    }
+                    arrival_ship_time[arrive[k] * plan.licensed_links + j][k] += qty[k] * t as f64;
+                }
+            }
+        } else {
+            // Lanes that ship nothing add their zero: a bucket is +0.0 or positive (it starts at +0.0 and only
+            // receives shipments), and adding +0.0 or -0.0 to it leaves its bits unchanged.
+            for k in 0..N {
+                if arrive[k] < t_len {
+                    arrivals[arrive[k] * links_count + l][k] += qty[k];
                 }
             }
         }
