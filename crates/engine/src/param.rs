@@ -347,9 +347,19 @@ struct LogNormalPeriods {
     normal: Normal<f64>,
     lognormal: LogNormal<f64>,
     /// Around each `ln((k - 1/2) period_weeks)`, `k = 1, 2, ...`, the band `(low, high)` within which a draw is
-    /// computed in full; increasing, and shared by the links a regime covers.
-    bounds: Arc<[(f64, f64)]>,
+    /// computed in full, increasing, after a band at minus infinity (so that `bands[k]` and `bands[k + 1]` frame
+    /// a draw of `k` periods); shared by the links a regime covers.
+    bands: Arc<[(f64, f64)]>,
+    /// Cells of width `1 / CELLS_PER_UNIT` from `origin`, which find a draw's place among the bands without a
+    /// search (whose unpredictable exit costs more time than `exp`): for each cell, how many bands start at or
+    /// before the cell's start, and where the one band that starts within the cell starts (infinity if none).
+    origin: f64,
+    cells: Arc<[(usize, f64)]>,
 }
+
+/// Cells per unit of log-duration. Consecutive bounds are at least `ln(63.5 / 62.5)`, more than 1/64, apart, so
+/// no cell holds the start of two bands.
+const CELLS_PER_UNIT: f64 = 64.0;
 
 /// Relative distance from a bound within which a lognormal duration is computed in full.
 const LOG_BOUND_GUARD: f64 = 1e-9;
@@ -364,16 +374,28 @@ impl PeriodsSampler {
         let lognormal = match (param, &weeks) {
             (Param::LogNormal { mu, sigma }, Sampler::LogNormal(lognormal)) if period_weeks > 0.0 => {
                 Normal::new(*mu, *sigma).ok().map(|normal| {
-                    // The bounds of the first `MAX_BOUNDS` periods, searched from the first: reviews are mostly
-                    // short, and the rare longer draws are computed in full.
-                    let bounds = (1..=MAX_BOUNDS)
-                        .map(|k| {
+                    // The bounds of the first `MAX_BOUNDS` periods; the rare longer draws are computed in full.
+                    let bands: Vec<(f64, f64)> = std::iter::once((f64::NEG_INFINITY, f64::NEG_INFINITY))
+                        .chain((1..=MAX_BOUNDS).map(|k| {
                             let bound = ((k as f64 - 0.5) * period_weeks).ln();
                             let guard = LOG_BOUND_GUARD * (1.0 + bound.abs());
                             (bound - guard, bound + guard)
-                        })
+                        }))
                         .collect();
-                    LogNormalPeriods { normal, lognormal: *lognormal, bounds }
+                    let lows: Vec<f64> = bands[1..].iter().map(|&(low, _)| low).collect();
+                    let origin = lows[0] - 1.0;
+                    let mut cells = Vec::new();
+                    for i in 0.. {
+                        let start = origin + i as f64 / CELLS_PER_UNIT;
+                        let end = origin + (i + 1) as f64 / CELLS_PER_UNIT;
+                        let count = lows.partition_point(|&low| low <= start);
+                        let next = lows.get(count).copied().filter(|&low| low < end).unwrap_or(f64::INFINITY);
+                        cells.push((count, next));
+                        if count == lows.len() {
+                            break;
+                        }
+                    }
+                    LogNormalPeriods { normal, lognormal: *lognormal, bands: bands.into(), origin, cells: cells.into() }
                 })
             }
             _ => None,
@@ -384,18 +406,16 @@ impl PeriodsSampler {
     /// Draws a duration and returns it in whole periods, `periods` being the loop's rounding of weeks.
     #[inline]
     pub(crate) fn sample_periods<R: Rng + ?Sized>(&self, rng: &mut R, periods: impl Fn(f64) -> usize) -> usize {
-        let Some(LogNormalPeriods { normal, lognormal, bounds }) = &self.lognormal else {
+        let Some(LogNormalPeriods { normal, lognormal, bands, origin, cells }) = &self.lognormal else {
             return periods(self.weeks.sample(rng));
         };
         let z: f64 = StandardNormal.sample(rng);
         let y = normal.from_zscore(z);
-        // The draw reaches `k` periods when it is past the `k` first bands and below the next one.
-        let k = bounds.iter().take_while(|&&(low, _)| low <= y).count();
-        if k < bounds.len() && y < bounds[k].0 && (k == 0 || y > bounds[k - 1].1) {
-            k
-        } else {
-            periods(lognormal.from_zscore(z))
-        }
+        // The draw's cell gives the number of bands it is past (below the origin, or NaN: cell 0, no band); the
+        // draw reaches `k` periods when it is above the `k`-th band and below the next one.
+        let cell = ((y - origin) * CELLS_PER_UNIT) as usize;
+        let k = cells.get(cell).map_or(MAX_BOUNDS, |&(count, next)| count + usize::from(next <= y));
+        if k < MAX_BOUNDS && y > bands[k].1 && y < bands[k + 1].0 { k } else { periods(lognormal.from_zscore(z)) }
     }
 }
 
