@@ -7,8 +7,10 @@
 //! underlying normal (the scenario layer also accepts a median and a 90th percentile and converts them with
 //! `mu = ln(median)`, `sigma = (ln(p90) - mu) / z_0.90`); a discrete choice among weighted values.
 
+use std::sync::Arc;
+
 use rand::{Rng, RngExt};
-use rand_distr::{Beta, Distribution, LogNormal, Normal, Triangular};
+use rand_distr::{Beta, Distribution, LogNormal, Normal, StandardNormal, Triangular};
 
 /// The 0.90 quantile of the standard normal distribution, used to turn a (median, p90) pair into `sigma`.
 pub const Z_090: f64 = 1.281_551_565_544_600_4;
@@ -323,6 +325,100 @@ impl Sampler {
     }
 }
 
+/// A duration in weeks compiled for drawing whole periods: the periods of one draw, as the period loop rounds
+/// weeks to periods (`floor(weeks / period_weeks + 1/2)`). It draws exactly the numbers, and consumes exactly the
+/// randomness, of `periods(sampler.sample(rng))`.
+///
+/// A lognormal duration (licence reviews, drawn once per shipment) is decided without `exp`: its log-duration
+/// `y = mu + sigma z` (the operations of the lognormal's own draw) is placed among the log-durations
+/// `ln((k - 1/2) period_weeks)` at which the rounded duration reaches `k` periods. Near one of those bounds (within
+/// a relative 1e-9, far more than the rounding of `exp`, of the division and of the bounds' `ln`), or beyond the
+/// last, the duration is computed as before; elsewhere the bound decides, whatever the last bits of `exp`.
+#[derive(Debug, Clone)]
+pub(crate) struct PeriodsSampler {
+    weeks: Sampler,
+    lognormal: Option<LogNormalPeriods>,
+}
+
+/// The bounds of a lognormal duration in whole periods; see [`PeriodsSampler`].
+#[derive(Debug, Clone)]
+struct LogNormalPeriods {
+    /// The lognormal's underlying normal, and the lognormal itself for draws near a bound.
+    normal: Normal<f64>,
+    lognormal: LogNormal<f64>,
+    /// Around each `ln((k - 1/2) period_weeks)`, `k = 1, 2, ...`, the band `(low, high)` within which a draw is
+    /// computed in full, increasing, after a band at minus infinity (so that `bands[k]` and `bands[k + 1]` frame
+    /// a draw of `k` periods); shared by the links a regime covers.
+    bands: Arc<[(f64, f64)]>,
+    /// Cells of width `1 / CELLS_PER_UNIT` from `origin`, which find a draw's place among the bands without a
+    /// search (whose unpredictable exit costs more time than `exp`): for each cell, how many bands start at or
+    /// before the cell's start, and where the one band that starts within the cell starts (infinity if none).
+    origin: f64,
+    cells: Arc<[(usize, f64)]>,
+}
+
+/// Cells per unit of log-duration. Consecutive bounds are at least `ln(63.5 / 62.5)`, more than 1/64, apart, so
+/// no cell holds the start of two bands.
+const CELLS_PER_UNIT: f64 = 64.0;
+
+/// Relative distance from a bound within which a lognormal duration is computed in full.
+const LOG_BOUND_GUARD: f64 = 1e-9;
+
+/// Durations of at most this many periods are found among the bounds; longer ones are computed in full.
+const MAX_BOUNDS: usize = 64;
+
+impl PeriodsSampler {
+    /// Compiles `param`, a duration in weeks, for periods of `period_weeks` weeks.
+    pub(crate) fn new(param: &Param, period_weeks: f64) -> Self {
+        let weeks = Sampler::new(param);
+        let lognormal = match (param, &weeks) {
+            (Param::LogNormal { mu, sigma }, Sampler::LogNormal(lognormal)) if period_weeks > 0.0 => {
+                Normal::new(*mu, *sigma).ok().map(|normal| {
+                    // The bounds of the first `MAX_BOUNDS` periods; the rare longer draws are computed in full.
+                    let bands: Vec<(f64, f64)> = std::iter::once((f64::NEG_INFINITY, f64::NEG_INFINITY))
+                        .chain((1..=MAX_BOUNDS).map(|k| {
+                            let bound = ((k as f64 - 0.5) * period_weeks).ln();
+                            let guard = LOG_BOUND_GUARD * (1.0 + bound.abs());
+                            (bound - guard, bound + guard)
+                        }))
+                        .collect();
+                    let lows: Vec<f64> = bands[1..].iter().map(|&(low, _)| low).collect();
+                    let origin = lows[0] - 1.0;
+                    let mut cells = Vec::new();
+                    for i in 0.. {
+                        let start = origin + i as f64 / CELLS_PER_UNIT;
+                        let end = origin + (i + 1) as f64 / CELLS_PER_UNIT;
+                        let count = lows.partition_point(|&low| low <= start);
+                        let next = lows.get(count).copied().filter(|&low| low < end).unwrap_or(f64::INFINITY);
+                        cells.push((count, next));
+                        if count == lows.len() {
+                            break;
+                        }
+                    }
+                    LogNormalPeriods { normal, lognormal: *lognormal, bands: bands.into(), origin, cells: cells.into() }
+                })
+            }
+            _ => None,
+        };
+        Self { weeks, lognormal }
+    }
+
+    /// Draws a duration and returns it in whole periods, `periods` being the loop's rounding of weeks.
+    #[inline]
+    pub(crate) fn sample_periods<R: Rng + ?Sized>(&self, rng: &mut R, periods: impl Fn(f64) -> usize) -> usize {
+        let Some(LogNormalPeriods { normal, lognormal, bands, origin, cells }) = &self.lognormal else {
+            return periods(self.weeks.sample(rng));
+        };
+        let z: f64 = StandardNormal.sample(rng);
+        let y = normal.from_zscore(z);
+        // The draw's cell gives the number of bands it is past (below the origin, or NaN: cell 0, no band); the
+        // draw reaches `k` periods when it is above the `k`-th band and below the next one.
+        let cell = ((y - origin) * CELLS_PER_UNIT) as usize;
+        let k = cells.get(cell).map_or(MAX_BOUNDS, |&(count, next)| count + usize::from(next <= y));
+        if k < MAX_BOUNDS && y > bands[k].1 && y < bands[k + 1].0 { k } else { periods(lognormal.from_zscore(z)) }
+    }
+}
+
 fn check_mode(min: f64, mode: f64, max: f64) -> Result<(), ParamError> {
     if min >= max {
         return Err(ParamError::EmptyRange { min, max });
@@ -418,6 +514,32 @@ mod tests {
         let p = Param::normal(0.0, 1.0, -0.5, 2.0).unwrap();
         let mut rng = stream(3, 4, "n");
         assert!((0..10_000).map(|_| p.sample(&mut rng)).all(|x| (-0.5..=2.0).contains(&x)));
+    }
+
+    #[test]
+    fn periods_samplers_draw_the_periods_of_the_weeks_they_replace() {
+        // Licence reviews: a lognormal's periods are found among bounds rather than through `exp`; every draw
+        // must be the rounding of the weeks drawn as before, from the same randomness. The last two put every
+        // draw next to a bound (2.5 weeks: 2 or 3 periods), where the draw is computed in full.
+        let cases = [
+            (Param::lognormal_median_p90(3.0, 9.0).unwrap(), 1.0),
+            (Param::lognormal_median_p90(8.0, 26.0).unwrap(), 1.0),
+            (Param::lognormal_median_p90(8.0, 26.0).unwrap(), 4.345),
+            (Param::lognormal(0.3, 2.5).unwrap(), 0.5),
+            (Param::lognormal(2.5f64.ln(), 1e-13).unwrap(), 1.0),
+            (Param::lognormal(2.5f64.ln(), 1e-7).unwrap(), 1.0),
+            (Param::uniform(0.0, 30.0).unwrap(), 1.0),
+        ];
+        for (p, period_weeks) in cases {
+            let periods = |weeks: f64| (weeks / period_weeks + 0.5) as usize;
+            let (weeks, compiled) = (Sampler::new(&p), PeriodsSampler::new(&p, period_weeks));
+            let (mut a, mut b) = (stream(9, 1, "periods"), stream(9, 1, "periods"));
+            for i in 0..200_000 {
+                let want = periods(weeks.sample(&mut a));
+                assert_eq!(compiled.sample_periods(&mut b, periods), want, "{p:?}, draw {i}");
+            }
+            assert_eq!(a.random::<u64>(), b.random::<u64>(), "{p:?} consumed other randomness");
+        }
     }
 
     #[test]

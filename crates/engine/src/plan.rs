@@ -14,7 +14,7 @@ use std::ops::Range;
 
 use crate::market::PlannedMarkets;
 use crate::model::{Allocation, DisruptionKind, LinkSpec, ModelError, ModelSpec, Node, Timing, Unmet, scope_covers};
-use crate::param::{Param, Sampler};
+use crate::param::{Param, PeriodsSampler, Sampler};
 use crate::rng::{self, key};
 
 /// Number of priority classes.
@@ -145,8 +145,8 @@ pub(crate) struct LinkControl {
 pub(crate) enum ControlKind {
     /// Caps the link at (1 - severity) of its normal flow.
     Embargo,
-    /// Denies by class and delays by a review time, in weeks, drawn per shipment.
-    Licensing { review_weeks: Sampler },
+    /// Denies by class and delays by a review time, in weeks, drawn per shipment and used in whole periods.
+    Licensing { review: PeriodsSampler },
 }
 
 /// What a disruption does while it is active, with its per-event draws compiled.
@@ -502,16 +502,27 @@ pub(crate) fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Option<
     let mut link_disruptions = Vec::new();
     let mut licensed_links = 0;
     let mut links = Vec::with_capacity(spec.links.len());
+    // Each regime's review time, compiled once and shared by the links it covers.
+    let reviews: Vec<Option<PeriodsSampler>> = spec
+        .disruptions
+        .iter()
+        .map(|dis| match &dis.kind {
+            DisruptionKind::ExportLicensing { review_weeks, .. } => {
+                Some(PeriodsSampler::new(review_weeks, spec.period_weeks))
+            }
+            _ => None,
+        })
+        .collect();
     for (l, &output) in spec.links.iter().zip(&link_output) {
         let first = link_controls.len();
         let mut licensed = false;
         for (d, dis) in spec.disruptions.iter().enumerate() {
-            let kind = match &dis.kind {
-                DisruptionKind::ExportLicensing { scope, review_weeks, .. } if scope_covers(spec, scope, l) => {
+            let kind = match (&dis.kind, &reviews[d]) {
+                (DisruptionKind::ExportLicensing { scope, .. }, Some(review)) if scope_covers(spec, scope, l) => {
                     licensed = true;
-                    ControlKind::Licensing { review_weeks: Sampler::new(review_weeks) }
+                    ControlKind::Licensing { review: review.clone() }
                 }
-                DisruptionKind::Embargo { scope, .. } if scope_covers(spec, scope, l) => ControlKind::Embargo,
+                (DisruptionKind::Embargo { scope, .. }, _) if scope_covers(spec, scope, l) => ControlKind::Embargo,
                 _ => continue,
             };
             let licence_key = key(&format!("licence:{}:{}", dis.name, link_label(spec, l)));

@@ -84,7 +84,7 @@ fn ramp_factor(t: f64, start: f64, ramp: f64) -> f64 {
     if t < start {
         0.0
     } else if ramp > 0.0 {
-        ((t - start + 1.0) / ramp).min(1.0)
+        at_most((t - start + 1.0) / ramp, 1.0)
     } else {
         1.0
     }
@@ -106,6 +106,21 @@ fn probed<const N: usize>(x: &LinkState<N>, k: usize) -> bool {
 #[inline(always)]
 fn choose_one(condition: bool, a: f64, b: f64) -> f64 {
     if condition { a } else { b }
+}
+
+/// `x.min(cap)` as one comparison, which compiles to one `minpd` where `f64::min` takes five instructions on
+/// baseline x86-64. The same value as `f64::min` for every `x` (a NaN gives `cap`) when `cap` is a number other
+/// than zero: `f64::min` differs only for a NaN `cap` and for zeros of opposite signs.
+#[inline(always)]
+fn at_most(x: f64, cap: f64) -> f64 {
+    if x < cap { x } else { cap }
+}
+
+/// `x.max(floor)` as one comparison, the same value as `f64::max` for every `x` when `floor` is a number other
+/// than zero (see [`at_most`]).
+#[inline(always)]
+fn at_least(x: f64, floor: f64) -> f64 {
+    if x > floor { x } else { floor }
 }
 
 /// `if condition { a } else { b }`, for every lane.
@@ -176,8 +191,8 @@ fn simulate_group<const N: usize, R: Recorder>(
     recorder.trial_ends(plan, sc);
 }
 
-/// The terms of the demand trends that can be non-zero in this group: (node, end use) pairs, by node and then
-/// end use.
+/// The terms of the demand trends that can be non-zero in this group: (end use, attribution) pairs, by node and
+/// then end use, and each node's range of them.
 ///
 /// A trend is `Iterator::sum` of attribution times growth over all end uses, which starts at -0.0. Every term
 /// is +0.0 or positive (attributions are sums and ratios of non-negative flows, growth is positive), so after
@@ -185,17 +200,20 @@ fn simulate_group<const N: usize, R: Recorder>(
 /// the non-zero terms from +0.0 has the same bits.
 fn trend_terms<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>) {
     sc.trend_terms.clear();
+    sc.trend_nodes.clear();
     if !sc.has_growth.iter().any(|&g| g) {
         return;
     }
     let nodes = sc.trend.len();
     for n in 0..nodes {
+        let first = sc.trend_terms.len();
         for e in 0..plan.end_uses.len() {
-            let a = &sc.attribution[e * nodes + n];
+            let a = sc.attribution[e * nodes + n];
             if (0..N).any(|k| sc.has_growth[k] && a[k] != 0.0) {
-                sc.trend_terms.push((n, e));
+                sc.trend_terms.push((e, a));
             }
         }
+        sc.trend_nodes.push(first..sc.trend_terms.len());
     }
 }
 
@@ -279,18 +297,15 @@ fn capacity<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>, t: usize) {
     // Demand trend of every node (growth factors before this period's step): the sum over end uses, in their
     // order, of attribution times growth. A trial without growth keeps a trend of 1.
     if sc.has_growth.iter().any(|&g| g) {
-        let nodes = sc.trend.len();
-        let sums = &mut sc.trend_sums;
-        sums.iter_mut().for_each(|x| *x = [0.0; N]);
-        for &(n, e) in &sc.trend_terms {
-            let (a, growth) = (&sc.attribution[e * nodes + n], &sc.end_uses[e].demand_growth);
-            let sum = &mut sums[n];
-            for k in 0..N {
-                sum[k] += a[k] * growth[k];
+        for (trend, terms) in sc.trend.iter_mut().zip(&sc.trend_nodes) {
+            let mut sum = [0.0; N];
+            for (e, a) in &sc.trend_terms[terms.clone()] {
+                let growth = &sc.end_uses[*e].demand_growth;
+                for k in 0..N {
+                    sum[k] += a[k] * growth[k];
+                }
             }
-        }
-        for (trend, sum) in sc.trend.iter_mut().zip(sums.iter()) {
-            *trend = choose(sc.has_growth, *sum, *trend);
+            *trend = choose(sc.has_growth, sum, *trend);
         }
     }
 
@@ -481,7 +496,7 @@ fn place_orders<const N: usize>(
             for k in 0..N {
                 let base = link.share * availability[k];
                 let probing = probed(x, k);
-                x.weight[k] = if probing { 0.0 } else { base * x.fill[k].max(FILL_FLOOR) };
+                x.weight[k] = if probing { 0.0 } else { base * at_least(x.fill[k], FILL_FLOOR) };
                 total[k] += x.weight[k];
                 probed_base[k] = if probing { probed_base[k] + base } else { probed_base[k] };
             }
@@ -1002,7 +1017,7 @@ fn ship<const N: usize, R: Recorder>(
     if n == 0 {
         for k in 0..N {
             let total = r[0][k] + r[1][k] + r[2][k];
-            let f = if total > 0.0 { (avail[k] / total).min(1.0) } else { 0.0 };
+            let f = if total > 0.0 { at_most(avail[k] / total, 1.0) } else { 0.0 };
             for class in 0..NC {
                 frac[class][k] = f;
             }
@@ -1012,7 +1027,8 @@ fn ship<const N: usize, R: Recorder>(
             let class = usize::from(class);
             for k in 0..N {
                 let wanted = r[class][k];
-                let give = avail[k].min(wanted);
+                // Used only where `wanted` is positive.
+                let give = at_most(avail[k], wanted);
                 frac[class][k] = if wanted > 0.0 { give / wanted } else { frac[class][k] };
                 avail[k] = if wanted > 0.0 { avail[k] - give } else { avail[k] };
             }
@@ -1040,7 +1056,7 @@ fn ship<const N: usize, R: Recorder>(
         }
         let qty: [f64; N] = std::array::from_fn(|k| (q[0][k] + q[1][k] + q[2][k]).min(output.stock[k]).max(0.0));
         let ordered: [f64; N] = std::array::from_fn(|k| ord[0][k] + ord[1][k] + ord[2][k]);
-        let observed: [f64; N] = std::array::from_fn(|k| (qty[k] / ordered[k]).min(1.0));
+        let observed: [f64; N] = std::array::from_fn(|k| at_most(qty[k] / ordered[k], 1.0));
         let placed = ordered.map(|o| o > 0.0);
         x.fill =
             choose(placed, std::array::from_fn(|k| x.fill[k] + FILL_SMOOTHING * (observed[k] - x.fill[k])), x.fill);
@@ -1066,13 +1082,19 @@ fn ship<const N: usize, R: Recorder>(
                     *bucket = choose(shipped, std::array::from_fn(|k| bucket[k] + qty[k] * t as f64), *bucket);
                 }
             }
-        } else {
+        } else if let Some(j) = plan.links[l].licensed {
             for k in 0..N {
                 if shipped[k] && arrive[k] < t_len {
                     arrivals[arrive[k] * links_count + l][k] += qty[k];
-                    if let Some(j) = plan.links[l].licensed {
-                        arrival_ship_time[arrive[k] * plan.licensed_links + j][k] += qty[k] * t as f64;
-                    }
+                    arrival_ship_time[arrive[k] * plan.licensed_links + j][k] += qty[k] * t as f64;
+                }
+            }
+        } else {
+            // Lanes that ship nothing add their zero: a bucket is +0.0 or positive (it starts at +0.0 and only
+            // receives shipments), and adding +0.0 or -0.0 to it leaves its bits unchanged.
+            for k in 0..N {
+                if arrive[k] < t_len {
+                    arrivals[arrive[k] * links_count + l][k] += qty[k];
                 }
             }
         }
@@ -1107,7 +1129,7 @@ fn export_controls<const N: usize>(
             ControlKind::Embargo => quota = quota.min((1.0 - effect) * flow),
             // Licensing: each class's part is denied with the class's probability, and what is left waits a review
             // time drawn per shipment. Several regimes: any denial holds back, the longest review applies.
-            ControlKind::Licensing { review_weeks } => {
+            ControlKind::Licensing { review } => {
                 if q.iter().any(|&v| v > 0.0) {
                     let rng = &mut controls.licence_streams[j][k];
                     for (class, v) in q.iter_mut().enumerate() {
@@ -1115,7 +1137,7 @@ fn export_controls<const N: usize>(
                             *v = 0.0;
                         }
                     }
-                    delay = delay.max(periods_of(review_weeks.sample(rng), plan.period_weeks));
+                    delay = delay.max(review.sample_periods(rng, |weeks| periods_of(weeks, plan.period_weeks)));
                 }
             }
         }

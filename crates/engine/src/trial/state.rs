@@ -198,10 +198,10 @@ pub(crate) struct Lockstep<const N: usize> {
     pub(super) trend: Vec<[f64; N]>,
     /// Share of each node's normal activity attributable to each end use (`e * nodes + node`).
     pub(super) attribution: Vec<[f64; N]>,
-    /// Space for the attribution-weighted sums of growth, per node, and the (node, end use) terms of those sums
-    /// that can be non-zero in this group.
-    pub(super) trend_sums: Vec<[f64; N]>,
-    pub(super) trend_terms: Vec<(usize, usize)>,
+    /// The terms of each node's attribution-weighted sum of growth that can be non-zero in this group: (end use,
+    /// attribution) pairs by node, and each node's range of them.
+    pub(super) trend_terms: Vec<(usize, [f64; N])>,
+    pub(super) trend_nodes: Vec<Range<usize>>,
     /// Whether each trial's demand grows (otherwise its trend stays 1).
     pub(super) has_growth: [bool; N],
     /// Drawn (start period, ramp periods, full effect) of each intensity change and demand switch.
@@ -345,8 +345,8 @@ impl<const N: usize> Lockstep<N> {
             arrival_ship_time: vec![zero; plan.licensed_links * t],
             trend: vec![[1.0; N]; ns + ne],
             attribution: vec![zero; (ns + ne) * ne],
-            trend_sums: vec![zero; ns + ne],
             trend_terms: Vec::with_capacity((ns + ne) * ne),
+            trend_nodes: Vec::with_capacity(ns + ne),
             has_growth: [false; N],
             intensity_plan: vec![[zero; 3]; plan.intensity_changes.len()],
             switch_plan: vec![[zero; 3]; plan.demand_switches.len()],
