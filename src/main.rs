@@ -25,7 +25,6 @@ mod sensitivity_output;
 mod shard;
 mod sizing;
 mod staged_files;
-mod study_cli;
 mod study_json;
 mod summary_json;
 mod sweep_output;

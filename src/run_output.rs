@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chokepoint_analysis::worlds::WorldsAnswer;
 use chokepoint_engine::report::summarize_trials;
-use chokepoint_engine::{BandCounts, RunConfig, RunError};
+use chokepoint_engine::{BandCounts, RunError};
 use polars::prelude::DataFrame;
 
 use crate::failure::Failure;
@@ -94,13 +94,7 @@ fn stream_trials(
 ) -> anyhow::Result<(BandCounts, f64)> {
     let started = Instant::now();
     let mut writing = Duration::ZERO;
-    let config = RunConfig {
-        trials: range.end - range.start,
-        seed: settings.seed,
-        threads: settings.threads,
-        bands: true,
-        first_trial: range.start,
-    };
+    let config = crate::cli::trials::run_config(range.clone(), settings.seed, settings.threads, true);
     let bands = with_trial_sink(files, &provenance(loaded, settings, &range), |sink| {
         chokepoint_engine::run_in_batches(
             &loaded.scenario.model,

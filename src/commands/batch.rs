@@ -177,10 +177,10 @@ pub fn batch(args: &BatchArgs) -> Result<(), Failure> {
                     progress: args.progress,
                     report: if args.format == BatchFormat::Json { ReportFormat::Json } else { ReportFormat::Table },
                     width: crate::table::Width::Narrow,
-                    set: args.set.clone(),
                 },
+                set: args.set.clone(),
                 shard: None,
-                evppi: crate::study_cli::EvppiArgs { enabled: false, params: Vec::new(), samples: 0, trials: 0 },
+                evppi: crate::cli::study::EvppiArgs { enabled: false, params: Vec::new(), samples: 0, trials: 0 },
             };
             super::compare::compare(&compare)?;
         }

@@ -21,7 +21,7 @@ use chokepoint_analysis::loss::LossWeights;
 use chokepoint_analysis::outcome::{EndUseTrials, VariantOutcome};
 use chokepoint_analysis::portfolio::Objective;
 use chokepoint_analysis::variants::VariantRunner;
-use chokepoint_engine::{Model, RunConfig};
+use chokepoint_engine::Model;
 use chokepoint_scenario::LossUnit;
 use polars::prelude::*;
 
@@ -40,7 +40,7 @@ use crate::progress::{ProgressMode, TrialProgress};
 use crate::report::REPORT_FILE;
 use crate::run_output::Started;
 use crate::run_record::ShardRecord;
-use crate::scenario_source::{self, LoadedScenario, SourceDigest};
+use crate::scenario_source::{LoadedScenario, SourceDigest};
 use crate::shard::{
     SHARD_FILE, SHARD_SCHEMA_VERSION, Shard, ShardKind, ShardManifest, ShardScenario, ShardSettings, TrialRange,
     VARIANT_TRIALS_FILE, VariantSeconds,
@@ -53,8 +53,7 @@ use crate::value_of_information::{self, Choice, EvppiJson};
 pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
     let started = Started { instant: Instant::now(), at: crate::timestamp::rfc3339_utc(SystemTime::now()) };
     let settings = &args.settings;
-    let mut loaded = scenario_source::load_with(&args.scenario, &settings.set)?;
-    super::print_warnings(&loaded);
+    let mut loaded = super::open_scenario(&args.scenario, &args.set)?;
     let (specs, overlays, inputs) = options::resolve_recorded(&mut loaded.scenario, &args.options, args.all)?;
     if specs.is_empty() {
         return Err(Failure::Usage(if args.all {
@@ -129,9 +128,8 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
             .join(format!("{}-{}", r.start, r.end)),
     };
     let folder = OutputFolder::create(&out_dir)?;
-    let threads = settings.threads.resolve();
-    let first_trial = range.as_ref().map_or(0, |r| r.start);
-    let config = RunConfig { trials, seed: settings.seed, threads, bands: false, first_trial };
+    let config = settings.run_config_for(range.clone().unwrap_or(0..settings.trials));
+    let threads = config.threads;
     let progress = TrialProgress::new(comparison_trials + information_trials, settings.progress);
     let weights = LossWeights::of(scenario);
     let record = |done| progress.record(done);
@@ -157,8 +155,7 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
                 scenario,
                 Objective::Loss,
                 &args.evppi,
-                settings.seed,
-                threads,
+                settings.run_config_of(args.evppi.trials),
                 &record,
             )
             .inspect_err(|_| progress.finish())?;

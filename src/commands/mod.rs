@@ -17,12 +17,14 @@ mod trace;
 mod validate;
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::cli::Command;
+use crate::cli::{Command, TrialSettings};
 use crate::failure::Failure;
-use crate::scenario_source::LoadedScenario;
+use crate::output_paths::OutputFolder;
+use crate::scenario_source::{LoadedScenario, ScenarioSource};
 
 /// Runs `command`.
 pub fn execute(command: Command) -> Result<(), Failure> {
@@ -42,6 +44,29 @@ pub fn execute(command: Command) -> Result<(), Failure> {
         Command::Sweep(args) => sweep::sweep(&args),
         Command::Sensitivity(args) => sensitivity::sensitivity(&args),
     }
+}
+
+/// Reads the scenario of the command line with its `--set` settings applied, and prints its warnings: the first
+/// step of every command that runs a scenario.
+fn open_scenario(source: &ScenarioSource, set: &[String]) -> Result<LoadedScenario, Failure> {
+    let loaded = crate::scenario_source::load_with(source, set)?;
+    print_warnings(&loaded);
+    Ok(loaded)
+}
+
+/// The output folder of a command's run of scenario `scenario_name`: `--out`, or `out/<scenario name>/<folder>`;
+/// created, and removed again unless the command keeps it.
+fn output_folder(
+    settings: &TrialSettings,
+    scenario_name: &str,
+    folder: &str,
+) -> Result<(PathBuf, OutputFolder), Failure> {
+    let dir = match &settings.out {
+        Some(dir) => dir.clone(),
+        None => crate::output_paths::scenario_folder(Path::new("out"), scenario_name)?.join(folder),
+    };
+    let created = OutputFolder::create(&dir)?;
+    Ok((dir, created))
 }
 
 /// Prints the scenario's warnings on stderr.

@@ -1,12 +1,10 @@
 //! `chokepoint optimize`: the best set of mitigations within a budget, by simulation on common random numbers
 //! (the analysis library's `portfolio`), with its efficient frontier and a confirmation on fresh draws.
 
-use std::path::Path;
 use std::time::{Instant, SystemTime};
 
 use chokepoint_analysis::portfolio::{self, PortfolioQuestion, confirmation_seed, count_within_budget};
 use chokepoint_analysis::variants::VariantRunner;
-use chokepoint_engine::RunConfig;
 
 use crate::cli::OptimizeArgs;
 use crate::failure::Failure;
@@ -16,11 +14,9 @@ use crate::optimize_output::{
 };
 use crate::options::{self, analysis_failure};
 use crate::output;
-use crate::output_paths::OutputFolder;
 use crate::progress::{ProgressMode, TrialProgress};
 use crate::report::REPORT_FILE;
 use crate::run_record::{OptimizeRecord, Timings};
-use crate::scenario_source;
 use crate::staged_files::StagedFiles;
 use crate::summary_json::to_json_text;
 use crate::table::{ReportFormat, thousands};
@@ -33,8 +29,7 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let started_at = crate::timestamp::rfc3339_utc(SystemTime::now());
     let settings = &args.settings;
-    let mut loaded = scenario_source::load_with(&args.scenario, &settings.set)?;
-    super::print_warnings(&loaded);
+    let mut loaded = super::open_scenario(&args.scenario, &args.set)?;
     let all = args.candidates.is_empty();
     let (mut candidates, overlays) = options::resolve(&mut loaded.scenario, &args.candidates, all)?;
     if all {
@@ -64,10 +59,9 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
         Some(n) if n as usize <= question.exhaustive_limit.max(1) => n,
         _ => question.max_evaluations as u64,
     } + 2;
-    let out_dir = settings.out.clone().unwrap_or_else(|| Path::new("out").join(&scenario.name).join("optimize"));
-    let folder = OutputFolder::create(&out_dir)?;
-    let threads = settings.threads.resolve();
-    let config = RunConfig { trials: settings.trials, seed: settings.seed, threads, bands: false, first_trial: 0 };
+    let (out_dir, folder) = super::output_folder(settings, &scenario.name, "optimize")?;
+    let config = settings.run_config();
+    let threads = config.threads;
     if settings.progress == ProgressMode::Bar {
         eprintln!(
             "optimize: at most {} portfolio runs × {} trials = {} trials{}",
@@ -121,8 +115,7 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
             scenario,
             question.objective,
             &args.evppi,
-            settings.seed,
-            threads,
+            settings.run_config_of(args.evppi.trials),
             &record,
         );
         progress.finish();

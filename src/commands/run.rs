@@ -18,21 +18,20 @@ use crate::progress::{ProgressMode, TrialProgress};
 use crate::report::REPORT_FILE;
 use crate::run_output::{self, Started, WorldsStudy, Written};
 use crate::run_record::Settings;
-use crate::scenario_source::{self, LoadedScenario};
+use crate::scenario_source::LoadedScenario;
 use crate::table::{self, ReportFormat, thousands};
 use crate::worlds_output::{self, WorldsJson};
 
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let started_at = crate::timestamp::rfc3339_utc(SystemTime::now());
-    let mut loaded = scenario_source::load_with(&args.scenario, &args.set)?;
-    super::print_warnings(&loaded);
+    let mut loaded = super::open_scenario(&args.scenario, &args.set)?;
     let options = run_output::apply_mitigations(&mut loaded, args.mitigations.iter().map(read_input))?;
     let worlds = args.worlds.worlds.or(loaded.scenario.uncertainty.worlds.and_then(|w| usize::try_from(w).ok()));
     let range = match args.shard {
         Some(shard) => {
             refuse_worlds_in_shard(worlds, args.worlds.worlds.is_some())?;
-            Some(shard.range(args.trials).map_err(Failure::Usage)?)
+            Some(shard.range(args.settings.trials).map_err(Failure::Usage)?)
         }
         None => None,
     };
@@ -40,10 +39,14 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     match &range {
         // A shard holds one batch of results at a time and no summary.
         Some(r) => crate::output_paths::check_streamed_memory(model, 0, args.batch_trials.min(r.end - r.start)),
-        None => crate::output_paths::check_streamed_memory(model, args.trials, args.batch_trials.min(args.trials)),
+        None => crate::output_paths::check_streamed_memory(
+            model,
+            args.settings.trials,
+            args.batch_trials.min(args.settings.trials),
+        ),
     }
     .map_err(|e| Failure::Usage(format!("{e:#}")))?;
-    let out_dir = match (&args.out, &range) {
+    let out_dir = match (&args.settings.out, &range) {
         (Some(dir), _) => dir.clone(),
         (None, None) => default_out_dir(&loaded)?,
         (None, Some(r)) => {
@@ -54,11 +57,12 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     };
     let folder = OutputFolder::create(&out_dir)?;
 
-    let threads = args.threads.resolve();
-    let settings = Settings { seed: args.seed, trials: args.trials, threads, batch_trials: args.batch_trials };
+    let threads = args.settings.threads.resolve();
+    let settings =
+        Settings { seed: args.settings.seed, trials: args.settings.trials, threads, batch_trials: args.batch_trials };
     let started = Started { instant: started, at: started_at };
     if let Some(range) = range {
-        let progress = TrialProgress::new(range.end - range.start, args.progress);
+        let progress = TrialProgress::new(range.end - range.start, args.settings.progress);
         let written = run_output::write_shard(
             &loaded,
             &options,
@@ -75,25 +79,26 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
             "Shard of trials {}..{} of {} written to {}; merge the shards with `chokepoint merge OUT SHARD_DIR...`\n",
             range.start,
             range.end,
-            args.trials,
+            args.settings.trials,
             out_dir.display()
         ))?);
     }
     let worlds_trials = worlds.map_or(0, |w| worlds::trials(w, args.worlds.trials));
-    if args.progress == ProgressMode::Bar && worlds.is_some() {
+    if args.settings.progress == ProgressMode::Bar && worlds.is_some() {
         eprintln!(
             "run: {} trials, then {} worlds × {} trials = {} · {} trials in all",
-            thousands(args.trials),
+            thousands(args.settings.trials),
             thousands(worlds.unwrap_or(0) as u64),
             thousands(args.worlds.trials),
             thousands(worlds_trials),
-            thousands(args.trials + worlds_trials)
+            thousands(args.settings.trials + worlds_trials)
         );
     }
-    let progress = TrialProgress::new(args.trials + worlds_trials, args.progress);
+    let progress = TrialProgress::new(args.settings.trials + worlds_trials, args.settings.progress);
     let study = match worlds {
         Some(w) => {
-            let done = run_worlds(&loaded, w, args.worlds.trials, args.seed, threads, &|d| progress.record(d));
+            let config = args.settings.run_config_of(args.worlds.trials);
+            let done = run_worlds(&loaded, w, config, &|d| progress.record(d));
             Some(done.inspect_err(|_| progress.finish())?)
         }
         None => None,
@@ -109,7 +114,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     progress.finish();
     let written = written?;
     folder.keep();
-    print_run(&written, &out_dir, args.report, args.width)
+    print_run(&written, &out_dir, args.settings.report, args.settings.width)
 }
 
 /// A two-level study (`--worlds`, or the scenario's `[uncertainty] worlds`) is not run in shards yet: its worlds
@@ -125,19 +130,17 @@ fn refuse_worlds_in_shard(worlds: Option<usize>, from_option: bool) -> Result<()
     )))
 }
 
-/// Runs `worlds` worlds of `loaded`'s knowledge parameters, `trials` trials each, on the run's seed.
+/// Runs `worlds` worlds of `loaded`'s knowledge parameters, each with `config` (`--world-trials` trials on the
+/// run's seed).
 fn run_worlds(
     loaded: &LoadedScenario,
     worlds: usize,
-    trials: u64,
-    seed: u64,
-    threads: usize,
+    config: RunConfig,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<WorldsStudy, Failure> {
     let scenario = &loaded.scenario;
     let knowledge: Vec<&Parameter> =
         scenario.parameters.iter().filter(|p| scenario.uncertainty.is_knowledge(p)).collect();
-    let config = RunConfig { trials, seed, threads, bands: false, first_trial: 0 };
     let mut runner = VariantRunner::new(config, progress);
     let weights = LossWeights::of(scenario);
     let answer =

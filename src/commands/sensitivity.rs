@@ -6,7 +6,6 @@
 //! Cost: the tornado runs `(1 + 2k) × trials` trials for `k` parameters; the Sobol design `N × (k + 3)` single
 //! trials for `N` base samples and `k` parameters drawn once per trial.
 
-use std::path::Path;
 use std::time::{Instant, SystemTime};
 
 use chokepoint_analysis::loss::LossWeights;
@@ -14,24 +13,21 @@ use chokepoint_analysis::parameters::{require_some, select};
 use chokepoint_analysis::sobol::{self, SobolQuestion};
 use chokepoint_analysis::tornado::{self, TornadoQuestion};
 use chokepoint_analysis::variants::VariantRunner;
-use chokepoint_engine::RunConfig;
 use chokepoint_scenario::{Parameter, Scope};
 
+use crate::cli::study::{Method, SensitivityArgs};
 use crate::failure::Failure;
 use crate::optimize_output::objective_json;
 use crate::options::{self, analysis_failure};
 use crate::output;
-use crate::output_paths::OutputFolder;
 use crate::progress::{ProgressMode, TrialProgress};
 use crate::report::REPORT_FILE;
 use crate::run_record::{OptimizeRecord, Timings};
-use crate::scenario_source;
 use crate::sensitivity_output::{
     self, SENSITIVITY_JSON_FILE, SOBOL_CSV_FILE, SOBOL_PARQUET_FILE, SensitivityDocument, SobolJson, TORNADO_CSV_FILE,
     TORNADO_PARQUET_FILE, TornadoJson,
 };
 use crate::staged_files::StagedFiles;
-use crate::study_cli::{Method, SensitivityArgs};
 use crate::study_json::{ParameterJson, StudyRun, StudyScenario};
 use crate::summary_json::{to_json_text, warnings};
 use crate::table::{ReportFormat, thousands};
@@ -42,10 +38,9 @@ pub const SENSITIVITY_RUN_FILE: &str = "sensitivity_run.json";
 pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let started_at = crate::timestamp::rfc3339_utc(SystemTime::now());
-    let settings = &args.settings;
-    let mut loaded = scenario_source::load_with(&args.scenario, &settings.set)?;
-    super::print_warnings(&loaded);
-    let (specs, overlays) = options::resolve(&mut loaded.scenario, &settings.mitigations, false)?;
+    let settings = &args.settings.trials;
+    let mut loaded = super::open_scenario(&args.scenario, &args.settings.set)?;
+    let (specs, overlays) = options::resolve(&mut loaded.scenario, &args.settings.mitigations, false)?;
     let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
     let (model, parameters) = loaded.scenario.variant_parameters(&names).map_err(options::variant_failure)?;
     loaded.applied = specs.iter().map(|s| s.name.clone()).collect();
@@ -77,11 +72,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
         crate::output_paths::check_memory(&scenario.model, settings.trials)
             .map_err(|e| Failure::Usage(format!("{e:#}")))?;
     }
-    let out_dir = match &settings.out {
-        Some(dir) => dir.clone(),
-        None => crate::output_paths::scenario_folder(Path::new("out"), &scenario.name)?.join("sensitivity"),
-    };
-    let folder = OutputFolder::create(&out_dir)?;
+    let (out_dir, folder) = super::output_folder(settings, &scenario.name, "sensitivity")?;
     if settings.progress == ProgressMode::Bar {
         let mut parts = Vec::new();
         if run_tornado {
@@ -103,14 +94,14 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
         }
         eprintln!("sensitivity: {} · {} trials in all", parts.join(" · "), thousands(total));
     }
-    let threads = settings.threads.resolve();
+    let config = settings.run_config();
+    let threads = config.threads;
     let progress = TrialProgress::new(total, settings.progress);
     let weights = LossWeights::of(scenario);
     let simulation = Instant::now();
     let mut trials_run = 0;
     let tornado = if run_tornado {
         let record = |done| progress.record(done);
-        let config = RunConfig { trials: settings.trials, seed: settings.seed, threads, bands: false, first_trial: 0 };
         let mut runner = VariantRunner::new(config, &record);
         let question = TornadoQuestion { metric, low_quantile: args.quantiles.0, high_quantile: args.quantiles.1 };
         let answer = tornado::tornado(&scenario.model, &chosen, &question, &weights, &mut runner);

@@ -8,16 +8,13 @@ use std::path::Path;
 
 use chokepoint_analysis::sizing::{self, SizingQuestion, SizingTarget, expected_runs};
 use chokepoint_analysis::variants::VariantRunner;
-use chokepoint_engine::RunConfig;
 
 use crate::cli::SizeStockpileArgs;
 use crate::comparison::{CostJson, FileDigest};
 use crate::failure::Failure;
 use crate::options::analysis_failure;
 use crate::output;
-use crate::output_paths::OutputFolder;
 use crate::progress::TrialProgress;
-use crate::scenario_source;
 use crate::sizing::{
     EvaluationJson, Question, SizingDocument, SizingResult, SizingScenario, SizingSettings, TargetJson,
 };
@@ -30,8 +27,7 @@ pub const SIZING_FILE: &str = "sizing.json";
 
 pub fn size_stockpile(args: &SizeStockpileArgs) -> Result<(), Failure> {
     let settings = &args.settings;
-    let loaded = scenario_source::load_with(&args.scenario, &args.settings.set)?;
-    super::print_warnings(&loaded);
+    let loaded = super::open_scenario(&args.scenario, &args.set)?;
     let scenario = &loaded.scenario;
     let spec = scenario.model.spec();
     let question = SizingQuestion {
@@ -47,19 +43,9 @@ pub fn size_stockpile(args: &SizeStockpileArgs) -> Result<(), Failure> {
     let (max_size, step) = sizing::search_range(&question, sizer.file_size).map_err(analysis_failure)?;
     crate::output_paths::check_memory(&scenario.model, settings.trials)
         .map_err(|e| Failure::Usage(format!("{e:#}")))?;
-    let out_dir = match &settings.out {
-        Some(dir) => dir.clone(),
-        None => crate::output_paths::scenario_folder(Path::new("out"), &scenario.name)?.join("sizing"),
-    };
-    let folder = OutputFolder::create(&out_dir)?;
+    let (out_dir, folder) = super::output_folder(settings, &scenario.name, "sizing")?;
     let progress = TrialProgress::new(settings.trials * expected_runs(max_size, step), settings.progress);
-    let config = RunConfig {
-        trials: settings.trials,
-        seed: settings.seed,
-        threads: settings.threads.resolve(),
-        bands: false,
-        first_trial: 0,
-    };
+    let config = settings.run_config();
     let record = |done| progress.record(done);
     let mut runner = VariantRunner::new(config, &record);
     let answer = sizing::size_stockpile(scenario, &question, &mut runner);

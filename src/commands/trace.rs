@@ -19,7 +19,6 @@ use crate::failure::Failure;
 use crate::flows::{self, FLOWS_CSV_FILE, FLOWS_PARQUET_FILE, Flows, Measure, WeekStats};
 use crate::output;
 use crate::output_paths::OutputFolder;
-use crate::scenario_source;
 use crate::staged_files::StagedFiles;
 use crate::summary_json::{SCHEMA_VERSION, Tool};
 use crate::table::{Align, Grid, number};
@@ -46,8 +45,7 @@ struct TraceRecord {
 }
 
 pub fn trace(args: &TraceArgs) -> Result<(), Failure> {
-    let loaded = scenario_source::load_with(&args.scenario, &args.set)?;
-    super::print_warnings(&loaded);
+    let loaded = super::open_scenario(&args.scenario, &args.set)?;
     let names: Vec<&str> = args.with.iter().map(String::as_str).collect();
     let model = loaded.scenario.variant(&names).map_err(crate::options::variant_failure)?;
     let mut calm_spec = model.spec().clone();
