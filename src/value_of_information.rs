@@ -11,11 +11,11 @@ use chokepoint_scenario::{Scenario, can_be_knowledge, key_matches};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::study::EvppiArgs;
+use crate::documents::summary::nan_if_null;
 use crate::failure::Failure;
-use crate::optimize_output::{ObjectiveJson, objective_value};
+use crate::files::optimize::{ObjectiveJson, objective_value};
 use crate::options::analysis_failure;
-use crate::summary_json::nan_if_null;
-use crate::table::{Align, Grid, TERMINAL_COLUMNS, percent, thousands, wrap};
+use crate::render::table::{Align, Grid, TERMINAL_COLUMNS, percent, thousands, wrap};
 
 /// The `value_of_information` section of `compare.json` and `optimize.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -216,7 +216,7 @@ pub fn render(v: &EvppiJson) -> String {
     ]);
     for p in &v.parameters {
         grid.row(vec![
-            crate::study_json::fit_key(&p.key, 48),
+            crate::documents::study::fit_key(&p.key, 48),
             format!("{} [{}, {}]", value(p.evppi), value(p.ci95_low.max(0.0)), value(p.ci95_high)),
             value(p.bias),
             percent(p.switch_share),

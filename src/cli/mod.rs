@@ -9,20 +9,20 @@ use std::process::ExitCode;
 use chokepoint_analysis::portfolio::ObjectiveKind;
 use clap::{Args, Parser, Subcommand};
 
-use crate::batch_summary::BatchFormat;
-use crate::check::Threshold;
 use crate::cli::study::{
     EvppiArgs, RawEvppi, RawSensitivity, RawSet, RawSweep, RawWorlds, SensitivityArgs, SweepArgs, WorldsArgs,
 };
 use crate::cli::trials::{RawTrialCount, RawTrials, progress_mode};
 pub use crate::cli::trials::{Threads, TrialSettings};
-use crate::console::ColorChoice;
-use crate::graph::Notation;
-use crate::progress::ProgressMode;
+use crate::documents::check::Threshold;
+use crate::files::batch::BatchFormat;
+use crate::files::shard::ShardArg;
+use crate::files::trials::DEFAULT_BATCH_TRIALS;
+use crate::render::console::ColorChoice;
+use crate::render::graph::Notation;
+use crate::render::progress::ProgressMode;
+use crate::render::table::{ReportFormat, Width};
 use crate::scenario_source::ScenarioSource;
-use crate::shard::ShardArg;
-use crate::table::{ReportFormat, Width};
-use crate::trial_files::DEFAULT_BATCH_TRIALS;
 use chokepoint_analysis::sizing::SizingTarget;
 
 /// The most trials a run may ask for. Memory is checked as well, per scenario, once it is read (see
@@ -662,7 +662,7 @@ impl Command {
     pub fn from_env() -> Result<Self, ExitCode> {
         let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
         let color = color_before_parsing(&args);
-        crate::console::set_colors(color.resolve());
+        crate::render::console::set_colors(color.resolve());
         Self::try_from_args_colored(args, color.for_clap())
     }
 

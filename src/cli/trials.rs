@@ -14,8 +14,8 @@ use chokepoint_engine::RunConfig;
 use clap::Args;
 
 use super::{MAX_THREADS, MAX_TRIALS};
-use crate::progress::ProgressMode;
-use crate::table::{ReportFormat, Width};
+use crate::render::progress::ProgressMode;
+use crate::render::table::{ReportFormat, Width};
 
 /// `--trials --seed --threads`: how many trials, from which seed, on how many threads.
 #[derive(Debug, Args)]

@@ -16,14 +16,12 @@ mod sweep;
 mod trace;
 mod validate;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-
-use anyhow::Context;
 
 use crate::cli::{Command, TrialSettings};
 use crate::failure::Failure;
-use crate::output_paths::OutputFolder;
+use crate::files::folders::OutputFolder;
+use crate::render::console::print_stdout;
 use crate::scenario_source::{LoadedScenario, ScenarioSource};
 
 /// Runs `command`.
@@ -63,7 +61,7 @@ fn output_folder(
 ) -> Result<(PathBuf, OutputFolder), Failure> {
     let dir = match &settings.out {
         Some(dir) => dir.clone(),
-        None => crate::output_paths::scenario_folder(Path::new("out"), scenario_name)?.join(folder),
+        None => crate::files::folders::scenario_folder(Path::new("out"), scenario_name)?.join(folder),
     };
     let created = OutputFolder::create(&dir)?;
     Ok((dir, created))
@@ -71,11 +69,5 @@ fn output_folder(
 
 /// Prints the scenario's warnings on stderr.
 fn print_warnings(loaded: &LoadedScenario) {
-    crate::console::eprint(&loaded.rendered_warnings(crate::console::style()));
-}
-
-/// Writes `text` to stdout. A closed pipe comes back as an error that `main` treats as success.
-fn print_stdout(text: &str) -> anyhow::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).context("could not write to stdout")
+    crate::render::console::eprint(&loaded.rendered_warnings(crate::render::console::style()));
 }

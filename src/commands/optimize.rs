@@ -7,19 +7,19 @@ use chokepoint_analysis::portfolio::{self, PortfolioQuestion, confirmation_seed,
 use chokepoint_analysis::variants::VariantRunner;
 
 use crate::cli::OptimizeArgs;
+use crate::documents::run_record::{OptimizeRecord, Timings};
+use crate::documents::summary::to_json_text;
 use crate::failure::Failure;
-use crate::optimize_output::{
-    self, OPTIMIZE_JSON_FILE, OptimizeDocument, OptimizeRun, PORTFOLIOS_CSV_FILE, PORTFOLIOS_PARQUET_FILE,
-    objective_json,
+use crate::files::optimize::{
+    self as optimize_files, OPTIMIZE_JSON_FILE, OptimizeDocument, OptimizeRun, PORTFOLIOS_CSV_FILE,
+    PORTFOLIOS_PARQUET_FILE, objective_json,
 };
+use crate::files::staged::StagedFiles;
+use crate::files::tables;
 use crate::options::{self, analysis_failure};
-use crate::output;
-use crate::progress::{ProgressMode, TrialProgress};
+use crate::render::progress::{ProgressMode, TrialProgress};
+use crate::render::table::{ReportFormat, thousands};
 use crate::report::REPORT_FILE;
-use crate::run_record::{OptimizeRecord, Timings};
-use crate::staged_files::StagedFiles;
-use crate::summary_json::to_json_text;
-use crate::table::{ReportFormat, thousands};
 use crate::value_of_information::{self, Choice, EvppiJson};
 
 /// The run record of `optimize`.
@@ -27,7 +27,7 @@ pub const OPTIMIZE_RUN_FILE: &str = "optimize_run.json";
 
 pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
     let started = Instant::now();
-    let started_at = crate::timestamp::rfc3339_utc(SystemTime::now());
+    let started_at = crate::documents::timestamp::rfc3339_utc(SystemTime::now());
     let settings = &args.settings;
     let mut loaded = super::open_scenario(&args.scenario, &args.set)?;
     let all = args.candidates.is_empty();
@@ -125,10 +125,10 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
     }
     let json = to_json_text(&document)?;
     let mut files = StagedFiles::new(&out_dir);
-    output::write_text(&mut files, OPTIMIZE_JSON_FILE, &json)?;
-    files.write(PORTFOLIOS_CSV_FILE, |w| optimize_output::write_csv(w, &document))?;
-    files.write(PORTFOLIOS_PARQUET_FILE, |w| optimize_output::write_parquet(w, &document))?;
-    output::write_text(&mut files, REPORT_FILE, &crate::report::render_optimize_report(&document)?)?;
+    tables::write_text(&mut files, OPTIMIZE_JSON_FILE, &json)?;
+    files.write(PORTFOLIOS_CSV_FILE, |w| optimize_files::write_csv(w, &document))?;
+    files.write(PORTFOLIOS_PARQUET_FILE, |w| optimize_files::write_parquet(w, &document))?;
+    tables::write_text(&mut files, REPORT_FILE, &crate::report::render_optimize_report(&document)?)?;
     let record = OptimizeRecord::new(
         &loaded,
         &overlays,
@@ -140,12 +140,12 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
         runner.trials_done() + information_trials,
         vec![OPTIMIZE_JSON_FILE, PORTFOLIOS_CSV_FILE, PORTFOLIOS_PARQUET_FILE, REPORT_FILE, OPTIMIZE_RUN_FILE],
     );
-    output::write_json(&mut files, OPTIMIZE_RUN_FILE, &record)?;
+    tables::write_json(&mut files, OPTIMIZE_RUN_FILE, &record)?;
     files.commit()?;
     folder.keep();
     match settings.report {
         ReportFormat::Table => {
-            let mut text = optimize_output::render(&document, &out_dir);
+            let mut text = optimize_files::render(&document, &out_dir);
             if let Some(v) = &document.value_of_information {
                 let at = text.rfind("\nOutputs in ").unwrap_or(text.len());
                 text.insert_str(at, &value_of_information::render(v));

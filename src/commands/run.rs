@@ -11,22 +11,21 @@ use chokepoint_engine::RunConfig;
 use chokepoint_scenario::Parameter;
 
 use crate::cli::RunArgs;
+use crate::documents::run_record::Settings;
 use crate::failure::Failure;
+use crate::files::folders::OutputFolder;
+use crate::files::run::{self, Started, WorldsStudy};
+use crate::files::worlds::WorldsJson;
 use crate::options::{analysis_failure, read_input};
-use crate::output_paths::OutputFolder;
-use crate::progress::{ProgressMode, TrialProgress};
-use crate::report::REPORT_FILE;
-use crate::run_output::{self, Started, WorldsStudy, Written};
-use crate::run_record::Settings;
+use crate::render::progress::{ProgressMode, TrialProgress};
+use crate::render::table::thousands;
 use crate::scenario_source::LoadedScenario;
-use crate::table::{self, ReportFormat, thousands};
-use crate::worlds_output::{self, WorldsJson};
 
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let started = Instant::now();
-    let started_at = crate::timestamp::rfc3339_utc(SystemTime::now());
+    let started_at = crate::documents::timestamp::rfc3339_utc(SystemTime::now());
     let mut loaded = super::open_scenario(&args.scenario, &args.set)?;
-    let options = run_output::apply_mitigations(&mut loaded, args.mitigations.iter().map(read_input))?;
+    let options = run::apply_mitigations(&mut loaded, args.mitigations.iter().map(read_input))?;
     let worlds = args.worlds.worlds.or(loaded.scenario.uncertainty.worlds.and_then(|w| usize::try_from(w).ok()));
     let range = match args.shard {
         Some(shard) => {
@@ -38,8 +37,8 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let model = &loaded.scenario.model;
     match &range {
         // A shard holds one batch of results at a time and no summary.
-        Some(r) => crate::output_paths::check_streamed_memory(model, 0, args.batch_trials.min(r.end - r.start)),
-        None => crate::output_paths::check_streamed_memory(
+        Some(r) => crate::files::folders::check_streamed_memory(model, 0, args.batch_trials.min(r.end - r.start)),
+        None => crate::files::folders::check_streamed_memory(
             model,
             args.settings.trials,
             args.batch_trials.min(args.settings.trials),
@@ -63,7 +62,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let started = Started { instant: started, at: started_at };
     if let Some(range) = range {
         let progress = TrialProgress::new(range.end - range.start, args.settings.progress);
-        let written = run_output::write_shard(
+        let written = run::write_shard(
             &loaded,
             &options,
             &out_dir,
@@ -103,7 +102,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         }
         None => None,
     };
-    let written = run_output::write_run(
+    let written = run::write_run(
         &loaded,
         &out_dir,
         settings,
@@ -114,7 +113,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     progress.finish();
     let written = written?;
     folder.keep();
-    print_run(&written, &out_dir, args.settings.report, args.settings.width)
+    crate::render::run::print_run(&written, &out_dir, args.settings.report, args.settings.width)
 }
 
 /// A two-level study (`--worlds`, or the scenario's `[uncertainty] worlds`) is not run in shards yet: its worlds
@@ -149,37 +148,12 @@ fn run_worlds(
     Ok(WorldsStudy { answer, json })
 }
 
-/// Prints the report of a run (or of a merged one): its tables, with the two-level section when there is one, or
-/// the text of `summary.json`.
-pub(super) fn print_run(
-    written: &Written,
-    out_dir: &Path,
-    report: ReportFormat,
-    width: crate::table::Width,
-) -> Result<(), Failure> {
-    match report {
-        ReportFormat::Table => {
-            let report = out_dir.join(REPORT_FILE);
-            let document = &written.document;
-            let mut text = table::render(document, out_dir, width);
-            if let Some(w) = &document.worlds {
-                // The two-level section goes before the closing line naming the output folder.
-                let at = text.rfind("\nOutputs in ").unwrap_or(text.len());
-                text.insert_str(at, &worlds_output::render(document, w));
-            }
-            super::print_stdout(&format!("{text}Report: {}\n", report.display()))?;
-        }
-        ReportFormat::Json => super::print_stdout(&written.summary_json)?,
-    }
-    Ok(())
-}
-
 /// `out/<scenario name>`, or `out/<scenario name>+<mitigation>+...` for a run with mitigations.
 fn default_out_dir(loaded: &LoadedScenario) -> Result<PathBuf, Failure> {
     // Each name passes the same check as the scenario's: snake_case, so `+` cannot be mistaken for a separator.
-    let mut folder = crate::output_paths::scenario_folder(Path::new("out"), &loaded.scenario.name)?;
+    let mut folder = crate::files::folders::scenario_folder(Path::new("out"), &loaded.scenario.name)?;
     for m in &loaded.applied {
-        crate::output_paths::scenario_folder(Path::new("out"), m)?;
+        crate::files::folders::scenario_folder(Path::new("out"), m)?;
         folder.as_mut_os_string().push(format!("+{m}"));
     }
     Ok(folder)

@@ -10,17 +10,17 @@ use chokepoint_analysis::sizing::{self, SizingQuestion, SizingTarget, expected_r
 use chokepoint_analysis::variants::VariantRunner;
 
 use crate::cli::SizeStockpileArgs;
-use crate::comparison::{CostJson, FileDigest};
-use crate::failure::Failure;
-use crate::options::analysis_failure;
-use crate::output;
-use crate::progress::TrialProgress;
-use crate::sizing::{
+use crate::documents::compare::{CostJson, FileDigest};
+use crate::documents::sizing::{
     EvaluationJson, Question, SizingDocument, SizingResult, SizingScenario, SizingSettings, TargetJson,
 };
-use crate::staged_files::StagedFiles;
-use crate::summary_json::{SCHEMA_VERSION, Tool, rng_name, to_json_text, unit_name, warnings};
-use crate::table::{self, ReportFormat, TERMINAL_COLUMNS, number, percent, thousands};
+use crate::documents::summary::{SCHEMA_VERSION, Tool, rng_name, to_json_text, unit_name, warnings};
+use crate::failure::Failure;
+use crate::files::staged::StagedFiles;
+use crate::files::tables;
+use crate::options::analysis_failure;
+use crate::render::progress::TrialProgress;
+use crate::render::table::{self, ReportFormat, TERMINAL_COLUMNS, number, percent, thousands};
 
 /// The file `size-stockpile` writes.
 pub const SIZING_FILE: &str = "sizing.json";
@@ -41,7 +41,7 @@ pub fn size_stockpile(args: &SizeStockpileArgs) -> Result<(), Failure> {
     // Check the question before creating anything: the range, for the progress bar's length.
     let sizer = sizing::Sizer::new(scenario, &question.stockpile, &question.with).map_err(analysis_failure)?;
     let (max_size, step) = sizing::search_range(&question, sizer.file_size).map_err(analysis_failure)?;
-    crate::output_paths::check_memory(&scenario.model, settings.trials)
+    crate::files::folders::check_memory(&scenario.model, settings.trials)
         .map_err(|e| Failure::Usage(format!("{e:#}")))?;
     let (out_dir, folder) = super::output_folder(settings, &scenario.name, "sizing")?;
     let progress = TrialProgress::new(settings.trials * expected_runs(max_size, step), settings.progress);
@@ -97,7 +97,7 @@ pub fn size_stockpile(args: &SizeStockpileArgs) -> Result<(), Failure> {
     };
     let text = to_json_text(&document)?;
     let mut files = StagedFiles::new(&out_dir);
-    output::write_text(&mut files, SIZING_FILE, &text)?;
+    tables::write_text(&mut files, SIZING_FILE, &text)?;
     files.commit()?;
     folder.keep();
     match settings.report {

@@ -15,13 +15,13 @@ use chokepoint_engine::trial::{Scratch, simulate};
 use serde::Serialize;
 
 use crate::cli::TraceArgs;
+use crate::documents::summary::{SCHEMA_VERSION, Tool};
 use crate::failure::Failure;
+use crate::files::folders::OutputFolder;
+use crate::files::staged::StagedFiles;
+use crate::files::tables;
 use crate::flows::{self, FLOWS_CSV_FILE, FLOWS_PARQUET_FILE, Flows, Measure, WeekStats};
-use crate::output;
-use crate::output_paths::OutputFolder;
-use crate::staged_files::StagedFiles;
-use crate::summary_json::{SCHEMA_VERSION, Tool};
-use crate::table::{Align, Grid, number};
+use crate::render::table::{Align, Grid, number};
 
 pub const TRACE_JSON_FILE: &str = "trace.json";
 
@@ -74,7 +74,7 @@ pub fn trace(args: &TraceArgs) -> Result<(), Failure> {
 
     let out_dir = match &args.out {
         Some(dir) => dir.clone(),
-        None => crate::output_paths::scenario_folder(Path::new("out"), &loaded.scenario.name)?.join("trace"),
+        None => crate::files::folders::scenario_folder(Path::new("out"), &loaded.scenario.name)?.join("trace"),
     };
     let folder = OutputFolder::create(&out_dir)?;
     let mut files = StagedFiles::new(&out_dir);
@@ -92,7 +92,7 @@ pub fn trace(args: &TraceArgs) -> Result<(), Failure> {
         with: args.with.clone(),
         files: vec![FLOWS_PARQUET_FILE, FLOWS_CSV_FILE, TRACE_JSON_FILE],
     };
-    output::write_json(&mut files, TRACE_JSON_FILE, &record)?;
+    tables::write_json(&mut files, TRACE_JSON_FILE, &record)?;
     files.commit()?;
     folder.keep();
 

@@ -7,8 +7,8 @@ use super::charts::{WeekAxis, backlog_fan_chart, exceedance_chart, fan_chart, st
 use super::inputs::ReportData;
 use super::narrative::{end_use_summary, never_short, stockpile_summary};
 use super::stage_graph::stage_graph_chart;
-use crate::summary_json::Headline;
-use crate::table::{compact_proportion, money, number, percent, start_date, thousands, week_label};
+use crate::documents::summary::Headline;
+use crate::render::table::{compact_proportion, money, number, percent, start_date, thousands, week_label};
 
 /// The stylesheet. Only local font families; colours print (`print-color-adjust: exact`), cards do not split
 /// across pages.
@@ -468,7 +468,7 @@ pub fn run_report(data: &ReportData) -> anyhow::Result<String> {
 }
 
 /// A mean with its interval, compact: "739k [678k–800k]"; "-" without data.
-fn compact_mean(d: &crate::summary_json::DistributionJson) -> String {
+fn compact_mean(d: &crate::documents::summary::DistributionJson) -> String {
     if d.n == 0 {
         return "-".to_owned();
     }

@@ -6,8 +6,8 @@ use plotters::prelude::*;
 
 use super::charts::{BAND_OUTER, Key, MEDIAN, TAIL_LINE, draw_mesh, legend_row, line, render_svg};
 use super::html::Page;
-use crate::sweep_output::{PointJson, SweepDocument};
-use crate::table::{number, thousands};
+use crate::files::sweep::{PointJson, SweepDocument};
+use crate::render::table::{number, thousands};
 
 /// Line colours for the series, each with its band colour.
 const SERIES: &[(RGBColor, RGBColor)] = &[
@@ -35,7 +35,7 @@ fn series(doc: &SweepDocument) -> Vec<(String, Vec<&PointJson>)> {
             let label = doc.keys[1..]
                 .iter()
                 .zip(&rest)
-                .map(|(k, v)| format!("{} = {}", crate::sweep_output::short_key(k), number(*v)))
+                .map(|(k, v)| format!("{} = {}", crate::files::sweep::short_key(k), number(*v)))
                 .collect::<Vec<_>>()
                 .join(", ");
             (label, points)
@@ -157,7 +157,7 @@ pub fn render_sweep_report(doc: &SweepDocument) -> anyhow::Result<String> {
     page.raw("</div>\n");
     page.element("h2", None, "Every point");
     let metrics = doc.table_metrics();
-    let mut headers: Vec<(String, bool)> = doc.keys.iter().map(|k| (crate::sweep_output::short_key(k), true)).collect();
+    let mut headers: Vec<(String, bool)> = doc.keys.iter().map(|k| (crate::files::sweep::short_key(k), true)).collect();
     headers.extend(metrics.iter().map(|&m| (format!("{} (95% CI)", doc.title(m)), true)));
     let rows: Vec<Vec<String>> = doc
         .points

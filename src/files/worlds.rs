@@ -10,9 +10,9 @@ use chokepoint_scenario::Parameter;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::study_json::kinds_in_words;
-use crate::summary_json::{SummaryDocument, nan_if_null};
-use crate::table::{Align, Grid, TERMINAL_COLUMNS, money, number, percent, thousands, wrap};
+use crate::documents::study::kinds_in_words;
+use crate::documents::summary::{SummaryDocument, nan_if_null};
+use crate::render::table::{Align, Grid, TERMINAL_COLUMNS, money, number, percent, thousands, wrap};
 
 pub const WORLDS_FILE: &str = "worlds.parquet";
 
@@ -104,7 +104,7 @@ impl WorldsJson {
                 .map(|(w, (e, values))| WorldsEndUseJson {
                     name: e.name.clone(),
                     unit: values.unit.clone(),
-                    unmet_demand: crate::summary_json::unmet_word(e.unmet).to_owned(),
+                    unmet_demand: crate::documents::summary::unmet_word(e.unmet).to_owned(),
                     short_or_late: (&w.short_or_late).into(),
                     units_short: (&w.units_short).into(),
                     max_delay_weeks: (e.unmet == chokepoint_engine::Unmet::Backlog)

@@ -11,11 +11,13 @@ use chokepoint_analysis::sweep::SweepAnswer;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::comparison::ChangeJson;
+use crate::documents::compare::ChangeJson;
+use crate::documents::study::{DifferenceJson, StudyRun, StudyScenario};
+use crate::documents::summary::{
+    DistributionJson, ProportionJson, SCHEMA_VERSION, Tool, WarningJson, unmet_word, warnings,
+};
+use crate::render::table::{Align, Grid, TERMINAL_COLUMNS, Width, money, number, percent, thousands, wrap};
 use crate::scenario_source::{LoadedScenario, SourceDigest};
-use crate::study_json::{DifferenceJson, StudyRun, StudyScenario};
-use crate::summary_json::{DistributionJson, ProportionJson, SCHEMA_VERSION, Tool, WarningJson, unmet_word, warnings};
-use crate::table::{Align, Grid, TERMINAL_COLUMNS, Width, money, number, percent, thousands, wrap};
 
 pub const SWEEP_JSON_FILE: &str = "sweep.json";
 pub const SWEEP_CSV_FILE: &str = "sweep.csv";
@@ -197,7 +199,7 @@ impl SweepDocument {
 
     /// A metric's name for a terminal column: short, with the end use's name cut to fit.
     pub fn column(&self, m: Objective) -> String {
-        let name = |e: usize| crate::study_json::fit_key(&self.end_uses[e].name, 20);
+        let name = |e: usize| crate::documents::study::fit_key(&self.end_uses[e].name, 20);
         match m {
             Objective::Loss => format!("loss ({})", self.loss_unit),
             Objective::ShortOrLate { end_use } => format!("P {}", name(end_use)),

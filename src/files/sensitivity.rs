@@ -11,10 +11,10 @@ use chokepoint_analysis::tornado::{Reference, TornadoAnswer};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::optimize_output::{ObjectiveJson, objective_value};
-use crate::study_json::{DifferenceJson, ParameterJson, StudyRun, StudyScenario, fit_key};
-use crate::summary_json::{DistributionJson, Tool, WarningJson, nan_if_null};
-use crate::table::{Align, Grid, TERMINAL_COLUMNS, Width, number, percent, thousands, wrap};
+use crate::documents::study::{DifferenceJson, ParameterJson, StudyRun, StudyScenario, fit_key};
+use crate::documents::summary::{DistributionJson, Tool, WarningJson, nan_if_null};
+use crate::files::optimize::{ObjectiveJson, objective_value};
+use crate::render::table::{Align, Grid, TERMINAL_COLUMNS, Width, number, percent, thousands, wrap};
 
 pub const SENSITIVITY_JSON_FILE: &str = "sensitivity.json";
 pub const TORNADO_CSV_FILE: &str = "tornado.csv";

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use chokepoint_scenario::Date;
 
-use crate::summary_json::{DistributionJson, Headline, ProportionJson, SummaryDocument};
+use crate::documents::summary::{DistributionJson, Headline, ProportionJson, SummaryDocument};
 
 /// What `chokepoint run` prints on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

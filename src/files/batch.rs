@@ -10,8 +10,8 @@ use anyhow::Context;
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::summary_json::SummaryDocument;
-use crate::table::{Align, Grid, number, percent};
+use crate::documents::summary::SummaryDocument;
+use crate::render::table::{Align, Grid, number, percent};
 
 pub const BATCH_CSV_FILE: &str = "batch_summary.csv";
 pub const BATCH_PARQUET_FILE: &str = "batch_summary.parquet";

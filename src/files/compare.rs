@@ -11,14 +11,14 @@ use serde::Serialize;
 
 use chokepoint_analysis::outcome::VariantOutcome;
 
-use crate::comparison::{ChangeJson, CompareDocument, EffectJson, PairedJson};
-use crate::output::{batches, label_column, parquet, schema, trial_column};
-use crate::run_record::{RngRecord, ScenarioRecord};
-use crate::scenario_source::{LoadedScenario, SourceDigest};
-use crate::summary_json::{RNG_SEEDING, SCHEMA_VERSION, Tool, WarningJson, rng_name, warnings};
-use crate::table::{
+use crate::documents::compare::{ChangeJson, CompareDocument, EffectJson, PairedJson};
+use crate::documents::run_record::{RngRecord, ScenarioRecord};
+use crate::documents::summary::{RNG_SEEDING, SCHEMA_VERSION, Tool, WarningJson, rng_name, warnings};
+use crate::files::tables::{batches, label_column, parquet, schema, trial_column};
+use crate::render::table::{
     Align, Grid, TERMINAL_COLUMNS, Width, money, money_interval, number, percent, thousands, usd, wrap,
 };
+use crate::scenario_source::{LoadedScenario, SourceDigest};
 
 pub const COMPARE_CSV_FILE: &str = "compare.csv";
 pub const COMPARE_JSON_FILE: &str = "compare.json";
@@ -133,14 +133,14 @@ pub fn write_paired_losses<W: Write>(
 
 /// Writes `compare.csv`: one row per end use and option, in end-use order, then rank.
 pub fn write_compare_csv<W: Write>(w: W, doc: &CompareDocument) -> anyhow::Result<()> {
-    let rows: Vec<(&crate::comparison::EndUseJson, &EffectJson)> =
+    let rows: Vec<(&crate::documents::compare::EndUseJson, &EffectJson)> =
         doc.end_uses.iter().flat_map(|e| e.options.iter().map(move |o| (e, o))).collect();
     let kind = |option: &str| doc.options.iter().find(|o| o.name == option).map_or("", |o| o.kind.as_str());
     let finite = |x: f64| x.is_finite().then_some(x);
     let f64s = |name: &str, f: &dyn Fn(&EffectJson) -> f64| {
         Column::new(name.into(), rows.iter().map(|(_, o)| finite(f(o))).collect::<Vec<Option<f64>>>())
     };
-    let strings = |name: &str, f: &dyn Fn(&crate::comparison::EndUseJson, &EffectJson) -> String| {
+    let strings = |name: &str, f: &dyn Fn(&crate::documents::compare::EndUseJson, &EffectJson) -> String| {
         Column::new(name.into(), rows.iter().map(|(e, o)| f(e, o)).collect::<Vec<String>>())
     };
     let paired = |stem: &str, f: &dyn Fn(&EffectJson) -> &PairedJson| {
@@ -195,11 +195,11 @@ pub fn write_compare_csv<W: Write>(w: W, doc: &CompareDocument) -> anyhow::Resul
     Ok(())
 }
 
-fn effect_word(e: crate::comparison::Effect) -> &'static str {
+fn effect_word(e: crate::documents::compare::Effect) -> &'static str {
     match e {
-        crate::comparison::Effect::Better => "better",
-        crate::comparison::Effect::Worse => "worse",
-        crate::comparison::Effect::None => "none",
+        crate::documents::compare::Effect::Better => "better",
+        crate::documents::compare::Effect::Worse => "worse",
+        crate::documents::compare::Effect::None => "none",
     }
 }
 
@@ -229,7 +229,7 @@ pub struct CompareRecord {
     /// A comparison merged from shards (`chokepoint merge`): the shards, in trial order. Then `threads` is the most
     /// any shard used, the variants' `simulation_s` the shards' added up, and `wall_time_s` the merge's own.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub shards: Option<Vec<crate::run_record::ShardRecord>>,
+    pub shards: Option<Vec<crate::documents::run_record::ShardRecord>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -368,7 +368,7 @@ pub fn render(doc: &CompareDocument, out_dir: &Path, width: Width) -> String {
 }
 
 /// One end use's table: for lost demand, units short avoided; for backlogged demand, delay avoided.
-fn end_use_table(e: &crate::comparison::EndUseJson, width: Width) -> String {
+fn end_use_table(e: &crate::documents::compare::EndUseJson, width: Width) -> String {
     let mut text = String::new();
     let b = &e.baseline;
     let unit = &e.unit;
@@ -447,11 +447,11 @@ fn avoided(p: &PairedJson) -> String {
     format!("{} [{}, {}]", number(p.avoided_mean), number(p.ci95_low), number(p.ci95_high))
 }
 
-fn marker(e: crate::comparison::Effect) -> &'static str {
+fn marker(e: crate::documents::compare::Effect) -> &'static str {
     match e {
-        crate::comparison::Effect::Better => " +",
-        crate::comparison::Effect::Worse => " −",
-        crate::comparison::Effect::None => "  ",
+        crate::documents::compare::Effect::Better => " +",
+        crate::documents::compare::Effect::Worse => " −",
+        crate::documents::compare::Effect::None => "  ",
     }
 }
 

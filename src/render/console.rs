@@ -93,3 +93,11 @@ mod tests {
         assert!(!ColorChoice::Never.colors(None, true));
     }
 }
+
+/// Writes `text` to stdout. A closed pipe comes back as an error that `main` treats as success.
+pub fn print_stdout(text: &str) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).context("could not write to stdout")
+}

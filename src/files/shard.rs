@@ -20,11 +20,11 @@ use chokepoint_engine::stats::{BACKLOG_BINS, SHARE_BINS};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::documents::summary::Tool;
 use crate::failure::Failure;
+use crate::files::tables::{parquet, schema};
 use crate::options::OptionInput;
-use crate::output::{parquet, schema};
 use crate::scenario_source::{BaseRead, LoadedScenario};
-use crate::summary_json::Tool;
 
 /// The manifest of a shard, written last into its folder.
 pub const SHARD_FILE: &str = "shard.json";

@@ -10,10 +10,10 @@ use chokepoint_engine::stats::Summary;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::comparison::{FileDigest, PairedJson};
+use crate::documents::compare::{FileDigest, PairedJson};
+use crate::documents::summary::{DistributionJson, SCHEMA_VERSION, Tool, WarningJson, rng_name, warnings};
+use crate::render::table::{Align, Grid, TERMINAL_COLUMNS, money, number, percent, thousands, usd, wrap};
 use crate::scenario_source::LoadedScenario;
-use crate::summary_json::{DistributionJson, SCHEMA_VERSION, Tool, WarningJson, rng_name, warnings};
-use crate::table::{Align, Grid, TERMINAL_COLUMNS, money, number, percent, thousands, usd, wrap};
 
 pub const OPTIMIZE_JSON_FILE: &str = "optimize.json";
 pub const PORTFOLIOS_CSV_FILE: &str = "portfolios.csv";

@@ -16,9 +16,9 @@ use chokepoint_scenario::Scenario;
 use chokepoint_tables::{self as tables, ColumnType, Table, Values};
 use polars::prelude::*;
 
-use crate::file_summary::LossSummaries;
-use crate::staged_files::StagedFiles;
-use crate::summary_json::to_json_text;
+use crate::documents::summary::to_json_text;
+use crate::files::staged::StagedFiles;
+use crate::files::trial_summary::LossSummaries;
 
 pub const TRIALS_FILE: &str = "trials.parquet";
 pub const STAGE_LOSSES_FILE: &str = "stage_losses.parquet";

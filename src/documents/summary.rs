@@ -15,7 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 pub use chokepoint_tables::{stage_unit, unit_name, unmet_word};
 
-use crate::file_summary::LossSummaries;
+use crate::files::trial_summary::LossSummaries;
 use crate::scenario_source::LoadedScenario;
 
 /// Version of the layout of `summary.json` and `run.json`; bumped when a field changes meaning or goes away.
@@ -49,7 +49,7 @@ pub struct SummaryDocument {
     pub warnings: Vec<WarningJson>,
     /// The two-level study of `run --worlds`: each headline metric across worlds of knowledge uncertainty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub worlds: Option<crate::worlds_output::WorldsJson>,
+    pub worlds: Option<crate::files::worlds::WorldsJson>,
 }
 
 /// The tool that produced an output.

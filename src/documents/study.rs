@@ -6,9 +6,9 @@ use chokepoint_engine::stats::Summary;
 use chokepoint_scenario::{Parameter, Scope};
 use serde::{Deserialize, Serialize};
 
-use crate::comparison::FileDigest;
+use crate::documents::compare::FileDigest;
+use crate::documents::summary::{nan_if_null, rng_name};
 use crate::scenario_source::{LoadedScenario, SourceDigest};
-use crate::summary_json::{nan_if_null, rng_name};
 
 /// The scenario a study ran: its name, the digests of its files, and what was applied to it.
 #[derive(Debug, Clone, Serialize, Deserialize)]

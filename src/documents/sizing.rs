@@ -4,8 +4,8 @@
 use chokepoint_analysis::sizing::{Evaluation, SizingTarget, TimeToSurvive};
 use serde::{Deserialize, Serialize};
 
-use crate::comparison::{CostJson, FileDigest};
-use crate::summary_json::{ProportionJson, Tool, WarningJson};
+use crate::documents::compare::{CostJson, FileDigest};
+use crate::documents::summary::{ProportionJson, Tool, WarningJson};
 
 /// The whole sizing document.
 #[derive(Debug, Clone, Serialize, Deserialize)]

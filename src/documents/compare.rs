@@ -16,10 +16,10 @@ use chokepoint_analysis::paired::{Detected, PairedDifference, ProportionChange};
 use chokepoint_scenario::Cost;
 use serde::{Deserialize, Serialize};
 
-use crate::scenario_source::{LoadedScenario, SourceDigest};
-use crate::summary_json::{
+use crate::documents::summary::{
     DistributionJson, ProportionJson, SCHEMA_VERSION, Tool, WarningJson, nan_if_null, rng_name, unmet_word, warnings,
 };
+use crate::scenario_source::{LoadedScenario, SourceDigest};
 
 /// How options are ranked, in words (recorded in `compare.json`).
 pub const RANK_OVERALL: &str = "loss avoided over every end use: options with a detectable benefit (the paired 95% \
