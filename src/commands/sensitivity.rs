@@ -16,8 +16,9 @@ use chokepoint_analysis::variants::VariantRunner;
 use chokepoint_scenario::{Parameter, Scope};
 
 use crate::cli::study::{Method, SensitivityArgs};
+use crate::documents::header::RunHeader;
 use crate::documents::run_record::{OptimizeRecord, Timings};
-use crate::documents::study::{ParameterJson, StudyRun, StudyScenario};
+use crate::documents::study::{ParameterJson, study_scenario};
 use crate::documents::summary::{to_json_text, warnings};
 use crate::failure::Failure;
 use crate::files::optimize::objective_json;
@@ -140,8 +141,8 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     let document = SensitivityDocument {
         schema_version: crate::documents::summary::SCHEMA_VERSION,
         tool: crate::documents::summary::Tool::this(),
-        scenario: StudyScenario::of(&loaded, &overlays),
-        run: StudyRun::of(&loaded, settings.seed, settings.trials),
+        scenario: study_scenario(&loaded, &overlays),
+        run: RunHeader::of(&loaded, settings.seed, settings.trials),
         metric: objective_json(metric, &loaded),
         parameters: chosen.iter().map(|p| describe(p)).collect(),
         tornado,

@@ -10,11 +10,10 @@ use chokepoint_analysis::sizing::{self, SizingQuestion, SizingTarget, expected_r
 use chokepoint_analysis::variants::VariantRunner;
 
 use crate::cli::SizeStockpileArgs;
-use crate::documents::compare::{CostJson, FileDigest};
-use crate::documents::sizing::{
-    EvaluationJson, Question, SizingDocument, SizingResult, SizingScenario, SizingSettings, TargetJson,
-};
-use crate::documents::summary::{SCHEMA_VERSION, Tool, rng_name, to_json_text, unit_name, warnings};
+use crate::documents::compare::CostJson;
+use crate::documents::header::{RunHeader, ScenarioHeader};
+use crate::documents::sizing::{EvaluationJson, Question, SizingDocument, SizingResult, TargetJson};
+use crate::documents::summary::{SCHEMA_VERSION, Tool, to_json_text, unit_name, warnings};
 use crate::failure::Failure;
 use crate::files::staged::StagedFiles;
 use crate::files::tables;
@@ -56,20 +55,8 @@ pub fn size_stockpile(args: &SizeStockpileArgs) -> Result<(), Failure> {
     let document = SizingDocument {
         schema_version: SCHEMA_VERSION,
         tool: Tool::this(),
-        scenario: SizingScenario {
-            name: scenario.name.clone(),
-            sha256: loaded.sha256.clone(),
-            bases: loaded.bases.iter().map(FileDigest::of).collect(),
-            settings: loaded.settings.clone(),
-        },
-        run: SizingSettings {
-            seed: settings.seed,
-            trials: settings.trials,
-            rng: rng_name().to_owned(),
-            periods: spec.periods,
-            period_weeks: spec.period_weeks,
-            horizon_years: years,
-        },
+        scenario: ScenarioHeader { bases: ScenarioHeader::bases_of(&loaded), ..ScenarioHeader::of(&loaded) },
+        run: RunHeader::of(&loaded, settings.seed, settings.trials),
         question: Question {
             stockpile: args.stockpile.clone(),
             material: material.name.clone(),

@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod compare;
+pub mod header;
 pub mod run_record;
 pub mod sizing;
 pub mod study;

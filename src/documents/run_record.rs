@@ -110,7 +110,7 @@ pub struct Settings {
     pub seed: u64,
     pub trials: u64,
     pub threads: usize,
-    /// Trials per batch (see `trial_files`).
+    /// Trials per batch (see `files::trials`).
     pub batch_trials: u64,
 }
 

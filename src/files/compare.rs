@@ -278,7 +278,7 @@ impl CompareRecord {
 /// Renders the comparison: the overall ranking, a table per end use, then the output folder.
 pub fn render(doc: &CompareDocument, out_dir: &Path, width: Width) -> String {
     let mut text = String::new();
-    let run = &doc.run;
+    let run = &doc.run.common;
     let unit = &doc.loss.unit;
     text.push_str(&wrap(
         &format!(

@@ -10,8 +10,9 @@ use chokepoint_engine::stats::Summary;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::documents::compare::{FileDigest, PairedJson};
-use crate::documents::summary::{DistributionJson, SCHEMA_VERSION, Tool, WarningJson, rng_name, warnings};
+use crate::documents::compare::PairedJson;
+use crate::documents::header::{RunHeader, ScenarioHeader};
+use crate::documents::summary::{DistributionJson, SCHEMA_VERSION, Tool, WarningJson, warnings};
 use crate::render::table::{Align, Grid, TERMINAL_COLUMNS, money, number, percent, thousands, usd, wrap};
 use crate::scenario_source::LoadedScenario;
 
@@ -24,8 +25,8 @@ pub const PORTFOLIOS_PARQUET_FILE: &str = "portfolios.parquet";
 pub struct OptimizeDocument {
     pub schema_version: u32,
     pub tool: Tool,
-    pub scenario: OptimizeScenario,
-    pub run: OptimizeSettings,
+    pub scenario: ScenarioHeader,
+    pub run: RunHeader,
     pub question: QuestionJson,
     pub search: SearchJson,
     /// The baseline's objective (no mitigation), across trials.
@@ -43,28 +44,6 @@ pub struct OptimizeDocument {
     /// `--evppi`: which unknown is worth researching before choosing among the frontier's portfolios.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_of_information: Option<crate::value_of_information::EvppiJson>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct OptimizeScenario {
-    pub name: String,
-    pub sha256: String,
-    pub bases: Vec<FileDigest>,
-    pub overlays: Vec<FileDigest>,
-    /// The `--set KEY=VALUE` settings applied to the scenario, in order (empty when none).
-    #[serde(default)]
-    pub settings: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct OptimizeSettings {
-    pub seed: u64,
-    /// Trials per portfolio.
-    pub trials: u64,
-    pub rng: String,
-    pub periods: usize,
-    pub period_weeks: f64,
-    pub horizon_years: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -183,27 +162,17 @@ pub struct OptimizeRun<'a> {
 impl OptimizeDocument {
     pub fn new(run: OptimizeRun<'_>, question: &PortfolioQuestion, answer: &PortfolioAnswer) -> Self {
         let scenario = &run.loaded.scenario;
-        let spec = scenario.model.spec();
         let years = scenario.horizon_years();
         let baseline: &Summary = &answer.evaluated[0].objective;
         Self {
             schema_version: SCHEMA_VERSION,
             tool: Tool::this(),
-            scenario: OptimizeScenario {
-                name: scenario.name.clone(),
-                sha256: run.loaded.sha256.clone(),
-                bases: run.loaded.bases.iter().map(FileDigest::of).collect(),
-                overlays: run.overlays.iter().map(FileDigest::of).collect(),
-                settings: run.loaded.settings.clone(),
+            scenario: ScenarioHeader {
+                bases: ScenarioHeader::bases_of(run.loaded),
+                overlays: ScenarioHeader::overlays_of(run.overlays),
+                ..ScenarioHeader::of(run.loaded)
             },
-            run: OptimizeSettings {
-                seed: run.seed,
-                trials: run.trials,
-                rng: rng_name().to_owned(),
-                periods: spec.periods,
-                period_weeks: spec.period_weeks,
-                horizon_years: years,
-            },
+            run: RunHeader::of(run.loaded, run.seed, run.trials),
             question: QuestionJson {
                 budget_usd: question.budget_usd,
                 objective: objective_json(question.objective, run.loaded),

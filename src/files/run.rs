@@ -1,6 +1,6 @@
 //! The outputs of a run, in two passes with bounded memory: the per-trial files, streamed out batch by batch while
 //! the trials run (or re-cut from shards by `merge`), then every summary read back from them one column at a time
-//! (`file_summary`), the report, and the record. A run, a shard and a merge of shards share this code, which is
+//! (`files::trial_summary`), the report, and the record. A run, a shard and a merge of shards share this code, which is
 //! why a merge's files are byte for byte those of one run.
 
 use std::fs::File;

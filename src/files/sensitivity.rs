@@ -11,7 +11,9 @@ use chokepoint_analysis::tornado::{Reference, TornadoAnswer};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::documents::study::{DifferenceJson, ParameterJson, StudyRun, StudyScenario, fit_key};
+use crate::documents::header::{RunHeader, ScenarioHeader};
+
+use crate::documents::study::{DifferenceJson, ParameterJson, fit_key};
 use crate::documents::summary::{DistributionJson, Tool, WarningJson, nan_if_null};
 use crate::files::optimize::{ObjectiveJson, objective_value};
 use crate::render::table::{Align, Grid, TERMINAL_COLUMNS, Width, number, percent, thousands, wrap};
@@ -33,8 +35,8 @@ const KEY_COLUMN: usize = 46;
 pub struct SensitivityDocument {
     pub schema_version: u32,
     pub tool: Tool,
-    pub scenario: StudyScenario,
-    pub run: StudyRun,
+    pub scenario: ScenarioHeader,
+    pub run: RunHeader,
     pub metric: ObjectiveJson,
     /// The parameters studied, in the scenario's order.
     pub parameters: Vec<ParameterJson>,

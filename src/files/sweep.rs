@@ -11,8 +11,10 @@ use chokepoint_analysis::sweep::SweepAnswer;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::documents::header::{RunHeader, ScenarioHeader};
+
 use crate::documents::compare::ChangeJson;
-use crate::documents::study::{DifferenceJson, StudyRun, StudyScenario};
+use crate::documents::study::{DifferenceJson, study_scenario};
 use crate::documents::summary::{
     DistributionJson, ProportionJson, SCHEMA_VERSION, Tool, WarningJson, unmet_word, warnings,
 };
@@ -28,8 +30,8 @@ pub const SWEEP_PARQUET_FILE: &str = "sweep.parquet";
 pub struct SweepDocument {
     pub schema_version: u32,
     pub tool: Tool,
-    pub scenario: StudyScenario,
-    pub run: StudyRun,
+    pub scenario: ScenarioHeader,
+    pub run: RunHeader,
     /// The keys varied, in the order of each point's values.
     pub keys: Vec<String>,
     /// Whether the values were zipped (`--zip`) rather than crossed.
@@ -138,8 +140,8 @@ impl SweepDocument {
         Self {
             schema_version: SCHEMA_VERSION,
             tool: Tool::this(),
-            scenario: StudyScenario::of(run.loaded, run.overlays),
-            run: StudyRun::of(run.loaded, run.seed, run.trials),
+            scenario: study_scenario(run.loaded, run.overlays),
+            run: RunHeader::of(run.loaded, run.seed, run.trials),
             keys: run.keys.to_vec(),
             zip: run.zip,
             loss_unit: scenario.loss.unit.label().to_owned(),

@@ -120,7 +120,7 @@ pub fn render(doc: &SummaryDocument, out_dir: &Path, width: Width) -> String {
 
 /// The scenario's start date, if it has one.
 pub fn start_date(doc: &SummaryDocument) -> Option<Date> {
-    doc.scenario.start_date.as_deref().and_then(parse_date)
+    doc.scenario.start_date().and_then(parse_date)
 }
 
 /// A `YYYY-MM-DD` date.

@@ -169,21 +169,17 @@ fn paired(p: &PairedJson) -> String {
 /// Renders the report of a comparison from its document.
 pub fn render_compare_report(doc: &CompareDocument) -> anyhow::Result<String> {
     let unit = &doc.loss.unit;
-    let mut page = Page::default();
-    page.element("h1", None, &format!("Mitigation options: {}", doc.scenario.name));
-    page.element(
-        "p",
-        Some("meta"),
-        &format!(
-            "{} trials per variant · seed {} · {} variants on common random numbers · costs over {} years · scenario \
-             SHA-256 {} · chokepoint {}",
-            thousands(doc.run.trials),
-            doc.run.seed,
-            doc.run.variants,
-            number(doc.run.horizon_years),
-            doc.scenario.sha256,
-            doc.tool.version
-        ),
+    let mut page = Page::study(
+        &format!("Mitigation options: {}", doc.scenario.name),
+        &[
+            format!("{} trials per variant", thousands(doc.run.common.trials)),
+            format!("seed {}", doc.run.common.seed),
+            format!("{} variants on common random numbers", doc.run.variants),
+            format!("costs over {} years", number(doc.run.common.horizon_years)),
+        ],
+        &doc.scenario.sha256,
+        &doc.scenario.settings,
+        &doc.tool.version,
     );
 
     page.element("h2", None, "Overall: loss avoided over every end use");

@@ -109,25 +109,16 @@ pub fn metric_chart(doc: &SweepDocument, metric: Objective) -> anyhow::Result<St
 
 /// Renders the report of a sweep.
 pub fn render_sweep_report(doc: &SweepDocument) -> anyhow::Result<String> {
-    let mut page = Page::default();
-    page.element("h1", None, &format!("Sweep of {}: {}", doc.keys.join(" × "), doc.scenario.name));
-    let settings = if doc.scenario.settings.is_empty() {
-        String::new()
-    } else {
-        format!(" · --set {}", doc.scenario.settings.join(", "))
-    };
-    page.element(
-        "p",
-        Some("meta"),
-        &format!(
-            "{} points{} · {} trials per point · seed {} · scenario SHA-256 {}{settings} · chokepoint {}",
-            doc.points.len(),
-            if doc.zip { " (zipped)" } else { "" },
-            thousands(doc.run.trials),
-            doc.run.seed,
-            doc.scenario.sha256,
-            doc.tool.version
-        ),
+    let mut page = Page::study(
+        &format!("Sweep of {}: {}", doc.keys.join(" × "), doc.scenario.name),
+        &[
+            format!("{} points{}", doc.points.len(), if doc.zip { " (zipped)" } else { "" }),
+            format!("{} trials per point", thousands(doc.run.trials)),
+            format!("seed {}", doc.run.seed),
+        ],
+        &doc.scenario.sha256,
+        &doc.scenario.settings,
+        &doc.tool.version,
     );
     page.element(
         "p",
