@@ -136,9 +136,9 @@ pub fn batch(args: &BatchArgs) -> Result<(), Failure> {
 
     let mut text = match args.format {
         BatchFormat::Table => {
-            format!("{}\nOutputs in {}\n", batch::render_table(&rows), args.out.display())
+            format!("{}\nOutputs in {}\n", crate::render::batch::render_table(&rows), args.out.display())
         }
-        BatchFormat::Markdown => batch::render_markdown(&rows),
+        BatchFormat::Markdown => crate::render::batch::render_markdown(&rows),
         BatchFormat::Json => to_json_text(&rows)?,
     };
     let overlays: Vec<(&PathBuf, &String)> = entries

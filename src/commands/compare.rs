@@ -23,7 +23,7 @@ use chokepoint_scenario::LossUnit;
 use crate::cli::CompareArgs;
 use crate::failure::Failure;
 use crate::files::compare::VariantTiming;
-use crate::files::comparison::{CompareShard, ComparisonRecord, print_comparison, write_comparison};
+use crate::files::comparison::{CompareShard, ComparisonRecord, write_comparison};
 use crate::files::folders::OutputFolder;
 use crate::files::optimize::objective_json;
 use crate::files::run::Started;
@@ -180,5 +180,5 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
         value_of_information,
     )?;
     folder.keep();
-    print_comparison(&written, &out_dir, settings.report, settings.width)
+    crate::render::compare::print_comparison(&written, &out_dir, settings.report, settings.width)
 }

@@ -145,7 +145,7 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
     folder.keep();
     match settings.report {
         ReportFormat::Table => {
-            let mut text = optimize_files::render(&document, &out_dir);
+            let mut text = crate::render::optimize::render(&document, &out_dir);
             if let Some(v) = &document.value_of_information {
                 let at = text.rfind("\nOutputs in ").unwrap_or(text.len());
                 text.insert_str(at, &value_of_information::render(v));

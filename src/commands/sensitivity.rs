@@ -52,7 +52,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     if args.list {
         let listed: Vec<ParameterJson> =
             scenario.parameters.iter().filter(|p| p.is_uncertain()).map(describe).collect();
-        return Ok(super::print_stdout(&sensitivity_files::render_list(&scenario.name, &listed))?);
+        return Ok(super::print_stdout(&crate::render::sensitivity::render_list(&scenario.name, &listed))?);
     }
     let chosen = select(&scenario.parameters, &args.params).map_err(analysis_failure)?;
     require_some(&chosen, &scenario.name).map_err(analysis_failure)?;
@@ -181,7 +181,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     folder.keep();
     match settings.report {
         ReportFormat::Table => {
-            super::print_stdout(&sensitivity_files::render(&document, &out_dir, settings.width))?;
+            super::print_stdout(&crate::render::sensitivity::render(&document, &out_dir, settings.width))?;
         }
         ReportFormat::Json => super::print_stdout(&json)?,
     }

@@ -108,7 +108,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     files.commit()?;
     folder.keep();
     match settings.report {
-        ReportFormat::Table => super::print_stdout(&sweep_files::render(&document, &out_dir, settings.width))?,
+        ReportFormat::Table => super::print_stdout(&crate::render::sweep::render(&document, &out_dir, settings.width))?,
         ReportFormat::Json => super::print_stdout(&json)?,
     }
     Ok(())

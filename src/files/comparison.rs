@@ -30,10 +30,10 @@ use crate::files::shard::{
 use crate::files::staged::StagedFiles;
 use crate::files::tables::{self, batches, label_column, parquet, schema, trial_column};
 use crate::options::{self, OptionInput};
-use crate::render::table::{ReportFormat, Width};
+
 use crate::report::REPORT_FILE;
 use crate::scenario_source::{LoadedScenario, SourceDigest};
-use crate::value_of_information::{self, EvppiJson};
+use crate::value_of_information::EvppiJson;
 
 /// What a comparison's record holds beyond the scenario.
 pub(crate) struct ComparisonRecord {
@@ -107,27 +107,6 @@ pub(crate) fn write_comparison(
     tables::write_json(&mut files, COMPARE_RUN_FILE, &compare_record)?;
     files.commit()?;
     Ok(WrittenComparison { document, json: compare_json })
-}
-
-pub(crate) fn print_comparison(
-    written: &WrittenComparison,
-    out_dir: &Path,
-    report: ReportFormat,
-    width: Width,
-) -> Result<(), Failure> {
-    match report {
-        ReportFormat::Table => {
-            let mut text = compare_files::render(&written.document, out_dir, width);
-            if let Some(v) = &written.document.value_of_information {
-                // The value of information goes before the closing line naming the output folder.
-                let at = text.rfind("Outputs in ").unwrap_or(text.len());
-                text.insert_str(at, &format!("{}\n", value_of_information::render(v)));
-            }
-            crate::render::console::print_stdout(&text)?;
-        }
-        ReportFormat::Json => crate::render::console::print_stdout(&written.json)?,
-    }
-    Ok(())
 }
 
 /// The columns of `variant_trials.parquet`: per variant (`baseline`, then each option), end use and trial, what a
@@ -350,5 +329,5 @@ pub(crate) fn merge_compare(
         None,
     )?;
     folder.keep();
-    print_comparison(&written, &out, args.report, args.width)
+    crate::render::compare::print_comparison(&written, &out, args.report, args.width)
 }

@@ -25,7 +25,7 @@ pub fn print_run(
             if let Some(w) = &document.worlds {
                 // The two-level section goes before the closing line naming the output folder.
                 let at = text.rfind("\nOutputs in ").unwrap_or(text.len());
-                text.insert_str(at, &crate::files::worlds::render(document, w));
+                text.insert_str(at, &crate::render::worlds::render(document, w));
             }
             print_stdout(&format!("{text}Report: {}\n", report.display()))?;
         }

@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::charts::{FONT, Key, MEDIAN, MUTED, SMALL_SIZE, TAIL_LINE, draw_mesh, legend_row, line, render_svg};
 use super::html::{Page, esc};
 use crate::documents::compare::{CompareDocument, EndUseJson, PairedJson};
-use crate::files::compare::points;
+use crate::render::compare::points;
 use crate::render::table::{money, number, percent, thousands, usd};
 
 /// One row of a forest plot: a label and an amount with its 95 % interval.

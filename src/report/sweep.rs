@@ -35,7 +35,7 @@ fn series(doc: &SweepDocument) -> Vec<(String, Vec<&PointJson>)> {
             let label = doc.keys[1..]
                 .iter()
                 .zip(&rest)
-                .map(|(k, v)| format!("{} = {}", crate::files::sweep::short_key(k), number(*v)))
+                .map(|(k, v)| format!("{} = {}", crate::render::sweep::short_key(k), number(*v)))
                 .collect::<Vec<_>>()
                 .join(", ");
             (label, points)
@@ -148,7 +148,8 @@ pub fn render_sweep_report(doc: &SweepDocument) -> anyhow::Result<String> {
     page.raw("</div>\n");
     page.element("h2", None, "Every point");
     let metrics = doc.table_metrics();
-    let mut headers: Vec<(String, bool)> = doc.keys.iter().map(|k| (crate::files::sweep::short_key(k), true)).collect();
+    let mut headers: Vec<(String, bool)> =
+        doc.keys.iter().map(|k| (crate::render::sweep::short_key(k), true)).collect();
     headers.extend(metrics.iter().map(|&m| (format!("{} (95% CI)", doc.title(m)), true)));
     let rows: Vec<Vec<String>> = doc
         .points
