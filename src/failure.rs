@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use chokepoint_scenario::Diagnostics;
 
-use crate::console;
+use crate::render::console;
 
 /// Exit code of a runtime or I/O error.
 pub const EXIT_RUNTIME: u8 = 1;

@@ -10,12 +10,12 @@ use chokepoint_engine::RunConfig;
 use chokepoint_scenario::{Scenario, can_be_knowledge, key_matches};
 use serde::{Deserialize, Serialize};
 
+use crate::cli::study::EvppiArgs;
+use crate::documents::summary::nan_if_null;
 use crate::failure::Failure;
-use crate::optimize_output::{ObjectiveJson, objective_value};
+use crate::files::optimize::{ObjectiveJson, objective_value};
 use crate::options::analysis_failure;
-use crate::study_cli::EvppiArgs;
-use crate::summary_json::nan_if_null;
-use crate::table::{Align, Grid, TERMINAL_COLUMNS, percent, thousands, wrap};
+use crate::render::table::{Align, Grid, TERMINAL_COLUMNS, percent, thousands, wrap};
 
 /// The `value_of_information` section of `compare.json` and `optimize.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -127,17 +127,16 @@ pub fn plan(scenario: &Scenario, choices: &[Choice], args: &EvppiArgs) -> Result
     Ok(Plan { options, keys, trials })
 }
 
-/// Runs the plan, counting trials into `progress` from `offset`.
+/// Runs the plan with `config` (`--evppi-trials` trials on the command's seed), counting trials into `progress`.
 pub fn run(
     plan: &Plan,
     scenario: &Scenario,
     metric: Objective,
     args: &EvppiArgs,
-    seed: u64,
-    threads: usize,
+    config: RunConfig,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<EvppiAnswer, Failure> {
-    let config = RunConfig { trials: args.trials, seed, threads, bands: false, first_trial: 0 };
+    let seed = config.seed;
     let mut runner = VariantRunner::new(config, progress);
     let question = EvppiQuestion { metric, outer: args.samples, bootstrap: 200, seed };
     evppi::evppi(&plan.options, &plan.keys, &question, &LossWeights::of(scenario), &mut runner)
@@ -217,7 +216,7 @@ pub fn render(v: &EvppiJson) -> String {
     ]);
     for p in &v.parameters {
         grid.row(vec![
-            crate::study_json::fit_key(&p.key, 48),
+            crate::documents::study::fit_key(&p.key, 48),
             format!("{} [{}, {}]", value(p.evppi), value(p.ci95_low.max(0.0)), value(p.ci95_high)),
             value(p.bias),
             percent(p.switch_share),

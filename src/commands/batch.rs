@@ -14,19 +14,19 @@ use std::time::{Instant, SystemTime};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use crate::batch_summary::{self, BATCH_CSV_FILE, BATCH_PARQUET_FILE, BatchFormat, BatchRow, RunStatus};
 use crate::cli::{BatchArgs, CompareArgs, TrialSettings};
+use crate::documents::run_record::Settings;
+use crate::documents::summary::to_json_text;
 use crate::failure::Failure;
-use crate::output::{self, RUN_JSON_FILE, SUMMARY_JSON_FILE};
-use crate::output_paths::OutputFolder;
-use crate::progress::TrialProgress;
-use crate::run_output::{Started, Written, write_run};
-use crate::run_record::Settings;
+use crate::files::batch::{self, BATCH_CSV_FILE, BATCH_PARQUET_FILE, BatchFormat, BatchRow, RunStatus};
+use crate::files::folders::OutputFolder;
+use crate::files::run::{Started, Written, write_run};
+use crate::files::staged::StagedFiles;
+use crate::files::tables::{self, RUN_JSON_FILE, SUMMARY_JSON_FILE};
+use crate::files::trials::DEFAULT_BATCH_TRIALS;
+use crate::render::progress::TrialProgress;
+use crate::render::table::ReportFormat;
 use crate::scenario_source::{self, LoadedScenario, ScenarioSource, SourceDigest};
-use crate::staged_files::StagedFiles;
-use crate::summary_json::to_json_text;
-use crate::table::ReportFormat;
-use crate::trial_files::DEFAULT_BATCH_TRIALS;
 
 /// The file, next to a scenario's run files, that records the digests of the scenario and of its bases, so
 /// that a change in a base makes the run out of date (`run.json` records the scenario's own digest only).
@@ -85,8 +85,8 @@ pub fn batch(args: &BatchArgs) -> Result<(), Failure> {
         }
     }
     for s in &scenarios {
-        crate::output_paths::scenario_folder(&args.out, &s.scenario.name)?;
-        crate::output_paths::check_streamed_memory(
+        crate::files::folders::scenario_folder(&args.out, &s.scenario.name)?;
+        crate::files::folders::check_streamed_memory(
             &s.scenario.model,
             args.trials,
             DEFAULT_BATCH_TRIALS.min(args.trials),
@@ -125,20 +125,20 @@ pub fn batch(args: &BatchArgs) -> Result<(), Failure> {
                 return Err(e);
             }
         };
-        rows.extend(batch_summary::rows_of(&summary_json, status)?);
+        rows.extend(batch::rows_of(&summary_json, status)?);
     }
     progress.finish();
 
     let mut files = StagedFiles::new(&args.out);
-    files.write(BATCH_CSV_FILE, |w| batch_summary::write_csv(w, &rows))?;
-    files.write(BATCH_PARQUET_FILE, |w| batch_summary::write_parquet(w, &rows))?;
+    files.write(BATCH_CSV_FILE, |w| batch::write_csv(w, &rows))?;
+    files.write(BATCH_PARQUET_FILE, |w| batch::write_parquet(w, &rows))?;
     files.commit()?;
 
     let mut text = match args.format {
         BatchFormat::Table => {
-            format!("{}\nOutputs in {}\n", batch_summary::render_table(&rows), args.out.display())
+            format!("{}\nOutputs in {}\n", crate::render::batch::render_table(&rows), args.out.display())
         }
-        BatchFormat::Markdown => batch_summary::render_markdown(&rows),
+        BatchFormat::Markdown => crate::render::batch::render_markdown(&rows),
         BatchFormat::Json => to_json_text(&rows)?,
     };
     let overlays: Vec<(&PathBuf, &String)> = entries
@@ -150,7 +150,7 @@ pub fn batch(args: &BatchArgs) -> Result<(), Failure> {
         .collect();
     if !args.compare {
         for (path, _) in &overlays {
-            crate::console::eprintln(&format!(
+            crate::render::console::eprintln(&format!(
                 "note: `{}` holds only mitigations and packages, so it is not run on its own; compare them with \
                  `chokepoint batch --compare` or `chokepoint compare {} --all`",
                 path.display(),
@@ -176,13 +176,13 @@ pub fn batch(args: &BatchArgs) -> Result<(), Failure> {
                     out: Some(args.out.join(name).join("compare")),
                     progress: args.progress,
                     report: if args.format == BatchFormat::Json { ReportFormat::Json } else { ReportFormat::Table },
-                    width: crate::table::Width::Narrow,
-                    set: args.set.clone(),
+                    width: crate::render::table::Width::Narrow,
                 },
+                set: args.set.clone(),
                 shard: None,
-                evppi: crate::study_cli::EvppiArgs { enabled: false, params: Vec::new(), samples: 0, trials: 0 },
+                evppi: crate::cli::study::EvppiArgs { enabled: false, params: Vec::new(), samples: 0, trials: 0 },
             };
-            super::compare::compare(&compare)?;
+            super::execute(crate::cli::Command::Compare(compare))?;
         }
     }
     Ok(())
@@ -265,7 +265,7 @@ fn run_one(
     settings: Settings,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<String, Failure> {
-    let started = Started { instant: Instant::now(), at: crate::timestamp::rfc3339_utc(SystemTime::now()) };
+    let started = Started { instant: Instant::now(), at: crate::documents::timestamp::rfc3339_utc(SystemTime::now()) };
     let folder = OutputFolder::create(dir)?;
     // An earlier record of the sources goes first, so that a run interrupted from here on is never taken as
     // up to date.
@@ -273,7 +273,7 @@ fn run_one(
     let Written { summary_json, .. } = write_run(loaded, dir, settings, progress, started, None)?;
     folder.keep();
     let mut files = StagedFiles::new(dir);
-    output::write_json(&mut files, SOURCES_FILE, &Sources::of(loaded))?;
+    tables::write_json(&mut files, SOURCES_FILE, &Sources::of(loaded))?;
     files.commit()?;
     Ok(summary_json)
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde_json::Value;
 
-use crate::check::{Outcome, Threshold, evaluate};
+use crate::documents::check::{Outcome, Threshold, evaluate};
 use crate::failure::Failure;
 
 /// The documents `check` reads, in the order it looks for them in a folder.

@@ -1,7 +1,7 @@
 //! `chokepoint graph`: print a scenario's stage graph as DOT or Mermaid.
 
 use crate::failure::Failure;
-use crate::graph::{Notation, render};
+use crate::render::graph::{Notation, render};
 use crate::scenario_source::{self, ScenarioSource};
 
 pub fn graph(source: &ScenarioSource, notation: Notation) -> Result<(), Failure> {

@@ -11,14 +11,14 @@ use std::time::{Instant, SystemTime};
 
 use crate::cli::MergeArgs;
 use crate::failure::Failure;
+use crate::files::folders::OutputFolder;
+use crate::files::run::{self, Started};
+use crate::files::shard::{Shard, ShardKind, check_shards};
 use crate::options::OptionInput;
-use crate::output_paths::OutputFolder;
-use crate::run_output::{self, Started};
 use crate::scenario_source;
-use crate::shard::{Shard, ShardKind, check_shards};
 
 pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
-    let started = Started { instant: Instant::now(), at: crate::timestamp::rfc3339_utc(SystemTime::now()) };
+    let started = Started { instant: Instant::now(), at: crate::documents::timestamp::rfc3339_utc(SystemTime::now()) };
     let shards = args.shards.iter().map(|dir| Shard::read(dir)).collect::<Result<Vec<_>, _>>()?;
     let shards = check_shards(shards)?;
     for shard in &shards {
@@ -52,13 +52,13 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
     }
     match first.kind {
         ShardKind::Run => {
-            run_output::apply_mitigations(&mut loaded, first.options.iter().cloned().map(Ok))?;
+            run::apply_mitigations(&mut loaded, first.options.iter().cloned().map(Ok))?;
             let folder = OutputFolder::create(&args.out)?;
-            let written = run_output::merge_run(&loaded, &shards, &args.out, started)?;
+            let written = run::merge_run(&loaded, &shards, &args.out, started)?;
             folder.keep();
-            super::run::print_run(&written, &args.out, args.report, args.width)
+            crate::render::run::print_run(&written, &args.out, args.report, args.width)
         }
-        ShardKind::Compare => super::compare::merge_compare(&mut loaded, &shards, args, started),
+        ShardKind::Compare => crate::files::comparison::merge_compare(&mut loaded, &shards, args, started),
     }
 }
 

@@ -16,13 +16,13 @@ mod sweep;
 mod trace;
 mod validate;
 
-use std::io::Write;
+use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-
-use crate::cli::Command;
+use crate::cli::{Command, TrialSettings};
 use crate::failure::Failure;
-use crate::scenario_source::LoadedScenario;
+use crate::files::folders::OutputFolder;
+use crate::render::console::print_stdout;
+use crate::scenario_source::{LoadedScenario, ScenarioSource};
 
 /// Runs `command`.
 pub fn execute(command: Command) -> Result<(), Failure> {
@@ -44,13 +44,30 @@ pub fn execute(command: Command) -> Result<(), Failure> {
     }
 }
 
-/// Prints the scenario's warnings on stderr.
-fn print_warnings(loaded: &LoadedScenario) {
-    crate::console::eprint(&loaded.rendered_warnings(crate::console::style()));
+/// Reads the scenario of the command line with its `--set` settings applied, and prints its warnings: the first
+/// step of every command that runs a scenario.
+fn open_scenario(source: &ScenarioSource, set: &[String]) -> Result<LoadedScenario, Failure> {
+    let loaded = crate::scenario_source::load_with(source, set)?;
+    print_warnings(&loaded);
+    Ok(loaded)
 }
 
-/// Writes `text` to stdout. A closed pipe comes back as an error that `main` treats as success.
-fn print_stdout(text: &str) -> anyhow::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).context("could not write to stdout")
+/// The output folder of a command's run of scenario `scenario_name`: `--out`, or `out/<scenario name>/<folder>`;
+/// created, and removed again unless the command keeps it.
+fn output_folder(
+    settings: &TrialSettings,
+    scenario_name: &str,
+    folder: &str,
+) -> Result<(PathBuf, OutputFolder), Failure> {
+    let dir = match &settings.out {
+        Some(dir) => dir.clone(),
+        None => crate::files::folders::scenario_folder(Path::new("out"), scenario_name)?.join(folder),
+    };
+    let created = OutputFolder::create(&dir)?;
+    Ok((dir, created))
+}
+
+/// Prints the scenario's warnings on stderr.
+fn print_warnings(loaded: &LoadedScenario) {
+    crate::render::console::eprint(&loaded.rendered_warnings(crate::render::console::style()));
 }

@@ -1,29 +1,25 @@
 //! `chokepoint optimize`: the best set of mitigations within a budget, by simulation on common random numbers
 //! (the analysis library's `portfolio`), with its efficient frontier and a confirmation on fresh draws.
 
-use std::path::Path;
 use std::time::{Instant, SystemTime};
 
 use chokepoint_analysis::portfolio::{self, PortfolioQuestion, confirmation_seed, count_within_budget};
 use chokepoint_analysis::variants::VariantRunner;
-use chokepoint_engine::RunConfig;
 
 use crate::cli::OptimizeArgs;
+use crate::documents::run_record::{OptimizeRecord, Timings};
+use crate::documents::summary::to_json_text;
 use crate::failure::Failure;
-use crate::optimize_output::{
-    self, OPTIMIZE_JSON_FILE, OptimizeDocument, OptimizeRun, PORTFOLIOS_CSV_FILE, PORTFOLIOS_PARQUET_FILE,
-    objective_json,
+use crate::files::optimize::{
+    self as optimize_files, OPTIMIZE_JSON_FILE, OptimizeDocument, OptimizeRun, PORTFOLIOS_CSV_FILE,
+    PORTFOLIOS_PARQUET_FILE, objective_json,
 };
+use crate::files::staged::StagedFiles;
+use crate::files::tables;
 use crate::options::{self, analysis_failure};
-use crate::output;
-use crate::output_paths::OutputFolder;
-use crate::progress::{ProgressMode, TrialProgress};
+use crate::render::progress::{ProgressMode, TrialProgress};
+use crate::render::table::{ReportFormat, thousands};
 use crate::report::REPORT_FILE;
-use crate::run_record::{OptimizeRecord, Timings};
-use crate::scenario_source;
-use crate::staged_files::StagedFiles;
-use crate::summary_json::to_json_text;
-use crate::table::{ReportFormat, thousands};
 use crate::value_of_information::{self, Choice, EvppiJson};
 
 /// The run record of `optimize`.
@@ -31,10 +27,9 @@ pub const OPTIMIZE_RUN_FILE: &str = "optimize_run.json";
 
 pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
     let started = Instant::now();
-    let started_at = crate::timestamp::rfc3339_utc(SystemTime::now());
+    let started_at = crate::documents::timestamp::rfc3339_utc(SystemTime::now());
     let settings = &args.settings;
-    let mut loaded = scenario_source::load_with(&args.scenario, &settings.set)?;
-    super::print_warnings(&loaded);
+    let mut loaded = super::open_scenario(&args.scenario, &args.set)?;
     let all = args.candidates.is_empty();
     let (mut candidates, overlays) = options::resolve(&mut loaded.scenario, &args.candidates, all)?;
     if all {
@@ -64,10 +59,9 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
         Some(n) if n as usize <= question.exhaustive_limit.max(1) => n,
         _ => question.max_evaluations as u64,
     } + 2;
-    let out_dir = settings.out.clone().unwrap_or_else(|| Path::new("out").join(&scenario.name).join("optimize"));
-    let folder = OutputFolder::create(&out_dir)?;
-    let threads = settings.threads.resolve();
-    let config = RunConfig { trials: settings.trials, seed: settings.seed, threads, bands: false, first_trial: 0 };
+    let (out_dir, folder) = super::output_folder(settings, &scenario.name, "optimize")?;
+    let config = settings.run_config();
+    let threads = config.threads;
     if settings.progress == ProgressMode::Bar {
         eprintln!(
             "optimize: at most {} portfolio runs × {} trials = {} trials{}",
@@ -121,8 +115,7 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
             scenario,
             question.objective,
             &args.evppi,
-            settings.seed,
-            threads,
+            settings.run_config_of(args.evppi.trials),
             &record,
         );
         progress.finish();
@@ -132,10 +125,10 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
     }
     let json = to_json_text(&document)?;
     let mut files = StagedFiles::new(&out_dir);
-    output::write_text(&mut files, OPTIMIZE_JSON_FILE, &json)?;
-    files.write(PORTFOLIOS_CSV_FILE, |w| optimize_output::write_csv(w, &document))?;
-    files.write(PORTFOLIOS_PARQUET_FILE, |w| optimize_output::write_parquet(w, &document))?;
-    output::write_text(&mut files, REPORT_FILE, &crate::report::render_optimize_report(&document)?)?;
+    tables::write_text(&mut files, OPTIMIZE_JSON_FILE, &json)?;
+    files.write(PORTFOLIOS_CSV_FILE, |w| optimize_files::write_csv(w, &document))?;
+    files.write(PORTFOLIOS_PARQUET_FILE, |w| optimize_files::write_parquet(w, &document))?;
+    tables::write_text(&mut files, REPORT_FILE, &crate::report::render_optimize_report(&document)?)?;
     let record = OptimizeRecord::new(
         &loaded,
         &overlays,
@@ -147,12 +140,12 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
         runner.trials_done() + information_trials,
         vec![OPTIMIZE_JSON_FILE, PORTFOLIOS_CSV_FILE, PORTFOLIOS_PARQUET_FILE, REPORT_FILE, OPTIMIZE_RUN_FILE],
     );
-    output::write_json(&mut files, OPTIMIZE_RUN_FILE, &record)?;
+    tables::write_json(&mut files, OPTIMIZE_RUN_FILE, &record)?;
     files.commit()?;
     folder.keep();
     match settings.report {
         ReportFormat::Table => {
-            let mut text = optimize_output::render(&document, &out_dir);
+            let mut text = crate::render::optimize::render(&document, &out_dir);
             if let Some(v) = &document.value_of_information {
                 let at = text.rfind("\nOutputs in ").unwrap_or(text.len());
                 text.insert_str(at, &value_of_information::render(v));

@@ -11,39 +11,41 @@ use chokepoint_engine::RunConfig;
 use chokepoint_scenario::Parameter;
 
 use crate::cli::RunArgs;
+use crate::documents::run_record::Settings;
 use crate::failure::Failure;
+use crate::files::folders::OutputFolder;
+use crate::files::run::{self, Started, WorldsStudy};
+use crate::files::worlds::WorldsJson;
 use crate::options::{analysis_failure, read_input};
-use crate::output_paths::OutputFolder;
-use crate::progress::{ProgressMode, TrialProgress};
-use crate::report::REPORT_FILE;
-use crate::run_output::{self, Started, WorldsStudy, Written};
-use crate::run_record::Settings;
-use crate::scenario_source::{self, LoadedScenario};
-use crate::table::{self, ReportFormat, thousands};
-use crate::worlds_output::{self, WorldsJson};
+use crate::render::progress::{ProgressMode, TrialProgress};
+use crate::render::table::thousands;
+use crate::scenario_source::LoadedScenario;
 
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let started = Instant::now();
-    let started_at = crate::timestamp::rfc3339_utc(SystemTime::now());
-    let mut loaded = scenario_source::load_with(&args.scenario, &args.set)?;
-    super::print_warnings(&loaded);
-    let options = run_output::apply_mitigations(&mut loaded, args.mitigations.iter().map(read_input))?;
+    let started_at = crate::documents::timestamp::rfc3339_utc(SystemTime::now());
+    let mut loaded = super::open_scenario(&args.scenario, &args.set)?;
+    let options = run::apply_mitigations(&mut loaded, args.mitigations.iter().map(read_input))?;
     let worlds = args.worlds.worlds.or(loaded.scenario.uncertainty.worlds.and_then(|w| usize::try_from(w).ok()));
     let range = match args.shard {
         Some(shard) => {
             refuse_worlds_in_shard(worlds, args.worlds.worlds.is_some())?;
-            Some(shard.range(args.trials).map_err(Failure::Usage)?)
+            Some(shard.range(args.settings.trials).map_err(Failure::Usage)?)
         }
         None => None,
     };
     let model = &loaded.scenario.model;
     match &range {
         // A shard holds one batch of results at a time and no summary.
-        Some(r) => crate::output_paths::check_streamed_memory(model, 0, args.batch_trials.min(r.end - r.start)),
-        None => crate::output_paths::check_streamed_memory(model, args.trials, args.batch_trials.min(args.trials)),
+        Some(r) => crate::files::folders::check_streamed_memory(model, 0, args.batch_trials.min(r.end - r.start)),
+        None => crate::files::folders::check_streamed_memory(
+            model,
+            args.settings.trials,
+            args.batch_trials.min(args.settings.trials),
+        ),
     }
     .map_err(|e| Failure::Usage(format!("{e:#}")))?;
-    let out_dir = match (&args.out, &range) {
+    let out_dir = match (&args.settings.out, &range) {
         (Some(dir), _) => dir.clone(),
         (None, None) => default_out_dir(&loaded)?,
         (None, Some(r)) => {
@@ -54,12 +56,13 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     };
     let folder = OutputFolder::create(&out_dir)?;
 
-    let threads = args.threads.resolve();
-    let settings = Settings { seed: args.seed, trials: args.trials, threads, batch_trials: args.batch_trials };
+    let threads = args.settings.threads.resolve();
+    let settings =
+        Settings { seed: args.settings.seed, trials: args.settings.trials, threads, batch_trials: args.batch_trials };
     let started = Started { instant: started, at: started_at };
     if let Some(range) = range {
-        let progress = TrialProgress::new(range.end - range.start, args.progress);
-        let written = run_output::write_shard(
+        let progress = TrialProgress::new(range.end - range.start, args.settings.progress);
+        let written = run::write_shard(
             &loaded,
             &options,
             &out_dir,
@@ -75,30 +78,31 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
             "Shard of trials {}..{} of {} written to {}; merge the shards with `chokepoint merge OUT SHARD_DIR...`\n",
             range.start,
             range.end,
-            args.trials,
+            args.settings.trials,
             out_dir.display()
         ))?);
     }
     let worlds_trials = worlds.map_or(0, |w| worlds::trials(w, args.worlds.trials));
-    if args.progress == ProgressMode::Bar && worlds.is_some() {
+    if args.settings.progress == ProgressMode::Bar && worlds.is_some() {
         eprintln!(
             "run: {} trials, then {} worlds × {} trials = {} · {} trials in all",
-            thousands(args.trials),
+            thousands(args.settings.trials),
             thousands(worlds.unwrap_or(0) as u64),
             thousands(args.worlds.trials),
             thousands(worlds_trials),
-            thousands(args.trials + worlds_trials)
+            thousands(args.settings.trials + worlds_trials)
         );
     }
-    let progress = TrialProgress::new(args.trials + worlds_trials, args.progress);
+    let progress = TrialProgress::new(args.settings.trials + worlds_trials, args.settings.progress);
     let study = match worlds {
         Some(w) => {
-            let done = run_worlds(&loaded, w, args.worlds.trials, args.seed, threads, &|d| progress.record(d));
+            let config = args.settings.run_config_of(args.worlds.trials);
+            let done = run_worlds(&loaded, w, config, &|d| progress.record(d));
             Some(done.inspect_err(|_| progress.finish())?)
         }
         None => None,
     };
-    let written = run_output::write_run(
+    let written = run::write_run(
         &loaded,
         &out_dir,
         settings,
@@ -109,7 +113,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     progress.finish();
     let written = written?;
     folder.keep();
-    print_run(&written, &out_dir, args.report, args.width)
+    crate::render::run::print_run(&written, &out_dir, args.settings.report, args.settings.width)
 }
 
 /// A two-level study (`--worlds`, or the scenario's `[uncertainty] worlds`) is not run in shards yet: its worlds
@@ -125,19 +129,17 @@ fn refuse_worlds_in_shard(worlds: Option<usize>, from_option: bool) -> Result<()
     )))
 }
 
-/// Runs `worlds` worlds of `loaded`'s knowledge parameters, `trials` trials each, on the run's seed.
+/// Runs `worlds` worlds of `loaded`'s knowledge parameters, each with `config` (`--world-trials` trials on the
+/// run's seed).
 fn run_worlds(
     loaded: &LoadedScenario,
     worlds: usize,
-    trials: u64,
-    seed: u64,
-    threads: usize,
+    config: RunConfig,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<WorldsStudy, Failure> {
     let scenario = &loaded.scenario;
     let knowledge: Vec<&Parameter> =
         scenario.parameters.iter().filter(|p| scenario.uncertainty.is_knowledge(p)).collect();
-    let config = RunConfig { trials, seed, threads, bands: false, first_trial: 0 };
     let mut runner = VariantRunner::new(config, progress);
     let weights = LossWeights::of(scenario);
     let answer =
@@ -146,37 +148,12 @@ fn run_worlds(
     Ok(WorldsStudy { answer, json })
 }
 
-/// Prints the report of a run (or of a merged one): its tables, with the two-level section when there is one, or
-/// the text of `summary.json`.
-pub(super) fn print_run(
-    written: &Written,
-    out_dir: &Path,
-    report: ReportFormat,
-    width: crate::table::Width,
-) -> Result<(), Failure> {
-    match report {
-        ReportFormat::Table => {
-            let report = out_dir.join(REPORT_FILE);
-            let document = &written.document;
-            let mut text = table::render(document, out_dir, width);
-            if let Some(w) = &document.worlds {
-                // The two-level section goes before the closing line naming the output folder.
-                let at = text.rfind("\nOutputs in ").unwrap_or(text.len());
-                text.insert_str(at, &worlds_output::render(document, w));
-            }
-            super::print_stdout(&format!("{text}Report: {}\n", report.display()))?;
-        }
-        ReportFormat::Json => super::print_stdout(&written.summary_json)?,
-    }
-    Ok(())
-}
-
 /// `out/<scenario name>`, or `out/<scenario name>+<mitigation>+...` for a run with mitigations.
 fn default_out_dir(loaded: &LoadedScenario) -> Result<PathBuf, Failure> {
     // Each name passes the same check as the scenario's: snake_case, so `+` cannot be mistaken for a separator.
-    let mut folder = crate::output_paths::scenario_folder(Path::new("out"), &loaded.scenario.name)?;
+    let mut folder = crate::files::folders::scenario_folder(Path::new("out"), &loaded.scenario.name)?;
     for m in &loaded.applied {
-        crate::output_paths::scenario_folder(Path::new("out"), m)?;
+        crate::files::folders::scenario_folder(Path::new("out"), m)?;
         folder.as_mut_os_string().push(format!("+{m}"));
     }
     Ok(folder)

@@ -6,7 +6,6 @@
 //! Cost: the tornado runs `(1 + 2k) × trials` trials for `k` parameters; the Sobol design `N × (k + 3)` single
 //! trials for `N` base samples and `k` parameters drawn once per trial.
 
-use std::path::Path;
 use std::time::{Instant, SystemTime};
 
 use chokepoint_analysis::loss::LossWeights;
@@ -14,38 +13,35 @@ use chokepoint_analysis::parameters::{require_some, select};
 use chokepoint_analysis::sobol::{self, SobolQuestion};
 use chokepoint_analysis::tornado::{self, TornadoQuestion};
 use chokepoint_analysis::variants::VariantRunner;
-use chokepoint_engine::RunConfig;
 use chokepoint_scenario::{Parameter, Scope};
 
+use crate::cli::study::{Method, SensitivityArgs};
+use crate::documents::header::RunHeader;
+use crate::documents::run_record::{OptimizeRecord, Timings};
+use crate::documents::study::{ParameterJson, study_scenario};
+use crate::documents::summary::{to_json_text, warnings};
 use crate::failure::Failure;
-use crate::optimize_output::objective_json;
-use crate::options::{self, analysis_failure};
-use crate::output;
-use crate::output_paths::OutputFolder;
-use crate::progress::{ProgressMode, TrialProgress};
-use crate::report::REPORT_FILE;
-use crate::run_record::{OptimizeRecord, Timings};
-use crate::scenario_source;
-use crate::sensitivity_output::{
-    self, SENSITIVITY_JSON_FILE, SOBOL_CSV_FILE, SOBOL_PARQUET_FILE, SensitivityDocument, SobolJson, TORNADO_CSV_FILE,
-    TORNADO_PARQUET_FILE, TornadoJson,
+use crate::files::optimize::objective_json;
+use crate::files::sensitivity::{
+    self as sensitivity_files, SENSITIVITY_JSON_FILE, SOBOL_CSV_FILE, SOBOL_PARQUET_FILE, SensitivityDocument,
+    SobolJson, TORNADO_CSV_FILE, TORNADO_PARQUET_FILE, TornadoJson,
 };
-use crate::staged_files::StagedFiles;
-use crate::study_cli::{Method, SensitivityArgs};
-use crate::study_json::{ParameterJson, StudyRun, StudyScenario};
-use crate::summary_json::{to_json_text, warnings};
-use crate::table::{ReportFormat, thousands};
+use crate::files::staged::StagedFiles;
+use crate::files::tables;
+use crate::options::{self, analysis_failure};
+use crate::render::progress::{ProgressMode, TrialProgress};
+use crate::render::table::{ReportFormat, thousands};
+use crate::report::REPORT_FILE;
 
 /// The run record of `sensitivity`.
 pub const SENSITIVITY_RUN_FILE: &str = "sensitivity_run.json";
 
 pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     let started = Instant::now();
-    let started_at = crate::timestamp::rfc3339_utc(SystemTime::now());
-    let settings = &args.settings;
-    let mut loaded = scenario_source::load_with(&args.scenario, &settings.set)?;
-    super::print_warnings(&loaded);
-    let (specs, overlays) = options::resolve(&mut loaded.scenario, &settings.mitigations, false)?;
+    let started_at = crate::documents::timestamp::rfc3339_utc(SystemTime::now());
+    let settings = &args.settings.trials;
+    let mut loaded = super::open_scenario(&args.scenario, &args.settings.set)?;
+    let (specs, overlays) = options::resolve(&mut loaded.scenario, &args.settings.mitigations, false)?;
     let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
     let (model, parameters) = loaded.scenario.variant_parameters(&names).map_err(options::variant_failure)?;
     loaded.applied = specs.iter().map(|s| s.name.clone()).collect();
@@ -56,7 +52,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     if args.list {
         let listed: Vec<ParameterJson> =
             scenario.parameters.iter().filter(|p| p.is_uncertain()).map(describe).collect();
-        return Ok(super::print_stdout(&sensitivity_output::render_list(&scenario.name, &listed))?);
+        return Ok(super::print_stdout(&crate::render::sensitivity::render_list(&scenario.name, &listed))?);
     }
     let chosen = select(&scenario.parameters, &args.params).map_err(analysis_failure)?;
     require_some(&chosen, &scenario.name).map_err(analysis_failure)?;
@@ -74,14 +70,10 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     let total = tornado_trials + sobol_trials;
 
     if run_tornado {
-        crate::output_paths::check_memory(&scenario.model, settings.trials)
+        crate::files::folders::check_memory(&scenario.model, settings.trials)
             .map_err(|e| Failure::Usage(format!("{e:#}")))?;
     }
-    let out_dir = match &settings.out {
-        Some(dir) => dir.clone(),
-        None => crate::output_paths::scenario_folder(Path::new("out"), &scenario.name)?.join("sensitivity"),
-    };
-    let folder = OutputFolder::create(&out_dir)?;
+    let (out_dir, folder) = super::output_folder(settings, &scenario.name, "sensitivity")?;
     if settings.progress == ProgressMode::Bar {
         let mut parts = Vec::new();
         if run_tornado {
@@ -103,14 +95,14 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
         }
         eprintln!("sensitivity: {} · {} trials in all", parts.join(" · "), thousands(total));
     }
-    let threads = settings.threads.resolve();
+    let config = settings.run_config();
+    let threads = config.threads;
     let progress = TrialProgress::new(total, settings.progress);
     let weights = LossWeights::of(scenario);
     let simulation = Instant::now();
     let mut trials_run = 0;
     let tornado = if run_tornado {
         let record = |done| progress.record(done);
-        let config = RunConfig { trials: settings.trials, seed: settings.seed, threads, bands: false, first_trial: 0 };
         let mut runner = VariantRunner::new(config, &record);
         let question = TornadoQuestion { metric, low_quantile: args.quantiles.0, high_quantile: args.quantiles.1 };
         let answer = tornado::tornado(&scenario.model, &chosen, &question, &weights, &mut runner);
@@ -147,10 +139,10 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     let simulation_s = simulation.elapsed().as_secs_f64();
 
     let document = SensitivityDocument {
-        schema_version: crate::summary_json::SCHEMA_VERSION,
-        tool: crate::summary_json::Tool::this(),
-        scenario: StudyScenario::of(&loaded, &overlays),
-        run: StudyRun::of(&loaded, settings.seed, settings.trials),
+        schema_version: crate::documents::summary::SCHEMA_VERSION,
+        tool: crate::documents::summary::Tool::this(),
+        scenario: study_scenario(&loaded, &overlays),
+        run: RunHeader::of(&loaded, settings.seed, settings.trials),
         metric: objective_json(metric, &loaded),
         parameters: chosen.iter().map(|p| describe(p)).collect(),
         tornado,
@@ -160,18 +152,18 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     let json = to_json_text(&document)?;
     let mut files = StagedFiles::new(&out_dir);
     let mut written = vec![SENSITIVITY_JSON_FILE];
-    output::write_text(&mut files, SENSITIVITY_JSON_FILE, &json)?;
+    tables::write_text(&mut files, SENSITIVITY_JSON_FILE, &json)?;
     if let Some(t) = &document.tornado {
-        files.write(TORNADO_CSV_FILE, |w| sensitivity_output::write_tornado_csv(w, t))?;
-        files.write(TORNADO_PARQUET_FILE, |w| sensitivity_output::write_tornado_parquet(w, t))?;
+        files.write(TORNADO_CSV_FILE, |w| sensitivity_files::write_tornado_csv(w, t))?;
+        files.write(TORNADO_PARQUET_FILE, |w| sensitivity_files::write_tornado_parquet(w, t))?;
         written.extend([TORNADO_CSV_FILE, TORNADO_PARQUET_FILE]);
     }
     if let Some(s) = &document.sobol {
-        files.write(SOBOL_CSV_FILE, |w| sensitivity_output::write_sobol_csv(w, s))?;
-        files.write(SOBOL_PARQUET_FILE, |w| sensitivity_output::write_sobol_parquet(w, s))?;
+        files.write(SOBOL_CSV_FILE, |w| sensitivity_files::write_sobol_csv(w, s))?;
+        files.write(SOBOL_PARQUET_FILE, |w| sensitivity_files::write_sobol_parquet(w, s))?;
         written.extend([SOBOL_CSV_FILE, SOBOL_PARQUET_FILE]);
     }
-    output::write_text(&mut files, REPORT_FILE, &crate::report::render_sensitivity_report(&document)?)?;
+    tables::write_text(&mut files, REPORT_FILE, &crate::report::render_sensitivity_report(&document)?)?;
     written.extend([REPORT_FILE, SENSITIVITY_RUN_FILE]);
     let record = OptimizeRecord::new(
         &loaded,
@@ -184,12 +176,12 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
         trials_run,
         written,
     );
-    output::write_json(&mut files, SENSITIVITY_RUN_FILE, &record)?;
+    tables::write_json(&mut files, SENSITIVITY_RUN_FILE, &record)?;
     files.commit()?;
     folder.keep();
     match settings.report {
         ReportFormat::Table => {
-            super::print_stdout(&sensitivity_output::render(&document, &out_dir, settings.width))?;
+            super::print_stdout(&crate::render::sensitivity::render(&document, &out_dir, settings.width))?;
         }
         ReportFormat::Json => super::print_stdout(&json)?,
     }

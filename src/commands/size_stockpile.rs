@@ -8,30 +8,25 @@ use std::path::Path;
 
 use chokepoint_analysis::sizing::{self, SizingQuestion, SizingTarget, expected_runs};
 use chokepoint_analysis::variants::VariantRunner;
-use chokepoint_engine::RunConfig;
 
 use crate::cli::SizeStockpileArgs;
-use crate::comparison::{CostJson, FileDigest};
+use crate::documents::compare::CostJson;
+use crate::documents::header::{RunHeader, ScenarioHeader};
+use crate::documents::sizing::{EvaluationJson, Question, SizingDocument, SizingResult, TargetJson};
+use crate::documents::summary::{SCHEMA_VERSION, Tool, to_json_text, unit_name, warnings};
 use crate::failure::Failure;
+use crate::files::staged::StagedFiles;
+use crate::files::tables;
 use crate::options::analysis_failure;
-use crate::output;
-use crate::output_paths::OutputFolder;
-use crate::progress::TrialProgress;
-use crate::scenario_source;
-use crate::sizing::{
-    EvaluationJson, Question, SizingDocument, SizingResult, SizingScenario, SizingSettings, TargetJson,
-};
-use crate::staged_files::StagedFiles;
-use crate::summary_json::{SCHEMA_VERSION, Tool, rng_name, to_json_text, unit_name, warnings};
-use crate::table::{self, ReportFormat, TERMINAL_COLUMNS, number, percent, thousands};
+use crate::render::progress::TrialProgress;
+use crate::render::table::{self, ReportFormat, TERMINAL_COLUMNS, number, percent, thousands};
 
 /// The file `size-stockpile` writes.
 pub const SIZING_FILE: &str = "sizing.json";
 
 pub fn size_stockpile(args: &SizeStockpileArgs) -> Result<(), Failure> {
     let settings = &args.settings;
-    let loaded = scenario_source::load_with(&args.scenario, &args.settings.set)?;
-    super::print_warnings(&loaded);
+    let loaded = super::open_scenario(&args.scenario, &args.set)?;
     let scenario = &loaded.scenario;
     let spec = scenario.model.spec();
     let question = SizingQuestion {
@@ -45,21 +40,11 @@ pub fn size_stockpile(args: &SizeStockpileArgs) -> Result<(), Failure> {
     // Check the question before creating anything: the range, for the progress bar's length.
     let sizer = sizing::Sizer::new(scenario, &question.stockpile, &question.with).map_err(analysis_failure)?;
     let (max_size, step) = sizing::search_range(&question, sizer.file_size).map_err(analysis_failure)?;
-    crate::output_paths::check_memory(&scenario.model, settings.trials)
+    crate::files::folders::check_memory(&scenario.model, settings.trials)
         .map_err(|e| Failure::Usage(format!("{e:#}")))?;
-    let out_dir = match &settings.out {
-        Some(dir) => dir.clone(),
-        None => crate::output_paths::scenario_folder(Path::new("out"), &scenario.name)?.join("sizing"),
-    };
-    let folder = OutputFolder::create(&out_dir)?;
+    let (out_dir, folder) = super::output_folder(settings, &scenario.name, "sizing")?;
     let progress = TrialProgress::new(settings.trials * expected_runs(max_size, step), settings.progress);
-    let config = RunConfig {
-        trials: settings.trials,
-        seed: settings.seed,
-        threads: settings.threads.resolve(),
-        bands: false,
-        first_trial: 0,
-    };
+    let config = settings.run_config();
     let record = |done| progress.record(done);
     let mut runner = VariantRunner::new(config, &record);
     let answer = sizing::size_stockpile(scenario, &question, &mut runner);
@@ -70,20 +55,8 @@ pub fn size_stockpile(args: &SizeStockpileArgs) -> Result<(), Failure> {
     let document = SizingDocument {
         schema_version: SCHEMA_VERSION,
         tool: Tool::this(),
-        scenario: SizingScenario {
-            name: scenario.name.clone(),
-            sha256: loaded.sha256.clone(),
-            bases: loaded.bases.iter().map(FileDigest::of).collect(),
-            settings: loaded.settings.clone(),
-        },
-        run: SizingSettings {
-            seed: settings.seed,
-            trials: settings.trials,
-            rng: rng_name().to_owned(),
-            periods: spec.periods,
-            period_weeks: spec.period_weeks,
-            horizon_years: years,
-        },
+        scenario: ScenarioHeader { bases: ScenarioHeader::bases_of(&loaded), ..ScenarioHeader::of(&loaded) },
+        run: RunHeader::of(&loaded, settings.seed, settings.trials),
         question: Question {
             stockpile: args.stockpile.clone(),
             material: material.name.clone(),
@@ -111,7 +84,7 @@ pub fn size_stockpile(args: &SizeStockpileArgs) -> Result<(), Failure> {
     };
     let text = to_json_text(&document)?;
     let mut files = StagedFiles::new(&out_dir);
-    output::write_text(&mut files, SIZING_FILE, &text)?;
+    tables::write_text(&mut files, SIZING_FILE, &text)?;
     files.commit()?;
     folder.keep();
     match settings.report {

@@ -11,37 +11,38 @@ use chokepoint_analysis::AnalysisError;
 use chokepoint_analysis::loss::LossWeights;
 use chokepoint_analysis::sweep;
 use chokepoint_analysis::variants::VariantRunner;
-use chokepoint_engine::{Model, RunConfig};
+use chokepoint_engine::Model;
 use chokepoint_scenario::{Diagnostics, Setting, VariantError};
 
+use crate::cli::study::SweepArgs;
+use crate::documents::run_record::{OptimizeRecord, Timings};
+use crate::documents::summary::to_json_text;
 use crate::failure::Failure;
+use crate::files::staged::StagedFiles;
+use crate::files::sweep::{
+    self as sweep_files, SWEEP_CSV_FILE, SWEEP_JSON_FILE, SWEEP_PARQUET_FILE, SweepDocument, SweepRun,
+};
+use crate::files::tables;
 use crate::options::{self, analysis_failure};
-use crate::output;
-use crate::output_paths::OutputFolder;
-use crate::progress::TrialProgress;
+use crate::render::progress::TrialProgress;
+use crate::render::table::{ReportFormat, thousands};
 use crate::report::REPORT_FILE;
-use crate::run_record::{OptimizeRecord, Timings};
 use crate::scenario_source::{self, OverlayFile, ScenarioText};
-use crate::staged_files::StagedFiles;
-use crate::study_cli::SweepArgs;
-use crate::summary_json::to_json_text;
-use crate::sweep_output::{self, SWEEP_CSV_FILE, SWEEP_JSON_FILE, SWEEP_PARQUET_FILE, SweepDocument, SweepRun};
-use crate::table::{ReportFormat, thousands};
 
 /// The run record of `sweep`.
 pub const SWEEP_RUN_FILE: &str = "sweep_run.json";
 
 pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let started = Instant::now();
-    let started_at = crate::timestamp::rfc3339_utc(SystemTime::now());
-    let settings = &args.settings;
+    let started_at = crate::documents::timestamp::rfc3339_utc(SystemTime::now());
+    let settings = &args.settings.trials;
     if let Some(message) = args.repeated_key() {
         return Err(Failure::Usage(message));
     }
     let text = scenario_source::read(&args.scenario)?;
-    let mut loaded = text.parse(&named_settings(&settings.set, &[], &[]))?;
+    let mut loaded = text.parse(&named_settings(&args.settings.set, &[], &[]))?;
     super::print_warnings(&loaded);
-    let (specs, overlays) = options::resolve(&mut loaded.scenario, &settings.mitigations, false)?;
+    let (specs, overlays) = options::resolve(&mut loaded.scenario, &args.settings.mitigations, false)?;
     let applied: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
     loaded.applied.clone_from(&applied);
     let metrics =
@@ -50,16 +51,13 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let points = sweep::points(&axes, args.zip).map_err(analysis_failure)?;
     let keys: Vec<String> = args.axes.iter().map(|a| a.key.clone()).collect();
 
-    crate::output_paths::check_memory(&loaded.scenario.model, settings.trials)
+    crate::files::folders::check_memory(&loaded.scenario.model, settings.trials)
         .map_err(|e| Failure::Usage(format!("{e:#}")))?;
-    let out_dir = match &settings.out {
-        Some(dir) => dir.clone(),
-        None => crate::output_paths::scenario_folder(Path::new("out"), &loaded.scenario.name)?.join("sweep"),
-    };
-    let folder = OutputFolder::create(&out_dir)?;
-    let threads = settings.threads.resolve();
+    let (out_dir, folder) = super::output_folder(settings, &loaded.scenario.name, "sweep")?;
+    let config = settings.run_config();
+    let threads = config.threads;
     let total = points.len() as u64 * settings.trials;
-    if settings.progress == crate::progress::ProgressMode::Bar {
+    if settings.progress == crate::render::progress::ProgressMode::Bar {
         eprintln!(
             "sweep: {} points × {} trials = {} trials",
             thousands(points.len() as u64),
@@ -69,12 +67,11 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     }
     let progress = TrialProgress::new(total, settings.progress);
     let record = |done| progress.record(done);
-    let config = RunConfig { trials: settings.trials, seed: settings.seed, threads, bands: false, first_trial: 0 };
     let mut runner = VariantRunner::new(config, &record);
     let weights = LossWeights::of(&loaded.scenario);
     let overlay_files =
         overlays.iter().map(|o| scenario_source::read_overlay(Path::new(&o.origin))).collect::<Result<Vec<_>, _>>()?;
-    let mut build = |values: &[f64]| point_model(&text, &settings.set, &keys, values, &applied, &overlay_files);
+    let mut build = |values: &[f64]| point_model(&text, &args.settings.set, &keys, values, &applied, &overlay_files);
     let simulation = Instant::now();
     let answer = sweep::sweep(&points, &mut build, &weights, &mut runner);
     progress.finish();
@@ -92,10 +89,10 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let document = SweepDocument::new(run, &answer, &metrics);
     let json = to_json_text(&document)?;
     let mut files = StagedFiles::new(&out_dir);
-    output::write_text(&mut files, SWEEP_JSON_FILE, &json)?;
-    files.write(SWEEP_CSV_FILE, |w| sweep_output::write_csv(w, &document))?;
-    files.write(SWEEP_PARQUET_FILE, |w| sweep_output::write_parquet(w, &document))?;
-    output::write_text(&mut files, REPORT_FILE, &crate::report::render_sweep_report(&document)?)?;
+    tables::write_text(&mut files, SWEEP_JSON_FILE, &json)?;
+    files.write(SWEEP_CSV_FILE, |w| sweep_files::write_csv(w, &document))?;
+    files.write(SWEEP_PARQUET_FILE, |w| sweep_files::write_parquet(w, &document))?;
+    tables::write_text(&mut files, REPORT_FILE, &crate::report::render_sweep_report(&document)?)?;
     let record = OptimizeRecord::new(
         &loaded,
         &overlays,
@@ -107,11 +104,11 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         runner.trials_done(),
         vec![SWEEP_JSON_FILE, SWEEP_CSV_FILE, SWEEP_PARQUET_FILE, REPORT_FILE, SWEEP_RUN_FILE],
     );
-    output::write_json(&mut files, SWEEP_RUN_FILE, &record)?;
+    tables::write_json(&mut files, SWEEP_RUN_FILE, &record)?;
     files.commit()?;
     folder.keep();
     match settings.report {
-        ReportFormat::Table => super::print_stdout(&sweep_output::render(&document, &out_dir, settings.width))?,
+        ReportFormat::Table => super::print_stdout(&crate::render::sweep::render(&document, &out_dir, settings.width))?,
         ReportFormat::Json => super::print_stdout(&json)?,
     }
     Ok(())

@@ -15,14 +15,13 @@ use chokepoint_engine::trial::{Scratch, simulate};
 use serde::Serialize;
 
 use crate::cli::TraceArgs;
+use crate::documents::summary::{SCHEMA_VERSION, Tool};
 use crate::failure::Failure;
+use crate::files::folders::OutputFolder;
+use crate::files::staged::StagedFiles;
+use crate::files::tables;
 use crate::flows::{self, FLOWS_CSV_FILE, FLOWS_PARQUET_FILE, Flows, Measure, WeekStats};
-use crate::output;
-use crate::output_paths::OutputFolder;
-use crate::scenario_source;
-use crate::staged_files::StagedFiles;
-use crate::summary_json::{SCHEMA_VERSION, Tool};
-use crate::table::{Align, Grid, number};
+use crate::render::table::{Align, Grid, number};
 
 pub const TRACE_JSON_FILE: &str = "trace.json";
 
@@ -46,8 +45,7 @@ struct TraceRecord {
 }
 
 pub fn trace(args: &TraceArgs) -> Result<(), Failure> {
-    let loaded = scenario_source::load_with(&args.scenario, &args.set)?;
-    super::print_warnings(&loaded);
+    let loaded = super::open_scenario(&args.scenario, &args.set)?;
     let names: Vec<&str> = args.with.iter().map(String::as_str).collect();
     let model = loaded.scenario.variant(&names).map_err(crate::options::variant_failure)?;
     let mut calm_spec = model.spec().clone();
@@ -76,7 +74,7 @@ pub fn trace(args: &TraceArgs) -> Result<(), Failure> {
 
     let out_dir = match &args.out {
         Some(dir) => dir.clone(),
-        None => crate::output_paths::scenario_folder(Path::new("out"), &loaded.scenario.name)?.join("trace"),
+        None => crate::files::folders::scenario_folder(Path::new("out"), &loaded.scenario.name)?.join("trace"),
     };
     let folder = OutputFolder::create(&out_dir)?;
     let mut files = StagedFiles::new(&out_dir);
@@ -94,7 +92,7 @@ pub fn trace(args: &TraceArgs) -> Result<(), Failure> {
         with: args.with.clone(),
         files: vec![FLOWS_PARQUET_FILE, FLOWS_CSV_FILE, TRACE_JSON_FILE],
     };
-    output::write_json(&mut files, TRACE_JSON_FILE, &record)?;
+    tables::write_json(&mut files, TRACE_JSON_FILE, &record)?;
     files.commit()?;
     folder.keep();
 

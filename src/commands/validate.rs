@@ -1,7 +1,7 @@
 //! `chokepoint validate`: parse scenarios and report every problem of each, or a one-line OK per scenario.
 
-use crate::console;
 use crate::failure::{EXIT_INVALID, EXIT_RUNTIME, Failure};
+use crate::render::console;
 use crate::scenario_source::{self, ScenarioSource};
 
 /// Checks every scenario in turn (each is reported whatever the others gave). Fails with the first failure's

@@ -15,8 +15,8 @@ use chokepoint_scenario::Date;
 
 use super::exceedance::{ExceedanceCurve, Measure};
 use super::inputs::{BacklogSeries, BandSeries};
-use crate::summary_json::DistributionJson;
-use crate::table::number;
+use crate::documents::summary::DistributionJson;
+use crate::render::table::number;
 
 /// An SVG drawing area writing into a string.
 pub type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;

@@ -9,9 +9,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::charts::{FONT, Key, MEDIAN, MUTED, SMALL_SIZE, TAIL_LINE, draw_mesh, legend_row, line, render_svg};
 use super::html::{Page, esc};
-use crate::comparison::{CompareDocument, EndUseJson, PairedJson};
-use crate::comparison_output::points;
-use crate::table::{money, number, percent, thousands, usd};
+use crate::documents::compare::{CompareDocument, EndUseJson, PairedJson};
+use crate::render::compare::points;
+use crate::render::table::{money, number, percent, thousands, usd};
 
 /// One row of a forest plot: a label and an amount with its 95 % interval.
 #[derive(Debug, Clone, PartialEq)]
@@ -169,21 +169,17 @@ fn paired(p: &PairedJson) -> String {
 /// Renders the report of a comparison from its document.
 pub fn render_compare_report(doc: &CompareDocument) -> anyhow::Result<String> {
     let unit = &doc.loss.unit;
-    let mut page = Page::default();
-    page.element("h1", None, &format!("Mitigation options: {}", doc.scenario.name));
-    page.element(
-        "p",
-        Some("meta"),
-        &format!(
-            "{} trials per variant · seed {} · {} variants on common random numbers · costs over {} years · scenario \
-             SHA-256 {} · chokepoint {}",
-            thousands(doc.run.trials),
-            doc.run.seed,
-            doc.run.variants,
-            number(doc.run.horizon_years),
-            doc.scenario.sha256,
-            doc.tool.version
-        ),
+    let mut page = Page::study(
+        &format!("Mitigation options: {}", doc.scenario.name),
+        &[
+            format!("{} trials per variant", thousands(doc.run.common.trials)),
+            format!("seed {}", doc.run.common.seed),
+            format!("{} variants on common random numbers", doc.run.variants),
+            format!("costs over {} years", number(doc.run.common.horizon_years)),
+        ],
+        &doc.scenario.sha256,
+        &doc.scenario.settings,
+        &doc.tool.version,
     );
 
     page.element("h2", None, "Overall: loss avoided over every end use");
@@ -327,7 +323,7 @@ fn end_use_section(page: &mut Page, e: &EndUseJson) -> anyhow::Result<()> {
         )
     };
     page.element("p", None, &sentence);
-    let main = |o: &crate::comparison::EffectJson| {
+    let main = |o: &crate::documents::compare::EffectJson| {
         if e.backlogged() { o.backlog_unit_weeks_avoided } else { o.units_short_avoided }
     };
     let main_rows: Vec<ForestRow> = e
@@ -371,11 +367,11 @@ fn end_use_section(page: &mut Page, e: &EndUseJson) -> anyhow::Result<()> {
         false,
     );
     page.raw("</div>\n");
-    let change = |o: &crate::comparison::EffectJson| {
+    let change = |o: &crate::documents::compare::EffectJson| {
         let d = &o.p_short_or_late;
         format!("{} ({} to {})", points(d.delta), points(d.ci95_low), points(d.ci95_high))
     };
-    let price = |c: Option<crate::comparison::RatioJson>| c.map_or_else(|| "—".to_owned(), |c| usd(c.point));
+    let price = |c: Option<crate::documents::compare::RatioJson>| c.map_or_else(|| "—".to_owned(), |c| usd(c.point));
     if e.backlogged() {
         let rows: Vec<Vec<String>> = e
             .options

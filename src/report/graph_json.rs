@@ -9,7 +9,7 @@ use chokepoint_engine::{Model, Node};
 use chokepoint_scenario::Scenario;
 use serde::{Deserialize, Serialize};
 
-use crate::summary_json::{SCHEMA_VERSION, SummaryDocument, stage_unit};
+use crate::documents::summary::{SCHEMA_VERSION, SummaryDocument, stage_unit};
 
 /// The whole `graph.json` document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -7,8 +7,8 @@ use super::charts::{WeekAxis, backlog_fan_chart, exceedance_chart, fan_chart, st
 use super::inputs::ReportData;
 use super::narrative::{end_use_summary, never_short, stockpile_summary};
 use super::stage_graph::stage_graph_chart;
-use crate::summary_json::Headline;
-use crate::table::{compact_proportion, money, number, percent, start_date, thousands, week_label};
+use crate::documents::summary::Headline;
+use crate::render::table::{compact_proportion, money, number, percent, start_date, thousands, week_label};
 
 /// The stylesheet. Only local font families; colours print (`print-color-adjust: exact`), cards do not split
 /// across pages.
@@ -73,6 +73,22 @@ pub struct Page {
 }
 
 impl Page {
+    /// The page of a study (a comparison, a portfolio search, a sweep, a sensitivity analysis), opened with its
+    /// title as heading and a line of what it ran: `details`, then the scenario's SHA-256, its `--set` settings when
+    /// there are any, and the version of chokepoint, joined by " · ".
+    pub fn study(title: &str, details: &[String], sha256: &str, settings: &[String], version: &str) -> Self {
+        let mut page = Page::default();
+        page.element("h1", None, title);
+        let mut parts = details.to_vec();
+        parts.push(format!("scenario SHA-256 {sha256}"));
+        if !settings.is_empty() {
+            parts.push(format!("--set {}", settings.join(", ")));
+        }
+        parts.push(format!("chokepoint {version}"));
+        page.element("p", Some("meta"), &parts.join(" · "));
+        page
+    }
+
     /// Appends raw markup (already escaped).
     pub fn raw(&mut self, markup: &str) {
         self.body.push_str(markup);
@@ -136,10 +152,10 @@ pub fn run_report(data: &ReportData) -> anyhow::Result<String> {
     let s = &data.summary;
     let horizon_weeks = s.run.horizon_weeks();
     let mut page = Page::default();
-    let with = if s.scenario.mitigations.is_empty() {
+    let with = if s.scenario.mitigations().is_empty() {
         String::new()
     } else {
-        format!(" with {}", s.scenario.mitigations.join(", "))
+        format!(" with {}", s.scenario.mitigations().join(", "))
     };
     page.element("h1", None, &format!("Supply disruption report: {}{with}", s.scenario.name));
     if !data.description.is_empty() {
@@ -449,7 +465,7 @@ pub fn run_report(data: &ReportData) -> anyhow::Result<String> {
         vec!["random generator".to_owned(), s.run.rng.clone()],
         vec![
             "mitigations applied".to_owned(),
-            if s.scenario.mitigations.is_empty() { "none".to_owned() } else { s.scenario.mitigations.join(", ") },
+            if s.scenario.mitigations().is_empty() { "none".to_owned() } else { s.scenario.mitigations().join(", ") },
         ],
         vec!["horizon".to_owned(), periods(s.run.periods, s.run.period_weeks)],
         vec!["tool".to_owned(), format!("{} {}", s.tool.name, s.tool.version)],
@@ -468,7 +484,7 @@ pub fn run_report(data: &ReportData) -> anyhow::Result<String> {
 }
 
 /// A mean with its interval, compact: "739k [678k–800k]"; "-" without data.
-fn compact_mean(d: &crate::summary_json::DistributionJson) -> String {
+fn compact_mean(d: &crate::documents::summary::DistributionJson) -> String {
     if d.n == 0 {
         return "-".to_owned();
     }

@@ -14,9 +14,9 @@ use serde::Deserialize;
 
 use super::exceedance::{ExceedanceCurve, Measure};
 use super::graph_json::GraphDocument;
-use crate::output::{BACKLOG_BANDS_FILE, BANDS_FILE, RUN_JSON_FILE, SUMMARY_JSON_FILE, TRIALS_FILE};
-use crate::summary_json::SummaryDocument;
-use crate::trial_files::TrialFileReader;
+use crate::documents::summary::SummaryDocument;
+use crate::files::tables::{BACKLOG_BANDS_FILE, BANDS_FILE, RUN_JSON_FILE, SUMMARY_JSON_FILE, TRIALS_FILE};
+use crate::files::trials::TrialFileReader;
 
 /// Name of the stage-graph file a run writes for the report.
 pub const GRAPH_JSON_FILE: &str = "graph.json";

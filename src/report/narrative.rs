@@ -7,8 +7,8 @@
 use chokepoint_scenario::Date;
 
 use super::exceedance::ExceedanceCurve;
-use crate::summary_json::{DistributionJson, EndUseJson, Headline, ProportionJson, StockpileJson};
-use crate::table::{money, number, percent, thousands, week_label};
+use crate::documents::summary::{DistributionJson, EndUseJson, Headline, ProportionJson, StockpileJson};
+use crate::render::table::{money, number, percent, thousands, week_label};
 
 /// `p` with its 95 % interval: "65.3% (95% CI 64.4%–66.2%)".
 pub fn proportion(p: &ProportionJson) -> String {

@@ -6,8 +6,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::charts::{FONT, Key, MEDIAN, MUTED, SMALL_SIZE, TAIL_LINE, draw_mesh, legend_row, line, render_svg};
 use super::html::Page;
-use crate::optimize_output::{OptimizeDocument, members, objective_value};
-use crate::table::{number, thousands, usd};
+use crate::files::optimize::{OptimizeDocument, members, objective_value};
+use crate::render::table::{number, thousands, usd};
 
 /// Cost (x) against how much better than doing nothing each portfolio is (y: the objective avoided, paired on the
 /// same trials, with the frontier's 95 % intervals): the frontier joined and numbered, the best ringed, the other
@@ -92,26 +92,17 @@ pub fn frontier_chart(doc: &OptimizeDocument) -> anyhow::Result<String> {
 pub fn render_optimize_report(doc: &OptimizeDocument) -> anyhow::Result<String> {
     let o = &doc.question.objective;
     let v = |x: f64| objective_value(x, o);
-    let mut page = Page::default();
-    page.element(
-        "h1",
-        None,
+    let mut page = Page::study(
         &format!("Best mitigations within {}: {}", usd(doc.question.budget_usd), doc.scenario.name),
-    );
-    page.element(
-        "p",
-        Some("meta"),
-        &format!(
-            "{} trials per portfolio · seed {} · {} candidates · {} portfolios evaluated ({}) · scenario SHA-256 {} · \
-             chokepoint {}",
-            thousands(doc.run.trials),
-            doc.run.seed,
-            doc.question.candidates.len(),
-            doc.search.evaluated,
-            doc.search.method,
-            doc.scenario.sha256,
-            doc.tool.version
-        ),
+        &[
+            format!("{} trials per portfolio", thousands(doc.run.trials)),
+            format!("seed {}", doc.run.seed),
+            format!("{} candidates", doc.question.candidates.len()),
+            format!("{} portfolios evaluated ({})", doc.search.evaluated, doc.search.method),
+        ],
+        &doc.scenario.sha256,
+        &doc.scenario.settings,
+        &doc.tool.version,
     );
     page.element("h2", None, "The answer");
     let b = &doc.best;

@@ -9,8 +9,9 @@ use super::charts::{
     BAND_INNER, BAND_OUTER, FONT, Key, MEDIAN, MUTED, SMALL_SIZE, TAIL_LINE, legend_row, line, render_svg,
 };
 use super::html::Page;
-use crate::sensitivity_output::{SensitivityDocument, SobolJson, TornadoJson, index};
-use crate::table::{number, percent, thousands};
+use crate::files::sensitivity::{SensitivityDocument, SobolJson, TornadoJson};
+use crate::render::sensitivity::index;
+use crate::render::table::{number, percent, thousands};
 
 /// Bars drawn in each chart.
 const CHART_BARS: usize = 20;
@@ -163,24 +164,16 @@ pub fn sobol_chart(s: &SobolJson) -> anyhow::Result<String> {
 
 /// Renders the report of a sensitivity analysis.
 pub fn render_sensitivity_report(doc: &SensitivityDocument) -> anyhow::Result<String> {
-    let mut page = Page::default();
-    page.element("h1", None, &format!("Which assumptions matter: {}", doc.scenario.name));
-    let settings = if doc.scenario.settings.is_empty() {
-        String::new()
-    } else {
-        format!(" · --set {}", doc.scenario.settings.join(", "))
-    };
-    page.element(
-        "p",
-        Some("meta"),
-        &format!(
-            "metric: {} · {} uncertain parameters · seed {} · scenario SHA-256 {}{settings} · chokepoint {}",
-            doc.metric.description,
-            doc.parameters.len(),
-            doc.run.seed,
-            doc.scenario.sha256,
-            doc.tool.version
-        ),
+    let mut page = Page::study(
+        &format!("Which assumptions matter: {}", doc.scenario.name),
+        &[
+            format!("metric: {}", doc.metric.description),
+            format!("{} uncertain parameters", doc.parameters.len()),
+            format!("seed {}", doc.run.seed),
+        ],
+        &doc.scenario.sha256,
+        &doc.scenario.settings,
+        &doc.tool.version,
     );
     if let Some(t) = &doc.tornado {
         page.element("h2", None, "One assumption at a time (tornado)");

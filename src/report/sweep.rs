@@ -6,8 +6,8 @@ use plotters::prelude::*;
 
 use super::charts::{BAND_OUTER, Key, MEDIAN, TAIL_LINE, draw_mesh, legend_row, line, render_svg};
 use super::html::Page;
-use crate::sweep_output::{PointJson, SweepDocument};
-use crate::table::{number, thousands};
+use crate::files::sweep::{PointJson, SweepDocument};
+use crate::render::table::{number, thousands};
 
 /// Line colours for the series, each with its band colour.
 const SERIES: &[(RGBColor, RGBColor)] = &[
@@ -35,7 +35,7 @@ fn series(doc: &SweepDocument) -> Vec<(String, Vec<&PointJson>)> {
             let label = doc.keys[1..]
                 .iter()
                 .zip(&rest)
-                .map(|(k, v)| format!("{} = {}", crate::sweep_output::short_key(k), number(*v)))
+                .map(|(k, v)| format!("{} = {}", crate::render::sweep::short_key(k), number(*v)))
                 .collect::<Vec<_>>()
                 .join(", ");
             (label, points)
@@ -109,25 +109,16 @@ pub fn metric_chart(doc: &SweepDocument, metric: Objective) -> anyhow::Result<St
 
 /// Renders the report of a sweep.
 pub fn render_sweep_report(doc: &SweepDocument) -> anyhow::Result<String> {
-    let mut page = Page::default();
-    page.element("h1", None, &format!("Sweep of {}: {}", doc.keys.join(" × "), doc.scenario.name));
-    let settings = if doc.scenario.settings.is_empty() {
-        String::new()
-    } else {
-        format!(" · --set {}", doc.scenario.settings.join(", "))
-    };
-    page.element(
-        "p",
-        Some("meta"),
-        &format!(
-            "{} points{} · {} trials per point · seed {} · scenario SHA-256 {}{settings} · chokepoint {}",
-            doc.points.len(),
-            if doc.zip { " (zipped)" } else { "" },
-            thousands(doc.run.trials),
-            doc.run.seed,
-            doc.scenario.sha256,
-            doc.tool.version
-        ),
+    let mut page = Page::study(
+        &format!("Sweep of {}: {}", doc.keys.join(" × "), doc.scenario.name),
+        &[
+            format!("{} points{}", doc.points.len(), if doc.zip { " (zipped)" } else { "" }),
+            format!("{} trials per point", thousands(doc.run.trials)),
+            format!("seed {}", doc.run.seed),
+        ],
+        &doc.scenario.sha256,
+        &doc.scenario.settings,
+        &doc.tool.version,
     );
     page.element(
         "p",
@@ -157,7 +148,8 @@ pub fn render_sweep_report(doc: &SweepDocument) -> anyhow::Result<String> {
     page.raw("</div>\n");
     page.element("h2", None, "Every point");
     let metrics = doc.table_metrics();
-    let mut headers: Vec<(String, bool)> = doc.keys.iter().map(|k| (crate::sweep_output::short_key(k), true)).collect();
+    let mut headers: Vec<(String, bool)> =
+        doc.keys.iter().map(|k| (crate::render::sweep::short_key(k), true)).collect();
     headers.extend(metrics.iter().map(|&m| (format!("{} (95% CI)", doc.title(m)), true)));
     let rows: Vec<Vec<String>> = doc
         .points

@@ -6,8 +6,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::charts::{BAND_OUTER, FONT, GRID, Key, MEDIAN, MUTED, SMALL_SIZE, legend_row, line, render_svg};
 use super::html::Page;
-use crate::optimize_output::objective_value;
-use crate::table::{percent, thousands};
+use crate::files::optimize::objective_value;
+use crate::render::table::{percent, thousands};
 use crate::value_of_information::EvppiJson;
 
 /// Each parameter's EVPPI (bar), its 95 % bootstrap interval (line) and the bootstrap bias (grey bar from 0).

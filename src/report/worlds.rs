@@ -8,9 +8,9 @@ use super::charts::{
     BAND_INNER, BAND_OUTER, FONT, GRID, Key, MEDIAN, SMALL_SIZE, TAIL_LINE, legend_row, line, render_svg,
 };
 use super::html::Page;
-use crate::summary_json::SummaryDocument;
-use crate::table::{money, number, percent, thousands};
-use crate::worlds_output::{AcrossJson, WorldsEndUseJson, WorldsJson};
+use crate::documents::summary::SummaryDocument;
+use crate::files::worlds::{AcrossJson, WorldsEndUseJson, WorldsJson};
+use crate::render::table::{money, number, percent, thousands};
 
 /// The end uses short or late in some world.
 fn affected(w: &WorldsJson) -> Vec<&WorldsEndUseJson> {

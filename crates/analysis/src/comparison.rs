@@ -28,9 +28,13 @@ use crate::paired::{Detected, PairedDifference, ProportionChange};
 /// A mitigation or a package, as an option to compare with the baseline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OptionSpec {
+    /// The option's name in the scenario (or its overlay).
     pub name: String,
+    /// Whether it is one mitigation or a package of them.
     pub kind: OptionKind,
+    /// The scenario's words for it.
     pub description: String,
+    /// What it costs, one-off and per year.
     pub cost: Cost,
     /// The file that defined it, if it came from an overlay added for the comparison.
     pub source: Option<String>,
@@ -40,9 +44,15 @@ pub struct OptionSpec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OptionKind {
     /// A mitigation of this kind (`stockpile`, `buffer`, ...).
-    Mitigation { kind: &'static str },
+    Mitigation {
+        /// The mitigation's kind, as the scenario spells it.
+        kind: &'static str,
+    },
     /// A package of these mitigations, applied in order.
-    Package { members: Vec<String> },
+    Package {
+        /// The package's mitigations, by name, in the order they are applied.
+        members: Vec<String>,
+    },
 }
 
 impl OptionSpec {
@@ -99,10 +109,15 @@ pub fn options_of(scenario: &Scenario, names: &[String], all: bool) -> Result<Ve
 /// An end use's levels in one variant.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EndUseLevels {
+    /// Units of the end use not built within the horizon, across trials.
     pub units_short: Summary,
+    /// The share of trials in which the end use is short or late at all.
     pub short_or_late: Proportion,
+    /// The longest delay of a unit, weeks, across trials.
     pub max_delay_weeks: Summary,
+    /// Backlog summed over the horizon, unit-weeks, across trials.
     pub backlog_unit_weeks: Summary,
+    /// The end use's loss, in the scenario's loss unit, across trials.
     pub loss: Summary,
 }
 
@@ -123,6 +138,7 @@ impl EndUseLevels {
 /// A cost divided by an amount avoided: the point estimate and the interval from the amount's interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CostPerUnit {
+    /// `cost / avoided` at the mean amount avoided.
     pub point: f64,
     /// `[cost / high, cost / low]` of the amount's 95 % interval (both positive when this exists).
     pub ci95: [f64; 2],
@@ -143,28 +159,39 @@ impl CostPerUnit {
 pub struct EndUseEffect {
     /// Rank within the end use (1 is best).
     pub rank: usize,
+    /// The end use's levels with the option applied.
     pub levels: EndUseLevels,
+    /// Units short avoided, trial by trial.
     pub units_short: PairedDifference,
+    /// The change of P(short or late), trial by trial.
     pub short_or_late: ProportionChange,
+    /// The longest delay avoided, weeks, trial by trial.
     pub max_delay_weeks: PairedDifference,
+    /// Backlog unit-weeks avoided, trial by trial.
     pub backlog_unit_weeks: PairedDifference,
+    /// The end use's loss avoided, trial by trial.
     pub loss: PairedDifference,
     /// CVaR95 of units short, option minus baseline.
     pub delta_cvar95_units_short: f64,
     /// Whether the option helps the end use, at 95 %: by its loss, or, where that cannot tell, by P(short or
     /// late).
     pub effect: Detected,
-    /// Cost per unit short avoided, and per unit-week of backlog avoided, where detectable.
+    /// Cost per unit short avoided, where detectable.
     pub cost_per_unit_short_avoided: Option<CostPerUnit>,
+    /// Cost per unit-week of backlog avoided, where detectable.
     pub cost_per_unit_week_late_avoided: Option<CostPerUnit>,
 }
 
 /// One end use across the options.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EndUseComparison {
+    /// The end use's index in the model.
     pub end_use: usize,
+    /// The end use's name in the scenario.
     pub name: String,
+    /// What becomes of its unmet demand: lost, or backlogged until built.
     pub unmet: Unmet,
+    /// The end use's levels without any option.
     pub baseline: EndUseLevels,
     /// One per option, in the order the options were given.
     pub effects: Vec<EndUseEffect>,
@@ -177,6 +204,7 @@ pub struct OptionResult {
     pub cost_usd: f64,
     /// The trial's loss (every end use) avoided.
     pub loss: PairedDifference,
+    /// Whether the option lowers the loss over every end use, at 95 %.
     pub effect: Detected,
     /// Rank by loss avoided (1 is best); see the module's documentation.
     pub rank: usize,
@@ -184,7 +212,9 @@ pub struct OptionResult {
     pub loss_avoided_per_usd: Option<CostPerUnit>,
     /// Rank by value for money, among options with a detectable benefit.
     pub rank_by_value: Option<usize>,
+    /// End uses the option detectably helps.
     pub end_uses_improved: usize,
+    /// End uses the option detectably harms.
     pub end_uses_worsened: usize,
     /// An option that costs no more and avoids at least as much loss (by the point estimates), better in one.
     pub dominated_by: Option<usize>,
@@ -193,9 +223,13 @@ pub struct OptionResult {
 /// The whole comparison.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
+    /// Length of the horizon, years, over which costs are counted.
     pub horizon_years: f64,
+    /// The unit of the loss measure (US dollars or units short).
     pub loss_unit: LossUnit,
+    /// The baseline's loss over every end use, across trials.
     pub baseline_loss: Summary,
+    /// Per end use, in model order.
     pub end_uses: Vec<EndUseComparison>,
     /// One per option, in the order given.
     pub options: Vec<OptionResult>,

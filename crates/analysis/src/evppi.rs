@@ -40,15 +40,20 @@ use crate::variants::VariantRunner;
 /// metric is a loss in US dollars; 0 otherwise).
 #[derive(Debug, Clone)]
 pub struct DecisionOption {
+    /// The option's name, as reported.
     pub name: String,
+    /// The model the option runs.
     pub model: Model,
+    /// The uncertain parameters of that model, by key.
     pub parameters: Vec<Parameter>,
+    /// What is added to the option's mean metric.
     pub added: f64,
 }
 
 /// What to estimate.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EvppiQuestion {
+    /// The metric the choice makes as small as possible.
     pub metric: Objective,
     /// `J`: outer samples of each parameter.
     pub outer: usize,
@@ -61,18 +66,23 @@ pub struct EvppiQuestion {
 /// The EVPPI of one parameter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParameterValue {
+    /// The parameter's key in the scenario.
     pub key: String,
+    /// The unit of the parameter's values.
     pub unit: String,
     /// The estimate, in the metric's unit.
     pub evppi: f64,
+    /// The low end of the 95 % bootstrap interval.
     pub ci95_low: f64,
+    /// The high end of the 95 % bootstrap interval.
     pub ci95_high: f64,
     /// The bootstrap estimate of the estimator's bias (mean of the replicates minus the estimate).
     pub bias: f64,
     /// The share of outer samples in which knowing the parameter changes the best option.
     pub switch_share: f64,
-    /// The outer values, in the key's unit, and the best option (index) for each.
+    /// The outer values, in the key's unit.
     pub outer_values: Vec<f64>,
+    /// The best option (index) at each outer value.
     pub best_by_sample: Vec<usize>,
 }
 
@@ -80,11 +90,13 @@ pub struct ParameterValue {
 /// first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvppiAnswer {
+    /// The options' names, in the order given.
     pub options: Vec<String>,
     /// Each option's mean metric (plus what is added) with every parameter drawn as usual.
     pub expected: Vec<f64>,
     /// The option chosen on current information.
     pub best: usize,
+    /// Every parameter valued, largest EVPPI first.
     pub parameters: Vec<ParameterValue>,
 }
 

@@ -18,6 +18,8 @@
 //! into files and tables. Everything is deterministic for a given scenario, seed and trial count, whatever the
 //! number of threads.
 
+#![warn(missing_docs)]
+
 pub mod comparison;
 pub mod evppi;
 pub mod loss;

@@ -14,13 +14,16 @@ use chokepoint_scenario::{LossUnit, Scenario};
 /// The values of one end use's shortfalls.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EndUseWeight {
+    /// The loss of one unit not built within the horizon.
     pub value_per_unit_short: f64,
+    /// The loss of one unit-week of backlog.
     pub cost_per_unit_week_late: f64,
 }
 
 /// How a trial's shortfalls are valued.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LossWeights {
+    /// What the loss is counted in.
     pub unit: LossUnit,
     /// Per end use, in model order.
     pub end_uses: Vec<EndUseWeight>,
@@ -65,7 +68,9 @@ impl LossWeights {
 /// The losses of a run, per end use (`end_uses[e][trial]`) and per trial (the sum over end uses, in order).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrialLosses {
+    /// Per end use, in model order: the loss of each trial.
     pub end_uses: Vec<Vec<f64>>,
+    /// Per trial: the sum of the end uses' losses, in model order.
     pub trials: Vec<f64>,
 }
 

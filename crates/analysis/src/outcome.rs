@@ -25,7 +25,9 @@ pub struct EndUseTrials {
 /// A variant's metrics for every end use, and the loss of each trial.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VariantOutcome {
+    /// The number of trials.
     pub trials: usize,
+    /// Per end use, in model order.
     pub end_uses: Vec<EndUseTrials>,
     /// The loss of each trial (the sum over end uses).
     pub loss: Vec<f64>,

@@ -35,15 +35,17 @@ pub enum Detected {
 /// positive is better for a metric where less is better).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PairedDifference {
+    /// The metric's mean over the baseline's trials.
     pub baseline_mean: f64,
+    /// The metric's mean over the option's trials.
     pub option_mean: f64,
     /// The per-trial amount avoided, `baseline - option`.
     pub avoided: Summary,
     /// The standard error of the difference of means had the two runs been independent.
     pub unpaired_se: f64,
-    /// Trials in which the option is strictly better, and strictly worse (a relative tolerance of 1e-9 counts as
-    /// equal).
+    /// Trials in which the option is strictly better (a relative tolerance of 1e-9 counts as equal).
     pub p_better: Proportion,
+    /// Trials in which the option is strictly worse.
     pub p_worse: Proportion,
 }
 
@@ -90,11 +92,15 @@ impl PairedDifference {
 /// The change of a probability from the baseline to an option, trial by trial.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ProportionChange {
+    /// The probability without the option.
     pub baseline: Proportion,
+    /// The probability with the option.
     pub option: Proportion,
     /// Option minus baseline.
     pub delta: f64,
+    /// The low end of the 95 % interval of `delta`, from the paired trials.
     pub ci95_low: f64,
+    /// The high end of the 95 % interval of `delta`, from the paired trials.
     pub ci95_high: f64,
 }
 

@@ -33,11 +33,20 @@ pub enum Objective {
     /// The trial's loss over every end use (the scenario's loss measure).
     Loss,
     /// The probability that this end use is short or late at all.
-    ShortOrLate { end_use: usize },
+    ShortOrLate {
+        /// The end use, by index in the model.
+        end_use: usize,
+    },
     /// The longest delay of a unit of this (backlogged) end use, in weeks, mean over trials.
-    MaxDelay { end_use: usize },
+    MaxDelay {
+        /// The end use, by index in the model.
+        end_use: usize,
+    },
     /// Units of this end use not built within the horizon, mean over trials.
-    UnitsShort { end_use: usize },
+    UnitsShort {
+        /// The end use, by index in the model.
+        end_use: usize,
+    },
 }
 
 impl Objective {
@@ -57,9 +66,13 @@ impl Objective {
 /// What an objective measures, before its end use is looked up in a scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ObjectiveKind {
+    /// The trial's loss over every end use.
     Loss,
+    /// P(short or late) of one end use.
     ShortOrLate,
+    /// The mean longest delay of one end use.
     MaxDelay,
+    /// Mean units short of one end use.
     UnitsShort,
 }
 
@@ -128,6 +141,7 @@ pub struct PortfolioQuestion {
     pub candidates: Vec<OptionSpec>,
     /// Total cost over the horizon a portfolio may reach, US dollars.
     pub budget_usd: f64,
+    /// What the portfolio makes as small as possible.
     pub objective: Objective,
     /// Run every portfolio within the budget when there are at most this many.
     pub exhaustive_limit: usize,
@@ -151,6 +165,7 @@ pub enum Search {
 pub struct Portfolio {
     /// Indices into the question's candidates, ascending.
     pub members: Vec<usize>,
+    /// Total cost over the horizon, US dollars.
     pub cost_usd: f64,
     /// The objective across trials.
     pub objective: Summary,
@@ -161,6 +176,7 @@ pub struct Portfolio {
 /// The answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PortfolioAnswer {
+    /// Whether every portfolio was run or the heuristic chose them.
     pub search: Search,
     /// Portfolios within the budget (`None` when there are too many candidates to count them).
     pub within_budget: Option<u64>,

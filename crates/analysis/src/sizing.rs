@@ -34,7 +34,12 @@ pub enum SizingTarget {
     /// P(short or late at all over the horizon) at most this.
     ShortOrLateProbability(f64),
     /// The `quantile` across trials of the longest delay of a unit, at most `max_weeks` (backlogged end uses).
-    DelayQuantile { quantile: f64, max_weeks: f64 },
+    DelayQuantile {
+        /// The quantile across trials, in (0, 1).
+        quantile: f64,
+        /// The most weeks that quantile may reach.
+        max_weeks: f64,
+    },
 }
 
 /// A sizing question.
@@ -44,6 +49,7 @@ pub struct SizingQuestion {
     pub stockpile: String,
     /// The end use the target is about, by name.
     pub end_use: String,
+    /// What the stockpile must achieve.
     pub target: SizingTarget,
     /// Other mitigations or packages applied, as in the file, at every size.
     pub with: Vec<String>,
@@ -56,11 +62,13 @@ pub struct SizingQuestion {
 /// One size tried.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Evaluation {
+    /// The stockpile's initial size, in the material's unit.
     pub size: f64,
     /// Share of trials in which the end use was short or late.
     pub short_or_late: Proportion,
     /// The target's quantile of the longest delay, in weeks (delay targets only).
     pub delay_quantile_weeks: Option<f64>,
+    /// Whether this size meets the target.
     pub meets_target: bool,
 }
 
@@ -73,6 +81,7 @@ pub struct TimeToSurvive {
     pub weeks_of_normal_use: Option<f64>,
     /// The part of that use that ends up in end uses of the classes the stockpile releases to, per week.
     pub release_class_use_per_week: f64,
+    /// `size / release_class_use_per_week` (`None` when there is no such use).
     pub weeks_of_release_class_use: Option<f64>,
     /// `size / max_release_per_week` (central value): how long it lasts when released at its fastest.
     pub weeks_at_max_release_rate: Option<f64>,
@@ -81,12 +90,15 @@ pub struct TimeToSurvive {
 /// The answer to a sizing question.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SizingAnswer {
+    /// The end use the target is about, by index in the model.
     pub end_use: usize,
     /// The stockpile's material.
     pub material: usize,
     /// The stockpile's initial size in the file (its central value when it is a distribution).
     pub file_size: f64,
+    /// Largest size searched, in the material's unit.
     pub max_size: f64,
+    /// Resolution of the search, in the material's unit.
     pub step: f64,
     /// The smallest size that meets the target (`None` when even `max_size` misses it).
     pub size: Option<f64>,
@@ -99,6 +111,7 @@ pub struct SizingAnswer {
     pub cost: Option<Cost>,
     /// The cost of the `with` mitigations, as in the file.
     pub with_cost: Cost,
+    /// How long the size found lasts (`None` when no size was found).
     pub time_to_survive: Option<TimeToSurvive>,
     /// Every size run, in order.
     pub evaluations: Vec<Evaluation>,
@@ -143,9 +156,13 @@ pub struct Sizer {
     pub variant: Model,
     /// The stockpile's index in `variant`'s stockpiles.
     pub index: usize,
+    /// The stockpile's material, by index in the model.
     pub material: usize,
+    /// The stockpile's initial size in the file (its central value when it is a distribution).
     pub file_size: f64,
+    /// The stockpile's cost at its file size.
     pub cost: Cost,
+    /// The cost of the `with` mitigations.
     pub with_cost: Cost,
 }
 

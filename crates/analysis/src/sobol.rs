@@ -46,11 +46,13 @@ use crate::portfolio::Objective;
 /// What to estimate, and how hard.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SobolQuestion {
+    /// The metric whose variance is apportioned.
     pub metric: Objective,
     /// `N`, the rows of each of the samples `A` and `B`.
     pub base_samples: usize,
     /// Bootstrap resamples for the intervals.
     pub bootstrap: usize,
+    /// The seed of the design's parameter draws and of the bootstrap.
     pub seed: u64,
     /// Worker threads (0: one per available core). The answer does not depend on it.
     pub threads: usize,
@@ -59,8 +61,11 @@ pub struct SobolQuestion {
 /// An index with its 95 % bootstrap interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Index {
+    /// The estimate.
     pub value: f64,
+    /// The low end of the 95 % bootstrap interval.
     pub ci95_low: f64,
+    /// The high end of the 95 % bootstrap interval.
     pub ci95_high: f64,
 }
 
@@ -69,7 +74,9 @@ pub struct Index {
 pub struct Factor {
     /// The parameter's key, or `events` for the trial's event randomness.
     pub key: String,
+    /// The first-order index: the share of variance the factor explains alone.
     pub first_order: Index,
+    /// The total index: the share of variance the factor takes part in, interactions included.
     pub total: Index,
 }
 
@@ -80,8 +87,9 @@ pub struct SobolAnswer {
     pub factors: Vec<Factor>,
     /// The trial's event randomness.
     pub events: Factor,
-    /// The metric's mean and variance over the `2N` rows of `A` and `B`.
+    /// The metric's mean over the `2N` rows of `A` and `B`.
     pub mean: f64,
+    /// The metric's variance over the same rows.
     pub variance: f64,
     /// Trials run: `N (k + 3)`.
     pub evaluations: u64,

@@ -57,6 +57,7 @@ pub fn points(axes: &[Vec<f64>], zip: bool) -> Result<Vec<Vec<f64>>, AnalysisErr
 pub struct EndUsePoint {
     /// P(short or late at all over the horizon).
     pub short_or_late: Proportion,
+    /// Units not built within the horizon, across trials.
     pub units_short: Summary,
     /// The longest delay of a unit, weeks (0 for end uses that lose unmet demand).
     pub max_delay_weeks: Summary,
@@ -64,6 +65,7 @@ pub struct EndUsePoint {
     pub short_or_late_change: ProportionChange,
     /// The change of units short from the first point (this point minus the first), trial by trial.
     pub units_short_change: Summary,
+    /// The change of the longest delay from the first point, weeks, trial by trial.
     pub max_delay_change: Summary,
 }
 
@@ -83,6 +85,7 @@ pub struct Point {
 /// Every point, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepAnswer {
+    /// The points, in the order of the grid (or of the zipped values).
     pub points: Vec<Point>,
 }
 

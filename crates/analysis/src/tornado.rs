@@ -27,29 +27,36 @@ use crate::variants::VariantRunner;
 /// What a tornado measures, and where it sets each parameter.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TornadoQuestion {
+    /// The metric each bar measures.
     pub metric: Objective,
-    /// The low and high quantiles, such as 0.1 and 0.9.
+    /// The low quantile, such as 0.1.
     pub low_quantile: f64,
+    /// The high quantile, such as 0.9.
     pub high_quantile: f64,
 }
 
 /// One parameter's bar.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bar {
+    /// The parameter's key in the scenario.
     pub key: String,
+    /// The unit of the parameter's values.
     pub unit: String,
+    /// Whether the parameter is drawn once per trial or once per event.
     pub scope: Scope,
-    /// The low and high values, in the key's unit.
+    /// The low value, in the key's unit.
     pub low_value: f64,
+    /// The high value, in the key's unit.
     pub high_value: f64,
-    /// The metric with the parameter at its low and high value.
+    /// The metric with the parameter at its low value.
     pub low: Summary,
+    /// The metric with the parameter at its high value.
     pub high: Summary,
     /// What the changes are measured from.
     pub reference: Reference,
-    /// The change from the reference run with the parameter low, and high (that run minus the reference), trial
-    /// by trial.
+    /// The change from the reference run with the parameter low (that run minus the reference), trial by trial.
     pub low_change: Summary,
+    /// The change from the reference run with the parameter high, trial by trial.
     pub high_change: Summary,
     /// High minus low, trial by trial.
     pub swing: Summary,
@@ -62,13 +69,20 @@ pub enum Reference {
     Base,
     /// The parameter at its median (a parameter of a disruption), with this value in the key's unit and this
     /// metric.
-    Median { value: f64, metric: Summary },
+    Median {
+        /// The parameter's median, in the key's unit.
+        value: f64,
+        /// The metric with the parameter at its median.
+        metric: Summary,
+    },
 }
 
 /// The base run and every bar, largest swing first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TornadoAnswer {
+    /// The metric of the scenario as it is.
     pub base: Summary,
+    /// Every parameter's bar, largest swing first.
     pub bars: Vec<Bar>,
 }
 

@@ -36,11 +36,15 @@ pub struct AcrossWorlds {
     pub per_world: Vec<f64>,
     /// The mean over every world and trial.
     pub pooled: f64,
+    /// The median of the world values.
     pub median: f64,
-    /// The 80 % band (P10 to P90 of the world values) and the 95 % band (P2.5 to P97.5).
+    /// The 10th percentile of the world values: with `p90`, the 80 % band; `p2_5` and `p97_5` give the 95 % band.
     pub p10: f64,
+    /// The 90th percentile of the world values.
     pub p90: f64,
+    /// The 2.5th percentile of the world values.
     pub p2_5: f64,
+    /// The 97.5th percentile of the world values.
     pub p97_5: f64,
     /// The share of a trial's variance due to knowledge uncertainty, in [0, 1] (NaN when the metric never varies).
     pub knowledge_share: f64,
@@ -53,6 +57,7 @@ pub struct AcrossWorlds {
 pub struct WorldsEndUse {
     /// P(short or late at all over the horizon).
     pub short_or_late: AcrossWorlds,
+    /// Units not built within the horizon.
     pub units_short: AcrossWorlds,
     /// The longest delay of a unit, weeks (0 for end uses that lose unmet demand).
     pub max_delay_weeks: AcrossWorlds,
@@ -61,13 +66,17 @@ pub struct WorldsEndUse {
 /// The answer of a two-level run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorldsAnswer {
+    /// The number of worlds run.
     pub worlds: usize,
+    /// Trials run in each world.
     pub trials_per_world: usize,
     /// The knowledge parameters' keys.
     pub knowledge: Vec<String>,
     /// Each knowledge parameter's value in each world, in the key's unit: `values[parameter][world]`.
     pub values: Vec<Vec<f64>>,
+    /// The loss over every end use.
     pub loss: AcrossWorlds,
+    /// Per end use, in model order.
     pub end_uses: Vec<WorldsEndUse>,
 }
 

@@ -12,6 +12,8 @@
 //! Every front end (the binary, the Python package) reads scenarios through this crate, so that they accept and
 //! refuse the same files.
 
+#![warn(missing_docs)]
+
 use std::fs::OpenOptions;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
@@ -30,11 +32,14 @@ pub const EMBEDDED_ORIGIN: &str = "<embedded>/rare_earths_2025.toml";
 pub enum ScenarioSource {
     /// The default scenario compiled in.
     Embedded,
+    /// A scenario file, with its bases read relative to its folder.
     File(PathBuf),
     /// Bytes the caller read (standard input, text given to an API), named `origin` in diagnostics and outputs;
     /// their bases are read relative to the current folder, and within it.
     Bytes {
+        /// The name diagnostics and outputs give the bytes.
         origin: String,
+        /// The scenario's bytes.
         bytes: Vec<u8>,
     },
 }
@@ -45,15 +50,19 @@ pub enum LoadError {
     /// The scenario file could not be read.
     #[error("could not read scenario `{path}`")]
     Read {
+        /// The file as named.
         path: String,
         #[source]
+        /// Why it could not be read.
         source: ReadError,
     },
     /// An overlay file of mitigations could not be read.
     #[error("could not read mitigation file `{path}`")]
     ReadOverlay {
+        /// The file as named.
         path: String,
         #[source]
+        /// Why it could not be read.
         source: ReadError,
     },
     /// The scenario (or a base, or an overlay) was refused: every diagnostic, each rendered at its own file.
@@ -61,7 +70,14 @@ pub enum LoadError {
     Invalid(Box<Diagnostics>),
     /// A recorded file's text (read back from a shard's manifest) does not match its recorded SHA-256.
     #[error("the recorded text of {what} `{origin}` does not match its SHA-256 {sha256}")]
-    DigestMismatch { what: &'static str, origin: String, sha256: String },
+    DigestMismatch {
+        /// What the file is (a scenario, a base, an overlay).
+        what: &'static str,
+        /// Where the file was read from when the manifest was written.
+        origin: String,
+        /// The SHA-256 the manifest recorded.
+        sha256: String,
+    },
 }
 
 impl From<Diagnostics> for LoadError {
@@ -74,15 +90,22 @@ impl From<Diagnostics> for LoadError {
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     #[error(transparent)]
+    /// The operating system refused the read.
     Io(#[from] std::io::Error),
     #[error(
         "it is not a regular file (a folder, a device, a pipe or a socket); give `-` to read a scenario from \
          standard input"
     )]
+    /// The path names a folder, a device, a pipe or a socket.
     NotARegularFile,
     #[error("it holds {bytes} bytes, more than the {MAX_SCENARIO_BYTES} a scenario file may hold")]
-    TooLarge { bytes: u64 },
+    /// The file is larger than a scenario file may be.
+    TooLarge {
+        /// The file's size.
+        bytes: u64,
+    },
     #[error("it holds more than the {MAX_SCENARIO_BYTES} bytes a scenario may")]
+    /// A file that kept growing past the limit while it was read.
     Unbounded,
 }
 
@@ -95,6 +118,7 @@ pub struct LoadedScenario {
     pub sha256: String,
     /// The bases the scenario is laid over, in the order they were read (its own base first).
     pub bases: Vec<SourceDigest>,
+    /// The scenario as lowered, with its model.
     pub scenario: Scenario,
     /// Mitigations and packages applied to `scenario.model` (`run --mitigation`), in order; empty for the
     /// scenario as written.
@@ -113,17 +137,24 @@ pub struct LoadedScenario {
 /// One base file read for a scenario: the file that named it, the path it gave, and the file's origin and text.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BaseRead {
+    /// The file that names the base.
     pub naming: String,
+    /// The path it gives in `scenario.base`.
     pub path: String,
+    /// Where the base was read from.
     pub origin: String,
+    /// SHA-256 of the base's bytes, lowercase hex.
     pub sha256: String,
+    /// The base's text, exactly its bytes.
     pub text: String,
 }
 
 /// A file a scenario was read from, and the SHA-256 of its bytes (lowercase hex).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SourceDigest {
+    /// Where the file was read from.
     pub origin: String,
+    /// SHA-256 of the file's bytes, lowercase hex.
     pub sha256: String,
 }
 
@@ -278,8 +309,11 @@ fn check_digest(what: &'static str, origin: &str, text: &str, sha256: &str) -> R
 /// An overlay file of mitigations and packages, read for [`Scenario::add_overlay`].
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OverlayFile {
+    /// Where the file was read from.
     pub origin: String,
+    /// The file's text, exactly its bytes.
     pub text: String,
+    /// SHA-256 of the file's bytes, lowercase hex.
     pub sha256: String,
 }
 
@@ -328,8 +362,11 @@ impl OptionWord {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OptionInput {
+    /// A mitigation or package of the scenario, by name.
     Name(String),
+    /// An overlay file of mitigations and packages, each of which becomes an option.
     Overlay {
+        /// The file, as read.
         file: OverlayFile,
         /// The file's name without its folder, as options name their source.
         short: String,

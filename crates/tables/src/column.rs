@@ -3,8 +3,11 @@
 /// The type of a column's values; a column built from one of the `Optional` [`Values`] may hold nulls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnType {
+    /// True or false.
     Bool,
+    /// 32-bit unsigned integers.
     U32,
+    /// 64-bit unsigned integers.
     U64,
     /// 64-bit floats.
     F64,
@@ -18,14 +21,19 @@ pub type Schema = &'static [(&'static str, ColumnType)];
 /// The values of one column, one per row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Values {
+    /// True or false, one per row.
     Bool(Vec<bool>),
+    /// 32-bit unsigned integers, one per row.
     U32(Vec<u32>),
+    /// 64-bit unsigned integers, one per row.
     U64(Vec<u64>),
+    /// 64-bit floats, one per row.
     F64(Vec<f64>),
     /// Floats where a row may have no value (null): a week that never came, a delay of demand that is never late.
     OptionalF64(Vec<Option<f64>>),
     /// Counts where a row may have no value (a rank among some rows only).
     OptionalU64(Vec<Option<u64>>),
+    /// UTF-8 texts, one per row.
     Text(Vec<String>),
     /// Texts where a row may have no value.
     OptionalText(Vec<Option<String>>),
@@ -64,11 +72,14 @@ impl Values {
 /// A named column.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
+    /// The column's name in the file.
     pub name: &'static str,
+    /// The column's values.
     pub values: Values,
 }
 
 impl Column {
+    /// A column named `name` holding `values`.
     pub fn new(name: &'static str, values: Values) -> Self {
         Self { name, values }
     }
@@ -95,10 +106,12 @@ impl Table {
         Self { rows, columns }
     }
 
+    /// The number of rows.
     pub fn rows(&self) -> usize {
         self.rows
     }
 
+    /// The columns, in order.
     pub fn columns(&self) -> &[Column] {
         &self.columns
     }

@@ -9,6 +9,8 @@
 //! columns with the same values. The crate does no I/O and knows neither polars nor serde.
 //! `docs/output-schema.md` describes every column.
 
+#![warn(missing_docs)]
+
 mod bands;
 mod column;
 mod labels;
@@ -28,5 +30,8 @@ pub use trials::{
 pub enum TableError {
     /// A period index does not fit the `period` column (`u32`).
     #[error("period {period} does not fit in the `period` column: too many periods")]
-    TooManyPeriods { period: usize },
+    TooManyPeriods {
+        /// The period that does not fit.
+        period: usize,
+    },
 }

@@ -6,10 +6,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::cli::{MAX_TRIALS, ObjectiveArg, OptionArg, Threads, threads_in_range};
-use crate::progress::ProgressMode;
+use crate::cli::trials::{RawTrials, TrialSettings};
+use crate::cli::{MAX_TRIALS, ObjectiveArg, OptionArg};
 use crate::scenario_source::ScenarioSource;
-use crate::table::{ReportFormat, Width};
 
 /// `--set KEY=VALUE`, shared by every command that runs a scenario.
 #[derive(Debug, Args, Default)]
@@ -88,31 +87,21 @@ impl RawEvppi {
     }
 }
 
-/// Settings of the study commands (`sweep`, `sensitivity`).
+/// Settings of the study commands (`sweep`, `sensitivity`): the trial flags, worded for runs of one scenario on
+/// common random numbers and with 1,000 trials by default (a study runs the scenario many times), the mitigations
+/// applied to every run, and `--set`.
 #[derive(Debug, Args)]
+#[command(
+    mut_arg("trials", |a| a
+        .default_value("1000")
+        .help("Trials per run (every run uses the same seed and trials: common random numbers)")),
+    mut_arg("seed", |a| a.help("Master seed")),
+    mut_arg("out", |a| a.help("Output folder [default: out/<scenario name>/sweep, or out/<scenario name>/sensitivity]")),
+    mut_arg("quiet", |a| a.help("Do not show the progress bar, nor the cost line before the run"))
+)]
 pub struct RawStudySettings {
-    /// Trials per run (every run uses the same seed and trials: common random numbers).
-    #[arg(long, short = 'n', default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
-    trials: u64,
-    /// Master seed.
-    #[arg(long, short = 's', default_value_t = 1)]
-    seed: u64,
-    /// Worker threads (0: one per available core; at most 1024, and never more than the trials). Results do not
-    /// depend on it.
-    #[arg(long, short = 'j', default_value_t = 0, value_parser = threads_in_range)]
-    threads: usize,
-    /// Output folder [default: out/<scenario name>/sweep, or out/<scenario name>/sensitivity].
-    #[arg(long, short = 'o', value_name = "DIR")]
-    out: Option<PathBuf>,
-    /// Do not show the progress bar, nor the cost line before the run.
-    #[arg(long, short)]
-    quiet: bool,
-    /// What to print on stdout when done: a table, or the JSON document written to the output folder.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table, hide_possible_values = true)]
-    format: ReportFormat,
-    /// Show every column of the tables (by default they fit a 100-column terminal).
-    #[arg(long)]
-    wide: bool,
+    #[command(flatten)]
+    trials: RawTrials,
     /// Apply this mitigation or package of the scenario (or every one a `.toml` file defines) to every run.
     #[arg(long = "mitigation", short = 'm', value_name = "NAME|FILE")]
     mitigations: Vec<String>,
@@ -123,27 +112,16 @@ pub struct RawStudySettings {
 /// Settings of a study command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StudySettings {
-    pub trials: u64,
-    pub seed: u64,
-    pub threads: Threads,
-    pub out: Option<PathBuf>,
-    pub progress: ProgressMode,
-    pub report: ReportFormat,
-    pub width: Width,
+    pub trials: TrialSettings,
     pub mitigations: Vec<OptionArg>,
+    /// `--set KEY=VALUE` settings, in order.
     pub set: Vec<String>,
 }
 
 impl RawStudySettings {
     fn into_settings(self) -> StudySettings {
         StudySettings {
-            trials: self.trials,
-            seed: self.seed,
-            threads: Threads::from_flag(self.threads, self.trials),
-            out: self.out,
-            progress: if self.quiet { ProgressMode::Hidden } else { ProgressMode::Bar },
-            report: self.format,
-            width: if self.wide { Width::Wide } else { Width::Narrow },
+            trials: self.trials.into_settings(),
             mitigations: self.mitigations.into_iter().map(OptionArg::from_word).collect(),
             set: self.set.set,
         }

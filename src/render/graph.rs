@@ -9,8 +9,8 @@ use std::fmt::Write;
 
 use chokepoint_engine::{LinkSpec, Model, Node, Unit};
 
-use crate::summary_json::stage_unit;
-use crate::table::number as quantity;
+use crate::documents::summary::stage_unit;
+use crate::render::table::number as quantity;
 
 /// Graph notation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -3,7 +3,7 @@
 //!
 //! Per-trial tables are long and can be large (10,000,000 trials x every end use or stage), so their rows are
 //! built here one batch of trials and one end use (stage, stockpile) at a time, straight from the engine's arrays,
-//! and `trial_files` streams them out as the batches finish, one Parquet row group each: memory stays at one batch
+//! and `files::trials` streams them out as the batches finish, one Parquet row group each: memory stays at one batch
 //! whatever the number of trials. `docs/output-schema.md` describes every column.
 
 use std::io::Write;
@@ -16,9 +16,9 @@ use chokepoint_scenario::Scenario;
 use chokepoint_tables::{self as tables, ColumnType, Table, Values};
 use polars::prelude::*;
 
-use crate::file_summary::LossSummaries;
-use crate::staged_files::StagedFiles;
-use crate::summary_json::to_json_text;
+use crate::documents::summary::to_json_text;
+use crate::files::staged::StagedFiles;
+use crate::files::trial_summary::LossSummaries;
 
 pub const TRIALS_FILE: &str = "trials.parquet";
 pub const STAGE_LOSSES_FILE: &str = "stage_losses.parquet";
@@ -108,7 +108,7 @@ pub(crate) fn parquet<W: Write>(w: W, schema: &Schema) -> PolarsResult<polars::i
 /// Where a per-trial Parquet file's rows come from, recorded in its key-value metadata (`chokepoint.scenario`,
 /// `chokepoint.scenario_sha256`, `chokepoint.seed`, `chokepoint.trials`, `chokepoint.version`), so that the file
 /// alone says which run made it, and how its rows are laid out (`chokepoint.trials_from`, `chokepoint.trials_to`,
-/// `chokepoint.batch_trials`: see `trial_files`).
+/// `chokepoint.batch_trials`: see `files::trials`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Provenance {
     pub scenario: String,

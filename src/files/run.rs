@@ -1,6 +1,6 @@
 //! The outputs of a run, in two passes with bounded memory: the per-trial files, streamed out batch by batch while
 //! the trials run (or re-cut from shards by `merge`), then every summary read back from them one column at a time
-//! (`file_summary`), the report, and the record. A run, a shard and a merge of shards share this code, which is
+//! (`files::trial_summary`), the report, and the record. A run, a shard and a merge of shards share this code, which is
 //! why a merge's files are byte for byte those of one run.
 
 use std::fs::File;
@@ -12,27 +12,27 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chokepoint_analysis::worlds::WorldsAnswer;
 use chokepoint_engine::report::summarize_trials;
-use chokepoint_engine::{BandCounts, RunConfig, RunError};
+use chokepoint_engine::{BandCounts, RunError};
 use polars::prelude::DataFrame;
 
+use crate::documents::run_record::{RunRecord, Settings, ShardRecord, Timings};
+use crate::documents::summary::{SummaryDocument, Tool, to_json_text};
 use crate::failure::Failure;
-use crate::file_summary::RunFiles;
-use crate::options::{self, OptionInput};
-use crate::output::{
-    self, BACKLOG_BANDS_FILE, BANDS_FILE, Provenance, RUN_JSON_FILE, STAGE_LOSSES_FILE, STOCKPILES_FILE,
-    SUMMARY_CSV_FILE, SUMMARY_JSON_FILE, TRIALS_FILE,
-};
-use crate::report::{self, GRAPH_JSON_FILE, GraphDocument, REPORT_FILE, ReportData};
-use crate::run_record::{RunRecord, Settings, ShardRecord, Timings};
-use crate::scenario_source::LoadedScenario;
-use crate::shard::{
+use crate::files::shard::{
     BAND_COUNTS_FILE, SHARD_FILE, SHARD_SCHEMA_VERSION, Shard, ShardKind, ShardManifest, ShardScenario, ShardSettings,
     TrialRange,
 };
-use crate::staged_files::StagedFiles;
-use crate::summary_json::{SummaryDocument, Tool, to_json_text};
-use crate::trial_files::{TrialFile, TrialFileReader, TrialSink};
-use crate::worlds_output::{self, WORLDS_FILE, WorldsJson};
+use crate::files::staged::StagedFiles;
+use crate::files::tables::{
+    self, BACKLOG_BANDS_FILE, BANDS_FILE, Provenance, RUN_JSON_FILE, STAGE_LOSSES_FILE, STOCKPILES_FILE,
+    SUMMARY_CSV_FILE, SUMMARY_JSON_FILE, TRIALS_FILE,
+};
+use crate::files::trial_summary::RunFiles;
+use crate::files::trials::{TrialFile, TrialFileReader, TrialSink};
+use crate::files::worlds::{self, WORLDS_FILE, WorldsJson};
+use crate::options::{self, OptionInput};
+use crate::report::{self, GRAPH_JSON_FILE, GraphDocument, REPORT_FILE, ReportData};
+use crate::scenario_source::LoadedScenario;
 
 /// The files of a run, in the order `run.json` lists them (the record last).
 pub const RUN_FILES: [&str; 10] = [
@@ -94,13 +94,7 @@ fn stream_trials(
 ) -> anyhow::Result<(BandCounts, f64)> {
     let started = Instant::now();
     let mut writing = Duration::ZERO;
-    let config = RunConfig {
-        trials: range.end - range.start,
-        seed: settings.seed,
-        threads: settings.threads,
-        bands: true,
-        first_trial: range.start,
-    };
+    let config = crate::cli::trials::run_config(range.clone(), settings.seed, settings.threads, true);
     let bands = with_trial_sink(files, &provenance(loaded, settings, &range), |sink| {
         chokepoint_engine::run_in_batches(
             &loaded.scenario.model,
@@ -151,7 +145,7 @@ pub fn write_run(
     let mut written_files = Vec::new();
     if let Some(w) = worlds {
         let end_uses: Vec<String> = loaded.scenario.model.spec().end_uses.iter().map(|e| e.name.clone()).collect();
-        files.write(WORLDS_FILE, |out| worlds_output::write_worlds(out, &w.answer, &end_uses))?;
+        files.write(WORLDS_FILE, |out| worlds::write_worlds(out, &w.answer, &end_uses))?;
         written_files.push(WORLDS_FILE);
     }
     written_files.extend(run_files());
@@ -164,7 +158,7 @@ pub fn write_run(
         Timings { wall_time_s: started.instant.elapsed().as_secs_f64(), simulation_s },
         written_files,
     );
-    output::write_json(&mut files, RUN_JSON_FILE, &record)?;
+    tables::write_json(&mut files, RUN_JSON_FILE, &record)?;
     files.commit()?;
     Ok(written)
 }
@@ -221,18 +215,18 @@ fn write_summaries(
     drop(columns);
 
     let weeks = model.spec().period_weeks;
-    files.write(BANDS_FILE, |w| output::write_bands(w, &summary, weeks))?;
-    files.write(BACKLOG_BANDS_FILE, |w| output::write_backlog_bands(w, &summary, weeks))?;
-    files.write(SUMMARY_CSV_FILE, |w| output::write_summary_csv(w, &loaded.scenario, &summary, &losses))?;
-    output::write_text(files, SUMMARY_JSON_FILE, &summary_json)?;
+    files.write(BANDS_FILE, |w| tables::write_bands(w, &summary, weeks))?;
+    files.write(BACKLOG_BANDS_FILE, |w| tables::write_backlog_bands(w, &summary, weeks))?;
+    files.write(SUMMARY_CSV_FILE, |w| tables::write_summary_csv(w, &loaded.scenario, &summary, &losses))?;
+    tables::write_text(files, SUMMARY_JSON_FILE, &summary_json)?;
     let graph_json = to_json_text(&GraphDocument::new(model, &loaded.scenario, &document))?;
-    output::write_text(files, GRAPH_JSON_FILE, &graph_json)?;
+    tables::write_text(files, GRAPH_JSON_FILE, &graph_json)?;
     // From the texts of the files, as `chokepoint report` reads them, so that both write the same bytes.
     let bands = report::bands_of(&summary, weeks);
     let backlog_bands = report::backlog_bands_of(&summary, weeks);
     let description = loaded.scenario.description.clone();
     let data = ReportData::new(&summary_json, description, &graph_json, bands, backlog_bands, curves)?;
-    output::write_text(files, REPORT_FILE, &report::render_run_report(&data)?)?;
+    tables::write_text(files, REPORT_FILE, &report::render_run_report(&data)?)?;
     Ok(Written { document, summary_json })
 }
 
@@ -249,7 +243,7 @@ pub fn write_shard(
 ) -> anyhow::Result<()> {
     let mut files = StagedFiles::new(out_dir);
     let (bands, simulation_s) = stream_trials(loaded, &mut files, &settings, range.clone(), progress)?;
-    files.write(BAND_COUNTS_FILE, |w| crate::shard::write_band_counts(w, &bands))?;
+    files.write(BAND_COUNTS_FILE, |w| crate::files::shard::write_band_counts(w, &bands))?;
     let manifest = ShardManifest {
         shard_schema_version: SHARD_SCHEMA_VERSION,
         kind: ShardKind::Run,
@@ -268,7 +262,7 @@ pub fn write_shard(
             .map(str::to_owned)
             .to_vec(),
     };
-    output::write_json(&mut files, SHARD_FILE, &manifest)?;
+    tables::write_json(&mut files, SHARD_FILE, &manifest)?;
     files.commit()?;
     Ok(())
 }
@@ -350,7 +344,7 @@ pub fn merge_run(
     };
     let mut bands = BandCounts::zero(model, true);
     for shard in shards {
-        crate::shard::add_band_counts(&shard.dir.join(BAND_COUNTS_FILE), &mut bands)?;
+        crate::files::shard::add_band_counts(&shard.dir.join(BAND_COUNTS_FILE), &mut bands)?;
     }
     let mut files = StagedFiles::new(out_dir);
     let whole = 0..settings.trials;
@@ -393,7 +387,7 @@ pub fn merge_run(
         run_files(),
     );
     record.shards = Some(shards.iter().map(ShardRecord::of).collect());
-    output::write_json(&mut files, RUN_JSON_FILE, &record)?;
+    tables::write_json(&mut files, RUN_JSON_FILE, &record)?;
     files.commit()?;
     Ok(written)
 }

@@ -77,6 +77,14 @@ pub fn error_label() -> String {
     if s == Style::PLAIN { "error:".to_owned() } else { format!("{}error\x1b[0m{}:\x1b[0m", s.error, s.bold) }
 }
 
+/// Writes `text` to stdout. A closed pipe comes back as an error that `main` treats as success.
+pub fn print_stdout(text: &str) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).context("could not write to stdout")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,19 +1,18 @@
 //! The files and the terminal report of `chokepoint optimize`: `optimize.json` (the search and its answer),
 //! `portfolios.csv` and `portfolios.parquet` (every portfolio evaluated), and the tables.
 
-use std::fmt::Write as _;
 use std::io::Write;
-use std::path::Path;
 
 use chokepoint_analysis::portfolio::{Objective, Portfolio, PortfolioAnswer, PortfolioQuestion, Search};
 use chokepoint_engine::stats::Summary;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::comparison::{FileDigest, PairedJson};
+use crate::documents::compare::PairedJson;
+use crate::documents::header::{RunHeader, ScenarioHeader};
+use crate::documents::summary::{DistributionJson, SCHEMA_VERSION, Tool, WarningJson, warnings};
+use crate::render::table::{money, number, percent};
 use crate::scenario_source::LoadedScenario;
-use crate::summary_json::{DistributionJson, SCHEMA_VERSION, Tool, WarningJson, rng_name, warnings};
-use crate::table::{Align, Grid, TERMINAL_COLUMNS, money, number, percent, thousands, usd, wrap};
 
 pub const OPTIMIZE_JSON_FILE: &str = "optimize.json";
 pub const PORTFOLIOS_CSV_FILE: &str = "portfolios.csv";
@@ -24,8 +23,8 @@ pub const PORTFOLIOS_PARQUET_FILE: &str = "portfolios.parquet";
 pub struct OptimizeDocument {
     pub schema_version: u32,
     pub tool: Tool,
-    pub scenario: OptimizeScenario,
-    pub run: OptimizeSettings,
+    pub scenario: ScenarioHeader,
+    pub run: RunHeader,
     pub question: QuestionJson,
     pub search: SearchJson,
     /// The baseline's objective (no mitigation), across trials.
@@ -43,28 +42,6 @@ pub struct OptimizeDocument {
     /// `--evppi`: which unknown is worth researching before choosing among the frontier's portfolios.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_of_information: Option<crate::value_of_information::EvppiJson>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct OptimizeScenario {
-    pub name: String,
-    pub sha256: String,
-    pub bases: Vec<FileDigest>,
-    pub overlays: Vec<FileDigest>,
-    /// The `--set KEY=VALUE` settings applied to the scenario, in order (empty when none).
-    #[serde(default)]
-    pub settings: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct OptimizeSettings {
-    pub seed: u64,
-    /// Trials per portfolio.
-    pub trials: u64,
-    pub rng: String,
-    pub periods: usize,
-    pub period_weeks: f64,
-    pub horizon_years: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -183,27 +160,17 @@ pub struct OptimizeRun<'a> {
 impl OptimizeDocument {
     pub fn new(run: OptimizeRun<'_>, question: &PortfolioQuestion, answer: &PortfolioAnswer) -> Self {
         let scenario = &run.loaded.scenario;
-        let spec = scenario.model.spec();
         let years = scenario.horizon_years();
         let baseline: &Summary = &answer.evaluated[0].objective;
         Self {
             schema_version: SCHEMA_VERSION,
             tool: Tool::this(),
-            scenario: OptimizeScenario {
-                name: scenario.name.clone(),
-                sha256: run.loaded.sha256.clone(),
-                bases: run.loaded.bases.iter().map(FileDigest::of).collect(),
-                overlays: run.overlays.iter().map(FileDigest::of).collect(),
-                settings: run.loaded.settings.clone(),
+            scenario: ScenarioHeader {
+                bases: ScenarioHeader::bases_of(run.loaded),
+                overlays: ScenarioHeader::overlays_of(run.overlays),
+                ..ScenarioHeader::of(run.loaded)
             },
-            run: OptimizeSettings {
-                seed: run.seed,
-                trials: run.trials,
-                rng: rng_name().to_owned(),
-                periods: spec.periods,
-                period_weeks: spec.period_weeks,
-                horizon_years: years,
-            },
+            run: RunHeader::of(run.loaded, run.seed, run.trials),
             question: QuestionJson {
                 budget_usd: question.budget_usd,
                 objective: objective_json(question.objective, run.loaded),
@@ -300,88 +267,6 @@ pub fn write_csv<W: Write>(w: W, doc: &OptimizeDocument) -> anyhow::Result<()> {
 pub fn write_parquet<W: Write>(w: W, doc: &OptimizeDocument) -> anyhow::Result<()> {
     ParquetWriter::new(w).with_compression(ParquetCompression::Zstd(None)).finish(&mut frame(doc)?)?;
     Ok(())
-}
-
-/// The terminal report.
-pub fn render(doc: &OptimizeDocument, out_dir: &Path) -> String {
-    let q = &doc.question;
-    let o = &q.objective;
-    let v = |x: f64| objective_value(x, o);
-    let mut text = String::new();
-    text.push_str(&wrap(
-        &format!(
-            "{} · minimise {} within {} · {} candidates · {} trials per portfolio · seed\u{a0}{}",
-            doc.scenario.name,
-            o.description,
-            usd(q.budget_usd),
-            q.candidates.len(),
-            thousands(doc.run.trials),
-            doc.run.seed
-        ),
-        TERMINAL_COLUMNS,
-    ));
-    let within = doc.search.within_budget.map_or_else(|| "too many to count".to_owned(), thousands);
-    let _ = writeln!(
-        text,
-        "search: {} · {} portfolios within the budget · {} evaluated{}\n",
-        if doc.search.method == "exhaustive" {
-            "every portfolio (exhaustive)"
-        } else {
-            "greedy, then swaps (heuristic)"
-        },
-        within,
-        doc.search.evaluated,
-        if doc.search.refused.is_empty() {
-            String::new()
-        } else {
-            format!(" · {} refused (do not fit together)", doc.search.refused.len())
-        }
-    );
-    let b = &doc.best;
-    text.push_str(&wrap(
-        &format!("Best within the budget: {} · cost {}", members(b), usd(b.cost_usd)),
-        TERMINAL_COLUMNS,
-    ));
-    let interval = |d: &DistributionJson| format!("{} [{}, {}]", v(d.mean), v(d.ci95_low), v(d.ci95_high));
-    let better = |p: &PairedJson| format!("{} [{}, {}]", v(p.avoided_mean), v(p.ci95_low), v(p.ci95_high));
-    let c = &doc.confirmation.portfolio;
-    let mut grid = Grid::new(&[
-        ("", Align::Left),
-        ("objective [95% CI]", Align::Right),
-        ("better than doing nothing [95% CI]", Align::Right),
-    ]);
-    grid.row(vec![format!("search, seed {}", doc.run.seed), interval(&b.objective), better(&b.improvement)]);
-    grid.row(vec!["confirmed on fresh trials".to_owned(), interval(&c.objective), better(&c.improvement)]);
-    grid.row(vec!["doing nothing".to_owned(), interval(&doc.baseline), "—".to_owned()]);
-    text.push_str(&grid.render());
-    let _ = writeln!(
-        text,
-        "(fresh seed {}: the best of many noisy estimates tends to be a lucky one)\n",
-        doc.confirmation.seed
-    );
-    let _ = writeln!(text, "Efficient frontier (no cheaper portfolio does better):");
-    let mut grid = Grid::new(&[
-        ("#", Align::Right),
-        ("cost", Align::Right),
-        ("objective [95% CI]", Align::Right),
-        ("better than doing nothing [95% CI]", Align::Right),
-        ("mitigations", Align::Right),
-    ]);
-    for (k, p) in doc.frontier.iter().enumerate() {
-        grid.row(vec![
-            (k + 1).to_string(),
-            usd(p.cost_usd),
-            interval(&p.objective),
-            if p.members.is_empty() { "—".to_owned() } else { better(&p.improvement) },
-            p.members.len().to_string(),
-        ]);
-    }
-    text.push_str(&grid.render());
-    for (k, p) in doc.frontier.iter().enumerate() {
-        text.push_str(&wrap(&format!("{}. {}", k + 1, members(p)), TERMINAL_COLUMNS));
-    }
-    let _ = writeln!(text, "\nOutputs in {}", out_dir.display());
-    text
 }
 
 #[cfg(test)]

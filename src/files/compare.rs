@@ -2,23 +2,18 @@
 //! `compare_run.json` (what varies: timings, threads) and the ranked tables. `docs/output-schema.md` describes
 //! every column.
 
-use std::fmt::Write as _;
 use std::io::Write;
-use std::path::Path;
 
 use polars::prelude::*;
 use serde::Serialize;
 
 use chokepoint_analysis::outcome::VariantOutcome;
 
-use crate::comparison::{ChangeJson, CompareDocument, EffectJson, PairedJson};
-use crate::output::{batches, label_column, parquet, schema, trial_column};
-use crate::run_record::{RngRecord, ScenarioRecord};
+use crate::documents::compare::{ChangeJson, CompareDocument, EffectJson, PairedJson};
+use crate::documents::run_record::{RngRecord, ScenarioRecord};
+use crate::documents::summary::{RNG_SEEDING, SCHEMA_VERSION, Tool, WarningJson, rng_name, warnings};
+use crate::files::tables::{batches, label_column, parquet, schema, trial_column};
 use crate::scenario_source::{LoadedScenario, SourceDigest};
-use crate::summary_json::{RNG_SEEDING, SCHEMA_VERSION, Tool, WarningJson, rng_name, warnings};
-use crate::table::{
-    Align, Grid, TERMINAL_COLUMNS, Width, money, money_interval, number, percent, thousands, usd, wrap,
-};
 
 pub const COMPARE_CSV_FILE: &str = "compare.csv";
 pub const COMPARE_JSON_FILE: &str = "compare.json";
@@ -133,14 +128,14 @@ pub fn write_paired_losses<W: Write>(
 
 /// Writes `compare.csv`: one row per end use and option, in end-use order, then rank.
 pub fn write_compare_csv<W: Write>(w: W, doc: &CompareDocument) -> anyhow::Result<()> {
-    let rows: Vec<(&crate::comparison::EndUseJson, &EffectJson)> =
+    let rows: Vec<(&crate::documents::compare::EndUseJson, &EffectJson)> =
         doc.end_uses.iter().flat_map(|e| e.options.iter().map(move |o| (e, o))).collect();
     let kind = |option: &str| doc.options.iter().find(|o| o.name == option).map_or("", |o| o.kind.as_str());
     let finite = |x: f64| x.is_finite().then_some(x);
     let f64s = |name: &str, f: &dyn Fn(&EffectJson) -> f64| {
         Column::new(name.into(), rows.iter().map(|(_, o)| finite(f(o))).collect::<Vec<Option<f64>>>())
     };
-    let strings = |name: &str, f: &dyn Fn(&crate::comparison::EndUseJson, &EffectJson) -> String| {
+    let strings = |name: &str, f: &dyn Fn(&crate::documents::compare::EndUseJson, &EffectJson) -> String| {
         Column::new(name.into(), rows.iter().map(|(e, o)| f(e, o)).collect::<Vec<String>>())
     };
     let paired = |stem: &str, f: &dyn Fn(&EffectJson) -> &PairedJson| {
@@ -195,11 +190,11 @@ pub fn write_compare_csv<W: Write>(w: W, doc: &CompareDocument) -> anyhow::Resul
     Ok(())
 }
 
-fn effect_word(e: crate::comparison::Effect) -> &'static str {
+fn effect_word(e: crate::documents::compare::Effect) -> &'static str {
     match e {
-        crate::comparison::Effect::Better => "better",
-        crate::comparison::Effect::Worse => "worse",
-        crate::comparison::Effect::None => "none",
+        crate::documents::compare::Effect::Better => "better",
+        crate::documents::compare::Effect::Worse => "worse",
+        crate::documents::compare::Effect::None => "none",
     }
 }
 
@@ -229,7 +224,7 @@ pub struct CompareRecord {
     /// A comparison merged from shards (`chokepoint merge`): the shards, in trial order. Then `threads` is the most
     /// any shard used, the variants' `simulation_s` the shards' added up, and `wall_time_s` the merge's own.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub shards: Option<Vec<crate::run_record::ShardRecord>>,
+    pub shards: Option<Vec<crate::documents::run_record::ShardRecord>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -272,208 +267,5 @@ impl CompareRecord {
             files,
             shards: None,
         }
-    }
-}
-
-/// Renders the comparison: the overall ranking, a table per end use, then the output folder.
-pub fn render(doc: &CompareDocument, out_dir: &Path, width: Width) -> String {
-    let mut text = String::new();
-    let run = &doc.run;
-    let unit = &doc.loss.unit;
-    text.push_str(&wrap(
-        &format!(
-            "{} · {} trials per variant · seed\u{a0}{} · baseline and {} option{} on common random numbers · costs over \
-             {} year{}",
-            doc.scenario.name,
-            thousands(run.trials),
-            run.seed,
-            doc.options.len(),
-            if doc.options.len() == 1 { "" } else { "s" },
-            number(run.horizon_years),
-            if run.horizon_years == 1.0 { "" } else { "s" },
-        ),
-        TERMINAL_COLUMNS,
-    ));
-    text.push('\n');
-    let base = &doc.loss.baseline;
-    text.push_str(&wrap(
-        &format!(
-            "Overall: loss over every end use ({unit}) avoided, paired 95% CI · without any option the loss is {} per \
-             trial [{}, {}]",
-            money(base.mean, unit),
-            money(base.ci95_low.max(0.0), unit),
-            money(base.ci95_high, unit)
-        ),
-        TERMINAL_COLUMNS,
-    ));
-    let per = if unit == "USD" { "per $" } else { "per $M" };
-    let mut grid = Grid::new(&[
-        ("rank", Align::Right),
-        ("option", Align::Left),
-        ("loss avoided [95% CI]", Align::Right),
-        ("effect", Align::Left),
-        ("cost", Align::Right),
-        (per, Align::Right),
-        ("value", Align::Right),
-    ]);
-    for o in &doc.options {
-        let a = &o.loss_avoided;
-        let ratio = o
-            .loss_avoided_per_usd
-            .map_or_else(|| "—".to_owned(), |r| if unit == "USD" { number(r.point) } else { number(r.point * 1e6) });
-        grid.row(vec![
-            o.rank.to_string(),
-            o.name.clone(),
-            money_interval(a.avoided_mean, a.ci95_low, a.ci95_high, unit),
-            a.effect.words().to_owned(),
-            usd(o.cost.total_usd),
-            ratio,
-            o.rank_by_value.map_or_else(|| "—".to_owned(), |r| r.to_string()),
-        ]);
-    }
-    text.push_str(&grid.render());
-    let dominated: Vec<String> =
-        doc.options.iter().filter_map(|o| o.dominated_by.as_ref().map(|d| format!("{} (by {d})", o.name))).collect();
-    if !dominated.is_empty() {
-        text.push_str(&wrap(
-            &format!("Dominated (another option costs no more and avoids more): {}.", dominated.join(", ")),
-            TERMINAL_COLUMNS,
-        ));
-    }
-    text.push('\n');
-    let mut quiet = Vec::new();
-    for e in &doc.end_uses {
-        if e.never_short() {
-            quiet.push(format!("{} ({})", e.name, e.class));
-            continue;
-        }
-        text.push_str(&end_use_table(e, width));
-        text.push('\n');
-    }
-    if !quiet.is_empty() {
-        text.push_str(&wrap(
-            &format!("Never short or late, with or without any option: {}.", quiet.join(", ")),
-            TERMINAL_COLUMNS,
-        ));
-        text.push('\n');
-    }
-    text.push_str(&wrap(
-        "+ / −: better / worse for the end use at 95% (by its loss avoided, or when that cannot tell, by \
-         ΔP(short or late)). ΔP in percentage points. A cost per unit is given only where the amount avoided is \
-         detectably positive. --wide for every column.",
-        TERMINAL_COLUMNS,
-    ));
-    let _ = writeln!(text, "Outputs in {}", out_dir.display());
-    text
-}
-
-/// One end use's table: for lost demand, units short avoided; for backlogged demand, delay avoided.
-fn end_use_table(e: &crate::comparison::EndUseJson, width: Width) -> String {
-    let mut text = String::new();
-    let b = &e.baseline;
-    let unit = &e.unit;
-    let title = if e.backlogged() {
-        format!(
-            "{} ({}, backlogged) · baseline: P(late) {} · mean longest delay {} wk · {} unit-weeks late",
-            e.name,
-            e.class,
-            percent(b.p_short_or_late.p),
-            number(b.max_delay_weeks.mean),
-            number(b.backlog_unit_weeks.mean)
-        )
-    } else {
-        format!(
-            "{} ({}) · baseline: P(short) {} · mean {} {unit} short [{}, {}]",
-            e.name,
-            e.class,
-            percent(b.p_short_or_late.p),
-            number(b.units_short.mean),
-            number(b.units_short.ci95_low.max(0.0)),
-            number(b.units_short.ci95_high)
-        )
-    };
-    text.push_str(&wrap(&title, TERMINAL_COLUMNS));
-    let headline = if e.backlogged() { "unit-weeks late avoided [95% CI]" } else { "units short avoided [95% CI]" };
-    let mut headers = vec![
-        ("rank", Align::Right),
-        ("option", Align::Left),
-        (headline, Align::Right),
-        ("ΔP(short or late) pp", Align::Right),
-    ];
-    if width == Width::Wide {
-        headers.extend([
-            ("SE paired / unpaired", Align::Right),
-            ("P(better) / P(worse)", Align::Right),
-            (if e.backlogged() { "longest delay avoided, wk" } else { "unit-weeks late avoided" }, Align::Right),
-            ("ΔCVaR95 short", Align::Right),
-            ("cost", Align::Right),
-        ]);
-    }
-    headers.push(("cost per unit", Align::Right));
-    let mut grid = Grid::new(&headers);
-    for o in &e.options {
-        let (main, other) = if e.backlogged() {
-            (&o.backlog_unit_weeks_avoided, &o.max_delay_weeks_avoided)
-        } else {
-            (&o.units_short_avoided, &o.backlog_unit_weeks_avoided)
-        };
-        let d = &o.p_short_or_late;
-        let mut row = vec![
-            o.rank.to_string(),
-            o.option.clone(),
-            format!("{}{}", avoided(main), marker(o.effect)),
-            format!("{} [{}, {}]", points(d.delta), points(d.ci95_low), points(d.ci95_high)),
-        ];
-        if width == Width::Wide {
-            row.extend([
-                format!("{} / {}", number(main.se), number(main.unpaired_se)),
-                format!("{} / {}", percent(main.p_better.p), percent(main.p_worse.p)),
-                avoided(other),
-                number(o.delta_cvar95_units_short),
-                usd(o.cost_usd),
-            ]);
-        }
-        let per_unit =
-            if e.backlogged() { o.cost_per_unit_week_late_avoided_usd } else { o.cost_per_unit_short_avoided_usd };
-        row.push(per_unit.map_or_else(|| "—".to_owned(), |c| usd(c.point)));
-        grid.row(row);
-    }
-    text.push_str(&grid.render());
-    text
-}
-
-/// A paired amount avoided with its interval: "271k [251k, 290k]".
-fn avoided(p: &PairedJson) -> String {
-    format!("{} [{}, {}]", number(p.avoided_mean), number(p.ci95_low), number(p.ci95_high))
-}
-
-fn marker(e: crate::comparison::Effect) -> &'static str {
-    match e {
-        crate::comparison::Effect::Better => " +",
-        crate::comparison::Effect::Worse => " −",
-        crate::comparison::Effect::None => "  ",
-    }
-}
-
-/// A change of probability in percentage points, signed.
-pub fn points(x: f64) -> String {
-    if !x.is_finite() {
-        return "-".to_owned();
-    }
-    let pp = x * 100.0;
-    if pp == 0.0 { "0".to_owned() } else { format!("{pp:+.1}") }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn probability_changes_read_in_points() {
-        assert_eq!(points(-0.2345), "-23.4");
-        assert_eq!(points(0.0), "0");
-        assert_eq!(points(0.001), "+0.1");
-        assert_eq!(usd(1_635_000.0), "$1.64M");
-        assert_eq!(usd(2.5e9), "$2.5B");
     }
 }

@@ -27,7 +27,7 @@ use polars::io::parquet::read::ParallelStrategy;
 use polars::io::parquet::write::BatchedWriter;
 use polars::prelude::*;
 
-use crate::output::{self, Provenance, STAGE_LOSSES_FILE, STOCKPILES_FILE, TRIALS_FILE};
+use crate::files::tables::{self, Provenance, STAGE_LOSSES_FILE, STOCKPILES_FILE, TRIALS_FILE};
 
 /// Trials per batch by default: 115 MB of engine results for the default scenario (1,752 bytes a trial), and row
 /// groups of 65,536 rows.
@@ -57,9 +57,9 @@ impl TrialFile {
 
     pub fn schema(self) -> Schema {
         match self {
-            TrialFile::Trials => output::trials_schema(),
-            TrialFile::StageLosses => output::stage_losses_schema(),
-            TrialFile::Stockpiles => output::stockpiles_schema(),
+            TrialFile::Trials => tables::trials_schema(),
+            TrialFile::StageLosses => tables::stage_losses_schema(),
+            TrialFile::Stockpiles => tables::stockpiles_schema(),
         }
     }
 
@@ -186,7 +186,7 @@ impl<W: Write> TrialSink<W> {
         let writers = TrialFile::ALL
             .into_iter()
             .zip(outputs)
-            .map(|(file, w)| Ok((file, output::parquet_with(w, &file.schema(), provenance)?)))
+            .map(|(file, w)| Ok((file, tables::parquet_with(w, &file.schema(), provenance)?)))
             .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Self { writers })
     }
@@ -209,13 +209,13 @@ impl<W: Write> TrialSink<W> {
         let weights = chokepoint_analysis::loss::LossWeights::of(scenario);
         for e in 0..TrialFile::Trials.entities(model) {
             let losses: Vec<f64> = results.end_use(e).map(|o| weights.end_use_loss(e, o)).collect();
-            self.write_frame(TrialFile::Trials, &output::trials_frame(scenario, e, first_trial, results, &losses)?)?;
+            self.write_frame(TrialFile::Trials, &tables::trials_frame(scenario, e, first_trial, results, &losses)?)?;
         }
         for s in 0..TrialFile::StageLosses.entities(model) {
-            self.write_frame(TrialFile::StageLosses, &output::stage_losses_frame(model, s, first_trial, results)?)?;
+            self.write_frame(TrialFile::StageLosses, &tables::stage_losses_frame(model, s, first_trial, results)?)?;
         }
         for k in 0..TrialFile::Stockpiles.entities(model) {
-            self.write_frame(TrialFile::Stockpiles, &output::stockpiles_frame(model, k, first_trial, results)?)?;
+            self.write_frame(TrialFile::Stockpiles, &tables::stockpiles_frame(model, k, first_trial, results)?)?;
         }
         Ok(())
     }
@@ -391,7 +391,7 @@ mod tests {
         assert_eq!(b.column("y").unwrap().null_count(), 1);
         let write = |df: &DataFrame| {
             let mut bytes = Vec::new();
-            let mut w = output::parquet(&mut bytes, df.schema()).unwrap();
+            let mut w = tables::parquet(&mut bytes, df.schema()).unwrap();
             w.write_batch(df).unwrap();
             w.finish().unwrap();
             bytes

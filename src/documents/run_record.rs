@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
+use crate::documents::summary::{RNG_SEEDING, SCHEMA_VERSION, Tool, WarningJson, rng_name, warnings};
 use crate::scenario_source::LoadedScenario;
-use crate::summary_json::{RNG_SEEDING, SCHEMA_VERSION, Tool, WarningJson, rng_name, warnings};
 
 /// The record of one run.
 #[derive(Debug, Clone, Serialize)]
@@ -49,7 +49,7 @@ pub struct ShardRecord {
 }
 
 impl ShardRecord {
-    pub fn of(shard: &crate::shard::Shard) -> Self {
+    pub fn of(shard: &crate::files::shard::Shard) -> Self {
         let m = &shard.manifest;
         Self {
             folder: shard.name(),
@@ -110,7 +110,7 @@ pub struct Settings {
     pub seed: u64,
     pub trials: u64,
     pub threads: usize,
-    /// Trials per batch (see `trial_files`).
+    /// Trials per batch (see `files::trials`).
     pub batch_trials: u64,
 }
 

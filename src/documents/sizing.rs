@@ -4,42 +4,22 @@
 use chokepoint_analysis::sizing::{Evaluation, SizingTarget, TimeToSurvive};
 use serde::{Deserialize, Serialize};
 
-use crate::comparison::{CostJson, FileDigest};
-use crate::summary_json::{ProportionJson, Tool, WarningJson};
+use crate::documents::compare::CostJson;
+use crate::documents::header::{RunHeader, ScenarioHeader};
+use crate::documents::summary::{ProportionJson, Tool, WarningJson};
 
 /// The whole sizing document.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SizingDocument {
     pub schema_version: u32,
     pub tool: Tool,
-    pub scenario: SizingScenario,
-    pub run: SizingSettings,
+    pub scenario: ScenarioHeader,
+    pub run: RunHeader,
     pub question: Question,
     pub result: SizingResult,
     /// Every size tried, in the order tried.
     pub evaluations: Vec<EvaluationJson>,
     pub warnings: Vec<WarningJson>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SizingScenario {
-    pub name: String,
-    pub sha256: String,
-    pub bases: Vec<FileDigest>,
-    /// The `--set KEY=VALUE` settings applied to the scenario, in order (empty when none).
-    #[serde(default)]
-    pub settings: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SizingSettings {
-    pub seed: u64,
-    /// Trials per size.
-    pub trials: u64,
-    pub rng: String,
-    pub periods: usize,
-    pub period_weeks: f64,
-    pub horizon_years: f64,
 }
 
 /// What the stockpile must achieve.

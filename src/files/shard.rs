@@ -4,7 +4,7 @@
 //! Trial `i` depends only on the scenario, the seed and `i` (each random process draws from a stream keyed by
 //! them), so a shard of trials `a..b` computes exactly the rows one run of all trials computes for them. A shard's
 //! folder holds its per-trial files (`trials.parquet`, `stage_losses.parquet`, `stockpiles.parquet`, laid out as
-//! one run's, see `trial_files`), its fan-chart counts (`band_counts.parquet`, integer counts that add up), or, for
+//! one run's, see `files::trials`), its fan-chart counts (`band_counts.parquet`, integer counts that add up), or, for
 //! a comparison, every variant's per-trial values (`variant_trials.parquet`), and the manifest last. The manifest
 //! records everything the numbers depend on: the scenario's text and the base and overlay files it read (with
 //! their SHA-256), its `--set` settings, the mitigations, the seed, the run's trial count and batch size, and the tool's version.
@@ -20,11 +20,11 @@ use chokepoint_engine::stats::{BACKLOG_BINS, SHARE_BINS};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::documents::summary::Tool;
 use crate::failure::Failure;
+use crate::files::tables::{parquet, schema};
 use crate::options::OptionInput;
-use crate::output::{parquet, schema};
 use crate::scenario_source::{BaseRead, LoadedScenario};
-use crate::summary_json::Tool;
 
 /// The manifest of a shard, written last into its folder.
 pub const SHARD_FILE: &str = "shard.json";

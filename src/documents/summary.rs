@@ -13,9 +13,11 @@ use chokepoint_engine::{Model, Unmet};
 use chokepoint_scenario::Scenario;
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::documents::header::ScenarioHeader;
+
 pub use chokepoint_tables::{stage_unit, unit_name, unmet_word};
 
-use crate::file_summary::LossSummaries;
+use crate::files::trial_summary::LossSummaries;
 use crate::scenario_source::LoadedScenario;
 
 /// Version of the layout of `summary.json` and `run.json`; bumped when a field changes meaning or goes away.
@@ -39,7 +41,7 @@ pub fn nan_if_null<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
 pub struct SummaryDocument {
     pub schema_version: u32,
     pub tool: Tool,
-    pub scenario: ScenarioIdentity,
+    pub scenario: ScenarioHeader,
     pub run: RunSettings,
     /// The loss measure over every end use, per trial.
     pub loss: LossJson,
@@ -49,7 +51,7 @@ pub struct SummaryDocument {
     pub warnings: Vec<WarningJson>,
     /// The two-level study of `run --worlds`: each headline metric across worlds of knowledge uncertainty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub worlds: Option<crate::worlds_output::WorldsJson>,
+    pub worlds: Option<crate::files::worlds::WorldsJson>,
 }
 
 /// The tool that produced an output.
@@ -63,21 +65,6 @@ impl Tool {
     pub fn this() -> Self {
         Self { name: env!("CARGO_PKG_NAME").to_owned(), version: env!("CARGO_PKG_VERSION").to_owned() }
     }
-}
-
-/// Which scenario ran: its name and the digest of its bytes.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ScenarioIdentity {
-    pub name: String,
-    /// SHA-256 of the scenario file's bytes, lowercase hex.
-    pub sha256: String,
-    /// The calendar date of week 0 (`YYYY-MM-DD`), when the scenario gives one.
-    pub start_date: Option<String>,
-    /// Mitigations and packages applied to the scenario for this run (`run --mitigation`), in order.
-    pub mitigations: Vec<String>,
-    /// The `--set KEY=VALUE` settings applied to the scenario, in order (empty when none).
-    #[serde(default)]
-    pub settings: Vec<String>,
 }
 
 /// The settings that determine the numbers.
@@ -343,12 +330,10 @@ impl SummaryDocument {
         Self {
             schema_version: SCHEMA_VERSION,
             tool: Tool::this(),
-            scenario: ScenarioIdentity {
-                name: scenario.name.clone(),
-                sha256: loaded.sha256.clone(),
-                start_date: scenario.start_date.map(|d| d.to_string()),
-                mitigations: loaded.applied.clone(),
-                settings: loaded.settings.clone(),
+            scenario: ScenarioHeader {
+                start_date: ScenarioHeader::start_date_of(loaded),
+                mitigations: Some(loaded.applied.clone()),
+                ..ScenarioHeader::of(loaded)
             },
             run: RunSettings {
                 seed,

@@ -2,20 +2,22 @@
 //! their intervals and their paired change from the first point), `sweep.csv` and `sweep.parquet` (the same, one
 //! row per point, end use and metric), and the table.
 
-use std::fmt::Write as _;
 use std::io::Write;
-use std::path::Path;
 
 use chokepoint_analysis::portfolio::Objective;
 use chokepoint_analysis::sweep::SweepAnswer;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::comparison::ChangeJson;
+use crate::documents::header::{RunHeader, ScenarioHeader};
+
+use crate::documents::compare::ChangeJson;
+use crate::documents::study::{DifferenceJson, study_scenario};
+use crate::documents::summary::{
+    DistributionJson, ProportionJson, SCHEMA_VERSION, Tool, WarningJson, unmet_word, warnings,
+};
+use crate::render::table::{money, number, percent};
 use crate::scenario_source::{LoadedScenario, SourceDigest};
-use crate::study_json::{DifferenceJson, StudyRun, StudyScenario};
-use crate::summary_json::{DistributionJson, ProportionJson, SCHEMA_VERSION, Tool, WarningJson, unmet_word, warnings};
-use crate::table::{Align, Grid, TERMINAL_COLUMNS, Width, money, number, percent, thousands, wrap};
 
 pub const SWEEP_JSON_FILE: &str = "sweep.json";
 pub const SWEEP_CSV_FILE: &str = "sweep.csv";
@@ -26,8 +28,8 @@ pub const SWEEP_PARQUET_FILE: &str = "sweep.parquet";
 pub struct SweepDocument {
     pub schema_version: u32,
     pub tool: Tool,
-    pub scenario: StudyScenario,
-    pub run: StudyRun,
+    pub scenario: ScenarioHeader,
+    pub run: RunHeader,
     /// The keys varied, in the order of each point's values.
     pub keys: Vec<String>,
     /// Whether the values were zipped (`--zip`) rather than crossed.
@@ -136,8 +138,8 @@ impl SweepDocument {
         Self {
             schema_version: SCHEMA_VERSION,
             tool: Tool::this(),
-            scenario: StudyScenario::of(run.loaded, run.overlays),
-            run: StudyRun::of(run.loaded, run.seed, run.trials),
+            scenario: study_scenario(run.loaded, run.overlays),
+            run: RunHeader::of(run.loaded, run.seed, run.trials),
             keys: run.keys.to_vec(),
             zip: run.zip,
             loss_unit: scenario.loss.unit.label().to_owned(),
@@ -197,7 +199,7 @@ impl SweepDocument {
 
     /// A metric's name for a terminal column: short, with the end use's name cut to fit.
     pub fn column(&self, m: Objective) -> String {
-        let name = |e: usize| crate::study_json::fit_key(&self.end_uses[e].name, 20);
+        let name = |e: usize| crate::documents::study::fit_key(&self.end_uses[e].name, 20);
         match m {
             Objective::Loss => format!("loss ({})", self.loss_unit),
             Objective::ShortOrLate { end_use } => format!("P {}", name(end_use)),
@@ -323,105 +325,4 @@ pub fn write_csv<W: Write>(w: W, doc: &SweepDocument) -> anyhow::Result<()> {
 pub fn write_parquet<W: Write>(w: W, doc: &SweepDocument) -> anyhow::Result<()> {
     ParquetWriter::new(w).with_compression(ParquetCompression::Zstd(None)).finish(&mut frame(doc)?)?;
     Ok(())
-}
-
-/// The terminal report: one row per point, a column per metric (as many as fit in 100 columns unless `--wide`).
-pub fn render(doc: &SweepDocument, out_dir: &Path, width: Width) -> String {
-    let mut text = String::new();
-    text.push_str(&wrap(
-        &format!(
-            "{} · sweep of {} · {} points{} · {} trials per point, the same draws at every point · seed\u{a0}{}",
-            doc.scenario.name,
-            doc.keys.join(" × "),
-            doc.points.len(),
-            if doc.zip { " (zipped)" } else { "" },
-            thousands(doc.run.trials),
-            doc.run.seed
-        ),
-        TERMINAL_COLUMNS,
-    ));
-    text.push('\n');
-    let metrics = doc.table_metrics();
-    let key_headers: Vec<String> = doc.keys.iter().map(|k| short_key(k)).collect();
-    let cell = |p: &PointJson, m: Objective| {
-        let (mean, lo, hi) = doc.value(p, m);
-        match m {
-            // Compact: "49.8% [47.6–51.9]".
-            Objective::ShortOrLate { .. } => {
-                let bare = |x: f64| percent(x).trim_end_matches('%').to_owned();
-                format!("{} [{}–{}]", percent(mean), bare(lo.max(0.0)), bare(hi))
-            }
-            _ => format!("{} [{}, {}]", doc.format(m, mean), doc.format(m, lo.max(0.0)), doc.format(m, hi)),
-        }
-    };
-    // Columns that fit: the keys, then metrics while the row stays within the terminal.
-    let mut shown = metrics.len();
-    if width == Width::Narrow {
-        let widest = |header: &str, cells: &mut dyn Iterator<Item = String>| {
-            cells.map(|c| c.chars().count()).fold(header.chars().count(), usize::max)
-        };
-        let mut used: usize = key_headers
-            .iter()
-            .enumerate()
-            .map(|(k, h)| widest(h, &mut doc.points.iter().map(|p| number(p.values[k]))) + 2)
-            .sum();
-        shown = 0;
-        for &m in &metrics {
-            let w = widest(&doc.column(m), &mut doc.points.iter().map(|p| cell(p, m))) + 2;
-            if used + w > TERMINAL_COLUMNS && shown > 0 {
-                break;
-            }
-            used += w;
-            shown += 1;
-        }
-    }
-    let mut headers: Vec<(String, Align)> = key_headers.iter().map(|h| (h.clone(), Align::Right)).collect();
-    headers.extend(metrics[..shown].iter().map(|&m| (doc.column(m), Align::Right)));
-    let header_refs: Vec<(&str, Align)> = headers.iter().map(|(h, a)| (h.as_str(), *a)).collect();
-    let mut grid = Grid::new(&header_refs);
-    for p in &doc.points {
-        let mut row: Vec<String> = p.values.iter().map(|v| number(*v)).collect();
-        row.extend(metrics[..shown].iter().map(|&m| cell(p, m)));
-        grid.row(row);
-    }
-    text.push_str(&grid.render());
-    if shown < metrics.len() {
-        let more = metrics.len() - shown;
-        let _ = writeln!(
-            text,
-            "({more} more {}: --wide shows them; every end use and metric is in {SWEEP_CSV_FILE})",
-            if more == 1 { "metric" } else { "metrics" }
-        );
-    }
-    let changes: Vec<String> = doc.keys.iter().map(|k| format!("`{k}`")).collect();
-    text.push('\n');
-    text.push_str(&wrap(
-        &format!(
-            "Means with 95% intervals (P: the probability of being short or late, delay: the longest delay of a \
-             unit in weeks, short: units short). Every point runs the same trials, so the change from one point to \
-             another is what {} changes; its paired interval (in {SWEEP_JSON_FILE} and the report) is far tighter \
-             than the levels'.",
-            changes.join(" and ")
-        ),
-        TERMINAL_COLUMNS,
-    ));
-    let _ = writeln!(text, "\nOutputs in {}", out_dir.display());
-    text
-}
-
-/// A key for a column header: its last two segments (`dytb_embargo.duration_weeks`).
-pub fn short_key(key: &str) -> String {
-    let parts: Vec<&str> = key.split('.').collect();
-    if parts.len() <= 2 { key.to_owned() } else { parts[parts.len() - 2..].join(".") }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_shorten_to_their_last_two_segments() {
-        assert_eq!(short_key("disruptions.dytb_embargo.duration_weeks"), "dytb_embargo.duration_weeks");
-        assert_eq!(short_key("horizon.years"), "horizon.years");
-    }
 }

@@ -16,10 +16,12 @@ use chokepoint_analysis::paired::{Detected, PairedDifference, ProportionChange};
 use chokepoint_scenario::Cost;
 use serde::{Deserialize, Serialize};
 
-use crate::scenario_source::{LoadedScenario, SourceDigest};
-use crate::summary_json::{
-    DistributionJson, ProportionJson, SCHEMA_VERSION, Tool, WarningJson, nan_if_null, rng_name, unmet_word, warnings,
+use crate::documents::header::{RunHeader, ScenarioHeader};
+
+use crate::documents::summary::{
+    DistributionJson, ProportionJson, SCHEMA_VERSION, Tool, WarningJson, nan_if_null, unmet_word, warnings,
 };
+use crate::scenario_source::{LoadedScenario, SourceDigest};
 
 /// How options are ranked, in words (recorded in `compare.json`).
 pub const RANK_OVERALL: &str = "loss avoided over every end use: options with a detectable benefit (the paired 95% \
@@ -36,7 +38,7 @@ pub const RANK_WITHIN_END_USE: &str =
 pub struct CompareDocument {
     pub schema_version: u32,
     pub tool: Tool,
-    pub scenario: ScenarioJson,
+    pub scenario: ScenarioHeader,
     pub run: CompareSettings,
     pub loss: CompareLossJson,
     pub ranking: RankingJson,
@@ -49,44 +51,11 @@ pub struct CompareDocument {
     pub value_of_information: Option<crate::value_of_information::EvppiJson>,
 }
 
-/// The scenario, its bases and the overlays added to it, each by file name and SHA-256 of its bytes.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ScenarioJson {
-    pub name: String,
-    pub sha256: String,
-    pub start_date: Option<String>,
-    pub bases: Vec<FileDigest>,
-    pub overlays: Vec<FileDigest>,
-    /// The `--set KEY=VALUE` settings applied to the scenario, in order (empty when none).
-    #[serde(default)]
-    pub settings: Vec<String>,
-}
-
-/// A file by name (without its folder, so that the document does not depend on where it was run from) and digest.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct FileDigest {
-    pub file: String,
-    pub sha256: String,
-}
-
-impl FileDigest {
-    pub fn of(d: &SourceDigest) -> Self {
-        let file = std::path::Path::new(&d.origin)
-            .file_name()
-            .map_or_else(|| d.origin.clone(), |f| f.to_string_lossy().into_owned());
-        Self { file, sha256: d.sha256.clone() }
-    }
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CompareSettings {
-    pub seed: u64,
-    pub trials: u64,
-    pub rng: String,
-    pub periods: usize,
-    pub period_weeks: f64,
-    /// The horizon in years (52 weeks), over which costs are totalled.
-    pub horizon_years: f64,
+    /// Seed, trials per variant, generator and horizon, written inline (the fields of `RunHeader`, then `variants`).
+    #[serde(flatten)]
+    pub common: RunHeader,
     /// Runs made: the baseline and one per option.
     pub variants: usize,
 }
@@ -370,23 +339,13 @@ impl CompareDocument {
         Self {
             schema_version: SCHEMA_VERSION,
             tool: Tool::this(),
-            scenario: ScenarioJson {
-                name: scenario.name.clone(),
-                sha256: run.loaded.sha256.clone(),
-                start_date: scenario.start_date.map(|d| d.to_string()),
-                bases: run.loaded.bases.iter().map(FileDigest::of).collect(),
-                overlays: run.overlays.iter().map(FileDigest::of).collect(),
-                settings: run.loaded.settings.clone(),
+            scenario: ScenarioHeader {
+                start_date: ScenarioHeader::start_date_of(run.loaded),
+                bases: ScenarioHeader::bases_of(run.loaded),
+                overlays: ScenarioHeader::overlays_of(run.overlays),
+                ..ScenarioHeader::of(run.loaded)
             },
-            run: CompareSettings {
-                seed: run.seed,
-                trials: run.trials,
-                rng: rng_name().to_owned(),
-                periods: spec.periods,
-                period_weeks: spec.period_weeks,
-                horizon_years: years,
-                variants: specs.len() + 1,
-            },
+            run: CompareSettings { common: RunHeader::of(run.loaded, run.seed, run.trials), variants: specs.len() + 1 },
             loss: CompareLossJson {
                 unit: comparison.loss_unit.label().to_owned(),
                 baseline: (&comparison.baseline_loss).into(),

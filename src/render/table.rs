@@ -7,7 +7,7 @@ use std::path::Path;
 
 use chokepoint_scenario::Date;
 
-use crate::summary_json::{DistributionJson, Headline, ProportionJson, SummaryDocument};
+use crate::documents::summary::{DistributionJson, Headline, ProportionJson, SummaryDocument};
 
 /// What `chokepoint run` prints on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -120,7 +120,7 @@ pub fn render(doc: &SummaryDocument, out_dir: &Path, width: Width) -> String {
 
 /// The scenario's start date, if it has one.
 pub fn start_date(doc: &SummaryDocument) -> Option<Date> {
-    doc.scenario.start_date.as_deref().and_then(parse_date)
+    doc.scenario.start_date().and_then(parse_date)
 }
 
 /// A `YYYY-MM-DD` date.

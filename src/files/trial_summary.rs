@@ -12,7 +12,7 @@ use chokepoint_engine::Model;
 use chokepoint_engine::report::{EndUseColumn, TrialColumns};
 use chokepoint_engine::stats::{Summary, summarize};
 
-use crate::trial_files::{TrialFile, TrialFileReader};
+use crate::files::trials::{TrialFile, TrialFileReader};
 
 /// The per-trial files of one run, opened for reading.
 #[derive(Debug, Clone)]
@@ -154,9 +154,9 @@ mod tests {
     use chokepoint_engine::{RunConfig, RunError, run, run_in_batches};
 
     use super::*;
-    use crate::output::Provenance;
+    use crate::files::tables::Provenance;
+    use crate::files::trials::TrialSink;
     use crate::scenario_source::{self, ScenarioSource};
-    use crate::trial_files::TrialSink;
 
     /// The summaries from files written in batches (of 50 trials) and read back one column at a time are the very
     /// bits of those computed from the engine's results in memory, for lost and backlogged end uses, stages and a
@@ -166,7 +166,7 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/valid/small_chain_mitigations.toml");
         let mut loaded = scenario_source::load(&ScenarioSource::File(path)).unwrap();
         let named = [Ok(crate::options::OptionInput::Name("dy_reserve".to_owned()))];
-        crate::run_output::apply_mitigations(&mut loaded, named).unwrap();
+        crate::files::run::apply_mitigations(&mut loaded, named).unwrap();
         let model = &loaded.scenario.model;
         let config = RunConfig { trials: 203, seed: 9, threads: 2, bands: true, first_trial: 0 };
         let results = run(model, &config, &|_| {}).unwrap();

@@ -6,59 +6,18 @@ use chokepoint_engine::stats::Summary;
 use chokepoint_scenario::{Parameter, Scope};
 use serde::{Deserialize, Serialize};
 
-use crate::comparison::FileDigest;
+use crate::documents::header::ScenarioHeader;
+use crate::documents::summary::nan_if_null;
 use crate::scenario_source::{LoadedScenario, SourceDigest};
-use crate::summary_json::{nan_if_null, rng_name};
 
-/// The scenario a study ran: its name, the digests of its files, and what was applied to it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StudyScenario {
-    pub name: String,
-    pub sha256: String,
-    pub bases: Vec<FileDigest>,
-    pub overlays: Vec<FileDigest>,
-    /// Mitigations and packages applied to every run (`--mitigation`), in order.
-    pub mitigations: Vec<String>,
-    /// The `--set KEY=VALUE` settings, in order.
-    pub settings: Vec<String>,
-}
-
-impl StudyScenario {
-    pub fn of(loaded: &LoadedScenario, overlays: &[SourceDigest]) -> Self {
-        Self {
-            name: loaded.scenario.name.clone(),
-            sha256: loaded.sha256.clone(),
-            bases: loaded.bases.iter().map(FileDigest::of).collect(),
-            overlays: overlays.iter().map(FileDigest::of).collect(),
-            mitigations: loaded.applied.clone(),
-            settings: loaded.settings.clone(),
-        }
-    }
-}
-
-/// The settings that determine a study's numbers.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StudyRun {
-    pub seed: u64,
-    /// Trials per run.
-    pub trials: u64,
-    pub rng: String,
-    pub periods: usize,
-    pub period_weeks: f64,
-    pub horizon_years: f64,
-}
-
-impl StudyRun {
-    pub fn of(loaded: &LoadedScenario, seed: u64, trials: u64) -> Self {
-        let spec = loaded.scenario.model.spec();
-        Self {
-            seed,
-            trials,
-            rng: rng_name().to_owned(),
-            periods: spec.periods,
-            period_weeks: spec.period_weeks,
-            horizon_years: loaded.scenario.horizon_years(),
-        }
+/// The scenario a study ran: its name, the digests of its files, the mitigations applied to every run and the
+/// `--set` settings.
+pub fn study_scenario(loaded: &LoadedScenario, overlays: &[SourceDigest]) -> ScenarioHeader {
+    ScenarioHeader {
+        bases: ScenarioHeader::bases_of(loaded),
+        overlays: ScenarioHeader::overlays_of(overlays),
+        mitigations: Some(loaded.applied.clone()),
+        ..ScenarioHeader::of(loaded)
     }
 }
 

@@ -1,23 +1,28 @@
 //! Command-line arguments: clap's raw form, then the validated commands the rest of the binary runs.
 
+pub mod study;
+pub mod trials;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chokepoint_analysis::portfolio::ObjectiveKind;
 use clap::{Args, Parser, Subcommand};
 
-use crate::batch_summary::BatchFormat;
-use crate::check::Threshold;
-use crate::console::ColorChoice;
-use crate::graph::Notation;
-use crate::progress::ProgressMode;
-use crate::scenario_source::ScenarioSource;
-use crate::shard::ShardArg;
-use crate::study_cli::{
+use crate::cli::study::{
     EvppiArgs, RawEvppi, RawSensitivity, RawSet, RawSweep, RawWorlds, SensitivityArgs, SweepArgs, WorldsArgs,
 };
-use crate::table::{ReportFormat, Width};
-use crate::trial_files::DEFAULT_BATCH_TRIALS;
+use crate::cli::trials::{RawTrialCount, RawTrials, progress_mode};
+pub use crate::cli::trials::{Threads, TrialSettings};
+use crate::documents::check::Threshold;
+use crate::files::batch::BatchFormat;
+use crate::files::shard::ShardArg;
+use crate::files::trials::DEFAULT_BATCH_TRIALS;
+use crate::render::console::ColorChoice;
+use crate::render::graph::Notation;
+use crate::render::progress::ProgressMode;
+use crate::render::table::{ReportFormat, Width};
+use crate::scenario_source::ScenarioSource;
 use chokepoint_analysis::sizing::SizingTarget;
 
 /// The most trials a run may ask for. Memory is checked as well, per scenario, once it is read (see
@@ -184,33 +189,19 @@ Examples:
 }
 
 #[derive(Debug, Args)]
+#[command(
+    mut_arg("out", |a| a.help("Output folder [default: out/<scenario name>]")),
+    mut_arg("format", |a| a.help(
+        "What to print on stdout when the run is done: `table` (readable tables) or `json` (exactly the bytes of \
+         summary.json)"
+    ))
+)]
 struct RawRun {
     /// Scenario file (TOML); `-` reads it from standard input; the embedded rare_earths_2025 scenario when
     /// omitted.
     scenario: Option<PathBuf>,
-    /// Number of trials (at most 100,000,000, and what fits in memory).
-    #[arg(long, short = 'n', default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
-    trials: u64,
-    /// Master seed; trial i draws from streams derived from the seed and i alone.
-    #[arg(long, short = 's', default_value_t = 1)]
-    seed: u64,
-    /// Worker threads (0: one per available core; at most 1024, and never more than the trials). Results do not
-    /// depend on it.
-    #[arg(long, short = 'j', default_value_t = 0, value_parser = threads_in_range)]
-    threads: usize,
-    /// Output folder [default: out/<scenario name>].
-    #[arg(long, short = 'o', value_name = "DIR")]
-    out: Option<PathBuf>,
-    /// Do not show the progress bar.
-    #[arg(long, short)]
-    quiet: bool,
-    /// What to print on stdout when the run is done: `table` (readable tables) or `json` (exactly the bytes of
-    /// summary.json).
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table, hide_possible_values = true)]
-    format: ReportFormat,
-    /// Show every column of the tables (by default they fit a 100-column terminal).
-    #[arg(long)]
-    wide: bool,
+    #[command(flatten)]
+    trials: RawTrials,
     /// Run the world with this mitigation or package of the scenario applied, or with every one a `.toml` file of
     /// mitigations and packages defines. Repeat for several; they are applied in order.
     #[arg(long = "mitigation", short = 'm', value_name = "NAME|FILE")]
@@ -271,54 +262,19 @@ struct RawMerge {
     wide: bool,
 }
 
-/// Settings shared by the commands that run trials of several variants (`compare`, `size-stockpile`). Each
-/// command words `--out` and `--format` for itself (`mut_arg`).
+/// Settings shared by the commands that run trials of several variants (`compare`, `size-stockpile`,
+/// `optimize`): the trial flags, worded for variants on common random numbers, and `--set`. Each command words
+/// `--out` and `--format` for itself (`mut_arg`).
 #[derive(Debug, Args)]
+#[command(
+    mut_arg("trials", |a| a.help("Number of trials per variant (at most 100,000,000, and what fits in memory)")),
+    mut_arg("seed", |a| a.help("Master seed, the same for every variant: trial i sees the same disruptions in each"))
+)]
 struct RawTrialSettings {
-    /// Number of trials per variant (at most 100,000,000, and what fits in memory).
-    #[arg(long, short = 'n', default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
-    trials: u64,
-    /// Master seed, the same for every variant: trial i sees the same disruptions in each.
-    #[arg(long, short = 's', default_value_t = 1)]
-    seed: u64,
-    /// Worker threads (0: one per available core; at most 1024, and never more than the trials). Results do not
-    /// depend on it.
-    #[arg(long, short = 'j', default_value_t = 0, value_parser = threads_in_range)]
-    threads: usize,
-    /// Output folder.
-    #[arg(long, short = 'o', value_name = "DIR")]
-    out: Option<PathBuf>,
-    /// Do not show the progress bar.
-    #[arg(long, short)]
-    quiet: bool,
-    /// What to print on stdout when done: a table, or the JSON document written to the output folder.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table, hide_possible_values = true)]
-    format: ReportFormat,
-    /// Show every column of the tables (by default they fit a 100-column terminal).
-    #[arg(long)]
-    wide: bool,
+    #[command(flatten)]
+    trials: RawTrials,
     #[command(flatten)]
     set: RawSet,
-}
-
-impl RawTrialSettings {
-    fn into_settings(self) -> TrialSettings {
-        TrialSettings {
-            trials: self.trials,
-            seed: self.seed,
-            threads: Threads::from_flag(self.threads, self.trials),
-            out: self.out,
-            progress: progress_mode(self.quiet),
-            report: self.format,
-            width: width(self.wide),
-            set: self.set.set,
-        }
-    }
-}
-
-/// The table width of `--wide`.
-fn width(wide: bool) -> Width {
-    if wide { Width::Wide } else { Width::Narrow }
 }
 
 #[derive(Debug, Args)]
@@ -353,7 +309,8 @@ impl RawCompare {
             scenario: ScenarioSource::from_arg(self.scenario),
             options: self.mitigations.into_iter().map(OptionArg::from_word).collect(),
             all: self.all,
-            settings: self.settings.into_settings(),
+            settings: self.settings.trials.into_settings(),
+            set: self.settings.set.set,
             shard: self.shard.into_shard(),
             evppi: self.evppi.into_args(),
         }
@@ -419,25 +376,9 @@ impl RawSizeStockpile {
             max_size: self.max_size,
             step: self.step,
             with: self.with,
-            settings: self.settings.into_settings(),
+            settings: self.settings.trials.into_settings(),
+            set: self.settings.set.set,
         }
-    }
-}
-
-/// The progress shown with or without `--quiet`.
-fn progress_mode(quiet: bool) -> ProgressMode {
-    if quiet { ProgressMode::Hidden } else { ProgressMode::Bar }
-}
-
-/// `--threads`: 0 (one per core) up to [`MAX_THREADS`].
-pub(crate) fn threads_in_range(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(n) if n <= MAX_THREADS => Ok(n),
-        Ok(n) => Err(format!(
-            "{n} threads is more than the {MAX_THREADS} allowed (0 takes one per available core; a run never uses \
-             more threads than trials)"
-        )),
-        Err(_) => Err(format!("`{text}` is not a number of threads")),
     }
 }
 
@@ -486,21 +427,6 @@ fn parse_positive(text: &str) -> Result<f64, String> {
     }
 }
 
-/// Trial settings of `compare` and `size-stockpile`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrialSettings {
-    pub trials: u64,
-    pub seed: u64,
-    pub threads: Threads,
-    /// `None`: a folder under `out/<scenario name>`, known once the scenario is read.
-    pub out: Option<PathBuf>,
-    pub progress: ProgressMode,
-    pub report: ReportFormat,
-    pub width: Width,
-    /// `--set KEY=VALUE` settings, in order.
-    pub set: Vec<String>,
-}
-
 /// One `--mitigation` of `chokepoint run`, `compare` or `optimize`: a name, or a file (a word ending in `.toml`).
 pub use chokepoint_scenario_files::OptionWord as OptionArg;
 
@@ -511,6 +437,8 @@ pub struct CompareArgs {
     pub options: Vec<OptionArg>,
     pub all: bool,
     pub settings: TrialSettings,
+    /// `--set KEY=VALUE` settings, in order.
+    pub set: Vec<String>,
     pub evppi: EvppiArgs,
     /// Run only this part of the trials, as a shard.
     pub shard: Option<ShardArg>,
@@ -536,6 +464,8 @@ pub struct SizeStockpileArgs {
     pub step: Option<f64>,
     pub with: Vec<String>,
     pub settings: TrialSettings,
+    /// `--set KEY=VALUE` settings, in order.
+    pub set: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -610,10 +540,16 @@ pub struct OptimizeArgs {
     pub exhaustive_limit: usize,
     pub max_evaluations: usize,
     pub settings: TrialSettings,
+    /// `--set KEY=VALUE` settings, in order.
+    pub set: Vec<String>,
     pub evppi: EvppiArgs,
 }
 
 #[derive(Debug, Args)]
+#[command(
+    mut_arg("trials", |a| a.help("Number of trials per scenario (at most 100,000,000, and what fits in memory)")),
+    mut_arg("seed", |a| a.help("Master seed, the same for every scenario"))
+)]
 struct RawBatch {
     /// Scenario files, or folders whose `.toml` files are all taken (in name order).
     #[arg(required = true, value_name = "DIR|FILE")]
@@ -621,16 +557,8 @@ struct RawBatch {
     /// Output folder: one folder per scenario, and batch_summary.csv / batch_summary.parquet.
     #[arg(long, short = 'o', value_name = "DIR", default_value = "out/batch")]
     out: PathBuf,
-    /// Number of trials per scenario (at most 100,000,000, and what fits in memory).
-    #[arg(long, short = 'n', default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
-    trials: u64,
-    /// Master seed, the same for every scenario.
-    #[arg(long, short = 's', default_value_t = 1)]
-    seed: u64,
-    /// Worker threads (0: one per available core; at most 1024, and never more than the trials). Results do not
-    /// depend on it.
-    #[arg(long, short = 'j', default_value_t = 0, value_parser = threads_in_range)]
-    threads: usize,
+    #[command(flatten)]
+    count: RawTrialCount,
     /// Do not show the progress bar.
     #[arg(long, short)]
     quiet: bool,
@@ -715,14 +643,8 @@ pub enum Command {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunArgs {
     pub scenario: ScenarioSource,
-    pub trials: u64,
-    pub seed: u64,
-    pub threads: Threads,
-    /// `None`: `out/<scenario name>`, known once the scenario is read.
-    pub out: Option<PathBuf>,
-    pub progress: ProgressMode,
-    pub report: ReportFormat,
-    pub width: Width,
+    /// `--out` of `None`: `out/<scenario name>`, known once the scenario is read.
+    pub settings: TrialSettings,
     /// Mitigations and packages to apply, or overlay files of them.
     pub mitigations: Vec<OptionArg>,
     /// Trials per batch.
@@ -734,40 +656,13 @@ pub struct RunArgs {
     pub worlds: WorldsArgs,
 }
 
-/// Worker threads of a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Threads {
-    /// One per available core, but no more than `at_most` (the trial count).
-    AllCores {
-        at_most: usize,
-    },
-    Exactly(usize),
-}
-
-impl Threads {
-    /// The value of `--threads` for a run of `trials` trials: 0 is one per available core; never more threads
-    /// than trials (a thread without a trial to run would only cost its stack).
-    pub(crate) fn from_flag(threads: usize, trials: u64) -> Self {
-        let at_most = usize::try_from(trials).unwrap_or(usize::MAX).max(1);
-        if threads == 0 { Threads::AllCores { at_most } } else { Threads::Exactly(threads.min(at_most)) }
-    }
-
-    /// The number of worker threads this resolves to on this machine.
-    pub fn resolve(self) -> usize {
-        match self {
-            Threads::AllCores { at_most } => std::thread::available_parallelism().map_or(1, |n| n.get()).min(at_most),
-            Threads::Exactly(n) => n,
-        }
-    }
-}
-
 impl Command {
     /// Parses the process's arguments and sets the colours of stderr. On `--help`, `--version` or a usage error,
     /// prints clap's message and returns the exit code to end with (0 for help and version, 2 for usage errors).
     pub fn from_env() -> Result<Self, ExitCode> {
         let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
         let color = color_before_parsing(&args);
-        crate::console::set_colors(color.resolve());
+        crate::render::console::set_colors(color.resolve());
         Self::try_from_args_colored(args, color.for_clap())
     }
 
@@ -807,13 +702,7 @@ impl Command {
         match raw {
             RawCommand::Run(r) => Command::Run(RunArgs {
                 scenario: r.scenario.map_or(ScenarioSource::Embedded, ScenarioSource::from_arg),
-                trials: r.trials,
-                seed: r.seed,
-                threads: Threads::from_flag(r.threads, r.trials),
-                out: r.out,
-                progress: progress_mode(r.quiet),
-                report: r.format,
-                width: width(r.wide),
+                settings: r.trials.into_settings(),
                 mitigations: r.mitigations.into_iter().map(OptionArg::from_word).collect(),
                 batch_trials: r.batch_trials,
                 shard: r.shard.into_shard(),
@@ -821,9 +710,12 @@ impl Command {
                 worlds: r.worlds.into_args(),
             }),
             RawCommand::Compare(c) => Command::Compare(c.into_args()),
-            RawCommand::Merge(m) => {
-                Command::Merge(MergeArgs { out: m.out, shards: m.shards, report: m.format, width: width(m.wide) })
-            }
+            RawCommand::Merge(m) => Command::Merge(MergeArgs {
+                out: m.out,
+                shards: m.shards,
+                report: m.format,
+                width: if m.wide { Width::Wide } else { Width::Narrow },
+            }),
             RawCommand::SizeStockpile(s) => Command::SizeStockpile(s.into_args()),
             RawCommand::Validate { scenarios } => {
                 Command::Validate(scenarios.into_iter().map(ScenarioSource::from_arg).collect())
@@ -834,9 +726,9 @@ impl Command {
             RawCommand::Batch(b) => Command::Batch(BatchArgs {
                 inputs: b.inputs,
                 out: b.out,
-                trials: b.trials,
-                seed: b.seed,
-                threads: Threads::from_flag(b.threads, b.trials),
+                trials: b.count.trials,
+                seed: b.count.seed,
+                threads: Threads::from_flag(b.count.threads, b.count.trials),
                 progress: progress_mode(b.quiet),
                 format: b.format,
                 compare: b.compare,
@@ -860,7 +752,8 @@ impl Command {
                 candidates: o.mitigations.into_iter().map(OptionArg::from_word).collect(),
                 exhaustive_limit: o.exhaustive_limit,
                 max_evaluations: usize::try_from(o.max_evaluations).unwrap_or(usize::MAX),
-                settings: o.settings.into_settings(),
+                settings: o.settings.trials.into_settings(),
+                set: o.settings.set.set,
                 evppi: o.evppi.into_args(),
             }),
             RawCommand::Sweep(s) => Command::Sweep(s.into_args()),
@@ -909,8 +802,14 @@ mod tests {
     fn run_defaults() {
         let Ok(Command::Run(args)) = parse(&["run"]) else { panic!("run did not parse") };
         assert_eq!(args.scenario, ScenarioSource::Embedded);
-        assert_eq!((args.trials, args.seed, args.threads), (10_000, 1, Threads::AllCores { at_most: 10_000 }));
-        assert_eq!((args.progress, args.report, args.out), (ProgressMode::Bar, ReportFormat::Table, None));
+        assert_eq!(
+            (args.settings.trials, args.settings.seed, args.settings.threads),
+            (10_000, 1, Threads::AllCores { at_most: 10_000 })
+        );
+        assert_eq!(
+            (args.settings.progress, args.settings.report, args.settings.out),
+            (ProgressMode::Bar, ReportFormat::Table, None)
+        );
     }
 
     #[test]
@@ -921,8 +820,8 @@ mod tests {
             panic!("run did not parse")
         };
         assert_eq!(args.scenario, ScenarioSource::File("s.toml".into()));
-        assert_eq!((args.trials, args.seed, args.threads), (5, 9, Threads::Exactly(2)));
-        assert_eq!((args.progress, args.report), (ProgressMode::Hidden, ReportFormat::Json));
+        assert_eq!((args.settings.trials, args.settings.seed, args.settings.threads), (5, 9, Threads::Exactly(2)));
+        assert_eq!((args.settings.progress, args.settings.report), (ProgressMode::Hidden, ReportFormat::Json));
     }
 
     #[test]
@@ -968,7 +867,10 @@ mod tests {
             panic!("run did not parse")
         };
         assert_eq!(args.scenario, ScenarioSource::Stdin);
-        assert_eq!((args.trials, args.seed, args.threads, args.out), (5, 9, Threads::Exactly(2), Some("o".into())));
+        assert_eq!(
+            (args.settings.trials, args.settings.seed, args.settings.threads, args.settings.out),
+            (5, 9, Threads::Exactly(2), Some("o".into()))
+        );
         let Ok(Command::Batch(b)) = parse(&["batch", "s", "-n", "3", "-s", "2", "-j", "1", "-o", "x"]) else {
             panic!("batch did not parse")
         };
@@ -984,9 +886,9 @@ mod tests {
         let Ok(Command::Run(args)) = parse(&["run", "--trials", "3", "--threads", "1024"]) else {
             panic!("run did not parse")
         };
-        assert_eq!(args.threads, Threads::Exactly(3), "never more threads than trials");
+        assert_eq!(args.settings.threads, Threads::Exactly(3), "never more threads than trials");
         assert!(Threads::from_flag(0, 2).resolve() <= 2);
-        assert!(threads_in_range("10000").unwrap_err().contains("1024"));
+        assert!(trials::threads_in_range("10000").unwrap_err().contains("1024"));
     }
 
     #[test]
