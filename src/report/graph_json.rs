@@ -33,8 +33,8 @@ pub struct GraphStage {
     pub region: String,
     /// Unit of throughput: `t` or `unit`.
     pub unit: String,
-    /// Expected throughput lost as a share of normal throughput (`stages[].mean_lost_share` of `summary.json`);
-    /// `null` for a stage with no normal throughput.
+    /// Expected throughput lost as a share of the throughput the stage wanted (`stages[].mean_lost_share` of
+    /// `summary.json`); `null` for a stage that wanted none.
     pub mean_lost_share: Option<f64>,
 }
 

@@ -379,8 +379,8 @@ pub fn run_report(data: &ReportData) -> anyhow::Result<String> {
     page.figure(
         &stage_graph_chart(&data.graph)?,
         "The stage graph coloured by expected loss",
-        "How to read: each box is a stage (region · expected throughput lost over the horizon, as % of its \
-         normal throughput) or an end use (double border; class · expected share of demand not built, %). Darker \
+        "How to read: each box is a stage (region · expected throughput lost over the horizon, as % of the \
+         throughput it wanted to make) or an end use (double border; class · expected share of demand not built, %). Darker \
          is worse. Dashed red links are covered by an export-licensing regime or an embargo; the disruptions are \
          listed under Assumptions.",
         true,
@@ -509,9 +509,11 @@ fn worst_stages(data: &ReportData) -> String {
     if stages.is_empty() {
         return "No stage lost throughput in any trial.".to_owned();
     }
-    let named: Vec<String> =
-        stages.iter().take(3).map(|(x, s)| format!("{} ({} of normal)", s.name, percent(*x))).collect();
-    format!("The stages that lose the most throughput on average: {}.", named.join(", "))
+    let named: Vec<String> = stages.iter().take(3).map(|(x, s)| format!("{} ({})", s.name, percent(*x))).collect();
+    format!(
+        "The stages that lose the largest share of the throughput they wanted to make, on average: {}.",
+        named.join(", ")
+    )
 }
 
 #[cfg(test)]

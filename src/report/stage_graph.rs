@@ -236,7 +236,7 @@ pub fn stage_graph_chart(graph: &GraphDocument) -> anyhow::Result<String> {
 fn legend(root: &super::charts::Area<'_>, x: i32, y: i32, top: f64) -> Result<(), DrawError> {
     let text = |size: f64| TextStyle::from((FONT, size * 1.24).into_font()).color(&BLACK);
     root.draw(&Text::new(
-        "Fill: expected throughput lost, as a share of normal (stages), or expected share of demand not built (end uses)",
+        "Fill: expected throughput lost, as a share of what the stage wanted to make, or expected share of demand not built (end uses)",
         (x, y),
         text(12.0),
     ))?;
