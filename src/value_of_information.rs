@@ -11,9 +11,9 @@ use chokepoint_scenario::{Scenario, can_be_knowledge, key_matches};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::study::EvppiArgs;
+use crate::documents::optimize::{ObjectiveJson, objective_value};
 use crate::documents::summary::nan_if_null;
 use crate::failure::Failure;
-use crate::files::optimize::{ObjectiveJson, objective_value};
 use crate::options::analysis_failure;
 use crate::render::table::{Align, Grid, TERMINAL_COLUMNS, percent, thousands, wrap};
 

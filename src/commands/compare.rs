@@ -21,11 +21,11 @@ use chokepoint_engine::Model;
 use chokepoint_scenario::LossUnit;
 
 use crate::cli::CompareArgs;
+use crate::documents::optimize::objective_json;
 use crate::failure::Failure;
 use crate::files::compare::VariantTiming;
 use crate::files::comparison::{CompareShard, ComparisonRecord, write_comparison};
 use crate::files::folders::OutputFolder;
-use crate::files::optimize::objective_json;
 use crate::files::run::Started;
 use crate::options;
 use crate::render::progress::{ProgressMode, TrialProgress};

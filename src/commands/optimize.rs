@@ -7,12 +7,12 @@ use chokepoint_analysis::portfolio::{self, PortfolioQuestion, confirmation_seed,
 use chokepoint_analysis::variants::VariantRunner;
 
 use crate::cli::OptimizeArgs;
+use crate::documents::optimize::{OptimizeDocument, OptimizeRun, objective_json};
 use crate::documents::run_record::{OptimizeRecord, Timings};
 use crate::documents::summary::to_json_text;
 use crate::failure::Failure;
 use crate::files::optimize::{
-    self as optimize_files, OPTIMIZE_JSON_FILE, OptimizeDocument, OptimizeRun, PORTFOLIOS_CSV_FILE,
-    PORTFOLIOS_PARQUET_FILE, objective_json,
+    self as optimize_files, OPTIMIZE_JSON_FILE, PORTFOLIOS_CSV_FILE, PORTFOLIOS_PARQUET_FILE,
 };
 use crate::files::staged::StagedFiles;
 use crate::files::tables;

@@ -12,10 +12,10 @@ use chokepoint_scenario::Parameter;
 
 use crate::cli::RunArgs;
 use crate::documents::run_record::Settings;
+use crate::documents::worlds::WorldsJson;
 use crate::failure::Failure;
 use crate::files::folders::OutputFolder;
 use crate::files::run::{self, Started, WorldsStudy};
-use crate::files::worlds::WorldsJson;
 use crate::options::{analysis_failure, read_input};
 use crate::render::progress::{ProgressMode, TrialProgress};
 use crate::render::table::thousands;

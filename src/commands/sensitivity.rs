@@ -17,14 +17,15 @@ use chokepoint_scenario::{Parameter, Scope};
 
 use crate::cli::study::{Method, SensitivityArgs};
 use crate::documents::header::RunHeader;
+use crate::documents::optimize::objective_json;
 use crate::documents::run_record::{OptimizeRecord, Timings};
+use crate::documents::sensitivity::{SensitivityDocument, SobolJson, TornadoJson};
 use crate::documents::study::{ParameterJson, study_scenario};
 use crate::documents::summary::{to_json_text, warnings};
 use crate::failure::Failure;
-use crate::files::optimize::objective_json;
 use crate::files::sensitivity::{
-    self as sensitivity_files, SENSITIVITY_JSON_FILE, SOBOL_CSV_FILE, SOBOL_PARQUET_FILE, SensitivityDocument,
-    SobolJson, TORNADO_CSV_FILE, TORNADO_PARQUET_FILE, TornadoJson,
+    self as sensitivity_files, SENSITIVITY_JSON_FILE, SOBOL_CSV_FILE, SOBOL_PARQUET_FILE, TORNADO_CSV_FILE,
+    TORNADO_PARQUET_FILE,
 };
 use crate::files::staged::StagedFiles;
 use crate::files::tables;

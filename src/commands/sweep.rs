@@ -17,11 +17,10 @@ use chokepoint_scenario::{Diagnostics, Setting, VariantError};
 use crate::cli::study::SweepArgs;
 use crate::documents::run_record::{OptimizeRecord, Timings};
 use crate::documents::summary::to_json_text;
+use crate::documents::sweep::{SweepDocument, SweepRun};
 use crate::failure::Failure;
 use crate::files::staged::StagedFiles;
-use crate::files::sweep::{
-    self as sweep_files, SWEEP_CSV_FILE, SWEEP_JSON_FILE, SWEEP_PARQUET_FILE, SweepDocument, SweepRun,
-};
+use crate::files::sweep::{self as sweep_files, SWEEP_CSV_FILE, SWEEP_JSON_FILE, SWEEP_PARQUET_FILE};
 use crate::files::tables;
 use crate::options::{self, analysis_failure};
 use crate::render::progress::TrialProgress;

@@ -51,7 +51,7 @@ pub struct SummaryDocument {
     pub warnings: Vec<WarningJson>,
     /// The two-level study of `run --worlds`: each headline metric across worlds of knowledge uncertainty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub worlds: Option<crate::files::worlds::WorldsJson>,
+    pub worlds: Option<crate::documents::worlds::WorldsJson>,
 }
 
 /// The tool that produced an output.

@@ -17,6 +17,7 @@ use polars::prelude::DataFrame;
 
 use crate::documents::run_record::{RunRecord, Settings, ShardRecord, Timings};
 use crate::documents::summary::{SummaryDocument, Tool, to_json_text};
+use crate::documents::worlds::WorldsJson;
 use crate::failure::Failure;
 use crate::files::shard::{
     BAND_COUNTS_FILE, SHARD_FILE, SHARD_SCHEMA_VERSION, Shard, ShardKind, ShardManifest, ShardScenario, ShardSettings,
@@ -29,7 +30,7 @@ use crate::files::tables::{
 };
 use crate::files::trial_summary::RunFiles;
 use crate::files::trials::{TrialFile, TrialFileReader, TrialSink};
-use crate::files::worlds::{self, WORLDS_FILE, WorldsJson};
+use crate::files::worlds::{self, WORLDS_FILE};
 use crate::options::{self, OptionInput};
 use crate::report::{self, GRAPH_JSON_FILE, GraphDocument, REPORT_FILE, ReportData};
 use crate::scenario_source::LoadedScenario;

@@ -1,8 +1,8 @@
 //! The terminal report of `chokepoint optimize`: the answer, its confirmation and the frontier.
 
 use crate::documents::compare::PairedJson;
+use crate::documents::optimize::{OptimizeDocument, members, objective_value};
 use crate::documents::summary::DistributionJson;
-use crate::files::optimize::{OptimizeDocument, members, objective_value};
 use crate::render::table::{Align, Grid, TERMINAL_COLUMNS, thousands, usd, wrap};
 use std::fmt::Write as _;
 use std::path::Path;

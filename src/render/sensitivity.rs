@@ -1,7 +1,8 @@
 //! The terminal report of `chokepoint sensitivity` (the tornado and the Sobol indices) and of `--list`.
 
+use crate::documents::sensitivity::{IndexJson, SensitivityDocument};
 use crate::documents::study::{ParameterJson, fit_key};
-use crate::files::sensitivity::{IndexJson, SOBOL_CSV_FILE, SensitivityDocument, TORNADO_CSV_FILE};
+use crate::files::sensitivity::{SOBOL_CSV_FILE, TORNADO_CSV_FILE};
 use crate::render::table::{Align, Grid, TERMINAL_COLUMNS, Width, number, percent, thousands, wrap};
 use std::fmt::Write as _;
 use std::path::Path;

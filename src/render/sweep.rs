@@ -1,6 +1,7 @@
 //! The terminal report of `chokepoint sweep`: one row per point, a column per metric.
 
-use crate::files::sweep::{PointJson, SWEEP_CSV_FILE, SWEEP_JSON_FILE, SweepDocument};
+use crate::documents::sweep::{PointJson, SweepDocument};
+use crate::files::sweep::{SWEEP_CSV_FILE, SWEEP_JSON_FILE};
 use crate::render::table::{Align, Grid, TERMINAL_COLUMNS, Width, number, percent, thousands, wrap};
 use chokepoint_analysis::portfolio::Objective;
 use std::fmt::Write as _;

@@ -1,7 +1,8 @@
 //! The terminal section of a run with worlds (`run --worlds`): each headline metric across worlds.
 
 use crate::documents::summary::SummaryDocument;
-use crate::files::worlds::{AcrossJson, WORLDS_FILE, WorldsEndUseJson, WorldsJson};
+use crate::documents::worlds::{AcrossJson, WorldsEndUseJson, WorldsJson};
+use crate::files::worlds::WORLDS_FILE;
 use crate::render::table::{Align, Grid, TERMINAL_COLUMNS, money, number, percent, thousands, wrap};
 use std::fmt::Write as _;
 

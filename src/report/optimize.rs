@@ -6,7 +6,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::charts::{FONT, Key, MEDIAN, MUTED, SMALL_SIZE, TAIL_LINE, draw_mesh, legend_row, line, render_svg};
 use super::html::Page;
-use crate::files::optimize::{OptimizeDocument, members, objective_value};
+use crate::documents::optimize::{OptimizeDocument, members, objective_value};
 use crate::render::table::{number, thousands, usd};
 
 /// Cost (x) against how much better than doing nothing each portfolio is (y: the objective avoided, paired on the

@@ -9,7 +9,7 @@ use super::charts::{
     BAND_INNER, BAND_OUTER, FONT, Key, MEDIAN, MUTED, SMALL_SIZE, TAIL_LINE, legend_row, line, render_svg,
 };
 use super::html::Page;
-use crate::files::sensitivity::{SensitivityDocument, SobolJson, TornadoJson};
+use crate::documents::sensitivity::{SensitivityDocument, SobolJson, TornadoJson};
 use crate::render::sensitivity::index;
 use crate::render::table::{number, percent, thousands};
 

@@ -6,7 +6,7 @@ use plotters::prelude::*;
 
 use super::charts::{BAND_OUTER, Key, MEDIAN, TAIL_LINE, draw_mesh, legend_row, line, render_svg};
 use super::html::Page;
-use crate::files::sweep::{PointJson, SweepDocument};
+use crate::documents::sweep::{PointJson, SweepDocument};
 use crate::render::table::{number, thousands};
 
 /// Line colours for the series, each with its band colour.

@@ -6,7 +6,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::charts::{BAND_OUTER, FONT, GRID, Key, MEDIAN, MUTED, SMALL_SIZE, legend_row, line, render_svg};
 use super::html::Page;
-use crate::files::optimize::objective_value;
+use crate::documents::optimize::objective_value;
 use crate::render::table::{percent, thousands};
 use crate::value_of_information::EvppiJson;
 

@@ -9,7 +9,7 @@ use super::charts::{
 };
 use super::html::Page;
 use crate::documents::summary::SummaryDocument;
-use crate::files::worlds::{AcrossJson, WorldsEndUseJson, WorldsJson};
+use crate::documents::worlds::{AcrossJson, WorldsEndUseJson, WorldsJson};
 use crate::render::table::{money, number, percent, thousands};
 
 /// The end uses short or late in some world.
