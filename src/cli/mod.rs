@@ -154,20 +154,22 @@ Examples:
     },
     /// Fail (exit code 4) when a result in an output folder crosses a threshold: a gate for CI pipelines.
     #[command(after_help = "\
-A PATH names a number in the folder's summary.json (or compare.json, or sizing.json) by its fields, joined
-with dots; an element of a list is named by its `name` (`end_uses.f35_aircraft.p_short_or_late.p`), and the
-list may be left out (`f35_aircraft.p_short_or_late.p`). In a `chokepoint batch` folder the path starts with
-the scenario's name. Any field of those files can be checked, including fields added in later versions.
+A PATH names a number in the folder's document (summary.json, compare.json, sizing.json, optimize.json,
+sweep.json or sensitivity.json) by its fields, joined with dots; an element of a list is named by its `name`
+(`end_uses.f35_aircraft.p_short_or_late.p`) or its index (`points.0.loss.mean`), and a named element's list
+may be left out (`f35_aircraft.p_short_or_late.p`). In a `chokepoint batch` folder the path starts with the
+scenario's name. Any field of those files can be checked, including fields added in later versions.
 
 Examples:
   chokepoint check out/rare_earths_2025 --fail-if 'f35_aircraft.p_short_or_late.p > 0.05'
   chokepoint check out/batch --fail-if 'licensing_2025.ev_traction_motors.share_met.mean < 0.95' \\
       --fail-if 'worst_case.f35_aircraft.units_short.p95 >= 1'
+  chokepoint check out/optimize --fail-if 'best.objective.mean > 5000'
 
 Exit codes: 0 when no threshold is crossed, 4 when any is, 2 for a path that names no number (the
 fields available are listed), 1 when the folder's files cannot be read.")]
     Check {
-        /// Output folder of `run`, `compare`, `size-stockpile` or `batch`.
+        /// Output folder of `run`, `compare`, `size-stockpile`, `optimize`, `sweep`, `sensitivity` or `batch`.
         #[arg(value_name = "OUTDIR")]
         out_dir: PathBuf,
         /// A condition that fails the check when true: `PATH OP NUMBER`, with OP one of > >= < <= == !=.

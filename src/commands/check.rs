@@ -8,8 +8,10 @@ use serde_json::Value;
 use crate::documents::check::{Outcome, Threshold, evaluate};
 use crate::failure::Failure;
 
-/// The documents `check` reads, in the order it looks for them in a folder.
-const DOCUMENTS: &[&str] = &["summary.json", "compare.json", "sizing.json"];
+/// The documents `check` reads, in the order it looks for them in a folder: one per command that writes an output
+/// folder (`run`, `compare`, `size-stockpile`, `optimize`, `sweep`, `sensitivity`). A folder holds one of them.
+const DOCUMENTS: &[&str] =
+    &["summary.json", "compare.json", "sizing.json", "optimize.json", "sweep.json", "sensitivity.json"];
 
 /// The file that marks a `chokepoint batch` output folder.
 const BATCH_MARKER: &str = "batch_summary.csv";
@@ -18,8 +20,8 @@ pub fn check(out_dir: &Path, thresholds: &[Threshold]) -> Result<(), Failure> {
     let batch = document_in(out_dir).is_none() && out_dir.join(BATCH_MARKER).is_file();
     if !batch && document_in(out_dir).is_none() {
         return Err(Failure::Runtime(anyhow::anyhow!(
-            "`{}` holds none of {} (the output of `run`, `compare` or `size-stockpile`) and no {BATCH_MARKER} (the \
-             output of `batch`)",
+            "`{}` holds none of {} (the output of `run`, `compare`, `size-stockpile`, `optimize`, `sweep` or \
+             `sensitivity`) and no {BATCH_MARKER} (the output of `batch`)",
             out_dir.display(),
             DOCUMENTS.join(", ")
         )));

@@ -111,6 +111,12 @@ fn a_sweep_runs_every_point_on_the_same_draws() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     well_formed(&html);
     assert_eq!(html.matches("<svg").count(), doc["metrics"].as_array().unwrap().len());
+    // `check` reads sweep.json; its points have no name and are named by their index.
+    let check = |condition: &str| chokepoint(&["check", arg(&out), "--fail-if", condition]);
+    assert_exit(&check("points.0.loss_change.mean != 0"), 0);
+    let o = check("points.2.loss_change.mean > 0");
+    assert_exit(&o, 4);
+    assert!(stdout(&o).starts_with("crossed  points.2.loss_change.mean > 0"), "{}", stdout(&o));
 }
 
 #[test]
@@ -218,6 +224,10 @@ fn a_tornado_of_the_closed_form_and_its_files() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     well_formed(&html);
     assert!(html.contains("Shares of the variance") && html.contains("One assumption at a time"));
+    // `check` reads sensitivity.json.
+    let o = chokepoint(&["check", arg(&out), "--fail-if", "tornado.bars.0.swing.mean > 799"]);
+    assert_exit(&o, 4);
+    assert!(stdout(&o).starts_with("crossed  tornado.bars.0.swing.mean > 799"), "{}", stdout(&o));
 }
 
 #[test]
