@@ -28,6 +28,8 @@ use chokepoint_engine::stats::quantile_sorted;
 use chokepoint_engine::{Model, Node};
 use polars::prelude::*;
 
+use crate::files::tables::{Origin, write_parquet_from};
+
 pub const FLOWS_PARQUET_FILE: &str = "flows.parquet";
 pub const FLOWS_CSV_FILE: &str = "flows.csv";
 
@@ -277,8 +279,8 @@ fn frame(flows: &Flows) -> PolarsResult<DataFrame> {
 }
 
 /// Writes `flows.parquet` (zstd).
-pub fn write_parquet<W: Write>(w: W, flows: &Flows) -> anyhow::Result<()> {
-    ParquetWriter::new(w).with_compression(ParquetCompression::Zstd(None)).finish(&mut frame(flows)?)?;
+pub fn write_parquet<W: Write>(w: W, flows: &Flows, origin: Origin<'_>) -> anyhow::Result<()> {
+    write_parquet_from(w, &mut frame(flows)?, origin)?;
     Ok(())
 }
 

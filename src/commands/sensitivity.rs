@@ -28,7 +28,7 @@ use crate::files::sensitivity::{
     TORNADO_PARQUET_FILE,
 };
 use crate::files::staged::StagedFiles;
-use crate::files::tables;
+use crate::files::tables::{self, Origin};
 use crate::options::{self, analysis_failure};
 use crate::render::progress::{ProgressMode, TrialProgress};
 use crate::render::table::{ReportFormat, thousands};
@@ -153,15 +153,16 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     let json = to_json_text(&document)?;
     let mut files = StagedFiles::new(&out_dir);
     let mut written = vec![SENSITIVITY_JSON_FILE];
+    let origin = Origin::of(&document.scenario, &document.run);
     tables::write_text(&mut files, SENSITIVITY_JSON_FILE, &json)?;
     if let Some(t) = &document.tornado {
         files.write(TORNADO_CSV_FILE, |w| sensitivity_files::write_tornado_csv(w, t))?;
-        files.write(TORNADO_PARQUET_FILE, |w| sensitivity_files::write_tornado_parquet(w, t))?;
+        files.write(TORNADO_PARQUET_FILE, |w| sensitivity_files::write_tornado_parquet(w, t, origin))?;
         written.extend([TORNADO_CSV_FILE, TORNADO_PARQUET_FILE]);
     }
     if let Some(s) = &document.sobol {
         files.write(SOBOL_CSV_FILE, |w| sensitivity_files::write_sobol_csv(w, s))?;
-        files.write(SOBOL_PARQUET_FILE, |w| sensitivity_files::write_sobol_parquet(w, s))?;
+        files.write(SOBOL_PARQUET_FILE, |w| sensitivity_files::write_sobol_parquet(w, s, origin))?;
         written.extend([SOBOL_CSV_FILE, SOBOL_PARQUET_FILE]);
     }
     tables::write_text(&mut files, REPORT_FILE, &crate::report::render_sensitivity_report(&document)?)?;

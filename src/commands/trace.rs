@@ -19,7 +19,7 @@ use crate::documents::summary::{SCHEMA_VERSION, Tool};
 use crate::failure::Failure;
 use crate::files::folders::OutputFolder;
 use crate::files::staged::StagedFiles;
-use crate::files::tables;
+use crate::files::tables::{self, Origin};
 use crate::flows::{self, FLOWS_CSV_FILE, FLOWS_PARQUET_FILE, Flows, Measure, WeekStats};
 use crate::render::table::{Align, Grid, number};
 
@@ -78,7 +78,13 @@ pub fn trace(args: &TraceArgs) -> Result<(), Failure> {
     };
     let folder = OutputFolder::create(&out_dir)?;
     let mut files = StagedFiles::new(&out_dir);
-    files.write(FLOWS_PARQUET_FILE, |w| flows::write_parquet(w, &flows))?;
+    let origin = Origin {
+        scenario: &loaded.scenario.name,
+        scenario_sha256: &loaded.sha256,
+        seed: args.seed,
+        trials: trials as u64,
+    };
+    files.write(FLOWS_PARQUET_FILE, |w| flows::write_parquet(w, &flows, origin))?;
     files.write(FLOWS_CSV_FILE, |w| flows::write_csv(w, &flows))?;
     let record = TraceRecord {
         schema_version: SCHEMA_VERSION,

@@ -6,6 +6,7 @@ use std::io::Write;
 use polars::prelude::*;
 
 use crate::documents::optimize::{OptimizeDocument, PortfolioJson};
+use crate::files::tables::{Origin, write_parquet_from};
 
 pub const OPTIMIZE_JSON_FILE: &str = "optimize.json";
 pub const PORTFOLIOS_CSV_FILE: &str = "portfolios.csv";
@@ -45,8 +46,8 @@ pub fn write_csv<W: Write>(w: W, doc: &OptimizeDocument) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes `portfolios.parquet` (zstd).
+/// Writes `portfolios.parquet` (zstd), with the run that made it in its key-value metadata.
 pub fn write_parquet<W: Write>(w: W, doc: &OptimizeDocument) -> anyhow::Result<()> {
-    ParquetWriter::new(w).with_compression(ParquetCompression::Zstd(None)).finish(&mut frame(doc)?)?;
+    write_parquet_from(w, &mut frame(doc)?, Origin::of(&doc.scenario, &doc.run))?;
     Ok(())
 }

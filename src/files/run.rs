@@ -25,7 +25,7 @@ use crate::files::shard::{
 };
 use crate::files::staged::StagedFiles;
 use crate::files::tables::{
-    self, BACKLOG_BANDS_FILE, BANDS_FILE, Provenance, RUN_JSON_FILE, STAGE_LOSSES_FILE, STOCKPILES_FILE,
+    self, BACKLOG_BANDS_FILE, BANDS_FILE, Origin, Provenance, RUN_JSON_FILE, STAGE_LOSSES_FILE, STOCKPILES_FILE,
     SUMMARY_CSV_FILE, SUMMARY_JSON_FILE, TRIALS_FILE,
 };
 use crate::files::trial_summary::RunFiles;
@@ -146,7 +146,13 @@ pub fn write_run(
     let mut written_files = Vec::new();
     if let Some(w) = worlds {
         let end_uses: Vec<String> = loaded.scenario.model.spec().end_uses.iter().map(|e| e.name.clone()).collect();
-        files.write(WORLDS_FILE, |out| worlds::write_worlds(out, &w.answer, &end_uses))?;
+        let origin = Origin {
+            scenario: &loaded.scenario.name,
+            scenario_sha256: &loaded.sha256,
+            seed: settings.seed,
+            trials: w.json.trials_per_world,
+        };
+        files.write(WORLDS_FILE, |out| worlds::write_worlds(out, &w.answer, &end_uses, origin))?;
         written_files.push(WORLDS_FILE);
     }
     written_files.extend(run_files());

@@ -7,6 +7,7 @@ use std::io::Write;
 use polars::prelude::*;
 
 use crate::documents::sensitivity::{BarJson, FactorJson, SobolJson, TornadoJson};
+use crate::files::tables::{Origin, write_parquet_from};
 
 pub const SENSITIVITY_JSON_FILE: &str = "sensitivity.json";
 pub const TORNADO_CSV_FILE: &str = "tornado.csv";
@@ -60,9 +61,9 @@ pub fn write_tornado_csv<W: Write>(w: W, t: &TornadoJson) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// Writes `tornado.parquet` (zstd).
-pub fn write_tornado_parquet<W: Write>(w: W, t: &TornadoJson) -> anyhow::Result<()> {
-    ParquetWriter::new(w).with_compression(ParquetCompression::Zstd(None)).finish(&mut frame_tornado(t)?)?;
+/// Writes `tornado.parquet` (zstd), with the run that made it in its key-value metadata.
+pub fn write_tornado_parquet<W: Write>(w: W, t: &TornadoJson, origin: Origin<'_>) -> anyhow::Result<()> {
+    write_parquet_from(w, &mut frame_tornado(t)?, origin)?;
     Ok(())
 }
 
@@ -72,8 +73,8 @@ pub fn write_sobol_csv<W: Write>(w: W, s: &SobolJson) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes `sobol.parquet` (zstd).
-pub fn write_sobol_parquet<W: Write>(w: W, s: &SobolJson) -> anyhow::Result<()> {
-    ParquetWriter::new(w).with_compression(ParquetCompression::Zstd(None)).finish(&mut frame_sobol(s)?)?;
+/// Writes `sobol.parquet` (zstd), with the run that made it in its key-value metadata.
+pub fn write_sobol_parquet<W: Write>(w: W, s: &SobolJson, origin: Origin<'_>) -> anyhow::Result<()> {
+    write_parquet_from(w, &mut frame_sobol(s)?, origin)?;
     Ok(())
 }

@@ -6,6 +6,7 @@ use std::io::Write;
 use polars::prelude::*;
 
 use crate::documents::sweep::SweepDocument;
+use crate::files::tables::{Origin, write_parquet_from};
 
 pub const SWEEP_JSON_FILE: &str = "sweep.json";
 pub const SWEEP_CSV_FILE: &str = "sweep.csv";
@@ -99,8 +100,8 @@ pub fn write_csv<W: Write>(w: W, doc: &SweepDocument) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes `sweep.parquet` (zstd).
+/// Writes `sweep.parquet` (zstd), with the run that made it in its key-value metadata.
 pub fn write_parquet<W: Write>(w: W, doc: &SweepDocument) -> anyhow::Result<()> {
-    ParquetWriter::new(w).with_compression(ParquetCompression::Zstd(None)).finish(&mut frame(doc)?)?;
+    write_parquet_from(w, &mut frame(doc)?, Origin::of(&doc.scenario, &doc.run))?;
     Ok(())
 }

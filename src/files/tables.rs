@@ -16,6 +16,7 @@ use chokepoint_scenario::Scenario;
 use chokepoint_tables::{self as tables, ColumnType, Table, Values};
 use polars::prelude::*;
 
+use crate::documents::header::{RunHeader, ScenarioHeader};
 use crate::documents::summary::to_json_text;
 use crate::files::staged::StagedFiles;
 use crate::files::trial_summary::LossSummaries;
@@ -126,20 +127,64 @@ pub struct Provenance {
 impl Provenance {
     /// The key-value pairs written, in this order.
     pub fn key_values(&self) -> Vec<(String, String)> {
-        [
-            ("chokepoint.scenario", self.scenario.clone()),
-            ("chokepoint.scenario_sha256", self.scenario_sha256.clone()),
-            ("chokepoint.seed", self.seed.to_string()),
-            ("chokepoint.trials", self.trials.to_string()),
-            ("chokepoint.version", env!("CARGO_PKG_VERSION").to_owned()),
+        let mut pairs = Origin {
+            scenario: &self.scenario,
+            scenario_sha256: &self.scenario_sha256,
+            seed: self.seed,
+            trials: self.trials,
+        }
+        .key_values();
+        let layout = [
             ("chokepoint.trials_from", self.trials_from.to_string()),
             ("chokepoint.trials_to", self.trials_to.to_string()),
             ("chokepoint.batch_trials", self.batch_trials.to_string()),
+        ];
+        pairs.extend(layout.into_iter().map(|(k, v)| (k.to_owned(), v)));
+        pairs
+    }
+}
+
+/// Which run made a file, recorded in a Parquet file's key-value metadata (`chokepoint.scenario`,
+/// `chokepoint.scenario_sha256`, `chokepoint.seed`, `chokepoint.trials`, `chokepoint.version`): the per-trial
+/// files' [`Provenance`] begins with it, and the files of a study (`sweep.parquet`, `tornado.parquet`,
+/// `sobol.parquet`, `portfolios.parquet`, `worlds.parquet`, `flows.parquet`) carry it alone, `trials` being the
+/// trials of each run the study made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin<'a> {
+    pub scenario: &'a str,
+    pub scenario_sha256: &'a str,
+    pub seed: u64,
+    pub trials: u64,
+}
+
+impl<'a> Origin<'a> {
+    /// The origin a study's document records in its `scenario` and `run` headers.
+    pub fn of(scenario: &'a ScenarioHeader, run: &RunHeader) -> Self {
+        Self { scenario: &scenario.name, scenario_sha256: &scenario.sha256, seed: run.seed, trials: run.trials }
+    }
+
+    /// The key-value pairs written, in this order.
+    pub fn key_values(&self) -> Vec<(String, String)> {
+        [
+            ("chokepoint.scenario", self.scenario.to_owned()),
+            ("chokepoint.scenario_sha256", self.scenario_sha256.to_owned()),
+            ("chokepoint.seed", self.seed.to_string()),
+            ("chokepoint.trials", self.trials.to_string()),
+            ("chokepoint.version", env!("CARGO_PKG_VERSION").to_owned()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect()
     }
+}
+
+/// Writes `frame` as one zstd-compressed Parquet file whose key-value metadata says which run made it.
+pub(crate) fn write_parquet_from<W: Write>(w: W, frame: &mut DataFrame, origin: Origin<'_>) -> PolarsResult<()> {
+    ParquetWriter::new(w)
+        .with_compression(ParquetCompression::Zstd(None))
+        .with_key_value_metadata(Some(KeyValueMetadata::from_static(origin.key_values())))
+        .finish(frame)?;
+    Ok(())
 }
 
 /// A batched Parquet writer whose file carries `provenance` in its key-value metadata.

@@ -6,11 +6,18 @@ use std::io::Write;
 use chokepoint_analysis::worlds::WorldsAnswer;
 use polars::prelude::*;
 
+use crate::files::tables::{Origin, write_parquet_from};
+
 pub const WORLDS_FILE: &str = "worlds.parquet";
 
 /// `worlds.parquet`: one row per world and quantity: `knowledge` (a parameter's value, `name` its key), or a metric
 /// (`short_or_late`, `units_short`, `max_delay_weeks`, with `name` the end use; `loss`, with an empty name).
-pub fn write_worlds<W: Write>(w: W, answer: &WorldsAnswer, end_uses: &[String]) -> anyhow::Result<()> {
+pub fn write_worlds<W: Write>(
+    w: W,
+    answer: &WorldsAnswer,
+    end_uses: &[String],
+    origin: Origin<'_>,
+) -> anyhow::Result<()> {
     let (mut world, mut quantity, mut name, mut value) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut push = |wd: usize, q: &str, n: &str, v: f64| {
         world.push(wd as u64);
@@ -39,6 +46,6 @@ pub fn write_worlds<W: Write>(w: W, answer: &WorldsAnswer, end_uses: &[String]) 
             Column::new("value".into(), value),
         ],
     )?;
-    ParquetWriter::new(w).with_compression(ParquetCompression::Zstd(None)).finish(&mut frame)?;
+    write_parquet_from(w, &mut frame, origin)?;
     Ok(())
 }

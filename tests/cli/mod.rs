@@ -81,6 +81,26 @@ fn read_parquet(path: &Path) -> DataFrame {
     ParquetReader::new(std::fs::File::open(path).unwrap()).finish().unwrap()
 }
 
+/// The key-value metadata of a Parquet file, in order.
+fn parquet_key_values(path: &Path) -> Vec<(String, String)> {
+    let mut reader = ParquetReader::new(std::fs::File::open(path).unwrap());
+    let metadata = reader.get_metadata().unwrap();
+    let pairs = metadata.key_value_metadata.clone().unwrap_or_default();
+    pairs.into_iter().map(|kv| (kv.key, kv.value.unwrap_or_default())).collect()
+}
+
+/// Asserts that the Parquet file `path` says which run made it: the scenario's digest (from `record`, a JSON
+/// document with a `scenario.sha256` or `sha256` field), the seed and the trials of each run.
+fn assert_made_by(path: &Path, record: &serde_json::Value, seed: u64, trials: u64) {
+    let pairs = parquet_key_values(path);
+    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    let sha = record["scenario"]["sha256"].as_str().or(record["sha256"].as_str()).expect("a digest");
+    assert_eq!(get("chokepoint.scenario_sha256").as_deref(), Some(sha), "{}: {pairs:?}", path.display());
+    assert_eq!(get("chokepoint.seed"), Some(seed.to_string()), "{}", path.display());
+    assert_eq!(get("chokepoint.trials"), Some(trials.to_string()), "{}", path.display());
+    assert_eq!(get("chokepoint.version").as_deref(), Some(env!("CARGO_PKG_VERSION")));
+}
+
 /// The names and types of a table's columns, in order.
 fn columns(df: &DataFrame) -> Vec<(String, DataType)> {
     df.schema().iter().map(|(name, dtype)| (name.to_string(), dtype.clone())).collect()

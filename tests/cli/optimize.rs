@@ -52,6 +52,7 @@ fn the_best_portfolio_within_the_budget_is_the_one_known_by_hand() {
     assert!(csv.lines().next().unwrap().starts_with("members,n_members,cost_usd,objective_mean"), "{csv}");
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("reserve_a + reserve_b") && html.contains("Efficient frontier"));
+    super::assert_made_by(&out.join("portfolios.parquet"), &doc, doc["run"]["seed"].as_u64().unwrap(), 20);
     // `check` gates CI on the optimiser's answer, read from optimize.json.
     let check = |condition: &str| chokepoint(&["check", arg(&out), "--fail-if", condition]);
     let o = check("best.objective.mean > 60000000");

@@ -222,6 +222,8 @@ fn trace_writes_weekly_flows_and_export_indices() {
     for f in ["flows.parquet", "flows.csv", "trace.json"] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
+    let record = super::json(&out.join("trace.json"));
+    super::assert_made_by(&out.join("flows.parquet"), &record, record["seed"].as_u64().unwrap(), 20);
     let csv = std::fs::read_to_string(out.join("flows.csv")).unwrap();
     assert!(csv.starts_with("series,node,material,week,mean,p5,p50,p95\n"));
     // In the first month of the regime, licensed magnets clearing export control fall below their normal flow.

@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{
-    arg, assert_exit, chokepoint, chokepoint_with_input, entries, json, read_parquet, small_chain, stderr, stdout,
+    arg, assert_exit, assert_made_by, chokepoint, chokepoint_with_input, entries, json, read_parquet, small_chain,
+    stderr, stdout,
 };
 
 fn valid(name: &str) -> PathBuf {
@@ -111,6 +112,7 @@ fn a_sweep_runs_every_point_on_the_same_draws() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     well_formed(&html);
     assert_eq!(html.matches("<svg").count(), doc["metrics"].as_array().unwrap().len());
+    assert_made_by(&out.join("sweep.parquet"), &doc, doc["run"]["seed"].as_u64().unwrap(), 60);
     // `check` reads sweep.json; its points have no name and are named by their index.
     let check = |condition: &str| chokepoint(&["check", arg(&out), "--fail-if", condition]);
     assert_exit(&check("points.0.loss_change.mean != 0"), 0);
@@ -224,6 +226,9 @@ fn a_tornado_of_the_closed_form_and_its_files() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     well_formed(&html);
     assert!(html.contains("Shares of the variance") && html.contains("One assumption at a time"));
+    for file in ["tornado.parquet", "sobol.parquet"] {
+        assert_made_by(&out.join(file), &doc, doc["run"]["seed"].as_u64().unwrap(), 30);
+    }
     // `check` reads sensitivity.json.
     let o = chokepoint(&["check", arg(&out), "--fail-if", "tornado.bars.0.swing.mean > 799"]);
     assert_exit(&o, 4);
@@ -314,6 +319,7 @@ fn worlds_give_each_headline_metric_across_what_we_do_not_know() {
     assert!(p10 <= median && median <= p90);
     // 12 worlds x (3 knowledge values + 1 loss + 2 end uses x 3 metrics).
     assert_eq!(read_parquet(&out.join("worlds.parquet")).height(), 12 * 10);
+    assert_made_by(&out.join("worlds.parquet"), &summary, summary["run"]["seed"].as_u64().unwrap(), 30);
     assert!(stdout(&o).contains("Across 12 worlds of what we do not know"), "{}", stdout(&o));
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("across what we do not know about stocks, denial rates and disruption lengths"));
