@@ -102,6 +102,10 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
     }
 
     crate::files::folders::check_memory(&scenario.model, trials).map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    if args.evppi.enabled {
+        crate::files::folders::check_memory_of(&scenario.model, "--evppi-trials", args.evppi.trials)
+            .map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    }
     let out_dir = match (&settings.out, &range) {
         (Some(dir), _) => dir.clone(),
         (None, None) => crate::files::folders::scenario_folder(Path::new("out"), &scenario.name)?.join("compare"),

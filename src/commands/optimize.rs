@@ -44,6 +44,14 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
         )));
     }
     let scenario = &loaded.scenario;
+    let check = |flag: &str, trials: u64| {
+        crate::files::folders::check_memory_of(&scenario.model, flag, trials)
+            .map_err(|e| Failure::Usage(format!("{e:#}")))
+    };
+    check("--trials", settings.trials)?;
+    if args.evppi.enabled {
+        check("--evppi-trials", args.evppi.trials)?;
+    }
     let objective = crate::metric::resolve(scenario, &args.objective)?;
     let question = PortfolioQuestion {
         candidates,

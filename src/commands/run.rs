@@ -45,6 +45,11 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         ),
     }
     .map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    if worlds.is_some() {
+        // Each world is a run whose per-trial results are held until its metrics are taken.
+        crate::files::folders::check_memory_of(model, "--world-trials", args.worlds.trials)
+            .map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    }
     let out_dir = match (&args.settings.out, &range) {
         (Some(dir), _) => dir.clone(),
         (None, None) => default_out_dir(&loaded)?,

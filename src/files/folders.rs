@@ -46,9 +46,16 @@ pub fn check_streamed_memory(model: &Model, trials: u64, batch_trials: u64) -> a
     )
 }
 
-/// Refuses, before any trial runs, a trial count whose per-trial results would not fit in
+/// Refuses, before any trial runs, a `--trials` count whose per-trial results would not fit in
 /// [`MAX_RESULTS_BYTES`], naming the flag and the most trials that would.
 pub fn check_memory(model: &Model, trials: u64) -> anyhow::Result<()> {
+    check_memory_of(model, "--trials", trials)
+}
+
+/// Refuses, before any trial runs, a count of trials per run given by `flag` (`--trials`, `--world-trials`,
+/// `--evppi-trials`) whose per-trial results would not fit in [`MAX_RESULTS_BYTES`]: every study holds one run's
+/// per-trial results at a time at least.
+pub fn check_memory_of(model: &Model, flag: &str, trials: u64) -> anyhow::Result<()> {
     let bytes = chokepoint_engine::results_bytes(model, trials);
     if bytes <= MAX_RESULTS_BYTES {
         return Ok(());
@@ -57,8 +64,8 @@ pub fn check_memory(model: &Model, trials: u64) -> anyhow::Result<()> {
     let fits = MAX_RESULTS_BYTES / per_trial;
     let gib = |b: u128| b as f64 / f64::from(1u32 << 30);
     anyhow::bail!(
-        "`--trials {trials}` would need {:.1} GiB for the per-trial results of scenario `{}` ({} bytes a trial), \
-         more than the limit of {:.0} GiB: give `--trials {fits}` or fewer",
+        "`{flag} {trials}` would need {:.1} GiB for the per-trial results of scenario `{}` ({} bytes a trial), \
+         more than the limit of {:.0} GiB: give `{flag} {fits}` or fewer",
         gib(bytes),
         model.spec().name,
         per_trial,

@@ -135,6 +135,37 @@ fn issue_11_absurd_sizes_are_refused_up_front_naming_the_limit_and_the_flag() {
     assert_exit(&o, 2);
     let err = stderr(&o);
     assert!(err.contains("`--trials 100000000` would need") && err.contains("or fewer"), "{err}");
+    // So does each run of a study: the portfolio search, a world, a value-of-information sample.
+    let studies: [(&[&str], &str); 4] = [
+        (&["optimize", "scenarios/mitigations_2025.toml", "--budget", "1G", "-n", "100000000"], "--trials"),
+        (
+            &[
+                "optimize",
+                "scenarios/mitigations_2025.toml",
+                "--budget",
+                "1G",
+                "--evppi",
+                "--evppi-trials",
+                "100000000",
+            ],
+            "--evppi-trials",
+        ),
+        (
+            &["compare", "scenarios/mitigations_2025.toml", "--all", "--evppi", "--evppi-trials", "100000000"],
+            "--evppi-trials",
+        ),
+        (&["run", "--worlds", "4", "--world-trials", "100000000"], "--world-trials"),
+    ];
+    for (args, flag) in studies {
+        let out = dir.path().join("study");
+        let mut all = args.to_vec();
+        all.extend(["-q", "-o", arg(&out)]);
+        let o = chokepoint(&all);
+        assert_exit(&o, 2);
+        let err = stderr(&o);
+        assert!(err.contains(&format!("`{flag} 100000000` would need")) && err.contains("or fewer"), "{args:?}: {err}");
+        assert!(!out.exists(), "{args:?}: nothing is written");
+    }
 }
 
 #[test]
