@@ -108,8 +108,23 @@ where
     Y: Ranged + ValueFormatter<Y::ValueType>,
     DB: DrawingBackend,
 {
-    mesh.label_style((FONT, LABEL_SIZE))
-        .axis_desc_style((FONT, DESC_SIZE))
+    draw_mesh_sized(mesh, LABEL_SIZE, DESC_SIZE)
+}
+
+/// [`draw_mesh`] with other font sizes for the tick labels and the axis descriptions (the smaller interval charts
+/// of the studies' sections).
+pub fn draw_mesh_sized<X, Y, DB>(
+    mesh: &mut MeshStyle<'_, '_, X, Y, DB>,
+    label_size: f64,
+    desc_size: f64,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>
+where
+    X: Ranged + ValueFormatter<X::ValueType>,
+    Y: Ranged + ValueFormatter<Y::ValueType>,
+    DB: DrawingBackend,
+{
+    mesh.label_style((FONT, label_size))
+        .axis_desc_style((FONT, desc_size))
         .light_line_style(WHITE)
         .bold_line_style(GRID)
         .axis_style(AXIS)

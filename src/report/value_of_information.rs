@@ -4,7 +4,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::charts::{BAND_OUTER, FONT, GRID, Key, MEDIAN, MUTED, SMALL_SIZE, legend_row, line, render_svg};
+use super::charts::{BAND_OUTER, FONT, Key, MEDIAN, MUTED, SMALL_SIZE, draw_mesh_sized, legend_row, line, render_svg};
 use super::html::Page;
 use crate::documents::optimize::objective_value;
 use crate::render::table::{percent, thousands};
@@ -34,18 +34,17 @@ pub fn evppi_chart(v: &EvppiJson) -> anyhow::Result<String> {
         // The plotting area is exactly `row` pixels per parameter, so that the rows line up with the labels.
         let area = root.margin(top as u32, 0, left as u32, 24);
         let mut chart = ChartBuilder::on(&area).x_label_area_size(60).build_cartesian_2d(0.0..x_max, 0.0..n as f64)?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .disable_y_axis()
-            .x_labels(6)
-            .x_label_formatter(&|x| objective_value(*x, &v.metric))
-            .x_desc("Expected value of perfect information")
-            .light_line_style(WHITE)
-            .bold_line_style(GRID)
-            .label_style((FONT, SMALL_SIZE))
-            .axis_desc_style((FONT, SMALL_SIZE))
-            .draw()?;
+        draw_mesh_sized(
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .disable_y_axis()
+                .x_labels(6)
+                .x_label_formatter(&|x| objective_value(*x, &v.metric))
+                .x_desc("Expected value of perfect information"),
+            SMALL_SIZE,
+            SMALL_SIZE,
+        )?;
         for (k, p) in rows.iter().enumerate() {
             let y = n as f64 - k as f64 - 0.5;
             let clamp = |x: f64| if x.is_finite() { x.clamp(0.0, x_max) } else { 0.0 };

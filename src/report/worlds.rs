@@ -5,7 +5,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::charts::{
-    BAND_INNER, BAND_OUTER, FONT, GRID, Key, MEDIAN, SMALL_SIZE, TAIL_LINE, legend_row, line, render_svg,
+    BAND_INNER, BAND_OUTER, FONT, Key, MEDIAN, SMALL_SIZE, TAIL_LINE, draw_mesh_sized, legend_row, line, render_svg,
 };
 use super::html::Page;
 use crate::documents::summary::SummaryDocument;
@@ -61,18 +61,17 @@ pub fn bands_chart(w: &WorldsJson) -> anyhow::Result<String> {
         // The plotting area is exactly `row` pixels per end use, so that the rows line up with the labels.
         let area = root.margin(top as u32, 0, left as u32, 24);
         let mut chart = ChartBuilder::on(&area).x_label_area_size(60).build_cartesian_2d(0.0..x_max, 0.0..n as f64)?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .disable_y_axis()
-            .x_labels(6)
-            .x_label_formatter(&|x| percent(*x))
-            .x_desc("P(short or late) in a world")
-            .light_line_style(WHITE)
-            .bold_line_style(GRID)
-            .label_style((FONT, SMALL_SIZE))
-            .axis_desc_style((FONT, SMALL_SIZE))
-            .draw()?;
+        draw_mesh_sized(
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .disable_y_axis()
+                .x_labels(6)
+                .x_label_formatter(&|x| percent(*x))
+                .x_desc("P(short or late) in a world"),
+            SMALL_SIZE,
+            SMALL_SIZE,
+        )?;
         for (k, e) in rows.iter().enumerate() {
             let y = n as f64 - k as f64 - 0.5;
             let a: &AcrossJson = &e.short_or_late;
