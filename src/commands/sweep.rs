@@ -11,8 +11,8 @@ use chokepoint_analysis::AnalysisError;
 use chokepoint_analysis::loss::LossWeights;
 use chokepoint_analysis::sweep;
 use chokepoint_analysis::variants::VariantRunner;
-use chokepoint_engine::Model;
-use chokepoint_scenario::{Diagnostics, Setting, VariantError};
+use chokepoint_scenario::VariantError;
+use chokepoint_scenario_files::sweep::{PointError, SweepScenario};
 
 use crate::cli::study::SweepArgs;
 use crate::documents::run_record::{OptimizeRecord, Timings};
@@ -26,7 +26,7 @@ use crate::options::{self, analysis_failure};
 use crate::render::progress::TrialProgress;
 use crate::render::table::{ReportFormat, thousands};
 use crate::report::REPORT_FILE;
-use crate::scenario_source::{self, OverlayFile, ScenarioText};
+use crate::scenario_source;
 
 /// The run record of `sweep`.
 pub const SWEEP_RUN_FILE: &str = "sweep_run.json";
@@ -39,7 +39,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         return Err(Failure::Usage(message));
     }
     let text = scenario_source::read(&args.scenario)?;
-    let mut loaded = text.parse(&named_settings(&args.settings.set, &[], &[]))?;
+    let mut loaded = text.parse(&chokepoint_scenario_files::numbered_settings("--set", &args.settings.set))?;
     super::print_warnings(&loaded);
     let (specs, overlays) = options::resolve(&mut loaded.scenario, &args.settings.mitigations, false)?;
     let applied: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
@@ -70,7 +70,15 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let weights = LossWeights::of(&loaded.scenario);
     let overlay_files =
         overlays.iter().map(|o| scenario_source::read_overlay(Path::new(&o.origin))).collect::<Result<Vec<_>, _>>()?;
-    let mut build = |values: &[f64]| point_model(&text, &args.settings.set, &keys, values, &applied, &overlay_files);
+    let points_of = SweepScenario {
+        text,
+        settings: chokepoint_scenario_files::numbered_settings("--set", &args.settings.set),
+        keys: keys.clone(),
+        vary_name: "--vary".to_owned(),
+        overlays: overlay_files,
+        applied: applied.clone(),
+    };
+    let mut build = |values: &[f64]| points_of.model_at(values).map_err(point_failure);
     let simulation = Instant::now();
     let answer = sweep::sweep(&points, &mut build, &weights, &mut runner);
     progress.finish();
@@ -113,65 +121,16 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// A point's value as the text of a setting: whole numbers without a fraction (an integer key takes them), others
-/// as Rust writes floats (always valid TOML).
-fn value_text(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { format!("{x:?}") }
-}
-
-/// The `--set` settings (named `--set[N]`) followed by each swept key at its value (named `--vary[N]`).
-fn named_settings(set: &[String], keys: &[String], values: &[f64]) -> Vec<Setting> {
-    let mut settings = chokepoint_scenario_files::numbered_settings("--set", set);
-    settings.extend(
-        keys.iter()
-            .zip(values)
-            .enumerate()
-            .map(|(i, (k, v))| Setting::new(format!("--vary[{}]", i + 1), format!("{k}={}", value_text(*v)))),
-    );
-    settings
-}
-
-/// The model of one point: the scenario as read once, parsed again with the `--set` settings and each key at its
-/// value, with the overlay files laid over it and the mitigations applied. A key that does not hold a number is
-/// refused with the fix.
-fn point_model(
-    text: &ScenarioText,
-    set: &[String],
-    keys: &[String],
-    values: &[f64],
-    applied: &[String],
-    overlays: &[OverlayFile],
-) -> Result<Model, AnalysisError> {
-    let mut loaded =
-        text.parse(&named_settings(set, keys, values)).map_err(|d| non_numeric(&d, keys).unwrap_or(refused(d)))?;
-    for file in overlays {
-        loaded
-            .scenario
-            .add_overlay(&file.origin, &file.text)
-            .map_err(|d| AnalysisError::Variant(VariantError::Invalid(d)))?;
+/// A point that could not be built, as the analysis reports it: a key that holds no number, with the command that
+/// does what the user may have meant.
+fn point_failure(e: PointError) -> AnalysisError {
+    match e {
+        PointError::NotANumber { key, reason } => AnalysisError::Question(format!(
+            "`{key}` does not hold a number ({reason}), so it cannot be swept: a sweep varies numeric keys \
+             (capacities, stocks, durations, probabilities). To compare other values, run `chokepoint run --set \
+             {key}=VALUE` once per value"
+        )),
+        PointError::Invalid(d) => AnalysisError::Variant(VariantError::Invalid(d)),
+        PointError::Variant(v) => AnalysisError::Variant(v),
     }
-    let names: Vec<&str> = applied.iter().map(String::as_str).collect();
-    Ok(loaded.scenario.variant(&names)?)
-}
-
-fn refused(d: Diagnostics) -> AnalysisError {
-    AnalysisError::Variant(VariantError::Invalid(d))
-}
-
-/// A sweep over a key that does not hold a number: the value of a `--vary` was refused for its type.
-fn non_numeric(d: &Diagnostics, keys: &[String]) -> Option<AnalysisError> {
-    let item = d.items.iter().find(|i| {
-        i.origin.as_deref().is_some_and(|o| o.starts_with("--vary["))
-            && i.code == "invalid-value"
-            && i.message.contains("has the wrong type")
-            && !i.message.contains("expected an integer")
-    })?;
-    let k = item.origin.as_deref().and_then(|o| o.strip_prefix("--vary[")).and_then(|o| o.strip_suffix(']'));
-    let key = k.and_then(|n| n.parse::<usize>().ok()).and_then(|n| keys.get(n - 1)).cloned().unwrap_or_default();
-    Some(AnalysisError::Question(format!(
-        "`{key}` does not hold a number ({}), so it cannot be swept: a sweep varies numeric keys (capacities, \
-         stocks, durations, probabilities). To compare other values, run `chokepoint run --set {key}=VALUE` once \
-         per value",
-        item.message.split_once(": ").map_or(item.message.as_str(), |(_, m)| m)
-    )))
 }

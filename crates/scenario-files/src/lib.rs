@@ -21,6 +21,8 @@ use std::path::{Component, Path, PathBuf};
 use chokepoint_scenario::{Diagnostic, Diagnostics, MAX_SCENARIO_BYTES, Scenario, Setting, Style};
 use sha2::{Digest, Sha256};
 
+pub mod sweep;
+
 /// The default scenario.
 pub const EMBEDDED_TEXT: &str = include_str!("../../../scenarios/rare_earths_2025.toml");
 
