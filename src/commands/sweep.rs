@@ -97,8 +97,8 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let json = to_json_text(&document)?;
     let mut files = StagedFiles::new(&out_dir);
     tables::write_text(&mut files, SWEEP_JSON_FILE, &json)?;
-    files.write(SWEEP_CSV_FILE, |w| sweep_files::write_csv(w, &document))?;
-    files.write(SWEEP_PARQUET_FILE, |w| sweep_files::write_parquet(w, &document))?;
+    files.write(SWEEP_CSV_FILE, |w| sweep_files::write_csv(w, &document, &answer))?;
+    files.write(SWEEP_PARQUET_FILE, |w| sweep_files::write_parquet(w, &document, &answer))?;
     tables::write_text(&mut files, REPORT_FILE, &crate::report::render_sweep_report(&document)?)?;
     let record = OptimizeRecord::new(
         &loaded,

@@ -15,12 +15,14 @@ mod bands;
 mod column;
 mod labels;
 mod summary;
+mod sweep;
 mod trials;
 
 pub use bands::{BACKLOG_BANDS, BANDS, backlog_bands, bands};
 pub use column::{Column, ColumnType, Schema, Table, Values};
 pub use labels::{stage_unit, unit_name, unmet_word};
 pub use summary::{STAT_COLUMNS, SUMMARY, summary, summary_with_losses};
+pub use sweep::{SWEEP, SWEEP_KEYS_AFTER, key_values as sweep_key_values, sweep};
 pub use trials::{
     STAGE_LOSSES, STOCKPILES, TRIALS, stage_losses, stage_losses_of_run, stockpiles, trials, trials_of_run,
 };
