@@ -17,7 +17,8 @@ the scenario's, pointing into the setting itself, named ``settings[1]``, ``setti
 
 Tables come back as polars DataFrames with the very columns, types and values of the CLI's files (``run`` writes
 ``trials.parquet``, ``stage_losses.parquet``, ``bands.parquet``, ``backlog_bands.parquet`` and ``summary.csv``);
-they cross from Rust through the Arrow C stream interface, without files. ``result.arrow[name]`` is the same table
+``sweep`` returns the columns of ``sweep.parquet``; they cross from Rust through the Arrow C stream interface,
+without files. ``result.arrow[name]`` is the same table
 for any reader of the Arrow PyCapsule interface (``pyarrow.table(...)``, DuckDB); ``df.to_pandas()`` gives pandas.
 
 Trials run with the GIL released; Ctrl-C stops them at the next chunk of trials and raises ``KeyboardInterrupt``.
@@ -45,11 +46,13 @@ __all__ = [
     "ComparisonResult",
     "SizingResult",
     "OptimizeResult",
+    "SweepResult",
     "validate",
     "run",
     "compare",
     "size_stockpile",
     "optimize",
+    "sweep",
     "__version__",
 ]
 
@@ -419,3 +422,82 @@ def optimize(
     d["trial_count"] = d.pop("trials")
     d["refused"] = [tuple(r) for r in d["refused"]]
     return OptimizeResult(**d, arrow=dict(tables), **_frames(tables))
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """The scenario at every point of a grid of values of some of its keys (``chokepoint sweep``), each point run on
+    the same seed and trials, so that the change from one point to the next is the keys' doing, not noise.
+
+    ``keys`` names the swept keys in order and ``points`` their values at each point (the first key varying
+    slowest). ``table`` has the columns of ``sweep.parquet``: one row per point, end use (empty for the loss) and
+    metric (``loss``, ``short_or_late``, ``units_short``, ``max_delay_weeks``), each key's value in a column named
+    by the key, the level (``mean``, ``ci95_low``, ``ci95_high``) and the paired change from the first point
+    (``change_from_first``, ``change_ci95_low``, ``change_ci95_high``). ``arrow["table"]`` is the same table
+    without the keys' columns.
+    """
+
+    scenario: ScenarioInfo
+    seed: int
+    trial_count: int
+    keys: list[str]
+    points: list[list[float]]
+    table: pl.DataFrame
+    arrow: Mapping[str, Any]
+
+
+def sweep(
+    scenario: ScenarioLike,
+    *,
+    vary: Mapping[str, Sequence[float]],
+    zip: bool = False,
+    settings: SettingsLike = (),
+    mitigations: OptionsLike = (),
+    trials: int = 10_000,
+    seed: int = 1,
+    threads: int = 0,
+) -> SweepResult:
+    """Runs ``scenario`` at every combination of the values in ``vary`` (a mapping from a numeric key, as
+    ``settings`` names keys, to its values), or with ``zip=True`` at the i-th value of every key together, each
+    point on the same ``seed`` and ``trials``, as ``chokepoint sweep --vary KEY=V1,V2,...``.
+
+    ``settings`` apply to every point before the swept keys; ``mitigations`` (names, or files of mitigations
+    ending in ``.toml``) are applied at every point. A key that does not hold a number raises
+    :class:`UsageError`; a value the key refuses raises :class:`ScenarioError` pointing at ``vary[N]``.
+    """
+    if isinstance(vary, (str, bytes)) or not isinstance(vary, Mapping):
+        raise TypeError("vary is a mapping from a key to its values, such as {'horizon.years': [1, 2, 3]}")
+    keys = list(vary)
+    values = []
+    for key in keys:
+        if not isinstance(key, str):
+            raise TypeError(f"the keys of vary are texts, not {type(key).__name__}")
+        given = vary[key]
+        if isinstance(given, (str, bytes)):
+            raise TypeError(f"the values of `{key}` are numbers, not a text")
+        values.append([float(v) for v in given])
+    d = _native.sweep(
+        **_source(scenario, settings),
+        keys=keys,
+        values=values,
+        zip=zip,
+        mitigations=_names(mitigations, "mitigations"),
+        trials=trials,
+        seed=seed,
+        threads=threads,
+    )
+    tables = d.pop("tables")
+    table = pl.DataFrame(tables["table"])
+    key_values = d.pop("key_values")
+    # As sweep.parquet: each key's value in a column named by the key, after `point`.
+    for k, key in enumerate(d["keys"]):
+        table.insert_column(1 + k, pl.Series(key, key_values[k], dtype=pl.Float64))
+    return SweepResult(
+        scenario=ScenarioInfo._of(d["scenario"]),
+        seed=d["seed"],
+        trial_count=d["trials"],
+        keys=d["keys"],
+        points=[list(p) for p in d["points"]],
+        table=table,
+        arrow=dict(tables),
+    )

@@ -79,3 +79,16 @@ def optimize(
     seed: int,
     threads: int,
 ) -> dict[str, Any]: ...
+def sweep(
+    *,
+    path: Optional[str] = None,
+    text: Optional[str] = None,
+    settings: Sequence[str] = (),
+    keys: Sequence[str],
+    values: Sequence[Sequence[float]],
+    zip: bool,
+    mitigations: Sequence[str],
+    trials: int,
+    seed: int,
+    threads: int,
+) -> dict[str, Any]: ...

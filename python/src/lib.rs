@@ -20,11 +20,14 @@ use chokepoint_analysis::loss::{LossWeights, TrialLosses};
 use chokepoint_analysis::outcome::VariantOutcome;
 use chokepoint_analysis::portfolio::{self, Objective, ObjectiveKind, PortfolioQuestion, confirmation_seed};
 use chokepoint_analysis::sizing::{self, SizingQuestion, SizingTarget};
+use chokepoint_analysis::sweep as sweeps;
 use chokepoint_analysis::variants::VariantRunner;
 use chokepoint_engine::report::summarize_run;
 use chokepoint_engine::stats::{Proportion, Summary};
 use chokepoint_engine::{RunConfig, RunError, RunResults};
-use chokepoint_scenario_files::{LoadedScenario, OptionWord, add_option_files};
+use chokepoint_scenario::VariantError;
+use chokepoint_scenario_files::sweep::{PointError, SweepScenario};
+use chokepoint_scenario_files::{LoadError, LoadedScenario, NamedOptions, OptionInput, OptionWord, add_option_files};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -525,6 +528,92 @@ fn optimize<'py>(
     Ok(d)
 }
 
+/// Runs the scenario at every point of a grid (or, with `zip`, a list) of values of some of its keys, each point
+/// on the same seed and trials, as `chokepoint sweep`.
+#[pyfunction]
+#[pyo3(signature = (*, path = None, text = None, settings = Vec::new(), keys, values, zip, mitigations, trials, seed, threads))]
+#[allow(clippy::too_many_arguments)]
+fn sweep<'py>(
+    py: Python<'py>,
+    path: Option<PathBuf>,
+    text: Option<String>,
+    settings: Vec<String>,
+    keys: Vec<String>,
+    values: Vec<Vec<f64>>,
+    zip: bool,
+    mitigations: Vec<String>,
+    trials: u64,
+    seed: u64,
+    threads: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    let config = config(trials, seed, threads, false)?;
+    if let Some((i, key)) = keys.iter().enumerate().find(|(i, k)| keys[..*i].contains(k)) {
+        return Err(UsageError::new_err(format!("`{key}` is swept twice (key {} of `vary`): give it once", i + 1)));
+    }
+    let scenario_text = chokepoint_scenario_files::read(source(path, text)?).map_err(load_error)?;
+    let fixed = chokepoint_scenario_files::numbered_settings("settings", &settings);
+    let mut loaded = scenario_text.parse(&fixed).map_err(|d| load_error(LoadError::Invalid(Box::new(d))))?;
+    let mut named = NamedOptions::default();
+    let mut overlays = Vec::new();
+    for word in mitigations.into_iter().map(OptionWord::from_word) {
+        let input = OptionInput::read(&word).map_err(load_error)?;
+        named.add(&mut loaded.scenario, &input).map_err(load_error)?;
+        if let OptionInput::Overlay { file, .. } = input {
+            overlays.push(file);
+        }
+    }
+    let specs = options_of(&loaded.scenario, &named.names, false).map_err(variant_error)?;
+    let applied: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
+    loaded.applied.clone_from(&applied);
+    loaded.overlays.extend(named.overlays);
+    let points = sweeps::points(&values, zip).map_err(analysis_error)?;
+    let scenario = &loaded.scenario;
+    check_memory(&scenario.model, trials)?;
+    let end_uses: Vec<String> = scenario.model.spec().end_uses.iter().map(|e| e.name.clone()).collect();
+    let weights = LossWeights::of(scenario);
+    let sweep_scenario = SweepScenario {
+        text: scenario_text,
+        settings: fixed,
+        keys: keys.clone(),
+        vary_name: "vary".to_owned(),
+        overlays,
+        applied,
+    };
+    let answer = interruptible(py, |progress| -> Result<_, AnalysisError> {
+        let mut runner = VariantRunner::cancellable(config, progress);
+        let mut build = |point: &[f64]| sweep_scenario.model_at(point).map_err(point_error);
+        sweeps::sweep(&points, &mut build, &weights, &mut runner)
+    })?
+    .map_err(analysis_error)?;
+    let table = chokepoint_tables::sweep(&end_uses, &answer);
+    let key_values: Vec<Vec<f64>> =
+        (0..keys.len()).map(|k| chokepoint_tables::sweep_key_values(&answer, &table, k)).collect();
+    let d = PyDict::new(py);
+    d.set_item("scenario", scenario_dict(py, &loaded)?)?;
+    d.set_item("seed", seed)?;
+    d.set_item("trials", trials)?;
+    d.set_item("keys", keys)?;
+    d.set_item("points", points)?;
+    d.set_item("key_values", key_values)?;
+    let t = PyDict::new(py);
+    t.set_item("table", Py::new(py, ArrowTable::new(chokepoint_tables::SWEEP, [table])?)?)?;
+    d.set_item("tables", t)?;
+    Ok(d)
+}
+
+/// A sweep's point that could not be built, as the analysis reports it.
+fn point_error(e: PointError) -> AnalysisError {
+    match e {
+        PointError::NotANumber { key, reason } => AnalysisError::Question(format!(
+            "`{key}` does not hold a number ({reason}), so it cannot be swept: a sweep varies numeric keys \
+             (capacities, stocks, durations, probabilities). To compare other values, call `chokepoint.run` with \
+             `settings=\"{key}=VALUE\"` once per value"
+        )),
+        PointError::Invalid(d) => AnalysisError::Variant(VariantError::Invalid(d)),
+        PointError::Variant(v) => AnalysisError::Variant(v),
+    }
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -538,6 +627,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(compare, m)?)?;
     m.add_function(wrap_pyfunction!(size_stockpile, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep, m)?)?;
     m.add_function(wrap_pyfunction!(optimize, m)?)?;
     Ok(())
 }

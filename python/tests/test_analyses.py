@@ -1,4 +1,4 @@
-"""compare, size_stockpile and optimize give the CLI's answers for the same scenario, seed and trials."""
+"""compare, size_stockpile, optimize and sweep give the CLI's answers for the same scenario, seed and trials."""
 
 from __future__ import annotations
 
@@ -82,3 +82,37 @@ def test_optimize_equals_the_cli(cli, tmp_path):
     assert result.portfolios.filter(pl.col("best"))["portfolio"].to_list() == ["+".join(expected["best"]["members"])]
     with pytest.raises(chokepoint.UsageError, match="not an objective"):
         chokepoint.optimize(MITIGATIONS, budget_usd=1e6, objective="shortage", trials=10)
+
+
+def test_sweep_equals_the_cli(cli, tmp_path):
+    out = tmp_path / "sweep"
+    small = SCENARIOS.parent / "tests" / "data" / "valid" / "small_chain.toml"
+    cli("sweep", str(small), "--vary", "disruptions.cn_licensing.duration_weeks=8,52", "--vary",
+        "end_uses.ev_motors.inventory_weeks.initial=2,6", "--set", "horizon.years=2", "-n", "60", "-s", "3", "-q",
+        "-o", str(out))
+    result = chokepoint.sweep(
+        small,
+        vary={"disruptions.cn_licensing.duration_weeks": [8, 52], "end_uses.ev_motors.inventory_weeks.initial": [2, 6]},
+        settings="horizon.years=2",
+        trials=60,
+        seed=3,
+    )
+    assert_identical(result.table, pl.read_parquet(out / "sweep.parquet"), "sweep")
+    assert result.points == [[8.0, 2.0], [8.0, 6.0], [52.0, 2.0], [52.0, 6.0]]
+    assert result.scenario.settings == ["horizon.years=2"]
+    zipped = chokepoint.sweep(small, vary={"horizon.years": [1, 2], "disruptions.cn_licensing.duration_weeks": [8, 52]},
+                              zip=True, trials=10)
+    assert zipped.points == [[1.0, 8.0], [2.0, 52.0]]
+
+
+def test_sweep_refuses_keys_without_a_number_and_values_a_key_refuses():
+    small = SCENARIOS.parent / "tests" / "data" / "valid" / "small_chain.toml"
+    with pytest.raises(chokepoint.UsageError, match="does not hold a number"):
+        chokepoint.sweep(small, vary={"stages.cn_mines.region": [1, 2]}, trials=10)
+    with pytest.raises(chokepoint.ScenarioError, match=r"vary\[1\]"):
+        chokepoint.sweep(small, vary={"horizon.years": [-1]}, trials=10)
+    with pytest.raises(chokepoint.UsageError, match="pairs"):
+        chokepoint.sweep(small, vary={"horizon.years": [1, 2], "disruptions.cn_licensing.duration_weeks": [8]},
+                         zip=True, trials=10)
+    with pytest.raises(TypeError, match="mapping"):
+        chokepoint.sweep(small, vary=["horizon.years"], trials=10)

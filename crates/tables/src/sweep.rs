@@ -110,14 +110,14 @@ mod tests {
         Point {
             values,
             loss: summarize(&mut loss.to_vec()),
-            loss_change: summarize(&mut vec![0.0, 0.0]),
+            loss_change: summarize(&mut [0.0, 0.0]),
             end_uses: vec![EndUsePoint {
                 short_or_late: Proportion::new(1, 2),
-                units_short: summarize(&mut vec![3.0, 0.0]),
-                max_delay_weeks: summarize(&mut vec![0.0, 0.0]),
+                units_short: summarize(&mut [3.0, 0.0]),
+                max_delay_weeks: summarize(&mut [0.0, 0.0]),
                 short_or_late_change: ProportionChange::new(&short, &short),
-                units_short_change: summarize(&mut vec![0.0, 0.0]),
-                max_delay_change: summarize(&mut vec![0.0, 0.0]),
+                units_short_change: summarize(&mut [0.0, 0.0]),
+                max_delay_change: summarize(&mut [0.0, 0.0]),
             }],
         }
     }
