@@ -102,7 +102,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     let weights = LossWeights::of(scenario);
     let simulation = Instant::now();
     let mut trials_run = 0;
-    let tornado = if run_tornado {
+    let tornado_answer = if run_tornado {
         let record = |done| progress.record(done);
         let mut runner = VariantRunner::new(config, &record);
         let question = TornadoQuestion { metric, low_quantile: args.quantiles.0, high_quantile: args.quantiles.1 };
@@ -112,11 +112,11 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
             progress.finish();
             analysis_failure(e)
         })?;
-        Some(TornadoJson::new(&answer, args.quantiles.0, args.quantiles.1))
+        Some(answer)
     } else {
         None
     };
-    let sobol = if run_sobol {
+    let sobol_answer = if run_sobol {
         let offset = tornado_trials;
         let record = |done| progress.record(offset + done);
         let question = SobolQuestion {
@@ -132,10 +132,12 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
             analysis_failure(e)
         })?;
         trials_run += answer.evaluations;
-        Some(SobolJson::new(&answer, args.samples, args.bootstrap, in_events))
+        Some(answer)
     } else {
         None
     };
+    let tornado = tornado_answer.as_ref().map(|a| TornadoJson::new(a, args.quantiles.0, args.quantiles.1));
+    let sobol = sobol_answer.as_ref().map(|a| SobolJson::new(a, args.samples, args.bootstrap, in_events));
     progress.finish();
     let simulation_s = simulation.elapsed().as_secs_f64();
 
@@ -155,12 +157,12 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     let mut written = vec![SENSITIVITY_JSON_FILE];
     let origin = Origin::of(&document.scenario, &document.run);
     tables::write_text(&mut files, SENSITIVITY_JSON_FILE, &json)?;
-    if let Some(t) = &document.tornado {
+    if let Some(t) = &tornado_answer {
         files.write(TORNADO_CSV_FILE, |w| sensitivity_files::write_tornado_csv(w, t))?;
         files.write(TORNADO_PARQUET_FILE, |w| sensitivity_files::write_tornado_parquet(w, t, origin))?;
         written.extend([TORNADO_CSV_FILE, TORNADO_PARQUET_FILE]);
     }
-    if let Some(s) = &document.sobol {
+    if let Some(s) = &sobol_answer {
         files.write(SOBOL_CSV_FILE, |w| sensitivity_files::write_sobol_csv(w, s))?;
         files.write(SOBOL_PARQUET_FILE, |w| sensitivity_files::write_sobol_parquet(w, s, origin))?;
         written.extend([SOBOL_CSV_FILE, SOBOL_PARQUET_FILE]);

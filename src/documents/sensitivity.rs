@@ -125,11 +125,7 @@ impl TornadoJson {
                 .map(|b| BarJson {
                     key: b.key.clone(),
                     unit: b.unit.clone(),
-                    scope: match b.scope {
-                        chokepoint_scenario::Scope::Trial => "trial",
-                        chokepoint_scenario::Scope::Event => "event",
-                    }
-                    .to_owned(),
+                    scope: chokepoint_tables::scope_word(b.scope).to_owned(),
                     low_value: b.low_value,
                     high_value: b.high_value,
                     low_mean: b.low.mean,
@@ -153,8 +149,7 @@ impl TornadoJson {
 
 impl SobolJson {
     pub fn new(answer: &SobolAnswer, base_samples: usize, bootstrap: usize, in_events: Vec<String>) -> Self {
-        let mut factors: Vec<FactorJson> = answer.factors.iter().map(FactorJson::from).collect();
-        factors.sort_by(|a, b| b.total.value.total_cmp(&a.total.value).then_with(|| a.key.cmp(&b.key)));
+        let factors: Vec<FactorJson> = answer.ranked_factors().into_iter().map(FactorJson::from).collect();
         Self {
             base_samples,
             bootstrap,

@@ -29,11 +29,12 @@
 //! with replacement, from a stream keyed by the seed, every estimate recomputed. Every trial's result goes into its
 //! own slot, and rows are evaluated on worker threads in any order: the answer is the same at any thread count.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use chokepoint_engine::rng::{key, splitmix64, stream, stream_for_key};
 use chokepoint_engine::stats::quantile_sorted;
-use chokepoint_engine::{Model, Param, RunConfig};
+use chokepoint_engine::{Model, Param, RunConfig, RunError};
 use chokepoint_scenario::Parameter;
 use rand::RngExt;
 
@@ -95,6 +96,15 @@ pub struct SobolAnswer {
     pub evaluations: u64,
 }
 
+impl SobolAnswer {
+    /// The parameters' factors by their total index, largest first (ties by key), as reports rank them.
+    pub fn ranked_factors(&self) -> Vec<&Factor> {
+        let mut factors: Vec<&Factor> = self.factors.iter().collect();
+        factors.sort_by(|a, b| b.total.value.total_cmp(&a.total.value).then_with(|| a.key.cmp(&b.key)));
+        factors
+    }
+}
+
 /// The key of the events factor.
 pub const EVENTS: &str = "events";
 
@@ -120,6 +130,22 @@ pub fn sobol(
     question: &SobolQuestion,
     weights: &LossWeights,
     progress: &(dyn Fn(u64) + Sync),
+) -> Result<SobolAnswer, AnalysisError> {
+    let report = |done| {
+        progress(done);
+        ControlFlow::Continue(())
+    };
+    sobol_cancellable(model, factors, question, weights, &report)
+}
+
+/// [`sobol`] whose `progress` may stop it: after it returns `Break`, no further trial starts and the answer is
+/// [`RunError::Cancelled`] (a caller's Ctrl-C).
+pub fn sobol_cancellable(
+    model: &Model,
+    factors: &[&Parameter],
+    question: &SobolQuestion,
+    weights: &LossWeights,
+    progress: &(dyn Fn(u64) -> ControlFlow<()> + Sync),
 ) -> Result<SobolAnswer, AnalysisError> {
     let n = question.base_samples;
     if n < 2 {
@@ -194,23 +220,26 @@ fn evaluate_all<J: Sync>(
     jobs: &[J],
     threads: usize,
     evaluate: &(dyn Fn(&J) -> Result<f64, AnalysisError> + Sync),
-    progress: &(dyn Fn(u64) + Sync),
+    progress: &(dyn Fn(u64) -> ControlFlow<()> + Sync),
 ) -> Result<Vec<f64>, AnalysisError> {
     let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
     let next = AtomicU64::new(0);
     let done = AtomicU64::new(0);
+    let cancelled = AtomicBool::new(false);
     let results: Vec<Vec<(usize, Result<f64, AnalysisError>)>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads.min(jobs.len()).max(1))
             .map(|_| {
                 scope.spawn(|| {
                     let mut mine = Vec::new();
-                    loop {
+                    while !cancelled.load(Ordering::Relaxed) {
                         let i = next.fetch_add(1, Ordering::Relaxed) as usize;
                         let Some(job) = jobs.get(i) else { break };
                         let value = evaluate(job);
                         let failed = value.is_err();
                         mine.push((i, value));
-                        progress(done.fetch_add(1, Ordering::Relaxed) + 1);
+                        if progress(done.fetch_add(1, Ordering::Relaxed) + 1).is_break() {
+                            cancelled.store(true, Ordering::Relaxed);
+                        }
                         if failed {
                             break;
                         }
@@ -221,6 +250,10 @@ fn evaluate_all<J: Sync>(
             .collect();
         workers.into_iter().map(|w| w.join().unwrap_or_default()).collect()
     });
+    if cancelled.load(Ordering::Relaxed) {
+        let trials = jobs.len() as u64;
+        return Err(AnalysisError::Run(RunError::Cancelled { done: done.load(Ordering::Relaxed), trials }));
+    }
     let mut out = vec![f64::NAN; jobs.len()];
     let mut first_error: Option<(usize, AnalysisError)> = None;
     for (i, value) in results.into_iter().flatten() {

@@ -126,3 +126,34 @@ fn worlds_are_the_same_at_one_and_two_threads() {
     // Headroom makes the capacity irrelevant: the events explain everything.
     assert!(one.end_uses[0].units_short.knowledge_share < 0.05, "{}", one.end_uses[0].units_short.knowledge_share);
 }
+
+#[test]
+fn a_sobol_design_stops_when_its_caller_cancels() {
+    use std::ops::ControlFlow;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    let s = load("tests/data/valid/linear_shortfall.toml");
+    let params = select(&s.parameters, &[]).expect("two uncertain parameters");
+    let question = SobolQuestion { metric: UNITS_SHORT, base_samples: 200, bootstrap: 10, seed: 1, threads: 2 };
+    let seen = AtomicU64::new(0);
+    let stop_after_ten = |done: u64| {
+        seen.fetch_max(done, Ordering::Relaxed);
+        if done >= 10 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+    };
+    let answer = chokepoint_analysis::sobol::sobol_cancellable(
+        &s.model,
+        &params,
+        &question,
+        &LossWeights::of(&s),
+        &stop_after_ten,
+    );
+    match answer {
+        Err(chokepoint_analysis::AnalysisError::Run(chokepoint_engine::RunError::Cancelled { done, trials })) => {
+            assert_eq!(trials, 200 * 5);
+            // Each of the two workers finishes the trial it is on, and no other starts.
+            assert!((10..=12).contains(&done), "{done}");
+        }
+        other => panic!("expected a cancelled design, got {other:?}"),
+    }
+    assert!(seen.load(Ordering::Relaxed) <= 12);
+}
