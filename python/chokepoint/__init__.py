@@ -16,10 +16,11 @@ the CLI's ``--set`` (``settings=["horizon.years=2"]``; one string is one setting
 the scenario's, pointing into the setting itself, named ``settings[1]``, ``settings[2]``, ...
 
 Tables come back as polars DataFrames with the very columns, types and values of the CLI's files (``run`` writes
-``trials.parquet``, ``stage_losses.parquet``, ``bands.parquet``, ``backlog_bands.parquet`` and ``summary.csv``);
-``sweep`` returns the columns of ``sweep.parquet``; they cross from Rust through the Arrow C stream interface,
-without files. ``result.arrow[name]`` is the same table
-for any reader of the Arrow PyCapsule interface (``pyarrow.table(...)``, DuckDB); ``df.to_pandas()`` gives pandas.
+``trials.parquet``, ``stage_losses.parquet``, ``bands.parquet``, ``backlog_bands.parquet`` and ``summary.csv``;
+``sweep`` returns the columns of ``sweep.parquet``, ``sensitivity`` those of ``tornado.parquet`` and
+``sobol.parquet``); they cross from Rust through the Arrow C stream interface, without files. ``result.arrow[name]``
+is the same table for any reader of the Arrow PyCapsule interface (``pyarrow.table(...)``, DuckDB);
+``df.to_pandas()`` gives pandas.
 
 Trials run with the GIL released; Ctrl-C stops them at the next chunk of trials and raises ``KeyboardInterrupt``.
 """
@@ -47,12 +48,14 @@ __all__ = [
     "SizingResult",
     "OptimizeResult",
     "SweepResult",
+    "SensitivityResult",
     "validate",
     "run",
     "compare",
     "size_stockpile",
     "optimize",
     "sweep",
+    "sensitivity",
     "__version__",
 ]
 
@@ -499,5 +502,86 @@ def sweep(
         keys=d["keys"],
         points=[list(p) for p in d["points"]],
         table=table,
+        arrow=dict(tables),
+    )
+
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    """Which uncertain parameters drive a metric (``chokepoint sensitivity``).
+
+    ``parameters`` lists the keys studied. ``tornado`` (with ``method`` ``"tornado"`` or ``"both"``) has the
+    columns of ``tornado.parquet``: one row per parameter, largest swing first, with the metric at the parameter's
+    low and high quantile and the paired swing between them; ``base`` is the metric of the scenario as it is.
+    ``sobol`` (``"sobol"`` or ``"both"``) has the columns of ``sobol.parquet``: the first-order and total indices
+    with bootstrap intervals, the parameters drawn per trial by total index, then ``events`` (the randomness of the
+    trial's events, where the parameters drawn per event, listed in ``in_events``, belong).
+    """
+
+    scenario: ScenarioInfo
+    seed: int
+    trial_count: int
+    parameters: list[str]
+    in_events: list[str]
+    base: Optional[dict[str, float]]
+    tornado: Optional[pl.DataFrame]
+    sobol: Optional[pl.DataFrame]
+    sobol_mean: Optional[float]
+    sobol_variance: Optional[float]
+    sobol_evaluations: Optional[int]
+    arrow: Mapping[str, Any]
+
+
+def sensitivity(
+    scenario: ScenarioLike = None,
+    *,
+    method: str = "tornado",
+    metric: str = "loss",
+    params: Union[str, Iterable[str]] = (),
+    quantiles: tuple[float, float] = (0.1, 0.9),
+    samples: int = 256,
+    bootstrap: int = 200,
+    settings: SettingsLike = (),
+    mitigations: OptionsLike = (),
+    trials: int = 10_000,
+    seed: int = 1,
+    threads: int = 0,
+) -> SensitivityResult:
+    """How much each uncertain parameter moves ``metric``, as ``chokepoint sensitivity``: ``method`` is
+    ``"tornado"`` (each parameter at its ``quantiles``, ``trials`` trials a run), ``"sobol"`` (variance-based
+    indices from ``samples`` base samples, ``samples × (parameters + 3)`` trials, with ``bootstrap`` resamples for
+    the intervals) or ``"both"``. ``metric`` is ``"loss"``, ``"short:END_USE"``, ``"delay:END_USE"`` or
+    ``"units-short:END_USE"``; ``params`` are keys or patterns with ``*`` segments (default: every uncertain
+    parameter).
+    """
+    if isinstance(params, str):
+        params = [params]
+    d = _native.sensitivity(
+        **_source(scenario, settings),
+        method=method,
+        metric=metric,
+        params=list(params),
+        quantiles=(float(quantiles[0]), float(quantiles[1])),
+        samples=samples,
+        bootstrap=bootstrap,
+        mitigations=_names(mitigations, "mitigations"),
+        trials=trials,
+        seed=seed,
+        threads=threads,
+    )
+    tables = d.pop("tables")
+    frames = _frames(tables)
+    return SensitivityResult(
+        scenario=ScenarioInfo._of(d["scenario"]),
+        seed=d["seed"],
+        trial_count=d["trials"],
+        parameters=d["parameters"],
+        in_events=d["in_events"],
+        base=d.get("base"),
+        tornado=frames.get("tornado"),
+        sobol=frames.get("sobol"),
+        sobol_mean=d.get("sobol_mean"),
+        sobol_variance=d.get("sobol_variance"),
+        sobol_evaluations=d.get("sobol_evaluations"),
         arrow=dict(tables),
     )

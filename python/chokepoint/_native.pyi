@@ -92,3 +92,19 @@ def sweep(
     seed: int,
     threads: int,
 ) -> dict[str, Any]: ...
+def sensitivity(
+    *,
+    path: Optional[str] = None,
+    text: Optional[str] = None,
+    settings: Sequence[str] = (),
+    method: str,
+    metric: str,
+    params: Sequence[str],
+    quantiles: tuple[float, float],
+    samples: int,
+    bootstrap: int,
+    mitigations: Sequence[str],
+    trials: int,
+    seed: int,
+    threads: int,
+) -> dict[str, Any]: ...

@@ -18,14 +18,17 @@ use chokepoint_analysis::AnalysisError;
 use chokepoint_analysis::comparison::{Comparison, OptionKind, OptionSpec, options_of};
 use chokepoint_analysis::loss::{LossWeights, TrialLosses};
 use chokepoint_analysis::outcome::VariantOutcome;
+use chokepoint_analysis::parameters::{require_some, select};
 use chokepoint_analysis::portfolio::{self, Objective, ObjectiveKind, PortfolioQuestion, confirmation_seed};
 use chokepoint_analysis::sizing::{self, SizingQuestion, SizingTarget};
+use chokepoint_analysis::sobol::{self, SobolQuestion};
 use chokepoint_analysis::sweep as sweeps;
+use chokepoint_analysis::tornado::{self, TornadoQuestion};
 use chokepoint_analysis::variants::VariantRunner;
 use chokepoint_engine::report::summarize_run;
 use chokepoint_engine::stats::{Proportion, Summary};
 use chokepoint_engine::{RunConfig, RunError, RunResults};
-use chokepoint_scenario::VariantError;
+use chokepoint_scenario::{Parameter, Scope, VariantError};
 use chokepoint_scenario_files::sweep::{PointError, SweepScenario};
 use chokepoint_scenario_files::{LoadError, LoadedScenario, NamedOptions, OptionInput, OptionWord, add_option_files};
 use pyo3::prelude::*;
@@ -614,6 +617,112 @@ fn point_error(e: PointError) -> AnalysisError {
     }
 }
 
+/// The sensitivity of a metric to the scenario's uncertain parameters: a tornado (each parameter at a low and a
+/// high quantile, the others as drawn) and/or variance-based (Sobol) indices, as `chokepoint sensitivity`.
+#[pyfunction]
+#[pyo3(signature = (*, path = None, text = None, settings = Vec::new(), method, metric, params, quantiles, samples, bootstrap, mitigations, trials, seed, threads))]
+#[allow(clippy::too_many_arguments)]
+fn sensitivity<'py>(
+    py: Python<'py>,
+    path: Option<PathBuf>,
+    text: Option<String>,
+    settings: Vec<String>,
+    method: String,
+    metric: String,
+    params: Vec<String>,
+    quantiles: (f64, f64),
+    samples: usize,
+    bootstrap: usize,
+    mitigations: Vec<String>,
+    trials: u64,
+    seed: u64,
+    threads: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    let config = config(trials, seed, threads, false)?;
+    let (run_tornado, run_sobol) = match method.as_str() {
+        "tornado" => (true, false),
+        "sobol" => (false, true),
+        "both" => (true, true),
+        other => {
+            return Err(UsageError::new_err(format!(
+                "`{other}` is not a method: give \"tornado\", \"sobol\" or \"both\""
+            )));
+        }
+    };
+    let (low, high) = quantiles;
+    if !(0.0 <= low && low < high && high <= 1.0) {
+        return Err(UsageError::new_err(format!(
+            "({low}, {high}) are not two quantiles (low, high) with 0 <= low < high <= 1, such as (0.1, 0.9)"
+        )));
+    }
+    if run_sobol && samples < 2 {
+        return Err(UsageError::new_err(format!("a Sobol design needs at least 2 samples, not {samples}")));
+    }
+    let (kind, end_use) = objective_kind(&metric)?;
+    let mut loaded = load(source(path, text)?, &settings)?;
+    let specs = named_options(&mut loaded, mitigations, false)?;
+    let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+    let (model, parameters) = loaded.scenario.variant_parameters(&names).map_err(variant_error)?;
+    loaded.applied = specs.iter().map(|s| s.name.clone()).collect();
+    loaded.scenario.model = model;
+    loaded.scenario.parameters = parameters;
+    let scenario = &loaded.scenario;
+    let chosen = select(&scenario.parameters, &params).map_err(analysis_error)?;
+    require_some(&chosen, &scenario.name).map_err(analysis_error)?;
+    let metric = Objective::resolve(scenario, kind, end_use).map_err(analysis_error)?;
+    if run_tornado {
+        check_memory(&scenario.model, trials)?;
+    }
+    // Sobol factors are drawn once per trial; parameters drawn per event belong to the trial's events.
+    let factors: Vec<&Parameter> = chosen.iter().copied().filter(|p| p.scope == Scope::Trial).collect();
+    let in_events: Vec<String> = chosen.iter().filter(|p| p.scope == Scope::Event).map(|p| p.key.clone()).collect();
+    let weights = LossWeights::of(scenario);
+    let tornado_answer = if run_tornado {
+        let question = TornadoQuestion { metric, low_quantile: low, high_quantile: high };
+        let answer = interruptible(py, |progress| -> Result<_, AnalysisError> {
+            let mut runner = VariantRunner::cancellable(config, progress);
+            tornado::tornado(&scenario.model, &chosen, &question, &weights, &mut runner)
+        })?;
+        Some(answer.map_err(analysis_error)?)
+    } else {
+        None
+    };
+    let sobol_answer = if run_sobol {
+        let question = SobolQuestion { metric, base_samples: samples, bootstrap, seed, threads };
+        let answer = interruptible(py, |progress| {
+            sobol::sobol_cancellable(&scenario.model, &factors, &question, &weights, progress)
+        })?;
+        Some(answer.map_err(analysis_error)?)
+    } else {
+        None
+    };
+    let d = PyDict::new(py);
+    d.set_item("scenario", scenario_dict(py, &loaded)?)?;
+    d.set_item("seed", seed)?;
+    d.set_item("trials", trials)?;
+    d.set_item("parameters", chosen.iter().map(|p| p.key.clone()).collect::<Vec<_>>())?;
+    d.set_item("in_events", in_events)?;
+    let t = PyDict::new(py);
+    if let Some(answer) = &tornado_answer {
+        d.set_item("base", summary_dict(py, &answer.base)?)?;
+        t.set_item(
+            "tornado",
+            Py::new(py, ArrowTable::new(chokepoint_tables::TORNADO, [chokepoint_tables::tornado(answer)])?)?,
+        )?;
+    }
+    if let Some(answer) = &sobol_answer {
+        d.set_item("sobol_mean", answer.mean)?;
+        d.set_item("sobol_variance", answer.variance)?;
+        d.set_item("sobol_evaluations", answer.evaluations)?;
+        t.set_item(
+            "sobol",
+            Py::new(py, ArrowTable::new(chokepoint_tables::SOBOL, [chokepoint_tables::sobol(answer)])?)?,
+        )?;
+    }
+    d.set_item("tables", t)?;
+    Ok(d)
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -628,6 +737,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(compare, m)?)?;
     m.add_function(wrap_pyfunction!(size_stockpile, m)?)?;
     m.add_function(wrap_pyfunction!(sweep, m)?)?;
+    m.add_function(wrap_pyfunction!(sensitivity, m)?)?;
     m.add_function(wrap_pyfunction!(optimize, m)?)?;
     Ok(())
 }

@@ -1,4 +1,5 @@
-"""compare, size_stockpile, optimize and sweep give the CLI's answers for the same scenario, seed and trials."""
+"""compare, size_stockpile, optimize, sweep and sensitivity give the CLI's answers for the same scenario, seed and
+trials."""
 
 from __future__ import annotations
 
@@ -116,3 +117,26 @@ def test_sweep_refuses_keys_without_a_number_and_values_a_key_refuses():
                          zip=True, trials=10)
     with pytest.raises(TypeError, match="mapping"):
         chokepoint.sweep(small, vary=["horizon.years"], trials=10)
+
+
+# The closed-form scenario is short by design: its capacity warning is expected.
+@pytest.mark.filterwarnings("ignore::chokepoint.ScenarioWarning")
+def test_sensitivity_equals_the_cli(cli, tmp_path):
+    out = tmp_path / "sensitivity"
+    linear = SCENARIOS.parent / "tests" / "data" / "valid" / "linear_shortfall.toml"
+    cli("sensitivity", str(linear), "--metric", "units-short:motors", "--method", "both", "-n", "30", "--samples",
+        "64", "-q", "-o", str(out))
+    result = chokepoint.sensitivity(linear, method="both", metric="units-short:motors", trials=30, samples=64)
+    assert_identical(result.tornado, pl.read_parquet(out / "tornado.parquet"), "tornado")
+    assert_identical(result.sobol, pl.read_parquet(out / "sobol.parquet"), "sobol")
+    # The closed form: demand swings units short by +800, capacity by -400 (tests/cli/studies.rs).
+    assert result.tornado["key"].to_list() == ["end_uses.motors.demand_units_per_year",
+                                                "stages.maker.capacity_t_per_year"]
+    assert abs(result.tornado["swing"][0] - 800.0) < 1e-6
+    assert result.sobol_evaluations == 64 * 5
+    only_tornado = chokepoint.sensitivity(linear, metric="units-short:motors", trials=10)
+    assert only_tornado.sobol is None and only_tornado.tornado.height == 2
+    with pytest.raises(chokepoint.UsageError, match="not a method"):
+        chokepoint.sensitivity(linear, method="morris", trials=10)
+    with pytest.raises(chokepoint.UsageError, match="matches no uncertain parameter"):
+        chokepoint.sensitivity(linear, params="stages.nowhere.*", trials=10)
