@@ -18,7 +18,7 @@ the scenario's, pointing into the setting itself, named ``settings[1]``, ``setti
 Tables come back as polars DataFrames with the very columns, types and values of the CLI's files (``run`` writes
 ``trials.parquet``, ``stage_losses.parquet``, ``bands.parquet``, ``backlog_bands.parquet`` and ``summary.csv``;
 ``sweep`` returns the columns of ``sweep.parquet``, ``sensitivity`` those of ``tornado.parquet`` and
-``sobol.parquet``); they cross from Rust through the Arrow C stream interface, without files. ``result.arrow[name]``
+``sobol.parquet``, ``worlds`` those of ``worlds.parquet``); they cross from Rust through the Arrow C stream interface, without files. ``result.arrow[name]``
 is the same table for any reader of the Arrow PyCapsule interface (``pyarrow.table(...)``, DuckDB);
 ``df.to_pandas()`` gives pandas.
 
@@ -49,6 +49,7 @@ __all__ = [
     "OptimizeResult",
     "SweepResult",
     "SensitivityResult",
+    "WorldsResult",
     "validate",
     "run",
     "compare",
@@ -56,6 +57,7 @@ __all__ = [
     "optimize",
     "sweep",
     "sensitivity",
+    "worlds",
     "__version__",
 ]
 
@@ -583,5 +585,61 @@ def sensitivity(
         sobol_mean=d.get("sobol_mean"),
         sobol_variance=d.get("sobol_variance"),
         sobol_evaluations=d.get("sobol_evaluations"),
+        arrow=dict(tables),
+    )
+
+
+@dataclass(frozen=True)
+class WorldsResult:
+    """A two-level study (``chokepoint run --worlds N --world-trials T``): what we do not know (the scenario's
+    ``[uncertainty] knowledge`` parameters, drawn once per world) apart from what is random (drawn in every trial).
+
+    ``knowledge`` lists the knowledge parameters' keys. ``table`` has the columns of ``worlds.parquet``: one row per
+    world and quantity, ``knowledge`` (a parameter's value in that world, ``name`` its key) or a metric over the
+    world's trials (``loss`` with an empty name; ``short_or_late``, ``units_short``, ``max_delay_weeks`` with
+    ``name`` the end use), so that ``table.filter(pl.col("quantity") == "short_or_late")`` gives each end use's
+    probability in every world.
+    """
+
+    scenario: ScenarioInfo
+    seed: int
+    trial_count: int
+    world_count: int
+    knowledge: list[str]
+    table: pl.DataFrame
+    arrow: Mapping[str, Any]
+
+
+def worlds(
+    scenario: ScenarioLike = None,
+    *,
+    worlds: Optional[int] = None,
+    settings: SettingsLike = (),
+    mitigations: OptionsLike = (),
+    trials: int = 500,
+    seed: int = 1,
+    threads: int = 0,
+) -> WorldsResult:
+    """Runs ``worlds`` worlds (default: the scenario's ``[uncertainty] worlds``), each drawing the knowledge
+    parameters once and running ``trials`` trials on the same seed, as ``chokepoint run --worlds N
+    --world-trials T``. The knowledge parameters are the scenario's ``[uncertainty] knowledge`` (set them with
+    ``settings='uncertainty.knowledge=[...]'``).
+    """
+    d = _native.worlds(
+        **_source(scenario, settings),
+        worlds=worlds,
+        mitigations=_names(mitigations, "mitigations"),
+        trials=trials,
+        seed=seed,
+        threads=threads,
+    )
+    tables = d.pop("tables")
+    return WorldsResult(
+        scenario=ScenarioInfo._of(d["scenario"]),
+        seed=d["seed"],
+        trial_count=d["trials"],
+        world_count=d["worlds"],
+        knowledge=d["knowledge"],
+        table=pl.DataFrame(tables["table"]),
         arrow=dict(tables),
     )

@@ -108,3 +108,14 @@ def sensitivity(
     seed: int,
     threads: int,
 ) -> dict[str, Any]: ...
+def worlds(
+    *,
+    path: Optional[str] = None,
+    text: Optional[str] = None,
+    settings: Sequence[str] = (),
+    worlds: Optional[int],
+    mitigations: Sequence[str],
+    trials: int,
+    seed: int,
+    threads: int,
+) -> dict[str, Any]: ...

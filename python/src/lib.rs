@@ -25,6 +25,7 @@ use chokepoint_analysis::sobol::{self, SobolQuestion};
 use chokepoint_analysis::sweep as sweeps;
 use chokepoint_analysis::tornado::{self, TornadoQuestion};
 use chokepoint_analysis::variants::VariantRunner;
+use chokepoint_analysis::worlds as two_level;
 use chokepoint_engine::report::summarize_run;
 use chokepoint_engine::stats::{Proportion, Summary};
 use chokepoint_engine::{RunConfig, RunError, RunResults};
@@ -723,6 +724,65 @@ fn sensitivity<'py>(
     Ok(d)
 }
 
+/// A two-level study: `worlds` worlds, each drawing the scenario's knowledge parameters (`[uncertainty]
+/// knowledge`) once and running `trials` trials, as `chokepoint run --worlds N --world-trials T`.
+#[pyfunction]
+#[pyo3(signature = (*, path = None, text = None, settings = Vec::new(), worlds, mitigations, trials, seed, threads))]
+#[allow(clippy::too_many_arguments)]
+fn worlds<'py>(
+    py: Python<'py>,
+    path: Option<PathBuf>,
+    text: Option<String>,
+    settings: Vec<String>,
+    worlds: Option<usize>,
+    mitigations: Vec<String>,
+    trials: u64,
+    seed: u64,
+    threads: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    let config = config(trials, seed, threads, false)?;
+    let mut loaded = load(source(path, text)?, &settings)?;
+    let specs = named_options(&mut loaded, mitigations, false)?;
+    let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+    let (model, parameters) = loaded.scenario.variant_parameters(&names).map_err(variant_error)?;
+    loaded.applied = specs.iter().map(|s| s.name.clone()).collect();
+    loaded.scenario.model = model;
+    loaded.scenario.parameters = parameters;
+    let scenario = &loaded.scenario;
+    let count = match worlds.or(scenario.uncertainty.worlds.and_then(|w| usize::try_from(w).ok())) {
+        Some(n) => n,
+        None => {
+            return Err(UsageError::new_err(format!(
+                "scenario `{}` gives no `[uncertainty] worlds`: give `worlds=N`",
+                scenario.name
+            )));
+        }
+    };
+    check_memory(&scenario.model, trials)?;
+    let knowledge: Vec<&Parameter> =
+        scenario.parameters.iter().filter(|p| scenario.uncertainty.is_knowledge(p)).collect();
+    let weights = LossWeights::of(scenario);
+    let answer = interruptible(py, |progress| -> Result<_, AnalysisError> {
+        let mut runner = VariantRunner::cancellable(config, progress);
+        two_level::worlds(&scenario.model, &knowledge, count, &weights, &mut runner)
+    })?
+    .map_err(analysis_error)?;
+    let end_uses: Vec<String> = scenario.model.spec().end_uses.iter().map(|e| e.name.clone()).collect();
+    let d = PyDict::new(py);
+    d.set_item("scenario", scenario_dict(py, &loaded)?)?;
+    d.set_item("seed", seed)?;
+    d.set_item("trials", trials)?;
+    d.set_item("worlds", answer.worlds)?;
+    d.set_item("knowledge", answer.knowledge.clone())?;
+    let t = PyDict::new(py);
+    t.set_item(
+        "table",
+        Py::new(py, ArrowTable::new(chokepoint_tables::WORLDS, [chokepoint_tables::worlds(&answer, &end_uses)])?)?,
+    )?;
+    d.set_item("tables", t)?;
+    Ok(d)
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -738,6 +798,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(size_stockpile, m)?)?;
     m.add_function(wrap_pyfunction!(sweep, m)?)?;
     m.add_function(wrap_pyfunction!(sensitivity, m)?)?;
+    m.add_function(wrap_pyfunction!(worlds, m)?)?;
     m.add_function(wrap_pyfunction!(optimize, m)?)?;
     Ok(())
 }

@@ -1,5 +1,5 @@
-"""compare, size_stockpile, optimize, sweep and sensitivity give the CLI's answers for the same scenario, seed and
-trials."""
+"""compare, size_stockpile, optimize, sweep, sensitivity and worlds give the CLI's answers for the same scenario,
+seed and trials."""
 
 from __future__ import annotations
 
@@ -140,3 +140,19 @@ def test_sensitivity_equals_the_cli(cli, tmp_path):
         chokepoint.sensitivity(linear, method="morris", trials=10)
     with pytest.raises(chokepoint.UsageError, match="matches no uncertain parameter"):
         chokepoint.sensitivity(linear, params="stages.nowhere.*", trials=10)
+
+
+def test_worlds_equal_the_cli(cli, tmp_path):
+    out = tmp_path / "worlds"
+    small = SCENARIOS.parent / "tests" / "data" / "valid" / "small_chain.toml"
+    knowledge = ('uncertainty.knowledge=["stages.*.inventory_weeks.initial", "disruptions.*.denial_probability.*", '
+                 '"disruptions.cn_licensing.duration_weeks"]')
+    cli("run", str(small), "-n", "20", "--worlds", "6", "--world-trials", "40", "--set", knowledge, "-s", "2", "-q",
+        "-o", str(out))
+    result = chokepoint.worlds(small, worlds=6, trials=40, seed=2, settings=knowledge)
+    assert_identical(result.table, pl.read_parquet(out / "worlds.parquet"), "worlds")
+    assert result.world_count == 6 and len(result.knowledge) == 3
+    with pytest.raises(chokepoint.UsageError, match="worlds=N"):
+        chokepoint.worlds(small, settings=knowledge, trials=10)
+    with pytest.raises(chokepoint.UsageError, match="knowledge"):
+        chokepoint.worlds(small, worlds=2, trials=10)
