@@ -15,14 +15,9 @@
 
 mod date;
 mod diagnostic;
-mod disruption;
 mod document;
 mod encoding;
-mod graph;
-mod loss;
 mod lower;
-mod market;
-mod mitigation;
 mod overlay;
 mod parameter;
 mod raw;
@@ -36,7 +31,7 @@ use chokepoint_engine::{Model, ModelError};
 pub use date::Date;
 pub use diagnostic::{Diagnostic, Diagnostics, MAX_EXCERPT, Severity, Style, did_you_mean};
 pub use encoding::{MAX_SCENARIO_BYTES, decode};
-pub use loss::{DEFAULT_LATE_WEEK_COST_SHARE, EndUseValues, LossMeasure, LossUnit, ValueBasis};
+pub use lower::loss::{DEFAULT_LATE_WEEK_COST_SHARE, EndUseValues, LossMeasure, LossUnit, ValueBasis};
 pub use overlay::Resolver;
 pub use parameter::{Parameter, Scope, Site, StockEnd, key_matches};
 pub use setting::Setting;
@@ -47,7 +42,7 @@ pub use uncertainty::{Uncertainty, can_be_knowledge};
 pub const MAX_AMOUNT: f64 = 1e15;
 
 use crate::document::Document;
-use crate::mitigation::Plan;
+use crate::lower::mitigation::Plan;
 use crate::overlay::Sources;
 
 /// Every diagnostic code, with what it means. Codes are stable: tools may match on them.
@@ -357,7 +352,7 @@ impl Scenario {
             return Err(VariantError::Unknown { name: name.to_owned(), known: self.known() });
         };
         let raw = self.doc.mitigations[m].raw.as_ref();
-        if raw.and_then(mitigation::kind_of) != Some("stockpile") {
+        if raw.and_then(lower::mitigation::kind_of) != Some("stockpile") {
             return Err(VariantError::NotAStockpile { name: name.to_owned(), stockpiles: self.stockpiles() });
         }
         if !(size.is_finite() && size >= 0.0) {
@@ -486,9 +481,9 @@ impl Scenario {
                 let raw = e.raw.as_ref()?;
                 Some(MitigationInfo {
                     name: e.name.clone(),
-                    kind: mitigation::kind_of(raw).unwrap_or(""),
+                    kind: lower::mitigation::kind_of(raw).unwrap_or(""),
                     description: text(&raw.description),
-                    cost: mitigation::cost_of(raw),
+                    cost: lower::mitigation::cost_of(raw),
                 })
             })
             .collect();
@@ -520,9 +515,9 @@ impl Scenario {
                     .unwrap_or_default();
                 DisruptionInfo {
                     name: d.name.clone(),
-                    kind: disruption::kind_word(&d.kind),
+                    kind: lower::disruption::kind_word(&d.kind),
                     description,
-                    summary: disruption::summary(spec, d),
+                    summary: lower::disruption::summary(spec, d),
                 }
             })
             .collect();
@@ -552,10 +547,10 @@ fn build(doc: &Document, plan: &Plan, check_model: bool) -> Result<Built, Vec<Di
     let doc = if plan.applied.is_empty() {
         doc
     } else {
-        variant = mitigation::variant_document(doc, plan);
+        variant = lower::mitigation::variant_document(doc, plan);
         &variant
     };
-    let mut lowering = lower::Lower::new(doc);
+    let mut lowering = lower::context::Lower::new(doc);
     let lowered = lower::lower(&mut lowering, plan);
     let mut diags = std::mem::take(&mut lowering.diags);
     let Some(lowered) = lowered.filter(|_| check_model && !has_errors(&diags)) else { return Err(diags) };
@@ -601,7 +596,7 @@ fn build(doc: &Document, plan: &Plan, check_model: bool) -> Result<Built, Vec<Di
 /// reported (those of the baseline, found again in each variant) are not repeated. Returns the parameters the
 /// mitigations bring (those named under `mitigations.`), for `[uncertainty]` to be checked against.
 fn validate_catalog(doc: &Document, diags: &mut Vec<Diagnostic>, check_model: bool) -> Vec<Parameter> {
-    let packages = mitigation::check_catalog(doc, diags);
+    let packages = lower::mitigation::check_catalog(doc, diags);
     let mut plans: Vec<Plan> = (0..doc.mitigations.len())
         .filter(|&m| doc.mitigations[m].raw.is_some())
         .map(|m| Plan { applied: vec![m], stockpile_size: None })

@@ -145,7 +145,7 @@ pub(crate) fn load(
             Diagnostic::error(
                 "base-not-allowed",
                 "scenario.base",
-                format!("the base `{}` of `{origin}` {why}", crate::lower::clip(path, 80)),
+                format!("the base `{}` of `{origin}` {why}", crate::lower::context::clip(path, 80)),
             )
             .at(Some(base.span()))
             .help(help),

@@ -21,7 +21,7 @@ use std::collections::{HashMap, VecDeque};
 use chokepoint_engine::{Class, DisruptionKind, ModelSpec, Node, Param, Timing, Unit};
 
 use crate::document::Document;
-use crate::mitigation::{Plan, kind_of};
+use crate::lower::mitigation::{Plan, kind_of};
 use crate::raw::{Field, RawParam};
 
 /// Which end of a stock a parameter sets.
@@ -297,8 +297,11 @@ pub fn key_matches(pattern: &str, key: &str) -> bool {
 
 /// The key form given among a duration's three (`_weeks`/`_week`, `_days`, `_months`), with its scale and unit.
 fn duration_key(forms: [(&str, &Field<RawParam>); 3]) -> (String, f64, &'static str) {
-    const SCALES: [(f64, &str); 3] =
-        [(1.0, "weeks"), (crate::lower::WEEKS_PER_DAY, "days"), (crate::lower::WEEKS_PER_MONTH, "months")];
+    const SCALES: [(f64, &str); 3] = [
+        (1.0, "weeks"),
+        (crate::lower::context::WEEKS_PER_DAY, "days"),
+        (crate::lower::context::WEEKS_PER_MONTH, "months"),
+    ];
     forms
         .iter()
         .zip(SCALES)

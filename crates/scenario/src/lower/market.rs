@@ -6,7 +6,7 @@ use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, did_you_mean, list, number};
 use crate::document::Entity;
-use crate::lower::Lower;
+use crate::lower::context::Lower;
 use crate::raw::{Field, RawMarket};
 
 /// The name of the table whose keys apply to every market that leaves them out.

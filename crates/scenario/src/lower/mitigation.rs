@@ -17,7 +17,7 @@ use toml::Spanned;
 use crate::Cost;
 use crate::diagnostic::{Diagnostic, did_you_mean, list, number};
 use crate::document::{Document, Entity};
-use crate::lower::{DurationKey, Kind, Lower, LoweredLink, allocation, check_name, classes};
+use crate::lower::context::{DurationKey, Kind, Lower, LoweredLink, allocation, check_name, classes};
 use crate::raw::{Field, RawMitigation, RawParam};
 
 /// The kinds of mitigation, as written in `kind`.
@@ -293,7 +293,7 @@ fn check_cost(lower: &mut Lower<'_>, e: &Entity<RawMitigation>, raw: &RawMitigat
     for (field, name) in [(&c.one_off_usd, "one_off_usd"), (&c.per_year_usd, "per_year_usd")] {
         let Some(v) = field else { continue };
         let x = *v.get_ref();
-        if x > crate::lower::MAX_MAGNITUDE && x.is_finite() {
+        if x > crate::lower::context::MAX_MAGNITUDE && x.is_finite() {
             let key = format!("{}.cost.{name}", e.path);
             lower.push(
                 Diagnostic::error(

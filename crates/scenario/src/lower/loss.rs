@@ -12,7 +12,7 @@
 use chokepoint_engine::{Class, EndUseSpec, Unmet};
 
 use crate::diagnostic::{Diagnostic, number};
-use crate::lower::{Lower, table_ref};
+use crate::lower::context::{Lower, table_ref};
 use crate::raw::Field;
 
 /// The default share of a unit's value that one week of lateness costs: a unit a year late counts as a unit lost.

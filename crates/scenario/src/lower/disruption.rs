@@ -7,7 +7,7 @@ use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, list};
 use crate::document::Entity;
-use crate::lower::{DurationKey, Kind, Lower, table_ref};
+use crate::lower::context::{DurationKey, Kind, Lower, table_ref};
 use crate::raw::{RawDisruption, RawWordOrList};
 
 /// The kinds of disruption, as written in `kind`.
