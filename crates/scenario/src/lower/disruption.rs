@@ -8,32 +8,37 @@ use toml::Spanned;
 use crate::diagnostic::{Diagnostic, list};
 use crate::document::Entity;
 use crate::lower::context::{DurationKey, Kind, Lower, table_ref};
+use crate::lower::kinds::{KindKeys, as_listed};
 use crate::raw::{RawDisruption, RawWordOrList};
 
 /// The kinds of disruption, as written in `kind`.
 const KINDS: &[&str] = &["export_licensing", "embargo", "outage", "demand_shock"];
 
 /// Keys of a disruption that only some kinds allow, with the kinds that allow them.
-const KIND_KEYS: &[(&str, &[&str])] = &[
-    ("materials", &["export_licensing", "embargo"]),
-    ("from_region", &["export_licensing", "embargo"]),
-    ("to_regions", &["export_licensing", "embargo"]),
-    ("to", &["export_licensing", "embargo"]),
-    ("review_weeks", &["export_licensing"]),
-    ("review_days", &["export_licensing"]),
-    ("review_months", &["export_licensing"]),
-    ("denial_probability", &["export_licensing"]),
-    ("grace_weeks", &["export_licensing"]),
-    ("severity", &["embargo", "outage"]),
-    ("stages", &["outage"]),
-    ("end_uses", &["demand_shock"]),
-    ("multiplier", &["demand_shock"]),
-    ("two_state", &["outage"]),
-];
+const KIND_KEYS: KindKeys<14> = KindKeys {
+    entities: "disruptions",
+    spelled: as_listed,
+    keys: [
+        ("materials", &["export_licensing", "embargo"]),
+        ("from_region", &["export_licensing", "embargo"]),
+        ("to_regions", &["export_licensing", "embargo"]),
+        ("to", &["export_licensing", "embargo"]),
+        ("review_weeks", &["export_licensing"]),
+        ("review_days", &["export_licensing"]),
+        ("review_months", &["export_licensing"]),
+        ("denial_probability", &["export_licensing"]),
+        ("grace_weeks", &["export_licensing"]),
+        ("severity", &["embargo", "outage"]),
+        ("stages", &["outage"]),
+        ("end_uses", &["demand_shock"]),
+        ("multiplier", &["demand_shock"]),
+        ("two_state", &["outage"]),
+    ],
+};
 
-/// The kind-specific keys present in `raw`, with their spans.
-fn kind_keys_present(raw: &RawDisruption) -> Vec<(&'static str, Range<usize>)> {
-    let spans: [Option<Range<usize>>; 14] = [
+/// The span of each key of [`KIND_KEYS`] that `raw` gives, in the table's order.
+fn kind_key_spans(raw: &RawDisruption) -> [Option<Range<usize>>; 14] {
+    [
         raw.materials.as_ref().map(Spanned::span),
         raw.from_region.as_ref().map(Spanned::span),
         raw.to_regions.as_ref().map(Spanned::span),
@@ -48,8 +53,7 @@ fn kind_keys_present(raw: &RawDisruption) -> Vec<(&'static str, Range<usize>)> {
         raw.end_uses.as_ref().map(Spanned::span),
         raw.multiplier.as_ref().map(Spanned::span),
         raw.two_state.as_ref().map(Spanned::span),
-    ];
-    KIND_KEYS.iter().zip(spans).filter_map(|((k, _), s)| s.map(|s| (*k, s))).collect()
+    ]
 }
 
 pub(crate) fn disruptions(lower: &mut Lower<'_>) -> Vec<DisruptionSpec> {
@@ -84,26 +88,7 @@ fn disruption(
         Some(k) => lower.choice(k, &format!("{path}.kind"), KINDS),
     };
     if let Some(kind) = kind {
-        for (key, span) in kind_keys_present(raw) {
-            let allowed = KIND_KEYS.iter().find(|(k, _)| *k == key).map_or(&[][..], |(_, kinds)| *kinds);
-            if !allowed.contains(&kind) {
-                let takes: Vec<&str> =
-                    KIND_KEYS.iter().filter(|(_, kinds)| kinds.contains(&kind)).map(|(k, _)| *k).collect();
-                lower.push(
-                    Diagnostic::error(
-                        "key-not-allowed-for-kind",
-                        format!("{path}.{key}"),
-                        format!("`{key}` does not apply to {who}, of kind `{kind}`"),
-                    )
-                    .at(Some(span))
-                    .help(format!(
-                        "remove `{path}.{key}` (it applies to {}); disruptions of kind `{kind}` take {}",
-                        list(allowed),
-                        list(&takes)
-                    )),
-                );
-            }
-        }
+        KIND_KEYS.check(lower, path, &who, kind, kind_key_spans(raw));
     }
     let kind = match kind {
         Some("export_licensing") => {

@@ -18,6 +18,7 @@ use crate::Cost;
 use crate::diagnostic::{Diagnostic, did_you_mean, list, number};
 use crate::document::{Document, Entity};
 use crate::lower::context::{DurationKey, Kind, Lower, LoweredLink, allocation, check_name, classes};
+use crate::lower::kinds::KindKeys;
 use crate::raw::{Field, RawMitigation, RawParam};
 
 /// The kinds of mitigation, as written in `kind`.
@@ -36,42 +37,51 @@ pub(crate) struct Plan {
 const NEW_STAGES: &str = "stages.NAME";
 
 /// Keys of a mitigation that only some kinds allow, with the kinds that allow them.
-const KIND_KEYS: &[(&str, &[&str])] = &[
-    ("material", &["stockpile", "thrifting"]),
-    ("materials", &["thrifting"]),
-    ("serves", &["stockpile"]),
-    ("initial_t", &["stockpile"]),
-    ("initial_units", &["stockpile"]),
-    ("release_to", &["stockpile"]),
-    ("max_release_t_per_week", &["stockpile"]),
-    ("max_release_units_per_week", &["stockpile"]),
-    ("rebuild_t_per_week", &["stockpile"]),
-    ("rebuild_units_per_week", &["stockpile"]),
-    ("end_use", &["thrifting", "substitution"]),
-    ("reduction", &["thrifting"]),
-    ("share", &["substitution"]),
-    ("lag_weeks", &["thrifting", "substitution"]),
-    ("lag_days", &["thrifting", "substitution"]),
-    ("lag_months", &["thrifting", "substitution"]),
-    ("ramp_weeks", &["thrifting", "substitution"]),
-    ("ramp_days", &["thrifting", "substitution"]),
-    ("ramp_months", &["thrifting", "substitution"]),
-    ("stages", &["allocation", "buffer", "thrifting"]),
-    ("end_uses", &["buffer"]),
-    ("order", &["allocation"]),
-    ("inventory_weeks", &["buffer"]),
-    (NEW_STAGES, &["alternate_supply", "recycling"]),
-    ("links", &["alternate_supply", "recycling"]),
-    ("trigger", &["thrifting", "substitution", "alternate_supply", "recycling"]),
-    ("release_while", &["stockpile"]),
-];
+const KIND_KEYS: KindKeys<27> = KindKeys {
+    entities: "mitigations",
+    spelled: new_stages_spelled,
+    keys: [
+        ("material", &["stockpile", "thrifting"]),
+        ("materials", &["thrifting"]),
+        ("serves", &["stockpile"]),
+        ("initial_t", &["stockpile"]),
+        ("initial_units", &["stockpile"]),
+        ("release_to", &["stockpile"]),
+        ("max_release_t_per_week", &["stockpile"]),
+        ("max_release_units_per_week", &["stockpile"]),
+        ("rebuild_t_per_week", &["stockpile"]),
+        ("rebuild_units_per_week", &["stockpile"]),
+        ("end_use", &["thrifting", "substitution"]),
+        ("reduction", &["thrifting"]),
+        ("share", &["substitution"]),
+        ("lag_weeks", &["thrifting", "substitution"]),
+        ("lag_days", &["thrifting", "substitution"]),
+        ("lag_months", &["thrifting", "substitution"]),
+        ("ramp_weeks", &["thrifting", "substitution"]),
+        ("ramp_days", &["thrifting", "substitution"]),
+        ("ramp_months", &["thrifting", "substitution"]),
+        ("stages", &["allocation", "buffer", "thrifting"]),
+        ("end_uses", &["buffer"]),
+        ("order", &["allocation"]),
+        ("inventory_weeks", &["buffer"]),
+        (NEW_STAGES, &["alternate_supply", "recycling"]),
+        ("links", &["alternate_supply", "recycling"]),
+        ("trigger", &["thrifting", "substitution", "alternate_supply", "recycling"]),
+        ("release_while", &["stockpile"]),
+    ],
+};
 
-/// The kind-specific keys present in `raw`, with their spans.
-fn kind_keys_present(raw: &RawMitigation) -> Vec<(&'static str, Range<usize>)> {
+/// The table form of `stages` is named `stages` in paths, and described as a table of new stages.
+fn new_stages_spelled(key: &'static str) -> Option<(&'static str, &'static str)> {
+    (key == NEW_STAGES).then_some(("stages", "`stages` as a table of new stages"))
+}
+
+/// The span of each key of [`KIND_KEYS`] that `raw` gives, in the table's order.
+fn kind_key_spans(raw: &RawMitigation) -> [Option<Range<usize>>; 27] {
     fn s<T>(f: &Field<T>) -> Option<Range<usize>> {
         f.as_ref().map(Spanned::span)
     }
-    let spans: [Option<Range<usize>>; 27] = [
+    [
         s(&raw.material),
         s(&raw.materials),
         s(&raw.serves),
@@ -99,8 +109,7 @@ fn kind_keys_present(raw: &RawMitigation) -> Vec<(&'static str, Range<usize>)> {
         raw.new_links_span.clone(),
         s(&raw.trigger),
         s(&raw.release_while),
-    ];
-    KIND_KEYS.iter().zip(spans).filter_map(|((k, _), s)| s.map(|s| (*k, s))).collect()
+    ]
 }
 
 /// The kind of a mitigation, when it is one of [`KINDS`].
@@ -223,29 +232,7 @@ pub(crate) fn apply(
         };
         check_cost(lower, e, raw);
         let Some(kind) = kind else { continue };
-        for (key, span) in kind_keys_present(raw) {
-            let allowed = KIND_KEYS.iter().find(|(k, _)| *k == key).map_or(&[][..], |(_, kinds)| *kinds);
-            if !allowed.contains(&kind) {
-                let takes: Vec<&str> =
-                    KIND_KEYS.iter().filter(|(_, kinds)| kinds.contains(&kind)).map(|(k, _)| *k).collect();
-                let what =
-                    if key == NEW_STAGES { "`stages` as a table of new stages".to_owned() } else { format!("`{key}`") };
-                let shown = if key == NEW_STAGES { "stages" } else { key };
-                lower.push(
-                    Diagnostic::error(
-                        "key-not-allowed-for-kind",
-                        format!("{path}.{shown}"),
-                        format!("{what} does not apply to {who}, of kind `{kind}`"),
-                    )
-                    .at(Some(span))
-                    .help(format!(
-                        "remove `{path}.{shown}` (it applies to {}); mitigations of kind `{kind}` take {}",
-                        list(allowed),
-                        list(&takes)
-                    )),
-                );
-            }
-        }
+        KIND_KEYS.check(lower, path, &who, kind, kind_key_spans(raw));
         let size = plan.stockpile_size.filter(|(i, _)| *i == m).map(|(_, s)| s);
         match kind {
             "stockpile" => {

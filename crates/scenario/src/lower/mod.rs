@@ -17,6 +17,7 @@ pub(crate) use stages::stage_rate_unit;
 pub(crate) mod context;
 pub(crate) mod disruption;
 pub(crate) mod graph;
+pub(crate) mod kinds;
 pub(crate) mod loss;
 pub(crate) mod market;
 pub(crate) mod mitigation;
