@@ -17,6 +17,7 @@ mod date;
 mod diagnostic;
 mod document;
 mod encoding;
+mod kind;
 mod lower;
 mod overlay;
 mod parameter;
@@ -31,6 +32,7 @@ use chokepoint_engine::{Model, ModelError};
 pub use date::Date;
 pub use diagnostic::{Diagnostic, Diagnostics, MAX_EXCERPT, Severity, Style, did_you_mean};
 pub use encoding::{MAX_SCENARIO_BYTES, decode};
+pub use kind::{DisruptionKindName, MitigationKind};
 pub use lower::loss::{DEFAULT_LATE_WEEK_COST_SHARE, EndUseValues, LossMeasure, LossUnit, ValueBasis};
 pub use overlay::Resolver;
 pub use parameter::{Parameter, Scope, Site, StockEnd, key_matches};
@@ -126,9 +128,8 @@ pub struct Scenario {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MitigationInfo {
     pub name: String,
-    /// Its `kind`: `stockpile`, `alternate_supply`, `recycling`, `thrifting`, `substitution`, `allocation` or
-    /// `buffer`.
-    pub kind: &'static str,
+    /// Its `kind`.
+    pub kind: MitigationKind,
     pub description: String,
     pub cost: Cost,
 }
@@ -148,8 +149,8 @@ pub struct PackageInfo {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DisruptionInfo {
     pub name: String,
-    /// Its `kind`: `export_licensing`, `embargo`, `outage` or `demand_shock`.
-    pub kind: &'static str,
+    /// Its `kind`.
+    pub kind: DisruptionKindName,
     pub description: String,
     /// One line in words: scope, severity and timing.
     pub summary: String,
@@ -352,7 +353,7 @@ impl Scenario {
             return Err(VariantError::Unknown { name: name.to_owned(), known: self.known() });
         };
         let raw = self.doc.mitigations[m].raw.as_ref();
-        if raw.and_then(lower::mitigation::kind_of) != Some("stockpile") {
+        if raw.and_then(lower::mitigation::kind_of) != Some(MitigationKind::Stockpile) {
             return Err(VariantError::NotAStockpile { name: name.to_owned(), stockpiles: self.stockpiles() });
         }
         if !(size.is_finite() && size >= 0.0) {
@@ -458,7 +459,7 @@ impl Scenario {
 
     /// The names of the mitigations of kind `stockpile`.
     fn stockpiles(&self) -> Vec<String> {
-        self.mitigations.iter().filter(|m| m.kind == "stockpile").map(|m| m.name.clone()).collect()
+        self.mitigations.iter().filter(|m| m.kind == MitigationKind::Stockpile).map(|m| m.name.clone()).collect()
     }
 
     /// Every mitigation and package name.
@@ -479,9 +480,10 @@ impl Scenario {
             .iter()
             .filter_map(|e| {
                 let raw = e.raw.as_ref()?;
+                // Every mitigation was lowered when the scenario was loaded, so its kind is known.
                 Some(MitigationInfo {
                     name: e.name.clone(),
-                    kind: lower::mitigation::kind_of(raw).unwrap_or(""),
+                    kind: lower::mitigation::kind_of(raw)?,
                     description: text(&raw.description),
                     cost: lower::mitigation::cost_of(raw),
                 })
@@ -515,7 +517,7 @@ impl Scenario {
                     .unwrap_or_default();
                 DisruptionInfo {
                     name: d.name.clone(),
-                    kind: lower::disruption::kind_word(&d.kind),
+                    kind: DisruptionKindName::of(&d.kind),
                     description,
                     summary: lower::disruption::summary(spec, d),
                 }

@@ -21,6 +21,7 @@ use std::collections::{HashMap, VecDeque};
 use chokepoint_engine::{Class, DisruptionKind, ModelSpec, Node, Param, Timing, Unit};
 
 use crate::document::Document;
+use crate::kind::MitigationKind;
 use crate::lower::mitigation::{Plan, kind_of};
 use crate::raw::{Field, RawParam};
 
@@ -354,7 +355,7 @@ pub(crate) fn name_parameters(doc: &Document, plan: &Plan, spec: &ModelSpec) -> 
     let mut buffered_end_uses: Vec<(usize, String)> = Vec::new();
     for &m in &plan.applied {
         let Some(e) = doc.mitigations.get(m) else { continue };
-        let Some(raw) = e.raw.as_ref().filter(|r| kind_of(r) == Some("buffer")) else { continue };
+        let Some(raw) = e.raw.as_ref().filter(|r| kind_of(r) == Some(MitigationKind::Buffer)) else { continue };
         let names = |f: &Field<Vec<toml::Spanned<String>>>| -> Vec<String> {
             f.as_ref().map(|l| l.get_ref().iter().map(|s| s.get_ref().clone()).collect()).unwrap_or_default()
         };

@@ -41,7 +41,7 @@ fn an_overlay_replaces_removes_and_adds_over_its_base() {
     // The baseline applies no mitigation.
     assert_eq!(spec.stages.len(), 3);
     assert_eq!(spec.mitigations, chokepoint_engine::Mitigations::default());
-    let kinds: Vec<(&str, &str)> = s.mitigations.iter().map(|m| (m.name.as_str(), m.kind)).collect();
+    let kinds: Vec<(&str, &str)> = s.mitigations.iter().map(|m| (m.name.as_str(), m.kind.as_str())).collect();
     assert_eq!(
         kinds,
         [
@@ -59,7 +59,7 @@ fn an_overlay_replaces_removes_and_adds_over_its_base() {
     assert_eq!((package.cost.one_off_usd, package.cost.per_year_usd), (5.2e6, 5e5));
     assert!((package.cost.total_usd(s.horizon_years()) - 5.7e6).abs() < 1e-6);
     let licensing = &s.disruptions[0];
-    assert_eq!(licensing.kind, "export_licensing");
+    assert_eq!(licensing.kind.as_str(), "export_licensing");
     assert!(
         licensing.summary.contains("`dy_oxide` and `tb_oxide` from CN to every other region"),
         "{}",

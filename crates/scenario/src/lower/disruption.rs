@@ -7,12 +7,10 @@ use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, list};
 use crate::document::Entity;
+use crate::kind::DISRUPTION_WORDS;
 use crate::lower::context::{DurationKey, Kind, Lower, table_ref};
 use crate::lower::kinds::{KindKeys, as_listed};
 use crate::raw::{RawDisruption, RawWordOrList};
-
-/// The kinds of disruption, as written in `kind`.
-const KINDS: &[&str] = &["export_licensing", "embargo", "outage", "demand_shock"];
 
 /// Keys of a disruption that only some kinds allow, with the kinds that allow them.
 const KIND_KEYS: KindKeys<14> = KindKeys {
@@ -85,7 +83,7 @@ fn disruption(
             lower.missing(e, &who, "kind", "\"outage\"");
             None
         }
-        Some(k) => lower.choice(k, &format!("{path}.kind"), KINDS),
+        Some(k) => lower.choice(k, &format!("{path}.kind"), DISRUPTION_WORDS),
     };
     if let Some(kind) = kind {
         KIND_KEYS.check(lower, path, &who, kind, kind_key_spans(raw));
@@ -516,16 +514,6 @@ fn follows_cycles(lower: &mut Lower<'_>, parents: &[Option<(usize, Range<usize>)
             )
         };
         lower.push(Diagnostic::error("cycle-in-follows", key, message).at(span).help(help));
-    }
-}
-
-/// The kind of a disruption, as written in `kind`.
-pub(crate) fn kind_word(kind: &DisruptionKind) -> &'static str {
-    match kind {
-        DisruptionKind::ExportLicensing { .. } => "export_licensing",
-        DisruptionKind::Embargo { .. } => "embargo",
-        DisruptionKind::Outage { .. } => "outage",
-        DisruptionKind::DemandShock { .. } => "demand_shock",
     }
 }
 

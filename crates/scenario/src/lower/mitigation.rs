@@ -17,13 +17,10 @@ use toml::Spanned;
 use crate::Cost;
 use crate::diagnostic::{Diagnostic, did_you_mean, list, number};
 use crate::document::{Document, Entity};
+use crate::kind::{MITIGATION_WORDS, MitigationKind};
 use crate::lower::context::{DurationKey, Kind, Lower, LoweredLink, allocation, check_name, classes};
 use crate::lower::kinds::KindKeys;
 use crate::raw::{Field, RawMitigation, RawParam};
-
-/// The kinds of mitigation, as written in `kind`.
-pub(crate) const KINDS: &[&str] =
-    &["stockpile", "alternate_supply", "recycling", "thrifting", "substitution", "allocation", "buffer"];
 
 /// Which mitigations a variant applies, in order, as indices into the document's mitigations; and, for
 /// sizing, a constant initial size for one of them (a stockpile).
@@ -112,10 +109,9 @@ fn kind_key_spans(raw: &RawMitigation) -> [Option<Range<usize>>; 27] {
     ]
 }
 
-/// The kind of a mitigation, when it is one of [`KINDS`].
-pub(crate) fn kind_of(raw: &RawMitigation) -> Option<&'static str> {
-    let k = raw.kind.as_ref()?;
-    KINDS.iter().find(|x| **x == k.get_ref()).copied()
+/// The kind of a mitigation, when its `kind` names one.
+pub(crate) fn kind_of(raw: &RawMitigation) -> Option<MitigationKind> {
+    MitigationKind::from_word(raw.kind.as_ref()?.get_ref())
 }
 
 /// The document of a variant: `doc` with the new stages and links of each applied `alternate_supply` and
@@ -124,7 +120,7 @@ pub(crate) fn variant_document(doc: &Document, plan: &Plan) -> Document {
     let mut out = doc.clone();
     for &m in &plan.applied {
         let Some(raw) = doc.mitigations.get(m).and_then(|e| e.raw.as_ref()) else { continue };
-        if !matches!(kind_of(raw), Some("alternate_supply" | "recycling")) {
+        if !matches!(kind_of(raw), Some(MitigationKind::AlternateSupply | MitigationKind::Recycling)) {
             continue;
         }
         out.stages.extend(raw.new_stages.iter().cloned().map(|mut s| {
@@ -228,7 +224,7 @@ pub(crate) fn apply(
                 lower.missing(e, &who, "kind", "\"stockpile\"");
                 None
             }
-            Some(k) => lower.choice(k, &format!("{path}.kind"), KINDS),
+            Some(k) => lower.choice(k, &format!("{path}.kind"), MITIGATION_WORDS),
         };
         check_cost(lower, e, raw);
         let Some(kind) = kind else { continue };
@@ -946,7 +942,7 @@ material = "ore"
 share = 0.2
 "#,
         );
-        assert_eq!(s.mitigations[1].kind, "recycling");
+        assert_eq!(s.mitigations[1].kind, crate::MitigationKind::Recycling);
         let spec = variant(&s, &["second_mine", "recycled"]);
         let names: Vec<&str> = spec.stages.iter().map(|x| x.name.as_str()).collect();
         assert_eq!(names, ["mine", "magnets", "motors", "au_mine", "scrap"]);
