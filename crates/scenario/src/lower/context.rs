@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use chokepoint_engine::{Allocation, Class, LinkSpec, Node, Param, ParamError, StockWeeks, Unit};
+use chokepoint_engine::{Allocation, Class, LinkSpec, Node, Param, ParamError, ParamShape, StockWeeks, Unit};
 use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, a, did_you_mean, list, number};
@@ -207,7 +207,7 @@ impl<'d> Lower<'d> {
         let (form, result) = match raw.get_ref() {
             RawParam::Const(v) => {
                 if v.is_finite() {
-                    return self.bounded(Param::Const(*v), raw.span(), key);
+                    return self.bounded(Param::fixed(*v), raw.span(), key);
                 }
                 self.push(
                     Diagnostic::error("invalid-value", key, format!("`{key}` is {v}, not a finite number"))
@@ -283,9 +283,9 @@ impl<'d> Lower<'d> {
         if lo >= -MAX_MAGNITUDE && hi <= MAX_MAGNITUDE {
             return Some(p);
         }
-        let message = match &p {
-            Param::Const(v) => {
-                format!("`{key}` is {}, beyond the largest magnitude a scenario number may have", number(*v))
+        let message = match p.shape() {
+            ParamShape::Const(v) => {
+                format!("`{key}` is {}, beyond the largest magnitude a scenario number may have", number(v))
             }
             _ => format!(
                 "`{key}` can reach {}, beyond the largest magnitude a scenario number may have",
@@ -343,7 +343,7 @@ impl<'d> Lower<'d> {
 
     /// An optional parameter with a default; a refused value becomes the default (and is reported).
     pub(crate) fn param_or(&mut self, raw: &Field<RawParam>, key: &str, default: f64) -> Param {
-        raw.as_ref().and_then(|r| self.param(r, key)).unwrap_or(Param::Const(default))
+        raw.as_ref().and_then(|r| self.param(r, key)).unwrap_or(Param::fixed(default))
     }
 
     /// Reports a parameter that can take values below `floor` (0 for most quantities).
@@ -352,12 +352,12 @@ impl<'d> Lower<'d> {
         if lo >= 0.0 {
             return;
         }
-        let (message, help) = match p {
-            Param::Const(v) => (
-                format!("`{key}` is {}, but {what} cannot be negative", number(*v)),
+        let (message, help) = match p.shape() {
+            ParamShape::Const(v) => (
+                format!("`{key}` is {}, but {what} cannot be negative", number(v)),
                 format!("make `{key}` zero or positive"),
             ),
-            Param::Normal { min, .. } if min.is_infinite() => (
+            ParamShape::Normal { min, .. } if min.is_infinite() => (
                 format!("`{key}` is a normal distribution without `min`, so it can be negative, but {what} cannot"),
                 format!("add `min = 0` to the normal distribution of `{key}`"),
             ),
@@ -371,15 +371,46 @@ impl<'d> Lower<'d> {
 
     /// Reports a parameter that can leave [0, 1]. `code` is `probability-out-of-range` for probabilities.
     pub(crate) fn unit_interval(&mut self, code: &'static str, p: &Param, span: Range<usize>, key: &str, what: &str) {
-        let (lo, hi) = (p.min(), p.max());
+        let constant = match p.shape() {
+            ParamShape::Const(v) => Some(v),
+            _ => None,
+        };
+        self.in_unit_interval(code, constant, (p.min(), p.max()), span, key, what);
+    }
+
+    /// Reports a number that is not in [0, 1], as [`Lower::unit_interval`] reports a constant (which this number,
+    /// not finite, may not be able to be).
+    pub(crate) fn unit_interval_value(
+        &mut self,
+        code: &'static str,
+        v: f64,
+        span: Range<usize>,
+        key: &str,
+        what: &str,
+    ) {
+        self.in_unit_interval(code, Some(v), (v, v), span, key, what);
+    }
+
+    /// Reports a parameter (a `constant`, or a distribution from `lo` to `hi`) that can leave [0, 1].
+    fn in_unit_interval(
+        &mut self,
+        code: &'static str,
+        constant: Option<f64>,
+        (lo, hi): (f64, f64),
+        span: Range<usize>,
+        key: &str,
+        what: &str,
+    ) {
         if lo >= 0.0 && hi <= 1.0 {
             return;
         }
-        let message = match p {
-            Param::Const(v) => format!("`{key}` is {}, but {what} must lie between 0 and 1", number(*v)),
-            _ => format!("`{key}` ranges from {} to {}, but {what} must lie between 0 and 1", number(lo), number(hi)),
+        let message = match constant {
+            Some(v) => format!("`{key}` is {}, but {what} must lie between 0 and 1", number(v)),
+            None => {
+                format!("`{key}` ranges from {} to {}, but {what} must lie between 0 and 1", number(lo), number(hi))
+            }
         };
-        let help = if p.is_constant() {
+        let help = if constant.is_some() {
             format!("set `{key}` to a value from 0 to 1")
         } else {
             format!("bound the distribution of `{key}` within [0, 1] (a `uniform`, `pert` or `triangular` works)")
@@ -458,7 +489,7 @@ impl<'d> Lower<'d> {
             let key = format!("{path}.{}", name.get_ref());
             // A refused number is reported by `param`; the material still counts as used, so that links to it are
             // not reported as well (the scenario is refused anyway).
-            let p = self.param(raw, &key).unwrap_or(Param::Const(1.0));
+            let p = self.param(raw, &key).unwrap_or(Param::ONE);
             let (low, high) = (p.min(), p.max());
             if !(low > 0.0 && high.is_finite() && high <= MAX_MAGNITUDE) {
                 let verb = if p.is_constant() { "is" } else { "can be" };
@@ -554,9 +585,9 @@ pub(crate) fn projected_log(start: f64, growth: f64, multiplier: f64, years: f64
 /// The lowest and highest values a parameter takes in practice: its bounds, or, for a distribution unbounded on
 /// one side, the point 10 standard deviations out (a probability below 1e-23 of going further).
 pub(crate) fn practical_range(p: &Param) -> (f64, f64) {
-    match *p {
-        Param::Normal { mean, sd, min, max } => (min.max(mean - 10.0 * sd), max.min(mean + 10.0 * sd)),
-        Param::LogNormal { mu, sigma } => (0.0, (mu + 10.0 * sigma).exp()),
+    match p.shape() {
+        ParamShape::Normal { mean, sd, min, max } => (min.max(mean - 10.0 * sd), max.min(mean + 10.0 * sd)),
+        ParamShape::LogNormal { mu, sigma } => (0.0, (mu + 10.0 * sigma).exp()),
         _ => (p.min(), p.max()),
     }
 }

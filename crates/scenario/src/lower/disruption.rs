@@ -2,7 +2,9 @@
 
 use std::ops::Range;
 
-use chokepoint_engine::{Destinations, DisruptionKind, DisruptionSpec, FlowScope, ModelSpec, Node, Param, Timing};
+use chokepoint_engine::{
+    Destinations, DisruptionKind, DisruptionSpec, FlowScope, ModelSpec, Node, Param, ParamShape, Timing,
+};
 use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, list};
@@ -105,11 +107,11 @@ fn disruption(
                     if raw.review_weeks.is_none() && raw.review_days.is_none() && raw.review_months.is_none() {
                         lower.missing(e, &who, "review_weeks", "{ lognormal = { median = 9, p90 = 20 } }");
                     }
-                    Param::Const(0.0)
+                    Param::ZERO
                 }
             };
             let denial = match &raw.denial_probability {
-                None => [Param::Const(0.0), Param::Const(0.0), Param::Const(0.0)],
+                None => [Param::ZERO, Param::ZERO, Param::ZERO],
                 Some(d) => {
                     let d = d.get_ref();
                     let mut class = |field: &Option<Spanned<crate::raw::RawParam>>, name: &str| {
@@ -144,17 +146,17 @@ fn disruption(
             let multiplier = match &raw.multiplier {
                 None => {
                     lower.missing(e, &who, "multiplier", "1.5");
-                    Param::Const(1.0)
+                    Param::ONE
                 }
                 Some(m) => {
-                    let p = lower.param(m, &key).unwrap_or(Param::Const(1.0));
+                    let p = lower.param(m, &key).unwrap_or(Param::ONE);
                     lower.at_least(&p, m.span(), &key, "a demand multiplier");
                     p
                 }
             };
             DisruptionKind::DemandShock { end_uses: end_uses.collect(), multiplier }
         }
-        None => DisruptionKind::DemandShock { end_uses: Vec::new(), multiplier: Param::Const(1.0) },
+        None => DisruptionKind::DemandShock { end_uses: Vec::new(), multiplier: Param::ONE },
     };
     let (timing, parent) = timing(lower, e, raw, &who);
     (DisruptionSpec { name: e.name.clone(), kind, timing }, parent)
@@ -319,7 +321,7 @@ fn timing(
                     )),
             );
         }
-        return (Timing::Window { onset_weeks: Param::Const(0.0), duration_weeks: Param::Const(0.0) }, None);
+        return (Timing::Window { onset_weeks: Param::ZERO, duration_weeks: Param::ZERO }, None);
     };
     for (other, span) in given.iter().skip(1) {
         lower.push(
@@ -360,7 +362,7 @@ fn timing(
     } else if duration_given.is_none() && !duration_broken {
         lower.missing(e, who, "duration_weeks", "{ pert = { min = 4, mode = 12, max = 52 } }");
     }
-    let duration_weeks = duration.map_or(Param::Const(0.0), |(p, _, _)| p);
+    let duration_weeks = duration.map_or(Param::ZERO, |(p, _, _)| p);
     match first {
         "hazard_per_year" => {
             let key = format!("{path}.hazard_per_year");
@@ -390,13 +392,7 @@ fn timing(
                         Some(v) => {
                             *out = *v.get_ref();
                             let k = format!("{key}.{name}");
-                            lower.unit_interval(
-                                "probability-out-of-range",
-                                &Param::Const(*out),
-                                v.span(),
-                                &k,
-                                "a probability",
-                            );
+                            lower.unit_interval_value("probability-out-of-range", *out, v.span(), &k, "a probability");
                             if !out.is_finite() {
                                 *out = 0.0;
                             }
@@ -407,7 +403,7 @@ fn timing(
             (Timing::TwoState { start_per_week: p, end_per_week: q }, None)
         }
         _ => {
-            let onset = lower.duration(path, &onset_key).map_or(Param::Const(0.0), |(p, _, _)| p);
+            let onset = lower.duration(path, &onset_key).map_or(Param::ZERO, |(p, _, _)| p);
             (Timing::Window { onset_weeks: onset, duration_weeks }, None)
         }
     }
@@ -422,7 +418,7 @@ fn follows(
 ) -> (Timing, Option<(usize, Range<usize>)>) {
     let key = format!("{path}.follows");
     let Some(f) = &raw.follows else {
-        return (Timing::Window { onset_weeks: Param::Const(0.0), duration_weeks }, None);
+        return (Timing::Window { onset_weeks: Param::ZERO, duration_weeks }, None);
     };
     let span = f.span();
     let f = f.get_ref();
@@ -453,7 +449,7 @@ fn follows(
         what: "lag",
         forms: [("lag_weeks", &f.lag_weeks), ("lag_days", &f.lag_days), ("lag_months", &f.lag_months)],
     };
-    let lag_weeks = lower.duration(&key, &lag).map_or(Param::Const(0.0), |(p, _, _)| p);
+    let lag_weeks = lower.duration(&key, &lag).map_or(Param::ZERO, |(p, _, _)| p);
     let disruption = parent.as_ref().map_or(0, |(d, _)| *d);
     (Timing::Follows { disruption, probability, lag_weeks, duration_weeks }, parent)
 }
@@ -607,15 +603,15 @@ fn percent(x: f64) -> String {
 /// A parameter in words: `3`, `2–6`, `4–20 (mode 10)`, `8 ± 2`, `median 9`, `5 or 52`.
 pub(crate) fn words(p: &Param) -> String {
     let n = |x: f64| crate::diagnostic::number((x * 1e4).round() / 1e4);
-    match p {
-        Param::Const(v) => n(*v),
-        Param::Uniform { min, max } => format!("{}–{}", n(*min), n(*max)),
-        Param::Triangular { min, mode, max } | Param::Pert { min, mode, max } => {
-            format!("{}–{} (mode {})", n(*min), n(*max), n(*mode))
+    match p.shape() {
+        ParamShape::Const(v) => n(v),
+        ParamShape::Uniform { min, max } => format!("{}–{}", n(min), n(max)),
+        ParamShape::Triangular { min, mode, max } | ParamShape::Pert { min, mode, max } => {
+            format!("{}–{} (mode {})", n(min), n(max), n(mode))
         }
-        Param::Normal { mean, sd, .. } => format!("{} ± {}", n(*mean), n(*sd)),
-        Param::LogNormal { mu, .. } => format!("median {}", n(mu.exp())),
-        Param::Choice { values, .. } => {
+        ParamShape::Normal { mean, sd, .. } => format!("{} ± {}", n(mean), n(sd)),
+        ParamShape::LogNormal { mu, .. } => format!("median {}", n(mu.exp())),
+        ParamShape::Choice { values, .. } => {
             let v: Vec<String> = values.iter().map(|v| n(*v)).collect();
             match v.as_slice() {
                 [init @ .., last] if !init.is_empty() => format!("{} or {last}", init.join(", ")),

@@ -20,10 +20,10 @@ pub(super) fn end_uses(lower: &mut Lower<'_>) -> Vec<EndUseSpec> {
         let demand_per_year = match &raw.demand_units_per_year {
             None => {
                 lower.missing(e, &who, "demand_units_per_year", "1000");
-                Param::Const(0.0)
+                Param::ZERO
             }
             Some(d) => {
-                let p = lower.param(d, &demand_key).unwrap_or(Param::Const(0.0));
+                let p = lower.param(d, &demand_key).unwrap_or(Param::ZERO);
                 lower.at_least(&p, d.span(), &demand_key, "a demand");
                 p
             }

@@ -67,7 +67,7 @@ pub(super) fn links(lower: &mut Lower<'_>) -> Vec<LoweredLink> {
                 ("lead_time_months", &raw.lead_time_months),
             ],
         };
-        let lead_time_weeks = lower.duration(path, &lead).map_or(Param::Const(0.0), |(p, _, _)| p);
+        let lead_time_weeks = lower.duration(path, &lead).map_or(Param::ZERO, |(p, _, _)| p);
 
         // The supplier must make the material and the customer must use it.
         if let (Some(m), Some(mat)) = (material, &raw.material) {

@@ -405,13 +405,13 @@ fn quantity(
     let right = |u: Unit| if u == Unit::Item { &uk } else { &tk };
     let Some((key_unit, key, raw)) = given else {
         if let Some(d) = default {
-            return Param::Const(d);
+            return Param::fixed(d);
         }
         if !e.broken(&tk) && !e.broken(&uk) {
             let key = right(material.map_or(Unit::Tonne, |(_, u)| u));
             lower.missing(e, who, key, "10");
         }
-        return Param::Const(0.0);
+        return Param::ZERO;
     };
     if let Some((m, u)) = material
         && u != key_unit
@@ -429,7 +429,7 @@ fn quantity(
         );
     }
     let full = format!("{path}.{key}");
-    let p = lower.param(raw, &full).unwrap_or(Param::Const(0.0));
+    let p = lower.param(raw, &full).unwrap_or(Param::ZERO);
     lower.at_least(&p, raw.span(), &full, &crate::diagnostic::a(what));
     p
 }
@@ -483,7 +483,7 @@ fn stockpile(
     let mut initial =
         quantity(lower, e, who, unit, (&raw.initial_t, &raw.initial_units), "initial", "stockpile size", None);
     if let Some(size) = size {
-        initial = Param::Const(size);
+        initial = Param::fixed(size);
     }
     let max_release = quantity(
         lower,
@@ -543,8 +543,8 @@ fn lag_and_ramp(lower: &mut Lower<'_>, path: &str, raw: &RawMitigation) -> (Para
         what: "ramp",
         forms: [("ramp_weeks", &raw.ramp_weeks), ("ramp_days", &raw.ramp_days), ("ramp_months", &raw.ramp_months)],
     };
-    let lag = lower.duration(path, &lag).map_or(Param::Const(0.0), |(p, _, _)| p);
-    let ramp = lower.duration(path, &ramp).map_or(Param::Const(0.0), |(p, _, _)| p);
+    let lag = lower.duration(path, &lag).map_or(Param::ZERO, |(p, _, _)| p);
+    let ramp = lower.duration(path, &ramp).map_or(Param::ZERO, |(p, _, _)| p);
     (lag, ramp)
 }
 
@@ -559,10 +559,10 @@ fn fraction(
 ) -> Param {
     let Some(raw) = field else {
         lower.missing(e, who, key, "{ uniform = { min = 0.3, max = 0.6 } }");
-        return Param::Const(0.0);
+        return Param::ZERO;
     };
     let full = format!("{}.{key}", e.path);
-    let p = lower.param(raw, &full).unwrap_or(Param::Const(0.0));
+    let p = lower.param(raw, &full).unwrap_or(Param::ZERO);
     lower.unit_interval("invalid-value", &p, raw.span(), &full, what);
     p
 }
@@ -889,19 +889,16 @@ rebuild_units_per_week = 5
         let m = variant(&s, &["ore_reserve", "motor_reserve"]).mitigations;
         let ore = &m.stockpiles[0];
         assert_eq!((ore.material, ore.serves.as_slice()), (0, &[Node::Stage(1)][..]));
-        assert_eq!(ore.initial, Param::Uniform { min: 10.0, max: 20.0 });
+        assert_eq!(ore.initial, Param::uniform(10.0, 20.0).unwrap());
         assert_eq!(ore.release_classes, Class::ALL.to_vec());
-        assert_eq!(
-            (ore.max_release_per_week.clone(), ore.rebuild_per_week.clone()),
-            (Param::Const(3.0), Param::Const(0.0))
-        );
+        assert_eq!((ore.max_release_per_week.clone(), ore.rebuild_per_week.clone()), (Param::fixed(3.0), Param::ZERO));
         let motor = &m.stockpiles[1];
         assert_eq!((motor.material, motor.serves.as_slice()), (2, &[Node::EndUse(0)][..]));
         assert_eq!(motor.release_classes, [Class::Essential, Class::Defense]);
-        assert_eq!(motor.rebuild_per_week, Param::Const(5.0));
+        assert_eq!(motor.rebuild_per_week, Param::fixed(5.0));
         assert_eq!(s.mitigations[0].cost.total_usd(3.0), 1.06e6);
         let sized = s.with_stockpile_size("motor_reserve", 80.0).expect("valid");
-        assert_eq!(sized.spec().mitigations.stockpiles[0].initial, Param::Const(80.0));
+        assert_eq!(sized.spec().mitigations.stockpiles[0].initial, Param::fixed(80.0));
         assert_eq!(sized.spec().mitigations.stockpiles.len(), 1);
     }
 
@@ -946,7 +943,7 @@ share = 0.2
         let spec = variant(&s, &["second_mine", "recycled"]);
         let names: Vec<&str> = spec.stages.iter().map(|x| x.name.as_str()).collect();
         assert_eq!(names, ["mine", "magnets", "motors", "au_mine", "scrap"]);
-        assert_eq!(spec.stages[3].online_week, Some(Param::Const(52.0)));
+        assert_eq!(spec.stages[3].online_week, Some(Param::fixed(52.0)));
         let share = |from: usize| spec.links.iter().find(|l| l.from == from).map(|l| l.share).expect("a link");
         // Applied in order: the mine's 1 becomes 0.75, then 0.75 x 0.8 = 0.6; the second mine's 0.25 x 0.8.
         assert!((share(0) - 0.6).abs() < 1e-12);
@@ -998,11 +995,11 @@ lag_weeks = 20
         let m = variant(&s, &["lighter", "switch"]).mitigations;
         let t = &m.intensity_changes[0];
         assert_eq!((t.node, t.material), (Node::EndUse(0), 2));
-        assert_eq!(t.reduction, Param::Pert { min: 0.3, mode: 0.4, max: 0.6 });
-        assert_eq!((t.start_week.clone(), t.ramp_weeks.clone()), (Param::Const(52.0), Param::Const(10.0)));
+        assert_eq!(t.reduction, Param::pert(0.3, 0.4, 0.6).unwrap());
+        assert_eq!((t.start_week.clone(), t.ramp_weeks.clone()), (Param::fixed(52.0), Param::fixed(10.0)));
         let d = &m.demand_switches[0];
-        assert_eq!((d.end_use, d.share.clone()), (0, Param::Const(0.25)));
-        assert_eq!((d.start_week.clone(), d.ramp_weeks.clone()), (Param::Const(20.0), Param::Const(0.0)));
+        assert_eq!((d.end_use, d.share.clone()), (0, Param::fixed(0.25)));
+        assert_eq!((d.start_week.clone(), d.ramp_weeks.clone()), (Param::fixed(20.0), Param::ZERO));
     }
 
     #[test]
@@ -1037,7 +1034,7 @@ mitigations = ["fair", "civil_first"]
         assert_eq!(spec.stages[1].allocation, Allocation::ProRata);
 
         let spec = variant(&s, &["stock"]);
-        let stock = StockWeeks { initial: Param::Const(6.0), target: Param::Const(8.0) };
+        let stock = StockWeeks { initial: Param::fixed(6.0), target: Param::fixed(8.0) };
         assert_eq!(spec.stages[0].output_stock, stock, "a stage without inputs holds output stock");
         assert_eq!(spec.stages[0].input_stock, StockWeeks::none());
         assert_eq!(spec.stages[1].input_stock, stock);
@@ -1061,7 +1058,7 @@ mitigations = ["fair", "civil_first"]
         let overlay = "[scenario]\nbase = \"t.toml\"\n\n[mitigations.stock]\nkind = \"buffer\"\nend_uses = [\"cars\"]\n\
                        inventory_weeks = { initial = 4 }\n\n[packages.all]\nmitigations = [\"stock\"]\n";
         assert_eq!(s.add_overlay("o.toml", overlay).expect("valid"), ["stock", "all"]);
-        assert_eq!(variant(&s, &["all"]).end_uses[0].stock.initial, Param::Const(4.0));
+        assert_eq!(variant(&s, &["all"]).end_uses[0].stock.initial, Param::fixed(4.0));
 
         let bad = "[stages.extra]\nregion = \"US\"\n\n[mitigations.x]\nkind = \"buffer\"\nend_uses = [\"truck\"]\n\
                    inventory_weeks = { initial = 4 }\n";

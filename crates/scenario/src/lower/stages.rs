@@ -145,13 +145,13 @@ pub(super) fn stages(lower: &mut Lower<'_>) -> (Vec<StageSpec>, CapacityKeys) {
                 }
                 let full = format!("{path}.{key}");
                 capacity_keys.push((full.clone(), Some(raw_cap.span())));
-                let p = lower.param(raw_cap, &full).unwrap_or(Param::Const(0.0));
+                let p = lower.param(raw_cap, &full).unwrap_or(Param::ZERO);
                 lower.at_least(&p, raw_cap.span(), &full, "a capacity");
                 p
             }
             None => {
                 capacity_keys.push((String::new(), None));
-                Param::Const(0.0)
+                Param::ZERO
             }
         };
         let growth_key = format!("{path}.capacity_growth_per_year");
@@ -175,7 +175,7 @@ pub(super) fn stages(lower: &mut Lower<'_>) -> (Vec<StageSpec>, CapacityKeys) {
             what: "ramp",
             forms: [("ramp_weeks", &raw.ramp_weeks), ("ramp_days", &raw.ramp_days), ("ramp_months", &raw.ramp_months)],
         };
-        let ramp_weeks = lower.duration(path, &ramp).map_or(Param::Const(0.0), |(p, _, _)| p);
+        let ramp_weeks = lower.duration(path, &ramp).map_or(Param::ZERO, |(p, _, _)| p);
 
         let inputs = match &raw.inputs {
             None => Vec::new(),

@@ -1,6 +1,6 @@
 //! Unit tests of lowering as a whole: defaults, units, distribution forms, names and stages, through `parse`.
 
-use chokepoint_engine::{Destinations, DisruptionKind, ModelSpec, Node, Param, Timing, Unit, Unmet};
+use chokepoint_engine::{Destinations, DisruptionKind, ModelSpec, Node, Param, ParamShape, Timing, Unit, Unmet};
 
 /// A mine, a magnet plant and a motor plant feeding one end use: the scenario the unit tests of lowering and
 /// of mitigations (`crate::mitigation`) add their tables to.
@@ -81,11 +81,11 @@ fn defaults_fill_what_the_file_leaves_out() {
     let spec = spec("");
     assert_eq!((spec.period_weeks, spec.periods), (1.0, 156));
     let mine = &spec.stages[0];
-    assert_eq!(mine.capacity_growth_per_year, Param::Const(0.0));
-    assert_eq!((mine.online_week.clone(), mine.ramp_weeks.clone()), (None, Param::Const(0.0)));
+    assert_eq!(mine.capacity_growth_per_year, Param::ZERO);
+    assert_eq!((mine.online_week.clone(), mine.ramp_weeks.clone()), (None, Param::ZERO));
     assert_eq!(mine.allocation, chokepoint_engine::Allocation::defense_first());
     assert_eq!(mine.output_stock, chokepoint_engine::StockWeeks::none());
-    assert_eq!(lead(&spec, "mine"), Param::Const(0.0));
+    assert_eq!(lead(&spec, "mine"), Param::ZERO);
     let cars = &spec.end_uses[0];
     assert_eq!((cars.class, cars.unmet), (chokepoint_engine::Class::Other, Unmet::Lost));
     assert_eq!(spec.materials[2].unit, Unit::Item);
@@ -113,36 +113,30 @@ fn durations_and_periods_are_converted_to_weeks() {
         )
         .replacen("outputs = { ore = 1 }\n", "outputs = { ore = 1 }\nonline_months = 6\nramp_days = 21\n", 1);
     let spec = crate::parse("t.toml", &source).map_err(|d| d.render()).expect("valid").model.spec().clone();
-    assert_eq!(lead(&spec, "mine"), Param::Const(2.0));
-    assert_eq!(lead(&spec, "magnets"), Param::Const(13.0));
-    let Param::Uniform { min, max } = lead(&spec, "motors") else { panic!("a uniform lead time") };
+    assert_eq!(lead(&spec, "mine"), Param::fixed(2.0));
+    assert_eq!(lead(&spec, "magnets"), Param::fixed(13.0));
+    let ParamShape::Uniform { min, max } = lead(&spec, "motors").shape() else { panic!("a uniform lead time") };
     assert!(close(min, 1.0) && close(max, 2.0));
-    assert_eq!(spec.stages[0].online_week, Some(Param::Const(26.0)));
-    assert_eq!(spec.stages[0].ramp_weeks, Param::Const(3.0));
+    assert_eq!(spec.stages[0].online_week, Some(Param::fixed(26.0)));
+    assert_eq!(spec.stages[0].ramp_weeks, Param::fixed(3.0));
 }
 
 #[test]
 fn every_distribution_form_lowers_to_its_param() {
     let forms = [
-        ("3", Param::Const(3.0)),
-        ("{ uniform = { min = 1, max = 3 } }", Param::Uniform { min: 1.0, max: 3.0 }),
-        ("{ triangular = { min = 1, mode = 2, max = 4 } }", Param::Triangular { min: 1.0, mode: 2.0, max: 4.0 }),
-        ("{ pert = { min = 1, mode = 2, max = 4 } }", Param::Pert { min: 1.0, mode: 2.0, max: 4.0 }),
-        (
-            "{ normal = { mean = 10, sd = 2, min = 0 } }",
-            Param::Normal { mean: 10.0, sd: 2.0, min: 0.0, max: f64::INFINITY },
-        ),
-        (
-            "{ normal = { mean = 10, sd = 2, min = 0, max = 20 } }",
-            Param::Normal { mean: 10.0, sd: 2.0, min: 0.0, max: 20.0 },
-        ),
-        ("{ lognormal = { mu = 2.0, sigma = 0.5 } }", Param::LogNormal { mu: 2.0, sigma: 0.5 }),
+        ("3", Param::fixed(3.0)),
+        ("{ uniform = { min = 1, max = 3 } }", Param::uniform(1.0, 3.0).unwrap()),
+        ("{ triangular = { min = 1, mode = 2, max = 4 } }", Param::triangular(1.0, 2.0, 4.0).unwrap()),
+        ("{ pert = { min = 1, mode = 2, max = 4 } }", Param::pert(1.0, 2.0, 4.0).unwrap()),
+        ("{ normal = { mean = 10, sd = 2, min = 0 } }", Param::normal(10.0, 2.0, 0.0, f64::INFINITY).unwrap()),
+        ("{ normal = { mean = 10, sd = 2, min = 0, max = 20 } }", Param::normal(10.0, 2.0, 0.0, 20.0).unwrap()),
+        ("{ lognormal = { mu = 2.0, sigma = 0.5 } }", Param::lognormal(2.0, 0.5).unwrap()),
         ("{ lognormal = { median = 8, p90 = 26 } }", Param::lognormal_median_p90(8.0, 26.0).expect("valid")),
         (
             "{ choice = { values = [1, 2, 3], weights = [0.5, 0.3, 0.2] } }",
-            Param::Choice { values: vec![1.0, 2.0, 3.0], weights: vec![0.5, 0.3, 0.2] },
+            Param::choice(vec![1.0, 2.0, 3.0], vec![0.5, 0.3, 0.2]).unwrap(),
         ),
-        ("{ choice = { values = [1, 2] } }", Param::Choice { values: vec![1.0, 2.0], weights: vec![1.0, 1.0] }),
+        ("{ choice = { values = [1, 2] } }", Param::choice(vec![1.0, 2.0], vec![1.0, 1.0]).unwrap()),
     ];
     for (text, expected) in forms {
         let source = BASE.replacen("share = 1.0\n", &format!("share = 1.0\nlead_time_weeks = {text}\n"), 1);
@@ -184,7 +178,7 @@ duration_weeks = 8
     assert_eq!(names, ["mine", "magnets", "motors"]);
     assert_eq!(spec.stages[1].inputs, vec![(0, 2.0)]);
     assert_eq!(spec.stages[2].outputs, vec![(2, 1.0)]);
-    assert_eq!(spec.end_uses[0].intensity, vec![(2, Param::Const(2.0))]);
+    assert_eq!(spec.end_uses[0].intensity, vec![(2, Param::fixed(2.0))]);
     let to_end_use = spec.links.iter().find(|l| l.material == 2).expect("the motor link");
     assert_eq!((to_end_use.from, to_end_use.to), (2, Node::EndUse(0)));
     let to_stage = spec.links.iter().find(|l| l.material == 1).expect("the magnet link");
@@ -196,15 +190,15 @@ duration_weeks = 8
     assert_eq!(*grace_weeks, Param::uniform(1.0, 3.0).unwrap());
     assert_eq!(scope.materials, vec![1, 0]);
     assert_eq!(scope.to, Destinations::Nodes(vec![Node::EndUse(0), Node::Stage(1)]));
-    assert_eq!(*review_weeks, Param::Const(9.0));
-    assert_eq!(denial, &[Param::Const(1.0), Param::Const(0.0), Param::Const(0.0)]);
+    assert_eq!(*review_weeks, Param::fixed(9.0));
+    assert_eq!(denial, &[Param::ONE, Param::ZERO, Param::ZERO]);
     assert!(matches!(spec.disruptions[0].timing, Timing::Window { .. }));
     let DisruptionKind::Outage { stages, severity } = &spec.disruptions[1].kind else { panic!("outage") };
-    assert_eq!((stages.clone(), severity.clone()), (vec![2, 0], Param::Const(1.0)));
+    assert_eq!((stages.clone(), severity.clone()), (vec![2, 0], Param::ONE));
     let Timing::Follows { disruption, probability, lag_weeks, .. } = &spec.disruptions[1].timing else {
         panic!("follows");
     };
-    assert_eq!((*disruption, probability, lag_weeks), (0, &Param::Const(1.0), &Param::Const(0.0)));
+    assert_eq!((*disruption, probability, lag_weeks), (0, &Param::ONE, &Param::ZERO));
     assert!(matches!(&spec.disruptions[2].kind, DisruptionKind::DemandShock { end_uses, .. } if *end_uses == [0]));
     assert!(matches!(spec.disruptions[2].timing, Timing::Hazard { .. }));
 }
@@ -217,7 +211,7 @@ fn a_stage_without_inputs_keeps_its_inventory_as_output_stock() {
         1,
     );
     let spec = crate::parse("t.toml", &source).map_err(|d| d.render()).expect("valid").model.spec().clone();
-    assert_eq!(spec.stages[0].output_stock.initial, Param::Const(3.0));
+    assert_eq!(spec.stages[0].output_stock.initial, Param::fixed(3.0));
     assert_eq!(spec.stages[0].input_stock, chokepoint_engine::StockWeeks::none());
 }
 
