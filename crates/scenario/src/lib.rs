@@ -13,6 +13,8 @@
 //! mitigations and packages by name. Every mitigation and package is applied once at load time, so that a broken
 //! one is reported with the rest. The format itself is documented in `docs/scenario-format.md`.
 
+#![warn(missing_docs)]
+
 mod date;
 mod diagnostic;
 mod document;
@@ -98,7 +100,9 @@ pub const ENGINE_REFUSED: &str = "engine-refused";
 /// offers, and what is needed to build variants with them.
 #[derive(Debug, Clone)]
 pub struct Scenario {
+    /// The scenario's name (`[scenario] name`).
     pub name: String,
+    /// The scenario's description (`[scenario] description`), empty when not given.
     pub description: String,
     /// The baseline: the scenario without any mitigation.
     pub model: Model,
@@ -107,7 +111,9 @@ pub struct Scenario {
     pub warnings: Vec<Diagnostic>,
     /// Mitigations and packages in file order (a base's first, then those an overlay adds).
     pub mitigations: Vec<MitigationInfo>,
+    /// Packages of mitigations, in file order.
     pub packages: Vec<PackageInfo>,
+    /// The disruptions in model order, described for reports.
     pub disruptions: Vec<DisruptionInfo>,
     /// The calendar date of week 0 (`[horizon] start_date`), if the scenario gives one.
     pub start_date: Option<Date>,
@@ -127,17 +133,22 @@ pub struct Scenario {
 /// A mitigation the scenario offers: `[mitigations.NAME]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MitigationInfo {
+    /// Its name (`NAME`).
     pub name: String,
     /// Its `kind`.
     pub kind: MitigationKind,
+    /// Its `description`, empty when not given.
     pub description: String,
+    /// Its `[mitigations.NAME.cost]`, zero where not given.
     pub cost: Cost,
 }
 
 /// A named combination of mitigations: `[packages.NAME]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PackageInfo {
+    /// Its name (`NAME`).
     pub name: String,
+    /// Its `description`, empty when not given.
     pub description: String,
     /// Its mitigations, in the order they are applied.
     pub members: Vec<String>,
@@ -148,9 +159,11 @@ pub struct PackageInfo {
 /// A disruption of the scenario, described for reports.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DisruptionInfo {
+    /// Its name (`NAME` of `[disruptions.NAME]`).
     pub name: String,
     /// Its `kind`.
     pub kind: DisruptionKindName,
+    /// Its `description`, empty when not given.
     pub description: String,
     /// One line in words: scope, severity and timing.
     pub summary: String,
@@ -160,7 +173,9 @@ pub struct DisruptionInfo {
 /// (carry, operation). Amounts are undiscounted.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Cost {
+    /// Paid once, at the start (`one_off_usd`).
     pub one_off_usd: f64,
+    /// Paid every year of the horizon (`per_year_usd`).
     pub per_year_usd: f64,
 }
 
@@ -183,10 +198,20 @@ impl std::ops::Add for Cost {
 #[derive(Debug, Clone)]
 pub enum VariantError {
     /// A name that is neither a mitigation nor a package of the scenario.
-    Unknown { name: String, known: Vec<String> },
+    Unknown {
+        /// The name as given.
+        name: String,
+        /// The scenario's mitigations and packages, for a did-you-mean.
+        known: Vec<String>,
+    },
     /// [`Scenario::with_stockpile_size`] was given a mitigation of another kind, or a package; `stockpiles` are
     /// the scenario's mitigations of kind `stockpile`.
-    NotAStockpile { name: String, stockpiles: Vec<String> },
+    NotAStockpile {
+        /// The name as given.
+        name: String,
+        /// The scenario's stockpiles.
+        stockpiles: Vec<String>,
+    },
     /// The mitigations, applied together, make a model that is not valid (every problem, at its key).
     Invalid(Diagnostics),
 }

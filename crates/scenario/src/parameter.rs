@@ -28,40 +28,68 @@ use crate::raw::{Field, RawParam};
 /// Which end of a stock a parameter sets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StockEnd {
+    /// The stock at the start of the horizon, in weeks of use.
     Initial,
+    /// The stock the holder restocks towards, in weeks of use.
     Target,
 }
 
 /// Where a parameter sits in a [`ModelSpec`]: the kind of parameter and the index of its entity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Site {
+    /// A stage's capacity per year.
     StageCapacity(usize),
+    /// A stage's capacity growth per year.
     StageGrowth(usize),
+    /// The week a new stage (of an `alternate_supply` or `recycling`) comes online.
     StageOnline(usize),
+    /// The weeks a new stage takes to ramp up to its capacity.
     StageRamp(usize),
+    /// One end of a stage's stock of inputs.
     StageInputStock(usize, StockEnd),
+    /// One end of a stage's stock of outputs.
     StageOutputStock(usize, StockEnd),
+    /// A link's lead time.
     LinkLeadTime(usize),
+    /// An end use's demand per year.
     EndUseDemand(usize),
+    /// An end use's demand growth per year.
     EndUseGrowth(usize),
+    /// One end of an end use's stock.
     EndUseStock(usize, StockEnd),
+    /// An export licensing's review time.
     DisruptionReview(usize),
+    /// An export licensing's probability of denying a licence to a class.
     DisruptionDenial(usize, Class),
     /// An embargo's or outage's severity, or a demand shock's multiplier.
     DisruptionEffect(usize),
+    /// A disruption's onset week (a window timing).
     DisruptionOnset(usize),
+    /// A disruption's duration.
     DisruptionDuration(usize),
+    /// A disruption's rate of onsets per year (a hazard timing).
     DisruptionHazard(usize),
+    /// The probability that a disruption follows the one it names in `follows`.
     DisruptionFollowProbability(usize),
+    /// The lag between a followed disruption's onset and this one's.
     DisruptionLag(usize),
+    /// A stockpile's initial size.
     StockpileInitial(usize),
+    /// A stockpile's largest release per week.
     StockpileRelease(usize),
+    /// A stockpile's rebuilding per week.
     StockpileRebuild(usize),
+    /// A thrifting's reduction of an intensity.
     IntensityReduction(usize),
+    /// The week a thrifting starts (its lag).
     IntensityStart(usize),
+    /// The weeks a thrifting takes to reach its full reduction.
     IntensityRamp(usize),
+    /// The share of an end use's demand a substitution moves to another technology.
     SwitchShare(usize),
+    /// The week a substitution starts (its lag).
     SwitchStart(usize),
+    /// The weeks a substitution takes to reach its full share.
     SwitchRamp(usize),
 }
 
@@ -236,6 +264,7 @@ pub struct Parameter {
     pub scale: f64,
     /// The unit of the key's values, for tables (`t/yr`, `weeks`, `months`, `share`, ...).
     pub unit: String,
+    /// Whether it is drawn once per trial or anew for every event.
     pub scope: Scope,
 }
 

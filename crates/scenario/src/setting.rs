@@ -29,11 +29,14 @@ use crate::overlay::{Sources, lay_horizon, lay_loss, lay_uncertainty};
 /// One `KEY=VALUE` setting, and the name its text goes by in messages (such as `--set[1]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Setting {
+    /// The name of the setting in messages, such as `--set[1]`.
     pub origin: String,
+    /// The setting as given: `KEY=VALUE`.
     pub text: String,
 }
 
 impl Setting {
+    /// A setting named `origin` in messages, with its `KEY=VALUE` text.
     pub fn new(origin: impl Into<String>, text: impl Into<String>) -> Self {
         Self { origin: origin.into(), text: text.into() }
     }

@@ -24,6 +24,7 @@ const MAX_UNIT_CHARS: usize = 24;
 /// How an end use is counted and valued.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EndUseValues {
+    /// The end use's name.
     pub name: String,
     /// What one unit of it is (`"aircraft"`, `"MW"`, `"motors"`); `"units"` when the file does not say.
     pub unit: String,
@@ -68,6 +69,7 @@ impl LossUnit {
 /// The scenario's loss measure.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LossMeasure {
+    /// What losses are counted in.
     pub unit: LossUnit,
     /// `[loss] value_per_week_of_demand_usd`, per class (defense, essential, other), where given.
     pub class_value_per_week_of_demand: [Option<f64>; 3],
