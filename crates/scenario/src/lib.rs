@@ -4,8 +4,9 @@
 //! This is the only code that knows TOML, and it does no file I/O. [`parse`] takes the text ([`parse_with`] also
 //! takes a resolver that reads the bases an overlay names) and goes through three layers: each file is read into
 //! raw serde structs with spans (`raw`, `document`) and laid over its base (`overlay`); the document is lowered
-//! into the engine's `ModelSpec` with names resolved, units converted and defaults filled (`lower`,
-//! `disruption`, `graph`, `mitigation`); and the spec is validated by [`Model::new`]. Every check runs before the
+//! into the engine's `ModelSpec` with names resolved, units converted and defaults filled (`lower`, a folder: its
+//! shared context, one module per section, the graph checks and the mitigations); and the spec is validated by
+//! [`Model::new`]. Every check runs before the
 //! engine's, with the position of the key to change, so the engine's own refusal should never be seen; if it is,
 //! it is reported without a span (or at the mitigation that caused it).
 //!

@@ -4,6 +4,9 @@
 //! Lowering never stops early: a value that is refused is reported and replaced by a placeholder so that the
 //! remaining checks still run. The spec is only handed on when no error was reported, so placeholders never reach
 //! the engine.
+//!
+//! Every part imports the shared context (`context`), which imports none of them; this module calls the parts in
+//! order. Disruptions and mitigations also share the table of keys that only some kinds take (`kinds`).
 
 mod end_uses;
 mod horizon;
