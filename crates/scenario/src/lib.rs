@@ -16,6 +16,7 @@
 
 #![warn(missing_docs)]
 
+mod cost;
 mod date;
 mod diagnostic;
 mod document;
@@ -32,6 +33,7 @@ use std::fmt;
 
 use chokepoint_engine::{Model, ModelError};
 
+pub use cost::{Cost, MAX_AMOUNT};
 pub use date::Date;
 pub use diagnostic::{Diagnostic, Diagnostics, MAX_EXCERPT, Severity, Style, did_you_mean};
 pub use encoding::{MAX_SCENARIO_BYTES, decode};
@@ -41,10 +43,6 @@ pub use overlay::Resolver;
 pub use parameter::{Parameter, Scope, Site, StockEnd, key_matches};
 pub use setting::Setting;
 pub use uncertainty::{Uncertainty, can_be_knowledge};
-
-/// The largest amount of money accepted in a scenario, in US dollars (a quadrillion): larger ones are typos, and
-/// sums of squares of such amounts stay finite.
-pub const MAX_AMOUNT: f64 = 1e15;
 
 use crate::document::Document;
 use crate::lower::mitigation::Plan;
@@ -168,31 +166,6 @@ pub struct DisruptionInfo {
     pub description: String,
     /// One line in words: scope, severity and timing.
     pub summary: String,
-}
-
-/// The cost of a mitigation or package in US dollars: a one-off amount (purchase, capital) and a yearly amount
-/// (carry, operation). Amounts are undiscounted.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Cost {
-    /// Paid once, at the start (`one_off_usd`).
-    pub one_off_usd: f64,
-    /// Paid every year of the horizon (`per_year_usd`).
-    pub per_year_usd: f64,
-}
-
-impl Cost {
-    /// The total over `years`: `one_off_usd + per_year_usd × years`.
-    pub fn total_usd(&self, years: f64) -> f64 {
-        self.one_off_usd + self.per_year_usd * years
-    }
-}
-
-impl std::ops::Add for Cost {
-    type Output = Cost;
-
-    fn add(self, other: Cost) -> Cost {
-        Cost { one_off_usd: self.one_off_usd + other.one_off_usd, per_year_usd: self.per_year_usd + other.per_year_usd }
-    }
 }
 
 /// Why a variant of a scenario could not be built.

@@ -81,7 +81,7 @@ pub struct LossMeasure {
 fn amount(lower: &mut Lower<'_>, field: &Field<f64>, key: &str) -> Option<f64> {
     let v = field.as_ref()?;
     let x = *v.get_ref();
-    if (0.0..=crate::MAX_AMOUNT).contains(&x) {
+    if (0.0..=crate::cost::MAX_AMOUNT).contains(&x) {
         return Some(x);
     }
     lower.push(

@@ -33,7 +33,7 @@ fn ceiling(key: &str) -> f64 {
         "demand_elasticity" => 5.0,
         "precaution_gain" | "precaution_max" => 100.0,
         "response_growth_per_year" | "response_max" => 10.0,
-        _ => crate::MAX_AMOUNT,
+        _ => crate::cost::MAX_AMOUNT,
     }
 }
 

@@ -14,7 +14,7 @@ use chokepoint_engine::{
 };
 use toml::Spanned;
 
-use crate::Cost;
+use crate::cost::Cost;
 use crate::diagnostic::{Diagnostic, did_you_mean, list, number};
 use crate::document::{Document, Entity};
 use crate::kind::{MITIGATION_WORDS, MitigationKind};
@@ -939,7 +939,7 @@ material = "ore"
 share = 0.2
 "#,
         );
-        assert_eq!(s.mitigations[1].kind, crate::MitigationKind::Recycling);
+        assert_eq!(s.mitigations[1].kind, crate::kind::MitigationKind::Recycling);
         let spec = variant(&s, &["second_mine", "recycled"]);
         let names: Vec<&str> = spec.stages.iter().map(|x| x.name.as_str()).collect();
         assert_eq!(names, ["mine", "magnets", "motors", "au_mine", "scrap"]);

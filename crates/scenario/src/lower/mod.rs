@@ -33,7 +33,7 @@ use std::ops::Range;
 use chokepoint_engine::ModelSpec;
 
 use crate::date::Date;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::lower::context::Lower;
 
 /// What a scenario lowers to.
@@ -47,8 +47,8 @@ pub(crate) struct Lowered {
     /// The calendar date of week 0, if given.
     pub start_date: Option<Date>,
     /// Per end use: its display unit and loss values, resolved.
-    pub end_use_values: Vec<crate::EndUseValues>,
-    pub loss: crate::LossMeasure,
+    pub end_use_values: Vec<loss::EndUseValues>,
+    pub loss: loss::LossMeasure,
 }
 
 /// Lowers the whole document with the mitigations of `plan` applied (none for the baseline). `None` when any
@@ -96,7 +96,7 @@ pub(crate) fn lower(lower: &mut Lower<'_>, plan: &mitigation::Plan) -> Option<Lo
         mitigations,
         markets,
     };
-    let failed = lower.diags.iter().any(|d| d.severity == crate::Severity::Error)
+    let failed = lower.diags.iter().any(|d| d.severity == Severity::Error)
         || [doc.materials.len(), doc.stages.len(), doc.end_uses.len(), doc.disruptions.len(), doc.links.len()]
             != counts;
     (!failed).then_some(Lowered { name, description, spec, capacity_keys, start_date, end_use_values, loss })
