@@ -11,7 +11,7 @@ use crate::diagnostic::{Diagnostic, list};
 use crate::document::Entity;
 use crate::kind::DISRUPTION_WORDS;
 use crate::lower::context::{DurationKey, Kind, Lower, table_ref};
-use crate::lower::kinds::{KindKeys, as_listed};
+use crate::lower::kind_keys::{KindKeys, as_listed};
 use crate::raw::{RawDisruption, RawWordOrList};
 
 /// Keys of a disruption that only some kinds allow, with the kinds that allow them.

@@ -19,7 +19,7 @@ use crate::diagnostic::{Diagnostic, did_you_mean, list, number};
 use crate::document::{Document, Entity};
 use crate::kind::{MITIGATION_WORDS, MitigationKind};
 use crate::lower::context::{DurationKey, Kind, Lower, LoweredLink, allocation, check_name, classes};
-use crate::lower::kinds::KindKeys;
+use crate::lower::kind_keys::KindKeys;
 use crate::raw::{Field, RawMitigation, RawParam};
 
 /// Which mitigations a variant applies, in order, as indices into the document's mitigations; and, for

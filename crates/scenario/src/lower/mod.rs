@@ -6,7 +6,7 @@
 //! the engine.
 //!
 //! Every part imports the shared context (`context`), which imports none of them; this module calls the parts in
-//! order. Disruptions and mitigations also share the table of keys that only some kinds take (`kinds`).
+//! order. Disruptions and mitigations also share the table of keys that only some kinds take (`kind_keys`).
 
 mod end_uses;
 mod horizon;
@@ -20,7 +20,7 @@ pub(crate) use stages::stage_rate_unit;
 pub(crate) mod context;
 pub(crate) mod disruption;
 pub(crate) mod graph;
-pub(crate) mod kinds;
+pub(crate) mod kind_keys;
 pub(crate) mod loss;
 pub(crate) mod market;
 pub(crate) mod mitigation;
