@@ -10,7 +10,8 @@ use std::ops::Range;
 use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, list};
-use crate::document::{self, Document, Entity};
+use crate::document::{self, Document};
+use crate::raw::Entity;
 use crate::raw::{RawHorizon, RawLink, RawLoss, RawUncertainty};
 
 /// Reads a base file: `(origin of the file naming it, path as written)` to `(origin of the base, its bytes)`, or a

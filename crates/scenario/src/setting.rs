@@ -23,8 +23,9 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::diagnostic::{Diagnostic, did_you_mean, list};
-use crate::document::{Document, Entity, read_entity, read_mitigation};
+use crate::document::{Document, read_entity, read_mitigation};
 use crate::overlay::{Sources, lay_horizon, lay_loss, lay_uncertainty};
+use crate::raw::Entity;
 
 /// One `KEY=VALUE` setting, and the name its text goes by in messages (such as `--set[1]`).
 #[derive(Debug, Clone, PartialEq, Eq)]

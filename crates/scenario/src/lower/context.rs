@@ -11,8 +11,8 @@ use chokepoint_engine::{Allocation, Class, LinkSpec, Node, Param, ParamError, Pa
 use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, a, did_you_mean, list, number};
-use crate::document::{Document, Entity};
-use crate::raw::{Field, RawDist, RawParam, RawQuantities, RawStock, RawWordOrList};
+use crate::document::Document;
+use crate::raw::{Entity, Field, RawDist, RawParam, RawQuantities, RawStock, RawWordOrList};
 
 /// Weeks per month: a month is a twelfth of a 52-week year.
 pub(crate) const WEEKS_PER_MONTH: f64 = 52.0 / 12.0;

@@ -8,11 +8,10 @@ use chokepoint_engine::{
 use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, list};
-use crate::document::Entity;
 use crate::kind::DISRUPTION_WORDS;
 use crate::lower::context::{DurationKey, Kind, Lower, table_ref};
 use crate::lower::kind_keys::{KindKeys, as_listed};
-use crate::raw::{RawDisruption, RawWordOrList};
+use crate::raw::{Entity, RawDisruption, RawWordOrList};
 
 /// Keys of a disruption that only some kinds allow, with the kinds that allow them.
 const KIND_KEYS: KindKeys<14> = KindKeys {

@@ -5,9 +5,8 @@ use chokepoint_engine::{MarketSpec, StageSpec};
 use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, did_you_mean, list, number};
-use crate::document::Entity;
 use crate::lower::context::Lower;
-use crate::raw::{Field, RawMarket};
+use crate::raw::{Entity, Field, RawMarket};
 
 /// The name of the table whose keys apply to every market that leaves them out.
 pub(crate) const DEFAULTS: &str = "defaults";

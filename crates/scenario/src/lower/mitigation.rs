@@ -16,11 +16,11 @@ use toml::Spanned;
 
 use crate::cost::Cost;
 use crate::diagnostic::{Diagnostic, did_you_mean, list, number};
-use crate::document::{Document, Entity};
+use crate::document::Document;
 use crate::kind::{MITIGATION_WORDS, MitigationKind};
 use crate::lower::context::{DurationKey, Kind, Lower, LoweredLink, allocation, check_name, classes};
 use crate::lower::kind_keys::KindKeys;
-use crate::raw::{Field, RawMitigation, RawParam};
+use crate::raw::{Entity, Field, RawMitigation, RawParam};
 
 /// Which mitigations a variant applies, in order, as indices into the document's mitigations; and, for
 /// sizing, a constant initial size for one of them (a stockpile).

@@ -2,8 +2,8 @@
 //! share one.
 
 use crate::diagnostic::Diagnostic;
-use crate::document::Entity;
 use crate::lower::context::{Lower, MAX_SCENARIO_NAME, check_name, clip, is_identifier};
+use crate::raw::Entity;
 
 /// Names must be `snake_case` identifiers, and a stage and an end use cannot share one.
 pub(super) fn check_names(lower: &mut Lower<'_>) {
