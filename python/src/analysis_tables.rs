@@ -67,7 +67,7 @@ pub fn options(specs: &[OptionSpec], comparison: &Comparison) -> Table {
         specs.iter().zip(&comparison.options).collect();
     // As `compare.json` words them: `mitigation` (with its kind) or `package`.
     let kind = |s: &OptionSpec| match &s.kind {
-        OptionKind::Mitigation { kind } => ("mitigation", Some((*kind).to_owned())),
+        OptionKind::Mitigation { kind } => ("mitigation", Some(kind.as_str().to_owned())),
         OptionKind::Package { .. } => ("package", None),
     };
     let mut columns = vec![

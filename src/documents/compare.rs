@@ -365,7 +365,7 @@ impl CompareDocument {
 
 fn option(s: &OptionSpec, r: &OptionResult, specs: &[OptionSpec], years: f64) -> OptionJson {
     let (kind, mitigation_kind) = match &s.kind {
-        OptionKind::Mitigation { kind } => ("mitigation", Some((*kind).to_owned())),
+        OptionKind::Mitigation { kind } => ("mitigation", Some(kind.as_str().to_owned())),
         OptionKind::Package { .. } => ("package", None),
     };
     OptionJson {

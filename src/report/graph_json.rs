@@ -134,7 +134,7 @@ impl GraphDocument {
                 let info = scenario.disruptions.iter().find(|i| i.name == d.name);
                 GraphDisruption {
                     name: d.name.clone(),
-                    kind: info.map_or("", |i| i.kind).to_owned(),
+                    kind: info.map_or("", |i| i.kind.as_str()).to_owned(),
                     description: info.map(|i| i.description.clone()).unwrap_or_default(),
                     summary: info.map(|i| i.summary.clone()).unwrap_or_default(),
                 }

@@ -431,7 +431,7 @@ pub fn run_report(data: &ReportData) -> anyhow::Result<String> {
                 };
                 vec![
                     d.name.clone(),
-                    d.kind.replace('_', " "),
+                    d.kind.as_str().replace('_', " "),
                     text,
                     if links == 0 { "-".to_owned() } else { links.to_string() },
                 ]

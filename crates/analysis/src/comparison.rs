@@ -20,7 +20,7 @@
 
 use chokepoint_engine::Unmet;
 use chokepoint_engine::stats::{Proportion, Summary, summarize};
-use chokepoint_scenario::{Cost, LossUnit, Scenario, VariantError};
+use chokepoint_scenario::{Cost, LossUnit, MitigationKind, Scenario, VariantError};
 
 use crate::outcome::{EndUseTrials, VariantOutcome};
 use crate::paired::{Detected, PairedDifference, ProportionChange};
@@ -45,8 +45,8 @@ pub struct OptionSpec {
 pub enum OptionKind {
     /// A mitigation of this kind (`stockpile`, `buffer`, ...).
     Mitigation {
-        /// The mitigation's kind, as the scenario spells it.
-        kind: &'static str,
+        /// The mitigation's kind.
+        kind: MitigationKind,
     },
     /// A package of these mitigations, applied in order.
     Package {

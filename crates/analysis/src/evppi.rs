@@ -162,7 +162,7 @@ pub fn evppi(
                 Some(p) => {
                     let mut row = Vec::with_capacity(question.outer);
                     for &x in &draws {
-                        row.push(std::rc::Rc::new(values(&substitute(&o.model, &[(p, Param::Const(x))])?, runner)?));
+                        row.push(std::rc::Rc::new(values(&substitute(&o.model, &[(p, Param::fixed(x))])?, runner)?));
                     }
                     runs.push(row);
                 }

@@ -9,19 +9,19 @@
 //! bisection. Φ is computed from the complementary error function (a series below 3, a continued fraction
 //! beyond), and Φ⁻¹ by Acklam's rational approximation (relative error below 1.2e-9) refined by one Halley step.
 
-use chokepoint_engine::Param;
+use chokepoint_engine::{Param, ParamShape};
 
 /// The `q`-quantile (`q` in [0, 1]) of `p`: the constant itself, or the value below which the distribution puts
 /// probability `q`.
 pub fn quantile(p: &Param, q: f64) -> f64 {
     let q = q.clamp(0.0, 1.0);
-    match p {
-        Param::Const(v) => *v,
-        Param::Uniform { min, max } => min + q * (max - min),
-        Param::Triangular { min, mode, max } => {
+    match p.shape() {
+        ParamShape::Const(v) => v,
+        ParamShape::Uniform { min, max } => min + q * (max - min),
+        ParamShape::Triangular { min, mode, max } => {
             let range = max - min;
             if range <= 0.0 {
-                return *mode;
+                return mode;
             }
             let at_mode = (mode - min) / range;
             if q <= at_mode {
@@ -30,21 +30,21 @@ pub fn quantile(p: &Param, q: f64) -> f64 {
                 max - ((1.0 - q) * range * (max - mode)).sqrt()
             }
         }
-        Param::Pert { min, mode, max } => {
+        ParamShape::Pert { min, mode, max } => {
             let range = max - min;
             if range <= 0.0 {
-                return *mode;
+                return mode;
             }
             let alpha = 1.0 + 4.0 * (mode - min) / range;
             let beta = 1.0 + 4.0 * (max - mode) / range;
             min + range * beta_quantile(alpha, beta, q)
         }
-        Param::Normal { mean, sd, min, max } => {
+        ParamShape::Normal { mean, sd, min, max } => {
             let (a, b) = (normal_cdf((min - mean) / sd), normal_cdf((max - mean) / sd));
-            (mean + sd * normal_quantile(a + q * (b - a))).clamp(*min, *max)
+            (mean + sd * normal_quantile(a + q * (b - a))).clamp(min, max)
         }
-        Param::LogNormal { mu, sigma } => (mu + sigma * normal_quantile(q)).exp(),
-        Param::Choice { values, weights } => {
+        ParamShape::LogNormal { mu, sigma } => (mu + sigma * normal_quantile(q)).exp(),
+        ParamShape::Choice { values, weights } => {
             let total: f64 = weights.iter().sum();
             let mut order: Vec<usize> = (0..values.len()).collect();
             order.sort_by(|&i, &j| values[i].total_cmp(&values[j]));
@@ -222,7 +222,7 @@ mod tests {
 
     #[test]
     fn closed_forms_are_exact() {
-        assert_eq!(quantile(&Param::Const(3.0), 0.9), 3.0);
+        assert_eq!(quantile(&Param::fixed(3.0), 0.9), 3.0);
         assert_eq!(quantile(&Param::uniform(4.0, 8.0).unwrap(), 0.25), 5.0);
         let lognormal = Param::lognormal_median_p90(8.0, 26.0).unwrap();
         assert!((quantile(&lognormal, 0.5) - 8.0).abs() < 1e-6);

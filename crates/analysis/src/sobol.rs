@@ -172,7 +172,7 @@ pub fn sobol_cancellable(
             Row::Mixed(i) => values[i] = values_b[j][i],
         }
         let assignments: Vec<(&Parameter, Param)> =
-            factors.iter().zip(&values).map(|(p, v)| (*p, Param::Const(*v))).collect();
+            factors.iter().zip(&values).map(|(p, v)| (*p, Param::fixed(*v))).collect();
         let m = substitute(model, &assignments)?;
         let config = RunConfig { trials: 1, seed: events, threads: 1, bands: false, first_trial: 0 };
         let results = chokepoint_engine::run(&m, &config, &|_| {})?;

@@ -110,11 +110,11 @@ pub fn tornado(
     for p in parameters {
         let lo = quantile(&p.distribution, question.low_quantile);
         let hi = quantile(&p.distribution, question.high_quantile);
-        let low = values(&substitute(model, &[(p, Param::Const(lo))])?, runner)?;
-        let high = values(&substitute(model, &[(p, Param::Const(hi))])?, runner)?;
+        let low = values(&substitute(model, &[(p, Param::fixed(lo))])?, runner)?;
+        let high = values(&substitute(model, &[(p, Param::fixed(hi))])?, runner)?;
         let (reference, from) = if p.shares_stream() {
             let mid = quantile(&p.distribution, 0.5);
-            let median = values(&substitute(model, &[(p, Param::Const(mid))])?, runner)?;
+            let median = values(&substitute(model, &[(p, Param::fixed(mid))])?, runner)?;
             (Reference::Median { value: p.in_key_unit(mid), metric: summarize(&mut median.clone()) }, median)
         } else {
             (Reference::Base, base.clone())

@@ -180,7 +180,7 @@ pub fn worlds(
             column.push(p.in_key_unit(*v));
         }
         let assignments: Vec<(&Parameter, Param)> =
-            knowledge.iter().zip(&draws).map(|(p, v)| (*p, Param::Const(*v))).collect();
+            knowledge.iter().zip(&draws).map(|(p, v)| (*p, Param::fixed(*v))).collect();
         let results = runner.run(&substitute(model, &assignments)?)?;
         let outcome = VariantOutcome::of(&results, weights);
         drop(results);

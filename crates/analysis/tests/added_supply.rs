@@ -11,7 +11,7 @@ use chokepoint_analysis::outcome::VariantOutcome;
 use chokepoint_analysis::paired::{PairedDifference, noise};
 use chokepoint_analysis::variants::VariantRunner;
 use chokepoint_engine::RunConfig;
-use chokepoint_scenario::Scenario;
+use chokepoint_scenario::{MitigationKind, Scenario};
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -45,7 +45,11 @@ fn added_capacity_never_makes_an_end_use_worse_beyond_the_paired_noise() {
         let weights = LossWeights::of(&scenario);
         let mut runner = VariantRunner::new(config, &|_| {});
         let baseline = VariantOutcome::of(&runner.run(&scenario.model).unwrap(), &weights);
-        for m in scenario.mitigations.iter().filter(|m| matches!(m.kind, "alternate_supply" | "recycling")) {
+        for m in scenario
+            .mitigations
+            .iter()
+            .filter(|m| matches!(m.kind, MitigationKind::AlternateSupply | MitigationKind::Recycling))
+        {
             let model = scenario.variant(&[m.name.as_str()]).unwrap();
             let option = VariantOutcome::of(&runner.run(&model).unwrap(), &weights);
             checked += 1;

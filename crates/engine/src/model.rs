@@ -88,7 +88,7 @@ pub struct StockWeeks {
 impl StockWeeks {
     /// No stock.
     pub fn none() -> Self {
-        Self { initial: Param::Const(0.0), target: Param::Const(0.0) }
+        Self { initial: Param::ZERO, target: Param::ZERO }
     }
 }
 

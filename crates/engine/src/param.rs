@@ -15,9 +15,15 @@ use rand_distr::{Beta, Distribution, LogNormal, Normal, StandardNormal, Triangul
 /// The 0.90 quantile of the standard normal distribution, used to turn a (median, p90) pair into `sigma`.
 pub const Z_090: f64 = 1.281_551_565_544_600_4;
 
-/// A validated numeric parameter. Build it with the constructors, which check the distribution's parameters.
+/// A validated numeric parameter: a constant or a distribution. Build it with the constructors, which check the
+/// distribution's parameters ([`Param::uniform`], ...), or with [`Param::fixed`] for a value known to be finite;
+/// read it with [`Param::shape`]. Its representation is private, so that no parameter skips those checks.
+#[derive(Clone, PartialEq)]
+pub struct Param(Shape);
+
+/// The forms a parameter takes, with the invariants the constructors of [`Param`] check.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Param {
+enum Shape {
     /// A fixed value.
     Const(f64),
     /// Uniform on `[min, max)`.
@@ -32,6 +38,71 @@ pub enum Param {
     LogNormal { mu: f64, sigma: f64 },
     /// One of `values`, chosen with probability proportional to `weights`.
     Choice { values: Vec<f64>, weights: Vec<f64> },
+}
+
+/// A read-only view of a [`Param`]'s form and its numbers, for code that must look inside (quantiles, words in
+/// reports, bounds). The numbers satisfy the checks of the constructor that built the parameter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ParamShape<'a> {
+    /// A fixed value.
+    Const(f64),
+    /// Uniform on `[min, max)`, with `min < max`.
+    Uniform {
+        /// The lower bound, included.
+        min: f64,
+        /// The upper bound, excluded.
+        max: f64,
+    },
+    /// Triangular on `[min, max]` with its peak at `mode`.
+    Triangular {
+        /// The lower bound.
+        min: f64,
+        /// The most likely value.
+        mode: f64,
+        /// The upper bound.
+        max: f64,
+    },
+    /// PERT (a scaled Beta) on `[min, max]` with its most likely value at `mode`.
+    Pert {
+        /// The lower bound.
+        min: f64,
+        /// The most likely value.
+        mode: f64,
+        /// The upper bound.
+        max: f64,
+    },
+    /// Normal with `mean` and `sd`, truncated to `[min, max]` (infinite for no bound).
+    Normal {
+        /// The mean of the normal before truncation.
+        mean: f64,
+        /// The standard deviation of the normal before truncation.
+        sd: f64,
+        /// The lower truncation bound.
+        min: f64,
+        /// The upper truncation bound.
+        max: f64,
+    },
+    /// Lognormal: `exp(N(mu, sigma^2))`.
+    LogNormal {
+        /// The mean of the underlying normal.
+        mu: f64,
+        /// The standard deviation of the underlying normal.
+        sigma: f64,
+    },
+    /// One of `values`, chosen with probability proportional to `weights`.
+    Choice {
+        /// The values, at least one.
+        values: &'a [f64],
+        /// Their weights, as many as values, non-negative, with a positive total.
+        weights: &'a [f64],
+    },
+}
+
+/// A parameter prints as its form did when the form was public (`Const(2.0)`, `Uniform { min: 1.0, max: 3.0 }`).
+impl std::fmt::Debug for Param {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
 /// Why a distribution's parameters were refused.
@@ -58,10 +129,35 @@ fn finite(values: &[f64]) -> Result<(), ParamError> {
 }
 
 impl Param {
+    /// Zero, as a constant.
+    pub const ZERO: Self = Self(Shape::Const(0.0));
+    /// One, as a constant.
+    pub const ONE: Self = Self(Shape::Const(1.0));
+
+    /// The constant `value`, known to be finite (a default, a value computed from validated ones); use
+    /// [`Param::constant`] for a value that may not be. Debug builds check that it is finite.
+    pub const fn fixed(value: f64) -> Self {
+        debug_assert!(value.is_finite(), "a fixed parameter must be finite");
+        Self(Shape::Const(value))
+    }
+
+    /// The parameter's form and numbers.
+    pub fn shape(&self) -> ParamShape<'_> {
+        match &self.0 {
+            Shape::Const(v) => ParamShape::Const(*v),
+            Shape::Uniform { min, max } => ParamShape::Uniform { min: *min, max: *max },
+            Shape::Triangular { min, mode, max } => ParamShape::Triangular { min: *min, mode: *mode, max: *max },
+            Shape::Pert { min, mode, max } => ParamShape::Pert { min: *min, mode: *mode, max: *max },
+            Shape::Normal { mean, sd, min, max } => ParamShape::Normal { mean: *mean, sd: *sd, min: *min, max: *max },
+            Shape::LogNormal { mu, sigma } => ParamShape::LogNormal { mu: *mu, sigma: *sigma },
+            Shape::Choice { values, weights } => ParamShape::Choice { values, weights },
+        }
+    }
+
     /// A constant.
     pub fn constant(value: f64) -> Result<Self, ParamError> {
         finite(&[value])?;
-        Ok(Self::Const(value))
+        Ok(Self(Shape::Const(value)))
     }
 
     /// Uniform on `[min, max)`; `min == max` is allowed and behaves as a constant.
@@ -70,21 +166,21 @@ impl Param {
         if min > max {
             return Err(ParamError::EmptyRange { min, max });
         }
-        Ok(if min == max { Self::Const(min) } else { Self::Uniform { min, max } })
+        Ok(Self(if min == max { Shape::Const(min) } else { Shape::Uniform { min, max } }))
     }
 
     /// Triangular on `[min, max]` with mode `mode`.
     pub fn triangular(min: f64, mode: f64, max: f64) -> Result<Self, ParamError> {
         finite(&[min, mode, max])?;
         check_mode(min, mode, max)?;
-        Ok(Self::Triangular { min, mode, max })
+        Ok(Self(Shape::Triangular { min, mode, max }))
     }
 
     /// PERT on `[min, max]` with mode `mode`.
     pub fn pert(min: f64, mode: f64, max: f64) -> Result<Self, ParamError> {
         finite(&[min, mode, max])?;
         check_mode(min, mode, max)?;
-        Ok(Self::Pert { min, mode, max })
+        Ok(Self(Shape::Pert { min, mode, max }))
     }
 
     /// Normal with `mean` and `sd`, truncated to `[min, max]` (use infinities for no bound).
@@ -103,7 +199,7 @@ impl Param {
         if (min - mean) / sd > 4.75 || (mean - max) / sd > 4.75 {
             return Err(ParamError::EmptyTruncation { min, max });
         }
-        Ok(Self::Normal { mean, sd, min, max })
+        Ok(Self(Shape::Normal { mean, sd, min, max }))
     }
 
     /// Lognormal from the parameters of the underlying normal.
@@ -112,7 +208,7 @@ impl Param {
         if !(sigma > 0.0) {
             return Err(ParamError::NotPositive { name: "sigma", value: sigma });
         }
-        Ok(Self::LogNormal { mu, sigma })
+        Ok(Self(Shape::LogNormal { mu, sigma }))
     }
 
     /// Lognormal from its median and 90th percentile.
@@ -136,45 +232,45 @@ impl Param {
         if values.is_empty() || values.len() != weights.len() || weights.iter().any(|w| *w < 0.0) || !(total > 0.0) {
             return Err(ParamError::BadChoice);
         }
-        Ok(Self::Choice { values, weights })
+        Ok(Self(Shape::Choice { values, weights }))
     }
 
     /// The smallest value the parameter can take (`-inf` when unbounded below).
     pub fn min(&self) -> f64 {
-        match self {
-            Self::Const(v) => *v,
-            Self::Uniform { min, .. }
-            | Self::Triangular { min, .. }
-            | Self::Pert { min, .. }
-            | Self::Normal { min, .. } => *min,
-            Self::LogNormal { .. } => 0.0,
-            Self::Choice { values, .. } => values.iter().copied().fold(f64::INFINITY, f64::min),
+        match &self.0 {
+            Shape::Const(v) => *v,
+            Shape::Uniform { min, .. }
+            | Shape::Triangular { min, .. }
+            | Shape::Pert { min, .. }
+            | Shape::Normal { min, .. } => *min,
+            Shape::LogNormal { .. } => 0.0,
+            Shape::Choice { values, .. } => values.iter().copied().fold(f64::INFINITY, f64::min),
         }
     }
 
     /// The largest value the parameter can take (`+inf` when unbounded above).
     pub fn max(&self) -> f64 {
-        match self {
-            Self::Const(v) => *v,
-            Self::Uniform { max, .. }
-            | Self::Triangular { max, .. }
-            | Self::Pert { max, .. }
-            | Self::Normal { max, .. } => *max,
-            Self::LogNormal { .. } => f64::INFINITY,
-            Self::Choice { values, .. } => values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        match &self.0 {
+            Shape::Const(v) => *v,
+            Shape::Uniform { max, .. }
+            | Shape::Triangular { max, .. }
+            | Shape::Pert { max, .. }
+            | Shape::Normal { max, .. } => *max,
+            Shape::LogNormal { .. } => f64::INFINITY,
+            Shape::Choice { values, .. } => values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
         }
     }
 
     /// A representative value: the constant, or the median of the distribution (approximate for
     /// PERT and the truncated normal). Used to solve the baseline before any trial.
     pub fn central(&self) -> f64 {
-        match self {
-            Self::Const(v) => *v,
-            Self::Uniform { min, max } => 0.5 * (min + max),
-            Self::Triangular { min, mode, max } | Self::Pert { min, mode, max } => (min + 4.0 * mode + max) / 6.0,
-            Self::Normal { mean, min, max, .. } => mean.clamp(*min, *max),
-            Self::LogNormal { mu, .. } => mu.exp(),
-            Self::Choice { values, weights } => {
+        match &self.0 {
+            Shape::Const(v) => *v,
+            Shape::Uniform { min, max } => 0.5 * (min + max),
+            Shape::Triangular { min, mode, max } | Shape::Pert { min, mode, max } => (min + 4.0 * mode + max) / 6.0,
+            Shape::Normal { mean, min, max, .. } => mean.clamp(*min, *max),
+            Shape::LogNormal { mu, .. } => mu.exp(),
+            Shape::Choice { values, weights } => {
                 let total: f64 = weights.iter().sum();
                 values.iter().zip(weights).map(|(v, w)| v * w).sum::<f64>() / total
             }
@@ -183,26 +279,26 @@ impl Param {
 
     /// Whether the parameter is a fixed value.
     pub fn is_constant(&self) -> bool {
-        matches!(self, Self::Const(_))
+        matches!(self.0, Shape::Const(_))
     }
 
     /// Multiplies every value the parameter can take by a positive `factor` (a unit conversion).
     pub fn scaled(&self, factor: f64) -> Self {
-        match self {
-            Self::Const(v) => Self::Const(v * factor),
-            Self::Uniform { min, max } => Self::Uniform { min: min * factor, max: max * factor },
-            Self::Triangular { min, mode, max } => {
-                Self::Triangular { min: min * factor, mode: mode * factor, max: max * factor }
+        Self(match &self.0 {
+            Shape::Const(v) => Shape::Const(v * factor),
+            Shape::Uniform { min, max } => Shape::Uniform { min: min * factor, max: max * factor },
+            Shape::Triangular { min, mode, max } => {
+                Shape::Triangular { min: min * factor, mode: mode * factor, max: max * factor }
             }
-            Self::Pert { min, mode, max } => Self::Pert { min: min * factor, mode: mode * factor, max: max * factor },
-            Self::Normal { mean, sd, min, max } => {
-                Self::Normal { mean: mean * factor, sd: sd * factor, min: min * factor, max: max * factor }
+            Shape::Pert { min, mode, max } => Shape::Pert { min: min * factor, mode: mode * factor, max: max * factor },
+            Shape::Normal { mean, sd, min, max } => {
+                Shape::Normal { mean: mean * factor, sd: sd * factor, min: min * factor, max: max * factor }
             }
-            Self::LogNormal { mu, sigma } => Self::LogNormal { mu: mu + factor.ln(), sigma: *sigma },
-            Self::Choice { values, weights } => {
-                Self::Choice { values: values.iter().map(|v| v * factor).collect(), weights: weights.clone() }
+            Shape::LogNormal { mu, sigma } => Shape::LogNormal { mu: mu + factor.ln(), sigma: *sigma },
+            Shape::Choice { values, weights } => {
+                Shape::Choice { values: values.iter().map(|v| v * factor).collect(), weights: weights.clone() }
             }
-        }
+        })
     }
 
     /// Draws one value. A constant consumes no randomness. This builds the distribution on every call; the
@@ -250,14 +346,14 @@ pub(crate) enum Sampler {
 impl Sampler {
     /// Compiles `param`.
     pub(crate) fn new(param: &Param) -> Self {
-        match param {
-            Param::Const(v) => Self::Const(*v),
-            Param::Uniform { min, max } => Self::Uniform { min: *min, range: max - min },
-            Param::Triangular { min, mode, max } => match Triangular::new(*min, *max, *mode) {
+        match &param.0 {
+            Shape::Const(v) => Self::Const(*v),
+            Shape::Uniform { min, max } => Self::Uniform { min: *min, range: max - min },
+            Shape::Triangular { min, mode, max } => match Triangular::new(*min, *max, *mode) {
                 Ok(d) => Self::Triangular(d),
                 Err(_) => Self::Const(*mode),
             },
-            Param::Pert { min, mode, max } => {
+            Shape::Pert { min, mode, max } => {
                 let range = max - min;
                 if range <= 0.0 {
                     return Self::Const(*mode);
@@ -269,15 +365,15 @@ impl Sampler {
                     Err(_) => Self::Const(*mode),
                 }
             }
-            Param::Normal { mean, sd, min, max } => match Normal::new(*mean, *sd) {
+            Shape::Normal { mean, sd, min, max } => match Normal::new(*mean, *sd) {
                 Ok(normal) => Self::TruncatedNormal { normal, min: *min, max: *max, fallback: mean.clamp(*min, *max) },
                 Err(_) => Self::Const(mean.clamp(*min, *max)),
             },
-            Param::LogNormal { mu, sigma } => match LogNormal::new(*mu, *sigma) {
+            Shape::LogNormal { mu, sigma } => match LogNormal::new(*mu, *sigma) {
                 Ok(d) => Self::LogNormal(d),
                 Err(_) => Self::Const(mu.exp()),
             },
-            Param::Choice { values, weights } => {
+            Shape::Choice { values, weights } => {
                 Self::Choice { values: values.clone(), weights: weights.clone(), total: weights.iter().sum() }
             }
         }
@@ -371,8 +467,8 @@ impl PeriodsSampler {
     /// Compiles `param`, a duration in weeks, for periods of `period_weeks` weeks.
     pub(crate) fn new(param: &Param, period_weeks: f64) -> Self {
         let weeks = Sampler::new(param);
-        let lognormal = match (param, &weeks) {
-            (Param::LogNormal { mu, sigma }, Sampler::LogNormal(lognormal)) if period_weeks > 0.0 => {
+        let lognormal = match (&param.0, &weeks) {
+            (Shape::LogNormal { mu, sigma }, Sampler::LogNormal(lognormal)) if period_weeks > 0.0 => {
                 Normal::new(*mu, *sigma).ok().map(|normal| {
                     // The bounds of the first `MAX_BOUNDS` periods; the rare longer draws are computed in full.
                     let bands: Vec<(f64, f64)> = std::iter::once((f64::NEG_INFINITY, f64::NEG_INFINITY))
@@ -437,6 +533,26 @@ mod tests {
     fn mean_of(p: &Param, n: usize) -> f64 {
         let mut rng = stream(7, 0, "param-test");
         (0..n).map(|_| p.sample(&mut rng)).sum::<f64>() / n as f64
+    }
+
+    #[test]
+    fn the_shape_shows_what_the_constructors_built() {
+        assert_eq!(Param::uniform(1.0, 3.0).unwrap().shape(), ParamShape::Uniform { min: 1.0, max: 3.0 });
+        assert_eq!(Param::uniform(2.0, 2.0).unwrap().shape(), ParamShape::Const(2.0));
+        assert_eq!(
+            Param::normal(10.0, 2.0, 0.0, f64::INFINITY).unwrap().shape(),
+            ParamShape::Normal { mean: 10.0, sd: 2.0, min: 0.0, max: f64::INFINITY }
+        );
+        assert_eq!(
+            Param::choice(vec![1.0, 2.0], vec![1.0, 3.0]).unwrap().shape(),
+            ParamShape::Choice { values: &[1.0, 2.0], weights: &[1.0, 3.0] }
+        );
+        assert_eq!(Param::ZERO, Param::constant(0.0).unwrap());
+        assert_eq!(Param::ONE.shape(), ParamShape::Const(1.0));
+        assert_eq!(Param::fixed(2.5).shape(), ParamShape::Const(2.5));
+        // The debug form is that of the public enum it replaces.
+        assert_eq!(format!("{:?}", Param::pert(1.0, 2.0, 4.0).unwrap()), "Pert { min: 1.0, mode: 2.0, max: 4.0 }");
+        assert_eq!(format!("{:?}", Param::fixed(3.0)), "Const(3.0)");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::fmt;
 /// A calendar date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Date {
+    /// The year, in the proleptic Gregorian calendar.
     pub year: i32,
     /// 1 to 12.
     pub month: u8,

@@ -6,7 +6,9 @@ use std::ops::Range;
 /// How serious a diagnostic is. Any error refuses the scenario; warnings are reported with a valid scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Severity {
+    /// A problem that refuses the scenario.
     Error,
+    /// A problem reported with a valid scenario, such as a stage whose normal throughput exceeds its capacity.
     Warning,
 }
 
@@ -22,6 +24,7 @@ impl Severity {
 /// One problem in a scenario file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// Whether it refuses the scenario.
     pub severity: Severity,
     /// Stable kebab-case code, one of [`crate::CODES`].
     pub code: &'static str,
@@ -131,10 +134,15 @@ pub const MAX_EXCERPT: usize = 100;
 /// Terminal colours of rendered diagnostics: ANSI escape sequences, or empty strings for plain text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Style {
+    /// Starts the `error` label.
     pub error: &'static str,
+    /// Starts the `warning` label.
     pub warning: &'static str,
+    /// Starts the message and the key.
     pub bold: &'static str,
+    /// Starts the gutter of line numbers and the marks under the span.
     pub gutter: &'static str,
+    /// Starts the help line.
     pub help: &'static str,
 }
 

@@ -14,8 +14,8 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use crate::diagnostic::{Diagnostic, did_you_mean, list};
 use crate::raw::{
-    DISTRIBUTION_ERROR, DISTRIBUTIONS, RawDisruption, RawEndUse, RawHorizon, RawLink, RawLoss, RawMarket, RawMaterial,
-    RawMitigation, RawPackage, RawScenario, RawStage, RawUncertainty,
+    DISTRIBUTION_ERROR, DISTRIBUTIONS, Entity, RawDisruption, RawEndUse, RawHorizon, RawLink, RawLoss, RawMarket,
+    RawMaterial, RawMitigation, RawPackage, RawScenario, RawStage, RawUncertainty,
 };
 
 /// The top-level tables of a scenario file.
@@ -36,33 +36,6 @@ pub(crate) const SECTIONS: &[&str] = &[
 
 /// Retries per entity; each retry removes one offending key, so this bounds the problems listed per entity.
 const MAX_PROBLEMS_PER_ENTITY: usize = 64;
-
-/// One named table of the file (or one `[[links]]` element), as read.
-#[derive(Debug, Clone)]
-pub(crate) struct Entity<T> {
-    /// The table's name (`cn_mines`), or `links[3]` for a link.
-    pub name: String,
-    /// Span of the name in `[stages.NAME]` (or of the `[[links]]` header).
-    pub name_span: Range<usize>,
-    /// Dotted path of the entity, such as `stages.cn_mines`.
-    pub path: String,
-    /// The entity in words, for messages: "stage `cn_mines`", "link 3".
-    pub what: String,
-    /// The raw struct, or `None` when the entity could not be read at all.
-    pub raw: Option<T>,
-    /// Keys whose values were refused, or that an unknown key probably misspells (already reported): their
-    /// absence is not reported again.
-    pub broken_keys: Vec<String>,
-    /// For a stage or link of a mitigation applied to a variant: the index of that mitigation in the document.
-    pub added_by: Option<usize>,
-}
-
-impl<T> Entity<T> {
-    /// Whether `key` was present but refused while reading.
-    pub(crate) fn broken(&self, key: &str) -> bool {
-        self.broken_keys.iter().any(|k| k == key)
-    }
-}
 
 /// The whole file, as raw entities in file order.
 #[derive(Debug, Default, Clone)]

@@ -4,8 +4,9 @@
 //! This is the only code that knows TOML, and it does no file I/O. [`parse`] takes the text ([`parse_with`] also
 //! takes a resolver that reads the bases an overlay names) and goes through three layers: each file is read into
 //! raw serde structs with spans (`raw`, `document`) and laid over its base (`overlay`); the document is lowered
-//! into the engine's `ModelSpec` with names resolved, units converted and defaults filled (`lower`,
-//! `disruption`, `graph`, `mitigation`); and the spec is validated by [`Model::new`]. Every check runs before the
+//! into the engine's `ModelSpec` with names resolved, units converted and defaults filled (`lower`, a folder: its
+//! shared context, one module per section, the graph checks and the mitigations); and the spec is validated by
+//! [`Model::new`]. Every check runs before the
 //! engine's, with the position of the key to change, so the engine's own refusal should never be seen; if it is,
 //! it is reported without a span (or at the mitigation that caused it).
 //!
@@ -13,16 +14,15 @@
 //! mitigations and packages by name. Every mitigation and package is applied once at load time, so that a broken
 //! one is reported with the rest. The format itself is documented in `docs/scenario-format.md`.
 
+#![warn(missing_docs)]
+
+mod cost;
 mod date;
 mod diagnostic;
-mod disruption;
 mod document;
 mod encoding;
-mod graph;
-mod loss;
+mod kind;
 mod lower;
-mod market;
-mod mitigation;
 mod overlay;
 mod parameter;
 mod raw;
@@ -33,21 +33,19 @@ use std::fmt;
 
 use chokepoint_engine::{Model, ModelError};
 
+pub use cost::{Cost, MAX_AMOUNT};
 pub use date::Date;
 pub use diagnostic::{Diagnostic, Diagnostics, MAX_EXCERPT, Severity, Style, did_you_mean};
 pub use encoding::{MAX_SCENARIO_BYTES, decode};
-pub use loss::{DEFAULT_LATE_WEEK_COST_SHARE, EndUseValues, LossMeasure, LossUnit, ValueBasis};
+pub use kind::{DisruptionKindName, MitigationKind};
+pub use lower::loss::{DEFAULT_LATE_WEEK_COST_SHARE, EndUseValues, LossMeasure, LossUnit, ValueBasis};
 pub use overlay::Resolver;
 pub use parameter::{Parameter, Scope, Site, StockEnd, key_matches};
 pub use setting::Setting;
 pub use uncertainty::{Uncertainty, can_be_knowledge};
 
-/// The largest amount of money accepted in a scenario, in US dollars (a quadrillion): larger ones are typos, and
-/// sums of squares of such amounts stay finite.
-pub const MAX_AMOUNT: f64 = 1e15;
-
 use crate::document::Document;
-use crate::mitigation::Plan;
+use crate::lower::mitigation::Plan;
 use crate::overlay::Sources;
 
 /// Every diagnostic code, with what it means. Codes are stable: tools may match on them.
@@ -101,7 +99,9 @@ pub const ENGINE_REFUSED: &str = "engine-refused";
 /// offers, and what is needed to build variants with them.
 #[derive(Debug, Clone)]
 pub struct Scenario {
+    /// The scenario's name (`[scenario] name`).
     pub name: String,
+    /// The scenario's description (`[scenario] description`), empty when not given.
     pub description: String,
     /// The baseline: the scenario without any mitigation.
     pub model: Model,
@@ -110,7 +110,9 @@ pub struct Scenario {
     pub warnings: Vec<Diagnostic>,
     /// Mitigations and packages in file order (a base's first, then those an overlay adds).
     pub mitigations: Vec<MitigationInfo>,
+    /// Packages of mitigations, in file order.
     pub packages: Vec<PackageInfo>,
+    /// The disruptions in model order, described for reports.
     pub disruptions: Vec<DisruptionInfo>,
     /// The calendar date of week 0 (`[horizon] start_date`), if the scenario gives one.
     pub start_date: Option<Date>,
@@ -130,18 +132,22 @@ pub struct Scenario {
 /// A mitigation the scenario offers: `[mitigations.NAME]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MitigationInfo {
+    /// Its name (`NAME`).
     pub name: String,
-    /// Its `kind`: `stockpile`, `alternate_supply`, `recycling`, `thrifting`, `substitution`, `allocation` or
-    /// `buffer`.
-    pub kind: &'static str,
+    /// Its `kind`.
+    pub kind: MitigationKind,
+    /// Its `description`, empty when not given.
     pub description: String,
+    /// Its `[mitigations.NAME.cost]`, zero where not given.
     pub cost: Cost,
 }
 
 /// A named combination of mitigations: `[packages.NAME]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PackageInfo {
+    /// Its name (`NAME`).
     pub name: String,
+    /// Its `description`, empty when not given.
     pub description: String,
     /// Its mitigations, in the order they are applied.
     pub members: Vec<String>,
@@ -152,45 +158,34 @@ pub struct PackageInfo {
 /// A disruption of the scenario, described for reports.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DisruptionInfo {
+    /// Its name (`NAME` of `[disruptions.NAME]`).
     pub name: String,
-    /// Its `kind`: `export_licensing`, `embargo`, `outage` or `demand_shock`.
-    pub kind: &'static str,
+    /// Its `kind`.
+    pub kind: DisruptionKindName,
+    /// Its `description`, empty when not given.
     pub description: String,
     /// One line in words: scope, severity and timing.
     pub summary: String,
-}
-
-/// The cost of a mitigation or package in US dollars: a one-off amount (purchase, capital) and a yearly amount
-/// (carry, operation). Amounts are undiscounted.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Cost {
-    pub one_off_usd: f64,
-    pub per_year_usd: f64,
-}
-
-impl Cost {
-    /// The total over `years`: `one_off_usd + per_year_usd × years`.
-    pub fn total_usd(&self, years: f64) -> f64 {
-        self.one_off_usd + self.per_year_usd * years
-    }
-}
-
-impl std::ops::Add for Cost {
-    type Output = Cost;
-
-    fn add(self, other: Cost) -> Cost {
-        Cost { one_off_usd: self.one_off_usd + other.one_off_usd, per_year_usd: self.per_year_usd + other.per_year_usd }
-    }
 }
 
 /// Why a variant of a scenario could not be built.
 #[derive(Debug, Clone)]
 pub enum VariantError {
     /// A name that is neither a mitigation nor a package of the scenario.
-    Unknown { name: String, known: Vec<String> },
+    Unknown {
+        /// The name as given.
+        name: String,
+        /// The scenario's mitigations and packages, for a did-you-mean.
+        known: Vec<String>,
+    },
     /// [`Scenario::with_stockpile_size`] was given a mitigation of another kind, or a package; `stockpiles` are
     /// the scenario's mitigations of kind `stockpile`.
-    NotAStockpile { name: String, stockpiles: Vec<String> },
+    NotAStockpile {
+        /// The name as given.
+        name: String,
+        /// The scenario's stockpiles.
+        stockpiles: Vec<String>,
+    },
     /// The mitigations, applied together, make a model that is not valid (every problem, at its key).
     Invalid(Diagnostics),
 }
@@ -357,7 +352,7 @@ impl Scenario {
             return Err(VariantError::Unknown { name: name.to_owned(), known: self.known() });
         };
         let raw = self.doc.mitigations[m].raw.as_ref();
-        if raw.and_then(mitigation::kind_of) != Some("stockpile") {
+        if raw.and_then(lower::mitigation::kind_of) != Some(MitigationKind::Stockpile) {
             return Err(VariantError::NotAStockpile { name: name.to_owned(), stockpiles: self.stockpiles() });
         }
         if !(size.is_finite() && size >= 0.0) {
@@ -463,7 +458,7 @@ impl Scenario {
 
     /// The names of the mitigations of kind `stockpile`.
     fn stockpiles(&self) -> Vec<String> {
-        self.mitigations.iter().filter(|m| m.kind == "stockpile").map(|m| m.name.clone()).collect()
+        self.mitigations.iter().filter(|m| m.kind == MitigationKind::Stockpile).map(|m| m.name.clone()).collect()
     }
 
     /// Every mitigation and package name.
@@ -484,11 +479,12 @@ impl Scenario {
             .iter()
             .filter_map(|e| {
                 let raw = e.raw.as_ref()?;
+                // Every mitigation was lowered when the scenario was loaded, so its kind is known.
                 Some(MitigationInfo {
                     name: e.name.clone(),
-                    kind: mitigation::kind_of(raw).unwrap_or(""),
+                    kind: lower::mitigation::kind_of(raw)?,
                     description: text(&raw.description),
-                    cost: mitigation::cost_of(raw),
+                    cost: lower::mitigation::cost_of(raw),
                 })
             })
             .collect();
@@ -520,9 +516,9 @@ impl Scenario {
                     .unwrap_or_default();
                 DisruptionInfo {
                     name: d.name.clone(),
-                    kind: disruption::kind_word(&d.kind),
+                    kind: DisruptionKindName::of(&d.kind),
                     description,
-                    summary: disruption::summary(spec, d),
+                    summary: lower::disruption::summary(spec, d),
                 }
             })
             .collect();
@@ -552,10 +548,10 @@ fn build(doc: &Document, plan: &Plan, check_model: bool) -> Result<Built, Vec<Di
     let doc = if plan.applied.is_empty() {
         doc
     } else {
-        variant = mitigation::variant_document(doc, plan);
+        variant = lower::mitigation::variant_document(doc, plan);
         &variant
     };
-    let mut lowering = lower::Lower::new(doc);
+    let mut lowering = lower::context::Lower::new(doc);
     let lowered = lower::lower(&mut lowering, plan);
     let mut diags = std::mem::take(&mut lowering.diags);
     let Some(lowered) = lowered.filter(|_| check_model && !has_errors(&diags)) else { return Err(diags) };
@@ -601,7 +597,7 @@ fn build(doc: &Document, plan: &Plan, check_model: bool) -> Result<Built, Vec<Di
 /// reported (those of the baseline, found again in each variant) are not repeated. Returns the parameters the
 /// mitigations bring (those named under `mitigations.`), for `[uncertainty]` to be checked against.
 fn validate_catalog(doc: &Document, diags: &mut Vec<Diagnostic>, check_model: bool) -> Vec<Parameter> {
-    let packages = mitigation::check_catalog(doc, diags);
+    let packages = lower::mitigation::check_catalog(doc, diags);
     let mut plans: Vec<Plan> = (0..doc.mitigations.len())
         .filter(|&m| doc.mitigations[m].raw.is_some())
         .map(|m| Plan { applied: vec![m], stockpile_size: None })

@@ -10,7 +10,8 @@ use std::ops::Range;
 use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, list};
-use crate::document::{self, Document, Entity};
+use crate::document::{self, Document};
+use crate::raw::Entity;
 use crate::raw::{RawHorizon, RawLink, RawLoss, RawUncertainty};
 
 /// Reads a base file: `(origin of the file naming it, path as written)` to `(origin of the base, its bytes)`, or a
@@ -145,7 +146,7 @@ pub(crate) fn load(
             Diagnostic::error(
                 "base-not-allowed",
                 "scenario.base",
-                format!("the base `{}` of `{origin}` {why}", crate::lower::clip(path, 80)),
+                format!("the base `{}` of `{origin}` {why}", crate::lower::context::clip(path, 80)),
             )
             .at(Some(base.span()))
             .help(help),

@@ -21,46 +21,75 @@ use std::collections::{HashMap, VecDeque};
 use chokepoint_engine::{Class, DisruptionKind, ModelSpec, Node, Param, Timing, Unit};
 
 use crate::document::Document;
-use crate::mitigation::{Plan, kind_of};
+use crate::kind::MitigationKind;
+use crate::lower::mitigation::{Plan, kind_of};
 use crate::raw::{Field, RawParam};
 
 /// Which end of a stock a parameter sets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StockEnd {
+    /// The stock at the start of the horizon, in weeks of use.
     Initial,
+    /// The stock the holder restocks towards, in weeks of use.
     Target,
 }
 
 /// Where a parameter sits in a [`ModelSpec`]: the kind of parameter and the index of its entity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Site {
+    /// A stage's capacity per year.
     StageCapacity(usize),
+    /// A stage's capacity growth per year.
     StageGrowth(usize),
+    /// The week a new stage (of an `alternate_supply` or `recycling`) comes online.
     StageOnline(usize),
+    /// The weeks a new stage takes to ramp up to its capacity.
     StageRamp(usize),
+    /// One end of a stage's stock of inputs.
     StageInputStock(usize, StockEnd),
+    /// One end of a stage's stock of outputs.
     StageOutputStock(usize, StockEnd),
+    /// A link's lead time.
     LinkLeadTime(usize),
+    /// An end use's demand per year.
     EndUseDemand(usize),
+    /// An end use's demand growth per year.
     EndUseGrowth(usize),
+    /// One end of an end use's stock.
     EndUseStock(usize, StockEnd),
+    /// An export licensing's review time.
     DisruptionReview(usize),
+    /// An export licensing's probability of denying a licence to a class.
     DisruptionDenial(usize, Class),
     /// An embargo's or outage's severity, or a demand shock's multiplier.
     DisruptionEffect(usize),
+    /// A disruption's onset week (a window timing).
     DisruptionOnset(usize),
+    /// A disruption's duration.
     DisruptionDuration(usize),
+    /// A disruption's rate of onsets per year (a hazard timing).
     DisruptionHazard(usize),
+    /// The probability that a disruption follows the one it names in `follows`.
     DisruptionFollowProbability(usize),
+    /// The lag between a followed disruption's onset and this one's.
     DisruptionLag(usize),
+    /// A stockpile's initial size.
     StockpileInitial(usize),
+    /// A stockpile's largest release per week.
     StockpileRelease(usize),
+    /// A stockpile's rebuilding per week.
     StockpileRebuild(usize),
+    /// A thrifting's reduction of an intensity.
     IntensityReduction(usize),
+    /// The week a thrifting starts (its lag).
     IntensityStart(usize),
+    /// The weeks a thrifting takes to reach its full reduction.
     IntensityRamp(usize),
+    /// The share of an end use's demand a substitution moves to another technology.
     SwitchShare(usize),
+    /// The week a substitution starts (its lag).
     SwitchStart(usize),
+    /// The weeks a substitution takes to reach its full share.
     SwitchRamp(usize),
 }
 
@@ -235,6 +264,7 @@ pub struct Parameter {
     pub scale: f64,
     /// The unit of the key's values, for tables (`t/yr`, `weeks`, `months`, `share`, ...).
     pub unit: String,
+    /// Whether it is drawn once per trial or anew for every event.
     pub scope: Scope,
 }
 
@@ -297,8 +327,11 @@ pub fn key_matches(pattern: &str, key: &str) -> bool {
 
 /// The key form given among a duration's three (`_weeks`/`_week`, `_days`, `_months`), with its scale and unit.
 fn duration_key(forms: [(&str, &Field<RawParam>); 3]) -> (String, f64, &'static str) {
-    const SCALES: [(f64, &str); 3] =
-        [(1.0, "weeks"), (crate::lower::WEEKS_PER_DAY, "days"), (crate::lower::WEEKS_PER_MONTH, "months")];
+    const SCALES: [(f64, &str); 3] = [
+        (1.0, "weeks"),
+        (crate::lower::context::WEEKS_PER_DAY, "days"),
+        (crate::lower::context::WEEKS_PER_MONTH, "months"),
+    ];
     forms
         .iter()
         .zip(SCALES)
@@ -351,7 +384,7 @@ pub(crate) fn name_parameters(doc: &Document, plan: &Plan, spec: &ModelSpec) -> 
     let mut buffered_end_uses: Vec<(usize, String)> = Vec::new();
     for &m in &plan.applied {
         let Some(e) = doc.mitigations.get(m) else { continue };
-        let Some(raw) = e.raw.as_ref().filter(|r| kind_of(r) == Some("buffer")) else { continue };
+        let Some(raw) = e.raw.as_ref().filter(|r| kind_of(r) == Some(MitigationKind::Buffer)) else { continue };
         let names = |f: &Field<Vec<toml::Spanned<String>>>| -> Vec<String> {
             f.as_ref().map(|l| l.get_ref().iter().map(|s| s.get_ref().clone()).collect()).unwrap_or_default()
         };

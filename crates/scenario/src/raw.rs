@@ -7,6 +7,7 @@
 //! read by a hand-written visitor, never internally tagged or untagged enums, whose buffering loses spans.
 
 use std::fmt;
+use std::ops::Range;
 
 use serde::Deserialize;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
@@ -233,12 +234,12 @@ pub(crate) struct RawMitigation {
     pub release_while: Field<String>,
     /// `[mitigations.NAME.stages.STAGE]` tables, with the span of the `stages` key.
     #[serde(skip)]
-    pub new_stages: Vec<crate::document::Entity<RawStage>>,
+    pub new_stages: Vec<Entity<RawStage>>,
     #[serde(skip)]
     pub new_stages_span: Option<std::ops::Range<usize>>,
     /// `[[mitigations.NAME.links]]` tables, with the span of the `links` key.
     #[serde(skip)]
-    pub new_links: Vec<crate::document::Entity<RawLink>>,
+    pub new_links: Vec<Entity<RawLink>>,
     #[serde(skip)]
     pub new_links_span: Option<std::ops::Range<usize>>,
 }
@@ -555,5 +556,32 @@ impl<'de> Visitor<'de> for WordOrListVisitor {
             items.push(item);
         }
         Ok(RawWordOrList::List(items))
+    }
+}
+
+/// One named table of the file (or one `[[links]]` element), as read.
+#[derive(Debug, Clone)]
+pub(crate) struct Entity<T> {
+    /// The table's name (`cn_mines`), or `links[3]` for a link.
+    pub name: String,
+    /// Span of the name in `[stages.NAME]` (or of the `[[links]]` header).
+    pub name_span: Range<usize>,
+    /// Dotted path of the entity, such as `stages.cn_mines`.
+    pub path: String,
+    /// The entity in words, for messages: "stage `cn_mines`", "link 3".
+    pub what: String,
+    /// The raw struct, or `None` when the entity could not be read at all.
+    pub raw: Option<T>,
+    /// Keys whose values were refused, or that an unknown key probably misspells (already reported): their
+    /// absence is not reported again.
+    pub broken_keys: Vec<String>,
+    /// For a stage or link of a mitigation applied to a variant: the index of that mitigation in the document.
+    pub added_by: Option<usize>,
+}
+
+impl<T> Entity<T> {
+    /// Whether `key` was present but refused while reading.
+    pub(crate) fn broken(&self, key: &str) -> bool {
+        self.broken_keys.iter().any(|k| k == key)
     }
 }

@@ -23,17 +23,21 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::diagnostic::{Diagnostic, did_you_mean, list};
-use crate::document::{Document, Entity, read_entity, read_mitigation};
+use crate::document::{Document, read_entity, read_mitigation};
 use crate::overlay::{Sources, lay_horizon, lay_loss, lay_uncertainty};
+use crate::raw::Entity;
 
 /// One `KEY=VALUE` setting, and the name its text goes by in messages (such as `--set[1]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Setting {
+    /// The name of the setting in messages, such as `--set[1]`.
     pub origin: String,
+    /// The setting as given: `KEY=VALUE`.
     pub text: String,
 }
 
 impl Setting {
+    /// A setting named `origin` in messages, with its `KEY=VALUE` text.
     pub fn new(origin: impl Into<String>, text: impl Into<String>) -> Self {
         Self { origin: origin.into(), text: text.into() }
     }

@@ -36,12 +36,12 @@ fn an_overlay_replaces_removes_and_adds_over_its_base() {
     assert_eq!(disruptions, ["cn_licensing", "cn_embargo", "mine_fire", "jp_quake"]);
     // The replaced stage keeps its place and takes the overlay's keys, all of them.
     assert_eq!(spec.stages[2].name, "jp_magnets");
-    assert_eq!(spec.stages[2].capacity_per_year, Param::Const(3500.0));
-    assert_eq!(spec.stages[2].capacity_growth_per_year, Param::Const(0.0));
+    assert_eq!(spec.stages[2].capacity_per_year, Param::fixed(3500.0));
+    assert_eq!(spec.stages[2].capacity_growth_per_year, Param::ZERO);
     // The baseline applies no mitigation.
     assert_eq!(spec.stages.len(), 3);
     assert_eq!(spec.mitigations, chokepoint_engine::Mitigations::default());
-    let kinds: Vec<(&str, &str)> = s.mitigations.iter().map(|m| (m.name.as_str(), m.kind)).collect();
+    let kinds: Vec<(&str, &str)> = s.mitigations.iter().map(|m| (m.name.as_str(), m.kind.as_str())).collect();
     assert_eq!(
         kinds,
         [
@@ -59,7 +59,7 @@ fn an_overlay_replaces_removes_and_adds_over_its_base() {
     assert_eq!((package.cost.one_off_usd, package.cost.per_year_usd), (5.2e6, 5e5));
     assert!((package.cost.total_usd(s.horizon_years()) - 5.7e6).abs() < 1e-6);
     let licensing = &s.disruptions[0];
-    assert_eq!(licensing.kind, "export_licensing");
+    assert_eq!(licensing.kind.as_str(), "export_licensing");
     assert!(
         licensing.summary.contains("`dy_oxide` and `tb_oxide` from CN to every other region"),
         "{}",
@@ -98,7 +98,7 @@ fn alternate_supply_scales_the_existing_shares() {
     assert!((share("jp_magnets", ev, "magnet").expect("kept") - 0.9).abs() < 1e-12);
     assert_eq!(share("jp_magnet_recycling", ev, "magnet"), Some(0.1));
     let au = &spec.stages[stage("au_heavy_separation")];
-    assert_eq!(au.online_week, Some(Param::Uniform { min: 20.0, max: 40.0 }));
+    assert_eq!(au.online_week, Some(Param::uniform(20.0, 40.0).unwrap()));
 }
 
 #[test]
@@ -107,20 +107,20 @@ fn policies_stockpiles_and_demand_changes_lower_into_the_model() {
     let spec = s.variant(&["everything"]).expect("valid").spec().clone();
     let jp = spec.stages.iter().find(|x| x.name == "jp_magnets").expect("jp");
     assert_eq!(jp.allocation, Allocation::ProRata);
-    assert_eq!(jp.input_stock.initial, Param::Const(12.0));
-    assert_eq!(spec.stages[0].output_stock.target, Param::Const(12.0), "a stage without inputs: output stock");
-    assert_eq!(spec.end_uses[1].stock.initial, Param::Const(12.0));
+    assert_eq!(jp.input_stock.initial, Param::fixed(12.0));
+    assert_eq!(spec.stages[0].output_stock.target, Param::fixed(12.0), "a stage without inputs: output stock");
+    assert_eq!(spec.end_uses[1].stock.initial, Param::fixed(12.0));
     let m = &spec.mitigations;
     assert_eq!(m.stockpiles.len(), 1);
-    assert_eq!(m.stockpiles[0].initial, Param::Const(20.0));
+    assert_eq!(m.stockpiles[0].initial, Param::fixed(20.0));
     assert_eq!(m.stockpiles[0].release_classes, [chokepoint_engine::Class::Defense]);
     assert_eq!(m.stockpiles[0].serves, [Node::Stage(2)]);
-    assert_eq!(m.intensity_changes[0].start_week, Param::Uniform { min: 52.0, max: 156.0 });
-    assert_eq!(m.demand_switches[0].start_week, Param::Const(104.0));
-    assert_eq!(m.demand_switches[0].ramp_weeks, Param::Const(52.0));
+    assert_eq!(m.intensity_changes[0].start_week, Param::uniform(52.0, 156.0).unwrap());
+    assert_eq!(m.demand_switches[0].start_week, Param::fixed(104.0));
+    assert_eq!(m.demand_switches[0].ramp_weeks, Param::fixed(52.0));
 
     let sized = s.with_stockpile_size("dy_reserve", 55.0).expect("valid");
-    assert_eq!(sized.spec().mitigations.stockpiles[0].initial, Param::Const(55.0));
+    assert_eq!(sized.spec().mitigations.stockpiles[0].initial, Param::fixed(55.0));
     assert!(matches!(s.with_stockpile_size("gbd", 1.0), Err(VariantError::NotAStockpile { .. })));
     assert!(matches!(s.with_stockpile_size("dy_reserve", -1.0), Err(VariantError::Invalid(_))));
     let Err(e) = s.variant(&["dy_reserv"]) else { panic!("an unknown name") };

@@ -35,12 +35,12 @@ fn a_setting_changes_the_model_as_the_file_would() {
         "horizon.years=1",
     ]);
     let spec = s.model.spec();
-    assert_eq!(spec.stages[0].capacity_per_year, Param::Const(5500.0));
+    assert_eq!(spec.stages[0].capacity_per_year, Param::fixed(5500.0));
     let Timing::Window { duration_weeks, .. } = &spec.disruptions[0].timing else { panic!("a window") };
-    assert_eq!(*duration_weeks, Param::Const(26.0));
-    assert_eq!(spec.links[1].lead_time_weeks, Param::Uniform { min: 2.0, max: 4.0 }, "days are converted");
-    assert_eq!(spec.end_uses[0].stock.target, Param::Const(3.0));
-    assert_eq!(spec.end_uses[0].stock.initial, Param::Const(2.0), "the rest of the table is kept");
+    assert_eq!(*duration_weeks, Param::fixed(26.0));
+    assert_eq!(spec.links[1].lead_time_weeks, Param::uniform(2.0, 4.0).unwrap(), "days are converted");
+    assert_eq!(spec.end_uses[0].stock.target, Param::fixed(3.0));
+    assert_eq!(spec.end_uses[0].stock.initial, Param::fixed(2.0), "the rest of the table is kept");
     assert_eq!(spec.periods, 52);
 }
 
@@ -53,9 +53,9 @@ fn settings_reach_into_distributions_and_later_ones_win() {
         "horizon.period=month",
     ]);
     let spec = s.model.spec();
-    assert_eq!(spec.stages[0].capacity_per_year, Param::Pert { min: 5000.0, mode: 6200.0, max: 6500.0 });
+    assert_eq!(spec.stages[0].capacity_per_year, Param::pert(5000.0, 6200.0, 6500.0).unwrap());
     let DisruptionKind::ExportLicensing { denial, .. } = &spec.disruptions[0].kind else { panic!("licensing") };
-    assert_eq!(denial[Class::Essential as usize], Param::Const(0.4));
+    assert_eq!(denial[Class::Essential as usize], Param::fixed(0.4));
     assert!((spec.period_weeks - 52.0 / 12.0).abs() < 1e-12, "a bare word is a string");
 }
 
@@ -74,13 +74,13 @@ fn settings_change_a_base_through_its_overlay_and_mitigations_too() {
     )
     .unwrap_or_else(|d| panic!("{}", d.render()));
     let spec = s.model.spec();
-    assert_eq!(spec.stages[0].capacity_per_year, Param::Const(5800.0));
-    assert_eq!(spec.stages[2].capacity_per_year, Param::Const(3600.0));
+    assert_eq!(spec.stages[0].capacity_per_year, Param::fixed(5800.0));
+    assert_eq!(spec.stages[2].capacity_per_year, Param::fixed(3600.0));
     let (au, _) = s.variant_parameters(&["au_separation"]).expect("the variant builds");
     let stage = au.spec().stages.iter().find(|x| x.name == "au_heavy_separation").expect("added");
-    assert_eq!(stage.online_week, Some(Param::Const(30.0)));
+    assert_eq!(stage.online_week, Some(Param::fixed(30.0)));
     let reserve = s.variant(&["dy_reserve"]).expect("the variant builds");
-    assert_eq!(reserve.spec().mitigations.stockpiles[0].initial, Param::Const(25.0));
+    assert_eq!(reserve.spec().mitigations.stockpiles[0].initial, Param::fixed(25.0));
 }
 
 #[test]

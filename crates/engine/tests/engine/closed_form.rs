@@ -13,7 +13,7 @@ fn config(trials: u64) -> RunConfig {
 fn embargo_all(severity: f64) -> DisruptionKind {
     DisruptionKind::Embargo {
         scope: FlowScope { materials: vec![0], from_region: "CN".into(), to: Destinations::AllOther },
-        severity: Param::Const(severity),
+        severity: Param::fixed(severity),
     }
 }
 
@@ -83,8 +83,8 @@ fn a_licence_delay_shorter_than_the_stock_cover_causes_no_shortfall() {
             DisruptionKind::ExportLicensing {
                 scope: FlowScope { materials: vec![0], from_region: "CN".into(), to: Destinations::AllOther },
                 review_weeks: Param::uniform(0.0, review).unwrap(),
-                denial: [Param::Const(0.0), Param::Const(0.0), Param::Const(0.0)],
-                grace_weeks: Param::Const(0.0),
+                denial: [Param::ZERO, Param::ZERO, Param::ZERO],
+                grace_weeks: Param::ZERO,
             },
             0.0,
             60.0,
@@ -98,9 +98,9 @@ fn a_licence_delay_shorter_than_the_stock_cover_causes_no_shortfall() {
         "licensing",
         DisruptionKind::ExportLicensing {
             scope: FlowScope { materials: vec![0], from_region: "CN".into(), to: Destinations::AllOther },
-            review_weeks: Param::Const(10.0),
-            denial: [Param::Const(0.0), Param::Const(0.0), Param::Const(0.0)],
-            grace_weeks: Param::Const(0.0),
+            review_weeks: Param::fixed(10.0),
+            denial: [Param::ZERO, Param::ZERO, Param::ZERO],
+            grace_weeks: Param::ZERO,
         },
         0.0,
         60.0,
@@ -125,9 +125,9 @@ fn shipments_in_a_licence_regimes_grace_period_clear_without_review() {
             "licensing",
             DisruptionKind::ExportLicensing {
                 scope: FlowScope { materials: vec![0], from_region: "CN".into(), to: Destinations::AllOther },
-                review_weeks: Param::Const(10.0),
-                denial: [Param::Const(0.0), Param::Const(0.0), Param::Const(0.0)],
-                grace_weeks: Param::Const(grace),
+                review_weeks: Param::fixed(10.0),
+                denial: [Param::ZERO, Param::ZERO, Param::ZERO],
+                grace_weeks: Param::fixed(grace),
             },
             0.0,
             duration,
@@ -151,7 +151,7 @@ fn a_two_state_outage_has_the_markov_chains_availability() {
     let mut spec = single_chain(10.0, 0.0, 1.0, 0.5, periods);
     spec.disruptions.push(DisruptionSpec {
         name: "flaky".into(),
-        kind: DisruptionKind::Outage { stages: vec![0], severity: Param::Const(1.0) },
+        kind: DisruptionKind::Outage { stages: vec![0], severity: Param::ONE },
         timing: Timing::TwoState { start_per_week: p, end_per_week: q },
     });
     let m = model(spec);
@@ -178,7 +178,7 @@ fn a_two_state_outage_under_monthly_periods_keeps_the_weekly_long_run_share() {
     spec.period_weeks = 52.0 / 12.0;
     spec.disruptions.push(DisruptionSpec {
         name: "flaky".into(),
-        kind: DisruptionKind::Outage { stages: vec![0], severity: Param::Const(1.0) },
+        kind: DisruptionKind::Outage { stages: vec![0], severity: Param::ONE },
         timing: Timing::TwoState { start_per_week: p, end_per_week: q },
     });
     let m = model(spec);
@@ -204,8 +204,8 @@ fn hazard_onsets_arrive_at_the_stated_rate() {
     let mut spec = single_chain(10.0, 0.0, 1.0, 0.5, 520);
     spec.disruptions.push(DisruptionSpec {
         name: "fires".into(),
-        kind: DisruptionKind::Outage { stages: vec![0], severity: Param::Const(1.0) },
-        timing: Timing::Hazard { rate_per_year: Param::Const(0.5), duration_weeks: Param::Const(1.0) },
+        kind: DisruptionKind::Outage { stages: vec![0], severity: Param::ONE },
+        timing: Timing::Hazard { rate_per_year: Param::fixed(0.5), duration_weeks: Param::ONE },
     });
     let m = model(spec);
     let r = run(&m, &config(4000), &|_| {}).unwrap();
@@ -223,7 +223,7 @@ fn monthly_mine_with_outage(periods: usize, timing: Timing) -> chokepoint_engine
     spec.period_weeks = 52.0 / 12.0;
     spec.disruptions.push(DisruptionSpec {
         name: "fire".into(),
-        kind: DisruptionKind::Outage { stages: vec![0], severity: Param::Const(1.0) },
+        kind: DisruptionKind::Outage { stages: vec![0], severity: Param::ONE },
         timing,
     });
     model(spec)
@@ -234,7 +234,7 @@ fn a_fixed_outage_shorter_than_a_period_costs_its_share_of_the_period() {
     // A one-week full outage under monthly periods rounded to no effect; now it takes a week of capacity (5 t),
     // and a two-week one two weeks.
     for weeks in [1.0, 2.0] {
-        let timing = Timing::Window { onset_weeks: Param::Const(10.0), duration_weeks: Param::Const(weeks) };
+        let timing = Timing::Window { onset_weeks: Param::fixed(10.0), duration_weeks: Param::fixed(weeks) };
         let r = run(&monthly_mine_with_outage(24, timing), &config(2), &|_| {}).unwrap();
         let lost: Vec<f64> = r.stage_lost(0).collect();
         for x in lost {
@@ -247,7 +247,7 @@ fn a_fixed_outage_shorter_than_a_period_costs_its_share_of_the_period() {
 fn a_hazard_outage_shorter_than_a_period_costs_its_share_of_the_period() {
     // One-week fires at 0.5 a year over 10 years of monthly periods: each costs a week of capacity (5 t), not the
     // month it took before, so the weeks down per trial are whole numbers (the events) averaging about 5.
-    let timing = Timing::Hazard { rate_per_year: Param::Const(0.5), duration_weeks: Param::Const(1.0) };
+    let timing = Timing::Hazard { rate_per_year: Param::fixed(0.5), duration_weeks: Param::ONE };
     let r = run(&monthly_mine_with_outage(120, timing), &config(4000), &|_| {}).unwrap();
     let mut weeks_down: Vec<f64> = r.stage_lost(0).map(|x| x / 5.0).collect();
     for &w in &weeks_down {
@@ -266,11 +266,11 @@ fn a_stage_loses_at_most_what_it_wanted_even_beyond_its_normal_throughput() {
     // which is about 1.8 times its normal throughput at the start-of-horizon rate, so lost over normal throughput
     // (the share `run` and `summary.json` reported until version 0.1.0) leaves [0, 1], and lost over wanted does not.
     let mut spec = single_chain(10.0, 0.0, 1.0, 5.0, 156);
-    spec.end_uses[0].growth_per_year = Param::Const(0.5);
+    spec.end_uses[0].growth_per_year = Param::fixed(0.5);
     spec.disruptions.push(DisruptionSpec {
         name: "down".into(),
-        kind: DisruptionKind::Outage { stages: vec![0], severity: Param::Const(1.0) },
-        timing: Timing::Window { onset_weeks: Param::Const(0.0), duration_weeks: Param::Const(156.0) },
+        kind: DisruptionKind::Outage { stages: vec![0], severity: Param::ONE },
+        timing: Timing::Window { onset_weeks: Param::ZERO, duration_weeks: Param::fixed(156.0) },
     });
     let m = model(spec);
     let r = run(&m, &config(3), &|_| {}).unwrap();
@@ -323,7 +323,7 @@ fn backlogged_demand_is_built_later_and_lost_demand_is_not() {
 fn stock_targets_follow_the_demand_trend() {
     // 30 %/yr growth for 3 years: the end use's stock stays at 6 weeks of *current* use, and nothing runs short.
     let mut spec = single_chain(100.0, 6.0, 4.0, 5.0, 156);
-    spec.end_uses[0].growth_per_year = Param::Const(0.3);
+    spec.end_uses[0].growth_per_year = Param::fixed(0.3);
     let m = model(spec);
     let mut scratch = Scratch::new(&m);
     let mut tr = chokepoint_engine::outcome::Trace::default();

@@ -263,7 +263,7 @@ fn adding_a_disruption_does_not_change_the_draws_of_the_others() {
     let mut more = base.clone();
     more.disruptions.push(window(
         "never",
-        chokepoint_engine::DisruptionKind::Outage { stages: vec![1], severity: chokepoint_engine::Param::Const(1.0) },
+        chokepoint_engine::DisruptionKind::Outage { stages: vec![1], severity: chokepoint_engine::Param::ONE },
         500.0,
         1.0,
     ));

@@ -6,7 +6,7 @@ use chokepoint_engine::{
 };
 
 pub fn c(x: f64) -> Param {
-    Param::Const(x)
+    Param::fixed(x)
 }
 
 pub fn weeks(initial: f64, target: f64) -> StockWeeks {

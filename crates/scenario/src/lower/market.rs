@@ -5,9 +5,8 @@ use chokepoint_engine::{MarketSpec, StageSpec};
 use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, did_you_mean, list, number};
-use crate::document::Entity;
-use crate::lower::Lower;
-use crate::raw::{Field, RawMarket};
+use crate::lower::context::Lower;
+use crate::raw::{Entity, Field, RawMarket};
 
 /// The name of the table whose keys apply to every market that leaves them out.
 pub(crate) const DEFAULTS: &str = "defaults";
@@ -33,7 +32,7 @@ fn ceiling(key: &str) -> f64 {
         "demand_elasticity" => 5.0,
         "precaution_gain" | "precaution_max" => 100.0,
         "response_growth_per_year" | "response_max" => 10.0,
-        _ => crate::MAX_AMOUNT,
+        _ => crate::cost::MAX_AMOUNT,
     }
 }
 

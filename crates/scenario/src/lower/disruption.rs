@@ -2,38 +2,42 @@
 
 use std::ops::Range;
 
-use chokepoint_engine::{Destinations, DisruptionKind, DisruptionSpec, FlowScope, ModelSpec, Node, Param, Timing};
+use chokepoint_engine::{
+    Destinations, DisruptionKind, DisruptionSpec, FlowScope, ModelSpec, Node, Param, ParamShape, Timing,
+};
 use toml::Spanned;
 
 use crate::diagnostic::{Diagnostic, list};
-use crate::document::Entity;
-use crate::lower::{DurationKey, Kind, Lower, table_ref};
-use crate::raw::{RawDisruption, RawWordOrList};
-
-/// The kinds of disruption, as written in `kind`.
-const KINDS: &[&str] = &["export_licensing", "embargo", "outage", "demand_shock"];
+use crate::kind::DISRUPTION_WORDS;
+use crate::lower::context::{DurationKey, Kind, Lower, table_ref};
+use crate::lower::kind_keys::{KindKeys, as_listed};
+use crate::raw::{Entity, RawDisruption, RawWordOrList};
 
 /// Keys of a disruption that only some kinds allow, with the kinds that allow them.
-const KIND_KEYS: &[(&str, &[&str])] = &[
-    ("materials", &["export_licensing", "embargo"]),
-    ("from_region", &["export_licensing", "embargo"]),
-    ("to_regions", &["export_licensing", "embargo"]),
-    ("to", &["export_licensing", "embargo"]),
-    ("review_weeks", &["export_licensing"]),
-    ("review_days", &["export_licensing"]),
-    ("review_months", &["export_licensing"]),
-    ("denial_probability", &["export_licensing"]),
-    ("grace_weeks", &["export_licensing"]),
-    ("severity", &["embargo", "outage"]),
-    ("stages", &["outage"]),
-    ("end_uses", &["demand_shock"]),
-    ("multiplier", &["demand_shock"]),
-    ("two_state", &["outage"]),
-];
+const KIND_KEYS: KindKeys<14> = KindKeys {
+    entities: "disruptions",
+    spelled: as_listed,
+    keys: [
+        ("materials", &["export_licensing", "embargo"]),
+        ("from_region", &["export_licensing", "embargo"]),
+        ("to_regions", &["export_licensing", "embargo"]),
+        ("to", &["export_licensing", "embargo"]),
+        ("review_weeks", &["export_licensing"]),
+        ("review_days", &["export_licensing"]),
+        ("review_months", &["export_licensing"]),
+        ("denial_probability", &["export_licensing"]),
+        ("grace_weeks", &["export_licensing"]),
+        ("severity", &["embargo", "outage"]),
+        ("stages", &["outage"]),
+        ("end_uses", &["demand_shock"]),
+        ("multiplier", &["demand_shock"]),
+        ("two_state", &["outage"]),
+    ],
+};
 
-/// The kind-specific keys present in `raw`, with their spans.
-fn kind_keys_present(raw: &RawDisruption) -> Vec<(&'static str, Range<usize>)> {
-    let spans: [Option<Range<usize>>; 14] = [
+/// The span of each key of [`KIND_KEYS`] that `raw` gives, in the table's order.
+fn kind_key_spans(raw: &RawDisruption) -> [Option<Range<usize>>; 14] {
+    [
         raw.materials.as_ref().map(Spanned::span),
         raw.from_region.as_ref().map(Spanned::span),
         raw.to_regions.as_ref().map(Spanned::span),
@@ -48,8 +52,7 @@ fn kind_keys_present(raw: &RawDisruption) -> Vec<(&'static str, Range<usize>)> {
         raw.end_uses.as_ref().map(Spanned::span),
         raw.multiplier.as_ref().map(Spanned::span),
         raw.two_state.as_ref().map(Spanned::span),
-    ];
-    KIND_KEYS.iter().zip(spans).filter_map(|((k, _), s)| s.map(|s| (*k, s))).collect()
+    ]
 }
 
 pub(crate) fn disruptions(lower: &mut Lower<'_>) -> Vec<DisruptionSpec> {
@@ -81,29 +84,10 @@ fn disruption(
             lower.missing(e, &who, "kind", "\"outage\"");
             None
         }
-        Some(k) => lower.choice(k, &format!("{path}.kind"), KINDS),
+        Some(k) => lower.choice(k, &format!("{path}.kind"), DISRUPTION_WORDS),
     };
     if let Some(kind) = kind {
-        for (key, span) in kind_keys_present(raw) {
-            let allowed = KIND_KEYS.iter().find(|(k, _)| *k == key).map_or(&[][..], |(_, kinds)| *kinds);
-            if !allowed.contains(&kind) {
-                let takes: Vec<&str> =
-                    KIND_KEYS.iter().filter(|(_, kinds)| kinds.contains(&kind)).map(|(k, _)| *k).collect();
-                lower.push(
-                    Diagnostic::error(
-                        "key-not-allowed-for-kind",
-                        format!("{path}.{key}"),
-                        format!("`{key}` does not apply to {who}, of kind `{kind}`"),
-                    )
-                    .at(Some(span))
-                    .help(format!(
-                        "remove `{path}.{key}` (it applies to {}); disruptions of kind `{kind}` take {}",
-                        list(allowed),
-                        list(&takes)
-                    )),
-                );
-            }
-        }
+        KIND_KEYS.check(lower, path, &who, kind, kind_key_spans(raw));
     }
     let kind = match kind {
         Some("export_licensing") => {
@@ -122,11 +106,11 @@ fn disruption(
                     if raw.review_weeks.is_none() && raw.review_days.is_none() && raw.review_months.is_none() {
                         lower.missing(e, &who, "review_weeks", "{ lognormal = { median = 9, p90 = 20 } }");
                     }
-                    Param::Const(0.0)
+                    Param::ZERO
                 }
             };
             let denial = match &raw.denial_probability {
-                None => [Param::Const(0.0), Param::Const(0.0), Param::Const(0.0)],
+                None => [Param::ZERO, Param::ZERO, Param::ZERO],
                 Some(d) => {
                     let d = d.get_ref();
                     let mut class = |field: &Option<Spanned<crate::raw::RawParam>>, name: &str| {
@@ -161,17 +145,17 @@ fn disruption(
             let multiplier = match &raw.multiplier {
                 None => {
                     lower.missing(e, &who, "multiplier", "1.5");
-                    Param::Const(1.0)
+                    Param::ONE
                 }
                 Some(m) => {
-                    let p = lower.param(m, &key).unwrap_or(Param::Const(1.0));
+                    let p = lower.param(m, &key).unwrap_or(Param::ONE);
                     lower.at_least(&p, m.span(), &key, "a demand multiplier");
                     p
                 }
             };
             DisruptionKind::DemandShock { end_uses: end_uses.collect(), multiplier }
         }
-        None => DisruptionKind::DemandShock { end_uses: Vec::new(), multiplier: Param::Const(1.0) },
+        None => DisruptionKind::DemandShock { end_uses: Vec::new(), multiplier: Param::ONE },
     };
     let (timing, parent) = timing(lower, e, raw, &who);
     (DisruptionSpec { name: e.name.clone(), kind, timing }, parent)
@@ -336,7 +320,7 @@ fn timing(
                     )),
             );
         }
-        return (Timing::Window { onset_weeks: Param::Const(0.0), duration_weeks: Param::Const(0.0) }, None);
+        return (Timing::Window { onset_weeks: Param::ZERO, duration_weeks: Param::ZERO }, None);
     };
     for (other, span) in given.iter().skip(1) {
         lower.push(
@@ -377,7 +361,7 @@ fn timing(
     } else if duration_given.is_none() && !duration_broken {
         lower.missing(e, who, "duration_weeks", "{ pert = { min = 4, mode = 12, max = 52 } }");
     }
-    let duration_weeks = duration.map_or(Param::Const(0.0), |(p, _, _)| p);
+    let duration_weeks = duration.map_or(Param::ZERO, |(p, _, _)| p);
     match first {
         "hazard_per_year" => {
             let key = format!("{path}.hazard_per_year");
@@ -407,13 +391,7 @@ fn timing(
                         Some(v) => {
                             *out = *v.get_ref();
                             let k = format!("{key}.{name}");
-                            lower.unit_interval(
-                                "probability-out-of-range",
-                                &Param::Const(*out),
-                                v.span(),
-                                &k,
-                                "a probability",
-                            );
+                            lower.unit_interval_value("probability-out-of-range", *out, v.span(), &k, "a probability");
                             if !out.is_finite() {
                                 *out = 0.0;
                             }
@@ -424,7 +402,7 @@ fn timing(
             (Timing::TwoState { start_per_week: p, end_per_week: q }, None)
         }
         _ => {
-            let onset = lower.duration(path, &onset_key).map_or(Param::Const(0.0), |(p, _, _)| p);
+            let onset = lower.duration(path, &onset_key).map_or(Param::ZERO, |(p, _, _)| p);
             (Timing::Window { onset_weeks: onset, duration_weeks }, None)
         }
     }
@@ -439,7 +417,7 @@ fn follows(
 ) -> (Timing, Option<(usize, Range<usize>)>) {
     let key = format!("{path}.follows");
     let Some(f) = &raw.follows else {
-        return (Timing::Window { onset_weeks: Param::Const(0.0), duration_weeks }, None);
+        return (Timing::Window { onset_weeks: Param::ZERO, duration_weeks }, None);
     };
     let span = f.span();
     let f = f.get_ref();
@@ -470,7 +448,7 @@ fn follows(
         what: "lag",
         forms: [("lag_weeks", &f.lag_weeks), ("lag_days", &f.lag_days), ("lag_months", &f.lag_months)],
     };
-    let lag_weeks = lower.duration(&key, &lag).map_or(Param::Const(0.0), |(p, _, _)| p);
+    let lag_weeks = lower.duration(&key, &lag).map_or(Param::ZERO, |(p, _, _)| p);
     let disruption = parent.as_ref().map_or(0, |(d, _)| *d);
     (Timing::Follows { disruption, probability, lag_weeks, duration_weeks }, parent)
 }
@@ -531,16 +509,6 @@ fn follows_cycles(lower: &mut Lower<'_>, parents: &[Option<(usize, Range<usize>)
             )
         };
         lower.push(Diagnostic::error("cycle-in-follows", key, message).at(span).help(help));
-    }
-}
-
-/// The kind of a disruption, as written in `kind`.
-pub(crate) fn kind_word(kind: &DisruptionKind) -> &'static str {
-    match kind {
-        DisruptionKind::ExportLicensing { .. } => "export_licensing",
-        DisruptionKind::Embargo { .. } => "embargo",
-        DisruptionKind::Outage { .. } => "outage",
-        DisruptionKind::DemandShock { .. } => "demand_shock",
     }
 }
 
@@ -634,15 +602,15 @@ fn percent(x: f64) -> String {
 /// A parameter in words: `3`, `2–6`, `4–20 (mode 10)`, `8 ± 2`, `median 9`, `5 or 52`.
 pub(crate) fn words(p: &Param) -> String {
     let n = |x: f64| crate::diagnostic::number((x * 1e4).round() / 1e4);
-    match p {
-        Param::Const(v) => n(*v),
-        Param::Uniform { min, max } => format!("{}–{}", n(*min), n(*max)),
-        Param::Triangular { min, mode, max } | Param::Pert { min, mode, max } => {
-            format!("{}–{} (mode {})", n(*min), n(*max), n(*mode))
+    match p.shape() {
+        ParamShape::Const(v) => n(v),
+        ParamShape::Uniform { min, max } => format!("{}–{}", n(min), n(max)),
+        ParamShape::Triangular { min, mode, max } | ParamShape::Pert { min, mode, max } => {
+            format!("{}–{} (mode {})", n(min), n(max), n(mode))
         }
-        Param::Normal { mean, sd, .. } => format!("{} ± {}", n(*mean), n(*sd)),
-        Param::LogNormal { mu, .. } => format!("median {}", n(mu.exp())),
-        Param::Choice { values, .. } => {
+        ParamShape::Normal { mean, sd, .. } => format!("{} ± {}", n(mean), n(sd)),
+        ParamShape::LogNormal { mu, .. } => format!("median {}", n(mu.exp())),
+        ParamShape::Choice { values, .. } => {
             let v: Vec<String> = values.iter().map(|v| n(*v)).collect();
             match v.as_slice() {
                 [init @ .., last] if !init.is_empty() => format!("{} or {last}", init.join(", ")),

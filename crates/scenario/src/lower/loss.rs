@@ -12,7 +12,7 @@
 use chokepoint_engine::{Class, EndUseSpec, Unmet};
 
 use crate::diagnostic::{Diagnostic, number};
-use crate::lower::{Lower, table_ref};
+use crate::lower::context::{Lower, table_ref};
 use crate::raw::Field;
 
 /// The default share of a unit's value that one week of lateness costs: a unit a year late counts as a unit lost.
@@ -24,6 +24,7 @@ const MAX_UNIT_CHARS: usize = 24;
 /// How an end use is counted and valued.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EndUseValues {
+    /// The end use's name.
     pub name: String,
     /// What one unit of it is (`"aircraft"`, `"MW"`, `"motors"`); `"units"` when the file does not say.
     pub unit: String,
@@ -68,6 +69,7 @@ impl LossUnit {
 /// The scenario's loss measure.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LossMeasure {
+    /// What losses are counted in.
     pub unit: LossUnit,
     /// `[loss] value_per_week_of_demand_usd`, per class (defense, essential, other), where given.
     pub class_value_per_week_of_demand: [Option<f64>; 3],
@@ -79,7 +81,7 @@ pub struct LossMeasure {
 fn amount(lower: &mut Lower<'_>, field: &Field<f64>, key: &str) -> Option<f64> {
     let v = field.as_ref()?;
     let x = *v.get_ref();
-    if (0.0..=crate::MAX_AMOUNT).contains(&x) {
+    if (0.0..=crate::cost::MAX_AMOUNT).contains(&x) {
         return Some(x);
     }
     lower.push(

@@ -7,7 +7,7 @@ use std::ops::Range;
 use chokepoint_engine::Node;
 
 use crate::diagnostic::{Diagnostic, number};
-use crate::lower::{Lower, LoweredLink};
+use crate::lower::context::{Lower, LoweredLink};
 
 /// Tolerance on the sum of shares.
 const SHARE_TOLERANCE: f64 = 1e-6;

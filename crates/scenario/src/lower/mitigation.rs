@@ -14,15 +14,13 @@ use chokepoint_engine::{
 };
 use toml::Spanned;
 
-use crate::Cost;
+use crate::cost::Cost;
 use crate::diagnostic::{Diagnostic, did_you_mean, list, number};
-use crate::document::{Document, Entity};
-use crate::lower::{DurationKey, Kind, Lower, LoweredLink, allocation, check_name, classes};
-use crate::raw::{Field, RawMitigation, RawParam};
-
-/// The kinds of mitigation, as written in `kind`.
-pub(crate) const KINDS: &[&str] =
-    &["stockpile", "alternate_supply", "recycling", "thrifting", "substitution", "allocation", "buffer"];
+use crate::document::Document;
+use crate::kind::{MITIGATION_WORDS, MitigationKind};
+use crate::lower::context::{DurationKey, Kind, Lower, LoweredLink, allocation, check_name, classes};
+use crate::lower::kind_keys::KindKeys;
+use crate::raw::{Entity, Field, RawMitigation, RawParam};
 
 /// Which mitigations a variant applies, in order, as indices into the document's mitigations; and, for
 /// sizing, a constant initial size for one of them (a stockpile).
@@ -36,42 +34,51 @@ pub(crate) struct Plan {
 const NEW_STAGES: &str = "stages.NAME";
 
 /// Keys of a mitigation that only some kinds allow, with the kinds that allow them.
-const KIND_KEYS: &[(&str, &[&str])] = &[
-    ("material", &["stockpile", "thrifting"]),
-    ("materials", &["thrifting"]),
-    ("serves", &["stockpile"]),
-    ("initial_t", &["stockpile"]),
-    ("initial_units", &["stockpile"]),
-    ("release_to", &["stockpile"]),
-    ("max_release_t_per_week", &["stockpile"]),
-    ("max_release_units_per_week", &["stockpile"]),
-    ("rebuild_t_per_week", &["stockpile"]),
-    ("rebuild_units_per_week", &["stockpile"]),
-    ("end_use", &["thrifting", "substitution"]),
-    ("reduction", &["thrifting"]),
-    ("share", &["substitution"]),
-    ("lag_weeks", &["thrifting", "substitution"]),
-    ("lag_days", &["thrifting", "substitution"]),
-    ("lag_months", &["thrifting", "substitution"]),
-    ("ramp_weeks", &["thrifting", "substitution"]),
-    ("ramp_days", &["thrifting", "substitution"]),
-    ("ramp_months", &["thrifting", "substitution"]),
-    ("stages", &["allocation", "buffer", "thrifting"]),
-    ("end_uses", &["buffer"]),
-    ("order", &["allocation"]),
-    ("inventory_weeks", &["buffer"]),
-    (NEW_STAGES, &["alternate_supply", "recycling"]),
-    ("links", &["alternate_supply", "recycling"]),
-    ("trigger", &["thrifting", "substitution", "alternate_supply", "recycling"]),
-    ("release_while", &["stockpile"]),
-];
+const KIND_KEYS: KindKeys<27> = KindKeys {
+    entities: "mitigations",
+    spelled: new_stages_spelled,
+    keys: [
+        ("material", &["stockpile", "thrifting"]),
+        ("materials", &["thrifting"]),
+        ("serves", &["stockpile"]),
+        ("initial_t", &["stockpile"]),
+        ("initial_units", &["stockpile"]),
+        ("release_to", &["stockpile"]),
+        ("max_release_t_per_week", &["stockpile"]),
+        ("max_release_units_per_week", &["stockpile"]),
+        ("rebuild_t_per_week", &["stockpile"]),
+        ("rebuild_units_per_week", &["stockpile"]),
+        ("end_use", &["thrifting", "substitution"]),
+        ("reduction", &["thrifting"]),
+        ("share", &["substitution"]),
+        ("lag_weeks", &["thrifting", "substitution"]),
+        ("lag_days", &["thrifting", "substitution"]),
+        ("lag_months", &["thrifting", "substitution"]),
+        ("ramp_weeks", &["thrifting", "substitution"]),
+        ("ramp_days", &["thrifting", "substitution"]),
+        ("ramp_months", &["thrifting", "substitution"]),
+        ("stages", &["allocation", "buffer", "thrifting"]),
+        ("end_uses", &["buffer"]),
+        ("order", &["allocation"]),
+        ("inventory_weeks", &["buffer"]),
+        (NEW_STAGES, &["alternate_supply", "recycling"]),
+        ("links", &["alternate_supply", "recycling"]),
+        ("trigger", &["thrifting", "substitution", "alternate_supply", "recycling"]),
+        ("release_while", &["stockpile"]),
+    ],
+};
 
-/// The kind-specific keys present in `raw`, with their spans.
-fn kind_keys_present(raw: &RawMitigation) -> Vec<(&'static str, Range<usize>)> {
+/// The table form of `stages` is named `stages` in paths, and described as a table of new stages.
+fn new_stages_spelled(key: &'static str) -> Option<(&'static str, &'static str)> {
+    (key == NEW_STAGES).then_some(("stages", "`stages` as a table of new stages"))
+}
+
+/// The span of each key of [`KIND_KEYS`] that `raw` gives, in the table's order.
+fn kind_key_spans(raw: &RawMitigation) -> [Option<Range<usize>>; 27] {
     fn s<T>(f: &Field<T>) -> Option<Range<usize>> {
         f.as_ref().map(Spanned::span)
     }
-    let spans: [Option<Range<usize>>; 27] = [
+    [
         s(&raw.material),
         s(&raw.materials),
         s(&raw.serves),
@@ -99,14 +106,12 @@ fn kind_keys_present(raw: &RawMitigation) -> Vec<(&'static str, Range<usize>)> {
         raw.new_links_span.clone(),
         s(&raw.trigger),
         s(&raw.release_while),
-    ];
-    KIND_KEYS.iter().zip(spans).filter_map(|((k, _), s)| s.map(|s| (*k, s))).collect()
+    ]
 }
 
-/// The kind of a mitigation, when it is one of [`KINDS`].
-pub(crate) fn kind_of(raw: &RawMitigation) -> Option<&'static str> {
-    let k = raw.kind.as_ref()?;
-    KINDS.iter().find(|x| **x == k.get_ref()).copied()
+/// The kind of a mitigation, when its `kind` names one.
+pub(crate) fn kind_of(raw: &RawMitigation) -> Option<MitigationKind> {
+    MitigationKind::from_word(raw.kind.as_ref()?.get_ref())
 }
 
 /// The document of a variant: `doc` with the new stages and links of each applied `alternate_supply` and
@@ -115,7 +120,7 @@ pub(crate) fn variant_document(doc: &Document, plan: &Plan) -> Document {
     let mut out = doc.clone();
     for &m in &plan.applied {
         let Some(raw) = doc.mitigations.get(m).and_then(|e| e.raw.as_ref()) else { continue };
-        if !matches!(kind_of(raw), Some("alternate_supply" | "recycling")) {
+        if !matches!(kind_of(raw), Some(MitigationKind::AlternateSupply | MitigationKind::Recycling)) {
             continue;
         }
         out.stages.extend(raw.new_stages.iter().cloned().map(|mut s| {
@@ -219,33 +224,11 @@ pub(crate) fn apply(
                 lower.missing(e, &who, "kind", "\"stockpile\"");
                 None
             }
-            Some(k) => lower.choice(k, &format!("{path}.kind"), KINDS),
+            Some(k) => lower.choice(k, &format!("{path}.kind"), MITIGATION_WORDS),
         };
         check_cost(lower, e, raw);
         let Some(kind) = kind else { continue };
-        for (key, span) in kind_keys_present(raw) {
-            let allowed = KIND_KEYS.iter().find(|(k, _)| *k == key).map_or(&[][..], |(_, kinds)| *kinds);
-            if !allowed.contains(&kind) {
-                let takes: Vec<&str> =
-                    KIND_KEYS.iter().filter(|(_, kinds)| kinds.contains(&kind)).map(|(k, _)| *k).collect();
-                let what =
-                    if key == NEW_STAGES { "`stages` as a table of new stages".to_owned() } else { format!("`{key}`") };
-                let shown = if key == NEW_STAGES { "stages" } else { key };
-                lower.push(
-                    Diagnostic::error(
-                        "key-not-allowed-for-kind",
-                        format!("{path}.{shown}"),
-                        format!("{what} does not apply to {who}, of kind `{kind}`"),
-                    )
-                    .at(Some(span))
-                    .help(format!(
-                        "remove `{path}.{shown}` (it applies to {}); mitigations of kind `{kind}` take {}",
-                        list(allowed),
-                        list(&takes)
-                    )),
-                );
-            }
-        }
+        KIND_KEYS.check(lower, path, &who, kind, kind_key_spans(raw));
         let size = plan.stockpile_size.filter(|(i, _)| *i == m).map(|(_, s)| s);
         match kind {
             "stockpile" => {
@@ -293,7 +276,7 @@ fn check_cost(lower: &mut Lower<'_>, e: &Entity<RawMitigation>, raw: &RawMitigat
     for (field, name) in [(&c.one_off_usd, "one_off_usd"), (&c.per_year_usd, "per_year_usd")] {
         let Some(v) = field else { continue };
         let x = *v.get_ref();
-        if x > crate::lower::MAX_MAGNITUDE && x.is_finite() {
+        if x > crate::lower::context::MAX_MAGNITUDE && x.is_finite() {
             let key = format!("{}.cost.{name}", e.path);
             lower.push(
                 Diagnostic::error(
@@ -422,13 +405,13 @@ fn quantity(
     let right = |u: Unit| if u == Unit::Item { &uk } else { &tk };
     let Some((key_unit, key, raw)) = given else {
         if let Some(d) = default {
-            return Param::Const(d);
+            return Param::fixed(d);
         }
         if !e.broken(&tk) && !e.broken(&uk) {
             let key = right(material.map_or(Unit::Tonne, |(_, u)| u));
             lower.missing(e, who, key, "10");
         }
-        return Param::Const(0.0);
+        return Param::ZERO;
     };
     if let Some((m, u)) = material
         && u != key_unit
@@ -446,7 +429,7 @@ fn quantity(
         );
     }
     let full = format!("{path}.{key}");
-    let p = lower.param(raw, &full).unwrap_or(Param::Const(0.0));
+    let p = lower.param(raw, &full).unwrap_or(Param::ZERO);
     lower.at_least(&p, raw.span(), &full, &crate::diagnostic::a(what));
     p
 }
@@ -500,7 +483,7 @@ fn stockpile(
     let mut initial =
         quantity(lower, e, who, unit, (&raw.initial_t, &raw.initial_units), "initial", "stockpile size", None);
     if let Some(size) = size {
-        initial = Param::Const(size);
+        initial = Param::fixed(size);
     }
     let max_release = quantity(
         lower,
@@ -560,8 +543,8 @@ fn lag_and_ramp(lower: &mut Lower<'_>, path: &str, raw: &RawMitigation) -> (Para
         what: "ramp",
         forms: [("ramp_weeks", &raw.ramp_weeks), ("ramp_days", &raw.ramp_days), ("ramp_months", &raw.ramp_months)],
     };
-    let lag = lower.duration(path, &lag).map_or(Param::Const(0.0), |(p, _, _)| p);
-    let ramp = lower.duration(path, &ramp).map_or(Param::Const(0.0), |(p, _, _)| p);
+    let lag = lower.duration(path, &lag).map_or(Param::ZERO, |(p, _, _)| p);
+    let ramp = lower.duration(path, &ramp).map_or(Param::ZERO, |(p, _, _)| p);
     (lag, ramp)
 }
 
@@ -576,10 +559,10 @@ fn fraction(
 ) -> Param {
     let Some(raw) = field else {
         lower.missing(e, who, key, "{ uniform = { min = 0.3, max = 0.6 } }");
-        return Param::Const(0.0);
+        return Param::ZERO;
     };
     let full = format!("{}.{key}", e.path);
-    let p = lower.param(raw, &full).unwrap_or(Param::Const(0.0));
+    let p = lower.param(raw, &full).unwrap_or(Param::ZERO);
     lower.unit_interval("invalid-value", &p, raw.span(), &full, what);
     p
 }
@@ -906,19 +889,16 @@ rebuild_units_per_week = 5
         let m = variant(&s, &["ore_reserve", "motor_reserve"]).mitigations;
         let ore = &m.stockpiles[0];
         assert_eq!((ore.material, ore.serves.as_slice()), (0, &[Node::Stage(1)][..]));
-        assert_eq!(ore.initial, Param::Uniform { min: 10.0, max: 20.0 });
+        assert_eq!(ore.initial, Param::uniform(10.0, 20.0).unwrap());
         assert_eq!(ore.release_classes, Class::ALL.to_vec());
-        assert_eq!(
-            (ore.max_release_per_week.clone(), ore.rebuild_per_week.clone()),
-            (Param::Const(3.0), Param::Const(0.0))
-        );
+        assert_eq!((ore.max_release_per_week.clone(), ore.rebuild_per_week.clone()), (Param::fixed(3.0), Param::ZERO));
         let motor = &m.stockpiles[1];
         assert_eq!((motor.material, motor.serves.as_slice()), (2, &[Node::EndUse(0)][..]));
         assert_eq!(motor.release_classes, [Class::Essential, Class::Defense]);
-        assert_eq!(motor.rebuild_per_week, Param::Const(5.0));
+        assert_eq!(motor.rebuild_per_week, Param::fixed(5.0));
         assert_eq!(s.mitigations[0].cost.total_usd(3.0), 1.06e6);
         let sized = s.with_stockpile_size("motor_reserve", 80.0).expect("valid");
-        assert_eq!(sized.spec().mitigations.stockpiles[0].initial, Param::Const(80.0));
+        assert_eq!(sized.spec().mitigations.stockpiles[0].initial, Param::fixed(80.0));
         assert_eq!(sized.spec().mitigations.stockpiles.len(), 1);
     }
 
@@ -959,11 +939,11 @@ material = "ore"
 share = 0.2
 "#,
         );
-        assert_eq!(s.mitigations[1].kind, "recycling");
+        assert_eq!(s.mitigations[1].kind, crate::kind::MitigationKind::Recycling);
         let spec = variant(&s, &["second_mine", "recycled"]);
         let names: Vec<&str> = spec.stages.iter().map(|x| x.name.as_str()).collect();
         assert_eq!(names, ["mine", "magnets", "motors", "au_mine", "scrap"]);
-        assert_eq!(spec.stages[3].online_week, Some(Param::Const(52.0)));
+        assert_eq!(spec.stages[3].online_week, Some(Param::fixed(52.0)));
         let share = |from: usize| spec.links.iter().find(|l| l.from == from).map(|l| l.share).expect("a link");
         // Applied in order: the mine's 1 becomes 0.75, then 0.75 x 0.8 = 0.6; the second mine's 0.25 x 0.8.
         assert!((share(0) - 0.6).abs() < 1e-12);
@@ -1015,11 +995,11 @@ lag_weeks = 20
         let m = variant(&s, &["lighter", "switch"]).mitigations;
         let t = &m.intensity_changes[0];
         assert_eq!((t.node, t.material), (Node::EndUse(0), 2));
-        assert_eq!(t.reduction, Param::Pert { min: 0.3, mode: 0.4, max: 0.6 });
-        assert_eq!((t.start_week.clone(), t.ramp_weeks.clone()), (Param::Const(52.0), Param::Const(10.0)));
+        assert_eq!(t.reduction, Param::pert(0.3, 0.4, 0.6).unwrap());
+        assert_eq!((t.start_week.clone(), t.ramp_weeks.clone()), (Param::fixed(52.0), Param::fixed(10.0)));
         let d = &m.demand_switches[0];
-        assert_eq!((d.end_use, d.share.clone()), (0, Param::Const(0.25)));
-        assert_eq!((d.start_week.clone(), d.ramp_weeks.clone()), (Param::Const(20.0), Param::Const(0.0)));
+        assert_eq!((d.end_use, d.share.clone()), (0, Param::fixed(0.25)));
+        assert_eq!((d.start_week.clone(), d.ramp_weeks.clone()), (Param::fixed(20.0), Param::ZERO));
     }
 
     #[test]
@@ -1054,7 +1034,7 @@ mitigations = ["fair", "civil_first"]
         assert_eq!(spec.stages[1].allocation, Allocation::ProRata);
 
         let spec = variant(&s, &["stock"]);
-        let stock = StockWeeks { initial: Param::Const(6.0), target: Param::Const(8.0) };
+        let stock = StockWeeks { initial: Param::fixed(6.0), target: Param::fixed(8.0) };
         assert_eq!(spec.stages[0].output_stock, stock, "a stage without inputs holds output stock");
         assert_eq!(spec.stages[0].input_stock, StockWeeks::none());
         assert_eq!(spec.stages[1].input_stock, stock);
@@ -1078,7 +1058,7 @@ mitigations = ["fair", "civil_first"]
         let overlay = "[scenario]\nbase = \"t.toml\"\n\n[mitigations.stock]\nkind = \"buffer\"\nend_uses = [\"cars\"]\n\
                        inventory_weeks = { initial = 4 }\n\n[packages.all]\nmitigations = [\"stock\"]\n";
         assert_eq!(s.add_overlay("o.toml", overlay).expect("valid"), ["stock", "all"]);
-        assert_eq!(variant(&s, &["all"]).end_uses[0].stock.initial, Param::Const(4.0));
+        assert_eq!(variant(&s, &["all"]).end_uses[0].stock.initial, Param::fixed(4.0));
 
         let bad = "[stages.extra]\nregion = \"US\"\n\n[mitigations.x]\nkind = \"buffer\"\nend_uses = [\"truck\"]\n\
                    inventory_weeks = { initial = 4 }\n";
