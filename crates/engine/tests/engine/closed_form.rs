@@ -426,6 +426,33 @@ fn a_supplier_held_to_a_quota_keeps_its_orders_and_its_domestic_market() {
 }
 
 #[test]
+fn a_quota_cuts_a_link_from_the_flow_it_carried_at_the_start_of_the_horizon() {
+    // A customer sources 85 % from a Chinese mine and 15 % from a Malaysian one that is not online within the
+    // horizon (as the Lynas heavy circuit before May 2025), so at the start it buys everything from China. A quota
+    // of 40 % from week 10 leaves 60 % of what the link carried then, d x 0.6 a week. Capping it at 60 % of the
+    // nameplate share instead (0.85 d x 0.6 = 0.51 d, as before the model corrections of issue 12) cut the
+    // customer's supply by 49 %, not by the quota's 40 %, because it counted a share from a plant that ships
+    // nothing yet (docs/validation.md, 2010).
+    let d = 10.0;
+    let mut spec = single_chain(d, 4.0, 2.0, 1.5, 104);
+    spec.end_uses[0].region = "JP".into();
+    spec.links[0].share = 0.85;
+    let mut mine_my = stage("mine_my", "MY", d * 52.0 * 1.5, vec![], vec![(0, 1.0)]);
+    mine_my.online_week = Some(c(500.0));
+    spec.stages.push(mine_my);
+    spec.links.push(link(1, chokepoint_engine::Node::EndUse(0), 0, 0.15, 2.0));
+    spec.disruptions.push(window("quota", embargo_all(0.4), 10.0, 90.0));
+    let m = model(spec);
+    let mut tr = chokepoint_engine::outcome::Trace::default();
+    simulate(&m, config(1).seed, 0, &mut Scratch::new(&m), Some(&mut tr));
+    for t in 20..100 {
+        let shipped = tr.link_shipped[t][0];
+        assert!((shipped - 0.6 * d).abs() < 1e-9, "week {t}: the quota let {shipped} through, not {}", 0.6 * d);
+        assert_eq!(tr.link_shipped[t][1], 0.0, "week {t}");
+    }
+}
+
+#[test]
 fn a_fixed_embargo_on_a_backlogged_chain_delays_units_by_known_amounts() {
     // Lead time 0, demand d per week, buffer B weeks, full embargo of D > B weeks from week O, ample capacity.
     // The end use builds from its buffer for B weeks, then builds nothing in weeks O + B .. O + D - 1 while
