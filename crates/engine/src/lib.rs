@@ -25,5 +25,6 @@ pub use model::{
     IntensityChangeSpec, LinkSpec, MaterialSpec, Mitigations, Model, ModelError, ModelSpec, Node, StageSpec,
     StockWeeks, StockpileSpec, Timing, Unit, Unmet,
 };
+pub use outcome::{EndUseColumns, EndUseMetrics, EndUseOutcome};
 pub use param::{Param, ParamError};
 pub use runner::{MAX_BAND_CELLS, RunConfig, RunError, RunResults, band_stride, results_bytes, run, run_cancellable};

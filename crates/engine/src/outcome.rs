@@ -59,6 +59,208 @@ impl EndUseOutcome {
     }
 }
 
+/// Declares the per-metric arrays of a run's end-use results ([`EndUseMetrics`]), the borrowed view of one end use
+/// over consecutive trials ([`EndUseColumns`]) and the runner's writable slots of one chunk ([`EndUseSlots`]), with
+/// one field per field of [`EndUseOutcome`], so that the three cannot drift apart from the record.
+macro_rules! end_use_metrics {
+    ($($(#[$doc:meta])* $field:ident: $ty:ty,)*) => {
+        /// The per-trial end-use results of a run, one array per metric (struct of arrays), laid out end use by end
+        /// use: the value of end use `e` in trial `t` (counted from the run's first trial) is at `e * trials + t`,
+        /// so one metric of one end use is a contiguous slice ([`EndUseMetrics::end_use`]). Durations are in
+        /// periods, as in [`EndUseOutcome`].
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct EndUseMetrics {
+            trials: usize,
+            n_end_uses: usize,
+            $($field: Vec<$ty>,)*
+        }
+
+        /// The results of one end use in consecutive trials, one slice per metric (each of the same length, one
+        /// entry per trial in trial order). The fields mean what the fields of [`EndUseOutcome`] of the same name
+        /// mean; durations are in periods.
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        pub struct EndUseColumns<'a> {
+            $($(#[$doc])* pub $field: &'a [$ty],)*
+        }
+
+        /// The runner's slots for the trials of one chunk of one end use, one slice per metric.
+        pub(crate) struct EndUseSlots<'a> {
+            $($field: &'a mut [$ty],)*
+        }
+
+        impl EndUseMetrics {
+            /// Zeroed results for `n_end_uses` end uses in `trials` trials, to be filled by the runner.
+            pub(crate) fn zeroed(n_end_uses: usize, trials: usize) -> Self {
+                let len = n_end_uses * trials;
+                Self { trials, n_end_uses, $($field: vec![<$ty>::default(); len],)* }
+            }
+
+            /// The results of end use `e`, one entry per trial of the run in every slice.
+            ///
+            /// # Panics
+            ///
+            /// If `e` is not below [`EndUseMetrics::n_end_uses`].
+            pub fn end_use(&self, e: usize) -> EndUseColumns<'_> {
+                assert!(e < self.n_end_uses, "end use {e} of {}", self.n_end_uses);
+                let range = e * self.trials..(e + 1) * self.trials;
+                EndUseColumns { $($field: &self.$field[range.clone()],)* }
+            }
+
+            /// Writes `outcome` as the outcome of end use `e` in the `t`-th trial.
+            fn set(&mut self, e: usize, t: usize, outcome: &EndUseOutcome) {
+                let i = e * self.trials + t;
+                $(self.$field[i] = outcome.$field;)*
+            }
+
+            /// The runner's slots, chunk by chunk of `chunk` trials (the last one may be shorter), and within a
+            /// chunk end use by end use. Every value of the results is in exactly one slot, so that chunks can be
+            /// filled in parallel without sharing anything.
+            pub(crate) fn chunks_mut(&mut self, chunk: usize) -> Vec<Vec<EndUseSlots<'_>>> {
+                let (trials, ne) = (self.trials, self.n_end_uses);
+                let n_chunks = trials.div_ceil(chunk);
+                let mut slots: Vec<Vec<EndUseSlots<'_>>> = (0..n_chunks).map(|_| Vec::with_capacity(ne)).collect();
+                $(let mut $field = self.$field.chunks_mut(trials.max(1)).flat_map(|x| x.chunks_mut(chunk));)*
+                for _ in 0..ne {
+                    for chunk_slots in &mut slots {
+                        chunk_slots.push(EndUseSlots {
+                            $($field: $field.next().expect("one slice per end use and chunk"),)*
+                        });
+                    }
+                }
+                slots
+            }
+        }
+
+        impl<'a> EndUseColumns<'a> {
+            /// The outcome of the `t`-th trial of the view, gathered from the slices.
+            pub fn outcome(&self, t: usize) -> EndUseOutcome {
+                EndUseOutcome { $($field: self.$field[t],)* }
+            }
+
+            /// The view of trials `range` of this one.
+            pub fn range(&self, range: std::ops::Range<usize>) -> EndUseColumns<'a> {
+                EndUseColumns { $($field: &self.$field[range.clone()],)* }
+            }
+        }
+
+        impl EndUseSlots<'_> {
+            /// Writes `outcome` as the `k`-th trial of the chunk.
+            pub(crate) fn set(&mut self, k: usize, outcome: &EndUseOutcome) {
+                $(self.$field[k] = outcome.$field;)*
+            }
+        }
+    };
+}
+
+end_use_metrics! {
+    /// Units demanded over the horizon.
+    demand: f64,
+    /// Units built over the horizon.
+    built: f64,
+    /// Units demanded but not built within the horizon.
+    units_short: f64,
+    /// `built / demand` (1 when there was no demand).
+    share_met: f64,
+    /// Periods in which some demand went unmet.
+    short_periods: u32,
+    /// The longest run of consecutive short periods, in periods.
+    longest_short_run: u32,
+    /// The first short period, if any.
+    first_short_period: Option<u32>,
+    /// The period after the last short period, if the end use recovered within the horizon.
+    recovery_period: Option<u32>,
+    /// Backlogged demand only: units built later than the period they were demanded in.
+    units_late: f64,
+    /// Lost demand only: units demanded and never built.
+    units_lost: f64,
+    /// Backlogged demand only: units still owed at the end of the horizon.
+    units_owed_at_end: f64,
+    /// Backlogged demand only: the backlog summed over periods, in unit-periods.
+    backlog_unit_periods: f64,
+    /// Backlogged demand only: the longest delay of a unit, in periods.
+    max_delay_periods: u32,
+    /// Backlogged demand only: the largest backlog carried out of a period, in units.
+    peak_backlog: f64,
+    /// Backlogged demand only: the largest backlog as weeks of that period's normal demand.
+    peak_backlog_weeks: f64,
+}
+
+impl EndUseMetrics {
+    /// The number of trials: the length of every slice of [`EndUseMetrics::end_use`].
+    pub fn trials(&self) -> usize {
+        self.trials
+    }
+
+    /// The number of end uses.
+    pub fn n_end_uses(&self) -> usize {
+        self.n_end_uses
+    }
+
+    /// The outcome of end use `e` in the `t`-th trial of the run, gathered from the arrays.
+    pub fn outcome(&self, e: usize, t: usize) -> EndUseOutcome {
+        self.end_use(e).outcome(t)
+    }
+
+    /// The outcomes of the `t`-th trial of the run, one per end use in model order.
+    pub fn trial(&self, t: usize) -> Vec<EndUseOutcome> {
+        (0..self.n_end_uses).map(|e| self.outcome(e, t)).collect()
+    }
+
+    /// The results of successive runs of the same model (batches, or shards in trial order) as one run's.
+    ///
+    /// # Panics
+    ///
+    /// If the parts do not have the same number of end uses.
+    pub fn join<'a>(parts: impl IntoIterator<Item = &'a EndUseMetrics> + Clone) -> EndUseMetrics {
+        let n_end_uses = parts.clone().into_iter().next().map_or(0, |p| p.n_end_uses);
+        assert!(parts.clone().into_iter().all(|p| p.n_end_uses == n_end_uses), "parts with different end uses");
+        let mut all = EndUseMetrics::zeroed(n_end_uses, parts.clone().into_iter().map(|p| p.trials).sum());
+        let mut first = 0;
+        for part in parts {
+            for e in 0..n_end_uses {
+                let view = part.end_use(e);
+                for t in 0..part.trials {
+                    all.set(e, first + t, &view.outcome(t));
+                }
+            }
+            first += part.trials;
+        }
+        all
+    }
+
+    /// Every outcome, end use by end use and within an end use in trial order (the order of the arrays).
+    pub fn outcomes(&self) -> impl Iterator<Item = EndUseOutcome> + '_ {
+        (0..self.n_end_uses).flat_map(move |e| self.end_use(e).outcomes())
+    }
+}
+
+impl<'a> EndUseColumns<'a> {
+    /// The number of trials in the view.
+    pub fn len(&self) -> usize {
+        self.demand.len()
+    }
+
+    /// Whether the view holds no trial.
+    pub fn is_empty(&self) -> bool {
+        self.demand.is_empty()
+    }
+
+    /// The outcomes of the view's trials, gathered from the slices, in trial order.
+    pub fn outcomes(self) -> impl ExactSizeIterator<Item = EndUseOutcome> + 'a {
+        (0..self.len()).map(move |t| self.outcome(t))
+    }
+
+    /// Units not delivered in the period they were demanded in, per trial: `units_short + units_late`.
+    pub fn units_short_or_late(self) -> impl ExactSizeIterator<Item = f64> + 'a {
+        self.units_short.iter().zip(self.units_late).map(|(s, l)| s + l)
+    }
+
+    /// Whether some demand went unmet in some period, per trial (`short_periods > 0`).
+    pub fn any_shortfall(self) -> impl ExactSizeIterator<Item = bool> + 'a {
+        self.short_periods.iter().map(|&p| p > 0)
+    }
+}
+
 /// One trial's results.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrialOutcome {

@@ -4,7 +4,7 @@
 use crate::batches::BandCounts;
 use crate::model::Model;
 use crate::model::Unmet;
-use crate::outcome::EndUseOutcome;
+use crate::outcome::{EndUseColumns, EndUseOutcome};
 use crate::runner::RunResults;
 use crate::stats::{
     Proportion, SHARE_BINS, Summary, backlog_bin_value, histogram_quantiles, histogram_quantiles_with, summarize,
@@ -154,6 +154,32 @@ pub enum EndUseColumn {
 }
 
 impl EndUseColumn {
+    /// The values of this column in every trial of `trials`, in trial order (NaN where a trial has none): what
+    /// [`EndUseColumn::of`] gives for each trial, read from the per-metric slices.
+    pub fn values(self, trials: &EndUseColumns<'_>) -> Vec<f64> {
+        let floats = |x: &[f64]| x.to_vec();
+        let counts = |x: &[u32]| x.iter().map(|&p| f64::from(p)).collect();
+        let periods = |x: &[Option<u32>]| x.iter().map(|p| p.map_or(f64::NAN, f64::from)).collect();
+        match self {
+            Self::Demand => floats(trials.demand),
+            Self::UnitsShort => floats(trials.units_short),
+            Self::ShareMet => floats(trials.share_met),
+            Self::ShortPeriods => counts(trials.short_periods),
+            Self::LongestShortRun => counts(trials.longest_short_run),
+            Self::FirstShortPeriod => periods(trials.first_short_period),
+            Self::RecoveryPeriod => periods(trials.recovery_period),
+            Self::UnitsLost => floats(trials.units_lost),
+            Self::UnitsLate => floats(trials.units_late),
+            Self::UnitsOwedAtEnd => floats(trials.units_owed_at_end),
+            Self::UnitsShortOrLate => trials.units_short_or_late().collect(),
+            Self::MeanDelayPeriods => trials.outcomes().map(|o| self.of(&o)).collect(),
+            Self::MaxDelayPeriods => counts(trials.max_delay_periods),
+            Self::PeakBacklog => floats(trials.peak_backlog),
+            Self::PeakBacklogWeeks => floats(trials.peak_backlog_weeks),
+            Self::BacklogUnitPeriods => floats(trials.backlog_unit_periods),
+        }
+    }
+
     /// The value of this column in one trial's outcome (NaN where it has none).
     pub fn of(self, o: &EndUseOutcome) -> f64 {
         let period = |p: Option<u32>| p.map_or(f64::NAN, f64::from);
@@ -203,7 +229,7 @@ impl TrialColumns for ResultsColumns<'_> {
     type Error = std::convert::Infallible;
 
     fn end_use(&mut self, e: usize, column: EndUseColumn) -> Result<Vec<f64>, Self::Error> {
-        Ok(self.0.end_use(e).map(|o| column.of(o)).collect())
+        Ok(column.values(&self.0.end_use(e)))
     }
 
     fn stage_lost(&mut self, s: usize) -> Result<Vec<f64>, Self::Error> {
