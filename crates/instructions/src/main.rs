@@ -14,7 +14,6 @@ use std::hint::black_box;
 use std::path::Path;
 use std::process::ExitCode;
 
-use chokepoint_engine::outcome::EndUseOutcome;
 use chokepoint_engine::trial::{Scratch, simulate};
 use chokepoint_engine::{Model, RunConfig, run};
 
