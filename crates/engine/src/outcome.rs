@@ -264,6 +264,7 @@ impl<'a> EndUseColumns<'a> {
 /// One trial's results.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrialOutcome {
+    /// One per end use, in model order.
     pub end_uses: Vec<EndUseOutcome>,
     /// Throughput each stage wanted to make, could have made at nameplate, and did not (units of throughput).
     pub stage_throughput_lost: Vec<f64>,
@@ -279,19 +280,29 @@ pub struct TrialOutcome {
 /// Flows of one stage in one period, for mass-balance checks. Vectors follow the stage's inputs and outputs.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StagePeriod {
+    /// Units of throughput made in the period.
     pub throughput: f64,
+    /// Per input: stock at the start of the period.
     pub opening_input: Vec<f64>,
+    /// Per input: material received in the period (arrivals from suppliers).
     pub received: Vec<f64>,
+    /// Per input: material consumed by the period's throughput.
     pub consumed: Vec<f64>,
+    /// Per input: stock at the end of the period.
     pub closing_input: Vec<f64>,
+    /// Per output: stock at the start of the period.
     pub opening_output: Vec<f64>,
+    /// Per output: material made in the period.
     pub produced: Vec<f64>,
+    /// Per output: material shipped to customers in the period.
     pub shipped: Vec<f64>,
+    /// Per output: stock at the end of the period.
     pub closing_output: Vec<f64>,
     /// Per input: the intensity multiplier in force (thrifting), so consumed = quantity x factor x throughput.
     pub input_factor: Vec<f64>,
-    /// Per input: released into it from stockpiles, and moved out of it to rebuild stockpiles.
+    /// Per input: released into it from stockpiles.
     pub from_stockpile: Vec<f64>,
+    /// Per input: moved out of it to rebuild stockpiles.
     pub to_stockpile: Vec<f64>,
 }
 
@@ -308,22 +319,26 @@ pub struct Trace {
     pub demand: Vec<Vec<f64>>,
     /// Material still in transit at the end of the horizon, per link.
     pub in_transit_at_end: Vec<f64>,
-    /// End-use input stock at the start and at the end, per end-use input slot, in model slot order.
+    /// End-use input stock at the start, per end-use input slot, in model slot order.
     pub end_use_stock_start: Vec<f64>,
+    /// End-use input stock at the end, per end-use input slot, in model slot order.
     pub end_use_stock_end: Vec<f64>,
     /// Material each end use consumed over the horizon, per end-use input slot.
     pub end_use_consumed: Vec<f64>,
     /// Material in transit at the start, per link.
     pub in_transit_at_start: Vec<f64>,
-    /// Per end-use input slot: released into it from stockpiles and moved out of it to rebuild them.
+    /// Per end-use input slot: released into it from stockpiles.
     pub end_use_from_stockpile: Vec<f64>,
+    /// Per end-use input slot: moved out of it to rebuild stockpiles.
     pub end_use_to_stockpile: Vec<f64>,
-    /// Quantity leaving its supplier on each link per period (`[t][link]`), and quantity clearing export
-    /// control per period: the shipment period plus any licence review (what customs would record as exported).
+    /// Quantity leaving its supplier on each link per period (`[t][link]`).
     pub link_shipped: Vec<Vec<f64>>,
+    /// Quantity clearing export control on each link per period (`[t][link]`): the shipment period plus any
+    /// licence review (what customs would record as exported).
     pub link_cleared: Vec<Vec<f64>>,
-    /// Stockpile levels at the start and at the end.
+    /// Stockpile levels at the start, per stockpile.
     pub stockpile_start: Vec<f64>,
+    /// Stockpile levels at the end, per stockpile.
     pub stockpile_end: Vec<f64>,
     /// Each market's price index at the end of each period (`[t][market]`, markets in the order of
     /// `ModelSpec::markets`); empty without markets.

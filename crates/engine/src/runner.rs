@@ -60,7 +60,9 @@ pub fn results_bytes(model: &Model, trials: u64) -> u128 {
 /// How to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunConfig {
+    /// The number of trials to run.
     pub trials: u64,
+    /// The seed every random stream of every trial derives from.
     pub seed: u64,
     /// Worker threads; 0 means one per available core.
     pub threads: usize,
@@ -75,15 +77,36 @@ pub struct RunConfig {
 /// Why a run could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    /// The worker threads could not be started.
     #[error("could not start {threads} worker threads: {message}")]
-    ThreadPool { threads: usize, message: String },
+    ThreadPool {
+        /// The number of threads asked for (0: one per core).
+        threads: usize,
+        /// Why not, as the thread pool says.
+        message: String,
+    },
+    /// The trial count does not fit the platform's address space.
     #[error("{trials} trials do not fit in memory on this platform")]
-    TooManyTrials { trials: u64 },
+    TooManyTrials {
+        /// The number of trials asked for.
+        trials: u64,
+    },
     /// The progress callback of [`run_cancellable`] asked to stop.
     #[error("the run was cancelled after {done} of {trials} trials")]
-    Cancelled { done: u64, trials: u64 },
+    Cancelled {
+        /// Trials finished when the run stopped.
+        done: u64,
+        /// Trials asked for.
+        trials: u64,
+    },
+    /// The run's trial indices go past `u64::MAX`.
     #[error("trials {first_trial}.. and {trials} more go past the last trial index")]
-    TrialIndexOverflow { first_trial: u64, trials: u64 },
+    TrialIndexOverflow {
+        /// The global index of the first trial.
+        first_trial: u64,
+        /// The number of trials asked for.
+        trials: u64,
+    },
 }
 
 /// One worker's fan-chart counts.
@@ -99,16 +122,22 @@ struct Hist {
 /// Everything a run produced, in trial order.
 #[derive(Debug, Clone)]
 pub struct RunResults {
+    /// The number of trials.
     pub trials: usize,
+    /// The number of end uses.
     pub n_end_uses: usize,
+    /// The number of stages.
     pub n_stages: usize,
+    /// The number of periods simulated (the horizon, in periods).
     pub periods: usize,
     /// The end uses' results, one array per metric, end use by end use ([`EndUseMetrics::end_use`]).
     pub end_uses: EndUseMetrics,
-    /// `stage_throughput_lost[trial * n_stages + s]`.
+    /// `stage_throughput_lost[trial * n_stages + s]`: throughput each stage wanted to make, could have made at
+    /// nameplate, and did not.
     pub stage_throughput_lost: Vec<f64>,
     /// `stage_throughput_wanted[trial * n_stages + s]`: what the lost throughput is a part of.
     pub stage_throughput_wanted: Vec<f64>,
+    /// The number of stockpiles.
     pub n_stockpiles: usize,
     /// `stockpile_min[trial * n_stockpiles + k]`: the lowest level of each stockpile.
     pub stockpile_min: Vec<f64>,
