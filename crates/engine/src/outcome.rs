@@ -344,3 +344,39 @@ pub struct Trace {
     /// `ModelSpec::markets`); empty without markets.
     pub market_price: Vec<Vec<f64>>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The runner's slots cover every value of the arrays exactly once, chunk by chunk, with a short last chunk:
+    /// what a chunk writes for trial `k` of end use `e` is what `end_use(e)` reads at the chunk's first trial + `k`.
+    #[test]
+    fn chunk_slots_cover_each_end_use_and_trial_once() {
+        let (ne, trials, chunk) = (3, 130, 64);
+        let mut metrics = EndUseMetrics::zeroed(ne, trials);
+        let mut slots = metrics.chunks_mut(chunk);
+        assert_eq!(slots.len(), 3);
+        for (c, chunk_slots) in slots.iter_mut().enumerate() {
+            assert_eq!(chunk_slots.len(), ne);
+            for (e, s) in chunk_slots.iter_mut().enumerate() {
+                for k in 0..s.demand.len() {
+                    let t = c * chunk + k;
+                    let o =
+                        EndUseOutcome { demand: (e * 1000 + t) as f64, short_periods: t as u32, ..Default::default() };
+                    s.set(k, &o);
+                }
+            }
+        }
+        for e in 0..ne {
+            let view = metrics.end_use(e);
+            assert_eq!(view.len(), trials);
+            assert!(view.demand.iter().enumerate().all(|(t, &d)| d == (e * 1000 + t) as f64));
+            assert!(view.short_periods.iter().enumerate().all(|(t, &p)| p as usize == t));
+        }
+        let joined = EndUseMetrics::join([&metrics, &metrics]);
+        assert_eq!(joined.end_use(2).range(130..260), metrics.end_use(2));
+        assert!(EndUseMetrics::zeroed(ne, 0).chunks_mut(chunk).is_empty());
+        assert!(EndUseMetrics::zeroed(0, trials).chunks_mut(chunk).iter().all(Vec::is_empty));
+    }
+}
