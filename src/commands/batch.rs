@@ -15,7 +15,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use crate::cli::{BatchArgs, CompareArgs, TrialSettings};
-use crate::documents::run_record::Settings;
+use crate::documents::run_record::{RunRecord, Settings};
 use crate::documents::summary::to_json_text;
 use crate::failure::Failure;
 use crate::files::batch::{self, BATCH_CSV_FILE, BATCH_PARQUET_FILE, BatchFormat, BatchRow, RunStatus};
@@ -237,16 +237,14 @@ fn read_entry(path: &Path, set: &[String]) -> Result<Entry, Failure> {
 /// the same digests of the scenario and its bases.
 fn up_to_date(dir: &Path, loaded: &LoadedScenario, settings: Settings) -> bool {
     let Ok(text) = std::fs::read_to_string(dir.join(RUN_JSON_FILE)) else { return false };
-    let Ok(record) = serde_json::from_str::<serde_json::Value>(&text) else { return false };
-    let same = record["scenario"]["sha256"].as_str() == Some(loaded.sha256.as_str())
-        && record["seed"].as_u64() == Some(settings.seed)
-        && record["trials"].as_u64() == Some(settings.trials)
-        && record["tool"]["version"].as_str() == Some(env!("CARGO_PKG_VERSION"))
-        && record["scenario"]["settings"].as_array().map_or(Vec::new(), |a| a.iter().map(|s| s.as_str()).collect())
-            == loaded.settings.iter().map(|s| Some(s.as_str())).collect::<Vec<_>>();
-    let complete = record["files"]
-        .as_array()
-        .is_some_and(|files| files.iter().all(|f| f.as_str().is_some_and(|name| dir.join(name).is_file())));
+    // A record this version cannot read (another schema, a damaged file) is not up to date.
+    let Ok(record) = serde_json::from_str::<RunRecord>(&text) else { return false };
+    let same = record.scenario.sha256 == loaded.sha256
+        && record.seed == settings.seed
+        && record.trials == settings.trials
+        && record.tool.version == env!("CARGO_PKG_VERSION")
+        && record.scenario.settings == loaded.settings;
+    let complete = record.files.iter().all(|name| dir.join(name).is_file());
     let sources = std::fs::read_to_string(dir.join(SOURCES_FILE))
         .ok()
         .and_then(|text| serde_json::from_str::<Sources>(&text).ok());

@@ -21,9 +21,9 @@ use chokepoint_engine::Model;
 use chokepoint_scenario::LossUnit;
 
 use crate::cli::CompareArgs;
+use crate::documents::compare_record::VariantTiming;
 use crate::documents::optimize::objective_json;
 use crate::failure::Failure;
-use crate::files::compare::VariantTiming;
 use crate::files::comparison::{CompareShard, ComparisonRecord, write_comparison};
 use crate::files::folders::OutputFolder;
 use crate::files::run::Started;

@@ -1,12 +1,12 @@
 //! `run.json`: how, when and where a run was made, next to the deterministic `summary.json`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::documents::summary::{RNG_SEEDING, SCHEMA_VERSION, Tool, WarningJson, rng_name, warnings};
 use crate::scenario_source::LoadedScenario;
 
-/// The record of one run.
-#[derive(Debug, Clone, Serialize)]
+/// The record of one run, as `run.json` holds it (read back by `batch`, to tell a run that is up to date).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
     pub schema_version: u32,
     pub tool: Tool,
@@ -28,15 +28,15 @@ pub struct RunRecord {
     pub trials_per_second: f64,
     pub warnings: Vec<WarningJson>,
     /// Files written with this record, in the output folder.
-    pub files: Vec<&'static str>,
+    pub files: Vec<String>,
     /// A run merged from shards (`chokepoint merge`): the shards, in trial order. Then `threads` is the most any
     /// shard used, `simulation_s` the shards' simulation time added up, and `wall_time_s` the merge's own.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shards: Option<Vec<ShardRecord>>,
 }
 
 /// One shard of a merged run or comparison.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShardRecord {
     /// The shard's folder, as given to `merge`.
     pub folder: String,
@@ -63,7 +63,8 @@ impl ShardRecord {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// The scenario of a run record: where it was read from on this machine, and what was applied to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioRecord {
     pub name: String,
     pub description: String,
@@ -98,10 +99,20 @@ impl ScenarioRecord {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// The random number generator of a run and how its streams are seeded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RngRecord {
-    pub generator: &'static str,
-    pub seeding: &'static str,
+    /// The generator's name.
+    pub generator: String,
+    /// How a trial's streams derive from the seed.
+    pub seeding: String,
+}
+
+impl RngRecord {
+    /// This build's generator and seeding.
+    pub fn this() -> Self {
+        Self { generator: rng_name().to_owned(), seeding: RNG_SEEDING.to_owned() }
+    }
 }
 
 /// The settings a run used.
@@ -137,7 +148,7 @@ impl RunRecord {
             trials: settings.trials,
             batch_trials: settings.batch_trials,
             threads: settings.threads,
-            rng: RngRecord { generator: rng_name(), seeding: RNG_SEEDING },
+            rng: RngRecord::this(),
             started_at,
             wall_time_s: timings.wall_time_s,
             simulation_s: timings.simulation_s,
@@ -147,7 +158,7 @@ impl RunRecord {
                 0.0
             },
             warnings: warnings(loaded),
-            files,
+            files: files.into_iter().map(String::from).collect(),
             shards: None,
         }
     }
@@ -196,7 +207,7 @@ impl OptimizeRecord {
             seed,
             trials,
             threads,
-            rng: RngRecord { generator: rng_name(), seeding: RNG_SEEDING },
+            rng: RngRecord::this(),
             started_at,
             wall_time_s: timings.wall_time_s,
             simulation_s: timings.simulation_s,
@@ -205,5 +216,42 @@ impl OptimizeRecord {
             warnings: warnings(loaded),
             files,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::documents::summary::to_json_text;
+    use crate::scenario_source::{self, ScenarioSource};
+
+    /// `run.json` reads back as the record written, and writes again to the same bytes: `batch` compares the
+    /// typed record with the run it would make.
+    #[test]
+    fn a_run_record_reads_back_as_written() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/valid/small_chain.toml");
+        let loaded = scenario_source::load(&ScenarioSource::File(path)).unwrap();
+        let settings = Settings { seed: 7, trials: 300, threads: 2, batch_trials: 100 };
+        let timings = Timings { wall_time_s: 1.5, simulation_s: 1.25 };
+        let started = "2026-01-02T03:04:05Z".to_owned();
+        let mut record = RunRecord::new(&loaded, settings, started.clone(), timings, vec!["summary.json", "run.json"]);
+        let text = to_json_text(&record).unwrap();
+        let back: RunRecord = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, record);
+        assert_eq!(to_json_text(&back).unwrap(), text);
+        assert!(!text.contains("shards"), "a run that was not merged records no shards");
+        record.shards = Some(vec![ShardRecord {
+            folder: "part-1".to_owned(),
+            trials_from: 0,
+            trials_to: 300,
+            threads: 2,
+            started_at: started,
+            wall_time_s: 1.0,
+            simulation_s: 0.75,
+        }]);
+        let text = to_json_text(&record).unwrap();
+        assert_eq!(serde_json::from_str::<RunRecord>(&text).unwrap(), record);
     }
 }

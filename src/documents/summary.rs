@@ -55,7 +55,7 @@ pub struct SummaryDocument {
 }
 
 /// The tool that produced an output.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tool {
     pub name: String,
     pub version: String,
@@ -313,7 +313,7 @@ pub struct StockpileJson {
 }
 
 /// A scenario warning.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WarningJson {
     pub code: String,
     pub key: String,

@@ -1,19 +1,15 @@
-//! The files and the terminal report of `chokepoint compare`: `compare.csv`, `paired_differences.parquet`,
-//! `compare_run.json` (what varies: timings, threads) and the ranked tables. `docs/output-schema.md` describes
-//! every column.
+//! The tables of `chokepoint compare`: `compare.csv`, `paired_differences.parquet` and `paired_losses.parquet`, and
+//! the names of every file it writes (`compare_run.json`'s record is `documents::compare_record`).
+//! `docs/output-schema.md` describes every column.
 
 use std::io::Write;
 
 use polars::prelude::*;
-use serde::Serialize;
 
 use chokepoint_analysis::outcome::VariantOutcome;
 
 use crate::documents::compare::{ChangeJson, CompareDocument, EffectJson, PairedJson};
-use crate::documents::run_record::{RngRecord, ScenarioRecord};
-use crate::documents::summary::{RNG_SEEDING, SCHEMA_VERSION, Tool, WarningJson, rng_name, warnings};
 use crate::files::tables::{batches, label_column, parquet, schema, trial_column};
-use crate::scenario_source::{LoadedScenario, SourceDigest};
 
 pub const COMPARE_CSV_FILE: &str = "compare.csv";
 pub const COMPARE_JSON_FILE: &str = "compare.json";
@@ -195,77 +191,5 @@ fn effect_word(e: crate::documents::compare::Effect) -> &'static str {
         crate::documents::compare::Effect::Better => "better",
         crate::documents::compare::Effect::Worse => "worse",
         crate::documents::compare::Effect::None => "none",
-    }
-}
-
-/// `compare_run.json`: how, when and where a comparison was made.
-#[derive(Debug, Clone, Serialize)]
-pub struct CompareRecord {
-    pub schema_version: u32,
-    pub tool: Tool,
-    pub scenario: ScenarioRecord,
-    /// The overlays given with `--mitigation FILE`, as named on this machine (the bases are in `scenario`).
-    pub overlays: Vec<SourceDigest>,
-    pub seed: u64,
-    pub trials: u64,
-    pub threads: usize,
-    pub rng: RngRecord,
-    /// The variants run, in order: `baseline`, then each option.
-    pub variants: Vec<VariantTiming>,
-    pub started_at: String,
-    /// Seconds from the start to the outputs being written (excluding this file).
-    pub wall_time_s: f64,
-    /// Seconds spent running trials, over every variant.
-    pub simulation_s: f64,
-    /// Trials of every variant per second of simulation.
-    pub trials_per_second: f64,
-    pub warnings: Vec<WarningJson>,
-    pub files: Vec<&'static str>,
-    /// A comparison merged from shards (`chokepoint merge`): the shards, in trial order. Then `threads` is the most
-    /// any shard used, the variants' `simulation_s` the shards' added up, and `wall_time_s` the merge's own.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub shards: Option<Vec<crate::documents::run_record::ShardRecord>>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct VariantTiming {
-    pub name: String,
-    pub simulation_s: f64,
-}
-
-/// The settings and timings of a comparison.
-#[derive(Debug, Clone)]
-pub struct CompareRun {
-    pub overlays: Vec<SourceDigest>,
-    pub seed: u64,
-    pub trials: u64,
-    pub threads: usize,
-    pub variants: Vec<VariantTiming>,
-    pub started_at: String,
-    pub wall_time_s: f64,
-}
-
-impl CompareRecord {
-    pub fn new(loaded: &LoadedScenario, run: CompareRun, files: Vec<&'static str>) -> Self {
-        let simulation_s: f64 = run.variants.iter().map(|v| v.simulation_s).sum();
-        let all_trials = run.trials as f64 * run.variants.len() as f64;
-        Self {
-            schema_version: SCHEMA_VERSION,
-            tool: Tool::this(),
-            scenario: ScenarioRecord::of(loaded),
-            overlays: run.overlays,
-            seed: run.seed,
-            trials: run.trials,
-            threads: run.threads,
-            rng: RngRecord { generator: rng_name(), seeding: RNG_SEEDING },
-            variants: run.variants,
-            started_at: run.started_at,
-            wall_time_s: run.wall_time_s,
-            simulation_s,
-            trials_per_second: if simulation_s > 0.0 { all_trials / simulation_s } else { 0.0 },
-            warnings: warnings(loaded),
-            files,
-            shards: None,
-        }
     }
 }

@@ -14,12 +14,13 @@ use polars::prelude::*;
 
 use crate::cli::MergeArgs;
 use crate::documents::compare::{CompareDocument, CompareRun};
+use crate::documents::compare_record::{CompareRecord, CompareRunSettings, VariantTiming};
 use crate::documents::run_record::ShardRecord;
 use crate::documents::summary::{Tool, to_json_text};
 use crate::failure::Failure;
 use crate::files::compare::{
-    self as compare_files, COMPARE_CSV_FILE, COMPARE_JSON_FILE, COMPARE_RUN_FILE, CompareRecord,
-    PAIRED_DIFFERENCES_FILE, PAIRED_LOSSES_FILE, VariantTiming,
+    self as compare_files, COMPARE_CSV_FILE, COMPARE_JSON_FILE, COMPARE_RUN_FILE, PAIRED_DIFFERENCES_FILE,
+    PAIRED_LOSSES_FILE,
 };
 use crate::files::folders::OutputFolder;
 use crate::files::run::Started;
@@ -85,7 +86,7 @@ pub(crate) fn write_comparison(
     tables::write_text(&mut files, REPORT_FILE, &report)?;
     let mut compare_record = CompareRecord::new(
         loaded,
-        compare_files::CompareRun {
+        CompareRunSettings {
             overlays: record.overlays,
             seed: record.seed,
             trials: record.trials,

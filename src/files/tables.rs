@@ -9,7 +9,6 @@
 use std::io::Write;
 use std::ops::Range;
 
-use chokepoint_engine::outcome::EndUseOutcome;
 use chokepoint_engine::report::RunSummary;
 use chokepoint_engine::{Model, RunResults};
 use chokepoint_scenario::Scenario;
@@ -222,8 +221,7 @@ pub fn trials_frame(
     results: &RunResults,
     losses: &[f64],
 ) -> anyhow::Result<DataFrame> {
-    let outcomes: Vec<&EndUseOutcome> = results.end_use(e).collect();
-    Ok(frame(tables::trials(scenario, e, first_trial, &outcomes, losses))?)
+    Ok(frame(tables::trials(scenario, e, first_trial, results.end_use(e), losses))?)
 }
 
 /// The rows of `stage_losses.parquet` for stage `s` in one batch (`results` holds trials `first_trial ..`).

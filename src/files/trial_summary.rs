@@ -200,8 +200,7 @@ mod tests {
         assert_eq!(got, expected);
 
         let weights = LossWeights::of(&loaded.scenario);
-        let per_end_use: Vec<Vec<f64>> =
-            (0..2).map(|e| results.end_use(e).map(|o| weights.end_use_loss(e, o)).collect()).collect();
+        let per_end_use: Vec<Vec<f64>> = (0..2).map(|e| weights.end_use_losses(e, results.end_use(e))).collect();
         let mut per_trial: Vec<f64> = (0..203).map(|t| per_end_use.iter().map(|x| x[t]).sum::<f64>()).collect();
         let losses = files.loss_summaries().unwrap();
         assert_eq!(losses.per_trial, summarize(&mut per_trial));

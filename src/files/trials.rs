@@ -208,7 +208,7 @@ impl<W: Write> TrialSink<W> {
         let model = &scenario.model;
         let weights = chokepoint_analysis::loss::LossWeights::of(scenario);
         for e in 0..TrialFile::Trials.entities(model) {
-            let losses: Vec<f64> = results.end_use(e).map(|o| weights.end_use_loss(e, o)).collect();
+            let losses = weights.end_use_losses(e, results.end_use(e));
             self.write_frame(TrialFile::Trials, &tables::trials_frame(scenario, e, first_trial, results, &losses)?)?;
         }
         for s in 0..TrialFile::StageLosses.entities(model) {

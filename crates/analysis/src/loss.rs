@@ -7,6 +7,7 @@
 //! owed). The trial's loss is the sum over end uses, in scenario order. The values come from the scenario
 //! (`chokepoint_scenario::EndUseValues`): US dollars, or weeks of normal demand when the scenario gives none.
 
+use chokepoint_engine::EndUseColumns;
 use chokepoint_engine::outcome::EndUseOutcome;
 use chokepoint_engine::{Model, RunResults};
 use chokepoint_scenario::{LossUnit, Scenario};
@@ -59,6 +60,15 @@ impl LossWeights {
         w.value_per_unit_short * o.units_short + w.cost_per_unit_week_late * o.backlog_unit_periods * self.period_weeks
     }
 
+    /// The losses of end use `e` in consecutive trials, one per trial of `trials`: [`LossWeights::end_use_loss`] of
+    /// each, read from the per-metric slices.
+    pub fn end_use_losses(&self, e: usize, trials: EndUseColumns<'_>) -> Vec<f64> {
+        let w = self.end_uses[e];
+        let late = w.cost_per_unit_week_late;
+        let units = trials.units_short.iter().zip(trials.backlog_unit_periods);
+        units.map(|(&short, &periods)| w.value_per_unit_short * short + late * periods * self.period_weeks).collect()
+    }
+
     /// The loss of one trial: the sum over end uses, in order.
     pub fn trial_loss(&self, outcomes: &[EndUseOutcome]) -> f64 {
         outcomes.iter().enumerate().map(|(e, o)| self.end_use_loss(e, o)).sum()
@@ -80,7 +90,7 @@ impl TrialLosses {
     pub fn of(scenario: &Scenario, results: &RunResults) -> Self {
         let weights = LossWeights::of(scenario);
         let end_uses: Vec<Vec<f64>> =
-            (0..results.n_end_uses).map(|e| results.end_use(e).map(|o| weights.end_use_loss(e, o)).collect()).collect();
+            (0..results.n_end_uses).map(|e| weights.end_use_losses(e, results.end_use(e))).collect();
         let trials = (0..results.trials).map(|t| end_uses.iter().map(|x| x[t]).sum::<f64>()).collect();
         Self { end_uses, trials }
     }

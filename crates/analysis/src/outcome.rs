@@ -39,16 +39,15 @@ impl VariantOutcome {
         let weeks = weights.period_weeks;
         let end_uses: Vec<EndUseTrials> = (0..results.n_end_uses)
             .map(|e| {
-                let mut x = EndUseTrials::default();
-                for o in results.end_use(e) {
-                    x.units_short.push(o.units_short);
-                    x.units_late.push(o.units_late);
-                    x.max_delay_weeks.push(f64::from(o.max_delay_periods) * weeks);
-                    x.backlog_unit_weeks.push(o.backlog_unit_periods * weeks);
-                    x.short_or_late.push(o.any_shortfall());
-                    x.loss.push(weights.end_use_loss(e, o));
+                let trials = results.end_use(e);
+                EndUseTrials {
+                    units_short: trials.units_short.to_vec(),
+                    units_late: trials.units_late.to_vec(),
+                    max_delay_weeks: trials.max_delay_periods.iter().map(|&p| f64::from(p) * weeks).collect(),
+                    backlog_unit_weeks: trials.backlog_unit_periods.iter().map(|&p| p * weeks).collect(),
+                    short_or_late: trials.any_shortfall().collect(),
+                    loss: weights.end_use_losses(e, trials),
                 }
-                x
             })
             .collect();
         Self::from_end_uses(results.trials, end_uses)

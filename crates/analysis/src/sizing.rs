@@ -265,14 +265,15 @@ pub fn size_stockpile(
         let result = sizer.model(scenario, size).and_then(|model| Ok(runner.run(&model)?));
         match result {
             Ok(results) => {
-                let outcomes: Vec<_> = results.end_use(end_use).collect();
+                let outcomes = results.end_use(end_use);
                 let n = outcomes.len();
-                let short = Proportion::new(outcomes.iter().filter(|o| o.any_shortfall()).count(), n);
+                let short = Proportion::new(outcomes.any_shortfall().filter(|&short| short).count(), n);
                 let (delay, meets) = match question.target {
                     SizingTarget::ShortOrLateProbability(p) => (None, short.p <= p),
                     SizingTarget::DelayQuantile { quantile, max_weeks } => {
                         let weeks = spec.period_weeks;
-                        let mut d: Vec<f64> = outcomes.iter().map(|o| f64::from(o.max_delay_periods) * weeks).collect();
+                        let mut d: Vec<f64> =
+                            outcomes.max_delay_periods.iter().map(|&p| f64::from(p) * weeks).collect();
                         d.sort_by(f64::total_cmp);
                         let q = quantile_sorted(&d, quantile);
                         (Some(q), q <= max_weeks)

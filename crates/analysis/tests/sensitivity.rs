@@ -30,7 +30,7 @@ fn the_linear_shortfall_is_exactly_demand_minus_capacity() {
     let s = load("tests/data/valid/linear_shortfall.toml");
     let config = RunConfig { trials: 50, seed: 3, threads: 1, bands: false, first_trial: 0 };
     let results = chokepoint_engine::run(&s.model, &config, &|_| {}).expect("runs");
-    for o in results.end_use(0) {
+    for o in results.end_use(0).outcomes() {
         // Demand is D over the year; units short D - C lie in (500, 2000).
         assert!(o.units_short > 500.0 && o.units_short < 2000.0, "{}", o.units_short);
         assert!((o.demand - o.built - o.units_short).abs() < 1e-6);

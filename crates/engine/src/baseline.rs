@@ -22,6 +22,7 @@ pub struct Baseline {
 /// A stage that cannot carry its normal throughput.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CapacityDeficit {
+    /// The stage, by index in `ModelSpec::stages`.
     pub stage: usize,
     /// Normal throughput per year.
     pub throughput_per_year: f64,

@@ -21,7 +21,9 @@ use crate::stats::{BACKLOG_BINS, SHARE_BINS};
 /// the global trial index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchLayout {
+    /// The global index of the first trial.
     pub first_trial: u64,
+    /// The number of trials.
     pub trials: u64,
     /// At least 1.
     pub batch_trials: u64,
@@ -60,6 +62,7 @@ impl BatchLayout {
 /// `u32::MAX` trials would overflow them; callers keep runs below that.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BandCounts {
+    /// The number of end uses.
     pub n_end_uses: usize,
     /// Periods between two periods kept (see [`band_stride`]).
     pub band_stride: usize,

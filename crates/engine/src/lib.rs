@@ -5,6 +5,8 @@
 //! time); summarise with [`report::summarize_run`] (or [`report::summarize_trials`], one column at a time). The engine does
 //! no I/O, no printing and no serialisation: the scenario crate builds specs from TOML, the binary writes files.
 
+#![warn(missing_docs)]
+
 pub mod baseline;
 pub mod batches;
 pub mod market;
@@ -25,5 +27,6 @@ pub use model::{
     IntensityChangeSpec, LinkSpec, MaterialSpec, Mitigations, Model, ModelError, ModelSpec, Node, StageSpec,
     StockWeeks, StockpileSpec, Timing, Unit, Unmet,
 };
+pub use outcome::{EndUseColumns, EndUseMetrics, EndUseOutcome};
 pub use param::{Param, ParamError, ParamShape};
 pub use runner::{MAX_BAND_CELLS, RunConfig, RunError, RunResults, band_stride, results_bytes, run, run_cancellable};

@@ -33,6 +33,7 @@ use crate::model::{ModelError, ModelSpec, Node};
 /// A market for one material: how its price index forms and what it drives. Rates are per year, times in weeks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MarketSpec {
+    /// The material priced, by index in `ModelSpec::materials`.
     pub material: usize,
     /// Long-run excess of the price index per unit of unfilled share (`g`): a sustained unfilled share `u` moves
     /// the index towards `1 + g·u`.
@@ -48,7 +49,9 @@ pub struct MarketSpec {
     pub precaution_gain: f64,
     /// Window of the price trend, in weeks.
     pub precaution_window_weeks: f64,
+    /// The smallest factor on stock targets.
     pub precaution_min: f64,
+    /// The largest factor on stock targets.
     pub precaution_max: f64,
     /// Regions whose stages expand when the price stays high: the stages there that make the material, and their
     /// suppliers in these regions, transitively. Empty: no supply response.

@@ -74,14 +74,18 @@ impl Allocation {
 /// A material that flows through the graph.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaterialSpec {
+    /// The material's name, as the scenario gives it.
     pub name: String,
+    /// The unit its quantities are in.
     pub unit: Unit,
 }
 
 /// Initial and target stock, in weeks of normal use.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StockWeeks {
+    /// Stock at the start of the horizon, in weeks of normal use.
     pub initial: Param,
+    /// Stock the holder orders to keep, in weeks of normal use.
     pub target: Param,
 }
 
@@ -95,6 +99,7 @@ impl StockWeeks {
 /// A facility or group of facilities in one region.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StageSpec {
+    /// The stage's name, as the scenario gives it.
     pub name: String,
     /// Region code (ISO country code or a bloc such as `EU`), used by export controls.
     pub region: String,
@@ -118,13 +123,16 @@ pub struct StageSpec {
     pub input_stock: StockWeeks,
     /// Stock of each output, in weeks of the output's normal shipments.
     pub output_stock: StockWeeks,
+    /// How the stage shares out its output among its customers' orders when it cannot fill them all.
     pub allocation: Allocation,
 }
 
 /// A customer of a link: a stage or an end use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Node {
+    /// A stage, by its index in `ModelSpec::stages`.
     Stage(usize),
+    /// An end use, by its index in `ModelSpec::end_uses`.
     EndUse(usize),
 }
 
@@ -135,6 +143,7 @@ pub struct LinkSpec {
     pub from: usize,
     /// Customer.
     pub to: Node,
+    /// The material carried, by its index in `ModelSpec::materials`.
     pub material: usize,
     /// The customer's normal share of this material from this supplier.
     pub share: f64,
@@ -145,6 +154,7 @@ pub struct LinkSpec {
 /// A final demand.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EndUseSpec {
+    /// The end use's name, as the scenario gives it.
     pub name: String,
     /// Region where it is built (a destination for export controls).
     pub region: String,
@@ -154,7 +164,9 @@ pub struct EndUseSpec {
     pub growth_per_year: Param,
     /// Material per unit built: a constant, or a distribution drawn once per trial on its own stream.
     pub intensity: Vec<(usize, Param)>,
+    /// The class of its demand, which allocation by priority and stockpile releases go by.
     pub class: Class,
+    /// What happens to demand it cannot meet in the period it arises: lost, or carried as a backlog.
     pub unmet: Unmet,
     /// Stock of each input material, in weeks of normal use.
     pub stock: StockWeeks,
@@ -174,8 +186,11 @@ pub enum Destinations {
 /// The flows an export control or embargo covers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FlowScope {
+    /// The materials covered, by index in `ModelSpec::materials`.
     pub materials: Vec<usize>,
+    /// The region whose exports are covered (the region of the supplying stages).
     pub from_region: String,
+    /// The destinations covered.
     pub to: Destinations,
 }
 
@@ -184,6 +199,7 @@ pub struct FlowScope {
 pub enum DisruptionKind {
     /// Shipments need a licence: each waits a review time and may be denied by destination class.
     ExportLicensing {
+        /// The flows that need a licence.
         scope: FlowScope,
         /// Review time per shipment, in weeks (sampled per shipment).
         review_weeks: Param,
@@ -195,40 +211,84 @@ pub enum DisruptionKind {
     },
     /// Each covered link is capped at `1 - severity` (sampled per event) of its normal flow; what is held back
     /// stays with the exporter.
-    Embargo { scope: FlowScope, severity: Param },
+    Embargo {
+        /// The flows embargoed.
+        scope: FlowScope,
+        /// Fraction of the normal flow held back, between 0 and 1.
+        severity: Param,
+    },
     /// The stages lose a fraction (`severity`) of their capacity.
-    Outage { stages: Vec<usize>, severity: Param },
+    Outage {
+        /// The stages affected, by index in `ModelSpec::stages`.
+        stages: Vec<usize>,
+        /// Fraction of capacity lost, between 0 and 1.
+        severity: Param,
+    },
     /// End-use demand is multiplied by `multiplier`.
-    DemandShock { end_uses: Vec<usize>, multiplier: Param },
+    DemandShock {
+        /// The end uses affected, by index in `ModelSpec::end_uses`.
+        end_uses: Vec<usize>,
+        /// Factor on their demand while the shock lasts.
+        multiplier: Param,
+    },
 }
 
 /// When a disruption is active.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Timing {
     /// One window: onset (weeks from the start) and duration (weeks), each sampled per trial.
-    Window { onset_weeks: Param, duration_weeks: Param },
+    Window {
+        /// Weeks from the start of the horizon to the onset.
+        onset_weeks: Param,
+        /// How long the window lasts, in weeks.
+        duration_weeks: Param,
+    },
     /// Events arrive as a Poisson process with this rate per year; each lasts a sampled duration, and the
     /// next can only start after the previous one ends (an alternating renewal process).
-    Hazard { rate_per_year: Param, duration_weeks: Param },
+    Hazard {
+        /// Events per year while no event is under way (sampled once per trial).
+        rate_per_year: Param,
+        /// How long each event lasts, in weeks (sampled per event).
+        duration_weeks: Param,
+    },
     /// A two-state Markov process, on from the start: each week an inactive process starts with probability
     /// `start_per_week` and an active one ends with probability `end_per_week`.
-    TwoState { start_per_week: f64, end_per_week: f64 },
+    TwoState {
+        /// Probability per week that an inactive process becomes active.
+        start_per_week: f64,
+        /// Probability per week that an active process becomes inactive.
+        end_per_week: f64,
+    },
     /// Follows another disruption: with `probability`, starts `lag_weeks` after the other's first onset.
-    Follows { disruption: usize, probability: Param, lag_weeks: Param, duration_weeks: Param },
+    Follows {
+        /// The disruption followed, by index in `ModelSpec::disruptions`.
+        disruption: usize,
+        /// Probability that this one follows, in a trial where the other occurs.
+        probability: Param,
+        /// Weeks from the other's first onset to this one's onset.
+        lag_weeks: Param,
+        /// How long it lasts, in weeks.
+        duration_weeks: Param,
+    },
 }
 
 /// A stochastic disruption.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DisruptionSpec {
+    /// The disruption's name, as the scenario gives it; it keys the disruption's random streams.
     pub name: String,
+    /// What it does while active.
     pub kind: DisruptionKind,
+    /// When it is active.
     pub timing: Timing,
 }
 
 /// A strategic reserve of one material that can be released to the customers it serves.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StockpileSpec {
+    /// The stockpile's name, as the scenario gives it; it keys the stockpile's random streams.
     pub name: String,
+    /// The material held, by index in `ModelSpec::materials`.
     pub material: usize,
     /// Customers (stages or end uses that use `material`) it may release to.
     pub serves: Vec<Node>,
@@ -250,8 +310,11 @@ pub struct StockpileSpec {
 /// random draws, so one mitigation acting on several nodes or materials draws its lag and depth once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IntensityChangeSpec {
+    /// The change's name; changes that share it share their random draws.
     pub name: String,
+    /// The stage or end use whose intensity falls.
     pub node: Node,
+    /// The input material whose intensity falls, by index in `ModelSpec::materials`.
     pub material: usize,
     /// Fraction of the intensity removed at full effect (0.3 = 30 % less).
     pub reduction: Param,
@@ -268,11 +331,15 @@ pub struct IntensityChangeSpec {
 /// materials (ferrite magnets, induction motors).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DemandSwitchSpec {
+    /// The switch's name; it keys the switch's random streams.
     pub name: String,
+    /// The end use whose demand switches, by index in `ModelSpec::end_uses`.
     pub end_use: usize,
     /// Share of demand switched at full effect (the cap).
     pub share: Param,
+    /// Week the switch starts taking effect.
     pub start_week: Param,
+    /// Weeks from start to full effect, linearly.
     pub ramp_weeks: Param,
     /// As for [`IntensityChangeSpec::trigger`].
     pub trigger: Option<usize>,
@@ -282,24 +349,34 @@ pub struct DemandSwitchSpec {
 /// policies, are expressed with stages, links and their settings).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Mitigations {
+    /// Strategic stockpiles.
     pub stockpiles: Vec<StockpileSpec>,
+    /// Reductions of material intensity (thrifting).
     pub intensity_changes: Vec<IntensityChangeSpec>,
+    /// Demand switching away from the graph's materials.
     pub demand_switches: Vec<DemandSwitchSpec>,
 }
 
 /// The whole scenario, by index.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelSpec {
+    /// The scenario's name.
     pub name: String,
     /// Length of one period in weeks (1 for weekly periods).
     pub period_weeks: f64,
     /// Number of periods simulated.
     pub periods: usize,
+    /// Materials; other specs name them by index in this list.
     pub materials: Vec<MaterialSpec>,
+    /// Stages; [`Node::Stage`] and other specs name them by index in this list.
     pub stages: Vec<StageSpec>,
+    /// Supply links between stages and from stages to end uses.
     pub links: Vec<LinkSpec>,
+    /// End uses (final demand); [`Node::EndUse`] names them by index in this list.
     pub end_uses: Vec<EndUseSpec>,
+    /// Disruptions; triggers and `Timing::Follows` name them by index in this list.
     pub disruptions: Vec<DisruptionSpec>,
+    /// Mitigations the engine models itself (stockpiles, thrifting, demand switching).
     pub mitigations: Mitigations,
     /// Markets, one per material that has one (`market.rs`); empty: prices are not modelled.
     pub markets: Vec<MarketSpec>,
@@ -309,20 +386,70 @@ pub struct ModelSpec {
 /// these are the engine's own guarantees.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ModelError {
+    /// An index that points past the end of the list it refers to.
     #[error("{what} {index} refers to {target} {target_index}, which does not exist")]
-    BadIndex { what: &'static str, index: usize, target: &'static str, target_index: usize },
+    BadIndex {
+        /// The kind of item that holds the index (`"link"`, say).
+        what: &'static str,
+        /// The item's own index.
+        index: usize,
+        /// The kind of item it refers to.
+        target: &'static str,
+        /// The index it refers to.
+        target_index: usize,
+    },
+    /// A customer's supplier shares of one material do not add up to 1.
     #[error("shares of `{material}` into `{customer}` sum to {sum}, not 1")]
-    SharesDoNotSumToOne { customer: String, material: String, sum: f64 },
+    SharesDoNotSumToOne {
+        /// The customer's name.
+        customer: String,
+        /// The material's name.
+        material: String,
+        /// What the shares add up to.
+        sum: f64,
+    },
+    /// A customer uses a material that no link brings it.
     #[error("`{customer}` needs `{material}` but no link supplies it")]
-    NoSupplier { customer: String, material: String },
+    NoSupplier {
+        /// The customer's name.
+        customer: String,
+        /// The material's name.
+        material: String,
+    },
+    /// A link carries a material its supplier does not make.
     #[error("link {link}: `{supplier}` does not make `{material}`")]
-    SupplierDoesNotMake { link: usize, supplier: String, material: String },
+    SupplierDoesNotMake {
+        /// The link's index.
+        link: usize,
+        /// The supplier's name.
+        supplier: String,
+        /// The material's name.
+        material: String,
+    },
+    /// A link carries a material its customer does not use.
     #[error("link {link}: `{customer}` does not use `{material}`")]
-    CustomerDoesNotUse { link: usize, customer: String, material: String },
+    CustomerDoesNotUse {
+        /// The link's index.
+        link: usize,
+        /// The customer's name.
+        customer: String,
+        /// The material's name.
+        material: String,
+    },
+    /// The links between stages form a cycle, through the stages named.
     #[error("the stage graph has a cycle through {0:?}")]
     Cycle(Vec<String>),
+    /// A value out of its range, or an inconsistent setting, on a named item.
     #[error("{what} `{name}`: {message}")]
-    Invalid { what: &'static str, name: String, message: String },
+    Invalid {
+        /// The kind of item (`"stage"`, say).
+        what: &'static str,
+        /// The item's name.
+        name: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// No period to simulate, or a period length that is not positive.
     #[error("the horizon must have at least one period and a positive period length")]
     EmptyHorizon,
 }

@@ -108,20 +108,54 @@ impl std::fmt::Debug for Param {
 /// Why a distribution's parameters were refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ParamError {
+    /// A number of the distribution is NaN or infinite.
     #[error("parameter is not a finite number")]
     NotFinite,
+    /// The range is empty.
     #[error("`min` ({min}) must be less than `max` ({max})")]
-    EmptyRange { min: f64, max: f64 },
+    EmptyRange {
+        /// The lower bound given.
+        min: f64,
+        /// The upper bound given.
+        max: f64,
+    },
+    /// The most likely value lies outside the range.
     #[error("`mode` ({mode}) must lie between `min` ({min}) and `max` ({max})")]
-    ModeOutOfRange { min: f64, mode: f64, max: f64 },
+    ModeOutOfRange {
+        /// The lower bound given.
+        min: f64,
+        /// The most likely value given.
+        mode: f64,
+        /// The upper bound given.
+        max: f64,
+    },
+    /// A number that must be positive (a standard deviation, a sigma, a median) is not.
     #[error("`{name}` must be positive, got {value}")]
-    NotPositive { name: &'static str, value: f64 },
+    NotPositive {
+        /// The number's name in the scenario format.
+        name: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// A lognormal's 90th percentile is not above its median.
     #[error("`p90` ({p90}) must be greater than `median` ({median})")]
-    P90NotAboveMedian { median: f64, p90: f64 },
+    P90NotAboveMedian {
+        /// The median given.
+        median: f64,
+        /// The 90th percentile given.
+        p90: f64,
+    },
+    /// A choice without values, with a weight missing or extra, or with weights that do not sum to a positive total.
     #[error("a choice needs at least one value and as many weights as values, with a positive total")]
     BadChoice,
+    /// A truncated normal whose window holds almost none of the distribution.
     #[error("the truncation window [{min}, {max}] holds almost none of the normal's mass")]
-    EmptyTruncation { min: f64, max: f64 },
+    EmptyTruncation {
+        /// The lower bound of the window.
+        min: f64,
+        /// The upper bound of the window.
+        max: f64,
+    },
 }
 
 fn finite(values: &[f64]) -> Result<(), ParamError> {

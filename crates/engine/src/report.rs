@@ -4,7 +4,7 @@
 use crate::batches::BandCounts;
 use crate::model::Model;
 use crate::model::Unmet;
-use crate::outcome::EndUseOutcome;
+use crate::outcome::{EndUseColumns, EndUseOutcome};
 use crate::runner::RunResults;
 use crate::stats::{
     Proportion, SHARE_BINS, Summary, backlog_bin_value, histogram_quantiles, histogram_quantiles_with, summarize,
@@ -19,13 +19,19 @@ pub const BACKLOG_BAND_QUANTILES: [f64; 6] = [0.05, 0.25, 0.50, 0.75, 0.95, 0.99
 /// Statistics of one end use across trials.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EndUseSummary {
+    /// The end use's name.
     pub name: String,
+    /// The class of its demand.
     pub class: crate::model::Class,
     /// Units demanded over the horizon (mean across trials).
     pub mean_demand: f64,
+    /// Units demanded but not built within the horizon.
     pub units_short: Summary,
+    /// Share of the horizon's demand built (`built / demand`).
     pub share_met: Summary,
+    /// Periods with some demand unmet, in periods.
     pub short_periods: Summary,
+    /// The longest run of consecutive short periods, in periods.
     pub longest_short_run: Summary,
     /// Share of trials with any shortfall.
     pub p_any_short: Proportion,
@@ -52,16 +58,19 @@ pub struct EndUseSummary {
     pub pooled_mean_delay_periods: Option<f64>,
     /// Backlogged demand: the longest delay of a unit in periods (0 in a trial without one), censored at the horizon.
     pub max_delay_periods: Summary,
-    /// Backlogged demand: the largest backlog, in units and in weeks of normal demand.
+    /// Backlogged demand: the largest backlog, in units.
     pub peak_backlog: Summary,
+    /// Backlogged demand: the largest backlog, in weeks of normal demand.
     pub peak_backlog_weeks: Summary,
     /// Backlogged demand: unit-periods of backlog.
     pub backlog_unit_periods: Summary,
-    /// Backlogged demand, over the trials with a late unit only: the longest delay (periods) and the peak backlog
-    /// (units, and weeks of normal demand). How bad it is when it happens, which the unconditional quantiles hide
-    /// when lateness is rare.
+    /// Backlogged demand, over the trials with a late unit only: the longest delay, in periods. How bad it is when
+    /// it happens, which the unconditional quantiles hide when lateness is rare; `None` when no trial had a late
+    /// unit.
     pub max_delay_periods_when_late: Option<Summary>,
+    /// Backlogged demand, over the trials with a late unit only: the peak backlog, in units.
     pub peak_backlog_when_late: Option<Summary>,
+    /// Backlogged demand, over the trials with a late unit only: the peak backlog, in weeks of normal demand.
     pub peak_backlog_weeks_when_late: Option<Summary>,
     /// Share of trials with units still owed at the end of the horizon.
     pub p_owed_at_end: Proportion,
@@ -70,8 +79,12 @@ pub struct EndUseSummary {
 /// Statistics of one stage across trials.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StageSummary {
+    /// The stage's name.
     pub name: String,
+    /// The stage's region.
     pub region: String,
+    /// Throughput the stage wanted to make, could have made at nameplate, and did not, over the horizon (units of
+    /// throughput).
     pub throughput_lost: Summary,
     /// Normal throughput over the horizon at the start-of-horizon rate.
     pub normal_throughput: f64,
@@ -84,8 +97,11 @@ pub struct StageSummary {
 /// Statistics of one stockpile across trials.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StockpileSummary {
+    /// The stockpile's name.
     pub name: String,
+    /// The lowest level over the horizon, in the material's unit.
     pub min_level: Summary,
+    /// The total released over the horizon, in the material's unit.
     pub released: Summary,
     /// Share of trials in which it ran dry (its lowest level reached zero).
     pub p_ran_dry: Proportion,
@@ -94,6 +110,7 @@ pub struct StockpileSummary {
 /// Quantile bands of the weekly share of requirement met, for one end use.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bands {
+    /// The end use's name.
     pub end_use: String,
     /// `quantiles[t][k]` for `BAND_QUANTILES[k]`.
     pub quantiles: Vec<[f64; 5]>,
@@ -107,6 +124,7 @@ pub struct Bands {
 /// Quantile bands of the backlog in weeks of normal demand, for one backlogged end use.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BacklogBands {
+    /// The end use's name.
     pub end_use: String,
     /// `quantiles[t][k]` for `BACKLOG_BAND_QUANTILES[k]` (exact to the bin width of 0.25 weeks; the top bin,
     /// 100 weeks or more, reads 100).
@@ -120,10 +138,15 @@ pub struct BacklogBands {
 /// Everything a run reports across trials.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunSummary {
+    /// The number of trials summarised.
     pub trials: usize,
+    /// One per end use, in model order.
     pub end_uses: Vec<EndUseSummary>,
+    /// One per stage, in model order.
     pub stages: Vec<StageSummary>,
+    /// One per stockpile, in model order.
     pub stockpiles: Vec<StockpileSummary>,
+    /// One per end use, in model order (empty when bands were not kept).
     pub bands: Vec<Bands>,
     /// One per backlogged end use, in scenario order (empty when bands were not kept).
     pub backlog_bands: Vec<BacklogBands>,
@@ -135,25 +158,67 @@ pub struct RunSummary {
 /// NaN; the engine never produces NaN otherwise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EndUseColumn {
+    /// Units demanded over the horizon.
     Demand,
+    /// Units demanded but not built within the horizon.
     UnitsShort,
+    /// `built / demand`.
     ShareMet,
+    /// Periods with some demand unmet.
     ShortPeriods,
+    /// The longest run of consecutive short periods.
     LongestShortRun,
+    /// The first short period (NaN in a trial never short).
     FirstShortPeriod,
+    /// The period after the last short one (NaN in a trial that never recovered).
     RecoveryPeriod,
+    /// Lost demand: units never built.
     UnitsLost,
+    /// Backlogged demand: units built later than demanded.
     UnitsLate,
+    /// Backlogged demand: units still owed at the end of the horizon.
     UnitsOwedAtEnd,
+    /// Units short plus units late.
     UnitsShortOrLate,
+    /// Backlogged demand: mean delay of a late unit, in periods (NaN in a trial without one).
     MeanDelayPeriods,
+    /// Backlogged demand: the longest delay of a unit, in periods.
     MaxDelayPeriods,
+    /// Backlogged demand: the largest backlog, in units.
     PeakBacklog,
+    /// Backlogged demand: the largest backlog, in weeks of normal demand.
     PeakBacklogWeeks,
+    /// Backlogged demand: the backlog summed over periods, in unit-periods.
     BacklogUnitPeriods,
 }
 
 impl EndUseColumn {
+    /// The values of this column in every trial of `trials`, in trial order (NaN where a trial has none): what
+    /// [`EndUseColumn::of`] gives for each trial, read from the per-metric slices.
+    pub fn values(self, trials: &EndUseColumns<'_>) -> Vec<f64> {
+        let floats = |x: &[f64]| x.to_vec();
+        let counts = |x: &[u32]| x.iter().map(|&p| f64::from(p)).collect();
+        let periods = |x: &[Option<u32>]| x.iter().map(|p| p.map_or(f64::NAN, f64::from)).collect();
+        match self {
+            Self::Demand => floats(trials.demand),
+            Self::UnitsShort => floats(trials.units_short),
+            Self::ShareMet => floats(trials.share_met),
+            Self::ShortPeriods => counts(trials.short_periods),
+            Self::LongestShortRun => counts(trials.longest_short_run),
+            Self::FirstShortPeriod => periods(trials.first_short_period),
+            Self::RecoveryPeriod => periods(trials.recovery_period),
+            Self::UnitsLost => floats(trials.units_lost),
+            Self::UnitsLate => floats(trials.units_late),
+            Self::UnitsOwedAtEnd => floats(trials.units_owed_at_end),
+            Self::UnitsShortOrLate => trials.units_short_or_late().collect(),
+            Self::MeanDelayPeriods => trials.outcomes().map(|o| self.of(&o)).collect(),
+            Self::MaxDelayPeriods => counts(trials.max_delay_periods),
+            Self::PeakBacklog => floats(trials.peak_backlog),
+            Self::PeakBacklogWeeks => floats(trials.peak_backlog_weeks),
+            Self::BacklogUnitPeriods => floats(trials.backlog_unit_periods),
+        }
+    }
+
     /// The value of this column in one trial's outcome (NaN where it has none).
     pub fn of(self, o: &EndUseOutcome) -> f64 {
         let period = |p: Option<u32>| p.map_or(f64::NAN, f64::from);
@@ -182,6 +247,7 @@ impl EndUseColumn {
 /// order): the results of a run in memory ([`ResultsColumns`]), or files written batch by batch and read back,
 /// so that a summary of ten million trials holds one or two columns at once rather than every trial's results.
 pub trait TrialColumns {
+    /// Why a column could not be read (a file's error; never for results in memory).
     type Error;
     /// Values of `column` for end use `e`, one per trial.
     fn end_use(&mut self, e: usize, column: EndUseColumn) -> Result<Vec<f64>, Self::Error>;
@@ -203,7 +269,7 @@ impl TrialColumns for ResultsColumns<'_> {
     type Error = std::convert::Infallible;
 
     fn end_use(&mut self, e: usize, column: EndUseColumn) -> Result<Vec<f64>, Self::Error> {
-        Ok(self.0.end_use(e).map(|o| column.of(o)).collect())
+        Ok(column.values(&self.0.end_use(e)))
     }
 
     fn stage_lost(&mut self, s: usize) -> Result<Vec<f64>, Self::Error> {

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use crate::model::Model;
 use crate::model::Unmet;
-use crate::outcome::EndUseOutcome;
+use crate::outcome::{EndUseColumns, EndUseMetrics, EndUseOutcome};
 use crate::stats::{BACKLOG_BINS, SHARE_BINS, backlog_bin, share_bin};
 use crate::trial::{Lockstep, simulate_lanes};
 
@@ -45,7 +45,10 @@ pub fn band_stride(end_uses: usize, periods: usize) -> usize {
 
 /// Bytes the per-trial results of `trials` trials of `model` take (outcomes per end use, losses per stage, levels
 /// per stockpile): what a run holds in memory at least, whatever its thread count. Callers refuse trial counts
-/// whose results would not fit before any trial runs.
+/// whose results would not fit before any trial runs. An end use's outcome counts as the size of an
+/// [`EndUseOutcome`] (112 bytes), which covers its 108 bytes in the per-metric arrays of [`EndUseMetrics`] and the
+/// runner's slots for them while it runs (15 slices per end use and chunk of [`CHUNK`] trials, under 4 bytes a
+/// trial).
 pub fn results_bytes(model: &Model, trials: u64) -> u128 {
     let spec = &model.spec;
     let per_trial = spec.end_uses.len().max(1) * std::mem::size_of::<EndUseOutcome>()
@@ -57,7 +60,9 @@ pub fn results_bytes(model: &Model, trials: u64) -> u128 {
 /// How to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunConfig {
+    /// The number of trials to run.
     pub trials: u64,
+    /// The seed every random stream of every trial derives from.
     pub seed: u64,
     /// Worker threads; 0 means one per available core.
     pub threads: usize,
@@ -72,15 +77,36 @@ pub struct RunConfig {
 /// Why a run could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    /// The worker threads could not be started.
     #[error("could not start {threads} worker threads: {message}")]
-    ThreadPool { threads: usize, message: String },
+    ThreadPool {
+        /// The number of threads asked for (0: one per core).
+        threads: usize,
+        /// Why not, as the thread pool says.
+        message: String,
+    },
+    /// The trial count does not fit the platform's address space.
     #[error("{trials} trials do not fit in memory on this platform")]
-    TooManyTrials { trials: u64 },
+    TooManyTrials {
+        /// The number of trials asked for.
+        trials: u64,
+    },
     /// The progress callback of [`run_cancellable`] asked to stop.
     #[error("the run was cancelled after {done} of {trials} trials")]
-    Cancelled { done: u64, trials: u64 },
+    Cancelled {
+        /// Trials finished when the run stopped.
+        done: u64,
+        /// Trials asked for.
+        trials: u64,
+    },
+    /// The run's trial indices go past `u64::MAX`.
     #[error("trials {first_trial}.. and {trials} more go past the last trial index")]
-    TrialIndexOverflow { first_trial: u64, trials: u64 },
+    TrialIndexOverflow {
+        /// The global index of the first trial.
+        first_trial: u64,
+        /// The number of trials asked for.
+        trials: u64,
+    },
 }
 
 /// One worker's fan-chart counts.
@@ -96,16 +122,22 @@ struct Hist {
 /// Everything a run produced, in trial order.
 #[derive(Debug, Clone)]
 pub struct RunResults {
+    /// The number of trials.
     pub trials: usize,
+    /// The number of end uses.
     pub n_end_uses: usize,
+    /// The number of stages.
     pub n_stages: usize,
+    /// The number of periods simulated (the horizon, in periods).
     pub periods: usize,
-    /// `end_uses[trial * n_end_uses + e]`.
-    pub end_uses: Vec<EndUseOutcome>,
-    /// `stage_throughput_lost[trial * n_stages + s]`.
+    /// The end uses' results, one array per metric, end use by end use ([`EndUseMetrics::end_use`]).
+    pub end_uses: EndUseMetrics,
+    /// `stage_throughput_lost[trial * n_stages + s]`: throughput each stage wanted to make, could have made at
+    /// nameplate, and did not.
     pub stage_throughput_lost: Vec<f64>,
     /// `stage_throughput_wanted[trial * n_stages + s]`: what the lost throughput is a part of.
     pub stage_throughput_wanted: Vec<f64>,
+    /// The number of stockpiles.
     pub n_stockpiles: usize,
     /// `stockpile_min[trial * n_stockpiles + k]`: the lowest level of each stockpile.
     pub stockpile_min: Vec<f64>,
@@ -127,9 +159,9 @@ pub struct RunResults {
 }
 
 impl RunResults {
-    /// Outcomes of end use `e`, one per trial, in trial order.
-    pub fn end_use(&self, e: usize) -> impl ExactSizeIterator<Item = &EndUseOutcome> + '_ {
-        self.end_uses[e..].iter().step_by(self.n_end_uses).take(self.trials)
+    /// The results of end use `e`: one slice per metric, one entry per trial in trial order.
+    pub fn end_use(&self, e: usize) -> EndUseColumns<'_> {
+        self.end_uses.end_use(e)
     }
 
     /// Throughput lost at stage `s`, one per trial, in trial order.
@@ -207,26 +239,28 @@ pub fn run_cancellable(
     let nsp = model.spec.mitigations.stockpiles.len();
     // Every per-trial array has at least one slot per trial, so that all of them split into the same number
     // of chunks and can be zipped (a scenario without stages or stockpiles pads with one unused value).
-    let (we, ws, wp) = (ne.max(1), (2 * ns).max(1), (2 * nsp).max(1));
-    let mut end_uses = vec![EndUseOutcome::default(); trials * we];
+    // The end uses' arrays come as slots of one chunk each, one per chunk like the chunks of the other arrays.
+    let (ws, wp) = ((2 * ns).max(1), (2 * nsp).max(1));
+    let mut end_uses = EndUseMetrics::zeroed(ne, trials);
+    let end_use_slots = end_uses.chunks_mut(CHUNK);
     let mut lost = vec![0.0; trials * ws];
     let mut stockpiles = vec![0.0; trials * wp];
     let done = AtomicU64::new(0);
     let cancelled = AtomicBool::new(false);
     pool.install(|| {
-        end_uses
-            .par_chunks_mut(CHUNK * we)
+        end_use_slots
+            .into_par_iter()
             .zip(lost.par_chunks_mut(CHUNK * ws))
             .zip(stockpiles.par_chunks_mut(CHUNK * wp))
             .enumerate()
             .for_each_init(
                 || Box::new(Lockstep::<LANES>::new(model)),
-                |group, (chunk, ((eu, sl), sp))| {
+                |group, (chunk, ((mut eu, sl), sp))| {
                     if cancelled.load(Ordering::Relaxed) {
                         return;
                     }
                     let first = chunk * CHUNK;
-                    let n = eu.len() / we;
+                    let n = sl.len() / ws;
                     let slot = rayon::current_thread_index().unwrap_or(0) % slots;
                     // Held for the chunk when every worker has its own histogram; taken per group when shared.
                     let shared = workers > slots;
@@ -241,7 +275,9 @@ pub fn run_cancellable(
                         for lane in 0..lanes {
                             let k = start + lane;
                             let out = group.outcome(lane);
-                            eu[k * we..k * we + ne].copy_from_slice(&out.end_uses);
+                            for (slots, outcome) in eu.iter_mut().zip(&out.end_uses) {
+                                slots.set(k, outcome);
+                            }
                             sl[k * ws..k * ws + ns].copy_from_slice(&out.stage_throughput_lost);
                             sl[k * ws + ns..k * ws + 2 * ns].copy_from_slice(&out.stage_throughput_wanted);
                             sp[k * wp..k * wp + nsp].copy_from_slice(&out.stockpile_min);
@@ -306,9 +342,6 @@ pub fn run_cancellable(
         return Err(RunError::Cancelled { done: done.load(Ordering::Relaxed), trials: config.trials });
     }
     // Drop the padding.
-    if ne == 0 {
-        end_uses.clear();
-    }
     let stage_throughput_wanted = lost.chunks_exact(ws).flat_map(|row| row[ns..2 * ns].iter().copied()).collect();
     let lost = lost.chunks_exact(ws).flat_map(|row| row[..ns].iter().copied()).collect();
     let stockpile_min = stockpiles.chunks_exact(wp).flat_map(|row| row[..nsp].iter().copied()).collect();

@@ -16,17 +16,29 @@ pub const Z_95: f64 = 1.959_963_984_540_054;
 /// Distribution summary of one metric across trials.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Summary {
+    /// The number of values summarised.
     pub n: usize,
+    /// The mean.
     pub mean: f64,
+    /// The sample standard deviation.
     pub sd: f64,
+    /// The standard error of the mean.
     pub se: f64,
+    /// The lower end of the normal 95 % confidence interval of the mean.
     pub ci95_low: f64,
+    /// The upper end of the normal 95 % confidence interval of the mean.
     pub ci95_high: f64,
+    /// The smallest value.
     pub min: f64,
+    /// The 5th percentile.
     pub p5: f64,
+    /// The median.
     pub p50: f64,
+    /// The 95th percentile.
     pub p95: f64,
+    /// The 99th percentile.
     pub p99: f64,
+    /// The largest value.
     pub max: f64,
     /// Mean of the worst (largest) 5 % of trials.
     pub cvar95: f64,
@@ -77,14 +89,21 @@ pub fn summarize(values: &mut [f64]) -> Summary {
 /// A proportion `k / n` with its Wilson score 95 % interval.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Proportion {
+    /// The number of successes.
     pub k: usize,
+    /// The number of trials.
     pub n: usize,
+    /// `k / n` (NaN when `n` is 0).
     pub p: f64,
+    /// The lower end of the Wilson score 95 % interval.
     pub ci95_low: f64,
+    /// The upper end of the Wilson score 95 % interval.
     pub ci95_high: f64,
 }
 
 impl Proportion {
+    /// The proportion of `k` successes in `n` trials with its Wilson score 95 % interval (NaN throughout when `n`
+    /// is 0).
     pub fn new(k: usize, n: usize) -> Self {
         if n == 0 {
             return Self { k, n, p: f64::NAN, ci95_low: f64::NAN, ci95_high: f64::NAN };

@@ -14,25 +14,24 @@ use std::hint::black_box;
 use std::path::Path;
 use std::process::ExitCode;
 
-use chokepoint_engine::outcome::EndUseOutcome;
 use chokepoint_engine::trial::{Scratch, simulate};
 use chokepoint_engine::{Model, RunConfig, run};
 
 /// The seed of the measured trials.
 const SEED: u64 = 1;
 
-/// FNV-1a over the bits of each end use's units short.
-fn digest<'a>(outcomes: impl Iterator<Item = &'a EndUseOutcome>) -> u64 {
-    outcomes.fold(0xCBF2_9CE4_8422_2325, |digest, outcome| {
-        (digest ^ outcome.units_short.to_bits()).wrapping_mul(0x0000_0100_0000_01B3)
-    })
+/// FNV-1a over the bits of units short, one value per trial and end use.
+fn digest(units_short: impl Iterator<Item = f64>) -> u64 {
+    units_short.fold(0xCBF2_9CE4_8422_2325, |digest, x| (digest ^ x.to_bits()).wrapping_mul(0x0000_0100_0000_01B3))
 }
 
 /// Runs trials `0..trials` as `chokepoint run` does, on one thread.
 fn run_trials(model: &Model, trials: u64) -> Result<u64, String> {
     let config = RunConfig { trials, seed: SEED, threads: 1, bands: true, first_trial: 0 };
     let results = run(model, &config, &|_| {}).map_err(|e| e.to_string())?;
-    Ok(digest(results.end_uses.iter()))
+    // Trial by trial, end use by end use, as the trials alone are digested.
+    let short: Vec<&[f64]> = (0..results.n_end_uses).map(|e| results.end_use(e).units_short).collect();
+    Ok(digest((0..results.trials).flat_map(|t| short.iter().map(move |x| x[t]))))
 }
 
 /// Simulates trials `0..trials` one at a time.
@@ -43,7 +42,7 @@ fn simulate_trials_alone(model: &Model, trials: u64) -> u64 {
         simulate(model, SEED, trial, &mut scratch, None);
         outcomes.extend_from_slice(&scratch.outcome().end_uses);
     }
-    digest(outcomes.iter())
+    digest(outcomes.iter().map(|o| o.units_short))
 }
 
 fn load(path: &Path) -> Result<Model, String> {

@@ -4,8 +4,7 @@
 
 use std::ops::Range;
 
-use chokepoint_engine::outcome::EndUseOutcome;
-use chokepoint_engine::{Model, RunResults, Unmet};
+use chokepoint_engine::{EndUseColumns, Model, RunResults, Unmet};
 use chokepoint_scenario::Scenario;
 
 use crate::column::{Column, ColumnType, Schema, Table, Values};
@@ -58,13 +57,13 @@ pub const STOCKPILES: Schema = &[
 ];
 
 /// The rows of `trials.parquet` for end use `end_use` of `scenario` in consecutive trials from `first_trial`:
-/// `outcomes` and `losses` (the end use's loss in each trial) hold one entry per trial. Durations are in weeks;
-/// the delay columns are null for lost demand, which is never late.
+/// `outcomes` (the end use's results, one slice per metric) and `losses` (the end use's loss in each trial) hold one
+/// entry per trial. Durations are in weeks; the delay columns are null for lost demand, which is never late.
 pub fn trials(
     scenario: &Scenario,
     end_use: usize,
     first_trial: u64,
-    outcomes: &[&EndUseOutcome],
+    outcomes: EndUseColumns<'_>,
     losses: &[f64],
 ) -> Table {
     let spec = scenario.model.spec();
@@ -72,34 +71,36 @@ pub fn trials(
     let eu = &spec.end_uses[end_use];
     let rows = outcomes.len();
     assert_eq!(losses.len(), rows, "one loss per trial");
-    let f64s = |f: &dyn Fn(&EndUseOutcome) -> f64| Values::F64(outcomes.iter().map(|o| f(o)).collect());
-    let optional =
-        |f: &dyn Fn(&EndUseOutcome) -> Option<f64>| Values::OptionalF64(outcomes.iter().map(|o| f(o)).collect());
+    let floats = |x: &[f64]| Values::F64(x.to_vec());
+    let in_weeks = |x: &[u32]| Values::F64(x.iter().map(|&p| f64::from(p) * weeks).collect());
+    let optional_weeks =
+        |x: &[Option<u32>]| Values::OptionalF64(x.iter().map(|p| p.map(|p| f64::from(p) * weeks)).collect());
     let backlog = eu.unmet == Unmet::Backlog;
-    let delay = |f: &dyn Fn(&EndUseOutcome) -> f64| optional(&|o| backlog.then(|| f(o)));
+    let delay = |x: &mut dyn Iterator<Item = f64>| Values::OptionalF64(x.map(|v| backlog.then_some(v)).collect());
+    let mean_delay = outcomes.outcomes().map(|o| o.mean_delay_periods().map(|p| p * weeks)).collect();
     let columns = vec![
         trial_column(first_trial, rows),
         Column::new("end_use", Values::Repeated(eu.name.clone())),
         Column::new("unit", Values::Repeated(scenario.end_uses[end_use].unit.clone())),
         Column::new("unmet_demand", Values::Repeated(unmet_word(eu.unmet).to_owned())),
-        Column::new("short_or_late", Values::Bool(outcomes.iter().map(|o| o.any_shortfall()).collect())),
-        Column::new("demand", f64s(&|o| o.demand)),
-        Column::new("built", f64s(&|o| o.built)),
-        Column::new("units_short", f64s(&|o| o.units_short)),
-        Column::new("units_lost", f64s(&|o| o.units_lost)),
-        Column::new("units_late", f64s(&|o| o.units_late)),
-        Column::new("units_owed_at_end", f64s(&|o| o.units_owed_at_end)),
-        Column::new("units_short_or_late", f64s(&|o| o.units_short_or_late())),
-        Column::new("share_met", f64s(&|o| o.share_met)),
-        Column::new("short_weeks", f64s(&|o| f64::from(o.short_periods) * weeks)),
-        Column::new("longest_short_run_weeks", f64s(&|o| f64::from(o.longest_short_run) * weeks)),
-        Column::new("first_short_week", optional(&|o| o.first_short_period.map(|p| f64::from(p) * weeks))),
-        Column::new("recovery_week", optional(&|o| o.recovery_period.map(|p| f64::from(p) * weeks))),
-        Column::new("mean_delay_weeks", optional(&|o| o.mean_delay_periods().map(|p| p * weeks))),
-        Column::new("max_delay_weeks", delay(&|o| f64::from(o.max_delay_periods) * weeks)),
-        Column::new("peak_backlog_units", delay(&|o| o.peak_backlog)),
-        Column::new("peak_backlog_weeks", delay(&|o| o.peak_backlog_weeks)),
-        Column::new("backlog_unit_weeks", delay(&|o| o.backlog_unit_periods * weeks)),
+        Column::new("short_or_late", Values::Bool(outcomes.any_shortfall().collect())),
+        Column::new("demand", floats(outcomes.demand)),
+        Column::new("built", floats(outcomes.built)),
+        Column::new("units_short", floats(outcomes.units_short)),
+        Column::new("units_lost", floats(outcomes.units_lost)),
+        Column::new("units_late", floats(outcomes.units_late)),
+        Column::new("units_owed_at_end", floats(outcomes.units_owed_at_end)),
+        Column::new("units_short_or_late", Values::F64(outcomes.units_short_or_late().collect())),
+        Column::new("share_met", floats(outcomes.share_met)),
+        Column::new("short_weeks", in_weeks(outcomes.short_periods)),
+        Column::new("longest_short_run_weeks", in_weeks(outcomes.longest_short_run)),
+        Column::new("first_short_week", optional_weeks(outcomes.first_short_period)),
+        Column::new("recovery_week", optional_weeks(outcomes.recovery_period)),
+        Column::new("mean_delay_weeks", Values::OptionalF64(mean_delay)),
+        Column::new("max_delay_weeks", delay(&mut outcomes.max_delay_periods.iter().map(|&p| f64::from(p) * weeks))),
+        Column::new("peak_backlog_units", delay(&mut outcomes.peak_backlog.iter().copied())),
+        Column::new("peak_backlog_weeks", delay(&mut outcomes.peak_backlog_weeks.iter().copied())),
+        Column::new("backlog_unit_weeks", delay(&mut outcomes.backlog_unit_periods.iter().map(|&p| p * weeks))),
         Column::new("loss", Values::F64(losses.to_vec())),
     ];
     Table::new(rows, columns)
@@ -114,9 +115,8 @@ pub fn trials_of_run(
     end_use: usize,
     range: Range<usize>,
 ) -> Table {
-    let ne = results.n_end_uses;
-    let outcomes: Vec<&EndUseOutcome> = range.clone().map(|t| &results.end_uses[t * ne + end_use]).collect();
-    trials(scenario, end_use, range.start as u64, &outcomes, &losses[end_use][range])
+    let outcomes = results.end_use(end_use).range(range.clone());
+    trials(scenario, end_use, range.start as u64, outcomes, &losses[end_use][range])
 }
 
 /// The rows of `stage_losses.parquet` for stage `stage` of `model` in consecutive trials from `first_trial`, one

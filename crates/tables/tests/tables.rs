@@ -73,7 +73,7 @@ fn trial_rows_carry_the_outcomes_in_weeks_and_null_delays_for_lost_demand() {
     let weeks = spec.period_weeks;
     for (e, eu) in spec.end_uses.iter().enumerate() {
         let t = chokepoint_tables::trials_of_run(&scenario, &results, &losses.end_uses, e, 0..200);
-        let outcomes: Vec<_> = results.end_use(e).collect();
+        let outcomes: Vec<_> = results.end_use(e).outcomes().collect();
         let short: Vec<f64> = outcomes.iter().map(|o| o.units_short).collect();
         assert_eq!(f64s(&t, "units_short"), short.as_slice());
         let short_weeks: Vec<f64> = outcomes.iter().map(|o| f64::from(o.short_periods) * weeks).collect();

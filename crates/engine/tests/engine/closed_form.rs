@@ -24,7 +24,7 @@ fn a_disruption_free_run_has_no_shortfall() {
     spec.disruptions.clear();
     let m = model(spec);
     let r = run(&m, &config(500), &|_| {}).unwrap();
-    for o in &r.end_uses {
+    for o in r.end_uses.outcomes() {
         assert_eq!(o.units_short, 0.0, "{o:?}");
         assert_eq!(o.short_periods, 0);
         assert_eq!(o.share_met, 1.0);
@@ -45,7 +45,7 @@ fn a_fixed_embargo_on_a_single_chain_costs_its_duration_minus_the_buffer() {
         spec.disruptions.push(window("embargo", embargo_all(1.0), 10.0, duration));
         let m = model(spec);
         let r = run(&m, &config(3), &|_| {}).unwrap();
-        let o = r.end_uses[0];
+        let o = r.end_uses.outcome(0, 0);
         let short_weeks = (duration - buffer).max(0.0);
         let expected = short_weeks * d;
         assert!((o.units_short - expected).abs() < 1e-6 * (1.0 + expected), "B={buffer} D={duration}: {o:?}");
@@ -66,12 +66,12 @@ fn a_partial_embargo_within_the_buffer_causes_no_shortfall_and_a_deeper_one_does
     let mut spec = single_chain(10.0, 8.0, 2.0, 40.0, 80);
     spec.disruptions.push(window("quota", embargo_all(0.4), 5.0, 10.0));
     let r = run(&model(spec), &config(2), &|_| {}).unwrap();
-    assert_eq!(r.end_uses[0].units_short, 0.0);
+    assert_eq!(r.end_uses.outcome(0, 0).units_short, 0.0);
     // The same cut with a 2-week buffer runs short by 4 - 2 = 2 weeks of demand.
     let mut spec = single_chain(10.0, 2.0, 2.0, 40.0, 80);
     spec.disruptions.push(window("quota", embargo_all(0.4), 5.0, 10.0));
     let r = run(&model(spec), &config(2), &|_| {}).unwrap();
-    assert!((r.end_uses[0].units_short - 20.0).abs() < 1e-6, "{:?}", r.end_uses[0]);
+    assert!((r.end_uses.outcome(0, 0).units_short - 20.0).abs() < 1e-6, "{:?}", r.end_uses.outcome(0, 0));
 }
 
 #[test]
@@ -90,7 +90,7 @@ fn a_licence_delay_shorter_than_the_stock_cover_causes_no_shortfall() {
             60.0,
         ));
         let r = run(&model(spec), &config(200), &|_| {}).unwrap();
-        assert!(r.end_uses.iter().all(|o| o.units_short == 0.0), "review {review} cover {cover}");
+        assert!(r.end_uses.outcomes().all(|o| o.units_short == 0.0), "review {review} cover {cover}");
     }
     // And a delay longer than the cover does cause one: the check can fail.
     let mut spec = single_chain(10.0, 4.0, 3.0, 10.0, 156);
@@ -108,7 +108,7 @@ fn a_licence_delay_shorter_than_the_stock_cover_causes_no_shortfall() {
     let r = run(&model(spec), &config(5), &|_| {}).unwrap();
     // A constant 10-week review opens a 10-week gap in arrivals: 6 weeks beyond the 4-week cover, so at least
     // 60 units are lost (more while buyers learn the longer lead time and their pipelines refill).
-    let o = r.end_uses[0];
+    let o = r.end_uses.outcome(0, 0);
     assert!(o.units_short >= 60.0 - 1e-6, "{o:?}");
     assert_eq!(o.first_short_period, Some(3 + 4));
 }
@@ -132,7 +132,7 @@ fn shipments_in_a_licence_regimes_grace_period_clear_without_review() {
             0.0,
             duration,
         ));
-        run(&model(spec), &config(1), &|_| {}).unwrap().end_uses[0]
+        run(&model(spec), &config(1), &|_| {}).unwrap().end_uses.outcome(0, 0)
     };
     let without = licensing(0.0, 60.0);
     for grace in [1.0, 3.0, 5.0] {
@@ -291,7 +291,7 @@ fn an_uncertain_intensity_is_drawn_once_per_trial() {
     let mut spec = single_chain(10.0, 4.0, 2.0, 5.0, 52);
     spec.end_uses[0].intensity = vec![(0, Param::uniform(1.0, 3.0).unwrap())];
     let r = run(&model(spec), &config(2000), &|_| {}).unwrap();
-    assert!(r.end_uses.iter().all(|o| o.units_short == 0.0));
+    assert!(r.end_uses.outcomes().all(|o| o.units_short == 0.0));
     let mut per_unit: Vec<f64> = r.stage_wanted(0).map(|x| x / (10.0 * 52.0)).collect();
     assert!(per_unit.iter().all(|&q| (1.0 - 1e-9..=3.0 + 1e-9).contains(&q)), "{per_unit:?}");
     let s = summarize(&mut per_unit);
@@ -350,7 +350,7 @@ fn customers_move_orders_to_suppliers_that_deliver() {
     spec.links.push(link(1, chokepoint_engine::Node::EndUse(0), 0, 0.5, 2.0));
     spec.disruptions.push(window("embargo", embargo_all(1.0), 10.0, 40.0));
     let r = run(&model(spec), &config(1), &|_| {}).unwrap();
-    let o = r.end_uses[0];
+    let o = r.end_uses.outcome(0, 0);
     assert!(o.units_short < 0.25 * 160.0, "{o:?}");
 }
 
@@ -370,7 +370,7 @@ fn probing_an_embargoed_supplier_loses_no_demand_when_another_has_spare_capacity
         spec.links.push(link(1, chokepoint_engine::Node::EndUse(0), 0, 0.5, 2.0));
         spec.disruptions.push(window("embargo", embargo_all(1.0), 10.0, 80.0));
         let r = run(&model(spec), &config(1), &|_| {}).unwrap();
-        let o = r.end_uses[0];
+        let o = r.end_uses.outcome(0, 0);
         if buffer > 0.0 {
             assert_eq!(o.units_short, 0.0, "{o:?}");
         } else {
@@ -417,7 +417,7 @@ fn a_supplier_held_to_a_quota_keeps_its_orders_and_its_domestic_market() {
     };
     let m = model(spec);
     let r = run(&m, &config(1), &|_| {}).unwrap();
-    assert_eq!(r.end_uses[1].units_short, 0.0, "{:?}", r.end_uses[1]);
+    assert_eq!(r.end_uses.outcome(1, 0).units_short, 0.0, "{:?}", r.end_uses.outcome(1, 0));
     // The plant never stops: its plan does not collapse to nothing in the weeks a probe replaced the whole order.
     let mut tr = chokepoint_engine::outcome::Trace::default();
     simulate(&m, config(1).seed, 0, &mut Scratch::new(&m), Some(&mut tr));
@@ -466,7 +466,7 @@ fn a_fixed_embargo_on_a_backlogged_chain_delays_units_by_known_amounts() {
         spec.disruptions.push(window("embargo", embargo_all(1.0), onset, duration));
         let m = model(spec);
         let r = run(&m, &config(3), &|_| {}).unwrap();
-        let o = r.end_uses[0];
+        let o = r.end_uses.outcome(0, 0);
         let late_weeks = duration - buffer;
         let tolerance = 1e-9 * d * late_weeks * late_weeks;
         assert_eq!(o.units_short, 0.0, "B={buffer} D={duration}: {o:?}");
@@ -495,7 +495,7 @@ fn a_backlog_still_owed_at_the_horizon_is_late_by_at_least_its_age() {
     spec.disruptions.push(window("embargo", embargo_all(1.0), onset, 1000.0));
     let m = model(spec);
     let r = run(&m, &config(2), &|_| {}).unwrap();
-    let o = r.end_uses[0];
+    let o = r.end_uses.outcome(0, 0);
     let owed_weeks = periods as f64 - onset - buffer;
     assert!((o.units_owed_at_end - owed_weeks * d).abs() < 1e-9 * owed_weeks * d, "{o:?}");
     assert_eq!(o.units_owed_at_end, o.units_short);
@@ -506,7 +506,7 @@ fn a_backlog_still_owed_at_the_horizon_is_late_by_at_least_its_age() {
     let mut lost = single_chain(d, buffer, 0.0, 40.0, periods);
     lost.disruptions.push(window("embargo", embargo_all(1.0), onset, 1000.0));
     let r = run(&model(lost), &config(2), &|_| {}).unwrap();
-    let l = r.end_uses[0];
+    let l = r.end_uses.outcome(0, 0);
     assert!((l.units_lost - o.units_owed_at_end).abs() < 1e-9 * l.units_lost);
     assert_eq!((l.units_late, l.backlog_unit_periods, l.max_delay_periods, l.units_owed_at_end), (0.0, 0.0, 0, 0.0));
 }

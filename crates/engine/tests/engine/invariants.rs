@@ -150,7 +150,7 @@ fn a_trace_does_not_change_the_outcome() {
 
 fn bits(r: &chokepoint_engine::RunResults) -> Vec<u64> {
     let mut v = Vec::new();
-    for o in &r.end_uses {
+    for o in r.end_uses.outcomes() {
         v.extend([o.demand.to_bits(), o.built.to_bits(), o.units_short.to_bits(), o.share_met.to_bits()]);
         v.extend([u64::from(o.short_periods), u64::from(o.longest_short_run)]);
         v.extend([o.first_short_period.map_or(u64::MAX, u64::from), o.recovery_period.map_or(u64::MAX, u64::from)]);
@@ -184,8 +184,7 @@ fn trial_i_is_the_same_whatever_else_runs() {
     let r = run(&m, &RunConfig { trials: 500, seed: 11, threads: 2, bands: false, first_trial: 0 }, &|_| {}).unwrap();
     let mut scratch = Scratch::new(&m);
     simulate(&m, 11, 123, &mut scratch, None);
-    let ne = m.spec().end_uses.len();
-    assert_eq!(&r.end_uses[123 * ne..124 * ne], scratch.outcome().end_uses.as_slice());
+    assert_eq!(r.end_uses.trial(123), scratch.outcome().end_uses);
 }
 
 /// Runs `trials` trials of `m` and checks every one against the same trial simulated alone: its outcome, and
@@ -200,7 +199,7 @@ pub fn assert_every_trial_is_the_trial_alone(m: &Model, seed: u64, trials: u64) 
     for trial in 0..trials as usize {
         simulate(m, seed, trial as u64, &mut scratch, None);
         let alone = scratch.outcome();
-        assert_eq!(&r.end_uses[trial * ne..(trial + 1) * ne], alone.end_uses.as_slice(), "trial {trial} of {trials}");
+        assert_eq!(r.end_uses.trial(trial), alone.end_uses, "trial {trial} of {trials}");
         let lost: Vec<u64> =
             r.stage_throughput_lost[trial * ns..(trial + 1) * ns].iter().map(|x| x.to_bits()).collect();
         assert_eq!(lost, alone.stage_throughput_lost.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), "trial {trial}");
@@ -315,7 +314,7 @@ fn a_progress_callback_can_cancel_the_run() {
 fn metrics_stay_within_their_bounds() {
     let m = model(rich_chain(156));
     let r = run(&m, &RunConfig { trials: 400, seed: 2, threads: 2, bands: false, first_trial: 0 }, &|_| {}).unwrap();
-    for o in &r.end_uses {
+    for o in r.end_uses.outcomes() {
         assert!(o.units_short >= 0.0 && o.units_short <= o.demand * (1.0 + 1e-12));
         assert!((0.0..=1.0).contains(&o.share_met));
         assert!(o.longest_short_run <= o.short_periods && o.short_periods <= 156);

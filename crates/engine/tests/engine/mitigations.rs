@@ -136,11 +136,11 @@ fn a_stockpile_covers_an_embargo_it_is_sized_for() {
     let bare =
         run(&model(spec.clone()), &RunConfig { trials: 1, seed: 1, threads: 1, bands: false, first_trial: 0 }, &|_| {})
             .unwrap();
-    assert!((bare.end_uses[0].units_short - 100.0).abs() < 1e-6);
+    assert!((bare.end_uses.outcome(0, 0).units_short - 100.0).abs() < 1e-6);
     spec.mitigations.stockpiles.push(stockpile(100.0, vec![Class::Other], 10.0, 0.0, vec![Node::EndUse(0)]));
     let r = run(&model(spec), &RunConfig { trials: 1, seed: 1, threads: 1, bands: false, first_trial: 0 }, &|_| {})
         .unwrap();
-    assert!(r.end_uses[0].units_short < 1e-6, "{:?}", r.end_uses[0]);
+    assert!(r.end_uses.outcome(0, 0).units_short < 1e-6, "{:?}", r.end_uses.outcome(0, 0));
     assert!((r.stockpile_released[0] - 100.0).abs() < 1e-6);
     assert!(r.stockpile_min[0] < 1e-6);
 }
@@ -151,7 +151,7 @@ fn thrifting_by_half_absorbs_a_half_cut() {
     spec.disruptions.push(window("quota", embargo(0.5), 5.0, 40.0));
     let cfg = RunConfig { trials: 1, seed: 1, threads: 1, bands: false, first_trial: 0 };
     let bare = run(&model(spec.clone()), &cfg, &|_| {}).unwrap();
-    assert!(bare.end_uses[0].units_short > 100.0);
+    assert!(bare.end_uses.outcome(0, 0).units_short > 100.0);
     spec.mitigations.intensity_changes.push(IntensityChangeSpec {
         name: "thrift".into(),
         node: Node::EndUse(0),
@@ -162,7 +162,7 @@ fn thrifting_by_half_absorbs_a_half_cut() {
         trigger: None,
     });
     let r = run(&model(spec), &cfg, &|_| {}).unwrap();
-    assert!(r.end_uses[0].units_short < 1e-6, "{:?}", r.end_uses[0]);
+    assert!(r.end_uses.outcome(0, 0).units_short < 1e-6, "{:?}", r.end_uses.outcome(0, 0));
 }
 
 #[test]
@@ -178,8 +178,8 @@ fn a_demand_switch_removes_its_share_of_demand() {
     });
     let r = run(&model(spec), &RunConfig { trials: 1, seed: 1, threads: 1, bands: false, first_trial: 0 }, &|_| {})
         .unwrap();
-    assert!((r.end_uses[0].demand - 0.75 * 520.0).abs() < 1e-9);
-    assert_eq!(r.end_uses[0].units_short, 0.0);
+    assert!((r.end_uses.outcome(0, 0).demand - 0.75 * 520.0).abs() < 1e-9);
+    assert_eq!(r.end_uses.outcome(0, 0).units_short, 0.0);
 }
 
 #[test]
@@ -194,7 +194,7 @@ fn customers_order_only_from_suppliers_that_are_online() {
     spec.links.push(link(1, Node::EndUse(0), 0, 0.5, 1.0));
     let r = run(&model(spec), &RunConfig { trials: 1, seed: 1, threads: 1, bands: false, first_trial: 0 }, &|_| {})
         .unwrap();
-    assert_eq!(r.end_uses[0].units_short, 0.0, "{:?}", r.end_uses[0]);
+    assert_eq!(r.end_uses.outcome(0, 0).units_short, 0.0, "{:?}", r.end_uses.outcome(0, 0));
 }
 
 proptest! {
@@ -231,7 +231,7 @@ proptest! {
         };
         let a = with(small);
         let b = with(small + extra);
-        for (x, y) in a.end_uses.iter().zip(&b.end_uses) {
+        for (x, y) in a.end_uses.outcomes().zip(b.end_uses.outcomes()) {
             prop_assert!(y.units_short <= x.units_short + 1e-6 * (1.0 + x.units_short), "{} > {}", y.units_short, x.units_short);
             // Delay metrics, which size-stockpile may target, are monotone too.
             prop_assert!(y.max_delay_periods <= x.max_delay_periods, "{} > {}", y.max_delay_periods, x.max_delay_periods);
@@ -258,7 +258,7 @@ fn pairing_shrinks_the_standard_error_of_a_difference() {
     let base = run(&model(spec.clone()), &cfg, &|_| {}).unwrap();
     spec.mitigations.stockpiles.push(stockpile(30.0, vec![Class::Other], 5.0, 0.5, vec![Node::EndUse(0)]));
     let option = run(&model(spec), &cfg, &|_| {}).unwrap();
-    let short = |r: &chokepoint_engine::RunResults| r.end_use(0).map(|o| o.units_short).collect::<Vec<f64>>();
+    let short = |r: &chokepoint_engine::RunResults| r.end_use(0).units_short.to_vec();
     let (b, o) = (short(&base), short(&option));
     let mut diff: Vec<f64> = b.iter().zip(&o).map(|(b, o)| b - o).collect();
     let paired = summarize(&mut diff);
@@ -324,7 +324,7 @@ fn a_trigger_that_does_not_occur_never_starts_the_mitigation() {
     });
     let m = model(spec);
     let r = run(&m, &RunConfig { trials: 4, seed: 1, threads: 1, bands: false, first_trial: 0 }, &|_| {}).unwrap();
-    for o in &r.end_uses {
+    for o in r.end_uses.outcomes() {
         assert!((o.demand - 52.0 * 10.0).abs() < 1e-6, "no demand switched: {o:?}");
     }
 }
@@ -348,7 +348,7 @@ fn a_stockpile_released_only_while_a_disruption_is_active_waits_for_it() {
         spec.mitigations.stockpiles.push(reserve);
         let r = run(&model(spec), &RunConfig { trials: 2, seed: 1, threads: 1, bands: false, first_trial: 0 }, &|_| {})
             .unwrap();
-        r.end_uses[0]
+        r.end_uses.outcome(0, 0)
     };
     let during = build(0);
     assert_eq!(during.units_short, 0.0, "{during:?}");
