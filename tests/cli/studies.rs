@@ -431,3 +431,25 @@ fn optimize_values_information_for_the_choice_among_its_frontier() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("Which unknown is worth researching before choosing"));
 }
+
+#[test]
+fn a_tornado_refuses_a_quantile_an_unbounded_distribution_does_not_reach() {
+    // The licence reviews are lognormal: no finite 0 or 1 quantile. Refused before any trial runs.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sens");
+    let o = chokepoint(&[
+        "sensitivity",
+        "--param",
+        "disruptions.cn_licensing_regime.review_weeks",
+        "--quantiles",
+        "0,1",
+        "-n",
+        "5",
+        "-q",
+        "--out",
+        arg(&out),
+    ]);
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("quantile of `disruptions.cn_licensing_regime.review_weeks`"), "{}", stderr(&o));
+    assert!(!out.exists());
+}

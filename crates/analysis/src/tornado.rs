@@ -105,6 +105,18 @@ pub fn tornado(
         let results = runner.run(m)?;
         Ok(question.metric.per_trial(&VariantOutcome::of(&results, weights)))
     };
+    // An unbounded distribution (a normal, a lognormal) has no finite 0 or 1 quantile: refused before any run.
+    for p in parameters {
+        for q in [question.low_quantile, question.high_quantile] {
+            if !quantile(&p.distribution, q).is_finite() {
+                return Err(AnalysisError::Question(format!(
+                    "the {q} quantile of `{}` is not a number the scenario can take (its distribution is unbounded \
+                     there): give quantiles strictly between 0 and 1, such as 0.1,0.9",
+                    p.key
+                )));
+            }
+        }
+    }
     let base = values(model, runner)?;
     let mut bars = Vec::with_capacity(parameters.len());
     for p in parameters {
