@@ -13,7 +13,19 @@ from conftest import SCENARIOS
 from frames import assert_identical
 
 
-def test_ctrl_c_from_another_thread_cancels_a_run():
+@pytest.fixture
+def sigint_raises():
+    """Python's own Ctrl-C handler, whatever the test process inherited.
+
+    A shell starts a background job with SIGINT ignored, and Python then installs no handler: the signal would be
+    dropped and the tests below would wait for the whole run. They test the package, not how pytest was started.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_from_another_thread_cancels_a_run(sigint_raises):
     # The thread can only send the signal if the run lets go of the GIL; the run can only stop early if it looks
     # at Python's signals while its trials run. Uncancelled, these trials take minutes.
     sender = threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT))
@@ -30,7 +42,7 @@ def test_ctrl_c_from_another_thread_cancels_a_run():
     assert_identical(again.trials, fresh.trials, "trials")
 
 
-def test_ctrl_c_cancels_an_analysis():
+def test_ctrl_c_cancels_an_analysis(sigint_raises):
     sender = threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT))
     sender.start()
     try:
