@@ -13,16 +13,17 @@
 use std::path::Path;
 use std::time::{Instant, SystemTime};
 
+use chokepoint_analysis::evppi::Choice;
 use chokepoint_analysis::loss::LossWeights;
 use chokepoint_analysis::outcome::VariantOutcome;
 use chokepoint_analysis::portfolio::Objective;
 use chokepoint_analysis::variants::VariantRunner;
 use chokepoint_engine::Model;
-use chokepoint_scenario::LossUnit;
 
 use crate::cli::CompareArgs;
 use crate::documents::compare_record::VariantTiming;
 use crate::documents::optimize::objective_json;
+use crate::documents::value_of_information::EvppiJson;
 use crate::failure::Failure;
 use crate::files::comparison::{CompareShard, ComparisonRecord, write_comparison};
 use crate::files::folders::OutputFolder;
@@ -30,7 +31,7 @@ use crate::files::run::Started;
 use crate::options;
 use crate::render::progress::{ProgressMode, TrialProgress};
 use crate::render::table::thousands;
-use crate::value_of_information::{self, Choice, EvppiJson};
+use crate::value_of_information;
 
 pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
     let started = Started { instant: Instant::now(), at: crate::documents::timestamp::rfc3339_utc(SystemTime::now()) };
@@ -70,15 +71,7 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
     let trials = range.as_ref().map_or(settings.trials, |r| r.end - r.start);
 
     let information = if args.evppi.enabled {
-        // The choice: doing nothing or one of the options, net of its cost when the loss is in dollars.
-        let net_of_cost = scenario.loss.unit == LossUnit::Usd;
-        let years = scenario.horizon_years();
-        let mut choices = vec![Choice { name: "nothing".to_owned(), mitigations: Vec::new(), added: 0.0 }];
-        choices.extend(specs.iter().map(|s| Choice {
-            name: s.name.clone(),
-            mitigations: vec![s.name.clone()],
-            added: if net_of_cost { s.cost.total_usd(years) } else { 0.0 },
-        }));
+        let (choices, net_of_cost) = Choice::of_comparison(scenario, &specs);
         Some((value_of_information::plan(scenario, &choices, &args.evppi)?, net_of_cost))
     } else {
         None
@@ -146,7 +139,7 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
             )
             .inspect_err(|_| progress.finish())?;
             let metric = objective_json(Objective::Loss, &loaded);
-            Some(EvppiJson::new(&answer, metric, &args.evppi, plan.trials, *net_of_cost))
+            Some(EvppiJson::new(&answer, metric, args.evppi.samples, args.evppi.trials, plan.trials, *net_of_cost))
         }
         None => None,
     };

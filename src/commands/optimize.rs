@@ -3,6 +3,7 @@
 
 use std::time::{Instant, SystemTime};
 
+use chokepoint_analysis::evppi::Choice;
 use chokepoint_analysis::portfolio::{self, PortfolioQuestion, confirmation_seed, count_within_budget};
 use chokepoint_analysis::variants::VariantRunner;
 
@@ -10,6 +11,7 @@ use crate::cli::OptimizeArgs;
 use crate::documents::optimize::{OptimizeDocument, OptimizeRun, objective_json};
 use crate::documents::run_record::{OptimizeRecord, Timings};
 use crate::documents::summary::to_json_text;
+use crate::documents::value_of_information::EvppiJson;
 use crate::failure::Failure;
 use crate::files::optimize::{
     self as optimize_files, OPTIMIZE_JSON_FILE, PORTFOLIOS_CSV_FILE, PORTFOLIOS_PARQUET_FILE,
@@ -20,7 +22,7 @@ use crate::options::{self, analysis_failure};
 use crate::render::progress::{ProgressMode, TrialProgress};
 use crate::render::table::{ReportFormat, thousands};
 use crate::report::REPORT_FILE;
-use crate::value_of_information::{self, Choice, EvppiJson};
+use crate::value_of_information;
 
 /// The run record of `optimize`.
 pub const OPTIMIZE_RUN_FILE: &str = "optimize_run.json";
@@ -97,21 +99,7 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
     let mut information_trials = 0;
     if args.evppi.enabled {
         // The choice: the frontier's portfolios within the budget (the six best), on the objective alone.
-        let mut choices: Vec<Choice> = answer
-            .frontier
-            .iter()
-            .map(|&i| &answer.evaluated[i])
-            .filter(|p| p.cost_usd <= question.budget_usd)
-            .map(|p| {
-                let mitigations: Vec<String> =
-                    p.members.iter().flat_map(|&m| question.candidates[m].members()).collect();
-                let names: Vec<String> = p.members.iter().map(|&m| question.candidates[m].name.clone()).collect();
-                let name = if names.is_empty() { "nothing".to_owned() } else { names.join("+") };
-                Choice { name, mitigations, added: 0.0 }
-            })
-            .collect();
-        let keep = choices.len().saturating_sub(6);
-        choices.drain(..keep);
+        let choices = Choice::of_portfolios(&question, &answer);
         let plan = value_of_information::plan(scenario, &choices, &args.evppi)?;
         if settings.progress == ProgressMode::Bar {
             eprintln!("optimize: {}", value_of_information::cost_line(&plan, &args.evppi));
@@ -129,7 +117,8 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
         progress.finish();
         information_trials = plan.trials;
         let metric = objective_json(question.objective, &loaded);
-        document.value_of_information = Some(EvppiJson::new(&result?, metric, &args.evppi, plan.trials, false));
+        document.value_of_information =
+            Some(EvppiJson::new(&result?, metric, args.evppi.samples, args.evppi.trials, plan.trials, false));
     }
     let json = to_json_text(&document)?;
     let mut files = StagedFiles::new(&out_dir);
@@ -156,7 +145,7 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
             let mut text = crate::render::optimize::render(&document, &out_dir);
             if let Some(v) = &document.value_of_information {
                 let at = text.rfind("\nOutputs in ").unwrap_or(text.len());
-                text.insert_str(at, &value_of_information::render(v));
+                text.insert_str(at, &crate::render::value_of_information::render(v));
             }
             super::print_stdout(&text)?;
         }

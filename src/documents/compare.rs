@@ -48,7 +48,7 @@ pub struct CompareDocument {
     pub warnings: Vec<WarningJson>,
     /// `--evppi`: which unknown is worth researching before choosing among the options.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value_of_information: Option<crate::value_of_information::EvppiJson>,
+    pub value_of_information: Option<crate::documents::value_of_information::EvppiJson>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

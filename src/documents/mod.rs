@@ -15,4 +15,5 @@ pub mod study;
 pub mod summary;
 pub mod sweep;
 pub mod timestamp;
+pub mod value_of_information;
 pub mod worlds;

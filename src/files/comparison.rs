@@ -32,9 +32,9 @@ use crate::files::staged::StagedFiles;
 use crate::files::tables::{self, batches, label_column, parquet, schema, trial_column};
 use crate::options::{self, OptionInput};
 
+use crate::documents::value_of_information::EvppiJson;
 use crate::report::REPORT_FILE;
 use crate::scenario_source::{LoadedScenario, SourceDigest};
-use crate::value_of_information::EvppiJson;
 
 /// What a comparison's record holds beyond the scenario.
 pub(crate) struct ComparisonRecord {

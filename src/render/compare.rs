@@ -24,7 +24,7 @@ pub fn print_comparison(
             if let Some(v) = &written.document.value_of_information {
                 // The value of information goes before the closing line naming the output folder.
                 let at = text.rfind("Outputs in ").unwrap_or(text.len());
-                text.insert_str(at, &format!("{}\n", crate::value_of_information::render(v)));
+                text.insert_str(at, &format!("{}\n", crate::render::value_of_information::render(v)));
             }
             crate::render::console::print_stdout(&text)?;
         }

@@ -11,4 +11,5 @@ pub mod run;
 pub mod sensitivity;
 pub mod sweep;
 pub mod table;
+pub mod value_of_information;
 pub mod worlds;

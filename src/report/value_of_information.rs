@@ -7,8 +7,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::charts::{BAND_OUTER, FONT, Key, MEDIAN, MUTED, SMALL_SIZE, draw_mesh_sized, legend_row, line, render_svg};
 use super::html::Page;
 use crate::documents::optimize::objective_value;
+use crate::documents::value_of_information::EvppiJson;
 use crate::render::table::{percent, thousands};
-use crate::value_of_information::EvppiJson;
 
 /// Each parameter's EVPPI (bar), its 95 % bootstrap interval (line) and the bootstrap bias (grey bar from 0).
 pub fn evppi_chart(v: &EvppiJson) -> anyhow::Result<String> {

@@ -26,14 +26,15 @@
 use chokepoint_engine::rng::{key, splitmix64, stream};
 use chokepoint_engine::stats::quantile_sorted;
 use chokepoint_engine::{Model, Param};
-use chokepoint_scenario::Parameter;
+use chokepoint_scenario::{LossUnit, Parameter, Scenario, VariantError, can_be_knowledge, key_matches};
 use rand::RngExt;
 
 use crate::AnalysisError;
+use crate::comparison::OptionSpec;
 use crate::loss::LossWeights;
 use crate::outcome::VariantOutcome;
 use crate::parameters::substitute;
-use crate::portfolio::Objective;
+use crate::portfolio::{Objective, PortfolioAnswer, PortfolioQuestion};
 use crate::variants::VariantRunner;
 
 /// One option of the decision: its model and parameters, and what is added to its mean metric (its cost, when the
@@ -108,6 +109,138 @@ pub fn trials(options_per_parameter: &[usize], options: usize, outer: usize, tri
 /// The seed of the outer draws, derived from the run's seed (documented).
 pub fn outer_seed(seed: u64) -> u64 {
     splitmix64(seed ^ key("evppi"))
+}
+
+/// One option of a choice before its model is built: its name, the mitigations it applies (in order), and what is
+/// added to its mean metric.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    /// The option's name, as reported.
+    pub name: String,
+    /// The mitigations and packages it applies, by name.
+    pub mitigations: Vec<String>,
+    /// What is added to its mean metric (its cost, when the metric is a loss in US dollars).
+    pub added: f64,
+}
+
+/// The most portfolios a portfolio search hands to the value of information: the best of its frontier.
+pub const PORTFOLIO_CHOICES: usize = 6;
+
+impl Choice {
+    /// The choice of a comparison: doing nothing, or one of `options`. When the scenario's loss is in US dollars
+    /// each option's cost over the horizon is added to its loss, and the second value says so.
+    pub fn of_comparison(scenario: &Scenario, options: &[OptionSpec]) -> (Vec<Self>, bool) {
+        let net_of_cost = scenario.loss.unit == LossUnit::Usd;
+        let years = scenario.horizon_years();
+        let nothing = Self { name: "nothing".to_owned(), mitigations: Vec::new(), added: 0.0 };
+        let choices = std::iter::once(nothing)
+            .chain(options.iter().map(|o| Self {
+                name: o.name.clone(),
+                mitigations: vec![o.name.clone()],
+                added: if net_of_cost { o.cost.total_usd(years) } else { 0.0 },
+            }))
+            .collect();
+        (choices, net_of_cost)
+    }
+
+    /// The choice after a portfolio search: the frontier's portfolios within the budget, the
+    /// [`PORTFOLIO_CHOICES`] best on the objective, with nothing added (the budget already bounds their cost).
+    pub fn of_portfolios(question: &PortfolioQuestion, answer: &PortfolioAnswer) -> Vec<Self> {
+        let mut choices: Vec<Self> = answer
+            .frontier
+            .iter()
+            .map(|&i| &answer.evaluated[i])
+            .filter(|p| p.cost_usd <= question.budget_usd)
+            .map(|p| {
+                let mitigations = p.members.iter().flat_map(|&m| question.candidates[m].members()).collect();
+                let names: Vec<&str> = p.members.iter().map(|&m| question.candidates[m].name.as_str()).collect();
+                let name = if names.is_empty() { "nothing".to_owned() } else { names.join("+") };
+                Self { name, mitigations, added: 0.0 }
+            })
+            .collect();
+        let keep = choices.len().saturating_sub(PORTFOLIO_CHOICES);
+        choices.drain(..keep);
+        choices
+    }
+}
+
+/// Why a value-of-information run could not be planned. The front ends word the fix in their own terms.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// An option's variant of the scenario could not be built.
+    #[error(transparent)]
+    Variant(#[from] VariantError),
+    /// No parameter was named and the scenario lists no knowledge parameters.
+    #[error("no parameter to value: name some, or list them in `[uncertainty] knowledge`")]
+    NothingToValue,
+    /// A pattern matches no uncertain parameter drawn once per trial in the scenario or the options.
+    #[error("`{pattern}` matches no uncertain parameter drawn once per trial in the scenario or the options")]
+    Unmatched {
+        /// The pattern as given.
+        pattern: String,
+    },
+}
+
+/// A value-of-information run, planned: the options with their models, and the parameters to value.
+#[derive(Debug, Clone)]
+pub struct EvppiPlan {
+    /// The options of the choice, in the order given.
+    pub options: Vec<DecisionOption>,
+    /// The keys of the parameters to value, in the order their patterns matched them.
+    pub keys: Vec<String>,
+}
+
+impl EvppiPlan {
+    /// Builds each choice's model and finds the parameters that `patterns` name (key paths, or patterns with `*`
+    /// segments); with no patterns, the scenario's knowledge parameters (`[uncertainty] knowledge`).
+    pub fn new(scenario: &Scenario, choices: &[Choice], patterns: &[String]) -> Result<Self, PlanError> {
+        let mut options = Vec::with_capacity(choices.len());
+        for c in choices {
+            let names: Vec<&str> = c.mitigations.iter().map(String::as_str).collect();
+            let (model, parameters) = scenario.variant_parameters(&names)?;
+            options.push(DecisionOption { name: c.name.clone(), model, parameters, added: c.added });
+        }
+        let patterns = if patterns.is_empty() { scenario.uncertainty.knowledge.as_slice() } else { patterns };
+        if patterns.is_empty() {
+            return Err(PlanError::NothingToValue);
+        }
+        let mut keys: Vec<String> = Vec::new();
+        for pattern in patterns {
+            let mut matched = false;
+            for p in options.iter().flat_map(|o| &o.parameters) {
+                if can_be_knowledge(p) && key_matches(pattern, &p.key) {
+                    matched = true;
+                    if !keys.contains(&p.key) {
+                        keys.push(p.key.clone());
+                    }
+                }
+            }
+            if !matched {
+                return Err(PlanError::Unmatched { pattern: pattern.clone() });
+            }
+        }
+        Ok(Self { options, keys })
+    }
+
+    /// Trials the run takes with `outer` samples and `trials_per_run` trials per option and sample.
+    pub fn trials(&self, outer: usize, trials_per_run: u64) -> u64 {
+        let per_key: Vec<usize> = self
+            .keys
+            .iter()
+            .map(|k| self.options.iter().filter(|o| o.parameters.iter().any(|p| p.key == *k)).count())
+            .collect();
+        trials(&per_key, self.options.len(), outer, trials_per_run)
+    }
+
+    /// Runs the plan: [`evppi`] of its keys over its options.
+    pub fn run(
+        &self,
+        question: &EvppiQuestion,
+        weights: &LossWeights,
+        runner: &mut VariantRunner<'_>,
+    ) -> Result<EvppiAnswer, AnalysisError> {
+        evppi(&self.options, &self.keys, question, weights, runner)
+    }
 }
 
 /// Estimates the EVPPI of each parameter named in `keys` for the choice among `options`.

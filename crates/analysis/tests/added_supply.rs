@@ -3,29 +3,15 @@
 //! noise. Version 0.1.0 failed this for `magnet_recycling_growth`: buyers diverted orders to a recycler that starts
 //! empty and ramps from zero, which lowered their claim on the suppliers that could ship.
 
-use std::fs;
-use std::path::{Path, PathBuf};
+mod common;
+use common::load;
 
 use chokepoint_analysis::loss::LossWeights;
 use chokepoint_analysis::outcome::VariantOutcome;
 use chokepoint_analysis::paired::{PairedDifference, noise};
 use chokepoint_analysis::variants::VariantRunner;
 use chokepoint_engine::RunConfig;
-use chokepoint_scenario::{MitigationKind, Scenario};
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn load(origin: &str) -> Scenario {
-    let text = fs::read_to_string(repo_root().join(origin)).expect("the scenario exists");
-    let mut resolve = |from: &str, path: &str| -> Result<(String, Vec<u8>), String> {
-        let folder = Path::new(from).parent().unwrap_or(Path::new(""));
-        let origin = folder.join(path).to_string_lossy().into_owned();
-        fs::read(repo_root().join(&origin)).map(|t| (origin, t)).map_err(|e| e.to_string())
-    };
-    chokepoint_scenario::parse_with(origin, &text, &mut resolve).unwrap_or_else(|d| panic!("{}", d.render()))
-}
+use chokepoint_scenario::MitigationKind;
 
 /// How many standard errors below 0 a paired difference must lie to count as worse. The test makes about 300
 /// comparisons (12 mitigations, up to 14 end uses, two metrics), so a per-comparison 95 % interval would flag

@@ -5,8 +5,8 @@
 //! seed and the 0.1.0 ranking no longer misorders the pair, so the test no longer replays that ranking; it keeps
 //! what the loss measure must do.)
 
-use std::fs;
-use std::path::{Path, PathBuf};
+mod common;
+use common::load;
 
 use chokepoint_analysis::comparison::{Comparison, OptionSpec};
 use chokepoint_analysis::loss::LossWeights;
@@ -14,21 +14,6 @@ use chokepoint_analysis::outcome::VariantOutcome;
 use chokepoint_analysis::paired::Detected;
 use chokepoint_analysis::variants::VariantRunner;
 use chokepoint_engine::RunConfig;
-use chokepoint_scenario::Scenario;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn load(origin: &str) -> Scenario {
-    let text = fs::read_to_string(repo_root().join(origin)).expect("the scenario exists");
-    let mut resolve = |from: &str, path: &str| -> Result<(String, Vec<u8>), String> {
-        let folder = Path::new(from).parent().unwrap_or(Path::new(""));
-        let origin = folder.join(path).to_string_lossy().into_owned();
-        fs::read(repo_root().join(&origin)).map(|t| (origin, t)).map_err(|e| e.to_string())
-    };
-    chokepoint_scenario::parse_with(origin, &text, &mut resolve).unwrap_or_else(|d| panic!("{}", d.render()))
-}
 
 #[test]
 fn the_loss_measure_ranks_the_buffer_above_the_small_reserve_where_counting_end_uses_did_not() {

@@ -1,8 +1,8 @@
 //! Sensitivity studies against closed forms: a shortfall linear in two independent uniform parameters (known
 //! first-order and total Sobol indices, tornado swings and knowledge share), and one caused by events alone.
 
-use std::fs;
-use std::path::{Path, PathBuf};
+mod common;
+use common::load;
 
 use chokepoint_analysis::loss::LossWeights;
 use chokepoint_analysis::parameters::select;
@@ -12,16 +12,6 @@ use chokepoint_analysis::tornado::{TornadoQuestion, tornado};
 use chokepoint_analysis::variants::VariantRunner;
 use chokepoint_analysis::worlds::worlds;
 use chokepoint_engine::RunConfig;
-use chokepoint_scenario::Scenario;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn load(origin: &str) -> Scenario {
-    let text = fs::read_to_string(repo_root().join(origin)).expect("the scenario exists");
-    chokepoint_scenario::parse(origin, &text).unwrap_or_else(|d| panic!("{}", d.render()))
-}
 
 const UNITS_SHORT: Objective = Objective::UnitsShort { end_use: 0 };
 
