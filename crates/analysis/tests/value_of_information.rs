@@ -20,7 +20,7 @@ fn a_comparison_chooses_between_nothing_and_each_option_net_of_its_cost_when_the
     assert_eq!(names, ["nothing", "us_dy_stockpile", "lynas_hre_expansion"]);
     assert!(choices[0].mitigations.is_empty() && choices[0].added == 0.0);
     for (c, spec) in choices[1..].iter().zip(&specs) {
-        assert_eq!(c.mitigations, [spec.name.clone()]);
+        assert_eq!(c.mitigations, std::slice::from_ref(&spec.name));
         assert_eq!(c.added, spec.cost.total_usd(s.horizon_years()));
         assert!(c.added > 0.0, "{} has a cost", c.name);
     }
