@@ -50,6 +50,7 @@ __all__ = [
     "SweepResult",
     "SensitivityResult",
     "WorldsResult",
+    "ValueOfInformation",
     "validate",
     "run",
     "compare",
@@ -114,6 +115,14 @@ def _names(values: OptionsLike, what: str) -> list[str]:
 def _frames(tables: Mapping[str, Any]) -> dict[str, pl.DataFrame]:
     """Each Arrow table of the extension as a polars DataFrame."""
     return {name: pl.DataFrame(table) for name, table in tables.items()}
+
+def _evppi(enabled: bool, params: Union[str, Iterable[str]], samples: int, trials: int) -> dict[str, Any]:
+    return {
+        "evppi": enabled,
+        "evppi_params": _names(params, "evppi_params"),
+        "evppi_samples": samples,
+        "evppi_trials": trials,
+    }
 
 
 @dataclass(frozen=True)
@@ -236,12 +245,49 @@ def run(
 
 
 @dataclass(frozen=True)
+class ValueOfInformation:
+    """What knowing one uncertain parameter before choosing would be worth on average (the expected value of
+    perfect partial information, EVPPI), for the choice of a comparison or of a portfolio search: the
+    ``value_of_information`` section of ``compare.json`` or ``optimize.json`` (``--evppi``).
+
+    ``expected`` holds each option's mean metric on current information (plus its cost when ``net_of_cost``), and
+    ``best`` the option chosen on it. ``parameters`` has one row per parameter valued, most valuable first: the
+    estimate in the metric's unit with its 95 % bootstrap interval, the bootstrap estimate of its upward ``bias``
+    (a value within it of zero is not worth researching on this evidence) and ``switch_share``, the share of outer
+    samples in which knowing the parameter changes the best option. ``samples`` has one row per parameter and outer
+    sample: the value drawn (in the key's unit) and the option best when it is known.
+    """
+
+    net_of_cost: bool
+    outer_samples: int
+    trials_per_run: int
+    trial_count: int
+    bootstrap: int
+    best: str
+    expected: dict[str, float]
+    parameters: pl.DataFrame
+    samples: pl.DataFrame
+    arrow: Mapping[str, Any]
+
+    @classmethod
+    def _of(cls, d: Optional[Mapping[str, Any]]) -> Optional["ValueOfInformation"]:
+        if d is None:
+            return None
+        d = dict(d)
+        tables = d.pop("tables")
+        d["trial_count"] = d.pop("trials")
+        d["expected"] = dict(d["expected"])
+        return cls(**d, arrow=dict(tables), **_frames(tables))
+
+
+@dataclass(frozen=True)
 class ComparisonResult:
     """Options compared with the baseline on common random numbers (``chokepoint compare``).
 
     ``options``: one row per option (loss avoided with its paired interval, effect, ranks, cost-effectiveness);
     ``end_uses``: one row per end use and option; ``paired_losses``: one row per option and trial (the columns of
     ``paired_losses.parquet``). ``baseline_loss`` holds the statistics of the baseline's loss per trial.
+    ``value_of_information`` is there when asked for (``evppi=True``).
     """
 
     scenario: ScenarioInfo
@@ -255,6 +301,7 @@ class ComparisonResult:
     end_uses: pl.DataFrame
     paired_losses: pl.DataFrame
     arrow: Mapping[str, Any]
+    value_of_information: Optional[ValueOfInformation] = None
 
 
 def compare(
@@ -266,12 +313,21 @@ def compare(
     trials: int = 10_000,
     seed: int = 1,
     threads: int = 0,
+    evppi: bool = False,
+    evppi_params: Union[str, Iterable[str]] = (),
+    evppi_samples: int = 16,
+    evppi_trials: int = 500,
 ) -> ComparisonResult:
     """Compares mitigation options (names of mitigations or packages, or files of them ending in ``.toml``) with
     the baseline, as ``chokepoint compare``.
 
     With ``all=True`` every mitigation and package of the scenario is an option as well. Every variant runs the
     same trials with the same seed, so trial ``i`` sees the same disruptions in each.
+
+    With ``evppi=True`` (or ``evppi_params``), as ``compare --evppi``: the value of knowing each knowledge parameter
+    of the scenario (``[uncertainty] knowledge``, or the keys and ``*`` patterns of ``evppi_params``) before choosing
+    between doing nothing and each option, net of its cost when the loss is in US dollars; ``evppi_samples`` outer
+    values of each, ``evppi_trials`` trials per option and value, on the same seed.
     """
     d = _native.compare(
         **_source(scenario, settings),
@@ -280,6 +336,7 @@ def compare(
         trials=trials,
         seed=seed,
         threads=threads,
+        **_evppi(evppi, evppi_params, evppi_samples, evppi_trials),
     )
     return ComparisonResult(
         scenario=ScenarioInfo._of(d["scenario"]),
@@ -291,6 +348,7 @@ def compare(
         baseline_loss=dict(d["baseline_loss"]),
         arrow=dict(d["tables"]),
         **_frames(d["tables"]),
+        value_of_information=ValueOfInformation._of(d["value_of_information"]),
     )
 
 
@@ -374,7 +432,7 @@ class OptimizeResult:
     ``best`` names the portfolio chosen and ``best_cost_usd`` its cost; ``confirmation`` its objective, the
     baseline's and the improvement, re-run on fresh draws (seed ``confirmation["seed"]``). ``portfolios`` has one
     row per portfolio run, in the order run (the first, empty, is the baseline); ``refused`` lists portfolios that
-    could not be built, with the reason.
+    could not be built, with the reason. ``value_of_information`` is there when asked for (``evppi=True``).
     """
 
     scenario: ScenarioInfo
@@ -388,6 +446,7 @@ class OptimizeResult:
     refused: list[tuple[str, str]]
     portfolios: pl.DataFrame
     arrow: Mapping[str, Any]
+    value_of_information: Optional[ValueOfInformation] = None
 
 
 def optimize(
@@ -402,6 +461,10 @@ def optimize(
     trials: int = 10_000,
     seed: int = 1,
     threads: int = 0,
+    evppi: bool = False,
+    evppi_params: Union[str, Iterable[str]] = (),
+    evppi_samples: int = 16,
+    evppi_trials: int = 500,
 ) -> OptimizeResult:
     """Searches the set of mitigations within ``budget_usd`` (total cost over the horizon) that makes
     ``objective`` smallest, as ``chokepoint optimize``.
@@ -410,6 +473,10 @@ def optimize(
     ``"delay:END_USE"`` or ``"units-short:END_USE"``. ``candidates`` (names, or files of mitigations ending in
     ``.toml``) defaults to every mitigation of the scenario. Every portfolio within the budget is run when there
     are at most ``exhaustive_limit``; above, a heuristic runs at most ``max_evaluations``.
+
+    With ``evppi=True`` (or ``evppi_params``), as ``optimize --evppi``: the value of knowing each knowledge
+    parameter before choosing among the frontier's best portfolios within the budget (at most six), on the
+    objective; the options of :func:`compare`.
     """
     d = _native.optimize(
         **_source(scenario, settings),
@@ -421,11 +488,13 @@ def optimize(
         trials=trials,
         seed=seed,
         threads=threads,
+        **_evppi(evppi, evppi_params, evppi_samples, evppi_trials),
     )
     tables = d.pop("tables")
     d["scenario"] = ScenarioInfo._of(d["scenario"])
     d["trial_count"] = d.pop("trials")
     d["refused"] = [tuple(r) for r in d["refused"]]
+    d["value_of_information"] = ValueOfInformation._of(d["value_of_information"])
     return OptimizeResult(**d, arrow=dict(tables), **_frames(tables))
 
 

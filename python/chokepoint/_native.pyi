@@ -47,6 +47,10 @@ def compare(
     trials: int,
     seed: int,
     threads: int,
+    evppi: bool = False,
+    evppi_params: Sequence[str] = (),
+    evppi_samples: int = 16,
+    evppi_trials: int = 500,
 ) -> dict[str, Any]: ...
 def size_stockpile(
     *,
@@ -78,6 +82,10 @@ def optimize(
     trials: int,
     seed: int,
     threads: int,
+    evppi: bool = False,
+    evppi_params: Sequence[str] = (),
+    evppi_samples: int = 16,
+    evppi_trials: int = 500,
 ) -> dict[str, Any]: ...
 def sweep(
     *,

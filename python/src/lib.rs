@@ -16,6 +16,7 @@ use std::path::PathBuf;
 
 use chokepoint_analysis::AnalysisError;
 use chokepoint_analysis::comparison::{Comparison, OptionKind, OptionSpec, options_of};
+use chokepoint_analysis::evppi::{Choice, EvppiPlan, EvppiQuestion, PlanError};
 use chokepoint_analysis::loss::{LossWeights, TrialLosses};
 use chokepoint_analysis::outcome::VariantOutcome;
 use chokepoint_analysis::parameters::{require_some, select};
@@ -80,14 +81,19 @@ const MAX_RESULTS_BYTES: u128 = 8 << 30;
 /// Refuses, before any trial runs, a trial count whose per-trial results would not fit in [`MAX_RESULTS_BYTES`],
 /// naming the most trials that would.
 fn check_memory(model: &chokepoint_engine::Model, trials: u64) -> PyResult<()> {
+    check_memory_of(model, "trials", trials)
+}
+
+/// As [`check_memory`], for the trials of one run given by the argument `name`.
+fn check_memory_of(model: &chokepoint_engine::Model, name: &str, trials: u64) -> PyResult<()> {
     let bytes = chokepoint_engine::results_bytes(model, trials);
     if bytes <= MAX_RESULTS_BYTES {
         return Ok(());
     }
     let per_trial = chokepoint_engine::results_bytes(model, 1).max(1);
     Err(UsageError::new_err(format!(
-        "trials={trials} would need {:.1} GiB for the per-trial results of scenario `{}` ({per_trial} bytes a trial), \
-         more than the limit of 8 GiB: give trials={} or fewer",
+        "{name}={trials} would need {:.1} GiB for the per-trial results of scenario `{}` ({per_trial} bytes a trial), \
+         more than the limit of 8 GiB: give {name}={} or fewer",
         bytes as f64 / f64::from(1u32 << 30),
         model.spec().name,
         MAX_RESULTS_BYTES / per_trial
@@ -272,9 +278,101 @@ fn run<'py>(
     Ok(d)
 }
 
+/// What a caller asked of the value of information (`evppi`, `evppi_params`, `evppi_samples`, `evppi_trials`).
+struct EvppiAsked {
+    params: Vec<String>,
+    samples: usize,
+    trials: u64,
+}
+
+impl EvppiAsked {
+    /// The request, or `None` when neither `evppi` nor a parameter was given; refuses sizes the CLI refuses.
+    fn of(enabled: bool, params: Vec<String>, samples: usize, trials: u64) -> PyResult<Option<Self>> {
+        if !enabled && params.is_empty() {
+            return Ok(None);
+        }
+        if samples < 2 {
+            return Err(UsageError::new_err(format!("evppi_samples must be 2 or more, not {samples}")));
+        }
+        if !(1..=MAX_TRIALS).contains(&trials) {
+            return Err(UsageError::new_err(format!("evppi_trials must be between 1 and {MAX_TRIALS}, not {trials}")));
+        }
+        Ok(Some(Self { params, samples, trials }))
+    }
+
+    /// The plan for `choices`, with the package's words for what cannot be planned.
+    fn plan(&self, scenario: &chokepoint_scenario::Scenario, choices: &[Choice]) -> PyResult<EvppiPlan> {
+        check_memory_of(&scenario.model, "evppi_trials", self.trials)?;
+        EvppiPlan::new(scenario, choices, &self.params).map_err(|e| match e {
+            PlanError::Variant(v) => variant_error(v),
+            PlanError::NothingToValue => UsageError::new_err(
+                "the value of information values the knowledge parameters of the scenario, and it lists none: name \
+                 parameters with `evppi_params=[KEY, ...]` (key paths or patterns such as \
+                 `stages.*.inventory_weeks.initial`), or list them in `[uncertainty] knowledge`",
+            ),
+            PlanError::Unmatched { pattern } => UsageError::new_err(format!(
+                "`{pattern}` of evppi_params matches no uncertain parameter drawn once per trial in the scenario or \
+                 the options; `chokepoint sensitivity SCENARIO --list` lists them"
+            )),
+        })
+    }
+
+    /// Runs `plan` on `metric` with the caller's seed and threads, Ctrl-C honoured, and returns the
+    /// `value_of_information` entry of the result: the choice, its sizes and its two tables.
+    #[allow(clippy::too_many_arguments)]
+    fn run<'py>(
+        &self,
+        py: Python<'py>,
+        plan: &EvppiPlan,
+        scenario: &chokepoint_scenario::Scenario,
+        metric: Objective,
+        net_of_cost: bool,
+        seed: u64,
+        threads: usize,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let config = config(self.trials, seed, threads, false)?;
+        let question = EvppiQuestion { metric, outer: self.samples, bootstrap: EVPPI_BOOTSTRAP, seed };
+        let weights = LossWeights::of(scenario);
+        let answer = interruptible(py, |progress| {
+            let mut runner = VariantRunner::cancellable(config, progress);
+            plan.run(&question, &weights, &mut runner)
+        })?
+        .map_err(analysis_error)?;
+        let d = PyDict::new(py);
+        d.set_item("net_of_cost", net_of_cost)?;
+        d.set_item("outer_samples", self.samples)?;
+        d.set_item("trials_per_run", self.trials)?;
+        d.set_item("trials", plan.trials(self.samples, self.trials))?;
+        d.set_item("bootstrap", EVPPI_BOOTSTRAP)?;
+        d.set_item("best", answer.options[answer.best].clone())?;
+        let expected = PyDict::new(py);
+        for (name, x) in answer.options.iter().zip(&answer.expected) {
+            expected.set_item(name, *x)?;
+        }
+        d.set_item("expected", expected)?;
+        let t = PyDict::new(py);
+        t.set_item(
+            "parameters",
+            Py::new(py, ArrowTable::new(chokepoint_tables::EVPPI, [chokepoint_tables::evppi(&answer)])?)?,
+        )?;
+        t.set_item(
+            "samples",
+            Py::new(
+                py,
+                ArrowTable::new(chokepoint_tables::EVPPI_SAMPLES, [chokepoint_tables::evppi_samples(&answer)])?,
+            )?,
+        )?;
+        d.set_item("tables", t)?;
+        Ok(d)
+    }
+}
+
+/// Bootstrap resamples of the value of information's interval and bias (as the CLI).
+const EVPPI_BOOTSTRAP: usize = 200;
+
 /// Compares mitigation options with the baseline on common random numbers.
 #[pyfunction]
-#[pyo3(signature = (*, path = None, text = None, settings = Vec::new(), options, all, trials, seed, threads))]
+#[pyo3(signature = (*, path = None, text = None, settings = Vec::new(), options, all, trials, seed, threads, evppi = false, evppi_params = Vec::new(), evppi_samples = 16, evppi_trials = 500))]
 #[allow(clippy::too_many_arguments)]
 fn compare<'py>(
     py: Python<'py>,
@@ -286,8 +384,13 @@ fn compare<'py>(
     trials: u64,
     seed: u64,
     threads: usize,
+    evppi: bool,
+    evppi_params: Vec<String>,
+    evppi_samples: usize,
+    evppi_trials: u64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let config = config(trials, seed, threads, false)?;
+    let information = EvppiAsked::of(evppi, evppi_params, evppi_samples, evppi_trials)?;
     let mut loaded = load(source(path, text)?, &settings)?;
     let specs = named_options(&mut loaded, options, all)?;
     let scenario = &loaded.scenario;
@@ -304,6 +407,15 @@ fn compare<'py>(
         .iter()
         .map(|o| scenario.variant(&[o.name.as_str()]).map_err(variant_error))
         .collect::<PyResult<Vec<_>>>()?;
+    // The value of information is planned before any trial runs, so that a bad parameter fails fast.
+    let information = match information {
+        Some(asked) => {
+            let (choices, net_of_cost) = Choice::of_comparison(scenario, &specs);
+            let plan = asked.plan(scenario, &choices)?;
+            Some((asked, plan, net_of_cost))
+        }
+        None => None,
+    };
     let weights = LossWeights::of(scenario);
     let outcomes = interruptible(py, |progress| -> Result<Vec<VariantOutcome>, RunError> {
         let mut runner = VariantRunner::cancellable(config, progress);
@@ -335,6 +447,13 @@ fn compare<'py>(
     let paired = specs.iter().zip(options).map(|(s, o)| analysis_tables::paired_losses(baseline, &s.name, o));
     t.set_item("paired_losses", Py::new(py, ArrowTable::new(analysis_tables::PAIRED_LOSSES, paired)?)?)?;
     d.set_item("tables", t)?;
+    let value_of_information = match &information {
+        Some((asked, plan, net_of_cost)) => {
+            Some(asked.run(py, plan, scenario, Objective::Loss, *net_of_cost, seed, threads)?)
+        }
+        None => None,
+    };
+    d.set_item("value_of_information", value_of_information)?;
     Ok(d)
 }
 
@@ -449,7 +568,7 @@ fn objective_kind(text: &str) -> PyResult<(ObjectiveKind, &str)> {
 
 /// Searches the best set of mitigations within a budget.
 #[pyfunction]
-#[pyo3(signature = (*, path = None, text = None, settings = Vec::new(), budget_usd, objective, candidates, exhaustive_limit, max_evaluations, trials, seed, threads))]
+#[pyo3(signature = (*, path = None, text = None, settings = Vec::new(), budget_usd, objective, candidates, exhaustive_limit, max_evaluations, trials, seed, threads, evppi = false, evppi_params = Vec::new(), evppi_samples = 16, evppi_trials = 500))]
 #[allow(clippy::too_many_arguments)]
 fn optimize<'py>(
     py: Python<'py>,
@@ -464,8 +583,13 @@ fn optimize<'py>(
     trials: u64,
     seed: u64,
     threads: usize,
+    evppi: bool,
+    evppi_params: Vec<String>,
+    evppi_samples: usize,
+    evppi_trials: u64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let config = config(trials, seed, threads, false)?;
+    let information = EvppiAsked::of(evppi, evppi_params, evppi_samples, evppi_trials)?;
     if !(budget_usd.is_finite() && (0.0..=chokepoint_scenario::MAX_AMOUNT).contains(&budget_usd)) {
         return Err(UsageError::new_err(format!("`{budget_usd}` is not a budget: give US dollars of zero or more")));
     }
@@ -529,6 +653,15 @@ fn optimize<'py>(
         Py::new(py, ArrowTable::new(analysis_tables::PORTFOLIOS, [analysis_tables::portfolios(&question, &answer)])?)?,
     )?;
     d.set_item("tables", t)?;
+    // As `optimize --evppi`: the choice among the frontier's best portfolios within the budget, on the objective.
+    let value_of_information = match information {
+        Some(asked) => {
+            let plan = asked.plan(scenario, &Choice::of_portfolios(&question, &answer))?;
+            Some(asked.run(py, &plan, scenario, question.objective, false, seed, threads)?)
+        }
+        None => None,
+    };
+    d.set_item("value_of_information", value_of_information)?;
     Ok(d)
 }
 

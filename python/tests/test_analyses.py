@@ -156,3 +156,63 @@ def test_worlds_equal_the_cli(cli, tmp_path):
         chokepoint.worlds(small, settings=knowledge, trials=10)
     with pytest.raises(chokepoint.UsageError, match="knowledge"):
         chokepoint.worlds(small, worlds=2, trials=10)
+
+
+def _voi_equals_the_section(v: chokepoint.ValueOfInformation, section: dict) -> None:
+    """The package's value of information against the `value_of_information` section of the CLI's JSON: every
+    number exactly (JSON keeps a float's shortest round-trip text, so equal floats read back equal)."""
+    assert v.best == section["best"] and v.net_of_cost == section["net_of_cost"]
+    assert (v.outer_samples, v.trials_per_run, v.trial_count) == (
+        section["outer_samples"], section["trials_per_run"], section["trials"])
+    assert v.expected == {o["name"]: o["expected"] for o in section["options"]}
+    rows = v.parameters.to_dicts()
+    assert [r["key"] for r in rows] == [p["key"] for p in section["parameters"]]
+    for row, p in zip(rows, section["parameters"]):
+        for column in ("unit", "evppi", "ci95_low", "ci95_high", "bias", "switch_share"):
+            assert row[column] == p[column], (p["key"], column)
+        samples = v.samples.filter(pl.col("key") == p["key"]).sort("sample")
+        assert samples["value"].to_list() == p["outer_values"]
+        assert samples["best"].to_list() == p["best_by_sample"]
+
+
+SMALL_MITIGATIONS = SCENARIOS.parent / "tests" / "data" / "valid" / "small_chain_mitigations.toml"
+SMALL_KNOWLEDGE = ('uncertainty.knowledge=["disruptions.*.denial_probability.*", '
+                   '"mitigations.au_separation.stages.*.online_week"]')
+
+
+def test_the_value_of_information_of_a_comparison_equals_the_cli(cli, tmp_path):
+    out = tmp_path / "compare"
+    cli("compare", str(SMALL_MITIGATIONS), "-m", "au_separation", "-m", "dy_reserve", "-n", "30", "--evppi",
+        "--evppi-samples", "4", "--evppi-trials", "20", "--set", SMALL_KNOWLEDGE, "-q", "-o", str(out))
+    section = json.loads((out / "compare.json").read_text())["value_of_information"]
+    result = chokepoint.compare(SMALL_MITIGATIONS, ["au_separation", "dy_reserve"], settings=[SMALL_KNOWLEDGE],
+                                trials=30, evppi=True, evppi_samples=4, evppi_trials=20)
+    v = result.value_of_information
+    assert v is not None and v.parameters.height >= 2
+    assert list(v.expected) == ["nothing", "au_separation", "dy_reserve"]
+    _voi_equals_the_section(v, section)
+    assert v.samples.height == v.parameters.height * 4
+    assert chokepoint.compare(SMALL_MITIGATIONS, "dy_reserve", trials=10).value_of_information is None
+
+
+def test_the_value_of_information_of_a_portfolio_search_equals_the_cli(cli, tmp_path):
+    out = tmp_path / "optimize"
+    key = "disruptions.cn_licensing.duration_weeks"
+    cli("optimize", str(SMALL_MITIGATIONS), "--budget", "10M", "-m", "dy_reserve", "-m", "more_stock", "-n", "20",
+        "--evppi-param", key, "--evppi-samples", "3", "--evppi-trials", "10", "-q", "-o", str(out))
+    section = json.loads((out / "optimize.json").read_text())["value_of_information"]
+    result = chokepoint.optimize(SMALL_MITIGATIONS, budget_usd=10e6, candidates=["dy_reserve", "more_stock"],
+                                 trials=20, evppi_params=key, evppi_samples=3, evppi_trials=10)
+    v = result.value_of_information
+    assert v is not None and v.parameters["key"].to_list() == [key]
+    _voi_equals_the_section(v, section)
+
+
+def test_the_value_of_information_names_what_it_cannot_value():
+    with pytest.raises(chokepoint.UsageError, match="`stages.nowhere.ramp_weeks` of evppi_params matches no"):
+        chokepoint.compare(SMALL_MITIGATIONS, "dy_reserve", trials=10, evppi_params=["stages.nowhere.ramp_weeks"])
+    with pytest.raises(chokepoint.UsageError, match="lists none: name parameters with `evppi_params"):
+        chokepoint.compare(SCENARIOS.parent / "tests" / "data" / "valid" / "small_chain_mitigations.toml",
+                           "dy_reserve", settings=["uncertainty.knowledge=[]"], trials=10, evppi=True)
+    with pytest.raises(chokepoint.UsageError, match="evppi_samples must be 2 or more"):
+        chokepoint.compare(SMALL_MITIGATIONS, "dy_reserve", trials=10, evppi=True, evppi_samples=1)

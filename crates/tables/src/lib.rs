@@ -1,7 +1,8 @@
 //! The tables of a chokepoint run, as named, typed columns: what `trials.parquet`, `stage_losses.parquet`,
 //! `stockpiles.parquet`, `bands.parquet`, `backlog_bands.parquet` and `summary.csv` hold, built from the engine's
 //! results, the scenario and the per-trial losses of the analysis library; and the tables of the studies
-//! (`sweep.parquet`, `tornado.parquet`, `sobol.parquet`, `worlds.parquet`), built from the analysis library's answers.
+//! (`sweep.parquet`, `tornado.parquet`, `sobol.parquet`, `worlds.parquet`, and the value of information's tables),
+//! built from the analysis library's answers.
 //!
 //! One builder per table says *which columns* a table has, their names, types, order and values; *when* rows
 //! are written is the caller's business: the per-trial tables are built for a range of trials of one end use or
@@ -19,6 +20,7 @@ mod sensitivity;
 mod summary;
 mod sweep;
 mod trials;
+mod value_of_information;
 mod worlds;
 
 pub use bands::{BACKLOG_BANDS, BANDS, backlog_bands, bands};
@@ -30,6 +32,7 @@ pub use sweep::{SWEEP, SWEEP_KEYS_AFTER, key_values as sweep_key_values, sweep};
 pub use trials::{
     STAGE_LOSSES, STOCKPILES, TRIALS, stage_losses, stage_losses_of_run, stockpiles, trials, trials_of_run,
 };
+pub use value_of_information::{EVPPI, EVPPI_SAMPLES, evppi, evppi_samples};
 pub use worlds::{WORLDS, worlds};
 
 /// Why a table could not be built.
