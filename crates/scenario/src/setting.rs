@@ -56,6 +56,7 @@ const NAMED: &[(&str, &str, &str)] = &[
     ("disruptions", "disruption", "duration_weeks"),
     ("mitigations", "mitigation", "cost.one_off_usd"),
     ("packages", "package", "mitigations"),
+    ("markets", "market", "price_gain"),
 ];
 
 /// Sections laid over the scenario key by key.
@@ -206,6 +207,7 @@ fn target(doc: &Document, p: &Parsed, diags: &mut Vec<Diagnostic>) -> Option<(Ta
             "end_uses" => of(&mut doc.end_uses.iter().map(|e| &e.name)),
             "disruptions" => of(&mut doc.disruptions.iter().map(|e| &e.name)),
             "mitigations" => of(&mut doc.mitigations.iter().map(|e| &e.name)),
+            "markets" => of(&mut doc.markets.iter().map(|e| &e.name)),
             _ => of(&mut doc.packages.iter().map(|e| &e.name)),
         }
     };
@@ -336,6 +338,7 @@ pub(crate) fn apply(doc: &mut Document, sources: &mut Sources, settings: &[Setti
                 "end_uses" => reread(&mut doc.end_uses[i], sources, &members, depth, diags),
                 "disruptions" => reread(&mut doc.disruptions[i], sources, &members, depth, diags),
                 "packages" => reread(&mut doc.packages[i], sources, &members, depth, diags),
+                "markets" => reread(&mut doc.markets[i], sources, &members, depth, diags),
                 _ => reread_mitigation(&mut doc.mitigations[i], sources, &members, diags),
             },
             Target::Link(i) => reread(&mut doc.links[i], sources, &members, depth, diags),

@@ -193,3 +193,21 @@ fn every_bad_setting_renders_as_its_snapshot() {
     }
     assert!(failures.is_empty(), "{}\n(set CHOKEPOINT_BLESS=1 to update the snapshots)", failures.join("\n"));
 }
+
+#[test]
+fn a_setting_changes_one_market_or_the_defaults_of_every_market() {
+    const MARKETS: &str = "scenarios/licensing_2025.toml";
+    let base = load_file(MARKETS, &[]).unwrap_or_else(|d| panic!("{}", d.render()));
+    let set = load_file(MARKETS, &["markets.dy_oxide.demand_lag_weeks=77", "markets.defaults.price_gain=33"])
+        .unwrap_or_else(|d| panic!("{}", d.render()));
+    let (before, after) = (&base.model.spec().markets, &set.model.spec().markets);
+    assert_eq!(before.len(), after.len());
+    assert!(!after.is_empty(), "{MARKETS} has markets");
+    let dy = base.model.spec().materials.iter().position(|m| m.name == "dy_oxide").expect("Dy oxide");
+    for (b, a) in before.iter().zip(after) {
+        let lag = if a.material == dy { 77.0 } else { b.demand_lag_weeks };
+        assert_eq!(a.demand_lag_weeks, lag, "material {}", a.material);
+        assert_eq!(a.price_gain, 33.0, "the defaults reach every market that does not set its own");
+        assert_eq!(a.price_half_life_weeks, b.price_half_life_weeks, "the rest is kept");
+    }
+}
