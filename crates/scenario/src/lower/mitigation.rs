@@ -227,24 +227,25 @@ pub(crate) fn apply(
             Some(k) => lower.choice(k, &format!("{path}.kind"), MITIGATION_WORDS),
         };
         check_cost(lower, e, raw);
-        let Some(kind) = kind else { continue };
-        KIND_KEYS.check(lower, path, &who, kind, kind_key_spans(raw));
+        // `choice` gives back only words of MITIGATION_WORDS, each the word of one kind.
+        let Some((word, kind)) = kind.and_then(|w| MitigationKind::from_word(w).map(|k| (w, k))) else { continue };
+        KIND_KEYS.check(lower, path, &who, word, kind_key_spans(raw));
         let size = plan.stockpile_size.filter(|(i, _)| *i == m).map(|(_, s)| s);
         match kind {
-            "stockpile" => {
+            MitigationKind::Stockpile => {
                 if let Some(s) = stockpile(lower, e, raw, &who, size) {
                     out.stockpiles.push(s);
                 }
             }
-            "thrifting" => out.intensity_changes.extend(thrifting(lower, e, raw, &who)),
-            "substitution" => {
+            MitigationKind::Thrifting => out.intensity_changes.extend(thrifting(lower, e, raw, &who)),
+            MitigationKind::Substitution => {
                 if let Some(s) = substitution(lower, e, raw, &who) {
                     out.demand_switches.push(s);
                 }
             }
-            "allocation" => allocation_policy(lower, e, raw, &who, stages),
-            "buffer" => buffer(lower, e, raw, &who, stages, end_uses),
-            _ => {
+            MitigationKind::Allocation => allocation_policy(lower, e, raw, &who, stages),
+            MitigationKind::Buffer => buffer(lower, e, raw, &who, stages, end_uses),
+            MitigationKind::AlternateSupply | MitigationKind::Recycling => {
                 // New capacity built in response to a disruption: its stages' online weeks count from the onset.
                 if let Some(d) = disruption_ref(lower, e, &raw.trigger, "trigger", &who) {
                     for new in &raw.new_stages {
