@@ -18,7 +18,8 @@ the scenario's, pointing into the setting itself, named ``settings[1]``, ``setti
 Tables come back as polars DataFrames with the very columns, types and values of the CLI's files (``run`` writes
 ``trials.parquet``, ``stage_losses.parquet``, ``bands.parquet``, ``backlog_bands.parquet`` and ``summary.csv``;
 ``sweep`` returns the columns of ``sweep.parquet``, ``sensitivity`` those of ``tornado.parquet`` and
-``sobol.parquet``, ``worlds`` those of ``worlds.parquet``); they cross from Rust through the Arrow C stream interface, without files. ``result.arrow[name]``
+``sobol.parquet``, ``worlds`` those of ``worlds.parquet``; ``compare`` and ``optimize`` with ``evppi=True`` the
+value-of-information section of ``compare.json`` and ``optimize.json`` as two tables); they cross from Rust through the Arrow C stream interface, without files. ``result.arrow[name]``
 is the same table for any reader of the Arrow PyCapsule interface (``pyarrow.table(...)``, DuckDB);
 ``df.to_pandas()`` gives pandas.
 
