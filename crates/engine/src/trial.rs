@@ -974,8 +974,8 @@ impl<'a, const N: usize> Transport<'a, N> {
         let mut got = [0.0; N];
         for ((x, a), link) in self.links[range.clone()].iter_mut().zip(arrivals).zip(&plan.links[range]) {
             let a = std::mem::replace(a, [0.0; N]);
-            let arrived = a.map(|a| a != 0.0);
             if let Some(j) = link.licensed {
+                let arrived = a.map(|a| a != 0.0);
                 let shipped_at = std::mem::replace(&mut self.arrival_ship_time[t * plan.licensed_links + j], [0.0; N]);
                 for k in 0..N {
                     let observed = t as f64 - shipped_at[k] / a[k];
@@ -983,8 +983,12 @@ impl<'a, const N: usize> Transport<'a, N> {
                     x.lead_estimate[k] = if arrived[k] { estimate } else { x.lead_estimate[k] };
                 }
             }
-            x.pipe = choose(arrived, std::array::from_fn(|k| x.pipe[k] - a[k]), x.pipe);
-            got = choose(arrived, std::array::from_fn(|k| got[k] + a[k]), got);
+            // A lane with nothing arriving subtracts and adds its +0.0 (a bucket is +0.0 or positive, see `ship`),
+            // which leaves `pipe` and `got` (+0.0 or positive) with their bits.
+            for k in 0..N {
+                x.pipe[k] -= a[k];
+                got[k] += a[k];
+            }
         }
         got
     }
@@ -1071,30 +1075,33 @@ fn ship<const N: usize, R: Recorder>(
                 recorder.shipment(t, l, qty[k], t + delay[k]);
             }
         }
+        let Some(j) = plan.links[l].licensed else {
+            // Without licensing there is no review delay: each lane's shipment arrives its lead time on, in the
+            // bucket `lead` rows below this period's (none past the horizon: `get_mut` finds no bucket there).
+            // Lanes that ship nothing add their zero: a bucket is +0.0 or positive (it starts at +0.0 and only
+            // receives shipments), and adding +0.0 or -0.0 to it leaves its bits unchanged.
+            let ahead = &mut arrivals[t * links_count + l..];
+            for k in 0..N {
+                if let Some(bucket) = ahead.get_mut(x.lead[k] * links_count) {
+                    bucket[k] += qty[k];
+                }
+            }
+            continue;
+        };
         let arrive: [usize; N] = std::array::from_fn(|k| t + x.lead[k] + delay[k]);
         if arrive.iter().all(|&a| a == arrive[0]) {
             // Every trial's shipment arrives in the same period: one bucket for all lanes.
             if arrive[0] < t_len {
                 let bucket = &mut arrivals[arrive[0] * links_count + l];
                 *bucket = choose(shipped, std::array::from_fn(|k| bucket[k] + qty[k]), *bucket);
-                if let Some(j) = plan.links[l].licensed {
-                    let bucket = &mut arrival_ship_time[arrive[0] * plan.licensed_links + j];
-                    *bucket = choose(shipped, std::array::from_fn(|k| bucket[k] + qty[k] * t as f64), *bucket);
-                }
+                let bucket = &mut arrival_ship_time[arrive[0] * plan.licensed_links + j];
+                *bucket = choose(shipped, std::array::from_fn(|k| bucket[k] + qty[k] * t as f64), *bucket);
             }
-        } else if let Some(j) = plan.links[l].licensed {
+        } else {
             for k in 0..N {
                 if shipped[k] && arrive[k] < t_len {
                     arrivals[arrive[k] * links_count + l][k] += qty[k];
                     arrival_ship_time[arrive[k] * plan.licensed_links + j][k] += qty[k] * t as f64;
-                }
-            }
-        } else {
-            // Lanes that ship nothing add their zero: a bucket is +0.0 or positive (it starts at +0.0 and only
-            // receives shipments), and adding +0.0 or -0.0 to it leaves its bits unchanged.
-            for k in 0..N {
-                if arrive[k] < t_len {
-                    arrivals[arrive[k] * links_count + l][k] += qty[k];
                 }
             }
         }
