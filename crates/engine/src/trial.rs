@@ -123,6 +123,22 @@ fn at_least(x: f64, floor: f64) -> f64 {
     if x > floor { x } else { floor }
 }
 
+/// `x.min(y)` as one comparison: `y` where it is below `x`, else `x`. For every `x` that is not NaN this is the
+/// value `f64::min` computes on baseline x86-64, whose lowering by LLVM is `y < x ? y : x` with a NaN `x` replaced
+/// by `y` (six instructions for two lanes where this is one `minpd`), zeros of opposite signs included; a NaN `x`
+/// stays NaN here. (With a constant `y`, LLVM compiles `f64::min` to `x < y ? x : y`: that is [`at_most`].)
+#[inline(always)]
+fn lesser(x: f64, y: f64) -> f64 {
+    if y < x { y } else { x }
+}
+
+/// `x.max(y)` as one comparison, `y` where it is above `x`, else `x`: the value of `f64::max` on baseline x86-64
+/// for every `x` that is not NaN (see [`lesser`]; with a constant `y` it is [`at_least`]).
+#[inline(always)]
+fn greater(x: f64, y: f64) -> f64 {
+    if y > x { y } else { x }
+}
+
 /// `if condition { a } else { b }`, for every lane.
 #[inline(always)]
 fn choose<const N: usize>(condition: [bool; N], a: [f64; N], b: [f64; N]) -> [f64; N] {
@@ -397,7 +413,7 @@ fn orders_upstream<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>) {
                     out.target[k] * trend[k] * availability[k],
                     out.target[k] * trend[k],
                 );
-                planned[k] = planned[k].max((r[0][k] + r[1][k] + r[2][k] + target - out.stock[k]) / y);
+                planned[k] = greater(planned[k], (r[0][k] + r[1][k] + r[2][k] + target - out.stock[k]) / y);
                 for class in 0..NC {
                     w[class][k] += r[class][k] / y;
                 }
@@ -409,8 +425,8 @@ fn orders_upstream<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>) {
             for class in 0..NC {
                 state.class_mix[class][k] = if wt > 0.0 { w[class][k] / wt } else { state.normal_class_mix[class][k] };
             }
-            state.plan_uncapped[k] = planned[k].max(0.0);
-            state.plan[k] = state.plan_uncapped[k].min(state.capacity_now[k]);
+            state.plan_uncapped[k] = at_least(planned[k], 0.0);
+            state.plan[k] = lesser(state.plan_uncapped[k], state.capacity_now[k]);
         }
         let order = Order { activity: state.plan, class_mix: state.class_mix, trend, scale: state.availability };
         let stockpiles = stage.stockpiled.then_some(&stockpiles[..]);
@@ -473,7 +489,7 @@ fn place_orders<const N: usize>(
             let need = activity[k] * slot.quantity * input.intensity_factor[k]
                 + (stock_target[k] - input.stock[k])
                 + (pipe_target[k] * trend[k] - in_transit[k]);
-            need.max(0.0)
+            at_least(need, 0.0)
         });
         if let [only] = links {
             for class in 0..NC {
@@ -660,15 +676,15 @@ fn production_and_shipping<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lo
             let input = &inputs[i];
             let quantity = plan.inputs[i].quantity;
             for k in 0..N {
-                x[k] = x[k].min(input.stock[k] / (quantity * input.intensity_factor[k]));
+                x[k] = lesser(x[k], input.stock[k] / (quantity * input.intensity_factor[k]));
             }
         }
-        let x = x.map(|x| x.max(0.0));
+        let x = x.map(|x| at_least(x, 0.0));
         for i in stage.inputs.clone() {
             let input = &mut inputs[i];
             let quantity = plan.inputs[i].quantity;
             let used: [f64; N] =
-                std::array::from_fn(|k| (x[k] * quantity * input.intensity_factor[k]).min(input.stock[k]));
+                std::array::from_fn(|k| lesser(x[k] * quantity * input.intensity_factor[k], input.stock[k]));
             for k in 0..N {
                 input.stock[k] -= used[k];
             }
@@ -678,8 +694,8 @@ fn production_and_shipping<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lo
         }
         let state = &mut stages[p];
         for k in 0..N {
-            let wanted = state.plan_uncapped[k].min(state.capacity_nominal[k]);
-            state.throughput_lost[k] += (wanted - x[k]).max(0.0);
+            let wanted = lesser(state.plan_uncapped[k], state.capacity_nominal[k]);
+            state.throughput_lost[k] += at_least(wanted - x[k], 0.0);
             state.throughput_wanted[k] += wanted;
         }
         for o in stage.outputs.clone() {
@@ -741,17 +757,17 @@ fn end_uses_build<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<N>
             let input = &inputs[i];
             let quantity = plan.inputs[i].quantity;
             for k in 0..N {
-                can[k] = can[k].min(input.stock[k] / (quantity * input.intensity_factor[k]));
+                can[k] = lesser(can[k], input.stock[k] / (quantity * input.intensity_factor[k]));
             }
         }
         let built: [f64; N] = std::array::from_fn(|k| {
-            if can[k] >= required[k] * (1.0 - SHORT_TOLERANCE) { required[k] } else { can[k].max(0.0) }
+            if can[k] >= required[k] * (1.0 - SHORT_TOLERANCE) { required[k] } else { at_least(can[k], 0.0) }
         });
         for i in ins {
             let input = &mut inputs[i];
             let quantity = plan.inputs[i].quantity;
             let used: [f64; N] =
-                std::array::from_fn(|k| (built[k] * quantity * input.intensity_factor[k]).min(input.stock[k]));
+                std::array::from_fn(|k| lesser(built[k] * quantity * input.intensity_factor[k], input.stock[k]));
             for k in 0..N {
                 input.stock[k] -= used[k];
             }
@@ -825,14 +841,14 @@ fn record_delay<const N: usize>(
     let previous = if t > 0 { cumulative_demand[row + t - 1][k] } else { 0.0 };
     cumulative_demand[row + t][k] = previous + state.demand_now[k];
     let owed = state.backlog[k];
-    o.units_late += built.min(carried_in);
+    o.units_late += lesser(built, carried_in);
     if owed > 0.0 {
         state.cumulative_built[k] += built;
         o.backlog_unit_periods += owed;
-        o.peak_backlog = o.peak_backlog.max(owed);
+        o.peak_backlog = greater(o.peak_backlog, owed);
         let normal = state.normal_demand_now[k];
         let weeks = if normal > 0.0 { owed / normal * period_weeks } else { 0.0 };
-        o.peak_backlog_weeks = o.peak_backlog_weeks.max(weeks);
+        o.peak_backlog_weeks = greater(o.peak_backlog_weeks, weeks);
         backlog_series[row + t] = weeks as f32;
         // The oldest period whose demand is not yet all built; a relative tolerance absorbs rounding in the sums.
         let built_so_far = state.cumulative_built[k];
@@ -1058,7 +1074,8 @@ fn ship<const N: usize, R: Recorder>(
                 }
             }
         }
-        let qty: [f64; N] = std::array::from_fn(|k| (q[0][k] + q[1][k] + q[2][k]).min(output.stock[k]).max(0.0));
+        let qty: [f64; N] =
+            std::array::from_fn(|k| at_least(lesser(q[0][k] + q[1][k] + q[2][k], output.stock[k]), 0.0));
         let ordered: [f64; N] = std::array::from_fn(|k| ord[0][k] + ord[1][k] + ord[2][k]);
         let observed: [f64; N] = std::array::from_fn(|k| at_most(qty[k] / ordered[k], 1.0));
         let placed = ordered.map(|o| o > 0.0);
