@@ -102,12 +102,6 @@ fn probed<const N: usize>(x: &LinkState<N>, k: usize) -> bool {
     x.fill[k] < FILL_FLOOR && x.last_fill[k] == 0.0
 }
 
-/// `if condition { a } else { b }`, for one lane.
-#[inline(always)]
-fn choose_one(condition: bool, a: f64, b: f64) -> f64 {
-    if condition { a } else { b }
-}
-
 /// `x.min(cap)` as one comparison, which compiles to one `minpd` where `f64::min` takes five instructions on
 /// baseline x86-64. The same value as `f64::min` for every `x` (a NaN gives `cap`) when `cap` is a number other
 /// than zero: `f64::min` differs only for a NaN `cap` and for zeros of opposite signs.
@@ -407,12 +401,9 @@ fn orders_upstream<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>) {
             let y = plan.outputs[o].yield_per_unit;
             let availability = stages[p].availability;
             for k in 0..N {
-                // A stage short of its nameplate (ramping up) holds that share of its normal stock.
-                let target = choose_one(
-                    availability[k] < 1.0,
-                    out.target[k] * trend[k] * availability[k],
-                    out.target[k] * trend[k],
-                );
+                // A stage short of its nameplate (ramping up) holds that share of its normal stock (an availability
+                // of exactly 1 leaves the bits unchanged).
+                let target = out.target[k] * trend[k] * availability[k];
                 planned[k] = greater(planned[k], (r[0][k] + r[1][k] + r[2][k] + target - out.stock[k]) / y);
                 for class in 0..NC {
                     w[class][k] += r[class][k] / y;
@@ -463,10 +454,10 @@ fn place_orders<const N: usize>(
 ) {
     let Suppliers { stages, outputs } = suppliers;
     let Order { activity, class_mix: w, trend, scale } = order;
-    let partial = scale.map(|a| a < 1.0);
     for (i, (slot, input)) in slots.clone().zip(plan.inputs[slots.clone()].iter().zip(&inputs[slots])) {
-        let mut stock_target: [f64; N] = std::array::from_fn(|k| input.target[k] * trend[k]);
-        stock_target = choose(partial, std::array::from_fn(|k| stock_target[k] * scale[k]), stock_target);
+        // Scaled by the share held: a `scale` of exactly 1 (every lane at full availability, and end uses) leaves
+        // the target's bits unchanged.
+        let mut stock_target: [f64; N] = std::array::from_fn(|k| input.target[k] * trend[k] * scale[k]);
         if let Some(stockpiles) = stockpiles {
             // A stockpile below its size raises its customers' stock target by the deficit, so they order it.
             let deficit = stockpile_deficit(plan, stockpiles, i);
@@ -484,7 +475,7 @@ fn place_orders<const N: usize>(
                 pipe_target[k] += x.flow[k] * x.lead_estimate[k];
             }
         }
-        pipe_target = choose(partial, std::array::from_fn(|k| pipe_target[k] * scale[k]), pipe_target);
+        let pipe_target: [f64; N] = std::array::from_fn(|k| pipe_target[k] * scale[k]);
         let need: [f64; N] = std::array::from_fn(|k| {
             let need = activity[k] * slot.quantity * input.intensity_factor[k]
                 + (stock_target[k] - input.stock[k])
@@ -580,17 +571,19 @@ fn place_orders<const N: usize>(
         }
         for (x, link) in links.iter_mut().zip(link_plans) {
             let supplier = &stages[link.supplier];
-            let q: [f64; N] = std::array::from_fn(|k| {
-                let q = probed_split(x, link, k);
-                if !(excess[k] > 0.0) {
-                    q
+            // A loop rather than `std::array::from_fn`, whose closure here was not inlined.
+            let mut q = [0.0; N];
+            for k in 0..N {
+                let split = probed_split(x, link, k);
+                q[k] = if !(excess[k] > 0.0) {
+                    split
                 } else if supplier.availability[k] >= 1.0 {
-                    q + excess[k] * x.weight[k] / incumbents[k]
+                    split + excess[k] * x.weight[k] / incumbents[k]
                 } else {
                     let y = plan.outputs[link.output].yield_per_unit;
-                    q.min(x.supplier_share[k] * (outputs[link.output].stock[k] + supplier.capacity_now[k] * y))
-                }
-            });
+                    lesser(split, x.supplier_share[k] * (outputs[link.output].stock[k] + supplier.capacity_now[k] * y))
+                };
+            }
             for class in 0..NC {
                 x.order[class] = std::array::from_fn(|k| q[k] * w[class][k]);
             }
@@ -1084,9 +1077,14 @@ fn ship<const N: usize, R: Recorder>(
         x.last_fill = choose(placed, observed, x.last_fill);
         x.shipped_now = qty;
         let shipped = qty.map(|q| q > 0.0);
-        output.stock = choose(shipped, std::array::from_fn(|k| output.stock[k] - qty[k]), output.stock);
-        shipped_total = choose(shipped, std::array::from_fn(|k| shipped_total[k] + qty[k]), shipped_total);
-        x.pipe = choose(shipped, std::array::from_fn(|k| x.pipe[k] + qty[k]), x.pipe);
+        // A lane that ships nothing has a `qty` of +0.0 (`at_least` gives +0.0 for anything not above it), which
+        // leaves the stock, the total and the pipeline with their bits (none of them is ever -0.0: they start at
+        // +0.0 or above, and a difference of equal numbers is +0.0).
+        for k in 0..N {
+            output.stock[k] -= qty[k];
+            shipped_total[k] += qty[k];
+            x.pipe[k] += qty[k];
+        }
         for k in 0..N {
             if shipped[k] {
                 recorder.shipment(t, l, qty[k], t + delay[k]);
@@ -1110,9 +1108,11 @@ fn ship<const N: usize, R: Recorder>(
             // Every trial's shipment arrives in the same period: one bucket for all lanes.
             if arrive[0] < t_len {
                 let bucket = &mut arrivals[arrive[0] * links_count + l];
-                *bucket = choose(shipped, std::array::from_fn(|k| bucket[k] + qty[k]), *bucket);
-                let bucket = &mut arrival_ship_time[arrive[0] * plan.licensed_links + j];
-                *bucket = choose(shipped, std::array::from_fn(|k| bucket[k] + qty[k] * t as f64), *bucket);
+                let ship_time = &mut arrival_ship_time[arrive[0] * plan.licensed_links + j];
+                for k in 0..N {
+                    bucket[k] += qty[k];
+                    ship_time[k] += qty[k] * t as f64;
+                }
             }
         } else {
             for k in 0..N {
