@@ -378,7 +378,7 @@ fn orders_upstream<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>) {
     for (e, end_use) in plan.end_uses.iter().enumerate() {
         let mut w = [[0.0; N]; NC];
         w[end_use.class] = [1.0; N];
-        let order = Order { activity: end_uses[e].required, class_mix: w, trend: trend[ns + e], scale: [1.0; N] };
+        let order = Order { activity: &end_uses[e].required, class_mix: &w, trend: &trend[ns + e], scale: &[1.0; N] };
         let stockpiles = end_use.stockpiled.then_some(&stockpiles[..]);
         place_orders(plan, end_use.inputs.clone(), &order, stockpiles, inputs, links, Suppliers { stages, outputs });
     }
@@ -419,7 +419,9 @@ fn orders_upstream<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>) {
             state.plan_uncapped[k] = at_least(planned[k], 0.0);
             state.plan[k] = lesser(state.plan_uncapped[k], state.capacity_now[k]);
         }
-        let order = Order { activity: state.plan, class_mix: state.class_mix, trend, scale: state.availability };
+        let state = &stages[p];
+        let order =
+            Order { activity: &state.plan, class_mix: &state.class_mix, trend: &trend, scale: &state.availability };
         let stockpiles = stage.stockpiled.then_some(&stockpiles[..]);
         place_orders(plan, stage.inputs.clone(), &order, stockpiles, inputs, links, Suppliers { stages, outputs });
     }
@@ -427,13 +429,14 @@ fn orders_upstream<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>) {
 
 /// What a node orders for, per lane: its activity this period, the class mix of what it serves, its demand
 /// trend, and the share of its normal stock and pipeline it holds (a stage's availability: a plant ramping up to
-/// its nameplate holds that share of the stocks of its nameplate flow; 1 for end uses).
+/// its nameplate holds that share of the stocks of its nameplate flow; 1 for end uses). Borrowed rather than
+/// copied, as the class mixes below: with 8 lanes a class mix is 192 bytes, whose copies were calls of `memcpy`.
 #[derive(Debug, Clone, Copy)]
-struct Order<const N: usize> {
-    activity: [f64; N],
-    class_mix: [[f64; N]; NC],
-    trend: [f64; N],
-    scale: [f64; N],
+struct Order<'a, const N: usize> {
+    activity: &'a [f64; N],
+    class_mix: &'a [[f64; N]; NC],
+    trend: &'a [f64; N],
+    scale: &'a [f64; N],
 }
 
 /// Order-up-to ordering for the input slots `slots` of a node, split over suppliers by share and over classes by
@@ -446,7 +449,7 @@ struct Order<const N: usize> {
 fn place_orders<const N: usize>(
     plan: &Plan,
     slots: std::ops::Range<usize>,
-    order: &Order<N>,
+    order: &Order<'_, N>,
     stockpiles: Option<&[StockpileState<N>]>,
     inputs: &[InputState<N>],
     links: &mut [LinkState<N>],
@@ -652,7 +655,7 @@ fn production_and_shipping<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lo
         let s = stage.spec_index;
         recorder.stage_opens(t, stage, inputs, outputs);
         let mut x = stages[p].plan;
-        let class_mix = stages[p].class_mix;
+        let class_mix = &stages[p].class_mix;
         for i in stage.inputs.clone() {
             let got = transport.receive(plan, i);
             let input = &mut inputs[i];
@@ -744,7 +747,7 @@ fn end_uses_build<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<N>
             }
             if end_use.stockpiled {
                 let reserves = Reserves { stockpiles, outcomes, effect_now };
-                let released = release(plan, inputs, reserves, i, required, w);
+                let released = release(plan, inputs, reserves, i, required, &w);
                 recorder.end_use_released(i - first_slot, released[0]);
             }
             let input = &inputs[i];
@@ -870,7 +873,7 @@ fn release<const N: usize>(
     reserves: Reserves<'_, N>,
     i: usize,
     activity: [f64; N],
-    w: [[f64; N]; NC],
+    w: &[[f64; N]; NC],
 ) -> [f64; N] {
     let Reserves { stockpiles, outcomes, effect_now } = reserves;
     let mut total = [0.0; N];
@@ -1023,7 +1026,7 @@ fn ship<const N: usize, R: Recorder>(
     let Transport { links: state, arrivals, arrival_ship_time, t, links_count, periods } = transport;
     let (t, links_count, t_len) = (*t, *links_count, *periods);
     let mut avail = output.stock;
-    let r = output.ordered;
+    let r = &output.ordered;
     // Fraction of each class's orders that can be served.
     let mut frac = [[0.0; N]; NC];
     let (order, n) = stage.allocation;
