@@ -102,12 +102,6 @@ fn probed<const N: usize>(x: &LinkState<N>, k: usize) -> bool {
     x.fill[k] < FILL_FLOOR && x.last_fill[k] == 0.0
 }
 
-/// `if condition { a } else { b }`, for one lane.
-#[inline(always)]
-fn choose_one(condition: bool, a: f64, b: f64) -> f64 {
-    if condition { a } else { b }
-}
-
 /// `x.min(cap)` as one comparison, which compiles to one `minpd` where `f64::min` takes five instructions on
 /// baseline x86-64. The same value as `f64::min` for every `x` (a NaN gives `cap`) when `cap` is a number other
 /// than zero: `f64::min` differs only for a NaN `cap` and for zeros of opposite signs.
@@ -121,6 +115,22 @@ fn at_most(x: f64, cap: f64) -> f64 {
 #[inline(always)]
 fn at_least(x: f64, floor: f64) -> f64 {
     if x > floor { x } else { floor }
+}
+
+/// `x.min(y)` as one comparison: `y` where it is below `x`, else `x`. For every `x` that is not NaN this is the
+/// value `f64::min` computes on baseline x86-64, whose lowering by LLVM is `y < x ? y : x` with a NaN `x` replaced
+/// by `y` (six instructions for two lanes where this is one `minpd`), zeros of opposite signs included; a NaN `x`
+/// stays NaN here. (With a constant `y`, LLVM compiles `f64::min` to `x < y ? x : y`: that is [`at_most`].)
+#[inline(always)]
+fn lesser(x: f64, y: f64) -> f64 {
+    if y < x { y } else { x }
+}
+
+/// `x.max(y)` as one comparison, `y` where it is above `x`, else `x`: the value of `f64::max` on baseline x86-64
+/// for every `x` that is not NaN (see [`lesser`]; with a constant `y` it is [`at_least`]).
+#[inline(always)]
+fn greater(x: f64, y: f64) -> f64 {
+    if y > x { y } else { x }
 }
 
 /// `if condition { a } else { b }`, for every lane.
@@ -368,7 +378,7 @@ fn orders_upstream<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>) {
     for (e, end_use) in plan.end_uses.iter().enumerate() {
         let mut w = [[0.0; N]; NC];
         w[end_use.class] = [1.0; N];
-        let order = Order { activity: end_uses[e].required, class_mix: w, trend: trend[ns + e], scale: [1.0; N] };
+        let order = Order { activity: &end_uses[e].required, class_mix: &w, trend: &trend[ns + e], scale: &[1.0; N] };
         let stockpiles = end_use.stockpiled.then_some(&stockpiles[..]);
         place_orders(plan, end_use.inputs.clone(), &order, stockpiles, inputs, links, Suppliers { stages, outputs });
     }
@@ -391,13 +401,10 @@ fn orders_upstream<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>) {
             let y = plan.outputs[o].yield_per_unit;
             let availability = stages[p].availability;
             for k in 0..N {
-                // A stage short of its nameplate (ramping up) holds that share of its normal stock.
-                let target = choose_one(
-                    availability[k] < 1.0,
-                    out.target[k] * trend[k] * availability[k],
-                    out.target[k] * trend[k],
-                );
-                planned[k] = planned[k].max((r[0][k] + r[1][k] + r[2][k] + target - out.stock[k]) / y);
+                // A stage short of its nameplate (ramping up) holds that share of its normal stock (an availability
+                // of exactly 1 leaves the bits unchanged).
+                let target = out.target[k] * trend[k] * availability[k];
+                planned[k] = greater(planned[k], (r[0][k] + r[1][k] + r[2][k] + target - out.stock[k]) / y);
                 for class in 0..NC {
                     w[class][k] += r[class][k] / y;
                 }
@@ -409,10 +416,12 @@ fn orders_upstream<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>) {
             for class in 0..NC {
                 state.class_mix[class][k] = if wt > 0.0 { w[class][k] / wt } else { state.normal_class_mix[class][k] };
             }
-            state.plan_uncapped[k] = planned[k].max(0.0);
-            state.plan[k] = state.plan_uncapped[k].min(state.capacity_now[k]);
+            state.plan_uncapped[k] = at_least(planned[k], 0.0);
+            state.plan[k] = lesser(state.plan_uncapped[k], state.capacity_now[k]);
         }
-        let order = Order { activity: state.plan, class_mix: state.class_mix, trend, scale: state.availability };
+        let state = &stages[p];
+        let order =
+            Order { activity: &state.plan, class_mix: &state.class_mix, trend: &trend, scale: &state.availability };
         let stockpiles = stage.stockpiled.then_some(&stockpiles[..]);
         place_orders(plan, stage.inputs.clone(), &order, stockpiles, inputs, links, Suppliers { stages, outputs });
     }
@@ -420,13 +429,14 @@ fn orders_upstream<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>) {
 
 /// What a node orders for, per lane: its activity this period, the class mix of what it serves, its demand
 /// trend, and the share of its normal stock and pipeline it holds (a stage's availability: a plant ramping up to
-/// its nameplate holds that share of the stocks of its nameplate flow; 1 for end uses).
+/// its nameplate holds that share of the stocks of its nameplate flow; 1 for end uses). Borrowed rather than
+/// copied, as the class mixes below: with 8 lanes a class mix is 192 bytes, whose copies were calls of `memcpy`.
 #[derive(Debug, Clone, Copy)]
-struct Order<const N: usize> {
-    activity: [f64; N],
-    class_mix: [[f64; N]; NC],
-    trend: [f64; N],
-    scale: [f64; N],
+struct Order<'a, const N: usize> {
+    activity: &'a [f64; N],
+    class_mix: &'a [[f64; N]; NC],
+    trend: &'a [f64; N],
+    scale: &'a [f64; N],
 }
 
 /// Order-up-to ordering for the input slots `slots` of a node, split over suppliers by share and over classes by
@@ -439,7 +449,7 @@ struct Order<const N: usize> {
 fn place_orders<const N: usize>(
     plan: &Plan,
     slots: std::ops::Range<usize>,
-    order: &Order<N>,
+    order: &Order<'_, N>,
     stockpiles: Option<&[StockpileState<N>]>,
     inputs: &[InputState<N>],
     links: &mut [LinkState<N>],
@@ -447,10 +457,10 @@ fn place_orders<const N: usize>(
 ) {
     let Suppliers { stages, outputs } = suppliers;
     let Order { activity, class_mix: w, trend, scale } = order;
-    let partial = scale.map(|a| a < 1.0);
     for (i, (slot, input)) in slots.clone().zip(plan.inputs[slots.clone()].iter().zip(&inputs[slots])) {
-        let mut stock_target: [f64; N] = std::array::from_fn(|k| input.target[k] * trend[k]);
-        stock_target = choose(partial, std::array::from_fn(|k| stock_target[k] * scale[k]), stock_target);
+        // Scaled by the share held: a `scale` of exactly 1 (every lane at full availability, and end uses) leaves
+        // the target's bits unchanged.
+        let mut stock_target: [f64; N] = std::array::from_fn(|k| input.target[k] * trend[k] * scale[k]);
         if let Some(stockpiles) = stockpiles {
             // A stockpile below its size raises its customers' stock target by the deficit, so they order it.
             let deficit = stockpile_deficit(plan, stockpiles, i);
@@ -468,12 +478,12 @@ fn place_orders<const N: usize>(
                 pipe_target[k] += x.flow[k] * x.lead_estimate[k];
             }
         }
-        pipe_target = choose(partial, std::array::from_fn(|k| pipe_target[k] * scale[k]), pipe_target);
+        let pipe_target: [f64; N] = std::array::from_fn(|k| pipe_target[k] * scale[k]);
         let need: [f64; N] = std::array::from_fn(|k| {
             let need = activity[k] * slot.quantity * input.intensity_factor[k]
                 + (stock_target[k] - input.stock[k])
                 + (pipe_target[k] * trend[k] - in_transit[k]);
-            need.max(0.0)
+            at_least(need, 0.0)
         });
         if let [only] = links {
             for class in 0..NC {
@@ -564,17 +574,19 @@ fn place_orders<const N: usize>(
         }
         for (x, link) in links.iter_mut().zip(link_plans) {
             let supplier = &stages[link.supplier];
-            let q: [f64; N] = std::array::from_fn(|k| {
-                let q = probed_split(x, link, k);
-                if !(excess[k] > 0.0) {
-                    q
+            // A loop rather than `std::array::from_fn`, whose closure here was not inlined.
+            let mut q = [0.0; N];
+            for k in 0..N {
+                let split = probed_split(x, link, k);
+                q[k] = if !(excess[k] > 0.0) {
+                    split
                 } else if supplier.availability[k] >= 1.0 {
-                    q + excess[k] * x.weight[k] / incumbents[k]
+                    split + excess[k] * x.weight[k] / incumbents[k]
                 } else {
                     let y = plan.outputs[link.output].yield_per_unit;
-                    q.min(x.supplier_share[k] * (outputs[link.output].stock[k] + supplier.capacity_now[k] * y))
-                }
-            });
+                    lesser(split, x.supplier_share[k] * (outputs[link.output].stock[k] + supplier.capacity_now[k] * y))
+                };
+            }
             for class in 0..NC {
                 x.order[class] = std::array::from_fn(|k| q[k] * w[class][k]);
             }
@@ -643,7 +655,7 @@ fn production_and_shipping<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lo
         let s = stage.spec_index;
         recorder.stage_opens(t, stage, inputs, outputs);
         let mut x = stages[p].plan;
-        let class_mix = stages[p].class_mix;
+        let class_mix = &stages[p].class_mix;
         for i in stage.inputs.clone() {
             let got = transport.receive(plan, i);
             let input = &mut inputs[i];
@@ -660,15 +672,15 @@ fn production_and_shipping<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lo
             let input = &inputs[i];
             let quantity = plan.inputs[i].quantity;
             for k in 0..N {
-                x[k] = x[k].min(input.stock[k] / (quantity * input.intensity_factor[k]));
+                x[k] = lesser(x[k], input.stock[k] / (quantity * input.intensity_factor[k]));
             }
         }
-        let x = x.map(|x| x.max(0.0));
+        let x = x.map(|x| at_least(x, 0.0));
         for i in stage.inputs.clone() {
             let input = &mut inputs[i];
             let quantity = plan.inputs[i].quantity;
             let used: [f64; N] =
-                std::array::from_fn(|k| (x[k] * quantity * input.intensity_factor[k]).min(input.stock[k]));
+                std::array::from_fn(|k| lesser(x[k] * quantity * input.intensity_factor[k], input.stock[k]));
             for k in 0..N {
                 input.stock[k] -= used[k];
             }
@@ -678,8 +690,8 @@ fn production_and_shipping<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lo
         }
         let state = &mut stages[p];
         for k in 0..N {
-            let wanted = state.plan_uncapped[k].min(state.capacity_nominal[k]);
-            state.throughput_lost[k] += (wanted - x[k]).max(0.0);
+            let wanted = lesser(state.plan_uncapped[k], state.capacity_nominal[k]);
+            state.throughput_lost[k] += at_least(wanted - x[k], 0.0);
             state.throughput_wanted[k] += wanted;
         }
         for o in stage.outputs.clone() {
@@ -735,23 +747,23 @@ fn end_uses_build<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<N>
             }
             if end_use.stockpiled {
                 let reserves = Reserves { stockpiles, outcomes, effect_now };
-                let released = release(plan, inputs, reserves, i, required, w);
+                let released = release(plan, inputs, reserves, i, required, &w);
                 recorder.end_use_released(i - first_slot, released[0]);
             }
             let input = &inputs[i];
             let quantity = plan.inputs[i].quantity;
             for k in 0..N {
-                can[k] = can[k].min(input.stock[k] / (quantity * input.intensity_factor[k]));
+                can[k] = lesser(can[k], input.stock[k] / (quantity * input.intensity_factor[k]));
             }
         }
         let built: [f64; N] = std::array::from_fn(|k| {
-            if can[k] >= required[k] * (1.0 - SHORT_TOLERANCE) { required[k] } else { can[k].max(0.0) }
+            if can[k] >= required[k] * (1.0 - SHORT_TOLERANCE) { required[k] } else { at_least(can[k], 0.0) }
         });
         for i in ins {
             let input = &mut inputs[i];
             let quantity = plan.inputs[i].quantity;
             let used: [f64; N] =
-                std::array::from_fn(|k| (built[k] * quantity * input.intensity_factor[k]).min(input.stock[k]));
+                std::array::from_fn(|k| lesser(built[k] * quantity * input.intensity_factor[k], input.stock[k]));
             for k in 0..N {
                 input.stock[k] -= used[k];
             }
@@ -825,14 +837,14 @@ fn record_delay<const N: usize>(
     let previous = if t > 0 { cumulative_demand[row + t - 1][k] } else { 0.0 };
     cumulative_demand[row + t][k] = previous + state.demand_now[k];
     let owed = state.backlog[k];
-    o.units_late += built.min(carried_in);
+    o.units_late += lesser(built, carried_in);
     if owed > 0.0 {
         state.cumulative_built[k] += built;
         o.backlog_unit_periods += owed;
-        o.peak_backlog = o.peak_backlog.max(owed);
+        o.peak_backlog = greater(o.peak_backlog, owed);
         let normal = state.normal_demand_now[k];
         let weeks = if normal > 0.0 { owed / normal * period_weeks } else { 0.0 };
-        o.peak_backlog_weeks = o.peak_backlog_weeks.max(weeks);
+        o.peak_backlog_weeks = greater(o.peak_backlog_weeks, weeks);
         backlog_series[row + t] = weeks as f32;
         // The oldest period whose demand is not yet all built; a relative tolerance absorbs rounding in the sums.
         let built_so_far = state.cumulative_built[k];
@@ -861,7 +873,7 @@ fn release<const N: usize>(
     reserves: Reserves<'_, N>,
     i: usize,
     activity: [f64; N],
-    w: [[f64; N]; NC],
+    w: &[[f64; N]; NC],
 ) -> [f64; N] {
     let Reserves { stockpiles, outcomes, effect_now } = reserves;
     let mut total = [0.0; N];
@@ -974,8 +986,8 @@ impl<'a, const N: usize> Transport<'a, N> {
         let mut got = [0.0; N];
         for ((x, a), link) in self.links[range.clone()].iter_mut().zip(arrivals).zip(&plan.links[range]) {
             let a = std::mem::replace(a, [0.0; N]);
-            let arrived = a.map(|a| a != 0.0);
             if let Some(j) = link.licensed {
+                let arrived = a.map(|a| a != 0.0);
                 let shipped_at = std::mem::replace(&mut self.arrival_ship_time[t * plan.licensed_links + j], [0.0; N]);
                 for k in 0..N {
                     let observed = t as f64 - shipped_at[k] / a[k];
@@ -983,8 +995,12 @@ impl<'a, const N: usize> Transport<'a, N> {
                     x.lead_estimate[k] = if arrived[k] { estimate } else { x.lead_estimate[k] };
                 }
             }
-            x.pipe = choose(arrived, std::array::from_fn(|k| x.pipe[k] - a[k]), x.pipe);
-            got = choose(arrived, std::array::from_fn(|k| got[k] + a[k]), got);
+            // A lane with nothing arriving subtracts and adds its +0.0 (a bucket is +0.0 or positive, see `ship`),
+            // which leaves `pipe` and `got` (+0.0 or positive) with their bits.
+            for k in 0..N {
+                x.pipe[k] -= a[k];
+                got[k] += a[k];
+            }
         }
         got
     }
@@ -1010,7 +1026,7 @@ fn ship<const N: usize, R: Recorder>(
     let Transport { links: state, arrivals, arrival_ship_time, t, links_count, periods } = transport;
     let (t, links_count, t_len) = (*t, *links_count, *periods);
     let mut avail = output.stock;
-    let r = output.ordered;
+    let r = &output.ordered;
     // Fraction of each class's orders that can be served.
     let mut frac = [[0.0; N]; NC];
     let (order, n) = stage.allocation;
@@ -1054,7 +1070,8 @@ fn ship<const N: usize, R: Recorder>(
                 }
             }
         }
-        let qty: [f64; N] = std::array::from_fn(|k| (q[0][k] + q[1][k] + q[2][k]).min(output.stock[k]).max(0.0));
+        let qty: [f64; N] =
+            std::array::from_fn(|k| at_least(lesser(q[0][k] + q[1][k] + q[2][k], output.stock[k]), 0.0));
         let ordered: [f64; N] = std::array::from_fn(|k| ord[0][k] + ord[1][k] + ord[2][k]);
         let observed: [f64; N] = std::array::from_fn(|k| at_most(qty[k] / ordered[k], 1.0));
         let placed = ordered.map(|o| o > 0.0);
@@ -1063,38 +1080,48 @@ fn ship<const N: usize, R: Recorder>(
         x.last_fill = choose(placed, observed, x.last_fill);
         x.shipped_now = qty;
         let shipped = qty.map(|q| q > 0.0);
-        output.stock = choose(shipped, std::array::from_fn(|k| output.stock[k] - qty[k]), output.stock);
-        shipped_total = choose(shipped, std::array::from_fn(|k| shipped_total[k] + qty[k]), shipped_total);
-        x.pipe = choose(shipped, std::array::from_fn(|k| x.pipe[k] + qty[k]), x.pipe);
+        // A lane that ships nothing has a `qty` of +0.0 (`at_least` gives +0.0 for anything not above it), which
+        // leaves the stock, the total and the pipeline with their bits (none of them is ever -0.0: they start at
+        // +0.0 or above, and a difference of equal numbers is +0.0).
+        for k in 0..N {
+            output.stock[k] -= qty[k];
+            shipped_total[k] += qty[k];
+            x.pipe[k] += qty[k];
+        }
         for k in 0..N {
             if shipped[k] {
                 recorder.shipment(t, l, qty[k], t + delay[k]);
             }
         }
+        let Some(j) = plan.links[l].licensed else {
+            // Without licensing there is no review delay: each lane's shipment arrives its lead time on, in the
+            // bucket `lead` rows below this period's (none past the horizon: `get_mut` finds no bucket there).
+            // Lanes that ship nothing add their zero: a bucket is +0.0 or positive (it starts at +0.0 and only
+            // receives shipments), and adding +0.0 or -0.0 to it leaves its bits unchanged.
+            let ahead = &mut arrivals[t * links_count + l..];
+            for k in 0..N {
+                if let Some(bucket) = ahead.get_mut(x.lead[k] * links_count) {
+                    bucket[k] += qty[k];
+                }
+            }
+            continue;
+        };
         let arrive: [usize; N] = std::array::from_fn(|k| t + x.lead[k] + delay[k]);
         if arrive.iter().all(|&a| a == arrive[0]) {
             // Every trial's shipment arrives in the same period: one bucket for all lanes.
             if arrive[0] < t_len {
                 let bucket = &mut arrivals[arrive[0] * links_count + l];
-                *bucket = choose(shipped, std::array::from_fn(|k| bucket[k] + qty[k]), *bucket);
-                if let Some(j) = plan.links[l].licensed {
-                    let bucket = &mut arrival_ship_time[arrive[0] * plan.licensed_links + j];
-                    *bucket = choose(shipped, std::array::from_fn(|k| bucket[k] + qty[k] * t as f64), *bucket);
+                let ship_time = &mut arrival_ship_time[arrive[0] * plan.licensed_links + j];
+                for k in 0..N {
+                    bucket[k] += qty[k];
+                    ship_time[k] += qty[k] * t as f64;
                 }
             }
-        } else if let Some(j) = plan.links[l].licensed {
+        } else {
             for k in 0..N {
                 if shipped[k] && arrive[k] < t_len {
                     arrivals[arrive[k] * links_count + l][k] += qty[k];
                     arrival_ship_time[arrive[k] * plan.licensed_links + j][k] += qty[k] * t as f64;
-                }
-            }
-        } else {
-            // Lanes that ship nothing add their zero: a bucket is +0.0 or positive (it starts at +0.0 and only
-            // receives shipments), and adding +0.0 or -0.0 to it leaves its bits unchanged.
-            for k in 0..N {
-                if arrive[k] < t_len {
-                    arrivals[arrive[k] * links_count + l][k] += qty[k];
                 }
             }
         }
