@@ -141,6 +141,9 @@ fn monthly_table(flows: &Flows) -> String {
         let m = monthly(stats, flows.period_weeks);
         match s.measure {
             Measure::ExportIndex { .. } => columns.push((format!("{} {} exports", s.node, s.material), m)),
+            Measure::ClearedExportIndex { .. } if s.material.is_empty() => {
+                columns.push((format!("{} to end uses cleared", s.node), m));
+            }
             Measure::ClearedExportIndex { .. } => columns.push((format!("{} {} cleared", s.node, s.material), m)),
             Measure::ImportIndex { .. } => imports.push((format!("{} {} imports", s.node, s.material), m)),
             Measure::ThroughputIndex { .. } => {

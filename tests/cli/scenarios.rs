@@ -257,3 +257,56 @@ fn trace_writes_weekly_flows_and_export_indices() {
         imports.iter().copied().fold(f64::INFINITY, f64::min)
     );
 }
+
+/// The mean of series `series,node,material` per week, from a `flows.csv`.
+fn weekly_means(csv: &str, key: &str) -> Vec<f64> {
+    let prefix = format!("{key},");
+    csv.lines().filter(|l| l.starts_with(&prefix)).map(|l| l.split(',').nth(4).unwrap().parse().unwrap()).collect()
+}
+
+#[test]
+fn trace_indices_read_one_before_a_regime_and_the_region_index_weighs_the_lines() {
+    // The licensing regime moved beyond the first weeks: the cleared export indices measure the undisturbed run
+    // rate, 1 up to the demand growth of a few weeks (traction grades: 1.05). They read 1.15 when their normal
+    // flow was taken at nameplate shares, which include the EV makers' 8 % share from plants due later.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("trace");
+    let scenario = scenarios_dir().join("licensing_2025.toml");
+    let o = chokepoint(&[
+        "trace",
+        arg(&scenario),
+        "--trials",
+        "20",
+        "--out",
+        arg(&out),
+        "--set",
+        "disruptions.cn_licensing_regime.onset_week=150",
+        "--set",
+        "disruptions.cn_licensing_acute_phase.onset_week=150",
+    ]);
+    assert_exit(&o, 0);
+    let csv = std::fs::read_to_string(out.join("flows.csv")).unwrap();
+    let lines = [
+        "cleared_export_index,cn_traction_magnets,traction_magnet",
+        "cleared_export_index,cn_motor_magnets,motor_magnet",
+        "cleared_export_index,cn_wind_magnets,wind_magnet",
+        "cleared_export_index,cn_smco_magnets,smco_magnet",
+    ];
+    // Weeks 4-12, past the first weeks' restocking to the drawn stock targets (noisy over 20 trials).
+    for key in lines {
+        let weeks: Vec<f64> = weekly_means(&csv, key).into_iter().skip(4).take(9).collect();
+        assert_eq!(weeks.len(), 9, "{key}");
+        let mean = weeks.iter().sum::<f64>() / 9.0;
+        assert!((mean - 1.0).abs() < 0.06, "{key}: {weeks:?}");
+    }
+    // China's licensed magnet exports together: a mean of its lines weighted by their normal flows, so within
+    // their range every week.
+    let region = weekly_means(&csv, "region_cleared_export_index,CN,\"\"");
+    let per_line: Vec<Vec<f64>> = lines.iter().map(|key| weekly_means(&csv, key)).collect();
+    assert_eq!(region.len(), per_line[0].len());
+    for (t, x) in region.iter().enumerate() {
+        let (lo, hi) =
+            per_line.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), s| (lo.min(s[t]), hi.max(s[t])));
+        assert!(lo - 1e-9 <= *x && *x <= hi + 1e-9, "week {t}: {x} outside [{lo}, {hi}]");
+    }
+}

@@ -98,3 +98,53 @@ pub(crate) fn solve(spec: &ModelSpec, plan: &Plan) -> Baseline {
         .collect();
     Baseline { link_flow, activity, over_capacity }
 }
+
+/// Normal flows per period at the start of the horizon, at central values: what the graph carried before any
+/// disruption, the run rate a customs series measures a regime against. As [`solve`], except that a stage not
+/// producing at week 0 (its central online week is later, or it waits for a disruption to trigger it) supplies
+/// nothing and one ramping up supplies its share of its links' normal flow; customers source the rest from their
+/// other suppliers by share. This is the rule by which each trial starts its stocks and pipelines
+/// (`docs/model.md`, "Suppliers short of their nameplate"), at central values rather than drawn ones.
+pub(crate) fn solve_at_start(spec: &ModelSpec, plan: &Plan) -> Vec<f64> {
+    let pw = spec.period_weeks;
+    let periods_per_year = 52.0 / pw;
+    let availability: Vec<f64> = plan
+        .stages
+        .iter()
+        .map(|stage| {
+            let st = &spec.stages[stage.spec_index];
+            if st.online_trigger.is_some() {
+                return 0.0;
+            }
+            let online = st.online_week.as_ref().map_or(0.0, |w| w.central().max(0.0) / pw);
+            let ramp = st.ramp_weeks.central().max(0.0) / pw;
+            // The trial's ramp: nothing before the online period, then a linear ramp reaching 1 after `ramp`
+            // periods (the first period online counts).
+            if 0.0 < online {
+                0.0
+            } else if ramp > 0.0 {
+                ((1.0 - online) / ramp).min(1.0)
+            } else {
+                1.0
+            }
+        })
+        .collect();
+    let mut share: Vec<f64> = plan.links.iter().map(|link| link.share).collect();
+    for slot in &plan.inputs {
+        let links = slot.links.clone();
+        if plan.links[links.clone()].iter().all(|link| availability[link.supplier] >= 1.0) {
+            continue;
+        }
+        let total: f64 = plan.links[links.clone()].iter().map(|link| link.share * availability[link.supplier]).sum();
+        if total > 0.0 {
+            for l in links {
+                share[l] = plan.links[l].share * availability[plan.links[l].supplier] / total;
+            }
+        }
+    }
+    let demand = spec.end_uses.iter().map(|e| e.demand_per_year.central() / periods_per_year);
+    let mut activity = vec![0.0; plan.nodes()];
+    let mut link_flow = vec![0.0; spec.links.len()];
+    flows(plan, demand, |l| share[l], |_| 1.0, &mut activity, &mut link_flow);
+    link_flow
+}

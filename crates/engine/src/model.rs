@@ -500,6 +500,14 @@ impl Model {
         &self.baseline
     }
 
+    /// Normal flow on each link per period at the start of the horizon, at central values: as
+    /// [`Baseline::link_flow`], except that customers source only from the suppliers producing at week 0 (a
+    /// plant still to come online supplies nothing, its customers buying its share from their other suppliers).
+    /// The run rate a disruption is measured against; computed on each call (the trials do not use it).
+    pub fn start_link_flow(&self) -> Vec<f64> {
+        baseline::solve_at_start(&self.spec, &self.plan)
+    }
+
     /// Number of periods in the horizon.
     pub fn periods(&self) -> usize {
         self.spec.periods

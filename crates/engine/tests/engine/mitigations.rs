@@ -197,6 +197,42 @@ fn customers_order_only_from_suppliers_that_are_online() {
     assert_eq!(r.end_uses.outcome(0, 0).units_short, 0.0, "{:?}", r.end_uses.outcome(0, 0));
 }
 
+/// The run rate at the start of the horizon: a plant still to come online supplies nothing and a plant ramping
+/// up its share of its normal flow, the customer buying the rest from the others by share (closed form), and a
+/// disruption-free trial ships exactly that while nothing changes.
+#[test]
+fn the_start_of_horizon_flow_is_what_a_calm_trial_ships_before_a_late_plant_comes_online() {
+    // Three mines at 0.6 / 0.25 / 0.15 of a demand of 10 a week: the second online in week 20, the third online
+    // from week 0 but ramping over 4 weeks (a quarter of its nameplate in week 0).
+    let mut spec = single_chain(10.0, 2.0, 1.0, 2.0, 30);
+    spec.links[0].share = 0.6;
+    let mut late = stage("late", "AU", 10.0 * 52.0 * 2.0, vec![], vec![(0, 1.0)]);
+    late.online_week = Some(c(20.0));
+    let mut ramping = stage("ramping", "US", 10.0 * 52.0 * 2.0, vec![], vec![(0, 1.0)]);
+    ramping.online_week = Some(c(0.0));
+    ramping.ramp_weeks = c(4.0);
+    spec.stages.extend([late, ramping]);
+    spec.links.push(link(1, Node::EndUse(0), 0, 0.25, 1.0));
+    spec.links.push(link(2, Node::EndUse(0), 0, 0.15, 1.0));
+    let m = model(spec);
+    let of = |supplier: usize| m.spec().links.iter().position(|l| l.from == supplier).unwrap();
+    let (first, second, third) = (of(0), of(1), of(2));
+    // At nameplate: 6, 2.5 and 1.5. At the start: 0.6 and 0.15 x 0.25 share the demand.
+    let nameplate = &m.baseline().link_flow;
+    assert!((nameplate[first] - 6.0).abs() < 1e-12 && (nameplate[second] - 2.5).abs() < 1e-12);
+    let start = m.start_link_flow();
+    let total = 0.6 + 0.15 * 0.25;
+    assert!((start[first] - 10.0 * 0.6 / total).abs() < 1e-12, "{start:?}");
+    assert_eq!(start[second], 0.0);
+    assert!((start[third] - 10.0 * 0.15 * 0.25 / total).abs() < 1e-12, "{start:?}");
+    // A calm trial's first week ships the start flow on every link (stocks and pipelines start at their targets).
+    let mut tr = Trace::default();
+    simulate(&m, 1, 0, &mut Scratch::new(&m), Some(&mut tr));
+    for l in [first, second, third] {
+        assert!((tr.link_shipped[0][l] - start[l]).abs() < 1e-9, "link {l}: {} vs {}", tr.link_shipped[0][l], start[l]);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
