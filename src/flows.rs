@@ -1,15 +1,19 @@
 //! Weekly flows of traced trials (`chokepoint trace`): what each stage shipped, received and made, what each
-//! end use built, and two indices against the same trial without disruptions, summarised across trials.
+//! end use built, and indices against the same trial without disruptions or against the normal flow, summarised
+//! across trials.
 //!
-//! The engine's [`Trace`] records flows per stage and period, not per link, so exports are not observed
-//! directly. The *export index* of a stage's output that a disruption covers (a licensed or embargoed material
-//! leaving its region) is estimated on common random numbers: trial `i` is simulated as given and again with
-//! every disruption removed (the other random draws are keyed by name, so they are the same), and
+//! The *export index* of a stage's output that a disruption covers (a licensed or embargoed material leaving its
+//! region) is observed per link, on common random numbers: trial `i` is simulated as given and again with every
+//! disruption removed (the other random draws are keyed by name, so they are the same), and
 //!
-//! `export index = 1 + (shipped − shipped without disruptions) / normal flow on the covered links`,
+//! `export index = 1 + (shipped − shipped without disruptions) / normal flow`,
 //!
-//! which is exact when the disruption changes only the covered shipments (the stage's domestic customers are
-//! served as before, which holds when the exporter is not short itself: held-back exports stay in its stock).
+//! all three on the covered links only: 1 when the disruption leaves those exports as they would have been, about
+//! 0 when nothing leaves. It counts a licensed shipment when it leaves the exporter, before its licence review.
+//! (Earlier versions took the shipments from the stage's totals, to every customer, which took in the exporter's
+//! domestic sales: China's Sm oxide, whose covered exports are small beside its domestic sales, read −5 to 7. A
+//! ratio to the shipments without disruptions is undefined in weeks when those are 0, which lumpy orders make
+//! common.)
 //! The *import index* of a stage input that covered links supply is its receipts (arrivals, after licence review
 //! and transit, from every supplier of the input) over its normal weekly receipts (the baseline's flow on every
 //! link into the input): 1 at the normal rate, 0 when nothing arrives, above 1 while the stage restocks. (An index
@@ -52,8 +56,9 @@ pub enum Measure {
     Throughput { stage: usize },
     /// A stage's throughput over the same trial's throughput without disruptions.
     ThroughputIndex { stage: usize },
-    /// See the module documentation; `normal` is the normal weekly flow on the covered links.
-    ExportIndex { stage: usize, slot: usize, normal: f64 },
+    /// 1 + (what leaves on the covered links ([`Series::links`]) − what leaves on them in the same trial
+    /// without disruptions) / `normal`, their normal weekly flow (see the module documentation).
+    ExportIndex { normal: f64 },
     /// What clears export control on the covered links ([`Series::links`]: one stage output's, or a region's
     /// to end uses), over their normal weekly flow `normal`.
     ClearedExportIndex { normal: f64 },
@@ -127,7 +132,7 @@ pub fn series_of(model: &Model) -> Vec<Series> {
             measure: Measure::ThroughputIndex { stage: s },
             links: Vec::new(),
         });
-        for (slot, &(m, _)) in st.outputs.iter().enumerate() {
+        for &(m, _) in &st.outputs {
             let links: Vec<usize> = (0..spec.links.len())
                 .filter(|&l| spec.links[l].from == s && spec.links[l].material == m && covered(l))
                 .collect();
@@ -137,8 +142,8 @@ pub fn series_of(model: &Model) -> Vec<Series> {
                     series: "export_index",
                     node: node(),
                     material: material(m),
-                    measure: Measure::ExportIndex { stage: s, slot, normal },
-                    links: Vec::new(),
+                    measure: Measure::ExportIndex { normal },
+                    links: links.clone(),
                 });
                 out.push(Series {
                     series: "cleared_export_index",
@@ -241,8 +246,9 @@ pub fn value(series: &Series, tr: &Trace, calm: &Trace, t: usize) -> f64 {
         Measure::Received { stage, slot } => tr.stages[t][stage].received[slot],
         Measure::Throughput { stage } => tr.stages[t][stage].throughput,
         Measure::ThroughputIndex { stage } => ratio(tr.stages[t][stage].throughput, calm.stages[t][stage].throughput),
-        Measure::ExportIndex { stage, slot, normal } => {
-            1.0 + (tr.stages[t][stage].shipped[slot] - calm.stages[t][stage].shipped[slot]) / normal
+        Measure::ExportIndex { normal } => {
+            let shipped = |trace: &Trace| series.links.iter().map(|&l| trace.link_shipped[t][l]).sum::<f64>();
+            1.0 + (shipped(tr) - shipped(calm)) / normal
         }
         Measure::ClearedExportIndex { normal } => {
             series.links.iter().map(|&l| tr.link_cleared[t][l]).sum::<f64>() / normal
