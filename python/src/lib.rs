@@ -795,11 +795,7 @@ fn sensitivity<'py>(
     let (kind, end_use) = objective_kind(&metric)?;
     let mut loaded = load(source(path, text)?, &settings)?;
     let specs = named_options(&mut loaded, mitigations, false)?;
-    let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
-    let (model, parameters) = loaded.scenario.variant_parameters(&names).map_err(variant_error)?;
-    loaded.applied = specs.iter().map(|s| s.name.clone()).collect();
-    loaded.scenario.model = model;
-    loaded.scenario.parameters = parameters;
+    loaded.apply(specs.into_iter().map(|s| s.name).collect()).map_err(variant_error)?;
     let scenario = &loaded.scenario;
     let chosen = select(&scenario.parameters, &params).map_err(analysis_error)?;
     require_some(&chosen, &scenario.name).map_err(analysis_error)?;
@@ -876,11 +872,7 @@ fn worlds<'py>(
     let config = config(trials, seed, threads, false)?;
     let mut loaded = load(source(path, text)?, &settings)?;
     let specs = named_options(&mut loaded, mitigations, false)?;
-    let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
-    let (model, parameters) = loaded.scenario.variant_parameters(&names).map_err(variant_error)?;
-    loaded.applied = specs.iter().map(|s| s.name.clone()).collect();
-    loaded.scenario.model = model;
-    loaded.scenario.parameters = parameters;
+    loaded.apply(specs.into_iter().map(|s| s.name).collect()).map_err(variant_error)?;
     let scenario = &loaded.scenario;
     let count = match worlds.or(scenario.uncertainty.worlds.and_then(|w| usize::try_from(w).ok())) {
         Some(n) => n,

@@ -43,11 +43,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     let settings = &args.settings.trials;
     let mut loaded = super::open_scenario(&args.scenario, &args.settings.set)?;
     let (specs, overlays) = options::resolve(&mut loaded.scenario, &args.settings.mitigations, false)?;
-    let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
-    let (model, parameters) = loaded.scenario.variant_parameters(&names).map_err(options::variant_failure)?;
-    loaded.applied = specs.iter().map(|s| s.name.clone()).collect();
-    loaded.scenario.model = model;
-    loaded.scenario.parameters = parameters;
+    loaded.apply(specs.into_iter().map(|s| s.name).collect()).map_err(options::variant_failure)?;
     let scenario = &loaded.scenario;
     let describe = |p: &Parameter| ParameterJson::of(p, scenario.uncertainty.is_knowledge(p));
     if args.list {

@@ -284,12 +284,7 @@ pub fn apply_mitigations(
     if read.is_empty() {
         return Ok(read);
     }
-    let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
-    // The parameters too, so that a two-level study (`--worlds`) draws those of the world the options made.
-    let (model, parameters) = loaded.scenario.variant_parameters(&names).map_err(options::variant_failure)?;
-    loaded.scenario.model = model;
-    loaded.scenario.parameters = parameters;
-    loaded.applied = specs.into_iter().map(|s| s.name).collect();
+    loaded.apply(specs.into_iter().map(|s| s.name).collect()).map_err(options::variant_failure)?;
     loaded.overlays = overlays;
     Ok(read)
 }

@@ -18,7 +18,7 @@ use std::fs::OpenOptions;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
-use chokepoint_scenario::{Diagnostic, Diagnostics, MAX_SCENARIO_BYTES, Scenario, Setting, Style};
+use chokepoint_scenario::{Diagnostic, Diagnostics, MAX_SCENARIO_BYTES, Scenario, Setting, Style, VariantError};
 use sha2::{Digest, Sha256};
 
 pub mod sweep;
@@ -161,6 +161,19 @@ pub struct SourceDigest {
 }
 
 impl LoadedScenario {
+    /// Applies the mitigations and packages `names` (in order) to the scenario as read: its model and parameters
+    /// become those of [`Scenario::variant_parameters`], so that a study drawing parameters (a tornado, a
+    /// two-level run) draws those of the world the mitigations made, and `applied` records the names. On an
+    /// error nothing changes.
+    pub fn apply(&mut self, names: Vec<String>) -> Result<(), VariantError> {
+        let borrowed: Vec<&str> = names.iter().map(String::as_str).collect();
+        let (model, parameters) = self.scenario.variant_parameters(&borrowed)?;
+        self.scenario.model = model;
+        self.scenario.parameters = parameters;
+        self.applied = names;
+        Ok(())
+    }
+
     /// Every warning, rendered against the source in `style`, each ending with a newline.
     pub fn rendered_warnings(&self, style: Style) -> String {
         self.scenario.warnings.iter().map(|w| self.render(w, style)).collect()
