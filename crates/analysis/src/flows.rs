@@ -55,6 +55,10 @@ fn list(errors: &[ModelError]) -> String {
 
 /// The weekly flows of `trials` trials of `model` from `seed`, each also simulated with every disruption removed
 /// (the same trial on common random numbers), summarised across trials per series and period.
+///
+/// # Panics
+///
+/// If `trials` is 0 (there is nothing to summarise; the CLI refuses `--trials 0`).
 pub fn trace(model: &Model, seed: u64, trials: usize) -> Result<Flows, FlowsError> {
     let mut calm_spec = model.spec().clone();
     calm_spec.disruptions.clear();
