@@ -5,7 +5,6 @@ mod commands;
 mod documents;
 mod failure;
 mod files;
-mod flows;
 mod metric;
 mod options;
 mod render;

@@ -5,6 +5,7 @@
 pub mod batch;
 pub mod compare;
 pub mod comparison;
+pub mod flows;
 pub mod folders;
 pub mod optimize;
 pub mod run;

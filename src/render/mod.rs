@@ -11,5 +11,6 @@ pub mod run;
 pub mod sensitivity;
 pub mod sweep;
 pub mod table;
+pub mod trace;
 pub mod value_of_information;
 pub mod worlds;

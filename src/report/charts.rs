@@ -11,9 +11,9 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor;
 
+use chokepoint_analysis::exceedance::{ExceedanceCurve, Measure};
 use chokepoint_scenario::Date;
 
-use super::exceedance::{ExceedanceCurve, Measure};
 use super::inputs::{BacklogSeries, BandSeries};
 use crate::documents::summary::DistributionJson;
 use crate::render::table::number;

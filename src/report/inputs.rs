@@ -9,10 +9,10 @@ use std::fs::File;
 use std::path::Path;
 
 use anyhow::Context;
+use chokepoint_analysis::exceedance::{ExceedanceCurve, Measure};
 use polars::prelude::*;
 use serde::Deserialize;
 
-use super::exceedance::{ExceedanceCurve, Measure};
 use super::graph_json::GraphDocument;
 use crate::documents::summary::SummaryDocument;
 use crate::files::tables::{BACKLOG_BANDS_FILE, BANDS_FILE, RUN_JSON_FILE, SUMMARY_JSON_FILE, TRIALS_FILE};

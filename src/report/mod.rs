@@ -8,7 +8,6 @@
 
 mod charts;
 mod compare;
-mod exceedance;
 mod graph_json;
 mod html;
 mod inputs;

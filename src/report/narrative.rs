@@ -4,9 +4,9 @@
 //! so a number in the report reads the same as in `chokepoint run`'s output and can be found from
 //! `summary.json`.
 
+use chokepoint_analysis::exceedance::ExceedanceCurve;
 use chokepoint_scenario::Date;
 
-use super::exceedance::ExceedanceCurve;
 use crate::documents::summary::{DistributionJson, EndUseJson, Headline, ProportionJson, StockpileJson};
 use crate::render::table::{money, number, percent, thousands, week_label};
 
@@ -183,7 +183,7 @@ fn capitalise(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::exceedance::Measure;
+    use chokepoint_analysis::exceedance::Measure;
 
     fn dist(n: usize, mean: f64, p50: f64) -> DistributionJson {
         DistributionJson {

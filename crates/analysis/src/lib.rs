@@ -12,7 +12,10 @@
 //! - [`tornado`]: one parameter at a time at its low and high quantile;
 //! - [`sobol`]: first-order and total variance-based indices, with the trial's event randomness as a factor;
 //! - [`worlds`]: two-level uncertainty, knowledge drawn once per world and events per trial;
-//! - [`evppi`]: the expected value of perfect information about each parameter, for a choice among options.
+//! - [`evppi`]: the expected value of perfect information about each parameter, for a choice among options;
+//! - [`exceedance`]: exceedance curves of an end use's units short, or of its longest delay, across trials;
+//! - [`flows`]: weekly flows of traced trials and their export, import and throughput indices, each trial against
+//!   itself without disruptions (`chokepoint trace`).
 //!
 //! The crate does no I/O, no serialisation and no printing: the binary and other front ends turn its results
 //! into files and tables. Everything is deterministic for a given scenario, seed and trial count, whatever the
@@ -22,6 +25,8 @@
 
 pub mod comparison;
 pub mod evppi;
+pub mod exceedance;
+pub mod flows;
 pub mod loss;
 pub mod outcome;
 pub mod paired;

@@ -1,8 +1,8 @@
 //! The tables of a chokepoint run, as named, typed columns: what `trials.parquet`, `stage_losses.parquet`,
 //! `stockpiles.parquet`, `bands.parquet`, `backlog_bands.parquet` and `summary.csv` hold, built from the engine's
 //! results, the scenario and the per-trial losses of the analysis library; and the tables of the studies
-//! (`sweep.parquet`, `tornado.parquet`, `sobol.parquet`, `worlds.parquet`, and the value of information's tables),
-//! built from the analysis library's answers.
+//! (`sweep.parquet`, `tornado.parquet`, `sobol.parquet`, `worlds.parquet`, and the value of information's tables)
+//! and of traced flows (`flows.parquet`, `flows.csv`), built from the analysis library's answers.
 //!
 //! One builder per table says *which columns* a table has, their names, types, order and values; *when* rows
 //! are written is the caller's business: the per-trial tables are built for a range of trials of one end use or
@@ -15,6 +15,7 @@
 
 mod bands;
 mod column;
+mod flows;
 mod labels;
 mod sensitivity;
 mod summary;
@@ -25,6 +26,7 @@ mod worlds;
 
 pub use bands::{BACKLOG_BANDS, BANDS, backlog_bands, bands};
 pub use column::{Column, ColumnType, Schema, Table, Values};
+pub use flows::{FLOWS, flows};
 pub use labels::{stage_unit, unit_name, unmet_word};
 pub use sensitivity::{SOBOL, TORNADO, scope_word, sobol, tornado};
 pub use summary::{STAT_COLUMNS, SUMMARY, summary, summary_with_losses};

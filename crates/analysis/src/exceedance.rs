@@ -1,5 +1,5 @@
 //! Exceedance curves: the probability, across trials, that an end use's units short over the horizon (lost
-//! demand), or the longest delay of one of its units (backlogged demand), exceed x.
+//! demand), or the longest delay of one of its units (backlogged demand), exceed x. The HTML report draws them.
 
 use chokepoint_engine::stats::quantile_sorted;
 
@@ -19,8 +19,11 @@ pub enum Measure {
 /// The exceedance curve of one end use's units short over the horizon, or of its longest delay.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExceedanceCurve {
+    /// The end use's name.
     pub end_use: String,
+    /// What the curve counts.
     pub measure: Measure,
+    /// The number of trials the curve is made of.
     pub trials: usize,
     /// Corners of the step function `x -> P(units short > x)`, starting at `x = 0`: between `steps[i].0` and
     /// `steps[i + 1].0` the probability is `steps[i].1`. Steps that drop by less than 0.2 percentage points are

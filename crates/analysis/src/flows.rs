@@ -32,56 +32,139 @@
 //! above 1 with no disruption at all: China's traction grades at 1.10 in the first month of an undisturbed
 //! `licensing_2025`, whose EV makers' 8 % share from Neo Narva and MP comes online from late 2025.)
 //! `docs/validation.md` uses them; `docs/output-schema.md` describes the files.
-
-use std::io::Write;
+//!
+//! [`trace`] is the entry point: it simulates the trials one after the other on one thread (traces are large);
+//! trial `i` is trial `i` of a run with the same seed, so its outcome is the one `trials.parquet` reports.
 
 use chokepoint_engine::outcome::Trace;
 use chokepoint_engine::stats::quantile_sorted;
-use chokepoint_engine::{Model, Node};
-use polars::prelude::*;
+use chokepoint_engine::trial::{Scratch, simulate};
+use chokepoint_engine::{Model, ModelError, Node};
 
-use crate::files::tables::{Origin, write_parquet_from};
+/// Why the flows could not be traced.
+#[derive(Debug, thiserror::Error)]
+pub enum FlowsError {
+    /// The model without its disruptions, against which the indices are taken, is not valid.
+    #[error("the model without its disruptions is not valid: {}", list(.0))]
+    CalmModel(Vec<ModelError>),
+}
 
-pub const FLOWS_PARQUET_FILE: &str = "flows.parquet";
-pub const FLOWS_CSV_FILE: &str = "flows.csv";
+fn list(errors: &[ModelError]) -> String {
+    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
+/// The weekly flows of `trials` trials of `model` from `seed`, each also simulated with every disruption removed
+/// (the same trial on common random numbers), summarised across trials per series and period.
+///
+/// # Panics
+///
+/// If `trials` is 0 (there is nothing to summarise; the CLI refuses `--trials 0`).
+pub fn trace(model: &Model, seed: u64, trials: usize) -> Result<Flows, FlowsError> {
+    let mut calm_spec = model.spec().clone();
+    calm_spec.disruptions.clear();
+    let calm = Model::new(calm_spec).map_err(FlowsError::CalmModel)?;
+
+    let series = series_of(model);
+    let periods = model.periods();
+    // values[k][t * trials + i]
+    let mut values = vec![vec![0.0; periods * trials]; series.len()];
+    let (mut scratch, mut calm_scratch) = (Scratch::new(model), Scratch::new(&calm));
+    let (mut tr, mut calm_tr) = (Trace::default(), Trace::default());
+    for i in 0..trials {
+        simulate(model, seed, i as u64, &mut scratch, Some(&mut tr));
+        simulate(&calm, seed, i as u64, &mut calm_scratch, Some(&mut calm_tr));
+        for (k, s) in series.iter().enumerate() {
+            for t in 0..periods {
+                values[k][t * trials + i] = value(s, &tr, &calm_tr, t);
+            }
+        }
+    }
+    let stats: Vec<Vec<WeekStats>> =
+        values.iter_mut().map(|v| v.chunks_exact_mut(trials).map(WeekStats::of).collect()).collect();
+    Ok(Flows { series, period_weeks: model.spec().period_weeks, stats })
+}
 
 /// What a series measures.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Measure {
     /// A stage's shipments of one output, per week.
-    Shipped { stage: usize, slot: usize },
+    Shipped {
+        /// The stage, by index.
+        stage: usize,
+        /// The output, by slot in the stage's outputs.
+        slot: usize,
+    },
     /// A stage's receipts of one input, per week.
-    Received { stage: usize, slot: usize },
+    Received {
+        /// The stage, by index.
+        stage: usize,
+        /// The input, by slot in the stage's inputs.
+        slot: usize,
+    },
     /// A stage's throughput, per week.
-    Throughput { stage: usize },
+    Throughput {
+        /// The stage, by index.
+        stage: usize,
+    },
     /// A stage's throughput over the same trial's throughput without disruptions.
-    ThroughputIndex { stage: usize },
+    ThroughputIndex {
+        /// The stage, by index.
+        stage: usize,
+    },
     /// 1 + (what leaves on the covered links ([`Series::links`]) − what leaves on them in the same trial
     /// without disruptions) / `normal`, their normal weekly flow (see the module documentation).
-    ExportIndex { normal: f64 },
+    ExportIndex {
+        /// The covered links' normal weekly flow (above 0).
+        normal: f64,
+    },
     /// What clears export control on the covered links ([`Series::links`]: one stage output's, or a region's
     /// to end uses), over their normal weekly flow `normal`.
-    ClearedExportIndex { normal: f64 },
+    ClearedExportIndex {
+        /// The covered links' normal weekly flow (above 0).
+        normal: f64,
+    },
     /// Receipts of a stage input that covered links supply (arrivals: after licence review and transit) over
     /// `normal`, the baseline's weekly flow on every link into the input.
-    ImportIndex { stage: usize, slot: usize, normal: f64 },
+    ImportIndex {
+        /// The stage, by index.
+        stage: usize,
+        /// The input, by slot in the stage's inputs.
+        slot: usize,
+        /// The normal weekly flow on every link into the input (above 0).
+        normal: f64,
+    },
     /// An end use's units built, per week.
-    Built { end_use: usize },
+    Built {
+        /// The end use, by index.
+        end_use: usize,
+    },
     /// An end use's units required (new demand plus backlog), per week.
-    Required { end_use: usize },
+    Required {
+        /// The end use, by index.
+        end_use: usize,
+    },
     /// Built over required.
-    ShareMet { end_use: usize },
+    ShareMet {
+        /// The end use, by index.
+        end_use: usize,
+    },
     /// The price index of market `market` (1 = normal), at the end of the week.
-    PriceIndex { market: usize },
+    PriceIndex {
+        /// The market, by index.
+        market: usize,
+    },
 }
 
 /// One weekly series: what it is called in the files, and what it measures.
 #[derive(Debug, Clone)]
 pub struct Series {
+    /// The series' name in the files (`shipped`, `export_index`, ...).
     pub series: &'static str,
+    /// The stage, end use or region it is of, or the material of a market's price index.
     pub node: String,
     /// The material, or `""` for series in units of throughput or of end-use items.
     pub material: String,
+    /// What it measures.
     pub measure: Measure,
     /// The links a per-link measure sums over (empty for the others).
     pub links: Vec<usize>,
@@ -264,9 +347,13 @@ pub fn value(series: &Series, tr: &Trace, calm: &Trace, t: usize) -> f64 {
 /// One series in one week, across trials.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WeekStats {
+    /// The mean across trials.
     pub mean: f64,
+    /// The 5th percentile.
     pub p5: f64,
+    /// The median.
     pub p50: f64,
+    /// The 95th percentile.
     pub p95: f64,
 }
 
@@ -287,59 +374,18 @@ impl WeekStats {
 /// The summarised flows: `stats[k][t]` for series `k` and period `t`.
 #[derive(Debug, Clone)]
 pub struct Flows {
+    /// Every series, in the order of [`series_of`].
     pub series: Vec<Series>,
+    /// The length of a period, in weeks.
     pub period_weeks: f64,
+    /// `stats[k][t]`: series `k` in period `t`, across trials.
     pub stats: Vec<Vec<WeekStats>>,
-}
-
-fn frame(flows: &Flows) -> PolarsResult<DataFrame> {
-    let rows = flows.stats.iter().map(Vec::len).sum::<usize>();
-    let mut series = Vec::with_capacity(rows);
-    let mut node = Vec::with_capacity(rows);
-    let mut material = Vec::with_capacity(rows);
-    let mut week = Vec::with_capacity(rows);
-    let mut columns: [Vec<f64>; 4] = std::array::from_fn(|_| Vec::with_capacity(rows));
-    for (s, stats) in flows.series.iter().zip(&flows.stats) {
-        for (t, w) in stats.iter().enumerate() {
-            series.push(s.series);
-            node.push(s.node.as_str());
-            material.push(s.material.as_str());
-            week.push(t as f64 * flows.period_weeks);
-            for (c, x) in columns.iter_mut().zip([w.mean, w.p5, w.p50, w.p95]) {
-                c.push(x);
-            }
-        }
-    }
-    let [mean, p5, p50, p95] = columns;
-    DataFrame::new(
-        rows,
-        vec![
-            Column::new("series".into(), series),
-            Column::new("node".into(), node),
-            Column::new("material".into(), material),
-            Column::new("week".into(), week),
-            Column::new("mean".into(), mean),
-            Column::new("p5".into(), p5),
-            Column::new("p50".into(), p50),
-            Column::new("p95".into(), p95),
-        ],
-    )
-}
-
-/// Writes `flows.parquet` (zstd).
-pub fn write_parquet<W: Write>(w: W, flows: &Flows, origin: Origin<'_>) -> anyhow::Result<()> {
-    write_parquet_from(w, &mut frame(flows)?, origin)?;
-    Ok(())
-}
-
-/// Writes `flows.csv`.
-pub fn write_csv<W: Write>(w: W, flows: &Flows) -> anyhow::Result<()> {
-    CsvWriter::new(w).include_header(true).finish(&mut frame(flows)?)?;
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    use chokepoint_engine::outcome::StagePeriod;
+
     use super::*;
 
     #[test]
@@ -348,5 +394,50 @@ mod tests {
         let w = WeekStats::of(&mut v);
         assert_eq!((w.mean, w.p50), (3.0, 3.0));
         assert!((w.p5 - 1.2).abs() < 1e-12 && (w.p95 - 4.8).abs() < 1e-12);
+    }
+
+    fn per_link(measure: Measure, links: Vec<usize>) -> Series {
+        Series { series: "index", node: "stage".into(), material: "oxide".into(), measure, links }
+    }
+
+    /// A trace of two periods on three links, whose shipments in period 1 are `shipped` and clearances `cleared`.
+    fn links_trace(shipped: [f64; 3], cleared: [f64; 3]) -> Trace {
+        Trace {
+            link_shipped: vec![vec![99.0; 3], shipped.to_vec()],
+            link_cleared: vec![vec![99.0; 3], cleared.to_vec()],
+            ..Trace::default()
+        }
+    }
+
+    #[test]
+    fn export_index_is_one_plus_the_gap_on_the_covered_links_over_their_normal_flow() {
+        // Links 0 and 2 are covered, their normal flow 10 a week; link 1 (a domestic sale) is not in the index.
+        let series = per_link(Measure::ExportIndex { normal: 10.0 }, vec![0, 2]);
+        let tr = links_trace([3.0, 100.0, 4.0], [0.0; 3]);
+        let calm = links_trace([5.0, 1.0, 7.0], [0.0; 3]);
+        // 1 + ((3 + 4) - (5 + 7)) / 10
+        assert_eq!(value(&series, &tr, &calm, 1), 0.5);
+        assert_eq!(value(&series, &tr, &tr, 1), 1.0, "no disruption, no gap");
+    }
+
+    #[test]
+    fn cleared_export_index_is_what_clears_on_the_covered_links_over_their_normal_flow() {
+        let series = per_link(Measure::ClearedExportIndex { normal: 8.0 }, vec![0, 2]);
+        let tr = links_trace([0.0; 3], [2.0, 50.0, 4.0]);
+        // (2 + 4) / 8, whatever the trial without disruptions cleared.
+        assert_eq!(value(&series, &tr, &links_trace([0.0; 3], [9.0; 3]), 1), 0.75);
+    }
+
+    #[test]
+    fn throughput_index_is_against_the_same_trial_without_disruptions() {
+        let stages = |throughput: [f64; 2]| Trace {
+            stages: vec![throughput.iter().map(|&t| StagePeriod { throughput: t, ..StagePeriod::default() }).collect()],
+            ..Trace::default()
+        };
+        let index = |stage| per_link(Measure::ThroughputIndex { stage }, Vec::new());
+        let (tr, calm) = (stages([3.0, 0.0]), stages([4.0, 0.0]));
+        assert_eq!(value(&index(0), &tr, &calm, 0), 0.75);
+        assert_eq!(value(&index(1), &tr, &calm, 0), 1.0, "0 over 0 is no change");
+        assert_eq!(value(&index(1), &stages([0.0, 1.0]), &calm, 0), f64::INFINITY);
     }
 }
