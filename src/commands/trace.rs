@@ -43,9 +43,11 @@ pub fn trace(args: &TraceArgs) -> Result<(), Failure> {
     let loaded = super::open_scenario(&args.scenario, &args.set)?;
     let names: Vec<&str> = args.with.iter().map(String::as_str).collect();
     let model = loaded.scenario.variant(&names).map_err(crate::options::variant_failure)?;
+    crate::files::folders::check_trace_memory(&model, args.trials).map_err(|e| Failure::Usage(format!("{e:#}")))?;
     let trials = usize::try_from(args.trials).context("too many trials")?;
     let flows = flows::trace(&model, args.seed, trials).map_err(|e| match e {
         FlowsError::CalmModel(e) => anyhow!("could not remove the disruptions: {e:?}"),
+        FlowsError::NoTrials => anyhow!("no trials to trace"),
     })?;
 
     let out_dir = match &args.out {

@@ -56,16 +56,29 @@ pub fn check_memory(model: &Model, trials: u64) -> anyhow::Result<()> {
 /// `--evppi-trials`) whose per-trial results would not fit in [`MAX_RESULTS_BYTES`]: every study holds one run's
 /// per-trial results at a time at least.
 pub fn check_memory_of(model: &Model, flag: &str, trials: u64) -> anyhow::Result<()> {
-    let bytes = chokepoint_engine::results_bytes(model, trials);
+    let per_trial = chokepoint_engine::results_bytes(model, 1);
+    refuse_over_limit(model, flag, trials, per_trial, "the per-trial results")
+}
+
+/// Refuses, before any trial runs, a `trace --trials` count whose weekly values (every series of every period of
+/// every trial, held until they are summarised) would not fit in [`MAX_RESULTS_BYTES`].
+pub fn check_trace_memory(model: &Model, trials: u64) -> anyhow::Result<()> {
+    let per_trial = chokepoint_analysis::flows::values_bytes(model, 1);
+    refuse_over_limit(model, "--trials", trials, per_trial, "the traced weekly values")
+}
+
+/// Refuses `trials` trials of `per_trial` bytes each over [`MAX_RESULTS_BYTES`], naming the flag, what the bytes
+/// hold and the most trials that would fit.
+fn refuse_over_limit(model: &Model, flag: &str, trials: u64, per_trial: u128, what: &str) -> anyhow::Result<()> {
+    let bytes = per_trial * u128::from(trials);
     if bytes <= MAX_RESULTS_BYTES {
         return Ok(());
     }
-    let per_trial = chokepoint_engine::results_bytes(model, 1).max(1);
-    let fits = MAX_RESULTS_BYTES / per_trial;
+    let fits = MAX_RESULTS_BYTES / per_trial.max(1);
     let gib = |b: u128| b as f64 / f64::from(1u32 << 30);
     anyhow::bail!(
-        "`{flag} {trials}` would need {:.1} GiB for the per-trial results of scenario `{}` ({} bytes a trial), \
-         more than the limit of {:.0} GiB: give `{flag} {fits}` or fewer",
+        "`{flag} {trials}` would need {:.1} GiB for {what} of scenario `{}` ({} bytes a trial), more than the \
+         limit of {:.0} GiB: give `{flag} {fits}` or fewer",
         gib(bytes),
         model.spec().name,
         per_trial,

@@ -166,6 +166,14 @@ fn issue_11_absurd_sizes_are_refused_up_front_naming_the_limit_and_the_flag() {
         assert!(err.contains(&format!("`{flag} 100000000` would need")) && err.contains("or fewer"), "{args:?}: {err}");
         assert!(!out.exists(), "{args:?}: nothing is written");
     }
+    // A trace holds every weekly value of every series until it summarises them: 27 GiB at its largest
+    // `--trials` for the default scenario, which aborted on a failed allocation.
+    let out = dir.path().join("trace");
+    let o = chokepoint(&["trace", "scenarios/rare_earths_2025.toml", "--trials", "100000", "-o", arg(&out)]);
+    assert_exit(&o, 2);
+    let err = stderr(&o);
+    assert!(err.contains("`--trials 100000` would need") && err.contains("or fewer"), "{err}");
+    assert!(!out.exists(), "nothing is written");
 }
 
 #[test]

@@ -47,6 +47,9 @@ pub enum FlowsError {
     /// The model without its disruptions, against which the indices are taken, is not valid.
     #[error("the model without its disruptions is not valid: {}", list(.0))]
     CalmModel(Vec<ModelError>),
+    /// No trials to trace: there is nothing to summarise.
+    #[error("no trials to trace")]
+    NoTrials,
 }
 
 fn list(errors: &[ModelError]) -> String {
@@ -54,12 +57,13 @@ fn list(errors: &[ModelError]) -> String {
 }
 
 /// The weekly flows of `trials` trials of `model` from `seed`, each also simulated with every disruption removed
-/// (the same trial on common random numbers), summarised across trials per series and period.
-///
-/// # Panics
-///
-/// If `trials` is 0 (there is nothing to summarise; the CLI refuses `--trials 0`).
+/// (the same trial on common random numbers), summarised across trials per series and period. It holds
+/// [`values_bytes`] of weekly values until they are summarised: callers with untrusted trial counts check that
+/// first.
 pub fn trace(model: &Model, seed: u64, trials: usize) -> Result<Flows, FlowsError> {
+    if trials == 0 {
+        return Err(FlowsError::NoTrials);
+    }
     let mut calm_spec = model.spec().clone();
     calm_spec.disruptions.clear();
     let calm = Model::new(calm_spec).map_err(FlowsError::CalmModel)?;
@@ -82,6 +86,12 @@ pub fn trace(model: &Model, seed: u64, trials: usize) -> Result<Flows, FlowsErro
     let stats: Vec<Vec<WeekStats>> =
         values.iter_mut().map(|v| v.chunks_exact_mut(trials).map(WeekStats::of).collect()).collect();
     Ok(Flows { series, period_weeks: model.spec().period_weeks, stats })
+}
+
+/// The bytes [`trace`] holds for the weekly values of `trials` trials of `model` before it summarises them: one
+/// `f64` per series, period and trial.
+pub fn values_bytes(model: &Model, trials: u64) -> u128 {
+    series_of(model).len() as u128 * model.periods() as u128 * u128::from(trials) * 8
 }
 
 /// What a series measures.
