@@ -29,7 +29,7 @@ fn monthly(stats: &[WeekStats], period_weeks: f64) -> Vec<f64> {
 }
 
 /// Months shown in the terminal tables, in the order they are kept while the table fits the terminal: the
-/// first half year week by week of history's customs series, then the recovery's milestones.
+/// first half year month by month (as history's customs series run), then the recovery's milestones.
 const SHOWN_MONTHS: [usize; 12] = [1, 2, 3, 4, 5, 6, 12, 24, 36, 9, 18, 30];
 
 /// The terminal tables of `trace`: for each kind of index, one row per series and a column per month shown (every
