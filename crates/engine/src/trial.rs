@@ -1053,11 +1053,13 @@ fn ship<const N: usize, R: Recorder>(
     let mut shipped_total = [0.0; N];
     for &l in links {
         let x = &mut state[l];
-        let ord = x.order;
-        let mut q: [[f64; N]; NC] =
-            std::array::from_fn(|class| std::array::from_fn(|k| ord[class][k] * frac[class][k]));
+        // The order is read in place (with 8 lanes a copy of it was a call of `memcpy`).
+        let ord = &x.order;
+        let ordered: [f64; N] = std::array::from_fn(|k| ord[0][k] + ord[1][k] + ord[2][k]);
         let mut delay = [0usize; N];
-        if x.active_controls.iter().any(|&a| a > 0) {
+        let qty: [f64; N] = if x.active_controls.iter().any(|&a| a > 0) {
+            let mut q: [[f64; N]; NC] =
+                std::array::from_fn(|class| std::array::from_fn(|k| ord[class][k] * frac[class][k]));
             for k in 0..N {
                 let mut lane_q = [q[0][k], q[1][k], q[2][k]];
                 // Controls act only on what would ship: with nothing to ship they draw nothing and change nothing.
@@ -1069,10 +1071,15 @@ fn ship<const N: usize, R: Recorder>(
                     q[class][k] = lane_q[class];
                 }
             }
-        }
-        let qty: [f64; N] =
-            std::array::from_fn(|k| at_least(lesser(q[0][k] + q[1][k] + q[2][k], output.stock[k]), 0.0));
-        let ordered: [f64; N] = std::array::from_fn(|k| ord[0][k] + ord[1][k] + ord[2][k]);
+            std::array::from_fn(|k| at_least(lesser(q[0][k] + q[1][k] + q[2][k], output.stock[k]), 0.0))
+        } else {
+            // Without an active control, each class's part goes straight into the sum: the same products and
+            // sums as above, without storing the parts.
+            std::array::from_fn(|k| {
+                let wanted = ord[0][k] * frac[0][k] + ord[1][k] * frac[1][k] + ord[2][k] * frac[2][k];
+                at_least(lesser(wanted, output.stock[k]), 0.0)
+            })
+        };
         let observed: [f64; N] = std::array::from_fn(|k| at_most(qty[k] / ordered[k], 1.0));
         let placed = ordered.map(|o| o > 0.0);
         x.fill =
