@@ -1055,7 +1055,18 @@ fn ship<const N: usize, R: Recorder>(
         let x = &mut state[l];
         // The order is read in place (with 8 lanes a copy of it was a call of `memcpy`).
         let ord = &x.order;
-        let ordered: [f64; N] = std::array::from_fn(|k| ord[0][k] + ord[1][k] + ord[2][k]);
+        let only_class = plan.links[l].only_class;
+        // A link that carries one class only has orders of +0.0 in the others, which leave its order and its
+        // shipment (+0.0 or above) as they are in the sums over classes.
+        debug_assert!(
+            only_class.is_none_or(|only| {
+                (0..NC).all(|class| class == only || ord[class].iter().all(|v| v.to_bits() == 0))
+            })
+        );
+        let ordered: [f64; N] = match only_class {
+            Some(class) => ord[class],
+            None => std::array::from_fn(|k| ord[0][k] + ord[1][k] + ord[2][k]),
+        };
         let mut delay = [0usize; N];
         let qty: [f64; N] = if x.active_controls.iter().any(|&a| a > 0) {
             let mut q: [[f64; N]; NC] =
@@ -1075,10 +1086,15 @@ fn ship<const N: usize, R: Recorder>(
         } else {
             // Without an active control, each class's part goes straight into the sum: the same products and
             // sums as above, without storing the parts.
-            std::array::from_fn(|k| {
-                let wanted = ord[0][k] * frac[0][k] + ord[1][k] * frac[1][k] + ord[2][k] * frac[2][k];
-                at_least(lesser(wanted, output.stock[k]), 0.0)
-            })
+            match only_class {
+                Some(class) => {
+                    std::array::from_fn(|k| at_least(lesser(ord[class][k] * frac[class][k], output.stock[k]), 0.0))
+                }
+                None => std::array::from_fn(|k| {
+                    let wanted = ord[0][k] * frac[0][k] + ord[1][k] * frac[1][k] + ord[2][k] * frac[2][k];
+                    at_least(lesser(wanted, output.stock[k]), 0.0)
+                }),
+            }
         };
         let observed: [f64; N] = std::array::from_fn(|k| at_most(qty[k] / ordered[k], 1.0));
         let placed = ordered.map(|o| o > 0.0);
