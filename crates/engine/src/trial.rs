@@ -511,15 +511,22 @@ fn place_orders<const N: usize>(
                 probed_base[k] = if probing { probed_base[k] + base } else { probed_base[k] };
             }
         }
-        // Suppliers short of their nameplate, and the weight of those at full availability: only where some
-        // supplier may ramp (every supplier of the other slots is always at full availability).
+        // Suppliers short of their nameplate: only where some supplier may ramp (every supplier of the other slots
+        // is always at full availability). Where one gets orders, the weight of those at full availability.
         if slot.may_ramp {
+            for (x, link) in links.iter().zip(link_plans) {
+                let availability = &stages[link.supplier].availability;
+                for k in 0..N {
+                    ramping |= !(availability[k] >= 1.0) & (x.weight[k] > 0.0);
+                }
+            }
+        }
+        if ramping {
             for (x, link) in links.iter().zip(link_plans) {
                 let availability = &stages[link.supplier].availability;
                 for k in 0..N {
                     let full = availability[k] >= 1.0;
                     incumbents[k] = if full { incumbents[k] + x.weight[k] } else { incumbents[k] };
-                    ramping |= !full && x.weight[k] > 0.0;
                 }
             }
         }
