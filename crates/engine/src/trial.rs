@@ -1078,17 +1078,10 @@ fn ship<const N: usize, R: Recorder>(
         let qty: [f64; N] = if x.active_controls.iter().any(|&a| a > 0) {
             let mut q: [[f64; N]; NC] =
                 std::array::from_fn(|class| std::array::from_fn(|k| ord[class][k] * frac[class][k]));
-            for k in 0..N {
-                let mut lane_q = [q[0][k], q[1][k], q[2][k]];
-                // Controls act only on what would ship: with nothing to ship they draw nothing and change nothing.
-                if x.active_controls[k] == 0 || !lane_q.iter().any(|&v| v > 0.0) {
-                    continue;
-                }
-                delay[k] = export_controls(plan, l, k, x.flow[k], &mut lane_q, controls);
-                for class in 0..NC {
-                    q[class][k] = lane_q[class];
-                }
-            }
+            // Controls act only on what would ship: with nothing to ship they draw nothing and change nothing.
+            let acting: [bool; N] =
+                std::array::from_fn(|k| x.active_controls[k] != 0 && (0..NC).any(|class| q[class][k] > 0.0));
+            delay = export_controls(plan, l, acting, &x.flow, &mut q, controls);
             std::array::from_fn(|k| at_least(lesser(q[0][k] + q[1][k] + q[2][k], output.stock[k]), 0.0))
         } else {
             // Without an active control, each class's part goes straight into the sum: the same products and
@@ -1159,50 +1152,67 @@ fn ship<const N: usize, R: Recorder>(
     shipped_total
 }
 
-/// Step 5: the export controls on link `l` act on trial `k`'s shipment `q` (per class, changed in place):
-/// embargoes cap it, licensing regimes deny classes and hold it for a review. Returns the review delay in
-/// periods. `flow` is the link's normal flow in the trial.
+/// Step 5: the export controls on link `l` act on the shipments `q` (per class and lane, changed in place) of the
+/// lanes that are `acting`: embargoes cap them, licensing regimes deny classes and hold them for a review. Returns
+/// each lane's review delay in periods. `flow` is the link's normal flow in each trial.
+///
+/// Control by control, each for every acting lane: a lane meets its controls in the plan's order, as a trial alone
+/// does, and draws from its own stream of each regime, so its draws and numbers do not depend on the other lanes;
+/// a control is looked up once for the lanes rather than once per lane.
 #[inline]
 fn export_controls<const N: usize>(
     plan: &Plan,
     l: usize,
-    k: usize,
-    flow: f64,
-    q: &mut [f64; NC],
+    acting: [bool; N],
+    flow: &[f64; N],
+    q: &mut [[f64; N]; NC],
     controls: &mut Controls<'_, N>,
-) -> usize {
-    let mut delay = 0;
-    let mut quota = f64::INFINITY;
+) -> [usize; N] {
+    let mut delay = [0; N];
+    let mut quota = [f64::INFINITY; N];
     for j in plan.links[l].controls.clone() {
         let control = &plan.link_controls[j];
         let d = control.disruption;
-        let effect = controls.effect_now[d][k];
-        if effect == 0.0 {
-            continue;
-        }
+        let effect = &controls.effect_now[d];
         match &control.kind {
             // An embargo: a cut of `effect` caps the link at (1 - effect) of its normal flow, so more orders cannot
             // beat a quota.
-            ControlKind::Embargo => quota = quota.min((1.0 - effect) * flow),
+            ControlKind::Embargo => {
+                for k in 0..N {
+                    if acting[k] && effect[k] != 0.0 {
+                        quota[k] = quota[k].min((1.0 - effect[k]) * flow[k]);
+                    }
+                }
+            }
             // Licensing: each class's part is denied with the class's probability, and what is left waits a review
             // time drawn per shipment. Several regimes: any denial holds back, the longest review applies.
             ControlKind::Licensing { review } => {
-                if q.iter().any(|&v| v > 0.0) {
+                for k in 0..N {
+                    if !acting[k] || effect[k] == 0.0 || !(0..NC).any(|class| q[class][k] > 0.0) {
+                        continue;
+                    }
                     let rng = &mut controls.licence_streams[j][k];
-                    for (class, v) in q.iter_mut().enumerate() {
-                        if *v > 0.0 && rng.random::<f64>() < controls.denial[d][k][class] {
-                            *v = 0.0;
+                    for class in 0..NC {
+                        if q[class][k] > 0.0 && rng.random::<f64>() < controls.denial[d][k][class] {
+                            q[class][k] = 0.0;
                         }
                     }
-                    delay = delay.max(review.sample_periods(rng, |weeks| periods_of(weeks, plan.period_weeks)));
+                    delay[k] = delay[k].max(review.sample_periods(rng, |weeks| periods_of(weeks, plan.period_weeks)));
                 }
             }
         }
     }
-    let total = q[0] + q[1] + q[2];
-    if total > quota {
-        let f = if total > 0.0 { quota / total } else { 0.0 };
-        *q = [q[0] * f, q[1] * f, q[2] * f];
+    for k in 0..N {
+        if !acting[k] {
+            continue;
+        }
+        let total = q[0][k] + q[1][k] + q[2][k];
+        if total > quota[k] {
+            let f = if total > 0.0 { quota[k] / total } else { 0.0 };
+            for class in 0..NC {
+                q[class][k] *= f;
+            }
+        }
     }
     delay
 }
