@@ -1187,13 +1187,14 @@ fn export_controls<const N: usize>(
             // Licensing: each class's part is denied with the class's probability, and what is left waits a review
             // time drawn per shipment. Several regimes: any denial holds back, the longest review applies.
             ControlKind::Licensing { review } => {
+                let (streams, denial) = (&mut controls.licence_streams[j], &controls.denial[d]);
                 for k in 0..N {
                     if !acting[k] || effect[k] == 0.0 || !(0..NC).any(|class| q[class][k] > 0.0) {
                         continue;
                     }
-                    let rng = &mut controls.licence_streams[j][k];
+                    let rng = &mut streams[k];
                     for class in 0..NC {
-                        if q[class][k] > 0.0 && rng.random::<f64>() < controls.denial[d][k][class] {
+                        if q[class][k] > 0.0 && rng.random::<f64>() < denial[k][class] {
                             q[class][k] = 0.0;
                         }
                     }
