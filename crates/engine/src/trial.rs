@@ -1058,6 +1058,8 @@ fn ship<const N: usize, R: Recorder>(
         }
     }
     let mut shipped_total = [0.0; N];
+    // The output stock as the links take from it, kept aside from the output for the loop.
+    let mut stock = output.stock;
     for &l in links {
         let x = &mut state[l];
         // The order is read in place (with 8 lanes a copy of it was a call of `memcpy`).
@@ -1082,17 +1084,15 @@ fn ship<const N: usize, R: Recorder>(
             let acting: [bool; N] =
                 std::array::from_fn(|k| x.active_controls[k] != 0 && (0..NC).any(|class| q[class][k] > 0.0));
             delay = export_controls(plan, l, acting, &x.flow, &mut q, controls);
-            std::array::from_fn(|k| at_least(lesser(q[0][k] + q[1][k] + q[2][k], output.stock[k]), 0.0))
+            std::array::from_fn(|k| at_least(lesser(q[0][k] + q[1][k] + q[2][k], stock[k]), 0.0))
         } else {
             // Without an active control, each class's part goes straight into the sum: the same products and
             // sums as above, without storing the parts.
             match only_class {
-                Some(class) => {
-                    std::array::from_fn(|k| at_least(lesser(ord[class][k] * frac[class][k], output.stock[k]), 0.0))
-                }
+                Some(class) => std::array::from_fn(|k| at_least(lesser(ord[class][k] * frac[class][k], stock[k]), 0.0)),
                 None => std::array::from_fn(|k| {
                     let wanted = ord[0][k] * frac[0][k] + ord[1][k] * frac[1][k] + ord[2][k] * frac[2][k];
-                    at_least(lesser(wanted, output.stock[k]), 0.0)
+                    at_least(lesser(wanted, stock[k]), 0.0)
                 }),
             }
         };
@@ -1107,7 +1107,7 @@ fn ship<const N: usize, R: Recorder>(
         // leaves the stock, the total and the pipeline with their bits (none of them is ever -0.0: they start at
         // +0.0 or above, and a difference of equal numbers is +0.0).
         for k in 0..N {
-            output.stock[k] -= qty[k];
+            stock[k] -= qty[k];
             shipped_total[k] += qty[k];
             x.pipe[k] += qty[k];
         }
@@ -1149,6 +1149,7 @@ fn ship<const N: usize, R: Recorder>(
             }
         }
     }
+    output.stock = stock;
     shipped_total
 }
 
