@@ -129,6 +129,10 @@ pub(crate) struct PlannedLink {
     /// when they were shipped so that customers can learn the lead time.
     pub licensed: Option<usize>,
     pub lead_time_weeks: DrawnParam,
+    /// The one destination class the link can carry, where its customer can serve only one (an end use, or a
+    /// stage whose customers serve only the class of a stage without normal demand): its orders of every other
+    /// class are always +0.0, so ordering and shipping work on that class alone. `None` where it can carry more.
+    pub only_class: Option<usize>,
 }
 
 /// An export control or embargo covering one link.
@@ -273,6 +277,25 @@ impl Plan {
     #[inline]
     pub fn customers_of(&self, o: usize) -> &[usize] {
         &self.customer_links[self.outputs[o].customers.clone()]
+    }
+}
+
+/// Sets each link's [`PlannedLink::only_class`]. An end use serves its own class; a stage serves the classes of
+/// its customers, and the last class, which a stage without normal demand takes for its class mix (`draw.rs`).
+/// A node's class mix, and so every order it places, is +0.0 for a class it cannot serve: its orders are
+/// `need * mix`, sums of them, and their ratios, all finite and +0.0 or above. Linear in the links: suppliers come
+/// before their customers in processing order, so customers are settled first.
+fn only_classes(stages: usize, end_uses: &[PlannedEndUse], links: &mut [PlannedLink]) {
+    let mut classes: Vec<u8> = vec![1 << (CLASSES - 1); stages];
+    classes.extend(end_uses.iter().map(|e| 1u8 << e.class));
+    let mut by_supplier: Vec<usize> = (0..links.len()).collect();
+    by_supplier.sort_by_key(|&l| std::cmp::Reverse(links[l].supplier));
+    for l in by_supplier {
+        classes[links[l].supplier] |= classes[links[l].customer];
+    }
+    for link in links {
+        let served = classes[link.customer];
+        link.only_class = (served.count_ones() == 1).then_some(served.trailing_zeros() as usize);
     }
 }
 
@@ -541,6 +564,7 @@ pub(crate) fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Option<
             controls: first..link_controls.len(),
             licensed,
             lead_time_weeks: DrawnParam::new(&l.lead_time_weeks, &format!("link:{}:lead_time", link_label(spec, l))),
+            only_class: None,
         });
     }
 
@@ -645,7 +669,7 @@ pub(crate) fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Option<
             }
         })
         .collect();
-    let end_uses = spec
+    let end_uses: Vec<PlannedEndUse> = spec
         .end_uses
         .iter()
         .enumerate()
@@ -693,6 +717,7 @@ pub(crate) fn compile(spec: &ModelSpec, errors: &mut Vec<ModelError>) -> Option<
             _ => Vec::new(),
         })
         .collect();
+    only_classes(ns, &end_uses, &mut links);
     Some(Plan {
         periods: spec.periods,
         period_weeks: spec.period_weeks,

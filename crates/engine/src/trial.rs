@@ -511,15 +511,22 @@ fn place_orders<const N: usize>(
                 probed_base[k] = if probing { probed_base[k] + base } else { probed_base[k] };
             }
         }
-        // Suppliers short of their nameplate, and the weight of those at full availability: only where some
-        // supplier may ramp (every supplier of the other slots is always at full availability).
+        // Suppliers short of their nameplate: only where some supplier may ramp (every supplier of the other slots
+        // is always at full availability). Where one gets orders, the weight of those at full availability.
         if slot.may_ramp {
+            for (x, link) in links.iter().zip(link_plans) {
+                let availability = &stages[link.supplier].availability;
+                for k in 0..N {
+                    ramping |= !(availability[k] >= 1.0) & (x.weight[k] > 0.0);
+                }
+            }
+        }
+        if ramping {
             for (x, link) in links.iter().zip(link_plans) {
                 let availability = &stages[link.supplier].availability;
                 for k in 0..N {
                     let full = availability[k] >= 1.0;
                     incumbents[k] = if full { incumbents[k] + x.weight[k] } else { incumbents[k] };
-                    ramping |= !full && x.weight[k] > 0.0;
                 }
             }
         }
@@ -1051,28 +1058,44 @@ fn ship<const N: usize, R: Recorder>(
         }
     }
     let mut shipped_total = [0.0; N];
+    // The output stock as the links take from it, kept aside from the output for the loop.
+    let mut stock = output.stock;
     for &l in links {
         let x = &mut state[l];
-        let ord = x.order;
-        let mut q: [[f64; N]; NC] =
-            std::array::from_fn(|class| std::array::from_fn(|k| ord[class][k] * frac[class][k]));
+        // The order is read in place (with 8 lanes a copy of it was a call of `memcpy`).
+        let ord = &x.order;
+        let only_class = plan.links[l].only_class;
+        // A link that carries one class only has orders of +0.0 in the others, which leave its order and its
+        // shipment (+0.0 or above) as they are in the sums over classes.
+        debug_assert!(
+            only_class.is_none_or(|only| {
+                (0..NC).all(|class| class == only || ord[class].iter().all(|v| v.to_bits() == 0))
+            })
+        );
+        let ordered: [f64; N] = match only_class {
+            Some(class) => ord[class],
+            None => std::array::from_fn(|k| ord[0][k] + ord[1][k] + ord[2][k]),
+        };
         let mut delay = [0usize; N];
-        if x.active_controls.iter().any(|&a| a > 0) {
-            for k in 0..N {
-                let mut lane_q = [q[0][k], q[1][k], q[2][k]];
-                // Controls act only on what would ship: with nothing to ship they draw nothing and change nothing.
-                if x.active_controls[k] == 0 || !lane_q.iter().any(|&v| v > 0.0) {
-                    continue;
-                }
-                delay[k] = export_controls(plan, l, k, x.flow[k], &mut lane_q, controls);
-                for class in 0..NC {
-                    q[class][k] = lane_q[class];
-                }
+        let qty: [f64; N] = if x.active_controls.iter().any(|&a| a > 0) {
+            let mut q: [[f64; N]; NC] =
+                std::array::from_fn(|class| std::array::from_fn(|k| ord[class][k] * frac[class][k]));
+            // Controls act only on what would ship: with nothing to ship they draw nothing and change nothing.
+            let acting: [bool; N] =
+                std::array::from_fn(|k| x.active_controls[k] != 0 && (0..NC).any(|class| q[class][k] > 0.0));
+            delay = export_controls(plan, l, acting, &x.flow, &mut q, controls);
+            std::array::from_fn(|k| at_least(lesser(q[0][k] + q[1][k] + q[2][k], stock[k]), 0.0))
+        } else {
+            // Without an active control, each class's part goes straight into the sum: the same products and
+            // sums as above, without storing the parts.
+            match only_class {
+                Some(class) => std::array::from_fn(|k| at_least(lesser(ord[class][k] * frac[class][k], stock[k]), 0.0)),
+                None => std::array::from_fn(|k| {
+                    let wanted = ord[0][k] * frac[0][k] + ord[1][k] * frac[1][k] + ord[2][k] * frac[2][k];
+                    at_least(lesser(wanted, stock[k]), 0.0)
+                }),
             }
-        }
-        let qty: [f64; N] =
-            std::array::from_fn(|k| at_least(lesser(q[0][k] + q[1][k] + q[2][k], output.stock[k]), 0.0));
-        let ordered: [f64; N] = std::array::from_fn(|k| ord[0][k] + ord[1][k] + ord[2][k]);
+        };
         let observed: [f64; N] = std::array::from_fn(|k| at_most(qty[k] / ordered[k], 1.0));
         let placed = ordered.map(|o| o > 0.0);
         x.fill =
@@ -1084,7 +1107,7 @@ fn ship<const N: usize, R: Recorder>(
         // leaves the stock, the total and the pipeline with their bits (none of them is ever -0.0: they start at
         // +0.0 or above, and a difference of equal numbers is +0.0).
         for k in 0..N {
-            output.stock[k] -= qty[k];
+            stock[k] -= qty[k];
             shipped_total[k] += qty[k];
             x.pipe[k] += qty[k];
         }
@@ -1126,53 +1149,72 @@ fn ship<const N: usize, R: Recorder>(
             }
         }
     }
+    output.stock = stock;
     shipped_total
 }
 
-/// Step 5: the export controls on link `l` act on trial `k`'s shipment `q` (per class, changed in place):
-/// embargoes cap it, licensing regimes deny classes and hold it for a review. Returns the review delay in
-/// periods. `flow` is the link's normal flow in the trial.
+/// Step 5: the export controls on link `l` act on the shipments `q` (per class and lane, changed in place) of the
+/// lanes that are `acting`: embargoes cap them, licensing regimes deny classes and hold them for a review. Returns
+/// each lane's review delay in periods. `flow` is the link's normal flow in each trial.
+///
+/// Control by control, each for every acting lane: a lane meets its controls in the plan's order, as a trial alone
+/// does, and draws from its own stream of each regime, so its draws and numbers do not depend on the other lanes;
+/// a control is looked up once for the lanes rather than once per lane.
 #[inline]
 fn export_controls<const N: usize>(
     plan: &Plan,
     l: usize,
-    k: usize,
-    flow: f64,
-    q: &mut [f64; NC],
+    acting: [bool; N],
+    flow: &[f64; N],
+    q: &mut [[f64; N]; NC],
     controls: &mut Controls<'_, N>,
-) -> usize {
-    let mut delay = 0;
-    let mut quota = f64::INFINITY;
+) -> [usize; N] {
+    let mut delay = [0; N];
+    let mut quota = [f64::INFINITY; N];
     for j in plan.links[l].controls.clone() {
         let control = &plan.link_controls[j];
         let d = control.disruption;
-        let effect = controls.effect_now[d][k];
-        if effect == 0.0 {
-            continue;
-        }
+        let effect = &controls.effect_now[d];
         match &control.kind {
             // An embargo: a cut of `effect` caps the link at (1 - effect) of its normal flow, so more orders cannot
             // beat a quota.
-            ControlKind::Embargo => quota = quota.min((1.0 - effect) * flow),
+            ControlKind::Embargo => {
+                for k in 0..N {
+                    if acting[k] && effect[k] != 0.0 {
+                        quota[k] = quota[k].min((1.0 - effect[k]) * flow[k]);
+                    }
+                }
+            }
             // Licensing: each class's part is denied with the class's probability, and what is left waits a review
             // time drawn per shipment. Several regimes: any denial holds back, the longest review applies.
             ControlKind::Licensing { review } => {
-                if q.iter().any(|&v| v > 0.0) {
-                    let rng = &mut controls.licence_streams[j][k];
-                    for (class, v) in q.iter_mut().enumerate() {
-                        if *v > 0.0 && rng.random::<f64>() < controls.denial[d][k][class] {
-                            *v = 0.0;
+                let (streams, denial) = (&mut controls.licence_streams[j], &controls.denial[d]);
+                for k in 0..N {
+                    if !acting[k] || effect[k] == 0.0 || !(0..NC).any(|class| q[class][k] > 0.0) {
+                        continue;
+                    }
+                    let rng = &mut streams[k];
+                    for class in 0..NC {
+                        if q[class][k] > 0.0 && rng.random::<f64>() < denial[k][class] {
+                            q[class][k] = 0.0;
                         }
                     }
-                    delay = delay.max(review.sample_periods(rng, |weeks| periods_of(weeks, plan.period_weeks)));
+                    delay[k] = delay[k].max(review.sample_periods(rng, |weeks| periods_of(weeks, plan.period_weeks)));
                 }
             }
         }
     }
-    let total = q[0] + q[1] + q[2];
-    if total > quota {
-        let f = if total > 0.0 { quota / total } else { 0.0 };
-        *q = [q[0] * f, q[1] * f, q[2] * f];
+    for k in 0..N {
+        if !acting[k] {
+            continue;
+        }
+        let total = q[0][k] + q[1][k] + q[2][k];
+        if total > quota[k] {
+            let f = if total > 0.0 { quota[k] / total } else { 0.0 };
+            for class in 0..NC {
+                q[class][k] *= f;
+            }
+        }
     }
     delay
 }
