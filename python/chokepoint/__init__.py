@@ -18,7 +18,7 @@ the scenario's, pointing into the setting itself, named ``settings[1]``, ``setti
 Tables come back as polars DataFrames with the very columns, types and values of the CLI's files (``run`` writes
 ``trials.parquet``, ``stage_losses.parquet``, ``bands.parquet``, ``backlog_bands.parquet`` and ``summary.csv``;
 ``sweep`` returns the columns of ``sweep.parquet``, ``sensitivity`` those of ``tornado.parquet`` and
-``sobol.parquet``, ``worlds`` those of ``worlds.parquet``; ``compare`` and ``optimize`` with ``evppi=True`` the
+``sobol.parquet``, ``worlds`` those of ``worlds.parquet``, ``trace`` those of ``flows.parquet``; ``compare`` and ``optimize`` with ``evppi=True`` the
 value-of-information section of ``compare.json`` and ``optimize.json`` as two tables); they cross from Rust through the Arrow C stream interface, without files. ``result.arrow[name]``
 is the same table for any reader of the Arrow PyCapsule interface (``pyarrow.table(...)``, DuckDB);
 ``df.to_pandas()`` gives pandas.
@@ -51,6 +51,7 @@ __all__ = [
     "SweepResult",
     "SensitivityResult",
     "WorldsResult",
+    "TraceResult",
     "ValueOfInformation",
     "validate",
     "run",
@@ -60,6 +61,7 @@ __all__ = [
     "sweep",
     "sensitivity",
     "worlds",
+    "trace",
     "__version__",
 ]
 
@@ -711,5 +713,54 @@ def worlds(
         world_count=d["worlds"],
         knowledge=d["knowledge"],
         table=pl.DataFrame(tables["table"]),
+        arrow=dict(tables),
+    )
+
+
+@dataclass(frozen=True)
+class TraceResult:
+    """The weekly flows of a few trials (``chokepoint trace``), each simulated as given and again without the
+    scenario's disruptions on the same random draws.
+
+    ``flows`` has the columns of ``flows.parquet``: one row per series, node, material and week, with the mean, p5,
+    p50 and p95 across the traced trials. The series are what each stage shipped, received and made, each end use's
+    builds, requirement and share met, each market's price index, and the indices of ``docs/output-schema.md``:
+    ``export_index`` and ``throughput_index`` against the same trials without disruptions,
+    ``cleared_export_index``, ``region_cleared_export_index`` and ``import_index`` against the run rate at the start
+    of the horizon.
+    """
+
+    scenario: ScenarioInfo
+    seed: int
+    trial_count: int
+    flows: pl.DataFrame
+    arrow: Mapping[str, Any]
+
+
+def trace(
+    scenario: ScenarioLike = None,
+    *,
+    settings: SettingsLike = (),
+    mitigations: OptionsLike = (),
+    trials: int = 200,
+    seed: int = 1,
+) -> TraceResult:
+    """Traces ``trials`` trials of ``scenario`` week by week, each also without its disruptions, as ``chokepoint
+    trace`` (whose ``--with NAME`` is ``mitigations``). Trials run one after the other on one thread (traces are
+    large); trial ``i`` is trial ``i`` of :func:`run` with the same seed. At most 100,000 trials, and no more than
+    fit 8 GiB of weekly values (:class:`UsageError` otherwise, before anything runs).
+    """
+    d = _native.trace(
+        **_source(scenario, settings),
+        mitigations=_names(mitigations, "mitigations"),
+        trials=trials,
+        seed=seed,
+    )
+    tables = d.pop("tables")
+    return TraceResult(
+        scenario=ScenarioInfo._of(d["scenario"]),
+        seed=d["seed"],
+        trial_count=d["trials"],
+        flows=pl.DataFrame(tables["flows"]),
         arrow=dict(tables),
     )

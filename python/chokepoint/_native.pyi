@@ -127,3 +127,12 @@ def worlds(
     seed: int,
     threads: int,
 ) -> dict[str, Any]: ...
+def trace(
+    *,
+    path: Optional[str] = None,
+    text: Optional[str] = None,
+    settings: Sequence[str] = (),
+    mitigations: Sequence[str],
+    trials: int,
+    seed: int,
+) -> dict[str, Any]: ...

@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use chokepoint_analysis::AnalysisError;
 use chokepoint_analysis::comparison::{Comparison, OptionKind, OptionSpec, options_of};
 use chokepoint_analysis::evppi::{Choice, EvppiPlan, EvppiQuestion, PlanError};
+use chokepoint_analysis::flows::{self, FlowsError};
 use chokepoint_analysis::loss::{LossWeights, TrialLosses};
 use chokepoint_analysis::outcome::VariantOutcome;
 use chokepoint_analysis::parameters::{require_some, select};
@@ -94,6 +95,29 @@ fn check_memory_of(model: &chokepoint_engine::Model, name: &str, trials: u64) ->
     Err(UsageError::new_err(format!(
         "{name}={trials} would need {:.1} GiB for the per-trial results of scenario `{}` ({per_trial} bytes a trial), \
          more than the limit of 8 GiB: give {name}={} or fewer",
+        bytes as f64 / f64::from(1u32 << 30),
+        model.spec().name,
+        MAX_RESULTS_BYTES / per_trial
+    )))
+}
+
+/// The most trials `trace` takes, as the CLI's `--trials` of `chokepoint trace`.
+const MAX_TRACE_TRIALS: u64 = 100_000;
+
+/// Refuses, before any trial runs, a trace whose weekly values (held until they are summarised) would not fit in
+/// [`MAX_RESULTS_BYTES`], as the CLI does.
+fn check_trace_memory(model: &chokepoint_engine::Model, trials: u64) -> PyResult<()> {
+    if trials == 0 || trials > MAX_TRACE_TRIALS {
+        return Err(UsageError::new_err(format!("trials={trials} is not in 1..={MAX_TRACE_TRIALS}")));
+    }
+    let per_trial = flows::values_bytes(model, 1).max(1);
+    let bytes = per_trial * u128::from(trials);
+    if bytes <= MAX_RESULTS_BYTES {
+        return Ok(());
+    }
+    Err(UsageError::new_err(format!(
+        "trials={trials} would need {:.1} GiB for the traced weekly values of scenario `{}` ({per_trial} bytes a \
+         trial), more than the limit of 8 GiB: give trials={} or fewer",
         bytes as f64 / f64::from(1u32 << 30),
         model.spec().name,
         MAX_RESULTS_BYTES / per_trial
@@ -908,6 +932,39 @@ fn worlds<'py>(
     Ok(d)
 }
 
+/// The weekly flows of a few trials, each also without the scenario's disruptions, as `chokepoint trace`.
+#[pyfunction]
+#[pyo3(signature = (*, path = None, text = None, settings = Vec::new(), mitigations, trials, seed))]
+fn trace<'py>(
+    py: Python<'py>,
+    path: Option<PathBuf>,
+    text: Option<String>,
+    settings: Vec<String>,
+    mitigations: Vec<String>,
+    trials: u64,
+    seed: u64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let mut loaded = load(source(path, text)?, &settings)?;
+    let specs = named_options(&mut loaded, mitigations, false)?;
+    loaded.apply(specs.into_iter().map(|s| s.name).collect()).map_err(variant_error)?;
+    let model = &loaded.scenario.model;
+    check_trace_memory(model, trials)?;
+    let count = usize::try_from(trials).map_err(|_| UsageError::new_err(format!("trials={trials} is too many")))?;
+    let traced = interruptible(py, |progress| flows::trace_cancellable(model, seed, count, progress))?;
+    let traced = traced.map_err(|e| match e {
+        FlowsError::CalmModel(_) => ChokepointError::new_err(format!("could not remove the disruptions: {e}")),
+        FlowsError::NoTrials | FlowsError::Cancelled => UsageError::new_err(e.to_string()),
+    })?;
+    let d = PyDict::new(py);
+    d.set_item("scenario", scenario_dict(py, &loaded)?)?;
+    d.set_item("seed", seed)?;
+    d.set_item("trials", trials)?;
+    let t = PyDict::new(py);
+    t.set_item("flows", Py::new(py, ArrowTable::new(chokepoint_tables::FLOWS, [chokepoint_tables::flows(&traced)])?)?)?;
+    d.set_item("tables", t)?;
+    Ok(d)
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -925,5 +982,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sensitivity, m)?)?;
     m.add_function(wrap_pyfunction!(worlds, m)?)?;
     m.add_function(wrap_pyfunction!(optimize, m)?)?;
+    m.add_function(wrap_pyfunction!(trace, m)?)?;
     Ok(())
 }

@@ -216,3 +216,21 @@ def test_the_value_of_information_names_what_it_cannot_value():
                            "dy_reserve", settings=["uncertainty.knowledge=[]"], trials=10, evppi=True)
     with pytest.raises(chokepoint.UsageError, match="evppi_samples must be 2 or more"):
         chokepoint.compare(SMALL_MITIGATIONS, "dy_reserve", trials=10, evppi=True, evppi_samples=1)
+
+
+def test_trace_equals_the_cli(cli, tmp_path):
+    out = tmp_path / "trace"
+    licensing = SCENARIOS / "licensing_2025.toml"
+    cli("trace", str(licensing), "--trials", "12", "--seed", "4", "--set", "horizon.years=1", "-o", str(out))
+    result = chokepoint.trace(licensing, trials=12, seed=4, settings="horizon.years=1")
+    assert_identical(result.flows, pl.read_parquet(out / "flows.parquet"), "flows")
+    assert result.trial_count == 12 and result.seed == 4
+    # China's licensed magnets, all grades, clear export control below their run rate in the regime's first weeks.
+    cleared = result.flows.filter(
+        (pl.col("series") == "region_cleared_export_index") & (pl.col("node") == "CN") & (pl.col("week") < 4)
+    )
+    assert cleared.height == 4 and cleared["mean"].mean() < 0.95
+    with pytest.raises(chokepoint.UsageError, match="not in 1..=100000"):
+        chokepoint.trace(licensing, trials=0)
+    with pytest.raises(chokepoint.UsageError, match="or fewer"):
+        chokepoint.trace(None, trials=100_000)

@@ -59,6 +59,18 @@ def test_ctrl_c_cancels_an_analysis(sigint_raises):
         sender.join()
 
 
+def test_ctrl_c_cancels_a_trace(sigint_raises):
+    # Uncancelled, 3,000 traced trials of the default scenario take about half a minute (and 0.9 GB of weekly values).
+    sender = threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT))
+    sender.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            chokepoint.trace(trials=3_000)
+    finally:
+        sender.cancel()
+        sender.join()
+
+
 def test_runs_in_threads_of_their_own_give_the_same_tables():
     results: dict[int, chokepoint.RunResult] = {}
 

@@ -47,7 +47,7 @@ pub fn trace(args: &TraceArgs) -> Result<(), Failure> {
     let trials = usize::try_from(args.trials).context("too many trials")?;
     let flows = flows::trace(&model, args.seed, trials).map_err(|e| match e {
         FlowsError::CalmModel(e) => anyhow!("could not remove the disruptions: {e:?}"),
-        FlowsError::NoTrials => anyhow!("no trials to trace"),
+        FlowsError::NoTrials | FlowsError::Cancelled => anyhow!("{e}"),
     })?;
 
     let out_dir = match &args.out {

@@ -36,6 +36,8 @@
 //! [`trace`] is the entry point: it simulates the trials one after the other on one thread (traces are large);
 //! trial `i` is trial `i` of a run with the same seed, so its outcome is the one `trials.parquet` reports.
 
+use std::ops::ControlFlow;
+
 use chokepoint_engine::outcome::Trace;
 use chokepoint_engine::stats::quantile_sorted;
 use chokepoint_engine::trial::{Scratch, simulate};
@@ -50,6 +52,9 @@ pub enum FlowsError {
     /// No trials to trace: there is nothing to summarise.
     #[error("no trials to trace")]
     NoTrials,
+    /// The caller's progress callback asked to stop ([`trace_cancellable`]).
+    #[error("cancelled")]
+    Cancelled,
 }
 
 fn list(errors: &[ModelError]) -> String {
@@ -61,6 +66,17 @@ fn list(errors: &[ModelError]) -> String {
 /// [`values_bytes`] of weekly values until they are summarised: callers with untrusted trial counts check that
 /// first.
 pub fn trace(model: &Model, seed: u64, trials: usize) -> Result<Flows, FlowsError> {
+    trace_cancellable(model, seed, trials, &|_| ControlFlow::Continue(()))
+}
+
+/// [`trace`], reporting the trials traced so far to `progress` after each one; when it answers
+/// `ControlFlow::Break`, the trace stops with [`FlowsError::Cancelled`] (a caller's Ctrl-C).
+pub fn trace_cancellable(
+    model: &Model,
+    seed: u64,
+    trials: usize,
+    progress: &dyn Fn(u64) -> ControlFlow<()>,
+) -> Result<Flows, FlowsError> {
     if trials == 0 {
         return Err(FlowsError::NoTrials);
     }
@@ -81,6 +97,9 @@ pub fn trace(model: &Model, seed: u64, trials: usize) -> Result<Flows, FlowsErro
             for t in 0..periods {
                 values[k][t * trials + i] = value(s, &tr, &calm_tr, t);
             }
+        }
+        if progress(i as u64 + 1).is_break() {
+            return Err(FlowsError::Cancelled);
         }
     }
     let stats: Vec<Vec<WeekStats>> =
