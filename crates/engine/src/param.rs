@@ -479,7 +479,8 @@ struct LogNormalPeriods {
     /// Around each `ln((k - 1/2) period_weeks)`, `k = 1, 2, ...`, the band `(low, high)` within which a draw is
     /// computed in full, increasing, after a band at minus infinity (so that `bands[k]` and `bands[k + 1]` frame
     /// a draw of `k` periods); shared by the links a regime covers.
-    bands: Arc<[(f64, f64)]>,
+    /// A fixed length, so that the two reads of a draw below `MAX_BOUNDS` periods need no bounds check.
+    bands: Arc<[(f64, f64); MAX_BOUNDS + 1]>,
     /// Cells of width `1 / CELLS_PER_UNIT` from `origin`, which find a draw's place among the bands without a
     /// search (whose unpredictable exit costs more time than `exp`): for each cell, how many bands start at or
     /// before the cell's start, and where the one band that starts within the cell starts (infinity if none).
@@ -505,13 +506,14 @@ impl PeriodsSampler {
             (Shape::LogNormal { mu, sigma }, Sampler::LogNormal(lognormal)) if period_weeks > 0.0 => {
                 Normal::new(*mu, *sigma).ok().map(|normal| {
                     // The bounds of the first `MAX_BOUNDS` periods; the rare longer draws are computed in full.
-                    let bands: Vec<(f64, f64)> = std::iter::once((f64::NEG_INFINITY, f64::NEG_INFINITY))
-                        .chain((1..=MAX_BOUNDS).map(|k| {
-                            let bound = ((k as f64 - 0.5) * period_weeks).ln();
-                            let guard = LOG_BOUND_GUARD * (1.0 + bound.abs());
-                            (bound - guard, bound + guard)
-                        }))
-                        .collect();
+                    let bands: [(f64, f64); MAX_BOUNDS + 1] = std::array::from_fn(|k| {
+                        if k == 0 {
+                            return (f64::NEG_INFINITY, f64::NEG_INFINITY);
+                        }
+                        let bound = ((k as f64 - 0.5) * period_weeks).ln();
+                        let guard = LOG_BOUND_GUARD * (1.0 + bound.abs());
+                        (bound - guard, bound + guard)
+                    });
                     let lows: Vec<f64> = bands[1..].iter().map(|&(low, _)| low).collect();
                     let origin = lows[0] - 1.0;
                     let mut cells = Vec::new();
@@ -525,7 +527,13 @@ impl PeriodsSampler {
                             break;
                         }
                     }
-                    LogNormalPeriods { normal, lognormal: *lognormal, bands: bands.into(), origin, cells: cells.into() }
+                    LogNormalPeriods {
+                        normal,
+                        lognormal: *lognormal,
+                        bands: Arc::new(bands),
+                        origin,
+                        cells: cells.into(),
+                    }
                 })
             }
             _ => None,
