@@ -1189,6 +1189,22 @@ fn export_controls<const N: usize>(
             // time drawn per shipment. Several regimes: any denial holds back, the longest review applies.
             ControlKind::Licensing { review } => {
                 let (streams, denial) = (&mut controls.licence_streams[j], &controls.denial[d]);
+                if let Some(class) = plan.links[l].only_class {
+                    // A link that carries one class only ships +0.0 of the others (`PlannedLink::only_class`), which
+                    // the loop below skips without a draw: that class alone, with the same draws in the same order.
+                    for k in 0..N {
+                        if !acting[k] || effect[k] == 0.0 || !(q[class][k] > 0.0) {
+                            continue;
+                        }
+                        let rng = &mut streams[k];
+                        if rng.random::<f64>() < denial[k][class] {
+                            q[class][k] = 0.0;
+                        }
+                        delay[k] =
+                            delay[k].max(review.sample_periods(rng, |weeks| periods_of(weeks, plan.period_weeks)));
+                    }
+                    continue;
+                }
                 for k in 0..N {
                     if !acting[k] || effect[k] == 0.0 || !(0..NC).any(|class| q[class][k] > 0.0) {
                         continue;
