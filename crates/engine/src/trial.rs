@@ -287,6 +287,15 @@ fn disruptions_start_or_end<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>, t
 fn capacity<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>, t: usize) {
     let tt = t as f64;
     for x in sc.stages.iter_mut() {
+        if x.at_nameplate {
+            // An availability of 1 in every lane, which stays (times 1 leaves the capacity's bits unchanged).
+            for k in 0..N {
+                x.capacity_nominal[k] = x.capacity_base[k] * x.capacity_growth[k];
+                x.capacity_growth[k] *= x.capacity_step[k];
+                x.capacity_now[k] = x.capacity_nominal[k];
+            }
+            continue;
+        }
         for k in 0..N {
             let availability = ramp_factor(tt, x.online_period[k], x.ramp_periods[k]);
             x.availability[k] = availability;
@@ -294,6 +303,7 @@ fn capacity<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>, t: usize) {
             x.capacity_growth[k] *= x.capacity_step[k];
             x.capacity_now[k] = x.capacity_nominal[k];
         }
+        x.at_nameplate = x.availability.iter().all(|&a| a == 1.0);
     }
     if sc.outages_active {
         for &(d, p) in &plan.outages {

@@ -33,6 +33,7 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
         let online = p.online_week.as_ref().map_or(0.0, |w| draw(w).max(0.0) / pw);
         state.online_period[k] = triggered(online, p.online_trigger, first_onset);
         state.ramp_periods[k] = draw(&p.ramp_weeks).max(0.0) / pw;
+        state.at_nameplate = false;
         state.throughput_lost[k] = 0.0;
         state.throughput_wanted[k] = 0.0;
     }

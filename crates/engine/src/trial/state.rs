@@ -24,6 +24,9 @@ pub(super) struct StageState<const N: usize> {
     pub ramp_periods: [f64; N],
     /// This period's availability (0 before it comes online, ramping to 1).
     pub availability: [f64; N],
+    /// Whether every lane's availability is 1 from this period on (availability never falls: the ramp is
+    /// monotonic in the period), so that step 1 need not compute it again.
+    pub at_nameplate: bool,
     /// This period's capacity before outages, and after them.
     pub capacity_nominal: [f64; N],
     pub capacity_now: [f64; N],
@@ -268,6 +271,7 @@ impl<const N: usize> Lockstep<N> {
                     online_period: zero,
                     ramp_periods: zero,
                     availability: zero,
+                    at_nameplate: false,
                     capacity_nominal: zero,
                     capacity_now: zero,
                     plan_uncapped: zero,
