@@ -525,9 +525,12 @@ fn place_orders<const N: usize>(
         // is always at full availability). Where one gets orders, the weight of those at full availability.
         if slot.may_ramp {
             for (x, link) in links.iter().zip(link_plans) {
-                let availability = &stages[link.supplier].availability;
+                let supplier = &stages[link.supplier];
+                if supplier.at_nameplate {
+                    continue;
+                }
                 for k in 0..N {
-                    ramping |= !(availability[k] >= 1.0) & (x.weight[k] > 0.0);
+                    ramping |= !(supplier.availability[k] >= 1.0) & (x.weight[k] > 0.0);
                 }
             }
         }
