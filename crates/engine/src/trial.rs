@@ -511,11 +511,13 @@ fn place_orders<const N: usize>(
         let mut probed_base = [-0.0; N];
         let mut incumbents = [-0.0; N];
         let mut ramping = false;
+        let mut any_probed = false;
         for (x, link) in links.iter_mut().zip(link_plans) {
             let availability = &stages[link.supplier].availability;
             for k in 0..N {
                 let base = link.share * availability[k];
                 let probing = probed(x, k);
+                any_probed |= probing;
                 x.weight[k] = if probing { 0.0 } else { base * at_least(x.fill[k], FILL_FLOOR) };
                 total[k] += x.weight[k];
                 probed_base[k] = if probing { probed_base[k] + base } else { probed_base[k] };
@@ -577,6 +579,17 @@ fn place_orders<const N: usize>(
             let probe = need[k] * (link.share * stages[link.supplier].availability[k]) * FILL_FLOOR;
             if total[k] > 0.0 && probed(x, k) { q + probe } else { q }
         };
+        if !ramping && !any_probed && total.iter().all(|&total| total > 0.0) {
+            // The commonest case: no supplier probed and some weight in every lane, so that each supplier's part is
+            // `part_of_need`'s first, by weight, and no probe is added.
+            for x in links.iter_mut() {
+                let q: [f64; N] = std::array::from_fn(|k| need[k] * x.weight[k] / total[k]);
+                for class in 0..NC {
+                    x.order[class] = std::array::from_fn(|k| q[k] * w[class][k]);
+                }
+            }
+            continue;
+        }
         if !ramping {
             // The common case, written out so that it compiles without calls: `probed_split` for every supplier.
             for (x, link) in links.iter_mut().zip(link_plans) {
