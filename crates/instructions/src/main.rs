@@ -3,8 +3,8 @@
 //! `chokepoint-instructions SCENARIO.toml TRIALS` loads the scenario (and the bases it names), then runs its
 //! trials with `chokepoint_engine::run` on a pool of one thread, exactly as `chokepoint run --threads 1` does
 //! (lockstep groups, fan-chart counts). With `--alone` it simulates them one after the other instead, each in a
-//! group of one, as `chokepoint trace` does. It prints a digest of the outcomes, so a run cannot be optimised
-//! away and a change of results shows.
+//! group of one, as `chokepoint trace` does. It prints a digest of the outcomes (every number of every
+//! trial's outcome), so a run cannot be optimised away and a change of results shows.
 //!
 //! Valgrind's callgrind counts the instructions. `.ci/instructions` runs this binary with `TRIALS` and with 0
 //! trials and divides the difference by `TRIALS`, so loading the scenario and starting the pool are not
@@ -15,34 +15,97 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use chokepoint_engine::trial::{Scratch, simulate};
-use chokepoint_engine::{Model, RunConfig, run};
+use chokepoint_engine::{EndUseOutcome, Model, RunConfig, run};
 
 /// The seed of the measured trials.
 const SEED: u64 = 1;
 
-/// FNV-1a over the bits of units short, one value per trial and end use.
-fn digest(units_short: impl Iterator<Item = f64>) -> u64 {
-    units_short.fold(0xCBF2_9CE4_8422_2325, |digest, x| (digest ^ x.to_bits()).wrapping_mul(0x0000_0100_0000_01B3))
+/// FNV-1a over the bits of every number of every trial's outcome, trial by trial: each end use's outcome (every
+/// field, in declaration order), then each stage's throughput lost and wanted, then each stockpile's lowest level
+/// and release. Covering the whole outcome, it tells apart scenarios whose end uses are never short (a digest of
+/// units short alone was the same for some different scenarios).
+struct Digest(u64);
+
+impl Digest {
+    fn new() -> Self {
+        Digest(0xCBF2_9CE4_8422_2325)
+    }
+
+    fn add(&mut self, bits: u64) {
+        self.0 = (self.0 ^ bits).wrapping_mul(0x0000_0100_0000_01B3);
+    }
+
+    fn add_numbers(&mut self, numbers: &[f64]) {
+        for x in numbers {
+            self.add(x.to_bits());
+        }
+    }
+
+    fn add_period(&mut self, period: Option<u32>) {
+        self.add(period.map_or(u64::MAX, u64::from));
+    }
+
+    /// One trial's outcome, with its stages' and stockpiles' numbers.
+    fn add_trial(&mut self, end_uses: &[EndUseOutcome], stages: [&[f64]; 2], stockpiles: [&[f64]; 2]) {
+        for o in end_uses {
+            let EndUseOutcome {
+                demand,
+                built,
+                units_short,
+                share_met,
+                short_periods,
+                longest_short_run,
+                first_short_period,
+                recovery_period,
+                units_late,
+                units_lost,
+                units_owed_at_end,
+                backlog_unit_periods,
+                max_delay_periods,
+                peak_backlog,
+                peak_backlog_weeks,
+            } = *o;
+            self.add_numbers(&[demand, built, units_short, share_met]);
+            self.add(u64::from(short_periods));
+            self.add(u64::from(longest_short_run));
+            self.add_period(first_short_period);
+            self.add_period(recovery_period);
+            self.add_numbers(&[units_late, units_lost, units_owed_at_end, backlog_unit_periods]);
+            self.add(u64::from(max_delay_periods));
+            self.add_numbers(&[peak_backlog, peak_backlog_weeks]);
+        }
+        for numbers in stages.into_iter().chain(stockpiles) {
+            self.add_numbers(numbers);
+        }
+    }
 }
 
 /// Runs trials `0..trials` as `chokepoint run` does, on one thread.
 fn run_trials(model: &Model, trials: u64) -> Result<u64, String> {
     let config = RunConfig { trials, seed: SEED, threads: 1, bands: true, first_trial: 0 };
-    let results = run(model, &config, &|_| {}).map_err(|e| e.to_string())?;
-    // Trial by trial, end use by end use, as the trials alone are digested.
-    let short: Vec<&[f64]> = (0..results.n_end_uses).map(|e| results.end_use(e).units_short).collect();
-    Ok(digest((0..results.trials).flat_map(|t| short.iter().map(move |x| x[t]))))
+    let r = run(model, &config, &|_| {}).map_err(|e| e.to_string())?;
+    // Trial by trial, as the trials alone are digested.
+    let (ns, nk) = (r.n_stages, r.n_stockpiles);
+    let mut digest = Digest::new();
+    for t in 0..r.trials {
+        let stages = [&r.stage_throughput_lost[t * ns..][..ns], &r.stage_throughput_wanted[t * ns..][..ns]];
+        let stockpiles = [&r.stockpile_min[t * nk..][..nk], &r.stockpile_released[t * nk..][..nk]];
+        digest.add_trial(&r.end_uses.trial(t), stages, stockpiles);
+    }
+    Ok(digest.0)
 }
 
 /// Simulates trials `0..trials` one at a time.
 fn simulate_trials_alone(model: &Model, trials: u64) -> u64 {
     let mut scratch = Scratch::new(model);
-    let mut outcomes = Vec::new();
+    let mut digest = Digest::new();
     for trial in 0..trials {
         simulate(model, SEED, trial, &mut scratch, None);
-        outcomes.extend_from_slice(&scratch.outcome().end_uses);
+        let o = scratch.outcome();
+        let stages = [&o.stage_throughput_lost[..], &o.stage_throughput_wanted[..]];
+        digest.add_trial(&o.end_uses, stages, [&o.stockpile_min[..], &o.stockpile_released[..]]);
     }
-    digest(outcomes.iter().map(|o| o.units_short))
+    digest.0
 }
 
 fn load(path: &Path) -> Result<Model, String> {
