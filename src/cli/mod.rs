@@ -591,6 +591,9 @@ struct RawTrace {
     /// Output folder [default: out/<scenario name>/trace].
     #[arg(long, short = 'o', value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Do not show the progress bar.
+    #[arg(long, short)]
+    quiet: bool,
     #[command(flatten)]
     set: RawSet,
 }
@@ -619,6 +622,7 @@ pub struct TraceArgs {
     pub with: Vec<String>,
     /// `None`: `out/<scenario name>/trace`.
     pub out: Option<PathBuf>,
+    pub progress: ProgressMode,
     pub set: Vec<String>,
 }
 
@@ -742,6 +746,7 @@ impl Command {
                 seed: t.seed,
                 with: t.with,
                 out: t.out,
+                progress: progress_mode(t.quiet),
                 set: t.set.set,
             }),
             RawCommand::Graph { scenario, format } => {
@@ -856,6 +861,31 @@ mod tests {
         let Ok(Command::Merge(args)) = parse(&["merge", "out", "a", "b"]) else { panic!("merge did not parse") };
         assert_eq!((args.out, args.shards), (PathBuf::from("out"), vec![PathBuf::from("a"), PathBuf::from("b")]));
         assert_eq!(parse(&["merge", "out"]), Err(ExitCode::from(2)), "no shard");
+    }
+
+    #[test]
+    fn every_command_that_runs_trials_takes_quiet() {
+        // A script that passes `-q` to every command that simulates gets no usage error from any of them.
+        let commands: [&[&str]; 8] = [
+            &["run"],
+            &["compare", "s.toml", "--all"],
+            &["size-stockpile", "s.toml", "--stockpile", "x", "--end-use", "y", "--max-shortfall-probability", "0.1"],
+            &["optimize", "s.toml", "--budget", "1e9"],
+            &["batch", "dir"],
+            &["trace", "s.toml"],
+            &["sweep", "s.toml", "--vary", "horizon.weeks=52,104"],
+            &["sensitivity", "s.toml"],
+        ];
+        for command in commands {
+            for quiet in ["-q", "--quiet"] {
+                let args = [command, &[quiet]].concat();
+                assert!(parse(&args).is_ok(), "{args:?} did not parse");
+            }
+        }
+        let Ok(Command::Trace(args)) = parse(&["trace", "s.toml", "-q"]) else { panic!("trace did not parse") };
+        assert_eq!(args.progress, ProgressMode::Hidden);
+        let Ok(Command::Trace(args)) = parse(&["trace", "s.toml"]) else { panic!("trace did not parse") };
+        assert_eq!(args.progress, ProgressMode::Bar);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! reports.
 
 use std::fmt::Write as _;
+use std::ops::ControlFlow;
 use std::path::Path;
 
 use anyhow::{Context, anyhow};
@@ -19,6 +20,7 @@ use crate::files::flows::{FLOWS_CSV_FILE, FLOWS_PARQUET_FILE, write_csv, write_p
 use crate::files::folders::OutputFolder;
 use crate::files::staged::StagedFiles;
 use crate::files::tables::{self, Origin};
+use crate::render::progress::TrialProgress;
 use crate::render::trace::monthly_table;
 
 pub const TRACE_JSON_FILE: &str = "trace.json";
@@ -45,7 +47,13 @@ pub fn trace(args: &TraceArgs) -> Result<(), Failure> {
     let model = loaded.scenario.variant(&names).map_err(crate::options::variant_failure)?;
     crate::files::folders::check_trace_memory(&model, args.trials).map_err(|e| Failure::Usage(format!("{e:#}")))?;
     let trials = usize::try_from(args.trials).context("too many trials")?;
-    let flows = flows::trace(&model, args.seed, trials).map_err(|e| match e {
+    let progress = TrialProgress::new(args.trials, args.progress);
+    let flows = flows::trace_cancellable(&model, args.seed, trials, &|done| {
+        progress.record(done);
+        ControlFlow::Continue(())
+    });
+    progress.finish();
+    let flows = flows.map_err(|e| match e {
         FlowsError::CalmModel(e) => anyhow!("could not remove the disruptions: {e:?}"),
         FlowsError::NoTrials | FlowsError::Cancelled => anyhow!("{e}"),
     })?;
