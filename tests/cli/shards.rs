@@ -411,3 +411,44 @@ fn comparison_shards_merge_into_the_bytes_of_one_comparison() {
     assert_eq!(record["shards"].as_array().map(Vec::len), Some(3));
     assert!(stdout(&o).contains("Overall"), "{}", stdout(&o));
 }
+
+/// glibc's routines for CPUs without FMA, chosen on a machine that has it (the C library picks its `exp`, `ln`,
+/// `pow` and `cos` by CPU; they differ in the last bit for some arguments).
+const WITHOUT_FMA: (&str, &str) = ("GLIBC_TUNABLES", "glibc.cpu.hwcaps=-AVX2_Usable,-FMA_Usable,-AVX2,-FMA");
+
+#[test]
+fn shards_from_machines_with_other_math_routines_merge_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let scenario = small_chain();
+    let shard = |name: &str, part: &str, env: Option<(&str, &str)>| {
+        let out = d.join(name);
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_chokepoint"));
+        command.args(["run", arg(&scenario), "-n", "40", "-q", "--shard", part, "--out", arg(&out)]);
+        command.envs(env);
+        assert_exit(&command.output().expect("the chokepoint binary starts"), 0);
+        out
+    };
+    let (a, b) = (shard("a", "1/2", None), shard("b", "2/2", None));
+    let o = merge(&d.join("same"), &[&a, &b]);
+    assert_exit(&o, 0);
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+    // The manifests and the merged record hold the machines' fingerprints.
+    let recorded = |dir: &Path| json(&dir.join("shard.json"))["float_math"].as_str().unwrap().to_owned();
+    assert_eq!(recorded(&a).len(), 16);
+    let record = json(&d.join("same").join("run.json"));
+    assert_eq!(record["rng"]["float_math"].as_str().unwrap(), recorded(&a));
+    assert_eq!(record["shards"][1]["float_math"].as_str().unwrap(), recorded(&b));
+
+    let other = shard("other", "2/2", Some(WITHOUT_FMA));
+    if recorded(&other) == recorded(&a) {
+        // No FMA here, or not glibc: the tunable chose the same routines, so there is no mix to warn of.
+        eprintln!("skipped: GLIBC_TUNABLES did not change the math routines on this machine");
+        return;
+    }
+    let o = merge(&d.join("mixed"), &[&a, &other]);
+    assert_exit(&o, 0);
+    let text = stderr(&o);
+    assert!(text.contains("warning: the shards ran on machines whose math library computes"), "{text}");
+    assert!(text.contains(&format!("{} for {}", recorded(&other), other.display())), "{text}");
+}

@@ -9,6 +9,7 @@
 
 pub mod baseline;
 pub mod batches;
+pub mod float_math;
 pub mod market;
 pub mod model;
 pub mod outcome;
