@@ -168,22 +168,46 @@ impl RunResults {
 
     /// Throughput lost at stage `s`, one per trial, in trial order.
     pub fn stage_lost(&self, s: usize) -> impl ExactSizeIterator<Item = f64> + '_ {
-        self.stage_throughput_lost[s..].iter().step_by(self.n_stages.max(1)).take(self.trials).copied()
+        self.stage_throughput_lost
+            .get(s..)
+            .unwrap_or_default()
+            .iter()
+            .step_by(self.n_stages.max(1))
+            .take(self.trials)
+            .copied()
     }
 
     /// Throughput stage `s` wanted and could have made at nameplate, one per trial, in trial order.
     pub fn stage_wanted(&self, s: usize) -> impl ExactSizeIterator<Item = f64> + '_ {
-        self.stage_throughput_wanted[s..].iter().step_by(self.n_stages.max(1)).take(self.trials).copied()
+        self.stage_throughput_wanted
+            .get(s..)
+            .unwrap_or_default()
+            .iter()
+            .step_by(self.n_stages.max(1))
+            .take(self.trials)
+            .copied()
     }
 
     /// Lowest level of stockpile `k`, one per trial, in trial order.
     pub fn stockpile_min(&self, k: usize) -> impl ExactSizeIterator<Item = f64> + '_ {
-        self.stockpile_min[k..].iter().step_by(self.n_stockpiles.max(1)).take(self.trials).copied()
+        self.stockpile_min
+            .get(k..)
+            .unwrap_or_default()
+            .iter()
+            .step_by(self.n_stockpiles.max(1))
+            .take(self.trials)
+            .copied()
     }
 
     /// Total released by stockpile `k`, one per trial, in trial order.
     pub fn stockpile_released(&self, k: usize) -> impl ExactSizeIterator<Item = f64> + '_ {
-        self.stockpile_released[k..].iter().step_by(self.n_stockpiles.max(1)).take(self.trials).copied()
+        self.stockpile_released
+            .get(k..)
+            .unwrap_or_default()
+            .iter()
+            .step_by(self.n_stockpiles.max(1))
+            .take(self.trials)
+            .copied()
     }
 
     /// Histogram of end use `e` in the `j`-th period kept (period `j * band_stride`).

@@ -357,3 +357,17 @@ fn issue_11_band_memory_is_bounded_on_long_horizons() {
     assert_eq!(summary.bands[0].quantiles.len(), one.band_periods);
     assert_eq!(summary.bands[0].period_stride, stride);
 }
+
+#[test]
+fn a_run_of_no_trials_has_empty_columns() {
+    // A run of 0 trials (the instruction gate's reference run) reads back as empty columns, never a panic.
+    let m = model(rich_chain(52));
+    let r = run(&m, &RunConfig { trials: 0, seed: 1, threads: 1, bands: false, first_trial: 0 }, &|_| {}).unwrap();
+    assert!(r.n_stages > 1, "the chain has stages past the first to ask for");
+    for s in 0..r.n_stages {
+        assert_eq!((r.stage_lost(s).len(), r.stage_wanted(s).len()), (0, 0));
+    }
+    for k in 0..r.n_stockpiles {
+        assert_eq!((r.stockpile_min(k).len(), r.stockpile_released(k).len()), (0, 0));
+    }
+}
