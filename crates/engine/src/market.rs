@@ -28,6 +28,7 @@
 //!   every period whose price `L_r` earlier, `P(t − 1 − L_r)`, is at least the trigger, up to `R_max`; built
 //!   capacity stays. A stage responding to several markets takes the largest `R`.
 
+use crate::float_math::pow;
 use crate::model::{ModelError, ModelSpec, Node};
 
 /// A market for one material: how its price index forms and what it drives. Rates are per year, times in weeks.
@@ -259,7 +260,7 @@ pub(crate) fn compile(spec: &ModelSpec, position: &[usize]) -> PlannedMarkets {
         }
         markets.push(PlannedMarket {
             gain: m.price_gain,
-            decay: 0.5f64.powf(pw / m.price_half_life_weeks),
+            decay: pow(0.5, pw / m.price_half_life_weeks),
             elasticity: m.demand_elasticity,
             adoption: 1.0 / (1.0 + m.demand_lag_weeks / pw),
             window: periods_of(m.precaution_window_weeks, pw),
@@ -290,13 +291,13 @@ pub(crate) fn next_price(price: f64, unfilled: f64, gain: f64, decay: f64) -> f6
 /// The adopted price after one period: its logarithm moves towards the latest price's by the weight `adoption`.
 #[inline]
 pub(crate) fn next_adopted(adopted: f64, price: f64, adoption: f64) -> f64 {
-    adopted * (price / adopted).powf(adoption)
+    adopted * pow(price / adopted, adoption)
 }
 
 /// Demand factor at an adopted price: `price^(−elasticity)`.
 #[inline]
 pub(crate) fn demand_factor(lagged_price: f64, elasticity: f64) -> f64 {
-    lagged_price.powf(-elasticity)
+    pow(lagged_price, -elasticity)
 }
 
 /// Stock-target factor for a price that moved from `earlier` to `latest`: `1 + gain × (latest / earlier − 1)`,
@@ -316,10 +317,11 @@ pub(crate) fn next_response(added: f64, lagged_price: f64, trigger: f64, step: f
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::float_math::ln;
 
     #[test]
     fn price_rises_towards_gain_times_unfilled_share() {
-        let (gain, decay) = (10.0, 0.5f64.powf(1.0 / 26.0));
+        let (gain, decay) = (10.0, pow(0.5, 1.0 / 26.0));
         let mut p = 1.0;
         for _ in 0..2000 {
             p = next_price(p, 0.3, gain, decay);
@@ -333,7 +335,7 @@ mod tests {
     #[test]
     fn price_excess_halves_every_half_life() {
         let half_life_weeks = 13.0;
-        let decay = 0.5f64.powf(1.0 / half_life_weeks);
+        let decay = pow(0.5, 1.0 / half_life_weeks);
         let mut p = 5.0;
         for _ in 0..13 {
             p = next_price(p, 0.0, 10.0, decay);
@@ -348,7 +350,7 @@ mod tests {
     #[test]
     fn demand_falls_as_price_to_minus_elasticity() {
         assert_eq!(demand_factor(1.0, 0.15), 1.0);
-        assert!((demand_factor(10.0, 0.16) - 10f64.powf(-0.16)).abs() < 1e-15);
+        assert!((demand_factor(10.0, 0.16) - pow(10.0, -0.16)).abs() < 1e-15);
         // Japan 2010-2012: about 10x the price, about -31 % demand, for an elasticity near 0.16.
         assert!((demand_factor(10.0, 0.16) - 0.69).abs() < 0.01);
         assert_eq!(demand_factor(3.0, 0.0), 1.0);
@@ -363,12 +365,12 @@ mod tests {
         let (mut adopted, mut delay, mut half) = (1.0, 0.0, None);
         for n in 1..2000 {
             adopted = next_adopted(adopted, 2.0, adoption);
-            delay += 2f64.ln() - adopted.ln();
+            delay += ln(2.0) - ln(adopted);
             if half.is_none() && adopted >= 2f64.sqrt() {
                 half = Some(n);
             }
         }
-        assert!((delay - 13.0 * 2f64.ln()).abs() < 1e-9, "{delay}");
+        assert!((delay - 13.0 * ln(2.0)).abs() < 1e-9, "{delay}");
         assert_eq!(half, Some(10), "ln 2 x 13 = 9.0, and the discrete lag is a little slower");
         assert!((next_adopted(1.0, 3.0, 1.0) - 3.0).abs() < 1e-15);
     }
