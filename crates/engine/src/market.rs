@@ -28,7 +28,7 @@
 //!   every period whose price `L_r` earlier, `P(t − 1 − L_r)`, is at least the trigger, up to `R_max`; built
 //!   capacity stays. A stage responding to several markets takes the largest `R`.
 
-use crate::float_math::pow;
+use crate::float_math::{exp, ln, pow};
 use crate::model::{ModelError, ModelSpec, Node};
 
 /// A market for one material: how its price index forms and what it drives. Rates are per year, times in weeks.
@@ -289,15 +289,22 @@ pub(crate) fn next_price(price: f64, unfilled: f64, gain: f64, decay: f64) -> f6
 }
 
 /// The adopted price after one period: its logarithm moves towards the latest price's by the weight `adoption`.
+///
+/// This power and the demand factor's, taken every period of every market, are `exp(y ln x)` rather than
+/// `float_math::pow`: libm's `pow` costs about 236 instructions against 120 for its `exp` and `ln` (glibc's `pow`,
+/// which the engine used before, about 100). The exponent `y ln x` is small here (a price index within a few times
+/// 1, a weight or an elasticity at most about 1), so the result is within a few ulps of the power, and exactly 1
+/// at a price of 1 (`ln 1 = 0`), as markets that see no scarcity need.
 #[inline]
 pub(crate) fn next_adopted(adopted: f64, price: f64, adoption: f64) -> f64 {
-    adopted * pow(price / adopted, adoption)
+    adopted * exp(adoption * ln(price / adopted))
 }
 
-/// Demand factor at an adopted price: `price^(−elasticity)`.
+/// Demand factor at an adopted price: `price^(−elasticity)`, as `exp(-elasticity ln price)` (see
+/// [`next_adopted`]).
 #[inline]
 pub(crate) fn demand_factor(lagged_price: f64, elasticity: f64) -> f64 {
-    pow(lagged_price, -elasticity)
+    exp(-elasticity * ln(lagged_price))
 }
 
 /// Stock-target factor for a price that moved from `earlier` to `latest`: `1 + gain × (latest / earlier − 1)`,
@@ -317,7 +324,6 @@ pub(crate) fn next_response(added: f64, lagged_price: f64, trigger: f64, step: f
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::float_math::ln;
 
     #[test]
     fn price_rises_towards_gain_times_unfilled_share() {
