@@ -690,6 +690,68 @@ mod tests {
         assert!((0..10_000).map(|_| p.sample(&mut rng)).all(|x| (-0.5..=2.0).contains(&x)));
     }
 
+    /// A million draws of `p` against its mean (within 5 SE, `sqrt(var / n)`), its variance where `mu4` (its fourth
+    /// central moment) is given (within 5 SE, `sqrt((mu4 - var^2) / n)`) and its distribution function at `xs`
+    /// (within 5 SE, `sqrt(F (1 - F) / n)`).
+    fn check_draws(p: &Param, seed: u64, mean: f64, var: f64, mu4: Option<f64>, cdf: impl Fn(f64) -> f64, xs: &[f64]) {
+        let n = 1_000_000;
+        let sampler = Sampler::new(p);
+        let mut rng = stream(seed, 0, "param-statistics");
+        let draws: Vec<f64> = (0..n).map(|_| sampler.sample(&mut rng)).collect();
+        let nf = n as f64;
+        let m = draws.iter().sum::<f64>() / nf;
+        assert!((m - mean).abs() < 5.0 * (var / nf).sqrt(), "{p:?}: mean {m}, expected {mean}");
+        if let Some(mu4) = mu4 {
+            let v = draws.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (nf - 1.0);
+            assert!((v - var).abs() < 5.0 * ((mu4 - var * var) / nf).sqrt(), "{p:?}: variance {v}, expected {var}");
+        }
+        for &x in xs {
+            let (f, want) = (draws.iter().filter(|&&d| d < x).count() as f64 / nf, cdf(x));
+            assert!((f - want).abs() < 5.0 * (want * (1.0 - want) / nf).sqrt(), "{p:?}: F({x}) = {f}, expected {want}");
+        }
+    }
+
+    #[test]
+    fn lognormals_are_lognormal() {
+        // Raw moments E[X^k] = exp(k mu + k^2 sigma^2 / 2); P(X < exp(mu + sigma z)) = Φ(z).
+        for (seed, p) in
+            [(21u64, Param::lognormal_median_p90(8.0, 26.0).unwrap()), (22, Param::lognormal(0.3, 0.25).unwrap())]
+        {
+            let ParamShape::LogNormal { mu, sigma } = p.shape() else { unreachable!() };
+            let raw = |k: f64| exp(k * mu + k * k * sigma * sigma / 2.0);
+            let m = raw(1.0);
+            let var = raw(2.0) - m * m;
+            let mu4 = raw(4.0) - 4.0 * m * raw(3.0) + 6.0 * m * m * raw(2.0) - 3.0 * m * m * m * m;
+            let zs = [-2.0, -1.0, 0.0, Z_090, 2.0];
+            let xs: Vec<f64> = zs.iter().map(|z| exp(mu + sigma * z)).collect();
+            check_draws(&p, seed, m, var, Some(mu4), |x| normal_cdf((ln(x) - mu) / sigma), &xs);
+        }
+    }
+
+    #[test]
+    fn truncated_normals_are_truncated_normal() {
+        // N(mean, sd^2) on [min, max], a = (min - mean) / sd, b = (max - mean) / sd, Z = Φ(b) - Φ(a): mean
+        // mean + sd (φ(a) - φ(b)) / Z, variance sd^2 (1 + (a φ(a) - b φ(b)) / Z - ((φ(a) - φ(b)) / Z)^2),
+        // F(x) = (Φ((x - mean) / sd) - Φ(a)) / Z.
+        let density = |z: f64| exp(-0.5 * z * z) / (2.0 * std::f64::consts::PI).sqrt();
+        for (seed, (mean, sd, min, max)) in
+            [(23u64, (1.0, 2.0, -1.0, 4.0)), (24, (0.0, 1.0, -0.5, f64::INFINITY)), (25, (10.0, 3.0, 2.0, 11.0))]
+        {
+            let p = Param::normal(mean, sd, min, max).unwrap();
+            let (a, b) = ((min - mean) / sd, (max - mean) / sd);
+            let (fa, fb) = (density(a), if b.is_finite() { density(b) } else { 0.0 });
+            let bfb = if b.is_finite() { b * fb } else { 0.0 };
+            let z = normal_cdf(b) - normal_cdf(a);
+            let m = mean + sd * (fa - fb) / z;
+            let var = sd * sd * (1.0 + (a * fa - bfb) / z - ((fa - fb) / z) * ((fa - fb) / z));
+            let xs: Vec<f64> = [0.1, 0.3, 0.5, 0.7, 0.9]
+                .iter()
+                .map(|q| min.max(mean - 3.0 * sd) + q * (max.min(mean + 3.0 * sd) - min.max(mean - 3.0 * sd)))
+                .collect();
+            check_draws(&p, seed, m, var, None, |x| (normal_cdf((x - mean) / sd) - normal_cdf(a)) / z, &xs);
+        }
+    }
+
     /// The periods of a licence review drawn from `u`, the long way: the duration `exp(mu + sigma Φ^-1(u))`,
     /// rounded.
     fn periods_the_long_way(mu: f64, sigma: f64, u: f64, period_weeks: f64) -> usize {
