@@ -21,9 +21,6 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
     let started = Started { instant: Instant::now(), at: crate::documents::timestamp::rfc3339_utc(SystemTime::now()) };
     let shards = args.shards.iter().map(|dir| Shard::read(dir)).collect::<Result<Vec<_>, _>>()?;
     let shards = check_shards(shards)?;
-    if let Some(warning) = mixed_float_math(&shards) {
-        crate::render::console::eprintln(&warning);
-    }
     for shard in &shards {
         if same_folder(&args.out, &shard.dir) {
             return Err(Failure::Usage(format!(
@@ -63,30 +60,6 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
         }
         ShardKind::Compare => crate::files::comparison::merge_compare(&mut loaded, &shards, args, started),
     }
-}
-
-/// A warning when the shards computed the simulation's transcendental functions with different routines (their
-/// machines' `float_math` fingerprints differ, `chokepoint_engine::float_math`): each shard's trials are valid, but
-/// the merged files are not byte for byte one run's. Shards that do not record it (made before it was) are left
-/// out of the comparison.
-fn mixed_float_math(shards: &[Shard]) -> Option<String> {
-    let mut kinds: Vec<(&str, Vec<String>)> = Vec::new();
-    for shard in shards.iter().filter(|s| !s.manifest.float_math.is_empty()) {
-        let fingerprint = shard.manifest.float_math.as_str();
-        match kinds.iter_mut().find(|(f, _)| *f == fingerprint) {
-            Some((_, names)) => names.push(shard.name()),
-            None => kinds.push((fingerprint, vec![shard.name()])),
-        }
-    }
-    (kinds.len() > 1).then(|| {
-        let groups: Vec<String> = kinds.iter().map(|(f, names)| format!("{f} for {}", names.join(", "))).collect();
-        format!(
-            "warning: the shards ran on machines whose math library computes exp, ln, pow and cos differently \
-             (float_math {}): each shard's trials are valid, but the merged results are not bit-identical to one \
-             run of all the trials; run every shard on the same kind of machine and software to reproduce them",
-            groups.join("; ")
-        )
-    })
 }
 
 /// Whether `a` and `b` name the same existing folder.

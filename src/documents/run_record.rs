@@ -46,9 +46,6 @@ pub struct ShardRecord {
     pub started_at: String,
     pub wall_time_s: f64,
     pub simulation_s: f64,
-    /// The shard's machine's [`RngRecord::float_math`].
-    #[serde(default)]
-    pub float_math: String,
 }
 
 impl ShardRecord {
@@ -62,7 +59,6 @@ impl ShardRecord {
             started_at: m.started_at.clone(),
             wall_time_s: m.wall_time_s,
             simulation_s: m.simulation_s,
-            float_math: m.float_math.clone(),
         }
     }
 }
@@ -110,23 +106,13 @@ pub struct RngRecord {
     pub generator: String,
     /// How a trial's streams derive from the seed.
     pub seeding: String,
-    /// The fingerprint of this machine's `exp`, `ln`, `powf` and `cos` (`chokepoint_engine::float_math`), in hex:
-    /// the C library picks them by CPU and version, and results are bit-identical only between machines with the
-    /// same one. Empty in records made before it was recorded.
-    #[serde(default)]
-    pub float_math: String,
 }
 
 impl RngRecord {
-    /// This build's generator and seeding, and this machine's math routines.
+    /// This build's generator and seeding.
     pub fn this() -> Self {
-        Self { generator: rng_name().to_owned(), seeding: RNG_SEEDING.to_owned(), float_math: float_math() }
+        Self { generator: rng_name().to_owned(), seeding: RNG_SEEDING.to_owned() }
     }
-}
-
-/// This machine's [`RngRecord::float_math`].
-pub fn float_math() -> String {
-    format!("{:016x}", chokepoint_engine::float_math::fingerprint())
 }
 
 /// The settings a run used.
@@ -264,7 +250,6 @@ mod tests {
             started_at: started,
             wall_time_s: 1.0,
             simulation_s: 0.75,
-            float_math: float_math(),
         }]);
         let text = to_json_text(&record).unwrap();
         assert_eq!(serde_json::from_str::<RunRecord>(&text).unwrap(), record);

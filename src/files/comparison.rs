@@ -171,7 +171,6 @@ impl CompareShard<'_> {
             started_at: started.at,
             wall_time_s: started.instant.elapsed().as_secs_f64(),
             simulation_s,
-            float_math: crate::documents::run_record::float_math(),
             variants: timings
                 .into_iter()
                 .map(|t| VariantSeconds { name: t.name, simulation_s: t.simulation_s })

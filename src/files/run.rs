@@ -264,7 +264,6 @@ pub fn write_shard(
         started_at: started.at,
         wall_time_s: started.instant.elapsed().as_secs_f64(),
         simulation_s,
-        float_math: crate::documents::run_record::float_math(),
         variants: Vec::new(),
         files: [TRIALS_FILE, STAGE_LOSSES_FILE, STOCKPILES_FILE, BAND_COUNTS_FILE, SHARD_FILE]
             .map(str::to_owned)

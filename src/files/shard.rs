@@ -179,11 +179,6 @@ pub struct ShardManifest {
     pub started_at: String,
     pub wall_time_s: f64,
     pub simulation_s: f64,
-    /// The fingerprint of the machine's math routines (`run.json` `rng.float_math`): shards whose fingerprints
-    /// differ merge, with a warning, into results that are not one run's bytes. Empty in manifests made before it
-    /// was recorded.
-    #[serde(default)]
-    pub float_math: String,
     /// Comparison shards: seconds per variant, `baseline` first.
     pub variants: Vec<VariantSeconds>,
     /// Files of the shard, the manifest last.

@@ -8,7 +8,11 @@
 //! its distribution function is integrated numerically (Simpson's rule on 4,096 intervals) and inverted by
 //! bisection. Φ is computed from the complementary error function (a series below 3, a continued fraction
 //! beyond), and Φ⁻¹ by Acklam's rational approximation (relative error below 1.2e-9) refined by one Halley step.
+//! `exp`, `ln` and `pow` are the engine's (`chokepoint_engine::float_math`, the pure-Rust libm), not the C
+//! library's, which differ by machine: a tornado's low and high values, which its runs use, are the same bits on
+//! every platform.
 
+use chokepoint_engine::float_math::{exp, ln, pow};
 use chokepoint_engine::{Param, ParamShape};
 
 /// The `q`-quantile (`q` in [0, 1]) of `p`: the constant itself, or the value below which the distribution puts
@@ -43,7 +47,7 @@ pub fn quantile(p: &Param, q: f64) -> f64 {
             let (a, b) = (normal_cdf((min - mean) / sd), normal_cdf((max - mean) / sd));
             (mean + sd * normal_quantile(a + q * (b - a))).clamp(min, max)
         }
-        ParamShape::LogNormal { mu, sigma } => (mu + sigma * normal_quantile(q)).exp(),
+        ParamShape::LogNormal { mu, sigma } => exp(mu + sigma * normal_quantile(q)),
         ParamShape::Choice { values, weights } => {
             let total: f64 = weights.iter().sum();
             let mut order: Vec<usize> = (0..values.len()).collect();
@@ -83,13 +87,13 @@ fn erfc(x: f64) -> f64 {
             term *= 2.0 * z * z / (2.0 * n + 1.0);
             sum += term;
         }
-        1.0 - 2.0 / std::f64::consts::PI.sqrt() * (-z * z).exp() * sum
+        1.0 - 2.0 / std::f64::consts::PI.sqrt() * exp(-z * z) * sum
     } else {
         let mut fraction = z;
         for k in (1..=60).rev() {
             fraction = z + f64::from(k) / 2.0 / fraction;
         }
-        (-z * z).exp() / std::f64::consts::PI.sqrt() / fraction
+        exp(-z * z) / std::f64::consts::PI.sqrt() / fraction
     };
     if x >= 0.0 { value } else { 2.0 - value }
 }
@@ -129,7 +133,7 @@ pub fn normal_quantile(p: f64) -> f64 {
         [7.784_695_709_041_462e-3, 3.224_671_290_700_398e-1, 2.445_134_137_142_996, 3.754_408_661_907_416];
     const LOW: f64 = 0.024_25;
     let x = if p < LOW {
-        let q = (-2.0 * p.ln()).sqrt();
+        let q = (-2.0 * ln(p)).sqrt();
         (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
             / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
     } else if p <= 1.0 - LOW {
@@ -138,20 +142,20 @@ pub fn normal_quantile(p: f64) -> f64 {
         (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
             / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
     } else {
-        let q = (-2.0 * (1.0 - p).ln()).sqrt();
+        let q = (-2.0 * ln(1.0 - p)).sqrt();
         -(((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
             / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
     };
     // One Halley step on Φ(x) - p.
     let e = normal_cdf(x) - p;
-    let u = e * (2.0 * std::f64::consts::PI).sqrt() * (x * x / 2.0).exp();
+    let u = e * (2.0 * std::f64::consts::PI).sqrt() * exp(x * x / 2.0);
     x - u / (1.0 + x * u / 2.0)
 }
 
 /// The `q`-quantile of Beta(`alpha`, `beta`) with both parameters at least 1 (a bounded density).
 fn beta_quantile(alpha: f64, beta: f64, q: f64) -> f64 {
     const INTERVALS: usize = 4096;
-    let density = |x: f64| x.powf(alpha - 1.0) * (1.0 - x).powf(beta - 1.0);
+    let density = |x: f64| pow(x, alpha - 1.0) * pow(1.0 - x, beta - 1.0);
     // Cumulative Simpson integrals over pairs of intervals.
     let h = 1.0 / INTERVALS as f64;
     let mut cumulative = vec![0.0; INTERVALS / 2 + 1];

@@ -1,90 +1,84 @@
-//! Which routines compute the transcendental functions of the simulation on this machine.
+//! The engine's transcendental functions: the same bits on every platform.
 //!
-//! The engine's numbers depend on `exp`, `ln`, `powf` and `cos`, called directly (parameter medians, growth steps,
-//! markets, demand switches) and inside rand_distr's samplers (lognormal, normal tails, exponential, beta). Rust
-//! takes them from the C library, which chooses its routines by CPU and by version: glibc 2.36 on x86-64 has a
-//! variant of each for CPUs with FMA and one for CPUs without, and the two differ in the last bit for about 7 in
-//! 10,000 arguments of `exp`, `powf` and `cos` and 2 in 100,000 of `ln` (measured over a million arguments each).
-//! Trials computed with other routines are equally valid, but not bit-identical: a run's shards merge byte for
-//! byte into one run's files only when every shard computed these functions alike.
+//! Rust's `f64::exp`, `ln`, `powf`, `cos` and the like call the C library, which chooses its routines by CPU and by
+//! version: glibc 2.36 on x86-64 has a variant of each for CPUs with FMA and one for CPUs without, and the two
+//! differ in the last bit for about 7 in 10,000 arguments of `exp`, `pow` and `cos` and 2 in 100,000 of `ln`
+//! (measured over a million arguments each); macOS, Windows and musl have routines of their own. A last bit is
+//! enough to move a trial (a rounded duration, a threshold crossed), so results for a fixed scenario and seed
+//! would depend on the machine. The functions here come from the pure-Rust `libm` crate (a port of musl's), whose
+//! code, and so whose result for every argument, is the same wherever it is compiled: it uses only IEEE 754
+//! arithmetic (no FMA contraction, no CPU dispatch), so that its results are bit for bit the same on every platform
+//! whose `f64` arithmetic is IEEE 754 binary64 (x86-64, aarch64; not the x87 of 32-bit x86 without SSE).
 //!
-//! [`fingerprint`] tells such machines apart: a digest of these functions over 65,536 fixed arguments each, which
-//! two machines that compute them alike share, and which differs, in practice surely, where the routines differ
-//! (at the rates above, about 45 of the `exp` results alone would differ).
+//! Every transcendental call of the engine goes through this module, and its samplers (`param.rs`) are built on it
+//! rather than on rand_distr's, which call the std functions. `crates/engine/clippy.toml` refuses the std methods.
+//! `sqrt` is correctly rounded by IEEE 754 itself, so `f64::sqrt` is the same everywhere and stays.
 
-use std::sync::OnceLock;
-
-/// Arguments per function.
-const ARGUMENTS: usize = 1 << 16;
-
-/// The fingerprint of this process's `exp`, `ln`, `powf` and `cos`: equal on two machines when (in practice) they
-/// compute the simulation's transcendental functions bit for bit alike. Computed once per process (a few
-/// milliseconds).
-pub fn fingerprint() -> u64 {
-    static FINGERPRINT: OnceLock<u64> = OnceLock::new();
-    *FINGERPRINT.get_or_init(compute)
+/// `e^x`.
+#[inline]
+pub fn exp(x: f64) -> f64 {
+    libm::exp(x)
 }
 
-/// The routines fingerprinted: `exp`, `ln`, `powf`, `cos`.
-struct Routines {
-    exp: fn(f64) -> f64,
-    ln: fn(f64) -> f64,
-    powf: fn(f64, f64) -> f64,
-    cos: fn(f64) -> f64,
+/// The natural logarithm of `x`.
+#[inline]
+pub fn ln(x: f64) -> f64 {
+    libm::log(x)
 }
 
-/// The C library's routines, as the simulation calls them.
-const THIS_MACHINE: Routines = Routines { exp: f64::exp, ln: f64::ln, powf: f64::powf, cos: f64::cos };
-
-fn compute() -> u64 {
-    compute_with(&THIS_MACHINE)
+/// `ln(1 + x)`, accurate for small `x`.
+#[inline]
+pub fn ln_1p(x: f64) -> f64 {
+    libm::log1p(x)
 }
 
-fn compute_with(routines: &Routines) -> u64 {
-    // xorshift64 over fixed arguments, FNV-1a over the results' bits.
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut uniform = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
-    let mut digest: u64 = 0xCBF2_9CE4_8422_2325;
-    let mut add = |x: f64| digest = (digest ^ x.to_bits()).wrapping_mul(0x0000_0100_0000_01B3);
-    for _ in 0..ARGUMENTS {
-        let (u, v) = (uniform(), uniform());
-        let x = std::hint::black_box((u - 0.5) * 40.0);
-        let y = std::hint::black_box(u * 100.0 + 1e-3);
-        let z = std::hint::black_box(v * 4.0 - 2.0);
-        add((routines.exp)(x));
-        add((routines.ln)(y));
-        add((routines.powf)(y, z));
-        add((routines.cos)(x));
-    }
-    digest
+/// `x^y`.
+#[inline]
+pub fn pow(x: f64, y: f64) -> f64 {
+    libm::pow(x, y)
+}
+
+/// The cosine of `x` (radians).
+#[inline]
+pub fn cos(x: f64) -> f64 {
+    libm::cos(x)
+}
+
+/// The complementary error function, `1 - erf(x)`, accurate in the tails where `1 - erf(x)` is not.
+#[inline]
+pub fn erfc(x: f64) -> f64 {
+    libm::erfc(x)
+}
+
+/// The standard normal distribution function, `Φ(x) = erfc(-x / √2) / 2`.
+#[inline]
+pub fn normal_cdf(x: f64) -> f64 {
+    0.5 * erfc(-x * std::f64::consts::FRAC_1_SQRT_2)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// `f(x)` but one bit lower for about one argument in 10,000 (those whose result's low 14 bits are all 0), as
-    /// another variant of a routine might round.
-    fn rounded_otherwise(fx: f64) -> f64 {
-        if fx.to_bits() & 0x3FFF == 0 && fx > 0.0 { f64::from_bits(fx.to_bits() - 1) } else { fx }
-    }
-
+    /// A few values against the closed forms and the std functions (within an ulp or two; the bits themselves are
+    /// pinned by the value-stability tests of the samplers and by the scenario goldens).
     #[test]
-    fn the_fingerprint_is_this_machines_and_tells_a_last_bit_apart_in_any_routine() {
-        assert_eq!(fingerprint(), compute_with(&THIS_MACHINE));
-        let variants = [
-            Routines { exp: |x| rounded_otherwise(x.exp()), ..THIS_MACHINE },
-            Routines { ln: |x| rounded_otherwise(x.ln()), ..THIS_MACHINE },
-            Routines { powf: |x, y| rounded_otherwise(x.powf(y)), ..THIS_MACHINE },
-            Routines { cos: |x| rounded_otherwise(x.cos()), ..THIS_MACHINE },
-        ];
-        for (i, variant) in variants.iter().enumerate() {
-            assert_ne!(compute_with(variant), fingerprint(), "routine {i}");
-        }
+    fn the_functions_are_the_usual_ones() {
+        let close = |a: f64, b: f64| (a - b).abs() <= 4.0 * f64::EPSILON * b.abs();
+        assert_eq!(exp(0.0), 1.0);
+        assert_eq!(ln(1.0), 0.0);
+        assert_eq!(pow(2.0, 10.0), 1024.0);
+        assert_eq!(cos(0.0), 1.0);
+        assert_eq!(normal_cdf(0.0), 0.5);
+        assert!(close(exp(1.0), std::f64::consts::E));
+        assert!(close(ln(10.0), std::f64::consts::LN_10));
+        assert!(close(pow(10.0, -0.16), 0.691_830_970_918_936_3));
+        assert!(close(cos(std::f64::consts::PI / 3.0), 0.5));
+        // Φ(1.281551565544600) = 0.9 (crate::param::Z_090), Φ(-1.959963984540054) = 0.025.
+        assert!(close(normal_cdf(crate::param::Z_090), 0.9));
+        assert!(close(normal_cdf(-1.959_963_984_540_054), 0.025));
+        // The lower tail keeps its relative accuracy (within 1e-14; libm's erfc is a few ulps off out there):
+        // Φ(-10) = 7.619853024160527e-24.
+        assert!((normal_cdf(-10.0) / 7.619_853_024_160_527e-24 - 1.0).abs() < 1e-14);
     }
 }

@@ -18,6 +18,7 @@ mod plan;
 pub mod report;
 pub mod rng;
 pub mod runner;
+mod sample;
 pub mod stats;
 pub mod trial;
 

@@ -12,6 +12,7 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
+use crate::float_math::{cos, pow};
 use crate::market::PlannedMarkets;
 use crate::model::{Allocation, DisruptionKind, LinkSpec, ModelError, ModelSpec, Node, Timing, Unmet, scope_covers};
 use crate::param::{Param, PeriodsSampler, Sampler};
@@ -426,9 +427,9 @@ pub(crate) fn two_state_per_period(p: f64, q: f64, period_weeks: f64) -> (f64, f
     }
     let lambda = 1.0 - sum;
     let lambda_n = if lambda < 0.0 {
-        (-lambda).powf(period_weeks) * (std::f64::consts::PI * period_weeks).cos()
+        pow(-lambda, period_weeks) * cos(std::f64::consts::PI * period_weeks)
     } else {
-        lambda.powf(period_weeks)
+        pow(lambda, period_weeks)
     };
     let moved = (1.0 - lambda_n) / sum;
     ((p * moved).clamp(0.0, 1.0), (q * moved).clamp(0.0, 1.0))

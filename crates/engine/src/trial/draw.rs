@@ -3,14 +3,15 @@
 //! into its own lane, exactly as it would be alone.
 
 use rand::RngExt;
-use rand_distr::{Distribution, Exp};
 
 use super::state::{Interval, Lockstep, StockpileState};
 use super::{FILL_FLOOR, NC, periods_of, ramp_factor};
 use crate::baseline;
+use crate::float_math::pow;
 use crate::outcome::EndUseOutcome;
 use crate::plan::{ControlKind, DrawnParam, Plan, PlannedEffect, PlannedRamp, PlannedTiming};
 use crate::rng::{self, Stream};
+use crate::sample;
 
 /// Draws trial `trial`'s parameters and disruptions into lane `k`, each from its own stream, and sets the lane's
 /// initial state: the trial's own baseline, stocks at their initial weeks of normal use, pipelines full.
@@ -28,7 +29,7 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
     for (state, p) in sc.stages.iter_mut().zip(&plan.stage_parameters) {
         state.capacity_base[k] = draw(&p.capacity_per_year).max(0.0) / ppy;
         let g = draw(&p.capacity_growth_per_year).max(-0.999);
-        state.capacity_step[k] = (1.0 + g).powf(1.0 / ppy);
+        state.capacity_step[k] = pow(1.0 + g, 1.0 / ppy);
         state.capacity_growth[k] = 1.0;
         let online = p.online_week.as_ref().map_or(0.0, |w| draw(w).max(0.0) / pw);
         state.online_period[k] = triggered(online, p.online_trigger, first_onset);
@@ -43,7 +44,7 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
     for (state, p) in sc.end_uses.iter_mut().zip(&plan.end_use_parameters) {
         state.demand_base[k] = draw(&p.demand_per_year).max(0.0) / ppy;
         let g = draw(&p.growth_per_year).max(-0.999);
-        state.demand_step[k] = (1.0 + g).powf(1.0 / ppy);
+        state.demand_step[k] = pow(1.0 + g, 1.0 / ppy);
         state.demand_growth[k] = 1.0;
         state.backlog[k] = 0.0;
         state.short_run[k] = 0;
@@ -348,10 +349,11 @@ fn draw_disruptions<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize
             }
             PlannedTiming::Hazard { rate_per_year, duration_weeks } => {
                 let rate = rate_per_year.sample(&mut rng);
-                if let Ok(exp) = Exp::new(rate.max(0.0)) {
+                // Exponential gaps (a rate of 0 draws no event; a negative or NaN one counts as 0).
+                if rate > 0.0 {
                     let mut t = 0.0f64; // in periods
                     loop {
-                        t += exp.sample(&mut rng) * ppy;
+                        t += sample::exponential(&mut rng, rate) * ppy;
                         if !(t < t_len as f64) {
                             break;
                         }

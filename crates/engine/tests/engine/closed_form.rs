@@ -1,5 +1,6 @@
 //! Closed-form checks at fixed seeds (MODEL.md, "Checks the engine must pass").
 
+use chokepoint_engine::float_math::pow;
 use chokepoint_engine::stats::summarize;
 use chokepoint_engine::trial::{Scratch, simulate};
 use chokepoint_engine::{Destinations, DisruptionKind, DisruptionSpec, FlowScope, Param, RunConfig, Timing, run};
@@ -163,7 +164,7 @@ fn a_two_state_outage_has_the_markov_chains_availability() {
     // Exact expectation from an "up" start: P(down at t) = pi + (p - pi) r^t, r = 1 - p - q, t = 0..T-1.
     let pi = p / (p + q);
     let rr = 1.0 - p - q;
-    let expected = (0..periods).map(|t| pi + (p - pi) * rr.powi(t as i32)).sum::<f64>() / periods as f64;
+    let expected = (0..periods).map(|t| pi + (p - pi) * pow(rr, t as f64)).sum::<f64>() / periods as f64;
     assert!((s.mean - expected).abs() < 4.0 * s.se, "mean {} expected {} se {}", s.mean, expected, s.se);
     // And the long-run availability q / (p + q) = 0.8, within the transient.
     assert!((1.0 - s.mean - q / (p + q)).abs() < 0.01);
@@ -190,8 +191,8 @@ fn a_two_state_outage_under_monthly_periods_keeps_the_weekly_long_run_share() {
     // L = λ^n is the period chain's own eigenvalue (λ = 1 - p - q, n = 52/12 weeks): its mean over the horizon is
     // below pi by the transient, a known amount.
     let pi = p / (p + q);
-    let l = (1.0 - p - q).powf(52.0 / 12.0);
-    let expected = (0..periods).map(|t| pi * (1.0 - l.powi(t as i32 + 1))).sum::<f64>() / periods as f64;
+    let l = pow(1.0 - p - q, 52.0 / 12.0);
+    let expected = (0..periods).map(|t| pi * (1.0 - pow(l, (t + 1) as f64))).sum::<f64>() / periods as f64;
     assert!((s.mean - expected).abs() < 4.0 * s.se, "mean {} expected {} se {}", s.mean, expected, s.se);
     // The transient is below 0.2 % here, so the mean is the long-run share within 4 SE plus that.
     assert!((s.mean - pi).abs() < 4.0 * s.se + (pi - expected), "mean {} se {}", s.mean, s.se);

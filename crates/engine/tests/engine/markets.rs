@@ -1,6 +1,7 @@
 //! Markets: mass balance and lockstep lanes with markets on, the price's responses as traced, and markets that
 //! see no scarcity change no bit.
 
+use chokepoint_engine::float_math::pow;
 use chokepoint_engine::outcome::Trace;
 use chokepoint_engine::trial::{Scratch, simulate};
 use chokepoint_engine::{DisruptionKind, MarketSpec, Model, ModelSpec, RunConfig, run};
@@ -103,11 +104,11 @@ fn end_use_demand_falls_as_the_adopted_price_to_minus_elasticity() {
     let mut adopted: f64 = 1.0;
     let mut lowest: f64 = 1.0;
     for t in 0..80 {
-        let expected = 100.0 * adopted.powf(-elasticity);
+        let expected = 100.0 * pow(adopted, -elasticity);
         assert!((tr.demand[t][0] - expected).abs() < 1e-9 * expected, "t={t}: {} vs {expected}", tr.demand[t][0]);
         lowest = lowest.min(tr.demand[t][0] / 100.0);
         let price = tr.market_price[t][0];
-        adopted *= (price / adopted).powf(alpha);
+        adopted *= pow(price / adopted, alpha);
     }
     assert!(lowest < 0.8, "demand fell to {lowest} of normal");
 }

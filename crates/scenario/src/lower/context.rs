@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+use chokepoint_engine::float_math::{exp, ln, ln_1p};
 use chokepoint_engine::{Allocation, Class, LinkSpec, Node, Param, ParamError, ParamShape, StockWeeks, Unit};
 use toml::Spanned;
 
@@ -312,7 +313,7 @@ impl<'d> Lower<'d> {
     ) {
         let years = self.horizon_years.max(0.0);
         let log = projected_log(start, growth, multiplier, years);
-        if !(log > MAX_MAGNITUDE.ln()) {
+        if !(log > ln(MAX_MAGNITUDE)) {
             return;
         }
         let mut reasons = vec![format!("up to {} a year at the start", number(start))];
@@ -579,7 +580,7 @@ pub const MAX_MAGNITUDE: f64 = 1e15;
 /// The natural logarithm of `start × (1 + growth)^years × multiplier`, computed in logarithms so that the
 /// projection itself cannot overflow (negative growth and multipliers below 1 count as none).
 pub(crate) fn projected_log(start: f64, growth: f64, multiplier: f64, years: f64) -> f64 {
-    start.max(0.0).ln() + years.max(0.0) * growth.max(0.0).ln_1p() + multiplier.max(1.0).ln()
+    ln(start.max(0.0)) + years.max(0.0) * ln_1p(growth.max(0.0)) + ln(multiplier.max(1.0))
 }
 
 /// The lowest and highest values a parameter takes in practice: its bounds, or, for a distribution unbounded on
@@ -587,7 +588,7 @@ pub(crate) fn projected_log(start: f64, growth: f64, multiplier: f64, years: f64
 pub(crate) fn practical_range(p: &Param) -> (f64, f64) {
     match p.shape() {
         ParamShape::Normal { mean, sd, min, max } => (min.max(mean - 10.0 * sd), max.min(mean + 10.0 * sd)),
-        ParamShape::LogNormal { mu, sigma } => (0.0, (mu + 10.0 * sigma).exp()),
+        ParamShape::LogNormal { mu, sigma } => (0.0, exp(mu + 10.0 * sigma)),
         _ => (p.min(), p.max()),
     }
 }

@@ -2,6 +2,7 @@
 
 use std::ops::Range;
 
+use chokepoint_engine::float_math::exp;
 use chokepoint_engine::{
     Destinations, DisruptionKind, DisruptionSpec, FlowScope, ModelSpec, Node, Param, ParamShape, Timing,
 };
@@ -609,7 +610,7 @@ pub(crate) fn words(p: &Param) -> String {
             format!("{}–{} (mode {})", n(min), n(max), n(mode))
         }
         ParamShape::Normal { mean, sd, .. } => format!("{} ± {}", n(mean), n(sd)),
-        ParamShape::LogNormal { mu, .. } => format!("median {}", n(mu.exp())),
+        ParamShape::LogNormal { mu, .. } => format!("median {}", n(exp(mu))),
         ParamShape::Choice { values, .. } => {
             let v: Vec<String> = values.iter().map(|v| n(*v)).collect();
             match v.as_slice() {

@@ -1,5 +1,6 @@
 //! End uses (`[end_uses]`): demand, its growth and the shocks that can multiply it, intensities, priority.
 
+use chokepoint_engine::float_math::ln;
 use chokepoint_engine::{Class, DisruptionKind, DisruptionSpec, EndUseSpec, Param, Unmet};
 
 use crate::diagnostic::Diagnostic;
@@ -114,7 +115,7 @@ pub(super) fn check_demand_shocks(lower: &mut Lower<'_>, end_uses: &[EndUseSpec]
         let key = format!("{}.demand_units_per_year", e.path);
         let (start, growth) = (practical_range(&spec.demand_per_year).1, practical_range(&spec.growth_per_year).1);
         // Already reported without the shocks, if too large then.
-        if !(projected_log(start, growth, 1.0, lower.horizon_years) > MAX_MAGNITUDE.ln()) {
+        if !(projected_log(start, growth, 1.0, lower.horizon_years) > ln(MAX_MAGNITUDE)) {
             lower.check_growth_bound(&key, d.span(), start, growth, m);
         }
     }
