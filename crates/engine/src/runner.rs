@@ -160,6 +160,12 @@ pub struct RunResults {
     pub band_periods: usize,
 }
 
+/// Column `i` of a trial-major array of `width` values a trial: one value per trial, in trial order (empty for a
+/// run of no trials).
+fn column(values: &[f64], i: usize, width: usize, trials: usize) -> impl ExactSizeIterator<Item = f64> + '_ {
+    values.get(i..).unwrap_or_default().iter().step_by(width.max(1)).take(trials).copied()
+}
+
 impl RunResults {
     /// The results of end use `e`: one slice per metric, one entry per trial in trial order.
     pub fn end_use(&self, e: usize) -> EndUseColumns<'_> {
@@ -168,46 +174,22 @@ impl RunResults {
 
     /// Throughput lost at stage `s`, one per trial, in trial order.
     pub fn stage_lost(&self, s: usize) -> impl ExactSizeIterator<Item = f64> + '_ {
-        self.stage_throughput_lost
-            .get(s..)
-            .unwrap_or_default()
-            .iter()
-            .step_by(self.n_stages.max(1))
-            .take(self.trials)
-            .copied()
+        column(&self.stage_throughput_lost, s, self.n_stages, self.trials)
     }
 
     /// Throughput stage `s` wanted and could have made at nameplate, one per trial, in trial order.
     pub fn stage_wanted(&self, s: usize) -> impl ExactSizeIterator<Item = f64> + '_ {
-        self.stage_throughput_wanted
-            .get(s..)
-            .unwrap_or_default()
-            .iter()
-            .step_by(self.n_stages.max(1))
-            .take(self.trials)
-            .copied()
+        column(&self.stage_throughput_wanted, s, self.n_stages, self.trials)
     }
 
     /// Lowest level of stockpile `k`, one per trial, in trial order.
     pub fn stockpile_min(&self, k: usize) -> impl ExactSizeIterator<Item = f64> + '_ {
-        self.stockpile_min
-            .get(k..)
-            .unwrap_or_default()
-            .iter()
-            .step_by(self.n_stockpiles.max(1))
-            .take(self.trials)
-            .copied()
+        column(&self.stockpile_min, k, self.n_stockpiles, self.trials)
     }
 
     /// Total released by stockpile `k`, one per trial, in trial order.
     pub fn stockpile_released(&self, k: usize) -> impl ExactSizeIterator<Item = f64> + '_ {
-        self.stockpile_released
-            .get(k..)
-            .unwrap_or_default()
-            .iter()
-            .step_by(self.n_stockpiles.max(1))
-            .take(self.trials)
-            .copied()
+        column(&self.stockpile_released, k, self.n_stockpiles, self.trials)
     }
 
     /// Histogram of end use `e` in the `j`-th period kept (period `j * band_stride`).
