@@ -476,6 +476,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn numbers_read_back_from_json_are_the_numbers_written() {
+        // `batch`, `check` and `report` read summary.json back: each number must be the one the run wrote, bit for
+        // bit. serde_json's default parser reads these one ulp off; its `float_roundtrip` feature does not.
+        for x in [958_787.270_229_118_9, 948_157.035_989_573_3, 419_528.202_848_458_84, 199_539.536_497_844_62_f64] {
+            let text = serde_json::to_string(&x).unwrap();
+            let back: f64 = serde_json::from_str(&text).unwrap();
+            assert_eq!(back.to_bits(), x.to_bits(), "{text} read back as {back:?}");
+        }
+    }
+
+    #[test]
     fn rng_name_is_the_engines_generator() {
         let full = std::any::type_name::<chokepoint_engine::rng::Stream>();
         assert_eq!(full.rsplit("::").next(), Some(rng_name()));
