@@ -144,7 +144,7 @@ fn licensing_2025_without_its_markets_gives_the_results_of_the_engine_before_mar
     assert_exit(&o, 0);
     let before: [(&str, f64, f64); 4] = [
         ("automotive_other_motors", 38856.678060424325, 0.08),
-        ("ev_traction_motors", 24667.967619663777, 0.28),
+        ("ev_traction_motors", 24667.967619663774, 0.28),
         ("industrial_motors_hvac", 116480.53496954798, 0.14),
         ("wind_turbines", 0.0, 0.5),
     ];
