@@ -478,9 +478,16 @@ pub fn number(x: f64) -> String {
         1
     } else if a >= 1.0 {
         2
+    } else if a >= 0.1 {
+        // Three significant figures below 1, at most six decimals: compared with powers of ten rather than through
+        // `log10`, whose last bit the C library may round differently from machine to machine.
+        3
+    } else if a >= 0.01 {
+        4
+    } else if a >= 0.001 {
+        5
     } else {
-        // Three significant figures below 1, at most six decimals.
-        (2 - a.log10().floor() as i32).clamp(0, 6) as usize
+        6
     };
     let text = format!("{value:.decimals$}");
     let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_owned() } else { text };
@@ -545,6 +552,14 @@ mod tests {
         assert_eq!(number(0.0), "0");
         assert_eq!(number(0.3126), "0.313");
         assert_eq!(number(0.000_123_4), "0.000123");
+        // At each power of ten below 1 (the decimals change there) and below the last.
+        assert_eq!(number(0.1), "0.1");
+        assert_eq!(number(0.099_96), "0.1");
+        assert_eq!(number(0.012_34), "0.0123");
+        assert_eq!(number(0.001), "0.001");
+        assert_eq!(number(0.001_234_5), "0.00123");
+        assert_eq!(number(0.000_001_234), "0.000001");
+        assert_eq!(number(-0.5678), "-0.568");
         assert_eq!(number(7.0), "7");
         assert_eq!(number(12.34), "12.3");
         assert_eq!(number(999.6), "1000");

@@ -120,7 +120,15 @@ pub struct SizingAnswer {
 /// The number of runs a search over `[0, max_size]` to within `step` makes at most: both ends, the midpoints and
 /// the step below the answer.
 pub fn expected_runs(max_size: f64, step: f64) -> u64 {
-    3 + ((max_size / step).log2().ceil().max(0.0) as u64)
+    // The least `n` with `2^n >= max_size / step`, by doubling (exact) rather than through the C library's `log2`;
+    // at most 1,024 doublings reach infinity, so an infinite ratio ends too.
+    let ratio = max_size / step;
+    let (mut n, mut power) = (0u64, 1.0f64);
+    while power < ratio {
+        power *= 2.0;
+        n += 1;
+    }
+    3 + n
 }
 
 /// The smallest `x` in `[lo, hi]` for which the monotone predicate `passes` holds (false below some threshold,
@@ -402,6 +410,17 @@ fn release_class_share(model: &Model, classes: &[Class]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expected_runs_counts_the_halvings_of_the_range() {
+        assert_eq!(expected_runs(1.0, 1.0), 3);
+        assert_eq!(expected_runs(0.5, 1.0), 3);
+        assert_eq!(expected_runs(64.0, 1.0), 9, "2^6 = 64 exactly");
+        assert_eq!(expected_runs(65.0, 1.0), 10);
+        assert_eq!(expected_runs(100.0, 1.0), 10);
+        assert_eq!(expected_runs(f64::INFINITY, 1.0), 3 + 1024);
+        assert_eq!(expected_runs(f64::NAN, 1.0), 3);
+    }
 
     #[test]
     fn bisection_finds_the_threshold_within_one_step() {

@@ -110,8 +110,8 @@ impl Anova {
         let (w, t) = (self.world_sums.len() as f64, self.trials as f64);
         let grand = self.world_sums.iter().sum::<f64>() / (w * t);
         let ss_total = self.sum_of_squares - w * t * grand * grand;
-        let ss_worlds = self.world_sums.iter().map(|s| (s / t - grand).powi(2)).sum::<f64>() * t;
-        let ss_trials = self.trial_sums.iter().map(|s| (s / w - grand).powi(2)).sum::<f64>() * w;
+        let ss_worlds = self.world_sums.iter().map(|s| square(s / t - grand)).sum::<f64>() * t;
+        let ss_trials = self.trial_sums.iter().map(|s| square(s / w - grand)).sum::<f64>() * w;
         let ss_residual = (ss_total - ss_worlds - ss_trials).max(0.0);
         let ms_worlds = if w > 1.0 { ss_worlds / (w - 1.0) } else { 0.0 };
         let ms_trials = if t > 1.0 { ss_trials / (t - 1.0) } else { 0.0 };
@@ -135,6 +135,11 @@ impl Anova {
             variance,
         }
     }
+}
+
+/// `x` times itself (not `powi`, so that every operation of the analysis is a plain IEEE one).
+fn square(x: f64) -> f64 {
+    x * x
 }
 
 /// Trials a two-level run costs.
