@@ -11,6 +11,12 @@
 //! takes the value the trial alone would have computed), and draws from its own streams, so a trial's numbers do
 //! not depend on the trials beside it. [`simulate`] runs a group of one. All state lives in working memory that
 //! is allocated once per worker and reused, so the period loop allocates nothing.
+//!
+//! Names: `group` is the lockstep group's working memory ([`Lockstep`]); a `state` is the per-lane state of one
+//! stage, link or end use beside its compiled plan entry. Single letters are indices only, each always of one
+//! kind, as in the formulas of `docs/model.md`: `t` a period, `k` a lane, `e` an end use, `p` a stage, `i` an
+//! input slot, `o` an output slot, `l` a link, `d` a disruption, `j` a stockpile, market, control or licensed
+//! link (named where it is bound).
 
 // Lane loops (`for k in 0..N`) index several per-lane arrays by the lane; zipping four or five arrays instead
 // reads worse than the model's formulas with `[k]` (see ARCHITECTURE.md, "Lockstep lanes").
@@ -163,42 +169,46 @@ fn simulate_group<const N: usize, R: Recorder>(
     model: &Model,
     seed: u64,
     trials: [u64; N],
-    sc: &mut Lockstep<N>,
+    group: &mut Lockstep<N>,
     recorder: &mut R,
 ) {
     let plan = &model.plan;
     for (k, &trial) in trials.iter().enumerate() {
-        draw_trial(plan, seed, trial, k, sc);
+        draw_trial(plan, seed, trial, k, group);
     }
-    trend_terms(plan, sc);
+    trend_terms(plan, group);
     if plan.markets.any() {
-        markets::open(sc);
+        markets::open(group);
     }
-    sc.next_boundary = 0;
-    recorder.trial_starts(plan, sc);
+    group.next_boundary = 0;
+    recorder.trial_starts(plan, group);
     for t in 0..plan.periods {
-        period(plan, sc, t, recorder);
+        period(plan, group, t, recorder);
     }
-    for (k, outcome) in sc.outcomes.iter_mut().enumerate() {
-        for (stage, state) in plan.stages.iter().zip(&sc.stages) {
+    for (k, outcome) in group.outcomes.iter_mut().enumerate() {
+        for (stage, state) in plan.stages.iter().zip(&group.stages) {
             outcome.stage_throughput_lost[stage.spec_index] = state.throughput_lost[k];
             outcome.stage_throughput_wanted[stage.spec_index] = state.throughput_wanted[k];
         }
-        for (o, end_use) in outcome.end_uses.iter_mut().zip(&plan.end_uses) {
+        for (end_use_outcome, end_use) in outcome.end_uses.iter_mut().zip(&plan.end_uses) {
             // Backlogged demand built late sums to the demand only up to rounding: residues below the tolerance
             // are not units short.
-            let short = o.demand - o.built;
-            o.units_short = if short > SHORT_TOLERANCE * o.demand { short } else { 0.0 };
-            o.share_met = if o.demand > 0.0 { (o.built / o.demand).min(1.0) } else { 1.0 };
+            let short = end_use_outcome.demand - end_use_outcome.built;
+            end_use_outcome.units_short = if short > SHORT_TOLERANCE * end_use_outcome.demand { short } else { 0.0 };
+            end_use_outcome.share_met = if end_use_outcome.demand > 0.0 {
+                (end_use_outcome.built / end_use_outcome.demand).min(1.0)
+            } else {
+                1.0
+            };
             if !end_use.backlogged {
-                o.units_lost = o.units_short;
+                end_use_outcome.units_lost = end_use_outcome.units_short;
             }
         }
     }
     // Shipments that would arrive after the horizon stay in `pipe` (in transit at the end); their buckets
     // were never written, so `arrivals` is all zeros again.
-    debug_assert!(sc.arrivals.iter().all(|a| a.iter().all(|&x| x == 0.0)));
-    recorder.trial_ends(plan, sc);
+    debug_assert!(group.arrivals.iter().all(|a| a.iter().all(|&x| x == 0.0)));
+    recorder.trial_ends(plan, group);
 }
 
 /// The terms of the demand trends that can be non-zero in this group: (end use, attribution) pairs, by node and
@@ -208,46 +218,46 @@ fn simulate_group<const N: usize, R: Recorder>(
 /// is +0.0 or positive (attributions are sums and ratios of non-negative flows, growth is positive), so after
 /// the first term the sum is what it would be from +0.0, and adding a +0.0 term leaves it unchanged: the sum of
 /// the non-zero terms from +0.0 has the same bits.
-fn trend_terms<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>) {
-    sc.trend_terms.clear();
-    sc.trend_nodes.clear();
-    if !sc.has_growth.iter().any(|&g| g) {
+fn trend_terms<const N: usize>(plan: &Plan, group: &mut Lockstep<N>) {
+    group.trend_terms.clear();
+    group.trend_nodes.clear();
+    if !group.has_growth.iter().any(|&g| g) {
         return;
     }
-    let nodes = sc.trend.len();
-    for n in 0..nodes {
-        let first = sc.trend_terms.len();
+    let nodes = group.trend.len();
+    for node in 0..nodes {
+        let first = group.trend_terms.len();
         for e in 0..plan.end_uses.len() {
-            let a = sc.attribution[e * nodes + n];
-            if (0..N).any(|k| sc.has_growth[k] && a[k] != 0.0) {
-                sc.trend_terms.push((e, a));
+            let attribution = group.attribution[e * nodes + node];
+            if (0..N).any(|k| group.has_growth[k] && attribution[k] != 0.0) {
+                group.trend_terms.push((e, attribution));
             }
         }
-        sc.trend_nodes.push(first..sc.trend_terms.len());
+        group.trend_nodes.push(first..group.trend_terms.len());
     }
 }
 
 /// One period of the loop: the steps of `docs/model.md`, "One period".
-fn period<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<N>, t: usize, recorder: &mut R) {
-    if t == sc.next_boundary {
-        disruptions_start_or_end(plan, sc, t);
+fn period<const N: usize, R: Recorder>(plan: &Plan, group: &mut Lockstep<N>, t: usize, recorder: &mut R) {
+    if t == group.next_boundary {
+        disruptions_start_or_end(plan, group, t);
     }
-    sc.stockpiles.iter_mut().for_each(|x| x.released_now = [0.0; N]);
-    capacity(plan, sc, t);
-    demand(plan, sc, t);
-    orders_upstream(plan, sc);
-    production_and_shipping(plan, sc, t, recorder);
-    end_uses_build(plan, sc, t, recorder);
+    group.stockpiles.iter_mut().for_each(|x| x.released_now = [0.0; N]);
+    capacity(plan, group, t);
+    demand(plan, group, t);
+    orders_upstream(plan, group);
+    production_and_shipping(plan, group, t, recorder);
+    end_uses_build(plan, group, t, recorder);
     if plan.markets.any() {
-        markets::clear(plan, sc, t, recorder);
+        markets::clear(plan, group, t, recorder);
     }
 }
 
 /// At a period where some disruption of some trial starts or ends: each disruption's effect from now on, which
 /// outages, demand shocks and link controls are active, and the next such period.
-fn disruptions_start_or_end<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>, t: usize) {
+fn disruptions_start_or_end<const N: usize>(plan: &Plan, group: &mut Lockstep<N>, t: usize) {
     let mut next_for_group = usize::MAX;
-    for (k, own) in sc.disruptions.iter_mut().enumerate() {
+    for (k, own) in group.disruptions.iter_mut().enumerate() {
         if own.next_boundary != t {
             next_for_group = next_for_group.min(own.next_boundary);
             continue;
@@ -265,50 +275,50 @@ fn disruptions_start_or_end<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>, t
                 Some(x) => (0.0, x.start),
                 None => (0.0, usize::MAX),
             };
-            sc.effect_now[d][k] = effect;
+            group.effect_now[d][k] = effect;
             next = next.min(boundary);
         }
         own.next_boundary = next;
         next_for_group = next_for_group.min(next);
-        let effect = &sc.effect_now;
-        for (state, link) in sc.links.iter_mut().zip(&plan.links) {
+        let effect = &group.effect_now;
+        for (state, link) in group.links.iter_mut().zip(&plan.links) {
             let controls = &plan.link_controls[link.controls.clone()];
             state.active_controls[k] = controls.iter().filter(|c| effect[c.disruption][k] != 0.0).count() as u32;
         }
     }
-    sc.next_boundary = next_for_group;
-    let effect = &sc.effect_now;
+    group.next_boundary = next_for_group;
+    let effect = &group.effect_now;
     let active = |d: usize| effect[d].iter().any(|&x| x != 0.0);
-    sc.outages_active = plan.outages.iter().any(|&(d, _)| active(d));
-    sc.demand_shocks_active = plan.demand_shocks.iter().any(|&(d, _)| active(d));
+    group.outages_active = plan.outages.iter().any(|&(d, _)| active(d));
+    group.demand_shocks_active = plan.demand_shocks.iter().any(|&(d, _)| active(d));
 }
 
 /// Step 1: each stage's capacity this period, after its ramp and outages; each node's demand trend; thrifting.
-fn capacity<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>, t: usize) {
-    let tt = t as f64;
-    for x in sc.stages.iter_mut() {
-        if x.at_nameplate {
+fn capacity<const N: usize>(plan: &Plan, group: &mut Lockstep<N>, t: usize) {
+    let time = t as f64;
+    for stage in group.stages.iter_mut() {
+        if stage.at_nameplate {
             // An availability of 1 in every lane, which stays (times 1 leaves the capacity's bits unchanged).
             for k in 0..N {
-                x.capacity_nominal[k] = x.capacity_base[k] * x.capacity_growth[k];
-                x.capacity_growth[k] *= x.capacity_step[k];
-                x.capacity_now[k] = x.capacity_nominal[k];
+                stage.capacity_nominal[k] = stage.capacity_base[k] * stage.capacity_growth[k];
+                stage.capacity_growth[k] *= stage.capacity_step[k];
+                stage.capacity_now[k] = stage.capacity_nominal[k];
             }
             continue;
         }
         for k in 0..N {
-            let availability = ramp_factor(tt, x.online_period[k], x.ramp_periods[k]);
-            x.availability[k] = availability;
-            x.capacity_nominal[k] = x.capacity_base[k] * x.capacity_growth[k] * availability;
-            x.capacity_growth[k] *= x.capacity_step[k];
-            x.capacity_now[k] = x.capacity_nominal[k];
+            let availability = ramp_factor(time, stage.online_period[k], stage.ramp_periods[k]);
+            stage.availability[k] = availability;
+            stage.capacity_nominal[k] = stage.capacity_base[k] * stage.capacity_growth[k] * availability;
+            stage.capacity_growth[k] *= stage.capacity_step[k];
+            stage.capacity_now[k] = stage.capacity_nominal[k];
         }
-        x.at_nameplate = x.availability.iter().all(|&a| a == 1.0);
+        stage.at_nameplate = stage.availability.iter().all(|&a| a == 1.0);
     }
-    if sc.outages_active {
+    if group.outages_active {
         for &(d, p) in &plan.outages {
-            let effect = sc.effect_now[d];
-            let capacity = &mut sc.stages[p].capacity_now;
+            let effect = group.effect_now[d];
+            let capacity = &mut group.stages[p].capacity_now;
             *capacity =
                 choose(effect.map(|x| x != 0.0), std::array::from_fn(|k| capacity[k] * (1.0 - effect[k])), *capacity);
         }
@@ -316,16 +326,16 @@ fn capacity<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>, t: usize) {
 
     // Demand trend of every node (growth factors before this period's step): the sum over end uses, in their
     // order, of attribution times growth. A trial without growth keeps a trend of 1.
-    if sc.has_growth.iter().any(|&g| g) {
-        for (trend, terms) in sc.trend.iter_mut().zip(&sc.trend_nodes) {
+    if group.has_growth.iter().any(|&g| g) {
+        for (trend, terms) in group.trend.iter_mut().zip(&group.trend_nodes) {
             let mut sum = [0.0; N];
-            for (e, a) in &sc.trend_terms[terms.clone()] {
-                let growth = &sc.end_uses[*e].demand_growth;
+            for (e, attribution) in &group.trend_terms[terms.clone()] {
+                let growth = &group.end_uses[*e].demand_growth;
                 for k in 0..N {
-                    sum[k] += a[k] * growth[k];
+                    sum[k] += attribution[k] * growth[k];
                 }
             }
-            *trend = choose(sc.has_growth, sum, *trend);
+            *trend = choose(group.has_growth, sum, *trend);
         }
     }
 
@@ -335,96 +345,112 @@ fn capacity<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>, t: usize) {
         for change in &plan.intensity_changes {
             // The trial's drawn intensity (a factor of 1 unless the end use's intensity is a distribution) times
             // the markets' demand destruction.
-            let market = sc.market_intensity[change.target];
-            let input = &mut sc.inputs[change.target];
+            let market = group.market_intensity[change.target];
+            let input = &mut group.inputs[change.target];
             input.intensity_factor = std::array::from_fn(|k| input.base_factor[k] * market[k]);
         }
-        for (change, [start, ramp, reduction]) in plan.intensity_changes.iter().zip(&sc.intensity_plan) {
-            let factor = &mut sc.inputs[change.target].intensity_factor;
+        for (change, [start, ramp, reduction]) in plan.intensity_changes.iter().zip(&group.intensity_plan) {
+            let factor = &mut group.inputs[change.target].intensity_factor;
             for k in 0..N {
-                factor[k] *= 1.0 - reduction[k] * ramp_factor(tt, start[k], ramp[k]);
+                factor[k] *= 1.0 - reduction[k] * ramp_factor(time, start[k], ramp[k]);
             }
         }
     }
 }
 
 /// Step 2: each end use's demand this period, and what it needs (demand plus backlog).
-fn demand<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>, t: usize) {
-    let tt = t as f64;
-    for (e, x) in sc.end_uses.iter_mut().enumerate() {
-        let mut d: [f64; N] = std::array::from_fn(|k| x.demand_base[k] * x.demand_growth[k]);
-        x.normal_demand_now = d;
-        for (switch, [start, ramp, share]) in plan.demand_switches.iter().zip(&sc.switch_plan) {
+fn demand<const N: usize>(plan: &Plan, group: &mut Lockstep<N>, t: usize) {
+    let time = t as f64;
+    for (e, end_use) in group.end_uses.iter_mut().enumerate() {
+        let mut demand_now: [f64; N] = std::array::from_fn(|k| end_use.demand_base[k] * end_use.demand_growth[k]);
+        end_use.normal_demand_now = demand_now;
+        for (switch, [start, ramp, share]) in plan.demand_switches.iter().zip(&group.switch_plan) {
             if switch.target == e {
                 for k in 0..N {
-                    d[k] *= 1.0 - share[k] * ramp_factor(tt, start[k], ramp[k]);
+                    demand_now[k] *= 1.0 - share[k] * ramp_factor(time, start[k], ramp[k]);
                 }
             }
         }
         for k in 0..N {
-            x.demand_growth[k] *= x.demand_step[k];
+            end_use.demand_growth[k] *= end_use.demand_step[k];
         }
-        if sc.demand_shocks_active {
+        if group.demand_shocks_active {
             for &(j, target) in &plan.demand_shocks {
                 if target == e {
-                    let shock = sc.effect_now[j];
-                    d = choose(shock.map(|x| x != 0.0), std::array::from_fn(|k| d[k] * (1.0 + shock[k])), d);
+                    let shock = group.effect_now[j];
+                    demand_now = choose(
+                        shock.map(|x| x != 0.0),
+                        std::array::from_fn(|k| demand_now[k] * (1.0 + shock[k])),
+                        demand_now,
+                    );
                 }
             }
         }
         // Demand destroyed by prices (a factor of exactly 1 without markets) is not demand short.
-        x.demand_now = std::array::from_fn(|k| d[k] * sc.market_demand[e][k]);
-        let d = x.demand_now;
-        x.required = std::array::from_fn(|k| d[k] + x.backlog[k]);
+        end_use.demand_now = std::array::from_fn(|k| demand_now[k] * group.market_demand[e][k]);
+        let demand_now = end_use.demand_now;
+        end_use.required = std::array::from_fn(|k| demand_now[k] + end_use.backlog[k]);
     }
 }
 
 /// Step 3: orders travel upstream, end uses first, then stages customers first.
-fn orders_upstream<const N: usize>(plan: &Plan, sc: &mut Lockstep<N>) {
-    let ns = plan.stages.len();
-    let Lockstep { stages, end_uses, inputs, outputs, links, stockpiles, trend, .. } = sc;
+fn orders_upstream<const N: usize>(plan: &Plan, group: &mut Lockstep<N>) {
+    let first_end_use_node = plan.stages.len();
+    let Lockstep { stages, end_uses, inputs, outputs, links, stockpiles, trend, .. } = group;
     let (stages, inputs, outputs, links, trend) =
         (&mut stages[..], &mut inputs[..], &mut outputs[..], &mut links[..], &trend[..]);
     for (e, end_use) in plan.end_uses.iter().enumerate() {
-        let mut w = [[0.0; N]; NC];
-        w[end_use.class] = [1.0; N];
-        let order = Order { activity: &end_uses[e].required, class_mix: &w, trend: &trend[ns + e], scale: &[1.0; N] };
+        let mut class_mix = [[0.0; N]; NC];
+        class_mix[end_use.class] = [1.0; N];
+        let order = Order {
+            activity: &end_uses[e].required,
+            class_mix: &class_mix,
+            trend: &trend[first_end_use_node + e],
+            scale: &[1.0; N],
+        };
         let stockpiles = end_use.stockpiled.then_some(&stockpiles[..]);
         place_orders(plan, end_use.inputs.clone(), &order, stockpiles, inputs, links, Suppliers { stages, outputs });
     }
     for (p, stage) in plan.stages.iter().enumerate().rev() {
         let mut planned = [0.0f64; N];
-        let mut w = [[0.0; N]; NC];
+        let mut class_orders = [[0.0; N]; NC];
         let trend = trend[p];
         for o in stage.outputs.clone() {
-            let mut r = [[0.0; N]; NC];
+            let mut ordered = [[0.0; N]; NC];
             for &l in plan.customers_of(o) {
-                let q = &links[l].order;
+                let link_order = &links[l].order;
                 for class in 0..NC {
                     for k in 0..N {
-                        r[class][k] += q[class][k];
+                        ordered[class][k] += link_order[class][k];
                     }
                 }
             }
-            let out = &mut outputs[o];
-            out.ordered = r;
-            let y = plan.outputs[o].yield_per_unit;
+            let output = &mut outputs[o];
+            output.ordered = ordered;
+            let yield_per_unit = plan.outputs[o].yield_per_unit;
             let availability = stages[p].availability;
             for k in 0..N {
                 // A stage short of its nameplate (ramping up) holds that share of its normal stock (an availability
                 // of exactly 1 leaves the bits unchanged).
-                let target = out.target[k] * trend[k] * availability[k];
-                planned[k] = greater(planned[k], (r[0][k] + r[1][k] + r[2][k] + target - out.stock[k]) / y);
+                let target = output.target[k] * trend[k] * availability[k];
+                planned[k] = greater(
+                    planned[k],
+                    (ordered[0][k] + ordered[1][k] + ordered[2][k] + target - output.stock[k]) / yield_per_unit,
+                );
                 for class in 0..NC {
-                    w[class][k] += r[class][k] / y;
+                    class_orders[class][k] += ordered[class][k] / yield_per_unit;
                 }
             }
         }
         let state = &mut stages[p];
         for k in 0..N {
-            let wt = w[0][k] + w[1][k] + w[2][k];
+            let all_classes = class_orders[0][k] + class_orders[1][k] + class_orders[2][k];
             for class in 0..NC {
-                state.class_mix[class][k] = if wt > 0.0 { w[class][k] / wt } else { state.normal_class_mix[class][k] };
+                state.class_mix[class][k] = if all_classes > 0.0 {
+                    class_orders[class][k] / all_classes
+                } else {
+                    state.normal_class_mix[class][k]
+                };
             }
             state.plan_uncapped[k] = at_least(planned[k], 0.0);
             state.plan[k] = lesser(state.plan_uncapped[k], state.capacity_now[k]);
@@ -466,7 +492,7 @@ fn place_orders<const N: usize>(
     suppliers: Suppliers<'_, N>,
 ) {
     let Suppliers { stages, outputs } = suppliers;
-    let Order { activity, class_mix: w, trend, scale } = order;
+    let Order { activity, class_mix, trend, scale } = order;
     for (i, (slot, input)) in slots.clone().zip(plan.inputs[slots.clone()].iter().zip(&inputs[slots])) {
         // Scaled by the share held: a `scale` of exactly 1 (every lane at full availability, and end uses) leaves
         // the target's bits unchanged.
@@ -482,10 +508,10 @@ fn place_orders<const N: usize>(
         let links = &mut links[slot.links.clone()];
         let mut in_transit = [0.0; N];
         let mut pipe_target = [0.0; N];
-        for x in links.iter() {
+        for state in links.iter() {
             for k in 0..N {
-                in_transit[k] += x.pipe[k];
-                pipe_target[k] += x.flow[k] * x.lead_estimate[k];
+                in_transit[k] += state.pipe[k];
+                pipe_target[k] += state.flow[k] * state.lead_estimate[k];
             }
         }
         let pipe_target: [f64; N] = std::array::from_fn(|k| pipe_target[k] * scale[k]);
@@ -497,7 +523,7 @@ fn place_orders<const N: usize>(
         });
         if let [only] = links {
             for class in 0..NC {
-                only.order[class] = std::array::from_fn(|k| need[k] * w[class][k]);
+                only.order[class] = std::array::from_fn(|k| need[k] * class_mix[class][k]);
             }
             continue;
         }
@@ -512,44 +538,44 @@ fn place_orders<const N: usize>(
         let mut incumbents = [-0.0; N];
         let mut ramping = false;
         let mut any_probed = false;
-        for (x, link) in links.iter_mut().zip(link_plans) {
+        for (state, link) in links.iter_mut().zip(link_plans) {
             let availability = &stages[link.supplier].availability;
             for k in 0..N {
                 let base = link.share * availability[k];
-                let probing = probed(x, k);
+                let probing = probed(state, k);
                 any_probed |= probing;
-                x.weight[k] = if probing { 0.0 } else { base * at_least(x.fill[k], FILL_FLOOR) };
-                total[k] += x.weight[k];
+                state.weight[k] = if probing { 0.0 } else { base * at_least(state.fill[k], FILL_FLOOR) };
+                total[k] += state.weight[k];
                 probed_base[k] = if probing { probed_base[k] + base } else { probed_base[k] };
             }
         }
         // Suppliers short of their nameplate: only where some supplier may ramp (every supplier of the other slots
         // is always at full availability). Where one gets orders, the weight of those at full availability.
         if slot.may_ramp {
-            for (x, link) in links.iter().zip(link_plans) {
+            for (state, link) in links.iter().zip(link_plans) {
                 let supplier = &stages[link.supplier];
                 if supplier.at_nameplate {
                     continue;
                 }
                 for k in 0..N {
-                    ramping |= !(supplier.availability[k] >= 1.0) & (x.weight[k] > 0.0);
+                    ramping |= !(supplier.availability[k] >= 1.0) & (state.weight[k] > 0.0);
                 }
             }
         }
         if ramping {
-            for (x, link) in links.iter().zip(link_plans) {
+            for (state, link) in links.iter().zip(link_plans) {
                 let availability = &stages[link.supplier].availability;
                 for k in 0..N {
                     let full = availability[k] >= 1.0;
-                    incumbents[k] = if full { incumbents[k] + x.weight[k] } else { incumbents[k] };
+                    incumbents[k] = if full { incumbents[k] + state.weight[k] } else { incumbents[k] };
                 }
             }
         }
         // The supplier's part of the need: by weight, or by share x availability among the probed when every
         // supplier is, or by share.
-        let split = |x: &LinkState<N>, link: &crate::plan::PlannedLink, k: usize| -> f64 {
+        let split = |state: &LinkState<N>, link: &crate::plan::PlannedLink, k: usize| -> f64 {
             let base = link.share * stages[link.supplier].availability[k];
-            part_of_need(need[k], x.weight[k], total[k], base, probed_base[k], link.share)
+            part_of_need(need[k], state.weight[k], total[k], base, probed_base[k], link.share)
         };
         // A supplier not yet at its nameplate (a plant ramping up, starting empty) gets orders only up to what it
         // can ship this period, its link's part of its output stock plus what its capacity can make; the rest
@@ -558,70 +584,75 @@ fn place_orders<const N: usize>(
         // mitigation made end uses worse.
         let mut excess = [0.0; N];
         if ramping {
-            for (x, link) in links.iter().zip(link_plans) {
+            for (state, link) in links.iter().zip(link_plans) {
                 let supplier = &stages[link.supplier];
                 for k in 0..N {
                     if supplier.availability[k] >= 1.0 || !(incumbents[k] > 0.0) {
                         continue;
                     }
-                    let y = plan.outputs[link.output].yield_per_unit;
-                    let can = x.supplier_share[k] * (outputs[link.output].stock[k] + supplier.capacity_now[k] * y);
-                    let q = split(x, link, k);
-                    if q > can {
-                        excess[k] += q - can;
+                    let yield_per_unit = plan.outputs[link.output].yield_per_unit;
+                    let can = state.supplier_share[k]
+                        * (outputs[link.output].stock[k] + supplier.capacity_now[k] * yield_per_unit);
+                    let part = split(state, link, k);
+                    if part > can {
+                        excess[k] += part - can;
                     }
                 }
             }
         }
         // Each supplier's part of the need, plus a probe for one cut off below the floor.
-        let probed_split = |x: &LinkState<N>, link: &crate::plan::PlannedLink, k: usize| -> f64 {
-            let q = split(x, link, k);
+        let probed_split = |state: &LinkState<N>, link: &crate::plan::PlannedLink, k: usize| -> f64 {
+            let part = split(state, link, k);
             let probe = need[k] * (link.share * stages[link.supplier].availability[k]) * FILL_FLOOR;
-            if total[k] > 0.0 && probed(x, k) { q + probe } else { q }
+            if total[k] > 0.0 && probed(state, k) { part + probe } else { part }
         };
         if !ramping && !any_probed && total.iter().all(|&total| total > 0.0) {
             // The commonest case: no supplier probed and some weight in every lane, so that each supplier's part is
             // `part_of_need`'s first, by weight, and no probe is added.
-            for x in links.iter_mut() {
-                let q: [f64; N] = std::array::from_fn(|k| need[k] * x.weight[k] / total[k]);
+            for state in links.iter_mut() {
+                let part: [f64; N] = std::array::from_fn(|k| need[k] * state.weight[k] / total[k]);
                 for class in 0..NC {
-                    x.order[class] = std::array::from_fn(|k| q[k] * w[class][k]);
+                    state.order[class] = std::array::from_fn(|k| part[k] * class_mix[class][k]);
                 }
             }
             continue;
         }
         if !ramping {
             // The common case, written out so that it compiles without calls: `probed_split` for every supplier.
-            for (x, link) in links.iter_mut().zip(link_plans) {
+            for (state, link) in links.iter_mut().zip(link_plans) {
                 let availability = &stages[link.supplier].availability;
-                let q: [f64; N] = std::array::from_fn(|k| {
+                let part: [f64; N] = std::array::from_fn(|k| {
                     let base = link.share * availability[k];
-                    let q = part_of_need(need[k], x.weight[k], total[k], base, probed_base[k], link.share);
-                    if total[k] > 0.0 && probed(x, k) { q + need[k] * base * FILL_FLOOR } else { q }
+                    let part = part_of_need(need[k], state.weight[k], total[k], base, probed_base[k], link.share);
+                    if total[k] > 0.0 && probed(state, k) { part + need[k] * base * FILL_FLOOR } else { part }
                 });
                 for class in 0..NC {
-                    x.order[class] = std::array::from_fn(|k| q[k] * w[class][k]);
+                    state.order[class] = std::array::from_fn(|k| part[k] * class_mix[class][k]);
                 }
             }
             continue;
         }
-        for (x, link) in links.iter_mut().zip(link_plans) {
+        for (state, link) in links.iter_mut().zip(link_plans) {
             let supplier = &stages[link.supplier];
             // A loop rather than `std::array::from_fn`, whose closure here was not inlined.
-            let mut q = [0.0; N];
+            let mut part = [0.0; N];
             for k in 0..N {
-                let split = probed_split(x, link, k);
-                q[k] = if !(excess[k] > 0.0) {
+                let split = probed_split(state, link, k);
+                part[k] = if !(excess[k] > 0.0) {
                     split
                 } else if supplier.availability[k] >= 1.0 {
-                    split + excess[k] * x.weight[k] / incumbents[k]
+                    split + excess[k] * state.weight[k] / incumbents[k]
                 } else {
-                    let y = plan.outputs[link.output].yield_per_unit;
-                    lesser(split, x.supplier_share[k] * (outputs[link.output].stock[k] + supplier.capacity_now[k] * y))
+                    let yield_per_unit = plan.outputs[link.output].yield_per_unit;
+                    lesser(
+                        split,
+                        state.supplier_share[k]
+                            * (outputs[link.output].stock[k] + supplier.capacity_now[k] * yield_per_unit),
+                    )
                 };
             }
             for class in 0..NC {
-                x.order[class] = std::array::from_fn(|k| q[k] * w[class][k]);
+                state.order[class] = std::array::from_fn(|k| part[k] * class_mix[class][k]);
             }
         }
     }
@@ -656,8 +687,8 @@ fn stockpile_deficit<const N: usize>(plan: &Plan, stockpiles: &[StockpileState<N
             .iter()
             .filter(|&&(slot, _)| slot == i)
             .map(|&(_, j)| {
-                let x = &stockpiles[j];
-                (x.initial[k] - x.level[k]).clamp(0.0, x.rebuild_cap[k])
+                let stockpile = &stockpiles[j];
+                (stockpile.initial[k] - stockpile.level[k]).clamp(0.0, stockpile.rebuild_cap[k])
             })
             .sum()
     })
@@ -665,7 +696,12 @@ fn stockpile_deficit<const N: usize>(plan: &Plan, stockpiles: &[StockpileState<N
 
 /// Step 4: stages, suppliers first, receive what arrives (step 6), draw on stockpiles, produce the least of
 /// plan, capacity and what their inputs allow, and ship (step 5 acts on each shipment).
-fn production_and_shipping<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<N>, t: usize, recorder: &mut R) {
+fn production_and_shipping<const N: usize, R: Recorder>(
+    plan: &Plan,
+    group: &mut Lockstep<N>,
+    t: usize,
+    recorder: &mut R,
+) {
     let Lockstep {
         stages,
         inputs,
@@ -680,14 +716,14 @@ fn production_and_shipping<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lo
         denial,
         licence_streams,
         ..
-    } = sc;
+    } = group;
     let mut transport = Transport::new(plan, t, links, arrivals, arrival_ship_time);
     let mut controls = Controls { effect_now, denial, licence_streams };
     let (stages, inputs, outputs) = (&mut stages[..], &mut inputs[..], &mut outputs[..]);
     for (p, stage) in plan.stages.iter().enumerate() {
-        let s = stage.spec_index;
+        let spec_index = stage.spec_index;
         recorder.stage_opens(t, stage, inputs, outputs);
-        let mut x = stages[p].plan;
+        let mut throughput = stages[p].plan;
         let class_mix = &stages[p].class_mix;
         for i in stage.inputs.clone() {
             let got = transport.receive(plan, i);
@@ -697,56 +733,56 @@ fn production_and_shipping<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lo
             }
             let released = if stage.stockpiled {
                 let reserves = Reserves { stockpiles, outcomes, effect_now: controls.effect_now };
-                release(plan, inputs, reserves, i, x, class_mix)
+                release(plan, inputs, reserves, i, throughput, class_mix)
             } else {
                 [0.0; N]
             };
-            recorder.stage_input_received(t, s, got[0], released[0]);
+            recorder.stage_input_received(t, spec_index, got[0], released[0]);
             let input = &inputs[i];
             let quantity = plan.inputs[i].quantity;
             for k in 0..N {
-                x[k] = lesser(x[k], input.stock[k] / (quantity * input.intensity_factor[k]));
+                throughput[k] = lesser(throughput[k], input.stock[k] / (quantity * input.intensity_factor[k]));
             }
         }
-        let x = x.map(|x| at_least(x, 0.0));
+        let throughput = throughput.map(|x| at_least(x, 0.0));
         for i in stage.inputs.clone() {
             let input = &mut inputs[i];
             let quantity = plan.inputs[i].quantity;
             let used: [f64; N] =
-                std::array::from_fn(|k| lesser(x[k] * quantity * input.intensity_factor[k], input.stock[k]));
+                std::array::from_fn(|k| lesser(throughput[k] * quantity * input.intensity_factor[k], input.stock[k]));
             for k in 0..N {
                 input.stock[k] -= used[k];
             }
             let factor = input.intensity_factor;
             let rebuilt = if stage.stockpiled { rebuild(plan, inputs, stockpiles, trend[p], i) } else { [0.0; N] };
-            recorder.stage_input_consumed(t, s, used[0], factor[0], rebuilt[0]);
+            recorder.stage_input_consumed(t, spec_index, used[0], factor[0], rebuilt[0]);
         }
         let state = &mut stages[p];
         for k in 0..N {
             let wanted = lesser(state.plan_uncapped[k], state.capacity_nominal[k]);
-            state.throughput_lost[k] += at_least(wanted - x[k], 0.0);
+            state.throughput_lost[k] += at_least(wanted - throughput[k], 0.0);
             state.throughput_wanted[k] += wanted;
         }
         for o in stage.outputs.clone() {
-            let y = plan.outputs[o].yield_per_unit;
-            let made = x.map(|x| x * y);
+            let yield_per_unit = plan.outputs[o].yield_per_unit;
+            let made = throughput.map(|x| x * yield_per_unit);
             let output = &mut outputs[o];
             for k in 0..N {
                 output.stock[k] += made[k];
             }
             let shipped = ship(plan, stage, o, output, &mut transport, &mut controls, recorder);
-            recorder.stage_output_shipped(t, s, made[0], shipped[0]);
+            recorder.stage_output_shipped(t, spec_index, made[0], shipped[0]);
         }
-        recorder.stage_closes(t, stage, x[0], inputs, outputs);
+        recorder.stage_closes(t, stage, throughput[0], inputs, outputs);
     }
 }
 
 /// Step 7: end uses build what their stock allows; the rest of what they need is a shortfall, lost or
 /// backlogged.
-fn end_uses_build<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<N>, t: usize, recorder: &mut R) {
-    let t_len = sc.periods;
+fn end_uses_build<const N: usize, R: Recorder>(plan: &Plan, group: &mut Lockstep<N>, t: usize, recorder: &mut R) {
+    let t_len = group.periods;
     let first_slot = plan.end_use_inputs.start;
-    let ns = plan.stages.len();
+    let first_end_use_node = plan.stages.len();
     let period_weeks = plan.period_weeks;
     let Lockstep {
         end_uses,
@@ -762,17 +798,17 @@ fn end_uses_build<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<N>
         effect_now,
         share_series,
         ..
-    } = sc;
+    } = group;
     let mut transport = Transport::new(plan, t, links, arrivals, arrival_ship_time);
     let inputs = &mut inputs[..];
     // (Stockpile release caps are per period; the loop below may still release.)
     for (e, end_use) in plan.end_uses.iter().enumerate() {
-        let ins = end_use.inputs.clone();
+        let slots = end_use.inputs.clone();
         let required = end_uses[e].required;
         let mut can = required;
-        let mut w = [[0.0; N]; NC];
-        w[end_use.class] = [1.0; N];
-        for i in ins.clone() {
+        let mut class_mix = [[0.0; N]; NC];
+        class_mix[end_use.class] = [1.0; N];
+        for i in slots.clone() {
             let got = transport.receive(plan, i);
             let input = &mut inputs[i];
             for k in 0..N {
@@ -780,7 +816,7 @@ fn end_uses_build<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<N>
             }
             if end_use.stockpiled {
                 let reserves = Reserves { stockpiles, outcomes, effect_now };
-                let released = release(plan, inputs, reserves, i, required, &w);
+                let released = release(plan, inputs, reserves, i, required, &class_mix);
                 recorder.end_use_released(i - first_slot, released[0]);
             }
             let input = &inputs[i];
@@ -792,7 +828,7 @@ fn end_uses_build<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<N>
         let built: [f64; N] = std::array::from_fn(|k| {
             if can[k] >= required[k] * (1.0 - SHORT_TOLERANCE) { required[k] } else { at_least(can[k], 0.0) }
         });
-        for i in ins {
+        for i in slots {
             let input = &mut inputs[i];
             let quantity = plan.inputs[i].quantity;
             let used: [f64; N] =
@@ -800,8 +836,11 @@ fn end_uses_build<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<N>
             for k in 0..N {
                 input.stock[k] -= used[k];
             }
-            let rebuilt =
-                if end_use.stockpiled { rebuild(plan, inputs, stockpiles, trend[ns + e], i) } else { [0.0; N] };
+            let rebuilt = if end_use.stockpiled {
+                rebuild(plan, inputs, stockpiles, trend[first_end_use_node + e], i)
+            } else {
+                [0.0; N]
+            };
             recorder.end_use_consumed(i - first_slot, used[0], rebuilt[0]);
         }
         let state = &mut end_uses[e];
@@ -810,28 +849,28 @@ fn end_uses_build<const N: usize, R: Recorder>(plan: &Plan, sc: &mut Lockstep<N>
             let carried_in = state.backlog[k];
             state.backlog[k] = if end_use.backlogged { unmet } else { 0.0 };
             share_series[k][e * t_len + t] = if required[k] > 0.0 { (built[k] / required[k]) as f32 } else { 1.0 };
-            let o = &mut outcomes[k].end_uses[e];
+            let outcome = &mut outcomes[k].end_uses[e];
             if end_use.backlogged {
                 let delays = Delays {
                     cumulative_demand,
                     backlog_series: &mut backlog_series[k],
-                    outcome: o,
+                    outcome,
                     periods: t_len,
                     period_weeks,
                 };
                 record_delay(state, k, e, t, carried_in, built[k], delays);
             }
-            o.demand += state.demand_now[k];
-            o.built += built[k];
+            outcome.demand += state.demand_now[k];
+            outcome.built += built[k];
             if unmet > 0.0 {
-                o.short_periods += 1;
-                o.first_short_period.get_or_insert(t as u32);
+                outcome.short_periods += 1;
+                outcome.first_short_period.get_or_insert(t as u32);
                 state.short_run[k] += 1;
-                o.longest_short_run = o.longest_short_run.max(state.short_run[k]);
-                o.recovery_period = None;
+                outcome.longest_short_run = outcome.longest_short_run.max(state.short_run[k]);
+                outcome.recovery_period = None;
             } else {
                 if state.short_run[k] > 0 {
-                    o.recovery_period = Some(t as u32);
+                    outcome.recovery_period = Some(t as u32);
                 }
                 state.short_run[k] = 0;
             }
@@ -865,19 +904,19 @@ fn record_delay<const N: usize>(
     built: f64,
     delays: Delays<'_, N>,
 ) {
-    let Delays { cumulative_demand, backlog_series, outcome: o, periods: t_len, period_weeks } = delays;
+    let Delays { cumulative_demand, backlog_series, outcome, periods: t_len, period_weeks } = delays;
     let row = e * t_len;
     let previous = if t > 0 { cumulative_demand[row + t - 1][k] } else { 0.0 };
     cumulative_demand[row + t][k] = previous + state.demand_now[k];
     let owed = state.backlog[k];
-    o.units_late += lesser(built, carried_in);
+    outcome.units_late += lesser(built, carried_in);
     if owed > 0.0 {
         state.cumulative_built[k] += built;
-        o.backlog_unit_periods += owed;
-        o.peak_backlog = greater(o.peak_backlog, owed);
+        outcome.backlog_unit_periods += owed;
+        outcome.peak_backlog = greater(outcome.peak_backlog, owed);
         let normal = state.normal_demand_now[k];
         let weeks = if normal > 0.0 { owed / normal * period_weeks } else { 0.0 };
-        o.peak_backlog_weeks = greater(o.peak_backlog_weeks, weeks);
+        outcome.peak_backlog_weeks = greater(outcome.peak_backlog_weeks, weeks);
         backlog_series[row + t] = weeks as f32;
         // The oldest period whose demand is not yet all built; a relative tolerance absorbs rounding in the sums.
         let built_so_far = state.cumulative_built[k];
@@ -885,7 +924,7 @@ fn record_delay<const N: usize>(
         while *oldest < t && cumulative_demand[row + *oldest][k] <= built_so_far * (1.0 + 1e-9) {
             *oldest += 1;
         }
-        o.max_delay_periods = o.max_delay_periods.max((t + 1 - *oldest) as u32);
+        outcome.max_delay_periods = outcome.max_delay_periods.max((t + 1 - *oldest) as u32);
     } else {
         // Everything demanded so far is built: restart the sums from here, so rounding cannot accumulate.
         state.cumulative_built[k] = cumulative_demand[row + t][k];
@@ -893,7 +932,7 @@ fn record_delay<const N: usize>(
         backlog_series[row + t] = 0.0;
     }
     if t + 1 == t_len {
-        o.units_owed_at_end = owed;
+        outcome.units_owed_at_end = owed;
     }
 }
 
@@ -906,7 +945,7 @@ fn release<const N: usize>(
     reserves: Reserves<'_, N>,
     i: usize,
     activity: [f64; N],
-    w: &[[f64; N]; NC],
+    class_mix: &[[f64; N]; NC],
 ) -> [f64; N] {
     let Reserves { stockpiles, outcomes, effect_now } = reserves;
     let mut total = [0.0; N];
@@ -926,16 +965,18 @@ fn release<const N: usize>(
             if !(gap > 0.0) {
                 break;
             }
-            let class_share: f64 = plan.stockpiles[j].release_classes.iter().map(|&class| w[class][k]).sum();
-            let x = &mut stockpiles[j];
-            let amount = (gap * class_share.min(1.0)).min(x.release_cap[k] - x.released_now[k]).min(x.level[k]);
+            let class_share: f64 = plan.stockpiles[j].release_classes.iter().map(|&class| class_mix[class][k]).sum();
+            let stockpile = &mut stockpiles[j];
+            let amount = (gap * class_share.min(1.0))
+                .min(stockpile.release_cap[k] - stockpile.released_now[k])
+                .min(stockpile.level[k]);
             if amount > 0.0 {
-                x.level[k] -= amount;
-                x.released_now[k] += amount;
+                stockpile.level[k] -= amount;
+                stockpile.released_now[k] += amount;
                 input.stock[k] += amount;
                 let outcome = &mut outcomes[k];
                 outcome.stockpile_released[j] += amount;
-                outcome.stockpile_min[j] = outcome.stockpile_min[j].min(x.level[k]);
+                outcome.stockpile_min[j] = outcome.stockpile_min[j].min(stockpile.level[k]);
                 total[k] += amount;
             }
         }
@@ -968,12 +1009,12 @@ fn rebuild<const N: usize>(
             }
             let input = &mut inputs[i];
             let surplus = input.stock[k] - input.target[k] * trend[k];
-            let x = &mut stockpiles[j];
-            let room = (x.initial[k] - x.level[k]).min(x.rebuild_cap[k]);
+            let stockpile = &mut stockpiles[j];
+            let room = (stockpile.initial[k] - stockpile.level[k]).min(stockpile.rebuild_cap[k]);
             let amount = surplus.min(room);
             if amount > 0.0 {
                 input.stock[k] -= amount;
-                x.level[k] += amount;
+                stockpile.level[k] += amount;
                 total[k] += amount;
             }
         }
@@ -1017,22 +1058,22 @@ impl<'a, const N: usize> Transport<'a, N> {
         let row = t * self.links_count;
         let arrivals = &mut self.arrivals[row + range.start..row + range.end];
         let mut got = [0.0; N];
-        for ((x, a), link) in self.links[range.clone()].iter_mut().zip(arrivals).zip(&plan.links[range]) {
-            let a = std::mem::replace(a, [0.0; N]);
+        for ((state, arriving), link) in self.links[range.clone()].iter_mut().zip(arrivals).zip(&plan.links[range]) {
+            let arriving = std::mem::replace(arriving, [0.0; N]);
             if let Some(j) = link.licensed {
-                let arrived = a.map(|a| a != 0.0);
+                let arrived = arriving.map(|a| a != 0.0);
                 let shipped_at = std::mem::replace(&mut self.arrival_ship_time[t * plan.licensed_links + j], [0.0; N]);
                 for k in 0..N {
-                    let observed = t as f64 - shipped_at[k] / a[k];
-                    let estimate = x.lead_estimate[k] + LEAD_SMOOTHING * (observed - x.lead_estimate[k]);
-                    x.lead_estimate[k] = if arrived[k] { estimate } else { x.lead_estimate[k] };
+                    let observed = t as f64 - shipped_at[k] / arriving[k];
+                    let estimate = state.lead_estimate[k] + LEAD_SMOOTHING * (observed - state.lead_estimate[k]);
+                    state.lead_estimate[k] = if arrived[k] { estimate } else { state.lead_estimate[k] };
                 }
             }
             // A lane with nothing arriving subtracts and adds its +0.0 (a bucket is +0.0 or positive, see `ship`),
             // which leaves `pipe` and `got` (+0.0 or positive) with their bits.
             for k in 0..N {
-                x.pipe[k] -= a[k];
-                got[k] += a[k];
+                state.pipe[k] -= arriving[k];
+                got[k] += arriving[k];
             }
         }
         got
@@ -1056,26 +1097,26 @@ fn ship<const N: usize, R: Recorder>(
     if links.is_empty() {
         return [0.0; N];
     }
-    let Transport { links: state, arrivals, arrival_ship_time, t, links_count, periods } = transport;
+    let Transport { links: link_states, arrivals, arrival_ship_time, t, links_count, periods } = transport;
     let (t, links_count, t_len) = (*t, *links_count, *periods);
     let mut avail = output.stock;
-    let r = &output.ordered;
+    let ordered_by_class = &output.ordered;
     // Fraction of each class's orders that can be served.
     let mut frac = [[0.0; N]; NC];
-    let (order, n) = stage.allocation;
-    if n == 0 {
+    let (priority, ranked) = stage.allocation;
+    if ranked == 0 {
         for k in 0..N {
-            let total = r[0][k] + r[1][k] + r[2][k];
-            let f = if total > 0.0 { at_most(avail[k] / total, 1.0) } else { 0.0 };
+            let total = ordered_by_class[0][k] + ordered_by_class[1][k] + ordered_by_class[2][k];
+            let fraction = if total > 0.0 { at_most(avail[k] / total, 1.0) } else { 0.0 };
             for class in 0..NC {
-                frac[class][k] = f;
+                frac[class][k] = fraction;
             }
         }
     } else {
-        for &class in &order[..usize::from(n)] {
+        for &class in &priority[..usize::from(ranked)] {
             let class = usize::from(class);
             for k in 0..N {
-                let wanted = r[class][k];
+                let wanted = ordered_by_class[class][k];
                 // Used only where `wanted` is positive.
                 let give = at_most(avail[k], wanted);
                 frac[class][k] = if wanted > 0.0 { give / wanted } else { frac[class][k] };
@@ -1087,47 +1128,51 @@ fn ship<const N: usize, R: Recorder>(
     // The output stock as the links take from it, kept aside from the output for the loop.
     let mut stock = output.stock;
     for &l in links {
-        let x = &mut state[l];
+        let link_state = &mut link_states[l];
         // The order is read in place (with 8 lanes a copy of it was a call of `memcpy`).
-        let ord = &x.order;
+        let order = &link_state.order;
         let only_class = plan.links[l].only_class;
         // A link that carries one class only has orders of +0.0 in the others, which leave its order and its
         // shipment (+0.0 or above) as they are in the sums over classes.
-        debug_assert!(
-            only_class.is_none_or(|only| {
-                (0..NC).all(|class| class == only || ord[class].iter().all(|v| v.to_bits() == 0))
-            })
-        );
+        debug_assert!(only_class.is_none_or(|only| {
+            (0..NC).all(|class| class == only || order[class].iter().all(|v| v.to_bits() == 0))
+        }));
         let ordered: [f64; N] = match only_class {
-            Some(class) => ord[class],
-            None => std::array::from_fn(|k| ord[0][k] + ord[1][k] + ord[2][k]),
+            Some(class) => order[class],
+            None => std::array::from_fn(|k| order[0][k] + order[1][k] + order[2][k]),
         };
         let mut delay = [0usize; N];
-        let qty: [f64; N] = if x.active_controls.iter().any(|&a| a > 0) {
-            let mut q: [[f64; N]; NC] =
-                std::array::from_fn(|class| std::array::from_fn(|k| ord[class][k] * frac[class][k]));
+        let qty: [f64; N] = if link_state.active_controls.iter().any(|&a| a > 0) {
+            let mut shipment: [[f64; N]; NC] =
+                std::array::from_fn(|class| std::array::from_fn(|k| order[class][k] * frac[class][k]));
             // Controls act only on what would ship: with nothing to ship they draw nothing and change nothing.
-            let acting: [bool; N] =
-                std::array::from_fn(|k| x.active_controls[k] != 0 && (0..NC).any(|class| q[class][k] > 0.0));
-            delay = export_controls(plan, l, acting, &x.flow, &mut q, controls);
-            std::array::from_fn(|k| at_least(lesser(q[0][k] + q[1][k] + q[2][k], stock[k]), 0.0))
+            let acting: [bool; N] = std::array::from_fn(|k| {
+                link_state.active_controls[k] != 0 && (0..NC).any(|class| shipment[class][k] > 0.0)
+            });
+            delay = export_controls(plan, l, acting, &link_state.flow, &mut shipment, controls);
+            std::array::from_fn(|k| at_least(lesser(shipment[0][k] + shipment[1][k] + shipment[2][k], stock[k]), 0.0))
         } else {
             // Without an active control, each class's part goes straight into the sum: the same products and
             // sums as above, without storing the parts.
             match only_class {
-                Some(class) => std::array::from_fn(|k| at_least(lesser(ord[class][k] * frac[class][k], stock[k]), 0.0)),
+                Some(class) => {
+                    std::array::from_fn(|k| at_least(lesser(order[class][k] * frac[class][k], stock[k]), 0.0))
+                }
                 None => std::array::from_fn(|k| {
-                    let wanted = ord[0][k] * frac[0][k] + ord[1][k] * frac[1][k] + ord[2][k] * frac[2][k];
+                    let wanted = order[0][k] * frac[0][k] + order[1][k] * frac[1][k] + order[2][k] * frac[2][k];
                     at_least(lesser(wanted, stock[k]), 0.0)
                 }),
             }
         };
         let observed: [f64; N] = std::array::from_fn(|k| at_most(qty[k] / ordered[k], 1.0));
         let placed = ordered.map(|o| o > 0.0);
-        x.fill =
-            choose(placed, std::array::from_fn(|k| x.fill[k] + FILL_SMOOTHING * (observed[k] - x.fill[k])), x.fill);
-        x.last_fill = choose(placed, observed, x.last_fill);
-        x.shipped_now = qty;
+        link_state.fill = choose(
+            placed,
+            std::array::from_fn(|k| link_state.fill[k] + FILL_SMOOTHING * (observed[k] - link_state.fill[k])),
+            link_state.fill,
+        );
+        link_state.last_fill = choose(placed, observed, link_state.last_fill);
+        link_state.shipped_now = qty;
         let shipped = qty.map(|q| q > 0.0);
         // A lane that ships nothing has a `qty` of +0.0 (`at_least` gives +0.0 for anything not above it), which
         // leaves the stock, the total and the pipeline with their bits (none of them is ever -0.0: they start at
@@ -1135,7 +1180,7 @@ fn ship<const N: usize, R: Recorder>(
         for k in 0..N {
             stock[k] -= qty[k];
             shipped_total[k] += qty[k];
-            x.pipe[k] += qty[k];
+            link_state.pipe[k] += qty[k];
         }
         for k in 0..N {
             if shipped[k] {
@@ -1149,13 +1194,13 @@ fn ship<const N: usize, R: Recorder>(
             // receives shipments), and adding +0.0 or -0.0 to it leaves its bits unchanged.
             let ahead = &mut arrivals[t * links_count + l..];
             for k in 0..N {
-                if let Some(bucket) = ahead.get_mut(x.lead[k] * links_count) {
+                if let Some(bucket) = ahead.get_mut(link_state.lead[k] * links_count) {
                     bucket[k] += qty[k];
                 }
             }
             continue;
         };
-        let arrive: [usize; N] = std::array::from_fn(|k| t + x.lead[k] + delay[k]);
+        let arrive: [usize; N] = std::array::from_fn(|k| t + link_state.lead[k] + delay[k]);
         if arrive.iter().all(|&a| a == arrive[0]) {
             // Every trial's shipment arrives in the same period: one bucket for all lanes.
             if arrive[0] < t_len {
@@ -1192,7 +1237,7 @@ fn export_controls<const N: usize>(
     l: usize,
     acting: [bool; N],
     flow: &[f64; N],
-    q: &mut [[f64; N]; NC],
+    shipment: &mut [[f64; N]; NC],
     controls: &mut Controls<'_, N>,
 ) -> [usize; N] {
     let mut delay = [0; N];
@@ -1219,12 +1264,12 @@ fn export_controls<const N: usize>(
                     // A link that carries one class only ships +0.0 of the others (`PlannedLink::only_class`), which
                     // the loop below skips without a draw: that class alone, with the same draws in the same order.
                     for k in 0..N {
-                        if !acting[k] || effect[k] == 0.0 || !(q[class][k] > 0.0) {
+                        if !acting[k] || effect[k] == 0.0 || !(shipment[class][k] > 0.0) {
                             continue;
                         }
                         let rng = &mut streams[k];
                         if rng.random::<f64>() < denial[k][class] {
-                            q[class][k] = 0.0;
+                            shipment[class][k] = 0.0;
                         }
                         delay[k] =
                             delay[k].max(review.sample_periods(rng, |weeks| periods_of(weeks, plan.period_weeks)));
@@ -1232,13 +1277,13 @@ fn export_controls<const N: usize>(
                     continue;
                 }
                 for k in 0..N {
-                    if !acting[k] || effect[k] == 0.0 || !(0..NC).any(|class| q[class][k] > 0.0) {
+                    if !acting[k] || effect[k] == 0.0 || !(0..NC).any(|class| shipment[class][k] > 0.0) {
                         continue;
                     }
                     let rng = &mut streams[k];
                     for class in 0..NC {
-                        if q[class][k] > 0.0 && rng.random::<f64>() < denial[k][class] {
-                            q[class][k] = 0.0;
+                        if shipment[class][k] > 0.0 && rng.random::<f64>() < denial[k][class] {
+                            shipment[class][k] = 0.0;
                         }
                     }
                     delay[k] = delay[k].max(review.sample_periods(rng, |weeks| periods_of(weeks, plan.period_weeks)));
@@ -1250,11 +1295,11 @@ fn export_controls<const N: usize>(
         if !acting[k] {
             continue;
         }
-        let total = q[0][k] + q[1][k] + q[2][k];
+        let total = shipment[0][k] + shipment[1][k] + shipment[2][k];
         if total > quota[k] {
-            let f = if total > 0.0 { quota[k] / total } else { 0.0 };
+            let fraction = if total > 0.0 { quota[k] / total } else { 0.0 };
             for class in 0..NC {
-                q[class][k] *= f;
+                shipment[class][k] *= fraction;
             }
         }
     }

@@ -15,7 +15,7 @@ use crate::sample;
 
 /// Draws trial `trial`'s parameters and disruptions into lane `k`, each from its own stream, and sets the lane's
 /// initial state: the trial's own baseline, stocks at their initial weeks of normal use, pipelines full.
-pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize, sc: &mut Lockstep<N>) {
+pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize, group: &mut Lockstep<N>) {
     let t_len = plan.periods;
     let pw = plan.period_weeks;
     let ppy = plan.periods_per_year;
@@ -24,27 +24,27 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
 
     // Disruptions first: mitigations triggered by a disruption count from its onset. Every process draws from its
     // own stream, so the order of drawing changes no number.
-    draw_disruptions(plan, seed, trial, k, sc);
-    let first_onset = &sc.disruptions[k].first_onset;
-    for (state, p) in sc.stages.iter_mut().zip(&plan.stage_parameters) {
-        state.capacity_base[k] = draw(&p.capacity_per_year).max(0.0) / ppy;
-        let g = draw(&p.capacity_growth_per_year).max(-0.999);
-        state.capacity_step[k] = pow(1.0 + g, 1.0 / ppy);
+    draw_disruptions(plan, seed, trial, k, group);
+    let first_onset = &group.disruptions[k].first_onset;
+    for (state, parameters) in group.stages.iter_mut().zip(&plan.stage_parameters) {
+        state.capacity_base[k] = draw(&parameters.capacity_per_year).max(0.0) / ppy;
+        let growth = draw(&parameters.capacity_growth_per_year).max(-0.999);
+        state.capacity_step[k] = pow(1.0 + growth, 1.0 / ppy);
         state.capacity_growth[k] = 1.0;
-        let online = p.online_week.as_ref().map_or(0.0, |w| draw(w).max(0.0) / pw);
-        state.online_period[k] = triggered(online, p.online_trigger, first_onset);
-        state.ramp_periods[k] = draw(&p.ramp_weeks).max(0.0) / pw;
+        let online = parameters.online_week.as_ref().map_or(0.0, |weeks| draw(weeks).max(0.0) / pw);
+        state.online_period[k] = triggered(online, parameters.online_trigger, first_onset);
+        state.ramp_periods[k] = draw(&parameters.ramp_weeks).max(0.0) / pw;
         state.at_nameplate = false;
         state.throughput_lost[k] = 0.0;
         state.throughput_wanted[k] = 0.0;
     }
-    for (state, link) in sc.links.iter_mut().zip(&plan.links) {
+    for (state, link) in group.links.iter_mut().zip(&plan.links) {
         state.lead[k] = periods_of(draw(&link.lead_time_weeks), pw);
     }
-    for (state, p) in sc.end_uses.iter_mut().zip(&plan.end_use_parameters) {
-        state.demand_base[k] = draw(&p.demand_per_year).max(0.0) / ppy;
-        let g = draw(&p.growth_per_year).max(-0.999);
-        state.demand_step[k] = pow(1.0 + g, 1.0 / ppy);
+    for (state, parameters) in group.end_uses.iter_mut().zip(&plan.end_use_parameters) {
+        state.demand_base[k] = draw(&parameters.demand_per_year).max(0.0) / ppy;
+        let growth = draw(&parameters.growth_per_year).max(-0.999);
+        state.demand_step[k] = pow(1.0 + growth, 1.0 / ppy);
         state.demand_growth[k] = 1.0;
         state.backlog[k] = 0.0;
         state.short_run[k] = 0;
@@ -52,26 +52,26 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
         state.oldest_owed_period[k] = 0;
     }
     // The trial's own intensities: an end use's drawn intensity over its slot's central quantity (1 when constant).
-    sc.inputs.iter_mut().for_each(|x| x.base_factor[k] = 1.0);
-    for (end_use, p) in plan.end_uses.iter().zip(&plan.end_use_parameters) {
-        for (i, drawn) in end_use.inputs.clone().zip(&p.intensity) {
-            if let Some(q) = drawn {
-                sc.inputs[i].base_factor[k] = draw(q).max(0.0) / plan.inputs[i].quantity;
+    group.inputs.iter_mut().for_each(|x| x.base_factor[k] = 1.0);
+    for (end_use, parameters) in plan.end_uses.iter().zip(&plan.end_use_parameters) {
+        for (i, drawn) in end_use.inputs.clone().zip(&parameters.intensity) {
+            if let Some(intensity) = drawn {
+                group.inputs[i].base_factor[k] = draw(intensity).max(0.0) / plan.inputs[i].quantity;
             }
         }
     }
-    let inputs = &sc.inputs;
+    let inputs = &group.inputs;
     let factor = |i: usize| inputs[i].base_factor[k];
     // The trial's own baseline: normal flows for its sampled demand, at nameplate (every link at its share).
-    let own = &mut sc.baseline;
-    let demand = || sc.end_uses.iter().map(|x| x.demand_base[k]);
+    let own = &mut group.baseline;
+    let demand = || group.end_uses.iter().map(|x| x.demand_base[k]);
     baseline::flows(plan, demand(), |l| plan.links[l].share, factor, &mut own.activity, &mut own.flow);
     // And at the start of the horizon: a stage short of its nameplate then (not yet online, or ramping up) supplies
     // that share of its links' normal flow, and its customers source the rest from their other suppliers by share.
     // The incumbents' stocks, pipelines and stock targets start from these flows; a stage short of its nameplate
     // keeps its nameplate flows, whose stocks it holds in proportion to its availability (`Order::scale`).
-    for (x, state) in own.start_availability.iter_mut().zip(&sc.stages) {
-        *x = ramp_factor(0.0, state.online_period[k], state.ramp_periods[k]);
+    for (availability, state) in own.start_availability.iter_mut().zip(&group.stages) {
+        *availability = ramp_factor(0.0, state.online_period[k], state.ramp_periods[k]);
     }
     let start_availability = |p: usize| own.start_availability[p];
     let full_at_start = |p: usize| own.start_availability[p] >= 1.0;
@@ -80,18 +80,18 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
             let links = &plan.links[slot.links.clone()];
             let shares = &mut own.start_share[slot.links.clone()];
             if links.iter().all(|link| full_at_start(link.supplier)) {
-                for (x, link) in shares.iter_mut().zip(links) {
-                    *x = link.share;
+                for (share, link) in shares.iter_mut().zip(links) {
+                    *share = link.share;
                 }
                 continue;
             }
             let mut total = 0.0;
-            for (x, link) in shares.iter_mut().zip(links) {
-                *x = link.share * start_availability(link.supplier);
-                total += *x;
+            for (share, link) in shares.iter_mut().zip(links) {
+                *share = link.share * start_availability(link.supplier);
+                total += *share;
             }
-            for (x, link) in shares.iter_mut().zip(links) {
-                *x = if total > 0.0 { *x / total } else { link.share };
+            for (share, link) in shares.iter_mut().zip(links) {
+                *share = if total > 0.0 { *share / total } else { link.share };
             }
         }
         let start_share = &own.start_share;
@@ -115,33 +115,33 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
     for (p, (stage, parameters)) in plan.stages.iter().zip(&plan.stage_parameters).enumerate() {
         let (init, target) = stock_weeks(&parameters.input_stock_weeks);
         // A plant that is not producing yet holds no stock yet: it must buy its first fill.
-        let init = if sc.stages[p].online_period[k] > 0.0 { 0.0 } else { init };
+        let init = if group.stages[p].online_period[k] > 0.0 { 0.0 } else { init };
         for i in stage.inputs.clone() {
             let use_per_period = stage_activity(p) * plan.inputs[i].quantity;
-            sc.inputs[i].stock[k] = init * use_per_period;
-            sc.inputs[i].target[k] = target * use_per_period;
+            group.inputs[i].stock[k] = init * use_per_period;
+            group.inputs[i].target[k] = target * use_per_period;
         }
     }
     for (e, (end_use, parameters)) in plan.end_uses.iter().zip(&plan.end_use_parameters).enumerate() {
         let (init, target) = stock_weeks(&parameters.stock_weeks);
         for i in end_use.inputs.clone() {
-            let use_per_period = activity[ns + e] * plan.inputs[i].quantity * sc.inputs[i].base_factor[k];
-            sc.inputs[i].stock[k] = init * use_per_period;
-            sc.inputs[i].target[k] = target * use_per_period;
+            let use_per_period = activity[ns + e] * plan.inputs[i].quantity * group.inputs[i].base_factor[k];
+            group.inputs[i].stock[k] = init * use_per_period;
+            group.inputs[i].target[k] = target * use_per_period;
         }
     }
     for (p, (stage, parameters)) in plan.stages.iter().zip(&plan.stage_parameters).enumerate() {
         let (init, target) = stock_weeks(&parameters.output_stock_weeks);
-        let init = if sc.stages[p].online_period[k] > 0.0 { 0.0 } else { init };
+        let init = if group.stages[p].online_period[k] > 0.0 { 0.0 } else { init };
         for o in stage.outputs.clone() {
             let customers = plan.customers_of(o);
             let ship_per_period: f64 = customers.iter().map(|&l| flow[l]).sum();
             let ship_at_start: f64 =
                 if full_at_start(p) { customers.iter().map(|&l| own.start_flow[l]).sum() } else { ship_per_period };
-            sc.outputs[o].stock[k] = init * ship_at_start;
-            sc.outputs[o].target[k] = target * ship_at_start;
+            group.outputs[o].stock[k] = init * ship_at_start;
+            group.outputs[o].target[k] = target * ship_at_start;
             for &l in customers {
-                sc.links[l].supplier_share[k] =
+                group.links[l].supplier_share[k] =
                     if ship_per_period > 0.0 { flow[l] / ship_per_period } else { 1.0 / customers.len() as f64 };
             }
         }
@@ -158,16 +158,16 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
     for (p, stage) in plan.stages.iter().enumerate().rev() {
         let mix = normal_class_mix[p];
         let total: f64 = mix.iter().sum();
-        let w = if total > 0.0 { mix.map(|x| x / total) } else { [0.0, 0.0, 1.0] };
-        normal_class_mix[p] = w;
-        for (class, wk) in w.iter().enumerate() {
-            sc.stages[p].normal_class_mix[class][k] = *wk;
+        let class_mix = if total > 0.0 { mix.map(|x| x / total) } else { [0.0, 0.0, 1.0] };
+        normal_class_mix[p] = class_mix;
+        for (class, share) in class_mix.iter().enumerate() {
+            group.stages[p].normal_class_mix[class][k] = *share;
         }
         for slot in &plan.inputs[stage.inputs.clone()] {
             for l in slot.links.clone() {
                 let supplier = &mut normal_class_mix[plan.links[l].supplier];
-                for (class, wk) in w.iter().enumerate() {
-                    supplier[class] += wk * served_flow(l);
+                for (class, share) in class_mix.iter().enumerate() {
+                    supplier[class] += share * served_flow(l);
                 }
             }
         }
@@ -177,9 +177,9 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
     // targets (in weeks of normal use) follow the demand trend of what the node serves.
     let ne = plan.end_uses.len();
     let nodes = ns + ne;
-    sc.has_growth[k] = sc.end_uses.iter().any(|x| x.demand_step[k] != 1.0);
-    sc.trend.iter_mut().for_each(|x| x[k] = 1.0);
-    if sc.has_growth[k] {
+    group.has_growth[k] = group.end_uses.iter().any(|x| x.demand_step[k] != 1.0);
+    group.trend.iter_mut().for_each(|x| x[k] = 1.0);
+    if group.has_growth[k] {
         let att = &mut own.attribution;
         att.iter_mut().for_each(|x| *x = 0.0);
         for e in 0..ne {
@@ -202,7 +202,7 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
                 }
             }
         }
-        for (lanes, a) in sc.attribution.iter_mut().zip(att.iter()) {
+        for (lanes, a) in group.attribution.iter_mut().zip(att.iter()) {
             lanes[k] = *a;
         }
     }
@@ -214,13 +214,13 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
     // added by a mitigation change the other late plants' pipelines from week 0.
     let nl = plan.links.len();
     for (l, link) in plan.links.iter().enumerate() {
-        let state = &mut sc.links[l];
+        let state = &mut group.links[l];
         let lead = state.lead[k];
         let start = own.start_flow[l];
         for a in 0..lead.min(t_len) {
-            sc.arrivals[a * nl + l][k] = start;
+            group.arrivals[a * nl + l][k] = start;
             if let Some(licensed) = link.licensed {
-                sc.arrival_ship_time[a * plan.licensed_links + licensed][k] = start * (a as f64 - lead as f64);
+                group.arrival_ship_time[a * plan.licensed_links + licensed][k] = start * (a as f64 - lead as f64);
             }
         }
         state.pipe[k] = start * lead as f64;
@@ -231,15 +231,15 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
         }
         // A supplier that is not producing at the start (a plant still to come online) is on probation:
         // customers send it little until it has shown it delivers.
-        state.fill[k] = if sc.stages[link.supplier].online_period[k] > 0.0 { FILL_FLOOR } else { 1.0 };
+        state.fill[k] = if group.stages[link.supplier].online_period[k] > 0.0 { FILL_FLOOR } else { 1.0 };
         state.weight[k] = 0.0;
         state.last_fill[k] = 1.0;
         state.active_controls[k] = 0;
     }
 
     // Mitigations.
-    sc.inputs.iter_mut().for_each(|x| x.intensity_factor[k] = x.base_factor[k]);
-    let first_onset = &sc.disruptions[k].first_onset;
+    group.inputs.iter_mut().for_each(|x| x.intensity_factor[k] = x.base_factor[k]);
+    let first_onset = &group.disruptions[k].first_onset;
     let ramp = |r: &PlannedRamp| {
         let start = draw(&r.start_week).max(0.0) / pw;
         [
@@ -248,18 +248,18 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
             draw(&r.full_effect).clamp(0.0, 1.0),
         ]
     };
-    for (lanes, change) in sc.intensity_plan.iter_mut().zip(&plan.intensity_changes) {
+    for (lanes, change) in group.intensity_plan.iter_mut().zip(&plan.intensity_changes) {
         for (lane, value) in lanes.iter_mut().zip(ramp(change)) {
             lane[k] = value;
         }
     }
-    for (lanes, switch) in sc.switch_plan.iter_mut().zip(&plan.demand_switches) {
+    for (lanes, switch) in group.switch_plan.iter_mut().zip(&plan.demand_switches) {
         for (lane, value) in lanes.iter_mut().zip(ramp(switch)) {
             lane[k] = value;
         }
     }
-    let outcome = &mut sc.outcomes[k];
-    for (j, (state, stockpile)) in sc.stockpiles.iter_mut().zip(&plan.stockpiles).enumerate() {
+    let outcome = &mut group.outcomes[k];
+    for (j, (state, stockpile)) in group.stockpiles.iter_mut().zip(&plan.stockpiles).enumerate() {
         let initial = draw(&stockpile.initial).max(0.0);
         let StockpileState { level, initial: size, release_cap, rebuild_cap, released_now } = state;
         level[k] = initial;
@@ -287,11 +287,11 @@ fn triggered(periods: f64, trigger: Option<usize>, first_onset: &[Option<usize>]
 
 /// Draws each disruption's intervals of activity for trial `trial` in lane `k`, from its own stream, and its
 /// licence streams.
-fn draw_disruptions<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize, sc: &mut Lockstep<N>) {
+fn draw_disruptions<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize, group: &mut Lockstep<N>) {
     let t_len = plan.periods;
     let pw = plan.period_weeks;
     let ppy = plan.periods_per_year;
-    let own = &mut sc.disruptions[k];
+    let own = &mut group.disruptions[k];
     own.intervals.clear();
     for &d in &plan.disruption_order {
         let dis = &plan.disruptions[d];
@@ -318,7 +318,7 @@ fn draw_disruptions<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize
         };
         if let PlannedEffect::Licensing { denial, .. } = &dis.effect {
             for (class, p) in denial.iter().enumerate() {
-                sc.denial[d][k][class] = p.sample(&mut rng).clamp(0.0, 1.0);
+                group.denial[d][k][class] = p.sample(&mut rng).clamp(0.0, 1.0);
             }
         }
         let mut first = None;
@@ -344,8 +344,8 @@ fn draw_disruptions<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize
             PlannedTiming::Window { onset_weeks, duration_weeks } => {
                 let start = periods_of(onset_weeks.sample(&mut rng), pw);
                 let weeks = duration_weeks.sample(&mut rng);
-                let (len, v) = span(weeks, sample_effect(&mut rng));
-                mark(start, len, v, &mut first);
+                let (len, effect) = span(weeks, sample_effect(&mut rng));
+                mark(start, len, effect, &mut first);
             }
             PlannedTiming::Hazard { rate_per_year, duration_weeks } => {
                 let rate = rate_per_year.sample(&mut rng);
@@ -359,33 +359,33 @@ fn draw_disruptions<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize
                         }
                         let start = t.floor() as usize;
                         let weeks = duration_weeks.sample(&mut rng);
-                        let (len, v) = span(weeks, sample_effect(&mut rng));
-                        mark(start, len, v, &mut first);
+                        let (len, effect) = span(weeks, sample_effect(&mut rng));
+                        mark(start, len, effect, &mut first);
                         t = (start + len.max(1)) as f64;
                     }
                 }
             }
             PlannedTiming::TwoState { start_per_period, end_per_period } => {
-                let v = sample_effect(&mut rng);
+                let effect = sample_effect(&mut rng);
                 let mut active = false;
                 for t in 0..t_len {
                     let u: f64 = rng.random();
                     active = if active { u >= *end_per_period } else { u < *start_per_period };
                     if active {
-                        mark(t, 1, v, &mut first);
+                        mark(t, 1, effect, &mut first);
                     }
                 }
             }
             PlannedTiming::Follows { disruption, probability, lag_weeks, duration_weeks } => {
-                let p = probability.sample(&mut rng);
+                let chance = probability.sample(&mut rng);
                 let lag = periods_of(lag_weeks.sample(&mut rng), pw);
                 let weeks = duration_weeks.sample(&mut rng);
-                let (len, v) = span(weeks, sample_effect(&mut rng));
+                let (len, effect) = span(weeks, sample_effect(&mut rng));
                 let u: f64 = rng.random();
                 if let Some(parent) = own.first_onset[*disruption]
-                    && u < p
+                    && u < chance
                 {
-                    mark(parent + lag, len, v, &mut first);
+                    mark(parent + lag, len, effect, &mut first);
                 }
             }
         }
@@ -397,10 +397,10 @@ fn draw_disruptions<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize
             if grace > 0 {
                 let mut kept = first_interval;
                 for i in first_interval..own.intervals.len() {
-                    let x = own.intervals[i];
-                    let start = x.start.saturating_add(grace);
-                    if start < x.end {
-                        own.intervals[kept] = Interval { start, ..x };
+                    let interval = own.intervals[i];
+                    let start = interval.start.saturating_add(grace);
+                    if start < interval.end {
+                        own.intervals[kept] = Interval { start, ..interval };
                         kept += 1;
                     }
                 }
@@ -410,10 +410,10 @@ fn draw_disruptions<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize
         own.first_onset[d] = first;
         own.of_disruption[d] = first_interval..own.intervals.len();
         own.next_interval[d] = first_interval;
-        sc.effect_now[d][k] = 0.0;
+        group.effect_now[d][k] = 0.0;
     }
     own.next_boundary = 0;
-    for (streams, control) in sc.licence_streams.iter_mut().zip(&plan.link_controls) {
+    for (streams, control) in group.licence_streams.iter_mut().zip(&plan.link_controls) {
         if matches!(control.kind, ControlKind::Licensing { .. }) {
             streams[k] = rng::stream_for_key(seed, trial, control.licence_key);
         }

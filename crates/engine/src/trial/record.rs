@@ -68,15 +68,15 @@ impl TraceRecorder<'_> {
 }
 
 impl Recorder for TraceRecorder<'_> {
-    fn trial_starts<const N: usize>(&mut self, plan: &Plan, sc: &Lockstep<N>) {
+    fn trial_starts<const N: usize>(&mut self, plan: &Plan, group: &Lockstep<N>) {
         let tr = &mut *self.0;
         *tr = Trace::default();
-        tr.in_transit_at_start = sc.links.iter().map(|x| x.pipe[0]).collect();
-        tr.end_use_stock_start = sc.inputs[plan.end_use_inputs.clone()].iter().map(|x| x.stock[0]).collect();
+        tr.in_transit_at_start = group.links.iter().map(|x| x.pipe[0]).collect();
+        tr.end_use_stock_start = group.inputs[plan.end_use_inputs.clone()].iter().map(|x| x.stock[0]).collect();
         tr.end_use_consumed = vec![0.0; tr.end_use_stock_start.len()];
         tr.end_use_from_stockpile = vec![0.0; tr.end_use_stock_start.len()];
         tr.end_use_to_stockpile = vec![0.0; tr.end_use_stock_start.len()];
-        tr.stockpile_start = sc.stockpiles.iter().map(|x| x.level[0]).collect();
+        tr.stockpile_start = group.stockpiles.iter().map(|x| x.level[0]).collect();
         tr.link_shipped = vec![vec![0.0; plan.links.len()]; plan.periods];
         tr.link_cleared = vec![vec![0.0; plan.links.len()]; plan.periods];
         // One row per period, for graphs that have stages, and for those that have end uses.
@@ -165,10 +165,10 @@ impl Recorder for TraceRecorder<'_> {
         self.0.market_price[t][j] = price;
     }
 
-    fn trial_ends<const N: usize>(&mut self, plan: &Plan, sc: &Lockstep<N>) {
+    fn trial_ends<const N: usize>(&mut self, plan: &Plan, group: &Lockstep<N>) {
         let tr = &mut *self.0;
-        tr.in_transit_at_end = sc.links.iter().map(|x| x.pipe[0]).collect();
-        tr.end_use_stock_end = sc.inputs[plan.end_use_inputs.clone()].iter().map(|x| x.stock[0]).collect();
-        tr.stockpile_end = sc.stockpiles.iter().map(|x| x.level[0]).collect();
+        tr.in_transit_at_end = group.links.iter().map(|x| x.pipe[0]).collect();
+        tr.end_use_stock_end = group.inputs[plan.end_use_inputs.clone()].iter().map(|x| x.stock[0]).collect();
+        tr.stockpile_end = group.stockpiles.iter().map(|x| x.level[0]).collect();
     }
 }
