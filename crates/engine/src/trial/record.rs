@@ -69,25 +69,25 @@ impl TraceRecorder<'_> {
 
 impl Recorder for TraceRecorder<'_> {
     fn trial_starts<const N: usize>(&mut self, plan: &Plan, group: &Lockstep<N>) {
-        let tr = &mut *self.0;
-        *tr = Trace::default();
-        tr.in_transit_at_start = group.links.iter().map(|x| x.pipe[0]).collect();
-        tr.end_use_stock_start = group.inputs[plan.end_use_inputs.clone()].iter().map(|x| x.stock[0]).collect();
-        tr.end_use_consumed = vec![0.0; tr.end_use_stock_start.len()];
-        tr.end_use_from_stockpile = vec![0.0; tr.end_use_stock_start.len()];
-        tr.end_use_to_stockpile = vec![0.0; tr.end_use_stock_start.len()];
-        tr.stockpile_start = group.stockpiles.iter().map(|x| x.level[0]).collect();
-        tr.link_shipped = vec![vec![0.0; plan.links.len()]; plan.periods];
-        tr.link_cleared = vec![vec![0.0; plan.links.len()]; plan.periods];
+        let trace = &mut *self.0;
+        *trace = Trace::default();
+        trace.in_transit_at_start = group.links.iter().map(|x| x.pipe[0]).collect();
+        trace.end_use_stock_start = group.inputs[plan.end_use_inputs.clone()].iter().map(|x| x.stock[0]).collect();
+        trace.end_use_consumed = vec![0.0; trace.end_use_stock_start.len()];
+        trace.end_use_from_stockpile = vec![0.0; trace.end_use_stock_start.len()];
+        trace.end_use_to_stockpile = vec![0.0; trace.end_use_stock_start.len()];
+        trace.stockpile_start = group.stockpiles.iter().map(|x| x.level[0]).collect();
+        trace.link_shipped = vec![vec![0.0; plan.links.len()]; plan.periods];
+        trace.link_cleared = vec![vec![0.0; plan.links.len()]; plan.periods];
         // One row per period, for graphs that have stages, and for those that have end uses.
         let rows = |n: usize| if n > 0 { plan.periods } else { 0 };
-        tr.stages = vec![vec![StagePeriod::default(); plan.stages.len()]; rows(plan.stages.len())];
+        trace.stages = vec![vec![StagePeriod::default(); plan.stages.len()]; rows(plan.stages.len())];
         let per_end_use = vec![vec![0.0; plan.end_uses.len()]; rows(plan.end_uses.len())];
-        tr.built = per_end_use.clone();
-        tr.required = per_end_use.clone();
-        tr.demand = per_end_use;
+        trace.built = per_end_use.clone();
+        trace.required = per_end_use.clone();
+        trace.demand = per_end_use;
         let markets = plan.markets.markets.len();
-        tr.market_price = if markets > 0 { vec![vec![1.0; markets]; plan.periods] } else { Vec::new() };
+        trace.market_price = if markets > 0 { vec![vec![1.0; markets]; plan.periods] } else { Vec::new() };
     }
 
     fn stage_opens<const N: usize>(
@@ -105,22 +105,22 @@ impl Recorder for TraceRecorder<'_> {
     }
 
     fn stage_input_received(&mut self, t: usize, stage: usize, received: f64, from_stockpile: f64) {
-        let sp = self.stage(t, stage);
-        sp.received.push(received);
-        sp.from_stockpile.push(from_stockpile);
+        let stage_period = self.stage(t, stage);
+        stage_period.received.push(received);
+        stage_period.from_stockpile.push(from_stockpile);
     }
 
     fn stage_input_consumed(&mut self, t: usize, stage: usize, consumed: f64, factor: f64, to_stockpile: f64) {
-        let sp = self.stage(t, stage);
-        sp.consumed.push(consumed);
-        sp.input_factor.push(factor);
-        sp.to_stockpile.push(to_stockpile);
+        let stage_period = self.stage(t, stage);
+        stage_period.consumed.push(consumed);
+        stage_period.input_factor.push(factor);
+        stage_period.to_stockpile.push(to_stockpile);
     }
 
     fn stage_output_shipped(&mut self, t: usize, stage: usize, produced: f64, shipped: f64) {
-        let sp = self.stage(t, stage);
-        sp.produced.push(produced);
-        sp.shipped.push(shipped);
+        let stage_period = self.stage(t, stage);
+        stage_period.produced.push(produced);
+        stage_period.shipped.push(shipped);
     }
 
     fn stage_closes<const N: usize>(
@@ -131,16 +131,16 @@ impl Recorder for TraceRecorder<'_> {
         inputs: &[InputState<N>],
         outputs: &[OutputState<N>],
     ) {
-        let sp = self.stage(t, stage.spec_index);
-        sp.throughput = throughput;
-        sp.closing_input = inputs[stage.inputs.clone()].iter().map(|x| x.stock[0]).collect();
-        sp.closing_output = outputs[stage.outputs.clone()].iter().map(|x| x.stock[0]).collect();
+        let stage_period = self.stage(t, stage.spec_index);
+        stage_period.throughput = throughput;
+        stage_period.closing_input = inputs[stage.inputs.clone()].iter().map(|x| x.stock[0]).collect();
+        stage_period.closing_output = outputs[stage.outputs.clone()].iter().map(|x| x.stock[0]).collect();
     }
 
     fn shipment(&mut self, t: usize, link: usize, quantity: f64, cleared: usize) {
-        let tr = &mut *self.0;
-        tr.link_shipped[t][link] += quantity;
-        if let Some(row) = tr.link_cleared.get_mut(cleared) {
+        let trace = &mut *self.0;
+        trace.link_shipped[t][link] += quantity;
+        if let Some(row) = trace.link_cleared.get_mut(cleared) {
             row[link] += quantity;
         }
     }
@@ -155,10 +155,10 @@ impl Recorder for TraceRecorder<'_> {
     }
 
     fn end_use_built(&mut self, t: usize, e: usize, built: f64, required: f64, demand: f64) {
-        let tr = &mut *self.0;
-        tr.built[t][e] = built;
-        tr.required[t][e] = required;
-        tr.demand[t][e] = demand;
+        let trace = &mut *self.0;
+        trace.built[t][e] = built;
+        trace.required[t][e] = required;
+        trace.demand[t][e] = demand;
     }
 
     fn market_price(&mut self, t: usize, j: usize, price: f64) {
@@ -166,9 +166,9 @@ impl Recorder for TraceRecorder<'_> {
     }
 
     fn trial_ends<const N: usize>(&mut self, plan: &Plan, group: &Lockstep<N>) {
-        let tr = &mut *self.0;
-        tr.in_transit_at_end = group.links.iter().map(|x| x.pipe[0]).collect();
-        tr.end_use_stock_end = group.inputs[plan.end_use_inputs.clone()].iter().map(|x| x.stock[0]).collect();
-        tr.stockpile_end = group.stockpiles.iter().map(|x| x.level[0]).collect();
+        let trace = &mut *self.0;
+        trace.in_transit_at_end = group.links.iter().map(|x| x.pipe[0]).collect();
+        trace.end_use_stock_end = group.inputs[plan.end_use_inputs.clone()].iter().map(|x| x.stock[0]).collect();
+        trace.stockpile_end = group.stockpiles.iter().map(|x| x.level[0]).collect();
     }
 }
