@@ -10,6 +10,30 @@ import csv
 import sys
 from collections import defaultdict
 
+MONTH_WEEKS = 52.0 / 12.0
+
+
+def monthly_means(path, specs):
+    """The monthly means of each `SERIES:NODE[:MATERIAL]` in `specs` of the flows file `path`, as a dict from
+    spec to the list of months' means (month 1 first)."""
+    weekly = defaultdict(list)  # spec -> [(week, mean)]
+    wanted = {}
+    for s in specs:
+        parts = s.split(":")
+        wanted[(parts[0], parts[1], parts[2] if len(parts) > 2 else "")] = s
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            key = (row["series"], row["node"], row["material"])
+            if key in wanted:
+                weekly[wanted[key]].append((float(row["week"]), float(row["mean"])))
+    columns = {}
+    for s in specs:
+        by_month = defaultdict(list)
+        for week, mean in weekly[s]:
+            by_month[int(week // MONTH_WEEKS)].append(mean)
+        columns[s] = [sum(v) / len(v) for _, v in sorted(by_month.items())]
+    return columns
+
 
 def main(argv):
     months, every, specs, path = None, 1, [], None
@@ -23,23 +47,8 @@ def main(argv):
             path = a
         else:
             specs.append(a)
-    weekly = defaultdict(list)  # spec -> [(week, mean)]
-    wanted = {}
-    for s in specs:
-        parts = s.split(":")
-        wanted[(parts[0], parts[1], parts[2] if len(parts) > 2 else "")] = s
-    with open(path, newline="") as f:
-        for row in csv.DictReader(f):
-            key = (row["series"], row["node"], row["material"])
-            if key in wanted:
-                weekly[wanted[key]].append((float(row["week"]), float(row["mean"])))
-    month_weeks = 52.0 / 12.0
-    cols = []
-    for s in specs:
-        by_month = defaultdict(list)
-        for week, mean in weekly[s]:
-            by_month[int(week // month_weeks)].append(mean)
-        cols.append([sum(v) / len(v) for _, v in sorted(by_month.items())])
+    by_spec = monthly_means(path, specs)
+    cols = [by_spec[s] for s in specs]
     n = min(len(c) for c in cols)
     if months:
         n = min(n, months)
