@@ -12,7 +12,7 @@
 //! not depend on the trials beside it. [`simulate`] runs a group of one. All state lives in working memory that
 //! is allocated once per worker and reused, so the period loop allocates nothing.
 //!
-//! Names: `group` is the lockstep group's working memory ([`Lockstep`]); a `state` is the per-lane state of one
+//! Names: `group` is the lockstep group's working memory (`Lockstep`); a `state` is the per-lane state of one
 //! stage, link or end use beside its compiled plan entry. Single letters are indices only, each always of one
 //! kind, as in the formulas of `docs/model.md`: `t` a period, `k` a lane, `e` an end use, `p` a stage, `i` an
 //! input slot, `o` an output slot, `l` a link, `d` a disruption, `j` a stockpile, market, control or licensed
