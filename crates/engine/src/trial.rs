@@ -96,7 +96,7 @@ fn ramp_factor(t: f64, start: f64, ramp: f64) -> f64 {
     }
 }
 
-/// Whether a customer only probes the supplier of link state `x` in lane `k`: its fill rate is below the floor and
+/// Whether a customer only probes the supplier of link `state` in lane `k`: its fill rate is below the floor and
 /// it shipped nothing of the last order (cut off by an embargo or a denial, or empty). A supplier below the floor
 /// that still ships part of its orders (held to a quota, short of capacity) keeps the floor's weight instead: when
 /// every supplier below the floor was only probed, the orders to one held to a quota flipped between a probe,
@@ -104,8 +104,8 @@ fn ramp_factor(t: f64, start: f64, ramp: f64) -> f64 {
 /// it below again; each whole-need order could take the supplier's stock by priority while the quota kept it at
 /// the supplier, away from its other customers (issue 12, Chinese domestic demand in the default scenario).
 #[inline(always)]
-fn probed<const N: usize>(x: &LinkState<N>, k: usize) -> bool {
-    x.fill[k] < FILL_FLOOR && x.last_fill[k] == 0.0
+fn probed<const N: usize>(state: &LinkState<N>, k: usize) -> bool {
+    state.fill[k] < FILL_FLOOR && state.last_fill[k] == 0.0
 }
 
 /// `x.min(cap)` as one comparison, which compiles to one `minpd` where `f64::min` takes five instructions on
@@ -1142,7 +1142,7 @@ fn ship<const N: usize, R: Recorder>(
             None => std::array::from_fn(|k| order[0][k] + order[1][k] + order[2][k]),
         };
         let mut delay = [0usize; N];
-        let qty: [f64; N] = if link_state.active_controls.iter().any(|&a| a > 0) {
+        let quantity: [f64; N] = if link_state.active_controls.iter().any(|&a| a > 0) {
             let mut shipment: [[f64; N]; NC] =
                 std::array::from_fn(|class| std::array::from_fn(|k| order[class][k] * frac[class][k]));
             // Controls act only on what would ship: with nothing to ship they draw nothing and change nothing.
@@ -1164,7 +1164,7 @@ fn ship<const N: usize, R: Recorder>(
                 }),
             }
         };
-        let observed: [f64; N] = std::array::from_fn(|k| at_most(qty[k] / ordered[k], 1.0));
+        let observed: [f64; N] = std::array::from_fn(|k| at_most(quantity[k] / ordered[k], 1.0));
         let placed = ordered.map(|o| o > 0.0);
         link_state.fill = choose(
             placed,
@@ -1172,19 +1172,19 @@ fn ship<const N: usize, R: Recorder>(
             link_state.fill,
         );
         link_state.last_fill = choose(placed, observed, link_state.last_fill);
-        link_state.shipped_now = qty;
-        let shipped = qty.map(|q| q > 0.0);
-        // A lane that ships nothing has a `qty` of +0.0 (`at_least` gives +0.0 for anything not above it), which
+        link_state.shipped_now = quantity;
+        let shipped = quantity.map(|q| q > 0.0);
+        // A lane that ships nothing has a `quantity` of +0.0 (`at_least` gives +0.0 for anything not above it), which
         // leaves the stock, the total and the pipeline with their bits (none of them is ever -0.0: they start at
         // +0.0 or above, and a difference of equal numbers is +0.0).
         for k in 0..N {
-            stock[k] -= qty[k];
-            shipped_total[k] += qty[k];
-            link_state.pipe[k] += qty[k];
+            stock[k] -= quantity[k];
+            shipped_total[k] += quantity[k];
+            link_state.pipe[k] += quantity[k];
         }
         for k in 0..N {
             if shipped[k] {
-                recorder.shipment(t, l, qty[k], t + delay[k]);
+                recorder.shipment(t, l, quantity[k], t + delay[k]);
             }
         }
         let Some(j) = plan.links[l].licensed else {
@@ -1195,7 +1195,7 @@ fn ship<const N: usize, R: Recorder>(
             let ahead = &mut arrivals[t * links_count + l..];
             for k in 0..N {
                 if let Some(bucket) = ahead.get_mut(link_state.lead[k] * links_count) {
-                    bucket[k] += qty[k];
+                    bucket[k] += quantity[k];
                 }
             }
             continue;
@@ -1207,15 +1207,15 @@ fn ship<const N: usize, R: Recorder>(
                 let bucket = &mut arrivals[arrive[0] * links_count + l];
                 let ship_time = &mut arrival_ship_time[arrive[0] * plan.licensed_links + j];
                 for k in 0..N {
-                    bucket[k] += qty[k];
-                    ship_time[k] += qty[k] * t as f64;
+                    bucket[k] += quantity[k];
+                    ship_time[k] += quantity[k] * t as f64;
                 }
             }
         } else {
             for k in 0..N {
                 if shipped[k] && arrive[k] < t_len {
-                    arrivals[arrive[k] * links_count + l][k] += qty[k];
-                    arrival_ship_time[arrive[k] * plan.licensed_links + j][k] += qty[k] * t as f64;
+                    arrivals[arrive[k] * links_count + l][k] += quantity[k];
+                    arrival_ship_time[arrive[k] * plan.licensed_links + j][k] += quantity[k] * t as f64;
                 }
             }
         }
@@ -1224,7 +1224,7 @@ fn ship<const N: usize, R: Recorder>(
     shipped_total
 }
 
-/// Step 5: the export controls on link `l` act on the shipments `q` (per class and lane, changed in place) of the
+/// Step 5: the export controls on link `l` act on the shipments `shipment` (per class and lane, changed in place) of the
 /// lanes that are `acting`: embargoes cap them, licensing regimes deny classes and hold them for a review. Returns
 /// each lane's review delay in periods. `flow` is the link's normal flow in each trial.
 ///
