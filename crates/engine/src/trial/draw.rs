@@ -17,9 +17,9 @@ use crate::sample;
 /// initial state: the trial's own baseline, stocks at their initial weeks of normal use, pipelines full.
 pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize, group: &mut Lockstep<N>) {
     let t_len = plan.periods;
-    let pw = plan.period_weeks;
-    let ppy = plan.periods_per_year;
-    let ns = plan.stages.len();
+    let period_weeks = plan.period_weeks;
+    let periods_per_year = plan.periods_per_year;
+    let stage_count = plan.stages.len();
     let draw = |p: &DrawnParam| p.draw(seed, trial);
 
     // Disruptions first: mitigations triggered by a disruption count from its onset. Every process draws from its
@@ -27,24 +27,24 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
     draw_disruptions(plan, seed, trial, k, group);
     let first_onset = &group.disruptions[k].first_onset;
     for (state, parameters) in group.stages.iter_mut().zip(&plan.stage_parameters) {
-        state.capacity_base[k] = draw(&parameters.capacity_per_year).max(0.0) / ppy;
+        state.capacity_base[k] = draw(&parameters.capacity_per_year).max(0.0) / periods_per_year;
         let growth = draw(&parameters.capacity_growth_per_year).max(-0.999);
-        state.capacity_step[k] = pow(1.0 + growth, 1.0 / ppy);
+        state.capacity_step[k] = pow(1.0 + growth, 1.0 / periods_per_year);
         state.capacity_growth[k] = 1.0;
-        let online = parameters.online_week.as_ref().map_or(0.0, |weeks| draw(weeks).max(0.0) / pw);
+        let online = parameters.online_week.as_ref().map_or(0.0, |weeks| draw(weeks).max(0.0) / period_weeks);
         state.online_period[k] = triggered(online, parameters.online_trigger, first_onset);
-        state.ramp_periods[k] = draw(&parameters.ramp_weeks).max(0.0) / pw;
+        state.ramp_periods[k] = draw(&parameters.ramp_weeks).max(0.0) / period_weeks;
         state.at_nameplate = false;
         state.throughput_lost[k] = 0.0;
         state.throughput_wanted[k] = 0.0;
     }
     for (state, link) in group.links.iter_mut().zip(&plan.links) {
-        state.lead[k] = periods_of(draw(&link.lead_time_weeks), pw);
+        state.lead[k] = periods_of(draw(&link.lead_time_weeks), period_weeks);
     }
     for (state, parameters) in group.end_uses.iter_mut().zip(&plan.end_use_parameters) {
-        state.demand_base[k] = draw(&parameters.demand_per_year).max(0.0) / ppy;
+        state.demand_base[k] = draw(&parameters.demand_per_year).max(0.0) / periods_per_year;
         let growth = draw(&parameters.growth_per_year).max(-0.999);
-        state.demand_step[k] = pow(1.0 + growth, 1.0 / ppy);
+        state.demand_step[k] = pow(1.0 + growth, 1.0 / periods_per_year);
         state.demand_growth[k] = 1.0;
         state.backlog[k] = 0.0;
         state.short_run[k] = 0;
@@ -103,7 +103,7 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
     let (activity, flow) = (&own.activity, &own.flow);
     // A stage's own activity, and a link's flow by its customer: from the start for those full at the start (and
     // end uses), at nameplate for the others.
-    let node_full = |node: usize| node >= ns || full_at_start(node);
+    let node_full = |node: usize| node >= stage_count || full_at_start(node);
     let stage_activity = |p: usize| if full_at_start(p) { own.start_activity[p] } else { activity[p] };
     let link_flow = |l: usize| if node_full(plan.links[l].customer) { own.start_flow[l] } else { flow[l] };
     // And by its supplier, for what a stage serves (its class mix and the end uses it works for): from the start
@@ -111,7 +111,7 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
     let served_flow = |l: usize| if full_at_start(plan.links[l].supplier) { own.start_flow[l] } else { flow[l] };
 
     // Stocks and targets in weeks of normal use.
-    let stock_weeks = |w: &[DrawnParam; 2]| (draw(&w[0]).max(0.0) / pw, draw(&w[1]).max(0.0) / pw);
+    let stock_weeks = |w: &[DrawnParam; 2]| (draw(&w[0]).max(0.0) / period_weeks, draw(&w[1]).max(0.0) / period_weeks);
     for (p, (stage, parameters)) in plan.stages.iter().zip(&plan.stage_parameters).enumerate() {
         let (init, target) = stock_weeks(&parameters.input_stock_weeks);
         // A plant that is not producing yet holds no stock yet: it must buy its first fill.
@@ -125,7 +125,7 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
     for (e, (end_use, parameters)) in plan.end_uses.iter().zip(&plan.end_use_parameters).enumerate() {
         let (init, target) = stock_weeks(&parameters.stock_weeks);
         for i in end_use.inputs.clone() {
-            let use_per_period = activity[ns + e] * plan.inputs[i].quantity * group.inputs[i].base_factor[k];
+            let use_per_period = activity[stage_count + e] * plan.inputs[i].quantity * group.inputs[i].base_factor[k];
             group.inputs[i].stock[k] = init * use_per_period;
             group.inputs[i].target[k] = target * use_per_period;
         }
@@ -147,7 +147,7 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
         }
     }
     // Class mix of each stage's normal demand, customers first; used when a stage receives no orders.
-    let mut normal_class_mix = vec![[0.0; NC]; ns];
+    let mut normal_class_mix = vec![[0.0; NC]; stage_count];
     for end_use in &plan.end_uses {
         for slot in &plan.inputs[end_use.inputs.clone()] {
             for l in slot.links.clone() {
@@ -175,29 +175,29 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
 
     // Attribution of each node's normal activity to end uses, customers first, so that stock and pipeline
     // targets (in weeks of normal use) follow the demand trend of what the node serves.
-    let ne = plan.end_uses.len();
-    let nodes = ns + ne;
+    let end_use_count = plan.end_uses.len();
+    let nodes = stage_count + end_use_count;
     group.has_growth[k] = group.end_uses.iter().any(|x| x.demand_step[k] != 1.0);
     group.trend.iter_mut().for_each(|x| x[k] = 1.0);
     if group.has_growth[k] {
         let att = &mut own.attribution;
         att.iter_mut().for_each(|x| *x = 0.0);
-        for e in 0..ne {
-            att[e * nodes + ns + e] = 1.0;
+        for e in 0..end_use_count {
+            att[e * nodes + stage_count + e] = 1.0;
         }
         for (p, stage) in plan.stages.iter().enumerate().rev() {
             let mut total = 0.0;
             for o in stage.outputs.clone() {
                 for &l in plan.customers_of(o) {
                     let (f, to) = (served_flow(l), plan.links[l].customer);
-                    for e in 0..ne {
+                    for e in 0..end_use_count {
                         att[e * nodes + p] += f * att[e * nodes + to];
                     }
                     total += f;
                 }
             }
             if total > 0.0 {
-                for e in 0..ne {
+                for e in 0..end_use_count {
                     att[e * nodes + p] /= total;
                 }
             }
@@ -212,13 +212,13 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
     // online), which is the pipeline its targets ask for (`Order::scale`); its link keeps the nameplate flow as its
     // normal flow. Filling it at nameplate handed a plant not yet online material nobody shipped, and made a plant
     // added by a mitigation change the other late plants' pipelines from week 0.
-    let nl = plan.links.len();
+    let link_count = plan.links.len();
     for (l, link) in plan.links.iter().enumerate() {
         let state = &mut group.links[l];
         let lead = state.lead[k];
         let start = own.start_flow[l];
         for a in 0..lead.min(t_len) {
-            group.arrivals[a * nl + l][k] = start;
+            group.arrivals[a * link_count + l][k] = start;
             if let Some(licensed) = link.licensed {
                 group.arrival_ship_time[a * plan.licensed_links + licensed][k] = start * (a as f64 - lead as f64);
             }
@@ -241,10 +241,10 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
     group.inputs.iter_mut().for_each(|x| x.intensity_factor[k] = x.base_factor[k]);
     let first_onset = &group.disruptions[k].first_onset;
     let ramp = |r: &PlannedRamp| {
-        let start = draw(&r.start_week).max(0.0) / pw;
+        let start = draw(&r.start_week).max(0.0) / period_weeks;
         [
             triggered(start, r.trigger, first_onset),
-            draw(&r.ramp_weeks).max(0.0) / pw,
+            draw(&r.ramp_weeks).max(0.0) / period_weeks,
             draw(&r.full_effect).clamp(0.0, 1.0),
         ]
     };
@@ -264,8 +264,8 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
         let StockpileState { level, initial: size, release_cap, rebuild_cap, released_now } = state;
         level[k] = initial;
         size[k] = initial;
-        release_cap[k] = draw(&stockpile.max_release_per_week).max(0.0) * pw;
-        rebuild_cap[k] = draw(&stockpile.rebuild_per_week).max(0.0) * pw;
+        release_cap[k] = draw(&stockpile.max_release_per_week).max(0.0) * period_weeks;
+        rebuild_cap[k] = draw(&stockpile.rebuild_per_week).max(0.0) * period_weeks;
         released_now[k] = 0.0;
         outcome.stockpile_min[j] = initial;
         outcome.stockpile_released[j] = 0.0;
@@ -289,8 +289,8 @@ fn triggered(periods: f64, trigger: Option<usize>, first_onset: &[Option<usize>]
 /// licence streams.
 fn draw_disruptions<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize, group: &mut Lockstep<N>) {
     let t_len = plan.periods;
-    let pw = plan.period_weeks;
-    let ppy = plan.periods_per_year;
+    let period_weeks = plan.period_weeks;
+    let periods_per_year = plan.periods_per_year;
     let own = &mut group.disruptions[k];
     own.intervals.clear();
     for &d in &plan.disruption_order {
@@ -309,11 +309,11 @@ fn draw_disruptions<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize
         // (a licence regime cannot act on a share of a period's shipments: it acts for the whole period).
         let licensing = matches!(dis.effect, PlannedEffect::Licensing { .. });
         let span = |weeks: f64, effect: f64| -> (usize, f64) {
-            let covered = weeks / pw;
+            let covered = weeks / period_weeks;
             if covered > 0.0 && covered < 1.0 {
                 (1, if licensing { effect } else { effect * covered })
             } else {
-                (periods_of(weeks, pw), effect)
+                (periods_of(weeks, period_weeks), effect)
             }
         };
         if let PlannedEffect::Licensing { denial, .. } = &dis.effect {
@@ -342,7 +342,7 @@ fn draw_disruptions<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize
         };
         match &dis.timing {
             PlannedTiming::Window { onset_weeks, duration_weeks } => {
-                let start = periods_of(onset_weeks.sample(&mut rng), pw);
+                let start = periods_of(onset_weeks.sample(&mut rng), period_weeks);
                 let weeks = duration_weeks.sample(&mut rng);
                 let (len, effect) = span(weeks, sample_effect(&mut rng));
                 mark(start, len, effect, &mut first);
@@ -353,7 +353,7 @@ fn draw_disruptions<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize
                 if rate > 0.0 {
                     let mut t = 0.0f64; // in periods
                     loop {
-                        t += sample::exponential(&mut rng, rate) * ppy;
+                        t += sample::exponential(&mut rng, rate) * periods_per_year;
                         if !(t < t_len as f64) {
                             break;
                         }
@@ -378,7 +378,7 @@ fn draw_disruptions<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize
             }
             PlannedTiming::Follows { disruption, probability, lag_weeks, duration_weeks } => {
                 let chance = probability.sample(&mut rng);
-                let lag = periods_of(lag_weeks.sample(&mut rng), pw);
+                let lag = periods_of(lag_weeks.sample(&mut rng), period_weeks);
                 let weeks = duration_weeks.sample(&mut rng);
                 let (len, effect) = span(weeks, sample_effect(&mut rng));
                 let u: f64 = rng.random();
@@ -393,7 +393,7 @@ fn draw_disruptions<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize
         // before the regime took effect still clear, so its controls start that many periods late (an event no
         // longer than its grace has no effect). Drawn last, so that a constant grace moves no other draw.
         if let PlannedEffect::Licensing { grace_weeks, .. } = &dis.effect {
-            let grace = periods_of(grace_weeks.sample(&mut rng).max(0.0), pw);
+            let grace = periods_of(grace_weeks.sample(&mut rng).max(0.0), period_weeks);
             if grace > 0 {
                 let mut kept = first_interval;
                 for i in first_interval..own.intervals.len() {
