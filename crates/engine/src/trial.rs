@@ -14,9 +14,8 @@
 //!
 //! Names: `group` is the lockstep group's working memory (`Lockstep`); a `state` is the per-lane state of one
 //! stage, link or end use beside its compiled plan entry. Single letters are indices only, each always of one
-//! kind, as in the formulas of `docs/model.md`: `t` a period, `k` a lane, `e` an end use, `p` a stage, `i` an
-//! input slot, `o` an output slot, `l` a link, `d` a disruption, `j` a stockpile, market, control or licensed
-//! link (named where it is bound).
+//! kind: `t` a period, `k` a lane, `e` an end use, `p` a stage, `i` an input slot, `o` an output slot, `l` a
+//! link, `d` a disruption, `j` a stockpile, market, control or licensed link (named where it is bound).
 
 // Lane loops (`for k in 0..N`) index several per-lane arrays by the lane; zipping four or five arrays instead
 // reads worse than the model's formulas with `[k]` (see ARCHITECTURE.md, "Lockstep lanes").
@@ -1224,8 +1223,8 @@ fn ship<const N: usize, R: Recorder>(
     shipped_total
 }
 
-/// Step 5: the export controls on link `l` act on the shipments `shipment` (per class and lane, changed in place) of the
-/// lanes that are `acting`: embargoes cap them, licensing regimes deny classes and hold them for a review. Returns
+/// Step 5: the export controls on link `l` act on `shipment` (per class and lane, changed in place) in the lanes
+/// that are `acting`: embargoes cap them, licensing regimes deny classes and hold them for a review. Returns
 /// each lane's review delay in periods. `flow` is the link's normal flow in each trial.
 ///
 /// Control by control, each for every acting lane: a lane meets its controls in the plan's order, as a trial alone
