@@ -135,7 +135,10 @@ def compare(lines, marked, flows, bless):
 def self_test():
     """The checker finds a changed cell and names a malformed marker's line."""
     page = [
-        "```", "cargo run --release -- trace scenarios/x.toml --trials 2 \\", "  --seed 1 --out out/validation/x", "```",
+        "```",
+        "cargo run --release -- trace scenarios/x.toml --trials 2 \\",
+        "  --seed 1 --out out/validation/x",
+        "```",
         "", "<!-- validation-columns: 2=x:share_met:e 3=x:price_index:m -->", "",
         "| month | share | price | history |", "|---:|---:|---:|---:|", "| 1 (Apr) | 0.50 | 1.25 | 7 |",
         "| 2 | 0.75 | 2.00 | |",
@@ -205,7 +208,8 @@ def main(argv):
         for j, col, page, trace in differ:
             print(f"{doc}:{j + 1}: column {col}: the page has {page}, the trace gives {trace}", file=sys.stderr)
         if differ:
-            print(f"{len(differ)} cells differ; `python3 docs/validation/check.py --bless` writes them", file=sys.stderr)
+            print(f"{len(differ)} cells differ; `python3 docs/validation/check.py --bless` writes them",
+                  file=sys.stderr)
     cells = sum(len(columns) * len(rows) for _, columns, rows in marked)
     print(f"{doc.name}: {len(marked)} monthly tables, {cells} cells from {len(names)} traces"
           + (", written" if bless else f", {len(differ)} differ"))
