@@ -20,15 +20,14 @@ Standard library only.
 """
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from monthly import monthly_means  # noqa: E402
+from traces import each, scratch_scenarios, trace  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 MARKER = re.compile(r"^<!-- validation-columns: (.*) -->$")
@@ -95,20 +94,15 @@ def tables(lines):
 
 
 def run_traces(binary, arguments, names, scratch, jobs):
-    scenarios = scratch / "scenarios"
-    shutil.copytree(REPO / "scenarios", scenarios)
+    """The flows file of each trace named, run with the page's arguments (`scenarios/...` read from the scratch
+    copy)."""
+    scenarios = scratch_scenarios(scratch)
 
-    def trace(name):
-        args = [str(scenarios / a[len("scenarios/"):]) if a.startswith("scenarios/") else a for a in arguments[name]]
-        out = scratch / name
-        command = [str(binary), "trace", *args, "-q", "--out", str(out)]
-        done = subprocess.run(command, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise SystemExit(f"`{shlex.join(command)}` failed:\n{done.stderr}")
-        return name, out / "flows.csv"
+    def run(name):
+        args = [scenarios / a[len("scenarios/"):] if a.startswith("scenarios/") else a for a in arguments[name]]
+        return name, trace(binary, args, Path(scratch) / name)
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return dict(pool.map(trace, sorted(names)))
+    return dict(each(run, sorted(names), jobs))
 
 
 def compare(lines, marked, flows, bless):

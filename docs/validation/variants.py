@@ -20,17 +20,14 @@ Without an option it prints the rows; `--check` compares them with the table in 
 the differing rows when they differ) and `--bless` writes them into it. Traces run in a scratch folder holding a
 copy of `scenarios/`, never in the checkout. Standard library only.
 """
-import os
 import re
-import shutil
-import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from monthly import monthly_means  # noqa: E402
+from traces import each, scratch_scenarios, trace  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIO = "quota_2010.toml"
@@ -143,22 +140,15 @@ def row(label, flows):
 
 def compute(binary, jobs):
     with tempfile.TemporaryDirectory(prefix="variants-") as scratch:
-        scratch = Path(scratch)
-        scenarios = scratch / "scenarios"
-        shutil.copytree(REPO / "scenarios", scenarios)
+        scenarios = scratch_scenarios(scratch)
         runs = [(label, *build(scenarios)) for label, build in ROWS]
 
-        def trace(i):
+        def run(i):
             label, scenario, extra = runs[i]
-            out = scratch / f"row{i}"
-            command = [str(binary), "trace", str(scenarios / scenario), *TRACE, "-q", "--out", str(out), *extra]
-            done = subprocess.run(command, capture_output=True, text=True)
-            if done.returncode != 0:
-                raise SystemExit(f"`{' '.join(command)}` failed:\n{done.stderr}")
-            return row(label, out / "flows.csv")
+            flows = trace(binary, [scenarios / scenario, *TRACE, *extra], Path(scratch) / f"row{i}")
+            return row(label, flows)
 
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            return list(pool.map(trace, range(len(runs))))
+        return each(run, range(len(runs)), jobs)
 
 
 def table_rows(lines):
