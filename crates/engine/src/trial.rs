@@ -10,7 +10,8 @@
 //! exactly the floating-point operations of a trial run alone, in the same order (a choice between two values
 //! takes the value the trial alone would have computed), and draws from its own streams, so a trial's numbers do
 //! not depend on the trials beside it. [`simulate`] runs a group of one. All state lives in working memory that
-//! is allocated once per worker and reused, so the period loop allocates nothing.
+//! is allocated once per worker and reused, so the period loop allocates nothing (but for the rare growth of the
+//! arrivals schedule's lists of shipments beyond its rings).
 //!
 //! Names: `group` is the lockstep group's working memory (`Lockstep`); a `state` is the per-lane state of one
 //! stage, link or end use beside its compiled plan entry. Single letters are indices only, each always of one
@@ -21,6 +22,7 @@
 // reads worse than the model's formulas with `[k]` (see ARCHITECTURE.md, "Lockstep lanes").
 #![allow(clippy::needless_range_loop)]
 
+mod arrivals;
 mod draw;
 mod markets;
 mod record;
@@ -32,6 +34,7 @@ use crate::model::Model;
 use crate::outcome::{Trace, TrialOutcome};
 use crate::plan::{CLASSES as NC, ControlKind, Plan, PlannedStage};
 use crate::rng::Stream;
+use arrivals::{Arrivals, Schedule};
 use draw::draw_trial;
 use record::{NoRecord, Recorder, TraceRecorder};
 pub(crate) use state::Lockstep;
@@ -204,9 +207,9 @@ fn simulate_group<const N: usize, R: Recorder>(
             }
         }
     }
-    // Shipments that would arrive after the horizon stay in `pipe` (in transit at the end); their buckets
-    // were never written, so `arrivals` is all zeros again.
-    debug_assert!(group.arrivals.iter().all(|a| a.iter().all(|&x| x == 0.0)));
+    // Shipments that would arrive after the horizon stay in `pipe` (in transit at the end); they were never
+    // scheduled, so the arrivals schedule is empty again.
+    debug_assert!(group.arrivals.is_empty());
     recorder.trial_ends(plan, group);
 }
 
@@ -242,6 +245,7 @@ fn period<const N: usize, R: Recorder>(plan: &Plan, group: &mut Lockstep<N>, t: 
         disruptions_start_or_end(plan, group, t);
     }
     group.stockpiles.iter_mut().for_each(|x| x.released_now = [0.0; N]);
+    group.arrivals.advance(t);
     capacity(plan, group, t);
     demand(plan, group, t);
     orders_upstream(plan, group);
@@ -707,7 +711,6 @@ fn production_and_shipping<const N: usize, R: Recorder>(
         outputs,
         links,
         arrivals,
-        arrival_ship_time,
         stockpiles,
         trend,
         outcomes,
@@ -716,7 +719,7 @@ fn production_and_shipping<const N: usize, R: Recorder>(
         licence_streams,
         ..
     } = group;
-    let mut transport = Transport::new(plan, t, links, arrivals, arrival_ship_time);
+    let mut transport = Transport::new(t, links, arrivals);
     let mut controls = Controls { effect_now, denial, licence_streams };
     let (stages, inputs, outputs) = (&mut stages[..], &mut inputs[..], &mut outputs[..]);
     for (p, stage) in plan.stages.iter().enumerate() {
@@ -788,7 +791,6 @@ fn end_uses_build<const N: usize, R: Recorder>(plan: &Plan, group: &mut Lockstep
         inputs,
         links,
         arrivals,
-        arrival_ship_time,
         stockpiles,
         trend,
         outcomes,
@@ -798,7 +800,7 @@ fn end_uses_build<const N: usize, R: Recorder>(plan: &Plan, group: &mut Lockstep
         share_series,
         ..
     } = group;
-    let mut transport = Transport::new(plan, t, links, arrivals, arrival_ship_time);
+    let mut transport = Transport::new(t, links, arrivals);
     let inputs = &mut inputs[..];
     // (Stockpile release caps are per period; the loop below may still release.)
     for (e, end_use) in plan.end_uses.iter().enumerate() {
@@ -1024,11 +1026,8 @@ fn rebuild<const N: usize>(
 /// Material on its way in period `t`: the links' state and the arrivals schedule.
 struct Transport<'a, const N: usize> {
     links: &'a mut [LinkState<N>],
-    arrivals: &'a mut [[f64; N]],
-    arrival_ship_time: &'a mut [[f64; N]],
+    schedule: Schedule<'a, N>,
     t: usize,
-    links_count: usize,
-    periods: usize,
 }
 
 /// The export controls in force this period, the denial probabilities and the licence streams.
@@ -1039,14 +1038,8 @@ struct Controls<'a, const N: usize> {
 }
 
 impl<'a, const N: usize> Transport<'a, N> {
-    fn new(
-        plan: &Plan,
-        t: usize,
-        links: &'a mut [LinkState<N>],
-        arrivals: &'a mut [[f64; N]],
-        arrival_ship_time: &'a mut [[f64; N]],
-    ) -> Self {
-        Self { links, arrivals, arrival_ship_time, t, links_count: plan.links.len(), periods: plan.periods }
+    fn new(t: usize, links: &'a mut [LinkState<N>], arrivals: &'a mut Arrivals<N>) -> Self {
+        Self { links, schedule: arrivals.schedule(), t }
     }
 
     /// Step 6: takes this period's arrivals on the links into input slot `i`, and returns the quantity.
@@ -1054,14 +1047,12 @@ impl<'a, const N: usize> Transport<'a, N> {
     fn receive(&mut self, plan: &Plan, i: usize) -> [f64; N] {
         let t = self.t;
         let range = plan.inputs[i].links.clone();
-        let row = t * self.links_count;
-        let arrivals = &mut self.arrivals[row + range.start..row + range.end];
         let mut got = [0.0; N];
-        for ((state, arriving), link) in self.links[range.clone()].iter_mut().zip(arrivals).zip(&plan.links[range]) {
-            let arriving = std::mem::replace(arriving, [0.0; N]);
+        for ((l, state), link) in range.clone().zip(&mut self.links[range.clone()]).zip(&plan.links[range]) {
+            let arriving = self.schedule.take(t, l);
             if let Some(j) = link.licensed {
                 let arrived = arriving.map(|a| a != 0.0);
-                let shipped_at = std::mem::replace(&mut self.arrival_ship_time[t * plan.licensed_links + j], [0.0; N]);
+                let shipped_at = self.schedule.take_ship_time(t, j);
                 for k in 0..N {
                     let observed = t as f64 - shipped_at[k] / arriving[k];
                     let estimate = state.lead_estimate[k] + LEAD_SMOOTHING * (observed - state.lead_estimate[k]);
@@ -1096,8 +1087,8 @@ fn ship<const N: usize, R: Recorder>(
     if links.is_empty() {
         return [0.0; N];
     }
-    let Transport { links: link_states, arrivals, arrival_ship_time, t, links_count, periods } = transport;
-    let (t, links_count, t_len) = (*t, *links_count, *periods);
+    let Transport { links: link_states, schedule, t } = transport;
+    let t = *t;
     let mut avail = output.stock;
     let ordered_by_class = &output.ordered;
     // Fraction of each class's orders that can be served.
@@ -1187,36 +1178,18 @@ fn ship<const N: usize, R: Recorder>(
             }
         }
         let Some(j) = plan.links[l].licensed else {
-            // Without licensing there is no review delay: each lane's shipment arrives its lead time on, in the
-            // bucket `lead` rows below this period's (none past the horizon: `get_mut` finds no bucket there).
-            // Lanes that ship nothing add their zero: a bucket is +0.0 or positive (it starts at +0.0 and only
-            // receives shipments), and adding +0.0 or -0.0 to it leaves its bits unchanged.
-            let ahead = &mut arrivals[t * links_count + l..];
-            for k in 0..N {
-                if let Some(bucket) = ahead.get_mut(link_state.lead[k] * links_count) {
-                    bucket[k] += quantity[k];
-                }
-            }
+            // Without licensing there is no review delay: each lane's shipment arrives its lead time on. Lanes that
+            // ship nothing add their zero: a bucket is +0.0 or positive (it starts at +0.0 and only receives
+            // shipments), and adding +0.0 or -0.0 to it leaves its bits unchanged.
+            schedule.add(t, &link_state.lead, link_state.longest_lead, l, &quantity);
             continue;
         };
         let arrive: [usize; N] = std::array::from_fn(|k| t + link_state.lead[k] + delay[k]);
         if arrive.iter().all(|&a| a == arrive[0]) {
             // Every trial's shipment arrives in the same period: one bucket for all lanes.
-            if arrive[0] < t_len {
-                let bucket = &mut arrivals[arrive[0] * links_count + l];
-                let ship_time = &mut arrival_ship_time[arrive[0] * plan.licensed_links + j];
-                for k in 0..N {
-                    bucket[k] += quantity[k];
-                    ship_time[k] += quantity[k] * t as f64;
-                }
-            }
+            schedule.add_licensed_lanes(t, arrive[0], l, j, &quantity);
         } else {
-            for k in 0..N {
-                if shipped[k] && arrive[k] < t_len {
-                    arrivals[arrive[k] * links_count + l][k] += quantity[k];
-                    arrival_ship_time[arrive[k] * plan.licensed_links + j][k] += quantity[k] * t as f64;
-                }
-            }
+            schedule.add_licensed(t, &arrive, l, j, &quantity);
         }
     }
     output.stock = stock;

@@ -40,6 +40,8 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
     }
     for (state, link) in group.links.iter_mut().zip(&plan.links) {
         state.lead[k] = periods_of(draw(&link.lead_time_weeks), period_weeks);
+        // Lanes are drawn in order from 0, so this is the longest lead time of the group once all are drawn.
+        state.longest_lead = if k == 0 { state.lead[k] } else { state.longest_lead.max(state.lead[k]) };
     }
     for (state, parameters) in group.end_uses.iter_mut().zip(&plan.end_use_parameters) {
         state.demand_base[k] = draw(&parameters.demand_per_year).max(0.0) / periods_per_year;
@@ -212,16 +214,13 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
     // online), which is the pipeline its targets ask for (`Order::scale`); its link keeps the nameplate flow as its
     // normal flow. Filling it at nameplate handed a plant not yet online material nobody shipped, and made a plant
     // added by a mitigation change the other late plants' pipelines from week 0.
-    let link_count = plan.links.len();
     for (l, link) in plan.links.iter().enumerate() {
         let state = &mut group.links[l];
         let lead = state.lead[k];
         let start = own.start_flow[l];
         for a in 0..lead.min(t_len) {
-            group.arrivals[a * link_count + l][k] = start;
-            if let Some(licensed) = link.licensed {
-                group.arrival_ship_time[a * plan.licensed_links + licensed][k] = start * (a as f64 - lead as f64);
-            }
+            let licensed = link.licensed.map(|j| (j, start * (a as f64 - lead as f64)));
+            group.arrivals.set_start(a, l, licensed, k, start);
         }
         state.pipe[k] = start * lead as f64;
         state.flow[k] = link_flow(l);

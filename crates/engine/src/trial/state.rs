@@ -4,6 +4,7 @@
 
 use std::ops::Range;
 
+use super::arrivals::Arrivals;
 use crate::model::Model;
 use crate::outcome::{EndUseOutcome, TrialOutcome};
 use crate::plan::CLASSES as NC;
@@ -111,6 +112,8 @@ pub(super) struct LinkState<const N: usize> {
     pub supplier_share: [f64; N],
     /// The lead time drawn for the trial, in periods.
     pub lead: [usize; N],
+    /// The longest of the lanes' lead times.
+    pub longest_lead: usize,
     /// How many of the controls covering the link are active this period.
     pub active_controls: [u32; N],
     /// Quantity shipped this period (what the markets compare with the order).
@@ -191,12 +194,8 @@ pub(crate) struct Lockstep<const N: usize> {
     pub(super) demand_shocks_active: bool,
     /// One review stream per link control of the plan and trial (used by licensing regimes).
     pub(super) licence_streams: Vec<[Stream; N]>,
-    /// Quantity arriving on link `l` in period `t`, period-major (`(t * links + l)`), so that one period's
-    /// arrivals are one row. Receiving takes (zeroes) each bucket, so the array is all zeros again at the end of
-    /// every group and needs no clearing.
-    pub(super) arrivals: Vec<[f64; N]>,
-    /// Quantity-weighted ship period of each arrival bucket of the licensed links (`t * licensed + k`).
-    pub(super) arrival_ship_time: Vec<[f64; N]>,
+    /// What arrives on each link in the coming periods.
+    pub(super) arrivals: Arrivals<N>,
     /// Each node's demand trend this period: the attribution-weighted growth of the end uses it serves.
     pub(super) trend: Vec<[f64; N]>,
     /// Share of each node's normal activity attributable to each end use (`e * nodes + node`).
@@ -314,6 +313,7 @@ impl<const N: usize> Lockstep<N> {
                     last_fill: zero,
                     supplier_share: zero,
                     lead: [0; N],
+                    longest_lead: 0,
                     active_controls: [0; N],
                     shipped_now: zero,
                 };
@@ -345,8 +345,7 @@ impl<const N: usize> Lockstep<N> {
             licence_streams: (0..plan.link_controls.len())
                 .map(|_| std::array::from_fn(|_| rng::stream_for_key(0, 0, 0)))
                 .collect(),
-            arrivals: vec![zero; nl * t],
-            arrival_ship_time: vec![zero; plan.licensed_links * t],
+            arrivals: Arrivals::new(nl, plan.licensed_links, t),
             trend: vec![[1.0; N]; ns + ne],
             attribution: vec![zero; (ns + ne) * ne],
             trend_terms: Vec::with_capacity((ns + ne) * ne),
