@@ -162,11 +162,36 @@ pub fn simulate(model: &Model, seed: u64, trial: u64, scratch: &mut Scratch, tra
 /// Simulates `trials` in lockstep, trial `trials[k]` in lane `k`. Each lane's outcome is left in
 /// `group.outcome(k)`, its share-of-requirement and backlog series in `group.share_series(k)` and
 /// `group.backlog_series(k)`.
+///
+/// On a processor with AVX2 and FMA (x86-64-v3), the period loop runs as code compiled for them, chosen at run time
+/// by `pulp` (whose `unsafe` stays in that crate): `simulate_group` and the steps below it are `#[inline(always)]`
+/// so that all of them are compiled into its AVX2 function. Wider vectors change no number: each lane performs the
+/// same IEEE 754 operations in the same order, and Rust never fuses a product and a sum into an FMA on its own.
+/// [`simulate`] stays on the baseline instruction set, so the tests comparing every trial of a run with the trial
+/// simulated alone compare the two, bit for bit, on any machine that has AVX2.
 pub(crate) fn simulate_lanes<const N: usize>(model: &Model, seed: u64, trials: [u64; N], group: &mut Lockstep<N>) {
-    simulate_group(model, seed, trials, group, &mut NoRecord);
+    pulp::Arch::new().dispatch(GroupRun { model, seed, trials, group });
+}
+
+/// A group's trials as `pulp` runs them, with the instruction set it chose.
+struct GroupRun<'a, const N: usize> {
+    model: &'a Model,
+    seed: u64,
+    trials: [u64; N],
+    group: &'a mut Lockstep<N>,
+}
+
+impl<const N: usize> pulp::WithSimd for GroupRun<'_, N> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        simulate_group(self.model, self.seed, self.trials, self.group, &mut NoRecord);
+    }
 }
 
 /// The trials of a group, recording through `recorder` (which sees lane 0: the tracer runs groups of one).
+#[inline(always)]
 fn simulate_group<const N: usize, R: Recorder>(
     model: &Model,
     seed: u64,
@@ -220,6 +245,7 @@ fn simulate_group<const N: usize, R: Recorder>(
 /// is +0.0 or positive (attributions are sums and ratios of non-negative flows, growth is positive), so after
 /// the first term the sum is what it would be from +0.0, and adding a +0.0 term leaves it unchanged: the sum of
 /// the non-zero terms from +0.0 has the same bits.
+#[inline(always)]
 fn trend_terms<const N: usize>(plan: &Plan, group: &mut Lockstep<N>) {
     group.trend_terms.clear();
     group.trend_nodes.clear();
@@ -240,6 +266,7 @@ fn trend_terms<const N: usize>(plan: &Plan, group: &mut Lockstep<N>) {
 }
 
 /// One period of the loop: the steps of `docs/model.md`, "One period".
+#[inline(always)]
 fn period<const N: usize, R: Recorder>(plan: &Plan, group: &mut Lockstep<N>, t: usize, recorder: &mut R) {
     if t == group.next_boundary {
         disruptions_start_or_end(plan, group, t);
@@ -258,6 +285,7 @@ fn period<const N: usize, R: Recorder>(plan: &Plan, group: &mut Lockstep<N>, t: 
 
 /// At a period where some disruption of some trial starts or ends: each disruption's effect from now on, which
 /// outages, demand shocks and link controls are active, and the next such period.
+#[inline(always)]
 fn disruptions_start_or_end<const N: usize>(plan: &Plan, group: &mut Lockstep<N>, t: usize) {
     let mut next_for_group = usize::MAX;
     for (k, own) in group.disruptions.iter_mut().enumerate() {
@@ -297,6 +325,7 @@ fn disruptions_start_or_end<const N: usize>(plan: &Plan, group: &mut Lockstep<N>
 }
 
 /// Step 1: each stage's capacity this period, after its ramp and outages; each node's demand trend; thrifting.
+#[inline(always)]
 fn capacity<const N: usize>(plan: &Plan, group: &mut Lockstep<N>, t: usize) {
     let time = t as f64;
     for stage in group.stages.iter_mut() {
@@ -362,6 +391,7 @@ fn capacity<const N: usize>(plan: &Plan, group: &mut Lockstep<N>, t: usize) {
 }
 
 /// Step 2: each end use's demand this period, and what it needs (demand plus backlog).
+#[inline(always)]
 fn demand<const N: usize>(plan: &Plan, group: &mut Lockstep<N>, t: usize) {
     let time = t as f64;
     for (e, end_use) in group.end_uses.iter_mut().enumerate() {
@@ -397,6 +427,7 @@ fn demand<const N: usize>(plan: &Plan, group: &mut Lockstep<N>, t: usize) {
 }
 
 /// Step 3: orders travel upstream, end uses first, then stages customers first.
+#[inline(always)]
 fn orders_upstream<const N: usize>(plan: &Plan, group: &mut Lockstep<N>) {
     let first_end_use_node = plan.stages.len();
     let Lockstep { stages, end_uses, inputs, outputs, links, stockpiles, trend, .. } = group;
@@ -684,6 +715,7 @@ fn part_of_need(need: f64, weight: f64, total: f64, base: f64, probed_base: f64,
 }
 
 /// What the stockpiles serving input slot `i` still need to rebuild (at most one period's rebuild rate each).
+#[inline(always)]
 fn stockpile_deficit<const N: usize>(plan: &Plan, stockpiles: &[StockpileState<N>], i: usize) -> [f64; N] {
     std::array::from_fn(|k| {
         plan.slot_stockpiles
@@ -699,6 +731,7 @@ fn stockpile_deficit<const N: usize>(plan: &Plan, stockpiles: &[StockpileState<N
 
 /// Step 4: stages, suppliers first, receive what arrives (step 6), draw on stockpiles, produce the least of
 /// plan, capacity and what their inputs allow, and ship (step 5 acts on each shipment).
+#[inline(always)]
 fn production_and_shipping<const N: usize, R: Recorder>(
     plan: &Plan,
     group: &mut Lockstep<N>,
@@ -781,6 +814,7 @@ fn production_and_shipping<const N: usize, R: Recorder>(
 
 /// Step 7: end uses build what their stock allows; the rest of what they need is a shortfall, lost or
 /// backlogged.
+#[inline(always)]
 fn end_uses_build<const N: usize, R: Recorder>(plan: &Plan, group: &mut Lockstep<N>, t: usize, recorder: &mut R) {
     let t_len = group.periods;
     let first_slot = plan.end_use_inputs.start;
@@ -896,6 +930,7 @@ struct Delays<'a, const N: usize> {
 /// units owed from earlier periods (`state.backlog` already holds what it carries out). Built units serve the
 /// oldest demand first, so the units delivered late this period are `min(built, carried_in)`, and the oldest unit
 /// still owed is found from cumulative demand against cumulative builds: its age is the longest delay so far.
+#[inline(always)]
 fn record_delay<const N: usize>(
     state: &mut state::EndUseState<N>,
     k: usize,
@@ -940,6 +975,7 @@ fn record_delay<const N: usize>(
 /// Releases stockpiled material into input slot `i` when its stock cannot cover `activity`, for the share of
 /// its demand in the stockpile's release classes, within the stockpile's per-period cap (and, for a stockpile
 /// released only during a disruption, while that disruption is active).
+#[inline(always)]
 fn release<const N: usize>(
     plan: &Plan,
     inputs: &mut [InputState<N>],
@@ -995,6 +1031,7 @@ struct Reserves<'a, const N: usize> {
 
 /// Moves a node's stock above its own target (at demand trend `trend`) into the stockpiles serving input `i`
 /// that are below their size.
+#[inline(always)]
 fn rebuild<const N: usize>(
     plan: &Plan,
     inputs: &mut [InputState<N>],
@@ -1073,7 +1110,7 @@ impl<'a, const N: usize> Transport<'a, N> {
 /// Allocates output slot `o` of `stage` to its customers by class priority (or pro rata) and ships, each
 /// shipment under the link's export controls (step 5), to arrive after its lead time plus any review (step 6).
 /// Returns the quantity that left the stage.
-#[inline]
+#[inline(always)]
 fn ship<const N: usize, R: Recorder>(
     plan: &Plan,
     stage: &PlannedStage,
@@ -1203,7 +1240,7 @@ fn ship<const N: usize, R: Recorder>(
 /// Control by control, each for every acting lane: a lane meets its controls in the plan's order, as a trial alone
 /// does, and draws from its own stream of each regime, so its draws and numbers do not depend on the other lanes;
 /// a control is looked up once for the lanes rather than once per lane.
-#[inline]
+#[inline(always)]
 fn export_controls<const N: usize>(
     plan: &Plan,
     l: usize,

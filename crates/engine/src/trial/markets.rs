@@ -31,6 +31,7 @@ fn price_at<const N: usize>(prices: &[[f64; N]], periods: usize, j: usize, t: Op
 
 /// Closes period `t`'s markets: prices from this period's orders and shipments, and the factors of period
 /// `t + 1`.
+#[inline(always)]
 pub(super) fn clear<const N: usize, R: Recorder>(plan: &Plan, group: &mut Lockstep<N>, t: usize, recorder: &mut R) {
     let markets = &plan.markets;
     let periods = plan.periods;

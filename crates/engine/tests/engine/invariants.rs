@@ -189,7 +189,9 @@ fn trial_i_is_the_same_whatever_else_runs() {
 
 /// Runs `trials` trials of `m` and checks every one against the same trial simulated alone: its outcome, and
 /// (through the fan-chart histograms) its weekly share of requirement met. Runs advance trials in lockstep
-/// groups, so this checks that a trial's numbers do not depend on the trials beside it.
+/// groups, so this checks that a trial's numbers do not depend on the trials beside it; on a processor with AVX2,
+/// runs take the period loop compiled for it and a trial alone the baseline one, so it checks that the two
+/// instruction sets give the same bits.
 pub fn assert_every_trial_is_the_trial_alone(m: &Model, seed: u64, trials: u64) {
     use chokepoint_engine::stats::{SHARE_BINS, share_bin};
     let r = run(m, &RunConfig { trials, seed, threads: 2, bands: true, first_trial: 0 }, &|_| {}).unwrap();
