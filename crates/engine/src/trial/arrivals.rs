@@ -112,8 +112,7 @@ impl<const N: usize> Arrivals<N> {
     }
 }
 
-/// The arrivals schedule borrowed for a period's shipping and receiving: a view held in local variables, so that
-/// its slices stay in registers in the shipping loop.
+/// The arrivals schedule borrowed for a period's shipping and receiving.
 pub(super) struct Schedule<'a, const N: usize> {
     quantity: &'a mut [Ring<N>],
     ship_time: &'a mut [Ring<N>],
@@ -153,9 +152,7 @@ impl<const N: usize> Schedule<'_, N> {
                 if lead[k] < ROWS {
                     ring[arrive % ROWS][k] += quantity[k];
                 } else {
-                    let entry =
-                        Later { link: l, licensed: None, lane: k, quantity: quantity[k], ship_time: 0.0, start: false };
-                    self.later[arrive].push(entry);
+                    wait(self.later, arrive, l, None, k, quantity[k], 0.0);
                 }
             }
         }
@@ -176,9 +173,7 @@ impl<const N: usize> Schedule<'_, N> {
                 ring[arrive[k] % ROWS][k] += quantity[k];
                 ship_ring[arrive[k] % ROWS][k] += ship_time;
             } else {
-                let entry =
-                    Later { link: l, licensed: Some(j), lane: k, quantity: quantity[k], ship_time, start: false };
-                self.later[arrive[k]].push(entry);
+                wait(self.later, arrive[k], l, Some(j), k, quantity[k], ship_time);
             }
         }
     }
@@ -198,13 +193,25 @@ impl<const N: usize> Schedule<'_, N> {
             }
         } else {
             for k in 0..N {
-                let ship_time = quantity[k] * t as f64;
-                let entry =
-                    Later { link: l, licensed: Some(j), lane: k, quantity: quantity[k], ship_time, start: false };
-                self.later[arrive].push(entry);
+                wait(self.later, arrive, l, Some(j), k, quantity[k], quantity[k] * t as f64);
             }
         }
     }
+}
+
+/// Lane `k`'s shipment on link `l` (`licensed`: its index among the licensed links), shipped `ROWS` or more
+/// periods before `arrive`, waits in `later`'s list of that period.
+#[cold]
+fn wait(
+    later: &mut [Vec<Later>],
+    arrive: usize,
+    l: usize,
+    licensed: Option<usize>,
+    k: usize,
+    quantity: f64,
+    ship_time: f64,
+) {
+    later[arrive].push(Later { link: l, licensed, lane: k, quantity, ship_time, start: false });
 }
 
 #[cfg(test)]
