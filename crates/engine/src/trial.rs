@@ -107,7 +107,9 @@ fn ramp_factor(t: f64, start: f64, ramp: f64) -> f64 {
 /// the supplier, away from its other customers (issue 12, Chinese domestic demand in the default scenario).
 #[inline(always)]
 fn probed<const N: usize>(state: &LinkState<N>, k: usize) -> bool {
-    state.fill[k] < FILL_FLOOR && state.last_fill[k] == 0.0
+    // `&` rather than `&&`: both comparisons, without a branch, so that a loop over the lanes compiles to vector
+    // comparisons.
+    (state.fill[k] < FILL_FLOOR) & (state.last_fill[k] == 0.0)
 }
 
 /// `x.min(cap)` as one comparison, which compiles to one `minpd` where `f64::min` takes five instructions on
@@ -477,15 +479,15 @@ fn orders_upstream<const N: usize>(plan: &Plan, group: &mut Lockstep<N>) {
             }
         }
         let state = &mut stages[p];
+        let all_classes: [f64; N] =
+            std::array::from_fn(|k| class_orders[0][k] + class_orders[1][k] + class_orders[2][k]);
+        let ordered_any = all_classes.map(|all| all > 0.0);
+        for class in 0..NC {
+            // The quotient of every lane, kept where something was ordered.
+            let mix = std::array::from_fn(|k| class_orders[class][k] / all_classes[k]);
+            state.class_mix[class] = choose(ordered_any, mix, state.normal_class_mix[class]);
+        }
         for k in 0..N {
-            let all_classes = class_orders[0][k] + class_orders[1][k] + class_orders[2][k];
-            for class in 0..NC {
-                state.class_mix[class][k] = if all_classes > 0.0 {
-                    class_orders[class][k] / all_classes
-                } else {
-                    state.normal_class_mix[class][k]
-                };
-            }
             state.plan_uncapped[k] = at_least(planned[k], 0.0);
             state.plan[k] = lesser(state.plan_uncapped[k], state.capacity_now[k]);
         }
@@ -574,14 +576,15 @@ fn place_orders<const N: usize>(
         let mut any_probed = false;
         for (state, link) in links.iter_mut().zip(link_plans) {
             let availability = &stages[link.supplier].availability;
+            let base: [f64; N] = std::array::from_fn(|k| link.share * availability[k]);
+            let probing: [bool; N] = std::array::from_fn(|k| probed(state, k));
+            let full: [f64; N] = std::array::from_fn(|k| base[k] * at_least(state.fill[k], FILL_FLOOR));
+            state.weight = choose(probing, [0.0; N], full);
             for k in 0..N {
-                let base = link.share * availability[k];
-                let probing = probed(state, k);
-                any_probed |= probing;
-                state.weight[k] = if probing { 0.0 } else { base * at_least(state.fill[k], FILL_FLOOR) };
                 total[k] += state.weight[k];
-                probed_base[k] = if probing { probed_base[k] + base } else { probed_base[k] };
             }
+            probed_base = choose(probing, std::array::from_fn(|k| probed_base[k] + base[k]), probed_base);
+            any_probed |= probing.iter().any(|&probing| probing);
         }
         // Suppliers short of their nameplate: only where some supplier may ramp (every supplier of the other slots
         // is always at full availability). Where one gets orders, the weight of those at full availability.
@@ -1134,7 +1137,9 @@ fn ship<const N: usize, R: Recorder>(
     if ranked == 0 {
         for k in 0..N {
             let total = ordered_by_class[0][k] + ordered_by_class[1][k] + ordered_by_class[2][k];
-            let fraction = if total > 0.0 { at_most(avail[k] / total, 1.0) } else { 0.0 };
+            // The quotient of every lane, kept where something was ordered.
+            let fraction = at_most(avail[k] / total, 1.0);
+            let fraction = if total > 0.0 { fraction } else { 0.0 };
             for class in 0..NC {
                 frac[class][k] = fraction;
             }
@@ -1142,13 +1147,13 @@ fn ship<const N: usize, R: Recorder>(
     } else {
         for &class in &priority[..usize::from(ranked)] {
             let class = usize::from(class);
-            for k in 0..N {
-                let wanted = ordered_by_class[class][k];
-                // Used only where `wanted` is positive.
-                let give = at_most(avail[k], wanted);
-                frac[class][k] = if wanted > 0.0 { give / wanted } else { frac[class][k] };
-                avail[k] = if wanted > 0.0 { avail[k] - give } else { avail[k] };
-            }
+            let wanted = ordered_by_class[class];
+            // Computed in every lane, used only where `wanted` is positive.
+            let give: [f64; N] = std::array::from_fn(|k| at_most(avail[k], wanted[k]));
+            let served: [f64; N] = std::array::from_fn(|k| give[k] / wanted[k]);
+            let positive = wanted.map(|wanted| wanted > 0.0);
+            frac[class] = choose(positive, served, frac[class]);
+            avail = choose(positive, std::array::from_fn(|k| avail[k] - give[k]), avail);
         }
     }
     let mut shipped_total = [0.0; N];
@@ -1260,9 +1265,8 @@ fn export_controls<const N: usize>(
             // beat a quota.
             ControlKind::Embargo => {
                 for k in 0..N {
-                    if acting[k] && effect[k] != 0.0 {
-                        quota[k] = quota[k].min((1.0 - effect[k]) * flow[k]);
-                    }
+                    let capped = quota[k].min((1.0 - effect[k]) * flow[k]);
+                    quota[k] = if acting[k] & (effect[k] != 0.0) { capped } else { quota[k] };
                 }
             }
             // Licensing: each class's part is denied with the class's probability, and what is left waits a review
@@ -1300,17 +1304,12 @@ fn export_controls<const N: usize>(
             }
         }
     }
-    for k in 0..N {
-        if !acting[k] {
-            continue;
-        }
-        let total = shipment[0][k] + shipment[1][k] + shipment[2][k];
-        if total > quota[k] {
-            let fraction = if total > 0.0 { quota[k] / total } else { 0.0 };
-            for class in 0..NC {
-                shipment[class][k] *= fraction;
-            }
-        }
+    // Every lane's quotient and products, kept in the acting lanes above their quota.
+    let total: [f64; N] = std::array::from_fn(|k| shipment[0][k] + shipment[1][k] + shipment[2][k]);
+    let fraction: [f64; N] = std::array::from_fn(|k| if total[k] > 0.0 { quota[k] / total[k] } else { 0.0 });
+    let capped: [bool; N] = std::array::from_fn(|k| acting[k] & (total[k] > quota[k]));
+    for class in 0..NC {
+        shipment[class] = choose(capped, std::array::from_fn(|k| shipment[class][k] * fraction[k]), shipment[class]);
     }
     delay
 }
