@@ -484,13 +484,14 @@ pub(crate) struct PeriodsSampler {
 
 /// The bounds of a lognormal duration in whole periods, in probability space; see [`PeriodsSampler`].
 #[derive(Debug, Clone)]
-struct LogNormalPeriods {
+pub(crate) struct LogNormalPeriods {
     /// The lognormal's underlying normal, for draws beyond the last bound.
     mu: f64,
     sigma: f64,
-    /// `c_k` at `bounds[k - 1]`, non-decreasing; shared by the links a regime covers. A fixed length, so that the
-    /// step forward needs no bounds check.
-    bounds: Arc<[f64; MAX_BOUNDS]>,
+    /// `c_k` at `bounds[k - 1]` as the least uniform draw's top 53 bits `m` for which `c_k <= m × 2^-53`
+    /// (`ceil(c_k × 2^53)`, exact), non-decreasing; shared by the links a regime covers. A fixed length, so that
+    /// the step forward needs no bounds check.
+    bounds: Arc<[u64; MAX_BOUNDS]>,
     /// For each cell `[i / CELLS, (i + 1) / CELLS)`, how many `c_k` are at or below its start.
     cells: Arc<[u8; CELLS]>,
 }
@@ -510,18 +511,12 @@ impl PeriodsSampler {
         let weeks = Sampler::new(param);
         let lognormal = match param.0 {
             Shape::LogNormal { mu, sigma } if period_weeks > 0.0 && period_weeks.is_finite() => {
-                // c_k, made non-decreasing whatever the rounding of erfc.
-                let mut bounds = [0.0; MAX_BOUNDS];
-                let mut last = 0.0f64;
-                for (k, c) in (1..).zip(bounds.iter_mut()) {
-                    let z = (ln((k as f64 - 0.5) * period_weeks) - mu) / sigma;
-                    last = last.max(normal_cdf(z));
-                    *c = last;
-                }
+                let bounds = lognormal_period_bounds(mu, sigma, period_weeks);
                 let cells = std::array::from_fn(|i| {
                     let start = i as f64 / CELLS as f64;
                     bounds.partition_point(|&c| c <= start) as u8
                 });
+                let bounds = bounds.map(|c| (c * UNIFORM_STEPS).ceil() as u64);
                 Some(LogNormalPeriods { mu, sigma, bounds: Arc::new(bounds), cells: Arc::new(cells) })
             }
             _ => None,
@@ -532,16 +527,53 @@ impl PeriodsSampler {
     /// Draws a duration and returns it in whole periods, `periods` being the loop's rounding of weeks.
     #[inline]
     pub(crate) fn sample_periods<R: Rng + ?Sized>(&self, rng: &mut R, periods: impl Fn(f64) -> usize) -> usize {
-        let Some(LogNormalPeriods { mu, sigma, bounds, cells }) = &self.lognormal else {
-            return periods(self.weeks.sample(rng));
-        };
-        let u: f64 = rng.random();
-        // `u < 1`, so its cell is below CELLS; converted as an `i32`, in fewer instructions than a `usize`.
-        let mut k = usize::from(cells[((u * CELLS as f64) as i32 as usize) & (CELLS - 1)]);
-        while k < MAX_BOUNDS && bounds[k] <= u {
+        match &self.lognormal {
+            Some(lognormal) => lognormal.periods(crate::rng::uniform_bits(rng.next_u64()), periods),
+            None => periods(self.weeks.sample(rng)),
+        }
+    }
+
+    /// The table of a lognormal duration, whose periods are those of one uniform draw (see
+    /// [`LogNormalPeriods::periods`]); `None` for other distributions.
+    #[inline(always)]
+    pub(crate) fn lognormal(&self) -> Option<&LogNormalPeriods> {
+        self.lognormal.as_ref()
+    }
+}
+
+/// The `c_k` of a lognormal duration (see [`PeriodsSampler`]), made non-decreasing whatever the rounding of erfc.
+fn lognormal_period_bounds(mu: f64, sigma: f64, period_weeks: f64) -> [f64; MAX_BOUNDS] {
+    let mut bounds = [0.0; MAX_BOUNDS];
+    let mut last = 0.0f64;
+    for (k, c) in (1..).zip(bounds.iter_mut()) {
+        let z = (ln((k as f64 - 0.5) * period_weeks) - mu) / sigma;
+        last = last.max(normal_cdf(z));
+        *c = last;
+    }
+    bounds
+}
+
+/// The reciprocal of the spacing of `rand`'s uniform `f64`s: `random::<f64>()` is `m / UNIFORM_STEPS` for the top
+/// 53 bits `m` of a `u64` draw.
+const UNIFORM_STEPS: f64 = (1u64 << 53) as f64;
+
+impl LogNormalPeriods {
+    /// The periods of the uniform `u = m / UNIFORM_STEPS`: how many `c_k <= u`, found in the table, or beyond the
+    /// last bound computed in full. `m` is below 2^53, the top 53 bits of a `u64` draw (`rng::uniform_bits`), of
+    /// which `rand`'s uniform `f64` is made: [`PeriodsSampler::sample_periods`] with that draw.
+    #[inline(always)]
+    pub(crate) fn periods(&self, m: u64, periods: impl Fn(f64) -> usize) -> usize {
+        let LogNormalPeriods { mu, sigma, bounds, cells } = self;
+        // The cell of `u` is `floor(u × CELLS)`, the top 11 of the 53 bits (masked, so without a bounds check).
+        let mut k = usize::from(cells[(m >> (53 - CELLS.trailing_zeros())) as usize & (CELLS - 1)]);
+        while k < MAX_BOUNDS && bounds[k] <= m {
             k += 1;
         }
-        if k < MAX_BOUNDS { k } else { periods(exp(mu + sigma * normal_quantile_above(u))).max(MAX_BOUNDS) }
+        if k < MAX_BOUNDS {
+            k
+        } else {
+            periods(exp(mu + sigma * normal_quantile_above(m as f64 / UNIFORM_STEPS))).max(MAX_BOUNDS)
+        }
     }
 }
 
@@ -773,7 +805,7 @@ mod tests {
             let p = Param::lognormal_median_p90(median, p90).unwrap();
             let ParamShape::LogNormal { mu, sigma } = p.shape() else { unreachable!() };
             let sampler = PeriodsSampler::new(&p, period_weeks);
-            let bounds = sampler.lognormal.as_ref().unwrap().bounds.clone();
+            let bounds = lognormal_period_bounds(mu, sigma, period_weeks);
             let periods = |weeks: f64| (weeks / period_weeks + 0.5) as usize;
             let mut rng = stream(9, 1, "periods");
             for i in 0..100_000 {
@@ -797,6 +829,38 @@ mod tests {
         let (mut a, mut b) = (stream(9, 1, "periods"), stream(9, 1, "periods"));
         for _ in 0..1000 {
             assert_eq!(compiled.sample_periods(&mut b, |w| (w + 0.5) as usize), (weeks.sample(&mut a) + 0.5) as usize);
+        }
+    }
+
+    #[test]
+    fn review_periods_count_the_bounds_at_or_below_the_uniform_exactly() {
+        // The table compares a draw's top 53 bits with whole-number bounds: the same count of `c_k <= u` as with
+        // the uniform `f64` and the `c_k` themselves, at every bound (the uniforms just below, at and above it)
+        // and at random uniforms.
+        for (median, p90, period_weeks) in [(3.0f64, 9.0, 1.0), (8.0, 26.0, 1.0), (8.0, 26.0, 52.0 / 12.0)] {
+            let p = Param::lognormal_median_p90(median, p90).unwrap();
+            let ParamShape::LogNormal { mu, sigma } = p.shape() else { unreachable!() };
+            let sampler = PeriodsSampler::new(&p, period_weeks);
+            let lognormal = sampler.lognormal().unwrap();
+            let bounds = lognormal_period_bounds(mu, sigma, period_weeks);
+            let periods = |weeks: f64| (weeks / period_weeks + 0.5) as usize;
+            let mut ms: Vec<u64> = bounds
+                .iter()
+                .flat_map(|&c| {
+                    let m = (c * UNIFORM_STEPS) as u64;
+                    [m.saturating_sub(1), m, m + 1]
+                })
+                .filter(|&m| m < 1 << 53)
+                .collect();
+            let mut rng = stream(9, 2, "periods");
+            ms.extend((0..10_000).map(|_| crate::rng::uniform_bits(rng.random::<u64>())));
+            for m in ms {
+                let u = m as f64 / UNIFORM_STEPS;
+                let want = bounds.partition_point(|&c| c <= u);
+                if want < MAX_BOUNDS {
+                    assert_eq!(lognormal.periods(m, periods), want, "median {median}, p90 {p90}, m {m}");
+                }
+            }
         }
     }
 

@@ -46,6 +46,20 @@ pub fn stream_for_key(seed: u64, trial: u64, process_key: u64) -> Stream {
     Xoshiro256PlusPlus::seed_from_u64(mixed)
 }
 
+/// The top 53 bits of a `u64` draw: `rand`'s uniform `f64` in `[0, 1)` (`random::<f64>()`) is this times 2^-53,
+/// exactly.
+#[inline(always)]
+pub(crate) fn uniform_bits(draw: u64) -> u64 {
+    draw >> 11
+}
+
+/// The least `m` for which a uniform `m` × 2^-53 (see [`uniform_bits`]) is not below `p`: `m × 2^-53 < p` exactly
+/// when `m < uniform_threshold(p)`, for `p` in `[0, 1]` (`p × 2^53` is exact, and `m` is a whole number). A NaN gives 0, as
+/// nothing is below NaN.
+pub(crate) fn uniform_threshold(p: f64) -> u64 {
+    (p.clamp(0.0, 1.0) * (1u64 << 53) as f64).ceil() as u64
+}
+
 /// The stream of the process named `name` in trial `trial` of a run seeded with `seed`.
 pub fn stream(seed: u64, trial: u64, name: &str) -> Stream {
     stream_for_key(seed, trial, key(name))
@@ -67,6 +81,28 @@ mod tests {
         let mut again = stream(42, 7, "disruption:cn_licensing");
         assert_eq!(first, again.next_u64());
         assert_eq!(key(""), splitmix64(0xCBF2_9CE4_8422_2325));
+    }
+
+    #[test]
+    fn uniform_bits_and_thresholds_are_rands_uniform_exactly() {
+        use rand::RngExt;
+        let to_uniform = |m: u64| m as f64 / (1u64 << 53) as f64;
+        let mut s = stream(9, 9, "uniform");
+        for _ in 0..10_000 {
+            let mut copy = s.clone();
+            let x = s.next_u64();
+            assert_eq!(copy.random::<f64>().to_bits(), to_uniform(uniform_bits(x)).to_bits());
+        }
+        let mut ps: Vec<f64> = vec![0.0, -0.0, 1.0, 0.5, 0.3, 1e-300, 5e-324, 1.0 - f64::EPSILON / 2.0, 0.1, 2.0, -1.0];
+        ps.extend((0..2_000).map(|_| s.random::<f64>()));
+        for p in ps {
+            let below = uniform_threshold(p);
+            assert!(below <= 1 << 53);
+            for m in below.saturating_sub(3)..(below + 3).min(1 << 53) {
+                assert_eq!(m < below, to_uniform(m) < p, "p {p:e}, m {m}");
+            }
+        }
+        assert_eq!(uniform_threshold(f64::NAN), 0);
     }
 
     #[test]

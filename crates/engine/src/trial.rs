@@ -28,12 +28,12 @@ mod markets;
 mod record;
 mod state;
 
-use rand::RngExt;
+use rand::Rng;
 
 use crate::model::Model;
 use crate::outcome::{Trace, TrialOutcome};
 use crate::plan::{CLASSES as NC, ControlKind, Plan, PlannedStage};
-use crate::rng::Stream;
+use crate::rng::{self, Stream};
 use arrivals::{Arrivals, Schedule};
 use draw::draw_trial;
 use record::{NoRecord, Recorder, TraceRecorder};
@@ -751,12 +751,12 @@ fn production_and_shipping<const N: usize, R: Recorder>(
         trend,
         outcomes,
         effect_now,
-        denial,
+        denial_below,
         licence_streams,
         ..
     } = group;
     let mut transport = Transport::new(t, links, arrivals);
-    let mut controls = Controls { effect_now, denial, licence_streams };
+    let mut controls = Controls { effect_now, denial_below, licence_streams };
     let (stages, inputs, outputs) = (&mut stages[..], &mut inputs[..], &mut outputs[..]);
     for (p, stage) in plan.stages.iter().enumerate() {
         let spec_index = stage.spec_index;
@@ -1073,7 +1073,7 @@ struct Transport<'a, const N: usize> {
 /// The export controls in force this period, the denial probabilities and the licence streams.
 struct Controls<'a, const N: usize> {
     effect_now: &'a [[f64; N]],
-    denial: &'a [[[f64; NC]; N]],
+    denial_below: &'a [[[u64; NC]; N]],
     licence_streams: &'a mut [[Stream; N]],
 }
 
@@ -1272,7 +1272,14 @@ fn export_controls<const N: usize>(
             // Licensing: each class's part is denied with the class's probability, and what is left waits a review
             // time drawn per shipment. Several regimes: any denial holds back, the longest review applies.
             ControlKind::Licensing { review } => {
-                let (streams, denial) = (&mut controls.licence_streams[j], &controls.denial[d]);
+                let (streams, denial_below) = (&mut controls.licence_streams[j], &controls.denial_below[d]);
+                let periods = |weeks| periods_of(weeks, plan.period_weeks);
+                // A draw's uniform is compared, and a lognormal review time looked up, by its top 53 bits (exactly
+                // as by `rand`'s uniform `f64`, without converting them).
+                let review_periods = |rng: &mut Stream| match review.lognormal() {
+                    Some(lognormal) => lognormal.periods(rng::uniform_bits(rng.next_u64()), periods),
+                    None => review.sample_periods(rng, periods),
+                };
                 if let Some(class) = plan.links[l].only_class {
                     // A link that carries one class only ships +0.0 of the others (`PlannedLink::only_class`), which
                     // the loop below skips without a draw: that class alone, with the same draws in the same order.
@@ -1281,11 +1288,10 @@ fn export_controls<const N: usize>(
                             continue;
                         }
                         let rng = &mut streams[k];
-                        if rng.random::<f64>() < denial[k][class] {
+                        if rng::uniform_bits(rng.next_u64()) < denial_below[k][class] {
                             shipment[class][k] = 0.0;
                         }
-                        delay[k] =
-                            delay[k].max(review.sample_periods(rng, |weeks| periods_of(weeks, plan.period_weeks)));
+                        delay[k] = delay[k].max(review_periods(rng));
                     }
                     continue;
                 }
@@ -1295,11 +1301,11 @@ fn export_controls<const N: usize>(
                     }
                     let rng = &mut streams[k];
                     for class in 0..NC {
-                        if shipment[class][k] > 0.0 && rng.random::<f64>() < denial[k][class] {
+                        if shipment[class][k] > 0.0 && rng::uniform_bits(rng.next_u64()) < denial_below[k][class] {
                             shipment[class][k] = 0.0;
                         }
                     }
-                    delay[k] = delay[k].max(review.sample_periods(rng, |weeks| periods_of(weeks, plan.period_weeks)));
+                    delay[k] = delay[k].max(review_periods(rng));
                 }
             }
         }

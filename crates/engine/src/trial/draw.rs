@@ -317,7 +317,7 @@ fn draw_disruptions<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: usize
         };
         if let PlannedEffect::Licensing { denial, .. } = &dis.effect {
             for (class, p) in denial.iter().enumerate() {
-                group.denial[d][k][class] = p.sample(&mut rng).clamp(0.0, 1.0);
+                group.denial_below[d][k][class] = rng::uniform_threshold(p.sample(&mut rng));
             }
         }
         let mut first = None;

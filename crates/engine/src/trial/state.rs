@@ -181,8 +181,9 @@ pub(crate) struct Lockstep<const N: usize> {
     pub(super) outputs: Vec<OutputState<N>>,
     pub(super) links: Vec<LinkState<N>>,
     pub(super) stockpiles: Vec<StockpileState<N>>,
-    /// Denial probability of each licensing regime, per trial and destination class (drawn per trial).
-    pub(super) denial: Vec<[[f64; NC]; N]>,
+    /// Denial probability of each licensing regime, per trial and destination class (drawn per trial), as the
+    /// threshold of a uniform draw's top 53 bits below which a shipment is denied (`rng::uniform_threshold`).
+    pub(super) denial_below: Vec<[[u64; NC]; N]>,
     /// Each trial's disruptions.
     pub(super) disruptions: Vec<TrialDisruptions>,
     /// Each disruption's effect this period (0 when it is not active).
@@ -329,7 +330,7 @@ impl<const N: usize> Lockstep<N> {
                 };
                 nsp
             ],
-            denial: vec![[[0.0; NC]; N]; nd],
+            denial_below: vec![[[0; NC]; N]; nd],
             disruptions: (0..N)
                 .map(|_| TrialDisruptions {
                     of_disruption: vec![0..0; nd],
