@@ -143,6 +143,16 @@ fn greater(x: f64, y: f64) -> f64 {
     if y > x { y } else { x }
 }
 
+/// Ends an iteration of a loop over records (links, here) whose body is lane arithmetic: an empty barrier that
+/// emits no instruction and that LLVM's loop vectoriser cannot widen, so that it leaves the loop over the records
+/// alone and the lane loops inside it are vectorised across the lanes. Without it, LLVM vectorised the commonest
+/// ordering loop (`place_orders`) two links at a time, each lane of two links gathered into the halves of a
+/// 128-bit register: 4 % more instructions and 5 % more time for the whole run.
+#[inline(always)]
+fn lanes_innermost() {
+    std::hint::black_box(());
+}
+
 /// `if condition { a } else { b }`, for every lane.
 #[inline(always)]
 fn choose<const N: usize>(condition: [bool; N], a: [f64; N], b: [f64; N]) -> [f64; N] {
@@ -651,6 +661,7 @@ fn place_orders<const N: usize>(
                 for class in 0..NC {
                     state.order[class] = std::array::from_fn(|k| part[k] * class_mix[class][k]);
                 }
+                lanes_innermost();
             }
             continue;
         }
