@@ -1189,8 +1189,11 @@ fn ship<const N: usize, R: Recorder>(
             let mut shipment: [[f64; N]; NC] =
                 std::array::from_fn(|class| std::array::from_fn(|k| order[class][k] * frac[class][k]));
             // Controls act only on what would ship: with nothing to ship they draw nothing and change nothing.
+            // `&` and `|` rather than `&&` and `any`: every comparison, without a branch, so that they compile to
+            // vector comparisons.
             let acting: [bool; N] = std::array::from_fn(|k| {
-                link_state.active_controls[k] != 0 && (0..NC).any(|class| shipment[class][k] > 0.0)
+                (link_state.active_controls[k] != 0)
+                    & ((shipment[0][k] > 0.0) | (shipment[1][k] > 0.0) | (shipment[2][k] > 0.0))
             });
             delay = export_controls(plan, l, acting, &link_state.flow, &mut shipment, controls);
             std::array::from_fn(|k| at_least(lesser(shipment[0][k] + shipment[1][k] + shipment[2][k], stock[k]), 0.0))
@@ -1291,11 +1294,15 @@ fn export_controls<const N: usize>(
                     Some(lognormal) => lognormal.periods(rng::uniform_bits(rng.next_u64()), periods),
                     None => review.sample_periods(rng, periods),
                 };
+                // The lanes that draw: acting, with the regime in force, and something to ship (compared in every
+                // lane, without a branch).
+                let in_force: [bool; N] = std::array::from_fn(|k| acting[k] & (effect[k] != 0.0));
                 if let Some(class) = plan.links[l].only_class {
                     // A link that carries one class only ships +0.0 of the others (`PlannedLink::only_class`), which
                     // the loop below skips without a draw: that class alone, with the same draws in the same order.
+                    let draws: [bool; N] = std::array::from_fn(|k| in_force[k] & (shipment[class][k] > 0.0));
                     for k in 0..N {
-                        if !acting[k] || effect[k] == 0.0 || !(shipment[class][k] > 0.0) {
+                        if !draws[k] {
                             continue;
                         }
                         let rng = &mut streams[k];
@@ -1306,8 +1313,11 @@ fn export_controls<const N: usize>(
                     }
                     continue;
                 }
+                let draws: [bool; N] = std::array::from_fn(|k| {
+                    in_force[k] & ((shipment[0][k] > 0.0) | (shipment[1][k] > 0.0) | (shipment[2][k] > 0.0))
+                });
                 for k in 0..N {
-                    if !acting[k] || effect[k] == 0.0 || !(0..NC).any(|class| shipment[class][k] > 0.0) {
+                    if !draws[k] {
                         continue;
                     }
                     let rng = &mut streams[k];
