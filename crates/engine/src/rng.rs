@@ -54,8 +54,8 @@ pub(crate) fn uniform_bits(draw: u64) -> u64 {
 }
 
 /// The least `m` for which a uniform `m` × 2^-53 (see [`uniform_bits`]) is not below `p`: `m × 2^-53 < p` exactly
-/// when `m < uniform_threshold(p)`, for `p` in `[0, 1]` (`p × 2^53` is exact, and `m` is a whole number). A NaN gives 0, as
-/// nothing is below NaN.
+/// when `m < uniform_threshold(p)`, for `p` in `[0, 1]` (`p × 2^53` is exact, and `m` is a whole number); `p` is
+/// clamped to `[0, 1]` first. A NaN gives 0, as nothing is below NaN.
 pub(crate) fn uniform_threshold(p: f64) -> u64 {
     (p.clamp(0.0, 1.0) * (1u64 << 53) as f64).ceil() as u64
 }
