@@ -484,7 +484,7 @@ pub(crate) struct PeriodsSampler {
 
 /// The bounds of a lognormal duration in whole periods, in probability space; see [`PeriodsSampler`].
 #[derive(Debug, Clone)]
-pub(crate) struct LogNormalPeriods {
+struct LogNormalPeriods {
     /// The lognormal's underlying normal, for draws beyond the last bound.
     mu: f64,
     sigma: f64,
@@ -532,13 +532,6 @@ impl PeriodsSampler {
             None => periods(self.weeks.sample(rng)),
         }
     }
-
-    /// The table of a lognormal duration, whose periods are those of one uniform draw (see
-    /// [`LogNormalPeriods::periods`]); `None` for other distributions.
-    #[inline(always)]
-    pub(crate) fn lognormal(&self) -> Option<&LogNormalPeriods> {
-        self.lognormal.as_ref()
-    }
 }
 
 /// The `c_k` of a lognormal duration (see [`PeriodsSampler`]), made non-decreasing whatever the rounding of erfc.
@@ -560,9 +553,9 @@ const UNIFORM_STEPS: f64 = (1u64 << 53) as f64;
 impl LogNormalPeriods {
     /// The periods of the uniform `u = m / UNIFORM_STEPS`: how many `c_k <= u`, found in the table, or beyond the
     /// last bound computed in full. `m` is below 2^53, the top 53 bits of a `u64` draw (`rng::uniform_bits`), of
-    /// which `rand`'s uniform `f64` is made: [`PeriodsSampler::sample_periods`] with that draw.
+    /// which `rand`'s uniform `f64` is made.
     #[inline(always)]
-    pub(crate) fn periods(&self, m: u64, periods: impl Fn(f64) -> usize) -> usize {
+    fn periods(&self, m: u64, periods: impl Fn(f64) -> usize) -> usize {
         let LogNormalPeriods { mu, sigma, bounds, cells } = self;
         // The cell of `u` is `floor(u × CELLS)`, the top 11 of the 53 bits (masked, so without a bounds check).
         let mut k = usize::from(cells[(m >> (53 - CELLS.trailing_zeros())) as usize & (CELLS - 1)]);
@@ -841,7 +834,7 @@ mod tests {
             let p = Param::lognormal_median_p90(median, p90).unwrap();
             let ParamShape::LogNormal { mu, sigma } = p.shape() else { unreachable!() };
             let sampler = PeriodsSampler::new(&p, period_weeks);
-            let lognormal = sampler.lognormal().unwrap();
+            let lognormal = sampler.lognormal.as_ref().unwrap();
             let bounds = lognormal_period_bounds(mu, sigma, period_weeks);
             let periods = |weeks: f64| (weeks / period_weeks + 0.5) as usize;
             let mut ms: Vec<u64> = bounds

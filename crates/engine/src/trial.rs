@@ -153,6 +153,13 @@ fn lanes_innermost() {
     std::hint::black_box(());
 }
 
+/// Whether lane `k` of `shipment` ships something of some class: `|` rather than `any()`, every comparison without
+/// a branch, so that a loop over the lanes compiles to vector comparisons.
+#[inline(always)]
+fn ships_any<const N: usize>(shipment: &[[f64; N]; NC], k: usize) -> bool {
+    (shipment[0][k] > 0.0) | (shipment[1][k] > 0.0) | (shipment[2][k] > 0.0)
+}
+
 /// `if condition { a } else { b }`, for every lane.
 #[inline(always)]
 fn choose<const N: usize>(condition: [bool; N], a: [f64; N], b: [f64; N]) -> [f64; N] {
@@ -1189,12 +1196,9 @@ fn ship<const N: usize, R: Recorder>(
             let mut shipment: [[f64; N]; NC] =
                 std::array::from_fn(|class| std::array::from_fn(|k| order[class][k] * frac[class][k]));
             // Controls act only on what would ship: with nothing to ship they draw nothing and change nothing.
-            // `&` and `|` rather than `&&` and `any`: every comparison, without a branch, so that they compile to
-            // vector comparisons.
-            let acting: [bool; N] = std::array::from_fn(|k| {
-                (link_state.active_controls[k] != 0)
-                    & ((shipment[0][k] > 0.0) | (shipment[1][k] > 0.0) | (shipment[2][k] > 0.0))
-            });
+            // `&` rather than `&&`: every comparison, without a branch, so that they compile to vector comparisons.
+            let acting: [bool; N] =
+                std::array::from_fn(|k| (link_state.active_controls[k] != 0) & ships_any(&shipment, k));
             delay = export_controls(plan, l, acting, &link_state.flow, &mut shipment, controls);
             std::array::from_fn(|k| at_least(lesser(shipment[0][k] + shipment[1][k] + shipment[2][k], stock[k]), 0.0))
         } else {
@@ -1287,13 +1291,10 @@ fn export_controls<const N: usize>(
             // time drawn per shipment. Several regimes: any denial holds back, the longest review applies.
             ControlKind::Licensing { review } => {
                 let (streams, denial_below) = (&mut controls.licence_streams[j], &controls.denial_below[d]);
-                let periods = |weeks| periods_of(weeks, plan.period_weeks);
-                // A draw's uniform is compared, and a lognormal review time looked up, by its top 53 bits (exactly
-                // as by `rand`'s uniform `f64`, without converting them).
-                let review_periods = |rng: &mut Stream| match review.lognormal() {
-                    Some(lognormal) => lognormal.periods(rng::uniform_bits(rng.next_u64()), periods),
-                    None => review.sample_periods(rng, periods),
-                };
+                // A denial compares a draw's top 53 bits with the class's threshold, exactly as `rand`'s uniform
+                // `f64` with the probability, without converting them (a lognormal review time likewise).
+                let review_periods =
+                    |rng: &mut Stream| review.sample_periods(rng, |weeks| periods_of(weeks, plan.period_weeks));
                 // The lanes that draw: acting, with the regime in force, and something to ship (compared in every
                 // lane, without a branch).
                 let in_force: [bool; N] = std::array::from_fn(|k| acting[k] & (effect[k] != 0.0));
@@ -1313,9 +1314,7 @@ fn export_controls<const N: usize>(
                     }
                     continue;
                 }
-                let draws: [bool; N] = std::array::from_fn(|k| {
-                    in_force[k] & ((shipment[0][k] > 0.0) | (shipment[1][k] > 0.0) | (shipment[2][k] > 0.0))
-                });
+                let draws: [bool; N] = std::array::from_fn(|k| in_force[k] & ships_any(shipment, k));
                 for k in 0..N {
                     if !draws[k] {
                         continue;
