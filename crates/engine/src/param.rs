@@ -525,11 +525,19 @@ impl PeriodsSampler {
     }
 
     /// Draws a duration and returns it in whole periods, `periods` being the loop's rounding of weeks.
+    ///
+    /// Other distributions draw through a copy of `rng`, given back after: the sampler is not inlined, and a
+    /// generator whose address it took would be kept in memory on the lognormal path too (stored after each draw).
     #[inline]
-    pub(crate) fn sample_periods<R: Rng + ?Sized>(&self, rng: &mut R, periods: impl Fn(f64) -> usize) -> usize {
+    pub(crate) fn sample_periods<R: Rng + Clone>(&self, rng: &mut R, periods: impl Fn(f64) -> usize) -> usize {
         match &self.lognormal {
             Some(lognormal) => lognormal.periods(crate::rng::uniform_bits(rng.next_u64()), periods),
-            None => periods(self.weeks.sample(rng)),
+            None => {
+                let mut own = rng.clone();
+                let weeks = self.weeks.sample(&mut own);
+                *rng = own;
+                periods(weeks)
+            }
         }
     }
 }

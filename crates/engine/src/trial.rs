@@ -1306,11 +1306,12 @@ fn export_controls<const N: usize>(
                         if !draws[k] {
                             continue;
                         }
-                        let rng = &mut streams[k];
+                        let mut rng = streams[k].clone();
                         if rng::uniform_bits(rng.next_u64()) < denial_below[k][class] {
                             shipment[class][k] = 0.0;
                         }
-                        delay[k] = delay[k].max(review_periods(rng));
+                        delay[k] = delay[k].max(review_periods(&mut rng));
+                        streams[k] = rng;
                     }
                     continue;
                 }
@@ -1319,13 +1320,16 @@ fn export_controls<const N: usize>(
                     if !draws[k] {
                         continue;
                     }
-                    let rng = &mut streams[k];
+                    // A copy of the stream, so that its state stays in registers between the draws (stored after each
+                    // through the reference, as LLVM did not know that no shipment is the stream).
+                    let mut rng = streams[k].clone();
                     for class in 0..NC {
                         if shipment[class][k] > 0.0 && rng::uniform_bits(rng.next_u64()) < denial_below[k][class] {
                             shipment[class][k] = 0.0;
                         }
                     }
-                    delay[k] = delay[k].max(review_periods(rng));
+                    delay[k] = delay[k].max(review_periods(&mut rng));
+                    streams[k] = rng;
                 }
             }
         }
