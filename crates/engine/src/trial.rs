@@ -1334,10 +1334,15 @@ fn export_controls<const N: usize>(
             }
         }
     }
-    // Every lane's quotient and products, kept in the acting lanes above their quota.
     let total: [f64; N] = std::array::from_fn(|k| shipment[0][k] + shipment[1][k] + shipment[2][k]);
-    let fraction: [f64; N] = std::array::from_fn(|k| if total[k] > 0.0 { quota[k] / total[k] } else { 0.0 });
     let capped: [bool; N] = std::array::from_fn(|k| acting[k] & (total[k] > quota[k]));
+    // Most shipments are under their quota in every lane (or have none): then nothing to divide. Folded with `|`,
+    // every comparison without a branch.
+    if !capped.iter().fold(false, |any, &capped| any | capped) {
+        return delay;
+    }
+    // Every lane's quotient and products, kept in the acting lanes above their quota.
+    let fraction: [f64; N] = std::array::from_fn(|k| if total[k] > 0.0 { quota[k] / total[k] } else { 0.0 });
     for class in 0..NC {
         shipment[class] = choose(capped, std::array::from_fn(|k| shipment[class][k] * fraction[k]), shipment[class]);
     }
