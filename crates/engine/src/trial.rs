@@ -464,7 +464,9 @@ fn orders_upstream<const N: usize>(plan: &Plan, group: &mut Lockstep<N>) {
         let stockpiles = end_use.stockpiled.then_some(&stockpiles[..]);
         place_orders(plan, end_use.inputs.clone(), &order, stockpiles, inputs, links, Suppliers { stages, outputs });
     }
-    for (p, stage) in plan.stages.iter().enumerate().rev() {
+    // A range rather than `enumerate().rev()`, which computed each index from the slice's length (a division).
+    for p in (0..plan.stages.len()).rev() {
+        let stage = &plan.stages[p];
         let mut planned = [0.0f64; N];
         let mut class_orders = [[0.0; N]; NC];
         let trend = trend[p];
@@ -591,7 +593,10 @@ fn place_orders<const N: usize>(
         let mut incumbents = [-0.0; N];
         let mut ramping = false;
         let mut any_probed = false;
-        for (state, link) in links.iter_mut().zip(link_plans) {
+        // Enumerated rather than zipped with the plan's links: zipping two slices of records computed the shorter
+        // of their lengths, two divisions by the records' sizes, at every slot.
+        for (j, state) in links.iter_mut().enumerate() {
+            let link = &link_plans[j];
             let availability = &stages[link.supplier].availability;
             let base: [f64; N] = std::array::from_fn(|k| link.share * availability[k]);
             let probing: [bool; N] = std::array::from_fn(|k| probed(state, k));
@@ -1104,9 +1109,11 @@ impl<'a, const N: usize> Transport<'a, N> {
     #[inline(always)]
     fn receive(&mut self, plan: &Plan, i: usize) -> [f64; N] {
         let t = self.t;
-        let range = plan.inputs[i].links.clone();
         let mut got = [0.0; N];
-        for ((l, state), link) in range.clone().zip(&mut self.links[range.clone()]).zip(&plan.links[range]) {
+        // Indexed rather than zipped: a slot has one or two links, and zipping the range with two slices computed
+        // the shortest of their lengths (two divisions by the records' sizes) at every call.
+        for l in plan.inputs[i].links.clone() {
+            let (state, link) = (&mut self.links[l], &plan.links[l]);
             let arriving = self.schedule.take(t, l);
             if let Some(j) = link.licensed {
                 let arrived = arriving.map(|a| a != 0.0);
