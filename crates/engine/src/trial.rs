@@ -548,7 +548,9 @@ fn place_orders<const N: usize>(
 ) {
     let Suppliers { stages, outputs } = suppliers;
     let Order { activity, class_mix, trend, scale } = order;
-    for (i, (slot, input)) in slots.clone().zip(plan.inputs[slots.clone()].iter().zip(&inputs[slots])) {
+    // Indexed rather than zipped (see the weights below).
+    for i in slots {
+        let (slot, input) = (&plan.inputs[i], &inputs[i]);
         // Scaled by the share held: a `scale` of exactly 1 (every lane at full availability, and end uses) leaves
         // the target's bits unchanged.
         let mut stock_target: [f64; N] = std::array::from_fn(|k| input.target[k] * trend[k] * scale[k]);
@@ -611,8 +613,8 @@ fn place_orders<const N: usize>(
         // Suppliers short of their nameplate: only where some supplier may ramp (every supplier of the other slots
         // is always at full availability). Where one gets orders, the weight of those at full availability.
         if slot.may_ramp {
-            for (state, link) in links.iter().zip(link_plans) {
-                let supplier = &stages[link.supplier];
+            for (j, state) in links.iter().enumerate() {
+                let supplier = &stages[link_plans[j].supplier];
                 if supplier.at_nameplate {
                     continue;
                 }
