@@ -370,14 +370,17 @@ fn capacity<const N: usize>(plan: &Plan, group: &mut Lockstep<N>, t: usize) {
         for &(d, p) in &plan.outages {
             let effect = group.effect_now[d];
             let capacity = &mut group.stages[p].capacity_now;
-            *capacity =
-                choose(effect.map(|x| x != 0.0), std::array::from_fn(|k| capacity[k] * (1.0 - effect[k])), *capacity);
+            // A lane without the outage has an effect of zero: times exactly 1, which leaves its capacity's bits.
+            for k in 0..N {
+                capacity[k] *= 1.0 - effect[k];
+            }
         }
     }
 
     // Demand trend of every node (growth factors before this period's step): the sum over end uses, in their
     // order, of attribution times growth. A trial without growth keeps a trend of 1.
     if group.has_growth.iter().any(|&g| g) {
+        let every_lane_grows = group.has_growth.iter().all(|&g| g);
         for (trend, terms) in group.trend.iter_mut().zip(&group.trend_nodes) {
             let mut sum = [0.0; N];
             for (e, attribution) in &group.trend_terms[terms.clone()] {
@@ -386,7 +389,8 @@ fn capacity<const N: usize>(plan: &Plan, group: &mut Lockstep<N>, t: usize) {
                     sum[k] += attribution[k] * growth[k];
                 }
             }
-            *trend = choose(group.has_growth, sum, *trend);
+            // Kept apart from the trend in memory (see `ship`'s fill rates) where some lane does not grow.
+            *trend = if every_lane_grows { sum } else { choose(group.has_growth, sum, std::hint::black_box(*trend)) };
         }
     }
 
@@ -429,12 +433,11 @@ fn demand<const N: usize>(plan: &Plan, group: &mut Lockstep<N>, t: usize) {
         if group.demand_shocks_active {
             for &(j, target) in &plan.demand_shocks {
                 if target == e {
+                    // A lane without the shock has an effect of zero: times exactly 1, which leaves its demand's bits.
                     let shock = group.effect_now[j];
-                    demand_now = choose(
-                        shock.map(|x| x != 0.0),
-                        std::array::from_fn(|k| demand_now[k] * (1.0 + shock[k])),
-                        demand_now,
-                    );
+                    for k in 0..N {
+                        demand_now[k] *= 1.0 + shock[k];
+                    }
                 }
             }
         }
@@ -1179,7 +1182,8 @@ fn ship<const N: usize, R: Recorder>(
             let give: [f64; N] = std::array::from_fn(|k| at_most(avail[k], wanted[k]));
             let served: [f64; N] = std::array::from_fn(|k| give[k] / wanted[k]);
             let positive = wanted.map(|wanted| wanted > 0.0);
-            frac[class] = choose(positive, served, frac[class]);
+            // A class's fractions are set here only: lanes that want nothing of it keep their 0.
+            frac[class] = choose(positive, served, [0.0; N]);
             avail = choose(positive, std::array::from_fn(|k| avail[k] - give[k]), avail);
         }
     }
@@ -1225,12 +1229,15 @@ fn ship<const N: usize, R: Recorder>(
         };
         let observed: [f64; N] = std::array::from_fn(|k| at_most(quantity[k] / ordered[k], 1.0));
         let placed = ordered.map(|o| o > 0.0);
-        link_state.fill = choose(
-            placed,
-            std::array::from_fn(|k| link_state.fill[k] + FILL_SMOOTHING * (observed[k] - link_state.fill[k])),
-            link_state.fill,
-        );
-        link_state.last_fill = choose(placed, observed, link_state.last_fill);
+        // The smoothed fill rate moves where an order was placed: its step there, -0.0 elsewhere, which leaves every
+        // number as it is. (A choice between the step's result and the value in memory is what LLVM turns into a
+        // masked store, `vmaskmovpd`, which is slow on AMD's processors.)
+        let fill = link_state.fill;
+        let step: [f64; N] =
+            std::array::from_fn(|k| if placed[k] { FILL_SMOOTHING * (observed[k] - fill[k]) } else { -0.0 });
+        link_state.fill = std::array::from_fn(|k| fill[k] + step[k]);
+        // And the last fill observed, chosen from a copy taken through `black_box` for the same reason.
+        link_state.last_fill = choose(placed, observed, std::hint::black_box(link_state.last_fill));
         link_state.shipped_now = quantity;
         let shipped = quantity.map(|q| q > 0.0);
         // A lane that ships nothing has a `quantity` of +0.0 (`at_least` gives +0.0 for anything not above it), which
@@ -1353,7 +1360,10 @@ fn export_controls<const N: usize>(
     // Every lane's quotient and products, kept in the acting lanes above their quota.
     let fraction: [f64; N] = std::array::from_fn(|k| if total[k] > 0.0 { quota[k] / total[k] } else { 0.0 });
     for class in 0..NC {
-        shipment[class] = choose(capped, std::array::from_fn(|k| shipment[class][k] * fraction[k]), shipment[class]);
+        // Times exactly 1 in the lanes not capped, which leaves their bits.
+        for k in 0..N {
+            shipment[class][k] *= if capped[k] { fraction[k] } else { 1.0 };
+        }
     }
     delay
 }
