@@ -160,10 +160,12 @@ fn ships_any<const N: usize>(shipment: &[[f64; N]; NC], k: usize) -> bool {
     (shipment[0][k] > 0.0) | (shipment[1][k] > 0.0) | (shipment[2][k] > 0.0)
 }
 
-/// `if condition { a } else { b }`, for every lane.
+/// `if condition(k) { a[k] } else { b[k] }`, for every lane `k`. The condition is a comparison per lane rather
+/// than an array of `bool`s, which LLVM packed into bytes and unpacked again into a vector mask: compared in
+/// place, each lane's comparison feeds its select.
 #[inline(always)]
-fn choose<const N: usize>(condition: [bool; N], a: [f64; N], b: [f64; N]) -> [f64; N] {
-    std::array::from_fn(|k| if condition[k] { a[k] } else { b[k] })
+fn choose<const N: usize>(condition: impl Fn(usize) -> bool, a: [f64; N], b: [f64; N]) -> [f64; N] {
+    std::array::from_fn(|k| if condition(k) { a[k] } else { b[k] })
 }
 
 /// Simulates trial `trial` of a run seeded with `seed`. The outcome is left in `scratch.outcome()`, the
@@ -390,7 +392,7 @@ fn capacity<const N: usize>(plan: &Plan, group: &mut Lockstep<N>, t: usize) {
                 }
             }
             // Kept apart from the trend in memory (see `ship`'s fill rates) where some lane does not grow.
-            *trend = if every_lane_grows { sum } else { choose(group.has_growth, sum, std::hint::black_box(*trend)) };
+            *trend = if every_lane_grows { sum } else { choose(|k| group.has_growth[k], sum, std::hint::black_box(*trend)) };
         }
     }
 
@@ -503,11 +505,10 @@ fn orders_upstream<const N: usize>(plan: &Plan, group: &mut Lockstep<N>) {
         let state = &mut stages[p];
         let all_classes: [f64; N] =
             std::array::from_fn(|k| class_orders[0][k] + class_orders[1][k] + class_orders[2][k]);
-        let ordered_any = all_classes.map(|all| all > 0.0);
         for class in 0..NC {
             // The quotient of every lane, kept where something was ordered.
             let mix = std::array::from_fn(|k| class_orders[class][k] / all_classes[k]);
-            state.class_mix[class] = choose(ordered_any, mix, state.normal_class_mix[class]);
+            state.class_mix[class] = choose(|k| all_classes[k] > 0.0, mix, state.normal_class_mix[class]);
         }
         for k in 0..N {
             state.plan_uncapped[k] = at_least(planned[k], 0.0);
@@ -606,11 +607,11 @@ fn place_orders<const N: usize>(
             let base: [f64; N] = std::array::from_fn(|k| link.share * availability[k]);
             let probing: [bool; N] = std::array::from_fn(|k| probed(state, k));
             let full: [f64; N] = std::array::from_fn(|k| base[k] * at_least(state.fill[k], FILL_FLOOR));
-            state.weight = choose(probing, [0.0; N], full);
+            state.weight = choose(|k| probing[k], [0.0; N], full);
             for k in 0..N {
                 total[k] += state.weight[k];
             }
-            probed_base = choose(probing, std::array::from_fn(|k| probed_base[k] + base[k]), probed_base);
+            probed_base = choose(|k| probing[k], std::array::from_fn(|k| probed_base[k] + base[k]), probed_base);
             any_probed |= probing.iter().any(|&probing| probing);
         }
         // Suppliers short of their nameplate: only where some supplier may ramp (every supplier of the other slots
@@ -1181,7 +1182,7 @@ fn ship<const N: usize, R: Recorder>(
             // Computed in every lane, used only where `wanted` is positive.
             let give: [f64; N] = std::array::from_fn(|k| at_most(avail[k], wanted[k]));
             let served: [f64; N] = std::array::from_fn(|k| give[k] / wanted[k]);
-            let positive = wanted.map(|wanted| wanted > 0.0);
+            let positive = |k: usize| wanted[k] > 0.0;
             // A class's fractions are set here only: lanes that want nothing of it keep their 0.
             frac[class] = choose(positive, served, [0.0; N]);
             avail = choose(positive, std::array::from_fn(|k| avail[k] - give[k]), avail);
@@ -1228,13 +1229,13 @@ fn ship<const N: usize, R: Recorder>(
             }
         };
         let observed: [f64; N] = std::array::from_fn(|k| at_most(quantity[k] / ordered[k], 1.0));
-        let placed = ordered.map(|o| o > 0.0);
+        let placed = |k: usize| ordered[k] > 0.0;
         // The smoothed fill rate moves where an order was placed: its step there, -0.0 elsewhere, which leaves every
         // number as it is. (A choice between the step's result and the value in memory is what LLVM turns into a
         // masked store, `vmaskmovpd`, which is slow on AMD's processors.)
         let fill = link_state.fill;
         let step: [f64; N] =
-            std::array::from_fn(|k| if placed[k] { FILL_SMOOTHING * (observed[k] - fill[k]) } else { -0.0 });
+            std::array::from_fn(|k| if placed(k) { FILL_SMOOTHING * (observed[k] - fill[k]) } else { -0.0 });
         link_state.fill = std::array::from_fn(|k| fill[k] + step[k]);
         // And the last fill observed, chosen from a copy taken through `black_box` for the same reason.
         link_state.last_fill = choose(placed, observed, std::hint::black_box(link_state.last_fill));
