@@ -392,7 +392,8 @@ fn capacity<const N: usize>(plan: &Plan, group: &mut Lockstep<N>, t: usize) {
                 }
             }
             // Kept apart from the trend in memory (see `ship`'s fill rates) where some lane does not grow.
-            *trend = if every_lane_grows { sum } else { choose(|k| group.has_growth[k], sum, std::hint::black_box(*trend)) };
+            *trend =
+                if every_lane_grows { sum } else { choose(|k| group.has_growth[k], sum, std::hint::black_box(*trend)) };
         }
     }
 
