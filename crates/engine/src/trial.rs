@@ -391,7 +391,8 @@ fn capacity<const N: usize>(plan: &Plan, group: &mut Lockstep<N>, t: usize) {
                     sum[k] += attribution[k] * growth[k];
                 }
             }
-            // Kept apart from the trend in memory (see `ship`'s fill rates) where some lane does not grow.
+            // Where some lane does not grow, the old trend is read through `black_box`: a choice against the value
+            // in memory would be compiled to a masked store (see the fill rate in `ship`).
             *trend =
                 if every_lane_grows { sum } else { choose(|k| group.has_growth[k], sum, std::hint::black_box(*trend)) };
         }
