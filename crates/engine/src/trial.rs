@@ -1124,13 +1124,15 @@ impl<'a, const N: usize> Transport<'a, N> {
             let (state, link) = (&mut self.links[l], &plan.links[l]);
             let arriving = self.schedule.take(t, l);
             if let Some(j) = link.licensed {
-                let arrived = arriving.map(|a| a != 0.0);
                 let shipped_at = self.schedule.take_ship_time(t, j);
-                for k in 0..N {
+                // The estimate moves where something arrived: its step there, -0.0 elsewhere, which leaves every
+                // number as it is (as the fill rate in `ship`).
+                let estimate = state.lead_estimate;
+                let step: [f64; N] = std::array::from_fn(|k| {
                     let observed = t as f64 - shipped_at[k] / arriving[k];
-                    let estimate = state.lead_estimate[k] + LEAD_SMOOTHING * (observed - state.lead_estimate[k]);
-                    state.lead_estimate[k] = if arrived[k] { estimate } else { state.lead_estimate[k] };
-                }
+                    if arriving[k] != 0.0 { LEAD_SMOOTHING * (observed - estimate[k]) } else { -0.0 }
+                });
+                state.lead_estimate = std::array::from_fn(|k| estimate[k] + step[k]);
             }
             // A lane with nothing arriving subtracts and adds its +0.0 (a bucket is +0.0 or positive, see `ship`),
             // which leaves `pipe` and `got` (+0.0 or positive) with their bits.
