@@ -49,6 +49,7 @@ impl DrawnParam {
 #[derive(Debug, Clone)]
 pub(crate) struct DrawnGrowth {
     rate: DrawnParam,
+    periods_per_year: f64,
     constant_step: Option<f64>,
 }
 
@@ -56,15 +57,15 @@ impl DrawnGrowth {
     fn new(param: &Param, name: &str, periods_per_year: f64) -> Self {
         let rate = DrawnParam::new(param, name);
         let constant_step = rate.sampler.constant().map(|rate| growth_step(rate, periods_per_year));
-        Self { rate, constant_step }
+        Self { rate, periods_per_year, constant_step }
     }
 
-    /// The trial's factor per period (`periods_per_year` as given to [`DrawnGrowth::new`]).
+    /// The trial's factor per period.
     #[inline]
-    pub fn step(&self, seed: u64, trial: u64, periods_per_year: f64) -> f64 {
+    pub fn step(&self, seed: u64, trial: u64) -> f64 {
         match self.constant_step {
             Some(step) => step,
-            None => growth_step(self.rate.draw(seed, trial), periods_per_year),
+            None => growth_step(self.rate.draw(seed, trial), self.periods_per_year),
         }
     }
 }

@@ -168,6 +168,21 @@ fn choose<const N: usize>(condition: impl Fn(usize) -> bool, a: [f64; N], b: [f6
     std::array::from_fn(|k| if condition(k) { a[k] } else { b[k] })
 }
 
+/// An estimate smoothed towards `observed` with weight `weight` in the lanes where `moves`, every lane's value as
+/// it was elsewhere: `value + weight × (observed - value)` there, `value + -0.0` elsewhere, which leaves every
+/// number as it is. Not a choice between the new value and the old one: stored back over the old value, LLVM turns
+/// such a choice into a masked store (`vmaskmovpd`), which is slow on AMD's processors.
+#[inline(always)]
+fn smoothed_where<const N: usize>(
+    value: [f64; N],
+    weight: f64,
+    observed: impl Fn(usize) -> f64,
+    moves: impl Fn(usize) -> bool,
+) -> [f64; N] {
+    let step: [f64; N] = std::array::from_fn(|k| if moves(k) { weight * (observed(k) - value[k]) } else { -0.0 });
+    std::array::from_fn(|k| value[k] + step[k])
+}
+
 /// Simulates trial `trial` of a run seeded with `seed`. The outcome is left in `scratch.outcome()`, the
 /// share-of-requirement and backlog series in `scratch.share_series` and `scratch.backlog_series`, and, when
 /// asked, a full trace in `trace`.
@@ -392,7 +407,7 @@ fn capacity<const N: usize>(plan: &Plan, group: &mut Lockstep<N>, t: usize) {
                 }
             }
             // Where some lane does not grow, the old trend is read through `black_box`: a choice against the value
-            // in memory would be compiled to a masked store (see the fill rate in `ship`).
+            // in memory would be compiled to a masked store (see `smoothed_where`).
             *trend =
                 if every_lane_grows { sum } else { choose(|k| group.has_growth[k], sum, std::hint::black_box(*trend)) };
         }
@@ -1125,14 +1140,10 @@ impl<'a, const N: usize> Transport<'a, N> {
             let arriving = self.schedule.take(t, l);
             if let Some(j) = link.licensed {
                 let shipped_at = self.schedule.take_ship_time(t, j);
-                // The estimate moves where something arrived: its step there, -0.0 elsewhere, which leaves every
-                // number as it is (as the fill rate in `ship`).
-                let estimate = state.lead_estimate;
-                let step: [f64; N] = std::array::from_fn(|k| {
-                    let observed = t as f64 - shipped_at[k] / arriving[k];
-                    if arriving[k] != 0.0 { LEAD_SMOOTHING * (observed - estimate[k]) } else { -0.0 }
-                });
-                state.lead_estimate = std::array::from_fn(|k| estimate[k] + step[k]);
+                // The estimate moves where something arrived.
+                let observed = |k: usize| t as f64 - shipped_at[k] / arriving[k];
+                state.lead_estimate =
+                    smoothed_where(state.lead_estimate, LEAD_SMOOTHING, observed, |k| arriving[k] != 0.0);
             }
             // A lane with nothing arriving subtracts and adds its +0.0 (a bucket is +0.0 or positive, see `ship`),
             // which leaves `pipe` and `got` (+0.0 or positive) with their bits.
@@ -1234,14 +1245,9 @@ fn ship<const N: usize, R: Recorder>(
         };
         let observed: [f64; N] = std::array::from_fn(|k| at_most(quantity[k] / ordered[k], 1.0));
         let placed = |k: usize| ordered[k] > 0.0;
-        // The smoothed fill rate moves where an order was placed: its step there, -0.0 elsewhere, which leaves every
-        // number as it is. (A choice between the step's result and the value in memory is what LLVM turns into a
-        // masked store, `vmaskmovpd`, which is slow on AMD's processors.)
-        let fill = link_state.fill;
-        let step: [f64; N] =
-            std::array::from_fn(|k| if placed(k) { FILL_SMOOTHING * (observed[k] - fill[k]) } else { -0.0 });
-        link_state.fill = std::array::from_fn(|k| fill[k] + step[k]);
-        // And the last fill observed, chosen from a copy taken through `black_box` for the same reason.
+        // The smoothed fill rate moves where an order was placed.
+        link_state.fill = smoothed_where(link_state.fill, FILL_SMOOTHING, |k| observed[k], placed);
+        // And the last fill observed, chosen from a copy taken through `black_box` (see `smoothed_where`).
         link_state.last_fill = choose(placed, observed, std::hint::black_box(link_state.last_fill));
         link_state.shipped_now = quantity;
         let shipped = quantity.map(|q| q > 0.0);

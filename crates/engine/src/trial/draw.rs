@@ -27,7 +27,7 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
     let first_onset = &group.disruptions[k].first_onset;
     for (state, parameters) in group.stages.iter_mut().zip(&plan.stage_parameters) {
         state.capacity_base[k] = draw(&parameters.capacity_per_year).max(0.0) / periods_per_year;
-        state.capacity_step[k] = parameters.capacity_growth.step(seed, trial, periods_per_year);
+        state.capacity_step[k] = parameters.capacity_growth.step(seed, trial);
         state.capacity_growth[k] = 1.0;
         let online = parameters.online_week.as_ref().map_or(0.0, |weeks| draw(weeks).max(0.0) / period_weeks);
         state.online_period[k] = triggered(online, parameters.online_trigger, first_onset);
@@ -43,7 +43,7 @@ pub(super) fn draw_trial<const N: usize>(plan: &Plan, seed: u64, trial: u64, k: 
     }
     for (state, parameters) in group.end_uses.iter_mut().zip(&plan.end_use_parameters) {
         state.demand_base[k] = draw(&parameters.demand_per_year).max(0.0) / periods_per_year;
-        state.demand_step[k] = parameters.demand_growth.step(seed, trial, periods_per_year);
+        state.demand_step[k] = parameters.demand_growth.step(seed, trial);
         state.demand_growth[k] = 1.0;
         state.backlog[k] = 0.0;
         state.short_run[k] = 0;
