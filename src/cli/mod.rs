@@ -208,9 +208,9 @@ struct RawRun {
     /// mitigations and packages defines. Repeat for several; they are applied in order.
     #[arg(long = "mitigation", short = 'm', value_name = "NAME|FILE")]
     mitigations: Vec<String>,
-    /// Trials simulated and written at a time: memory holds one batch of results (1,752 bytes a trial for the
-    /// default scenario); the per-trial files come in row groups of this many trials. Shards to be merged must
-    /// use the same.
+    /// Trials simulated and written at a time: memory holds two batches of results, one written while the next
+    /// runs (1,752 bytes a trial for the default scenario); the per-trial files come in row groups of this many
+    /// trials. Shards to be merged must use the same.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_BATCH_TRIALS,
           value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
     batch_trials: u64,

@@ -86,12 +86,8 @@ pub fn batch(args: &BatchArgs) -> Result<(), Failure> {
     }
     for s in &scenarios {
         crate::files::folders::scenario_folder(&args.out, &s.scenario.name)?;
-        crate::files::folders::check_streamed_memory(
-            &s.scenario.model,
-            args.trials,
-            DEFAULT_BATCH_TRIALS.min(args.trials),
-        )
-        .map_err(|e| Failure::Usage(format!("{e:#}")))?;
+        crate::files::folders::check_streamed_memory(&s.scenario.model, args.trials, DEFAULT_BATCH_TRIALS, args.trials)
+            .map_err(|e| Failure::Usage(format!("{e:#}")))?;
         super::print_warnings(s);
     }
 

@@ -36,12 +36,13 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     };
     let model = &loaded.scenario.model;
     match &range {
-        // A shard holds one batch of results at a time and no summary.
-        Some(r) => crate::files::folders::check_streamed_memory(model, 0, args.batch_trials.min(r.end - r.start)),
+        // A shard holds no summary.
+        Some(r) => crate::files::folders::check_streamed_memory(model, 0, args.batch_trials, r.end - r.start),
         None => crate::files::folders::check_streamed_memory(
             model,
             args.settings.trials,
-            args.batch_trials.min(args.settings.trials),
+            args.batch_trials,
+            args.settings.trials,
         ),
     }
     .map_err(|e| Failure::Usage(format!("{e:#}")))?;

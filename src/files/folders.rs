@@ -25,22 +25,25 @@ pub const MAX_RESULTS_BYTES: u128 = 8 << 30;
 /// conditional statistic takes.
 pub const SUMMARY_BYTES_PER_TRIAL: u128 = 3 * 8;
 
-/// Refuses, before any trial runs, a run streamed in batches of `batch_trials` trials whose one batch of results and
-/// whose summaries of `trials` trials (0 for a shard, which has none) would not fit in [`MAX_RESULTS_BYTES`], naming
-/// the flag to change.
-pub fn check_streamed_memory(model: &Model, trials: u64, batch_trials: u64) -> anyhow::Result<()> {
-    let batch = chokepoint_engine::results_bytes(model, batch_trials);
-    let bytes = batch + SUMMARY_BYTES_PER_TRIAL * u128::from(trials);
+/// Refuses, before any trial runs, a run of `run_trials` trials streamed in batches of `batch_trials` trials whose
+/// results held at once (two batches while one is written and the next runs, or the whole run when it is shorter)
+/// and whose summaries of `trials` trials (0 for a shard, which has none) would not fit in [`MAX_RESULTS_BYTES`],
+/// naming the flag to change.
+pub fn check_streamed_memory(model: &Model, trials: u64, batch_trials: u64, run_trials: u64) -> anyhow::Result<()> {
+    let held = run_trials.min(batch_trials.saturating_mul(2));
+    let batches = chokepoint_engine::results_bytes(model, held);
+    let bytes = batches + SUMMARY_BYTES_PER_TRIAL * u128::from(trials);
     if bytes <= MAX_RESULTS_BYTES {
         return Ok(());
     }
     let gib = |b: u128| b as f64 / f64::from(1u32 << 30);
     anyhow::bail!(
-        "`--trials {trials}` with `--batch-trials {batch_trials}` would need {:.1} GiB ({:.1} GiB for a batch of results \
-         of scenario `{}`, the rest for the summaries), more than the limit of {:.0} GiB: give fewer `--batch-trials`, \
-         or fewer `--trials` (a shard, `--shard I/N`, holds no summary)",
+        "`--trials {trials}` with `--batch-trials {batch_trials}` would need {:.1} GiB ({:.1} GiB for the results of \
+         scenario `{}` held at once, two batches while one is written, the rest for the summaries), more than the \
+         limit of {:.0} GiB: give fewer `--batch-trials`, or fewer `--trials` (a shard, `--shard I/N`, holds no \
+         summary)",
         gib(bytes),
-        gib(batch),
+        gib(batches),
         model.spec().name,
         gib(MAX_RESULTS_BYTES)
     )
@@ -124,5 +127,26 @@ mod tests {
         for bad in ["../x", "/tmp/x", "a/b", "..", "", "A", "x\u{0}"] {
             assert!(scenario_folder(Path::new("out"), bad).is_err(), "{bad:?}");
         }
+    }
+
+    /// A batch is written while the next one runs, so a run longer than one batch must fit two batches' results;
+    /// a run of one batch, or a shard shorter than two, only what it holds.
+    #[test]
+    fn a_streamed_run_longer_than_a_batch_must_fit_two_batches() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/rare_earths_2025.toml");
+        let source = crate::scenario_source::ScenarioSource::File(path);
+        let loaded = crate::scenario_source::load(&source).unwrap();
+        let model = &loaded.scenario.model;
+        let per_trial = chokepoint_engine::results_bytes(model, 1);
+        // A batch that fits alone, with room for its summaries, but not twice.
+        let batch = u64::try_from(MAX_RESULTS_BYTES * 3 / 5 / per_trial).unwrap();
+        assert!(check_streamed_memory(model, batch, batch, batch).is_ok());
+        // A shard of one batch and a half holds them (0.9 of the limit), one of two batches does not.
+        assert!(check_streamed_memory(model, 0, batch, batch + batch / 2).is_ok());
+        assert!(check_streamed_memory(model, 0, batch, 2 * batch).is_err());
+        let err = check_streamed_memory(model, 2 * batch, batch, 2 * batch).unwrap_err().to_string();
+        assert!(err.contains(&format!("`--trials {}` with `--batch-trials {batch}` would need", 2 * batch)), "{err}");
+        // Small batches of a long run: two of them and the summaries.
+        assert!(check_streamed_memory(model, 10_000_000, 1 << 16, 10_000_000).is_ok());
     }
 }

@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::ops::Range;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context;
 use chokepoint_analysis::worlds::WorldsAnswer;
@@ -85,7 +85,8 @@ fn provenance(loaded: &LoadedScenario, settings: &Settings, range: &Range<u64>) 
 }
 
 /// Runs trials `range` of `loaded` and streams their rows into the per-trial files, staged in `files`, one batch at
-/// a time. Returns the fan-chart counts and the seconds spent simulating (writing excluded).
+/// a time, each written while the next one runs. Returns the fan-chart counts and the seconds spent simulating:
+/// until the last batch's results were handed over (its writing excluded).
 fn stream_trials(
     loaded: &LoadedScenario,
     files: &mut StagedFiles,
@@ -94,7 +95,8 @@ fn stream_trials(
     progress: &(dyn Fn(u64) + Sync),
 ) -> anyhow::Result<(BandCounts, f64)> {
     let started = Instant::now();
-    let mut writing = Duration::ZERO;
+    // Each batch is written while the next one runs, so the simulation ends when the last batch is handed over.
+    let mut last_handed_over = started;
     let config = crate::cli::trials::run_config(range.clone(), settings.seed, settings.threads, true);
     let bands = with_trial_sink(files, &provenance(loaded, settings, &range), |sink| {
         chokepoint_engine::run_in_batches(
@@ -103,10 +105,8 @@ fn stream_trials(
             settings.batch_trials,
             progress,
             |first, results| -> Result<(), StreamError> {
-                let start = Instant::now();
-                sink.write_results(&loaded.scenario, first, results).map_err(StreamError::Write)?;
-                writing += start.elapsed();
-                Ok(())
+                last_handed_over = Instant::now();
+                sink.write_results(&loaded.scenario, first, results).map_err(StreamError::Write)
             },
         )
         .map_err(|e| match e {
@@ -114,8 +114,7 @@ fn stream_trials(
             StreamError::Write(e) => e,
         })
     })?;
-    let simulation = started.elapsed().saturating_sub(writing);
-    Ok((bands, simulation.as_secs_f64()))
+    Ok((bands, last_handed_over.duration_since(started).as_secs_f64()))
 }
 
 /// Why streaming stopped: the engine, or a write.

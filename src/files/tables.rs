@@ -3,8 +3,8 @@
 //!
 //! Per-trial tables are long and can be large (10,000,000 trials x every end use or stage), so their rows are
 //! built here one batch of trials and one end use (stage, stockpile) at a time, straight from the engine's arrays,
-//! and `files::trials` streams them out as the batches finish, one Parquet row group each: memory stays at one batch
-//! whatever the number of trials. `docs/output-schema.md` describes every column.
+//! and `files::trials` streams them out as the batches finish, one Parquet row group each: memory stays at two
+//! batches (one written while the next runs) whatever the number of trials. `docs/output-schema.md` describes every column.
 
 use std::io::Write;
 use std::ops::Range;

@@ -118,7 +118,7 @@ fn issue_11_absurd_sizes_are_refused_up_front_naming_the_limit_and_the_flag() {
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("--threads") && stderr(&o).contains("1024"), "{}", stderr(&o));
     // Within the flags' ranges, but not within memory for this scenario: refused before any trial runs. A run
-    // streams its results, so only a batch of results (and the summaries' columns) must fit (issue 13).
+    // streams its results, so only two batches of results (and the summaries' columns) must fit (issue 13).
     let dir = tempfile::tempdir().unwrap();
     let o = chokepoint(&["run", "-n", "100000000", "--batch-trials", "100000000", "-q", "-o", arg(dir.path())]);
     assert_exit(&o, 2);

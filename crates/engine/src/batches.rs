@@ -4,8 +4,8 @@
 //! scenario). [`run_in_batches`] runs the trials of a [`RunConfig`] batch by batch through [`crate::runner::run`],
 //! hands each batch's results to a callback in trial order (to be written out, or reduced), and keeps only the
 //! fan-chart histograms, summed ([`BandCounts`]): integer counts, so the sum does not depend on how the trials
-//! were cut into batches or shards. Memory is one batch's results and one set of histograms, whatever the number
-//! of trials.
+//! were cut into batches or shards. Memory is two batches' results (one handed over, being written, while the
+//! next runs) and one set of histograms, whatever the number of trials.
 //!
 //! Batches are aligned to multiples of the batch size in the *global* trial index ([`BatchLayout`]): a part of a
 //! run (trials `a..b`, a shard) is cut at the same trial indices as the whole run wherever the two overlap, so
@@ -151,27 +151,58 @@ fn add_counts(total: &mut [u32], part: &[u32]) {
 /// [`BatchLayout`] (`batch_trials` trials at most, aligned to multiples of it), and hands each batch's results to
 /// `on_batch` in trial order, with the global index of its first trial. Returns the fan-chart counts of every
 /// trial (with `config.bands`; empty otherwise). `progress` receives the number of trials done so far in this call.
-/// Stops at the first error, of the engine or of `on_batch`.
-pub fn run_in_batches<E: From<RunError>>(
+/// Stops at the first error, of the engine or of `on_batch` (an error of `on_batch` is returned once the batch
+/// running beside it has finished).
+///
+/// `on_batch` runs on a thread of its own while the engine runs the next batch, so that writing a batch out does
+/// not leave the engine's threads idle: memory is then two batches' results, the one handed over and the one
+/// running. The calls are still one at a time and in trial order, and the last one is made on the caller's thread.
+pub fn run_in_batches<E: From<RunError> + Send>(
     model: &Model,
     config: &RunConfig,
     batch_trials: u64,
     progress: &(dyn Fn(u64) + Sync),
-    mut on_batch: impl FnMut(u64, &RunResults) -> Result<(), E>,
+    mut on_batch: impl FnMut(u64, &RunResults) -> Result<(), E> + Send,
 ) -> Result<BandCounts, E> {
     if config.first_trial.checked_add(config.trials).is_none() {
         return Err(RunError::TrialIndexOverflow { first_trial: config.first_trial, trials: config.trials }.into());
     }
     let mut counts = BandCounts::zero(model, config.bands);
     let layout = BatchLayout::new(config.first_trial, config.trials, batch_trials);
-    let mut done = 0u64;
-    for batch in layout.batches() {
-        let part = RunConfig { trials: batch.end - batch.start, first_trial: batch.start, ..*config };
-        let results = crate::runner::run(model, &part, &|n| progress(done + n))?;
-        counts.add_results(&results);
-        on_batch(batch.start, &results)?;
-        done += part.trials;
-    }
+    std::thread::scope(|scope| {
+        // The callback, lent to the thread that takes a batch and given back with its answer.
+        let mut callback = Some(&mut on_batch);
+        let mut ready: Option<(u64, RunResults)> = None;
+        let mut done = 0u64;
+        for batch in layout.batches() {
+            let handed_over = match (ready.take(), callback.take()) {
+                (Some((first, results)), Some(on_batch)) => Some(scope.spawn(move || {
+                    let answer = on_batch(first, &results);
+                    (on_batch, answer)
+                })),
+                (_, lent) => {
+                    callback = lent;
+                    None
+                }
+            };
+            let part = RunConfig { trials: batch.end - batch.start, first_trial: batch.start, ..*config };
+            let results = crate::runner::run(model, &part, &|n| progress(done + n));
+            if let Some(handle) = handed_over {
+                // A panic of `on_batch` goes on unwinding here, as it would have without the thread.
+                let (on_batch, answer) = handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                callback = Some(on_batch);
+                answer?;
+            }
+            let results = results?;
+            counts.add_results(&results);
+            done += part.trials;
+            ready = Some((batch.start, results));
+        }
+        match (ready, callback) {
+            (Some((first, results)), Some(on_batch)) => on_batch(first, &results),
+            _ => Ok(()),
+        }
+    })?;
     Ok(counts)
 }
 

@@ -107,3 +107,28 @@ fn a_range_past_the_last_trial_index_is_refused() {
     let err = run_in_batches(&m, &config(u64::MAX, 1), 10, &|_| {}, |_, _| Ok::<(), RunError>(())).unwrap_err();
     assert!(matches!(err, RunError::TrialIndexOverflow { .. }), "{err}");
 }
+
+/// A batch is handed over while the next one runs: an error of the callback stops the run once that batch is done,
+/// with no later batch handed over, and a panic of the callback reaches the caller as a panic.
+#[test]
+fn a_failing_or_panicking_callback_stops_the_run_in_trial_order() {
+    let m = model(rich_chain(52));
+    let mut seen = Vec::new();
+    let err = run_in_batches(&m, &config(0, 500), 97, &|_| {}, |start, _| {
+        seen.push(start);
+        if start == 97 { Err(RunError::Cancelled { done: start, trials: 500 }) } else { Ok(()) }
+    })
+    .unwrap_err();
+    assert!(matches!(err, RunError::Cancelled { done: 97, .. }), "{err}");
+    assert_eq!(seen, [0, 97]);
+
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run_in_batches(&m, &config(0, 300), 97, &|_| {}, |start, _| -> Result<(), RunError> {
+            assert!(start < 194, "the callback gave up at trial {start}");
+            Ok(())
+        })
+    }))
+    .unwrap_err();
+    let message = panicked.downcast_ref::<String>().map(String::as_str).unwrap_or_default();
+    assert_eq!(message, "the callback gave up at trial 194");
+}
