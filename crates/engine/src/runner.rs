@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use crate::model::Model;
 use crate::model::Unmet;
 use crate::outcome::{EndUseColumns, EndUseMetrics, EndUseOutcome};
-use crate::stats::{BACKLOG_BINS, SHARE_BINS, backlog_bin, share_bin};
+use crate::stats::{BACKLOG_BINS, SHARE_BINS, backlog_bin, share_bin_below_one};
 use crate::trial::{Lockstep, simulate_lanes};
 
 /// Trials per work unit.
@@ -119,6 +119,73 @@ struct Hist {
     /// Backlogged end uses: counts of periods with no backlog, and a histogram of the rest.
     backlog_zeros: Vec<u32>,
     backlog_partial: Vec<u32>,
+}
+
+impl Hist {
+    /// Counts one trial: every `stride`-th period (`band_periods` of them) of each end use's share of its requirement
+    /// (`shares`, `e * t_len + t`), and of the backlog of each of `backlog_end_uses` (`backlogs`, the same layout).
+    /// End use by end use over slices of its own cells, so that a count needs no bounds check, and every period
+    /// without `step_by` when every period is kept (its iterator cost more than the counting).
+    fn count_trial(&mut self, shares: &[f32], backlogs: &[f32], backlog_end_uses: &[usize], layout: BandLayout) {
+        let BandLayout { t_len, stride, band_periods } = layout;
+        if t_len == 0 {
+            return;
+        }
+        for (e, series) in shares.chunks_exact(t_len).enumerate() {
+            let cells = e * band_periods..(e + 1) * band_periods;
+            let ones = &mut self.ones[cells.clone()];
+            let partial = &mut self.partial[cells.start * (SHARE_BINS - 1)..cells.end * (SHARE_BINS - 1)];
+            if stride == 1 {
+                count_shares(series.iter(), ones, partial);
+            } else {
+                count_shares(series.iter().step_by(stride), ones, partial);
+            }
+        }
+        for (b, &e) in backlog_end_uses.iter().enumerate() {
+            let series = &backlogs[e * t_len..(e + 1) * t_len];
+            let cells = b * band_periods..(b + 1) * band_periods;
+            let zeros = &mut self.backlog_zeros[cells.clone()];
+            let partial = &mut self.backlog_partial[cells.start * (BACKLOG_BINS - 1)..cells.end * (BACKLOG_BINS - 1)];
+            if stride == 1 {
+                count_backlogs(series.iter(), zeros, partial);
+            } else {
+                count_backlogs(series.iter().step_by(stride), zeros, partial);
+            }
+        }
+    }
+}
+
+/// Counts the shares of the periods kept into their cells: exactly met in `ones`, the rest in `partial`'s bins
+/// (`SHARE_BINS - 1` a cell).
+#[inline(always)]
+fn count_shares<'a>(kept: impl Iterator<Item = &'a f32>, ones: &mut [u32], partial: &mut [u32]) {
+    for ((&x, ones), bins) in kept.zip(ones).zip(partial.chunks_exact_mut(SHARE_BINS - 1)) {
+        if x >= 1.0 {
+            *ones += 1;
+        } else {
+            bins[share_bin_below_one(x)] += 1;
+        }
+    }
+}
+
+/// Counts the backlogs of the periods kept into their cells: none in `zeros`, the rest in `partial`'s bins
+/// (`BACKLOG_BINS - 1` a cell).
+#[inline(always)]
+fn count_backlogs<'a>(kept: impl Iterator<Item = &'a f32>, zeros: &mut [u32], partial: &mut [u32]) {
+    for ((&weeks, zeros), bins) in kept.zip(zeros).zip(partial.chunks_exact_mut(BACKLOG_BINS - 1)) {
+        match backlog_bin(weeks) {
+            0 => *zeros += 1,
+            bin => bins[bin - 1] += 1,
+        }
+    }
+}
+
+/// Which periods the fan-chart histograms count: every `stride`-th of `t_len`, `band_periods` of them.
+#[derive(Debug, Clone, Copy)]
+struct BandLayout {
+    t_len: usize,
+    stride: usize,
+    band_periods: usize,
 }
 
 /// Everything a run produced, in trial order.
@@ -238,6 +305,7 @@ pub fn run_cancellable(
     // Merged into one histogram per (end use, period kept) at the end.
     let stride = band_stride(ne, t_len);
     let band_periods = t_len.div_ceil(stride);
+    let layout = BandLayout { t_len, stride, band_periods };
     let cells = if config.bands { ne * band_periods } else { 0 };
     let backlog_end_uses: Vec<usize> =
         model.spec.end_uses.iter().enumerate().filter(|(_, e)| e.unmet == Unmet::Backlog).map(|(e, _)| e).collect();
@@ -314,29 +382,8 @@ pub fn run_cancellable(
                             };
                         }
                         for lane in 0..lanes {
-                            let share_series = group.share_series(lane);
-                            for e in 0..ne {
-                                let series = &share_series[e * t_len..(e + 1) * t_len];
-                                for (j, &x) in series.iter().step_by(stride).enumerate() {
-                                    let i = e * band_periods + j;
-                                    if x >= 1.0 {
-                                        h.ones[i] += 1;
-                                    } else {
-                                        h.partial[i * (SHARE_BINS - 1) + share_bin(x)] += 1;
-                                    }
-                                }
-                            }
-                            let backlog_series = group.backlog_series(lane);
-                            for (b, &e) in backlog_end_uses.iter().enumerate() {
-                                let series = &backlog_series[e * t_len..(e + 1) * t_len];
-                                for (j, &weeks) in series.iter().step_by(stride).enumerate() {
-                                    let cell = b * band_periods + j;
-                                    match backlog_bin(weeks) {
-                                        0 => h.backlog_zeros[cell] += 1,
-                                        bin => h.backlog_partial[cell * (BACKLOG_BINS - 1) + bin - 1] += 1,
-                                    }
-                                }
-                            }
+                            let (shares, backlogs) = (group.share_series(lane), group.backlog_series(lane));
+                            h.count_trial(shares, backlogs, &backlog_end_uses, layout);
                         }
                     }
                     drop(held);

@@ -127,13 +127,13 @@ pub const SHARE_BINS: usize = 1001;
 /// The bin of a share in [0, 1].
 #[inline]
 pub fn share_bin(x: f32) -> usize {
-    if x >= 1.0 {
-        SHARE_BINS - 1
-    } else if x > 0.0 {
-        ((x * 1000.0) as usize).min(SHARE_BINS - 2)
-    } else {
-        0
-    }
+    if x >= 1.0 { SHARE_BINS - 1 } else { share_bin_below_one(x) }
+}
+
+/// The bin of a share below 1 (or NaN), one of the first `SHARE_BINS - 1`.
+#[inline]
+pub fn share_bin_below_one(x: f32) -> usize {
+    if x > 0.0 { ((x * 1000.0) as usize).min(SHARE_BINS - 2) } else { 0 }
 }
 
 /// The value reported for a bin: its midpoint, or 1 for the top bin.
