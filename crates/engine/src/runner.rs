@@ -124,58 +124,74 @@ struct Hist {
 impl Hist {
     /// Counts one trial: every `stride`-th period (`band_periods` of them) of each end use's share of its requirement
     /// (`shares`, `e * t_len + t`), and of the backlog of each of `backlog_end_uses` (`backlogs`, the same layout).
-    /// End use by end use over slices of its own cells, so that a count needs no bounds check, and every period
-    /// without `step_by` when every period is kept (its iterator cost more than the counting).
+    /// End use by end use, each over the slices of its own cells, which it walks in step with its periods rather
+    /// than computing an index, checked against the whole histogram, for every count.
     fn count_trial(&mut self, shares: &[f32], backlogs: &[f32], backlog_end_uses: &[usize], layout: BandLayout) {
         let BandLayout { t_len, stride, band_periods } = layout;
         if t_len == 0 {
             return;
         }
         for (e, series) in shares.chunks_exact(t_len).enumerate() {
-            let cells = e * band_periods..(e + 1) * band_periods;
-            let ones = &mut self.ones[cells.clone()];
-            let partial = &mut self.partial[cells.start * (SHARE_BINS - 1)..cells.end * (SHARE_BINS - 1)];
-            if stride == 1 {
-                count_shares(series.iter(), ones, partial);
-            } else {
-                count_shares(series.iter().step_by(stride), ones, partial);
-            }
+            let (ones, partial) = row_of_cells(&mut self.ones, &mut self.partial, e, band_periods, SHARE_BINS - 1);
+            // Met in full in `ones`, the rest by share.
+            let bin = |x: f32| if x >= 1.0 { 0 } else { share_bin_below_one(x) + 1 };
+            count_series(series, stride, ones, partial, SHARE_BINS - 1, bin);
         }
         for (b, &e) in backlog_end_uses.iter().enumerate() {
             let series = &backlogs[e * t_len..(e + 1) * t_len];
-            let cells = b * band_periods..(b + 1) * band_periods;
-            let zeros = &mut self.backlog_zeros[cells.clone()];
-            let partial = &mut self.backlog_partial[cells.start * (BACKLOG_BINS - 1)..cells.end * (BACKLOG_BINS - 1)];
-            if stride == 1 {
-                count_backlogs(series.iter(), zeros, partial);
-            } else {
-                count_backlogs(series.iter().step_by(stride), zeros, partial);
-            }
+            let (zeros, partial) =
+                row_of_cells(&mut self.backlog_zeros, &mut self.backlog_partial, b, band_periods, BACKLOG_BINS - 1);
+            // No backlog in `zeros`, the rest by weeks.
+            count_series(series, stride, zeros, partial, BACKLOG_BINS - 1, backlog_bin);
         }
     }
 }
 
-/// Counts the shares of the periods kept into their cells: exactly met in `ones`, the rest in `partial`'s bins
-/// (`SHARE_BINS - 1` a cell).
+/// Row `row` (an end use) of a histogram's cells, `band_periods` of them: one counter a cell in `first`, `bins` in
+/// `rest`.
+fn row_of_cells<'a>(
+    first: &'a mut [u32],
+    rest: &'a mut [u32],
+    row: usize,
+    band_periods: usize,
+    bins: usize,
+) -> (&'a mut [u32], &'a mut [u32]) {
+    let cells = row * band_periods..(row + 1) * band_periods;
+    (&mut first[cells.clone()], &mut rest[cells.start * bins..cells.end * bins])
+}
+
+/// Counts every `stride`-th period of `series` into its cell: in `first` where `bin` gives 0, otherwise in bin
+/// `bin - 1` of the cell's `bins` in `rest`. Every period without `step_by` when every one is kept: its iterator
+/// cost more than the counting.
 #[inline(always)]
-fn count_shares<'a>(kept: impl Iterator<Item = &'a f32>, ones: &mut [u32], partial: &mut [u32]) {
-    for ((&x, ones), bins) in kept.zip(ones).zip(partial.chunks_exact_mut(SHARE_BINS - 1)) {
-        if x >= 1.0 {
-            *ones += 1;
-        } else {
-            bins[share_bin_below_one(x)] += 1;
-        }
+fn count_series(
+    series: &[f32],
+    stride: usize,
+    first: &mut [u32],
+    rest: &mut [u32],
+    bins: usize,
+    bin: impl Fn(f32) -> usize,
+) {
+    if stride == 1 {
+        count_kept(series.iter(), first, rest, bins, bin);
+    } else {
+        count_kept(series.iter().step_by(stride), first, rest, bins, bin);
     }
 }
 
-/// Counts the backlogs of the periods kept into their cells: none in `zeros`, the rest in `partial`'s bins
-/// (`BACKLOG_BINS - 1` a cell).
+/// [`count_series`] over the periods kept.
 #[inline(always)]
-fn count_backlogs<'a>(kept: impl Iterator<Item = &'a f32>, zeros: &mut [u32], partial: &mut [u32]) {
-    for ((&weeks, zeros), bins) in kept.zip(zeros).zip(partial.chunks_exact_mut(BACKLOG_BINS - 1)) {
-        match backlog_bin(weeks) {
-            0 => *zeros += 1,
-            bin => bins[bin - 1] += 1,
+fn count_kept<'a>(
+    kept: impl Iterator<Item = &'a f32>,
+    first: &mut [u32],
+    rest: &mut [u32],
+    bins: usize,
+    bin: impl Fn(f32) -> usize,
+) {
+    for ((&x, first), rest) in kept.zip(first).zip(rest.chunks_exact_mut(bins)) {
+        match bin(x) {
+            0 => *first += 1,
+            b => rest[b - 1] += 1,
         }
     }
 }
