@@ -26,8 +26,9 @@ use crate::scenario_source::ScenarioSource;
 use chokepoint_analysis::sizing::SizingTarget;
 
 /// The most trials a run may ask for. Memory is checked as well, per scenario, once it is read (see
-/// `docs/cli.md`): a run streams its per-trial results to files in batches, but its summaries hold two or three
-/// columns of 8 bytes a trial (2.4 GB at 10^8 trials), and a comparison holds every variant's per-trial values.
+/// `docs/cli.md`): a run streams its per-trial results to files in batches, but its summaries take about 96 bytes
+/// a trial (9.6 GB at 10^8 trials, so that a run of 10^8 trials is refused and one of 80 million is not), and a
+/// comparison holds every variant's per-trial values.
 pub const MAX_TRIALS: u64 = 100_000_000;
 
 /// The most worker threads a run may ask for; a run never uses more threads than it has trials.
