@@ -132,13 +132,16 @@ mod tests {
         }
     }
 
+    fn default_scenario() -> crate::scenario_source::LoadedScenario {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/rare_earths_2025.toml");
+        crate::scenario_source::load(&crate::scenario_source::ScenarioSource::File(path)).unwrap()
+    }
+
     /// A batch is written while the next one runs, so a run longer than one batch must fit two batches' results;
     /// a run of one batch, or a shard shorter than two, only what it holds.
     #[test]
     fn a_streamed_run_longer_than_a_batch_must_fit_two_batches() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/rare_earths_2025.toml");
-        let source = crate::scenario_source::ScenarioSource::File(path);
-        let loaded = crate::scenario_source::load(&source).unwrap();
+        let loaded = default_scenario();
         let model = &loaded.scenario.model;
         let per_trial = chokepoint_engine::results_bytes(model, 1);
         // A batch that fits alone, with room for its summaries, but not twice.
@@ -157,9 +160,7 @@ mod tests {
     /// trials of the default scenario; its shards hold no summary.
     #[test]
     fn the_summaries_memory_bounds_a_run_below_the_most_trials() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/rare_earths_2025.toml");
-        let source = crate::scenario_source::ScenarioSource::File(path);
-        let loaded = crate::scenario_source::load(&source).unwrap();
+        let loaded = default_scenario();
         let model = &loaded.scenario.model;
         let (batch, most) = (1 << 16, crate::cli::MAX_TRIALS);
         assert!(check_streamed_memory(model, 80_000_000, batch, 80_000_000).is_ok());
