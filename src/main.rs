@@ -14,6 +14,13 @@ mod value_of_information;
 
 use std::process::ExitCode;
 
+/// jemalloc rather than the C library's malloc: the binary frees many large buffers (each batch's results, Parquet
+/// pages, a column of every trial per summary), which glibc's malloc kept in its arenas instead of returning them
+/// (see Cargo.toml). The engine allocates nothing per period, so its speed does not depend on the allocator.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     match cli::Command::from_env() {
         Ok(command) => failure::exit_code(commands::execute(command)),
