@@ -7,7 +7,7 @@ use crate::model::Unmet;
 use crate::outcome::{EndUseColumns, EndUseOutcome};
 use crate::runner::RunResults;
 use crate::stats::{
-    Proportion, SHARE_BINS, Summary, backlog_bin_value, histogram_quantiles, histogram_quantiles_with, summarize,
+    Proportion, SHARE_BINS, Summary, backlog_bin_value, histogram_quantiles, histogram_quantiles_with, mean, summarize,
 };
 
 /// Quantiles reported in fan-chart bands.
@@ -398,7 +398,7 @@ pub fn summarize_trials<C: TrialColumns>(
             region: st.region.clone(),
             throughput_lost: summarize(&mut lost),
             normal_throughput: model.baseline().activity[s] * spec.periods as f64,
-            wanted_throughput: summarize(&mut columns.stage_wanted(s)?).mean,
+            wanted_throughput: mean(&columns.stage_wanted(s)?),
         });
     }
     let mut stockpiles = Vec::with_capacity(spec.mitigations.stockpiles.len());

@@ -49,28 +49,76 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
-    let h = (sorted.len() - 1) as f64 * q.clamp(0.0, 1.0);
-    let lo = h.floor() as usize;
-    let hi = h.ceil() as usize;
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+    let (lo, hi, weight) = quantile_position(sorted.len(), q);
+    sorted[lo] + weight * (sorted[hi] - sorted[lo])
 }
 
-/// Summarises `values` (reordered in place). Sums run in a fixed order, so the result depends only on the
-/// multiset of values and their order on entry.
+/// The mean of `values`, summed in their order (NaN when there are none): the mean of their [`summarize`].
+pub fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+/// Where quantile `q` of `n` sorted values lies (type 7): the positions of the order statistics below and above
+/// it, and the weight of the one above.
+fn quantile_position(n: usize, q: f64) -> (usize, usize, f64) {
+    let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
+    let lo = h.floor() as usize;
+    (lo, h.ceil() as usize, h - lo as f64)
+}
+
+/// The quantiles in a [`Summary`]: p5, p50, p95, p99.
+const SUMMARY_QUANTILES: [f64; 4] = [0.05, 0.50, 0.95, 0.99];
+
+/// Reorders `values`, which hold positions `offset..` of the data, so that each position of `positions`
+/// (ascending, distinct, within them) holds the value a sort by `total_cmp` would put there; every value below a
+/// position is then at most its value and every value above at least. Selects the middle position, then recurses
+/// on either side with the positions there: linear time for a few positions.
+fn select_order_statistics(values: &mut [f64], offset: usize, positions: &[usize]) {
+    if positions.is_empty() {
+        return;
+    }
+    let middle = positions.len() / 2;
+    let at = positions[middle] - offset;
+    let (below, _, above) = values.select_nth_unstable_by(at, f64::total_cmp);
+    select_order_statistics(below, offset, &positions[..middle]);
+    select_order_statistics(above, offset + at + 1, &positions[middle + 1..]);
+}
+
+/// Summarises `values` (reordered in place, not sorted). Sums run in a fixed order, so the result depends only on
+/// the multiset of values and their order on entry.
+///
+/// The quantiles and the extremes are order statistics, and CVaR95 sums the worst `ceil(0.05 n)` values in
+/// ascending order: rather than sorting every value, selection puts each order statistic needed where a sort
+/// would put it, and only the worst 5 % are sorted, so every number is the one a full sort gives, bit for bit
+/// (`total_cmp` is a total order, in which equal keys are the same bits).
 pub fn summarize(values: &mut [f64]) -> Summary {
     let n = values.len();
     if n == 0 {
         return Summary { mean: f64::NAN, ..Summary::default() };
     }
-    let mean = values.iter().sum::<f64>() / n as f64;
+    let mean = mean(values);
     let var = if n > 1 { values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64 } else { 0.0 };
     let sd = var.sqrt();
     let se = sd / (n as f64).sqrt();
-    // Unstable: `total_cmp` tells every two bit patterns apart, so equal keys are the same value and the order is
-    // the stable sort's, without the scratch buffer of half the column that a stable sort allocates.
-    values.sort_unstable_by(f64::total_cmp);
     let tail = n.div_ceil(20);
+    // The worst `tail` values in ascending order, at the end, as a sort leaves them.
+    values.select_nth_unstable_by(n - tail, f64::total_cmp);
+    values[n - tail..].sort_unstable_by(f64::total_cmp);
     let cvar95 = values[n - tail..].iter().sum::<f64>() / tail as f64;
+    // Below them, the order statistics that the minimum and the quantiles read.
+    let mut needed: Vec<usize> = SUMMARY_QUANTILES
+        .iter()
+        .flat_map(|&q| {
+            let (lo, hi, _) = quantile_position(n, q);
+            [lo, hi]
+        })
+        .chain([0])
+        .filter(|&i| i < n - tail)
+        .collect();
+    needed.sort_unstable();
+    needed.dedup();
+    select_order_statistics(&mut values[..n - tail], 0, &needed);
+    let [p5, p50, p95, p99] = SUMMARY_QUANTILES.map(|q| quantile_sorted(values, q));
     Summary {
         n,
         mean,
@@ -79,10 +127,10 @@ pub fn summarize(values: &mut [f64]) -> Summary {
         ci95_low: mean - Z_95 * se,
         ci95_high: mean + Z_95 * se,
         min: values[0],
-        p5: quantile_sorted(values, 0.05),
-        p50: quantile_sorted(values, 0.50),
-        p95: quantile_sorted(values, 0.95),
-        p99: quantile_sorted(values, 0.99),
+        p5,
+        p50,
+        p95,
+        p99,
         max: values[n - 1],
         cvar95,
     }
@@ -218,6 +266,53 @@ mod tests {
         // Worst 5 of 100: 96..=100.
         assert_eq!(s.cvar95, 98.0);
         assert_eq!((s.min, s.max), (1.0, 100.0));
+    }
+
+    /// Every field of a summary, the numbers as bits (a NaN equal to the same NaN).
+    fn bits(s: &Summary) -> (usize, [u64; 12]) {
+        let Summary { n, mean, sd, se, ci95_low, ci95_high, min, p5, p50, p95, p99, max, cvar95 } = *s;
+        (n, [mean, sd, se, ci95_low, ci95_high, min, p5, p50, p95, p99, max, cvar95].map(f64::to_bits))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+        /// Selection finds the order statistics and the sorted worst 5 % that a full sort gives: every field of the
+        /// summary is the same bits as the summary of the sorted values (summarised in the order they came, for the
+        /// sums). Values of every magnitude, so that the order of a sum shows in its bits, mixed with a few
+        /// repeated ones, so that ties and zeros of both signs are common, and in some cases NaNs of both signs and
+        /// infinities; columns long enough that selection does not sort them whole.
+        #[test]
+        fn selection_gives_the_bits_of_a_full_sort(
+            picks in proptest::collection::vec((0usize..40, -1e3f64..1e3, -12i32..12), 0..3000),
+            specials: bool,
+        ) {
+            let repeated = [0.0, -0.0, 1.0, 2.5, f64::NAN, -f64::NAN, f64::INFINITY];
+            let values: Vec<f64> = picks
+                .iter()
+                .map(|&(k, x, e)| match repeated.get(k) {
+                    Some(&r) if specials || r.is_finite() => r,
+                    _ => x * 10f64.powi(e),
+                })
+                .collect();
+            let by_selection = summarize(&mut values.clone());
+            // The estimator as a full sort computes it.
+            let n = values.len();
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            let by_sorting = if n == 0 {
+                summarize(&mut [])
+            } else {
+                let tail = n.div_ceil(20);
+                let mut s = summarize(&mut values.clone());
+                s.min = sorted[0];
+                s.max = sorted[n - 1];
+                [s.p5, s.p50, s.p95, s.p99] = SUMMARY_QUANTILES.map(|q| quantile_sorted(&sorted, q));
+                s.cvar95 = sorted[n - tail..].iter().sum::<f64>() / tail as f64;
+                s
+            };
+            proptest::prop_assert_eq!(bits(&by_selection), bits(&by_sorting));
+        }
     }
 
     #[test]
