@@ -39,8 +39,18 @@ pub struct ExceedanceCurve {
 impl ExceedanceCurve {
     /// The curve of `values`, the units short (or longest delay) of every trial, in any order.
     pub fn new(end_use: String, measure: Measure, mut values: Vec<f64>) -> Self {
+        // The curve reads only the values above +0.0 in `total_cmp`'s order (in most trials of most end uses there
+        // are none), so only they are sorted, after the others, which are moved in front of them in any order:
+        // every value the curve reads, and every answer of `partition_point` below, is as with all of them sorted.
         // Unstable, as `summarize` sorts: `total_cmp` equal values are the same bits, so the order is the same.
-        values.sort_unstable_by(f64::total_cmp);
+        let mut above_zero_from = 0;
+        for i in 0..values.len() {
+            if values[i].total_cmp(&0.0).is_le() {
+                values.swap(i, above_zero_from);
+                above_zero_from += 1;
+            }
+        }
+        values[above_zero_from..].sort_unstable_by(f64::total_cmp);
         let n = values.len();
         let short_from = values.partition_point(|&x| !(x > 0.0));
         let short = &values[short_from..];
@@ -61,7 +71,8 @@ impl ExceedanceCurve {
             }
             i = j;
         }
-        let max = values.last().copied().unwrap_or(0.0).max(0.0);
+        let largest = values[above_zero_from..].last().or_else(|| values.iter().max_by(|a, b| a.total_cmp(b)));
+        let max = largest.copied().unwrap_or(0.0).max(0.0);
         Self { end_use, measure, trials: n, steps, median_when_short, max }
     }
 
@@ -81,6 +92,33 @@ mod tests {
         assert_eq!(c.steps, [(0.0, 0.6), (1.0, 0.2), (3.0, 0.0)]);
         assert_eq!(c.median_when_short, Some(1.0));
         assert_eq!((c.trials, c.max, c.p_short()), (5, 3.0, 0.6));
+    }
+
+    /// The curve of a column does not depend on the order of its values: the same as the curve of the values
+    /// sorted beforehand, which the curve reads as a full sort leaves them. Columns of many zeros of both signs,
+    /// ties, negative values, and in some NaNs of both signs and infinities.
+    #[test]
+    fn the_curve_is_that_of_the_sorted_values() {
+        use chokepoint_engine::rng::stream;
+        use rand::RngExt;
+        for case in 0..200u64 {
+            let mut rng = stream(7, case, "exceedance");
+            let specials = case % 4 == 0;
+            let n = rng.random_range(0..3000);
+            let values: Vec<f64> = (0..n)
+                .map(|_| match rng.random_range(0..10) {
+                    0..=4 => [0.0, -0.0][rng.random_range(0..2)],
+                    5 => 1.5,
+                    6 if specials => [f64::NAN, -f64::NAN, f64::INFINITY][rng.random_range(0..3)],
+                    7 => -rng.random::<f64>(),
+                    _ => rng.random::<f64>() * 10f64.powi(rng.random_range(-6..6)),
+                })
+                .collect();
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            let curve = |v: Vec<f64>| format!("{:?}", ExceedanceCurve::new("x".into(), Measure::UnitsShort, v));
+            assert_eq!(curve(values), curve(sorted), "case {case}");
+        }
     }
 
     #[test]
