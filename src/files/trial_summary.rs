@@ -12,7 +12,7 @@ use chokepoint_engine::Model;
 use chokepoint_engine::report::{EndUseColumn, TrialColumns};
 use chokepoint_engine::stats::{Summary, summarize};
 
-use crate::files::trials::{TrialFile, TrialFileReader};
+use crate::files::trials::{TrialFile, TrialFileReader, extend_f64s};
 
 /// The per-trial files of one run, opened for reading.
 #[derive(Debug, Clone)]
@@ -81,7 +81,7 @@ impl RunFiles {
                 let mut column = Vec::with_capacity((batch.end - batch.start) as usize);
                 for slice in layout.entity_slices(e, batch.clone()) {
                     let part = self.trials.read(slice, Some(&["loss"]))?;
-                    column.extend(part.column("loss")?.f64()?.iter().map(|x| x.unwrap_or(f64::NAN)));
+                    extend_f64s(&mut column, part.column("loss")?.f64()?, f64::NAN);
                 }
                 columns.push(column);
             }
