@@ -111,7 +111,7 @@ mod tests {
                     5 => 1.5,
                     6 if specials => [f64::NAN, -f64::NAN, f64::INFINITY][rng.random_range(0..3)],
                     7 => -rng.random::<f64>(),
-                    _ => rng.random::<f64>() * 10f64.powi(rng.random_range(-6..6)),
+                    _ => rng.random::<f64>() * [1e-6, 1e-3, 1.0, 1e3, 1e6][rng.random_range(0..5)],
                 })
                 .collect();
             let mut sorted = values.clone();
