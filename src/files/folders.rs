@@ -22,10 +22,11 @@ pub fn scenario_folder(parent: &Path, name: &str) -> anyhow::Result<PathBuf> {
 pub const MAX_RESULTS_BYTES: u128 = 8 << 30;
 
 /// Bytes per trial of the memory a streamed run takes while it summarises, measured rather than counted: the
-/// columns held at once come to about 30 bytes a trial (up to three columns of `f64`, a sort's scratch and a flag),
-/// but resident memory in that phase grew by 82 to 89 bytes a trial between runs of 1, 3 and 10 million trials of
-/// the default scenario (`/usr/bin/time -v` and `/proc/PID/status` sampled every 2 s, README "Performance"); the
-/// rest (the Parquet readers' metadata, the allocator's retention) is not yet accounted for. Rounded up.
+/// columns held at once come to about 30 bytes a trial (up to three columns of `f64` and a flag), but resident
+/// memory in that phase grew by 82 to 89 bytes a trial between runs of 1, 3 and 10 million trials of the default
+/// scenario with glibc's malloc, which kept freed memory in its arenas; with jemalloc, 10 million trials peaked at
+/// 719 MiB resident while summarising, 75 bytes a trial (`/usr/bin/time -v` and `/proc/PID/status` sampled every
+/// 0.5 to 2 s, README "Performance"). Kept at the glibc figure, rounded up, for builds on the system allocator.
 pub const SUMMARY_BYTES_PER_TRIAL: u128 = 96;
 
 /// Refuses, before any trial runs, a run of `run_trials` trials streamed in batches of `batch_trials` trials whose
