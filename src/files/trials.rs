@@ -374,15 +374,19 @@ mod tests {
 
     #[test]
     fn a_columns_values_are_appended_chunk_by_chunk_with_nulls_replaced() {
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        // Without a null: every chunk copied as it is.
         let mut column = Float64Chunked::from_slice("x".into(), &[1.0, -0.0, f64::NAN]);
-        column
-            .append(&Float64Chunked::from_iter_options("x".into(), [Some(4.0), None, Some(6.0)].into_iter()))
-            .unwrap();
-        assert_eq!(column.chunks().len(), 2);
+        column.append(&Float64Chunked::from_slice("x".into(), &[4.0, 5.0])).unwrap();
+        assert_eq!((column.chunks().len(), column.null_count()), (2, 0));
         let mut values = vec![0.5];
         extend_f64s(&mut values, &column, 9.0);
-        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-        assert_eq!(bits(&values), bits(&[0.5, 1.0, -0.0, f64::NAN, 4.0, 9.0, 6.0]));
+        assert_eq!(bits(&values), bits(&[0.5, 1.0, -0.0, f64::NAN, 4.0, 5.0]));
+        // With one: the null read as `null_as`.
+        column.append(&Float64Chunked::from_iter_options("x".into(), [Some(6.0), None].into_iter())).unwrap();
+        let mut values = Vec::new();
+        extend_f64s(&mut values, &column, 9.0);
+        assert_eq!(bits(&values), bits(&[1.0, -0.0, f64::NAN, 4.0, 5.0, 6.0, 9.0]));
     }
 
     #[test]
