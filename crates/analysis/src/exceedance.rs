@@ -42,7 +42,7 @@ impl ExceedanceCurve {
         // The curve reads only the values above +0.0 in `total_cmp`'s order (in most trials of most end uses there
         // are none), so only they are sorted, after the others, which are moved in front of them in any order:
         // every value the curve reads, and every answer of `partition_point` below, is as with all of them sorted.
-        // Unstable, as `summarize` sorts: `total_cmp` equal values are the same bits, so the order is the same.
+        // Unstable: `total_cmp`-equal values are the same bits, so the order is the stable sort's.
         let mut above_zero_from = 0;
         for i in 0..values.len() {
             if values[i].total_cmp(&0.0).is_le() {
