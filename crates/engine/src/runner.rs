@@ -25,7 +25,7 @@ pub const CHUNK: usize = 64;
 
 /// Trials a worker advances together in lockstep. Eight pay the plan's bookkeeping once for more trials than
 /// four did (6.8 % fewer instructions per trial on the default scenario, about 7 % less CPU time); sixteen
-/// counted more instructions again than eight (README.md, "Performance", third pass).
+/// counted more instructions again than eight (docs/performance.md, third pass).
 pub const LANES: usize = 8;
 
 /// The most (end use, period) cells the fan-chart histograms keep. Each cell holds [`SHARE_BINS`] counts in every
