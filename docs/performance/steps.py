@@ -16,7 +16,14 @@ starting the pool) are counted apart. It prints each step's instructions per tri
 instructions, then the kinds of those instructions: 256-bit vector, other vector or scalar floating point,
 moves and address arithmetic, compares and branches, other integer.
 
-Needs valgrind, objdump and addr2line (binutils). Takes about a minute after the build. Standard library only.
+With `--time`, the same attribution of where the time goes rather than the instructions: `perf record -e
+cpu-clock` samples the run (the kernel's clock, which works where a virtual machine hides the hardware counters),
+3,000 trials unless `--trials` says otherwise, and each step's share of the samples and its microseconds per trial
+are printed. Instructions repeat exactly from run to run; samples do not, and a sample lands on the instruction
+after one that waited, so read shares of the time to about a percentage point.
+
+Needs valgrind, objdump and addr2line (binutils), and perf for `--time`. Takes about a minute after the build.
+Standard library only.
 """
 import argparse
 import collections
@@ -122,6 +129,47 @@ def step_of(chain, sources, depth):
     return " > ".join(levels[:depth])
 
 
+def load_segments(readelf_text):
+    """The loadable segments of `readelf -lW` output, as (file offset, virtual address, size in the file)."""
+    segments = []
+    for line in readelf_text.splitlines():
+        fields = line.split()
+        if fields and fields[0] == "LOAD":
+            segments.append((int(fields[1], 16), int(fields[2], 16), int(fields[4], 16)))
+    return segments
+
+
+def parse_perf_samples(script_text, binary_path, segments):
+    """Samples per virtual address of `binary_path`, from `perf script -F ip,dso --show-mmap-events` output: a
+    sample's address in memory is turned into a file offset through the binary's executable mapping, and that into
+    the address objdump and addr2line use through the segment holding it. Returns (samples by address, samples
+    elsewhere: the kernel, the C library)."""
+    mappings, samples, elsewhere = [], collections.Counter(), 0
+    mmap = re.compile(r"PERF_RECORD_MMAP2? .*\[0x([0-9a-f]+)\((0x[0-9a-f]+)\) @ (0x[0-9a-f]+|0) .*\]: r-xp (\S+)")
+    for line in script_text.splitlines():
+        m = mmap.search(line)
+        if m:
+            if m.group(4) == binary_path:
+                mappings.append((int(m.group(1), 16), int(m.group(2), 16), int(m.group(3), 16)))
+            continue
+        fields = line.split()
+        if len(fields) != 2 or not fields[1].startswith("("):
+            continue
+        ip, dso = int(fields[0], 16), fields[1].strip("()")
+        if dso != binary_path:
+            elsewhere += 1
+            continue
+        for start, size, offset in mappings:
+            if start <= ip < start + size:
+                at = ip - start + offset
+                for file_offset, address, length in segments:
+                    if file_offset <= at < file_offset + length:
+                        samples[at - file_offset + address] += 1
+                        break
+                break
+    return samples, elsewhere
+
+
 def self_test():
     text = "\n".join([
         "positions: instr line",
@@ -156,30 +204,59 @@ def self_test():
         plan = Path(scratch) / ENGINE / "plan.rs"
         plan.write_text("fn compile() {\n    x\n}\n")
         assert step_of([f"{source}:5", f"{plan}:2"], {}, 1) is None
+    segments = load_segments(
+        "  LOAD 0x000000 0x0000000000000000 0x0000000000000000 0x0719e0 0x0719e0 R   0x1000\n"
+        "  LOAD 0x0719e0 0x00000000000729e0 0x00000000000729e0 0x238000 0x238000 R E 0x1000\n")
+    assert segments == [(0, 0, 0x719E0), (0x719E0, 0x729E0, 0x238000)], segments
+    script = "\n".join([
+        " x 1 1.0: PERF_RECORD_MMAP2 1/1: [0x5632a95a7000(0x239000) @ 0x71000 fe:00 5 6]: r-xp /b/chokepoint-instructions",
+        " x 1 1.0: PERF_RECORD_MMAP2 1/1: [0x7f0000000000(0x1000) @ 0 fe:00 5 6]: r-xp /lib/libc.so.6",
+        "     5632a95a79e0 (/b/chokepoint-instructions)",
+        "     5632a95a79e0 (/b/chokepoint-instructions)",
+        "     7f0000000010 (/lib/libc.so.6)",
+        " ffffffff8161bd47 ([kernel.kallsyms])",
+    ])
+    samples, elsewhere = parse_perf_samples(script, "/b/chokepoint-instructions", segments)
+    # 0x5632a95a79e0 is 0x9e0 into the mapping of file offset 0x71000: offset 0x719e0, the text's first address.
+    assert samples == {0x729E0: 2} and elsewhere == 2, (samples, elsewhere)
     print("self-test passed")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenario", default="scenarios/rare_earths_2025.toml")
-    parser.add_argument("--trials", type=int, default=64)
+    parser.add_argument("--trials", type=int, help="trials (default 64, or 3,000 with --time)")
     parser.add_argument("--binary", help="a chokepoint-instructions built with line tables (default: build one)")
     parser.add_argument("--depth", type=int, default=1, help="levels of functions below the step (default 1)")
+    parser.add_argument("--time", action="store_true", help="where the time goes (perf samples), not instructions")
     parser.add_argument("--self-test", action="store_true")
     args = parser.parse_args()
     if args.self_test:
         self_test()
         return
+    trials = args.trials or (3000 if args.time else 64)
     binary = args.binary
     if binary is None:
         subprocess.run(["cargo", "build", "--locked", "--quiet", "--profile", "profiling", "-p",
                         "chokepoint-instructions"], cwd=REPO, check=True)
         binary = str(REPO / "target/profiling/chokepoint-instructions")
+    binary = str(Path(binary).resolve())
+    frequency = 4000
     with tempfile.TemporaryDirectory() as scratch:
-        out = Path(scratch) / "callgrind.out"
-        subprocess.run(["valgrind", "--tool=callgrind", "--dump-instr=yes", f"--callgrind-out-file={out}", binary,
-                        args.scenario, str(args.trials)], cwd=REPO, check=True, capture_output=True)
-        cost = parse_callgrind(out.read_text(), Path(binary).name)
+        if args.time:
+            data = Path(scratch) / "perf.data"
+            subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-F", str(frequency), "-o", str(data), binary,
+                            args.scenario, str(trials)], cwd=REPO, check=True, capture_output=True)
+            script = subprocess.run(["perf", "script", "-i", str(data), "-F", "ip,dso", "--show-mmap-events"],
+                                    capture_output=True, text=True, check=True).stdout
+            segments = load_segments(subprocess.run(["readelf", "-lW", binary], capture_output=True, text=True,
+                                                    check=True).stdout)
+            cost, _ = parse_perf_samples(script, binary, segments)
+        else:
+            out = Path(scratch) / "callgrind.out"
+            subprocess.run(["valgrind", "--tool=callgrind", "--dump-instr=yes", f"--callgrind-out-file={out}",
+                            binary, args.scenario, str(trials)], cwd=REPO, check=True, capture_output=True)
+            cost = parse_callgrind(out.read_text(), Path(binary).name)
     disassembly = subprocess.run(["objdump", "-d", "--no-show-raw-insn", binary], capture_output=True, text=True,
                                  check=True).stdout
     instructions = {}
@@ -207,12 +284,23 @@ def main():
         steps[step] += cost[address]
         kinds[kind(*instructions.get(address, ("?", "")))] += cost[address]
     inside = sum(steps.values())
-    print(f"{args.scenario}, {args.trials} trials: {inside / args.trials:,.0f} instructions per trial in the trials' "
-          f"steps\n({outside:,} in all outside them: loading the scenario, starting the pool)\n")
-    print(f"{'step':<66} {'per trial':>12} {'share':>7}")
+    if args.time:
+        # A sample stands for 1/frequency seconds of one thread's time.
+        per_trial = 1e6 / frequency / trials
+        print(f"{args.scenario}, {trials} trials: {inside * per_trial:,.0f} µs per trial in the trials' steps "
+              f"({inside:,} samples)\n({outside:,} samples outside them: loading the scenario, the pool)\n")
+        print(f"{'step':<66} {'µs a trial':>12} {'share':>7}")
+    else:
+        per_trial = 1 / trials
+        print(f"{args.scenario}, {trials} trials: {inside * per_trial:,.0f} instructions per trial in the trials' "
+              f"steps\n({outside:,} in all outside them: loading the scenario, starting the pool)\n")
+        print(f"{'step':<66} {'per trial':>12} {'share':>7}")
     for step, count in steps.most_common():
         if count / inside >= 0.001:
-            print(f"{step:<66} {count / args.trials:>12,.0f} {100 * count / inside:>6.1f}%")
+            figure = f"{count * per_trial:>12,.1f}" if args.time else f"{count * per_trial:>12,.0f}"
+            print(f"{step:<66} {figure} {100 * count / inside:>6.1f}%")
+    if args.time:
+        return
     print(f"\n{'kind of instruction (in the steps)':<66} {'':>12} {'share':>7}")
     for name, count in kinds.most_common():
         print(f"{name:<66} {'':>12} {100 * count / inside:>6.1f}%")
