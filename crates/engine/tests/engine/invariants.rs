@@ -2,7 +2,7 @@
 
 use chokepoint_engine::outcome::Trace;
 use chokepoint_engine::trial::{Scratch, simulate};
-use chokepoint_engine::{Model, RunConfig, run};
+use chokepoint_engine::{Model, Param, RunConfig, run};
 
 use crate::support::*;
 
@@ -224,6 +224,18 @@ fn every_trial_of_a_run_is_the_trial_simulated_alone() {
     for trials in [1, 3, 5, 66, 131] {
         assert_every_trial_is_the_trial_alone(&m, 19, trials);
     }
+}
+
+#[test]
+fn lead_times_beyond_the_arrivals_ring_give_the_same_trials_in_groups_and_alone() {
+    // Shipments 32 periods ahead or more wait in a list for their row of the arrivals ring. With lead times of 1
+    // to 40 weeks, a group's lanes land on both sides of it, as a trial alone does or does not.
+    let mut spec = rich_chain(104);
+    for link in &mut spec.links {
+        link.lead_time_weeks = Param::uniform(1.0, 40.0).unwrap();
+    }
+    let m = model(spec);
+    assert_every_trial_is_the_trial_alone(&m, 5, 131);
 }
 
 #[test]
