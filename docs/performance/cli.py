@@ -120,7 +120,7 @@ def cell(value, form):
 
 
 def row(label, figures):
-    return f"{label:<{LABEL}}" + "".join(f"{cell(figures.get(key), form):>{WIDTH}}" for key, _, form in COLUMNS)
+    return f"{label:<{LABEL}}" + "".join(f" {cell(figures.get(key), form):>{WIDTH - 1}}" for key, _, form in COLUMNS)
 
 
 def summary(runs):
@@ -189,7 +189,7 @@ def main():
         parser.error("name at least one binary (e.g. target/release/chokepoint)")
     print(f"chokepoint run, {args.trials:,} trials, {args.scenario or 'the default scenario'}, "
           f"{args.runs} runs of each binary, alternating; load average {os.getloadavg()[0]:.1f}")
-    print(f"{'':<{LABEL}}" + "".join(f"{title:>{WIDTH}}" for _, title, _ in COLUMNS))
+    print(f"{'':<{LABEL}}" + "".join(f" {title:>{WIDTH - 1}}" for _, title, _ in COLUMNS))
     runs = {binary: [] for binary in args.binaries}
     for round_ in range(args.runs):
         for binary in args.binaries:
@@ -202,7 +202,8 @@ def main():
         medians, ranges = summary(runs[binary])
         print(f"{binary}")
         print(row("  median", medians))
-        print(f"{'  range':<{LABEL}}" + "".join(f"{ranges.get(key, '-'):>{WIDTH}}" for key, _, _ in COLUMNS))
+        if len(runs[binary]) > 1:
+            print(f"{'  range':<{LABEL}}" + "".join(f" {ranges.get(key, '-'):>{WIDTH - 1}}" for key, _, _ in COLUMNS))
         if first is None:
             first = medians
         else:
