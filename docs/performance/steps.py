@@ -209,7 +209,8 @@ def self_test():
         "  LOAD 0x0719e0 0x00000000000729e0 0x00000000000729e0 0x238000 0x238000 R E 0x1000\n")
     assert segments == [(0, 0, 0x719E0), (0x719E0, 0x729E0, 0x238000)], segments
     script = "\n".join([
-        " x 1 1.0: PERF_RECORD_MMAP2 1/1: [0x5632a95a7000(0x239000) @ 0x71000 fe:00 5 6]: r-xp /b/chokepoint-instructions",
+        " x 1 1.0: PERF_RECORD_MMAP2 1/1: [0x5632a95a7000(0x239000) @ 0x71000 fe:00 5 6]: "
+        "r-xp /b/chokepoint-instructions",
         " x 1 1.0: PERF_RECORD_MMAP2 1/1: [0x7f0000000000(0x1000) @ 0 fe:00 5 6]: r-xp /lib/libc.so.6",
         "     5632a95a79e0 (/b/chokepoint-instructions)",
         "     5632a95a79e0 (/b/chokepoint-instructions)",

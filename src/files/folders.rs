@@ -26,7 +26,8 @@ pub const MAX_RESULTS_BYTES: u128 = 8 << 30;
 /// memory in that phase grew by 82 to 89 bytes a trial between runs of 1, 3 and 10 million trials of the default
 /// scenario with glibc's malloc, which kept freed memory in its arenas; with jemalloc, 10 million trials peaked at
 /// 719 MiB resident while summarising, 75 bytes a trial (`/usr/bin/time -v` and `/proc/PID/status` sampled every
-/// 0.5 to 2 s, docs/performance.md, "Memory"). Kept at the glibc figure, rounded up, for builds on the system allocator.
+/// 0.5 to 2 s, docs/performance.md, "Memory"). Kept at the glibc figure, rounded up, for builds on the system
+/// allocator.
 pub const SUMMARY_BYTES_PER_TRIAL: u128 = 96;
 
 /// Refuses, before any trial runs, a run of `run_trials` trials streamed in batches of `batch_trials` trials whose
