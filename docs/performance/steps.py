@@ -283,7 +283,8 @@ def main():
             outside += cost[address]
             continue
         steps[step] += cost[address]
-        kinds[kind(*instructions.get(address, ("?", "")))] += cost[address]
+        if not args.time:
+            kinds[kind(*instructions.get(address, ("?", "")))] += cost[address]
     inside = sum(steps.values())
     if args.time:
         # A sample stands for 1/frequency seconds of one thread's time.
