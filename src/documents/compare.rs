@@ -254,6 +254,9 @@ pub struct LevelsJson {
     pub units_short: DistributionJson,
     pub p_short_or_late: ProportionJson,
     pub max_delay_weeks: DistributionJson,
+    /// Over the trials with a late unit only; null when none was late (and in documents written before it).
+    #[serde(default)]
+    pub max_delay_weeks_when_late: Option<DistributionJson>,
     pub backlog_unit_weeks: DistributionJson,
     pub loss: DistributionJson,
 }
@@ -264,6 +267,7 @@ impl From<&EndUseLevels> for LevelsJson {
             units_short: (&l.units_short).into(),
             p_short_or_late: (&l.short_or_late).into(),
             max_delay_weeks: (&l.max_delay_weeks).into(),
+            max_delay_weeks_when_late: l.max_delay_weeks_when_late.as_ref().map(Into::into),
             backlog_unit_weeks: (&l.backlog_unit_weeks).into(),
             loss: (&l.loss).into(),
         }

@@ -75,15 +75,41 @@ impl ParameterJson {
     }
 }
 
-/// A key shortened to at most `max` characters for a terminal table: its first segment, `…`, and its end.
+/// A key shortened to at most `max` characters for a terminal table. Its longest segments (the names of stages,
+/// end uses, disruptions) are shortened first, each keeping its start and end around a `…`, so that keys that
+/// differ only in a name stay apart ("stages.us_defe…magnets.inventory_weeks.initial"); a key still too long then
+/// keeps its first segment, `…`, and its end.
 pub fn fit_key(key: &str, max: usize) -> String {
-    let n = key.chars().count();
-    if n <= max {
+    /// The fewest characters a shortened segment keeps: two at each end around the `…`.
+    const SHORTEST: usize = 5;
+    let chars = |s: &str| s.chars().count();
+    if chars(key) <= max {
         return key.to_owned();
     }
+    let mut segments: Vec<String> = key.split('.').map(str::to_owned).collect();
+    while chars(&segments.join(".")) > max {
+        let excess = chars(&segments.join(".")) - max;
+        let Some(longest) = (0..segments.len())
+            .filter(|&i| chars(&segments[i]) > SHORTEST && !segments[i].contains('…'))
+            .max_by_key(|&i| (chars(&segments[i]), std::cmp::Reverse(i)))
+        else {
+            break;
+        };
+        let segment = &segments[longest];
+        let width = chars(segment).saturating_sub(excess).max(SHORTEST);
+        let tail = (width - 1) / 2;
+        let head: String = segment.chars().take(width - 1 - tail).collect();
+        let end: String = segment.chars().skip(chars(segment) - tail).collect();
+        segments[longest] = format!("{head}…{end}");
+    }
+    let shortened = segments.join(".");
+    let n = chars(&shortened);
+    if n <= max {
+        return shortened;
+    }
     let first = key.split('.').next().unwrap_or("");
-    let keep = max.saturating_sub(first.chars().count() + 2);
-    let tail: String = key.chars().skip(n - keep.min(n)).collect();
+    let keep = max.saturating_sub(chars(first) + 2);
+    let tail: String = key.chars().skip(chars(key) - keep.min(chars(key))).collect();
     format!("{first}.…{tail}")
 }
 
@@ -146,8 +172,19 @@ mod tests {
         assert_eq!(kinds_in_words(&["links[3].lead_time_weeks".to_owned()]), "lead times");
         assert_eq!(kinds_in_words(&["stages.x.capacity_growth_per_year".to_owned()]), "capacity growth");
         let long = "mitigations.au_separation.stages.au_heavy_separation.online_week";
-        assert_eq!(fit_key(long, 40), "mitigations.…eavy_separation.online_week");
-        assert_eq!(fit_key(long, 40).chars().count(), 40);
+        // The longest segment first: 64 characters into 56.
+        assert_eq!(fit_key(long, 56), "mitigations.au_separation.stages.au_he…ation.online_week");
+        let shortest = fit_key(long, 40);
+        assert!(shortest.chars().count() <= 40 && shortest.ends_with(".online_week"), "{shortest}");
         assert_eq!(fit_key("horizon.years", 40), "horizon.years");
+        // Keys that differ only in a stage's name stay apart.
+        let us = fit_key("stages.us_defense_magnets.inventory_weeks.initial", 46);
+        let jp = fit_key("stages.jp_defense_magnets.inventory_weeks.initial", 46);
+        assert_eq!(
+            (us.as_str(), jp.as_str()),
+            ("stages.us_defe…magnets.inventory_weeks.initial", "stages.jp_defe…magnets.inventory_weeks.initial")
+        );
+        // Too long even with every segment shortened: the first segment, `…` and the end.
+        assert_eq!(fit_key("a.bbbbbbbbbb.cccccccccc", 8), "a.…ccccc");
     }
 }

@@ -68,6 +68,10 @@ pub struct BatchRow {
     /// Median week of the first shortfall, over the trials that were short.
     pub median_first_short_week: Option<f64>,
     pub mean_share_met: Option<f64>,
+    /// Share of the units demanded that were built in the week they were demanded in (pooled over trials: one minus
+    /// mean units short or late over mean units demanded). For backlogged demand this is what lateness costs, where
+    /// the share met catches up.
+    pub share_on_time: Option<f64>,
     /// Backlogged demand: mean delay of a late unit (pooled), and P95 of the longest delay over the trials with a
     /// late unit, weeks.
     pub mean_delay_weeks: Option<f64>,
@@ -104,6 +108,9 @@ pub fn rows_of(summary_json: &str, status: RunStatus) -> anyhow::Result<Vec<Batc
             cvar95_units_short: finite(e.units_short.cvar95),
             median_first_short_week: e.first_short_week.and_then(|d| finite(d.p50)),
             mean_share_met: finite(e.share_met.mean),
+            share_on_time: (e.mean_demand_units > 0.0)
+                .then(|| 1.0 - e.units_short_or_late.mean / e.mean_demand_units)
+                .and_then(finite),
             mean_delay_weeks: e.delay.as_ref().and_then(|d| d.pooled_mean_delay_weeks),
             p95_max_delay_weeks: e.delay.as_ref().and_then(|d| d.max_delay_weeks_when_late).and_then(|d| finite(d.p95)),
             mean_loss: finite(e.loss.mean),
@@ -140,6 +147,7 @@ fn frame(rows: &[BatchRow]) -> PolarsResult<DataFrame> {
         numbers("cvar95_units_short", &|r| r.cvar95_units_short),
         numbers("median_first_short_week", &|r| r.median_first_short_week),
         numbers("mean_share_met", &|r| r.mean_share_met),
+        numbers("share_on_time", &|r| r.share_on_time),
         numbers("mean_delay_weeks", &|r| r.mean_delay_weeks),
         numbers("p95_max_delay_weeks", &|r| r.p95_max_delay_weeks),
         numbers("mean_loss", &|r| r.mean_loss),

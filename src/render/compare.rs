@@ -132,11 +132,15 @@ fn end_use_table(e: &crate::documents::compare::EndUseJson, width: Width) -> Str
     let unit = &e.unit;
     let title = if e.backlogged() {
         format!(
-            "{} ({}, backlogged) · baseline: P(late) {} · mean longest delay {} wk · {} unit-weeks late",
+            "{} ({}, backlogged) · baseline: P(late) {}{} · {} unit-weeks late",
             e.name,
             e.class,
             percent(b.p_short_or_late.p),
-            number(b.max_delay_weeks.mean),
+            b.max_delay_weeks_when_late.as_ref().map_or_else(String::new, |d| format!(
+                " · longest delay when late p50/95 {}\u{a0}/\u{a0}{}\u{a0}wk",
+                number(d.p50),
+                number(d.p95)
+            )),
             number(b.backlog_unit_weeks.mean)
         )
     } else {
@@ -168,7 +172,8 @@ fn end_use_table(e: &crate::documents::compare::EndUseJson, width: Width) -> Str
         ]);
     }
     headers.push(("cost per unit", Align::Right));
-    let mut grid = Grid::new(&headers);
+    let grid = Grid::new(&headers);
+    let mut grid = if width == Width::Wide { grid.unlimited() } else { grid };
     for o in &e.options {
         let (main, other) = if e.backlogged() {
             (&o.backlog_unit_weeks_avoided, &o.max_delay_weeks_avoided)

@@ -10,8 +10,9 @@ use std::path::Path;
 /// Bars and indices shown in the terminal unless `--wide`.
 const TOP: usize = 15;
 
-/// The widest key in the terminal tables unless `--wide`, so that they fit 100 columns.
-const KEY_COLUMN: usize = 46;
+/// The widest key (with its " (each event)") in the terminal tables unless `--wide`, so that the tornado's fits
+/// 100 columns.
+const KEY_COLUMN: usize = 55;
 
 /// An index with its interval: "0.42 [0.38, 0.47]".
 pub fn index(i: &IndexJson) -> String {
@@ -35,7 +36,10 @@ pub fn render(doc: &SensitivityDocument, out_dir: &Path, width: Width) -> String
         TERMINAL_COLUMNS,
     ));
     let top = if width == Width::Wide { usize::MAX } else { TOP };
-    let key = |k: &str| if width == Width::Wide { k.to_owned() } else { fit_key(k, KEY_COLUMN) };
+    let key = |k: &str, suffix: &str| {
+        let k = if width == Width::Wide { k.to_owned() } else { fit_key(k, KEY_COLUMN - suffix.chars().count()) };
+        format!("{k}{suffix}")
+    };
     if let Some(t) = &doc.tornado {
         text.push('\n');
         let q = |x: f64| format!("P{}", number(x * 100.0));
@@ -52,17 +56,18 @@ pub fn render(doc: &SensitivityDocument, out_dir: &Path, width: Width) -> String
             ),
             TERMINAL_COLUMNS,
         ));
-        let mut grid = Grid::new(&[
+        let grid = Grid::new(&[
             ("#", Align::Right),
             ("parameter", Align::Left),
             (&format!("{} → {}", q(t.low_quantile), q(t.high_quantile)), Align::Right),
             ("swing [95% CI]", Align::Right),
         ]);
+        let mut grid = if width == Width::Wide { grid.unlimited() } else { grid };
         for (k, b) in t.bars.iter().take(top).enumerate() {
             let scope = if b.scope == "event" { " (each event)" } else { "" };
             grid.row(vec![
                 (k + 1).to_string(),
-                format!("{}{scope}", key(&b.key)),
+                key(&b.key, scope),
                 format!("{} → {}", number(b.low_value), number(b.high_value)),
                 doc.signed_interval(b.swing.mean, b.swing.ci95_low, b.swing.ci95_high),
             ]);
@@ -89,18 +94,19 @@ pub fn render(doc: &SensitivityDocument, out_dir: &Path, width: Width) -> String
         if !(s.variance > 0.0) {
             text.push_str("The metric did not vary across the samples: there is no variance to apportion.\n");
         } else {
-            let mut grid = Grid::new(&[
+            let grid = Grid::new(&[
                 ("factor", Align::Left),
                 ("first order [95% CI]", Align::Right),
                 ("total [95% CI]", Align::Right),
             ]);
+            let mut grid = if width == Width::Wide { grid.unlimited() } else { grid };
             grid.row(vec![
                 "events (the trial's dice)".to_owned(),
                 index(&s.events.first_order),
                 index(&s.events.total),
             ]);
             for f in s.factors.iter().take(top) {
-                grid.row(vec![key(&f.key), index(&f.first_order), index(&f.total)]);
+                grid.row(vec![key(&f.key, ""), index(&f.first_order), index(&f.total)]);
             }
             text.push_str(&grid.render());
             let sum: f64 = s.factors.iter().map(|f| f.first_order.value).sum::<f64>() + s.events.first_order.value;
@@ -123,6 +129,7 @@ pub fn render(doc: &SensitivityDocument, out_dir: &Path, width: Width) -> String
 /// The table of `--list`: every uncertain parameter, its scope and quantiles, and whether it is knowledge.
 pub fn render_list(scenario: &str, parameters: &[ParameterJson]) -> String {
     let mut text = format!("{scenario}: {} uncertain parameters\n", parameters.len());
+    // Keys whole, however long: they are listed to be given to `--param`.
     let mut grid = Grid::new(&[
         ("key", Align::Left),
         ("drawn", Align::Left),
@@ -131,7 +138,8 @@ pub fn render_list(scenario: &str, parameters: &[ParameterJson]) -> String {
         ("P90", Align::Right),
         ("unit", Align::Left),
         ("knowledge", Align::Left),
-    ]);
+    ])
+    .unlimited();
     for p in parameters {
         grid.row(vec![
             p.key.clone(),

@@ -60,7 +60,8 @@ pub fn render(doc: &SweepDocument, out_dir: &Path, width: Width) -> String {
     let mut headers: Vec<(String, Align)> = key_headers.iter().map(|h| (h.clone(), Align::Right)).collect();
     headers.extend(metrics[..shown].iter().map(|&m| (doc.column(m), Align::Right)));
     let header_refs: Vec<(&str, Align)> = headers.iter().map(|(h, a)| (h.as_str(), *a)).collect();
-    let mut grid = Grid::new(&header_refs);
+    let grid = Grid::new(&header_refs);
+    let mut grid = if width == Width::Wide { grid.unlimited() } else { grid };
     for p in &doc.points {
         let mut row: Vec<String> = p.values.iter().map(|v| number(*v)).collect();
         row.extend(metrics[..shown].iter().map(|&m| cell(p, m)));

@@ -164,7 +164,8 @@ pub fn end_use_tables(doc: &SummaryDocument, width: Width) -> String {
             ("mean share met", Align::Right),
             ("median first short", Align::Right),
             ("mean loss", Align::Right),
-        ]),
+        ])
+        .unlimited(),
     };
     let mut late = match width {
         Width::Narrow => Grid::new(&[
@@ -189,7 +190,8 @@ pub fn end_use_tables(doc: &SummaryDocument, width: Width) -> String {
             ("median first late", Align::Right),
             ("median cleared", Align::Right),
             ("mean loss", Align::Right),
-        ]),
+        ])
+        .unlimited(),
     };
     let first = |w: Option<f64>| w.map_or_else(|| "never".to_owned(), |w| week_label(w, start));
     for e in &doc.end_uses {
@@ -397,16 +399,35 @@ pub enum Align {
     Right,
 }
 
-/// A plain text table: columns padded to their widest cell, two spaces apart.
+/// A plain text table: columns padded to their widest cell, two spaces apart, laid out to fit
+/// [`TERMINAL_COLUMNS`] unless [`Grid::unlimited`]. A table wider than that is narrowed in steps, each only when
+/// the one before is not enough: headers wider than their column's cells go on two lines (split at a space,
+/// bottom-aligned), the one that saves the most first, until the table fits; then one space between columns; then
+/// the widest left-aligned column (the names) is shortened, each cell longer than it keeping its start and end
+/// around a `…`.
 #[derive(Debug)]
 pub struct Grid {
     headers: Vec<(String, Align)>,
     rows: Vec<Vec<String>>,
+    limit: Option<usize>,
 }
+
+/// The narrowest a shortened column gets.
+const SHORTEST_COLUMN: usize = 12;
 
 impl Grid {
     pub fn new(headers: &[(&str, Align)]) -> Self {
-        Self { headers: headers.iter().map(|&(h, a)| (h.to_owned(), a)).collect(), rows: Vec::new() }
+        Self {
+            headers: headers.iter().map(|&(h, a)| (h.to_owned(), a)).collect(),
+            rows: Vec::new(),
+            limit: Some(TERMINAL_COLUMNS),
+        }
+    }
+
+    /// Every column at its natural width, however wide the table (`--wide`, and keys shown to be copied).
+    pub fn unlimited(mut self) -> Self {
+        self.limit = None;
+        self
     }
 
     pub fn row(&mut self, cells: Vec<String>) {
@@ -419,19 +440,54 @@ impl Grid {
     }
 
     pub fn render(&self) -> String {
-        let width = |k: usize| {
-            let header = self.headers[k].0.chars().count();
-            self.rows.iter().map(|r| r[k].chars().count()).fold(header, usize::max)
+        let chars = |s: &str| s.chars().count();
+        let cells = |k: usize| self.rows.iter().map(|r| chars(&r[k])).max().unwrap_or(0);
+        let columns = self.headers.len();
+        let mut headers: Vec<[String; 2]> = self.headers.iter().map(|(h, _)| [String::new(), h.clone()]).collect();
+        let header_width = |h: &[String; 2]| chars(&h[0]).max(chars(&h[1]));
+        let widths = |headers: &[[String; 2]]| -> Vec<usize> {
+            (0..columns).map(|k| cells(k).max(header_width(&headers[k]))).collect()
         };
-        let widths: Vec<usize> = (0..self.headers.len()).map(width).collect();
+        let total = |widths: &[usize], gap: usize| widths.iter().sum::<usize>() + gap * columns.saturating_sub(1);
+        let limit = self.limit.unwrap_or(usize::MAX);
+        let mut gap = 2;
+        let mut widths_now = widths(&headers);
+        // Headers onto two lines, the one that saves the most columns first, while the table is too wide.
+        while total(&widths_now, gap) > limit {
+            let saving = |k: usize| {
+                let split = two_lines(&headers[k][1]).filter(|_| headers[k][0].is_empty())?;
+                let saved = widths_now[k].saturating_sub(cells(k).max(header_width(&split)));
+                (saved > 0).then_some((saved, split))
+            };
+            let best = (0..columns).filter_map(|k| saving(k).map(|(saved, split)| (saved, k, split)));
+            let Some((_, k, split)) = best.max_by_key(|&(saved, k, _)| (saved, std::cmp::Reverse(k))) else {
+                break;
+            };
+            headers[k] = split;
+            widths_now = widths(&headers);
+        }
+        if total(&widths_now, gap) > limit {
+            gap = 1;
+        }
+        let mut rows = self.rows.clone();
+        let excess = total(&widths_now, gap).saturating_sub(limit);
+        let widest_left = (0..columns).filter(|&k| self.headers[k].1 == Align::Left).max_by_key(|&k| widths_now[k]);
+        if let Some(k) = widest_left.filter(|_| excess > 0) {
+            let width = widths_now[k].saturating_sub(excess).max(SHORTEST_COLUMN).max(header_width(&headers[k]));
+            for row in &mut rows {
+                row[k] = shortened(&row[k], width);
+            }
+            widths_now[k] = width.min(widths_now[k]);
+        }
+        let widths = widths_now;
         let mut text = String::new();
         let mut line = |cells: &mut dyn Iterator<Item = &String>| {
             let mut out = String::new();
             for (k, cell) in cells.enumerate() {
                 if k > 0 {
-                    out.push_str("  ");
+                    out.extend(std::iter::repeat_n(' ', gap));
                 }
-                let pad = widths[k].saturating_sub(cell.chars().count());
+                let pad = widths[k].saturating_sub(chars(cell));
                 match self.headers[k].1 {
                     Align::Left => {
                         out.push_str(cell);
@@ -446,14 +502,37 @@ impl Grid {
             text.push_str(out.trim_end());
             text.push('\n');
         };
-        line(&mut self.headers.iter().map(|(h, _)| h));
+        if headers.iter().any(|h| !h[0].is_empty()) {
+            line(&mut headers.iter().map(|h| &h[0]));
+        }
+        line(&mut headers.iter().map(|h| &h[1]));
         let rule: Vec<String> = widths.iter().map(|&w| "-".repeat(w)).collect();
         line(&mut rule.iter());
-        for row in &self.rows {
+        for row in &rows {
             line(&mut row.iter());
         }
         text
     }
+}
+
+/// A header on two lines, split at the space that leaves the longer line shortest; `None` without a space.
+fn two_lines(header: &str) -> Option<[String; 2]> {
+    let longer = |at: usize| header[..at].chars().count().max(header[at + 1..].chars().count());
+    let at = header.match_indices(' ').map(|(at, _)| at).min_by_key(|&at| longer(at))?;
+    Some([header[..at].to_owned(), header[at + 1..].to_owned()])
+}
+
+/// `text` in at most `width` characters: as it is if it fits, else its start and end around a `…`.
+fn shortened(text: &str, width: usize) -> String {
+    let length = text.chars().count();
+    if length <= width || width < 3 {
+        return text.to_owned();
+    }
+    let tail = (width - 1) / 2;
+    let head = width - 1 - tail;
+    let start: String = text.chars().take(head).collect();
+    let end: String = text.chars().skip(length - tail).collect();
+    format!("{start}…{end}")
 }
 
 /// A number to three significant figures, with k, M or G for large magnitudes.
@@ -578,6 +657,42 @@ mod tests {
         assert_eq!(percent(0.0312), "3.1%");
         assert_eq!(thousands(1_000_000), "1,000,000");
         assert_eq!(thousands(999), "999");
+    }
+
+    #[test]
+    fn a_grid_too_wide_puts_headers_on_two_lines_then_closes_up_then_shortens_the_names() {
+        let table = |names: &[&str], limit: usize| {
+            let mut g =
+                Grid::new(&[("end use", Align::Left), ("mean delay", Align::Right), ("share met", Align::Right)]);
+            g.limit = Some(limit);
+            for name in names {
+                g.row(vec![(*name).to_owned(), "3 wk".into(), "99.2%".into()]);
+            }
+            g.render()
+        };
+        // 13 + 2 + 10 + 2 + 9 = 36 columns: as it is within 36.
+        assert_eq!(
+            table(&["wind_turbines"], 36),
+            "end use        mean delay  share met\n-------------  ----------  ---------\nwind_turbines        3 wk      99.2%\n"
+        );
+        // Within 30: the two headers wider than their cells on two lines (13 + 2 + 5 + 2 + 5 = 27).
+        assert_eq!(
+            table(&["wind_turbines"], 30),
+            "                mean  share\nend use        delay    met\n-------------  -----  -----\nwind_turbines   3 wk  99.2%\n"
+        );
+        // Within 25: one space between the columns as well.
+        assert_eq!(
+            table(&["wind_turbines"], 25),
+            "               mean share\nend use       delay   met\n------------- ----- -----\nwind_turbines  3 wk 99.2%\n"
+        );
+        // Within 24: the names shortened around a `…` (to 12 characters at the least), the other rows as they are.
+        let text = table(&["cn_domestic_manufacturing", "f35"], 24);
+        assert!(text.lines().all(|l| l.chars().count() <= 24), "{text}");
+        assert!(text.contains("cn_dom…uring") && text.contains("\nf35 "), "{text}");
+        // `unlimited` keeps every column whole.
+        let mut g = Grid::new(&[("key", Align::Left), ("value", Align::Right)]).unlimited();
+        g.row(vec!["x".repeat(120), "1".into()]);
+        assert_eq!(g.render().lines().nth(2).map(|l| l.chars().count()), Some(120 + 2 + 5));
     }
 
     #[test]

@@ -303,12 +303,15 @@ fn end_use_section(page: &mut Page, e: &EndUseJson) -> anyhow::Result<()> {
     ));
     let sentence = if e.backlogged() {
         format!(
-            "Baseline: late in {} of trials (95% CI {}–{}); the longest delay of a unit averages {} weeks and the \
-             backlog {} unit-weeks.",
+            "Baseline: late in {} of trials (95% CI {}–{}){}; the backlog averages {} unit-weeks a trial.",
             percent(b.p_short_or_late.p),
             percent(b.p_short_or_late.ci95_low),
             percent(b.p_short_or_late.ci95_high),
-            number(b.max_delay_weeks.mean),
+            b.max_delay_weeks_when_late.as_ref().map_or_else(String::new, |d| format!(
+                "; in those trials the longest delay of a unit is {} weeks at the median and {} at P95",
+                number(d.p50),
+                number(d.p95)
+            )),
             number(b.backlog_unit_weeks.mean)
         )
     } else {

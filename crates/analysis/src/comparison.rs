@@ -115,6 +115,8 @@ pub struct EndUseLevels {
     pub short_or_late: Proportion,
     /// The longest delay of a unit, weeks, across trials.
     pub max_delay_weeks: Summary,
+    /// The same over the trials with a late unit only (some backlog carried); `None` when no trial was late.
+    pub max_delay_weeks_when_late: Option<Summary>,
     /// Backlog summed over the horizon, unit-weeks, across trials.
     pub backlog_unit_weeks: Summary,
     /// The end use's loss, in the scenario's loss unit, across trials.
@@ -129,6 +131,12 @@ impl EndUseLevels {
             units_short: summarize(&mut x.units_short.clone()),
             short_or_late: Proportion::new(x.short_or_late.iter().filter(|&&s| s).count(), n),
             max_delay_weeks: summarize(&mut x.max_delay_weeks.clone()),
+            max_delay_weeks_when_late: {
+                let late = x.backlog_unit_weeks.iter().map(|&w| w > 0.0);
+                let mut among_late: Vec<f64> =
+                    x.max_delay_weeks.iter().zip(late).filter(|&(_, late)| late).map(|(&d, _)| d).collect();
+                (!among_late.is_empty()).then(|| summarize(&mut among_late))
+            },
             backlog_unit_weeks: summarize(&mut x.backlog_unit_weeks.clone()),
             loss: summarize(&mut x.loss.clone()),
         }
@@ -383,6 +391,24 @@ fn end_use_effect(base: &EndUseTrials, option: &EndUseTrials, cost: f64) -> EndU
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_longest_delay_when_late_is_over_the_late_trials_only() {
+        let trials = |delays: Vec<f64>, backlog: Vec<f64>| EndUseTrials {
+            units_short: vec![0.0; delays.len()],
+            units_late: vec![0.0; delays.len()],
+            short_or_late: backlog.iter().map(|&b| b > 0.0).collect(),
+            loss: vec![0.0; delays.len()],
+            max_delay_weeks: delays,
+            backlog_unit_weeks: backlog,
+        };
+        // Two late trials of four: over every trial the mean is 2, over the late ones 4.
+        let levels = EndUseLevels::of(&trials(vec![0.0, 3.0, 0.0, 5.0], vec![0.0, 6.0, 0.0, 9.0]));
+        assert_eq!(levels.max_delay_weeks.mean, 2.0);
+        let when_late = levels.max_delay_weeks_when_late.expect("two late trials");
+        assert_eq!((when_late.n, when_late.mean), (2, 4.0));
+        assert!(EndUseLevels::of(&trials(vec![0.0; 3], vec![0.0; 3])).max_delay_weeks_when_late.is_none());
+    }
 
     #[test]
     fn equal_keys_share_a_rank() {
