@@ -103,6 +103,10 @@ pub struct PathError {
     pub message: String,
 }
 
+/// Fields renamed since an earlier schema version, with their new names, for the error of a path that uses the
+/// old one (`docs/output-schema.md`, `schema_version`).
+const RENAMED: &[(&str, &str)] = &[("p_any_short", "p_short_or_late")];
+
 /// Evaluates `threshold` on `document`, starting at segment `skip` of its path (a batch folder's first segment
 /// names the scenario's folder).
 pub fn evaluate(document: &Value, threshold: &Threshold, skip: usize) -> Result<Outcome, PathError> {
@@ -113,9 +117,13 @@ pub fn evaluate(document: &Value, threshold: &Threshold, skip: usize) -> Result<
             Some(v) => v,
             None => {
                 let available = names_under(value);
-                let suggestion = chokepoint_scenario::did_you_mean(segment, available.iter().map(String::as_str))
-                    .map(|s| format!("did you mean `{s}`? "))
-                    .unwrap_or_default();
+                let renamed = RENAMED.iter().find(|&&(old, new)| old == segment && available.iter().any(|a| a == new));
+                let suggestion = match renamed {
+                    Some((old, new)) => format!("`{old}` was renamed `{new}` in schema version 2; "),
+                    None => chokepoint_scenario::did_you_mean(segment, available.iter().map(String::as_str))
+                        .map(|s| format!("did you mean `{s}`? "))
+                        .unwrap_or_default(),
+                };
                 let message = if available.is_empty() {
                     format!("`{}` is {}, which has no field `{segment}`", threshold.path[..i].join("."), kind(value))
                 } else {
@@ -256,5 +264,8 @@ mod tests {
         assert!(e.message.contains("not a number") && e.message.contains("`p`"), "{}", e.message);
         let e = eval("run.trials.x > 1").unwrap_err();
         assert!(e.message.contains("is a number, which has no field `x`"), "{}", e.message);
+        // A field of an earlier schema version names its new name.
+        let e = eval("f35_aircraft.p_any_short.p > 0.05").unwrap_err();
+        assert!(e.message.contains("`p_any_short` was renamed `p_short_or_late`"), "{}", e.message);
     }
 }
