@@ -92,8 +92,26 @@ pub fn size_stockpile(args: &SizeStockpileArgs) -> Result<(), Failure> {
         ReportFormat::Json => super::print_stdout(&text)?,
     }
     if answer.size.is_none() {
+        // A stockpile that releases only for other classes helps the end use at most through its suppliers: a
+        // larger size is not the fix.
+        let sized = &sizer.variant.spec().mitigations.stockpiles[sizer.index];
+        let class = spec.end_uses[answer.end_use].class;
+        let advice = if sized.release_classes.contains(&class) {
+            "raise `--max-size`".to_owned()
+        } else {
+            let classes: Vec<&str> = sized.release_classes.iter().map(|c| c.name()).collect();
+            format!(
+                "`{}` releases only for {} demand and `{}` is {}, so a larger size helps it only through the \
+                 stages it serves: another stockpile, or this one releasing to {}, is what could",
+                args.stockpile,
+                classes.join(" and "),
+                args.end_use,
+                class.name(),
+                class.name()
+            )
+        };
         return Err(Failure::TargetNotMet(format!(
-            "even the largest size searched, {} {}, leaves {} of `{}`, which misses the target; raise `--max-size`",
+            "even the largest size searched, {} {}, leaves {} of `{}`, which misses the target; {advice}",
             number(answer.max_size),
             document.question.unit,
             measured(&document.result.at, args.target),

@@ -129,6 +129,34 @@ fn a_delay_target_on_lost_demand_is_a_usage_error() {
 }
 
 #[test]
+fn a_target_out_of_reach_for_a_class_the_stockpile_does_not_release_to_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = f35_reserve(dir.path());
+    let o = chokepoint(&[
+        "size-stockpile",
+        arg(&scenario),
+        "--stockpile",
+        "f35_magnet_reserve",
+        "--end-use",
+        "ev_motors",
+        "--max-shortfall-probability",
+        "0",
+        "--max-size",
+        "1",
+        "--step",
+        "0.5",
+        "--trials",
+        "60",
+        "--quiet",
+        "--out",
+        arg(&dir.path().join("out")),
+    ]);
+    assert_exit(&o, 3);
+    let message = stderr(&o);
+    assert!(message.contains("releases only for defense demand") && !message.contains("raise"), "{message}");
+}
+
+#[test]
 fn a_target_out_of_reach_exits_3_and_still_writes_its_report() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
