@@ -3,7 +3,7 @@
 use crate::documents::sensitivity::{IndexJson, SensitivityDocument};
 use crate::documents::study::{ParameterJson, fit_key};
 use crate::files::sensitivity::{SOBOL_CSV_FILE, TORNADO_CSV_FILE};
-use crate::render::table::{Align, Grid, TERMINAL_COLUMNS, Width, number, percent, thousands, wrap};
+use crate::render::table::{Align, Grid, TERMINAL_COLUMNS, Width, number, thousands, wrap};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -112,8 +112,7 @@ pub fn render(doc: &SensitivityDocument, out_dir: &Path, width: Width) -> String
             let sum: f64 = s.factors.iter().map(|f| f.first_order.value).sum::<f64>() + s.events.first_order.value;
             let _ = writeln!(
                 text,
-                "Sum of first-order indices: {} (the rest is interactions){}",
-                percent(sum),
+                "Sum of first-order indices: {sum:.2} (the rest of 1 is interactions){}",
                 if s.factors.len() > top {
                     format!("; top {top} of {} parameters, every one in {SOBOL_CSV_FILE}", s.factors.len())
                 } else {

@@ -16,7 +16,7 @@
 //! portfolio run again, with the baseline, on a fresh seed. Picking the best of many noisy estimates favours
 //! portfolios whose estimate was lucky (the winner's curse), so the confirmation run is the honest estimate.
 
-use chokepoint_engine::stats::{Summary, summarize};
+use chokepoint_engine::stats::{Proportion, Summary, summarize};
 use chokepoint_engine::{Model, RunResults};
 use chokepoint_scenario::Scenario;
 
@@ -60,6 +60,17 @@ impl Objective {
             Objective::MaxDelay { end_use } => o.end_uses[end_use].max_delay_weeks.clone(),
             Objective::UnitsShort { end_use } => o.end_uses[end_use].units_short.clone(),
         }
+    }
+
+    /// The objective's statistics across trials (`values` from [`Objective::per_trial`]); a probability's interval
+    /// is Wilson's, as every proportion's in the outputs (the normal one gave [0 %, 0 %] for 0 of 300 trials).
+    pub fn summarize(&self, values: &[f64]) -> Summary {
+        let mut summary = summarize(&mut values.to_vec());
+        if let Objective::ShortOrLate { .. } = self {
+            let wilson = Proportion::new(values.iter().filter(|&&v| v > 0.0).count(), values.len());
+            (summary.ci95_low, summary.ci95_high) = (wilson.ci95_low, wilson.ci95_high);
+        }
+        summary
     }
 }
 
@@ -258,7 +269,7 @@ impl Evaluator<'_, '_, '_> {
         let portfolio = Portfolio {
             members: members_of(mask, self.costs.len()),
             cost_usd: cost_of_mask(&self.costs, mask),
-            objective: summarize(&mut values.clone()),
+            objective: self.question.objective.summarize(&values),
             improvement: PairedDifference::new(&self.baseline, &values),
         };
         let mean = portfolio.objective.mean;
@@ -317,7 +328,7 @@ pub fn optimize(
         Portfolio {
             members: Vec::new(),
             cost_usd: 0.0,
-            objective: summarize(&mut baseline.clone()),
+            objective: question.objective.summarize(&baseline),
             improvement: PairedDifference::new(&baseline, &baseline),
         },
     ));
@@ -374,7 +385,7 @@ pub fn optimize(
     let confirmation = Portfolio {
         members: members_of(best_mask, n),
         cost_usd: ev.evaluated[best].1.cost_usd,
-        objective: summarize(&mut values.clone()),
+        objective: question.objective.summarize(&values),
         improvement: PairedDifference::new(&base_values, &values),
     };
     Ok(PortfolioAnswer {
@@ -385,7 +396,7 @@ pub fn optimize(
         best,
         frontier,
         confirmation,
-        confirmation_baseline: summarize(&mut base_values.clone()),
+        confirmation_baseline: question.objective.summarize(&base_values),
     })
 }
 
@@ -456,6 +467,18 @@ fn heuristic(ev: &mut Evaluator<'_, '_, '_>) -> Result<(), AnalysisError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_probability_objective_has_wilson_intervals() {
+        let short = Objective::ShortOrLate { end_use: 0 };
+        // None of 300 trials short: Wilson's interval is [0, 1.26 %], the normal one [0, 0].
+        let none = short.summarize(&[0.0; 300]);
+        assert_eq!((none.mean, none.ci95_low), (0.0, 0.0));
+        assert!((none.ci95_high - 0.012_61).abs() < 1e-4, "{}", none.ci95_high);
+        // Other objectives keep the mean's normal interval.
+        let units = Objective::UnitsShort { end_use: 0 }.summarize(&[0.0; 300]);
+        assert_eq!((units.ci95_low, units.ci95_high), (0.0, 0.0));
+    }
 
     #[test]
     fn portfolios_within_the_budget_are_counted() {

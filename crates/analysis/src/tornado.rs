@@ -11,7 +11,7 @@
 //! low, median and high runs draw alike, so every difference stays paired. A parameter drawn per event or shipment
 //! (a licence review) is set to the same value for every event. Bars are sorted by the size of the swing.
 
-use chokepoint_engine::stats::{Summary, summarize};
+use chokepoint_engine::stats::Summary;
 use chokepoint_engine::{Model, Param};
 use chokepoint_scenario::{Parameter, Scope};
 
@@ -127,7 +127,7 @@ pub fn tornado(
         let (reference, from) = if p.shares_stream() {
             let mid = quantile(&p.distribution, 0.5);
             let median = values(&substitute(model, &[(p, Param::fixed(mid))])?, runner)?;
-            (Reference::Median { value: p.in_key_unit(mid), metric: summarize(&mut median.clone()) }, median)
+            (Reference::Median { value: p.in_key_unit(mid), metric: question.metric.summarize(&median) }, median)
         } else {
             (Reference::Base, base.clone())
         };
@@ -137,8 +137,8 @@ pub fn tornado(
             scope: p.scope,
             low_value: p.in_key_unit(lo),
             high_value: p.in_key_unit(hi),
-            low: summarize(&mut low.clone()),
-            high: summarize(&mut high.clone()),
+            low: question.metric.summarize(&low),
+            high: question.metric.summarize(&high),
             reference,
             low_change: change(&from, &low),
             high_change: change(&from, &high),
@@ -146,5 +146,5 @@ pub fn tornado(
         });
     }
     bars.sort_by(|a, b| b.swing.mean.abs().total_cmp(&a.swing.mean.abs()).then_with(|| a.key.cmp(&b.key)));
-    Ok(TornadoAnswer { base: summarize(&mut base.clone()), bars })
+    Ok(TornadoAnswer { base: question.metric.summarize(&base), bars })
 }
