@@ -8,6 +8,7 @@ use chokepoint_analysis::variants::VariantRunner;
 use chokepoint_engine::RunConfig;
 use chokepoint_scenario::Scenario;
 
+use crate::cli::MAX_TRIALS;
 use crate::cli::study::EvppiArgs;
 use crate::failure::Failure;
 use crate::options::analysis_failure;
@@ -37,8 +38,37 @@ pub fn plan(scenario: &Scenario, choices: &[Choice], args: &EvppiArgs) -> Result
         )),
     })?;
     let trials = plan.trials(args.samples, args.trials);
+    if trials > MAX_TRIALS {
+        let count = if trials == u64::MAX { String::new() } else { format!("{} ", thousands(trials)) };
+        return Err(Failure::Usage(format!(
+            "the value of information would run {count}trials ({} parameters × `--evppi-samples {}` × the options \
+             they reach × `--evppi-trials {}`, and one run per option), more than the {} allowed: give fewer \
+             `--evppi-samples` or `--evppi-trials`, or fewer parameters with `--evppi-param`",
+            plan.keys.len(),
+            args.samples,
+            args.trials,
+            thousands(MAX_TRIALS)
+        )));
+    }
+    check_memory(plan.options.len(), args)?;
     Ok(Plan { plan, trials })
 }
+
+/// Refuses, before anything runs, a value of information among `options` options whose per-trial values (every
+/// option's at every outer sample) would not fit in memory: checked once the options are known, and by `optimize`
+/// before its search too, for the most options its choice can have.
+pub fn check_memory(options: usize, args: &EvppiArgs) -> Result<(), Failure> {
+    let bytes = chokepoint_analysis::evppi::memory_bytes(options, args.samples, args.trials, BOOTSTRAP);
+    let what = format!(
+        "the value of information among {options} options with `--evppi-samples {}` and `--evppi-trials {}`",
+        args.samples, args.trials
+    );
+    crate::files::folders::check_bytes(bytes, &what, "give fewer `--evppi-samples` or `--evppi-trials`")
+        .map_err(|e| Failure::Usage(format!("{e:#}")))
+}
+
+/// Bootstrap resamples of the value of information's intervals.
+const BOOTSTRAP: usize = 200;
 
 /// Runs the plan with `config` (`--evppi-trials` trials on the command's seed), counting trials into `progress`.
 pub fn run(
@@ -51,7 +81,7 @@ pub fn run(
 ) -> Result<EvppiAnswer, Failure> {
     let seed = config.seed;
     let mut runner = VariantRunner::new(config, progress);
-    let question = EvppiQuestion { metric, outer: args.samples, bootstrap: 200, seed };
+    let question = EvppiQuestion { metric, outer: args.samples, bootstrap: BOOTSTRAP, seed };
     plan.plan.run(&question, &LossWeights::of(scenario), &mut runner).map_err(analysis_failure)
 }
 

@@ -34,6 +34,22 @@ pub const MAX_TRIALS: u64 = 100_000_000;
 /// The most worker threads a run may ask for; a run never uses more threads than it has trials.
 pub const MAX_THREADS: usize = 1024;
 
+/// The most base samples of a Sobol design (`sensitivity --samples`): hundreds give usable intervals, and the
+/// design runs `N × (k + 3)` single trials, at most [`MAX_TRIALS`] in all.
+pub const MAX_SOBOL_SAMPLES: u64 = 1_000_000;
+
+/// The most bootstrap resamples of the Sobol intervals (`sensitivity --bootstrap`): a thousand or two give a
+/// percentile interval, and each resample keeps its indices of every parameter.
+pub const MAX_BOOTSTRAP: u64 = 10_000;
+
+/// The most outer samples of each parameter of the value of information (`--evppi-samples`): tens give an estimate,
+/// and every option's per-trial values are kept at each of them.
+pub const MAX_EVPPI_SAMPLES: u64 = 10_000;
+
+/// The most portfolios a search runs (`optimize --exhaustive-limit` and `--max-evaluations`): every portfolio of
+/// 16 candidates. Each portfolio evaluated is kept, with its place on the frontier.
+pub const MAX_PORTFOLIOS: u64 = 65_536;
+
 /// Examples shown after `chokepoint --help`.
 const EXAMPLES: &str = "\
 Examples:
@@ -487,11 +503,14 @@ struct RawOptimize {
     /// for several [default: every mitigation of the scenario].
     #[arg(long = "mitigation", short = 'm', value_name = "NAME|FILE")]
     mitigations: Vec<String>,
-    /// Run every portfolio within the budget when there are at most this many; above it, the heuristic.
-    #[arg(long, value_name = "N", default_value_t = 64)]
-    exhaustive_limit: usize,
-    /// The most portfolios the heuristic runs.
-    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Run every portfolio within the budget when there are at most this many (at most 65,536); above it, the
+    /// heuristic.
+    #[arg(long, value_name = "N", default_value_t = 64,
+          value_parser = clap::value_parser!(u64).range(0..=MAX_PORTFOLIOS))]
+    exhaustive_limit: u64,
+    /// The most portfolios the heuristic runs (at most 65,536).
+    #[arg(long, value_name = "N", default_value_t = 200,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_PORTFOLIOS))]
     max_evaluations: u64,
     #[command(flatten)]
     settings: RawTrialSettings,
@@ -758,7 +777,7 @@ impl Command {
                 budget_usd: o.budget,
                 objective: o.objective,
                 candidates: o.mitigations.into_iter().map(OptionArg::from_word).collect(),
-                exhaustive_limit: o.exhaustive_limit,
+                exhaustive_limit: usize::try_from(o.exhaustive_limit).unwrap_or(usize::MAX),
                 max_evaluations: usize::try_from(o.max_evaluations).unwrap_or(usize::MAX),
                 settings: o.settings.trials.into_settings(),
                 set: o.settings.set.set,

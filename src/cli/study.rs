@@ -4,10 +4,11 @@
 
 use std::path::PathBuf;
 
+use chokepoint_scenario::MAX_WORLDS;
 use clap::Args;
 
 use crate::cli::trials::{RawTrials, TrialSettings};
-use crate::cli::{MAX_TRIALS, ObjectiveArg, OptionArg};
+use crate::cli::{MAX_BOOTSTRAP, MAX_EVPPI_SAMPLES, MAX_SOBOL_SAMPLES, MAX_TRIALS, ObjectiveArg, OptionArg};
 use crate::scenario_source::ScenarioSource;
 
 /// `--set KEY=VALUE`, shared by every command that runs a scenario.
@@ -23,9 +24,9 @@ pub struct RawSet {
 /// `run --worlds`: the two-level study.
 #[derive(Debug, Args)]
 pub struct RawWorlds {
-    /// Also run a two-level study of N worlds: each draws the scenario's knowledge parameters (`[uncertainty]
-    /// knowledge`) once and runs `--world-trials` trials; gives each headline metric across worlds [default: the
-    /// scenario's `uncertainty.worlds`, else none].
+    /// Also run a two-level study of N worlds (at most 100,000): each draws the scenario's knowledge parameters
+    /// (`[uncertainty] knowledge`) once and runs `--world-trials` trials; gives each headline metric across worlds
+    /// [default: the scenario's `uncertainty.worlds`, else none].
     #[arg(long, value_name = "N", value_parser = parse_worlds)]
     pub worlds: Option<usize>,
     /// Trials per world of `--worlds`.
@@ -58,8 +59,9 @@ pub struct RawEvppi {
     /// A parameter to value (a key path or a pattern with `*` segments); repeat for several. Implies `--evppi`.
     #[arg(long = "evppi-param", value_name = "KEY")]
     pub evppi_params: Vec<String>,
-    /// Outer samples of each parameter.
-    #[arg(long, value_name = "J", default_value_t = 16, value_parser = clap::value_parser!(u64).range(2..))]
+    /// Outer samples of each parameter (at most 10,000).
+    #[arg(long, value_name = "J", default_value_t = 16,
+          value_parser = clap::value_parser!(u64).range(2..=MAX_EVPPI_SAMPLES))]
     pub evppi_samples: u64,
     /// Trials per option and outer sample.
     #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
@@ -246,12 +248,15 @@ pub struct RawSensitivity {
     /// The tornado's low and high quantiles.
     #[arg(long, value_name = "LOW,HIGH", default_value = "0.1,0.9", value_parser = parse_quantiles)]
     quantiles: (f64, f64),
-    /// Base samples N of the Sobol design (N × (parameters + 3) trials).
-    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u64).range(2..))]
+    /// Base samples N of the Sobol design (N × (parameters + 3) trials; N at most 1,000,000, and the trials at most
+    /// 100,000,000).
+    #[arg(long, value_name = "N", default_value_t = 256,
+          value_parser = clap::value_parser!(u64).range(2..=MAX_SOBOL_SAMPLES))]
     samples: u64,
-    /// Bootstrap resamples for the Sobol intervals.
-    #[arg(long, value_name = "B", default_value_t = 200)]
-    bootstrap: usize,
+    /// Bootstrap resamples for the Sobol intervals (at most 10,000).
+    #[arg(long, value_name = "B", default_value_t = 200,
+          value_parser = clap::value_parser!(u64).range(0..=MAX_BOOTSTRAP))]
+    bootstrap: u64,
     /// List the scenario's uncertain parameters (keys, scope, P10/P50/P90) and stop.
     #[arg(long)]
     list: bool,
@@ -282,7 +287,7 @@ impl RawSensitivity {
             params: self.params,
             quantiles: self.quantiles,
             samples: usize::try_from(self.samples).unwrap_or(usize::MAX),
-            bootstrap: self.bootstrap,
+            bootstrap: usize::try_from(self.bootstrap).unwrap_or(usize::MAX),
             list: self.list,
             settings: self.settings.into_settings(),
         }
@@ -297,12 +302,21 @@ fn parse_quantiles(text: &str) -> Result<(f64, f64), String> {
     }
 }
 
+/// `--worlds`: 1 to [`MAX_WORLDS`], as the scenario's `uncertainty.worlds`.
 fn parse_worlds(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
+    let too_many = || {
+        format!(
+            "{text} worlds are more than the {MAX_WORLDS} a two-level run may sample: give `--worlds` {MAX_WORLDS} or \
+             fewer (a few hundred give usable bands)"
+        )
+    };
+    match text.parse::<u64>() {
         Ok(0) => Err("a two-level run needs at least one world: give `--worlds` 1 or more (a few hundred give \
                        usable bands)"
             .to_owned()),
-        Ok(n) => Ok(n),
+        Ok(n) if n <= MAX_WORLDS => usize::try_from(n).map_err(|_| too_many()),
+        Ok(_) => Err(too_many()),
+        Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => Err(too_many()),
         Err(_) => Err(format!("`{text}` is not a number of worlds: give a whole number such as `200`")),
     }
 }
@@ -327,5 +341,10 @@ mod tests {
         assert!(parse_quantiles("0.9,0.1").is_err());
         assert!(parse_worlds("0").expect_err("zero").contains("at least one world"));
         assert_eq!(parse_worlds("200"), Ok(200));
+        assert_eq!(parse_worlds("100000"), Ok(100_000));
+        for too_many in ["100001", "18446744073709551615", "18446744073709551616"] {
+            assert!(parse_worlds(too_many).expect_err(too_many).contains("more than the 100000"), "{too_many}");
+        }
+        assert!(parse_worlds("-1").expect_err("negative").contains("not a number of worlds"));
     }
 }

@@ -19,7 +19,7 @@ use crate::documents::run_record::{RunRecord, Settings};
 use crate::documents::summary::to_json_text;
 use crate::failure::Failure;
 use crate::files::batch::{self, BATCH_CSV_FILE, BATCH_PARQUET_FILE, BatchFormat, BatchRow, RunStatus};
-use crate::files::folders::OutputFolder;
+use crate::files::folders::{OutputFolder, OutputPath};
 use crate::files::run::{Started, Written, write_run};
 use crate::files::staged::StagedFiles;
 use crate::files::tables::{self, RUN_JSON_FILE, SUMMARY_JSON_FILE};
@@ -84,33 +84,54 @@ pub fn batch(args: &BatchArgs) -> Result<(), Failure> {
             )));
         }
     }
+    let folders: Vec<OutputPath> = scenarios
+        .iter()
+        .map(|s| OutputPath::of_scenario(&args.out, &s.scenario.name, &[]))
+        .collect::<anyhow::Result<_>>()?;
     for s in &scenarios {
-        crate::files::folders::scenario_folder(&args.out, &s.scenario.name)?;
         crate::files::folders::check_streamed_memory(&s.scenario.model, args.trials, DEFAULT_BATCH_TRIALS, args.trials)
             .map_err(|e| Failure::Usage(format!("{e:#}")))?;
         super::print_warnings(s);
     }
 
+    let overlays: Vec<(&PathBuf, &String)> = entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Overlay { path, name } => Some((path, name)),
+            Entry::Scenario(_) => None,
+        })
+        .collect();
+    let compare_folders: Vec<OutputPath> = if args.compare {
+        overlays
+            .iter()
+            .map(|(_, name)| OutputPath::of_scenario(&args.out, name, &["compare"]))
+            .collect::<anyhow::Result<_>>()?
+    } else {
+        Vec::new()
+    };
+
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("could not create output folder `{}`", args.out.display()))?;
+    // A link planted where a scenario's folder goes is refused before anything runs (and never read through).
+    for folder in folders.iter().chain(&compare_folders) {
+        folder.check()?;
+    }
     let settings = Settings {
         seed: args.seed,
         trials: args.trials,
         threads: args.threads.resolve(),
         batch_trials: DEFAULT_BATCH_TRIALS,
     };
-    let fresh: Vec<bool> =
-        scenarios.iter().map(|s| up_to_date(&args.out.join(&s.scenario.name), s, settings)).collect();
+    let fresh: Vec<bool> = scenarios.iter().zip(&folders).map(|(s, f)| up_to_date(&f.path(), s, settings)).collect();
     let to_run = fresh.iter().filter(|f| !**f).count() as u64;
     let progress = TrialProgress::new(args.trials * to_run, args.progress);
     let mut rows: Vec<BatchRow> = Vec::new();
     let mut offset = 0;
-    for (loaded, fresh) in scenarios.iter().zip(fresh) {
-        let dir = args.out.join(&loaded.scenario.name);
+    for ((loaded, fresh), folder) in scenarios.iter().zip(fresh).zip(&folders) {
         let outcome = if fresh {
-            read_summary(&dir).map(|text| (text, RunStatus::UpToDate)).map_err(Failure::from)
+            read_summary(&folder.path()).map(|text| (text, RunStatus::UpToDate)).map_err(Failure::from)
         } else {
-            let done = run_one(loaded, &dir, settings, &|done| progress.record(offset + done));
+            let done = run_one(loaded, folder, settings, &|done| progress.record(offset + done));
             offset += args.trials;
             done.map(|text| (text, RunStatus::Ran))
         };
@@ -137,13 +158,6 @@ pub fn batch(args: &BatchArgs) -> Result<(), Failure> {
         BatchFormat::Markdown => crate::render::batch::render_markdown(&rows),
         BatchFormat::Json => to_json_text(&rows)?,
     };
-    let overlays: Vec<(&PathBuf, &String)> = entries
-        .iter()
-        .filter_map(|e| match e {
-            Entry::Overlay { path, name } => Some((path, name)),
-            Entry::Scenario(_) => None,
-        })
-        .collect();
     if !args.compare {
         for (path, _) in &overlays {
             crate::render::console::eprintln(&format!(
@@ -160,7 +174,9 @@ pub fn batch(args: &BatchArgs) -> Result<(), Failure> {
     super::print_stdout(&text)?;
 
     if args.compare {
-        for (path, name) in overlays {
+        for ((path, _), folder) in overlays.into_iter().zip(&compare_folders) {
+            // Created (or entered) here, without following a link; the comparison then writes into it.
+            let created = OutputFolder::create(folder)?;
             let compare = CompareArgs {
                 scenario: ScenarioSource::File(path.clone()),
                 options: Vec::new(),
@@ -169,7 +185,7 @@ pub fn batch(args: &BatchArgs) -> Result<(), Failure> {
                     trials: args.trials,
                     seed: args.seed,
                     threads: args.threads,
-                    out: Some(args.out.join(name).join("compare")),
+                    out: Some(folder.path()),
                     progress: args.progress,
                     report: if args.format == BatchFormat::Json { ReportFormat::Json } else { ReportFormat::Table },
                     width: crate::render::table::Width::Narrow,
@@ -179,6 +195,7 @@ pub fn batch(args: &BatchArgs) -> Result<(), Failure> {
                 evppi: crate::cli::study::EvppiArgs { enabled: false, params: Vec::new(), samples: 0, trials: 0 },
             };
             super::execute(crate::cli::Command::Compare(compare))?;
+            created.keep();
         }
     }
     Ok(())
@@ -252,15 +269,16 @@ fn read_summary(dir: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(&path).with_context(|| format!("could not read `{}`", path.display()))
 }
 
-/// Runs one scenario into `dir` with `run`'s code, then records its sources; returns its `summary.json` text.
+/// Runs one scenario into `out` with `run`'s code, then records its sources; returns its `summary.json` text.
 fn run_one(
     loaded: &LoadedScenario,
-    dir: &Path,
+    out: &OutputPath,
     settings: Settings,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<String, Failure> {
     let started = Started { instant: Instant::now(), at: crate::documents::timestamp::rfc3339_utc(SystemTime::now()) };
-    let folder = OutputFolder::create(dir)?;
+    let folder = OutputFolder::create(out)?;
+    let dir = &out.path();
     // An earlier record of the sources goes first, so that a run interrupted from here on is never taken as
     // up to date.
     let _ = std::fs::remove_file(dir.join(SOURCES_FILE));

@@ -10,7 +10,6 @@
 //! trial: units short, lateness, the longest delay, backlog, loss), so memory grows with
 //! `k x trials x end uses`.
 
-use std::path::Path;
 use std::time::{Instant, SystemTime};
 
 use chokepoint_analysis::evppi::Choice;
@@ -26,7 +25,7 @@ use crate::documents::optimize::objective_json;
 use crate::documents::value_of_information::EvppiJson;
 use crate::failure::Failure;
 use crate::files::comparison::{CompareShard, ComparisonRecord, write_comparison};
-use crate::files::folders::OutputFolder;
+use crate::files::folders::{OutputFolder, OutputPath};
 use crate::files::run::Started;
 use crate::options;
 use crate::render::progress::{ProgressMode, TrialProgress};
@@ -70,6 +69,12 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
     };
     let trials = range.as_ref().map_or(settings.trials, |r| r.end - r.start);
 
+    crate::files::folders::check_comparison_memory(&scenario.model, specs.len() + 1, trials)
+        .map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    if args.evppi.enabled {
+        crate::files::folders::check_memory_of(&scenario.model, "--evppi-trials", args.evppi.trials)
+            .map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    }
     let information = if args.evppi.enabled {
         let (choices, net_of_cost) = Choice::of_comparison(scenario, &specs);
         Some((value_of_information::plan(scenario, &choices, &args.evppi)?, net_of_cost))
@@ -94,19 +99,15 @@ pub fn compare(args: &CompareArgs) -> Result<(), Failure> {
         );
     }
 
-    crate::files::folders::check_memory(&scenario.model, trials).map_err(|e| Failure::Usage(format!("{e:#}")))?;
-    if args.evppi.enabled {
-        crate::files::folders::check_memory_of(&scenario.model, "--evppi-trials", args.evppi.trials)
-            .map_err(|e| Failure::Usage(format!("{e:#}")))?;
-    }
-    let out_dir = match (&settings.out, &range) {
-        (Some(dir), _) => dir.clone(),
-        (None, None) => crate::files::folders::scenario_folder(Path::new("out"), &scenario.name)?.join("compare"),
-        (None, Some(r)) => crate::files::folders::scenario_folder(Path::new("out"), &scenario.name)?
-            .join("compare-shards")
-            .join(format!("{}-{}", r.start, r.end)),
+    let out_path = match (&settings.out, &range) {
+        (Some(dir), _) => OutputPath::given(dir),
+        (None, None) => OutputPath::default_of(&scenario.name, &["compare"])?,
+        (None, Some(r)) => {
+            OutputPath::default_of(&scenario.name, &["compare-shards", &format!("{}-{}", r.start, r.end)])?
+        }
     };
-    let folder = OutputFolder::create(&out_dir)?;
+    let out_dir = out_path.path();
+    let folder = OutputFolder::create(&out_path)?;
     let config = settings.run_config_for(range.clone().unwrap_or(0..settings.trials));
     let threads = config.threads;
     let progress = TrialProgress::new(comparison_trials + information_trials, settings.progress);

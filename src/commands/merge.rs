@@ -11,7 +11,7 @@ use std::time::{Instant, SystemTime};
 
 use crate::cli::MergeArgs;
 use crate::failure::Failure;
-use crate::files::folders::OutputFolder;
+use crate::files::folders::{OutputFolder, OutputPath};
 use crate::files::run::{self, Started};
 use crate::files::shard::{Shard, ShardKind, check_shards};
 use crate::options::OptionInput;
@@ -53,7 +53,7 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
     match first.kind {
         ShardKind::Run => {
             run::apply_mitigations(&mut loaded, first.options.iter().cloned().map(Ok))?;
-            let folder = OutputFolder::create(&args.out)?;
+            let folder = OutputFolder::create(&OutputPath::given(&args.out))?;
             let written = run::merge_run(&loaded, &shards, &args.out, started)?;
             folder.keep();
             crate::render::run::print_run(&written, &args.out, args.report, args.width)

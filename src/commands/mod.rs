@@ -16,11 +16,11 @@ mod sweep;
 mod trace;
 mod validate;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::cli::{Command, TrialSettings};
 use crate::failure::Failure;
-use crate::files::folders::OutputFolder;
+use crate::files::folders::{OutputFolder, OutputPath};
 use crate::render::console::print_stdout;
 use crate::scenario_source::{LoadedScenario, ScenarioSource};
 
@@ -59,12 +59,12 @@ fn output_folder(
     scenario_name: &str,
     folder: &str,
 ) -> Result<(PathBuf, OutputFolder), Failure> {
-    let dir = match &settings.out {
-        Some(dir) => dir.clone(),
-        None => crate::files::folders::scenario_folder(Path::new("out"), scenario_name)?.join(folder),
+    let path = match &settings.out {
+        Some(dir) => OutputPath::given(dir),
+        None => OutputPath::default_of(scenario_name, &[folder])?,
     };
-    let created = OutputFolder::create(&dir)?;
-    Ok((dir, created))
+    let created = OutputFolder::create(&path)?;
+    Ok((path.path(), created))
 }
 
 /// Prints the scenario's warnings on stderr.

@@ -53,6 +53,8 @@ pub fn optimize(args: &OptimizeArgs) -> Result<(), Failure> {
     check("--trials", settings.trials)?;
     if args.evppi.enabled {
         check("--evppi-trials", args.evppi.trials)?;
+        // Its options are known once the frontier is: at most the six best portfolios.
+        value_of_information::check_memory(chokepoint_analysis::evppi::PORTFOLIO_CHOICES, &args.evppi)?;
     }
     let objective = crate::metric::resolve(scenario, &args.objective)?;
     let question = PortfolioQuestion {

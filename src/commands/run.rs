@@ -1,7 +1,7 @@
 //! `chokepoint run`: simulate the trials of a scenario, write every output file, print the report; or, with
 //! `--shard I/N` or `--trials-from A --trials-to B`, run a part of the trials into a shard folder for `merge`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Instant, SystemTime};
 
 use chokepoint_analysis::loss::LossWeights;
@@ -10,11 +10,11 @@ use chokepoint_analysis::worlds;
 use chokepoint_engine::RunConfig;
 use chokepoint_scenario::Parameter;
 
-use crate::cli::RunArgs;
+use crate::cli::{MAX_TRIALS, RunArgs};
 use crate::documents::run_record::Settings;
 use crate::documents::worlds::WorldsJson;
 use crate::failure::Failure;
-use crate::files::folders::OutputFolder;
+use crate::files::folders::{DEFAULT_ROOT, OutputFolder, OutputPath};
 use crate::files::run::{self, Started, WorldsStudy};
 use crate::options::{analysis_failure, read_input};
 use crate::render::progress::{ProgressMode, TrialProgress};
@@ -46,21 +46,25 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         ),
     }
     .map_err(|e| Failure::Usage(format!("{e:#}")))?;
-    if worlds.is_some() {
-        // Each world is a run whose per-trial results are held until its metrics are taken.
-        crate::files::folders::check_memory_of(model, "--world-trials", args.worlds.trials)
-            .map_err(|e| Failure::Usage(format!("{e:#}")))?;
-    }
-    let out_dir = match (&args.settings.out, &range) {
-        (Some(dir), _) => dir.clone(),
-        (None, None) => default_out_dir(&loaded)?,
+    let worlds_trials = match worlds {
+        Some(w) => {
+            // Each world is a run whose per-trial results are held until its metrics are taken.
+            crate::files::folders::check_memory_of(model, "--world-trials", args.worlds.trials)
+                .map_err(|e| Failure::Usage(format!("{e:#}")))?;
+            check_worlds(&loaded, w, args.worlds.worlds.is_some(), args.worlds.trials)?
+        }
+        None => 0,
+    };
+    let out_path = match (&args.settings.out, &range) {
+        (Some(dir), _) => OutputPath::given(dir),
+        (None, None) => OutputPath::new(Path::new(DEFAULT_ROOT), &[&default_folder(&loaded)?])?,
         (None, Some(r)) => {
-            let mut dir = default_out_dir(&loaded)?.into_os_string();
-            dir.push("-shards");
-            PathBuf::from(dir).join(format!("{}-{}", r.start, r.end))
+            let shards = format!("{}-shards", default_folder(&loaded)?);
+            OutputPath::new(Path::new(DEFAULT_ROOT), &[&shards, &format!("{}-{}", r.start, r.end)])?
         }
     };
-    let folder = OutputFolder::create(&out_dir)?;
+    let out_dir = out_path.path();
+    let folder = OutputFolder::create(&out_path)?;
 
     let threads = args.settings.threads.resolve();
     let settings =
@@ -88,7 +92,6 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
             out_dir.display()
         ))?);
     }
-    let worlds_trials = worlds.map_or(0, |w| worlds::trials(w, args.worlds.trials));
     if args.settings.progress == ProgressMode::Bar && worlds.is_some() {
         eprintln!(
             "run: {} trials, then {} worlds × {} trials = {} · {} trials in all",
@@ -135,6 +138,33 @@ fn refuse_worlds_in_shard(worlds: Option<usize>, from_option: bool) -> Result<()
     )))
 }
 
+/// The trials of a two-level study of `worlds` worlds (from `--worlds` when `from_option`, else from the
+/// scenario's `uncertainty.worlds`) of `world_trials` trials each, refused before anything runs when they are more
+/// than [`MAX_TRIALS`] (a run's most trials) or when the values kept for every world would not fit in memory.
+fn check_worlds(loaded: &LoadedScenario, worlds: usize, from_option: bool, world_trials: u64) -> Result<u64, Failure> {
+    let count = worlds as u64;
+    let named = if from_option {
+        format!("`--worlds {count}`")
+    } else {
+        format!("`uncertainty.worlds` ({})", thousands(count))
+    };
+    let trials = worlds::trials(worlds, world_trials);
+    if trials > MAX_TRIALS {
+        let product = if trials == u64::MAX { String::new() } else { format!(" = {} trials", thousands(trials)) };
+        return Err(Failure::Usage(format!(
+            "{named} × `--world-trials {world_trials}`{product}, more than the {} trials a run may have: give fewer \
+             worlds or fewer `--world-trials`",
+            thousands(MAX_TRIALS)
+        )));
+    }
+    let scenario = &loaded.scenario;
+    let knowledge = scenario.parameters.iter().filter(|p| scenario.uncertainty.is_knowledge(p)).count();
+    let flag = if from_option { "--worlds" } else { "uncertainty.worlds =" };
+    crate::files::folders::check_worlds_memory(&scenario.model, flag, count, knowledge)
+        .map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    Ok(trials)
+}
+
 /// Runs `worlds` worlds of `loaded`'s knowledge parameters, each with `config` (`--world-trials` trials on the
 /// run's seed).
 fn run_worlds(
@@ -154,13 +184,15 @@ fn run_worlds(
     Ok(WorldsStudy { answer, json })
 }
 
-/// `out/<scenario name>`, or `out/<scenario name>+<mitigation>+...` for a run with mitigations.
-fn default_out_dir(loaded: &LoadedScenario) -> Result<PathBuf, Failure> {
+/// The folder of a run in `out`: `<scenario name>`, or `<scenario name>+<mitigation>+...` for a run with
+/// mitigations.
+fn default_folder(loaded: &LoadedScenario) -> Result<String, Failure> {
     // Each name passes the same check as the scenario's: snake_case, so `+` cannot be mistaken for a separator.
-    let mut folder = crate::files::folders::scenario_folder(Path::new("out"), &loaded.scenario.name)?;
+    let mut folder = loaded.scenario.name.clone();
+    crate::files::folders::scenario_folder(Path::new(DEFAULT_ROOT), &folder)?;
     for m in &loaded.applied {
-        crate::files::folders::scenario_folder(Path::new("out"), m)?;
-        folder.as_mut_os_string().push(format!("+{m}"));
+        crate::files::folders::scenario_folder(Path::new(DEFAULT_ROOT), m)?;
+        folder.push_str(&format!("+{m}"));
     }
     Ok(folder)
 }

@@ -15,6 +15,7 @@ use chokepoint_analysis::tornado::{self, TornadoQuestion};
 use chokepoint_analysis::variants::VariantRunner;
 use chokepoint_scenario::{Parameter, Scope};
 
+use crate::cli::MAX_TRIALS;
 use crate::cli::study::{Method, SensitivityArgs};
 use crate::documents::header::RunHeader;
 use crate::documents::optimize::objective_json;
@@ -69,6 +70,9 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     if run_tornado {
         crate::files::folders::check_memory(&scenario.model, settings.trials)
             .map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    }
+    if run_sobol {
+        check_sobol(factors.len(), args.samples, args.bootstrap)?;
     }
     let (out_dir, folder) = super::output_folder(settings, &scenario.name, "sensitivity")?;
     if settings.progress == ProgressMode::Bar {
@@ -186,4 +190,55 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
         ReportFormat::Json => super::print_stdout(&json)?,
     }
     Ok(())
+}
+
+/// Refuses, before anything runs, a Sobol design of `factors` parameters and `samples` base samples that would run
+/// more than [`MAX_TRIALS`] trials, or whose values (with `bootstrap` resamples) would not fit in memory.
+fn check_sobol(factors: usize, samples: usize, bootstrap: usize) -> Result<(), Failure> {
+    let trials = sobol::trials(factors, samples);
+    if trials > MAX_TRIALS {
+        let fits = MAX_TRIALS / (factors as u64).saturating_add(3);
+        let fix = if fits >= 2 {
+            format!("give `--samples {fits}` or fewer, or fewer parameters with `--param`")
+        } else {
+            "give fewer parameters with `--param`".to_owned()
+        };
+        let count = if trials == u64::MAX { String::new() } else { format!(" = {}", thousands(trials)) };
+        return Err(Failure::Usage(format!(
+            "`--samples {samples}` with {factors} parameters makes a Sobol design of {samples} × ({factors} + \
+             3){count} trials, more than the {} allowed: {fix}",
+            thousands(MAX_TRIALS)
+        )));
+    }
+    let bytes = sobol::memory_bytes(factors, samples, bootstrap);
+    let what =
+        format!("the Sobol design of {factors} parameters with `--samples {samples}` and `--bootstrap {bootstrap}`");
+    crate::files::folders::check_bytes(
+        bytes,
+        &what,
+        "give fewer `--samples` or `--bootstrap`, or fewer parameters with `--param`",
+    )
+    .map_err(|e| Failure::Usage(format!("{e:#}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Sobol design's trials and memory were not checked: `--samples` of 10^12 grew memory without bound.
+    #[test]
+    fn a_sobol_design_beyond_the_limits_is_refused_naming_the_fix() {
+        assert!(check_sobol(10, 256, 200).is_ok());
+        assert!(check_sobol(97, 300_000, 200).is_ok(), "30,000,000 trials");
+        // 100,000,000 trials, the most, but every trial's job and result are held (some 240 bytes).
+        let Err(Failure::Usage(e)) = check_sobol(97, 1_000_000, 200) else { panic!("too much memory") };
+        assert!(e.contains("`--samples 1000000` and `--bootstrap 200` would need"), "{e}");
+        let Err(Failure::Usage(e)) = check_sobol(98, 1_000_000, 200) else { panic!("too many trials") };
+        assert!(e.contains("1000000 × (98 + 3) = 101,000,000 trials") && e.contains("`--samples 990099`"), "{e}");
+        let Err(Failure::Usage(e)) = check_sobol(usize::MAX, 2, 200) else { panic!("overflow") };
+        assert!(e.contains("give fewer parameters with `--param`"), "{e}");
+        // Few trials, but every bootstrap resample keeps two indices of every parameter.
+        let Err(Failure::Usage(e)) = check_sobol(400_000, 2, 10_000) else { panic!("too much memory") };
+        assert!(e.contains("`--bootstrap 10000` would need") && e.contains("limit of 8 GiB"), "{e}");
+    }
 }

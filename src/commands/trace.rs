@@ -7,7 +7,6 @@
 
 use std::fmt::Write as _;
 use std::ops::ControlFlow;
-use std::path::Path;
 
 use anyhow::{Context, anyhow};
 use chokepoint_analysis::flows::{self, FlowsError};
@@ -17,7 +16,7 @@ use crate::cli::TraceArgs;
 use crate::documents::summary::{SCHEMA_VERSION, Tool};
 use crate::failure::Failure;
 use crate::files::flows::{FLOWS_CSV_FILE, FLOWS_PARQUET_FILE, write_csv, write_parquet};
-use crate::files::folders::OutputFolder;
+use crate::files::folders::{OutputFolder, OutputPath};
 use crate::files::staged::StagedFiles;
 use crate::files::tables::{self, Origin};
 use crate::render::progress::TrialProgress;
@@ -58,11 +57,12 @@ pub fn trace(args: &TraceArgs) -> Result<(), Failure> {
         FlowsError::NoTrials | FlowsError::Cancelled => anyhow!("{e}"),
     })?;
 
-    let out_dir = match &args.out {
-        Some(dir) => dir.clone(),
-        None => crate::files::folders::scenario_folder(Path::new("out"), &loaded.scenario.name)?.join("trace"),
+    let out_path = match &args.out {
+        Some(dir) => OutputPath::given(dir),
+        None => OutputPath::default_of(&loaded.scenario.name, &["trace"])?,
     };
-    let folder = OutputFolder::create(&out_dir)?;
+    let out_dir = out_path.path();
+    let folder = OutputFolder::create(&out_path)?;
     let mut files = StagedFiles::new(&out_dir);
     let origin = Origin {
         scenario: &loaded.scenario.name,

@@ -22,7 +22,7 @@ use crate::files::compare::{
     self as compare_files, COMPARE_CSV_FILE, COMPARE_JSON_FILE, COMPARE_RUN_FILE, PAIRED_DIFFERENCES_FILE,
     PAIRED_LOSSES_FILE,
 };
-use crate::files::folders::OutputFolder;
+use crate::files::folders::{OutputFolder, OutputPath};
 use crate::files::run::Started;
 use crate::files::shard::{
     SHARD_FILE, SHARD_SCHEMA_VERSION, Shard, ShardKind, ShardManifest, ShardScenario, ShardSettings, TrialRange,
@@ -311,7 +311,7 @@ pub(crate) fn merge_compare(
         })
         .collect();
     let out: PathBuf = args.out.clone();
-    let folder = OutputFolder::create(&out)?;
+    let folder = OutputFolder::create(&OutputPath::given(&out))?;
     let written = write_comparison(
         loaded,
         &specs,

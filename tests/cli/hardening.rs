@@ -337,3 +337,266 @@ fn issue_11_per_trial_parquet_files_say_which_run_made_them() {
         assert_eq!(get("chokepoint.batch_trials").as_deref(), Some("65536"));
     }
 }
+
+/// A one-stage scenario whose capacity is knowledge uncertainty, with `worlds` as given (a TOML value) in
+/// `[uncertainty]`.
+fn with_worlds(worlds: &str) -> String {
+    format!(
+        "[scenario]\nname = \"worlds_test\"\n\n[materials.ore]\nunit = \"t\"\n\n[stages.mine]\nregion = \"CN\"\n\
+         capacity_t_per_year = {{ uniform = {{ min = 900, max = 1100 }} }}\noutputs = {{ ore = 1 }}\n\n[[links]]\n\
+         from = \"mine\"\nto = \"user\"\nmaterial = \"ore\"\nshare = 1.0\n\n[end_uses.user]\nregion = \"JP\"\n\
+         demand_units_per_year = 1000\nintensity = {{ ore = 1 }}\n\n[uncertainty]\n\
+         knowledge = [\"stages.mine.capacity_t_per_year\"]\nworlds = {worlds}\n"
+    )
+}
+
+/// `[uncertainty] worlds` had no upper limit: `validate` accepted 2^63 − 1 worlds and `run` panicked ("capacity
+/// overflow", exit 101) or tried to allocate terabytes, after printing a cost line that had wrapped around.
+#[test]
+fn hardening_scenario_worlds_have_a_maximum() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("w.toml");
+    let out = dir.path().join("out");
+    for worlds in ["9223372036854775807", "1000000000000", "100001"] {
+        std::fs::write(&scenario, with_worlds(worlds)).unwrap();
+        let o = chokepoint(&["validate", arg(&scenario)]);
+        assert_exit(&o, 2);
+        let err = stderr(&o);
+        assert!(
+            err.contains("error[invalid-value]: `uncertainty.worlds`")
+                && err.contains("more than the 100000 worlds")
+                && err.contains("w.toml:25:10"),
+            "{worlds}: {err}"
+        );
+        let o = chokepoint(&["run", arg(&scenario), "-n", "10", "-j", "1", "-q", "-o", arg(&out)]);
+        assert_exit(&o, 2);
+        assert!(!out.exists(), "{worlds}: nothing is written");
+    }
+    // Listed with the scenario's other problems.
+    let text = with_worlds("9223372036854775807").replace("share = 1.0", "share = 1.5");
+    std::fs::write(&scenario, text).unwrap();
+    let err = stderr(&chokepoint(&["validate", arg(&scenario)]));
+    assert!(err.contains("`uncertainty.worlds`") && err.contains("2 errors"), "{err}");
+    // The largest number of worlds is allowed.
+    std::fs::write(&scenario, with_worlds("100000")).unwrap();
+    assert_exit(&chokepoint(&["validate", arg(&scenario)]), 0);
+}
+
+/// A `worlds` of the wrong type made a valid `knowledge` key report a second, spurious error (`unknown-parameter`).
+#[test]
+fn hardening_a_bad_worlds_value_leaves_knowledge_keys_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("w.toml");
+    std::fs::write(&scenario, with_worlds("1.5")).unwrap();
+    let o = chokepoint(&["validate", arg(&scenario)]);
+    assert_exit(&o, 2);
+    let err = stderr(&o);
+    assert!(err.contains("`uncertainty.worlds` has the wrong type") && err.contains(": 1 error"), "{err}");
+    assert!(!err.contains("unknown-parameter"), "{err}");
+}
+
+/// `--worlds` had no upper limit either, and the trials of the worlds (worlds × `--world-trials`) were multiplied
+/// without a check: a panic on overflow, or a cost line that had wrapped around, and no limit on the trials.
+#[test]
+fn hardening_command_line_worlds_are_bounded_and_their_trials_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("w.toml");
+    std::fs::write(&scenario, with_worlds("4")).unwrap();
+    let out = dir.path().join("out");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", arg(&scenario), "-n", "10", "-j", "1", "-q", "-o", arg(&out)];
+        args.extend(extra);
+        chokepoint(&args)
+    };
+    for worlds in ["9223372036854775807", "1000000000000", "18446744073709551616", "100001"] {
+        let o = run(&["--worlds", worlds]);
+        assert_exit(&o, 2);
+        let err = stderr(&o);
+        assert!(err.contains("--worlds") && err.contains("100000"), "{worlds}: {err}");
+        assert!(!out.exists(), "{worlds}: nothing is written");
+    }
+    // Each within its range, but too many trials together: refused before any trial runs.
+    let o = run(&["--worlds", "100000", "--world-trials", "100000"]);
+    assert_exit(&o, 2);
+    let err = stderr(&o);
+    assert!(
+        err.contains("`--worlds 100000` × `--world-trials 100000` = 10,000,000,000 trials")
+            && err.contains("100,000,000"),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing is written");
+    // The same from the scenario's `worlds`.
+    std::fs::write(&scenario, with_worlds("100000")).unwrap();
+    let o = run(&["--world-trials", "1001"]);
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("`uncertainty.worlds` (100,000) × `--world-trials 1001`"), "{}", stderr(&o));
+    assert!(!out.exists(), "nothing is written");
+}
+
+/// Sizes of the studies had no upper limit: `--samples`, `--bootstrap` and `--evppi-samples` of 2^64 − 1 panicked
+/// (exit 101), and `--samples 1000000000000` grew memory without bound. Each is now refused up front, naming the
+/// flag and its maximum.
+#[test]
+fn hardening_study_sizes_beyond_their_maxima_are_refused_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let chain = small_chain();
+    let mitigations = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/valid/small_chain_mitigations.toml");
+    let sobol = ["sensitivity", arg(&chain), "--method", "sobol", "-n", "10", "-j", "1", "-q", "-o", arg(&out)];
+    let compare = ["compare", arg(&mitigations), "--all", "-n", "10", "-j", "1", "-q", "-o", arg(&out)];
+    let optimize = ["optimize", arg(&mitigations), "--budget", "1B", "-n", "10", "-j", "1", "-q", "-o", arg(&out)];
+    let evppi = ["--evppi-param", "disruptions.cn_licensing.onset_week"];
+    let cases: [(&[&str], &[&str], &str, &str); 10] = [
+        (&sobol, &["--samples", "18446744073709551615"], "--samples", "1000000"),
+        (&sobol, &["--samples", "1000000000000"], "--samples", "1000000"),
+        (&sobol, &["--samples", "20", "--bootstrap", "18446744073709551615"], "--bootstrap", "10000"),
+        (&sobol, &["--samples", "20", "--bootstrap", "10001"], "--bootstrap", "10000"),
+        (&compare, &[&evppi[..], &["--evppi-samples", "18446744073709551615"]].concat(), "--evppi-samples", "10000"),
+        (&compare, &[&evppi[..], &["--evppi-samples", "10001"]].concat(), "--evppi-samples", "10000"),
+        (&optimize, &[&evppi[..], &["--evppi-samples", "18446744073709551615"]].concat(), "--evppi-samples", "10000"),
+        (&optimize, &["--exhaustive-limit", "18446744073709551615"], "--exhaustive-limit", "65536"),
+        (&optimize, &["--max-evaluations", "18446744073709551615"], "--max-evaluations", "65536"),
+        (&optimize, &["--max-evaluations", "65537"], "--max-evaluations", "65536"),
+    ];
+    for (command, extra, flag, most) in cases {
+        let mut args = command.to_vec();
+        args.extend(extra);
+        let o = chokepoint(&args);
+        assert_exit(&o, 2);
+        let err = stderr(&o);
+        assert!(err.contains(flag) && err.contains(most), "{extra:?}: {err}");
+        assert!(!out.exists(), "{extra:?}: nothing is written");
+    }
+    // Within each flag's range, products too large: the value of information's trials in all.
+    let mut args = compare.to_vec();
+    args.extend(evppi);
+    args.extend(["--evppi-samples", "10000", "--evppi-trials", "100000"]);
+    let o = chokepoint(&args);
+    assert_exit(&o, 2);
+    let err = stderr(&o);
+    assert!(err.contains("value of information") && err.contains("100,000,000"), "{err}");
+    assert!(!out.exists(), "nothing is written");
+    // A zipped sweep is held to the 10,000 points of a grid.
+    let values: Vec<String> = (0..10_001).map(|i| (4000 + i % 1000).to_string()).collect();
+    let vary = format!("stages.cn_separation.capacity_t_per_year={}", values.join(","));
+    let o = chokepoint(&["sweep", arg(&chain), "--vary", &vary, "--zip", "-n", "5", "-j", "1", "-q", "-o", arg(&out)]);
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("10001 points") && stderr(&o).contains("10000"), "{}", stderr(&o));
+    assert!(!out.exists(), "nothing is written");
+}
+
+/// A folder `name` under `parent` that is a link to `target`.
+#[cfg(unix)]
+fn plant_link(parent: &Path, name: &str, target: &Path) {
+    std::fs::create_dir_all(parent).unwrap();
+    std::os::unix::fs::symlink(target, parent.join(name)).unwrap();
+}
+
+/// Links to folders planted inside an output folder were followed: `out/<name>/compare` a link to `/tmp/x` made
+/// `compare` write its files there, and so for every folder a command creates below its output folder (`trace/`,
+/// `sizing/`, `optimize/`, `sweep/`, `sensitivity/`, `out/<name>` itself). Each is refused, naming the link.
+#[cfg(unix)]
+#[test]
+fn hardening_a_planted_folder_link_below_the_output_folder_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/valid");
+    for f in ["small_chain.toml", "small_chain_mitigations.toml"] {
+        std::fs::copy(data.join(f), work.join(f)).unwrap();
+    }
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let m = "small_chain_mitigations.toml";
+    let sizing =
+        ["size-stockpile", m, "--stockpile", "dy_reserve", "--end-use", "f35", "--max-shortfall-probability", "0.5"];
+    let cases: [(&[&str], &str, &str); 8] = [
+        (&["compare", m, "--all"], "small_chain_mitigations", "compare"),
+        (&["compare", m, "--all"], "", "small_chain_mitigations"),
+        (&["run", "small_chain.toml"], "", "small_chain"),
+        (&["trace", "small_chain.toml"], "small_chain", "trace"),
+        (&sizing, "small_chain_mitigations", "sizing"),
+        (&["optimize", m, "--budget", "1M"], "small_chain_mitigations", "optimize"),
+        (
+            &["sweep", "small_chain.toml", "--vary", "stages.cn_separation.capacity_t_per_year=4000,5000"],
+            "small_chain",
+            "sweep",
+        ),
+        (
+            &["sensitivity", "small_chain.toml", "--param", "stages.cn_mines.capacity_t_per_year"],
+            "small_chain",
+            "sensitivity",
+        ),
+    ];
+    for (command, parent, link) in cases {
+        let out = work.join("out");
+        let _ = std::fs::remove_dir_all(&out);
+        plant_link(&out.join(parent), link, &elsewhere);
+        let mut args = command.to_vec();
+        args.extend(["-n", "4", "-q"]);
+        if command[0] != "trace" {
+            args.extend(["-j", "1"]);
+        }
+        let o = chokepoint_in(&work, &args);
+        assert_exit(&o, 1);
+        let err = stderr(&o);
+        let named = Path::new("out").join(parent).join(link);
+        assert!(err.contains(&format!("`{}`", named.display())) && err.contains("link"), "{command:?}: {err}");
+        assert!(entries(&elsewhere).is_empty(), "{command:?}: nothing is written through the link");
+    }
+    // Without the link, the command writes where it should.
+    let _ = std::fs::remove_dir_all(work.join("out"));
+    let o = chokepoint_in(&work, &["compare", m, "--all", "-n", "4", "-j", "1", "-q"]);
+    assert_exit(&o, 0);
+    assert!(work.join("out/small_chain_mitigations/compare/compare_run.json").is_file());
+    // A link the user names is the user's choice, and followed: `--out LINK`, or `out` itself (a larger disk).
+    let o = chokepoint_in(&work, &["compare", m, "--all", "-n", "4", "-j", "1", "-q", "-o", arg(&elsewhere)]);
+    assert_exit(&o, 0);
+    assert!(elsewhere.join("compare_run.json").is_file());
+    std::fs::remove_dir_all(work.join("out")).unwrap();
+    let disk = dir.path().join("disk");
+    std::fs::create_dir(&disk).unwrap();
+    plant_link(&work, "out", &disk);
+    assert_exit(&chokepoint_in(&work, &["trace", "small_chain.toml", "-n", "2", "-q"]), 0);
+    assert!(disk.join("small_chain/trace/trace.json").is_file());
+}
+
+/// `batch -o DIR` followed a link planted at `DIR/<scenario name>` (and at `DIR/<name>/compare` with `--compare`).
+#[cfg(unix)]
+#[test]
+fn hardening_batch_refuses_a_planted_link_for_a_scenario_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let out = dir.path().join("bo");
+    plant_link(&out, "small_chain", &elsewhere);
+    // An earlier record there, which the batch would have removed through the link.
+    std::fs::write(elsewhere.join("batch_sources.json"), "precious").unwrap();
+    let o = chokepoint(&["batch", arg(&small_chain()), "-o", arg(&out), "-n", "4", "-j", "1", "-q"]);
+    assert_exit(&o, 1);
+    let err = stderr(&o);
+    assert!(err.contains(&format!("`{}`", out.join("small_chain").display())) && err.contains("link"), "{err}");
+    assert_eq!(entries(&elsewhere), ["batch_sources.json"]);
+    assert_eq!(std::fs::read_to_string(elsewhere.join("batch_sources.json")).unwrap(), "precious");
+
+    // `--compare`: `DIR/<overlay name>/compare`, for a file of mitigations only.
+    let scenarios = dir.path().join("scenarios");
+    std::fs::create_dir(&scenarios).unwrap();
+    std::fs::copy(small_chain(), scenarios.join("small_chain.toml")).unwrap();
+    std::fs::write(
+        scenarios.join("options.toml"),
+        "[scenario]\nname = \"chain_options\"\nbase = \"small_chain.toml\"\n\n[mitigations.more_stock]\n\
+         kind = \"buffer\"\nstages = [\"jp_magnets\"]\ninventory_weeks = { initial = 12, target = 12 }\n",
+    )
+    .unwrap();
+    let out = dir.path().join("bc");
+    std::fs::remove_file(elsewhere.join("batch_sources.json")).unwrap();
+    plant_link(&out.join("chain_options"), "compare", &elsewhere);
+    let o = chokepoint(&["batch", arg(&scenarios), "--compare", "-o", arg(&out), "-n", "4", "-j", "1", "-q"]);
+    assert_exit(&o, 1);
+    let err = stderr(&o);
+    let named = out.join("chain_options/compare");
+    assert!(err.contains(&format!("`{}`", named.display())) && err.contains("link"), "{err}");
+    assert!(entries(&elsewhere).is_empty());
+    assert!(!out.join("small_chain").exists(), "refused before any scenario runs");
+}

@@ -101,9 +101,31 @@ pub struct EvppiAnswer {
     pub parameters: Vec<ParameterValue>,
 }
 
-/// Trials the sampler runs: one run per option, then per parameter `J` runs of every option it appears in.
+/// Trials the sampler runs: one run per option, then per parameter `J` runs of every option it appears in
+/// (`u64::MAX` when they are more: callers refuse such a run).
 pub fn trials(options_per_parameter: &[usize], options: usize, outer: usize, trials_per_run: u64) -> u64 {
-    (options as u64 + options_per_parameter.iter().map(|&d| (d * outer) as u64).sum::<u64>()) * trials_per_run
+    let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+    let runs = options_per_parameter
+        .iter()
+        .try_fold(count(options), |sum, &d| count(d).checked_mul(count(outer)).and_then(|r| sum.checked_add(r)));
+    runs.and_then(|r| r.checked_mul(trials_per_run)).unwrap_or(u64::MAX)
+}
+
+/// The memory the sampler holds at its largest, in bytes, for `options` options, `outer` samples of a parameter,
+/// `trials_per_run` trials per run and `bootstrap` resamples: the per-trial values of every option on current
+/// information and at every outer value of the parameter valued (at most; an option the parameter does not reach
+/// shares one run), and, at a time, one resample of outer samples and trials and its means, and the replicates.
+/// One run's per-trial results, held while its values are taken, come on top (callers check them on their own).
+/// In `u128`, saturating, so that callers can refuse a run too large rather than have it wrap.
+pub fn memory_bytes(options: usize, outer: usize, trials_per_run: u64, bootstrap: usize) -> u128 {
+    let size = |bytes: usize| bytes as u128;
+    let (d, j, t, b) = (options as u128, outer as u128, u128::from(trials_per_run), bootstrap as u128);
+    let value = size(size_of::<f64>());
+    let run = size(size_of::<std::rc::Rc<Vec<f64>>>() + size_of::<Vec<f64>>() + 2 * size_of::<usize>());
+    let values = d.saturating_mul(j + 1).saturating_mul(run + t * value);
+    let means = j.saturating_mul(size(size_of::<Vec<f64>>()) + d * value);
+    let resample = ((j + t) * size(size_of::<usize>())).saturating_add(means);
+    values.saturating_add(resample).saturating_add(b * value)
 }
 
 /// The seed of the outer draws, derived from the run's seed (documented).
@@ -368,6 +390,16 @@ fn estimate(
 mod tests {
     use super::*;
     use std::rc::Rc;
+
+    #[test]
+    fn the_trials_and_memory_of_a_huge_sampler_are_counted_without_overflow() {
+        assert_eq!(trials(&[2, 1], 3, 16, 500), (3 + 2 * 16 + 16) * 500);
+        assert_eq!(trials(&[3], 3, usize::MAX, 500), u64::MAX);
+        assert_eq!(trials(&[3; 4], 3, 1 << 40, 1 << 30), u64::MAX);
+        // Eight bytes a value: three options at 16 outer values and current information, 500 trials each.
+        assert!(memory_bytes(3, 16, 500, 200) >= 3 * 17 * 500 * 8);
+        assert!(memory_bytes(usize::MAX, usize::MAX, u64::MAX, usize::MAX) > u128::from(u64::MAX));
+    }
 
     #[test]
     fn a_parameter_that_flips_the_best_option_is_worth_knowing() {

@@ -53,6 +53,14 @@ impl VariantOutcome {
         Self::from_end_uses(results.trials, end_uses)
     }
 
+    /// The bytes the outcome of `trials` trials of a model with `end_uses` end uses holds: five numbers and a flag per
+    /// end use and trial, and each trial's loss (saturating, so that callers can refuse an outcome too large).
+    pub fn bytes(end_uses: usize, trials: u64) -> u128 {
+        let per_end_use = (5 * size_of::<f64>() + size_of::<bool>()) as u128;
+        let per_trial = (end_uses as u128).saturating_mul(per_end_use).saturating_add(size_of::<f64>() as u128);
+        per_trial.saturating_mul(u128::from(trials))
+    }
+
     /// The outcome of `trials` trials whose per-end-use values are `end_uses` (read back from files, say): each
     /// trial's loss is the sum of its end uses' losses, in order, as [`VariantOutcome::of`] adds them.
     pub fn from_end_uses(trials: usize, end_uses: Vec<EndUseTrials>) -> Self {

@@ -108,9 +108,29 @@ impl SobolAnswer {
 /// The key of the events factor.
 pub const EVENTS: &str = "events";
 
-/// Trials the design runs for `factors` parameters and `base_samples` rows.
+/// Trials the design runs for `factors` parameters and `base_samples` rows (`u64::MAX` when they are more: callers
+/// refuse such a design).
 pub fn trials(factors: usize, base_samples: usize) -> u64 {
-    base_samples as u64 * (factors as u64 + 3)
+    let (k, n) = (u64::try_from(factors).unwrap_or(u64::MAX), u64::try_from(base_samples).unwrap_or(u64::MAX));
+    n.saturating_mul(k.saturating_add(3))
+}
+
+/// The memory the design takes at its largest, in bytes, for `factors` parameters, `base_samples` rows and
+/// `bootstrap` resamples: the parameter values of the samples `A` and `B`, every trial's job and result (each
+/// worker's results in a vector that may hold twice what it grew to, then the values in job order), the bootstrap's
+/// estimates, and one resample and one interval at a time. In `u128`, saturating, so that callers can refuse a design
+/// too large rather than have it wrap.
+pub fn memory_bytes(factors: usize, base_samples: usize, bootstrap: usize) -> u128 {
+    let size = |bytes: usize| bytes as u128;
+    let (k, n, b) = (factors as u128, base_samples as u128, bootstrap as u128);
+    let value = size(size_of::<f64>());
+    let samples = n.saturating_mul(size(size_of::<Vec<f64>>()) + k * value).saturating_mul(2);
+    let per_trial =
+        size(size_of::<(Row, usize)>()) + 2 * size(size_of::<(usize, Result<f64, AnalysisError>)>()) + value;
+    let jobs = n.saturating_mul(k + 3).saturating_mul(per_trial);
+    let estimates = b.saturating_mul(size(size_of::<Estimate>()) + 2 * (k + 1) * value);
+    let passing = n * size(size_of::<usize>()) + 2 * n * value + b * value;
+    samples.saturating_add(jobs).saturating_add(estimates).saturating_add(passing)
 }
 
 /// Which sample a trial's factor values come from.
@@ -298,4 +318,19 @@ fn estimate(fa: &[f64], fb: &[f64], mixed: &[f64], rows: &[usize]) -> Estimate {
         total.push(vti / variance);
     }
     Estimate { mean, variance, first, total }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_trials_and_memory_of_a_huge_design_are_counted_without_overflow() {
+        assert_eq!(trials(10, 256), 256 * 13);
+        assert_eq!(trials(usize::MAX, 2), u64::MAX);
+        assert_eq!(trials(10, usize::MAX), u64::MAX);
+        // Each trial's job and result, and the two samples' values, at the least.
+        assert!(memory_bytes(10, 256, 200) >= 256 * 13 * 8 + 2 * 256 * 10 * 8);
+        assert!(memory_bytes(usize::MAX, usize::MAX, usize::MAX) > u128::from(u64::MAX));
+    }
 }

@@ -35,6 +35,12 @@ pub fn points(axes: &[Vec<f64>], zip: bool) -> Result<Vec<Vec<f64>>, AnalysisErr
                 other.len()
             )));
         }
+        if n > MAX_POINTS {
+            return Err(AnalysisError::Question(format!(
+                "`--zip` pairs {n} values of each `--vary` into {n} points, more than the {MAX_POINTS} a sweep runs: \
+                 give fewer values"
+            )));
+        }
         return Ok((0..n).map(|i| axes.iter().map(|a| a[i]).collect()).collect());
     }
     let count = axes.iter().try_fold(1usize, |n, a| n.checked_mul(a.len())).unwrap_or(usize::MAX);
@@ -150,5 +156,14 @@ mod tests {
         let zipped = points(&[vec![1.0, 2.0], vec![5.0, 6.0]], true).expect("a zip");
         assert_eq!(zipped, vec![vec![1.0, 5.0], vec![2.0, 6.0]]);
         assert!(points(&[], false).is_err());
+    }
+
+    /// A zip was not held to the points of a grid: a `--vary` of a million values made a million runs.
+    #[test]
+    fn zips_are_held_to_the_points_of_a_grid() {
+        let values = |n: usize| (0..n).map(|i| i as f64).collect::<Vec<f64>>();
+        assert_eq!(points(&[values(MAX_POINTS)], true).expect("the most points").len(), MAX_POINTS);
+        let refused = points(&[values(MAX_POINTS + 1), values(MAX_POINTS + 1)], true).expect_err("too many");
+        assert!(refused.to_string().contains("10001 points, more than the 10000"), "{refused}");
     }
 }

@@ -142,9 +142,9 @@ fn square(x: f64) -> f64 {
     x * x
 }
 
-/// Trials a two-level run costs.
+/// Trials a two-level run costs (`u64::MAX` when they are more: callers refuse such a run).
 pub fn trials(worlds: usize, trials_per_world: u64) -> u64 {
-    worlds as u64 * trials_per_world
+    u64::try_from(worlds).ok().and_then(|w| w.checked_mul(trials_per_world)).unwrap_or(u64::MAX)
 }
 
 /// Runs `worlds` worlds of `model`, each with the `knowledge` parameters drawn once, on the runner's seed and
@@ -231,6 +231,13 @@ mod tests {
         assert!((x.knowledge_share - (4.0 / 3.0) / (4.0 / 3.0 + 12.0)).abs() < 1e-9);
         assert_eq!((x.median, x.pooled), (0.0, 0.0));
         assert_eq!(x.per_world, vec![-1.0, 1.0, -1.0, 1.0]);
+    }
+
+    #[test]
+    fn the_trials_of_too_many_worlds_saturate_rather_than_overflow() {
+        assert_eq!(trials(12, 30), 360);
+        assert_eq!(trials(usize::MAX, 2), u64::MAX);
+        assert_eq!(trials(1 << 40, 1 << 40), u64::MAX);
     }
 
     #[test]

@@ -42,7 +42,7 @@ pub use lower::loss::{DEFAULT_LATE_WEEK_COST_SHARE, EndUseValues, LossMeasure, L
 pub use overlay::Resolver;
 pub use parameter::{Parameter, Scope, Site, StockEnd, key_matches};
 pub use setting::Setting;
-pub use uncertainty::{Uncertainty, can_be_knowledge};
+pub use uncertainty::{MAX_WORLDS, Uncertainty, can_be_knowledge};
 
 use crate::document::Document;
 use crate::lower::mitigation::Plan;
@@ -276,7 +276,9 @@ fn load(
     if let Ok(built) = &baseline {
         parameters.splice(0..0, built.parameters.iter().cloned());
     }
-    let uncertainty = uncertainty::resolve(&doc, &parameters, &mut diags);
+    // Every parameter is known only when the baseline and every mitigation were built without an error.
+    let complete = baseline.is_ok() && !has_errors(&diags);
+    let uncertainty = uncertainty::resolve(&doc, &parameters, complete, &mut diags);
     let Ok(built) = baseline.map_err(|_| ()).and_then(|b| if has_errors(&diags) { Err(()) } else { Ok(b) }) else {
         return Err(sources.diagnostics(diags, 0));
     };

@@ -10,9 +10,13 @@
 //! nothing in a scenario that lacks such entities (an overlay that removes the disruptions keeps its base's
 //! patterns). Matches that cannot be knowledge are left as they are.
 
-use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::diagnostic::{Diagnostic, did_you_mean, number};
 use crate::document::Document;
 use crate::parameter::{Parameter, Scope, key_matches};
+
+/// The most worlds a two-level run may sample, from `uncertainty.worlds` or `--worlds`: a few hundred give usable
+/// bands, and every world keeps its knowledge values and metrics until the run is written.
+pub const MAX_WORLDS: u64 = 100_000;
 
 /// The `[uncertainty]` settings of a scenario.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -122,14 +126,22 @@ pub fn can_be_knowledge(p: &Parameter) -> bool {
 }
 
 /// Reads `[uncertainty]`, checking each pattern against `parameters` (those of the baseline and of every
-/// mitigation).
-pub(crate) fn resolve(doc: &Document, parameters: &[Parameter], diags: &mut Vec<Diagnostic>) -> Uncertainty {
+/// mitigation). `complete` says whether they are every parameter of the scenario: after another error (a key of
+/// the wrong type, a stage that does not lower) some are missing, and a key that matches none of them is then not
+/// reported as unknown, since it may well name one of those.
+pub(crate) fn resolve(
+    doc: &Document,
+    parameters: &[Parameter],
+    complete: bool,
+    diags: &mut Vec<Diagnostic>,
+) -> Uncertainty {
     let Some(raw) = doc.uncertainty.as_ref().and_then(|e| e.raw.as_ref()) else { return Uncertainty::default() };
     let mut out = Uncertainty::default();
     if let Some(w) = &raw.worlds {
         let n = *w.get_ref();
-        if n < 1 {
-            diags.push(
+        match u64::try_from(n) {
+            Ok(worlds @ 1..=MAX_WORLDS) => out.worlds = Some(worlds),
+            Ok(0) | Err(_) => diags.push(
                 Diagnostic::error(
                     "invalid-value",
                     "uncertainty.worlds",
@@ -137,9 +149,22 @@ pub(crate) fn resolve(doc: &Document, parameters: &[Parameter], diags: &mut Vec<
                 )
                 .at(Some(w.span()))
                 .help("set `uncertainty.worlds` to 1 or more (a few hundred give usable bands), or remove it"),
-            );
-        } else {
-            out.worlds = Some(n as u64);
+            ),
+            Ok(_) => diags.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    "uncertainty.worlds",
+                    format!(
+                        "`uncertainty.worlds` is {n}, more than the {} worlds a two-level run may sample",
+                        number(MAX_WORLDS as f64)
+                    ),
+                )
+                .at(Some(w.span()))
+                .help(format!(
+                    "set `uncertainty.worlds` to at most {} (a few hundred give usable bands)",
+                    number(MAX_WORLDS as f64)
+                )),
+            ),
         }
     }
     let Some(list) = &raw.knowledge else { return out };
@@ -172,6 +197,10 @@ pub(crate) fn resolve(doc: &Document, parameters: &[Parameter], diags: &mut Vec<
                      (knowledge parameters are distributions drawn once per trial)"
                 )),
             );
+            continue;
+        }
+        if !complete {
+            // It may name a parameter of what could not be read: reported, if need be, once the rest is fixed.
             continue;
         }
         // A key is compared with the scenario's parameter keys, a pattern with the shapes parameter keys take.
