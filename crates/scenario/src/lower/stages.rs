@@ -208,6 +208,36 @@ pub(super) fn stages(lower: &mut Lower<'_>) -> (Vec<StageSpec>, CapacityKeys) {
             };
             (StockWeeks::none(), lower.stock(field, &format!("{path}.{key}")))
         };
+        // A stage not online at the start of the horizon in any trial starts with no stock (docs/model.md, step 3:
+        // its stocks are held in proportion to its availability, 0 before it is online), so an initial stock given
+        // for it changes nothing, and as an uncertain parameter it would be studied for nothing.
+        let first_online = online_week.as_ref().map_or(0.0, |p| practical_range(p).0);
+        let lowered_initial = |key: &str| match (has_inputs, key) {
+            (true, "inventory_weeks") => &input_stock.initial,
+            _ => &output_stock.initial,
+        };
+        if first_online > 0.0 {
+            for (field, key) in
+                [(&raw.inventory_weeks, "inventory_weeks"), (&raw.output_inventory_weeks, "output_inventory_weeks")]
+            {
+                let Some(initial) = field.as_ref().and_then(|stock| stock.get_ref().initial.as_ref()) else { continue };
+                if practical_range(lowered_initial(key)).1 > 0.0 {
+                    lower.push(
+                        Diagnostic::warning(
+                            "no-effect",
+                            format!("{path}.{key}.initial"),
+                            format!(
+                                "{who} is online from week {} at the earliest, and a stage holds no stock before it \
+                                 is online: its initial stock has no effect",
+                                crate::diagnostic::number(first_online)
+                            ),
+                        )
+                        .at(Some(initial.span()))
+                        .help(format!("leave `{path}.{key}.initial` out (it is then 0)")),
+                    );
+                }
+            }
+        }
         let allocation = match &raw.allocation {
             None => Allocation::defense_first(),
             Some(a) => allocation(lower, a, &format!("{path}.allocation")),

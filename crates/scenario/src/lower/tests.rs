@@ -216,6 +216,31 @@ fn a_stage_without_inputs_keeps_its_inventory_as_output_stock() {
 }
 
 #[test]
+fn an_initial_stock_of_a_stage_not_yet_online_is_a_warning_at_its_key() {
+    let late = |online: &str, initial: &str| {
+        BASE.replacen(
+            "inputs = { ore = 2 }\n",
+            &format!("inputs = {{ ore = 2 }}\nonline_week = {online}\ninventory_weeks = {{ {initial}target = 4 }}\n"),
+            1,
+        )
+    };
+    // Online from week 10 at the earliest: the initial stock changes nothing.
+    let source = late("{ uniform = { min = 10, max = 20 } }", "initial = { uniform = { min = 2, max = 6 } }, ");
+    let scenario = crate::parse("t.toml", &source).map_err(|d| d.render()).expect("valid");
+    let [w] = scenario.warnings.as_slice() else { panic!("one warning: {:?}", scenario.warnings) };
+    assert_eq!((w.code, w.key.as_str()), ("no-effect", "stages.magnets.inventory_weeks.initial"));
+    assert!(w.message.contains("online from week 10 at the earliest"), "{}", w.message);
+    assert_eq!(&source[w.span.clone().expect("a span")], "{ uniform = { min = 2, max = 6 } }");
+    // Online at the start in some trials, an initial stock of 0, or none given: no warning.
+    for source in
+        [late("{ uniform = { min = 0, max = 20 } }", "initial = 3, "), late("10", "initial = 0, "), late("10", "")]
+    {
+        let scenario = crate::parse("t.toml", &source).map_err(|d| d.render()).expect("valid");
+        assert!(scenario.warnings.is_empty(), "{source}: {:?}", scenario.warnings);
+    }
+}
+
+#[test]
 fn a_stage_over_capacity_is_a_warning_at_its_capacity_key() {
     let source = BASE.replacen("capacity_t_per_year = 500", "capacity_t_per_year = 50", 1);
     let scenario = crate::parse("t.toml", &source).map_err(|d| d.render()).expect("valid");
