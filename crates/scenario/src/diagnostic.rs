@@ -297,15 +297,34 @@ fn plural(n: usize, word: &str) -> String {
     if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
 }
 
-/// The candidate closest to `word` by edit distance, if it is close enough to be a plausible typo.
+/// The candidate closest to `word` by edit distance, if it is close enough to be a plausible typo, or else the only
+/// candidate of which `word` is a short form.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let candidates: Vec<&str> = candidates.into_iter().collect();
     let limit = (word.chars().count() / 3).max(1);
-    candidates
-        .into_iter()
-        .map(|c| (edit_distance(word, c), c))
+    let close = candidates
+        .iter()
+        .map(|&c| (edit_distance(word, c), c))
         .filter(|&(d, _)| d <= limit)
         .min_by_key(|&(d, _)| d)
-        .map(|(_, c)| c)
+        .map(|(_, c)| c);
+    // Else a name written short: the only candidate that has every `_`-separated part of the word among its own
+    // (`f35` for `f35_aircraft`, `smco_reserve` for `smco_alloy_reserve`).
+    close.or_else(|| {
+        let lower = word.to_ascii_lowercase();
+        let parts: Vec<&str> = lower.split('_').filter(|p| !p.is_empty()).collect();
+        if parts.is_empty() || lower.chars().count() < 3 {
+            return None;
+        }
+        let mut holding = candidates.iter().filter(|c| {
+            let own = c.to_ascii_lowercase();
+            parts.iter().all(|p| own.split('_').any(|q| q == *p))
+        });
+        match (holding.next(), holding.next()) {
+            (Some(&only), None) => Some(only),
+            _ => None,
+        }
+    })
 }
 
 /// Levenshtein distance, by characters, ignoring ASCII case differences.
@@ -406,6 +425,10 @@ mod tests {
     fn suggests_close_names_only() {
         assert_eq!(did_you_mean("cn_mine", ["cn_mines", "jp_magnets"]), Some("cn_mines"));
         assert_eq!(did_you_mean("zzz", ["cn_mines", "jp_magnets"]), None);
+        // A name written short, when one candidate alone holds all its parts.
+        assert_eq!(did_you_mean("f35", ["f35_aircraft", "guided_munitions"]), Some("f35_aircraft"));
+        assert_eq!(did_you_mean("smco_reserve", ["smco_alloy_reserve", "us_dy_stockpile"]), Some("smco_alloy_reserve"));
+        assert_eq!(did_you_mean("defense", ["us_other_defense", "european_defense"]), None);
     }
 
     #[test]
