@@ -55,9 +55,11 @@ pub fn render(doc: &OptimizeDocument, out_dir: &Path) -> String {
         ("objective [95% CI]", Align::Right),
         ("better than doing nothing [95% CI]", Align::Right),
     ]);
+    // Each portfolio beside doing nothing on the same trials: the fresh trials' own baseline, not the search's.
     grid.row(vec![format!("search, seed {}", doc.run.seed), interval(&b.objective), better(&b.improvement)]);
+    grid.row(vec!["doing nothing, same trials".to_owned(), interval(&doc.baseline), "—".to_owned()]);
     grid.row(vec!["confirmed on fresh trials".to_owned(), interval(&c.objective), better(&c.improvement)]);
-    grid.row(vec!["doing nothing".to_owned(), interval(&doc.baseline), "—".to_owned()]);
+    grid.row(vec!["doing nothing, fresh trials".to_owned(), interval(&doc.confirmation.baseline), "—".to_owned()]);
     text.push_str(&grid.render());
     let _ = writeln!(
         text,
