@@ -24,6 +24,7 @@ use crate::files::run::{Started, Written, write_run};
 use crate::files::staged::StagedFiles;
 use crate::files::tables::{self, RUN_JSON_FILE, SUMMARY_JSON_FILE};
 use crate::files::trials::DEFAULT_BATCH_TRIALS;
+use crate::render::console;
 use crate::render::progress::TrialProgress;
 use crate::render::table::ReportFormat;
 use crate::scenario_source::{self, LoadedScenario, ScenarioSource, SourceDigest};
@@ -207,11 +208,27 @@ fn scenario_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
     let mut files: Vec<PathBuf> = Vec::new();
     for input in inputs {
         if input.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(input)
-                .with_context(|| format!("could not read folder `{}`", input.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
-                .collect();
+            let mut found: Vec<PathBuf> = Vec::new();
+            let entries =
+                std::fs::read_dir(input).with_context(|| format!("could not read folder `{}`", input.display()))?;
+            for entry in entries.filter_map(Result::ok) {
+                let path = entry.path();
+                if !path.extension().is_some_and(|x| x == "toml") {
+                    continue;
+                }
+                // The entry's own type, not its target's: a link planted in the folder is not followed (it could
+                // lead to any file, whose text a diagnostic would quote). Named on the command line, it is read.
+                match entry.file_type() {
+                    Ok(t) if t.is_file() => found.push(path),
+                    Ok(t) if t.is_symlink() => console::eprintln(&format!(
+                        "{} skipping `{}`: a symbolic link in the folder is not followed (name the file itself to \
+                         run it)",
+                        console::warning_label(),
+                        path.display()
+                    )),
+                    _ => {}
+                }
+            }
             found.sort();
             if found.is_empty() {
                 return Err(Failure::Usage(format!("folder `{}` holds no `.toml` scenario", input.display())));

@@ -77,6 +77,12 @@ pub fn error_label() -> String {
     if s == Style::PLAIN { "error:".to_owned() } else { format!("{}error\x1b[0m{}:\x1b[0m", s.error, s.bold) }
 }
 
+/// `warning: ` in the style of diagnostics.
+pub fn warning_label() -> String {
+    let s = style();
+    if s == Style::PLAIN { "warning:".to_owned() } else { format!("{}warning\x1b[0m{}:\x1b[0m", s.warning, s.bold) }
+}
+
 /// Writes `text` to stdout. A closed pipe comes back as an error that `main` treats as success.
 pub fn print_stdout(text: &str) -> anyhow::Result<()> {
     use anyhow::Context;

@@ -600,3 +600,23 @@ fn hardening_batch_refuses_a_planted_link_for_a_scenario_folder() {
     assert!(entries(&elsewhere).is_empty());
     assert!(!out.join("small_chain").exists(), "refused before any scenario runs");
 }
+
+#[test]
+fn hardening_a_link_in_a_batch_folder_is_skipped_and_its_target_never_quoted() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret.toml");
+    std::fs::write(&secret, "SECRET_PASSWORD = hunter2 oops\n").unwrap();
+    let scenarios = dir.path().join("scenarios");
+    std::fs::create_dir(&scenarios).unwrap();
+    std::fs::copy(small_chain(), scenarios.join("small_chain.toml")).unwrap();
+    std::os::unix::fs::symlink(&secret, scenarios.join("evil.toml")).unwrap();
+    let out = dir.path().join("out");
+    let o = chokepoint(&["batch", arg(&scenarios), "-o", arg(&out), "-n", "4", "-j", "1", "-q"]);
+    assert_exit(&o, 0);
+    let err = stderr(&o);
+    assert!(err.contains("skipping") && err.contains("evil.toml") && !err.contains("hunter2"), "{err}");
+    assert!(out.join("small_chain").is_dir());
+    // Named on the command line, the file is the user's choice and is read.
+    let o = chokepoint(&["validate", arg(&scenarios.join("evil.toml"))]);
+    assert_exit(&o, 2);
+}

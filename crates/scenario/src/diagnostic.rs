@@ -99,7 +99,7 @@ impl Diagnostic {
             self.severity.label(),
             self.code,
             style.bold,
-            self.message
+            printable(&self.message)
         );
         let pad = match self.span.as_ref().map(|span| Excerpt::new(source, span)) {
             Some(ex) => {
@@ -121,10 +121,19 @@ impl Diagnostic {
             }
         };
         if let Some(help) = &self.help {
-            out.push_str(&format!("{pad} {}= help:{reset} {help}\n", style.help));
+            out.push_str(&format!("{pad} {}= help:{reset} {}\n", style.help, printable(help)));
         }
         out
     }
+}
+
+/// `text` with its control characters written as escapes (`\u{1b}`): a message quotes names and values from the
+/// file, which must not reach a terminal as escape sequences.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    text.chars().map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() }).collect()
 }
 
 /// The widest excerpt of a source line shown under a diagnostic, in characters: a line of a megabyte is shown as

@@ -562,6 +562,18 @@ impl<'d> Lower<'d> {
                 );
                 String::new()
             }
+            Some(r) if r.get_ref().chars().any(char::is_control) => {
+                self.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        format!("{}.region", e.path),
+                        format!("{who}'s region holds control characters"),
+                    )
+                    .at(Some(r.span()))
+                    .help(format!("set `{}.region` to a region code such as \"CN\" or \"EU\"", e.path)),
+                );
+                String::new()
+            }
             Some(r) => r.get_ref().clone(),
         }
     }

@@ -241,6 +241,19 @@ fn an_initial_stock_of_a_stage_not_yet_online_is_a_warning_at_its_key() {
 }
 
 #[test]
+fn control_characters_never_reach_a_terminal_or_an_output() {
+    // In a region: refused at its key.
+    let source = BASE.replacen("region = \"JP\"", "region = \"J\\u001b[31mP\"", 1);
+    let errors = crate::parse("t.toml", &source).expect_err("refused");
+    let text = errors.render();
+    assert!(text.contains("region holds control characters") && !text.contains('\u{1b}'), "{text}");
+    // In a name a message quotes: written as an escape.
+    let source = BASE.replacen("from = \"mine\"", "from = \"mi\\u001b[31mne\"", 1);
+    let text = crate::parse("t.toml", &source).expect_err("refused").render();
+    assert!(text.contains("mi\\u{1b}[31mne") && !text.contains('\u{1b}'), "{text}");
+}
+
+#[test]
 fn a_stage_over_capacity_is_a_warning_at_its_capacity_key() {
     let source = BASE.replacen("capacity_t_per_year = 500", "capacity_t_per_year = 50", 1);
     let scenario = crate::parse("t.toml", &source).map_err(|d| d.render()).expect("valid");
