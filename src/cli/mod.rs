@@ -115,6 +115,10 @@ Example:
       --end-use f35_aircraft --max-shortfall-probability 0.01 -n 2000")]
     SizeStockpile(RawSizeStockpile),
     /// Rebuild report.html in a run's output folder from the files saved there, without running again.
+    #[command(after_help = "\
+Examples:
+  chokepoint report out/rare_earths_2025
+  chokepoint report out/batch/licensing_2025")]
     Report {
         /// Output folder of a run (holding summary.json, bands.parquet, trials.parquet, run.json, graph.json).
         #[arg(value_name = "OUTDIR")]
@@ -140,8 +144,17 @@ Examples:
   chokepoint batch scenarios --compare")]
     Batch(RawBatch),
     /// Find the best set of mitigations within a budget, by simulation on the same random draws.
+    #[command(after_help = "\
+Examples:
+  chokepoint optimize scenarios/mitigations_2025.toml --budget 150M -n 1000     every mitigation a candidate
+  chokepoint optimize scenarios/mitigations_2025.toml --budget 50M -m smco_alloy_reserve -m gbd_thrifting \\
+      -m defense_first_allocation --objective short:f35_aircraft")]
     Optimize(RawOptimize),
     /// Trace the weekly flows of a few trials of a scenario (shipments, receipts, exports against no disruption).
+    #[command(after_help = "\
+Examples:
+  chokepoint trace scenarios/licensing_2025.toml
+  chokepoint trace scenarios/mitigations_2025.toml --with us_dy_tb_stockpile -n 50")]
     Trace(RawTrace),
     /// Run a scenario at every point of a grid of values of some of its keys, on the same random draws.
     #[command(after_help = "\

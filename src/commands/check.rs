@@ -13,6 +13,16 @@ use crate::failure::Failure;
 const DOCUMENTS: &[&str] =
     &["summary.json", "compare.json", "sizing.json", "optimize.json", "sweep.json", "sensitivity.json"];
 
+/// The record each of [`DOCUMENTS`] is committed with, last (`files/staged.rs`): `run.json` for `summary.json`,
+/// `X_run.json` for `X.json` (`compare_run.json`, ...); `sizing.json` is a set of one file.
+fn record_of(document: &str) -> Option<String> {
+    match document {
+        "summary.json" => Some("run.json".to_owned()),
+        "sizing.json" => None,
+        other => other.strip_suffix(".json").map(|stem| format!("{stem}_run.json")),
+    }
+}
+
 /// The file that marks a `chokepoint batch` output folder.
 const BATCH_MARKER: &str = "batch_summary.csv";
 
@@ -76,7 +86,20 @@ fn is_plain_name(name: &str) -> bool {
     !name.is_empty() && name != ".." && name != "." && !name.contains(['/', '\\'])
 }
 
+/// Reads the document at `path`, refusing one whose set of files has no record: an interrupted run's new files
+/// without it, which `report` and `batch` treat as no run either.
 fn read(path: &Path) -> Result<Value, Failure> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    if let Some(record) = record_of(name) {
+        let folder = path.parent().unwrap_or(Path::new("."));
+        if !folder.join(&record).is_file() {
+            return Err(Failure::Runtime(anyhow::anyhow!(
+                "`{}` holds `{name}` but no `{record}`, which is written last: the command that wrote it did not \
+                 finish, so its files may be incomplete; run it again",
+                folder.display()
+            )));
+        }
+    }
     let text = std::fs::read_to_string(path).with_context(|| format!("could not read `{}`", path.display()))?;
     Ok(serde_json::from_str(&text).with_context(|| format!("`{}` is not valid JSON", path.display()))?)
 }

@@ -28,13 +28,17 @@ impl TrialProgress {
         let visible = mode == ProgressMode::Bar && std::io::stderr().is_terminal();
         let bar = if visible {
             let bar = ProgressBar::with_draw_target(Some(trials), ProgressDrawTarget::stderr_with_hz(10));
+            // Coloured as the diagnostics are (`--color`, `NO_COLOR`); indicatif alone reads only the environment.
+            let template = if crate::render::console::style() == chokepoint_scenario::Style::PLAIN {
+                "{spinner} {elapsed_precise} [{wide_bar}] {human_pos}/{human_len} trials · {per_sec:0} · ETA {eta}"
+            } else {
+                "{spinner:.green} {elapsed_precise} [{wide_bar:.cyan/blue}] {human_pos}/{human_len} trials · \
+                 {per_sec:0} · ETA {eta}"
+            };
             bar.set_style(
-                ProgressStyle::with_template(
-                    "{spinner:.green} {elapsed_precise} [{wide_bar:.cyan/blue}] {human_pos}/{human_len} trials \
-                     · {per_sec:0} · ETA {eta}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
+                ProgressStyle::with_template(template)
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
             );
             bar.enable_steady_tick(Duration::from_millis(200));
             bar

@@ -98,10 +98,14 @@ impl ReportData {
             let path = dir.join(name);
             std::fs::read_to_string(&path).with_context(|| format!("could not read `{}`", path.display()))
         };
+        // The record first: a run writes it last, so a folder without it holds no complete run (`files/staged.rs`).
+        let record = read(RUN_JSON_FILE).with_context(|| {
+            format!("`{}` holds no complete run: `{RUN_JSON_FILE}`, which a run writes last, is missing", dir.display())
+        })?;
+        let run: RunView = serde_json::from_str(&record)
+            .with_context(|| format!("could not read `{}`", dir.join(RUN_JSON_FILE).display()))?;
         let summary_json = read(SUMMARY_JSON_FILE)?;
         let graph_json = read(GRAPH_JSON_FILE)?;
-        let run: RunView = serde_json::from_str(&read(RUN_JSON_FILE)?)
-            .with_context(|| format!("could not read `{}`", dir.join(RUN_JSON_FILE).display()))?;
         let bands = read_bands(&dir.join(BANDS_FILE))?;
         let backlog_bands = read_backlog_bands(&dir.join(BACKLOG_BANDS_FILE))?;
         let summary: SummaryDocument = serde_json::from_str(&summary_json)

@@ -119,6 +119,11 @@ fn a_sweep_runs_every_point_on_the_same_draws() {
     let o = check("points.2.loss_change.mean > 0");
     assert_exit(&o, 4);
     assert!(stdout(&o).starts_with("crossed  points.2.loss_change.mean > 0"), "{}", stdout(&o));
+    // A set without its record (`sweep_run.json`, written last) is an interrupted command's: refused, naming it.
+    std::fs::remove_file(out.join("sweep_run.json")).unwrap();
+    let o = check("points.0.loss.mean > 0");
+    assert_exit(&o, 1);
+    assert!(stderr(&o).contains("no `sweep_run.json`") && stderr(&o).contains("did not finish"), "{}", stderr(&o));
 }
 
 #[test]

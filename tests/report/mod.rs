@@ -224,7 +224,19 @@ fn a_folder_without_run_outputs_is_a_clean_error() {
     let dir = tempfile::tempdir().unwrap();
     let o = chokepoint(&["report", arg(dir.path())]);
     assert_exit(&o, 1);
-    assert!(stderr(&o).starts_with("error: could not read"), "{}", stderr(&o));
+    // The record is what a run writes last, so the folder is named as holding no complete run.
+    assert!(
+        stderr(&o).starts_with("error: ") && stderr(&o).contains("holds no complete run: `run.json`"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!stderr(&o).contains("panicked"));
     assert!(!dir.path().join("report.html").exists());
+    // A run's files without its record (a run interrupted while moving them into place): the same.
+    let out = dir.path().join("out");
+    run_small(&out, "20", &[]);
+    std::fs::remove_file(out.join("run.json")).unwrap();
+    let o = chokepoint(&["report", arg(&out)]);
+    assert_exit(&o, 1);
+    assert!(stderr(&o).contains("holds no complete run"), "{}", stderr(&o));
 }
