@@ -505,7 +505,7 @@ struct RawOptimize {
     /// Scenario file (TOML) with mitigations, or an overlay of one.
     scenario: PathBuf,
     /// Total cost over the horizon a portfolio may reach, in US dollars (`250e6`, `250M`, `$1.5B`).
-    #[arg(long, value_name = "USD", value_parser = parse_budget)]
+    #[arg(long, value_name = "USD", value_parser = parse_budget, allow_hyphen_values = true)]
     budget: f64,
     /// What to make as small as possible: `loss` (every end use, the scenario's loss measure), or for one end
     /// use `short:END_USE` (P(short or late)), `delay:END_USE` (mean longest delay, weeks) or

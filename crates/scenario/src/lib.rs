@@ -194,7 +194,11 @@ impl fmt::Display for VariantError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Unknown { name, known } if known.is_empty() => {
-                write!(f, "unknown mitigation `{name}`: the scenario defines no mitigation or package")
+                write!(
+                    f,
+                    "unknown mitigation `{name}`: the scenario defines no mitigation or package (the shipped \
+                     mitigations are in scenarios/mitigations_2025.toml, laid over the default scenario)"
+                )
             }
             Self::Unknown { name, known } => {
                 let suggestion = diagnostic::did_you_mean(name, known.iter().map(String::as_str))
