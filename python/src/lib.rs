@@ -37,6 +37,10 @@ use chokepoint_scenario_files::{LoadError, LoadedScenario, NamedOptions, OptionI
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use chokepoint_analysis::limits::{
+    MAX_BOOTSTRAP, MAX_EVPPI_SAMPLES, MAX_PORTFOLIOS, MAX_RESULTS_BYTES, MAX_SOBOL_SAMPLES, MAX_THREADS, MAX_TRIALS,
+};
+
 use crate::arrow::ArrowTable;
 use crate::interrupt::interruptible;
 use crate::source::{
@@ -46,15 +50,9 @@ use crate::source::{
 /// Rows per record batch of the per-trial tables (as the binary's Parquet row groups).
 const BATCH_ROWS: usize = 1 << 17;
 
-/// The most trials a call accepts (as the CLI's `--trials`).
-const MAX_TRIALS: u64 = 100_000_000;
-
 fn batches(trials: usize) -> impl Iterator<Item = Range<usize>> {
     (0..trials).step_by(BATCH_ROWS).map(move |start| start..(start + BATCH_ROWS).min(trials))
 }
-
-/// The most worker threads a call accepts (as the CLI's `--threads`).
-const MAX_THREADS: usize = 1024;
 
 /// The settings of a run, checked as the CLI checks them; as there, a run never uses more threads than trials
 /// (0 takes one per available core).
@@ -76,8 +74,28 @@ fn config(trials: u64, seed: u64, threads: usize, bands: bool) -> PyResult<RunCo
     Ok(RunConfig { trials, seed, threads, bands, first_trial: 0 })
 }
 
-/// The most memory the per-trial results of one run may take (as the CLI's limit, `docs/cli.md`).
-const MAX_RESULTS_BYTES: u128 = 8 << 30;
+/// Refuses a size argument `name` above `max` (as the CLI's flags, `docs/cli.md`, "Limits").
+fn at_most(name: &str, value: usize, max: u64) -> PyResult<()> {
+    if u64::try_from(value).is_ok_and(|v| v <= max) {
+        return Ok(());
+    }
+    Err(UsageError::new_err(format!("{name}={value} is more than the {max} allowed")))
+}
+
+/// Refuses a study of `trials` trials in all (computed saturating) above [`MAX_TRIALS`], and one whose memory
+/// `bytes` passes [`MAX_RESULTS_BYTES`]; `what` names it.
+fn study_within_limits(what: &str, trials: u64, bytes: u128) -> PyResult<()> {
+    if trials > MAX_TRIALS {
+        return Err(UsageError::new_err(format!("{what} would run more than the {MAX_TRIALS} trials allowed")));
+    }
+    if bytes > MAX_RESULTS_BYTES {
+        return Err(UsageError::new_err(format!(
+            "{what} would need {:.1} GiB, more than the limit of 8 GiB",
+            bytes as f64 / f64::from(1u32 << 30)
+        )));
+    }
+    Ok(())
+}
 
 /// Refuses, before any trial runs, a trial count whose per-trial results would not fit in [`MAX_RESULTS_BYTES`],
 /// naming the most trials that would.
@@ -318,6 +336,7 @@ impl EvppiAsked {
         if samples < 2 {
             return Err(UsageError::new_err(format!("evppi_samples must be 2 or more, not {samples}")));
         }
+        at_most("evppi_samples", samples, MAX_EVPPI_SAMPLES)?;
         if !(1..=MAX_TRIALS).contains(&trials) {
             return Err(UsageError::new_err(format!("evppi_trials must be between 1 and {MAX_TRIALS}, not {trials}")));
         }
@@ -613,6 +632,8 @@ fn optimize<'py>(
     evppi_trials: u64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let config = config(trials, seed, threads, false)?;
+    at_most("exhaustive_limit", exhaustive_limit, MAX_PORTFOLIOS)?;
+    at_most("max_evaluations", max_evaluations, MAX_PORTFOLIOS)?;
     let information = EvppiAsked::of(evppi, evppi_params, evppi_samples, evppi_trials)?;
     if !(budget_usd.is_finite() && (0.0..=chokepoint_scenario::MAX_AMOUNT).contains(&budget_usd)) {
         return Err(UsageError::new_err(format!("`{budget_usd}` is not a budget: give US dollars of zero or more")));
@@ -816,6 +837,10 @@ fn sensitivity<'py>(
     if run_sobol && samples < 2 {
         return Err(UsageError::new_err(format!("a Sobol design needs at least 2 samples, not {samples}")));
     }
+    if run_sobol {
+        at_most("samples", samples, MAX_SOBOL_SAMPLES)?;
+        at_most("bootstrap", bootstrap, MAX_BOOTSTRAP)?;
+    }
     let (kind, end_use) = objective_kind(&metric)?;
     let mut loaded = load(source(path, text)?, &settings)?;
     let specs = named_options(&mut loaded, mitigations, false)?;
@@ -830,6 +855,11 @@ fn sensitivity<'py>(
     // Sobol factors are drawn once per trial; parameters drawn per event belong to the trial's events.
     let factors: Vec<&Parameter> = chosen.iter().copied().filter(|p| p.scope == Scope::Trial).collect();
     let in_events: Vec<String> = chosen.iter().filter(|p| p.scope == Scope::Event).map(|p| p.key.clone()).collect();
+    if run_sobol {
+        let what = format!("a Sobol design of {} parameters and {samples} samples", factors.len());
+        let bytes = sobol::memory_bytes(factors.len(), samples, bootstrap);
+        study_within_limits(&what, sobol::trials(factors.len(), samples), bytes)?;
+    }
     let weights = LossWeights::of(scenario);
     let tornado_answer = if run_tornado {
         let question = TornadoQuestion { metric, low_quantile: low, high_quantile: high };
@@ -907,6 +937,8 @@ fn worlds<'py>(
             )));
         }
     };
+    at_most("worlds", count, chokepoint_scenario::MAX_WORLDS)?;
+    study_within_limits(&format!("{count} worlds of {trials} trials"), two_level::trials(count, trials), 0)?;
     check_memory(&scenario.model, trials)?;
     let knowledge: Vec<&Parameter> =
         scenario.parameters.iter().filter(|p| scenario.uncertainty.is_knowledge(p)).collect();

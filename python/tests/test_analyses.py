@@ -140,6 +140,10 @@ def test_sensitivity_equals_the_cli(cli, tmp_path):
         chokepoint.sensitivity(linear, method="morris", trials=10)
     with pytest.raises(chokepoint.UsageError, match="matches no uncertain parameter"):
         chokepoint.sensitivity(linear, params="stages.nowhere.*", trials=10)
+    # Sizes the CLI refuses, refused alike before anything runs (they panicked or grew memory without bound).
+    for size in ({"samples": 10**12}, {"samples": 2**64 - 1}, {"bootstrap": 2**64 - 1}):
+        with pytest.raises(chokepoint.UsageError, match="allowed"):
+            chokepoint.sensitivity(linear, method="sobol", metric="units-short:motors", trials=10, **size)
 
 
 def test_worlds_equal_the_cli(cli, tmp_path):
@@ -156,6 +160,8 @@ def test_worlds_equal_the_cli(cli, tmp_path):
         chokepoint.worlds(small, settings=knowledge, trials=10)
     with pytest.raises(chokepoint.UsageError, match="knowledge"):
         chokepoint.worlds(small, worlds=2, trials=10)
+    with pytest.raises(chokepoint.UsageError, match="allowed"):
+        chokepoint.worlds(small, worlds=10**12, trials=10, settings=knowledge)
 
 
 def _voi_equals_the_section(v: chokepoint.ValueOfInformation, section: dict) -> None:

@@ -25,30 +25,9 @@ use crate::render::table::{ReportFormat, Width};
 use crate::scenario_source::ScenarioSource;
 use chokepoint_analysis::sizing::SizingTarget;
 
-/// The most trials a run may ask for. Memory is checked as well, per scenario, once it is read (see
-/// `docs/cli.md`): a run streams its per-trial results to files in batches, but its summaries take about 96 bytes
-/// a trial (9.6 GB at 10^8 trials, so that a run of 10^8 trials is refused and one of 80 million is not), and a
-/// comparison holds every variant's per-trial values.
-pub const MAX_TRIALS: u64 = 100_000_000;
-
-/// The most worker threads a run may ask for; a run never uses more threads than it has trials.
-pub const MAX_THREADS: usize = 1024;
-
-/// The most base samples of a Sobol design (`sensitivity --samples`): hundreds give usable intervals, and the
-/// design runs `N × (k + 3)` single trials, at most [`MAX_TRIALS`] in all.
-pub const MAX_SOBOL_SAMPLES: u64 = 1_000_000;
-
-/// The most bootstrap resamples of the Sobol intervals (`sensitivity --bootstrap`): a thousand or two give a
-/// percentile interval, and each resample keeps its indices of every parameter.
-pub const MAX_BOOTSTRAP: u64 = 10_000;
-
-/// The most outer samples of each parameter of the value of information (`--evppi-samples`): tens give an estimate,
-/// and every option's per-trial values are kept at each of them.
-pub const MAX_EVPPI_SAMPLES: u64 = 10_000;
-
-/// The most portfolios a search runs (`optimize --exhaustive-limit` and `--max-evaluations`): every portfolio of
-/// 16 candidates. Each portfolio evaluated is kept, with its place on the frontier.
-pub const MAX_PORTFOLIOS: u64 = 65_536;
+pub use chokepoint_analysis::limits::{
+    MAX_BOOTSTRAP, MAX_EVPPI_SAMPLES, MAX_PORTFOLIOS, MAX_SOBOL_SAMPLES, MAX_THREADS, MAX_TRIALS,
+};
 
 /// Examples shown after `chokepoint --help`.
 const EXAMPLES: &str = "\

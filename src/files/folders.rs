@@ -13,6 +13,7 @@
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::Context;
+pub use chokepoint_analysis::limits::MAX_RESULTS_BYTES;
 use chokepoint_engine::Model;
 
 /// `parent/name`, the output folder of scenario `name`. The scenario crate accepts only snake_case names of at
@@ -25,10 +26,6 @@ pub fn scenario_folder(parent: &Path, name: &str) -> anyhow::Result<PathBuf> {
     anyhow::ensure!(plain, "the scenario name `{}` cannot name an output folder", name.escape_debug());
     Ok(parent.join(name))
 }
-
-/// The most memory the per-trial results of one run may take. A comparison holds them, and the output writers a
-/// copy of about the same size, so it needs about twice this at most.
-pub const MAX_RESULTS_BYTES: u128 = 8 << 30;
 
 /// Bytes per trial of the memory a streamed run takes while it summarises, measured rather than counted: the
 /// columns held at once come to about 30 bytes a trial (up to three columns of `f64` and a flag), but resident

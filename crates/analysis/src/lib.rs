@@ -27,6 +27,7 @@ pub mod comparison;
 pub mod evppi;
 pub mod exceedance;
 pub mod flows;
+pub mod limits;
 pub mod loss;
 pub mod outcome;
 pub mod paired;
