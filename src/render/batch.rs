@@ -55,7 +55,7 @@ pub fn render_table(rows: &[BatchRow]) -> String {
     while start < rows.len() {
         let scenario = &rows[start].scenario;
         let end = start + rows[start..].iter().take_while(|r| &r.scenario == scenario).count();
-        let _ = writeln!(text, "{}{scenario} ({})", if start > 0 { "\n" } else { "" }, rows[start].status);
+        let _ = writeln!(text, "{}{scenario} · {}", if start > 0 { "\n" } else { "" }, rows[start].status);
         let mut grid = Grid::new(&COLUMNS);
         for r in &rows[start..end] {
             grid.row(cells(r));
@@ -132,7 +132,7 @@ mod tests {
     fn the_table_has_a_block_per_scenario() {
         let rows = vec![row("a", "ev", 0.1, None), row("b", "ev", 0.2, None)];
         let text = render_table(&rows);
-        assert!(text.starts_with("a (ran)\n"), "{text}");
-        assert!(text.contains("\nb (ran)\n"), "{text}");
+        assert!(text.starts_with("a · ran\n"), "{text}");
+        assert!(text.contains("\nb · ran\n"), "{text}");
     }
 }
