@@ -213,7 +213,7 @@ fn scenario_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
                 std::fs::read_dir(input).with_context(|| format!("could not read folder `{}`", input.display()))?;
             for entry in entries.filter_map(Result::ok) {
                 let path = entry.path();
-                if !path.extension().is_some_and(|x| x == "toml") {
+                if path.extension().is_none_or(|x| x != "toml") {
                     continue;
                 }
                 // The entry's own type, not its target's: a link planted in the folder is not followed (it could
