@@ -98,7 +98,7 @@ fn bad_input_is_refused_with_the_fix_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     for (args, message) in [
-        (&["--budget", "-5"][..], "unexpected argument"),
+        (&["--budget", "-5"][..], "`-5` is not a budget"),
         (&["--budget", "a lot"], "is not a budget"),
         (&["--budget", "1M", "--objective", "short:plnt"], "did you mean `plant`"),
         (&["--budget", "1M", "--objective", "delay:plant"], "loses the demand it cannot meet"),

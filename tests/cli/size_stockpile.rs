@@ -38,7 +38,11 @@ fn size(scenario: &Path, out: &Path, target: &str, max: &str) -> std::process::O
 }
 
 fn size_for(scenario: &Path, out: &Path, target: &[&str], max: &str) -> std::process::Output {
-    let mut args = vec!["size-stockpile", arg(scenario), "--stockpile", "f35_magnet_reserve", "--end-use", "f35"];
+    size_end_use(scenario, out, "f35", target, max)
+}
+
+fn size_end_use(scenario: &Path, out: &Path, end_use: &str, target: &[&str], max: &str) -> std::process::Output {
+    let mut args = vec!["size-stockpile", arg(scenario), "--stockpile", "f35_magnet_reserve", "--end-use", end_use];
     args.extend_from_slice(target);
     args.extend_from_slice(&["--max-size", max, "--step", "0.5", "--trials", "60", "--quiet", "--out", arg(out)]);
     args.extend_from_slice(&["--format", "json"]);
@@ -132,25 +136,7 @@ fn a_delay_target_on_lost_demand_is_a_usage_error() {
 fn a_target_out_of_reach_for_a_class_the_stockpile_does_not_release_to_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = f35_reserve(dir.path());
-    let o = chokepoint(&[
-        "size-stockpile",
-        arg(&scenario),
-        "--stockpile",
-        "f35_magnet_reserve",
-        "--end-use",
-        "ev_motors",
-        "--max-shortfall-probability",
-        "0",
-        "--max-size",
-        "1",
-        "--step",
-        "0.5",
-        "--trials",
-        "60",
-        "--quiet",
-        "--out",
-        arg(&dir.path().join("out")),
-    ]);
+    let o = size_end_use(&scenario, &dir.path().join("out"), "ev_motors", &["--max-shortfall-probability", "0"], "1");
     assert_exit(&o, 3);
     let message = stderr(&o);
     assert!(message.contains("releases only for defense demand") && !message.contains("raise"), "{message}");

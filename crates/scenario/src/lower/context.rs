@@ -543,39 +543,26 @@ impl<'d> Lower<'d> {
         None
     }
 
-    /// Checks a required, non-empty region code.
+    /// Checks a required, non-empty region code without control characters (it is printed in graphs and reports).
     pub(crate) fn region<T>(&mut self, e: &Entity<T>, raw: &Field<String>, who: &str) -> String {
-        match raw {
-            None => {
-                self.missing(e, who, "region", "\"CN\"");
-                String::new()
-            }
-            Some(r) if r.get_ref().trim().is_empty() => {
-                self.push(
-                    Diagnostic::error(
-                        "invalid-value",
-                        format!("{}.region", e.path),
-                        format!("{who} has an empty region"),
-                    )
-                    .at(Some(r.span()))
-                    .help(format!("set `{}.region` to a region code such as \"CN\" or \"EU\"", e.path)),
-                );
-                String::new()
-            }
-            Some(r) if r.get_ref().chars().any(char::is_control) => {
-                self.push(
-                    Diagnostic::error(
-                        "invalid-value",
-                        format!("{}.region", e.path),
-                        format!("{who}'s region holds control characters"),
-                    )
-                    .at(Some(r.span()))
-                    .help(format!("set `{}.region` to a region code such as \"CN\" or \"EU\"", e.path)),
-                );
-                String::new()
-            }
-            Some(r) => r.get_ref().clone(),
-        }
+        let Some(r) = raw else {
+            self.missing(e, who, "region", "\"CN\"");
+            return String::new();
+        };
+        let region = r.get_ref();
+        let problem = if region.trim().is_empty() {
+            format!("{who} has an empty region")
+        } else if region.chars().any(char::is_control) {
+            format!("{who}'s region holds control characters")
+        } else {
+            return region.clone();
+        };
+        self.push(
+            Diagnostic::error("invalid-value", format!("{}.region", e.path), problem)
+                .at(Some(r.span()))
+                .help(format!("set `{}.region` to a region code such as \"CN\" or \"EU\"", e.path)),
+        );
+        String::new()
     }
 }
 
