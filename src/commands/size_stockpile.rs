@@ -13,7 +13,7 @@ use crate::cli::SizeStockpileArgs;
 use crate::documents::compare::CostJson;
 use crate::documents::header::{RunHeader, ScenarioHeader};
 use crate::documents::sizing::{EvaluationJson, Question, SizingDocument, SizingResult, TargetJson};
-use crate::documents::summary::{SCHEMA_VERSION, Tool, to_json_text, unit_name, warnings};
+use crate::documents::summary::{SCHEMA_VERSION, Tool, WarningJson, to_json_text, unit_name, warnings};
 use crate::failure::Failure;
 use crate::files::staged::StagedFiles;
 use crate::files::tables;
@@ -80,7 +80,7 @@ pub fn size_stockpile(args: &SizeStockpileArgs) -> Result<(), Failure> {
             evaluations: answer.evaluations.len(),
         },
         evaluations: answer.evaluations.iter().map(Into::into).collect(),
-        warnings: warnings(&loaded),
+        warnings: warnings(&loaded).into_iter().chain(not_monotone(&answer, &args.stockpile)).collect(),
     };
     let text = to_json_text(&document)?;
     let mut files = StagedFiles::new(&out_dir);
@@ -119,6 +119,25 @@ pub fn size_stockpile(args: &SizeStockpileArgs) -> Result<(), Failure> {
         )));
     }
     Ok(())
+}
+
+/// A warning when the sizes evaluated contradict a target falling with the size (see `sizing.rs`): also printed on
+/// stderr, since the size found may then not be the smallest that meets the target.
+fn not_monotone(answer: &sizing::SizingAnswer, stockpile: &str) -> Option<WarningJson> {
+    let (met, missed) = answer.not_monotone()?;
+    let warning = WarningJson {
+        code: "not-monotone".to_owned(),
+        key: format!("mitigations.{stockpile}"),
+        message: format!(
+            "the target is met at {} but missed at the larger {}: on these trials it does not fall steadily with \
+             the size, so the size found meets it and one step smaller does not, but a smaller size may meet it too",
+            number(met),
+            number(missed)
+        ),
+        help: Some("look at every size evaluated in sizing.json; more trials smooth the share out".to_owned()),
+    };
+    crate::render::console::eprintln(&format!("{} {}", crate::render::console::warning_label(), warning.message));
+    Some(warning)
 }
 
 /// What an evaluation measured, in words: "P(short or late) 1.4%" or "P95 of the longest delay 9 weeks".

@@ -5,13 +5,15 @@
 //! units lost; for backlogged demand, a unit delivered late), at most `p`; or, for a backlogged end use, a
 //! quantile across trials of the longest delay of a unit, at most a number of weeks.
 //!
-//! **Why bisection is valid.** Every size runs the same trials with the same seed, so trial `i` sees the same
-//! disruptions at every size. Under common random numbers a larger stockpile never increases a trial's
-//! shortfall, its backlog or the longest delay of a unit (property tests of the engine), so whether trial `i` is
-//! short, and its longest delay, can only fall as the size grows; the share of short trials and any quantile of
-//! the delay are then non-increasing step functions of the size. "Target met" is false below some size and true
-//! from it on, which is what bisection needs: about `log2(max_size / step)` runs, plus one at the step below the
-//! answer, which misses the target and is reported.
+//! **When bisection is valid.** Every size runs the same trials with the same seed, so trial `i` sees the same
+//! disruptions at every size. On a single chain a larger stockpile never increases a trial's shortfall, its backlog
+//! or the longest delay of a unit (a property test of the engine), so the share of short trials and any quantile
+//! of the delay are non-increasing step functions of the size. In a network that holds for the shares measured but
+//! not trial by trial: a larger reserve released earlier is rebuilt, and raises its customers' orders, when a later
+//! disruption may strike, so some trials come out later (`docs/cli.md`). [`SizingAnswer::not_monotone`] says when
+//! the sizes evaluated contradict monotonicity. Where "target met" is false below some size and true from it on,
+//! bisection finds that size in about `log2(max_size / step)` runs, plus one at the step below the answer, which
+//! misses the target and is reported.
 //!
 //! **Time to survive.** The weeks of normal use the stockpile covers, where normal use is the served customers'
 //! use of the material at the baseline's normal rates (`Model::baseline`, the start of the horizon): a served
@@ -325,6 +327,25 @@ pub fn size_stockpile(
     })
 }
 
+impl SizingAnswer {
+    /// Two sizes evaluated that contradict a target falling monotonically with the size: a smaller one that meets
+    /// it and a larger one that misses it (the first such pair, by size), if any. Bisection assumes there is none
+    /// (see the module's documentation); with one, the size found meets the target and one step smaller does not,
+    /// but a smaller size may meet it too.
+    pub fn not_monotone(&self) -> Option<(f64, f64)> {
+        not_monotone(&self.evaluations)
+    }
+}
+
+/// Of `evaluations`, the smallest size that meets the target and the first larger one that misses it, if any.
+fn not_monotone(evaluations: &[Evaluation]) -> Option<(f64, f64)> {
+    let mut by_size: Vec<&Evaluation> = evaluations.iter().collect();
+    by_size.sort_by(|a, b| a.size.total_cmp(&b.size));
+    let first_met = by_size.iter().position(|e| e.meets_target)?;
+    let missed_above = by_size[first_met..].iter().find(|e| !e.meets_target)?;
+    Some((by_size[first_met].size, missed_above.size))
+}
+
 /// "unknown end use `x` (did you mean `y`?); the scenario has `a`, `b`".
 pub fn unknown_end_use(spec: &ModelSpec, name: &str) -> String {
     let names = || spec.end_uses.iter().map(|e| e.name.as_str());
@@ -420,6 +441,20 @@ mod tests {
         assert_eq!(expected_runs(100.0, 1.0), 10);
         assert_eq!(expected_runs(f64::INFINITY, 1.0), 3 + 1024);
         assert_eq!(expected_runs(f64::NAN, 1.0), 3);
+    }
+
+    #[test]
+    fn sizes_that_meet_the_target_below_one_that_misses_it_are_found() {
+        let at = |size: f64, meets_target: bool| Evaluation {
+            size,
+            short_or_late: Proportion::new(0, 10),
+            delay_quantile_weeks: None,
+            meets_target,
+        };
+        // Evaluated in bisection's order: 8 meets, 4 misses, 6 meets, 5 misses: monotone.
+        assert_eq!(not_monotone(&[at(8.0, true), at(4.0, false), at(6.0, true), at(5.0, false)]), None);
+        // 2 meets, 4 misses: not.
+        assert_eq!(not_monotone(&[at(8.0, true), at(4.0, false), at(2.0, true)]), Some((2.0, 4.0)));
     }
 
     #[test]
