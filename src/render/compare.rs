@@ -116,8 +116,8 @@ pub fn render(doc: &CompareDocument, out_dir: &Path, width: Width) -> String {
         text.push('\n');
     }
     text.push_str(&wrap(
-        "+ / −: better / worse for the end use at 95% (by its loss avoided, or when that cannot tell, by \
-         ΔP(short or late)). ΔP in percentage points. A cost per unit is given only where the amount avoided is \
+        "+ / −: the amount avoided is detectably above / below 0 (95%). Options are ranked by the end use's loss \
+         avoided, or when that cannot tell, by ΔP(short or late), in percentage points. A cost per unit is given only where the amount avoided is \
          detectably positive. --wide for every column.",
         TERMINAL_COLUMNS,
     ));
@@ -184,7 +184,8 @@ fn end_use_table(e: &crate::documents::compare::EndUseJson, width: Width) -> Str
         let mut row = vec![
             o.rank.to_string(),
             o.option.clone(),
-            format!("{}{}", avoided(main), marker(o.effect)),
+            // The mark of the interval beside it; the row's rank comes from the end use's loss (`o.effect`).
+            format!("{}{}", avoided(main), marker(main.effect)),
             format!("{} [{}, {}]", points(d.delta), points(d.ci95_low), points(d.ci95_high)),
         ];
         if width == Width::Wide {
