@@ -97,6 +97,15 @@ fn study_within_limits(what: &str, trials: u64, bytes: u128) -> PyResult<()> {
     Ok(())
 }
 
+/// Refuses, as the CLI does, a comparison of `variants` variants (the baseline and each option) whose kept values
+/// of every variant, with one run's per-trial results, would not fit in [`MAX_RESULTS_BYTES`].
+fn check_comparison_memory(model: &chokepoint_engine::Model, variants: usize, trials: u64) -> PyResult<()> {
+    let kept = chokepoint_analysis::outcome::VariantOutcome::bytes(model.spec().end_uses.len(), 1);
+    let per_trial = chokepoint_engine::results_bytes(model, 1).saturating_add(kept.saturating_mul(variants as u128));
+    let what = format!("a comparison of {variants} variants of {trials} trials");
+    study_within_limits(&what, 0, per_trial.saturating_mul(u128::from(trials)))
+}
+
 /// Refuses, before any trial runs, a trial count whose per-trial results would not fit in [`MAX_RESULTS_BYTES`],
 /// naming the most trials that would.
 fn check_memory(model: &chokepoint_engine::Model, trials: u64) -> PyResult<()> {
@@ -343,9 +352,34 @@ impl EvppiAsked {
         Ok(Some(Self { params, samples, trials }))
     }
 
-    /// The plan for `choices`, with the package's words for what cannot be planned.
+    /// Refuses, as the CLI does, a value of information among `options` options whose per-trial values would not
+    /// fit in memory.
+    fn check_memory(&self, options: usize) -> PyResult<()> {
+        let what = format!(
+            "the value of information among {options} options with evppi_samples={} and evppi_trials={}",
+            self.samples, self.trials
+        );
+        let bytes = chokepoint_analysis::evppi::memory_bytes(options, self.samples, self.trials, EVPPI_BOOTSTRAP);
+        study_within_limits(&what, 0, bytes)
+    }
+
+    /// The plan for `choices`, with the package's words for what cannot be planned; refused, as the CLI refuses
+    /// it, when it would run more than [`MAX_TRIALS`] trials or not fit in memory.
     fn plan(&self, scenario: &chokepoint_scenario::Scenario, choices: &[Choice]) -> PyResult<EvppiPlan> {
         check_memory_of(&scenario.model, "evppi_trials", self.trials)?;
+        let plan = self.plan_unchecked(scenario, choices)?;
+        let what = format!(
+            "the value of information ({} parameters, evppi_samples={}, evppi_trials={})",
+            plan.keys.len(),
+            self.samples,
+            self.trials
+        );
+        study_within_limits(&what, plan.trials(self.samples, self.trials), 0)?;
+        self.check_memory(plan.options.len())?;
+        Ok(plan)
+    }
+
+    fn plan_unchecked(&self, scenario: &chokepoint_scenario::Scenario, choices: &[Choice]) -> PyResult<EvppiPlan> {
         EvppiPlan::new(scenario, choices, &self.params).map_err(|e| match e {
             PlanError::Variant(v) => variant_error(v),
             PlanError::NothingToValue => UsageError::new_err(
@@ -436,6 +470,7 @@ fn compare<'py>(
     let information = EvppiAsked::of(evppi, evppi_params, evppi_samples, evppi_trials)?;
     let mut loaded = load(source(path, text)?, &settings)?;
     let specs = named_options(&mut loaded, options, all)?;
+    check_comparison_memory(&loaded.scenario.model, specs.len() + 1, trials)?;
     let scenario = &loaded.scenario;
     check_memory(&scenario.model, trials)?;
     if specs.is_empty() {
@@ -633,8 +668,15 @@ fn optimize<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let config = config(trials, seed, threads, false)?;
     at_most("exhaustive_limit", exhaustive_limit, MAX_PORTFOLIOS)?;
+    if max_evaluations == 0 {
+        return Err(UsageError::new_err("max_evaluations must be 1 or more, not 0"));
+    }
     at_most("max_evaluations", max_evaluations, MAX_PORTFOLIOS)?;
     let information = EvppiAsked::of(evppi, evppi_params, evppi_samples, evppi_trials)?;
+    if let Some(asked) = &information {
+        // Its options are known once the frontier is: at most the six best portfolios, checked before the search.
+        asked.check_memory(chokepoint_analysis::evppi::PORTFOLIO_CHOICES)?;
+    }
     if !(budget_usd.is_finite() && (0.0..=chokepoint_scenario::MAX_AMOUNT).contains(&budget_usd)) {
         return Err(UsageError::new_err(format!("`{budget_usd}` is not a budget: give US dollars of zero or more")));
     }

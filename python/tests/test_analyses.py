@@ -46,6 +46,19 @@ def test_compare_needs_an_option():
         chokepoint.compare(MITIGATIONS, "gbd_thrifing", trials=10)
 
 
+def test_studies_beyond_the_clis_limits_are_refused_before_they_run():
+    # Each of these ran for minutes (or grew memory) where the CLI refuses it at once.
+    with pytest.raises(chokepoint.UsageError, match="more than the limit"):
+        chokepoint.compare(MITIGATIONS, all=True, trials=1_000_000, threads=1)
+    huge = dict(evppi=True, evppi_samples=10_000, evppi_trials=100_000, trials=10, threads=1)
+    with pytest.raises(chokepoint.UsageError, match="allowed|limit"):
+        chokepoint.compare(MITIGATIONS, ["lynas_hre_expansion"], **huge)
+    with pytest.raises(chokepoint.UsageError, match="limit"):
+        chokepoint.optimize(MITIGATIONS, budget_usd=1e12, candidates=["lynas_hre_expansion", "gbd_thrifting"], **huge)
+    with pytest.raises(chokepoint.UsageError, match="max_evaluations"):
+        chokepoint.optimize(MITIGATIONS, budget_usd=1e8, max_evaluations=0, trials=10, threads=1)
+
+
 def test_size_stockpile_equals_the_cli(cli, tmp_path):
     done = cli("size-stockpile", str(MITIGATIONS), "--stockpile", "smco_alloy_reserve", "--end-use", "f35_aircraft",
                "--max-late-probability", "0.01", "-n", "200", "-q", "--format", "json", "-o", str(tmp_path / "s"))
