@@ -28,6 +28,7 @@ Trials run with the GIL released; Ctrl-C stops them at the next chunk of trials 
 
 from __future__ import annotations
 
+import operator
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -113,6 +114,32 @@ def _names(values: OptionsLike, what: str) -> list[str]:
             raise TypeError(f"{what} are names or paths, not {type(value).__name__}")
         words.append(value)
     return words
+
+
+# The arguments that count something (or seed it): whole numbers of 0 or more, checked here so that a wrong one is
+# named (the extension's conversion said only "can't convert negative int to unsigned").
+_COUNTS = frozenset({
+    "trials", "seed", "threads", "samples", "bootstrap", "worlds", "evppi_samples", "evppi_trials",
+    "exhaustive_limit", "max_evaluations",
+})
+
+
+def _call(native: Any, **kwargs: Any) -> Any:
+    """Calls the extension's ``native`` with ``kwargs``, its counts checked and named first."""
+    for name in _COUNTS & kwargs.keys():
+        value = kwargs[name]
+        if value is None and name == "worlds":
+            continue
+        if isinstance(value, bool):
+            raise TypeError(f"{name} must be an int, not bool {value!r}")
+        try:
+            count = operator.index(value)
+        except TypeError:
+            raise TypeError(f"{name} must be an int, not {type(value).__name__} {value!r}") from None
+        if count < 0:
+            raise UsageError(f"{name} must be 0 or more, not {count}")
+        kwargs[name] = count
+    return native(**kwargs)
 
 
 def _frames(tables: Mapping[str, Any]) -> dict[str, pl.DataFrame]:
@@ -227,7 +254,8 @@ def run(
     ``threads=0`` takes one worker per core; results do not depend on it. The same scenario, seed and trials give
     the CLI's values bit for bit.
     """
-    d = _native.run(
+    d = _call(
+        _native.run,
         **_source(scenario, settings),
         trials=trials,
         seed=seed,
@@ -332,7 +360,8 @@ def compare(
     between doing nothing and each option, net of its cost when the loss is in US dollars; ``evppi_samples`` outer
     values of each, ``evppi_trials`` trials per option and value, on the same seed.
     """
-    d = _native.compare(
+    d = _call(
+        _native.compare,
         **_source(scenario, settings),
         options=_names(options, "options"),
         all=all,
@@ -408,7 +437,8 @@ def size_stockpile(
     [0, 1)), or ``max_delay_weeks`` (the ``delay_quantile`` across trials of the longest delay of a unit at most
     this many weeks; backlogged end uses). ``with_`` names mitigations or packages applied in every variant.
     """
-    d = _native.size_stockpile(
+    d = _call(
+        _native.size_stockpile,
         **_source(scenario, settings),
         stockpile=stockpile,
         end_use=end_use,
@@ -481,7 +511,8 @@ def optimize(
     parameter before choosing among the frontier's best portfolios within the budget (at most six), on the
     objective; the options of :func:`compare`.
     """
-    d = _native.optimize(
+    d = _call(
+        _native.optimize,
         **_source(scenario, settings),
         budget_usd=budget_usd,
         objective=objective,
@@ -553,7 +584,8 @@ def sweep(
         if isinstance(given, (str, bytes)):
             raise TypeError(f"the values of `{key}` are numbers, not a text")
         values.append([float(v) for v in given])
-    d = _native.sweep(
+    d = _call(
+        _native.sweep,
         **_source(scenario, settings),
         keys=keys,
         values=values,
@@ -630,7 +662,8 @@ def sensitivity(
     """
     if isinstance(params, str):
         params = [params]
-    d = _native.sensitivity(
+    d = _call(
+        _native.sensitivity,
         **_source(scenario, settings),
         method=method,
         metric=metric,
@@ -697,7 +730,8 @@ def worlds(
     --world-trials T``. The knowledge parameters are the scenario's ``[uncertainty] knowledge`` (set them with
     ``settings='uncertainty.knowledge=[...]'``).
     """
-    d = _native.worlds(
+    d = _call(
+        _native.worlds,
         **_source(scenario, settings),
         worlds=worlds,
         mitigations=_names(mitigations, "mitigations"),
@@ -750,7 +784,8 @@ def trace(
     large); trial ``i`` is trial ``i`` of :func:`run` with the same seed. At most 100,000 trials, and no more than
     fit 8 GiB of weekly values (:class:`UsageError` otherwise, before anything runs).
     """
-    d = _native.trace(
+    d = _call(
+        _native.trace,
         **_source(scenario, settings),
         mitigations=_names(mitigations, "mitigations"),
         trials=trials,

@@ -82,6 +82,15 @@ def test_settings_are_checked_as_the_cli_checks_them():
         chokepoint.run(trials=10, threads=5000)
     with pytest.raises(chokepoint.UsageError, match="no_such_thing"):
         chokepoint.run(SCENARIOS / "mitigations_2025.toml", trials=10, mitigations="no_such_thing")
+    # A count of the wrong sign or type is named (the extension's conversion did not say which).
+    for counts in ({"trials": -5}, {"seed": -1}, {"threads": -1}):
+        (name,) = counts
+        with pytest.raises(chokepoint.UsageError, match=f"{name} must be 0 or more"):
+            chokepoint.run(**{"trials": 10, **counts})
+    with pytest.raises(TypeError, match="trials must be an int, not float"):
+        chokepoint.run(trials=1e4)
+    with pytest.raises(chokepoint.UsageError, match="samples must be 0 or more"):
+        chokepoint.sensitivity(method="sobol", samples=-4, trials=10)
 
 
 RESERVE = """
