@@ -280,7 +280,8 @@ pub fn evppi(
     }
     if question.outer < 2 {
         return Err(AnalysisError::Question(format!(
-            "the value of information needs at least 2 outer samples, not {}: give `--evppi-samples` 2 or more",
+            "the value of information needs at least 2 outer samples, not {}: give `--evppi-samples` (Python: \
+             `evppi_samples=`) 2 or more",
             question.outer
         )));
     }

@@ -22,13 +22,14 @@ pub fn select<'a>(parameters: &'a [Parameter], patterns: &[String]) -> Result<Ve
                 .unwrap_or_default();
             return Err(AnalysisError::Question(if constant {
                 format!(
-                    "`--param {pattern}` names only constants, which are not uncertain: give them a distribution \
-                     in the scenario (or with `--set`), or name a parameter that has one"
+                    "`--param {pattern}` (Python: `params=`) names only constants, which are not uncertain: give \
+                     them a distribution in the scenario (or with `--set`, Python: `settings=`), or name a \
+                     parameter that has one"
                 )
             } else {
                 format!(
-                    "`--param {pattern}` matches no uncertain parameter of the scenario{suggestion}; `--list` \
-                     lists them"
+                    "`--param {pattern}` (Python: `params=`) matches no uncertain parameter of the \
+                     scenario{suggestion}; `chokepoint sensitivity --list` lists them"
                 )
             }));
         }

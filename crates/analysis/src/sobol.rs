@@ -170,8 +170,8 @@ pub fn sobol_cancellable(
     let n = question.base_samples;
     if n < 2 {
         return Err(AnalysisError::Question(format!(
-            "variance-based indices need at least 2 base samples, not {n}: give `--samples` 2 or more (hundreds for \
-             usable intervals)"
+            "variance-based indices need at least 2 base samples, not {n}: give `--samples` (Python: `samples=`) 2 \
+             or more (hundreds for usable intervals)"
         )));
     }
     let k = factors.len();

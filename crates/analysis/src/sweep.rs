@@ -24,7 +24,9 @@ pub const MAX_POINTS: usize = 10_000;
 /// with `zip`, the i-th value of every axis together (all axes must then have as many values).
 pub fn points(axes: &[Vec<f64>], zip: bool) -> Result<Vec<Vec<f64>>, AnalysisError> {
     if axes.is_empty() || axes.iter().any(Vec::is_empty) {
-        return Err(AnalysisError::Question("a sweep needs at least one `--vary KEY=V1,V2,...` with values".into()));
+        return Err(AnalysisError::Question(
+            "a sweep needs at least one `--vary KEY=V1,V2,...` (Python: `vary={KEY: [V1, V2]}`) with values".into(),
+        ));
     }
     if zip {
         let n = axes[0].len();

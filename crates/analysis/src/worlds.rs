@@ -158,7 +158,8 @@ pub fn worlds(
 ) -> Result<WorldsAnswer, AnalysisError> {
     if worlds == 0 {
         return Err(AnalysisError::Question(
-            "a two-level run needs at least one world: give `--worlds` 1 or more (a few hundred give usable bands)"
+            "a two-level run needs at least one world: give `--worlds` (Python: `worlds=`) 1 or more (a few hundred \
+             give usable bands)"
                 .into(),
         ));
     }
