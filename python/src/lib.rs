@@ -100,8 +100,7 @@ fn study_within_limits(what: &str, trials: u64, bytes: u128) -> PyResult<()> {
 /// Refuses, as the CLI does, a comparison of `variants` variants (the baseline and each option) whose kept values
 /// of every variant, with one run's per-trial results, would not fit in [`MAX_RESULTS_BYTES`].
 fn check_comparison_memory(model: &chokepoint_engine::Model, variants: usize, trials: u64) -> PyResult<()> {
-    let kept = chokepoint_analysis::outcome::VariantOutcome::bytes(model.spec().end_uses.len(), 1);
-    let per_trial = chokepoint_engine::results_bytes(model, 1).saturating_add(kept.saturating_mul(variants as u128));
+    let per_trial = chokepoint_analysis::limits::comparison_bytes_per_trial(model, variants);
     let what = format!("a comparison of {variants} variants of {trials} trials");
     study_within_limits(&what, 0, per_trial.saturating_mul(u128::from(trials)))
 }

@@ -78,8 +78,7 @@ pub fn check_memory_of(model: &Model, flag: &str, trials: u64) -> anyhow::Result
 /// trials: what it keeps of every variant's trials (per end use and trial, the metrics it compares), with one run's
 /// full per-trial results while that run is taken, must fit in [`MAX_RESULTS_BYTES`].
 pub fn check_comparison_memory(model: &Model, variants: usize, trials: u64) -> anyhow::Result<()> {
-    let kept = chokepoint_analysis::outcome::VariantOutcome::bytes(model.spec().end_uses.len(), 1);
-    let per_trial = chokepoint_engine::results_bytes(model, 1).saturating_add(kept.saturating_mul(variants as u128));
+    let per_trial = chokepoint_analysis::limits::comparison_bytes_per_trial(model, variants);
     let what = format!("one run's per-trial results and what the comparison keeps of {variants} variants");
     refuse_over_limit(model, Count { flag: "--trials", n: trials, unit: "trial" }, per_trial, &what)
 }

@@ -29,3 +29,11 @@ pub const MAX_PORTFOLIOS: u64 = 65_536;
 /// The most memory the per-trial results of one run may take. A comparison holds them, and the output writers a
 /// copy of about the same size, so it needs about twice this at most.
 pub const MAX_RESULTS_BYTES: u128 = 8 << 30;
+
+/// Bytes a comparison of `variants` variants (the baseline and each option) of `model` holds per trial: one run's
+/// full per-trial results while that run is taken, and what the comparison keeps of every variant's trials (per
+/// end use and trial, the metrics it compares). Saturating, so that a caller can refuse a size rather than wrap.
+pub fn comparison_bytes_per_trial(model: &chokepoint_engine::Model, variants: usize) -> u128 {
+    let kept = crate::outcome::VariantOutcome::bytes(model.spec().end_uses.len(), 1);
+    chokepoint_engine::results_bytes(model, 1).saturating_add(kept.saturating_mul(variants as u128))
+}
