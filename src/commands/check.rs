@@ -5,23 +5,30 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde_json::Value;
 
+use super::optimize::OPTIMIZE_RUN_FILE;
+use super::sensitivity::SENSITIVITY_RUN_FILE;
+use super::size_stockpile::SIZING_FILE;
+use super::sweep::SWEEP_RUN_FILE;
 use crate::documents::check::{Outcome, Threshold, evaluate};
 use crate::failure::Failure;
+use crate::files::compare::{COMPARE_JSON_FILE, COMPARE_RUN_FILE};
+use crate::files::optimize::OPTIMIZE_JSON_FILE;
+use crate::files::sensitivity::SENSITIVITY_JSON_FILE;
+use crate::files::sweep::SWEEP_JSON_FILE;
+use crate::files::tables::{RUN_JSON_FILE, SUMMARY_JSON_FILE};
 
 /// The documents `check` reads, in the order it looks for them in a folder: one per command that writes an output
-/// folder (`run`, `compare`, `size-stockpile`, `optimize`, `sweep`, `sensitivity`). A folder holds one of them.
-const DOCUMENTS: &[&str] =
-    &["summary.json", "compare.json", "sizing.json", "optimize.json", "sweep.json", "sensitivity.json"];
-
-/// The record each of [`DOCUMENTS`] is committed with, last (`files/staged.rs`): `run.json` for `summary.json`,
-/// `X_run.json` for `X.json` (`compare_run.json`, ...); `sizing.json` is a set of one file.
-fn record_of(document: &str) -> Option<String> {
-    match document {
-        "summary.json" => Some("run.json".to_owned()),
-        "sizing.json" => None,
-        other => other.strip_suffix(".json").map(|stem| format!("{stem}_run.json")),
-    }
-}
+/// folder (`run`, `compare`, `size-stockpile`, `optimize`, `sweep`, `sensitivity`); a folder holds one of them.
+/// Each with the record its set of files is committed with, last (`files/staged.rs`); `sizing.json` is a set of
+/// one file.
+const DOCUMENTS: &[(&str, Option<&str>)] = &[
+    (SUMMARY_JSON_FILE, Some(RUN_JSON_FILE)),
+    (COMPARE_JSON_FILE, Some(COMPARE_RUN_FILE)),
+    (SIZING_FILE, None),
+    (OPTIMIZE_JSON_FILE, Some(OPTIMIZE_RUN_FILE)),
+    (SWEEP_JSON_FILE, Some(SWEEP_RUN_FILE)),
+    (SENSITIVITY_JSON_FILE, Some(SENSITIVITY_RUN_FILE)),
+];
 
 /// The file that marks a `chokepoint batch` output folder.
 const BATCH_MARKER: &str = "batch_summary.csv";
@@ -33,7 +40,7 @@ pub fn check(out_dir: &Path, thresholds: &[Threshold]) -> Result<(), Failure> {
             "`{}` holds none of {} (the output of `run`, `compare`, `size-stockpile`, `optimize`, `sweep` or \
              `sensitivity`) and no {BATCH_MARKER} (the output of `batch`)",
             out_dir.display(),
-            DOCUMENTS.join(", ")
+            DOCUMENTS.iter().map(|(document, _)| *document).collect::<Vec<_>>().join(", ")
         )));
     }
     let mut report = String::new();
@@ -78,7 +85,7 @@ pub fn check(out_dir: &Path, thresholds: &[Threshold]) -> Result<(), Failure> {
 
 /// The first of [`DOCUMENTS`] in `folder`.
 fn document_in(folder: &Path) -> Option<PathBuf> {
-    DOCUMENTS.iter().map(|d| folder.join(d)).find(|p| p.is_file())
+    DOCUMENTS.iter().map(|(document, _)| folder.join(document)).find(|p| p.is_file())
 }
 
 /// Whether `name` is one folder name (a batch path's first segment never leaves the batch folder).
@@ -90,9 +97,9 @@ fn is_plain_name(name: &str) -> bool {
 /// without it, which `report` and `batch` treat as no run either.
 fn read(path: &Path) -> Result<Value, Failure> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    if let Some(record) = record_of(name) {
+    if let Some(&(_, Some(record))) = DOCUMENTS.iter().find(|(document, _)| *document == name) {
         let folder = path.parent().unwrap_or(Path::new("."));
-        if !folder.join(&record).is_file() {
+        if !folder.join(record).is_file() {
             return Err(Failure::Runtime(anyhow::anyhow!(
                 "`{}` holds `{name}` but no `{record}`, which is written last: the command that wrote it did not \
                  finish, so its files may be incomplete; run it again",
